@@ -1,0 +1,54 @@
+"""The public MQTT wire contract (see DESIGN.md, "Wire contract").
+
+Topics are built and parsed only in `topics`; payloads are encoded and decoded only in `payloads`.
+The hub, the simulators and the edge agents all import this package, so they cannot drift apart.
+"""
+
+from devices.contract.payloads import (
+    ButtonEvent,
+    ButtonEventType,
+    ButtonFeedback,
+    CameraEvent,
+    CameraEventType,
+    ContractError,
+    DeviceState,
+    DeviceStatus,
+    FeedbackState,
+    HubStatus,
+    OfficerAction,
+    OfficerDispatch,
+    OfficerReply,
+    SpeakerAck,
+    SpeakerAckState,
+    SpeakerAction,
+    SpeakerCommand,
+    decode,
+    encode,
+)
+from devices.contract.topics import DeviceKind, TopicKind, TopicMatch, Topics
+
+__all__ = [
+    "ButtonEvent",
+    "ButtonEventType",
+    "ButtonFeedback",
+    "CameraEvent",
+    "CameraEventType",
+    "ContractError",
+    "DeviceKind",
+    "DeviceState",
+    "DeviceStatus",
+    "FeedbackState",
+    "HubStatus",
+    "OfficerAction",
+    "OfficerDispatch",
+    "OfficerReply",
+    "SpeakerAck",
+    "SpeakerAckState",
+    "SpeakerAction",
+    "SpeakerCommand",
+    "TopicKind",
+    "TopicMatch",
+    "Topics",
+    "decode",
+    "encode",
+]

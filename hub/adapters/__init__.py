@@ -1,0 +1,1 @@
+"""Adapters: MQTT, PostgreSQL, web, local services, metrics."""

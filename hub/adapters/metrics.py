@@ -1,0 +1,57 @@
+"""Prometheus metrics for what an operator watches: intake, rejections, latency, connections."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+
+class HubMetrics:
+    """Implements the IngestObserver port; one registry per hub (tests run several hubs)."""
+
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self.registry = registry or CollectorRegistry()
+        r = self.registry
+        self.messages = Counter("sentinel_messages_total", "Inbound messages processed", registry=r)
+        self.events = Counter("sentinel_events_stored_total", "New device events stored", ["device_kind"], registry=r)
+        self.duplicate_events = Counter(
+            "sentinel_events_duplicate_total", "Events ignored as already stored (resends, redeliveries)", registry=r
+        )
+        self.rejections = Counter(
+            "sentinel_messages_rejected_total", "Messages refused and dead-lettered", ["reason"], registry=r
+        )
+        self.incidents = Counter("sentinel_incidents_opened_total", "Incidents opened", registry=r)
+        self.batch_size = Histogram(
+            "sentinel_ingest_batch_size",
+            "Messages per ingest transaction",
+            buckets=(1, 2, 5, 10, 20, 50, 100, 200, 500, 1000),
+            registry=r,
+        )
+        self.commit_seconds = Histogram(
+            "sentinel_ingest_commit_seconds",
+            "Time from batch start to commit",
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
+            registry=r,
+        )
+
+    def gauge(self, name: str, documentation: str, read: Callable[[], float]) -> None:
+        Gauge(name, documentation, registry=self.registry).set_function(read)
+
+    # --- IngestObserver ----------------------------------------------------------------------------
+    def batch_committed(self, size: int, seconds: float) -> None:
+        self.messages.inc(size)
+        self.batch_size.observe(size)
+        self.commit_seconds.observe(seconds)
+
+    def events_stored(self, device_kind: str, count: int) -> None:
+        self.events.labels(device_kind).inc(count)
+
+    def duplicates(self, count: int) -> None:
+        self.duplicate_events.inc(count)
+
+    def rejected(self, reason: str) -> None:
+        self.rejections.labels(reason).inc()
+
+    def incidents_opened(self, count: int) -> None:
+        self.incidents.inc(count)

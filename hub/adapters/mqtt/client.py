@@ -1,0 +1,340 @@
+"""paho-mqtt 2.x on the asyncio loop: MQTT 5, persistent session, manual acknowledgement.
+
+paho's own network loop is not used. Its socket callbacks register the socket with the asyncio loop
+(add_reader/add_writer), so paho's read/write/misc steps run on the event loop thread and every
+callback here only converts and hands over (a queue put, a future resolved). Nothing past this
+module sees a paho object.
+
+Acknowledgement is manual: a message is PUBACKed only when `acknowledge()` is called, after its
+content is committed. A receipt belongs to one connection: after a reconnect the broker redelivers
+whatever was not acknowledged, so stale receipts are dropped instead of acknowledging the packet id
+of some other message on the new connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+import socket
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import paho.mqtt.client as paho
+import structlog
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+from paho.mqtt.reasoncodes import ReasonCode
+from paho.mqtt.subscribeoptions import SubscribeOptions
+
+from hub.services.messages import InboundMessage, OutboundMessage
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class MqttSettings:
+    url: str  # mqtt://user:pass@host:port
+    client_id: str
+    subscriptions: Sequence[str] = ()
+    keepalive_s: int = 30
+    # How long the broker keeps our session (and queues QoS 1 messages) while we are away.
+    session_expiry_s: int = 7 * 24 * 3600
+    # Unacknowledged messages the broker may have in flight to us (MQTT 5 Receive Maximum). Since we
+    # acknowledge after commit, this also bounds what sits in our inbound queue.
+    receive_maximum: int = 1000
+    # Our own outgoing in-flight window; paho queues the rest (packet ids must never wrap around).
+    max_inflight_out: int = 1000
+    will: tuple[str, bytes] | None = None  # retained Last Will (topic, payload)
+    clean_start: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class _Receipt:
+    generation: int
+    mid: int
+    qos: int
+
+
+class MqttError(ConnectionError):
+    pass
+
+
+class MqttClient:
+    """A long-lived connection with reconnect and backoff. Run `run()` as a task."""
+
+    name = "mqtt"
+
+    def __init__(self, settings: MqttSettings) -> None:
+        self._settings = settings
+        url = urlsplit(settings.url)
+        if url.scheme not in ("mqtt", "tcp"):
+            raise ValueError(f"unsupported MQTT URL scheme {url.scheme!r} (use mqtt://)")
+        self._host = url.hostname or "127.0.0.1"
+        self._port = url.port or 1883
+        self._username = unquote(url.username) if url.username else None
+        self._password = unquote(url.password) if url.password else None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._loop_thread: int | None = None
+        self._client: paho.Client | None = None
+        self._inbound: asyncio.Queue[InboundMessage] = asyncio.Queue()
+        self._published: dict[int, asyncio.Future[None]] = {}
+        self._generation = 0
+        self._connected = asyncio.Event()
+        self._lost = asyncio.Event()
+        self._connect_error: str | None = None
+        self._configured = False
+        self._connecting = False  # paho is busy in the connect thread: the loop must not touch it
+        self.reconnects = 0
+
+    # --- public API -------------------------------------------------------------------------------
+    def is_ready(self) -> bool:
+        return self._connected.is_set()
+
+    @property
+    def connected(self) -> bool:
+        return self._connected.is_set()
+
+    async def wait_connected(self) -> None:
+        await self._connected.wait()
+
+    async def wait_lost(self) -> None:
+        await self._lost.wait()
+
+    async def next_batch(self, max_messages: int) -> list[InboundMessage]:
+        batch = [await self._inbound.get()]
+        while len(batch) < max_messages and not self._inbound.empty():
+            batch.append(self._inbound.get_nowait())
+        return batch
+
+    def acknowledge(self, messages: Sequence[InboundMessage]) -> None:
+        client = self._client
+        if client is None:
+            return
+        stale = 0
+        for message in messages:
+            receipt = message.receipt
+            if not isinstance(receipt, _Receipt) or receipt.qos == 0:
+                continue
+            if receipt.generation != self._generation or not self.connected:
+                stale += 1  # the broker will redeliver it on the new connection; the store dedupes
+                continue
+            client.ack(receipt.mid, receipt.qos)
+        if stale:
+            log.info("acknowledgements dropped after reconnect; broker will redeliver", count=stale)
+
+    async def publish(self, message: OutboundMessage, retain: bool = False) -> None:
+        """Publish at QoS 1 and wait for the broker's PUBACK. While disconnected it waits for the
+        link (paho must not be touched while the connect thread works on it); a message the link
+        loses before its PUBACK is resent by paho on the resumed session."""
+        client = self._require_client()
+        await self._connected.wait()
+        info = client.publish(message.topic, message.payload, qos=1, retain=retain)
+        if info.rc not in (paho.MQTT_ERR_SUCCESS, paho.MQTT_ERR_NO_CONN, paho.MQTT_ERR_QUEUE_SIZE):
+            raise MqttError(f"publish failed: {paho.error_string(info.rc)}")
+        if info.is_published():
+            return
+        future = asyncio.get_running_loop().create_future()
+        self._published[info.mid] = future
+        try:
+            await future
+        finally:
+            self._published.pop(info.mid, None)
+
+    async def run(self) -> None:
+        """Connect, and reconnect with exponential backoff and jitter whenever the link drops."""
+        self._loop = asyncio.get_running_loop()
+        self._loop_thread = threading.get_ident()
+        self._client = self._make_client()
+        misc = asyncio.create_task(self._misc_loop(), name="mqtt-misc")
+        delay = 0.2
+        try:
+            while True:
+                self._lost.clear()
+                try:
+                    await self._connect()
+                    async with asyncio.timeout(self._settings.keepalive_s):
+                        await _first_of(self._connected, self._lost)
+                    if self._connected.is_set():
+                        delay = 0.2
+                        await self._lost.wait()
+                except (OSError, TimeoutError, MqttError) as exc:
+                    log.warning(
+                        "MQTT broker unreachable; retrying",
+                        broker=f"{self._host}:{self._port}",
+                        error=self._connect_error or str(exc) or type(exc).__name__,
+                        retry_in_s=round(delay, 2),
+                    )
+                self._connected.clear()
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30.0) * random.uniform(0.8, 1.2)
+                self.reconnects += 1
+        finally:
+            misc.cancel()
+            await self._shutdown()
+
+    # --- connection -------------------------------------------------------------------------------
+    def _make_client(self) -> paho.Client:
+        s = self._settings
+        client = paho.Client(
+            callback_api_version=paho.CallbackAPIVersion.VERSION2,
+            client_id=s.client_id,
+            protocol=paho.MQTTv5,
+            manual_ack=True,
+        )
+        if self._username is not None:
+            client.username_pw_set(self._username, self._password)
+        if s.will is not None:
+            client.will_set(s.will[0], s.will[1], qos=1, retain=True)
+        client.max_inflight_messages_set(s.max_inflight_out)
+        client.max_queued_messages_set(0)  # unlimited: callers bound what they publish
+        client.on_socket_open = self._on_socket_open
+        client.on_socket_close = self._on_socket_close
+        client.on_socket_register_write = self._on_socket_register_write
+        client.on_socket_unregister_write = self._on_socket_unregister_write
+        client.on_connect = self._on_connect
+        client.on_disconnect = self._on_disconnect
+        client.on_message = self._on_message
+        client.on_publish = self._on_publish
+        return client
+
+    async def _connect(self) -> None:
+        client = self._require_client()
+        s = self._settings
+        properties = Properties(PacketTypes.CONNECT)
+        properties.SessionExpiryInterval = s.session_expiry_s
+        properties.ReceiveMaximum = s.receive_maximum
+        self._connect_error = None
+        loop = asyncio.get_running_loop()
+        # The TCP connect blocks, so it runs in a thread; paho's socket callbacks fired from there
+        # hop back onto the loop with call_soon_threadsafe.
+        self._connecting = True
+        try:
+            if not self._configured:
+                await loop.run_in_executor(
+                    None,
+                    lambda: client.connect(
+                        self._host, self._port, s.keepalive_s, clean_start=s.clean_start, properties=properties
+                    ),
+                )
+                self._configured = True  # host, port and properties are kept for reconnect()
+            else:
+                await loop.run_in_executor(None, client.reconnect)
+        finally:
+            self._connecting = False
+
+    def _on_connect(self, client: paho.Client, _userdata: Any, flags: Any, reason: ReasonCode, _props: Any) -> None:
+        if reason.is_failure:
+            self._connect_error = f"broker refused the connection: {reason}"
+            log.error("MQTT connection refused", reason=str(reason))
+            client.disconnect()
+            return
+        self._generation += 1
+        options = SubscribeOptions(qos=1, retainHandling=SubscribeOptions.RETAIN_SEND_ON_SUBSCRIBE)
+        if self._settings.subscriptions:
+            client.subscribe([(topic, options) for topic in self._settings.subscriptions])
+        self._connected.set()
+        log.info(
+            "MQTT connected",
+            broker=f"{self._host}:{self._port}",
+            client_id=self._settings.client_id,
+            session_present=bool(getattr(flags, "session_present", False)),
+            generation=self._generation,
+        )
+
+    def _on_disconnect(self, _client: paho.Client, _userdata: Any, _flags: Any, reason: ReasonCode, _p: Any) -> None:
+        was_connected = self._connected.is_set()
+        self._connected.clear()
+        self._lost.set()
+        if was_connected:
+            log.warning("MQTT connection lost", broker=f"{self._host}:{self._port}", reason=str(reason))
+
+    def _on_message(self, _client: paho.Client, _userdata: Any, msg: paho.MQTTMessage) -> None:
+        try:
+            topic = msg.topic
+        except UnicodeDecodeError:
+            topic = msg._topic.decode("utf-8", "replace")
+        receipt = _Receipt(self._generation, msg.mid, msg.qos)
+        self._inbound.put_nowait(InboundMessage(topic, msg.payload, datetime.now(UTC), receipt))
+
+    def _on_publish(self, _client: paho.Client, _userdata: Any, mid: int, _reason: Any, _props: Any) -> None:
+        future = self._published.get(mid)
+        if future is not None and not future.done():
+            future.set_result(None)
+
+    # --- socket registration with the asyncio loop ----------------------------------------------
+    # paho calls these on the loop thread, except during connect/reconnect, which run in a worker
+    # thread: then the call hops onto the loop. By the time it runs there, the old socket may be
+    # closed and its descriptor number reused by the new one; calls are applied in order, and a
+    # failure on a closed descriptor is harmless, so it is ignored.
+    def _on_loop(self, func: Any, fd: int, *args: Any) -> None:
+        loop = self._loop
+        assert loop is not None
+        if threading.get_ident() == self._loop_thread:
+            _ignore_closed(func, fd, *args)
+        else:
+            loop.call_soon_threadsafe(_ignore_closed, func, fd, *args)
+
+    def _on_socket_open(self, _client: paho.Client, _userdata: Any, sock: socket.socket) -> None:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 2048 * 1024)
+        self._on_loop(self._loop.add_reader, sock.fileno(), self._loop_read)  # type: ignore[union-attr]
+
+    def _on_socket_close(self, _client: paho.Client, _userdata: Any, sock: socket.socket) -> None:
+        self._on_loop(self._loop.remove_reader, sock.fileno())  # type: ignore[union-attr]
+
+    def _on_socket_register_write(self, _client: paho.Client, _userdata: Any, sock: socket.socket) -> None:
+        self._on_loop(self._loop.add_writer, sock.fileno(), self._loop_write)  # type: ignore[union-attr]
+
+    def _on_socket_unregister_write(self, _client: paho.Client, _userdata: Any, sock: socket.socket) -> None:
+        self._on_loop(self._loop.remove_writer, sock.fileno())  # type: ignore[union-attr]
+
+    def _loop_read(self) -> None:
+        if self._client is not None and not self._connecting:
+            self._client.loop_read(100)
+
+    def _loop_write(self) -> None:
+        if self._client is not None and not self._connecting:
+            self._client.loop_write()
+
+    async def _misc_loop(self) -> None:
+        # Keepalive pings and timeouts.
+        while True:
+            await asyncio.sleep(1)
+            if self._client is not None and self._connected.is_set() and not self._connecting:
+                self._client.loop_misc()
+
+    async def _shutdown(self) -> None:
+        client = self._client
+        self._connected.clear()
+        for future in self._published.values():
+            if not future.done():
+                future.set_exception(MqttError("client closed"))
+        if client is not None:
+            client.disconnect()
+            # Let the DISCONNECT go out (it suppresses the Last Will on a clean stop).
+            await asyncio.sleep(0.05)
+            client.loop_write()
+
+    def _require_client(self) -> paho.Client:
+        if self._client is None:
+            raise MqttError("MQTT client is not running")
+        return self._client
+
+
+async def _first_of(*events: asyncio.Event) -> None:
+    waiters = [asyncio.create_task(event.wait()) for event in events]
+    try:
+        await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
+
+
+def _ignore_closed(func: Any, fd: int, *args: Any) -> None:
+    with contextlib.suppress(OSError, ValueError, KeyError):
+        func(fd, *args)

@@ -1,0 +1,1 @@
+"""PostgreSQL adapter: pool, migrations, stores, queries and the change listener."""

@@ -1,0 +1,88 @@
+"""LISTEN/NOTIFY → live views: every hub instance hears every committed change."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+
+import asyncpg
+import structlog
+
+from hub.adapters.postgres.ingest_store import CHANGES_CHANNEL
+from hub.adapters.postgres.queries import PostgresIncidentQueries
+from hub.services.changes import RESYNC, Broadcaster
+
+log = structlog.get_logger(__name__)
+
+
+class PostgresChangeListener:
+    """Holds one dedicated connection LISTENing for changes; loads the changed incidents and
+    publishes them to the broadcaster. After a lost connection it reconnects with backoff and tells
+    views to resync, since notifications sent meanwhile are gone."""
+
+    name = "database-listener"
+
+    def __init__(self, dsn: str, queries: PostgresIncidentQueries, broadcaster: Broadcaster) -> None:
+        self._dsn = dsn
+        self._queries = queries
+        self._broadcaster = broadcaster
+        self._pending: asyncio.Queue[list[int]] = asyncio.Queue()
+        self._connected = False
+
+    def is_ready(self) -> bool:
+        return self._connected
+
+    async def run(self) -> None:
+        async with asyncio.TaskGroup() as tasks:
+            tasks.create_task(self._listen(), name="db-listen")
+            tasks.create_task(self._publish(), name="db-publish")
+
+    async def _listen(self) -> None:
+        delay = 0.5
+        first = True
+        while True:
+            try:
+                conn = await asyncpg.connect(self._dsn)
+            except (OSError, asyncpg.PostgresError) as exc:
+                log.warning("change listener cannot connect; retrying", error=str(exc), retry_in_s=round(delay, 1))
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 15) * random.uniform(0.8, 1.2)
+                continue
+            lost = asyncio.Event()
+            conn.add_termination_listener(lambda _c, done=lost: done.set())
+            try:
+                await conn.add_listener(CHANGES_CHANNEL, self._on_notify)
+                self._connected = True
+                delay = 0.5
+                if not first:
+                    log.info("change listener reconnected")
+                    self._broadcaster.publish(RESYNC)
+                first = False
+                await lost.wait()
+                log.warning("change listener lost its database connection")
+            except (OSError, asyncpg.PostgresError) as exc:
+                log.warning("change listener failed", error=str(exc))
+            finally:
+                self._connected = False
+                if not conn.is_closed():
+                    conn.terminate()
+
+    def _on_notify(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
+        message = json.loads(payload)
+        if message.get("type") == "incidents":
+            self._pending.put_nowait([int(i) for i in message["ids"]])
+
+    async def _publish(self) -> None:
+        while True:
+            ids = set(await self._pending.get())
+            while not self._pending.empty():  # coalesce a burst into one query
+                ids.update(self._pending.get_nowait())
+            try:
+                incidents = await self._queries.incidents_by_id(sorted(ids))
+            except (OSError, asyncpg.PostgresError) as exc:
+                log.warning("cannot load changed incidents; views told to resync", error=str(exc))
+                self._broadcaster.publish(RESYNC)
+                continue
+            for incident in incidents:
+                self._broadcaster.publish({"type": "incident", "incident": incident})

@@ -1,0 +1,411 @@
+"""The hand-written OpenAPI 3.1 description of this adapter's HTTP interface.
+
+Kept next to the routes and checked against them by the tests: a route without a path here fails.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+import hub
+from hub.adapters.web.api import DEFAULT_LIMIT, MAX_LIMIT, STATE_FILTERS
+from hub.adapters.web.errors import json_ok
+from hub.domain.incidents import IncidentState
+
+Schema = dict[str, Any]
+
+
+def _ref(name: str) -> Schema:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: Schema, description: str) -> Schema:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _error(description: str) -> Schema:
+    return _json(_ref("Error"), description)
+
+
+_TIME = {"type": "string", "format": "date-time"}
+_TIME_OR_NULL = {"type": ["string", "null"], "format": "date-time"}
+_CLOCKS = (
+    "acknowledged_at",
+    "dispatched_at",
+    "accepted_at",
+    "en_route_at",
+    "on_scene_at",
+    "resolved_at",
+    "cancelled_at",
+)
+
+
+def _schemas() -> dict[str, Schema]:
+    incident_properties: dict[str, Schema] = {
+        "id": {"type": "integer", "minimum": 1},
+        "site_id": {"type": "string"},
+        "site_name": {"type": "string", "description": "The site's name (Chinese)."},
+        "site_name_en": {"type": "string", "description": "The site's English name."},
+        "kind": {
+            "type": "string",
+            "description": "What happened; new kinds may appear, clients show unknown kinds as they are.",
+            "examples": [
+                "panic",
+                "duress",
+                "intrusion",
+                "tamper",
+                "loitering",
+                "crowd",
+                "line_crossing",
+                "device_offline",
+            ],
+        },
+        "priority": {"type": "integer", "minimum": 1, "maximum": 4, "description": "1 is the most urgent."},
+        "state": {"type": "string", "enum": [state.value for state in IncidentState]},
+        "test": {"type": "boolean", "description": "A test press or a site in test mode: never dispatched."},
+        "created_at": {**_TIME, "description": "The first event: the origin of every response-time clock."},
+        "last_event_at": _TIME,
+        "event_count": {"type": "integer", "minimum": 1, "description": "Events joined (button presses)."},
+        **{clock: _TIME_OR_NULL for clock in _CLOCKS},
+    }
+    return {
+        "Error": {
+            "type": "object",
+            "required": ["error"],
+            "properties": {
+                "error": {
+                    "type": "object",
+                    "required": ["code", "message"],
+                    "properties": {
+                        "code": {
+                            "type": "string",
+                            "description": "Stable, for programs.",
+                            "examples": [
+                                "invalid_parameter",
+                                "invalid_id",
+                                "not_found",
+                                "method_not_allowed",
+                                "internal_error",
+                            ],
+                        },
+                        "message": {"type": "string", "description": "For people."},
+                    },
+                }
+            },
+        },
+        "Incident": {
+            "type": "object",
+            "required": list(incident_properties),
+            "properties": incident_properties,
+        },
+        "TimelineEntry": {
+            "type": "object",
+            "required": ["at", "actor", "action", "from_state", "to_state"],
+            "properties": {
+                "at": _TIME,
+                "actor": {"type": "string", "examples": ["device:btn-1", "user:duty-1"]},
+                "action": {"type": "string"},
+                "from_state": {"type": ["string", "null"]},
+                "to_state": {"type": "string"},
+                "reason": {"type": "string"},
+            },
+        },
+        "IncidentEvent": {
+            "type": "object",
+            "required": ["device_id", "event_id", "type", "occurred_at", "received_at"],
+            "properties": {
+                "device_id": {"type": "string"},
+                "event_id": {"type": "string"},
+                "type": {"type": "string"},
+                "occurred_at": _TIME,
+                "received_at": _TIME,
+            },
+        },
+        "IncidentDetail": {
+            "allOf": [
+                _ref("Incident"),
+                {
+                    "type": "object",
+                    "required": ["timeline", "events", "dispatches", "warnings", "media"],
+                    "properties": {
+                        "timeline": {"type": "array", "items": _ref("TimelineEntry")},
+                        "events": {"type": "array", "items": _ref("IncidentEvent")},
+                        "dispatches": {"type": "array", "items": {"type": "object"}},
+                        "warnings": {"type": "array", "items": {"type": "object"}},
+                        "media": {"type": "array", "items": {"type": "object"}},
+                    },
+                },
+            ]
+        },
+        "Site": {
+            "type": "object",
+            "required": ["id", "name", "name_en", "kind", "grid_id", "test_mode", "devices"],
+            "properties": {
+                "id": {"type": "string"},
+                "name": {"type": "string"},
+                "name_en": {"type": "string"},
+                "kind": {"type": "string", "examples": ["school", "hospital", "bank", "petrol_station"]},
+                "grid_id": {"type": "string"},
+                "address": {"type": "string"},
+                "lat": {"type": ["number", "null"]},
+                "lon": {"type": ["number", "null"]},
+                "contact_name": {"type": "string"},
+                "contact_phone": {"type": "string"},
+                "test_mode": {"type": "boolean"},
+                "devices": {"type": "array", "items": {"type": "string"}, "description": "Device ids."},
+            },
+        },
+        "Device": {
+            "type": "object",
+            "required": ["id", "site_id", "kind", "report_interval_s"],
+            "properties": {
+                "id": {"type": "string"},
+                "site_id": {"type": "string"},
+                "kind": {"type": "string", "examples": ["button", "camera", "speaker", "panel"]},
+                "label": {"type": "string"},
+                "report_interval_s": {"type": "integer", "minimum": 1},
+            },
+        },
+        "Officer": {
+            "type": "object",
+            "required": ["id", "name", "role"],
+            "properties": {
+                "id": {"type": "string"},
+                "name": {"type": "string"},
+                "role": {"type": "string", "enum": ["officer", "supervisor"]},
+                "phone": {"type": "string"},
+                "grid_id": {"type": ["string", "null"]},
+            },
+        },
+        "Readiness": {
+            "type": "object",
+            "required": ["status", "probes"],
+            "properties": {
+                "status": {"type": "string", "enum": ["ready", "not_ready"]},
+                "probes": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["name", "ready"],
+                        "properties": {"name": {"type": "string"}, "ready": {"type": "boolean"}},
+                    },
+                },
+            },
+        },
+        "StreamMessage": {
+            "description": "A server → client frame of /api/v1/stream. Other types may be added; "
+            "clients ignore types they do not know.",
+            "oneOf": [
+                {
+                    "type": "object",
+                    "required": ["type", "incidents"],
+                    "properties": {
+                        "type": {"const": "snapshot"},
+                        "incidents": {"type": "array", "items": _ref("Incident")},
+                    },
+                },
+                {
+                    "type": "object",
+                    "required": ["type", "incident"],
+                    "properties": {"type": {"const": "incident"}, "incident": _ref("Incident")},
+                },
+                {"type": "object", "required": ["type"], "properties": {"type": {"const": "resync"}}},
+                {"type": "object", "required": ["type"], "properties": {"type": {"const": "pong"}}},
+            ],
+        },
+    }
+
+
+_STREAM_DESCRIPTION = """\
+WebSocket (JSON text frames). On connect the server subscribes to changes, then sends
+`{"type": "snapshot", "incidents": [...]}` with every open incident, then every change as it is
+committed: `{"type": "incident", "incident": {...}}` (an incident in a final state leaves the open
+set), `{"type": "resync"}` (changes were lost: reload the open incidents, or reconnect), and other
+types unchanged. A client may send `{"type": "ping"}` and gets `{"type": "pong"}`, to notice a dead
+link. The server pings every 20 s and closes with 1001 when the hub shuts down."""
+
+
+def openapi_document() -> dict[str, Any]:
+    states = sorted(STATE_FILTERS)
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Sentinel hub",
+            "version": hub.__version__,
+            "description": "The duty desk's API: incidents, the district registry, a live stream and "
+            'operations endpoints. Errors are JSON: `{"error": {"code", "message"}}`.',
+        },
+        "paths": {
+            "/api/v1/incidents": {
+                "get": {
+                    "operationId": "listIncidents",
+                    "summary": "List incidents",
+                    "parameters": [
+                        {
+                            "name": "state",
+                            "in": "query",
+                            "description": "A state; `open` (every state but resolved and cancelled, "
+                            "the default) or `all`.",
+                            "schema": {"type": "string", "enum": states, "default": "open"},
+                        },
+                        {
+                            "name": "limit",
+                            "in": "query",
+                            "schema": {
+                                "type": "integer",
+                                "minimum": 1,
+                                "maximum": MAX_LIMIT,
+                                "default": DEFAULT_LIMIT,
+                            },
+                        },
+                    ],
+                    "responses": {
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "required": ["incidents"],
+                                "properties": {"incidents": {"type": "array", "items": _ref("Incident")}},
+                            },
+                            "The incidents.",
+                        ),
+                        "400": _error("A bad `state` or `limit`."),
+                    },
+                }
+            },
+            "/api/v1/incidents/{id}": {
+                "get": {
+                    "operationId": "getIncident",
+                    "summary": "One incident with its timeline, events, dispatches, warnings and media",
+                    "parameters": [
+                        {
+                            "name": "id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "integer", "minimum": 1},
+                        }
+                    ],
+                    "responses": {
+                        "200": _json(_ref("IncidentDetail"), "The incident."),
+                        "400": _error("The id is not a positive integer."),
+                        "404": _error("No such incident."),
+                    },
+                }
+            },
+            "/api/v1/sites": {
+                "get": {
+                    "operationId": "listSites",
+                    "summary": "The district's key units",
+                    "responses": {
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "required": ["sites"],
+                                "properties": {"sites": {"type": "array", "items": _ref("Site")}},
+                            },
+                            "The sites.",
+                        )
+                    },
+                }
+            },
+            "/api/v1/devices": {
+                "get": {
+                    "operationId": "listDevices",
+                    "summary": "Every registered device",
+                    "responses": {
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "required": ["devices"],
+                                "properties": {"devices": {"type": "array", "items": _ref("Device")}},
+                            },
+                            "The devices.",
+                        )
+                    },
+                }
+            },
+            "/api/v1/officers": {
+                "get": {
+                    "operationId": "listOfficers",
+                    "summary": "The station's officers and supervisors",
+                    "responses": {
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "required": ["officers"],
+                                "properties": {"officers": {"type": "array", "items": _ref("Officer")}},
+                            },
+                            "The officers.",
+                        )
+                    },
+                }
+            },
+            "/api/v1/stream": {
+                "get": {
+                    "operationId": "stream",
+                    "summary": "Live changes (WebSocket)",
+                    "description": _STREAM_DESCRIPTION,
+                    "responses": {
+                        "101": {
+                            "description": "Switching to the WebSocket protocol; frames are StreamMessage objects.",
+                            "content": {"application/json": {"schema": _ref("StreamMessage")}},
+                        },
+                        "400": _error("Not a WebSocket upgrade request."),
+                    },
+                }
+            },
+            "/api/v1/openapi.json": {
+                "get": {
+                    "operationId": "openapi",
+                    "summary": "This document",
+                    "responses": {"200": {"description": "OpenAPI 3.1", "content": {"application/json": {}}}},
+                }
+            },
+            "/healthz": {
+                "get": {
+                    "operationId": "healthz",
+                    "summary": "Liveness: the process answers",
+                    "responses": {
+                        "200": _json({"type": "object", "properties": {"status": {"const": "ok"}}}, "Alive.")
+                    },
+                }
+            },
+            "/readyz": {
+                "get": {
+                    "operationId": "readyz",
+                    "summary": "Readiness: every dependency is up",
+                    "responses": {
+                        "200": _json(_ref("Readiness"), "Ready."),
+                        "503": _json(_ref("Readiness"), "At least one probe is not ready."),
+                    },
+                }
+            },
+            "/metrics": {
+                "get": {
+                    "operationId": "metrics",
+                    "summary": "Prometheus metrics",
+                    "responses": {
+                        "200": {
+                            "description": "Prometheus text exposition format 0.0.4.",
+                            "content": {"text/plain": {"schema": {"type": "string"}}},
+                        }
+                    },
+                }
+            },
+            "/": {
+                "get": {
+                    "operationId": "console",
+                    "summary": "The duty desk console (HTML; its assets are under /static/)",
+                    "responses": {
+                        "200": {"description": "The page.", "content": {"text/html": {"schema": {"type": "string"}}}}
+                    },
+                }
+            },
+        },
+        "components": {"schemas": _schemas()},
+    }
+
+
+async def openapi(request: web.Request) -> web.Response:
+    return json_ok(openapi_document())

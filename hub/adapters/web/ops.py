@@ -1,0 +1,39 @@
+"""Operations endpoints: liveness, readiness and Prometheus metrics."""
+
+from __future__ import annotations
+
+import prometheus_client
+import structlog
+from aiohttp import web
+from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
+
+from hub.adapters.web.context import SERVICES
+from hub.adapters.web.errors import json_ok
+from hub.services.ports import HealthProbe
+
+log = structlog.get_logger(__name__)
+
+
+async def healthz(request: web.Request) -> web.Response:
+    """The process is alive and its event loop answers; says nothing about dependencies."""
+    return json_ok({"status": "ok"})
+
+
+def _probe_ready(probe: HealthProbe) -> bool:
+    try:
+        return bool(probe.is_ready())
+    except Exception:
+        log.exception("web.probe_failed", probe=getattr(probe, "name", repr(probe)))
+        return False
+
+
+async def readyz(request: web.Request) -> web.Response:
+    """Ready to serve only when every dependency's probe says so (503 otherwise, for the balancer)."""
+    probes = [{"name": probe.name, "ready": _probe_ready(probe)} for probe in request.app[SERVICES].probes]
+    ready = all(probe["ready"] for probe in probes)
+    return json_ok({"status": "ready" if ready else "not_ready", "probes": probes}, 200 if ready else 503)
+
+
+async def metrics(request: web.Request) -> web.Response:
+    body = prometheus_client.generate_latest(request.app[SERVICES].metrics)
+    return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_PLAIN_0_0_4})

@@ -1,0 +1,98 @@
+"""The live stream at /api/v1/stream: a snapshot of the open incidents, then every change.
+
+Protocol (server → client, JSON text frames):
+  {"type": "snapshot", "incidents": [...]}   first, once: every open incident
+  {"type": "incident", "incident": {...}}    an incident changed (a final state removes it)
+  {"type": "resync"}                         changes were lost: reload the open incidents
+  {"type": "pong"}                           the answer to a client's {"type": "ping"}
+  any other type                             passed through from the change feed unchanged
+Client → server: only {"type": "ping"}, which lets a browser notice a dead link; the rest is ignored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import structlog
+from aiohttp import WSCloseCode, WSMsgType, web
+
+from hub.adapters.web.context import SERVICES, SOCKETS
+from hub.adapters.web.errors import dumps
+from hub.services.ports import ChangeSubscription
+
+log = structlog.get_logger(__name__)
+
+HEARTBEAT_S = 20.0
+SNAPSHOT_LIMIT = 1000
+MAX_CLIENT_MESSAGE = 4096
+PONG = {"type": "pong"}
+
+
+async def stream(request: web.Request) -> web.WebSocketResponse:
+    services = request.app[SERVICES]
+    sockets = request.app[SOCKETS]
+    socket = web.WebSocketResponse(heartbeat=HEARTBEAT_S, max_msg_size=MAX_CLIENT_MESSAGE)
+    await socket.prepare(request)
+    sockets.add(socket)
+    close_code = WSCloseCode.OK
+    try:
+        # Subscribe first, then read the snapshot: a change committed in between is in the
+        # subscription's queue and is sent after the snapshot, so the client misses nothing.
+        with services.changes.subscribe() as subscription:
+            incidents = await services.queries.list_incidents("open", SNAPSHOT_LIMIT)
+            await socket.send_json({"type": "snapshot", "incidents": incidents}, dumps=dumps)
+            await _forward_until_closed(socket, subscription)
+    except ConnectionResetError:
+        log.debug("web.stream_client_gone", path=request.path)
+    except Exception:
+        log.exception("web.stream_failed", method=request.method, path=request.path)
+        close_code = WSCloseCode.INTERNAL_ERROR
+    finally:
+        sockets.discard(socket)
+    if not socket.closed:
+        await socket.close(code=close_code)
+    return socket
+
+
+async def _forward_until_closed(socket: web.WebSocketResponse, subscription: ChangeSubscription) -> None:
+    """Read and send side by side, so a client that goes away is noticed even when nothing changes;
+    when either side ends, the other is cancelled."""
+    reader = asyncio.create_task(_read_until_closed(socket), name="web-stream-read")
+    sender = asyncio.create_task(_send_changes(socket, subscription), name="web-stream-send")
+    try:
+        done, _ = await asyncio.wait((reader, sender), return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in (reader, sender):
+            task.cancel()
+        await asyncio.gather(reader, sender, return_exceptions=True)
+    for task in done:
+        error = task.exception()
+        if error is not None:
+            raise error
+
+
+async def _read_until_closed(socket: web.WebSocketResponse) -> None:
+    async for message in socket:
+        if message.type is WSMsgType.ERROR:
+            return
+        if message.type is WSMsgType.TEXT and _is_ping(message.data):
+            await socket.send_json(PONG)
+
+
+async def _send_changes(socket: web.WebSocketResponse, subscription: ChangeSubscription) -> None:
+    async for change in subscription:
+        await socket.send_json(change, dumps=dumps)
+
+
+def _is_ping(text: str) -> bool:
+    try:
+        message = json.loads(text)
+    except ValueError:
+        return False
+    return isinstance(message, dict) and message.get("type") == "ping"
+
+
+async def close_sockets(app: web.Application) -> None:
+    """on_shutdown: tell every console the hub is going away (1001), so it reconnects elsewhere."""
+    await app[SOCKETS].close_all(WSCloseCode.GOING_AWAY, b"hub shutting down")

@@ -1,0 +1,163 @@
+"""Composition root: builds the adapters and services of one hub instance and runs them in one
+TaskGroup. Nothing is created at import time."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import Coroutine
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import structlog
+from aiohttp import web
+
+from devices.contract import DeviceState, HubStatus, Topics, encode
+from hub import __version__
+from hub.adapters.metrics import HubMetrics
+from hub.adapters.mqtt import MqttClient, MqttSettings
+from hub.adapters.postgres.ingest_store import PostgresIngestStore
+from hub.adapters.postgres.listener import PostgresChangeListener
+from hub.adapters.postgres.outbox import PostgresOutbox
+from hub.adapters.postgres.pool import create_pool
+from hub.adapters.postgres.queries import PostgresIncidentQueries
+from hub.adapters.postgres.schema import migrate
+from hub.adapters.web import WebServices, make_app
+from hub.config import Settings
+from hub.domain.district import District
+from hub.services.changes import Broadcaster
+from hub.services.ingest import IngestService
+from hub.services.intake import IntakeChecker, IntakeLimits
+from hub.services.messages import OutboundMessage
+from hub.services.outbox import OutboxRelay
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass
+class RunningHub:
+    """Handles a caller (tests, the demo) may use once the hub has started."""
+
+    http_url: str
+    metrics: HubMetrics
+    mqtt: MqttClient
+
+
+class Hub:
+    def __init__(self, settings: Settings, district: District) -> None:
+        if not settings.mqtt_url or not settings.database_url:
+            raise ValueError("the hub needs SENTINEL_MQTT_URL and SENTINEL_DATABASE_URL (or use `sentinel demo`)")
+        self.settings = settings
+        self.district = district
+
+    async def run(self, started: asyncio.Future[RunningHub] | None = None) -> None:
+        s = self.settings
+        assert s.mqtt_url and s.database_url
+        log.info("hub starting", version=__version__, instance=s.instance_id, district=self.district.id)
+        applied = await migrate(s.database_url)
+        if applied:
+            log.info("database migrated", applied=applied)
+        topics = Topics(s.topic_prefix)
+        metrics = HubMetrics()
+        pool = await create_pool(s.database_url)
+        try:
+            broadcaster = Broadcaster()
+            queries = PostgresIncidentQueries(pool, self.district)
+            listener = PostgresChangeListener(s.database_url, queries, broadcaster)
+            intake = IntakeChecker(
+                topics,
+                self.district,
+                IntakeLimits(
+                    max_payload_bytes=s.max_payload_bytes,
+                    max_camera_payload_bytes=s.max_camera_payload_bytes,
+                    max_clock_skew=timedelta(seconds=s.max_clock_skew_s),
+                    max_event_age=timedelta(seconds=s.max_event_age_s),
+                ),
+            )
+            status_topic = topics.hub_status(s.instance_id)
+            mqtt = MqttClient(
+                MqttSettings(
+                    url=s.mqtt_url,
+                    client_id=f"sentinel-hub-{s.instance_id}",
+                    subscriptions=intake.subscriptions(),
+                    will=(status_topic, _hub_status(DeviceState.OFFLINE)),
+                )
+            )
+            outbox_nudge = asyncio.Event()
+            ingest = IngestService(intake, PostgresIngestStore(pool), self.district, topics, metrics, outbox_nudge)
+            relay = OutboxRelay(PostgresOutbox(pool), mqtt, outbox_nudge)
+            metrics.gauge("sentinel_mqtt_connected", "1 while the broker connection is up", lambda: mqtt.connected)
+            metrics.gauge("sentinel_database_listener_connected", "1 while LISTEN is up", listener.is_ready)
+            metrics.gauge("sentinel_mqtt_reconnects", "Broker reconnects since start", lambda: mqtt.reconnects)
+
+            app = make_app(
+                WebServices(
+                    queries=queries,
+                    changes=broadcaster,
+                    district=self.district,
+                    probes=(mqtt, listener),
+                    metrics=metrics.registry,
+                )
+            )
+            runner = web.AppRunner(app, handle_signals=False)
+            await runner.setup()
+            site = web.TCPSite(runner, s.http_host, s.http_port)
+            await site.start()
+            http_url = _bound_url(runner, s.http_host)
+            log.info("console listening", url=http_url)
+            try:
+                async with asyncio.TaskGroup() as tasks:
+                    tasks.create_task(mqtt.run(), name="mqtt")
+                    tasks.create_task(listener.run(), name="db-listener")
+                    tasks.create_task(ingest.run(mqtt, s.ingest_batch_max), name="ingest")
+                    tasks.create_task(relay.run(), name="outbox-relay")
+                    tasks.create_task(_announce_presence(mqtt, status_topic), name="hub-status")
+                    if started is not None and not started.done():
+                        started.set_result(RunningHub(http_url, metrics, mqtt))
+            finally:
+                await runner.cleanup()
+        finally:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(5):
+                    await pool.close()
+            log.info("hub stopped")
+
+
+async def _announce_presence(mqtt: MqttClient, topic: str) -> None:
+    """Retained `online` after every (re)connect; the Last Will says `offline` if we die."""
+    try:
+        while True:
+            await mqtt.wait_connected()
+            await mqtt.publish(OutboundMessage(topic, _hub_status(DeviceState.ONLINE)), retain=True)
+            await mqtt.wait_lost()
+    finally:
+        if mqtt.connected:
+            with contextlib.suppress(Exception):
+                async with asyncio.timeout(2):
+                    await mqtt.publish(OutboundMessage(topic, _hub_status(DeviceState.OFFLINE)), retain=True)
+
+
+def _hub_status(state: DeviceState) -> bytes:
+    return encode(HubStatus(state=state, ts=datetime.now(UTC), version=__version__))
+
+
+def _bound_url(runner: web.AppRunner, host: str) -> str:
+    for address in runner.addresses:
+        if isinstance(address, tuple):
+            return f"http://{host}:{address[1]}"
+    return f"http://{host}"
+
+
+def run_until_signalled(main: Coroutine[object, object, None]) -> None:
+    """Run a coroutine until SIGINT/SIGTERM, then cancel it so everything shuts down in order."""
+
+    async def runner() -> None:
+        task = asyncio.ensure_future(main)
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, task.cancel)
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    asyncio.run(runner())

@@ -1,0 +1,171 @@
+"""The `sentinel` command (also `python -m hub`)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from hub import __version__
+from hub.config import ConfigError, Settings, load_district, load_settings
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "handler"):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.handler(args) or 0)
+    except ConfigError as exc:
+        print(f"configuration error:\n{exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sentinel", description="Sentinel hub: one-button alarms and video patrol for police stations."
+    )
+    parser.add_argument("--version", action="version", version=f"sentinel {__version__}")
+    parser.add_argument("--settings", type=Path, help="YAML settings file (SENTINEL_* variables override it)")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    run = commands.add_parser("run", help="run the hub against the configured broker and database")
+    run.set_defaults(handler=_run)
+
+    demo = commands.add_parser(
+        "demo", help="run the hub with private Mosquitto and PostgreSQL (unless URLs are set) and simulators"
+    )
+    demo.add_argument("--http", help="HOST:PORT for the console (default 127.0.0.1:8080)")
+    demo.add_argument("--press-every", type=float, default=90.0, help="mean seconds between simulated presses")
+    demo.add_argument("--no-simulators", action="store_true", help="start no simulated devices")
+    demo.set_defaults(handler=_demo)
+
+    db = commands.add_parser("db", help="database maintenance").add_subparsers(metavar="ACTION")
+    migrate = db.add_parser("migrate", help="apply pending SQL migrations to SENTINEL_DATABASE_URL")
+    migrate.set_defaults(handler=_db_migrate)
+
+    config = commands.add_parser("config", help="district configuration").add_subparsers(metavar="ACTION")
+    check = config.add_parser("check", help="validate a district file, naming the file and key of every error")
+    check.add_argument("file", nargs="?", type=Path, help="district file (default: SENTINEL_CONFIG or the demo)")
+    check.set_defaults(handler=_config_check)
+
+    simulate = commands.add_parser("simulate", help="simulated devices").add_subparsers(metavar="DEVICE")
+    button = simulate.add_parser("button", help="press a virtual panic button, once or in a burst")
+    button.add_argument("--site", help="site id (single press)")
+    button.add_argument("--device", help="button device id (single press)")
+    button.add_argument("--press", action="store_true", help="press once (the default without --burst)")
+    button.add_argument(
+        "--type", default="panic", choices=["panic", "duress", "test", "cancel", "tamper", "low_battery"]
+    )
+    button.add_argument("--burst", type=int, metavar="N", help="publish N presses round-robin over many buttons")
+    button.add_argument("--devices", type=int, default=50, help="burst: how many of the district's buttons to use")
+    button.add_argument("--rate", type=float, help="burst: presses per second (default: as fast as possible)")
+    button.add_argument("--run-id", help="burst: prefix of the event ids (a rerun with the same id resends)")
+    button.set_defaults(handler=_simulate_button)
+    return parser
+
+
+def _settings(args: argparse.Namespace, **overrides: object) -> Settings:
+    return load_settings(args.settings, **overrides)
+
+
+# --- run --------------------------------------------------------------------------------------------
+def _run(args: argparse.Namespace) -> int:
+    from hub.app import Hub, run_until_signalled
+    from hub.logging import configure_logging
+
+    settings = _settings(args)
+    configure_logging(settings.log_level)
+    if not settings.mqtt_url or not settings.database_url:
+        print(
+            "sentinel run needs SENTINEL_MQTT_URL and SENTINEL_DATABASE_URL (or try `sentinel demo`)", file=sys.stderr
+        )
+        return 2
+    hub = Hub(settings, load_district(settings.district_file))
+    run_until_signalled(hub.run())
+    return 0
+
+
+# --- demo -------------------------------------------------------------------------------------------
+def _demo(args: argparse.Namespace) -> int:
+    from hub.demo import run_demo
+
+    settings = _settings(args, http=args.http)
+    return run_demo(settings, press_every_s=args.press_every, simulators=not args.no_simulators)
+
+
+# --- db ---------------------------------------------------------------------------------------------
+def _db_migrate(args: argparse.Namespace) -> int:
+    from hub.adapters.postgres.schema import migrate
+
+    settings = _settings(args)
+    if not settings.database_url:
+        print("set SENTINEL_DATABASE_URL (postgresql://…)", file=sys.stderr)
+        return 2
+    applied = asyncio.run(migrate(settings.database_url))
+    print(f"applied {len(applied)} migration(s): {', '.join(applied)}" if applied else "database is up to date")
+    return 0
+
+
+# --- config -----------------------------------------------------------------------------------------
+def _config_check(args: argparse.Namespace) -> int:
+    path = args.file or _settings(args).district_file
+    district = load_district(path)
+    buttons = sum(1 for d in district.devices.values() if d.kind == "button")
+    print(
+        f"{path}: OK — district {district.id}: {len(district.sites)} sites, {len(district.devices)} devices "
+        f"({buttons} buttons), {len(district.grids)} grids, {len(district.officers)} officers"
+    )
+    return 0
+
+
+# --- simulate ---------------------------------------------------------------------------------------
+def _simulate_button(args: argparse.Namespace) -> int:
+    from devices.contract import Topics
+    from devices.link import DeviceLink
+    from simulators.button import ButtonRef, burst, press
+
+    settings = _settings(args)
+    mqtt_url = settings.mqtt_url or _demo_mqtt_url(settings)
+    topics = Topics(settings.topic_prefix)
+    link = DeviceLink(mqtt_url, f"sentinel-sim-button-{os.getpid()}").connect()
+    try:
+        if args.burst:
+            district = load_district(settings.district_file)
+            buttons = [ButtonRef(d.site_id, d.id) for d in district.devices.values() if d.kind == "button"]
+            if args.site:
+                buttons = [b for b in buttons if b.site == args.site]
+            buttons = buttons[: args.devices]
+            if not buttons:
+                print("no buttons in the district to press", file=sys.stderr)
+                return 2
+            step = max(args.burst // 10, 1)
+            sent = burst(link, topics, buttons, args.burst, args.rate, args.run_id, range(step, args.burst + 1, step))
+            print(f"burst: {len(sent)} presses from {len(buttons)} buttons confirmed by the broker")
+            return 0
+        if not args.site or not args.device:
+            print("a single press needs --site and --device", file=sys.stderr)
+            return 2
+        event_id, feedback = press(link, topics, ButtonRef(args.site, args.device), args.type, wait_feedback_s=3.0)
+        states = ", ".join(str(f.get("state")) for f in feedback) or "none within 3 s"
+        print(f"pressed {args.device} at {args.site}: event {event_id}; hub feedback: {states}")
+        return 0
+    finally:
+        link.close()
+
+
+def _demo_mqtt_url(settings: Settings) -> str:
+    """The broker a running `sentinel demo` started, if any."""
+    from hub.demo import running_demo_mqtt_url
+
+    url = running_demo_mqtt_url(settings.data_dir)
+    if url is None:
+        raise SystemExit("no broker: set SENTINEL_MQTT_URL or start `sentinel demo` first")
+    return url

@@ -1,0 +1,6 @@
+"""Configuration: the district file (sites, grids, devices, officers) and the hub's runtime settings."""
+
+from hub.config.district import ConfigError, load_district
+from hub.config.settings import Settings, load_settings
+
+__all__ = ["ConfigError", "Settings", "load_district", "load_settings"]

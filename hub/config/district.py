@@ -1,0 +1,191 @@
+"""The district file: schema, validation with errors that name file and key, and conversion to the
+domain's `District`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from devices.contract.topics import is_valid_id
+from hub.domain.district import Device, District, Grid, Officer, Site
+
+Id = Annotated[str, Field(min_length=1, max_length=64)]
+SiteKind = Literal["school", "kindergarten", "hospital", "bank", "petrol_station", "shopping_street", "other"]
+DeviceKind = Literal["button", "camera", "speaker", "panel"]
+
+DEFAULT_REPORT_INTERVAL_S = {"button": 300, "camera": 60, "speaker": 120, "panel": 300}
+
+
+class ConfigError(Exception):
+    """Every problem found in a config file, each naming the file and the key."""
+
+    def __init__(self, path: Path | str, problems: list[str]) -> None:
+        self.path = str(path)
+        self.problems = problems
+        super().__init__("\n".join(f"{self.path}: {p}" for p in problems))
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ContactConfig(_Strict):
+    name: str = ""
+    phone: str = ""
+
+
+class DeviceConfig(_Strict):
+    id: Id
+    kind: DeviceKind
+    label: str = ""
+    report_interval_s: Annotated[int, Field(ge=10, le=86_400)] | None = None
+
+
+class SiteConfig(_Strict):
+    id: Id
+    name: Annotated[str, Field(min_length=1)]
+    name_en: str = ""
+    kind: SiteKind
+    grid: Id
+    address: str = ""
+    lat: Annotated[float, Field(ge=-90, le=90)] | None = None
+    lon: Annotated[float, Field(ge=-180, le=180)] | None = None
+    contact: ContactConfig = ContactConfig()
+    test_mode: bool = False
+    devices: list[DeviceConfig] = []
+
+
+class GridConfig(_Strict):
+    id: Id
+    name: Annotated[str, Field(min_length=1)]
+    officer: Id | None = None
+    assistants: list[Id] = []
+
+
+class OfficerConfig(_Strict):
+    id: Id
+    name: Annotated[str, Field(min_length=1)]
+    role: Literal["officer", "supervisor"] = "officer"
+    phone: str = ""
+    grid: Id | None = None
+
+
+class DistrictInfo(_Strict):
+    id: Id
+    name: Annotated[str, Field(min_length=1)]
+    name_en: str = ""
+    timezone: str = "Asia/Shanghai"
+
+
+class DistrictConfig(_Strict):
+    district: DistrictInfo
+    grids: list[GridConfig]
+    officers: list[OfficerConfig] = []
+    sites: list[SiteConfig]
+
+
+def load_district(path: Path | str) -> District:
+    """Read, validate and convert a district file; raise ConfigError listing every problem."""
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(path, [f"cannot read file: {exc.strerror}"]) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(path, [f"not valid YAML: {exc}"]) from None
+    return parse_district(raw, path)
+
+
+def parse_district(raw: object, path: Path | str = "<district>") -> District:
+    if not isinstance(raw, dict):
+        raise ConfigError(path, ["the file must hold a mapping with district, grids, officers and sites"])
+    try:
+        config = DistrictConfig.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(path, [_format_error(err) for err in exc.errors()]) from None
+    problems = _cross_reference_problems(config)
+    if problems:
+        raise ConfigError(path, problems)
+    return _to_domain(config)
+
+
+def _format_error(err: dict) -> str:  # type: ignore[type-arg]
+    key = ""
+    for part in err["loc"]:
+        key += f"[{part}]" if isinstance(part, int) else (f".{part}" if key else str(part))
+    return f"{key or '(top level)'}: {err['msg']}"
+
+
+def _duplicates(ids: list[str]) -> set[str]:
+    seen: set[str] = set()
+    return {i for i in ids if i in seen or seen.add(i)}  # type: ignore[func-returns-value]
+
+
+def _cross_reference_problems(config: DistrictConfig) -> list[str]:
+    problems: list[str] = []
+    grid_ids = {g.id for g in config.grids}
+    officer_ids = {o.id for o in config.officers}
+    for label, ids in (
+        ("grids", [g.id for g in config.grids]),
+        ("officers", [o.id for o in config.officers]),
+        ("sites", [s.id for s in config.sites]),
+        ("devices", [d.id for s in config.sites for d in s.devices]),
+    ):
+        for dup in sorted(_duplicates(ids)):
+            problems.append(f"{label}: id {dup!r} is used more than once (ids must be unique)")
+    for i, grid in enumerate(config.grids):
+        for j, officer in enumerate([grid.officer, *grid.assistants]):
+            key = f"grids[{i}].officer" if j == 0 else f"grids[{i}].assistants[{j - 1}]"
+            if officer is not None and officer not in officer_ids:
+                problems.append(f"{key}: unknown officer {officer!r}")
+    for i, officer in enumerate(config.officers):
+        if officer.grid is not None and officer.grid not in grid_ids:
+            problems.append(f"officers[{i}].grid: unknown grid {officer.grid!r}")
+    for i, site in enumerate(config.sites):
+        if not is_valid_id(site.id):
+            problems.append(f"sites[{i}].id: {site.id!r} may hold only letters, digits, '_', '.', '-'")
+        if site.grid not in grid_ids:
+            problems.append(f"sites[{i}].grid: unknown grid {site.grid!r}")
+        for j, device in enumerate(site.devices):
+            if not is_valid_id(device.id):
+                problems.append(
+                    f"sites[{i}].devices[{j}].id: {device.id!r} may hold only letters, digits, '_', '.', '-'"
+                )
+    return problems
+
+
+def _to_domain(config: DistrictConfig) -> District:
+    sites = {
+        s.id: Site(
+            id=s.id,
+            name=s.name,
+            name_en=s.name_en or s.name,
+            kind=s.kind,
+            grid_id=s.grid,
+            address=s.address,
+            lat=s.lat,
+            lon=s.lon,
+            contact_name=s.contact.name,
+            contact_phone=s.contact.phone,
+            test_mode=s.test_mode,
+        )
+        for s in config.sites
+    }
+    devices = {
+        d.id: Device(
+            id=d.id,
+            site_id=s.id,
+            kind=d.kind,
+            label=d.label,
+            report_interval_s=d.report_interval_s or DEFAULT_REPORT_INTERVAL_S[d.kind],
+        )
+        for s in config.sites
+        for d in s.devices
+    }
+    grids = {g.id: Grid(g.id, g.name, g.officer, tuple(g.assistants)) for g in config.grids}
+    officers = {o.id: Officer(o.id, o.name, o.role, o.phone, o.grid) for o in config.officers}
+    info = config.district
+    return District(info.id, info.name, sites=sites, devices=devices, grids=grids, officers=officers)

@@ -1,0 +1,93 @@
+"""Runtime settings of a hub instance: a YAML settings file, overridden by SENTINEL_* variables.
+
+Read once at start by the app, never at import time.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from hub.config.district import ConfigError
+
+DEFAULT_DISTRICT_FILE = Path("config/demo-district.yaml")
+
+# environment variable → settings field
+ENVIRONMENT = {
+    "SENTINEL_MQTT_URL": "mqtt_url",
+    "SENTINEL_DATABASE_URL": "database_url",
+    "SENTINEL_HTTP": "http",
+    "SENTINEL_CONFIG": "district_file",
+    "SENTINEL_TOPIC_PREFIX": "topic_prefix",
+    "SENTINEL_INSTANCE": "instance_id",
+    "SENTINEL_LOG_LEVEL": "log_level",
+    "SENTINEL_DATA_DIR": "data_dir",
+}
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    mqtt_url: str | None = None
+    database_url: str | None = None
+    http: str = "127.0.0.1:8080"
+    district_file: Path = DEFAULT_DISTRICT_FILE
+    topic_prefix: str = "sentinel"
+    # Names the hub's MQTT session: it must stay the same across restarts so that the broker
+    # redelivers what a crashed instance had not acknowledged.
+    instance_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.\-]{1,40}$")] = "main"
+    data_dir: Path = Path(".sentinel")
+    log_level: str = "info"
+    # Bad input limits (DESIGN.md, "Bad input").
+    max_payload_bytes: Annotated[int, Field(ge=256)] = 64 * 1024
+    max_camera_payload_bytes: Annotated[int, Field(ge=1024)] = 2 * 1024 * 1024
+    max_clock_skew_s: Annotated[int, Field(ge=1)] = 300
+    max_event_age_s: Annotated[int, Field(ge=60)] = 24 * 3600
+    # Ingest: messages committed per transaction at most.
+    ingest_batch_max: Annotated[int, Field(ge=1, le=10_000)] = 500
+
+    @field_validator("http")
+    @classmethod
+    def _host_port(cls, value: str) -> str:
+        host, sep, port = value.rpartition(":")
+        if not sep or not host or not port.isdigit() or not 0 <= int(port) < 65536:
+            raise ValueError("must be HOST:PORT, e.g. 127.0.0.1:8080")
+        return value
+
+    @property
+    def http_host(self) -> str:
+        return self.http.rpartition(":")[0]
+
+    @property
+    def http_port(self) -> int:
+        return int(self.http.rpartition(":")[2])
+
+
+def load_settings(
+    settings_file: Path | None = None, environ: Mapping[str, str] | None = None, **overrides: object
+) -> Settings:
+    """Settings from the file (if any), then the environment, then explicit overrides."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, object] = {}
+    if settings_file is not None:
+        try:
+            loaded = yaml.safe_load(Path(settings_file).read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError) as exc:
+            raise ConfigError(settings_file, [f"cannot read settings: {exc}"]) from None
+        if not isinstance(loaded, dict):
+            raise ConfigError(settings_file, ["the settings file must hold a mapping"])
+        values.update(loaded)
+    for variable, field in ENVIRONMENT.items():
+        if environ.get(variable):
+            values[field] = environ[variable]
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    try:
+        return Settings.model_validate(values)
+    except ValidationError as exc:
+        problems = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
+        raise ConfigError(settings_file or "environment", problems) from None

@@ -1,0 +1,84 @@
+"""`sentinel demo`: the hub with the demo district, private services when none are configured, and
+simulated devices. Ctrl-C stops everything cleanly, in reverse order of start."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import sys
+from pathlib import Path
+
+from devices.contract import Topics
+from hub.app import Hub, RunningHub, run_until_signalled
+from hub.config import Settings, load_district
+from hub.logging import configure_logging
+
+_STATE_FILE = "demo.json"
+
+
+def running_demo_mqtt_url(data_dir: Path) -> str | None:
+    try:
+        return json.loads((data_dir / _STATE_FILE).read_text())["mqtt_url"]
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def run_demo(settings: Settings, press_every_s: float, simulators: bool) -> int:
+    from hub.adapters.local.mosquitto import PrivateMosquitto
+    from hub.adapters.local.postgres import PrivatePostgres
+    from simulators.ambient import AmbientDistrict
+
+    configure_logging(settings.log_level)
+    district = load_district(settings.district_file)
+    data_dir = settings.data_dir.resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with contextlib.ExitStack() as stack:
+        overrides: dict[str, str] = {}
+        if not settings.mqtt_url:
+            _say(f"starting a private Mosquitto under {data_dir / 'mosquitto'}")
+            broker = stack.enter_context(PrivateMosquitto(data_dir / "mosquitto"))
+            overrides["mqtt_url"] = broker.url
+        if not settings.database_url:
+            _say(f"starting a private PostgreSQL under {data_dir / 'postgres'}")
+            database = stack.enter_context(PrivatePostgres(data_dir / "postgres"))
+            overrides["database_url"] = database.url
+        settings = settings.model_copy(update=overrides)
+        assert settings.mqtt_url and settings.database_url
+        state_file = data_dir / _STATE_FILE
+        state_file.write_text(json.dumps({"mqtt_url": settings.mqtt_url, "database_url": settings.database_url}))
+        stack.callback(state_file.unlink, missing_ok=True)
+
+        async def main() -> None:
+            started: asyncio.Future[RunningHub] = asyncio.get_running_loop().create_future()
+            hub_task = asyncio.create_task(Hub(settings, district).run(started))
+            running = await _first(started, hub_task)
+            _say(f"console: {running.http_url}/   (Ctrl-C stops the demo)")
+            if simulators:
+                devices = [(d.site_id, d.kind, d.id) for d in district.devices.values()]
+                assert settings.mqtt_url
+                ambient = AmbientDistrict(settings.mqtt_url, Topics(settings.topic_prefix), devices, press_every_s)
+                await asyncio.to_thread(ambient.start)
+                stack.callback(ambient.stop)
+                _say(f"simulating {len(devices)} devices; a button is pressed about every {press_every_s:.0f} s")
+                _say(
+                    "press one yourself: ./dev sentinel simulate button "
+                    "--site bank-icbc-dongsi --device btn-bank-icbc-dongsi-counter"
+                )
+            await hub_task
+
+        run_until_signalled(main())
+        _say("stopping")
+    return 0
+
+
+async def _first(started: asyncio.Future[RunningHub], hub_task: asyncio.Task[None]) -> RunningHub:
+    await asyncio.wait([started, hub_task], return_when=asyncio.FIRST_COMPLETED)
+    if not started.done():
+        hub_task.result()  # raises why the hub stopped
+        raise RuntimeError("the hub stopped before it started")
+    return started.result()
+
+
+def _say(message: str) -> None:
+    print(f"sentinel demo: {message}", file=sys.stderr, flush=True)

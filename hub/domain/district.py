@@ -1,0 +1,71 @@
+"""The district as the hub sees it: sites (key units), their devices, grids and officers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Device:
+    id: str
+    site_id: str
+    kind: str  # button, camera, speaker, panel
+    label: str = ""
+    report_interval_s: int = 300
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    id: str
+    name: str
+    name_en: str
+    kind: str  # school, kindergarten, hospital, bank, petrol_station, shopping_street, ...
+    grid_id: str
+    address: str = ""
+    lat: float | None = None
+    lon: float | None = None
+    contact_name: str = ""
+    contact_phone: str = ""
+    test_mode: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Grid:
+    id: str
+    name: str
+    officer_id: str | None = None
+    assistant_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Officer:
+    id: str
+    name: str
+    role: str = "officer"  # officer or supervisor
+    phone: str = ""
+    grid_id: str | None = None
+
+
+@dataclass(frozen=True)
+class District:
+    id: str
+    name: str
+    sites: dict[str, Site] = field(default_factory=dict)
+    devices: dict[str, Device] = field(default_factory=dict)
+    grids: dict[str, Grid] = field(default_factory=dict)
+    officers: dict[str, Officer] = field(default_factory=dict)
+
+    def origin_problem(self, site_id: str, device_kind: str, device_id: str) -> str | None:
+        """Why a message claiming to come from this site/kind/device must be refused, or None.
+
+        The broker's ACL already confines devices to their own topics; this is the hub's own check
+        against its registry, so a misconfigured broker cannot let one site speak for another.
+        """
+        device = self.devices.get(device_id)
+        if device is None:
+            return "unknown_device"
+        if device.site_id != site_id:
+            return "site_mismatch"
+        if device.kind != device_kind:
+            return "kind_mismatch"
+        return None

@@ -1,0 +1,154 @@
+"""Incidents: what an event means, and how events of one site correlate into one incident."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from enum import IntEnum, StrEnum
+
+from hub.domain.events import DeviceEvent
+
+
+class Priority(IntEnum):
+    P1 = 1  # life at risk: panic, duress
+    P2 = 2  # intrusion in an armed zone
+    P3 = 3  # tamper, device offline, suspicious behaviour
+    P4 = 4  # informational
+
+
+class IncidentState(StrEnum):
+    NEW = "new"
+    ACKNOWLEDGED = "acknowledged"
+    DISPATCHED = "dispatched"
+    ACCEPTED = "accepted"
+    EN_ROUTE = "en_route"
+    ON_SCENE = "on_scene"
+    RESOLVED = "resolved"
+    CANCELLED = "cancelled"
+
+
+FINAL_STATES = frozenset({IncidentState.RESOLVED, IncidentState.CANCELLED})
+OPEN_STATES = frozenset(IncidentState) - FINAL_STATES
+
+
+@dataclass(frozen=True, slots=True)
+class Trigger:
+    """What an incident-raising event opens: its kind and priority."""
+
+    kind: str
+    priority: Priority
+
+
+# (device kind, event type) → trigger. Events not listed are recorded but raise no incident:
+# low battery is device health, a test press is a drill, a cancel needs the duty desk to confirm.
+TRIGGERS: dict[tuple[str, str], Trigger] = {
+    ("button", "panic"): Trigger("panic", Priority.P1),
+    ("button", "duress"): Trigger("duress", Priority.P1),
+    ("button", "tamper"): Trigger("tamper", Priority.P3),
+    ("panel", "panic"): Trigger("panic", Priority.P1),
+    ("panel", "duress"): Trigger("duress", Priority.P1),
+    ("camera", "intrusion"): Trigger("intrusion", Priority.P2),
+    ("camera", "loitering"): Trigger("loitering", Priority.P3),
+    ("camera", "crowd"): Trigger("crowd", Priority.P3),
+    ("camera", "line_crossing"): Trigger("line_crossing", Priority.P3),
+    ("camera", "tamper"): Trigger("tamper", Priority.P3),
+}
+
+
+def trigger_for(event: DeviceEvent) -> Trigger | None:
+    return TRIGGERS.get((event.device_kind, event.type))
+
+
+@dataclass(frozen=True, slots=True)
+class Incident:
+    """An incident at one site. `id` is None until the store has assigned one."""
+
+    id: int | None
+    site_id: str
+    kind: str
+    priority: Priority
+    state: IncidentState
+    created_at: datetime  # hub clock at the first event: the origin of every response-time clock
+    last_event_at: datetime
+    event_count: int
+    test: bool = False
+    acknowledged_at: datetime | None = None
+    dispatched_at: datetime | None = None
+    accepted_at: datetime | None = None
+    en_route_at: datetime | None = None
+    on_scene_at: datetime | None = None
+    resolved_at: datetime | None = None
+    cancelled_at: datetime | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEntry:
+    """An append-only row of an incident's history: who did what, when and why."""
+
+    at: datetime
+    actor: str
+    action: str
+    from_state: IncidentState | None
+    to_state: IncidentState
+    reason: str = ""
+
+
+def open_incident(event: DeviceEvent, trigger: Trigger, site_in_test_mode: bool) -> Incident:
+    return Incident(
+        id=None,
+        site_id=event.site_id,
+        kind=trigger.kind,
+        priority=trigger.priority,
+        state=IncidentState.NEW,
+        created_at=event.received_at,
+        last_event_at=event.received_at,
+        event_count=1,
+        test=site_in_test_mode,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Correlation:
+    """The outcome of one event: the incident it now belongs to (None: recorded only) and what
+    the timeline gains."""
+
+    incident: Incident | None
+    timeline: tuple[TimelineEntry, ...]
+
+
+def correlate(current: Incident | None, event: DeviceEvent, site_in_test_mode: bool) -> Correlation:
+    """Attach `event` to the site's open incident, or open one, or record it only.
+
+    More events of a site while an incident is open join it (five presses are one incident pressed
+    five times; an intrusion at a site with an open panic joins the panic). An event of a higher
+    priority raises the incident's priority and kind.
+    """
+    trigger = trigger_for(event)
+    if trigger is None:
+        return Correlation(current if current is not None and current.is_open else None, ())
+    actor = f"device:{event.device_id}"
+    if current is None or not current.is_open:
+        incident = open_incident(event, trigger, site_in_test_mode)
+        reason = f"{event.type} from {event.device_id}"
+        return Correlation(incident, (TimelineEntry(event.received_at, actor, "opened", None, incident.state, reason),))
+    updated = replace(
+        current,
+        event_count=current.event_count + 1,
+        last_event_at=max(current.last_event_at, event.received_at),
+    )
+    if trigger.priority < current.priority:
+        updated = replace(updated, priority=trigger.priority, kind=trigger.kind)
+        entry = TimelineEntry(
+            event.received_at,
+            actor,
+            "priority_raised",
+            current.state,
+            current.state,
+            f"{event.type} raised P{current.priority.value} to P{trigger.priority.value}",
+        )
+        return Correlation(updated, (entry,))
+    return Correlation(updated, ())

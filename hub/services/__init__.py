@@ -1,0 +1,1 @@
+"""Application services: load state through ports, call the domain, persist, emit."""

@@ -1,0 +1,118 @@
+"""Intake: turn a raw inbound message into a domain event, a status report, or a rejection.
+
+All the "Bad input" rules of the design are applied here, once, at the boundary: size, JSON shape,
+types, topic/registry match and clock window. Nothing downstream sees an unchecked payload.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from devices.contract import ButtonEvent, CameraEvent, ContractError, DeviceStatus, TopicKind, Topics, decode
+from devices.contract.payloads import as_dict
+from hub.domain.district import District
+from hub.domain.events import DeviceEvent, timestamp_problem
+from hub.services.messages import InboundMessage, Rejection
+
+
+@dataclass(frozen=True, slots=True)
+class IntakeLimits:
+    max_payload_bytes: int = 64 * 1024
+    max_camera_payload_bytes: int = 2 * 1024 * 1024
+    max_clock_skew: timedelta = timedelta(minutes=5)
+    max_event_age: timedelta = timedelta(hours=24)
+
+
+@dataclass(frozen=True, slots=True)
+class AcceptedEvent:
+    event: DeviceEvent
+    payload: dict[str, Any]
+    message: InboundMessage
+
+
+@dataclass(frozen=True, slots=True)
+class StatusReport:
+    report: dict[str, Any]  # device_id, site_id, state, reported_at, received_at, battery, rssi, firmware
+    message: InboundMessage
+
+
+Intake = AcceptedEvent | StatusReport | Rejection
+
+# The topics the ingest pipeline consumes, with the payload type of each.
+_EVENT_TYPES: dict[TopicKind, type[ButtonEvent] | type[CameraEvent]] = {
+    TopicKind.BUTTON_EVENT: ButtonEvent,
+    TopicKind.CAMERA_EVENT: CameraEvent,
+}
+INGEST_TOPIC_KINDS = frozenset({*_EVENT_TYPES, TopicKind.DEVICE_STATUS})
+
+
+class IntakeChecker:
+    def __init__(self, topics: Topics, district: District, limits: IntakeLimits) -> None:
+        self._topics = topics
+        self._district = district
+        self._limits = limits
+
+    def subscriptions(self) -> list[str]:
+        prefix = self._topics.prefix
+        return [f for f in self._topics.hub_inbound_filters() if _filter_kind(f, prefix) in INGEST_TOPIC_KINDS]
+
+    def check(self, message: InboundMessage) -> Intake:
+        def reject(reason: str, detail: str = "") -> Rejection:
+            return Rejection(message.topic, message.payload, message.received_at, reason, detail)
+
+        match = self._topics.parse(message.topic)
+        if match is None or match.kind not in INGEST_TOPIC_KINDS:
+            return reject("unknown_topic", message.topic)
+        assert match.site is not None and match.device is not None and match.device_kind is not None
+        limit = (
+            self._limits.max_camera_payload_bytes
+            if match.kind is TopicKind.CAMERA_EVENT
+            else self._limits.max_payload_bytes
+        )
+        if len(message.payload) > limit:
+            return reject("oversized_payload", f"{len(message.payload)} bytes > {limit}")
+        problem = self._district.origin_problem(match.site, match.device_kind, match.device)
+        if problem is not None:
+            return reject(problem, f"site={match.site} kind={match.device_kind} device={match.device}")
+        try:
+            if match.kind is TopicKind.DEVICE_STATUS:
+                status = decode(DeviceStatus, message.payload)
+                report = {
+                    "device_id": match.device,
+                    "site_id": match.site,
+                    "state": status.state.value,
+                    "reported_at": status.ts,
+                    "received_at": message.received_at,
+                    "battery": status.battery,
+                    "rssi": status.rssi,
+                    "firmware": status.firmware,
+                }
+                return StatusReport(report, message)
+            payload = decode(_EVENT_TYPES[match.kind], message.payload)
+        except ContractError as exc:
+            return reject(exc.reason, exc.detail)
+        clock = timestamp_problem(
+            payload.ts, message.received_at, self._limits.max_clock_skew, self._limits.max_event_age
+        )
+        if clock is not None:
+            return reject(clock, f"ts={payload.ts.isoformat()} received={message.received_at.isoformat()}")
+        event = DeviceEvent(
+            site_id=match.site,
+            device_id=match.device,
+            device_kind=match.device_kind,
+            event_id=payload.event_id,
+            type=payload.type.value,
+            occurred_at=payload.ts,
+            received_at=message.received_at,
+            zone=getattr(payload, "zone", None),
+        )
+        return AcceptedEvent(event, as_dict(payload), message)
+
+
+def _filter_kind(topic_filter: str, prefix: str) -> TopicKind | None:
+    """The topic kind a subscription filter stands for (wildcards replaced by a sample id)."""
+    sample = "/".join("x" if level == "+" else level for level in topic_filter.split("/"))
+    match = Topics(prefix).parse(sample)
+    return match.kind if match else None

@@ -1,0 +1,112 @@
+"""Ports: what services and entrypoints need from the outside world, as protocols.
+
+Adapters implement them (PostgreSQL, MQTT, ...); tests may use real `Fake…` classes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import AbstractAsyncContextManager
+from typing import Any, Protocol
+
+from hub.domain.events import DeviceEvent
+from hub.domain.incidents import Incident, TimelineEntry
+from hub.services.messages import InboundMessage, OutboundMessage, Rejection
+
+JsonObject = dict[str, Any]
+
+
+class IncidentQueries(Protocol):
+    """The read side used by the console and REST API. Shapes (all times RFC 3339 strings):
+
+    incident: id, site_id, site_name, site_name_en, kind, priority (1-4), state, test,
+      created_at, last_event_at, event_count, acknowledged_at, dispatched_at, accepted_at,
+      en_route_at, on_scene_at, resolved_at, cancelled_at
+    incident detail: incident + timeline [{at, actor, action, from_state, to_state, reason}],
+      events [{device_id, event_id, type, occurred_at, received_at}], dispatches, warnings, media
+    """
+
+    async def list_incidents(self, state: str | None = None, limit: int = 200) -> list[JsonObject]: ...
+
+    async def get_incident(self, incident_id: int) -> JsonObject | None: ...
+
+
+class ChangeSubscription(Protocol):
+    def __aiter__(self) -> AsyncIterator[JsonObject]: ...
+    def __enter__(self) -> ChangeSubscription: ...
+    def __exit__(self, *exc_info: object) -> None: ...
+    def close(self) -> None: ...
+
+
+class ChangeFeed(Protocol):
+    """Committed changes, for live views. Each change is a JSON object with a `type`:
+    {"type": "incident", "incident": {...}} or {"type": "resync"} (the feed lost changes: reload).
+    A subscription is live from the moment `subscribe()` returns."""
+
+    def subscribe(self) -> ChangeSubscription: ...
+
+
+class HealthProbe(Protocol):
+    """Readiness of one dependency, for /readyz."""
+
+    name: str
+
+    def is_ready(self) -> bool: ...
+
+
+class MessageSource(Protocol):
+    """Inbound messages with manual acknowledgement (the MQTT adapter)."""
+
+    async def next_batch(self, max_messages: int) -> list[InboundMessage]: ...
+
+    def acknowledge(self, messages: Sequence[InboundMessage]) -> None: ...
+
+
+class Publisher(Protocol):
+    """Publishes one message at QoS 1 and returns when the broker has confirmed it."""
+
+    async def publish(self, message: OutboundMessage) -> None: ...
+
+
+class IngestTransaction(Protocol):
+    """One database transaction of the ingest pipeline; everything commits or nothing does."""
+
+    async def add_events(self, events: Sequence[tuple[DeviceEvent, JsonObject]]) -> dict[tuple[str, str], int]:
+        """Insert events, ignoring ones already stored; return {(device_id, event_id): pk} of new ones."""
+        ...
+
+    async def lock_open_incidents(self, site_ids: Sequence[str]) -> dict[str, Incident]:
+        """Serialise with other instances on these sites; return each site's open incident."""
+        ...
+
+    async def save_incident(self, incident: Incident) -> Incident: ...
+
+    async def link_events(self, links: Sequence[tuple[int, int]]) -> None: ...
+
+    async def append_timeline(self, incident_id: int, entries: Sequence[TimelineEntry]) -> None: ...
+
+    async def add_dead_letters(self, rejections: Sequence[Rejection]) -> None: ...
+
+    async def record_device_status(self, reports: Sequence[JsonObject]) -> None: ...
+
+    async def enqueue(self, messages: Sequence[OutboundMessage]) -> None: ...
+
+    async def announce_incidents(self, incident_ids: Sequence[int]) -> None: ...
+
+
+class IngestStore(Protocol):
+    def transaction(self) -> AbstractAsyncContextManager[IngestTransaction]: ...
+
+
+class IngestObserver(Protocol):
+    """What the ingest pipeline reports for metrics."""
+
+    def batch_committed(self, size: int, seconds: float) -> None: ...
+
+    def events_stored(self, device_kind: str, count: int) -> None: ...
+
+    def duplicates(self, count: int) -> None: ...
+
+    def rejected(self, reason: str) -> None: ...
+
+    def incidents_opened(self, count: int) -> None: ...

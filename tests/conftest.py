@@ -1,0 +1,107 @@
+"""Session-wide private services: one Mosquitto and one PostgreSQL for the whole test run.
+
+Each test that needs a database gets a fresh copy of a migrated template (`database_url`), which is much
+faster than migrating per test. Nothing is skipped when the binaries are missing: run ./dev test.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import shutil
+import tempfile
+import uuid
+from collections.abc import Coroutine, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import asyncpg
+import pytest
+
+from hub.adapters.local import PrivateMosquitto, PrivatePostgres
+
+TEMPLATE_DB = "sentinel_template"
+_HINT = "run ./dev test, which installs Mosquitto and PostgreSQL and sets up the venv"
+
+T = TypeVar("T")
+
+
+def run_async(coro: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine to completion from a sync fixture.
+
+    A worker thread keeps asyncio.run away from the main thread, whose event loop belongs to pytest-asyncio.
+    """
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
+def _temp_dir(prefix: str) -> Path:
+    path = Path(tempfile.mkdtemp(prefix=prefix))
+    # pytest's own tmp dirs are 0700 under /tmp/pytest-of-root, which user postgres cannot enter.
+    path.chmod(0o755)
+    return path
+
+
+@pytest.fixture(scope="session")
+def mqtt_broker() -> Iterator[PrivateMosquitto]:
+    base = _temp_dir("sentinel-test-mqtt-")
+    broker = PrivateMosquitto(base)
+    try:
+        broker.start()
+    except (FileNotFoundError, RuntimeError) as exc:
+        shutil.rmtree(base, ignore_errors=True)
+        pytest.fail(f"cannot start a private Mosquitto: {exc}\n({_HINT})", pytrace=False)
+    try:
+        yield broker
+    finally:
+        broker.stop()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PrivatePostgres]:
+    base = _temp_dir("sentinel-test-pg-")
+    server = PrivatePostgres(base, fast_unsafe=True)
+    try:
+        server.start()
+    except (FileNotFoundError, RuntimeError) as exc:
+        server.kill()
+        shutil.rmtree(base, ignore_errors=True)
+        pytest.fail(f"cannot start a private PostgreSQL: {exc}\n({_HINT})", pytrace=False)
+    try:
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(base, ignore_errors=True)
+        if server.cluster_dir != base:  # the /var/lib/sentinel fallback was used
+            shutil.rmtree(server.cluster_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_server: PrivatePostgres) -> str:
+    """Name of a database with all migrations applied, to be copied by `database_url`."""
+    # Imported here: the schema module is heavier and tests of the local services do not need it.
+    from hub.adapters.postgres.schema import migrate
+
+    pg_server.create_database(TEMPLATE_DB)
+    run_async(migrate(pg_server.admin_url(TEMPLATE_DB)))
+    return TEMPLATE_DB
+
+
+@pytest.fixture
+def database_url(pg_server: PrivatePostgres, pg_template: str) -> Iterator[str]:
+    """URL of a fresh, migrated database private to this test; dropped afterwards."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+
+    async def execute(sql: str) -> None:
+        conn = await asyncpg.connect(pg_server.admin_url("postgres"))
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    run_async(execute(f'CREATE DATABASE "{name}" TEMPLATE "{pg_template}"'))
+    try:
+        yield pg_server.admin_url(name)
+    finally:
+        run_async(execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

@@ -1,0 +1,467 @@
+"""The REST API, error handling and operations endpoints of the web adapter."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import prometheus_client
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+from structlog.testing import capture_logs
+
+from hub.adapters.web import WebServices, make_app
+from hub.domain.district import Device, District, Grid, Officer, Site
+from hub.services.changes import Broadcaster
+
+FINAL = {"resolved", "cancelled"}
+
+
+def incident(incident_id: int, state: str = "new", **fields: Any) -> dict[str, Any]:
+    return {
+        "id": incident_id,
+        "site_id": "school-1",
+        "site_name": "城南小学",
+        "site_name_en": "Chengnan Primary School",
+        "kind": "panic",
+        "priority": 1,
+        "state": state,
+        "test": False,
+        "created_at": "2024-05-01T10:00:00+08:00",
+        "last_event_at": "2024-05-01T10:00:04+08:00",
+        "event_count": 1,
+        "acknowledged_at": None,
+        "dispatched_at": None,
+        "accepted_at": None,
+        "en_route_at": None,
+        "on_scene_at": None,
+        "resolved_at": None,
+        "cancelled_at": None,
+        **fields,
+    }
+
+
+class FakeIncidentQueries:
+    """The read side over a list, with the filtering semantics of IncidentQueries."""
+
+    def __init__(self, incidents: list[dict[str, Any]]) -> None:
+        self.incidents = incidents
+        self.calls: list[tuple[str | None, int]] = []
+        self.failure: Exception | None = None
+
+    async def list_incidents(self, state: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
+        self.calls.append((state, limit))
+        if self.failure is not None:
+            raise self.failure
+        if state is None:
+            chosen = self.incidents
+        elif state == "open":
+            chosen = [i for i in self.incidents if i["state"] not in FINAL]
+        else:
+            chosen = [i for i in self.incidents if i["state"] == state]
+        return chosen[:limit]
+
+    async def get_incident(self, incident_id: int) -> dict[str, Any] | None:
+        if self.failure is not None:
+            raise self.failure
+        for found in self.incidents:
+            if found["id"] == incident_id:
+                return {**found, "timeline": [], "events": [], "dispatches": [], "warnings": [], "media": []}
+        return None
+
+
+class FakeProbe:
+    def __init__(self, name: str, ready: bool = True) -> None:
+        self.name = name
+        self.ready = ready
+
+    def is_ready(self) -> bool:
+        return self.ready
+
+
+class BrokenProbe:
+    name = "broken"
+
+    def is_ready(self) -> bool:
+        raise RuntimeError("probe exploded")
+
+
+def district() -> District:
+    return District(
+        id="d1",
+        name="城南派出所",
+        sites={
+            "school-1": Site(
+                "school-1",
+                "城南小学",
+                "Chengnan Primary School",
+                "school",
+                "g1",
+                address="南大街 1 号",
+                lat=31.2,
+                lon=121.5,
+                contact_name="王保安",
+                contact_phone="13800000000",
+            ),
+            "bank-1": Site("bank-1", "工商银行南街支行", "ICBC South Street", "bank", "g2", test_mode=True),
+        },
+        devices={
+            "btn-1": Device("btn-1", "school-1", "button", "gate", 60),
+            "cam-1": Device("cam-1", "school-1", "camera", "yard"),
+            "btn-2": Device("btn-2", "bank-1", "button", "cashier"),
+        },
+        grids={"g1": Grid("g1", "南街网格", "o1")},
+        officers={
+            "o1": Officer("o1", "李警官", "officer", "13900000001", "g1"),
+            "s1": Officer("s1", "张所长", "supervisor"),
+        },
+    )
+
+
+@pytest.fixture
+def queries() -> FakeIncidentQueries:
+    return FakeIncidentQueries(
+        [
+            incident(1),
+            incident(2, "acknowledged", priority=2, kind="intrusion"),
+            incident(3, "resolved"),
+            incident(4, "cancelled"),
+        ]
+    )
+
+
+@pytest.fixture
+def probes() -> list[FakeProbe]:
+    return [FakeProbe("postgres"), FakeProbe("mqtt")]
+
+
+@pytest.fixture
+def services(queries: FakeIncidentQueries, probes: list[FakeProbe]) -> WebServices:
+    return WebServices(
+        queries=queries,
+        changes=Broadcaster(),
+        district=district(),
+        probes=probes,
+        metrics=prometheus_client.CollectorRegistry(),
+    )
+
+
+@pytest.fixture
+async def client(services: WebServices) -> AsyncIterator[TestClient[web.Request, web.Application]]:
+    async with TestClient(TestServer(make_app(services))) as client:
+        yield client
+
+
+Client = TestClient[web.Request, web.Application]
+
+
+async def error_of(response: Any, status: int) -> dict[str, Any]:
+    assert response.status == status
+    assert response.content_type == "application/json"
+    body = await response.json()
+    assert set(body) == {"error"}
+    assert isinstance(body["error"]["message"], str) and body["error"]["message"]
+    return body["error"]
+
+
+# ---- incidents ---------------------------------------------------------------------------------
+
+
+async def test_open_incidents_are_listed_by_default(client: Client, queries: FakeIncidentQueries) -> None:
+    response = await client.get("/api/v1/incidents")
+
+    assert response.status == 200
+    assert [i["id"] for i in (await response.json())["incidents"]] == [1, 2]
+    assert queries.calls == [("open", 200)]
+
+
+async def test_state_and_limit_are_passed_to_the_queries(client: Client, queries: FakeIncidentQueries) -> None:
+    response = await client.get("/api/v1/incidents", params={"state": "resolved", "limit": "5"})
+
+    assert [i["id"] for i in (await response.json())["incidents"]] == [3]
+    assert queries.calls == [("resolved", 5)]
+
+
+async def test_state_all_asks_for_every_incident(client: Client, queries: FakeIncidentQueries) -> None:
+    response = await client.get("/api/v1/incidents", params={"state": "all", "limit": "1000"})
+
+    assert [i["id"] for i in (await response.json())["incidents"]] == [1, 2, 3, 4]
+    assert queries.calls == [(None, 1000)]
+
+
+@pytest.mark.parametrize("limit", ["0", "1001", "-1", "abc", "1.5", "", " 10", "+10", "1e3", "99999999999999999999"])
+async def test_bad_limit_is_400_json(client: Client, queries: FakeIncidentQueries, limit: str) -> None:
+    response = await client.get("/api/v1/incidents", params={"limit": limit})
+
+    error = await error_of(response, 400)
+    assert error["code"] == "invalid_parameter"
+    assert "limit" in error["message"]
+    assert queries.calls == []
+
+
+@pytest.mark.parametrize("state", ["closed", "OPEN", "", "new,resolved"])
+async def test_unknown_state_is_400_json(client: Client, state: str) -> None:
+    response = await client.get("/api/v1/incidents", params={"state": state})
+
+    error = await error_of(response, 400)
+    assert error["code"] == "invalid_parameter"
+    assert "state" in error["message"]
+
+
+async def test_a_parameter_given_twice_is_400_json(client: Client) -> None:
+    response = await client.get("/api/v1/incidents?state=open&state=all")
+
+    assert (await error_of(response, 400))["code"] == "invalid_parameter"
+
+
+async def test_incident_detail_is_returned(client: Client) -> None:
+    response = await client.get("/api/v1/incidents/2")
+
+    assert response.status == 200
+    body = await response.json()
+    assert body["id"] == 2
+    assert body["state"] == "acknowledged"
+    assert body["timeline"] == []
+
+
+async def test_unknown_incident_is_404_json(client: Client) -> None:
+    response = await client.get("/api/v1/incidents/999")
+
+    error = await error_of(response, 404)
+    assert error["code"] == "not_found"
+    assert "999" in error["message"]
+
+
+@pytest.mark.parametrize("incident_id", ["abc", "0", "-3", "1.0", "99999999999999999999", "9223372036854775808"])
+async def test_bad_incident_id_is_400_json(client: Client, incident_id: str) -> None:
+    response = await client.get(f"/api/v1/incidents/{incident_id}")
+
+    assert (await error_of(response, 400))["code"] == "invalid_id"
+
+
+async def test_unknown_api_path_is_404_json(client: Client) -> None:
+    response = await client.get("/api/v1/nothing-here")
+
+    assert (await error_of(response, 404))["code"] == "not_found"
+
+
+async def test_wrong_method_is_405_json_with_allow(client: Client) -> None:
+    response = await client.delete("/api/v1/incidents")
+
+    assert (await error_of(response, 405))["code"] == "method_not_allowed"
+    assert "GET" in response.headers["Allow"]
+
+
+async def test_unexpected_error_is_500_json_and_logged(client: Client, queries: FakeIncidentQueries) -> None:
+    queries.failure = RuntimeError("database on fire")
+
+    with capture_logs() as logs:
+        response = await client.get("/api/v1/incidents")
+
+    error = await error_of(response, 500)
+    assert error == {"code": "internal_error", "message": "internal server error"}
+    failures = [entry for entry in logs if entry["event"] == "web.request_failed"]
+    assert len(failures) == 1
+    assert failures[0]["log_level"] == "error"
+    assert failures[0]["method"] == "GET"
+    assert failures[0]["path"] == "/api/v1/incidents"
+
+
+# ---- district ----------------------------------------------------------------------------------
+
+
+async def test_sites_list_the_district_with_their_devices(client: Client) -> None:
+    response = await client.get("/api/v1/sites")
+
+    assert response.status == 200
+    sites = {site["id"]: site for site in (await response.json())["sites"]}
+    assert sites["school-1"] == {
+        "id": "school-1",
+        "name": "城南小学",
+        "name_en": "Chengnan Primary School",
+        "kind": "school",
+        "grid_id": "g1",
+        "address": "南大街 1 号",
+        "lat": 31.2,
+        "lon": 121.5,
+        "contact_name": "王保安",
+        "contact_phone": "13800000000",
+        "test_mode": False,
+        "devices": ["btn-1", "cam-1"],
+    }
+    assert sites["bank-1"]["test_mode"] is True
+    assert sites["bank-1"]["devices"] == ["btn-2"]
+    assert sites["bank-1"]["lat"] is None
+
+
+async def test_devices_are_listed(client: Client) -> None:
+    response = await client.get("/api/v1/devices")
+
+    devices = (await response.json())["devices"]
+    assert devices[0] == {
+        "id": "btn-1",
+        "site_id": "school-1",
+        "kind": "button",
+        "label": "gate",
+        "report_interval_s": 60,
+    }
+    assert [d["id"] for d in devices] == ["btn-1", "cam-1", "btn-2"]
+
+
+async def test_officers_are_listed(client: Client) -> None:
+    response = await client.get("/api/v1/officers")
+
+    assert (await response.json())["officers"] == [
+        {"id": "o1", "name": "李警官", "role": "officer", "phone": "13900000001", "grid_id": "g1"},
+        {"id": "s1", "name": "张所长", "role": "supervisor", "phone": "", "grid_id": None},
+    ]
+
+
+async def test_json_keeps_chinese_readable(client: Client) -> None:
+    response = await client.get("/api/v1/officers")
+
+    assert "李警官" in await response.text()
+    assert response.charset == "utf-8"
+
+
+# ---- operations --------------------------------------------------------------------------------
+
+
+async def test_healthz_is_ok(client: Client) -> None:
+    response = await client.get("/healthz")
+
+    assert response.status == 200
+    assert await response.json() == {"status": "ok"}
+
+
+async def test_readyz_is_200_when_every_probe_is_ready(client: Client) -> None:
+    response = await client.get("/readyz")
+
+    assert response.status == 200
+    assert await response.json() == {
+        "status": "ready",
+        "probes": [{"name": "postgres", "ready": True}, {"name": "mqtt", "ready": True}],
+    }
+
+
+async def test_readyz_is_503_when_a_probe_is_down(client: Client, probes: list[FakeProbe]) -> None:
+    probes[1].ready = False
+
+    response = await client.get("/readyz")
+
+    assert response.status == 503
+    assert await response.json() == {
+        "status": "not_ready",
+        "probes": [{"name": "postgres", "ready": True}, {"name": "mqtt", "ready": False}],
+    }
+
+
+async def test_a_probe_that_raises_counts_as_not_ready(services: WebServices) -> None:
+    broken = WebServices(
+        queries=services.queries,
+        changes=services.changes,
+        district=services.district,
+        probes=[BrokenProbe()],
+        metrics=prometheus_client.CollectorRegistry(),
+    )
+    async with TestClient(TestServer(make_app(broken))) as client:
+        with capture_logs() as logs:
+            response = await client.get("/readyz")
+            body = await response.json()
+
+    assert response.status == 503
+    assert body["probes"] == [{"name": "broken", "ready": False}]
+    assert any(entry["event"] == "web.probe_failed" for entry in logs)
+
+
+async def test_metrics_are_prometheus_text(client: Client, services: WebServices) -> None:
+    prometheus_client.Counter("sentinel_test_events", "for the test", registry=services.metrics).inc(3)
+
+    response = await client.get("/metrics")
+
+    assert response.status == 200
+    assert response.headers["Content-Type"] == "text/plain; version=0.0.4; charset=utf-8"
+    text = await response.text()
+    assert "sentinel_test_events_total 3.0" in text
+    assert "# TYPE sentinel_console_clients gauge" in text
+    assert "sentinel_console_clients 0.0" in text
+
+
+async def test_the_clients_gauge_is_removed_on_cleanup_so_the_app_can_be_rebuilt(services: WebServices) -> None:
+    async with TestClient(TestServer(make_app(services))):
+        pass
+
+    assert services.metrics.get_sample_value("sentinel_console_clients") is None
+    async with TestClient(TestServer(make_app(services))) as client:
+        assert (await client.get("/healthz")).status == 200
+
+
+# ---- OpenAPI -----------------------------------------------------------------------------------
+
+
+async def test_openapi_lists_the_incident_endpoints(client: Client) -> None:
+    response = await client.get("/api/v1/openapi.json")
+
+    assert response.status == 200
+    document = await response.json()
+    assert document["openapi"].startswith("3.1")
+    listing = document["paths"]["/api/v1/incidents"]["get"]
+    state = next(p for p in listing["parameters"] if p["name"] == "state")
+    assert set(state["schema"]["enum"]) == {
+        "new",
+        "acknowledged",
+        "dispatched",
+        "accepted",
+        "en_route",
+        "on_scene",
+        "resolved",
+        "cancelled",
+        "open",
+        "all",
+    }
+    limit = next(p for p in listing["parameters"] if p["name"] == "limit")
+    assert (limit["schema"]["minimum"], limit["schema"]["maximum"], limit["schema"]["default"]) == (1, 1000, 200)
+    assert set(document["paths"]["/api/v1/incidents/{id}"]["get"]["responses"]) == {"200", "400", "404"}
+    incident_schema = document["components"]["schemas"]["Incident"]
+    for field in ("id", "site_id", "kind", "priority", "state", "created_at", "event_count", "acknowledged_at"):
+        assert field in incident_schema["required"]
+
+
+async def test_openapi_documents_every_route(client: Client) -> None:
+    document = await (await client.get("/api/v1/openapi.json")).json()
+
+    routes = {
+        (route.resource.canonical, route.method)
+        for route in client.app.router.routes()
+        if route.resource is not None
+        and not isinstance(route.resource, web.StaticResource)
+        and route.method != "HEAD"
+    }
+    documented = {(path, method.upper()) for path, item in document["paths"].items() for method in item}
+    assert documented == routes
+
+
+async def test_openapi_references_resolve(client: Client) -> None:
+    document = await (await client.get("/api/v1/openapi.json")).json()
+
+    def refs(node: Any) -> list[str]:
+        if isinstance(node, dict):
+            found = [node["$ref"]] if "$ref" in node else []
+            return found + [ref for value in node.values() for ref in refs(value)]
+        if isinstance(node, list):
+            return [ref for value in node for ref in refs(value)]
+        return []
+
+    schemas = document["components"]["schemas"]
+    for ref in refs(document):
+        assert ref.startswith("#/components/schemas/")
+        assert ref.removeprefix("#/components/schemas/") in schemas
+
+
+async def test_the_incident_fixture_matches_the_documented_schema(client: Client) -> None:
+    document = await (await client.get("/api/v1/openapi.json")).json()
+
+    schema = document["components"]["schemas"]["Incident"]
+    assert set(schema["required"]) == set(incident(1))
+    assert set(schema["properties"]) == set(incident(1))
