@@ -161,8 +161,9 @@ async def error_of(response: Any, status: int) -> dict[str, Any]:
     assert response.content_type == "application/json"
     body = await response.json()
     assert set(body) == {"error"}
-    assert isinstance(body["error"]["message"], str) and body["error"]["message"]
-    return body["error"]
+    error: dict[str, Any] = body["error"]
+    assert isinstance(error["message"], str) and error["message"]
+    return error
 
 
 # ---- incidents ---------------------------------------------------------------------------------
@@ -434,9 +435,7 @@ async def test_openapi_documents_every_route(client: Client) -> None:
     routes = {
         (route.resource.canonical, route.method)
         for route in client.app.router.routes()
-        if route.resource is not None
-        and not isinstance(route.resource, web.StaticResource)
-        and route.method != "HEAD"
+        if route.resource is not None and not isinstance(route.resource, web.StaticResource) and route.method != "HEAD"
     }
     documented = {(path, method.upper()) for path, item in document["paths"].items() for method in item}
     assert documented == routes

@@ -86,10 +86,13 @@ async def client(services: WebServices) -> AsyncIterator[Client]:
         yield client
 
 
-async def eventually(condition: Callable[[], bool], timeout: float = TIMEOUT) -> None:
-    async with asyncio.timeout(timeout):
-        while not condition():
-            await asyncio.sleep(0.01)
+async def eventually(condition: Callable[[], bool]) -> None:
+    """Wait (up to TIMEOUT) for the server side to catch up with what the client just did."""
+    for _ in range(int(TIMEOUT / 0.01)):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the condition never became true")
 
 
 async def receive(ws: Any) -> Any:

@@ -286,8 +286,9 @@
     const site = siteText(incident);
     row.siteName.textContent = site;
     row.site.title = site;
-    row.testBadge.textContent = t().test;
-    row.testBadge.hidden = incident.test !== true;
+    const isTest = incident.test === true;
+    row.testBadge.textContent = isTest ? t().test : "";
+    row.testBadge.hidden = !isTest;
     row.kind.textContent = kindText(incident.kind);
     row.state.textContent = stateText(incident.state);
     row.state.className = "state state-" + String(incident.state || "").replace(/[^a-z_]/g, "");
@@ -444,7 +445,7 @@
       }
       if (message && typeof message === "object") handle(message);
     };
-    ws.onclose = () => {
+    ws.onclose = ws.onerror = () => {
       if (mine !== generation) return;
       lost();
     };

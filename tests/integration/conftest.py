@@ -1,0 +1,159 @@
+"""Helpers for tests that run a whole hub against the private broker and database."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiohttp
+import asyncpg
+import pytest
+import yaml
+
+from devices.contract import Topics
+from devices.link import DeviceLink
+from hub.adapters.local import PrivateMosquitto, free_port
+from hub.app import Hub, RunningHub
+from hub.config import Settings, load_district
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def write_district(path: Path, sites: int = 10, buttons_per_site: int = 5, test_mode_sites: int = 0) -> Path:
+    """A generated district: `sites` banks in two grids, each with buttons, a camera and a speaker."""
+    officers = [{"id": f"o{i}", "name": f"警员{i}", "grid": f"g{i % 2}"} for i in range(4)]
+    district = {
+        "district": {"id": "test-district", "name": "测试辖区", "name_en": "Test district"},
+        "grids": [{"id": f"g{i}", "name": f"网格{i}", "officer": f"o{i}"} for i in range(2)],
+        "officers": officers,
+        "sites": [
+            {
+                "id": f"site-{s:02d}",
+                "name": f"测试银行{s:02d}",
+                "name_en": f"Test Bank {s:02d}",
+                "kind": "bank",
+                "grid": f"g{s % 2}",
+                "lat": 39.9 + s / 1000,
+                "lon": 116.4 + s / 1000,
+                "test_mode": s < test_mode_sites,
+                "devices": [
+                    *({"id": f"btn-{s:02d}-{b}", "kind": "button"} for b in range(buttons_per_site)),
+                    {"id": f"cam-{s:02d}", "kind": "camera"},
+                    {"id": f"spk-{s:02d}", "kind": "speaker"},
+                ],
+            }
+            for s in range(sites)
+        ],
+    }
+    path.write_text(yaml.safe_dump(district, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+@dataclass
+class HubUnderTest:
+    settings: Settings
+    running: RunningHub
+    topics: Topics
+
+    @property
+    def http(self) -> str:
+        return self.running.http_url
+
+
+@pytest.fixture
+def district_file(tmp_path: Path) -> Path:
+    return write_district(tmp_path / "district.yaml")
+
+
+@pytest.fixture
+def hub_settings(mqtt_broker: PrivateMosquitto, database_url: str, district_file: Path) -> Settings:
+    # A topic prefix and instance of its own keep tests apart on the shared test broker.
+    unique = uuid.uuid4().hex[:8]
+    return Settings(
+        mqtt_url=mqtt_broker.url,
+        database_url=database_url,
+        http=f"127.0.0.1:{free_port()}",
+        district_file=district_file,
+        topic_prefix=f"t{unique}",
+        instance_id=f"test-{unique}",
+    )
+
+
+@contextlib.asynccontextmanager
+async def running_hub(settings: Settings) -> AsyncIterator[HubUnderTest]:
+    started: asyncio.Future[RunningHub] = asyncio.get_running_loop().create_future()
+    task = asyncio.create_task(Hub(settings, load_district(settings.district_file)).run(started))
+    try:
+        done, _ = await asyncio.wait([started, task], timeout=30, return_when=asyncio.FIRST_COMPLETED)
+        if task in done:
+            task.result()
+        running = started.result()
+        await asyncio.wait_for(running.mqtt.wait_connected(), 10)
+        yield HubUnderTest(settings, running, Topics(settings.topic_prefix))
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+@pytest.fixture
+async def hub(hub_settings: Settings) -> AsyncIterator[HubUnderTest]:
+    async with running_hub(hub_settings) as running:
+        yield running
+
+
+@pytest.fixture
+def device_link(mqtt_broker: PrivateMosquitto) -> Iterator[DeviceLink]:
+    link = DeviceLink(mqtt_broker.url, f"test-device-{uuid.uuid4().hex[:8]}").connect()
+    yield link
+    link.close()
+
+
+async def eventually(check, timeout: float = 10.0, interval: float = 0.05):  # type: ignore[no-untyped-def]  # noqa: ASYNC109
+    """Poll an async check until it returns a truthy value; return it, or fail with the last value."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = await check()
+        if last:
+            return last
+        await asyncio.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout}s (last value: {last!r})")
+
+
+async def fetch_value(database_url: str, sql: str, *args: object) -> object:
+    conn = await asyncpg.connect(database_url)
+    try:
+        return await conn.fetchval(sql, *args)
+    finally:
+        await conn.close()
+
+
+async def get_json(url: str) -> object:
+    async with aiohttp.ClientSession() as session, session.get(url) as response:
+        response.raise_for_status()
+        return await response.json()
+
+
+def hub_process(settings: Settings, log_path: Path) -> subprocess.Popen[bytes]:
+    """The hub as a separate process (`python -m hub run`), so a test can kill -9 it."""
+    env = {
+        **os.environ,
+        "SENTINEL_MQTT_URL": settings.mqtt_url or "",
+        "SENTINEL_DATABASE_URL": settings.database_url or "",
+        "SENTINEL_HTTP": settings.http,
+        "SENTINEL_CONFIG": str(settings.district_file),
+        "SENTINEL_TOPIC_PREFIX": settings.topic_prefix,
+        "SENTINEL_INSTANCE": settings.instance_id,
+        "SENTINEL_LOG_LEVEL": "warning",
+    }
+    log = log_path.open("ab")
+    return subprocess.Popen([sys.executable, "-m", "hub", "run"], cwd=REPO, env=env, stdout=log, stderr=log)

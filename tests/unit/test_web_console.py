@@ -1,0 +1,143 @@
+"""The duty desk console: served by the hub itself, self-contained, and safe with the hub's data."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import prometheus_client
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+
+from hub.adapters.web import WebServices, make_app
+from hub.domain.district import District
+from hub.domain.incidents import IncidentState
+from hub.services.changes import Broadcaster
+
+Client = TestClient[web.Request, web.Application]
+STATIC = Path(__file__).parents[2] / "hub" / "adapters" / "web" / "static"
+KINDS = ("panic", "duress", "intrusion", "tamper", "loitering", "crowd", "line_crossing", "device_offline")
+
+
+class FakeIncidentQueries:
+    async def list_incidents(self, state: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
+        return []
+
+    async def get_incident(self, incident_id: int) -> dict[str, Any] | None:
+        return None
+
+
+@pytest.fixture
+async def client() -> AsyncIterator[Client]:
+    services = WebServices(
+        queries=FakeIncidentQueries(),
+        changes=Broadcaster(),
+        district=District("d1", "城南派出所"),
+        probes=[],
+        metrics=prometheus_client.CollectorRegistry(),
+    )
+    async with TestClient(TestServer(make_app(services))) as client:
+        yield client
+
+
+def static_text(name: str) -> str:
+    return (STATIC / name).read_text(encoding="utf-8")
+
+
+async def test_console_page_is_served(client: Client) -> None:
+    response = await client.get("/")
+
+    assert response.status == 200
+    assert response.content_type == "text/html"
+    page = await response.text()
+    assert '<html lang="zh-CN">' in page
+    assert 'href="/static/console.css"' in page
+    assert 'src="/static/console.js"' in page
+    assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+
+
+@pytest.mark.parametrize(
+    ("path", "content_type"),
+    [("/static/console.js", "javascript"), ("/static/console.css", "text/css"), ("/static/index.html", "text/html")],
+)
+async def test_console_assets_are_served(client: Client, path: str, content_type: str) -> None:
+    response = await client.get(path)
+
+    assert response.status == 200
+    assert content_type in response.content_type
+
+
+@pytest.mark.parametrize("path", ["/static/missing.js", "/static/../app.py", "/static/%2e%2e/app.py"])
+async def test_missing_or_escaping_static_paths_are_refused(client: Client, path: str) -> None:
+    response = await client.get(path)
+
+    assert response.status in {403, 404}
+    assert "make_app" not in await response.text()
+
+
+@pytest.mark.parametrize("name", ["index.html", "console.css", "console.js"])
+def test_console_loads_nothing_from_outside_the_hub(name: str) -> None:
+    text = static_text(name)
+
+    assert not re.search(r"(https?|wss?):/", text)
+    assert not re.search(r"""(src|href)\s*=\s*["']//""", text)
+    assert "@import" not in text
+    assert "@font-face" not in text
+
+
+def test_console_never_parses_hub_data_as_html() -> None:
+    script = static_text("console.js")
+
+    for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function"):
+        assert sink not in script
+
+
+def test_console_has_the_test_ids_browser_tests_rely_on() -> None:
+    page = static_text("index.html")
+    script = static_text("console.js")
+
+    for test_id in ("incident-board", "open-count", "connection-status", "disconnected-banner", "empty-state"):
+        assert f'data-testid="{test_id}"' in page
+    for test_id in ("incident-row", "event-count", "priority", "site", "kind", "state", "opened", "age"):
+        assert f'"{test_id}"' in script
+    assert '"data-incident-id"' in script
+
+
+def test_console_translates_every_kind_and_state_both_ways() -> None:
+    script = static_text("console.js")
+
+    for kind, chinese, english in [
+        ("panic", "紧急报警", "Panic alarm"),
+        ("duress", "胁迫报警", "Duress"),
+        ("intrusion", "入侵", "Intrusion"),
+        ("tamper", "防拆", "Tamper"),
+        ("loitering", "徘徊", "Loitering"),
+        ("crowd", "人员聚集", "Crowd"),
+        ("line_crossing", "越线", "Line crossing"),
+        ("device_offline", "设备离线", "Device offline"),
+    ]:
+        assert f'{kind}: "{chinese}"' in script
+        assert f'{kind}: "{english}"' in script
+    for state in IncidentState:
+        assert script.count(f"{state.value}: ") == 2, state
+    for text in (
+        "暂无未处理事件",
+        "No open incidents",
+        "与中心连接中断，正在重连…",
+        "Disconnected from hub — reconnecting…",
+    ):
+        assert text in script
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+def test_console_script_is_valid_javascript() -> None:
+    result = subprocess.run(
+        ["node", "--check", str(STATIC / "console.js")], capture_output=True, text=True, timeout=30, check=False
+    )
+
+    assert result.returncode == 0, result.stderr
