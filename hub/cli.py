@@ -121,8 +121,11 @@ def _config_check(args: argparse.Namespace) -> int:
     buttons = sum(1 for d in district.devices.values() if d.kind == "button")
     print(
         f"{path}: OK — district {district.id}: {len(district.sites)} sites, {len(district.devices)} devices "
-        f"({buttons} buttons), {len(district.grids)} grids, {len(district.officers)} officers"
+        f"({buttons} buttons), {len(district.grids)} grids, {len(district.officers)} officers, "
+        f"{len(district.shifts)} roster shifts"
     )
+    for gap in district.roster_gaps():
+        print(f"{path}: warning: roster gap — {gap.describe()}")
     return 0
 
 

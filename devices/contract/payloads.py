@@ -150,6 +150,16 @@ class DispatchSite(_Payload):
     contact: Text | None = None
 
 
+class DispatchStatus(StrEnum):
+    """An addition to the contract: a later message on the same dispatch_id may say it is no
+    longer the officer's to answer. Absent means `offered`."""
+
+    OFFERED = "offered"
+    WITHDRAWN = "withdrawn"
+    TIMED_OUT = "timed_out"
+    COMPLETED = "completed"
+
+
 class OfficerDispatch(_Payload):
     dispatch_id: Id
     incident_id: Id
@@ -158,6 +168,9 @@ class OfficerDispatch(_Payload):
     summary: Text
     snapshot_url: Annotated[str, Field(max_length=2048)] | None = None
     ts: AwareDatetime | None = None
+    status: DispatchStatus | None = None
+    navigation: Annotated[str, Field(max_length=256)] | None = None  # addition: a geo: URI
+    accept_by: AwareDatetime | None = None  # addition: when the dispatch goes to the next officer
 
 
 class OfficerAction(StrEnum):

@@ -11,6 +11,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from devices.contract.topics import is_valid_id
 from hub.domain.district import Device, District, Grid, Officer, Site
+from hub.domain.escalation import DEFAULT_TARGETS, ResponseTargets
+from hub.domain.incidents import Priority
+from hub.domain.roster import DAYS, Shift
 
 Id = Annotated[str, Field(min_length=1, max_length=64)]
 SiteKind = Literal["school", "kindergarten", "hospital", "bank", "petrol_station", "shopping_street", "other"]
@@ -80,11 +83,34 @@ class DistrictInfo(_Strict):
     timezone: str = "Asia/Shanghai"
 
 
+Clock = Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
+Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+class ShiftConfig(_Strict):
+    """One weekly shift of an officer or of a duty-desk seat. `to` not after `from`: overnight."""
+
+    officer: Id | None = None
+    desk: str | None = None
+    days: list[Day] | Literal["all"] = "all"
+    from_: Clock = Field(alias="from")
+    to: Clock
+
+
+class TargetsConfig(_Strict):
+    ack_s: Annotated[int, Field(ge=5, le=86_400)]
+    accept_s: Annotated[int, Field(ge=5, le=86_400)]
+    arrival_s: Annotated[int, Field(ge=30, le=86_400)]
+
+
 class DistrictConfig(_Strict):
     district: DistrictInfo
     grids: list[GridConfig]
     officers: list[OfficerConfig] = []
     sites: list[SiteConfig]
+    roster: list[ShiftConfig] = []
+    response_targets: dict[Literal["P1", "P2", "P3", "P4"], TargetsConfig] = {}
+    auto_dispatch_priorities: list[Annotated[int, Field(ge=1, le=4)]] = [1]
 
 
 def load_district(path: Path | str) -> District:
@@ -144,6 +170,11 @@ def _cross_reference_problems(config: DistrictConfig) -> list[str]:
     for i, officer in enumerate(config.officers):
         if officer.grid is not None and officer.grid not in grid_ids:
             problems.append(f"officers[{i}].grid: unknown grid {officer.grid!r}")
+    for i, shift in enumerate(config.roster):
+        if (shift.officer is None) == (shift.desk is None):
+            problems.append(f"roster[{i}]: name exactly one of officer or desk")
+        elif shift.officer is not None and shift.officer not in officer_ids:
+            problems.append(f"roster[{i}].officer: unknown officer {shift.officer!r}")
     for i, site in enumerate(config.sites):
         if not is_valid_id(site.id):
             problems.append(f"sites[{i}].id: {site.id!r} may hold only letters, digits, '_', '.', '-'")
@@ -188,4 +219,34 @@ def _to_domain(config: DistrictConfig) -> District:
     grids = {g.id: Grid(g.id, g.name, g.officer, tuple(g.assistants)) for g in config.grids}
     officers = {o.id: Officer(o.id, o.name, o.role, o.phone, o.grid) for o in config.officers}
     info = config.district
-    return District(info.id, info.name, sites=sites, devices=devices, grids=grids, officers=officers)
+    targets = dict(DEFAULT_TARGETS)
+    for name, t in config.response_targets.items():
+        targets[Priority(int(name[1]))] = ResponseTargets(t.ack_s, t.accept_s, t.arrival_s)
+    return District(
+        info.id,
+        info.name,
+        sites=sites,
+        devices=devices,
+        grids=grids,
+        officers=officers,
+        timezone=info.timezone,
+        shifts=tuple(_shift(s) for s in config.roster),
+        targets=targets,
+        auto_dispatch=frozenset(Priority(p) for p in config.auto_dispatch_priorities),
+    )
+
+
+def _minutes(clock: str) -> int:
+    hours, minutes = clock.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+def _shift(shift: ShiftConfig) -> Shift:
+    days = range(7) if shift.days == "all" else (DAYS.index(d) for d in shift.days)
+    return Shift(
+        who=shift.officer or shift.desk or "",
+        desk=shift.desk is not None,
+        days=frozenset(days),
+        start=_minutes(shift.from_),
+        end=_minutes(shift.to),
+    )

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from hub.domain.escalation import DEFAULT_TARGETS, ResponseTargets
+from hub.domain.incidents import Priority
+from hub.domain.roster import Gap, Shift, coverage_gaps
+
 
 @dataclass(frozen=True, slots=True)
 class Device:
@@ -54,6 +58,15 @@ class District:
     devices: dict[str, Device] = field(default_factory=dict)
     grids: dict[str, Grid] = field(default_factory=dict)
     officers: dict[str, Officer] = field(default_factory=dict)
+    timezone: str = "Asia/Shanghai"
+    shifts: tuple[Shift, ...] = ()
+    targets: dict[Priority, ResponseTargets] = field(default_factory=lambda: dict(DEFAULT_TARGETS))
+    # Priorities the hub dispatches by itself, without waiting for the desk (seconds count).
+    auto_dispatch: frozenset[Priority] = frozenset({Priority.P1})
+
+    def roster_gaps(self) -> list[Gap]:
+        teams = {g.id: tuple(o for o in (g.officer_id, *g.assistant_ids) if o) for g in self.grids.values()}
+        return coverage_gaps(self.shifts, teams)
 
     def origin_problem(self, site_id: str, device_kind: str, device_id: str) -> str | None:
         """Why a message claiming to come from this site/kind/device must be refused, or None.

@@ -79,6 +79,13 @@ class Incident:
     on_scene_at: datetime | None = None
     resolved_at: datetime | None = None
     cancelled_at: datetime | None = None
+    # Supervision of the response (see hub.domain.lifecycle and hub.domain.escalation).
+    escalated_at: datetime | None = None
+    escalation_count: int = 0
+    arrival_overdue_at: datetime | None = None
+    cancel_requested_at: datetime | None = None
+    disposition: str | None = None
+    resolution_note: str = ""
 
     @property
     def is_open(self) -> bool:
@@ -128,9 +135,18 @@ def correlate(current: Incident | None, event: DeviceEvent, site_in_test_mode: b
     priority raises the incident's priority and kind.
     """
     trigger = trigger_for(event)
-    if trigger is None:
-        return Correlation(current if current is not None and current.is_open else None, ())
     actor = f"device:{event.device_id}"
+    is_open = current is not None and current.is_open
+    if event.type == "cancel" and current is not None and is_open and current.cancel_requested_at is None:
+        # A guard's cancel is only a request: a duty officer confirms it (by phone) before the
+        # incident is cancelled, since a coerced guard may be made to press it.
+        requested = replace(current, cancel_requested_at=event.received_at, event_count=current.event_count + 1)
+        entry = TimelineEntry(
+            event.received_at, actor, "cancel_requested", current.state, current.state, "cancel pressed on the button"
+        )
+        return Correlation(requested, (entry,))
+    if trigger is None:
+        return Correlation(current if is_open else None, ())
     if current is None or not current.is_open:
         incident = open_incident(event, trigger, site_in_test_mode)
         reason = f"{event.type} from {event.device_id}"

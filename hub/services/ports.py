@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager
+from types import TracebackType
 from typing import Any, Protocol
 
 from hub.domain.events import DeviceEvent
@@ -34,7 +35,9 @@ class IncidentQueries(Protocol):
 class ChangeSubscription(Protocol):
     def __aiter__(self) -> AsyncIterator[JsonObject]: ...
     def __enter__(self) -> ChangeSubscription: ...
-    def __exit__(self, *exc_info: object) -> None: ...
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None: ...
     def close(self) -> None: ...
 
 

@@ -146,6 +146,12 @@
   // ---- language -------------------------------------------------------------------------------
 
   function loadLang() {
+    // ?lang=en or ?lang=zh (for a wall display set up once) wins over the remembered choice.
+    const asked = new URLSearchParams(window.location.search).get("lang");
+    if (asked === "en" || asked === "zh") {
+      saveLang(asked);
+      return asked;
+    }
     try {
       return window.localStorage.getItem(LANG_KEY) === "en" ? "en" : "zh";
     } catch (e) {
@@ -153,9 +159,9 @@
     }
   }
 
-  function saveLang() {
+  function saveLang(value) {
     try {
-      window.localStorage.setItem(LANG_KEY, lang);
+      window.localStorage.setItem(LANG_KEY, value);
     } catch (e) {
       // Private mode or storage disabled: the choice lasts for this page only.
     }
@@ -211,14 +217,18 @@
     return Number.isNaN(ms) ? 0 : ms;
   }
 
-  function timeText(ms) {
-    if (!ms) return "—";
+  function clockText(ms) {
     const d = new Date(ms);
-    const hms = pad(d.getHours()) + ":" + pad(d.getMinutes()) + ":" + pad(d.getSeconds());
+    return pad(d.getHours()) + ":" + pad(d.getMinutes()) + ":" + pad(d.getSeconds());
+  }
+
+  function dateText(ms) {
+    // The month and day when not today: 23:50:00 seen the next morning must not look recent.
+    const d = new Date(ms);
     const now = new Date();
     const sameDay =
       d.getFullYear() === now.getFullYear() && d.getMonth() === now.getMonth() && d.getDate() === now.getDate();
-    return sameDay ? hms : pad(d.getMonth() + 1) + "-" + pad(d.getDate()) + " " + hms;
+    return sameDay ? "" : pad(d.getMonth() + 1) + "-" + pad(d.getDate());
   }
 
   function ageText(ms, now) {
@@ -272,6 +282,11 @@
     row.kind = cell(tr, "kind", "kind");
     row.state = cell(tr, "state", "state");
     row.opened = cell(tr, "opened", "time");
+    row.openedDate = document.createElement("span");
+    row.openedDate.className = "date";
+    row.openedTime = document.createElement("span");
+    row.opened.appendChild(row.openedDate);
+    row.opened.appendChild(row.openedTime);
     row.age = cell(tr, "age", "age");
     row.count = cell(tr, "event-count", "count");
     return row;
@@ -293,7 +308,9 @@
     row.state.textContent = stateText(incident.state);
     row.state.className = "state state-" + String(incident.state || "").replace(/[^a-z_]/g, "");
     const created = createdMs(incident);
-    row.opened.textContent = timeText(created);
+    row.openedDate.textContent = created ? dateText(created) : "";
+    row.openedDate.hidden = !row.openedDate.textContent;
+    row.openedTime.textContent = created ? clockText(created) : "—";
     row.opened.title = created ? new Date(created).toLocaleString(t().htmlLang) : "";
     row.age.textContent = ageText(created, now);
     row.count.textContent = countText(incident);
@@ -336,7 +353,7 @@
       const incident = incidents.get(id);
       if (incident) row.age.textContent = ageText(createdMs(incident), now);
     });
-    el.clock.textContent = timeText(now);
+    el.clock.textContent = clockText(now);
     watchdog(now);
   }
 
@@ -535,7 +552,7 @@
 
     el.toggle.addEventListener("click", () => {
       lang = lang === "en" ? "zh" : "en";
-      saveLang();
+      saveLang(lang);
       applyLang();
     });
 

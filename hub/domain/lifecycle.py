@@ -1,0 +1,157 @@
+"""The incident state machine: new → acknowledged → dispatched → accepted → en_route → on_scene →
+resolved, with cancelled reachable from any open state. Every transition yields an append-only
+timeline entry (who, when, why). Clocks are set once, never move backwards, and the final states
+absorb: nothing leaves resolved or cancelled.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from enum import StrEnum
+
+from hub.domain.incidents import FINAL_STATES, OPEN_STATES, Incident, IncidentState, TimelineEntry
+
+S = IncidentState
+
+
+class Action(StrEnum):
+    ACKNOWLEDGE = "acknowledge"
+    DISPATCH = "dispatch"
+    ACCEPT = "accept"
+    DECLINE = "decline"  # the dispatched officer declines (or does not answer): back to the desk
+    EN_ROUTE = "en_route"
+    ON_SCENE = "on_scene"
+    RESOLVE = "resolve"
+    CANCEL = "cancel"
+
+
+class Disposition(StrEnum):
+    GENUINE = "genuine"
+    FALSE_ALARM = "false_alarm"
+    TEST = "test"
+    MALICIOUS = "malicious"
+    OTHER = "other"
+
+
+class IllegalTransition(ValueError):
+    def __init__(self, incident: Incident, action: Action, why: str = "") -> None:
+        self.state = incident.state
+        self.action = action
+        super().__init__(why or f"cannot {action.value} an incident that is {incident.state.value}")
+
+
+_FROM: dict[Action, frozenset[IncidentState]] = {
+    Action.ACKNOWLEDGE: OPEN_STATES,  # allowed once: see _check
+    Action.DISPATCH: frozenset({S.NEW, S.ACKNOWLEDGED, S.DISPATCHED, S.ACCEPTED, S.EN_ROUTE}),
+    Action.ACCEPT: frozenset({S.DISPATCHED}),
+    Action.DECLINE: frozenset({S.DISPATCHED}),
+    Action.EN_ROUTE: frozenset({S.ACCEPTED}),
+    Action.ON_SCENE: frozenset({S.ACCEPTED, S.EN_ROUTE}),
+    Action.RESOLVE: OPEN_STATES,
+    Action.CANCEL: OPEN_STATES,
+}
+
+# The clock each state sets the first time it is reached.
+_CLOCKS: dict[IncidentState, str] = {
+    S.ACKNOWLEDGED: "acknowledged_at",
+    S.DISPATCHED: "dispatched_at",
+    S.ACCEPTED: "accepted_at",
+    S.EN_ROUTE: "en_route_at",
+    S.ON_SCENE: "on_scene_at",
+    S.RESOLVED: "resolved_at",
+    S.CANCELLED: "cancelled_at",
+}
+_CLOCK_FIELDS = ("created_at", *(_CLOCKS[s] for s in _CLOCKS))
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    incident: Incident
+    entry: TimelineEntry
+
+
+def latest_clock(incident: Incident) -> datetime:
+    return max(getattr(incident, f) for f in _CLOCK_FIELDS if getattr(incident, f) is not None)
+
+
+def _check(incident: Incident, action: Action) -> None:
+    if incident.state in FINAL_STATES:
+        raise IllegalTransition(incident, action, f"the incident is already {incident.state.value}")
+    if incident.state not in _FROM[action]:
+        raise IllegalTransition(incident, action)
+    if action is Action.ACKNOWLEDGE and incident.acknowledged_at is not None:
+        raise IllegalTransition(incident, action, "the incident is already acknowledged")
+
+
+def _target(incident: Incident, action: Action) -> IncidentState:
+    match action:
+        case Action.ACKNOWLEDGE:
+            # After an automatic dispatch the desk still acknowledges; the state stays where it is.
+            return S.ACKNOWLEDGED if incident.state is S.NEW else incident.state
+        case Action.DECLINE:
+            return S.ACKNOWLEDGED if incident.acknowledged_at is not None else S.NEW
+        case Action.DISPATCH:
+            return S.DISPATCHED
+        case Action.ACCEPT:
+            return S.ACCEPTED
+        case Action.EN_ROUTE:
+            return S.EN_ROUTE
+        case Action.ON_SCENE:
+            return S.ON_SCENE
+        case Action.RESOLVE:
+            return S.RESOLVED
+        case Action.CANCEL:
+            return S.CANCELLED
+
+
+def apply(
+    incident: Incident,
+    action: Action,
+    at: datetime,
+    actor: str,
+    reason: str = "",
+    *,
+    by_person: bool = True,
+    disposition: Disposition | None = None,
+    note: str = "",
+) -> Transition:
+    """Apply one action. `by_person` is False for the hub's own automatic actions: a person who
+    dispatches has seen the incident (that acknowledges it); an automatic dispatch has not."""
+    _check(incident, action)
+    at = max(at, latest_clock(incident))  # a late or skewed clock never runs a clock backwards
+    target = _target(incident, action)
+    changes: dict[str, object] = {"state": target}
+    clock = _CLOCKS.get(target) if action is not Action.DECLINE else None
+    if clock is not None and getattr(incident, clock) is None:
+        changes[clock] = at
+    acknowledges = action is Action.ACKNOWLEDGE or (action is Action.DISPATCH and by_person)
+    if acknowledges and incident.acknowledged_at is None:
+        changes["acknowledged_at"] = at
+    if action in (Action.RESOLVE, Action.CANCEL):
+        if action is Action.RESOLVE:
+            default = Disposition.GENUINE
+        else:
+            default = Disposition.TEST if incident.test else Disposition.OTHER
+        changes["disposition"] = (disposition or default).value
+        changes["resolution_note"] = note
+    updated = replace(incident, **changes)  # type: ignore[arg-type]
+    why = reason or (f"{changes['disposition']}: {note}".rstrip(": ") if "disposition" in changes else "")
+    return Transition(updated, TimelineEntry(at, actor, action.value, incident.state, target, why))
+
+
+def escalate(incident: Incident, at: datetime, reason: str) -> Transition:
+    """Unacknowledged past its limit: the supervisor is alerted (again); the state is unchanged."""
+    at = max(at, latest_clock(incident))
+    updated = replace(
+        incident,
+        escalated_at=incident.escalated_at or at,
+        escalation_count=incident.escalation_count + 1,
+    )
+    return Transition(updated, TimelineEntry(at, "system", "escalated", incident.state, incident.state, reason))
+
+
+def flag_arrival_overdue(incident: Incident, at: datetime, reason: str) -> Transition:
+    at = max(at, latest_clock(incident))
+    updated = replace(incident, arrival_overdue_at=incident.arrival_overdue_at or at)
+    return Transition(updated, TimelineEntry(at, "system", "arrival_overdue", incident.state, incident.state, reason))
