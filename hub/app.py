@@ -17,20 +17,23 @@ from devices.contract import DeviceState, HubStatus, Topics, encode
 from hub import __version__
 from hub.adapters.metrics import HubMetrics
 from hub.adapters.mqtt import MqttClient, MqttSettings
-from hub.adapters.postgres.ingest_store import PostgresIngestStore
+from hub.adapters.postgres.leader import AdvisoryLeader
 from hub.adapters.postgres.listener import PostgresChangeListener
 from hub.adapters.postgres.outbox import PostgresOutbox
 from hub.adapters.postgres.pool import create_pool
 from hub.adapters.postgres.queries import PostgresIncidentQueries
 from hub.adapters.postgres.schema import migrate
+from hub.adapters.postgres.store import PostgresStore
 from hub.adapters.web import WebServices, make_app
 from hub.config import Settings
 from hub.domain.district import District
 from hub.services.changes import Broadcaster
 from hub.services.ingest import IngestService
 from hub.services.intake import IntakeChecker, IntakeLimits
+from hub.services.lifecycle import LifecycleService
 from hub.services.messages import OutboundMessage
 from hub.services.outbox import OutboxRelay
+from hub.services.timers import run_timers
 
 log = structlog.get_logger(__name__)
 
@@ -85,11 +88,15 @@ class Hub:
                 )
             )
             outbox_nudge = asyncio.Event()
-            ingest = IngestService(intake, PostgresIngestStore(pool), self.district, topics, metrics, outbox_nudge)
+            store = PostgresStore(pool)
+            lifecycle = LifecycleService(store, self.district, topics, on_outbox=outbox_nudge)
+            leader = AdvisoryLeader(s.database_url, s.instance_id)
+            ingest = IngestService(intake, store, self.district, topics, metrics, outbox_nudge, lifecycle)
             relay = OutboxRelay(PostgresOutbox(pool), mqtt, outbox_nudge)
             metrics.gauge("sentinel_mqtt_connected", "1 while the broker connection is up", lambda: mqtt.connected)
             metrics.gauge("sentinel_database_listener_connected", "1 while LISTEN is up", listener.is_ready)
             metrics.gauge("sentinel_mqtt_reconnects", "Broker reconnects since start", lambda: mqtt.reconnects)
+            metrics.gauge("sentinel_timer_leader", "1 on the instance that runs the timers", lambda: leader.is_leader)
 
             app = make_app(
                 WebServices(
@@ -113,6 +120,7 @@ class Hub:
                     tasks.create_task(ingest.run(mqtt, s.ingest_batch_max), name="ingest")
                     tasks.create_task(relay.run(), name="outbox-relay")
                     tasks.create_task(_announce_presence(mqtt, status_topic), name="hub-status")
+                    tasks.create_task(leader.run(lambda: run_timers(lifecycle, s.instance_id)), name="leader")
                     if started is not None and not started.done():
                         started.set_result(RunningHub(http_url, metrics, mqtt))
             finally:

@@ -7,9 +7,10 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from devices.contract.topics import is_valid_id
+from hub.config.camera import CameraConfig
 from hub.domain.district import Device, District, Grid, Officer, Site
 from hub.domain.escalation import DEFAULT_TARGETS, ResponseTargets
 from hub.domain.incidents import Priority
@@ -45,6 +46,13 @@ class DeviceConfig(_Strict):
     kind: DeviceKind
     label: str = ""
     report_interval_s: Annotated[int, Field(ge=10, le=86_400)] | None = None
+    camera: CameraConfig | None = None  # stream, zones and schedules: only for devices of kind camera
+
+    @model_validator(mode="after")
+    def _camera_settings_only_on_cameras(self) -> DeviceConfig:
+        if self.camera is not None and self.kind != "camera":
+            raise ValueError(f"`camera` settings are only for devices of kind camera, not {self.kind}")
+        return self
 
 
 class SiteConfig(_Strict):

@@ -86,6 +86,8 @@ class Incident:
     cancel_requested_at: datetime | None = None
     disposition: str | None = None
     resolution_note: str = ""
+    # When the last lifecycle transition happened: the timeline never goes back before it.
+    changed_at: datetime | None = None
 
     @property
     def is_open(self) -> bool:

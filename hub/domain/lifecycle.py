@@ -62,7 +62,7 @@ _CLOCKS: dict[IncidentState, str] = {
     S.RESOLVED: "resolved_at",
     S.CANCELLED: "cancelled_at",
 }
-_CLOCK_FIELDS = ("created_at", *(_CLOCKS[s] for s in _CLOCKS))
+_CLOCK_FIELDS = ("created_at", "changed_at", *(_CLOCKS[s] for s in _CLOCKS))
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +121,7 @@ def apply(
     _check(incident, action)
     at = max(at, latest_clock(incident))  # a late or skewed clock never runs a clock backwards
     target = _target(incident, action)
-    changes: dict[str, object] = {"state": target}
+    changes: dict[str, object] = {"state": target, "changed_at": at}
     clock = _CLOCKS.get(target) if action is not Action.DECLINE else None
     if clock is not None and getattr(incident, clock) is None:
         changes[clock] = at
@@ -147,11 +147,12 @@ def escalate(incident: Incident, at: datetime, reason: str) -> Transition:
         incident,
         escalated_at=incident.escalated_at or at,
         escalation_count=incident.escalation_count + 1,
+        changed_at=at,
     )
     return Transition(updated, TimelineEntry(at, "system", "escalated", incident.state, incident.state, reason))
 
 
 def flag_arrival_overdue(incident: Incident, at: datetime, reason: str) -> Transition:
     at = max(at, latest_clock(incident))
-    updated = replace(incident, arrival_overdue_at=incident.arrival_overdue_at or at)
+    updated = replace(incident, arrival_overdue_at=incident.arrival_overdue_at or at, changed_at=at)
     return Transition(updated, TimelineEntry(at, "system", "arrival_overdue", incident.state, incident.state, reason))

@@ -17,7 +17,15 @@ import structlog
 from devices.contract import ButtonFeedback, FeedbackState, Topics, encode
 from hub.domain.district import District
 from hub.domain.incidents import Incident, TimelineEntry, correlate
-from hub.services.intake import AcceptedEvent, IntakeChecker, StatusReport
+from hub.domain.lifecycle import IllegalTransition
+from hub.services.intake import AcceptedEvent, IntakeChecker, ReplyIntake, StatusReport
+from hub.services.lifecycle import (
+    LifecycleService,
+    NotAllowed,
+    NotFound,
+    OfficerReplyCommand,
+    timers_for_new_incident,
+)
 from hub.services.messages import InboundMessage, OutboundMessage, Rejection
 from hub.services.ports import IngestObserver, IngestStore, IngestTransaction, MessageSource
 
@@ -36,7 +44,9 @@ class IngestService:
         topics: Topics,
         observer: IngestObserver,
         on_committed: asyncio.Event | None = None,
+        lifecycle: LifecycleService | None = None,
     ) -> None:
+        self._lifecycle = lifecycle
         self._intake = intake
         self._store = store
         self._district = district
@@ -92,6 +102,7 @@ class IngestService:
         started = time.perf_counter()
         checked = [self._intake.check(message) for message in batch]
         accepted = [c for c in checked if isinstance(c, AcceptedEvent)]
+        replies = [c for c in checked if isinstance(c, ReplyIntake)]
         statuses = [c.report for c in checked if isinstance(c, StatusReport)]
         rejections = [c for c in checked if isinstance(c, Rejection)]
         async with self._store.transaction() as tx:
@@ -103,7 +114,9 @@ class IngestService:
             if outbound:
                 await tx.enqueue(outbound)
             if touched:
-                await tx.announce_incidents(sorted(touched))
+                await tx.announce(sorted(touched))
+        for reply in replies:
+            await self._apply_reply(reply)
         self._report(batch, accepted, new_events, rejections, opened, time.perf_counter() - started)
         if outbound and self._outbox_nudge is not None:
             self._outbox_nudge.set()
@@ -142,6 +155,8 @@ class IngestService:
             saved = await tx.save_incident(incident)
             assert saved.id is not None
             opened += was_new
+            if was_new:
+                await tx.schedule_timers(timers_for_new_incident(saved, self._district, saved.created_at))
             touched.add(saved.id)
             links.extend((saved.id, pk) for pk in members.get(site_id, ()))
             if timeline.get(site_id):
@@ -161,6 +176,33 @@ class IngestService:
         if links:
             await tx.link_events(links)
         return new_events, opened, touched, self._feedback(new_events)
+
+    async def _apply_reply(self, intake: ReplyIntake) -> None:
+        """An officer's answer over MQTT, committed before the message is acknowledged. An answer
+        the lifecycle refuses (not theirs, not possible now) is dead-lettered with the reason."""
+        if self._lifecycle is None:
+            raise RuntimeError("officer replies need the lifecycle service")
+        reply = intake.reply
+        command = OfficerReplyCommand(
+            officer_id=intake.officer_id,
+            dispatch_id=intake.dispatch_id,
+            action=reply.action,
+            at=intake.message.received_at,
+            note=reply.note or "",
+            lat=reply.lat,
+            lon=reply.lon,
+        )
+        try:
+            await self._lifecycle.officer_reply(command)
+        except (IllegalTransition, NotAllowed, NotFound) as exc:
+            reason = {IllegalTransition: "illegal_transition", NotAllowed: "not_allowed", NotFound: "unknown_dispatch"}
+            rejection = Rejection(
+                intake.message.topic, intake.message.payload, intake.message.received_at, reason[type(exc)], str(exc)
+            )
+            async with self._store.transaction() as tx:
+                await tx.add_dead_letters([rejection])
+            self._observer.rejected(rejection.reason)
+            log.warning("officer reply refused", officer=intake.officer_id, reason=rejection.reason, detail=str(exc))
 
     def _feedback(self, events: Sequence[AcceptedEvent]) -> list[OutboundMessage]:
         return [

@@ -10,7 +10,16 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from devices.contract import ButtonEvent, CameraEvent, ContractError, DeviceStatus, TopicKind, Topics, decode
+from devices.contract import (
+    ButtonEvent,
+    CameraEvent,
+    ContractError,
+    DeviceStatus,
+    OfficerReply,
+    TopicKind,
+    Topics,
+    decode,
+)
 from devices.contract.payloads import as_dict
 from hub.domain.district import District
 from hub.domain.events import DeviceEvent, timestamp_problem
@@ -38,14 +47,22 @@ class StatusReport:
     message: InboundMessage
 
 
-Intake = AcceptedEvent | StatusReport | Rejection
+@dataclass(frozen=True, slots=True)
+class ReplyIntake:
+    officer_id: str
+    dispatch_id: int
+    reply: OfficerReply
+    message: InboundMessage
+
+
+Intake = AcceptedEvent | StatusReport | ReplyIntake | Rejection
 
 # The topics the ingest pipeline consumes, with the payload type of each.
 _EVENT_TYPES: dict[TopicKind, type[ButtonEvent] | type[CameraEvent]] = {
     TopicKind.BUTTON_EVENT: ButtonEvent,
     TopicKind.CAMERA_EVENT: CameraEvent,
 }
-INGEST_TOPIC_KINDS = frozenset({*_EVENT_TYPES, TopicKind.DEVICE_STATUS})
+INGEST_TOPIC_KINDS = frozenset({*_EVENT_TYPES, TopicKind.DEVICE_STATUS, TopicKind.OFFICER_REPLY})
 
 
 class IntakeChecker:
@@ -65,6 +82,8 @@ class IntakeChecker:
         match = self._topics.parse(message.topic)
         if match is None or match.kind not in INGEST_TOPIC_KINDS:
             return reject("unknown_topic", message.topic)
+        if match.kind is TopicKind.OFFICER_REPLY:
+            return self._check_reply(message, match.officer or "", reject)
         assert match.site is not None and match.device is not None and match.device_kind is not None
         limit = (
             self._limits.max_camera_payload_bytes
@@ -109,6 +128,19 @@ class IntakeChecker:
             zone=getattr(payload, "zone", None),
         )
         return AcceptedEvent(event, as_dict(payload), message)
+
+    def _check_reply(self, message: InboundMessage, officer_id: str, reject: Any) -> Intake:
+        if len(message.payload) > self._limits.max_payload_bytes:
+            return reject("oversized_payload", f"{len(message.payload)} bytes")
+        if officer_id not in self._district.officers:
+            return reject("unknown_officer", officer_id)
+        try:
+            reply = decode(OfficerReply, message.payload)
+        except ContractError as exc:
+            return reject(exc.reason, exc.detail)
+        if not reply.dispatch_id.isdigit():
+            return reject("unknown_dispatch", reply.dispatch_id)
+        return ReplyIntake(officer_id, int(reply.dispatch_id), reply, message)
 
 
 def _filter_kind(topic_filter: str, prefix: str) -> TopicKind | None:

@@ -7,11 +7,15 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager
+from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol
 
+from hub.domain.dispatch import Dispatch
+from hub.domain.escalation import Timer, TimerKind
 from hub.domain.events import DeviceEvent
 from hub.domain.incidents import Incident, TimelineEntry
+from hub.domain.routing import OfficerPresence
 from hub.services.messages import InboundMessage, OutboundMessage, Rejection
 
 JsonObject = dict[str, Any]
@@ -94,11 +98,41 @@ class IngestTransaction(Protocol):
 
     async def enqueue(self, messages: Sequence[OutboundMessage]) -> None: ...
 
-    async def announce_incidents(self, incident_ids: Sequence[int]) -> None: ...
+    async def schedule_timers(self, timers: Sequence[Timer]) -> None: ...
+
+    async def announce(self, incident_ids: Sequence[int], dispatch_ids: Sequence[int] = ()) -> None: ...
 
 
 class IngestStore(Protocol):
     def transaction(self) -> AbstractAsyncContextManager[IngestTransaction]: ...
+
+
+class LifecycleTransaction(IngestTransaction, Protocol):
+    async def incident(self, incident_id: int, lock: bool = True) -> Incident | None: ...
+
+    async def dispatch(self, dispatch_id: int) -> Dispatch | None: ...
+
+    async def dispatches_of(self, incident_id: int) -> list[Dispatch]: ...
+
+    async def save_dispatch(self, dispatch: Dispatch) -> Dispatch: ...
+
+    async def officer_presence(self) -> dict[str, OfficerPresence]: ...
+
+    async def set_signed_on(self, officer_id: str, signed_on: bool, at: datetime) -> None: ...
+
+    async def record_location(self, officer_id: str, lat: float, lon: float, at: datetime) -> None: ...
+
+    async def cancel_timers(self, incident_id: int, kinds: Sequence[TimerKind]) -> None: ...
+
+    async def claim_due_timer(self, now: datetime, fired_by: str) -> Timer | None: ...
+
+    async def button_events_of(self, incident_id: int) -> list[tuple[str, str, str]]: ...
+
+    async def audit(self, actor: str, action: str, target: str, detail: JsonObject) -> None: ...
+
+
+class LifecycleStore(Protocol):
+    def transaction(self) -> AbstractAsyncContextManager[LifecycleTransaction]: ...
 
 
 class IngestObserver(Protocol):

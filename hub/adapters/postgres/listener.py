@@ -9,8 +9,8 @@ import random
 import asyncpg
 import structlog
 
-from hub.adapters.postgres.ingest_store import CHANGES_CHANNEL
 from hub.adapters.postgres.queries import PostgresIncidentQueries
+from hub.adapters.postgres.store import CHANGES_CHANNEL
 from hub.services.changes import RESYNC, Broadcaster
 
 log = structlog.get_logger(__name__)
@@ -27,7 +27,7 @@ class PostgresChangeListener:
         self._dsn = dsn
         self._queries = queries
         self._broadcaster = broadcaster
-        self._pending: asyncio.Queue[list[int]] = asyncio.Queue()
+        self._pending: asyncio.Queue[tuple[str, list[int]]] = asyncio.Queue()
         self._connected = False
 
     def is_ready(self) -> bool:
@@ -70,19 +70,25 @@ class PostgresChangeListener:
 
     def _on_notify(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
         message = json.loads(payload)
-        if message.get("type") == "incidents":
-            self._pending.put_nowait([int(i) for i in message["ids"]])
+        if message.get("type") in ("incidents", "dispatches"):
+            self._pending.put_nowait((message["type"], [int(i) for i in message["ids"]]))
 
     async def _publish(self) -> None:
         while True:
-            ids = set(await self._pending.get())
-            while not self._pending.empty():  # coalesce a burst into one query
-                ids.update(self._pending.get_nowait())
+            changed: dict[str, set[int]] = {"incidents": set(), "dispatches": set()}
+            kind, ids = await self._pending.get()
+            changed[kind].update(ids)
+            while not self._pending.empty():  # coalesce a burst into one query per kind
+                kind, ids = self._pending.get_nowait()
+                changed[kind].update(ids)
             try:
-                incidents = await self._queries.incidents_by_id(sorted(ids))
+                incidents = await self._queries.incidents_by_id(sorted(changed["incidents"]))
+                dispatches = await self._queries.dispatches_by_id(sorted(changed["dispatches"]))
             except (OSError, asyncpg.PostgresError) as exc:
-                log.warning("cannot load changed incidents; views told to resync", error=str(exc))
+                log.warning("cannot load changes; views told to resync", error=str(exc))
                 self._broadcaster.publish(RESYNC)
                 continue
             for incident in incidents:
                 self._broadcaster.publish({"type": "incident", "incident": incident})
+            for dispatch in dispatches:
+                self._broadcaster.publish({"type": "dispatch", "dispatch": dispatch})

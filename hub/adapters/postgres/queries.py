@@ -8,13 +8,15 @@ from typing import Any
 
 import asyncpg
 
+from hub.adapters.postgres.store import INCIDENT_COLUMNS
 from hub.domain.district import District
 from hub.domain.incidents import FINAL_STATES, IncidentState
 from hub.services.ports import JsonObject
 
-_COLUMNS = (
-    "id, site_id, kind, priority, state, test, created_at, last_event_at, event_count, acknowledged_at,"
-    " dispatched_at, accepted_at, en_route_at, on_scene_at, resolved_at, cancelled_at"
+_COLUMNS = INCIDENT_COLUMNS
+_DISPATCH_JSON_COLUMNS = (
+    "d.id, d.incident_id, d.officer_id, d.state, d.rule, d.offered_at, d.accept_by, d.answered_at, d.note,"
+    " i.site_id, i.kind, i.priority, i.state AS incident_state, i.event_count, i.created_at AS incident_created_at"
 )
 _FINAL = sorted(s.value for s in FINAL_STATES)
 
@@ -72,11 +74,59 @@ class PostgresIncidentQueries:
                 " WHERE ie.incident_id = $1 ORDER BY e.received_at, e.id",
                 incident_id,
             )
+            dispatches = await conn.fetch(
+                f"SELECT {_DISPATCH_JSON_COLUMNS} FROM dispatches d JOIN incidents i ON i.id = d.incident_id"
+                " WHERE d.incident_id = $1 ORDER BY d.id",
+                incident_id,
+            )
         detail = self._incident(row)
         detail["timeline"] = [{k: _json_value(v) for k, v in r.items()} for r in timeline]
         detail["events"] = [{k: _json_value(v) for k, v in r.items()} for r in events]
-        # Filled by the lifecycle, warning and video features as they land.
-        detail["dispatches"] = []
+        detail["dispatches"] = [self._dispatch(r) for r in dispatches]
+        # Filled by the warning and video features as they land.
         detail["warnings"] = []
         detail["media"] = []
         return detail
+
+    def _dispatch(self, row: asyncpg.Record) -> JsonObject:
+        dispatch = {key: _json_value(value) for key, value in row.items()}
+        site = self._district.sites.get(row["site_id"])
+        officer = self._district.officers.get(row["officer_id"])
+        dispatch["officer_name"] = officer.name if officer else row["officer_id"]
+        if site is not None:
+            dispatch["site"] = {
+                "id": site.id,
+                "name": site.name,
+                "name_en": site.name_en,
+                "address": site.address,
+                "lat": site.lat,
+                "lon": site.lon,
+                "contact_name": site.contact_name,
+                "contact_phone": site.contact_phone,
+                "navigation": f"geo:{site.lat},{site.lon}" if site.lat is not None and site.lon is not None else None,
+            }
+        return dispatch
+
+    async def dispatches_by_id(self, dispatch_ids: Sequence[int]) -> list[JsonObject]:
+        rows = await self._pool.fetch(
+            f"SELECT {_DISPATCH_JSON_COLUMNS} FROM dispatches d JOIN incidents i ON i.id = d.incident_id"
+            " WHERE d.id = ANY($1::bigint[]) ORDER BY d.id",
+            list(dispatch_ids),
+        )
+        return [self._dispatch(r) for r in rows]
+
+    async def dispatches_for_officer(self, officer_id: str, active_only: bool = True) -> list[JsonObject]:
+        """An officer's own dispatches (the officer app): the active ones, or the last 50."""
+        where = " AND d.state IN ('offered', 'accepted', 'en_route', 'on_scene')" if active_only else ""
+        rows = await self._pool.fetch(
+            f"SELECT {_DISPATCH_JSON_COLUMNS} FROM dispatches d JOIN incidents i ON i.id = d.incident_id"
+            f" WHERE d.officer_id = $1{where} ORDER BY d.id DESC LIMIT 50",
+            officer_id,
+        )
+        return [self._dispatch(r) for r in rows]
+
+    async def officer_presence(self) -> list[JsonObject]:
+        rows = await self._pool.fetch(
+            "SELECT officer_id, signed_on, changed_at, lat, lon, located_at FROM officer_presence ORDER BY officer_id"
+        )
+        return [{k: _json_value(v) for k, v in r.items()} for r in rows]

@@ -7,7 +7,8 @@ ALTER TABLE incidents
     ADD COLUMN arrival_overdue_at   timestamptz,
     ADD COLUMN cancel_requested_at  timestamptz,
     ADD COLUMN disposition          text,
-    ADD COLUMN resolution_note      text NOT NULL DEFAULT '';
+    ADD COLUMN resolution_note      text NOT NULL DEFAULT '',
+    ADD COLUMN changed_at           timestamptz;
 
 CREATE TABLE dispatches (
     id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

@@ -1,0 +1,337 @@
+"""The write side in PostgreSQL: one transaction per ingest batch or lifecycle command."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from datetime import datetime
+
+import asyncpg
+
+from hub.domain.dispatch import Dispatch, DispatchState, RouteRule
+from hub.domain.escalation import Timer, TimerKind
+from hub.domain.events import DeviceEvent
+from hub.domain.incidents import Incident, IncidentState, Priority, TimelineEntry
+from hub.domain.routing import OfficerPresence
+from hub.services.messages import OutboundMessage, Rejection
+from hub.services.ports import JsonObject
+
+CHANGES_CHANNEL = "sentinel_changes"
+_OPEN = ("resolved", "cancelled")  # states that are NOT open
+_NOTIFY_CHUNK = 400  # ids per NOTIFY, keeping each payload far below PostgreSQL's 8000-byte limit
+
+INCIDENT_FIELDS = (
+    "site_id", "kind", "priority", "state", "test", "created_at", "last_event_at", "event_count",
+    "acknowledged_at", "dispatched_at", "accepted_at", "en_route_at", "on_scene_at", "resolved_at",
+    "cancelled_at", "escalated_at", "escalation_count", "arrival_overdue_at", "cancel_requested_at",
+    "disposition", "resolution_note", "changed_at",
+)  # fmt: skip
+INCIDENT_COLUMNS = "id, " + ", ".join(INCIDENT_FIELDS)
+_DISPATCH_COLUMNS = "id, incident_id, officer_id, state, rule, offered_at, accept_by, answered_at, note"
+
+
+def incident_from_row(row: asyncpg.Record) -> Incident:
+    values = {field: row[field] for field in INCIDENT_FIELDS}
+    values["priority"] = Priority(row["priority"])
+    values["state"] = IncidentState(row["state"])
+    return Incident(id=row["id"], **values)
+
+
+def _incident_values(incident: Incident) -> list[object]:
+    values = [getattr(incident, field) for field in INCIDENT_FIELDS]
+    values[INCIDENT_FIELDS.index("priority")] = int(incident.priority)
+    values[INCIDENT_FIELDS.index("state")] = incident.state.value
+    return values
+
+
+def dispatch_from_row(row: asyncpg.Record) -> Dispatch:
+    return Dispatch(
+        id=row["id"],
+        incident_id=row["incident_id"],
+        officer_id=row["officer_id"],
+        state=DispatchState(row["state"]),
+        rule=RouteRule(row["rule"]),
+        offered_at=row["offered_at"],
+        accept_by=row["accept_by"],
+        answered_at=row["answered_at"],
+        note=row["note"],
+    )
+
+
+class PostgresTransaction:
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self._conn = conn
+
+    async def add_events(self, events: Sequence[tuple[DeviceEvent, JsonObject]]) -> dict[tuple[str, str], int]:
+        rows = await self._conn.fetch(
+            """
+            INSERT INTO events (device_id, event_id, site_id, device_kind, type, occurred_at, received_at, payload)
+            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
+                                 $6::timestamptz[], $7::timestamptz[], $8::jsonb[])
+            ON CONFLICT ON CONSTRAINT events_device_event_unique DO NOTHING
+            RETURNING id, device_id, event_id
+            """,
+            [e.device_id for e, _ in events],
+            [e.event_id for e, _ in events],
+            [e.site_id for e, _ in events],
+            [e.device_kind for e, _ in events],
+            [e.type for e, _ in events],
+            [e.occurred_at for e, _ in events],
+            [e.received_at for e, _ in events],
+            [p for _, p in events],
+        )
+        return {(r["device_id"], r["event_id"]): r["id"] for r in rows}
+
+    async def lock_open_incidents(self, site_ids: Sequence[str]) -> dict[str, Incident]:
+        # Sorted advisory locks serialise correlation per site across hub instances without
+        # deadlocks; they are released at commit.
+        await self._conn.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended('site:' || s, 0)) FROM unnest($1::text[]) AS s ORDER BY s",
+            sorted(site_ids),
+        )
+        rows = await self._conn.fetch(
+            f"SELECT {INCIDENT_COLUMNS} FROM incidents WHERE site_id = ANY($1::text[]) AND state NOT IN ($2, $3)",
+            list(site_ids),
+            *_OPEN,
+        )
+        return {r["site_id"]: incident_from_row(r) for r in rows}
+
+    async def save_incident(self, incident: Incident) -> Incident:
+        values = _incident_values(incident)
+        if incident.id is None:
+            placeholders = ", ".join(f"${i}" for i in range(1, len(values) + 1))
+            row = await self._conn.fetchrow(
+                f"INSERT INTO incidents ({', '.join(INCIDENT_FIELDS)}) VALUES ({placeholders})"
+                f" RETURNING {INCIDENT_COLUMNS}",
+                *values,
+            )
+        else:
+            assignments = ", ".join(f"{field} = ${i}" for i, field in enumerate(INCIDENT_FIELDS, start=1))
+            row = await self._conn.fetchrow(
+                f"UPDATE incidents SET {assignments}, updated_at = now() WHERE id = ${len(values) + 1}"
+                f" RETURNING {INCIDENT_COLUMNS}",
+                *values,
+                incident.id,
+            )
+        assert row is not None, f"incident {incident.id} vanished"
+        return incident_from_row(row)
+
+    async def incident(self, incident_id: int, lock: bool = True) -> Incident | None:
+        row = await self._conn.fetchrow(
+            f"SELECT {INCIDENT_COLUMNS} FROM incidents WHERE id = $1{' FOR UPDATE' if lock else ''}", incident_id
+        )
+        return incident_from_row(row) if row else None
+
+    async def dispatch(self, dispatch_id: int) -> Dispatch | None:
+        row = await self._conn.fetchrow(f"SELECT {_DISPATCH_COLUMNS} FROM dispatches WHERE id = $1", dispatch_id)
+        return dispatch_from_row(row) if row else None
+
+    async def dispatches_of(self, incident_id: int) -> list[Dispatch]:
+        rows = await self._conn.fetch(
+            f"SELECT {_DISPATCH_COLUMNS} FROM dispatches WHERE incident_id = $1 ORDER BY id", incident_id
+        )
+        return [dispatch_from_row(r) for r in rows]
+
+    async def save_dispatch(self, dispatch: Dispatch) -> Dispatch:
+        values = (
+            dispatch.incident_id, dispatch.officer_id, dispatch.state.value, dispatch.rule.value,
+            dispatch.offered_at, dispatch.accept_by, dispatch.answered_at, dispatch.note,
+        )  # fmt: skip
+        if dispatch.id is None:
+            row = await self._conn.fetchrow(
+                "INSERT INTO dispatches"
+                " (incident_id, officer_id, state, rule, offered_at, accept_by, answered_at, note)"
+                f" VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {_DISPATCH_COLUMNS}",
+                *values,
+            )
+        else:
+            row = await self._conn.fetchrow(
+                "UPDATE dispatches SET incident_id = $1, officer_id = $2, state = $3, rule = $4, offered_at = $5,"
+                " accept_by = $6, answered_at = $7, note = $8, updated_at = now()"
+                f" WHERE id = $9 RETURNING {_DISPATCH_COLUMNS}",
+                *values,
+                dispatch.id,
+            )
+        assert row is not None
+        return dispatch_from_row(row)
+
+    async def officer_presence(self) -> dict[str, OfficerPresence]:
+        rows = await self._conn.fetch(
+            """
+            SELECT p.officer_id, p.signed_on, p.lat, p.lon,
+                   EXISTS (SELECT 1 FROM dispatches d WHERE d.officer_id = p.officer_id
+                           AND d.state IN ('offered', 'accepted', 'en_route', 'on_scene')) AS busy
+            FROM officer_presence p
+            """
+        )
+        return {
+            r["officer_id"]: OfficerPresence(r["officer_id"], r["signed_on"], r["busy"], r["lat"], r["lon"])
+            for r in rows
+        }
+
+    async def set_signed_on(self, officer_id: str, signed_on: bool, at: datetime) -> None:
+        await self._conn.execute(
+            "INSERT INTO officer_presence (officer_id, signed_on, changed_at) VALUES ($1, $2, $3)"
+            " ON CONFLICT (officer_id) DO UPDATE SET signed_on = EXCLUDED.signed_on, changed_at = EXCLUDED.changed_at",
+            officer_id,
+            signed_on,
+            at,
+        )
+        await self._conn.execute(
+            "INSERT INTO officer_duty_log (officer_id, action, at) VALUES ($1, $2, $3)",
+            officer_id,
+            "sign_on" if signed_on else "sign_off",
+            at,
+        )
+
+    async def record_location(self, officer_id: str, lat: float, lon: float, at: datetime) -> None:
+        await self._conn.execute(
+            "INSERT INTO officer_presence (officer_id, signed_on, changed_at, lat, lon, located_at)"
+            " VALUES ($1, false, $4, $2, $3, $4)"
+            " ON CONFLICT (officer_id) DO UPDATE SET lat = $2, lon = $3, located_at = $4",
+            officer_id,
+            lat,
+            lon,
+            at,
+        )
+
+    async def schedule_timers(self, timers: Sequence[Timer]) -> None:
+        await self._conn.executemany(
+            "INSERT INTO timers (incident_id, kind, dispatch_id, due_at) VALUES ($1, $2, $3, $4)",
+            [(t.incident_id, t.kind.value, t.dispatch_id, t.due_at) for t in timers],
+        )
+
+    async def cancel_timers(self, incident_id: int, kinds: Sequence[TimerKind]) -> None:
+        await self._conn.execute(
+            "UPDATE timers SET cancelled = true WHERE incident_id = $1 AND kind = ANY($2::text[])"
+            " AND fired_at IS NULL AND NOT cancelled",
+            incident_id,
+            [k.value for k in kinds],
+        )
+
+    async def claim_due_timer(self, now: datetime, fired_by: str) -> Timer | None:
+        # SKIP LOCKED plus fired_at set in the same transaction as the timer's effects: a timer
+        # fires once even if two instances ever looked at the same moment.
+        row = await self._conn.fetchrow(
+            """
+            UPDATE timers SET fired_at = $1, fired_by = $2
+            WHERE id = (SELECT id FROM timers WHERE fired_at IS NULL AND NOT cancelled AND due_at <= $1
+                        ORDER BY due_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)
+            RETURNING id, incident_id, kind, dispatch_id, due_at
+            """,
+            now,
+            fired_by,
+        )
+        if row is None:
+            return None
+        return Timer(TimerKind(row["kind"]), row["incident_id"], row["due_at"], row["dispatch_id"], row["id"])
+
+    async def button_events_of(self, incident_id: int) -> list[tuple[str, str, str]]:
+        """The latest button event of each button that pressed for this incident: the guard's
+        feedback answers it."""
+        rows = await self._conn.fetch(
+            """
+            SELECT DISTINCT ON (e.device_id) e.site_id, e.device_id, e.event_id
+            FROM incident_events ie JOIN events e ON e.id = ie.event_pk
+            WHERE ie.incident_id = $1 AND e.device_kind = 'button' AND e.type IN ('panic', 'duress')
+            ORDER BY e.device_id, e.received_at DESC, e.id DESC
+            """,
+            incident_id,
+        )
+        return [(r["site_id"], r["device_id"], r["event_id"]) for r in rows]
+
+    async def audit(self, actor: str, action: str, target: str, detail: JsonObject) -> None:
+        await self._conn.execute(
+            "INSERT INTO audit_log (actor, action, target, detail) VALUES ($1, $2, $3, $4)",
+            actor,
+            action,
+            target,
+            detail,
+        )
+
+    async def link_events(self, links: Sequence[tuple[int, int]]) -> None:
+        await self._conn.execute(
+            "INSERT INTO incident_events (incident_id, event_pk) SELECT * FROM unnest($1::bigint[], $2::bigint[])",
+            [i for i, _ in links],
+            [e for _, e in links],
+        )
+
+    async def append_timeline(self, incident_id: int, entries: Sequence[TimelineEntry]) -> None:
+        await self._conn.executemany(
+            "INSERT INTO incident_timeline (incident_id, at, actor, action, from_state, to_state, reason)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            [
+                (
+                    incident_id,
+                    e.at,
+                    e.actor,
+                    e.action,
+                    e.from_state.value if e.from_state else None,
+                    e.to_state.value,
+                    e.reason,
+                )
+                for e in entries
+            ],
+        )
+
+    async def add_dead_letters(self, rejections: Sequence[Rejection]) -> None:
+        await self._conn.executemany(
+            "INSERT INTO dead_letters (received_at, source, topic, payload, reason, detail)"
+            " VALUES ($1, $2, $3, $4, $5, $6)",
+            [(r.received_at, r.source, r.topic, r.payload, r.reason, r.detail) for r in rejections],
+        )
+
+    async def record_device_status(self, reports: Sequence[JsonObject]) -> None:
+        # Keep the newest report per device; a retained status replayed on reconnect is older.
+        await self._conn.executemany(
+            """
+            INSERT INTO device_status (device_id, site_id, state, reported_at, received_at, battery, rssi, firmware)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+            ON CONFLICT (device_id) DO UPDATE SET
+                site_id = EXCLUDED.site_id, state = EXCLUDED.state, reported_at = EXCLUDED.reported_at,
+                received_at = EXCLUDED.received_at, battery = EXCLUDED.battery, rssi = EXCLUDED.rssi,
+                firmware = EXCLUDED.firmware
+            WHERE device_status.reported_at <= EXCLUDED.reported_at
+            """,
+            [
+                (
+                    r["device_id"],
+                    r["site_id"],
+                    r["state"],
+                    r["reported_at"],
+                    r["received_at"],
+                    r["battery"],
+                    r["rssi"],
+                    r["firmware"],
+                )
+                for r in reports
+            ],
+        )
+
+    async def enqueue(self, messages: Sequence[OutboundMessage]) -> None:
+        await self._conn.execute(
+            "INSERT INTO outbox (topic, payload) SELECT * FROM unnest($1::text[], $2::bytea[])",
+            [m.topic for m in messages],
+            [m.payload for m in messages],
+        )
+
+    async def announce(self, incident_ids: Sequence[int], dispatch_ids: Sequence[int] = ()) -> None:
+        # NOTIFY is delivered only on commit, to every hub instance: live views never show what
+        # was rolled back.
+        for kind, ids in (("incidents", incident_ids), ("dispatches", dispatch_ids)):
+            for start in range(0, len(ids), _NOTIFY_CHUNK):
+                chunk = list(ids[start : start + _NOTIFY_CHUNK])
+                await self._conn.execute(
+                    "SELECT pg_notify($1, $2)", CHANGES_CHANNEL, json.dumps({"type": kind, "ids": chunk})
+                )
+
+
+class PostgresStore:
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[PostgresTransaction]:
+        async with self._pool.acquire() as conn, conn.transaction():
+            yield PostgresTransaction(conn)

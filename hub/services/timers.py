@@ -1,0 +1,21 @@
+"""The timer loop the leader runs: fire due escalation, re-dispatch and arrival timers."""
+
+from __future__ import annotations
+
+import asyncio
+
+import structlog
+
+from hub.services.lifecycle import LifecycleService
+
+log = structlog.get_logger(__name__)
+
+
+async def run_timers(lifecycle: LifecycleService, instance: str, interval_s: float = 0.25) -> None:
+    while True:
+        try:
+            await lifecycle.fire_due_timers(instance)
+        except Exception as exc:  # the database may be away: timers stay due, retry
+            log.warning("firing timers failed; will retry", error=repr(exc))
+            await asyncio.sleep(1.0)
+        await asyncio.sleep(interval_s)
