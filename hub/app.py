@@ -45,6 +45,8 @@ class RunningHub:
     http_url: str
     metrics: HubMetrics
     mqtt: MqttClient
+    lifecycle: LifecycleService
+    leader: AdvisoryLeader
 
 
 class Hub:
@@ -83,7 +85,7 @@ class Hub:
                 MqttSettings(
                     url=s.mqtt_url,
                     client_id=f"sentinel-hub-{s.instance_id}",
-                    subscriptions=intake.subscriptions(),
+                    subscriptions=_shared(intake.subscriptions(), s.shared_subscription_group),
                     will=(status_topic, _hub_status(DeviceState.OFFLINE)),
                 )
             )
@@ -122,7 +124,7 @@ class Hub:
                     tasks.create_task(_announce_presence(mqtt, status_topic), name="hub-status")
                     tasks.create_task(leader.run(lambda: run_timers(lifecycle, s.instance_id)), name="leader")
                     if started is not None and not started.done():
-                        started.set_result(RunningHub(http_url, metrics, mqtt))
+                        started.set_result(RunningHub(http_url, metrics, mqtt, lifecycle, leader))
             finally:
                 await runner.cleanup()
         finally:
@@ -144,6 +146,11 @@ async def _announce_presence(mqtt: MqttClient, topic: str) -> None:
             with contextlib.suppress(Exception):
                 async with asyncio.timeout(2):
                     await mqtt.publish(OutboundMessage(topic, _hub_status(DeviceState.OFFLINE)), retain=True)
+
+
+def _shared(filters: list[str], group: str | None) -> list[str]:
+    """Several instances share the inbound load through MQTT 5 shared subscriptions."""
+    return [f"$share/{group}/{f}" for f in filters] if group else filters
 
 
 def _hub_status(state: DeviceState) -> bytes:

@@ -27,6 +27,7 @@ ENVIRONMENT = {
     "SENTINEL_INSTANCE": "instance_id",
     "SENTINEL_LOG_LEVEL": "log_level",
     "SENTINEL_DATA_DIR": "data_dir",
+    "SENTINEL_SHARED_GROUP": "shared_subscription_group",
 }
 
 
@@ -42,6 +43,8 @@ class Settings(BaseModel):
     # redelivers what a crashed instance had not acknowledged.
     instance_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.\-]{1,40}$")] = "main"
     data_dir: Path = Path(".sentinel")
+    # Set on every instance of a scaled-out hub: they then share inbound messages (MQTT 5).
+    shared_subscription_group: Annotated[str, Field(pattern=r"^[A-Za-z0-9_\-]{1,40}$")] | None = None
     log_level: str = "info"
     # Bad input limits (DESIGN.md, "Bad input").
     max_payload_bytes: Annotated[int, Field(ge=256)] = 64 * 1024

@@ -32,6 +32,14 @@ class Site:
     contact_phone: str = ""
     test_mode: bool = False
 
+    @property
+    def geo_uri(self) -> str | None:
+        """A `geo:` URI (RFC 5870) that phones open in their navigation app."""
+        if self.lat is None or self.lon is None:
+            return None
+        lat, lon = round(self.lat, 6), round(self.lon, 6)
+        return f"geo:{lat},{lon}?q={lat},{lon}"
+
 
 @dataclass(frozen=True, slots=True)
 class Grid:

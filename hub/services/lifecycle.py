@@ -339,11 +339,6 @@ class _Unit:
         site = self.district.sites[incident.site_id]
         contact = " ".join(p for p in (site.contact_name, site.contact_phone) if p)
         summary = f"{_KIND_NAMES.get(incident.kind, incident.kind)} — {site.name} ({incident.event_count})"
-        geo = (
-            f"geo:{site.lat},{site.lon}?q={site.lat},{site.lon}"
-            if site.lat is not None and site.lon is not None
-            else None
-        )
         message = OfficerDispatch(
             dispatch_id=str(dispatch.id),
             incident_id=str(incident.id),
@@ -354,7 +349,7 @@ class _Unit:
             summary=summary,
             ts=self.now,
             status=None if status is DispatchStatus.OFFERED else status,
-            navigation=geo,
+            navigation=site.geo_uri,
             accept_by=dispatch.accept_by if status is DispatchStatus.OFFERED else None,
         )
         self.outbound.append(OutboundMessage(self.topics.officer_dispatch(dispatch.officer_id), encode(message)))

@@ -27,9 +27,17 @@ from hub.config import Settings, load_district
 REPO = Path(__file__).resolve().parents[2]
 
 
-def write_district(path: Path, sites: int = 10, buttons_per_site: int = 5, test_mode_sites: int = 0) -> Path:
+def write_district(
+    path: Path,
+    sites: int = 10,
+    buttons_per_site: int = 5,
+    test_mode_sites: int = 0,
+    targets: dict[str, dict[str, int]] | None = None,
+    auto_dispatch: list[int] | None = None,
+) -> Path:
     """A generated district: `sites` banks in two grids, each with buttons, a camera and a speaker."""
     officers = [{"id": f"o{i}", "name": f"警员{i}", "grid": f"g{i % 2}"} for i in range(4)]
+    officers.append({"id": "sup", "name": "值班所领导", "role": "supervisor"})
     district = {
         "district": {"id": "test-district", "name": "测试辖区", "name_en": "Test district"},
         "grids": [{"id": f"g{i}", "name": f"网格{i}", "officer": f"o{i}"} for i in range(2)],
@@ -52,6 +60,8 @@ def write_district(path: Path, sites: int = 10, buttons_per_site: int = 5, test_
             }
             for s in range(sites)
         ],
+        "response_targets": targets or {},
+        "auto_dispatch_priorities": [1] if auto_dispatch is None else auto_dispatch,
     }
     path.write_text(yaml.safe_dump(district, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path
@@ -117,7 +127,7 @@ def device_link(mqtt_broker: PrivateMosquitto) -> Iterator[DeviceLink]:
     link.close()
 
 
-async def eventually(check, timeout: float = 10.0, interval: float = 0.05):  # type: ignore[no-untyped-def]  # noqa: ASYNC109
+async def eventually(check, timeout: float = 10.0, interval: float = 0.05):  # type: ignore[no-untyped-def]
     """Poll an async check until it returns a truthy value; return it, or fail with the last value."""
     deadline = time.monotonic() + timeout
     last = None

@@ -14,7 +14,15 @@ from hub.domain.lifecycle import Action, Disposition, IllegalTransition, apply, 
 
 T0 = datetime(2026, 11, 21, 20, 0, tzinfo=UTC)
 S = IncidentState
-CLOCKS = ("acknowledged_at", "dispatched_at", "accepted_at", "en_route_at", "on_scene_at", "resolved_at", "cancelled_at")
+CLOCKS = (
+    "acknowledged_at",
+    "dispatched_at",
+    "accepted_at",
+    "en_route_at",
+    "on_scene_at",
+    "resolved_at",
+    "cancelled_at",
+)
 
 
 def new_incident(test: bool = False) -> Incident:

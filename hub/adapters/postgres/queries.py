@@ -103,7 +103,7 @@ class PostgresIncidentQueries:
                 "lon": site.lon,
                 "contact_name": site.contact_name,
                 "contact_phone": site.contact_phone,
-                "navigation": f"geo:{site.lat},{site.lon}" if site.lat is not None and site.lon is not None else None,
+                "navigation": site.geo_uri,
             }
         return dispatch
 
