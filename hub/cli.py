@@ -69,6 +69,15 @@ def _parser() -> argparse.ArgumentParser:
     button.add_argument("--rate", type=float, help="burst: presses per second (default: as fast as possible)")
     button.add_argument("--run-id", help="burst: prefix of the event ids (a rerun with the same id resends)")
     button.set_defaults(handler=_simulate_button)
+
+    officer = simulate.add_parser("officer", help="virtual officers who sign on and answer dispatches")
+    officer.add_argument("--officer", action="append", help="officer id (repeatable; default: every officer)")
+    officer.add_argument("--mode", default="accept", choices=["accept", "decline", "silent"])
+    officer.add_argument("--accept-after", type=float, default=3.0, help="seconds before answering a dispatch")
+    officer.add_argument("--on-scene", type=float, default=20.0, help="seconds on scene before resolving")
+    officer.add_argument("--speed", type=float, default=12.0, help="metres per second toward the site")
+    officer.add_argument("--time-scale", type=float, default=1.0, help="run the journey this many times faster")
+    officer.set_defaults(handler=_simulate_officer)
     return parser
 
 
@@ -162,6 +171,40 @@ def _simulate_button(args: argparse.Namespace) -> int:
         return 0
     finally:
         link.close()
+
+
+def _simulate_officer(args: argparse.Namespace) -> int:
+    import time
+
+    from devices.contract import Topics
+    from devices.link import DeviceLink
+    from simulators.officer import Behaviour, Mode, officer_simulators
+
+    settings = _settings(args)
+    district = load_district(settings.district_file)
+    unknown = [o for o in args.officer or () if o not in district.officers]
+    if unknown:
+        print(f"unknown officer(s): {', '.join(unknown)}", file=sys.stderr)
+        return 2
+    behaviour = Behaviour(
+        Mode(args.mode), args.accept_after, args.speed, on_scene_s=args.on_scene, time_scale=args.time_scale
+    )
+    link = DeviceLink(settings.mqtt_url or _demo_mqtt_url(settings), f"sentinel-sim-officers-{os.getpid()}").connect()
+    officers = officer_simulators(link, Topics(settings.topic_prefix), district, behaviour, args.officer)
+    for sim in officers:
+        sim.start()
+    print(f"{len(officers)} officer(s) signed on ({args.mode}); Ctrl-C signs them off")
+    try:
+        while True:
+            time.sleep(1)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for sim in officers:
+            sim.stop()
+        time.sleep(0.5)
+        link.close()
+    return 0
 
 
 def _demo_mqtt_url(settings: Settings) -> str:

@@ -10,9 +10,12 @@ import sys
 from pathlib import Path
 
 from devices.contract import Topics
+from devices.link import DeviceLink
 from hub.app import Hub, RunningHub, run_until_signalled
 from hub.config import Settings, load_district
+from hub.domain.district import District
 from hub.logging import configure_logging
+from simulators.officer import Behaviour, Mode, OfficerSimulator, officer_simulators
 
 _STATE_FILE = "demo.json"
 
@@ -60,6 +63,8 @@ def run_demo(settings: Settings, press_every_s: float, simulators: bool) -> int:
                 ambient = AmbientDistrict(settings.mqtt_url, Topics(settings.topic_prefix), devices, press_every_s)
                 await asyncio.to_thread(ambient.start)
                 stack.callback(ambient.stop)
+                officers = await asyncio.to_thread(_start_officers, settings, district)
+                stack.callback(_stop_officers, officers)
                 _say(f"simulating {len(devices)} devices; a button is pressed about every {press_every_s:.0f} s")
                 _say(
                     "press one yourself: ./dev sentinel simulate button "
@@ -70,6 +75,25 @@ def run_demo(settings: Settings, press_every_s: float, simulators: bool) -> int:
         run_until_signalled(main())
         _say("stopping")
     return 0
+
+
+def _start_officers(settings: Settings, district: District) -> tuple[DeviceLink, list[OfficerSimulator]]:
+    """Every officer of the demo signs on and answers dispatches: accepts after ~10 s, drives there
+    (sped up five times), stays a minute on scene and resolves."""
+    assert settings.mqtt_url
+    link = DeviceLink(settings.mqtt_url, "sentinel-sim-officers").connect()
+    behaviour = Behaviour(Mode.ACCEPT, accept_after_s=10, speed_m_s=12, on_scene_s=60, time_scale=5)
+    officers = officer_simulators(link, Topics(settings.topic_prefix), district, behaviour)
+    for officer in officers:
+        officer.start()
+    return link, officers
+
+
+def _stop_officers(running: tuple[DeviceLink, list[OfficerSimulator]]) -> None:
+    link, officers = running
+    for officer in officers:
+        officer.stop()
+    link.close()
 
 
 async def _first(started: asyncio.Future[RunningHub], hub_task: asyncio.Task[None]) -> RunningHub:

@@ -190,6 +190,16 @@ class OfficerReply(_Payload):
     lon: Annotated[float, Field(ge=-180, le=180)] | None = None
 
 
+class OfficerPresence(_Payload):
+    """Addition to the contract (officer/{officer}/presence): the daily sign-in, and the location
+    the app shares while on duty. `on_duty` absent means unchanged (a location update only)."""
+
+    ts: AwareDatetime
+    on_duty: bool | None = None
+    lat: Annotated[float, Field(ge=-90, le=90)] | None = None
+    lon: Annotated[float, Field(ge=-180, le=180)] | None = None
+
+
 # --- hub ----------------------------------------------------------------------------------------
 class HubStatus(_Payload):
     state: DeviceState

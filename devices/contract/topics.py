@@ -26,6 +26,7 @@ class TopicKind(StrEnum):
     SPEAKER_ACK = "speaker_ack"
     OFFICER_DISPATCH = "officer_dispatch"
     OFFICER_REPLY = "officer_reply"
+    OFFICER_PRESENCE = "officer_presence"
     HUB_STATUS = "hub_status"
 
 
@@ -106,6 +107,11 @@ class Topics:
         _check(officer)
         return f"{self._root}/officer/{officer}/reply"
 
+    def officer_presence(self, officer: str) -> str:
+        """Addition to the contract: an officer's app signs on/off duty and shares its location."""
+        _check(officer)
+        return f"{self._root}/officer/{officer}/presence"
+
     def hub_status(self, instance: str) -> str:
         _check(instance)
         return f"{self._root}/hub/{instance}/status"
@@ -120,6 +126,7 @@ class Topics:
             f"{r}/site/+/+/+/status",
             f"{r}/site/+/speaker/+/ack",
             f"{r}/officer/+/reply",
+            f"{r}/officer/+/presence",
         ]
 
     # --- parser ---------------------------------------------------------------------------------
@@ -138,7 +145,11 @@ class Topics:
                 return None
             return TopicMatch(topic_kind, site=site, device_kind=kind, device=device)
         if len(rest) == 3 and rest[0] == "officer" and is_valid_id(rest[1]):
-            leaf_kinds = {"dispatch": TopicKind.OFFICER_DISPATCH, "reply": TopicKind.OFFICER_REPLY}
+            leaf_kinds = {
+                "dispatch": TopicKind.OFFICER_DISPATCH,
+                "reply": TopicKind.OFFICER_REPLY,
+                "presence": TopicKind.OFFICER_PRESENCE,
+            }
             if rest[2] in leaf_kinds:
                 return TopicMatch(leaf_kinds[rest[2]], officer=rest[1])
         if len(rest) == 3 and rest[0] == "hub" and rest[2] == "status" and is_valid_id(rest[1]):

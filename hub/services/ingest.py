@@ -18,7 +18,7 @@ from devices.contract import ButtonFeedback, FeedbackState, Topics, encode
 from hub.domain.district import District
 from hub.domain.incidents import Incident, TimelineEntry, correlate
 from hub.domain.lifecycle import IllegalTransition
-from hub.services.intake import AcceptedEvent, IntakeChecker, ReplyIntake, StatusReport
+from hub.services.intake import AcceptedEvent, IntakeChecker, PresenceIntake, ReplyIntake, StatusReport
 from hub.services.lifecycle import (
     LifecycleService,
     NotAllowed,
@@ -103,6 +103,7 @@ class IngestService:
         checked = [self._intake.check(message) for message in batch]
         accepted = [c for c in checked if isinstance(c, AcceptedEvent)]
         replies = [c for c in checked if isinstance(c, ReplyIntake)]
+        presences = [c for c in checked if isinstance(c, PresenceIntake)]
         statuses = [c.report for c in checked if isinstance(c, StatusReport)]
         rejections = [c for c in checked if isinstance(c, Rejection)]
         async with self._store.transaction() as tx:
@@ -115,6 +116,8 @@ class IngestService:
                 await tx.enqueue(outbound)
             if touched:
                 await tx.announce(sorted(touched))
+        for presence in presences:
+            await self._apply_presence(presence)
         for reply in replies:
             await self._apply_reply(reply)
         self._report(batch, accepted, new_events, rejections, opened, time.perf_counter() - started)
@@ -176,6 +179,16 @@ class IngestService:
         if links:
             await tx.link_events(links)
         return new_events, opened, touched, self._feedback(new_events)
+
+    async def _apply_presence(self, intake: PresenceIntake) -> None:
+        if self._lifecycle is None:
+            raise RuntimeError("officer presence needs the lifecycle service")
+        p = intake.presence
+        actor = f"officer:{intake.officer_id}"
+        if p.on_duty is not None:
+            await self._lifecycle.sign_on(intake.officer_id, p.on_duty, actor)
+        if p.lat is not None and p.lon is not None:
+            await self._lifecycle.report_location(intake.officer_id, p.lat, p.lon)
 
     async def _apply_reply(self, intake: ReplyIntake) -> None:
         """An officer's answer over MQTT, committed before the message is acknowledged. An answer

@@ -15,6 +15,7 @@ from devices.contract import (
     CameraEvent,
     ContractError,
     DeviceStatus,
+    OfficerPresence,
     OfficerReply,
     TopicKind,
     Topics,
@@ -55,14 +56,23 @@ class ReplyIntake:
     message: InboundMessage
 
 
-Intake = AcceptedEvent | StatusReport | ReplyIntake | Rejection
+@dataclass(frozen=True, slots=True)
+class PresenceIntake:
+    officer_id: str
+    presence: OfficerPresence
+    message: InboundMessage
+
+
+Intake = AcceptedEvent | StatusReport | ReplyIntake | PresenceIntake | Rejection
 
 # The topics the ingest pipeline consumes, with the payload type of each.
 _EVENT_TYPES: dict[TopicKind, type[ButtonEvent] | type[CameraEvent]] = {
     TopicKind.BUTTON_EVENT: ButtonEvent,
     TopicKind.CAMERA_EVENT: CameraEvent,
 }
-INGEST_TOPIC_KINDS = frozenset({*_EVENT_TYPES, TopicKind.DEVICE_STATUS, TopicKind.OFFICER_REPLY})
+INGEST_TOPIC_KINDS = frozenset(
+    {*_EVENT_TYPES, TopicKind.DEVICE_STATUS, TopicKind.OFFICER_REPLY, TopicKind.OFFICER_PRESENCE}
+)
 
 
 class IntakeChecker:
@@ -84,6 +94,8 @@ class IntakeChecker:
             return reject("unknown_topic", message.topic)
         if match.kind is TopicKind.OFFICER_REPLY:
             return self._check_reply(message, match.officer or "", reject)
+        if match.kind is TopicKind.OFFICER_PRESENCE:
+            return self._check_presence(message, match.officer or "", reject)
         assert match.site is not None and match.device is not None and match.device_kind is not None
         limit = (
             self._limits.max_camera_payload_bytes
@@ -141,6 +153,19 @@ class IntakeChecker:
         if not reply.dispatch_id.isdigit():
             return reject("unknown_dispatch", reply.dispatch_id)
         return ReplyIntake(officer_id, int(reply.dispatch_id), reply, message)
+
+    def _check_presence(self, message: InboundMessage, officer_id: str, reject: Any) -> Intake:
+        if len(message.payload) > self._limits.max_payload_bytes:
+            return reject("oversized_payload", f"{len(message.payload)} bytes")
+        if officer_id not in self._district.officers:
+            return reject("unknown_officer", officer_id)
+        try:
+            presence = decode(OfficerPresence, message.payload)
+        except ContractError as exc:
+            return reject(exc.reason, exc.detail)
+        if (presence.lat is None) != (presence.lon is None):
+            return reject("invalid_payload", "lat and lon go together")
+        return PresenceIntake(officer_id, presence, message)
 
 
 def _filter_kind(topic_filter: str, prefix: str) -> TopicKind | None:

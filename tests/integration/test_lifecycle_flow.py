@@ -217,3 +217,29 @@ def _other_port() -> str:
     from hub.adapters.local import free_port
 
     return f"127.0.0.1:{free_port()}"
+
+
+async def test_simulated_officers_sign_on_over_mqtt_and_a_declining_officer_passes_the_dispatch_on(
+    hub: HubUnderTest, listener: Listener
+) -> None:
+    from hub.config import load_district
+    from simulators.officer import Behaviour, Mode, officer_simulators
+
+    db, topics = hub.settings.database_url, hub.topics
+    assert db
+    district = load_district(hub.settings.district_file)
+    fast = Behaviour(Mode.ACCEPT, accept_after_s=0.2, speed_m_s=5000, update_every_s=0.2, on_scene_s=0.5)
+    decliner = officer_simulators(listener.link, topics, district, Behaviour(Mode.DECLINE, 0.2), ["o0"])
+    helpers = officer_simulators(listener.link, topics, district, fast, ["o2"])
+    for sim in decliner + helpers:
+        sim.start()
+    await eventually(lambda: fetch_value(db, "SELECT count(*) = 2 FROM officer_presence WHERE signed_on"))
+    await asyncio.to_thread(press, listener.link, topics, "site-00", "btn-00-0")
+    await eventually(lambda: fetch_value(db, "SELECT state = 'resolved' FROM incidents"), timeout=15)
+    states = await fetch_value(db, "SELECT array_agg(officer_id || ':' || state ORDER BY id) FROM dispatches")
+    assert states == ["o0:declined", "o2:completed"]
+    for sim in decliner + helpers:
+        sim.stop()
+    await eventually(lambda: fetch_value(db, "SELECT count(*) = 0 FROM officer_presence WHERE signed_on"))
+    log = await fetch_value(db, "SELECT array_agg(action ORDER BY id) FROM officer_duty_log WHERE officer_id = 'o2'")
+    assert log == ["sign_on", "sign_off"]

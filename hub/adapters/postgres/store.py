@@ -171,6 +171,11 @@ class PostgresTransaction:
         }
 
     async def set_signed_on(self, officer_id: str, signed_on: bool, at: datetime) -> None:
+        was = await self._conn.fetchval(
+            "SELECT signed_on FROM officer_presence WHERE officer_id = $1 FOR UPDATE", officer_id
+        )
+        if was is signed_on:
+            return  # an app repeating its state: nothing changes, nothing to log
         await self._conn.execute(
             "INSERT INTO officer_presence (officer_id, signed_on, changed_at) VALUES ($1, $2, $3)"
             " ON CONFLICT (officer_id) DO UPDATE SET signed_on = EXCLUDED.signed_on, changed_at = EXCLUDED.changed_at",
