@@ -45,7 +45,7 @@ class DeviceConfig(_Strict):
     id: Id
     kind: DeviceKind
     label: str = ""
-    report_interval_s: Annotated[int, Field(ge=10, le=86_400)] | None = None
+    report_interval_s: Annotated[int, Field(ge=2, le=86_400)] | None = None
     camera: CameraConfig | None = None  # stream, zones and schedules: only for devices of kind camera
 
     @model_validator(mode="after")
@@ -119,6 +119,9 @@ class DistrictConfig(_Strict):
     roster: list[ShiftConfig] = []
     response_targets: dict[Literal["P1", "P2", "P3", "P4"], TargetsConfig] = {}
     auto_dispatch_priorities: list[Annotated[int, Field(ge=1, le=4)]] = [1]
+    # Seconds of silence tolerated on top of a device's reporting interval (default: half the
+    # interval, at least 30 s).
+    supervision_grace_s: Annotated[int, Field(ge=1, le=86_400)] | None = None
 
 
 def load_district(path: Path | str) -> District:
@@ -241,6 +244,7 @@ def _to_domain(config: DistrictConfig) -> District:
         shifts=tuple(_shift(s) for s in config.roster),
         targets=targets,
         auto_dispatch=frozenset(Priority(p) for p in config.auto_dispatch_priorities),
+        supervision_grace_s=config.supervision_grace_s,
     )
 
 

@@ -71,6 +71,7 @@ class District:
     targets: dict[Priority, ResponseTargets] = field(default_factory=lambda: dict(DEFAULT_TARGETS))
     # Priorities the hub dispatches by itself, without waiting for the desk (seconds count).
     auto_dispatch: frozenset[Priority] = frozenset({Priority.P1})
+    supervision_grace_s: int | None = None
 
     def roster_gaps(self) -> list[Gap]:
         teams = {g.id: tuple(o for o in (g.officer_id, *g.assistant_ids) if o) for g in self.grids.values()}

@@ -55,8 +55,12 @@ TRIGGERS: dict[tuple[str, str], Trigger] = {
 }
 
 
+# Events that mean the same whatever the device: supervision finding a device silent.
+ANY_DEVICE_TRIGGERS: dict[str, Trigger] = {"offline": Trigger("device_offline", Priority.P3)}
+
+
 def trigger_for(event: DeviceEvent) -> Trigger | None:
-    return TRIGGERS.get((event.device_kind, event.type))
+    return TRIGGERS.get((event.device_kind, event.type)) or ANY_DEVICE_TRIGGERS.get(event.type)
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,13 +10,12 @@ import asyncio
 import time
 from collections import Counter
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 import structlog
 
-from devices.contract import ButtonFeedback, FeedbackState, Topics, encode
+from devices.contract import Topics
 from hub.domain.district import District
-from hub.domain.incidents import Incident, TimelineEntry, correlate
 from hub.domain.lifecycle import IllegalTransition
 from hub.services.intake import AcceptedEvent, IntakeChecker, PresenceIntake, ReplyIntake, StatusReport
 from hub.services.lifecycle import (
@@ -24,15 +23,13 @@ from hub.services.lifecycle import (
     NotAllowed,
     NotFound,
     OfficerReplyCommand,
-    timers_for_new_incident,
 )
-from hub.services.messages import InboundMessage, OutboundMessage, Rejection
-from hub.services.ports import IngestObserver, IngestStore, IngestTransaction, MessageSource
+from hub.services.messages import InboundMessage, Rejection
+from hub.services.ports import IngestObserver, IngestStore, MessageSource
+from hub.services.recording import EventRecorder, Recorded
+from hub.services.supervision import SupervisionService
 
 log = structlog.get_logger(__name__)
-
-# Button events the guard gets a "received" confirmation for (LED/buzzer/voice on the button).
-_CONFIRMED_BUTTON_EVENTS = frozenset({"panic", "duress", "test", "cancel"})
 
 
 class IngestService:
@@ -45,8 +42,11 @@ class IngestService:
         observer: IngestObserver,
         on_committed: asyncio.Event | None = None,
         lifecycle: LifecycleService | None = None,
+        supervision: SupervisionService | None = None,
     ) -> None:
         self._lifecycle = lifecycle
+        self._supervision = supervision
+        self._recorder = EventRecorder(district, topics)
         self._intake = intake
         self._store = store
         self._district = district
@@ -100,85 +100,33 @@ class IngestService:
 
     async def process(self, batch: Sequence[InboundMessage]) -> None:
         started = time.perf_counter()
+        now = _now()
         checked = [self._intake.check(message) for message in batch]
         accepted = [c for c in checked if isinstance(c, AcceptedEvent)]
         replies = [c for c in checked if isinstance(c, ReplyIntake)]
         presences = [c for c in checked if isinstance(c, PresenceIntake)]
-        statuses = [c.report for c in checked if isinstance(c, StatusReport)]
+        statuses = [c for c in checked if isinstance(c, StatusReport)]
         rejections = [c for c in checked if isinstance(c, Rejection)]
         async with self._store.transaction() as tx:
-            new_events, opened, touched, outbound = await self._store_events(tx, accepted)
+            recorded = await self._recorder.record(tx, [(a.event, a.payload) for a in accepted], now)
+            returned = await self._supervision.heard(tx, accepted, statuses, now) if self._supervision else []
             if rejections:
                 await tx.add_dead_letters(rejections)
             if statuses:
-                await tx.record_device_status(statuses)
-            if outbound:
-                await tx.enqueue(outbound)
-            if touched:
-                await tx.announce(sorted(touched))
+                await tx.record_device_status([s.report for s in statuses])
+            if recorded.outbound:
+                await tx.enqueue(recorded.outbound)
+            if recorded.touched:
+                await tx.announce(sorted(recorded.touched))
+        if returned and self._supervision is not None:
+            await self._supervision.close_restored(sorted({site for site, _ in returned}))
         for presence in presences:
             await self._apply_presence(presence)
         for reply in replies:
             await self._apply_reply(reply)
-        self._report(batch, accepted, new_events, rejections, opened, time.perf_counter() - started)
-        if outbound and self._outbox_nudge is not None:
+        self._report(batch, accepted, recorded, rejections, time.perf_counter() - started)
+        if recorded.outbound and self._outbox_nudge is not None:
             self._outbox_nudge.set()
-
-    async def _store_events(
-        self, tx: IngestTransaction, accepted: Sequence[AcceptedEvent]
-    ) -> tuple[list[AcceptedEvent], int, set[int], list[OutboundMessage]]:
-        if not accepted:
-            return [], 0, set(), []
-        # One batch can hold the same event twice (a resend right behind the original).
-        unique = list({(a.event.device_id, a.event.event_id): a for a in reversed(accepted)}.values())[::-1]
-        stored = await tx.add_events([(a.event, a.payload) for a in unique])
-        new_events = [a for a in unique if (a.event.device_id, a.event.event_id) in stored]
-        if not new_events:
-            return [], 0, set(), []
-        current = await tx.lock_open_incidents(sorted({a.event.site_id for a in new_events}))
-        timeline: dict[str, list[TimelineEntry]] = {}
-        members: dict[str, list[int]] = {}
-        changed: dict[str, Incident] = {}
-        for item in new_events:
-            event = item.event
-            site = self._district.sites[event.site_id]
-            result = correlate(current.get(event.site_id), event, site.test_mode)
-            if result.incident is None:
-                continue
-            if result.incident != current.get(event.site_id):
-                changed[event.site_id] = result.incident
-            current[event.site_id] = result.incident
-            timeline.setdefault(event.site_id, []).extend(result.timeline)
-            members.setdefault(event.site_id, []).append(stored[(event.device_id, event.event_id)])
-        opened = 0
-        touched: set[int] = set()
-        links: list[tuple[int, int]] = []
-        for site_id, incident in changed.items():
-            was_new = incident.id is None
-            saved = await tx.save_incident(incident)
-            assert saved.id is not None
-            opened += was_new
-            if was_new:
-                await tx.schedule_timers(timers_for_new_incident(saved, self._district, saved.created_at))
-            touched.add(saved.id)
-            links.extend((saved.id, pk) for pk in members.get(site_id, ()))
-            if timeline.get(site_id):
-                await tx.append_timeline(saved.id, timeline[site_id])
-            for item in new_events:
-                if item.event.site_id == site_id:
-                    log.info(
-                        "event attached" if not was_new else "event stored",
-                        site=site_id,
-                        device=item.event.device_id,
-                        event_id=item.event.event_id,
-                        type=item.event.type,
-                        incident=saved.id,
-                        priority=saved.priority.value,
-                        event_count=saved.event_count,
-                    )
-        if links:
-            await tx.link_events(links)
-        return new_events, opened, touched, self._feedback(new_events)
 
     async def _apply_presence(self, intake: PresenceIntake) -> None:
         if self._lifecycle is None:
@@ -217,32 +165,22 @@ class IngestService:
             self._observer.rejected(rejection.reason)
             log.warning("officer reply refused", officer=intake.officer_id, reason=rejection.reason, detail=str(exc))
 
-    def _feedback(self, events: Sequence[AcceptedEvent]) -> list[OutboundMessage]:
-        return [
-            OutboundMessage(
-                self._topics.button_feedback(a.event.site_id, a.event.device_id),
-                encode(ButtonFeedback(event_id=a.event.event_id, state=FeedbackState.RECEIVED, ts=_now())),
-            )
-            for a in events
-            if a.event.device_kind == "button" and a.event.type in _CONFIRMED_BUTTON_EVENTS
-        ]
-
     def _report(
         self,
         batch: Sequence[InboundMessage],
         accepted: Sequence[AcceptedEvent],
-        new_events: Sequence[AcceptedEvent],
+        recorded: Recorded,
         rejections: Sequence[Rejection],
-        opened: int,
         seconds: float,
     ) -> None:
         observer = self._observer
         observer.batch_committed(len(batch), seconds)
-        for kind, count in Counter(a.event.device_kind for a in new_events).items():
+        new_events = recorded.new_events
+        for kind, count in Counter(e.device_kind for e in new_events).items():
             observer.events_stored(kind, count)
         if len(accepted) > len(new_events):
             observer.duplicates(len(accepted) - len(new_events))
-            new_keys = {(a.event.device_id, a.event.event_id) for a in new_events}
+            new_keys = {(e.device_id, e.event_id) for e in new_events}
             for a in accepted:
                 if (a.event.device_id, a.event.event_id) not in new_keys:
                     log.info(
@@ -251,13 +189,13 @@ class IngestService:
                         device=a.event.device_id,
                         event_id=a.event.event_id,
                     )
-        if opened:
-            observer.incidents_opened(opened)
+        if recorded.opened:
+            observer.incidents_opened(recorded.opened)
         for r in rejections:
             observer.rejected(r.reason)
             log.warning("message rejected", topic=r.topic, reason=r.reason, detail=r.detail[:300])
 
 
 def _now() -> datetime:
-    # Feedback carries the hub's wall clock; the domain never reads it.
-    return datetime.now().astimezone()
+    # Timers and feedback carry the hub's wall clock; the domain never reads it.
+    return datetime.now(UTC)

@@ -136,6 +136,18 @@ class LifecycleService:
             await unit.audit(actor, "incident.cancel", incident_id, {"note": note})
             return unit.result
 
+    async def close_if_restored(self, site_id: str) -> Incident | None:
+        """Close the site's device-offline incident once every device of the site is back."""
+        async with self._unit() as unit:
+            incident = await unit.tx.open_incident_of_site(site_id)
+            if incident is None or incident.kind != "device_offline" or await unit.tx.offline_devices(site_id):
+                return None
+            unit._current = incident
+            await unit.close(
+                incident, Action.RESOLVE, "system", Disposition.OTHER, "设备已恢复在线 / devices back online"
+            )
+            return unit.result
+
     async def candidates(self, incident_id: int) -> list[Candidate]:
         async with self._unit(read_only=True) as unit:
             incident = await unit.incident(incident_id, lock=False)

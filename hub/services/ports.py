@@ -16,6 +16,7 @@ from hub.domain.escalation import Timer, TimerKind
 from hub.domain.events import DeviceEvent
 from hub.domain.incidents import Incident, TimelineEntry
 from hub.domain.routing import OfficerPresence
+from hub.domain.supervision import Heard
 from hub.services.messages import InboundMessage, OutboundMessage, Rejection
 
 JsonObject = dict[str, Any]
@@ -103,11 +104,23 @@ class IngestTransaction(Protocol):
     async def announce(self, incident_ids: Sequence[int], dispatch_ids: Sequence[int] = ()) -> None: ...
 
 
+class SupervisionTransaction(IngestTransaction, Protocol):
+    async def record_heard(self, rows: Sequence[tuple[Heard, datetime, bool]]) -> list[tuple[str, str]]:
+        """Upsert (heard, deadline, low battery); return (site, device) of those that were offline."""
+        ...
+
+    async def mark_overdue(self, now: datetime, limit: int) -> list[tuple[str, str, str, datetime, datetime]]:
+        """Mark devices past their deadline offline: (device, site, kind, deadline, last seen)."""
+        ...
+
+    async def seed_health(self, rows: Sequence[tuple[Heard, datetime]]) -> None: ...
+
+
 class IngestStore(Protocol):
-    def transaction(self) -> AbstractAsyncContextManager[IngestTransaction]: ...
+    def transaction(self) -> AbstractAsyncContextManager[SupervisionTransaction]: ...
 
 
-class LifecycleTransaction(IngestTransaction, Protocol):
+class LifecycleTransaction(SupervisionTransaction, Protocol):
     async def incident(self, incident_id: int, lock: bool = True) -> Incident | None: ...
 
     async def dispatch(self, dispatch_id: int) -> Dispatch | None: ...
@@ -129,6 +142,10 @@ class LifecycleTransaction(IngestTransaction, Protocol):
     async def button_events_of(self, incident_id: int) -> list[tuple[str, str, str]]: ...
 
     async def audit(self, actor: str, action: str, target: str, detail: JsonObject) -> None: ...
+
+    async def open_incident_of_site(self, site_id: str) -> Incident | None: ...
+
+    async def offline_devices(self, site_id: str) -> list[str]: ...
 
 
 class LifecycleStore(Protocol):

@@ -21,6 +21,7 @@ import yaml
 from devices.contract import Topics
 from devices.link import DeviceLink
 from hub.adapters.local import PrivateMosquitto, free_port
+from hub.adapters.postgres.accounts import accounts_service
 from hub.app import Hub, RunningHub
 from hub.config import Settings, load_district
 
@@ -34,6 +35,8 @@ def write_district(
     test_mode_sites: int = 0,
     targets: dict[str, dict[str, int]] | None = None,
     auto_dispatch: list[int] | None = None,
+    camera_interval_s: int | None = None,
+    grace_s: int | None = None,
 ) -> Path:
     """A generated district: `sites` banks in two grids, each with buttons, a camera and a speaker."""
     officers = [{"id": f"o{i}", "name": f"警员{i}", "grid": f"g{i % 2}"} for i in range(4)]
@@ -54,7 +57,7 @@ def write_district(
                 "test_mode": s < test_mode_sites,
                 "devices": [
                     *({"id": f"btn-{s:02d}-{b}", "kind": "button"} for b in range(buttons_per_site)),
-                    {"id": f"cam-{s:02d}", "kind": "camera"},
+                    {"id": f"cam-{s:02d}", "kind": "camera", "report_interval_s": camera_interval_s or 60},
                     {"id": f"spk-{s:02d}", "kind": "speaker"},
                 ],
             }
@@ -62,6 +65,7 @@ def write_district(
         ],
         "response_targets": targets or {},
         "auto_dispatch_priorities": [1] if auto_dispatch is None else auto_dispatch,
+        **({"supervision_grace_s": grace_s} if grace_s else {}),
     }
     path.write_text(yaml.safe_dump(district, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path
@@ -72,10 +76,43 @@ class HubUnderTest:
     settings: Settings
     running: RunningHub
     topics: Topics
+    token: str  # a duty API token for the hub's HTTP API
 
     @property
     def http(self) -> str:
         return self.running.http_url
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """Authorization for API calls and WebSocket handshakes as the duty desk."""
+        return bearer(self.token)
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def create_api_token(
+    database_url: str, role: str = "duty", name: str | None = None, officer_id: str | None = None
+) -> str:
+    """A bearer token of this role, made as `sentinel token create` makes it."""
+    async with accounts_service(database_url) as auth:
+        issued = await auth.create_api_token(name or f"test-{uuid.uuid4().hex[:8]}", role, "test", officer_id)
+    return issued.token
+
+
+async def create_user(
+    database_url: str, username: str, password: str, role: str = "duty", officer_id: str | None = None
+) -> None:
+    """A console account, made as `sentinel user add` makes it."""
+    async with accounts_service(database_url) as auth:
+        await auth.create_user(username, password, role, "test", officer_id=officer_id, display_name=username)
+
+
+@pytest.fixture
+async def api_token(database_url: str) -> str:
+    """A duty API token in the test's database (for an app or hub built on `database_url`)."""
+    return await create_api_token(database_url)
 
 
 @pytest.fixture
@@ -107,7 +144,9 @@ async def running_hub(settings: Settings) -> AsyncIterator[HubUnderTest]:
             task.result()
         running = started.result()
         await asyncio.wait_for(running.mqtt.wait_connected(), 10)
-        yield HubUnderTest(settings, running, Topics(settings.topic_prefix))
+        assert settings.database_url
+        token = await create_api_token(settings.database_url)
+        yield HubUnderTest(settings, running, Topics(settings.topic_prefix), token)
     finally:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -147,8 +186,9 @@ async def fetch_value(database_url: str, sql: str, *args: object) -> object:
         await conn.close()
 
 
-async def get_json(url: str) -> object:
-    async with aiohttp.ClientSession() as session, session.get(url) as response:
+async def get_json(url: str, token: str | None = None) -> object:
+    headers = bearer(token) if token else None
+    async with aiohttp.ClientSession(headers=headers) as session, session.get(url) as response:
         response.raise_for_status()
         return await response.json()
 

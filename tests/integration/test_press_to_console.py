@@ -33,7 +33,10 @@ def panic_json(event_id: str | None = None) -> str:
 async def test_a_press_published_with_mosquitto_pub_reaches_the_console_stream_and_the_api(
     hub: HubUnderTest, mqtt_broker: PrivateMosquitto
 ) -> None:
-    async with aiohttp.ClientSession() as session, session.ws_connect(f"{hub.http}/api/v1/stream") as ws:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.ws_connect(f"{hub.http}/api/v1/stream", headers=hub.headers) as ws,
+    ):
         snapshot = await ws.receive_json(timeout=5)
         assert snapshot == {"type": "snapshot", "incidents": []}
         loop = asyncio.get_running_loop()
@@ -55,9 +58,9 @@ async def test_a_press_published_with_mosquitto_pub_reaches_the_console_stream_a
     )
     assert latency < 1.0, f"press took {latency:.3f}s to reach the console"
 
-    listed = await get_json(f"{hub.http}/api/v1/incidents?state=open")
+    listed = await get_json(f"{hub.http}/api/v1/incidents?state=open", hub.token)
     assert [i["id"] for i in listed["incidents"]] == [incident["id"]]  # type: ignore[index]
-    detail = await get_json(f"{hub.http}/api/v1/incidents/{incident['id']}")
+    detail = await get_json(f"{hub.http}/api/v1/incidents/{incident['id']}", hub.token)
     assert detail["events"][0]["device_id"] == "btn-03-1"  # type: ignore[index]
     assert [t["action"] for t in detail["timeline"]] == ["opened"]  # type: ignore[index]
 
@@ -75,14 +78,17 @@ async def test_the_same_event_sent_twice_is_one_event(hub: HubUnderTest, mqtt_br
 
 
 async def test_five_presses_are_one_incident_with_event_count_five(hub: HubUnderTest) -> None:
-    async with aiohttp.ClientSession() as session, session.ws_connect(f"{hub.http}/api/v1/stream") as ws:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.ws_connect(f"{hub.http}/api/v1/stream", headers=hub.headers) as ws,
+    ):
         await ws.receive_json(timeout=5)
         for _ in range(5):
             await asyncio.to_thread(mosquitto_pub_via_link, hub, "site-05", "btn-05-2")
         counts = []
         while not counts or counts[-1] < 5:
             counts.append((await ws.receive_json(timeout=5))["incident"]["event_count"])
-    listed = await get_json(f"{hub.http}/api/v1/incidents?state=open")
+    listed = await get_json(f"{hub.http}/api/v1/incidents?state=open", hub.token)
     assert len(listed["incidents"]) == 1  # type: ignore[index]
     assert listed["incidents"][0]["event_count"] == 5  # type: ignore[index]
     assert counts == sorted(counts)
@@ -135,19 +141,19 @@ async def test_a_malformed_payload_among_valid_ones_is_dead_lettered_and_the_res
     assert health["status"] == "ready"  # type: ignore[index]
 
 
-async def test_a_device_status_is_recorded_and_a_stale_retained_one_does_not_overwrite_it(
+async def test_a_device_status_is_recorded_and_a_stale_online_does_not_overwrite_a_newer_offline(
     hub: HubUnderTest, device_link: DeviceLink
 ) -> None:
     db = hub.settings.database_url
     assert db
     topic = hub.topics.device_status("site-06", "camera", "cam-06")
-    newer = json.dumps({"state": "online", "ts": "2026-11-21T10:00:05+08:00", "battery": 80}).encode()
-    older = json.dumps({"state": "offline", "ts": "2026-11-21T10:00:00+08:00"}).encode()
+    newer = json.dumps({"state": "offline", "ts": "2026-11-21T10:00:05+08:00", "battery": 80}).encode()
+    older = json.dumps({"state": "online", "ts": "2026-11-21T10:00:00+08:00"}).encode()
     device_link.publish_and_wait(topic, newer)
     device_link.publish_and_wait(topic, older)
     await eventually(lambda: fetch_value(db, "SELECT count(*) FROM device_status"))
     await asyncio.sleep(0.3)
-    assert await fetch_value(db, "SELECT state FROM device_status WHERE device_id = 'cam-06'") == "online"
+    assert await fetch_value(db, "SELECT state FROM device_status WHERE device_id = 'cam-06'") == "offline"
 
 
 async def _text(url: str) -> str:

@@ -14,6 +14,7 @@ from hub.domain.escalation import Timer, TimerKind
 from hub.domain.events import DeviceEvent
 from hub.domain.incidents import Incident, IncidentState, Priority, TimelineEntry
 from hub.domain.routing import OfficerPresence
+from hub.domain.supervision import Heard
 from hub.services.messages import OutboundMessage, Rejection
 from hub.services.ports import JsonObject
 
@@ -246,6 +247,86 @@ class PostgresTransaction:
         )
         return [(r["site_id"], r["device_id"], r["event_id"]) for r in rows]
 
+    async def open_incident_of_site(self, site_id: str) -> Incident | None:
+        await self._conn.execute("SELECT pg_advisory_xact_lock(hashtextextended('site:' || $1, 0))", site_id)
+        row = await self._conn.fetchrow(
+            f"SELECT {INCIDENT_COLUMNS} FROM incidents WHERE site_id = $1 AND state NOT IN ($2, $3) FOR UPDATE",
+            site_id,
+            *_OPEN,
+        )
+        return incident_from_row(row) if row else None
+
+    async def offline_devices(self, site_id: str) -> list[str]:
+        rows = await self._conn.fetch(
+            "SELECT device_id FROM device_health WHERE site_id = $1 AND NOT online ORDER BY device_id", site_id
+        )
+        return [r["device_id"] for r in rows]
+
+    async def record_heard(self, rows: Sequence[tuple[Heard, datetime, bool]]) -> list[tuple[str, str]]:
+        ids = [h.device_id for h, _, _ in rows]
+        was_offline = {
+            r["device_id"]
+            for r in await self._conn.fetch(
+                "SELECT device_id FROM device_health WHERE device_id = ANY($1::text[]) AND NOT online FOR UPDATE", ids
+            )
+        }
+        # A device that says it goes offline keeps its state until its (short) deadline passes:
+        # a clean restart inside the grace raises nothing.
+        await self._conn.execute(
+            """
+            INSERT INTO device_health AS h
+                (device_id, site_id, kind, online, last_seen_at, deadline_at, battery, low_battery)
+            SELECT t.device_id, t.site_id, t.kind, NOT t.gone, t.at, t.deadline, t.battery, t.low
+            FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::int[],
+                        $7::bool[], $8::bool[]) AS t(device_id, site_id, kind, at, deadline, battery, low, gone)
+            ON CONFLICT (device_id) DO UPDATE SET
+                last_seen_at = GREATEST(h.last_seen_at, EXCLUDED.last_seen_at),
+                deadline_at = EXCLUDED.deadline_at,
+                online = h.online OR EXCLUDED.online,
+                offline_since = CASE WHEN h.online OR EXCLUDED.online THEN NULL ELSE h.offline_since END,
+                battery = COALESCE(EXCLUDED.battery, h.battery),
+                low_battery = CASE WHEN EXCLUDED.battery IS NULL THEN h.low_battery ELSE EXCLUDED.low_battery END
+            """,
+            ids,
+            [h.site_id for h, _, _ in rows],
+            [h.kind for h, _, _ in rows],
+            [h.at for h, _, _ in rows],
+            [d for _, d, _ in rows],
+            [h.battery for h, _, _ in rows],
+            [low for _, _, low in rows],
+            [h.reported_offline for h, _, _ in rows],
+        )
+        return [(h.site_id, h.device_id) for h, _, _ in rows if h.device_id in was_offline and not h.reported_offline]
+
+    async def mark_overdue(self, now: datetime, limit: int) -> list[tuple[str, str, str, datetime, datetime]]:
+        rows = await self._conn.fetch(
+            """
+            UPDATE device_health SET online = false, offline_since = deadline_at
+            WHERE device_id IN (SELECT device_id FROM device_health WHERE online AND deadline_at <= $1
+                                ORDER BY deadline_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+            RETURNING device_id, site_id, kind, deadline_at, last_seen_at
+            """,
+            now,
+            limit,
+        )
+        return [(r["device_id"], r["site_id"], r["kind"], r["deadline_at"], r["last_seen_at"]) for r in rows]
+
+    async def seed_health(self, rows: Sequence[tuple[Heard, datetime]]) -> None:
+        await self._conn.execute(
+            """
+            INSERT INTO device_health (device_id, site_id, kind, online, last_seen_at, deadline_at)
+            SELECT t.device_id, t.site_id, t.kind, true, t.at, t.deadline
+            FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[])
+                 AS t(device_id, site_id, kind, at, deadline)
+            ON CONFLICT (device_id) DO NOTHING
+            """,
+            [h.device_id for h, _ in rows],
+            [h.site_id for h, _ in rows],
+            [h.kind for h, _ in rows],
+            [h.at for h, _ in rows],
+            [d for _, d in rows],
+        )
+
     async def audit(self, actor: str, action: str, target: str, detail: JsonObject) -> None:
         await self._conn.execute(
             "INSERT INTO audit_log (actor, action, target, detail) VALUES ($1, $2, $3, $4)",
@@ -288,7 +369,8 @@ class PostgresTransaction:
         )
 
     async def record_device_status(self, reports: Sequence[JsonObject]) -> None:
-        # Keep the newest report per device; a retained status replayed on reconnect is older.
+        # Keep the newest report per device: a retained status replayed on reconnect is older. An
+        # `offline` always applies: a Last Will carries the time its device connected, not died.
         await self._conn.executemany(
             """
             INSERT INTO device_status (device_id, site_id, state, reported_at, received_at, battery, rssi, firmware)
@@ -297,7 +379,7 @@ class PostgresTransaction:
                 site_id = EXCLUDED.site_id, state = EXCLUDED.state, reported_at = EXCLUDED.reported_at,
                 received_at = EXCLUDED.received_at, battery = EXCLUDED.battery, rssi = EXCLUDED.rssi,
                 firmware = EXCLUDED.firmware
-            WHERE device_status.reported_at <= EXCLUDED.reported_at
+            WHERE device_status.reported_at <= EXCLUDED.reported_at OR EXCLUDED.state = 'offline'
             """,
             [
                 (

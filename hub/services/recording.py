@@ -1,0 +1,103 @@
+"""Recording device events inside a transaction: store them idempotently, correlate them into
+incidents, arm the new incidents' timers, and prepare the guard's "received" confirmation.
+
+Shared by everything that turns facts into events: MQTT ingest, device supervision, alarm panels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import structlog
+
+from devices.contract import ButtonFeedback, FeedbackState, Topics, encode
+from hub.domain.district import District
+from hub.domain.events import DeviceEvent
+from hub.domain.incidents import Incident, TimelineEntry, correlate
+from hub.services.lifecycle import timers_for_new_incident
+from hub.services.messages import OutboundMessage
+from hub.services.ports import IngestTransaction
+
+log = structlog.get_logger(__name__)
+
+# Button events the guard gets a "received" confirmation for (LED/buzzer/voice on the button).
+_CONFIRMED_BUTTON_EVENTS = frozenset({"panic", "duress", "test", "cancel"})
+
+
+@dataclass
+class Recorded:
+    new_events: list[DeviceEvent] = field(default_factory=list)
+    opened: int = 0
+    touched: set[int] = field(default_factory=set)  # incidents changed
+    outbound: list[OutboundMessage] = field(default_factory=list)
+
+
+class EventRecorder:
+    def __init__(self, district: District, topics: Topics) -> None:
+        self._district = district
+        self._topics = topics
+
+    async def record(
+        self, tx: IngestTransaction, events: Sequence[tuple[DeviceEvent, dict[str, Any]]], now: datetime
+    ) -> Recorded:
+        result = Recorded()
+        if not events:
+            return result
+        # One batch can hold the same event twice (a resend right behind the original).
+        unique = list({(e.device_id, e.event_id): (e, p) for e, p in reversed(events)}.values())[::-1]
+        stored = await tx.add_events(unique)
+        result.new_events = [e for e, _ in unique if (e.device_id, e.event_id) in stored]
+        if not result.new_events:
+            return result
+        current = await tx.lock_open_incidents(sorted({e.site_id for e in result.new_events}))
+        timeline: dict[str, list[TimelineEntry]] = {}
+        members: dict[str, list[int]] = {}
+        changed: dict[str, Incident] = {}
+        for event in result.new_events:
+            site = self._district.sites[event.site_id]
+            outcome = correlate(current.get(event.site_id), event, site.test_mode)
+            if outcome.incident is None:
+                continue
+            if outcome.incident != current.get(event.site_id):
+                changed[event.site_id] = outcome.incident
+            current[event.site_id] = outcome.incident
+            timeline.setdefault(event.site_id, []).extend(outcome.timeline)
+            members.setdefault(event.site_id, []).append(stored[(event.device_id, event.event_id)])
+        links: list[tuple[int, int]] = []
+        for site_id, incident in changed.items():
+            was_new = incident.id is None
+            saved = await tx.save_incident(incident)
+            assert saved.id is not None
+            if was_new:
+                result.opened += 1
+                await tx.schedule_timers(timers_for_new_incident(saved, self._district, now))
+            result.touched.add(saved.id)
+            links.extend((saved.id, pk) for pk in members.get(site_id, ()))
+            if timeline.get(site_id):
+                await tx.append_timeline(saved.id, timeline[site_id])
+            for event in result.new_events:
+                if event.site_id == site_id:
+                    log.info(
+                        "event stored" if was_new else "event attached",
+                        site=site_id,
+                        device=event.device_id,
+                        event_id=event.event_id,
+                        type=event.type,
+                        incident=saved.id,
+                        priority=saved.priority.value,
+                        event_count=saved.event_count,
+                    )
+        if links:
+            await tx.link_events(links)
+        result.outbound = [
+            OutboundMessage(
+                self._topics.button_feedback(e.site_id, e.device_id),
+                encode(ButtonFeedback(event_id=e.event_id, state=FeedbackState.RECEIVED, ts=now)),
+            )
+            for e in result.new_events
+            if e.device_kind == "button" and e.type in _CONFIRMED_BUTTON_EVENTS
+        ]
+        return result

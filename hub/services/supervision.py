@@ -1,0 +1,150 @@
+"""Device supervision: who has been heard from, who went silent, who came back.
+
+Every message from a device moves its deadline (in the ingest transaction). The leader scans for
+overdue deadlines every few seconds and records an `offline` event for each, which correlation
+turns into one device-offline incident per site (a site going dark is one incident, not a storm).
+When a device is heard again, an `online` event is recorded; once every device of the site is back,
+a device-offline incident closes by itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import structlog
+
+from hub.domain.district import District
+from hub.domain.events import DeviceEvent
+from hub.domain.supervision import LOW_BATTERY_PERCENT, OFFLINE, ONLINE, Heard, deadline, grace_for
+from hub.services.intake import AcceptedEvent, StatusReport
+from hub.services.lifecycle import LifecycleService
+from hub.services.ports import LifecycleStore, SupervisionTransaction
+from hub.services.recording import EventRecorder
+
+log = structlog.get_logger(__name__)
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class SupervisionService:
+    def __init__(
+        self,
+        store: LifecycleStore,
+        district: District,
+        recorder: EventRecorder,
+        lifecycle: LifecycleService,
+        clock: Callable[[], datetime] = _utc_now,
+        on_outbox: asyncio.Event | None = None,
+    ) -> None:
+        self._store = store
+        self._district = district
+        self._recorder = recorder
+        self._lifecycle = lifecycle
+        self._clock = clock
+        self._outbox_nudge = on_outbox
+        self.offline_raised = 0
+
+    def _deadline_of(self, heard: Heard) -> datetime:
+        interval = self._district.devices[heard.device_id].report_interval_s
+        grace = self._district.supervision_grace_s or grace_for(interval)
+        return deadline(heard, interval, grace)
+
+    async def heard(
+        self,
+        tx: SupervisionTransaction,
+        events: Sequence[AcceptedEvent],
+        statuses: Sequence[StatusReport],
+        now: datetime,
+    ) -> list[tuple[str, str]]:
+        """Move the deadlines of everyone heard in this batch; record `online` for those who were
+        offline. Returns (site, device) of the devices that came back."""
+        latest: dict[str, Heard] = {}
+        for accepted in events:
+            e = accepted.event
+            battery = accepted.payload.get("battery")
+            latest[e.device_id] = Heard(e.device_id, e.site_id, e.device_kind, now, battery=battery)
+        for status in statuses:
+            r = status.report
+            device = self._district.devices[r["device_id"]]
+            latest[device.id] = Heard(
+                device.id, device.site_id, device.kind, now, r["state"] == "offline", r["battery"]
+            )
+        if not latest:
+            return []
+        rows = [
+            (h, self._deadline_of(h), h.battery is not None and h.battery < LOW_BATTERY_PERCENT)
+            for h in latest.values()
+        ]
+        returned = await tx.record_heard(rows)
+        if returned:
+            online = [
+                (
+                    DeviceEvent(
+                        site,
+                        device,
+                        self._district.devices[device].kind,
+                        f"supervision-online-{now.isoformat()}",
+                        ONLINE,
+                        now,
+                        now,
+                    ),
+                    {"source": "supervision"},
+                )
+                for site, device in returned
+            ]
+            await self._recorder.record(tx, online, now)
+            for site, device in returned:
+                log.info("device back online", site=site, device=device)
+        return returned
+
+    async def scan(self, limit: int = 2000) -> int:
+        """Mark overdue devices offline (leader only). Returns how many went offline."""
+        now = self._clock()
+        async with self._store.transaction() as tx:
+            overdue = await tx.mark_overdue(now, limit)
+            if not overdue:
+                return 0
+            events: list[tuple[DeviceEvent, dict[str, Any]]] = [
+                (
+                    DeviceEvent(site, device, kind, f"supervision-offline-{due.isoformat()}", OFFLINE, due, now),
+                    {"source": "supervision", "silent_since": last_seen.isoformat()},
+                )
+                for device, site, kind, due, last_seen in overdue
+            ]
+            recorded = await self._recorder.record(tx, events, now)
+            if recorded.outbound:
+                await tx.enqueue(recorded.outbound)
+            if recorded.touched:
+                await tx.announce(sorted(recorded.touched))
+        for device, site, _kind, _due, last_seen in overdue:
+            log.warning("device offline", site=site, device=device, last_seen=last_seen.isoformat())
+        self.offline_raised += len(overdue)
+        return len(overdue)
+
+    async def close_restored(self, site_ids: Sequence[str]) -> None:
+        for site_id in site_ids:
+            await self._lifecycle.close_if_restored(site_id)
+
+    async def seed(self) -> None:
+        """Every registered device is supervised from the start, even one never heard from."""
+        now = self._clock()
+        async with self._store.transaction() as tx:
+            await tx.seed_health(
+                [
+                    (Heard(d.id, d.site_id, d.kind, now), self._deadline_of(Heard(d.id, d.site_id, d.kind, now)))
+                    for d in self._district.devices.values()
+                ]
+            )
+
+    async def run(self, interval_s: float = 2.0) -> None:
+        while True:
+            try:
+                await self.scan()
+            except Exception as exc:  # the database may be away: deadlines stay, retry
+                log.warning("supervision scan failed; will retry", error=repr(exc))
+            await asyncio.sleep(interval_s)
