@@ -7,6 +7,7 @@ MQTT packet ids (65,535) while unconfirmed.
 
 from __future__ import annotations
 
+import socket
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -50,6 +51,10 @@ class DeviceLink:
     def _on_connect(self, client: paho.Client, _u: object, _f: object, reason: object, _p: object) -> None:
         if getattr(reason, "is_failure", False):
             return
+        sock = client.socket()
+        if isinstance(sock, socket.socket):
+            # Without it, Nagle's algorithm against delayed ACKs holds small packets ~40 ms.
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         for topic in self._handlers:
             client.subscribe(topic, qos=1)
         self._connected.set()

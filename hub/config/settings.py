@@ -28,6 +28,7 @@ ENVIRONMENT = {
     "SENTINEL_LOG_LEVEL": "log_level",
     "SENTINEL_DATA_DIR": "data_dir",
     "SENTINEL_SHARED_GROUP": "shared_subscription_group",
+    "SENTINEL_INGEST_BATCH_MAX": "ingest_batch_max",
 }
 
 

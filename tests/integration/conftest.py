@@ -16,7 +16,6 @@ from pathlib import Path
 import aiohttp
 import asyncpg
 import pytest
-import yaml
 
 from devices.contract import Topics
 from devices.link import DeviceLink
@@ -24,51 +23,9 @@ from hub.adapters.local import PrivateMosquitto, free_port
 from hub.adapters.postgres.accounts import accounts_service
 from hub.app import Hub, RunningHub
 from hub.config import Settings, load_district
+from simulators.districts import write_district
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-def write_district(
-    path: Path,
-    sites: int = 10,
-    buttons_per_site: int = 5,
-    test_mode_sites: int = 0,
-    targets: dict[str, dict[str, int]] | None = None,
-    auto_dispatch: list[int] | None = None,
-    camera_interval_s: int | None = None,
-    grace_s: int | None = None,
-) -> Path:
-    """A generated district: `sites` banks in two grids, each with buttons, a camera and a speaker."""
-    officers = [{"id": f"o{i}", "name": f"警员{i}", "grid": f"g{i % 2}"} for i in range(4)]
-    officers.append({"id": "sup", "name": "值班所领导", "role": "supervisor"})
-    district = {
-        "district": {"id": "test-district", "name": "测试辖区", "name_en": "Test district"},
-        "grids": [{"id": f"g{i}", "name": f"网格{i}", "officer": f"o{i}"} for i in range(2)],
-        "officers": officers,
-        "sites": [
-            {
-                "id": f"site-{s:02d}",
-                "name": f"测试银行{s:02d}",
-                "name_en": f"Test Bank {s:02d}",
-                "kind": "bank",
-                "grid": f"g{s % 2}",
-                "lat": 39.9 + s / 1000,
-                "lon": 116.4 + s / 1000,
-                "test_mode": s < test_mode_sites,
-                "devices": [
-                    *({"id": f"btn-{s:02d}-{b}", "kind": "button"} for b in range(buttons_per_site)),
-                    {"id": f"cam-{s:02d}", "kind": "camera", "report_interval_s": camera_interval_s or 60},
-                    {"id": f"spk-{s:02d}", "kind": "speaker"},
-                ],
-            }
-            for s in range(sites)
-        ],
-        "response_targets": targets or {},
-        "auto_dispatch_priorities": [1] if auto_dispatch is None else auto_dispatch,
-        **({"supervision_grace_s": grace_s} if grace_s else {}),
-    }
-    path.write_text(yaml.safe_dump(district, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    return path
 
 
 @dataclass

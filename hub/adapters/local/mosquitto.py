@@ -117,6 +117,8 @@ class PrivateMosquitto:
             "max_queued_messages 1000000",
             "max_queued_bytes 0",
             "max_inflight_messages 1000",
+            # Small packets (PUBACKs, commands) leave at once instead of waiting on delayed ACKs.
+            "set_tcp_nodelay true",
         ]
         if self.password_file:
             lines += ["allow_anonymous false", f"password_file {self.password_file}"]

@@ -282,6 +282,10 @@ class MqttClient:
 
     def _on_socket_open(self, _client: paho.Client, _userdata: Any, sock: socket.socket) -> None:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 2048 * 1024)
+        # Small packets must leave at once: Nagle's algorithm against delayed ACKs adds ~40 ms to a
+        # PUBACK or a command, which is most of the time a guard waits for "received".
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._on_loop(self._loop.add_reader, sock.fileno(), self._loop_read)  # type: ignore[union-attr]
 
     def _on_socket_close(self, _client: paho.Client, _userdata: Any, sock: socket.socket) -> None:
