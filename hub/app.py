@@ -17,6 +17,7 @@ from devices.contract import DeviceState, HubStatus, Topics, encode
 from hub import __version__
 from hub.adapters.metrics import HubMetrics
 from hub.adapters.mqtt import MqttClient, MqttSettings
+from hub.adapters.postgres.accounts import PostgresAccounts
 from hub.adapters.postgres.leader import AdvisoryLeader
 from hub.adapters.postgres.listener import PostgresChangeListener
 from hub.adapters.postgres.outbox import PostgresOutbox
@@ -27,12 +28,15 @@ from hub.adapters.postgres.store import PostgresStore
 from hub.adapters.web import WebServices, make_app
 from hub.config import Settings
 from hub.domain.district import District
+from hub.services.auth import AuthPolicy
 from hub.services.changes import Broadcaster
 from hub.services.ingest import IngestService
 from hub.services.intake import IntakeChecker, IntakeLimits
 from hub.services.lifecycle import LifecycleService
 from hub.services.messages import OutboundMessage
 from hub.services.outbox import OutboxRelay
+from hub.services.recording import EventRecorder
+from hub.services.supervision import SupervisionService
 from hub.services.timers import run_timers
 
 log = structlog.get_logger(__name__)
@@ -47,6 +51,7 @@ class RunningHub:
     mqtt: MqttClient
     lifecycle: LifecycleService
     leader: AdvisoryLeader
+    supervision: SupervisionService
 
 
 class Hub:
@@ -93,7 +98,10 @@ class Hub:
             store = PostgresStore(pool)
             lifecycle = LifecycleService(store, self.district, topics, on_outbox=outbox_nudge)
             leader = AdvisoryLeader(s.database_url, s.instance_id)
-            ingest = IngestService(intake, store, self.district, topics, metrics, outbox_nudge, lifecycle)
+            recorder = EventRecorder(self.district, topics)
+            supervision = SupervisionService(store, self.district, recorder, lifecycle, on_outbox=outbox_nudge)
+            await supervision.seed()
+            ingest = IngestService(intake, store, self.district, topics, metrics, outbox_nudge, lifecycle, supervision)
             relay = OutboxRelay(PostgresOutbox(pool), mqtt, outbox_nudge)
             metrics.gauge("sentinel_mqtt_connected", "1 while the broker connection is up", lambda: mqtt.connected)
             metrics.gauge("sentinel_database_listener_connected", "1 while LISTEN is up", listener.is_ready)
@@ -107,6 +115,12 @@ class Hub:
                     district=self.district,
                     probes=(mqtt, listener),
                     metrics=metrics.registry,
+                    accounts=PostgresAccounts(pool),
+                    auth_policy=AuthPolicy(
+                        idle_timeout=timedelta(minutes=s.session_idle_minutes),
+                        secure_cookie=s.secure_cookies,
+                        allowed_origins=frozenset(s.allowed_origins),
+                    ),
                 )
             )
             runner = web.AppRunner(app, handle_signals=False)
@@ -122,9 +136,11 @@ class Hub:
                     tasks.create_task(ingest.run(mqtt, s.ingest_batch_max), name="ingest")
                     tasks.create_task(relay.run(), name="outbox-relay")
                     tasks.create_task(_announce_presence(mqtt, status_topic), name="hub-status")
-                    tasks.create_task(leader.run(lambda: run_timers(lifecycle, s.instance_id)), name="leader")
+                    tasks.create_task(
+                        leader.run(lambda: _leader_work(lifecycle, supervision, s.instance_id)), name="leader"
+                    )
                     if started is not None and not started.done():
-                        started.set_result(RunningHub(http_url, metrics, mqtt, lifecycle, leader))
+                        started.set_result(RunningHub(http_url, metrics, mqtt, lifecycle, leader, supervision))
             finally:
                 await runner.cleanup()
         finally:
@@ -132,6 +148,13 @@ class Hub:
                 async with asyncio.timeout(5):
                     await pool.close()
             log.info("hub stopped")
+
+
+async def _leader_work(lifecycle: LifecycleService, supervision: SupervisionService, instance: str) -> None:
+    """What exactly one instance does: fire timers, find silent devices."""
+    async with asyncio.TaskGroup() as tasks:
+        tasks.create_task(run_timers(lifecycle, instance), name="timers")
+        tasks.create_task(supervision.run(), name="supervision")
 
 
 async def _announce_presence(mqtt: MqttClient, topic: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import sys
 from collections.abc import Sequence
@@ -50,6 +51,30 @@ def _parser() -> argparse.ArgumentParser:
     db = commands.add_parser("db", help="database maintenance").add_subparsers(metavar="ACTION")
     migrate = db.add_parser("migrate", help="apply pending SQL migrations to SENTINEL_DATABASE_URL")
     migrate.set_defaults(handler=_db_migrate)
+
+    roles = ["duty", "supervisor", "admin", "officer"]
+    user = commands.add_parser("user", help="console accounts").add_subparsers(metavar="ACTION")
+    user_add = user.add_parser(
+        "add", help="create a console account; the password is asked twice on the terminal (or read from stdin)"
+    )
+    user_add.add_argument("username")
+    user_add.add_argument("--role", required=True, choices=roles)
+    user_add.add_argument("--officer", metavar="ID", help="the officer this account is (required for --role officer)")
+    user_add.add_argument("--name", default="", help="display name shown in the console")
+    user_add.add_argument(
+        "--password-stdin", action="store_true", help="read the password from the first line of stdin"
+    )
+    user_add.set_defaults(handler=_user_add)
+
+    token = commands.add_parser("token", help="bearer API tokens").add_subparsers(metavar="ACTION")
+    token_create = token.add_parser("create", help="create an API token; it is printed once and stored only hashed")
+    token_create.add_argument("--role", required=True, choices=roles)
+    token_create.add_argument("--name", required=True, help="what the token is for (unique among active tokens)")
+    token_create.add_argument("--officer", metavar="ID", help="the officer it acts for (required for --role officer)")
+    token_create.set_defaults(handler=_token_create)
+    token_revoke = token.add_parser("revoke", help="revoke the active API token of this name")
+    token_revoke.add_argument("name")
+    token_revoke.set_defaults(handler=_token_revoke)
 
     config = commands.add_parser("config", help="district configuration").add_subparsers(metavar="ACTION")
     check = config.add_parser("check", help="validate a district file, naming the file and key of every error")
@@ -121,6 +146,117 @@ def _db_migrate(args: argparse.Namespace) -> int:
     applied = asyncio.run(migrate(settings.database_url))
     print(f"applied {len(applied)} migration(s): {', '.join(applied)}" if applied else "database is up to date")
     return 0
+
+
+# --- user, token ------------------------------------------------------------------------------------
+def _user_add(args: argparse.Namespace) -> int:
+    from hub.adapters.postgres.accounts import accounts_service
+    from hub.services.auth import AccountError, AccountExists
+
+    settings = _settings(args)
+    dsn = _accounts_database_url(settings)
+    if not _officer_known(settings, args.officer):
+        return 2
+    password = _read_password(args.password_stdin)
+
+    async def create() -> str:
+        async with accounts_service(dsn) as auth:
+            user = await auth.create_user(
+                args.username, password, args.role, _cli_actor(), officer_id=args.officer, display_name=args.name
+            )
+            return f"user {user.username} added (role {user.role.value})"
+
+    try:
+        print(asyncio.run(create()))
+    except (AccountError, AccountExists) as exc:
+        print(f"cannot add the user: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _token_create(args: argparse.Namespace) -> int:
+    from hub.adapters.postgres.accounts import accounts_service
+    from hub.services.auth import AccountError, AccountExists
+
+    settings = _settings(args)
+    dsn = _accounts_database_url(settings)
+    if not _officer_known(settings, args.officer):
+        return 2
+
+    async def create() -> str:
+        async with accounts_service(dsn) as auth:
+            issued = await auth.create_api_token(args.name, args.role, _cli_actor(), officer_id=args.officer)
+            return issued.token
+
+    try:
+        token = asyncio.run(create())
+    except (AccountError, AccountExists) as exc:
+        print(f"cannot create the token: {exc}", file=sys.stderr)
+        return 2
+    print(f"token {args.name!r} (role {args.role}) created; it is shown only this once:", file=sys.stderr)
+    print(token)
+    return 0
+
+
+def _token_revoke(args: argparse.Namespace) -> int:
+    from hub.adapters.postgres.accounts import accounts_service
+
+    dsn = _accounts_database_url(_settings(args))
+
+    async def revoke() -> bool:
+        async with accounts_service(dsn) as auth:
+            return await auth.revoke_api_token(args.name, _cli_actor())
+
+    if not asyncio.run(revoke()):
+        print(f"no active token named {args.name!r}", file=sys.stderr)
+        return 1
+    print(f"token {args.name!r} revoked")
+    return 0
+
+
+def _accounts_database_url(settings: Settings) -> str:
+    """SENTINEL_DATABASE_URL, or the database of a running `sentinel demo` (its .sentinel/demo.json)."""
+    if settings.database_url:
+        return settings.database_url
+    try:
+        url = json.loads((settings.data_dir / "demo.json").read_text())["database_url"]
+    except (OSError, ValueError, KeyError, TypeError):
+        url = None
+    if not url:
+        raise SystemExit("no database: set SENTINEL_DATABASE_URL or start `sentinel demo` first")
+    return str(url)
+
+
+def _officer_known(settings: Settings, officer_id: str | None) -> bool:
+    if officer_id is None:
+        return True
+    district = load_district(settings.district_file)
+    if officer_id not in district.officers:
+        print(f"unknown officer {officer_id!r} in {settings.district_file}", file=sys.stderr)
+        return False
+    return True
+
+
+def _read_password(from_stdin: bool) -> str:
+    import getpass
+
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    if not sys.stdin.isatty():
+        raise SystemExit("no terminal to ask for the password on: use --password-stdin")
+    password = getpass.getpass("password: ")
+    if getpass.getpass("password again: ") != password:
+        raise SystemExit("the two passwords differ")
+    return password
+
+
+def _cli_actor() -> str:
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
 
 
 # --- config -----------------------------------------------------------------------------------------

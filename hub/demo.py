@@ -11,6 +11,7 @@ from pathlib import Path
 
 from devices.contract import Topics
 from devices.link import DeviceLink
+from hub.adapters.postgres.accounts import ensure_demo_accounts
 from hub.app import Hub, RunningHub, run_until_signalled
 from hub.config import Settings, load_district
 from hub.domain.district import District
@@ -57,6 +58,14 @@ def run_demo(settings: Settings, press_every_s: float, simulators: bool) -> int:
             hub_task = asyncio.create_task(Hub(settings, district).run(started))
             running = await _first(started, hub_task)
             _say(f"console: {running.http_url}/   (Ctrl-C stops the demo)")
+            assert settings.database_url
+            accounts = await ensure_demo_accounts(settings.database_url, district)
+            desk = ", ".join(f"{a.username}/{a.password} ({a.role})" for a in accounts if a.role != "officer")
+            officer = next((a for a in accounts if a.role == "officer"), None)
+            _say(
+                f"sign in: {desk}"
+                + (f"; officers use their id, e.g. {officer.username}/{officer.password}" if officer else "")
+            )
             if simulators:
                 devices = [(d.site_id, d.kind, d.id) for d in district.devices.values()]
                 assert settings.mqtt_url

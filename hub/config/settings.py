@@ -29,6 +29,7 @@ ENVIRONMENT = {
     "SENTINEL_DATA_DIR": "data_dir",
     "SENTINEL_SHARED_GROUP": "shared_subscription_group",
     "SENTINEL_INGEST_BATCH_MAX": "ingest_batch_max",
+    "SENTINEL_SECURE_COOKIES": "secure_cookies",
 }
 
 
@@ -52,6 +53,11 @@ class Settings(BaseModel):
     max_camera_payload_bytes: Annotated[int, Field(ge=1024)] = 2 * 1024 * 1024
     max_clock_skew_s: Annotated[int, Field(ge=1)] = 300
     max_event_age_s: Annotated[int, Field(ge=60)] = 24 * 3600
+    # Console sessions: idle timeout, `Secure` cookies when served over HTTPS (behind a proxy), and
+    # other origins the console is reached by (for the WebSocket origin check).
+    session_idle_minutes: Annotated[int, Field(ge=1, le=24 * 60)] = 30
+    secure_cookies: bool = False
+    allowed_origins: list[str] = []
     # Ingest: messages committed per transaction at most.
     ingest_batch_max: Annotated[int, Field(ge=1, le=10_000)] = 500
 

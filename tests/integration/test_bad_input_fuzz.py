@@ -47,7 +47,7 @@ def bad_messages(topics: Topics, count: int, seed: int = 2026) -> list[tuple[str
         lambda: (topics.camera_event("site-07", "btn-07-0"), event(type="intrusion")),  # wrong kind
         lambda: (topics.device_status("site-07", "button", "btn-07-0"), b'{"state": "sleepy"}'),
         lambda: (topics.officer_reply(f"nobody-{rng.randint(0, 9)}"), b'{"dispatch_id": "1"}'),
-        lambda: (ok_topic, "{\"event_id\": \"\ud800\"}".encode("utf-8", "surrogatepass")),
+        lambda: (ok_topic, '{"event_id": "\ud800"}'.encode("utf-8", "surrogatepass")),
     ]
     return [rng.choice(makers)() for _ in range(count)]
 

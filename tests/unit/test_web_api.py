@@ -13,7 +13,9 @@ from structlog.testing import capture_logs
 
 from hub.adapters.web import WebServices, make_app
 from hub.domain.district import Device, District, Grid, Officer, Site
+from hub.services.auth import Role
 from hub.services.changes import Broadcaster
+from tests.unit.test_auth_service import FakeAccounts, bearer
 
 FINAL = {"resolved", "cancelled"}
 
@@ -137,19 +139,28 @@ def probes() -> list[FakeProbe]:
 
 
 @pytest.fixture
-def services(queries: FakeIncidentQueries, probes: list[FakeProbe]) -> WebServices:
+def accounts() -> FakeAccounts:
+    return FakeAccounts()
+
+
+@pytest.fixture
+def services(queries: FakeIncidentQueries, probes: list[FakeProbe], accounts: FakeAccounts) -> WebServices:
     return WebServices(
         queries=queries,
         changes=Broadcaster(),
         district=district(),
         probes=probes,
         metrics=prometheus_client.CollectorRegistry(),
+        accounts=accounts,
     )
 
 
 @pytest.fixture
-async def client(services: WebServices) -> AsyncIterator[TestClient[web.Request, web.Application]]:
-    async with TestClient(TestServer(make_app(services))) as client:
+async def client(
+    services: WebServices, accounts: FakeAccounts
+) -> AsyncIterator[TestClient[web.Request, web.Application]]:
+    headers = bearer(accounts.issue_token(Role.DUTY))
+    async with TestClient(TestServer(make_app(services)), headers=headers) as client:
         yield client
 
 
@@ -365,6 +376,7 @@ async def test_a_probe_that_raises_counts_as_not_ready(services: WebServices) ->
         district=services.district,
         probes=[BrokenProbe()],
         metrics=prometheus_client.CollectorRegistry(),
+        accounts=services.accounts,
     )
     async with TestClient(TestServer(make_app(broken))) as client:
         with capture_logs() as logs:
@@ -423,7 +435,7 @@ async def test_openapi_lists_the_incident_endpoints(client: Client) -> None:
     }
     limit = next(p for p in listing["parameters"] if p["name"] == "limit")
     assert (limit["schema"]["minimum"], limit["schema"]["maximum"], limit["schema"]["default"]) == (1, 1000, 200)
-    assert set(document["paths"]["/api/v1/incidents/{id}"]["get"]["responses"]) == {"200", "400", "404"}
+    assert set(document["paths"]["/api/v1/incidents/{id}"]["get"]["responses"]) == {"200", "400", "401", "403", "404"}
     incident_schema = document["components"]["schemas"]["Incident"]
     for field in ("id", "site_id", "kind", "priority", "state", "created_at", "event_count", "acknowledged_at"):
         assert field in incident_schema["required"]

@@ -17,7 +17,9 @@ from aiohttp.test_utils import TestClient, TestServer
 from hub.adapters.web import WebServices, make_app
 from hub.domain.district import District
 from hub.domain.incidents import IncidentState
+from hub.services.auth import Role
 from hub.services.changes import Broadcaster
+from tests.unit.test_auth_service import FakeAccounts, bearer
 
 Client = TestClient[web.Request, web.Application]
 STATIC = Path(__file__).parents[2] / "hub" / "adapters" / "web" / "static"
@@ -34,14 +36,16 @@ class FakeIncidentQueries:
 
 @pytest.fixture
 async def client() -> AsyncIterator[Client]:
+    accounts = FakeAccounts()
     services = WebServices(
         queries=FakeIncidentQueries(),
         changes=Broadcaster(),
         district=District("d1", "城南派出所"),
         probes=[],
         metrics=prometheus_client.CollectorRegistry(),
+        accounts=accounts,
     )
-    async with TestClient(TestServer(make_app(services))) as client:
+    async with TestClient(TestServer(make_app(services)), headers=bearer(accounts.issue_token(Role.DUTY))) as client:
         yield client
 
 

@@ -15,7 +15,9 @@ from structlog.testing import capture_logs
 from hub.adapters.web import WebServices, make_app
 from hub.adapters.web.context import SOCKETS
 from hub.domain.district import District
+from hub.services.auth import Role
 from hub.services.changes import Broadcaster
+from tests.unit.test_auth_service import FakeAccounts, bearer
 
 Client = TestClient[web.Request, web.Application]
 STREAM = "/api/v1/stream"
@@ -70,19 +72,26 @@ def queries() -> FakeIncidentQueries:
 
 
 @pytest.fixture
-def services(queries: FakeIncidentQueries, changes: Broadcaster) -> WebServices:
+def accounts() -> FakeAccounts:
+    return FakeAccounts()
+
+
+@pytest.fixture
+def services(queries: FakeIncidentQueries, changes: Broadcaster, accounts: FakeAccounts) -> WebServices:
     return WebServices(
         queries=queries,
         changes=changes,
         district=District("d1", "城南派出所"),
         probes=[],
         metrics=prometheus_client.CollectorRegistry(),
+        accounts=accounts,
     )
 
 
 @pytest.fixture
-async def client(services: WebServices) -> AsyncIterator[Client]:
-    async with TestClient(TestServer(make_app(services))) as client:
+async def client(services: WebServices, accounts: FakeAccounts) -> AsyncIterator[Client]:
+    headers = bearer(accounts.issue_token(Role.DUTY))
+    async with TestClient(TestServer(make_app(services)), headers=headers) as client:
         yield client
 
 
@@ -175,10 +184,12 @@ async def test_client_count_gauge_follows_connections(client: Client, services: 
     await eventually(lambda: connected() == 0)
 
 
-async def test_sockets_are_closed_with_1001_on_shutdown(services: WebServices, changes: Broadcaster) -> None:
+async def test_sockets_are_closed_with_1001_on_shutdown(
+    services: WebServices, changes: Broadcaster, accounts: FakeAccounts
+) -> None:
     app = make_app(services)
     server = TestServer(app)
-    client: Client = TestClient(server)
+    client: Client = TestClient(server, headers=bearer(accounts.issue_token(Role.DUTY)))
     await client.start_server()
     try:
         ws = await client.ws_connect(STREAM)

@@ -1,14 +1,38 @@
-"""The web adapter's app factory: routes, the error middleware, and the socket lifecycle."""
+"""The web adapter's app factory: routes with who may use them, the middlewares, and the socket
+lifecycle."""
 
 from __future__ import annotations
 
 from aiohttp import web
 from prometheus_client import Gauge
 
-from hub.adapters.web import api, console, openapi, ops, stream
-from hub.adapters.web.context import SERVICES, SOCKETS, WebServices
+from hub.adapters.web import api, auth, console, openapi, ops, stream
+from hub.adapters.web.auth import PUBLIC, SIGNED_IN, Route, page, requires
+from hub.adapters.web.context import AUTH, SERVICES, SOCKETS, WebServices
 from hub.adapters.web.errors import error_middleware
 from hub.adapters.web.sockets import SocketRegistry
+from hub.services.auth import AuthService, Permission
+
+
+def routes() -> list[Route]:
+    """Every route and the access it needs, on one screen. Routes added any other way stop the app."""
+    return [
+        Route("GET", "/api/v1/incidents", api.list_incidents, requires(Permission.READ_INCIDENTS)),
+        Route("GET", "/api/v1/incidents/{id}", api.get_incident, requires(Permission.READ_INCIDENTS)),
+        Route("GET", "/api/v1/sites", api.list_sites, requires(Permission.READ_REGISTRY)),
+        Route("GET", "/api/v1/devices", api.list_devices, requires(Permission.READ_REGISTRY)),
+        Route("GET", "/api/v1/officers", api.list_officers, requires(Permission.READ_REGISTRY)),
+        Route("GET", "/api/v1/stream", stream.stream, requires(Permission.READ_INCIDENTS)),
+        Route("POST", "/api/v1/auth/login", auth.login, PUBLIC),
+        Route("POST", "/api/v1/auth/logout", auth.logout, SIGNED_IN),
+        Route("GET", "/api/v1/auth/me", auth.me, SIGNED_IN),
+        Route("GET", "/api/v1/openapi.json", openapi.openapi, PUBLIC),
+        Route("GET", "/healthz", ops.healthz, PUBLIC),
+        Route("GET", "/readyz", ops.readyz, PUBLIC),
+        Route("GET", "/metrics", ops.metrics, PUBLIC),
+        Route("GET", "/", console.index, page(Permission.VIEW_CONSOLE)),
+        Route("GET", "/login", auth.login_page, PUBLIC),
+    ]
 
 
 def make_app(services: WebServices) -> web.Application:
@@ -16,8 +40,10 @@ def make_app(services: WebServices) -> web.Application:
 
     Registers the `sentinel_console_clients` gauge on `services.metrics` (removed again on cleanup).
     """
-    app = web.Application(middlewares=[error_middleware])
+    app = web.Application(middlewares=[error_middleware, auth.auth_middleware])
     app[SERVICES] = services
+    app[AUTH] = AuthService(services.accounts, services.auth_policy, clock=services.clock)
+    app[auth.ACCESS] = {}
     sockets = app[SOCKETS] = SocketRegistry()
 
     clients = Gauge(
@@ -30,19 +56,10 @@ def make_app(services: WebServices) -> web.Application:
     async def unregister_metrics(app: web.Application) -> None:
         services.metrics.unregister(clients)
 
+    app.on_startup.append(auth.check_every_route_declares_access)
     app.on_shutdown.append(stream.close_sockets)
     app.on_cleanup.append(unregister_metrics)
 
-    app.router.add_get("/api/v1/incidents", api.list_incidents)
-    app.router.add_get("/api/v1/incidents/{id}", api.get_incident)
-    app.router.add_get("/api/v1/sites", api.list_sites)
-    app.router.add_get("/api/v1/devices", api.list_devices)
-    app.router.add_get("/api/v1/officers", api.list_officers)
-    app.router.add_get("/api/v1/stream", stream.stream)
-    app.router.add_get("/api/v1/openapi.json", openapi.openapi)
-    app.router.add_get("/healthz", ops.healthz)
-    app.router.add_get("/readyz", ops.readyz)
-    app.router.add_get("/metrics", ops.metrics)
-    app.router.add_get("/", console.index)
-    app.router.add_static("/static/", console.STATIC_DIR)
+    auth.add_routes(app, routes())
+    auth.add_public_static(app, "/static/", console.STATIC_DIR)
     return app

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import prometheus_client
 from aiohttp import web
 
 from hub.adapters.web.sockets import SocketRegistry
 from hub.domain.district import District
+from hub.services.auth import AccountStore, AuthPolicy, AuthService, Clock, Credential, Principal, utc_now
 from hub.services.ports import ChangeFeed, HealthProbe, IncidentQueries
 
 
@@ -20,7 +21,13 @@ class WebServices:
     district: District
     probes: Sequence[HealthProbe]
     metrics: prometheus_client.CollectorRegistry
+    accounts: AccountStore
+    auth_policy: AuthPolicy = field(default_factory=AuthPolicy)
+    clock: Clock = utc_now
 
 
 SERVICES = web.AppKey("services", WebServices)
 SOCKETS = web.AppKey("sockets", SocketRegistry)
+AUTH = web.AppKey("auth", AuthService)
+PRINCIPAL = web.RequestKey("principal", Principal)
+CREDENTIAL = web.RequestKey("credential", Credential)

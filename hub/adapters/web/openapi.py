@@ -5,14 +5,17 @@ Kept next to the routes and checked against them by the tests: a route without a
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from aiohttp import web
 
 import hub
 from hub.adapters.web.api import DEFAULT_LIMIT, MAX_LIMIT, STATE_FILTERS
+from hub.adapters.web.auth import ACCESS, CSRF_HEADER, SESSION_COOKIE, UNSAFE_METHODS, Access
 from hub.adapters.web.errors import json_ok
 from hub.domain.incidents import IncidentState
+from hub.services.auth import ROLE_PERMISSIONS, Role
 
 Schema = dict[str, Any]
 
@@ -179,6 +182,37 @@ def _schemas() -> dict[str, Schema]:
                 "grid_id": {"type": ["string", "null"]},
             },
         },
+        "User": {
+            "type": "object",
+            "required": ["username", "role", "officer_id", "display_name"],
+            "properties": {
+                "username": {"type": "string", "description": "The username, or an API token's name."},
+                "role": {"type": "string", "enum": [role.value for role in Role]},
+                "officer_id": {"type": ["string", "null"], "description": "The officer this account is."},
+                "display_name": {"type": "string"},
+            },
+        },
+        "Session": {
+            "type": "object",
+            "required": ["user", "auth", "csrf_token"],
+            "properties": {
+                "user": _ref("User"),
+                "auth": {"type": "string", "enum": ["session", "token"]},
+                "csrf_token": {
+                    "type": ["string", "null"],
+                    "description": f"Send it as `{CSRF_HEADER}` with every POST, PUT, PATCH and DELETE "
+                    "made with the session cookie. Null for API tokens, which need none.",
+                },
+            },
+        },
+        "LoginRequest": {
+            "type": "object",
+            "required": ["username", "password"],
+            "properties": {
+                "username": {"type": "string", "maxLength": 64},
+                "password": {"type": "string", "maxLength": 1024, "format": "password"},
+            },
+        },
         "Readiness": {
             "type": "object",
             "required": ["status", "probes"],
@@ -235,7 +269,9 @@ def openapi_document() -> dict[str, Any]:
             "title": "Sentinel hub",
             "version": hub.__version__,
             "description": "The duty desk's API: incidents, the district registry, a live stream and "
-            'operations endpoints. Errors are JSON: `{"error": {"code", "message"}}`.',
+            'operations endpoints. Errors are JSON: `{"error": {"code", "message"}}`. Authenticate with the '
+            "console's session cookie (plus `X-CSRF-Token` on state-changing requests) or a bearer API token; "
+            "`x-sentinel-roles` names the roles an operation allows.",
         },
         "paths": {
             "/api/v1/incidents": {
@@ -346,6 +382,15 @@ def openapi_document() -> dict[str, Any]:
                     "operationId": "stream",
                     "summary": "Live changes (WebSocket)",
                     "description": _STREAM_DESCRIPTION,
+                    "parameters": [
+                        {
+                            "name": "token",
+                            "in": "query",
+                            "description": "An API token, for clients that cannot set `Authorization` "
+                            "(accepted on this WebSocket handshake only).",
+                            "schema": {"type": "string"},
+                        }
+                    ],
                     "responses": {
                         "101": {
                             "description": "Switching to the WebSocket protocol; frames are StreamMessage objects.",
@@ -360,6 +405,43 @@ def openapi_document() -> dict[str, Any]:
                     "operationId": "openapi",
                     "summary": "This document",
                     "responses": {"200": {"description": "OpenAPI 3.1", "content": {"application/json": {}}}},
+                }
+            },
+            "/api/v1/auth/login": {
+                "post": {
+                    "operationId": "login",
+                    "summary": "Sign in: sets the session cookie and returns the CSRF token",
+                    "description": f"Sets `{SESSION_COOKIE}` (HttpOnly, SameSite=Strict; Secure behind HTTPS). "
+                    "After 5 failures for a username or from an address within 5 minutes, answers 429 "
+                    "with `Retry-After`.",
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/json": {"schema": _ref("LoginRequest")}},
+                    },
+                    "responses": {
+                        "200": _json(_ref("Session"), "Signed in."),
+                        "400": _error("Not a JSON object with a username and a password."),
+                        "401": _error("Wrong username or password."),
+                        "403": _error("Sent from another origin."),
+                        "429": _error("Too many failed sign-ins; see Retry-After."),
+                    },
+                }
+            },
+            "/api/v1/auth/logout": {
+                "post": {
+                    "operationId": "logout",
+                    "summary": "Sign out: the session ends, its cookie no longer works",
+                    "responses": {
+                        "204": {"description": "Signed out; the cookie is cleared."},
+                        "400": _error("Called with an API token, which is revoked with `sentinel token revoke`."),
+                    },
+                }
+            },
+            "/api/v1/auth/me": {
+                "get": {
+                    "operationId": "me",
+                    "summary": "Who is signed in, with the session's CSRF token",
+                    "responses": {"200": _json(_ref("Session"), "The principal.")},
                 }
             },
             "/healthz": {
@@ -402,10 +484,83 @@ def openapi_document() -> dict[str, Any]:
                     },
                 }
             },
+            "/login": {
+                "get": {
+                    "operationId": "loginPage",
+                    "summary": "The sign-in page (HTML); `?next=` is where to go afterwards (a path on this hub)",
+                    "responses": {
+                        "200": {"description": "The page.", "content": {"text/html": {"schema": {"type": "string"}}}}
+                    },
+                }
+            },
         },
-        "components": {"schemas": _schemas()},
+        "components": {
+            "schemas": _schemas(),
+            "securitySchemes": {
+                "cookieAuth": {
+                    "type": "apiKey",
+                    "in": "cookie",
+                    "name": SESSION_COOKIE,
+                    "description": f"The console's session (POST /api/v1/auth/login). State-changing requests "
+                    f"also need the `{CSRF_HEADER}` header.",
+                },
+                "bearerAuth": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "An API token from `sentinel token create --role ROLE --name NAME`.",
+                },
+            },
+        },
+        "security": [{"cookieAuth": []}, {"bearerAuth": []}],
     }
 
 
+def _roles_with(access: Access) -> list[str]:
+    return [role.value for role, granted in ROLE_PERMISSIONS.items() if access.permission in granted]
+
+
+def annotate_access(document: dict[str, Any], access: Mapping[tuple[str, str], Access]) -> dict[str, Any]:
+    """Mark each operation with what its route really requires (from the app's route table), so the
+    document cannot drift from the middleware: public operations need no security, the others
+    answer 401 (pages redirect to the sign-in page), and 403 when a role or the CSRF token is wrong."""
+    for (path, method), needed in access.items():
+        operation = document["paths"].get(path, {}).get(method)
+        if operation is None:
+            continue
+        responses = operation["responses"]
+        if needed.public:
+            operation["security"] = []
+            continue
+        if needed.page:
+            responses.setdefault("302", {"description": "Not signed in: redirected to /login?next=…"})
+        else:
+            responses.setdefault("401", _error("Not signed in, or the token is unknown or revoked."))
+        refusals = []
+        if needed.permission is not None:
+            operation["x-sentinel-permission"] = needed.permission.value
+            operation["x-sentinel-roles"] = _roles_with(needed)
+            refusals.append(f"the role lacks `{needed.permission.value}`")
+        if method.upper() in UNSAFE_METHODS:
+            refusals.append(f"a cookie session sent no or a wrong `{CSRF_HEADER}`")
+            operation.setdefault("parameters", []).append(
+                {
+                    "name": CSRF_HEADER,
+                    "in": "header",
+                    "description": "The session's CSRF token (cookie sessions only).",
+                    "schema": {"type": "string"},
+                }
+            )
+        if path == "/api/v1/stream":
+            refusals.append("a cookie session from another origin")
+        if refusals:
+            responses.setdefault("403", _error("Refused: " + "; or ".join(refusals) + "."))
+    return document
+
+
 async def openapi(request: web.Request) -> web.Response:
-    return json_ok(openapi_document())
+    access = {
+        (route.resource.canonical, route.method.lower()): needed
+        for route, needed in request.app[ACCESS].items()
+        if route.resource is not None and route.method != "HEAD"
+    }
+    return json_ok(annotate_access(openapi_document(), access))

@@ -7,16 +7,21 @@ Protocol (server → client, JSON text frames):
   {"type": "pong"}                           the answer to a client's {"type": "ping"}
   any other type                             passed through from the change feed unchanged
 Client → server: only {"type": "ping"}, which lets a browser notice a dead link; the rest is ignored.
+The server closes with 1008 (policy violation) when the client's session or token ends (logout,
+revocation, the session's lifetime): the console then finds it must sign in again.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Coroutine
+from typing import Any
 
 import structlog
 from aiohttp import WSCloseCode, WSMsgType, web
 
+from hub.adapters.web.auth import until_signed_out
 from hub.adapters.web.context import SERVICES, SOCKETS
 from hub.adapters.web.errors import dumps
 from hub.services.ports import ChangeSubscription
@@ -42,7 +47,8 @@ async def stream(request: web.Request) -> web.WebSocketResponse:
         with services.changes.subscribe() as subscription:
             incidents = await services.queries.list_incidents("open", SNAPSHOT_LIMIT)
             await socket.send_json({"type": "snapshot", "incidents": incidents}, dumps=dumps)
-            await _forward_until_closed(socket, subscription)
+            if await _forward_until_closed(socket, subscription, until_signed_out(request)):
+                close_code = WSCloseCode.POLICY_VIOLATION
     except ConnectionResetError:
         log.debug("web.stream_client_gone", path=request.path)
     except Exception:
@@ -55,21 +61,27 @@ async def stream(request: web.Request) -> web.WebSocketResponse:
     return socket
 
 
-async def _forward_until_closed(socket: web.WebSocketResponse, subscription: ChangeSubscription) -> None:
+async def _forward_until_closed(
+    socket: web.WebSocketResponse, subscription: ChangeSubscription, signed_out: Coroutine[Any, Any, None]
+) -> bool:
     """Read and send side by side, so a client that goes away is noticed even when nothing changes;
-    when either side ends, the other is cancelled."""
+    when either side ends, or the client's credential does, the others are cancelled.
+    Returns True when the credential ended."""
     reader = asyncio.create_task(_read_until_closed(socket), name="web-stream-read")
     sender = asyncio.create_task(_send_changes(socket, subscription), name="web-stream-send")
+    watcher = asyncio.create_task(signed_out, name="web-stream-auth")
+    tasks = (reader, sender, watcher)
     try:
-        done, _ = await asyncio.wait((reader, sender), return_when=asyncio.FIRST_COMPLETED)
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
     finally:
-        for task in (reader, sender):
+        for task in tasks:
             task.cancel()
-        await asyncio.gather(reader, sender, return_exceptions=True)
+        await asyncio.gather(*tasks, return_exceptions=True)
     for task in done:
         error = task.exception()
         if error is not None:
             raise error
+    return watcher in done
 
 
 async def _read_until_closed(socket: web.WebSocketResponse) -> None:

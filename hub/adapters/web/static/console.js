@@ -4,10 +4,18 @@
 // silently stale: when the link drops, a red banner says so, the board greys out, and the console
 // reconnects with backoff (1 s doubling to 10 s) and reloads the snapshot. All text is set with
 // textContent; nothing from the hub is ever parsed as HTML.
+//
+// Signed in with the session cookie: /api/v1/auth/me names the user and gives the CSRF token that
+// `api()` sends with every state-changing request. Whenever the hub answers 401 (the session ended,
+// or the stream was closed and the session turns out to be over) the page goes to /login?next=….
 (function () {
   "use strict";
 
   const STREAM_PATH = "/api/v1/stream";
+  const ME_PATH = "/api/v1/auth/me";
+  const LOGOUT_PATH = "/api/v1/auth/logout";
+  const CSRF_HEADER = "X-CSRF-Token";
+  const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
   const BACKOFF_MIN_MS = 1000;
   const BACKOFF_MAX_MS = 10000;
   const PING_EVERY_MS = 15000;
@@ -43,6 +51,8 @@
       toggleText: "English",
       toggleLang: "en",
       toggleLabel: "Switch the console to English",
+      logout: "退出登录",
+      roles: { duty: "值班员", supervisor: "值班领导", admin: "管理员", officer: "民警" },
       presses: (n) => "按压 " + n + " 次",
       events: (n) => "事件 " + n + " 次",
       age: (d, h, m, s) =>
@@ -93,6 +103,8 @@
       toggleText: "中文",
       toggleLang: "zh-CN",
       toggleLabel: "切换为中文界面",
+      logout: "Sign out",
+      roles: { duty: "Duty officer", supervisor: "Supervisor", admin: "Administrator", officer: "Officer" },
       presses: (n) => (n === 1 ? "1 press" : n + " presses"),
       events: (n) => (n === 1 ? "1 event" : n + " events"),
       age: (d, h, m, s) =>
@@ -132,6 +144,8 @@
   let lang = loadLang();
   let connection = "connecting"; // connecting | live | syncing | disconnected
   let loaded = false; // a snapshot has been applied at least once
+  let session = null; // {user, auth, csrf_token} from /api/v1/auth/me
+  let leaving = false; // on the way to the login page: stop reconnecting
 
   let socket = null;
   let generation = 0; // events of an abandoned socket are ignored
@@ -181,6 +195,7 @@
     el.toggle.textContent = s.toggleText;
     el.toggle.setAttribute("lang", s.toggleLang);
     el.toggle.setAttribute("aria-label", s.toggleLabel);
+    renderUser();
     renderConnection();
     render();
   }
@@ -411,6 +426,75 @@
     }
   }
 
+  // ---- session --------------------------------------------------------------------------------
+
+  function toLogin() {
+    if (leaving) return;
+    leaving = true;
+    abandon();
+    const here = window.location.pathname + window.location.search;
+    window.location.replace("/login?next=" + encodeURIComponent(here));
+  }
+
+  // fetch() for the hub's API: same-origin cookie, the CSRF token on state-changing requests, JSON
+  // bodies, and the login page on 401.
+  function api(path, options) {
+    const opts = Object.assign({ credentials: "same-origin" }, options || {});
+    const method = String(opts.method || "GET").toUpperCase();
+    const headers = new Headers(opts.headers || {});
+    headers.set("Accept", "application/json");
+    if (!SAFE_METHODS.has(method) && session && session.csrf_token) headers.set(CSRF_HEADER, session.csrf_token);
+    if (opts.body !== undefined && typeof opts.body !== "string") {
+      headers.set("Content-Type", "application/json");
+      opts.body = JSON.stringify(opts.body);
+    }
+    opts.method = method;
+    opts.headers = headers;
+    return window.fetch(path, opts).then((response) => {
+      if (response.status === 401) {
+        toLogin();
+        throw new Error("not signed in");
+      }
+      return response;
+    });
+  }
+
+  // Who is signed in; a 401 leads to the login page. Network trouble is left to the stream's banner.
+  function loadSession() {
+    return api(ME_PATH)
+      .then((response) => (response.ok ? response.json() : null))
+      .then((data) => {
+        if (data && data.user) {
+          session = data;
+          renderUser();
+        }
+      })
+      .catch(() => {});
+  }
+
+  function renderUser() {
+    const user = session && session.user;
+    if (!user) {
+      el.userName.textContent = "";
+      el.logout.hidden = true;
+      return;
+    }
+    const role = t().roles[user.role] || String(user.role || "");
+    el.userName.textContent = String(user.display_name || user.username || "") + " · " + role;
+    el.userName.title = String(user.username || "");
+    el.logout.hidden = session.auth !== "session";
+  }
+
+  function logout() {
+    api(LOGOUT_PATH, { method: "POST" })
+      .catch(() => {})
+      .then(() => {
+        leaving = true;
+        abandon();
+        window.location.replace("/login");
+      });
+  }
+
   // ---- connection -----------------------------------------------------------------------------
 
   function setConnection(state) {
@@ -436,6 +520,7 @@
   function connect() {
     window.clearTimeout(reconnectTimer);
     reconnectTimer = null;
+    if (leaving) return;
     const mine = ++generation;
     connectStartedAt = Date.now();
     let ws;
@@ -484,6 +569,8 @@
 
   function lost() {
     abandon();
+    if (leaving) return;
+    loadSession(); // a stream refused or closed because the session ended: off to the login page
     setConnection("disconnected");
     const delay = Math.min(BACKOFF_MIN_MS * Math.pow(2, attempt), BACKOFF_MAX_MS);
     attempt += 1;
@@ -549,6 +636,8 @@
     el.clock = document.getElementById("clock");
     el.toggle = document.getElementById("lang-toggle");
     el.announcer = document.getElementById("announcer");
+    el.userName = document.getElementById("user-name");
+    el.logout = document.getElementById("logout");
 
     el.toggle.addEventListener("click", () => {
       lang = lang === "en" ? "zh" : "en";
@@ -556,10 +645,12 @@
       applyLang();
     });
 
+    el.logout.addEventListener("click", logout);
+
     applyLang();
     tick();
     window.setInterval(tick, 1000);
-    connect();
+    loadSession().then(connect);
   }
 
   if (document.readyState === "loading") {

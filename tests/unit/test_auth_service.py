@@ -1,0 +1,543 @@
+"""Who may do what; logins, throttling, sessions and API tokens (AuthService over an in-memory store).
+
+`FakeAccounts` and `FakeClock` are also what the web adapter's unit tests authenticate with.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import itertools
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from argon2 import PasswordHasher
+
+from hub.services.auth import (
+    API_TOKEN_PREFIX,
+    AccountError,
+    AccountExists,
+    ApiTokenRecord,
+    AuthKind,
+    AuthPolicy,
+    AuthService,
+    Credential,
+    LoggedIn,
+    LoginRefused,
+    LoginThrottle,
+    LoginThrottled,
+    Passwords,
+    Permission,
+    Principal,
+    Role,
+    SessionRecord,
+    UserRecord,
+    new_token,
+    token_digest,
+)
+
+# Cheap argon2id parameters: unit tests check behaviour, not cost.
+FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+T0 = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
+
+
+class FakeClock:
+    def __init__(self, now: datetime = T0) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+class FakeAccounts:
+    """The AccountStore port in memory, with the PostgreSQL adapter's semantics."""
+
+    def __init__(self) -> None:
+        self.users: dict[str, UserRecord] = {}
+        self.sessions: dict[int, SessionRecord] = {}
+        self.session_hashes: dict[bytes, int] = {}
+        self.tokens: dict[int, ApiTokenRecord] = {}
+        self.token_hashes: dict[bytes, int] = {}
+        self.audit_log: list[tuple[str, str, str, dict[str, Any]]] = []
+        self.touches = 0
+        self.audit_failure: Exception | None = None
+        self._ids = itertools.count(1)
+
+    async def find_user(self, username: str) -> UserRecord | None:
+        return self.users.get(username)
+
+    async def add_user(
+        self, username: str, password_hash: str, role: Role, officer_id: str | None, display_name: str
+    ) -> UserRecord:
+        if username in self.users:
+            raise AccountExists(username)
+        user = UserRecord(next(self._ids), username, password_hash, role, officer_id, display_name)
+        self.users[username] = user
+        return user
+
+    async def set_password_hash(self, user_id: int, password_hash: str) -> None:
+        for name, user in self.users.items():
+            if user.id == user_id:
+                self.users[name] = dataclasses.replace(user, password_hash=password_hash)
+
+    async def add_session(self, token_hash: bytes, user_id: int, csrf_token: str, now: datetime) -> int:
+        user = next(u for u in self.users.values() if u.id == user_id)
+        session_id = next(self._ids)
+        self.sessions[session_id] = SessionRecord(session_id, user, csrf_token, now, now, None)
+        self.session_hashes[token_hash] = session_id
+        return session_id
+
+    async def find_session(self, token_hash: bytes) -> SessionRecord | None:
+        session_id = self.session_hashes.get(token_hash)
+        if session_id is None:
+            return None
+        session = self.sessions[session_id]
+        return dataclasses.replace(session, user=self.users[session.user.username])
+
+    async def touch_session(self, session_id: int, now: datetime) -> None:
+        self.touches += 1
+        self.sessions[session_id] = dataclasses.replace(self.sessions[session_id], last_seen_at=now)
+
+    async def revoke_session(self, session_id: int, now: datetime) -> None:
+        session = self.sessions[session_id]
+        if session.revoked_at is None:
+            self.sessions[session_id] = dataclasses.replace(session, revoked_at=now)
+
+    async def add_api_token(
+        self, token_hash: bytes, name: str, role: Role, officer_id: str | None, now: datetime
+    ) -> ApiTokenRecord:
+        if any(t.name == name and t.revoked_at is None for t in self.tokens.values()):
+            raise AccountExists(name)
+        record = ApiTokenRecord(next(self._ids), name, role, officer_id, now, None, None)
+        self.tokens[record.id] = record
+        self.token_hashes[token_hash] = record.id
+        return record
+
+    async def find_api_token(self, token_hash: bytes) -> ApiTokenRecord | None:
+        token_id = self.token_hashes.get(token_hash)
+        return None if token_id is None else self.tokens[token_id]
+
+    async def touch_api_token(self, token_id: int, now: datetime) -> None:
+        self.tokens[token_id] = dataclasses.replace(self.tokens[token_id], last_used_at=now)
+
+    async def revoke_api_token(self, name: str, now: datetime) -> bool:
+        for token_id, record in self.tokens.items():
+            if record.name == name and record.revoked_at is None:
+                self.tokens[token_id] = dataclasses.replace(record, revoked_at=now)
+                return True
+        return False
+
+    async def audit(self, actor: str, action: str, target: str, detail: Mapping[str, Any]) -> None:
+        if self.audit_failure is not None:
+            raise self.audit_failure
+        self.audit_log.append((actor, action, target, dict(detail)))
+
+    # -- for tests --
+
+    def issue_token(self, role: Role = Role.DUTY, name: str | None = None, officer_id: str | None = None) -> str:
+        """A working bearer token of this role, added directly (no audit row)."""
+        token, digest = new_token(API_TOKEN_PREFIX)
+        record = ApiTokenRecord(next(self._ids), name or f"test-{role.value}", role, officer_id, T0, None, None)
+        self.tokens[record.id] = record
+        self.token_hashes[digest] = record.id
+        return token
+
+    def actions(self) -> list[str]:
+        return [action for _, action, _, _ in self.audit_log]
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def accounts() -> FakeAccounts:
+    return FakeAccounts()
+
+
+@pytest.fixture
+def auth(accounts: FakeAccounts, clock: FakeClock) -> AuthService:
+    return AuthService(accounts, AuthPolicy(), Passwords(FAST_HASHER), clock)
+
+
+async def add_user(auth: AuthService, username: str = "duty1", password: str = "correct horse", **kw: Any) -> None:
+    await auth.create_user(username, password, kw.pop("role", Role.DUTY), "test", **kw)
+
+
+async def session_of(auth: AuthService, username: str = "duty1", password: str = "correct horse") -> LoggedIn:
+    outcome = await auth.login(username, password, "10.0.0.1")
+    assert isinstance(outcome, LoggedIn)
+    return outcome
+
+
+# ---- the access model --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("role", "granted"),
+    [
+        (
+            Role.DUTY,
+            {
+                Permission.VIEW_CONSOLE,
+                Permission.READ_INCIDENTS,
+                Permission.READ_REGISTRY,
+                Permission.ACT_ON_INCIDENTS,
+            },
+        ),
+        (
+            Role.SUPERVISOR,
+            {
+                Permission.VIEW_CONSOLE,
+                Permission.READ_INCIDENTS,
+                Permission.READ_REGISTRY,
+                Permission.ACT_ON_INCIDENTS,
+                Permission.SUPERVISE,
+            },
+        ),
+        (Role.ADMIN, set(Permission) - {Permission.OWN_DISPATCHES}),
+        (Role.OFFICER, {Permission.OWN_DISPATCHES}),
+    ],
+)
+def test_each_role_has_exactly_its_permissions(role: Role, granted: set[Permission]) -> None:
+    principal = Principal("someone", role, AuthKind.TOKEN)
+
+    assert {permission for permission in Permission if principal.may(permission)} == granted
+
+
+def test_an_officer_sees_only_their_own_dispatches_and_the_desk_sees_all() -> None:
+    officer = Principal("o1", Role.OFFICER, AuthKind.SESSION, officer_id="o1")
+    orphan = Principal("o2", Role.OFFICER, AuthKind.TOKEN, officer_id=None)
+    desk = Principal("duty", Role.DUTY, AuthKind.SESSION)
+
+    assert officer.may_see_officer("o1") and not officer.may_see_officer("o2")
+    assert not orphan.may_see_officer("o2")
+    assert desk.may_see_officer("o1") and desk.may_see_officer("o2")
+
+
+def test_actors_name_users_and_tokens_apart() -> None:
+    assert Principal("li", Role.DUTY, AuthKind.SESSION).actor == "user:li"
+    assert Principal("ci", Role.DUTY, AuthKind.TOKEN).actor == "token:ci"
+
+
+def test_the_csrf_token_is_kept_out_of_reprs() -> None:
+    principal = Principal("li", Role.DUTY, AuthKind.SESSION, csrf_token="s3cret-csrf")
+
+    assert "s3cret-csrf" not in repr(principal)
+    assert "s3cret" not in repr(Credential(AuthKind.SESSION, "s3cret"))
+
+
+# ---- passwords ---------------------------------------------------------------------------------
+
+
+async def test_passwords_are_hashed_with_argon2id_and_verified() -> None:
+    passwords = Passwords()
+    hashed = await passwords.hash("correct horse")
+
+    assert hashed.startswith("$argon2id$")
+    assert await passwords.verify(hashed, "correct horse") == (True, False)
+    assert await passwords.verify(hashed, "wrong horse") == (False, False)
+    assert await passwords.verify("not a hash", "correct horse") == (False, False)
+
+
+async def test_hashing_runs_off_the_event_loop() -> None:
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.005)
+            ticks += 1
+
+    task = asyncio.create_task(ticker())
+    try:
+        await Passwords().hash("correct horse")  # ~0.1 s of argon2id with the real parameters
+    finally:
+        task.cancel()
+    assert ticks >= 3
+
+
+async def test_an_outdated_hash_is_upgraded_when_its_owner_signs_in(accounts: FakeAccounts, clock: FakeClock) -> None:
+    weak = AuthService(accounts, passwords=Passwords(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)))
+    await add_user(weak)
+    strong = AuthService(accounts, passwords=Passwords(PasswordHasher(time_cost=2, memory_cost=2048, parallelism=1)))
+
+    await session_of(strong)
+
+    assert "m=2048,t=2" in accounts.users["duty1"].password_hash
+    await session_of(strong)
+
+
+async def test_an_unknown_username_costs_a_password_check_too(accounts: FakeAccounts) -> None:
+    checked: list[str] = []
+
+    class CountingHasher(PasswordHasher):
+        def verify(self, hash: str | bytes, password: str | bytes) -> bool:
+            checked.append(str(password))
+            return super().verify(hash, password)
+
+    auth = AuthService(accounts, passwords=Passwords(CountingHasher(time_cost=1, memory_cost=1024, parallelism=1)))
+
+    assert isinstance(await auth.login("nobody", "guess", "10.0.0.1"), LoginRefused)
+    assert checked == ["guess"]
+
+
+# ---- logins ------------------------------------------------------------------------------------
+
+
+async def test_a_right_password_opens_a_session_known_only_by_its_digest(
+    auth: AuthService, accounts: FakeAccounts
+) -> None:
+    await add_user(auth, display_name="李值班", officer_id=None)
+
+    outcome = await session_of(auth)
+
+    principal = outcome.principal
+    assert (principal.name, principal.role, principal.kind, principal.display_name) == (
+        "duty1",
+        Role.DUTY,
+        AuthKind.SESSION,
+        "李值班",
+    )
+    assert principal.csrf_token and len(principal.csrf_token) >= 40
+    assert len(outcome.session_token) >= 40
+    assert list(accounts.session_hashes) == [token_digest(outcome.session_token)]
+    assert await auth.authenticate(Credential(AuthKind.SESSION, outcome.session_token)) == principal
+    assert ("user:duty1", "auth.login", f"session:{principal.session_id}") == accounts.audit_log[-1][:3]
+
+
+async def test_a_wrong_password_an_unknown_user_and_a_disabled_account_are_refused_alike(
+    auth: AuthService, accounts: FakeAccounts
+) -> None:
+    await add_user(auth)
+    await add_user(auth, "gone", "correct horse")
+    accounts.users["gone"] = dataclasses.replace(accounts.users["gone"], disabled=True)
+
+    assert isinstance(await auth.login("duty1", "wrong horse", "10.0.0.1"), LoginRefused)
+    assert isinstance(await auth.login("nobody", "correct horse", "10.0.0.2"), LoginRefused)
+    assert isinstance(await auth.login("gone", "correct horse", "10.0.0.3"), LoginRefused)
+    assert isinstance(await auth.login("bad name!", "correct horse", "10.0.0.4"), LoginRefused)
+
+    failures = [
+        (target, detail["reason"]) for _, action, target, detail in accounts.audit_log if action == "auth.login_failed"
+    ]
+    assert failures == [
+        ("duty1", "wrong_password"),
+        ("nobody", "unknown_user"),
+        ("gone", "disabled"),
+        ("bad name!", "unknown_user"),
+    ]
+    assert accounts.sessions == {}
+
+
+async def test_five_failures_for_a_username_throttle_it_until_the_window_has_passed(
+    auth: AuthService, accounts: FakeAccounts, clock: FakeClock
+) -> None:
+    await add_user(auth)
+    for n in range(5):
+        assert isinstance(await auth.login("duty1", "wrong", f"10.0.0.{n}"), LoginRefused)
+        clock.advance(seconds=10)
+
+    throttled = await auth.login("duty1", "correct horse", "10.0.0.99")  # even the right password waits
+
+    assert isinstance(throttled, LoginThrottled)
+    assert throttled.retry_after_s == pytest.approx(5 * 60 - 50)
+    assert accounts.actions()[-1] == "auth.login_throttled"
+    clock.advance(seconds=throttled.retry_after_s)
+    assert isinstance(await auth.login("duty1", "correct horse", "10.0.0.99"), LoggedIn)
+
+
+async def test_five_failures_from_one_address_throttle_every_username_from_it(
+    auth: AuthService, clock: FakeClock
+) -> None:
+    await add_user(auth)
+    for n in range(5):
+        await auth.login(f"guess{n}", "wrong", "10.9.9.9")
+
+    assert isinstance(await auth.login("duty1", "correct horse", "10.9.9.9"), LoginThrottled)
+    assert isinstance(await auth.login("duty1", "correct horse", "10.0.0.1"), LoggedIn)
+
+
+async def test_successful_logins_do_not_count_towards_the_limit(auth: AuthService) -> None:
+    await add_user(auth)
+
+    for _ in range(8):
+        await session_of(auth)
+
+    await session_of(auth)
+
+
+async def test_a_burst_of_concurrent_guesses_cannot_overshoot_the_limit(auth: AuthService) -> None:
+    await add_user(auth)
+
+    outcomes = await asyncio.gather(*(auth.login("duty1", f"guess{n}", "10.0.0.1") for n in range(20)))
+
+    assert sum(isinstance(o, LoginRefused) for o in outcomes) == 5
+    assert sum(isinstance(o, LoginThrottled) for o in outcomes) == 15
+
+
+def test_the_throttle_remembers_a_bounded_number_of_keys() -> None:
+    throttle = LoginThrottle(max_failures=5, window=timedelta(minutes=5), max_keys=100)
+
+    for n in range(1000):
+        throttle.attempt([f"client:{n}"], T0)
+
+    assert len(throttle) == 100
+    for _ in range(5):
+        throttle.attempt(["client:999"], T0)
+    assert throttle.attempt(["client:999"], T0) is not None  # the most recent keys are kept
+
+
+# ---- sessions ----------------------------------------------------------------------------------
+
+
+async def test_a_session_idle_past_the_timeout_is_over_for_good(
+    auth: AuthService, accounts: FakeAccounts, clock: FakeClock
+) -> None:
+    await add_user(auth)
+    cookie = Credential(AuthKind.SESSION, (await session_of(auth)).session_token)
+
+    clock.advance(minutes=29)
+    assert await auth.authenticate(cookie) is not None
+    clock.advance(minutes=29)  # active a moment ago: still fine
+    assert await auth.authenticate(cookie) is not None
+    clock.advance(minutes=30)
+
+    assert await auth.authenticate(cookie) is None
+    assert next(iter(accounts.sessions.values())).revoked_at == clock.now
+    assert accounts.audit_log[-1][1:] == ("auth.session_expired", accounts.audit_log[-1][2], {"reason": "idle"})
+    clock.advance(seconds=1)
+    assert await auth.authenticate(cookie) is None
+
+
+async def test_a_busy_session_still_ends_after_a_shift(auth: AuthService, clock: FakeClock) -> None:
+    await add_user(auth)
+    cookie = Credential(AuthKind.SESSION, (await session_of(auth)).session_token)
+
+    for _ in range(12 * 6 - 1):
+        clock.advance(minutes=10)
+        assert await auth.authenticate(cookie) is not None
+    clock.advance(minutes=10)
+
+    assert await auth.authenticate(cookie) is None
+
+
+async def test_last_seen_is_written_at_most_once_a_minute(
+    auth: AuthService, accounts: FakeAccounts, clock: FakeClock
+) -> None:
+    await add_user(auth)
+    cookie = Credential(AuthKind.SESSION, (await session_of(auth)).session_token)
+
+    for _ in range(30):
+        clock.advance(seconds=10)
+        await auth.authenticate(cookie)
+
+    assert accounts.touches == 5  # 300 s of requests
+
+
+async def test_logout_ends_the_session(auth: AuthService, accounts: FakeAccounts) -> None:
+    await add_user(auth)
+    outcome = await session_of(auth)
+    cookie = Credential(AuthKind.SESSION, outcome.session_token)
+
+    await auth.logout(outcome.principal)
+
+    assert await auth.authenticate(cookie) is None
+    assert accounts.actions()[-1] == "auth.logout"
+
+
+async def test_a_disabled_user_loses_their_open_sessions(auth: AuthService, accounts: FakeAccounts) -> None:
+    await add_user(auth)
+    cookie = Credential(AuthKind.SESSION, (await session_of(auth)).session_token)
+
+    accounts.users["duty1"] = dataclasses.replace(accounts.users["duty1"], disabled=True)
+
+    assert await auth.authenticate(cookie) is None
+
+
+@pytest.mark.parametrize("secret", ["", "x" * 500, "not-a-session"])
+async def test_garbage_credentials_stand_for_nobody(auth: AuthService, secret: str) -> None:
+    assert await auth.authenticate(Credential(AuthKind.SESSION, secret)) is None
+    assert await auth.authenticate(Credential(AuthKind.TOKEN, secret)) is None
+
+
+# ---- API tokens and accounts -------------------------------------------------------------------
+
+
+async def test_an_api_token_works_until_revoked_and_is_kept_only_as_a_digest(
+    auth: AuthService, accounts: FakeAccounts, clock: FakeClock
+) -> None:
+    issued = await auth.create_api_token("wall-display", Role.DUTY, "cli:root")
+    credential = Credential(AuthKind.TOKEN, issued.token)
+
+    assert issued.token.startswith(API_TOKEN_PREFIX)
+    assert list(accounts.token_hashes) == [token_digest(issued.token)]
+    principal = await auth.authenticate(credential)
+    assert principal is not None
+    assert (principal.name, principal.role, principal.kind, principal.csrf_token) == (
+        "wall-display",
+        Role.DUTY,
+        AuthKind.TOKEN,
+        None,
+    )
+    assert accounts.tokens[issued.record.id].last_used_at == clock.now
+
+    assert await auth.revoke_api_token("wall-display", "cli:root")
+    assert await auth.authenticate(credential) is None
+    assert not await auth.revoke_api_token("wall-display", "cli:root")
+    assert accounts.actions() == ["auth.token_created", "auth.token_revoked"]
+
+
+async def test_an_active_token_name_is_unique_but_can_be_reused_after_revocation(auth: AuthService) -> None:
+    await auth.create_api_token("ci", Role.DUTY, "test")
+    with pytest.raises(AccountExists):
+        await auth.create_api_token("ci", Role.DUTY, "test")
+
+    await auth.revoke_api_token("ci", "test")
+    await auth.create_api_token("ci", Role.SUPERVISOR, "test")
+
+
+@pytest.mark.parametrize(
+    ("username", "password", "role", "officer_id"),
+    [
+        ("bad name", "long enough", Role.DUTY, None),
+        ("", "long enough", Role.DUTY, None),
+        ("ok", "short", Role.DUTY, None),
+        ("ok", "long enough", "chief", None),
+        ("ok", "long enough", Role.OFFICER, None),
+    ],
+)
+async def test_accounts_that_make_no_sense_are_refused(
+    auth: AuthService, username: str, password: str, role: Role | str, officer_id: str | None
+) -> None:
+    with pytest.raises(AccountError):
+        await auth.create_user(username, password, role, "test", officer_id=officer_id)
+
+
+async def test_creating_users_and_officer_accounts_is_audited(auth: AuthService, accounts: FakeAccounts) -> None:
+    await auth.create_user("o-li", "long enough", "officer", "cli:root", officer_id="o-li")
+    with pytest.raises(AccountExists):
+        await auth.create_user("o-li", "long enough", "officer", "cli:root", officer_id="o-li")
+
+    assert accounts.users["o-li"].officer_id == "o-li"
+    assert accounts.audit_log == [
+        ("cli:root", "auth.user_created", "user:o-li", {"role": "officer", "officer_id": "o-li"})
+    ]
+
+
+async def test_a_failing_audit_log_never_breaks_a_login(auth: AuthService, accounts: FakeAccounts) -> None:
+    await add_user(auth)
+    accounts.audit_failure = RuntimeError("audit table gone")
+
+    assert isinstance(await auth.login("duty1", "correct horse", "10.0.0.1"), LoggedIn)
+    assert isinstance(await auth.login("duty1", "wrong", "10.0.0.1"), LoginRefused)
