@@ -116,6 +116,7 @@ class Hub:
                     probes=(mqtt, listener),
                     metrics=metrics.registry,
                     accounts=PostgresAccounts(pool),
+                    lifecycle=lifecycle,
                     auth_policy=AuthPolicy(
                         idle_timeout=timedelta(minutes=s.session_idle_minutes),
                         secure_cookie=s.secure_cookies,

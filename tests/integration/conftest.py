@@ -34,6 +34,7 @@ class HubUnderTest:
     running: RunningHub
     topics: Topics
     token: str  # a duty API token for the hub's HTTP API
+    token_name: str = "desk-test"
 
     @property
     def http(self) -> str:
@@ -102,7 +103,7 @@ async def running_hub(settings: Settings) -> AsyncIterator[HubUnderTest]:
         running = started.result()
         await asyncio.wait_for(running.mqtt.wait_connected(), 10)
         assert settings.database_url
-        token = await create_api_token(settings.database_url)
+        token = await create_api_token(settings.database_url, name="desk-test")
         yield HubUnderTest(settings, running, Topics(settings.topic_prefix), token)
     finally:
         task.cancel()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from aiohttp import web
 from prometheus_client import Gauge
 
-from hub.adapters.web import api, auth, console, openapi, ops, stream
+from hub.adapters.web import actions, api, auth, console, openapi, ops, stream
 from hub.adapters.web.auth import PUBLIC, SIGNED_IN, Route, page, requires
 from hub.adapters.web.context import AUTH, SERVICES, SOCKETS, WebServices
 from hub.adapters.web.errors import error_middleware
@@ -23,6 +23,19 @@ def routes() -> list[Route]:
         Route("GET", "/api/v1/devices", api.list_devices, requires(Permission.READ_REGISTRY)),
         Route("GET", "/api/v1/officers", api.list_officers, requires(Permission.READ_REGISTRY)),
         Route("GET", "/api/v1/stream", stream.stream, requires(Permission.READ_INCIDENTS)),
+        Route("POST", "/api/v1/incidents/{id}/ack", actions.acknowledge, requires(Permission.ACT_ON_INCIDENTS)),
+        Route("POST", "/api/v1/incidents/{id}/dispatch", actions.dispatch, requires(Permission.ACT_ON_INCIDENTS)),
+        Route("POST", "/api/v1/incidents/{id}/resolve", actions.resolve, requires(Permission.ACT_ON_INCIDENTS)),
+        Route("POST", "/api/v1/incidents/{id}/cancel", actions.cancel, requires(Permission.ACT_ON_INCIDENTS)),
+        Route("GET", "/api/v1/incidents/{id}/candidates", actions.candidates, requires(Permission.READ_INCIDENTS)),
+        Route("GET", "/api/v1/roster", actions.roster, requires(Permission.READ_REGISTRY)),
+        Route("GET", "/api/v1/me/dispatches", actions.my_dispatches, requires(Permission.OWN_DISPATCHES)),
+        Route("POST", "/api/v1/me/duty", actions.my_duty, requires(Permission.OWN_DISPATCHES)),
+        Route("POST", "/api/v1/me/location", actions.my_location, requires(Permission.OWN_DISPATCHES)),
+        Route(
+            "POST", "/api/v1/me/dispatches/{dispatch_id}/reply", actions.my_reply, requires(Permission.OWN_DISPATCHES)
+        ),
+        Route("GET", "/api/v1/me/stream", stream.officer_stream, requires(Permission.OWN_DISPATCHES)),
         Route("POST", "/api/v1/auth/login", auth.login, PUBLIC),
         Route("POST", "/api/v1/auth/logout", auth.logout, SIGNED_IN),
         Route("GET", "/api/v1/auth/me", auth.me, SIGNED_IN),

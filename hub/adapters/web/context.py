@@ -11,6 +11,7 @@ from aiohttp import web
 from hub.adapters.web.sockets import SocketRegistry
 from hub.domain.district import District
 from hub.services.auth import AccountStore, AuthPolicy, AuthService, Clock, Credential, Principal, utc_now
+from hub.services.lifecycle import LifecycleService
 from hub.services.ports import ChangeFeed, HealthProbe, IncidentQueries
 
 
@@ -24,6 +25,7 @@ class WebServices:
     accounts: AccountStore
     auth_policy: AuthPolicy = field(default_factory=AuthPolicy)
     clock: Clock = utc_now
+    lifecycle: LifecycleService | None = None  # None: a read-only server (and unit tests of reads)
 
 
 SERVICES = web.AppKey("services", WebServices)

@@ -261,6 +261,131 @@ types unchanged. A client may send `{"type": "ping"}` and gets `{"type": "pong"}
 link. The server pings every 20 s and closes with 1001 when the hub shuts down."""
 
 
+def _id_param(name: str = "id") -> Schema:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
+
+
+def _body(properties: Schema, required: list[str] | None = None) -> Schema:
+    schema: Schema = {"type": "object", "properties": properties}
+    if required:
+        schema["required"] = required
+    return {"required": bool(required), "content": {"application/json": {"schema": schema}}}
+
+
+def _incident_action(operation: str, summary: str, body: Schema | None = None) -> Schema:
+    action: Schema = {
+        "operationId": operation,
+        "summary": summary,
+        "parameters": [_id_param()],
+        "responses": {
+            "200": _json(_ref("IncidentDetail"), "The incident after the action."),
+            "400": _error("A bad id or body."),
+            "404": _error("No such incident (or officer)."),
+            "409": _error("Not possible in the incident's present state."),
+        },
+    }
+    if body is not None:
+        action["requestBody"] = body
+    return {"post": action}
+
+
+_LOOSE_OBJECT: Schema = {"type": "object"}
+
+
+def _lifecycle_paths() -> dict[str, Schema]:
+    dispositions = ["genuine", "false_alarm", "test", "malicious", "other"]
+    note = {"type": "string", "maxLength": 2000}
+    return {
+        "/api/v1/incidents/{id}/ack": _incident_action("acknowledgeIncident", "Acknowledge (the desk has seen it)"),
+        "/api/v1/incidents/{id}/dispatch": _incident_action(
+            "dispatchIncident",
+            "Send an officer: the one named, or the first the routing rules choose",
+            _body({"officer_id": {"type": "string"}}),
+        ),
+        "/api/v1/incidents/{id}/resolve": _incident_action(
+            "resolveIncident",
+            "Resolve with a disposition",
+            _body({"disposition": {"type": "string", "enum": dispositions}, "note": note}, ["disposition"]),
+        ),
+        "/api/v1/incidents/{id}/cancel": _incident_action(
+            "cancelIncident", "Cancel (a test, or a mistaken press confirmed with the guard)", _body({"note": note})
+        ),
+        "/api/v1/incidents/{id}/candidates": {
+            "get": {
+                "operationId": "rankOfficers",
+                "summary": "Officers in routing order (grid → nearest → supervisor) with availability",
+                "parameters": [_id_param()],
+                "responses": {
+                    "200": _json(
+                        _LOOSE_OBJECT, "`{candidates: [{officer_id, name, rule, distance_m, available, why_not}]}`"
+                    ),
+                    "404": _error("No such incident."),
+                },
+            }
+        },
+        "/api/v1/roster": {
+            "get": {
+                "operationId": "getRoster",
+                "summary": "Weekly shifts, coverage gaps, who is on shift and who is signed on",
+                "responses": {"200": _json(_LOOSE_OBJECT, "`{timezone, shifts, gaps, officers}`")},
+            }
+        },
+        "/api/v1/me/dispatches": {
+            "get": {
+                "operationId": "myDispatches",
+                "summary": "The signed-in officer's dispatches (active; `?all=1`: the last 50)",
+                "responses": {"200": _json(_LOOSE_OBJECT, "`{dispatches: [...]}`")},
+            }
+        },
+        "/api/v1/me/duty": {
+            "post": {
+                "operationId": "signOn",
+                "summary": "Sign on or off duty (the daily sign-in)",
+                "requestBody": _body({"on_duty": {"type": "boolean"}}, ["on_duty"]),
+                "responses": {"200": _json(_LOOSE_OBJECT, "The new duty state."), "400": _error("Bad body.")},
+            }
+        },
+        "/api/v1/me/location": {
+            "post": {
+                "operationId": "shareLocation",
+                "summary": "Share the officer's location (used for the nearest-officer rule and ETAs)",
+                "requestBody": _body({"lat": {"type": "number"}, "lon": {"type": "number"}}, ["lat", "lon"]),
+                "responses": {"200": _json(_LOOSE_OBJECT, "Recorded."), "400": _error("Bad body.")},
+            }
+        },
+        "/api/v1/me/dispatches/{dispatch_id}/reply": {
+            "post": {
+                "operationId": "replyToDispatch",
+                "summary": "Answer a dispatch: accept, decline, en_route, on_scene or resolved",
+                "parameters": [_id_param("dispatch_id")],
+                "requestBody": _body(
+                    {
+                        "action": {"type": "string", "enum": ["accept", "decline", "en_route", "on_scene", "resolved"]},
+                        "note": note,
+                        "lat": {"type": "number"},
+                        "lon": {"type": "number"},
+                        "disposition": {"type": "string", "enum": dispositions},
+                    },
+                    ["action"],
+                ),
+                "responses": {
+                    "200": _json(_LOOSE_OBJECT, "`{dispatch, incident_state}`"),
+                    "403": _error("Not this officer's dispatch."),
+                    "404": _error("No such dispatch."),
+                    "409": _error("Not possible in the dispatch's present state."),
+                },
+            }
+        },
+        "/api/v1/me/stream": {
+            "get": {
+                "operationId": "officerStream",
+                "summary": "WebSocket: a snapshot of the officer's active dispatches, then each change",
+                "responses": {"101": {"description": "Switching to the WebSocket protocol."}},
+            }
+        },
+    }
+
+
 def openapi_document() -> dict[str, Any]:
     states = sorted(STATE_FILTERS)
     return {
@@ -274,6 +399,7 @@ def openapi_document() -> dict[str, Any]:
             "`x-sentinel-roles` names the roles an operation allows.",
         },
         "paths": {
+            **_lifecycle_paths(),
             "/api/v1/incidents": {
                 "get": {
                     "operationId": "listIncidents",

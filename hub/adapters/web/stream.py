@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 import structlog
 from aiohttp import WSCloseCode, WSMsgType, web
 
-from hub.adapters.web.auth import until_signed_out
+from hub.adapters.web.auth import principal_of, until_signed_out
 from hub.adapters.web.context import SERVICES, SOCKETS
 from hub.adapters.web.errors import dumps
 from hub.services.ports import ChangeSubscription
@@ -61,14 +61,53 @@ async def stream(request: web.Request) -> web.WebSocketResponse:
     return socket
 
 
+async def officer_stream(request: web.Request) -> web.WebSocketResponse:
+    """An officer's own dispatches: {"type": "snapshot", "dispatches": [...]}, then each change of
+    one of them as {"type": "dispatch", "dispatch": {...}} (and resync/pong as above)."""
+    services = request.app[SERVICES]
+    officer_id = principal_of(request).officer_id
+    if not officer_id:
+        raise web.HTTPForbidden(text="only an officer's own account has dispatches")
+    sockets = request.app[SOCKETS]
+    socket = web.WebSocketResponse(heartbeat=HEARTBEAT_S, max_msg_size=MAX_CLIENT_MESSAGE)
+    await socket.prepare(request)
+    sockets.add(socket)
+    close_code = WSCloseCode.OK
+
+    def mine(change: dict[str, Any]) -> bool:
+        if change.get("type") == "dispatch":
+            return change["dispatch"].get("officer_id") == officer_id
+        return change.get("type") == "resync"
+
+    try:
+        with services.changes.subscribe() as subscription:
+            dispatches = await services.queries.dispatches_for_officer(officer_id, True)
+            await socket.send_json({"type": "snapshot", "dispatches": dispatches}, dumps=dumps)
+            if await _forward_until_closed(socket, subscription, until_signed_out(request), mine):
+                close_code = WSCloseCode.POLICY_VIOLATION
+    except ConnectionResetError:
+        log.debug("web.stream_client_gone", path=request.path)
+    except Exception:
+        log.exception("web.stream_failed", method=request.method, path=request.path)
+        close_code = WSCloseCode.INTERNAL_ERROR
+    finally:
+        sockets.discard(socket)
+    if not socket.closed:
+        await socket.close(code=close_code)
+    return socket
+
+
 async def _forward_until_closed(
-    socket: web.WebSocketResponse, subscription: ChangeSubscription, signed_out: Coroutine[Any, Any, None]
+    socket: web.WebSocketResponse,
+    subscription: ChangeSubscription,
+    signed_out: Coroutine[Any, Any, None],
+    wanted: Callable[[dict[str, Any]], bool] | None = None,
 ) -> bool:
     """Read and send side by side, so a client that goes away is noticed even when nothing changes;
     when either side ends, or the client's credential does, the others are cancelled.
     Returns True when the credential ended."""
     reader = asyncio.create_task(_read_until_closed(socket), name="web-stream-read")
-    sender = asyncio.create_task(_send_changes(socket, subscription), name="web-stream-send")
+    sender = asyncio.create_task(_send_changes(socket, subscription, wanted), name="web-stream-send")
     watcher = asyncio.create_task(signed_out, name="web-stream-auth")
     tasks = (reader, sender, watcher)
     try:
@@ -92,9 +131,14 @@ async def _read_until_closed(socket: web.WebSocketResponse) -> None:
             await socket.send_json(PONG)
 
 
-async def _send_changes(socket: web.WebSocketResponse, subscription: ChangeSubscription) -> None:
+async def _send_changes(
+    socket: web.WebSocketResponse,
+    subscription: ChangeSubscription,
+    wanted: Callable[[dict[str, Any]], bool] | None = None,
+) -> None:
     async for change in subscription:
-        await socket.send_json(change, dumps=dumps)
+        if wanted is None or wanted(change):
+            await socket.send_json(change, dumps=dumps)
 
 
 def _is_ping(text: str) -> bool:
