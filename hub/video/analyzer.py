@@ -1,0 +1,118 @@
+"""One camera's analysis: frame in, events out. Composes tamper, motion, blobs, tracking and zone rules.
+
+Pure: the time of each frame is given (seconds since the epoch); the local time for arming schedules is derived
+from it and the configured time zone, never read from a clock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import numpy as np
+
+from hub.video.blobs import Blob, find_blobs, is_lighting_change
+from hub.video.detections import Detection, DetectionType, ObjectBox, TamperKind
+from hub.video.frames import DEFAULT_ANALYSIS_WIDTH, is_analysis_gray, to_analysis_gray
+from hub.video.motion import MotionDetector, MotionSettings
+from hub.video.tamper import TamperDetector, TamperSettings
+from hub.video.tracking import ObjectTracker, Track, TrackerSettings
+from hub.video.zones import RuleTimings, Zone, ZoneRules
+
+LIGHT_RECHECK_S = 2.0
+
+# While one of these holds, the picture does not show the zones: zone rules are suspended.
+_BLINDING = {TamperKind.COVERED, TamperKind.MOVED}
+
+
+@dataclass(frozen=True, slots=True)
+class AnalyzerSettings:
+    zones: tuple[Zone, ...] = ()
+    timezone: str = "Asia/Shanghai"
+    analysis_width: int = DEFAULT_ANALYSIS_WIDTH
+    min_object_area: float = 0.002  # fraction of the frame; smaller moving regions are noise
+    motion_events: bool = False  # report plain motion (rate-limited); zone events are always reported
+    motion_repeat_s: float = 30.0
+    lighting_filter: bool = True
+    tamper: TamperSettings | None = field(default_factory=TamperSettings)  # None: no tamper detection
+    motion: MotionSettings = field(default_factory=MotionSettings)
+    tracking: TrackerSettings = field(default_factory=TrackerSettings)
+    rules: RuleTimings = field(default_factory=RuleTimings)
+
+
+class CameraAnalyzer:
+    def __init__(self, settings: AnalyzerSettings) -> None:
+        self.settings = settings
+        self._zone_tz = ZoneInfo(settings.timezone)
+        self._motion = MotionDetector(settings.motion)
+        self._tracker = ObjectTracker(settings.tracking)
+        self._rules = ZoneRules(settings.zones, settings.rules)
+        self._tamper = TamperDetector(settings.tamper) if settings.tamper is not None else None
+        self._last_motion_t: float | None = None
+        self._light_verdicts: dict[int, tuple[bool, float]] = {}  # track id → (is light, when judged)
+        self.last_objects: list[ObjectBox] = []  # the confirmed objects of the last frame, for drawing and tests
+
+    def prepare(self, frame: np.ndarray) -> np.ndarray:
+        width = self.settings.analysis_width
+        return frame if is_analysis_gray(frame, width) else to_analysis_gray(frame, width)
+
+    def armed_zones(self, t: float) -> set[str]:
+        local = datetime.fromtimestamp(t, self._zone_tz)
+        return {zone.id for zone in self.settings.zones if zone.schedule.is_armed(local)}
+
+    def analyze(self, frame: np.ndarray, t: float) -> list[Detection]:
+        """Events raised by this frame (BGR of any size, or an already prepared grey analysis frame)."""
+        gray = self.prepare(frame)
+        detections: list[Detection] = []
+        if self._tamper is not None:
+            for event in self._tamper.update(gray, t):
+                detections.append(Detection(DetectionType.TAMPER, t, 0.9, tamper=event.kind))
+        mask = self._motion.detect(gray, t)
+        blinded = self._tamper is not None and bool(self._tamper.active & _BLINDING)
+        if self._motion.scene_changed or blinded:
+            self._tracker.reset()
+            self.last_objects = []
+            return detections
+
+        height, width = gray.shape
+        blobs = find_blobs(mask, self.settings.min_object_area * width * height)
+        tracks = self._tracker.update([b.box for b in blobs], t)
+        lit = [track for track in tracks if self._is_light(track, gray, t)]
+        if lit:
+            mask = mask.copy()
+            for track in lit:  # crowd zones measure their moving share on this mask: light is not a crowd
+                x, y, w, h = (int(v) for v in track.box)
+                mask[y : y + h, x : x + w] = 0
+        objects = [
+            ObjectBox(track.id, (x / width, y / height, w / width, h / height))
+            for track in tracks
+            if track not in lit
+            for x, y, w, h in (track.box,)
+        ]
+        self.last_objects = objects
+        detections += self._rules.evaluate(objects, t, self.armed_zones(t), mask)
+        if self.settings.motion_events and objects and self._motion_due(t):
+            detections.append(Detection(DetectionType.MOTION, t, 0.6, objects=tuple(objects)))
+        return detections
+
+    def _is_light(self, track: Track, gray: np.ndarray, t: float) -> bool:
+        """Whether a confirmed track is light on the scene rather than an object. Judged when the track is
+        confirmed, and again every `LIGHT_RECHECK_S` for tracks judged light (a person may walk into a beam)."""
+        if not self.settings.lighting_filter:
+            return False
+        verdict = self._light_verdicts.get(track.id)
+        if track.seen_now and (verdict is None or (verdict[0] and t - verdict[1] >= LIGHT_RECHECK_S)):
+            background = self._motion.background
+            x, y, w, h = (int(v) for v in track.box)
+            lit = background is not None and is_lighting_change(gray, background, Blob(x, y, w, h))
+            verdict = self._light_verdicts[track.id] = (lit, t)
+            for gone in [i for i, (_, checked) in self._light_verdicts.items() if t - checked > 60]:
+                del self._light_verdicts[gone]
+        return verdict is not None and verdict[0]
+
+    def _motion_due(self, t: float) -> bool:
+        if self._last_motion_t is not None and t - self._last_motion_t < self.settings.motion_repeat_s:
+            return False
+        self._last_motion_t = t
+        return True

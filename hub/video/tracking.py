@@ -1,0 +1,136 @@
+"""Tracking blobs across frames: who is who, for how long, and where their feet are.
+
+Greedy nearest-neighbour matching on predicted centres (constant velocity), gated by the object's size. A track
+must be seen in `min_hits` frames before it counts (rain, snow and flicker rarely persist); a confirmed track
+coasts for `max_coast_s` when it is missed (occlusion, two people merging into one blob).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+Box = tuple[float, float, float, float]  # x, y, w, h in pixels of the analysis frame
+
+
+@dataclass(frozen=True, slots=True)
+class TrackerSettings:
+    min_hits: int = 3
+    max_coast_s: float = 1.5
+    gate: float = 1.0  # how far (in object sizes) a blob may be from a track's predicted centre
+    min_gate_px: float = 6.0
+
+
+@dataclass(slots=True)
+class Track:
+    id: int
+    box: Box
+    first_t: float
+    last_t: float
+    hits: int = 1
+    confirmed: bool = False
+    velocity: tuple[float, float] = (0.0, 0.0)  # centre, pixels per second
+    seen_now: bool = True
+    path: list[tuple[float, float]] = field(default_factory=list)  # foot points, most recent last
+
+    @property
+    def centre(self) -> tuple[float, float]:
+        x, y, w, h = self.box
+        return (x + w / 2, y + h / 2)
+
+    @property
+    def foot(self) -> tuple[float, float]:
+        x, y, w, h = self.box
+        return (x + w / 2, y + h)
+
+
+class ObjectTracker:
+    def __init__(self, settings: TrackerSettings | None = None) -> None:
+        self.settings = settings or TrackerSettings()
+        self._tracks: list[Track] = []
+        self._next_id = 1
+        self._last_t: float | None = None
+
+    def reset(self) -> None:
+        self._tracks.clear()
+        self._last_t = None
+
+    def update(self, boxes: Sequence[Box], t: float) -> list[Track]:
+        """Match this frame's boxes to the tracks; return the confirmed tracks (seen now or coasting)."""
+        dt = 0.0 if self._last_t is None else max(t - self._last_t, 0.0)
+        self._last_t = t
+        pairs = self._candidate_pairs(boxes, dt)
+        matched_tracks: set[int] = set()
+        matched_boxes: set[int] = set()
+        for _, ti, bi in sorted(pairs):
+            if ti in matched_tracks or bi in matched_boxes:
+                continue
+            matched_tracks.add(ti)
+            matched_boxes.add(bi)
+            self._follow(self._tracks[ti], boxes[bi], t, dt)
+
+        survivors = []
+        for i, track in enumerate(self._tracks):
+            if i in matched_tracks:
+                survivors.append(track)
+            elif track.confirmed and t - track.last_t <= self.settings.max_coast_s:
+                track.seen_now = False
+                survivors.append(track)
+        for bi, box in enumerate(boxes):
+            if bi not in matched_boxes:
+                x, y, w, h = box
+                survivors.append(Track(self._next_id, box, t, t, path=[(x + w / 2, y + h)]))
+                self._next_id += 1
+        self._tracks = survivors
+        return [track for track in survivors if track.confirmed]
+
+    def _candidate_pairs(self, boxes: Sequence[Box], dt: float) -> list[tuple[float, int, int]]:
+        """(cost, track index, box index) of every pair within the gate, lowest cost first. Vectorised: a busy
+        scene has tens of tracks and blobs."""
+        if not self._tracks or not boxes:
+            return []
+        tracks = np.array([(*t.box, *t.velocity) for t in self._tracks])  # x, y, w, h, vx, vy
+        found = np.asarray(boxes, dtype=np.float64)
+        predicted = tracks[:, :2] + tracks[:, 2:4] / 2 + tracks[:, 4:6] * dt
+        centres = found[:, :2] + found[:, 2:4] / 2
+        distance = np.hypot(*(predicted[:, None, :] - centres[None, :, :]).transpose(2, 0, 1))
+        size = np.maximum(tracks[:, 2:4].max(axis=1)[:, None], found[:, 2:4].max(axis=1)[None, :])
+        gate = np.maximum(self.settings.gate * size, self.settings.min_gate_px)
+        # Overlap breaks ties between equally near blobs.
+        cost = distance / gate - 0.5 * _iou_matrix(tracks[:, :4], found)
+        ti, bi = np.nonzero(distance <= gate)
+        order = np.argsort(cost[ti, bi], kind="stable")
+        return [(float(cost[ti[k], bi[k]]), int(ti[k]), int(bi[k])) for k in order]
+
+    def _follow(self, track: Track, box: Box, t: float, dt: float) -> None:
+        old_cx, old_cy = track.centre
+        track.box = box
+        if dt > 0:
+            cx, cy = track.centre
+            vx, vy = (cx - old_cx) / dt, (cy - old_cy) / dt
+            # A track that was never followed has no velocity yet: take the first measurement whole.
+            weight = 0.5 if track.hits > 1 else 1.0
+            track.velocity = (
+                (1 - weight) * track.velocity[0] + weight * vx,
+                (1 - weight) * track.velocity[1] + weight * vy,
+            )
+        track.last_t = t
+        track.hits += 1
+        track.seen_now = True
+        track.path.append(track.foot)
+        del track.path[:-20]
+        if track.hits >= self.settings.min_hits:
+            track.confirmed = True
+
+
+def _iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Intersection over union of every (x, y, w, h) box of `a` with every box of `b`."""
+    left = np.maximum(a[:, None, 0], b[None, :, 0])
+    top = np.maximum(a[:, None, 1], b[None, :, 1])
+    right = np.minimum(a[:, None, 0] + a[:, None, 2], b[None, :, 0] + b[None, :, 2])
+    bottom = np.minimum(a[:, None, 1] + a[:, None, 3], b[None, :, 1] + b[None, :, 3])
+    inter = np.clip(right - left, 0, None) * np.clip(bottom - top, 0, None)
+    union = (a[:, 2] * a[:, 3])[:, None] + (b[:, 2] * b[:, 3])[None, :] - inter
+    return np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)

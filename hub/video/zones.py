@@ -1,0 +1,268 @@
+"""Zone rules over tracked objects: intrusion, loitering, crowd and line crossing.
+
+Objects are judged by their foot point (bottom-centre of the box): where a person stands, not where their head
+overlaps. Everything is in frame fractions. Each rule raises one event per episode, with hysteresis, so a person
+lingering on a zone's edge or a line does not raise an event per frame.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+import cv2
+import numpy as np
+
+from hub.video.detections import Detection, DetectionType, ObjectBox
+from hub.video.geometry import Point, point_in_polygon, projection_on_segment, side_of_line
+from hub.video.schedule import ALWAYS, WeeklySchedule
+
+
+class ZoneKind(StrEnum):
+    INTRUSION = "intrusion"
+    LOITERING = "loitering"
+    CROWD = "crowd"
+    LINE_CROSSING = "line_crossing"
+
+
+class Direction(StrEnum):
+    """Which way a crossing must go to count, in image terms."""
+
+    ANY = "any"
+    LEFT_TO_RIGHT = "left_to_right"
+    RIGHT_TO_LEFT = "right_to_left"
+    TOP_TO_BOTTOM = "top_to_bottom"
+    BOTTOM_TO_TOP = "bottom_to_top"
+
+    @property
+    def vector(self) -> tuple[float, float]:
+        return _DIRECTION_VECTORS[self]
+
+
+_DIRECTION_VECTORS = {
+    Direction.ANY: (0.0, 0.0),
+    Direction.LEFT_TO_RIGHT: (1.0, 0.0),
+    Direction.RIGHT_TO_LEFT: (-1.0, 0.0),
+    Direction.TOP_TO_BOTTOM: (0.0, 1.0),
+    Direction.BOTTOM_TO_TOP: (0.0, -1.0),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Zone:
+    id: str
+    kind: ZoneKind
+    polygon: tuple[Point, ...] = ()  # for intrusion, loitering, crowd
+    line: tuple[Point, Point] | None = None  # for line_crossing
+    direction: Direction = Direction.ANY
+    schedule: WeeklySchedule = ALWAYS
+    loiter_s: float = 30.0
+    crowd_count: int = 5  # this many objects or more in the zone make a crowd
+    crowd_area_share: float | None = None  # or: this share of the zone's area is moving
+    min_object_area: float = 0.0  # objects whose box is smaller (fraction of the frame) are ignored here
+    name: str = ""
+
+    @property
+    def shape(self) -> tuple[Point, ...]:
+        return tuple(self.line) if self.line is not None else self.polygon
+
+
+@dataclass(frozen=True, slots=True)
+class RuleTimings:
+    leave_s: float = 1.0  # outside this long before a re-entry counts as a new intrusion
+    intrusion_repeat_s: float = 10.0  # at most one intrusion event per zone in this time
+    line_deadband: float = 0.004  # a foot this close to a line is on neither side
+    line_end_margin: float = 0.05  # crossings this far past a line's ends (fraction of its length) still count
+    line_confirm_frames: int = 2  # the new side must hold this many observations (a merge's jump does not)
+    size_jump: float = 0.4  # a box whose height changes more than this between observations has merged or split
+    size_settle_frames: int = 4  # … unless the new size lasts this many observations
+    crowd_hold_s: float = 2.0  # crowded this long → event
+    crowd_clear_s: float = 5.0  # not crowded this long → the episode is over
+
+
+@dataclass(slots=True)
+class _Visit:
+    entered_t: float
+    last_inside_t: float
+    intrusion_reported: bool = False
+    loitering_reported: bool = False
+
+
+@dataclass(slots=True)
+class _LineSide:
+    side: int
+    foot: Point  # the last foot point seen on `side`
+    height: float  # the box height last taken as this person's own
+    other_side_count: int = 0
+    size_jumps: int = 0
+
+
+@dataclass(slots=True)
+class _CrowdState:
+    crowded_since: float | None = None
+    clear_since: float | None = None
+    active: bool = False
+
+
+@dataclass(slots=True)
+class _RuleState:
+    visits: dict[tuple[int, str], _Visit] = field(default_factory=dict)
+    sides: dict[tuple[int, str], _LineSide] = field(default_factory=dict)
+    crowds: dict[str, _CrowdState] = field(default_factory=dict)
+    last_intrusion_t: dict[str, float] = field(default_factory=dict)
+
+
+class ZoneRules:
+    def __init__(self, zones: Sequence[Zone], timings: RuleTimings | None = None) -> None:
+        self.zones = tuple(zones)
+        self.timings = timings or RuleTimings()
+        self._state = _RuleState()
+        self._zone_masks: dict[tuple[str, tuple[int, int]], tuple[np.ndarray, int]] = {}
+
+    def reset(self) -> None:
+        self._state = _RuleState()
+
+    def evaluate(
+        self, objects: Sequence[ObjectBox], t: float, armed: Collection[str], motion: np.ndarray | None = None
+    ) -> list[Detection]:
+        """Events raised by this frame's confirmed objects. `armed` holds the ids of the zones armed now;
+        `motion` (the motion mask) lets crowd zones measure their moving area share."""
+        detections: list[Detection] = []
+        for zone in self.zones:
+            eligible = [o for o in objects if o.box[2] * o.box[3] >= zone.min_object_area]
+            if zone.kind is ZoneKind.LINE_CROSSING:
+                detections += self._line_crossing(zone, eligible, t, zone.id in armed)
+            elif zone.kind is ZoneKind.CROWD:
+                detections += self._crowd(zone, eligible, t, zone.id in armed, motion)
+            else:
+                detections += self._presence(zone, eligible, t, zone.id in armed)
+        self._forget_gone(objects)
+        return detections
+
+    # --- intrusion and loitering ---------------------------------------------------------------------------
+    def _presence(self, zone: Zone, objects: Sequence[ObjectBox], t: float, armed: bool) -> list[Detection]:
+        timings, visits = self.timings, self._state.visits
+        detections = []
+        for obj in objects:
+            key = (obj.track_id, zone.id)
+            visit = visits.get(key)
+            if point_in_polygon(obj.foot, zone.polygon):
+                if visit is None:
+                    visit = visits[key] = _Visit(entered_t=t, last_inside_t=t)
+                visit.last_inside_t = t
+            elif visit is not None and t - visit.last_inside_t > timings.leave_s:
+                del visits[key]
+                continue
+            if visit is None or not armed:
+                continue
+            if zone.kind is ZoneKind.INTRUSION and not visit.intrusion_reported:
+                visit.intrusion_reported = True
+                last = self._state.last_intrusion_t.get(zone.id)
+                if last is None or t - last >= timings.intrusion_repeat_s:
+                    self._state.last_intrusion_t[zone.id] = t
+                    detections.append(self._detection(DetectionType.INTRUSION, zone, t, [obj], 0.8))
+            elif (
+                zone.kind is ZoneKind.LOITERING
+                and not visit.loitering_reported
+                and t - visit.entered_t >= zone.loiter_s
+            ):
+                visit.loitering_reported = True
+                detections.append(self._detection(DetectionType.LOITERING, zone, t, [obj], 0.8))
+        return detections
+
+    # --- line crossing -----------------------------------------------------------------------------------
+    def _line_crossing(self, zone: Zone, objects: Sequence[ObjectBox], t: float, armed: bool) -> list[Detection]:
+        assert zone.line is not None
+        a, b = zone.line
+        timings, sides = self.timings, self._state.sides
+        detections = []
+        for obj in objects:
+            foot, height = obj.foot, obj.box[3]
+            distance = side_of_line(foot, a, b)
+            if abs(distance) < timings.line_deadband:
+                continue
+            side = 1 if distance > 0 else -1
+            key = (obj.track_id, zone.id)
+            state = sides.get(key)
+            if state is None:
+                sides[key] = _LineSide(side, foot, height)
+                continue
+            if abs(height - state.height) > timings.size_jump * state.height:
+                # Merged with a neighbour or split from one: the box's bottom is not this person's feet, unless
+                # the new size lasts (two people walking on together).
+                state.size_jumps += 1
+                if state.size_jumps < timings.size_settle_frames:
+                    continue
+            state.height, state.size_jumps = height, 0
+            if side == state.side:
+                state.foot, state.other_side_count = foot, 0
+                continue
+            state.other_side_count += 1
+            if state.other_side_count < timings.line_confirm_frames:
+                continue
+            before = state.foot
+            state.side, state.foot, state.other_side_count = side, foot, 0
+            if not armed:
+                continue
+            # Where the path meets the line must lie on the segment, not on its extension.
+            d0 = side_of_line(before, a, b)
+            share = d0 / (d0 - distance)
+            meeting = (before[0] + share * (foot[0] - before[0]), before[1] + share * (foot[1] - before[1]))
+            along = projection_on_segment(meeting, a, b)
+            if not -timings.line_end_margin <= along <= 1 + timings.line_end_margin:
+                continue
+            dx, dy = zone.direction.vector
+            forward = (foot[0] - before[0]) * dx + (foot[1] - before[1]) * dy > 0
+            if zone.direction is not Direction.ANY and not forward:
+                continue
+            detections.append(self._detection(DetectionType.LINE_CROSSING, zone, t, [obj], 0.8))
+        return detections
+
+    # --- crowd ----------------------------------------------------------------------------------------------
+    def _crowd(
+        self, zone: Zone, objects: Sequence[ObjectBox], t: float, armed: bool, motion: np.ndarray | None
+    ) -> list[Detection]:
+        inside = [o for o in objects if point_in_polygon(o.foot, zone.polygon)]
+        crowded = len(inside) >= zone.crowd_count
+        if not crowded and zone.crowd_area_share is not None and motion is not None:
+            crowded = self._moving_share(zone, motion) >= zone.crowd_area_share
+        state = self._state.crowds.setdefault(zone.id, _CrowdState())
+        if not crowded:
+            state.crowded_since = None
+            if state.active:
+                state.clear_since = state.clear_since if state.clear_since is not None else t
+                if t - state.clear_since >= self.timings.crowd_clear_s:
+                    state.active = False
+            return []
+        state.clear_since = None
+        if state.crowded_since is None:
+            state.crowded_since = t
+        if state.active or not armed or t - state.crowded_since < self.timings.crowd_hold_s:
+            return []
+        state.active = True
+        score = min(0.99, 0.5 + 0.1 * len(inside))
+        return [self._detection(DetectionType.CROWD, zone, t, inside, score)]
+
+    def _moving_share(self, zone: Zone, motion: np.ndarray) -> float:
+        key = (zone.id, motion.shape[:2])
+        cached = self._zone_masks.get(key)
+        if cached is None:
+            height, width = motion.shape[:2]
+            zone_mask = np.zeros((height, width), np.uint8)
+            points = np.array([[x * width, y * height] for x, y in zone.polygon], np.int32)
+            cv2.fillPoly(zone_mask, [points], 255)
+            cached = self._zone_masks[key] = (zone_mask, max(cv2.countNonZero(zone_mask), 1))
+        zone_mask, zone_pixels = cached
+        return cv2.countNonZero(cv2.bitwise_and(motion, zone_mask)) / zone_pixels
+
+    # --- helpers --------------------------------------------------------------------------------------------
+    def _forget_gone(self, objects: Sequence[ObjectBox]) -> None:
+        alive = {o.track_id for o in objects}
+        for table in (self._state.visits, self._state.sides):
+            for key in [k for k in table if k[0] not in alive]:
+                del table[key]
+
+    @staticmethod
+    def _detection(kind: DetectionType, zone: Zone, t: float, objects: Sequence[ObjectBox], score: float) -> Detection:
+        return Detection(kind, t, score, zone_id=zone.id, objects=tuple(objects), zone_shape=zone.shape)

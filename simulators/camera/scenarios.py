@@ -1,0 +1,366 @@
+"""The labelled synthetic suite: scripted scenes, the zones a camera would have there, and the events an ideal
+detector raises (derived from the script by `truth`). Used by the quality tests, the benchmark and the MJPEG
+simulator (`scene` names below)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from hub.video.schedule import ArmingWindow, WeeklySchedule
+from hub.video.tamper import TamperSettings
+from hub.video.zones import Direction, Zone, ZoneKind
+from simulators.camera.render import (
+    CoveredLens,
+    Defocus,
+    Effect,
+    Headlights,
+    InfraredSwitch,
+    LightRamp,
+    MovedCamera,
+    Rain,
+    Scene,
+    Snow,
+    Walker,
+)
+from simulators.camera.truth import ExpectedEvent, crossings, crowd_start, entries, stays, window
+
+TIMEZONE = "Asia/Shanghai"
+# A Monday evening: schedules in the suite are evaluated against this local time.
+EVENING = datetime(2026, 3, 2, 20, 0, tzinfo=ZoneInfo(TIMEZONE))
+
+SHADES = ((50, 40, 35), (35, 35, 150), (140, 60, 30), (30, 100, 40), (20, 20, 20), (90, 40, 110), (200, 190, 60))
+
+YARD = Zone("yard", ZoneKind.INTRUSION, polygon=((0.35, 0.55), (0.75, 0.55), (0.8, 0.95), (0.3, 0.95)))
+BENCHES = Zone("benches", ZoneKind.LOITERING, polygon=((0.1, 0.5), (0.45, 0.5), (0.45, 0.95), (0.1, 0.95)), loiter_s=12)
+SQUARE = Zone(
+    "square",
+    ZoneKind.CROWD,
+    polygon=((0.45, 0.5), (0.97, 0.5), (0.97, 0.97), (0.45, 0.97)),
+    crowd_count=4,
+    crowd_area_share=0.15,
+)
+GATE = Zone("gate", ZoneKind.LINE_CROSSING, line=((0.5, 0.45), (0.5, 0.98)), direction=Direction.LEFT_TO_RIGHT)
+KERB = Zone("kerb", ZoneKind.LINE_CROSSING, line=((0.05, 0.6), (0.3, 0.6)))
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    scene: Scene
+    duration_s: float
+    zones: tuple[Zone, ...] = ()
+    expected: tuple[ExpectedEvent, ...] = ()
+    start: datetime = EVENING
+    description: str = ""
+
+    @property
+    def t0(self) -> float:
+        return self.start.timestamp()
+
+
+def walker(*path: tuple[float, float, float], height: float = 0.18, shade: int = 0) -> Walker:
+    return Walker(tuple(path), height, SHADES[shade % len(SHADES)])
+
+
+def _intrusions(walkers: tuple[Walker, ...], zone: Zone, armed_from: float = 0.0) -> tuple[ExpectedEvent, ...]:
+    times = sorted(t for w in walkers for t in entries(w, zone) if t >= armed_from)
+    return tuple(window("intrusion", zone.id, t) for t in times)
+
+
+def yard_intrusions() -> Scenario:
+    walkers = (
+        walker((2, 0.05, 0.75), (8, 0.55, 0.8), (12, 0.62, 0.99)),
+        walker((16, 0.98, 0.6), (22, 0.55, 0.7), (28, 0.98, 0.64), shade=1, height=0.16),
+        walker((30, 0.5, 0.38), (36, 0.53, 0.75), (40, 0.55, 0.8), shade=2, height=0.2),
+        walker((0, 0.0, 0.45), (20, 1.0, 0.47), shade=3, height=0.15),  # passes above the yard
+        walker((20, 0.15, 0.42), (40, 0.18, 0.98), shade=4),  # passes left of the yard
+    )
+    return Scenario(
+        "yard_intrusions",
+        Scene(seed=11, walkers=walkers),
+        42,
+        (YARD,),
+        _intrusions(walkers, YARD),
+        description="three people walk into the yard, two pass by outside it",
+    )
+
+
+def yard_schedule() -> Scenario:
+    """The yard is armed 19:00–07:00; the scene starts at 18:59:30, so only the second entry counts."""
+    night = WeeklySchedule((ArmingWindow(frozenset(range(7)), 19 * 60, 7 * 60),))
+    zone = Zone(YARD.id, ZoneKind.INTRUSION, polygon=YARD.polygon, schedule=night)
+    walkers = (
+        walker((3, 0.05, 0.75), (9, 0.5, 0.8), (15, 0.05, 0.9)),
+        walker((32, 0.98, 0.6), (38, 0.55, 0.75), (42, 0.6, 0.8), shade=2),
+    )
+    return Scenario(
+        "yard_schedule",
+        Scene(seed=12, walkers=walkers),
+        44,
+        (zone,),
+        _intrusions(walkers, zone, armed_from=30.0),
+        start=datetime(2026, 3, 2, 18, 59, 30, tzinfo=ZoneInfo(TIMEZONE)),
+        description="an entry before the yard is armed at 19:00 is ignored, one after is reported",
+    )
+
+
+def loiterer() -> Scenario:
+    walkers = (
+        walker(
+            (3, 0.0, 0.7),
+            (6, 0.2, 0.72),
+            (10, 0.3, 0.8),
+            (14, 0.2, 0.88),
+            (18, 0.25, 0.7),
+            (22, 0.35, 0.75),
+            (26, 0.22, 0.85),
+            (30, 0.28, 0.7),
+            (34, 0.0, 0.65),
+            shade=4,
+        ),
+        walker((5, 0.4, 0.3), (8, 0.4, 0.62), (11, 0.6, 0.99), shade=1, height=0.16),  # cuts a corner quickly
+    )
+    expected = tuple(
+        window("loitering", BENCHES.id, entered + BENCHES.loiter_s)
+        for w in walkers
+        for entered, left in stays(w, BENCHES)
+        if left - entered >= BENCHES.loiter_s
+    )
+    return Scenario(
+        "loiterer",
+        Scene(seed=13, walkers=walkers),
+        38,
+        (BENCHES,),
+        expected,
+        description="one person lingers by the benches; another cuts through",
+    )
+
+
+def crowd() -> Scenario:
+    spots = ((0.55, 0.65), (0.7, 0.6), (0.85, 0.68), (0.6, 0.85), (0.78, 0.88), (0.92, 0.82))
+    starts = ((1.0, 0.7), (1.0, 0.55), (0.5, 0.4), (0.4, 1.0), (1.0, 1.0), (0.7, 0.4))
+    walkers = tuple(
+        walker(
+            (2 + 2 * i, sx, sy),
+            (8 + 2 * i, x, y),
+            (16 + i, x + 0.02, y - 0.02),
+            (26, x - 0.02, y + 0.01),
+            (32 + i, sx, sy),
+            shade=i,
+            height=0.16,
+        )
+        for i, ((x, y), (sx, sy)) in enumerate(zip(spots, starts, strict=True))
+    )
+    gathered = crowd_start(walkers, SQUARE, SQUARE.crowd_count)
+    assert gathered is not None
+    return Scenario(
+        "crowd",
+        Scene(seed=14, walkers=walkers),
+        40,
+        (SQUARE,),
+        (window("crowd", SQUARE.id, gathered, lag=6.0),),
+        description="six people gather in the square, then leave",
+    )
+
+
+def line_crossing() -> Scenario:
+    walkers = (
+        walker((2, 0.3, 0.7), (10, 0.7, 0.72)),
+        walker((12, 0.7, 0.8), (20, 0.3, 0.82), shade=1),
+        walker((22, 0.25, 0.9), (30, 0.75, 0.88), shade=2),
+        walker((32, 0.75, 0.6), (40, 0.3, 0.62), shade=3),
+        walker((40, 0.3, 0.75), (48, 0.72, 0.7), shade=5),
+        walker((50, 0.28, 0.92), (58, 0.7, 0.85), shade=0, height=0.2),
+        walker((52, 0.72, 0.66), (60, 0.32, 0.6), shade=4, height=0.15),
+        # cyan, as bright as the paving in grey: grey-level motion barely sees it (a known limit)
+        walker((5, 0.18, 0.42), (12, 0.18, 0.9), shade=6, height=0.15),
+        walker((25, 0.16, 0.92), (32, 0.17, 0.45), shade=2, height=0.15),
+        walker((44, 0.2, 0.45), (52, 0.22, 0.92), shade=3, height=0.17),
+    )
+    expected = tuple(
+        window("line_crossing", zone.id, t) for zone in (GATE, KERB) for w in walkers for t in crossings(w, zone)
+    )
+    return Scenario(
+        "line_crossing",
+        Scene(seed=15, walkers=walkers),
+        62,
+        (GATE, KERB),
+        expected,
+        description="left-to-right crossings of the gate count, right-to-left ones do not; the kerb counts both",
+    )
+
+
+def light_and_rain() -> Scenario:
+    effects = (
+        LightRamp(2, 10, 1.0, 0.55),  # a cloud
+        LightRamp(10, 12, 1.0, 1.8),  # the sun again
+        Headlights(14, 24, -0.1, 1.1, 0.75),
+        Rain(24, 44, drops=400),
+        Snow(44, 54),
+        InfraredSwitch(50),
+    )
+    return Scenario(
+        "light_and_rain",
+        Scene(seed=16, effects=effects),
+        58,
+        (YARD, BENCHES, SQUARE, GATE),
+        (),
+        description="nobody there: clouds, sun, headlights, heavy rain, snow and an IR switch — no event expected",
+    )
+
+
+def rain_intruders() -> Scenario:
+    walkers = (
+        walker((4, 0.05, 0.78), (10, 0.55, 0.8), (14, 0.6, 0.99), shade=4),
+        walker((18, 0.98, 0.62), (24, 0.6, 0.7), (28, 0.98, 0.66), shade=1),
+    )
+    return Scenario(
+        "rain_intruders",
+        Scene(seed=17, walkers=walkers, effects=(Rain(0, 40, drops=350),)),
+        32,
+        (YARD,),
+        _intrusions(walkers, YARD),
+        description="two people walk into the yard in heavy rain",
+    )
+
+
+def _tamper_expectations(name: str, start: float, end: float) -> tuple[ExpectedEvent, ...]:
+    s = TamperSettings()
+    return (
+        window(name, None, start + s.raise_after_s),
+        window(f"{name}_restored", None, end + s.clear_after_s),
+    )
+
+
+_PASSER = walker((4, 0.0, 0.8), (24, 1.0, 0.75), shade=4)
+
+
+def covered_lens() -> Scenario:
+    return Scenario(
+        "covered_lens",
+        Scene(seed=18, walkers=(_PASSER,), effects=(CoveredLens(8, 16),)),
+        24,
+        (),
+        _tamper_expectations("tamper_covered", 8, 16),
+        description="a hand over the lens for 8 s",
+    )
+
+
+def sprayed_lens() -> Scenario:
+    return Scenario(
+        "sprayed_lens",
+        Scene(seed=19, effects=(CoveredLens(8, 16, fog=True),)),
+        24,
+        (),
+        _tamper_expectations("tamper_covered", 8, 16),
+        description="the lens sprayed over, then cleaned",
+    )
+
+
+def moved_camera() -> Scenario:
+    return Scenario(
+        "moved_camera",
+        Scene(seed=20, effects=(MovedCamera(8, 18),)),
+        26,
+        (),
+        _tamper_expectations("tamper_moved", 8, 18),
+        description="the camera is turned away, then put back",
+    )
+
+
+def defocused() -> Scenario:
+    return Scenario(
+        "defocused",
+        Scene(seed=21, walkers=(_PASSER,), effects=(Defocus(8, 18),)),
+        26,
+        (),
+        _tamper_expectations("tamper_defocused", 8, 18),
+        description="the lens is knocked out of focus, then refocused",
+    )
+
+
+SCENARIOS: dict[str, Callable[[], Scenario]] = {
+    f.__name__: f
+    for f in (
+        yard_intrusions,
+        yard_schedule,
+        loiterer,
+        crowd,
+        line_crossing,
+        light_and_rain,
+        rain_intruders,
+        covered_lens,
+        sprayed_lens,
+        moved_camera,
+        defocused,
+    )
+}
+
+
+def all_scenarios(variants: bool = True) -> list[Scenario]:
+    """The suite: every scenario and, with `variants`, each one mirrored and each one reseeded and recoloured."""
+    scenarios = [make() for make in SCENARIOS.values()]
+    if not variants:
+        return scenarios
+    return (
+        scenarios
+        + [variant(s, 100, mirror=True) for s in scenarios]
+        + [variant(s, 200, mirror=False) for s in scenarios]
+    )
+
+
+# --- variants ------------------------------------------------------------------------------------------------
+_MIRRORED_DIRECTION = {
+    Direction.LEFT_TO_RIGHT: Direction.RIGHT_TO_LEFT,
+    Direction.RIGHT_TO_LEFT: Direction.LEFT_TO_RIGHT,
+}
+
+
+def _mirror_point(point: tuple[float, float]) -> tuple[float, float]:
+    return (1.0 - point[0], point[1])
+
+
+def _mirror_zone(zone: Zone) -> Zone:
+    line = (_mirror_point(zone.line[0]), _mirror_point(zone.line[1])) if zone.line is not None else None
+    return replace(
+        zone,
+        polygon=tuple(_mirror_point(p) for p in zone.polygon),
+        line=line,
+        direction=_MIRRORED_DIRECTION.get(zone.direction, zone.direction),
+    )
+
+
+def _mirror_effect(effect: Effect) -> Effect:
+    if isinstance(effect, Headlights):
+        return replace(effect, x_from=1.0 - effect.x_from, x_to=1.0 - effect.x_to)
+    if isinstance(effect, MovedCamera):
+        return replace(effect, dx=-effect.dx, degrees=-effect.degrees)
+    return effect
+
+
+def variant(scenario: Scenario, seed_offset: int, mirror: bool) -> Scenario:
+    """The scenario in another world (seed: background, noise, rain) with other clothes, optionally seen in a
+    mirror: the same events at the same times, in other places and colours."""
+    scene = scenario.scene
+
+    def flip(x: float) -> float:
+        return 1.0 - x if mirror else x
+
+    walkers = tuple(
+        replace(
+            w,
+            path=tuple((t, flip(x), y) for t, x, y in w.path),
+            shade=SHADES[(SHADES.index(w.shade) + seed_offset // 100 * 3) % len(SHADES)],
+        )
+        for w in scene.walkers
+    )
+    effects = tuple(_mirror_effect(e) for e in scene.effects) if mirror else scene.effects
+    return replace(
+        scenario,
+        name=f"{scenario.name}_{'mirrored' if mirror else 'reseeded'}",
+        scene=replace(scene, seed=scene.seed + seed_offset, walkers=walkers, effects=effects),
+        zones=tuple(_mirror_zone(z) for z in scenario.zones) if mirror else scenario.zones,
+    )

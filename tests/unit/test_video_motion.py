@@ -1,0 +1,122 @@
+"""Motion detection, blobs and tracking on small synthetic frames."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from hub.video.blobs import Blob, find_blobs, is_lighting_change
+from hub.video.frames import to_analysis_gray
+from hub.video.motion import MotionDetector
+from hub.video.tracking import ObjectTracker
+
+RNG = np.random.default_rng(3)
+GROUND = np.clip(120 + RNG.normal(0, 8, (180, 320)), 0, 255).astype(np.uint8)
+FPS = 5.0
+
+
+def scene(t: float, box_at: tuple[int, int] | None = None, gain: float = 1.0, noise: int = 0) -> np.ndarray:
+    frame = GROUND.copy()
+    if box_at is not None:
+        x, y = box_at
+        frame[y : y + 30, x : x + 12] = 40  # a dark person-sized box
+    frame = cv2.convertScaleAbs(frame, alpha=gain)
+    if noise:
+        jitter = np.random.default_rng(int(t * 100)).normal(0, noise, frame.shape)
+        frame = np.clip(frame + jitter, 0, 255).astype(np.uint8)
+    return frame
+
+
+def learnt_detector(seconds: float = 3.0) -> tuple[MotionDetector, float]:
+    detector = MotionDetector()
+    t = 0.0
+    while t < seconds:
+        detector.detect(scene(t), t)
+        t += 1 / FPS
+    return detector, t
+
+
+def test_no_motion_is_reported_while_the_background_is_learnt() -> None:
+    detector = MotionDetector()
+    masks = [detector.detect(scene(i / FPS, box_at=(10 + 5 * i, 50)), i / FPS) for i in range(5)]
+    assert all(cv2.countNonZero(m) == 0 for m in masks) and detector.learning
+
+
+def test_a_moving_object_shows_where_it_is() -> None:
+    detector, t = learnt_detector()
+    mask = detector.detect(scene(t, box_at=(100, 60)), t)
+    (blob,) = find_blobs(mask, 50)
+    assert abs(blob.x - 100) <= 3 and abs(blob.y - 60) <= 3 and abs(blob.h - 30) <= 6
+
+
+def test_a_still_scene_with_sensor_noise_shows_no_motion() -> None:
+    detector, t = learnt_detector()
+    for i in range(20):
+        mask = detector.detect(scene(t + i / FPS, noise=4), t + i / FPS)
+        assert find_blobs(mask, 50) == []
+
+
+def test_a_uniform_light_change_is_not_motion() -> None:
+    detector, t = learnt_detector()
+    for i, gain in enumerate((0.9, 0.75, 0.6, 1.3)):
+        mask = detector.detect(scene(t + i / FPS, gain=gain), t + i / FPS)
+        assert find_blobs(mask, 50) == [], f"gain {gain}"
+
+
+def test_a_change_of_the_whole_scene_relearns_instead_of_reporting_a_giant_object() -> None:
+    detector, t = learnt_detector()
+    other = np.tile(np.linspace(20, 240, 320), (180, 1)).astype(np.uint8)  # another scene altogether
+    mask = detector.detect(other, t)
+    assert cv2.countNonZero(mask) == 0 and detector.scene_changed and detector.learning
+
+
+def test_a_soft_light_patch_is_recognised_as_light_and_a_person_as_an_object() -> None:
+    background = GROUND
+    ys, xs = np.ogrid[:180, :320]
+    beam = 1 + 0.8 * np.exp(-(((xs - 160) ** 2) / (2 * 35**2) + ((ys - 120) ** 2) / (2 * 18**2)))
+    lit = np.clip(background * beam, 0, 255).astype(np.uint8)
+    assert is_lighting_change(lit, background, Blob(110, 95, 100, 50))
+    person = scene(0, box_at=(150, 100))
+    assert not is_lighting_change(person, background, Blob(148, 98, 16, 34))
+
+
+def test_analysis_frames_are_at_most_320_pixels_wide_and_grey() -> None:
+    frame = np.zeros((720, 1280, 3), np.uint8)
+    gray = to_analysis_gray(frame)
+    assert gray.shape == (180, 320) and gray.dtype == np.uint8
+
+
+def test_a_tracked_object_keeps_its_id_while_it_moves() -> None:
+    tracker = ObjectTracker()
+    ids = set()
+    for i in range(10):
+        tracks = tracker.update([(20.0 + 6 * i, 50.0, 12.0, 30.0)], i / FPS)
+        ids |= {track.id for track in tracks}
+    assert len(ids) == 1
+
+
+def test_a_flicker_seen_once_or_twice_never_becomes_a_track() -> None:
+    tracker = ObjectTracker()
+    assert tracker.update([(50.0, 50.0, 10.0, 10.0)], 0.0) == []
+    assert tracker.update([(200.0, 120.0, 10.0, 10.0)], 0.2) == []
+    assert tracker.update([(120.0, 20.0, 10.0, 10.0)], 0.4) == []
+
+
+def test_a_confirmed_track_coasts_through_a_short_occlusion_and_keeps_its_id() -> None:
+    tracker = ObjectTracker()
+    for i in range(5):
+        (track,) = tracker.update([(20.0 + 6 * i, 50.0, 12.0, 30.0)], i / FPS) or [None]
+    assert track is not None
+    first_id = track.id
+    coasting = tracker.update([], 5 / FPS)
+    assert [t.id for t in coasting] == [first_id] and not coasting[0].seen_now
+    (again,) = tracker.update([(20.0 + 6 * 6, 50.0, 12.0, 30.0)], 6 / FPS)
+    assert again.id == first_id
+
+
+def test_two_objects_walking_apart_keep_separate_ids() -> None:
+    tracker = ObjectTracker()
+    for i in range(8):
+        tracks = tracker.update([(100.0 - 6 * i, 50.0, 12.0, 30.0), (120.0 + 6 * i, 52.0, 12.0, 30.0)], i / FPS)
+    left, right = sorted(tracks, key=lambda t: t.box[0])
+    assert left.id != right.id and left.box[0] < 60 and right.box[0] > 160
