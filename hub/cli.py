@@ -81,6 +81,14 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("file", nargs="?", type=Path, help="district file (default: SENTINEL_CONFIG or the demo)")
     check.set_defaults(handler=_config_check)
 
+    broker = commands.add_parser("broker", help="MQTT broker security").add_subparsers(metavar="ACTION")
+    creds = broker.add_parser(
+        "creds", help="write a Mosquitto password file and ACL from the device registry (one account per device)"
+    )
+    creds.add_argument("--out", type=Path, required=True, help="folder for passwd, acl and credentials.json")
+    creds.add_argument("--simulator", action="store_true", help="add a lab account that may speak for every device")
+    creds.set_defaults(handler=_broker_creds)
+
     simulate = commands.add_parser("simulate", help="simulated devices").add_subparsers(metavar="DEVICE")
     button = simulate.add_parser("button", help="press a virtual panic button, once or in a burst")
     button.add_argument("--site", help="site id (single press)")
@@ -271,6 +279,27 @@ def _config_check(args: argparse.Namespace) -> int:
     )
     for gap in district.roster_gaps():
         print(f"{path}: warning: roster gap — {gap.describe()}")
+    return 0
+
+
+# --- broker -------------------------------------------------------------------------------------------
+def _broker_creds(args: argparse.Namespace) -> int:
+    from hub.adapters.mqtt.credentials import district_accounts, write_broker_files
+
+    settings = _settings(args)
+    district = load_district(settings.district_file)
+    accounts = district_accounts(district, settings.topic_prefix, simulator=args.simulator)
+    files = write_broker_files(accounts, args.out)
+    print(
+        f"{len(accounts)} accounts: hub, {len(district.devices)} devices, {len(district.officers)} officers"
+        + (", simulator" if args.simulator else "")
+    )
+    print(f"  password file  {files.password_file}  (salted hashes)")
+    print(f"  ACL            {files.acl_file}")
+    print(f"  passwords      {files.credentials_file}  (mode 0600: provision devices from it, then keep it safe)")
+    print(
+        f"mosquitto.conf:\n  allow_anonymous false\n  password_file {files.password_file}\n  acl_file {files.acl_file}"
+    )
     return 0
 
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import json
 import sys
 from pathlib import Path
 
 from devices.contract import Topics
 from devices.link import DeviceLink
+from hub.adapters.mqtt.credentials import district_accounts, load_credentials, with_credentials, write_broker_files
 from hub.adapters.postgres.accounts import ensure_demo_accounts
 from hub.app import Hub, RunningHub, run_until_signalled
 from hub.config import Settings, load_district
@@ -39,18 +41,30 @@ def run_demo(settings: Settings, press_every_s: float, simulators: bool) -> int:
     data_dir.mkdir(parents=True, exist_ok=True)
     with contextlib.ExitStack() as stack:
         overrides: dict[str, str] = {}
+        simulator_url = settings.mqtt_url
         if not settings.mqtt_url:
-            _say(f"starting a private Mosquitto under {data_dir / 'mosquitto'}")
-            broker = stack.enter_context(PrivateMosquitto(data_dir / "mosquitto"))
+            _say(f"starting a private Mosquitto under {data_dir / 'mosquitto'} (no anonymous access)")
+            passwords = _broker_accounts(settings, district, data_dir / "mosquitto" / "auth")
+            broker = stack.enter_context(
+                PrivateMosquitto(
+                    data_dir / "mosquitto",
+                    password_file=data_dir / "mosquitto" / "auth" / "passwd",
+                    acl_file=data_dir / "mosquitto" / "auth" / "acl",
+                    login=("hub", passwords["hub"]),
+                )
+            )
             overrides["mqtt_url"] = broker.url
+            simulator_url = with_credentials(f"mqtt://127.0.0.1:{broker.port}", "simulator", passwords["simulator"])
         if not settings.database_url:
             _say(f"starting a private PostgreSQL under {data_dir / 'postgres'}")
             database = stack.enter_context(PrivatePostgres(data_dir / "postgres"))
             overrides["database_url"] = database.url
         settings = settings.model_copy(update=overrides)
-        assert settings.mqtt_url and settings.database_url
+        assert settings.mqtt_url and settings.database_url and simulator_url
         state_file = data_dir / _STATE_FILE
-        state_file.write_text(json.dumps({"mqtt_url": settings.mqtt_url, "database_url": settings.database_url}))
+        # `sentinel simulate` and `sentinel user add` find the running demo's services here.
+        state_file.write_text(json.dumps({"mqtt_url": simulator_url, "database_url": settings.database_url}))
+        state_file.chmod(0o600)
         stack.callback(state_file.unlink, missing_ok=True)
 
         async def main() -> None:
@@ -69,10 +83,10 @@ def run_demo(settings: Settings, press_every_s: float, simulators: bool) -> int:
             if simulators:
                 devices = [(d.site_id, d.kind, d.id) for d in district.devices.values()]
                 assert settings.mqtt_url
-                ambient = AmbientDistrict(settings.mqtt_url, Topics(settings.topic_prefix), devices, press_every_s)
+                ambient = AmbientDistrict(simulator_url, Topics(settings.topic_prefix), devices, press_every_s)
                 await asyncio.to_thread(ambient.start)
                 stack.callback(ambient.stop)
-                officers = await asyncio.to_thread(_start_officers, settings, district)
+                officers = await asyncio.to_thread(_start_officers, simulator_url, settings, district)
                 stack.callback(_stop_officers, officers)
                 _say(f"simulating {len(devices)} devices; a button is pressed about every {press_every_s:.0f} s")
                 _say(
@@ -86,11 +100,24 @@ def run_demo(settings: Settings, press_every_s: float, simulators: bool) -> int:
     return 0
 
 
-def _start_officers(settings: Settings, district: District) -> tuple[DeviceLink, list[OfficerSimulator]]:
+def _broker_accounts(settings: Settings, district: District, folder: Path) -> dict[str, str]:
+    """Broker accounts from the registry (one per device and officer, the hub, and the demo's
+    simulator account), made again when the district file changes."""
+    stamp = folder / "district.sha256"
+    digest = hashlib.sha256(Path(settings.district_file).read_bytes() + settings.topic_prefix.encode()).hexdigest()
+    credentials = folder / "credentials.json"
+    if credentials.exists() and stamp.exists() and stamp.read_text() == digest:
+        return load_credentials(credentials)
+    accounts = district_accounts(district, settings.topic_prefix, simulator=True)
+    write_broker_files(accounts, folder)
+    stamp.write_text(digest)
+    return {a.username: a.password for a in accounts}
+
+
+def _start_officers(url: str, settings: Settings, district: District) -> tuple[DeviceLink, list[OfficerSimulator]]:
     """Every officer of the demo signs on and answers dispatches: accepts after ~10 s, drives there
     (sped up five times), stays a minute on scene and resolves."""
-    assert settings.mqtt_url
-    link = DeviceLink(settings.mqtt_url, "sentinel-sim-officers").connect()
+    link = DeviceLink(url, "sentinel-sim-officers").connect()
     behaviour = Behaviour(Mode.ACCEPT, accept_after_s=10, speed_m_s=12, on_scene_s=60, time_scale=5)
     officers = officer_simulators(link, Topics(settings.topic_prefix), district, behaviour)
     for officer in officers:

@@ -44,8 +44,16 @@ def _temp_dir(prefix: str) -> Path:
 
 @pytest.fixture(scope="session")
 def mqtt_broker() -> Iterator[PrivateMosquitto]:
+    """The test broker refuses anonymous clients, like the demo's. Tests sign in as `tester`, which
+    may use every topic (a lab account); per-device accounts are tested in test_broker_security."""
+    from hub.adapters.mqtt.credentials import BrokerAccount, write_broker_files
+
     base = _temp_dir("sentinel-test-mqtt-")
-    broker = PrivateMosquitto(base)
+    tester = BrokerAccount("tester", uuid.uuid4().hex, readwrites=("#",))
+    files = write_broker_files([tester], base / "auth")
+    broker = PrivateMosquitto(
+        base, password_file=files.password_file, acl_file=files.acl_file, login=(tester.username, tester.password)
+    )
     try:
         broker.start()
     except (FileNotFoundError, RuntimeError) as exc:

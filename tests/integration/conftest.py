@@ -34,7 +34,7 @@ class HubUnderTest:
     running: RunningHub
     topics: Topics
     token: str  # a duty API token for the hub's HTTP API
-    token_name: str = "desk-test"
+    token_name: str
 
     @property
     def http(self) -> str:
@@ -103,8 +103,9 @@ async def running_hub(settings: Settings) -> AsyncIterator[HubUnderTest]:
         running = started.result()
         await asyncio.wait_for(running.mqtt.wait_connected(), 10)
         assert settings.database_url
-        token = await create_api_token(settings.database_url, name="desk-test")
-        yield HubUnderTest(settings, running, Topics(settings.topic_prefix), token)
+        token_name = f"desk-{uuid.uuid4().hex[:6]}"  # a hub restarted on the same database gets another
+        token = await create_api_token(settings.database_url, name=token_name)
+        yield HubUnderTest(settings, running, Topics(settings.topic_prefix), token, token_name)
     finally:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):

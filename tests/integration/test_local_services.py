@@ -32,7 +32,9 @@ def scratch_dir() -> Iterator[Path]:
 class Client:
     """A paho-mqtt 2.x client on a background network thread, with received messages in a queue."""
 
-    def __init__(self, port: int, client_id: str, *, persistent: bool = False) -> None:
+    def __init__(
+        self, port: int, client_id: str, *, persistent: bool = False, login: tuple[str, str] | None = None
+    ) -> None:
         self.messages: queue.Queue[mqtt.MQTTMessage] = queue.Queue()
         self.connacks: queue.Queue[tuple[bool, int]] = queue.Queue()
         self.subacks: queue.Queue[int] = queue.Queue()
@@ -40,6 +42,8 @@ class Client:
         self.client.on_connect = lambda c, u, flags, rc, props: self.connacks.put((flags.session_present, rc.value))
         self.client.on_subscribe = lambda c, u, mid, rcs, props: self.subacks.put(mid)
         self.client.on_message = lambda c, u, msg: self.messages.put(msg)
+        if login is not None:
+            self.client.username_pw_set(*login)
         props = None
         if persistent:
             props = Properties(PacketTypes.CONNECT)
@@ -65,11 +69,11 @@ class Client:
 
 def test_mosquitto_publish_subscribe_round_trip(mqtt_broker: PrivateMosquitto) -> None:
     assert mqtt_broker.running
-    assert mqtt_broker.url == f"mqtt://127.0.0.1:{mqtt_broker.port}"
+    assert mqtt_broker.url.endswith(f"@127.0.0.1:{mqtt_broker.port}")
     assert mqtt_broker.port not in (1883, 8883)
     topic = f"test/{uuid.uuid4().hex}/event"
-    sub = Client(mqtt_broker.port, f"sub-{uuid.uuid4().hex[:8]}")
-    pub = Client(mqtt_broker.port, f"pub-{uuid.uuid4().hex[:8]}")
+    sub = Client(mqtt_broker.port, f"sub-{uuid.uuid4().hex[:8]}", login=mqtt_broker.login)
+    pub = Client(mqtt_broker.port, f"pub-{uuid.uuid4().hex[:8]}", login=mqtt_broker.login)
     try:
         sub.subscribe(topic)
         pub.publish(topic, b'{"hello": 1}')

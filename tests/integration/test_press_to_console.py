@@ -19,7 +19,19 @@ from tests.integration.conftest import HubUnderTest, eventually, fetch_value, ge
 def mosquitto_pub(broker: PrivateMosquitto, topic: str, payload: bytes | str) -> None:
     data = payload if isinstance(payload, bytes) else payload.encode()
     subprocess.run(
-        ["mosquitto_pub", "-h", "127.0.0.1", "-p", str(broker.port), "-q", "1", "-t", topic, "-s"],
+        [
+            "mosquitto_pub",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(broker.port),
+            "-q",
+            "1",
+            "-t",
+            topic,
+            "-s",
+            *(["-u", broker.login[0], "-P", broker.login[1]] if broker.login else []),
+        ],
         input=data,
         check=True,
         timeout=10,

@@ -12,6 +12,7 @@ import time
 import weakref
 from pathlib import Path
 from types import TracebackType
+from urllib.parse import quote
 
 from hub.adapters.local.ports import free_port, port_accepts, wait_for_port
 
@@ -62,11 +63,14 @@ class PrivateMosquitto:
         acl_file: Path | None = None,
         *,
         autosave_interval: int = 1,
+        login: tuple[str, str] | None = None,
     ) -> None:
         self.base_dir = Path(base_dir).resolve()
         self._port = port or free_port()
         self.password_file = Path(password_file).resolve() if password_file else None
         self.acl_file = Path(acl_file).resolve() if acl_file else None
+        # The account `url` signs in with (a broker with a password file refuses anonymous clients).
+        self.login = login
         # Seconds between snapshots of the in-memory store; a crash loses at most this much queued state.
         self.autosave_interval = autosave_interval
         self.conf_path = self.base_dir / "mosquitto.conf"
@@ -84,7 +88,10 @@ class PrivateMosquitto:
 
     @property
     def url(self) -> str:
-        return f"mqtt://127.0.0.1:{self._port}"
+        if self.login is None:
+            return f"mqtt://127.0.0.1:{self._port}"
+        user, password = (quote(part, safe="") for part in self.login)
+        return f"mqtt://{user}:{password}@127.0.0.1:{self._port}"
 
     @property
     def running(self) -> bool:

@@ -1,0 +1,158 @@
+"""Broker accounts generated from the registry: a device may publish only under its own topic and
+read only its own commands; an officer only their own; nobody anonymous. The hub checks again."""
+
+from __future__ import annotations
+
+import asyncio
+import queue
+import shutil
+import tempfile
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import paho.mqtt.client as mqtt
+import pytest
+
+from hub.adapters.local import PrivateMosquitto
+from hub.adapters.mqtt.credentials import district_accounts, write_broker_files
+from hub.config import Settings, load_district
+from simulators.button import press_payload
+from tests.integration.conftest import HubUnderTest, eventually, fetch_value, running_hub
+
+NOT_AUTHORIZED = 135
+
+
+class Device:
+    """A device's own MQTT client, recording the broker's answers (reason codes)."""
+
+    def __init__(self, port: int, username: str, password: str | None) -> None:
+        self.acks: queue.Queue[int] = queue.Queue()
+        self.subacks: queue.Queue[list[int]] = queue.Queue()
+        self.connack: queue.Queue[int] = queue.Queue()
+        self.client = mqtt.Client(
+            mqtt.CallbackAPIVersion.VERSION2, client_id=f"{username}-{uuid.uuid4().hex[:4]}", protocol=mqtt.MQTTv5
+        )
+        if password is not None:
+            self.client.username_pw_set(username, password)
+        self.client.on_connect = lambda c, u, f, rc, p: self.connack.put(rc.value)
+        self.client.on_publish = lambda c, u, mid, rc, p: self.acks.put(rc.value)
+        self.client.on_subscribe = lambda c, u, mid, rcs, p: self.subacks.put([r.value for r in rcs])
+        self.received: queue.Queue[str] = queue.Queue()
+        self.client.on_message = lambda c, u, msg: self.received.put(msg.topic)
+        self.client.connect("127.0.0.1", port)
+        self.client.loop_start()
+
+    def publish(self, topic: str, payload: bytes) -> int:
+        self.client.publish(topic, payload, qos=1)
+        return self.acks.get(timeout=5)
+
+    def subscribe(self, topic: str) -> int:
+        self.client.subscribe(topic, qos=1)
+        return self.subacks.get(timeout=5)[0]
+
+    def close(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()
+
+
+@pytest.fixture
+def secured(district_file: Path) -> Iterator[tuple[PrivateMosquitto, dict[str, str], str]]:
+    prefix = f"s{uuid.uuid4().hex[:6]}"
+    accounts = district_accounts(load_district(district_file), prefix)
+    base = Path(tempfile.mkdtemp(prefix="sentinel-test-acl-"))
+    files = write_broker_files(accounts, base / "auth")
+    passwords = {a.username: a.password for a in accounts}
+    broker = PrivateMosquitto(
+        base, password_file=files.password_file, acl_file=files.acl_file, login=("hub", passwords["hub"])
+    )
+    broker.start()
+    yield broker, passwords, prefix
+    broker.stop()
+    shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture
+async def secured_hub(
+    secured: tuple[PrivateMosquitto, dict[str, str], str], hub_settings: Settings
+) -> AsyncIterator[HubUnderTest]:
+    broker, _, prefix = secured
+    async with running_hub(hub_settings.model_copy(update={"mqtt_url": broker.url, "topic_prefix": prefix})) as hub:
+        yield hub
+
+
+async def test_a_device_cannot_publish_for_another_site_and_nothing_is_stored(
+    secured: tuple[PrivateMosquitto, dict[str, str], str], secured_hub: HubUnderTest
+) -> None:
+    broker, passwords, _ = secured
+    db, topics = secured_hub.settings.database_url, secured_hub.topics
+    assert db
+    device = Device(broker.port, "btn-00-0", passwords["btn-00-0"])
+    try:
+        assert device.connack.get(timeout=5) == 0
+        own = await asyncio.to_thread(device.publish, topics.button_event("site-00", "btn-00-0"), press_payload()[1])
+        other = await asyncio.to_thread(device.publish, topics.button_event("site-01", "btn-01-0"), press_payload()[1])
+        forged = await asyncio.to_thread(device.publish, topics.button_event("site-00", "btn-00-1"), press_payload()[1])
+        assert own == 0 and other == NOT_AUTHORIZED and forged == NOT_AUTHORIZED
+        # Its own commands it may read; another device's it never receives (Mosquitto grants the
+        # subscription but checks read access on every delivery).
+        mine, theirs = topics.button_feedback("site-00", "btn-00-0"), topics.button_feedback("site-01", "btn-01-0")
+        for topic in (theirs, mine):
+            await asyncio.to_thread(device.subscribe, topic)
+        hub_side = Device(broker.port, "hub", passwords["hub"])
+        try:
+            for topic in (theirs, mine):
+                assert await asyncio.to_thread(hub_side.publish, topic, b'{"state": "received"}') == 0
+        finally:
+            hub_side.close()
+        delivered = set()
+        while True:
+            try:
+                delivered.add(await asyncio.to_thread(device.received.get, True, 1.0))
+            except queue.Empty:
+                break
+        assert mine in delivered and theirs not in delivered
+    finally:
+        device.close()
+    await eventually(lambda: fetch_value(db, "SELECT count(*) = 1 FROM events"))
+    await asyncio.sleep(0.5)
+    assert await fetch_value(db, "SELECT array_agg(device_id) FROM events") == ["btn-00-0"]
+    assert await fetch_value(db, "SELECT count(*) FROM dead_letters") == 0  # refused at the broker
+
+
+async def test_anonymous_and_wrong_password_are_refused(secured: tuple[PrivateMosquitto, dict[str, str], str]) -> None:
+    broker, _, _ = secured
+    for username, password in (("anonymous", None), ("btn-00-0", "wrong")):
+        device = Device(broker.port, username, password)
+        try:
+            assert device.connack.get(timeout=5) != 0
+        finally:
+            device.close()
+
+
+async def test_an_officer_may_answer_only_their_own_dispatches(
+    secured: tuple[PrivateMosquitto, dict[str, str], str], secured_hub: HubUnderTest
+) -> None:
+    broker, passwords, _ = secured
+    topics = secured_hub.topics
+    officer = Device(broker.port, "officer-o1", passwords["officer-o1"])
+    try:
+        assert officer.connack.get(timeout=5) == 0
+        reply = b'{"dispatch_id": "1", "action": "accept", "ts": "2026-11-21T10:00:00+08:00"}'
+        assert await asyncio.to_thread(officer.publish, topics.officer_reply("o1"), reply) == 0
+        assert await asyncio.to_thread(officer.publish, topics.officer_reply("o2"), reply) == NOT_AUTHORIZED
+    finally:
+        officer.close()
+
+
+def test_the_acl_names_each_device_topic_and_nothing_wider(district_file: Path) -> None:
+    from hub.adapters.mqtt.credentials import acl_text
+
+    text = acl_text(district_accounts(load_district(district_file), "sentinel"))
+    block = text.split("user btn-03-2\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    assert block == [
+        "topic write sentinel/v1/site/site-03/button/btn-03-2/event",
+        "topic write sentinel/v1/site/site-03/button/btn-03-2/status",
+        "topic read sentinel/v1/site/site-03/button/btn-03-2/feedback",
+    ]
+    assert "+" not in text and "simulator" not in text
