@@ -15,6 +15,7 @@ from aiohttp import web
 
 from devices.contract import DeviceState, HubStatus, Topics, encode
 from hub import __version__
+from hub.adapters.media import DiskMediaFiles, HttpDownloader
 from hub.adapters.metrics import HubMetrics
 from hub.adapters.mqtt import MqttClient, MqttSettings
 from hub.adapters.postgres.accounts import PostgresAccounts
@@ -33,6 +34,7 @@ from hub.services.changes import Broadcaster
 from hub.services.ingest import IngestService
 from hub.services.intake import IntakeChecker, IntakeLimits
 from hub.services.lifecycle import LifecycleService
+from hub.services.media import MediaFetcher
 from hub.services.messages import OutboundMessage
 from hub.services.outbox import OutboxRelay
 from hub.services.recording import EventRecorder
@@ -98,10 +100,14 @@ class Hub:
             store = PostgresStore(pool)
             lifecycle = LifecycleService(store, self.district, topics, on_outbox=outbox_nudge)
             leader = AdvisoryLeader(s.database_url, s.instance_id)
+            media_files = DiskMediaFiles(s.data_dir / "hub-media")
+            media_fetcher = MediaFetcher(store, HttpDownloader(), media_files)
             recorder = EventRecorder(self.district, topics)
             supervision = SupervisionService(store, self.district, recorder, lifecycle, on_outbox=outbox_nudge)
             await supervision.seed()
-            ingest = IngestService(intake, store, self.district, topics, metrics, outbox_nudge, lifecycle, supervision)
+            ingest = IngestService(
+                intake, store, self.district, topics, metrics, outbox_nudge, lifecycle, supervision, media_files
+            )
             relay = OutboxRelay(PostgresOutbox(pool), mqtt, outbox_nudge)
             metrics.gauge("sentinel_mqtt_connected", "1 while the broker connection is up", lambda: mqtt.connected)
             metrics.gauge("sentinel_database_listener_connected", "1 while LISTEN is up", listener.is_ready)
@@ -117,6 +123,7 @@ class Hub:
                     metrics=metrics.registry,
                     accounts=PostgresAccounts(pool),
                     lifecycle=lifecycle,
+                    media_files=media_files,
                     auth_policy=AuthPolicy(
                         idle_timeout=timedelta(minutes=s.session_idle_minutes),
                         secure_cookie=s.secure_cookies,
@@ -137,6 +144,8 @@ class Hub:
                     tasks.create_task(ingest.run(mqtt, s.ingest_batch_max), name="ingest")
                     tasks.create_task(relay.run(), name="outbox-relay")
                     tasks.create_task(_announce_presence(mqtt, status_topic), name="hub-status")
+                    tasks.create_task(media_fetcher.run(), name="media-fetcher")
+                    tasks.create_task(media_files.prune_forever(), name="media-retention")
                     tasks.create_task(
                         leader.run(lambda: _leader_work(lifecycle, supervision, s.instance_id)), name="leader"
                     )

@@ -81,6 +81,20 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("file", nargs="?", type=Path, help="district file (default: SENTINEL_CONFIG or the demo)")
     check.set_defaults(handler=_config_check)
 
+    agent = commands.add_parser(
+        "camera-agent", help="run camera analytics and publish events as a smart camera would (hub host or edge box)"
+    )
+    agent.add_argument("--camera", action="append", help="camera device id (repeatable; default: every camera)")
+    agent.add_argument("--media-dir", type=Path, help="snapshots and clips (default: DATA_DIR/media)")
+    agent.add_argument("--http", default="127.0.0.1:8091", help="HOST:PORT of the agent's media server")
+    agent.add_argument("--public-url", help="how the hub reaches the media server (default http://HOST:PORT)")
+    agent.add_argument("--workers", type=int, default=2, help="analysis processes")
+    agent.add_argument("--retention-days", type=float, default=14.0)
+    agent.add_argument("--retention-gb", type=float, default=20.0)
+    agent.add_argument("--pre-s", type=float, default=4.0, help="seconds of video kept before an event")
+    agent.add_argument("--post-s", type=float, default=4.0, help="seconds of video after an event")
+    agent.set_defaults(handler=_camera_agent)
+
     broker = commands.add_parser("broker", help="MQTT broker security").add_subparsers(metavar="ACTION")
     creds = broker.add_parser(
         "creds", help="write a Mosquitto password file and ACL from the device registry (one account per device)"
@@ -102,6 +116,13 @@ def _parser() -> argparse.ArgumentParser:
     button.add_argument("--rate", type=float, help="burst: presses per second (default: as fast as possible)")
     button.add_argument("--run-id", help="burst: prefix of the event ids (a rerun with the same id resends)")
     button.set_defaults(handler=_simulate_button)
+
+    camera = simulate.add_parser("camera", help="an HTTP MJPEG camera: synthetic scenes with ground truth, or a file")
+    camera.add_argument("--scene", help="a synthetic scene (default yard_intrusions)")
+    camera.add_argument("--file", type=Path, help="loop a video file instead, e.g. ../shared/data/plaza_720p.avi")
+    camera.add_argument("--http", default="127.0.0.1:8554", help="HOST:PORT to serve /mjpeg on")
+    camera.add_argument("--fps", type=float, default=10.0)
+    camera.set_defaults(handler=_simulate_camera)
 
     officer = simulate.add_parser("officer", help="virtual officers who sign on and answer dispatches")
     officer.add_argument("--officer", action="append", help="officer id (repeatable; default: every officer)")
@@ -280,6 +301,43 @@ def _config_check(args: argparse.Namespace) -> int:
     for gap in district.roster_gaps():
         print(f"{path}: warning: roster gap — {gap.describe()}")
     return 0
+
+
+# --- cameras ------------------------------------------------------------------------------------------
+def _camera_agent(args: argparse.Namespace) -> int:
+    from hub.adapters.camera.agent import AgentOptions, run_agent
+
+    settings = _settings(args)
+    host, _, port = args.http.rpartition(":")
+    return run_agent(
+        AgentOptions(
+            district_file=settings.district_file,
+            mqtt_url=settings.mqtt_url or _demo_mqtt_url(settings),
+            topic_prefix=settings.topic_prefix,
+            cameras=tuple(args.camera or ()),
+            media_dir=args.media_dir or settings.data_dir / "media",
+            http_host=host,
+            http_port=int(port),
+            public_url=args.public_url,
+            workers=args.workers,
+            retention_days=args.retention_days,
+            retention_gb=args.retention_gb,
+            pre_s=args.pre_s,
+            post_s=args.post_s,
+            log_level=settings.log_level,
+        )
+    )
+
+
+def _simulate_camera(args: argparse.Namespace) -> int:
+    from simulators.camera.mjpeg import run_camera_simulator
+    from simulators.camera.scenarios import SCENARIOS
+
+    if args.scene and args.scene not in SCENARIOS:
+        print(f"unknown scene {args.scene!r}; scenes: {', '.join(sorted(SCENARIOS))}", file=sys.stderr)
+        return 2
+    host, _, port = args.http.rpartition(":")
+    return run_camera_simulator(scene=args.scene, video=args.file, host=host, port=int(port), fps=args.fps)
 
 
 # --- broker -------------------------------------------------------------------------------------------

@@ -91,6 +91,9 @@ class CameraEvent(_Payload):
     objects: list[DetectedObject] | None = None
     snapshot: str | None = None
     clip: Annotated[str, Field(max_length=2048)] | None = None
+    # Addition to the contract: what kind of tamper (tamper_covered, tamper_moved, tamper_defocused,
+    # stream_lost) and its end (…_restored, stream_restored). A restore closes, never opens.
+    detail: Annotated[str, Field(max_length=64)] | None = None
 
 
 # --- any device ---------------------------------------------------------------------------------

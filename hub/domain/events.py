@@ -16,6 +16,12 @@ class DeviceEvent:
     occurred_at: datetime  # the device's own clock
     received_at: datetime  # the hub's clock when the message arrived
     zone: str | None = None
+    detail: str | None = None  # a camera's tamper kind, e.g. tamper_covered or tamper_covered_restored
+
+    @property
+    def is_restore(self) -> bool:
+        """The end of a fault (a camera uncovered, its stream back): it closes, never opens."""
+        return bool(self.detail) and self.detail.endswith("restored")  # type: ignore[union-attr]
 
 
 def timestamp_problem(occurred_at: datetime, now: datetime, max_future: timedelta, max_age: timedelta) -> str | None:

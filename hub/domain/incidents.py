@@ -60,6 +60,8 @@ ANY_DEVICE_TRIGGERS: dict[str, Trigger] = {"offline": Trigger("device_offline", 
 
 
 def trigger_for(event: DeviceEvent) -> Trigger | None:
+    if event.is_restore:
+        return None
     return TRIGGERS.get((event.device_kind, event.type)) or ANY_DEVICE_TRIGGERS.get(event.type)
 
 

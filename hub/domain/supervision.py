@@ -24,6 +24,20 @@ class Heard:
     at: datetime
     reported_offline: bool = False  # a status `offline` (clean shutdown or Last Will)
     battery: int | None = None
+    fault: str | None = None  # a fault that starts now (e.g. tamper_covered)
+    fault_cleared: str | None = None  # a fault that ends now
+
+
+def fault_change(detail: str | None) -> tuple[str | None, str | None]:
+    """(fault starting, fault ending) for a camera event's tamper detail: `tamper_covered` starts
+    one, `tamper_covered_restored` ends it, `stream_restored` ends `stream_lost`."""
+    if not detail:
+        return None, None
+    if detail == "stream_restored":
+        return None, "stream_lost"
+    if detail.endswith("_restored"):
+        return None, detail.removesuffix("_restored")
+    return detail, None
 
 
 def deadline(heard: Heard, interval_s: int, grace_s: int) -> datetime:

@@ -24,6 +24,7 @@ from hub.services.lifecycle import (
     NotFound,
     OfficerReplyCommand,
 )
+from hub.services.media import MediaFiles, MediaItem, take_inline_media
 from hub.services.messages import InboundMessage, Rejection
 from hub.services.ports import IngestObserver, IngestStore, MessageSource
 from hub.services.recording import EventRecorder, Recorded
@@ -43,7 +44,9 @@ class IngestService:
         on_committed: asyncio.Event | None = None,
         lifecycle: LifecycleService | None = None,
         supervision: SupervisionService | None = None,
+        media_files: MediaFiles | None = None,
     ) -> None:
+        self._media_files = media_files
         self._lifecycle = lifecycle
         self._supervision = supervision
         self._recorder = EventRecorder(district, topics)
@@ -107,8 +110,16 @@ class IngestService:
         presences = [c for c in checked if isinstance(c, PresenceIntake)]
         statuses = [c for c in checked if isinstance(c, StatusReport)]
         rejections = [c for c in checked if isinstance(c, Rejection)]
+        media: list[MediaItem] = []
+        if self._media_files is not None:
+            accepted, media = await take_inline_media(accepted, self._media_files)
         async with self._store.transaction() as tx:
             recorded = await self._recorder.record(tx, [(a.event, a.payload) for a in accepted], now)
+            new_media = [
+                (recorded.pks[(m.device_id, m.event_id)], m) for m in media if (m.device_id, m.event_id) in recorded.pks
+            ]
+            if new_media:
+                await tx.add_media(new_media)
             returned = await self._supervision.heard(tx, accepted, statuses, now) if self._supervision else []
             if rejections:
                 await tx.add_dead_letters(rejections)

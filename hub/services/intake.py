@@ -138,6 +138,7 @@ class IntakeChecker:
             occurred_at=payload.ts,
             received_at=message.received_at,
             zone=getattr(payload, "zone", None),
+            detail=getattr(payload, "detail", None),
         )
         return AcceptedEvent(event, as_dict(payload), message)
 

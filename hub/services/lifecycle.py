@@ -136,16 +136,25 @@ class LifecycleService:
             await unit.audit(actor, "incident.cancel", incident_id, {"note": note})
             return unit.result
 
+    async def add_note(self, incident_id: int, actor: str, text: str) -> Incident:
+        """A note on the timeline (a phone call with the guard, an observation); the state is unchanged.
+        Closed incidents take notes too: what is learnt afterwards belongs to their record."""
+        async with self._unit() as unit:
+            incident = await unit.incident(incident_id)
+            await unit.note(incident, TimelineEntry(unit.now, actor, "note", incident.state, incident.state, text))
+            await unit.audit(actor, "incident.note", incident_id, {"text": text})
+            return unit.result
+
     async def close_if_restored(self, site_id: str) -> Incident | None:
-        """Close the site's device-offline incident once every device of the site is back."""
+        """Close the site's device-offline or camera-tamper incident once every device of the site is
+        back and no fault is left (a panic that a tamper joined stays with the desk)."""
         async with self._unit() as unit:
             incident = await unit.tx.open_incident_of_site(site_id)
-            if incident is None or incident.kind != "device_offline" or await unit.tx.offline_devices(site_id):
+            if incident is None or incident.kind not in _SELF_CLEARING or await unit.tx.faulty_devices(site_id):
                 return None
             unit._current = incident
-            await unit.close(
-                incident, Action.RESOLVE, "system", Disposition.OTHER, "设备已恢复在线 / devices back online"
-            )
+            note = "设备已恢复正常 / devices back to normal"
+            await unit.close(incident, Action.RESOLVE, "system", Disposition.OTHER, note)
             return unit.result
 
     async def candidates(self, incident_id: int) -> list[Candidate]:
@@ -489,6 +498,9 @@ class _Unit:
         if self.incidents or self.dispatches:
             await self.tx.announce(sorted(self.incidents), sorted(self.dispatches))
 
+
+# Incidents that end by themselves when the fault behind them ends.
+_SELF_CLEARING = frozenset({"device_offline", "tamper"})
 
 # The dispatch state an officer's reply leads to: a repeated reply (a redelivery) is a no-op.
 _REPLY_STATES = {

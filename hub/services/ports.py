@@ -17,6 +17,7 @@ from hub.domain.events import DeviceEvent
 from hub.domain.incidents import Incident, TimelineEntry
 from hub.domain.routing import OfficerPresence
 from hub.domain.supervision import Heard
+from hub.services.media import MediaItem
 from hub.services.messages import InboundMessage, OutboundMessage, Rejection
 
 JsonObject = dict[str, Any]
@@ -41,6 +42,32 @@ class IncidentQueries(Protocol):
     async def dispatches_for_officer(self, officer_id: str, active_only: bool = True) -> list[JsonObject]: ...
 
     async def officer_presence(self) -> list[JsonObject]: ...
+
+    async def media_file(self, media_id: int) -> JsonObject | None: ...
+
+    async def device_health(self) -> list[JsonObject]:
+        """Per device the hub supervises or heard a status from: device_id, site_id, online,
+        last_seen_at, deadline_at, offline_since, battery, low_battery, status_state,
+        status_reported_at, status_battery, rssi, firmware, heard (anything ever heard from it),
+        open_faults [{type: tamper|offline, incident_id, since}]."""
+        ...
+
+    async def search_incidents(
+        self,
+        *,
+        site_id: str | None = None,
+        kind: str | None = None,
+        state: str | None = None,
+        disposition: str | None = None,
+        created_from: datetime | None = None,
+        created_to: datetime | None = None,
+        escalated: bool | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> tuple[list[JsonObject], int]:
+        """(incidents newest first, total matching). `state`: a state, "open" or "closed";
+        `created_to` exclusive; `escalated`: escalated or flagged late on scene."""
+        ...
 
 
 class ChangeSubscription(Protocol):
@@ -107,6 +134,10 @@ class IngestTransaction(Protocol):
 
     async def schedule_timers(self, timers: Sequence[Timer]) -> None: ...
 
+    async def add_media(self, items: Sequence[tuple[int, MediaItem]]) -> None:
+        """Media rows for new events: (event row, media)."""
+        ...
+
     async def announce(self, incident_ids: Sequence[int], dispatch_ids: Sequence[int] = ()) -> None: ...
 
 
@@ -151,7 +182,9 @@ class LifecycleTransaction(SupervisionTransaction, Protocol):
 
     async def open_incident_of_site(self, site_id: str) -> Incident | None: ...
 
-    async def offline_devices(self, site_id: str) -> list[str]: ...
+    async def faulty_devices(self, site_id: str) -> list[str]:
+        """Devices of the site that are offline or report a fault."""
+        ...
 
 
 class LifecycleStore(Protocol):

@@ -30,6 +30,7 @@ _CONFIRMED_BUTTON_EVENTS = frozenset({"panic", "duress", "test", "cancel"})
 @dataclass
 class Recorded:
     new_events: list[DeviceEvent] = field(default_factory=list)
+    pks: dict[tuple[str, str], int] = field(default_factory=dict)  # (device, event id) → row of each new event
     opened: int = 0
     touched: set[int] = field(default_factory=set)  # incidents changed
     outbound: list[OutboundMessage] = field(default_factory=list)
@@ -50,6 +51,7 @@ class EventRecorder:
         unique = list({(e.device_id, e.event_id): (e, p) for e, p in reversed(events)}.values())[::-1]
         stored = await tx.add_events(unique)
         result.new_events = [e for e, _ in unique if (e.device_id, e.event_id) in stored]
+        result.pks = stored
         if not result.new_events:
             return result
         current = await tx.lock_open_incidents(sorted({e.site_id for e in result.new_events}))

@@ -18,7 +18,7 @@ import structlog
 
 from hub.domain.district import District
 from hub.domain.events import DeviceEvent
-from hub.domain.supervision import LOW_BATTERY_PERCENT, OFFLINE, ONLINE, Heard, deadline, grace_for
+from hub.domain.supervision import LOW_BATTERY_PERCENT, OFFLINE, ONLINE, Heard, deadline, fault_change, grace_for
 from hub.services.intake import AcceptedEvent, StatusReport
 from hub.services.lifecycle import LifecycleService
 from hub.services.ports import LifecycleStore, SupervisionTransaction
@@ -61,13 +61,16 @@ class SupervisionService:
         statuses: Sequence[StatusReport],
         now: datetime,
     ) -> list[tuple[str, str]]:
-        """Move the deadlines of everyone heard in this batch; record `online` for those who were
-        offline. Returns (site, device) of the devices that came back."""
+        """Move the deadlines of everyone heard in this batch, note faults starting and ending;
+        record `online` for those who were offline. Returns (site, device) of the devices that came
+        back or whose fault ended (their site's fault incident may now close)."""
         latest: dict[str, Heard] = {}
         for accepted in events:
             e = accepted.event
             battery = accepted.payload.get("battery")
-            latest[e.device_id] = Heard(e.device_id, e.site_id, e.device_kind, now, battery=battery)
+            starts, ends = fault_change(e.detail) if e.type == "tamper" else (None, None)
+            latest[e.device_id] = Heard(e.device_id, e.site_id, e.device_kind, now, battery=battery,
+                                        fault=starts, fault_cleared=ends)  # fmt: skip
         for status in statuses:
             r = status.report
             device = self._district.devices[r["device_id"]]
@@ -81,6 +84,7 @@ class SupervisionService:
             for h in latest.values()
         ]
         returned = await tx.record_heard(rows)
+        cleared = [(h.site_id, h.device_id) for h in latest.values() if h.fault_cleared]
         if returned:
             online = [
                 (
@@ -100,7 +104,7 @@ class SupervisionService:
             await self._recorder.record(tx, online, now)
             for site, device in returned:
                 log.info("device back online", site=site, device=device)
-        return returned
+        return returned + cleared
 
     async def scan(self, limit: int = 2000) -> int:
         """Mark overdue devices offline (leader only). Returns how many went offline."""

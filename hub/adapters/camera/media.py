@@ -59,12 +59,17 @@ class MediaStore:
         if not ok:
             raise MediaError("JPEG encoding failed")
         data = encoded.tobytes()
-        path = self.path_for(camera, event_id, t, SNAPSHOT_SUFFIX)
+        self.save_bytes(camera, event_id, t, data, SNAPSHOT_SUFFIX)
+        return data
+
+    def save_bytes(self, camera: str, event_id: str, t: float, data: bytes, suffix: str) -> Path:
+        """Store media that arrived already encoded (a snapshot inline in an event, a fetched clip)."""
+        path = self.path_for(camera, event_id, t, suffix)
         path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(".part")
+        partial = path.with_name(f".{path.name}.part")
         partial.write_bytes(data)
         os.replace(partial, path)
-        return data
+        return path
 
     def save_clip(self, camera: str, event_id: str, t: float, frames: Sequence[np.ndarray], fps: float) -> Path:
         """Write the frames as a WebM (VP8) clip and check it by reading it back."""

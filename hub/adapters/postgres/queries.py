@@ -21,6 +21,12 @@ _DISPATCH_JSON_COLUMNS = (
 _FINAL = sorted(s.value for s in FINAL_STATES)
 
 
+def _media_json(row: asyncpg.Record) -> JsonObject:
+    media = {key: _json_value(value) for key, value in row.items()}
+    media["url"] = f"/api/v1/media/{row['id']}" if row["state"] == "stored" else None
+    return media
+
+
 def _json_value(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime) else value
 
@@ -79,14 +85,39 @@ class PostgresIncidentQueries:
                 " WHERE d.incident_id = $1 ORDER BY d.id",
                 incident_id,
             )
+            media = await conn.fetch(
+                "SELECT m.id, m.kind, m.state, m.content_type, m.bytes, m.created_at, m.error, e.device_id,"
+                " e.type AS event_type, e.payload->>'zone' AS zone, e.payload->>'detail' AS detail"
+                " FROM media m JOIN incident_events ie ON ie.event_pk = m.event_pk JOIN events e ON e.id = m.event_pk"
+                " WHERE ie.incident_id = $1 ORDER BY m.id",
+                incident_id,
+            )
         detail = self._incident(row)
         detail["timeline"] = [{k: _json_value(v) for k, v in r.items()} for r in timeline]
         detail["events"] = [{k: _json_value(v) for k, v in r.items()} for r in events]
         detail["dispatches"] = [self._dispatch(r) for r in dispatches]
-        # Filled by the warning and video features as they land.
+        detail["media"] = [_media_json(r) for r in media]
+        # Filled by the loudspeaker warnings feature as it lands.
         detail["warnings"] = []
-        detail["media"] = []
         return detail
+
+    async def media_file(self, media_id: int) -> JsonObject | None:
+        """A stored media file: path (below the media root), content type, and the incidents and
+        officers (dispatched to them) it belongs to, for access checks."""
+        row = await self._pool.fetchrow(
+            """
+            SELECT m.path, m.content_type,
+                   array_remove(array_agg(DISTINCT ie.incident_id), NULL) AS incidents,
+                   array_remove(array_agg(DISTINCT d.officer_id), NULL) AS officers
+            FROM media m
+            LEFT JOIN incident_events ie ON ie.event_pk = m.event_pk
+            LEFT JOIN dispatches d ON d.incident_id = ie.incident_id
+            WHERE m.id = $1 AND m.state = 'stored'
+            GROUP BY m.id
+            """,
+            media_id,
+        )
+        return dict(row) if row else None
 
     def _dispatch(self, row: asyncpg.Record) -> JsonObject:
         dispatch = {key: _json_value(value) for key, value in row.items()}
@@ -130,3 +161,104 @@ class PostgresIncidentQueries:
             "SELECT officer_id, signed_on, changed_at, lat, lon, located_at FROM officer_presence ORDER BY officer_id"
         )
         return [{k: _json_value(v) for k, v in r.items()} for r in rows]
+
+    # --- the console's other views: device health, history search ---------------------------------
+
+    async def device_health(self) -> list[JsonObject]:
+        """What supervision knows of each device (seeded for every registered device, so a device
+        never heard from has a row too: `heard` tells them apart), its last status report, and the
+        open incidents its own tamper or offline events belong to."""
+        async with self._pool.acquire() as conn:
+            rows = await conn.fetch(
+                """
+                SELECT coalesce(h.device_id, s.device_id) AS device_id,
+                       coalesce(h.site_id, s.site_id) AS site_id,
+                       h.online, h.last_seen_at, h.deadline_at, h.offline_since, h.battery, h.low_battery,
+                       s.state AS status_state, s.reported_at AS status_reported_at,
+                       s.battery AS status_battery, s.rssi, s.firmware,
+                       (s.device_id IS NOT NULL OR EXISTS (
+                           SELECT 1 FROM events e
+                           WHERE e.device_id = coalesce(h.device_id, s.device_id)
+                             AND e.event_id NOT LIKE 'supervision-%')) AS heard
+                FROM device_health h FULL JOIN device_status s ON s.device_id = h.device_id
+                ORDER BY 1
+                """
+            )
+            faults = await conn.fetch(
+                """
+                SELECT DISTINCT ON (e.device_id, e.type) e.device_id, e.type, i.id AS incident_id,
+                       e.received_at AS since
+                FROM incidents i
+                JOIN incident_events ie ON ie.incident_id = i.id
+                JOIN events e ON e.id = ie.event_pk
+                WHERE i.state <> ALL($1::text[]) AND e.type IN ('tamper', 'offline')
+                ORDER BY e.device_id, e.type, e.received_at DESC
+                """,
+                _FINAL,
+            )
+        open_faults: dict[str, list[JsonObject]] = {}
+        for f in faults:
+            open_faults.setdefault(f["device_id"], []).append(
+                {"type": f["type"], "incident_id": f["incident_id"], "since": _json_value(f["since"])}
+            )
+        result = []
+        for r in rows:
+            device = {k: _json_value(v) for k, v in r.items()}
+            device["open_faults"] = open_faults.get(r["device_id"], [])
+            result.append(device)
+        return result
+
+    async def search_incidents(
+        self,
+        *,
+        site_id: str | None = None,
+        kind: str | None = None,
+        state: str | None = None,
+        disposition: str | None = None,
+        created_from: datetime | None = None,
+        created_to: datetime | None = None,
+        escalated: bool | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> tuple[list[JsonObject], int]:
+        """Incidents matching every filter given, newest first, and how many match in all.
+        `state`: one state, "open" or "closed"; `created_to` is exclusive; `escalated`: escalated
+        to the supervisor or flagged late on scene (True), or neither (False)."""
+        clauses: list[str] = []
+        args: list[Any] = []
+
+        def param(value: Any) -> str:
+            args.append(value)
+            return f"${len(args)}"
+
+        if site_id is not None:
+            clauses.append(f"site_id = {param(site_id)}")
+        if kind is not None:
+            clauses.append(f"kind = {param(kind)}")
+        if state == "open":
+            clauses.append(f"state <> ALL({param(_FINAL)}::text[])")
+        elif state == "closed":
+            clauses.append(f"state = ANY({param(_FINAL)}::text[])")
+        elif state is not None:
+            clauses.append(f"state = {param(IncidentState(state).value)}")
+        if disposition is not None:
+            clauses.append(f"disposition = {param(disposition)}")
+        if created_from is not None:
+            clauses.append(f"created_at >= {param(created_from)}")
+        if created_to is not None:
+            clauses.append(f"created_at < {param(created_to)}")
+        if escalated is not None:
+            flagged = "(escalation_count > 0 OR arrival_overdue_at IS NOT NULL)"
+            clauses.append(flagged if escalated else f"NOT {flagged}")
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        async with self._pool.acquire() as conn:
+            total = await conn.fetchval(f"SELECT count(*) FROM incidents{where}", *args)
+            filters = len(args)
+            rows = await conn.fetch(
+                f"SELECT {_COLUMNS} FROM incidents{where} ORDER BY created_at DESC, id DESC"
+                f" LIMIT ${filters + 1} OFFSET ${filters + 2}",
+                *args,
+                limit,
+                offset,
+            )
+        return [self._incident(r) for r in rows], int(total)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import asyncpg
 
@@ -15,6 +15,7 @@ from hub.domain.events import DeviceEvent
 from hub.domain.incidents import Incident, IncidentState, Priority, TimelineEntry
 from hub.domain.routing import OfficerPresence
 from hub.domain.supervision import Heard
+from hub.services.media import MediaItem, PendingMedia
 from hub.services.messages import OutboundMessage, Rejection
 from hub.services.ports import JsonObject
 
@@ -256,9 +257,11 @@ class PostgresTransaction:
         )
         return incident_from_row(row) if row else None
 
-    async def offline_devices(self, site_id: str) -> list[str]:
+    async def faulty_devices(self, site_id: str) -> list[str]:
         rows = await self._conn.fetch(
-            "SELECT device_id FROM device_health WHERE site_id = $1 AND NOT online ORDER BY device_id", site_id
+            "SELECT device_id FROM device_health WHERE site_id = $1 AND (NOT online OR fault IS NOT NULL)"
+            " ORDER BY device_id",
+            site_id,
         )
         return [r["device_id"] for r in rows]
 
@@ -275,17 +278,23 @@ class PostgresTransaction:
         await self._conn.execute(
             """
             INSERT INTO device_health AS h
-                (device_id, site_id, kind, online, last_seen_at, deadline_at, battery, low_battery)
-            SELECT t.device_id, t.site_id, t.kind, NOT t.gone, t.at, t.deadline, t.battery, t.low
+                (device_id, site_id, kind, online, last_seen_at, deadline_at, battery, low_battery, fault)
+            SELECT t.device_id, t.site_id, t.kind, NOT t.gone, t.at, t.deadline, t.battery, t.low, t.fault
             FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::int[],
-                        $7::bool[], $8::bool[]) AS t(device_id, site_id, kind, at, deadline, battery, low, gone)
+                        $7::bool[], $8::bool[], $9::text[], $10::text[])
+                 AS t(device_id, site_id, kind, at, deadline, battery, low, gone, fault, cleared)
             ON CONFLICT (device_id) DO UPDATE SET
                 last_seen_at = GREATEST(h.last_seen_at, EXCLUDED.last_seen_at),
                 deadline_at = EXCLUDED.deadline_at,
                 online = h.online OR EXCLUDED.online,
                 offline_since = CASE WHEN h.online OR EXCLUDED.online THEN NULL ELSE h.offline_since END,
                 battery = COALESCE(EXCLUDED.battery, h.battery),
-                low_battery = CASE WHEN EXCLUDED.battery IS NULL THEN h.low_battery ELSE EXCLUDED.low_battery END
+                low_battery = CASE WHEN EXCLUDED.battery IS NULL THEN h.low_battery ELSE EXCLUDED.low_battery END,
+                fault = CASE
+                    WHEN EXCLUDED.fault IS NOT NULL THEN EXCLUDED.fault
+                    WHEN h.fault = ANY($10::text[]) THEN NULL
+                    ELSE h.fault
+                END
             """,
             ids,
             [h.site_id for h, _, _ in rows],
@@ -295,6 +304,8 @@ class PostgresTransaction:
             [h.battery for h, _, _ in rows],
             [low for _, _, low in rows],
             [h.reported_offline for h, _, _ in rows],
+            [h.fault for h, _, _ in rows],
+            [h.fault_cleared for h, _, _ in rows],
         )
         return [(h.site_id, h.device_id) for h, _, _ in rows if h.device_id in was_offline and not h.reported_offline]
 
@@ -326,6 +337,56 @@ class PostgresTransaction:
             [h.at for h, _ in rows],
             [d for _, d in rows],
         )
+
+    async def add_media(self, items: Sequence[tuple[int, MediaItem]]) -> None:
+        await self._conn.executemany(
+            "INSERT INTO media (event_pk, kind, state, source_url, path, content_type, bytes, error,"
+            " stored_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, CASE WHEN $3 = 'stored' THEN now() END)",
+            [(pk, m.kind, m.state, m.source_url, m.path, m.content_type, m.size, m.error) for pk, m in items],
+        )
+
+    async def claim_due_media(self, now: datetime, lease: timedelta, limit: int) -> list[PendingMedia]:
+        rows = await self._conn.fetch(
+            """
+            UPDATE media m SET attempts = m.attempts + 1, next_attempt_at = $1 + $2::interval
+            FROM events e
+            WHERE e.id = m.event_pk AND m.id IN (
+                SELECT id FROM media WHERE state = 'pending' AND next_attempt_at <= $1
+                ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED)
+            RETURNING m.id, e.device_id, e.event_id, m.kind, m.source_url, m.attempts, e.occurred_at
+            """,
+            now,
+            lease,
+            limit,
+        )
+        return [
+            PendingMedia(
+                r["id"], r["device_id"], r["event_id"], r["kind"], r["source_url"], r["attempts"], r["occurred_at"]
+            )
+            for r in rows
+        ]
+
+    async def media_stored(self, media_id: int, path: str, content_type: str, size: int) -> None:
+        incident_ids = await self._conn.fetch(
+            """
+            WITH stored AS (
+                UPDATE media SET state = 'stored', path = $2, content_type = $3, bytes = $4, stored_at = now(),
+                    error = '' WHERE id = $1 RETURNING event_pk)
+            SELECT ie.incident_id FROM stored JOIN incident_events ie ON ie.event_pk = stored.event_pk
+            """,
+            media_id,
+            path,
+            content_type,
+            size,
+        )
+        if incident_ids:
+            await self.announce([r["incident_id"] for r in incident_ids])
+
+    async def media_retry(self, media_id: int, at: datetime, error: str) -> None:
+        await self._conn.execute("UPDATE media SET next_attempt_at = $2, error = $3 WHERE id = $1", media_id, at, error)
+
+    async def media_failed(self, media_id: int, error: str) -> None:
+        await self._conn.execute("UPDATE media SET state = 'failed', error = $2 WHERE id = $1", media_id, error)
 
     async def audit(self, actor: str, action: str, target: str, detail: JsonObject) -> None:
         await self._conn.execute(
