@@ -26,6 +26,7 @@ from hub.adapters.postgres.pool import create_pool
 from hub.adapters.postgres.queries import PostgresIncidentQueries
 from hub.adapters.postgres.schema import migrate
 from hub.adapters.postgres.store import PostgresStore
+from hub.adapters.speech import AudioFiles, EspeakSynthesizer
 from hub.adapters.web import WebServices, make_app
 from hub.config import Settings
 from hub.domain.district import District
@@ -40,6 +41,7 @@ from hub.services.outbox import OutboxRelay
 from hub.services.recording import EventRecorder
 from hub.services.supervision import SupervisionService
 from hub.services.timers import run_timers
+from hub.services.warnings import WarningService
 
 log = structlog.get_logger(__name__)
 
@@ -102,11 +104,30 @@ class Hub:
             leader = AdvisoryLeader(s.database_url, s.instance_id)
             media_files = DiskMediaFiles(s.data_dir / "hub-media")
             media_fetcher = MediaFetcher(store, HttpDownloader(), media_files)
+            speech_dir = s.data_dir / "speech"
+            public_url = _PublicUrl(s.public_url)
+            warnings = WarningService(
+                store,
+                self.district,
+                topics,
+                EspeakSynthesizer(speech_dir),
+                lambda key: f"{public_url.value}/audio/{key}.wav",
+                on_outbox=outbox_nudge,
+            )
             recorder = EventRecorder(self.district, topics)
             supervision = SupervisionService(store, self.district, recorder, lifecycle, on_outbox=outbox_nudge)
             await supervision.seed()
             ingest = IngestService(
-                intake, store, self.district, topics, metrics, outbox_nudge, lifecycle, supervision, media_files
+                intake,
+                store,
+                self.district,
+                topics,
+                metrics,
+                outbox_nudge,
+                lifecycle,
+                supervision,
+                media_files,
+                warnings,
             )
             relay = OutboxRelay(PostgresOutbox(pool), mqtt, outbox_nudge)
             metrics.gauge("sentinel_mqtt_connected", "1 while the broker connection is up", lambda: mqtt.connected)
@@ -124,6 +145,8 @@ class Hub:
                     accounts=PostgresAccounts(pool),
                     lifecycle=lifecycle,
                     media_files=media_files,
+                    warnings=warnings,
+                    audio_files=AudioFiles(speech_dir),
                     auth_policy=AuthPolicy(
                         idle_timeout=timedelta(minutes=s.session_idle_minutes),
                         secure_cookie=s.secure_cookies,
@@ -136,6 +159,7 @@ class Hub:
             site = web.TCPSite(runner, s.http_host, s.http_port)
             await site.start()
             http_url = _bound_url(runner, s.http_host)
+            public_url.value = s.public_url or http_url
             log.info("console listening", url=http_url)
             try:
                 async with asyncio.TaskGroup() as tasks:
@@ -145,9 +169,10 @@ class Hub:
                     tasks.create_task(relay.run(), name="outbox-relay")
                     tasks.create_task(_announce_presence(mqtt, status_topic), name="hub-status")
                     tasks.create_task(media_fetcher.run(), name="media-fetcher")
+                    tasks.create_task(warnings.warm_up(), name="speech-warm-up")
                     tasks.create_task(media_files.prune_forever(), name="media-retention")
                     tasks.create_task(
-                        leader.run(lambda: _leader_work(lifecycle, supervision, s.instance_id)), name="leader"
+                        leader.run(lambda: _leader_work(lifecycle, supervision, warnings, s.instance_id)), name="leader"
                     )
                     if started is not None and not started.done():
                         started.set_result(RunningHub(http_url, metrics, mqtt, lifecycle, leader, supervision))
@@ -160,11 +185,21 @@ class Hub:
             log.info("hub stopped")
 
 
-async def _leader_work(lifecycle: LifecycleService, supervision: SupervisionService, instance: str) -> None:
-    """What exactly one instance does: fire timers, find silent devices."""
+async def _leader_work(
+    lifecycle: LifecycleService, supervision: SupervisionService, warnings: WarningService, instance: str
+) -> None:
+    """What exactly one instance does: fire timers, find silent devices, resend unanswered warnings."""
     async with asyncio.TaskGroup() as tasks:
         tasks.create_task(run_timers(lifecycle, instance), name="timers")
         tasks.create_task(supervision.run(), name="supervision")
+        tasks.create_task(warnings.run(), name="warnings")
+
+
+@dataclass
+class _PublicUrl:
+    """Known once the HTTP server is bound (its port may be chosen by the system)."""
+
+    value: str | None
 
 
 async def _announce_presence(mqtt: MqttClient, topic: str) -> None:

@@ -15,6 +15,7 @@ from hub.domain.district import Device, District, Grid, Officer, Site
 from hub.domain.escalation import DEFAULT_TARGETS, ResponseTargets
 from hub.domain.incidents import Priority
 from hub.domain.roster import DAYS, Shift
+from hub.domain.warnings import Message, WarningRule
 
 Id = Annotated[str, Field(min_length=1, max_length=64)]
 SiteKind = Literal["school", "kindergarten", "hospital", "bank", "petrol_station", "shopping_street", "other"]
@@ -111,6 +112,30 @@ class TargetsConfig(_Strict):
     arrival_s: Annotated[int, Field(ge=30, le=86_400)]
 
 
+Lang = Literal["zh-CN", "en"]
+
+
+class MessageConfig(_Strict):
+    """A library message: text per language (spoken offline), or a recording per language."""
+
+    id: Id
+    text: dict[Lang, Annotated[str, Field(min_length=1, max_length=500)]] = {}
+    recording: dict[Lang, str] = {}
+
+
+class WarningRuleConfig(_Strict):
+    id: Id
+    # Not `on`: YAML reads a bare `on` key as the boolean true.
+    event: Literal["intrusion", "loitering", "crowd", "line_crossing", "panic", "duress"]
+    message: Id
+    languages: list[Lang] = ["zh-CN"]
+    sites: list[Id] = []
+    zones: list[str] = []
+    repeat: Annotated[int, Field(ge=1, le=10)] = 2
+    cooldown_s: Annotated[int, Field(ge=0, le=86_400)] = 120
+    priority: Annotated[int, Field(ge=0, le=9)] = 5
+
+
 class DistrictConfig(_Strict):
     district: DistrictInfo
     grids: list[GridConfig]
@@ -122,6 +147,8 @@ class DistrictConfig(_Strict):
     # Seconds of silence tolerated on top of a device's reporting interval (default: half the
     # interval, at least 30 s).
     supervision_grace_s: Annotated[int, Field(ge=1, le=86_400)] | None = None
+    messages: list[MessageConfig] = []
+    warning_rules: list[WarningRuleConfig] = []
 
 
 def load_district(path: Path | str) -> District:
@@ -186,6 +213,27 @@ def _cross_reference_problems(config: DistrictConfig) -> list[str]:
             problems.append(f"roster[{i}]: name exactly one of officer or desk")
         elif shift.officer is not None and shift.officer not in officer_ids:
             problems.append(f"roster[{i}].officer: unknown officer {shift.officer!r}")
+    message_ids = {m.id for m in config.messages}
+    site_ids = {s.id for s in config.sites}
+    for dup in sorted(_duplicates([m.id for m in config.messages])):
+        problems.append(f"messages: id {dup!r} is used more than once")
+    for i, message in enumerate(config.messages):
+        if not message.text and not message.recording:
+            problems.append(f"messages[{i}]: give a text or a recording for at least one language")
+    for i, rule in enumerate(config.warning_rules):
+        if rule.message not in message_ids:
+            problems.append(f"warning_rules[{i}].message: unknown message {rule.message!r}")
+        for j, site_id in enumerate(rule.sites):
+            if site_id not in site_ids:
+                problems.append(f"warning_rules[{i}].sites[{j}]: unknown site {site_id!r}")
+    speakers = {d.id: s.id for s in config.sites for d in s.devices if d.kind == "speaker"}
+    for i, site in enumerate(config.sites):
+        for j, device in enumerate(site.devices):
+            for k, speaker in enumerate(device.camera.speakers if device.camera else []):
+                if speakers.get(speaker) != site.id:
+                    problems.append(
+                        f"sites[{i}].devices[{j}].camera.speakers[{k}]: {speaker!r} is not a speaker of this site"
+                    )
     for i, site in enumerate(config.sites):
         if not is_valid_id(site.id):
             problems.append(f"sites[{i}].id: {site.id!r} may hold only letters, digits, '_', '.', '-'")
@@ -223,6 +271,7 @@ def _to_domain(config: DistrictConfig) -> District:
             kind=d.kind,
             label=d.label,
             report_interval_s=d.report_interval_s or DEFAULT_REPORT_INTERVAL_S[d.kind],
+            speakers=tuple(d.camera.speakers) if d.camera else (),
         )
         for s in config.sites
         for d in s.devices
@@ -245,6 +294,21 @@ def _to_domain(config: DistrictConfig) -> District:
         targets=targets,
         auto_dispatch=frozenset(Priority(p) for p in config.auto_dispatch_priorities),
         supervision_grace_s=config.supervision_grace_s,
+        messages={m.id: Message(m.id, dict(m.text), dict(m.recording)) for m in config.messages},
+        warning_rules=tuple(
+            WarningRule(
+                r.id,
+                r.event,
+                r.message,
+                tuple(r.languages),
+                frozenset(r.sites),
+                frozenset(r.zones),
+                r.repeat,
+                r.cooldown_s,
+                r.priority,
+            )
+            for r in config.warning_rules
+        ),
     )
 
 

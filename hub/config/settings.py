@@ -30,6 +30,7 @@ ENVIRONMENT = {
     "SENTINEL_SHARED_GROUP": "shared_subscription_group",
     "SENTINEL_INGEST_BATCH_MAX": "ingest_batch_max",
     "SENTINEL_SECURE_COOKIES": "secure_cookies",
+    "SENTINEL_PUBLIC_URL": "public_url",
 }
 
 
@@ -45,6 +46,9 @@ class Settings(BaseModel):
     # redelivers what a crashed instance had not acknowledged.
     instance_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.\-]{1,40}$")] = "main"
     data_dir: Path = Path(".sentinel")
+    # How devices and phones reach this hub's HTTP server (speakers fetch audio from it); default:
+    # http://HOST:PORT of `http`.
+    public_url: str | None = None
     # Set on every instance of a scaled-out hub: they then share inbound messages (MQTT 5).
     shared_subscription_group: Annotated[str, Field(pattern=r"^[A-Za-z0-9_\-]{1,40}$")] | None = None
     log_level: str = "info"

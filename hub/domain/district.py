@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from hub.domain.escalation import DEFAULT_TARGETS, ResponseTargets
 from hub.domain.incidents import Priority
 from hub.domain.roster import Gap, Shift, coverage_gaps
+from hub.domain.warnings import Message, WarningRule
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,6 +17,7 @@ class Device:
     kind: str  # button, camera, speaker, panel
     label: str = ""
     report_interval_s: int = 300
+    speakers: tuple[str, ...] = ()  # a camera's linked loudspeakers (its warnings play there)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +74,15 @@ class District:
     # Priorities the hub dispatches by itself, without waiting for the desk (seconds count).
     auto_dispatch: frozenset[Priority] = frozenset({Priority.P1})
     supervision_grace_s: int | None = None
+    messages: dict[str, Message] = field(default_factory=dict)
+    warning_rules: tuple[WarningRule, ...] = ()
+
+    def speakers_for(self, site_id: str, device_id: str | None = None) -> list[str]:
+        """Where a warning about this device plays: its linked speakers, else every speaker of the site."""
+        device = self.devices.get(device_id) if device_id else None
+        if device is not None and device.speakers:
+            return list(device.speakers)
+        return [d.id for d in self.devices.values() if d.site_id == site_id and d.kind == "speaker"]
 
     def roster_gaps(self) -> list[Gap]:
         teams = {g.id: tuple(o for o in (g.officer_id, *g.assistant_ids) if o) for g in self.grids.values()}

@@ -17,7 +17,8 @@ import structlog
 from devices.contract import Topics
 from hub.domain.district import District
 from hub.domain.lifecycle import IllegalTransition
-from hub.services.intake import AcceptedEvent, IntakeChecker, PresenceIntake, ReplyIntake, StatusReport
+from hub.domain.warnings import WarningState
+from hub.services.intake import AcceptedEvent, AckIntake, IntakeChecker, PresenceIntake, ReplyIntake, StatusReport
 from hub.services.lifecycle import (
     LifecycleService,
     NotAllowed,
@@ -29,6 +30,7 @@ from hub.services.messages import InboundMessage, Rejection
 from hub.services.ports import IngestObserver, IngestStore, MessageSource
 from hub.services.recording import EventRecorder, Recorded
 from hub.services.supervision import SupervisionService
+from hub.services.warnings import WarningService
 
 log = structlog.get_logger(__name__)
 
@@ -45,7 +47,9 @@ class IngestService:
         lifecycle: LifecycleService | None = None,
         supervision: SupervisionService | None = None,
         media_files: MediaFiles | None = None,
+        warnings: WarningService | None = None,
     ) -> None:
+        self._warnings = warnings
         self._media_files = media_files
         self._lifecycle = lifecycle
         self._supervision = supervision
@@ -108,8 +112,29 @@ class IngestService:
         accepted = [c for c in checked if isinstance(c, AcceptedEvent)]
         replies = [c for c in checked if isinstance(c, ReplyIntake)]
         presences = [c for c in checked if isinstance(c, PresenceIntake)]
+        acks = [c for c in checked if isinstance(c, AckIntake)]
         statuses = [c for c in checked if isinstance(c, StatusReport)]
         rejections = [c for c in checked if isinstance(c, Rejection)]
+        recorded = await self.record(accepted, statuses, rejections, now)
+        for ack in acks:
+            await self._apply_ack(ack)
+        for presence in presences:
+            await self._apply_presence(presence)
+        for reply in replies:
+            await self._apply_reply(reply)
+        self._report(batch, accepted, recorded, rejections, time.perf_counter() - started)
+
+    async def record(
+        self,
+        accepted: Sequence[AcceptedEvent],
+        statuses: Sequence[StatusReport] = (),
+        rejections: Sequence[Rejection] = (),
+        now: datetime | None = None,
+    ) -> Recorded:
+        """Commit checked events, status reports and rejections in one transaction, then do what
+        follows from them (fault incidents that close, rule warnings). Every source of device facts
+        uses it: MQTT here, alarm panels over DC-09 too. Returns once everything is committed."""
+        now = now or _now()
         media: list[MediaItem] = []
         if self._media_files is not None:
             accepted, media = await take_inline_media(accepted, self._media_files)
@@ -129,15 +154,31 @@ class IngestService:
                 await tx.enqueue(recorded.outbound)
             if recorded.touched:
                 await tx.announce(sorted(recorded.touched))
-        if returned and self._supervision is not None:
-            await self._supervision.close_restored(sorted({site for site, _ in returned}))
-        for presence in presences:
-            await self._apply_presence(presence)
-        for reply in replies:
-            await self._apply_reply(reply)
-        self._report(batch, accepted, recorded, rejections, time.perf_counter() - started)
         if recorded.outbound and self._outbox_nudge is not None:
             self._outbox_nudge.set()
+        if returned and self._supervision is not None:
+            await self._supervision.close_restored(sorted({site for site, _ in returned}))
+        if self._warnings is not None and recorded.new_events:
+            await self._warnings.on_events(recorded.new_events, recorded.incident_of_site)
+        return recorded
+
+    async def _apply_ack(self, intake: AckIntake) -> None:
+        """A loudspeaker's ack, recorded before the message is acknowledged; an ack of a command the
+        hub never sent this speaker is dead-lettered."""
+        if self._warnings is None:
+            raise RuntimeError("speaker acks need the warning service")
+        ack = intake.ack
+        known = await self._warnings.acknowledge(
+            intake.speaker_id, ack.command_id, WarningState(ack.state.value), ack.ts, ack.error or ""
+        )
+        if not known:
+            message = intake.message
+            rejection = Rejection(
+                message.topic, message.payload, message.received_at, "unknown_command", ack.command_id
+            )
+            async with self._store.transaction() as tx:
+                await tx.add_dead_letters([rejection])
+            self._observer.rejected(rejection.reason)
 
     async def _apply_presence(self, intake: PresenceIntake) -> None:
         if self._lifecycle is None:

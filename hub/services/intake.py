@@ -17,6 +17,7 @@ from devices.contract import (
     DeviceStatus,
     OfficerPresence,
     OfficerReply,
+    SpeakerAck,
     TopicKind,
     Topics,
     decode,
@@ -39,13 +40,13 @@ class IntakeLimits:
 class AcceptedEvent:
     event: DeviceEvent
     payload: dict[str, Any]
-    message: InboundMessage
+    message: InboundMessage | None = None  # None: not from MQTT (an alarm panel, supervision)
 
 
 @dataclass(frozen=True, slots=True)
 class StatusReport:
     report: dict[str, Any]  # device_id, site_id, state, reported_at, received_at, battery, rssi, firmware
-    message: InboundMessage
+    message: InboundMessage | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +64,14 @@ class PresenceIntake:
     message: InboundMessage
 
 
-Intake = AcceptedEvent | StatusReport | ReplyIntake | PresenceIntake | Rejection
+@dataclass(frozen=True, slots=True)
+class AckIntake:
+    speaker_id: str
+    ack: SpeakerAck
+    message: InboundMessage
+
+
+Intake = AcceptedEvent | StatusReport | ReplyIntake | PresenceIntake | AckIntake | Rejection
 
 # The topics the ingest pipeline consumes, with the payload type of each.
 _EVENT_TYPES: dict[TopicKind, type[ButtonEvent] | type[CameraEvent]] = {
@@ -71,7 +79,13 @@ _EVENT_TYPES: dict[TopicKind, type[ButtonEvent] | type[CameraEvent]] = {
     TopicKind.CAMERA_EVENT: CameraEvent,
 }
 INGEST_TOPIC_KINDS = frozenset(
-    {*_EVENT_TYPES, TopicKind.DEVICE_STATUS, TopicKind.OFFICER_REPLY, TopicKind.OFFICER_PRESENCE}
+    {
+        *_EVENT_TYPES,
+        TopicKind.DEVICE_STATUS,
+        TopicKind.SPEAKER_ACK,
+        TopicKind.OFFICER_REPLY,
+        TopicKind.OFFICER_PRESENCE,
+    }
 )
 
 
@@ -108,6 +122,8 @@ class IntakeChecker:
         if problem is not None:
             return reject(problem, f"site={match.site} kind={match.device_kind} device={match.device}")
         try:
+            if match.kind is TopicKind.SPEAKER_ACK:
+                return AckIntake(match.device, decode(SpeakerAck, message.payload), message)
             if match.kind is TopicKind.DEVICE_STATUS:
                 status = decode(DeviceStatus, message.payload)
                 report = {

@@ -45,6 +45,12 @@ class IncidentQueries(Protocol):
 
     async def media_file(self, media_id: int) -> JsonObject | None: ...
 
+    async def list_warnings(
+        self, incident_id: int | None = None, state: str | None = None, limit: int = 200
+    ) -> list[JsonObject]: ...
+
+    async def warnings_by_id(self, warning_ids: Sequence[int]) -> list[JsonObject]: ...
+
     async def device_health(self) -> list[JsonObject]:
         """Per device the hub supervises or heard a status from: device_id, site_id, online,
         last_seen_at, deadline_at, offline_since, battery, low_battery, status_state,

@@ -33,6 +33,7 @@ class Recorded:
     pks: dict[tuple[str, str], int] = field(default_factory=dict)  # (device, event id) → row of each new event
     opened: int = 0
     touched: set[int] = field(default_factory=set)  # incidents changed
+    incident_of_site: dict[str, int] = field(default_factory=dict)  # where each site's new events went
     outbound: list[OutboundMessage] = field(default_factory=list)
 
 
@@ -77,6 +78,7 @@ class EventRecorder:
                 result.opened += 1
                 await tx.schedule_timers(timers_for_new_incident(saved, self._district, now))
             result.touched.add(saved.id)
+            result.incident_of_site[site_id] = saved.id
             links.extend((saved.id, pk) for pk in members.get(site_id, ()))
             if timeline.get(site_id):
                 await tx.append_timeline(saved.id, timeline[site_id])

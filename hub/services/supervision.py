@@ -69,8 +69,9 @@ class SupervisionService:
             e = accepted.event
             battery = accepted.payload.get("battery")
             starts, ends = fault_change(e.detail) if e.type == "tamper" else (None, None)
-            latest[e.device_id] = Heard(e.device_id, e.site_id, e.device_kind, now, battery=battery,
-                                        fault=starts, fault_cleared=ends)  # fmt: skip
+            latest[e.device_id] = Heard(
+                e.device_id, e.site_id, e.device_kind, now, battery=battery, fault=starts, fault_cleared=ends
+            )
         for status in statuses:
             r = status.report
             device = self._district.devices[r["device_id"]]

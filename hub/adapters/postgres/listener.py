@@ -70,12 +70,12 @@ class PostgresChangeListener:
 
     def _on_notify(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
         message = json.loads(payload)
-        if message.get("type") in ("incidents", "dispatches"):
+        if message.get("type") in ("incidents", "dispatches", "warnings"):
             self._pending.put_nowait((message["type"], [int(i) for i in message["ids"]]))
 
     async def _publish(self) -> None:
         while True:
-            changed: dict[str, set[int]] = {"incidents": set(), "dispatches": set()}
+            changed: dict[str, set[int]] = {"incidents": set(), "dispatches": set(), "warnings": set()}
             kind, ids = await self._pending.get()
             changed[kind].update(ids)
             while not self._pending.empty():  # coalesce a burst into one query per kind
@@ -84,6 +84,7 @@ class PostgresChangeListener:
             try:
                 incidents = await self._queries.incidents_by_id(sorted(changed["incidents"]))
                 dispatches = await self._queries.dispatches_by_id(sorted(changed["dispatches"]))
+                warnings = await self._queries.warnings_by_id(sorted(changed["warnings"]))
             except (OSError, asyncpg.PostgresError) as exc:
                 log.warning("cannot load changes; views told to resync", error=str(exc))
                 self._broadcaster.publish(RESYNC)
@@ -92,3 +93,5 @@ class PostgresChangeListener:
                 self._broadcaster.publish({"type": "incident", "incident": incident})
             for dispatch in dispatches:
                 self._broadcaster.publish({"type": "dispatch", "dispatch": dispatch})
+            for warning in warnings:
+                self._broadcaster.publish({"type": "warning", "warning": warning})

@@ -21,6 +21,13 @@ _DISPATCH_JSON_COLUMNS = (
 _FINAL = sorted(s.value for s in FINAL_STATES)
 
 
+_WARNING_JSON_COLUMNS = (
+    "id, command_id, speaker_id, site_id, incident_id, rule_id, message_id, text, lang, audio_url, duration_s,"
+    " repeat, volume, priority, expires_at, state, error, attempts, created_by, created_at, received_at, playing_at,"
+    " finished_at"
+)
+
+
 def _media_json(row: asyncpg.Record) -> JsonObject:
     media = {key: _json_value(value) for key, value in row.items()}
     media["url"] = f"/api/v1/media/{row['id']}" if row["state"] == "stored" else None
@@ -97,9 +104,33 @@ class PostgresIncidentQueries:
         detail["events"] = [{k: _json_value(v) for k, v in r.items()} for r in events]
         detail["dispatches"] = [self._dispatch(r) for r in dispatches]
         detail["media"] = [_media_json(r) for r in media]
-        # Filled by the loudspeaker warnings feature as it lands.
-        detail["warnings"] = []
+        detail["warnings"] = await self.list_warnings(incident_id=incident_id)
         return detail
+
+    async def list_warnings(
+        self, incident_id: int | None = None, state: str | None = None, limit: int = 200
+    ) -> list[JsonObject]:
+        rows = await self._pool.fetch(
+            f"SELECT {_WARNING_JSON_COLUMNS} FROM warnings"
+            " WHERE ($1::bigint IS NULL OR incident_id = $1) AND ($2::text IS NULL OR state = $2)"
+            " ORDER BY id DESC LIMIT $3",
+            incident_id,
+            state,
+            limit,
+        )
+        return [self._warning(r) for r in rows]
+
+    async def warnings_by_id(self, warning_ids: Sequence[int]) -> list[JsonObject]:
+        rows = await self._pool.fetch(
+            f"SELECT {_WARNING_JSON_COLUMNS} FROM warnings WHERE id = ANY($1::bigint[]) ORDER BY id", list(warning_ids)
+        )
+        return [self._warning(r) for r in rows]
+
+    def _warning(self, row: asyncpg.Record) -> JsonObject:
+        warning = {key: _json_value(value) for key, value in row.items()}
+        speaker = self._district.devices.get(row["speaker_id"])
+        warning["speaker_label"] = speaker.label if speaker else row["speaker_id"]
+        return warning
 
     async def media_file(self, media_id: int) -> JsonObject | None:
         """A stored media file: path (below the media root), content type, and the incidents and

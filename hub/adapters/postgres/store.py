@@ -6,6 +6,7 @@ import json
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
+from typing import Any
 
 import asyncpg
 
@@ -15,9 +16,11 @@ from hub.domain.events import DeviceEvent
 from hub.domain.incidents import Incident, IncidentState, Priority, TimelineEntry
 from hub.domain.routing import OfficerPresence
 from hub.domain.supervision import Heard
+from hub.domain.warnings import WarningState
 from hub.services.media import MediaItem, PendingMedia
 from hub.services.messages import OutboundMessage, Rejection
 from hub.services.ports import JsonObject
+from hub.services.warnings import StoredWarning
 
 CHANGES_CHANNEL = "sentinel_changes"
 _OPEN = ("resolved", "cancelled")  # states that are NOT open
@@ -45,6 +48,26 @@ def _incident_values(incident: Incident) -> list[object]:
     values[INCIDENT_FIELDS.index("priority")] = int(incident.priority)
     values[INCIDENT_FIELDS.index("state")] = incident.state.value
     return values
+
+
+_WARNING_COLUMNS = (
+    "id, command_id, speaker_id, site_id, incident_id, state, attempts, expires_at, command, duration_s, repeat"
+)
+
+
+def _stored_warning(row: asyncpg.Record) -> StoredWarning:
+    return StoredWarning(
+        id=row["id"],
+        command_id=row["command_id"],
+        speaker_id=row["speaker_id"],
+        site_id=row["site_id"],
+        incident_id=row["incident_id"],
+        state=WarningState(row["state"]),
+        attempts=row["attempts"],
+        expires_at=row["expires_at"],
+        command=bytes(row["command"]),
+        playing_for_s=float(row["duration_s"]) * row["repeat"],
+    )
 
 
 def dispatch_from_row(row: asyncpg.Record) -> Dispatch:
@@ -137,9 +160,15 @@ class PostgresTransaction:
 
     async def save_dispatch(self, dispatch: Dispatch) -> Dispatch:
         values = (
-            dispatch.incident_id, dispatch.officer_id, dispatch.state.value, dispatch.rule.value,
-            dispatch.offered_at, dispatch.accept_by, dispatch.answered_at, dispatch.note,
-        )  # fmt: skip
+            dispatch.incident_id,
+            dispatch.officer_id,
+            dispatch.state.value,
+            dispatch.rule.value,
+            dispatch.offered_at,
+            dispatch.accept_by,
+            dispatch.answered_at,
+            dispatch.note,
+        )
         if dispatch.id is None:
             row = await self._conn.fetchrow(
                 "INSERT INTO dispatches"
@@ -387,6 +416,70 @@ class PostgresTransaction:
 
     async def media_failed(self, media_id: int, error: str) -> None:
         await self._conn.execute("UPDATE media SET state = 'failed', error = $2 WHERE id = $1", media_id, error)
+
+    # --- loudspeaker warnings -------------------------------------------------------------------------
+    async def add_warning(self, row: dict[str, Any]) -> int:
+        columns = list(row)
+        placeholders = ", ".join(f"${i}" for i in range(1, len(columns) + 1))
+        return await self._conn.fetchval(
+            f"INSERT INTO warnings ({', '.join(columns)}) VALUES ({placeholders}) RETURNING id", *row.values()
+        )
+
+    async def warning_by_command(self, command_id: str) -> StoredWarning | None:
+        row = await self._conn.fetchrow(
+            f"SELECT {_WARNING_COLUMNS} FROM warnings WHERE command_id = $1 FOR UPDATE", command_id
+        )
+        return _stored_warning(row) if row else None
+
+    async def set_warning_state(
+        self, warning_id: int, state: WarningState, at: datetime, error: str, next_resend_at: datetime | None
+    ) -> None:
+        stamp = {"received": "received_at", "playing": "playing_at"}.get(state.value, "finished_at")
+        await self._conn.execute(
+            f"UPDATE warnings SET state = $2, error = $3, next_resend_at = $4, {stamp} = COALESCE({stamp}, $5)"
+            " WHERE id = $1",
+            warning_id,
+            state.value,
+            error,
+            next_resend_at,
+            at,
+        )
+
+    async def add_warning_ack(
+        self, warning_id: int, state: str, reported_at: datetime, received_at: datetime, error: str
+    ) -> None:
+        await self._conn.execute(
+            "INSERT INTO warning_acks (warning_id, state, reported_at, received_at, error) VALUES ($1, $2, $3, $4, $5)",
+            warning_id,
+            state,
+            reported_at,
+            received_at,
+            error,
+        )
+
+    async def due_warnings(self, now: datetime, limit: int) -> list[StoredWarning]:
+        rows = await self._conn.fetch(
+            f"SELECT {_WARNING_COLUMNS} FROM warnings WHERE state IN ('sent', 'received', 'playing')"
+            " AND next_resend_at <= $1 ORDER BY next_resend_at LIMIT $2 FOR UPDATE SKIP LOCKED",
+            now,
+            limit,
+        )
+        return [_stored_warning(r) for r in rows]
+
+    async def resent(self, warning_id: int, attempts: int, next_resend_at: datetime) -> None:
+        await self._conn.execute(
+            "UPDATE warnings SET attempts = $2, next_resend_at = $3 WHERE id = $1", warning_id, attempts, next_resend_at
+        )
+
+    async def last_rule_warning(self, rule_id: str, speaker_id: str) -> datetime | None:
+        return await self._conn.fetchval(
+            "SELECT max(created_at) FROM warnings WHERE rule_id = $1 AND speaker_id = $2", rule_id, speaker_id
+        )
+
+    async def announce_warnings(self, warning_ids: Sequence[int]) -> None:
+        await self._conn.execute(
+            "SELECT pg_notify($1, $2)", CHANGES_CHANNEL, json.dumps({"type": "warnings", "ids": list(warning_ids)})
+        )
 
     async def audit(self, actor: str, action: str, target: str, detail: JsonObject) -> None:
         await self._conn.execute(

@@ -121,6 +121,17 @@ async def cancel(request: web.Request) -> web.Response:
     return await _incident_answer(request, incident_id)
 
 
+async def add_note(request: web.Request) -> web.Response:
+    """A note on the incident's timeline: `{"text": "..."}` (1 to 2000 characters, not blank)."""
+    incident_id = parse_incident_id(request.match_info["id"])
+    text = (_text(await _body(request), "text", required=True) or "").strip()
+    if not text:
+        raise BadRequest("invalid_parameter", "text must not be blank")
+    async with _refusals():
+        await _lifecycle(request).add_note(incident_id, principal_of(request).actor, text)
+    return await _incident_answer(request, incident_id)
+
+
 def _candidate_json(candidate: Candidate, request: web.Request) -> dict[str, Any]:
     officer = request.app[SERVICES].district.officers.get(candidate.officer_id)
     return {

@@ -6,7 +6,20 @@ from __future__ import annotations
 from aiohttp import web
 from prometheus_client import Gauge
 
-from hub.adapters.web import actions, api, auth, console, openapi, ops, stream
+from hub.adapters.web import (
+    actions,
+    api,
+    auth,
+    console,
+    desk,
+    history,
+    media_files,
+    officer_page,
+    openapi,
+    ops,
+    stream,
+    warnings_api,
+)
 from hub.adapters.web.auth import PUBLIC, SIGNED_IN, Route, page, requires
 from hub.adapters.web.context import AUTH, SERVICES, SOCKETS, WebServices
 from hub.adapters.web.errors import error_middleware
@@ -18,17 +31,28 @@ def routes() -> list[Route]:
     """Every route and the access it needs, on one screen. Routes added any other way stop the app."""
     return [
         Route("GET", "/api/v1/incidents", api.list_incidents, requires(Permission.READ_INCIDENTS)),
+        # Before /incidents/{id}: routes match in the order they are added.
+        Route("GET", "/api/v1/incidents/search", history.search, requires(Permission.SUPERVISE)),
         Route("GET", "/api/v1/incidents/{id}", api.get_incident, requires(Permission.READ_INCIDENTS)),
         Route("GET", "/api/v1/sites", api.list_sites, requires(Permission.READ_REGISTRY)),
         Route("GET", "/api/v1/devices", api.list_devices, requires(Permission.READ_REGISTRY)),
         Route("GET", "/api/v1/officers", api.list_officers, requires(Permission.READ_REGISTRY)),
         Route("GET", "/api/v1/stream", stream.stream, requires(Permission.READ_INCIDENTS)),
+        Route("GET", "/api/v1/media/{id}", media_files.media, SIGNED_IN),
+        Route("GET", "/api/v1/messages", warnings_api.list_messages, requires(Permission.READ_REGISTRY)),
+        Route("POST", "/api/v1/warnings", warnings_api.send_warning, requires(Permission.ACT_ON_INCIDENTS)),
+        Route("GET", "/api/v1/warnings", warnings_api.list_warnings, requires(Permission.READ_INCIDENTS)),
+        Route("POST", "/api/v1/me/warnings", warnings_api.officer_warning, requires(Permission.OWN_DISPATCHES)),
+        Route("GET", "/audio/{key}.wav", warnings_api.audio, PUBLIC),
         Route("POST", "/api/v1/incidents/{id}/ack", actions.acknowledge, requires(Permission.ACT_ON_INCIDENTS)),
         Route("POST", "/api/v1/incidents/{id}/dispatch", actions.dispatch, requires(Permission.ACT_ON_INCIDENTS)),
         Route("POST", "/api/v1/incidents/{id}/resolve", actions.resolve, requires(Permission.ACT_ON_INCIDENTS)),
         Route("POST", "/api/v1/incidents/{id}/cancel", actions.cancel, requires(Permission.ACT_ON_INCIDENTS)),
         Route("GET", "/api/v1/incidents/{id}/candidates", actions.candidates, requires(Permission.READ_INCIDENTS)),
         Route("GET", "/api/v1/roster", actions.roster, requires(Permission.READ_REGISTRY)),
+        Route("POST", "/api/v1/incidents/{id}/notes", actions.add_note, requires(Permission.ACT_ON_INCIDENTS)),
+        Route("GET", "/api/v1/district", desk.district, requires(Permission.READ_REGISTRY)),
+        Route("GET", "/api/v1/devices/health", desk.device_health, requires(Permission.READ_REGISTRY)),
         Route("GET", "/api/v1/me/dispatches", actions.my_dispatches, requires(Permission.OWN_DISPATCHES)),
         Route("POST", "/api/v1/me/duty", actions.my_duty, requires(Permission.OWN_DISPATCHES)),
         Route("POST", "/api/v1/me/location", actions.my_location, requires(Permission.OWN_DISPATCHES)),
@@ -44,6 +68,7 @@ def routes() -> list[Route]:
         Route("GET", "/readyz", ops.readyz, PUBLIC),
         Route("GET", "/metrics", ops.metrics, PUBLIC),
         Route("GET", "/", console.index, page(Permission.VIEW_CONSOLE)),
+        Route("GET", "/officer", officer_page.index, page(Permission.OWN_DISPATCHES)),
         Route("GET", "/login", auth.login_page, PUBLIC),
     ]
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
 
 import prometheus_client
 from aiohttp import web
@@ -13,6 +15,7 @@ from hub.domain.district import District
 from hub.services.auth import AccountStore, AuthPolicy, AuthService, Clock, Credential, Principal, utc_now
 from hub.services.lifecycle import LifecycleService
 from hub.services.ports import ChangeFeed, HealthProbe, IncidentQueries
+from hub.services.warnings import WarningService
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,13 @@ class WebServices:
     auth_policy: AuthPolicy = field(default_factory=AuthPolicy)
     clock: Clock = utc_now
     lifecycle: LifecycleService | None = None  # None: a read-only server (and unit tests of reads)
+    media_files: MediaFileLookup | None = None
+    warnings: WarningService | None = None
+    audio_files: MediaFileLookup | None = None  # rendered speech by content hash
+
+
+class MediaFileLookup(Protocol):
+    def resolve(self, relative: str) -> Path | None: ...
 
 
 SERVICES = web.AppKey("services", WebServices)

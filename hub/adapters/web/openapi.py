@@ -14,6 +14,7 @@ import hub
 from hub.adapters.web.api import DEFAULT_LIMIT, MAX_LIMIT, STATE_FILTERS
 from hub.adapters.web.auth import ACCESS, CSRF_HEADER, SESSION_COOKIE, UNSAFE_METHODS, Access
 from hub.adapters.web.errors import json_ok
+from hub.adapters.web.openapi_console import console_paths, console_schemas
 from hub.domain.incidents import IncidentState
 from hub.services.auth import ROLE_PERMISSIONS, Role
 
@@ -290,6 +291,13 @@ def _incident_action(operation: str, summary: str, body: Schema | None = None) -
 
 
 _LOOSE_OBJECT: Schema = {"type": "object"}
+_WARNING_STATES = ["sent", "received", "playing", "done", "failed", "expired"]
+_WARNING_BODY: Schema = {
+    "message_id": {"type": "string"},
+    "text": {"type": "string", "maxLength": 500},
+    "lang": {"type": "string", "enum": ["zh-CN", "en"]},
+    "repeat": {"type": "integer", "minimum": 1, "maximum": 10},
+}
 
 
 def _lifecycle_paths() -> dict[str, Schema]:
@@ -376,6 +384,72 @@ def _lifecycle_paths() -> dict[str, Schema]:
                 },
             }
         },
+        "/api/v1/media/{id}": {
+            "get": {
+                "operationId": "getMedia",
+                "summary": "A camera snapshot (JPEG) or clip (WebM) kept by the hub; supports Range requests",
+                "parameters": [_id_param()],
+                "responses": {
+                    "200": {"description": "The file.", "content": {"image/jpeg": {}, "video/webm": {}}},
+                    "404": _error("No such media, or no longer kept."),
+                },
+            }
+        },
+        "/api/v1/messages": {
+            "get": {
+                "operationId": "listMessages",
+                "summary": "The loudspeaker message library (texts per language)",
+                "responses": {"200": _json(_LOOSE_OBJECT, "`{messages: [{id, texts, languages}]}`")},
+            }
+        },
+        "/api/v1/warnings": {
+            "get": {
+                "operationId": "listWarnings",
+                "summary": "Loudspeaker warnings, newest first, each with its speaker's latest answer",
+                "parameters": [
+                    {"name": "incident_id", "in": "query", "schema": {"type": "integer"}},
+                    {"name": "state", "in": "query", "schema": {"type": "string", "enum": _WARNING_STATES}},
+                    {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000}},
+                ],
+                "responses": {"200": _json(_LOOSE_OBJECT, "`{warnings: [...]}`"), "400": _error("Bad filter.")},
+            },
+            "post": {
+                "operationId": "sendWarning",
+                "summary": "Play a spoken warning on a speaker, or on every speaker of a site",
+                "requestBody": _body(
+                    _WARNING_BODY
+                    | {
+                        "speaker_id": {"type": "string"},
+                        "site_id": {"type": "string"},
+                        "incident_id": {"type": "integer"},
+                    }
+                ),
+                "responses": {
+                    "202": _json(_LOOSE_OBJECT, "`{warnings: [...]}`: sent; acks follow on the stream"),
+                    "400": _error("Bad body."),
+                    "404": _error("Unknown speaker, site, message or incident."),
+                },
+            },
+        },
+        "/api/v1/me/warnings": {
+            "post": {
+                "operationId": "officerWarning",
+                "summary": "An officer warns on the speakers at the site of one of their open dispatches",
+                "requestBody": _body(_WARNING_BODY | {"dispatch_id": {"type": "integer"}}, ["dispatch_id"]),
+                "responses": {"202": _json(_LOOSE_OBJECT, "`{warnings: [...]}`"), "400": _error("Bad body.")},
+            }
+        },
+        "/audio/{key}.wav": {
+            "get": {
+                "operationId": "getAudio",
+                "summary": "Rendered speech by content hash (what speakers download)",
+                "parameters": [{"name": "key", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "responses": {
+                    "200": {"description": "WAV audio.", "content": {"audio/wav": {}}},
+                    "404": _error("No such audio."),
+                },
+            }
+        },
         "/api/v1/me/stream": {
             "get": {
                 "operationId": "officerStream",
@@ -400,6 +474,7 @@ def openapi_document() -> dict[str, Any]:
         },
         "paths": {
             **_lifecycle_paths(),
+            **console_paths(),
             "/api/v1/incidents": {
                 "get": {
                     "operationId": "listIncidents",
@@ -610,6 +685,15 @@ def openapi_document() -> dict[str, Any]:
                     },
                 }
             },
+            "/officer": {
+                "get": {
+                    "operationId": "officerApp",
+                    "summary": "The officers' mobile app (HTML; its assets are under /static/)",
+                    "responses": {
+                        "200": {"description": "The page.", "content": {"text/html": {"schema": {"type": "string"}}}}
+                    },
+                }
+            },
             "/login": {
                 "get": {
                     "operationId": "loginPage",
@@ -621,7 +705,7 @@ def openapi_document() -> dict[str, Any]:
             },
         },
         "components": {
-            "schemas": _schemas(),
+            "schemas": {**_schemas(), **console_schemas()},
             "securitySchemes": {
                 "cookieAuth": {
                     "type": "apiKey",

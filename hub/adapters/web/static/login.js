@@ -1,16 +1,19 @@
 // Sentinel sign-in page: posts the username and password as JSON, then goes back to the page the
-// user came from (?next=, a path on this hub only). The language choice is shared with the console.
+// user came from (?next=, a path on this hub only). Officers go to their app (/officer), the desk to the
+// console (/). The language choice is shared with the console and the officer app.
 (function () {
   "use strict";
 
   const LOGIN_PATH = "/api/v1/auth/login";
   const LANG_KEY = "sentinel.console.lang";
+  const OFFICER_PAGE = "/officer";
 
   const STRINGS = {
     zh: {
       htmlLang: "zh-CN",
       docTitle: "登录 · Sentinel",
       heading: "值班台登录",
+      heading_officer: "民警登录",
       hint: "请使用您的账号登录。",
       username: "用户名",
       password: "密码",
@@ -29,6 +32,7 @@
       htmlLang: "en",
       docTitle: "Sign in · Sentinel",
       heading: "Duty desk sign-in",
+      heading_officer: "Officer sign-in",
       hint: "Sign in with your account.",
       username: "Username",
       password: "Password",
@@ -80,6 +84,7 @@
       const key = node.getAttribute("data-i18n");
       if (typeof s[key] === "string") node.textContent = s[key];
     });
+    if (isOfficerPage(nextPath())) el.heading.textContent = s.heading_officer;
     if (busy) el.submit.textContent = s.submitting;
     el.toggle.textContent = s.toggleText;
     el.toggle.setAttribute("lang", s.toggleLang);
@@ -99,6 +104,18 @@
     }
     if (url.origin !== window.location.origin || url.pathname === "/login") return "/";
     return url.pathname + url.search + url.hash;
+  }
+
+  function isOfficerPage(path) {
+    return path === OFFICER_PAGE || path.indexOf(OFFICER_PAGE + "?") === 0 || path.indexOf(OFFICER_PAGE + "#") === 0;
+  }
+
+  // Each role to its own page: an officer to the officer app (keeping a ?next= that points into it),
+  // the desk to ?next= unless that is the officer app, which is not theirs.
+  function destination(user) {
+    const next = nextPath();
+    if (user && user.role === "officer") return isOfficerPage(next) ? next : OFFICER_PAGE;
+    return isOfficerPage(next) ? "/" : next;
   }
 
   function showError(key, argument) {
@@ -149,8 +166,10 @@
       })
       .then((response) => {
         if (response.ok) {
-          window.location.replace(nextPath());
-          return;
+          return response
+            .json()
+            .catch(() => null)
+            .then((data) => window.location.replace(destination(data && data.user)));
         }
         setBusy(false);
         el.password.value = "";
@@ -178,6 +197,7 @@
     el.submit = document.getElementById("login-submit");
     el.error = document.getElementById("login-error");
     el.toggle = document.getElementById("lang-toggle");
+    el.heading = document.getElementById("login-heading");
 
     el.toggle.addEventListener("click", () => {
       lang = lang === "en" ? "zh" : "en";

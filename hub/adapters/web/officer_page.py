@@ -1,0 +1,21 @@
+"""The officers' mobile web app: one static page, its stylesheet and script, no build step.
+
+Served at /officer to officer accounts (the page redirects whoever is not signed in to /login). It
+talks only to the officer API (`/api/v1/me/...`) and the live stream of the officer's own dispatches.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from hub.adapters.web.console import SECURITY_HEADERS, STATIC_DIR
+
+# The console's headers, and the page may ask for the phone's location (nothing else).
+OFFICER_HEADERS = {
+    **SECURITY_HEADERS,
+    "Permissions-Policy": "geolocation=(self), camera=(), microphone=(), payment=()",
+}
+
+
+async def index(request: web.Request) -> web.FileResponse:
+    return web.FileResponse(STATIC_DIR / "officer.html", headers=OFFICER_HEADERS)

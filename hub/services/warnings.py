@@ -1,0 +1,380 @@
+"""Loudspeaker warnings: from the desk, an officer or a rule, to the speakers, confirmed.
+
+A warning is rendered to audio (offline speech, cached), written with its command to the outbox in
+one transaction, and resent while the speaker does not answer, until it expires. Every warning and
+every ack goes into the incident's timeline and the audit log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+import structlog
+
+from devices.contract import SpeakerAction, SpeakerCommand, Topics, encode
+from hub.domain.district import District
+from hub.domain.events import DeviceEvent
+from hub.domain.incidents import Incident, TimelineEntry
+from hub.domain.warnings import (
+    FINAL_WARNING_STATES,
+    WarningRule,
+    WarningState,
+    cooled_down,
+    next_state,
+    resend_delay_s,
+    rules_for,
+)
+from hub.services.messages import OutboundMessage
+
+log = structlog.get_logger(__name__)
+
+
+class SpeechAudio(Protocol):
+    key: str
+    duration_s: float
+
+
+class Speech(Protocol):
+    async def render(self, text: str, lang: str) -> SpeechAudio: ...
+
+
+@dataclass(frozen=True, slots=True)
+class StoredWarning:
+    id: int
+    command_id: str
+    speaker_id: str
+    site_id: str
+    incident_id: int | None
+    state: WarningState
+    attempts: int
+    expires_at: datetime
+    command: bytes  # the encoded command, resent as it was
+    playing_for_s: float  # audio duration × repeats
+
+
+class WarningTransaction(Protocol):
+    async def add_warning(self, row: dict[str, Any]) -> int: ...
+
+    async def warning_by_command(self, command_id: str) -> StoredWarning | None: ...
+
+    async def set_warning_state(
+        self, warning_id: int, state: WarningState, at: datetime, error: str, next_resend_at: datetime | None
+    ) -> None: ...
+
+    async def add_warning_ack(
+        self, warning_id: int, state: str, reported_at: datetime, received_at: datetime, error: str
+    ) -> None: ...
+
+    async def due_warnings(self, now: datetime, limit: int) -> list[StoredWarning]: ...
+
+    async def resent(self, warning_id: int, attempts: int, next_resend_at: datetime) -> None: ...
+
+    async def last_rule_warning(self, rule_id: str, speaker_id: str) -> datetime | None: ...
+
+    async def incident(self, incident_id: int, lock: bool = True) -> Incident | None: ...
+
+    async def append_timeline(self, incident_id: int, entries: Sequence[TimelineEntry]) -> None: ...
+
+    async def enqueue(self, messages: Sequence[OutboundMessage]) -> None: ...
+
+    async def announce(self, incident_ids: Sequence[int], dispatch_ids: Sequence[int] = ()) -> None: ...
+
+    async def announce_warnings(self, warning_ids: Sequence[int]) -> None: ...
+
+    async def audit(self, actor: str, action: str, target: str, detail: dict[str, Any]) -> None: ...
+
+
+class WarningStore(Protocol):
+    def transaction(self) -> AbstractAsyncContextManager[WarningTransaction]: ...
+
+
+class UnknownTarget(LookupError):
+    pass
+
+
+@dataclass(frozen=True)
+class WarningRequest:
+    """What to say, where. Either `message_id` (from the library) or `text` (free text)."""
+
+    speakers: tuple[str, ...]
+    lang: str
+    message_id: str | None = None
+    text: str | None = None
+    repeat: int = 1
+    priority: int = 7  # a person's warning outranks a rule's (5)
+    volume: int = 80
+    incident_id: int | None = None
+    rule_id: str | None = None
+    expires_s: int = 60
+
+
+@dataclass
+class _Issued:
+    ids: list[int] = field(default_factory=list)
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class WarningService:
+    def __init__(
+        self,
+        store: WarningStore,
+        district: District,
+        topics: Topics,
+        speech: Speech,
+        audio_url: Callable[[str], str],
+        clock: Callable[[], datetime] = _utc_now,
+        on_outbox: asyncio.Event | None = None,
+    ) -> None:
+        self._store = store
+        self._district = district
+        self._topics = topics
+        self._speech = speech
+        self._audio_url = audio_url
+        self._clock = clock
+        self._outbox_nudge = on_outbox
+
+    def speakers_at(self, site_id: str) -> tuple[str, ...]:
+        if site_id not in self._district.sites:
+            raise UnknownTarget(f"unknown site {site_id!r}")
+        return tuple(self._district.speakers_for(site_id))
+
+    async def warm_up(self) -> None:
+        """Render the whole library once at start, so the first warning plays at once."""
+        for message in self._district.messages.values():
+            for lang, text in message.texts.items():
+                try:
+                    await self._speech.render(text, lang)
+                except Exception as exc:  # speech must never stop the hub from starting
+                    log.warning("speech warm-up failed", message=message.id, lang=lang, error=repr(exc))
+
+    async def warn(self, request: WarningRequest, actor: str) -> list[int]:
+        """Send the warning to each speaker; return the warning ids."""
+        text = self._text_of(request)
+        for speaker in request.speakers:
+            device = self._district.devices.get(speaker)
+            if device is None or device.kind != "speaker":
+                raise UnknownTarget(f"unknown speaker {speaker!r}")
+        audio = await self._speech.render(text, request.lang)
+        now = self._clock()
+        issued = _Issued()
+        async with self._store.transaction() as tx:
+            incident = await tx.incident(request.incident_id, lock=False) if request.incident_id else None
+            if request.incident_id and incident is None:
+                raise UnknownTarget(f"no incident {request.incident_id}")
+            outbound = []
+            for speaker in request.speakers:
+                site_id = self._district.devices[speaker].site_id
+                command_id = uuid.uuid4().hex
+                expires_at = now + timedelta(seconds=request.expires_s)
+                command = SpeakerCommand(
+                    command_id=command_id,
+                    action=SpeakerAction.PLAY,
+                    audio_url=self._audio_url(audio.key),
+                    text=text,
+                    lang=request.lang,
+                    repeat=request.repeat,
+                    volume=request.volume,
+                    priority=request.priority,
+                    expires_at=expires_at,
+                )
+                payload = encode(command)
+                warning_id = await tx.add_warning(
+                    {
+                        "command_id": command_id,
+                        "speaker_id": speaker,
+                        "site_id": site_id,
+                        "incident_id": request.incident_id,
+                        "rule_id": request.rule_id,
+                        "message_id": request.message_id,
+                        "text": text,
+                        "lang": request.lang,
+                        "audio_key": audio.key,
+                        "audio_url": command.audio_url,
+                        "duration_s": audio.duration_s,
+                        "repeat": request.repeat,
+                        "volume": request.volume,
+                        "priority": request.priority,
+                        "expires_at": expires_at,
+                        "state": WarningState.SENT.value,
+                        "next_resend_at": now + timedelta(seconds=resend_delay_s(1)),
+                        "created_by": actor,
+                        "created_at": now,
+                        "command": payload,
+                    }
+                )
+                issued.ids.append(warning_id)
+                outbound.append(OutboundMessage(self._topics.speaker_command(site_id, speaker), payload))
+                await tx.audit(
+                    actor,
+                    "warning.send",
+                    f"speaker:{speaker}",
+                    {
+                        "warning_id": warning_id,
+                        "message_id": request.message_id,
+                        "text": text,
+                        "lang": request.lang,
+                        "incident_id": request.incident_id,
+                        "rule_id": request.rule_id,
+                    },
+                )
+                if incident is not None and incident.id is not None:
+                    reason = f"{speaker}: {request.message_id or 'free text'} ({request.lang}) ×{request.repeat}"
+                    entry = TimelineEntry(now, actor, "warning", incident.state, incident.state, reason)
+                    await tx.append_timeline(incident.id, [entry])
+            await tx.enqueue(outbound)
+            await tx.announce_warnings(issued.ids)
+            if incident is not None and incident.id is not None:
+                await tx.announce([incident.id])
+        if self._outbox_nudge is not None:
+            self._outbox_nudge.set()
+        log.info(
+            "warning sent",
+            speakers=list(request.speakers),
+            message=request.message_id,
+            lang=request.lang,
+            actor=actor,
+            incident=request.incident_id,
+        )
+        return issued.ids
+
+    def _text_of(self, request: WarningRequest) -> str:
+        if request.text:
+            return request.text
+        message = self._district.messages.get(request.message_id or "")
+        if message is None:
+            raise UnknownTarget(f"unknown message {request.message_id!r}")
+        if request.lang not in message.texts:
+            raise UnknownTarget(f"message {message.id!r} has no text in {request.lang}")
+        return message.texts[request.lang]
+
+    # --- rules --------------------------------------------------------------------------------------
+    async def on_events(self, events: Sequence[DeviceEvent], incidents: dict[str, int]) -> int:
+        """Warn by rule for newly stored events (intrusion in a zone, a panic at a bank door, …)."""
+        sent = 0
+        now = self._clock()
+        for event in events:
+            for rule in rules_for(self._district.warning_rules, event):
+                speakers = []
+                for speaker in self._district.speakers_for(event.site_id, event.device_id):
+                    async with self._store.transaction() as tx:
+                        last = await tx.last_rule_warning(rule.id, speaker)
+                    if cooled_down(rule, last, now):
+                        speakers.append(speaker)
+                if speakers:
+                    sent += await self._warn_by_rule(rule, tuple(speakers), incidents.get(event.site_id))
+        return sent
+
+    async def _warn_by_rule(self, rule: WarningRule, speakers: tuple[str, ...], incident_id: int | None) -> int:
+        sent = 0
+        for lang in rule.languages:
+            request = WarningRequest(
+                speakers,
+                lang,
+                message_id=rule.message_id,
+                repeat=rule.repeat,
+                priority=rule.priority,
+                incident_id=incident_id,
+                rule_id=rule.id,
+            )
+            try:
+                sent += len(await self.warn(request, f"rule:{rule.id}"))
+            except Exception as exc:  # a rule's warning must never hold up the alarm that caused it
+                log.error("warning rule failed", rule=rule.id, error=repr(exc))
+        return sent
+
+    # --- acks ---------------------------------------------------------------------------------------
+    async def acknowledge(
+        self, speaker_id: str, command_id: str, reported: WarningState, reported_at: datetime, error: str = ""
+    ) -> bool:
+        """A speaker's ack. False: no such command for this speaker (dead-lettered by the caller)."""
+        now = self._clock()
+        async with self._store.transaction() as tx:
+            warning = await tx.warning_by_command(command_id)
+            if warning is None or warning.speaker_id != speaker_id:
+                return False
+            await tx.add_warning_ack(warning.id, reported.value, reported_at, now, error)
+            state = next_state(warning.state, reported)
+            if state is None:
+                return True
+            await tx.set_warning_state(warning.id, state, now, error, self._watch_until(warning, state, now))
+            await tx.announce_warnings([warning.id])
+            await self._note(tx, warning, state, now, f"speaker:{speaker_id}", error)
+        log.info("warning ack", speaker=speaker_id, command=command_id, state=state.value, error=error or None)
+        return True
+
+    @staticmethod
+    def _watch_until(warning: StoredWarning, state: WarningState, now: datetime) -> datetime | None:
+        """When to look at the warning again: a speaker that took it must start before it expires,
+        and one that started must report the end within the playing time (plus a margin)."""
+        if state in FINAL_WARNING_STATES:
+            return None
+        if state is WarningState.PLAYING:
+            return now + timedelta(seconds=warning.playing_for_s + 30)
+        return warning.expires_at
+
+    async def _note(
+        self, tx: WarningTransaction, warning: StoredWarning, state: WarningState, now: datetime, actor: str, error: str
+    ) -> None:
+        await tx.audit(
+            actor, f"warning.{state.value}", f"speaker:{warning.speaker_id}", {"warning_id": warning.id, "error": error}
+        )
+        if warning.incident_id is None:
+            return
+        incident = await tx.incident(warning.incident_id, lock=False)
+        if incident is None:
+            return
+        reason = f"{warning.speaker_id}: {state.value}" + (f" ({error})" if error else "")
+        entry = TimelineEntry(now, actor, f"warning_{state.value}", incident.state, incident.state, reason)
+        await tx.append_timeline(warning.incident_id, [entry])
+        await tx.announce([warning.incident_id])
+
+    # --- resend and expiry (leader) -----------------------------------------------------------------
+    async def resend_due(self, limit: int = 100) -> int:
+        now = self._clock()
+        handled = 0
+        async with self._store.transaction() as tx:
+            for warning in await tx.due_warnings(now, limit):
+                handled += 1
+                if warning.state is WarningState.PLAYING:
+                    await self._give_up(tx, warning, WarningState.FAILED, now, "the speaker never reported the end")
+                elif now >= warning.expires_at:
+                    await self._give_up(tx, warning, WarningState.EXPIRED, now, "not played before it expired")
+                elif warning.state is WarningState.SENT:
+                    attempts = warning.attempts + 1
+                    # Same command id: a speaker that got it already just acks again.
+                    topic = self._topics.speaker_command(warning.site_id, warning.speaker_id)
+                    await tx.enqueue([OutboundMessage(topic, warning.command)])
+                    await tx.resent(warning.id, attempts, now + timedelta(seconds=resend_delay_s(attempts)))
+                    log.info("warning resent", speaker=warning.speaker_id, command=warning.command_id, attempt=attempts)
+                else:  # received: it must start playing before it expires
+                    await tx.resent(warning.id, warning.attempts, warning.expires_at)
+        if handled and self._outbox_nudge is not None:
+            self._outbox_nudge.set()
+        return handled
+
+    async def _give_up(
+        self, tx: WarningTransaction, warning: StoredWarning, state: WarningState, now: datetime, why: str
+    ) -> None:
+        await tx.set_warning_state(warning.id, state, now, why, None)
+        await tx.announce_warnings([warning.id])
+        await self._note(tx, warning, state, now, "system", why)
+        log.warning(
+            "warning gave up", speaker=warning.speaker_id, command=warning.command_id, state=state.value, why=why
+        )
+
+    async def run(self, interval_s: float = 0.5) -> None:
+        while True:
+            try:
+                await self.resend_due()
+            except Exception as exc:  # the database may be away: warnings stay due, retry
+                log.warning("warning resend round failed; will retry", error=repr(exc))
+            await asyncio.sleep(interval_s)

@@ -1,0 +1,462 @@
+"""The duty desk console in a real browser (Debian's Chromium): the alarm, the keyboard, a whole
+incident worked from the detail panel, the language switch, the disconnect banner, the other views,
+and screenshots at 1366×768 and 1920×1080 in tests/artifacts/."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import yaml
+from playwright.async_api import Browser, Page, expect
+
+from devices.contract import OfficerAction
+from devices.link import DeviceLink
+from hub.config import Settings
+from hub.domain.lifecycle import Disposition
+from hub.services.lifecycle import OfficerReplyCommand
+from simulators.button import ButtonRef, press
+from simulators.districts import write_district
+from tests.browser.conftest import screenshot
+from tests.integration.conftest import HubUnderTest, create_user, eventually, fetch_value, running_hub
+
+PASSWORD = "correct horse"
+SIZES = {"1366x768": {"width": 1366, "height": 768}, "1920x1080": {"width": 1920, "height": 1080}}
+
+
+@pytest.fixture
+def district_file(tmp_path: Path) -> Path:
+    # The desk dispatches by hand in these tests: no automatic dispatch of P1.
+    return write_district(tmp_path / "district.yaml", auto_dispatch=[])
+
+
+async def sign_in(page: Page, hub: HubUnderTest, username: str = "zhang", role: str = "duty") -> None:
+    assert hub.settings.database_url
+    await create_user(hub.settings.database_url, username, PASSWORD, role)
+    await page.goto(f"{hub.http}/")
+    await page.wait_for_url("**/login**")
+    await page.fill("input[name=username]", username)
+    await page.fill("input[name=password]", PASSWORD)
+    await page.keyboard.press("Enter")
+    await page.wait_for_url(re.compile(r".*/(#.*)?$"))
+    await expect(page.get_by_test_id("connection-status")).to_have_attribute("data-state", "live", timeout=10_000)
+
+
+async def press_button(hub: HubUnderTest, link: DeviceLink, site: str, device: str) -> None:
+    await asyncio.to_thread(press, link, hub.topics, ButtonRef(site, device))
+
+
+def row_of(page: Page, site_name: str):  # type: ignore[no-untyped-def]
+    return page.get_by_test_id("incident-row").filter(has_text=site_name)
+
+
+def row_at(page: Page, site_id: str):  # type: ignore[no-untyped-def]
+    return page.locator(f'[data-testid="incident-row"][data-site-id="{site_id}"]')
+
+
+async def test_a_press_sounds_the_alarm_within_a_second_and_the_keyboard_acknowledges_it(
+    hub: HubUnderTest, device_link: DeviceLink, page: Page
+) -> None:
+    await sign_in(page, hub)
+    sound = page.get_by_test_id("sound-toggle")
+    await expect(sound).to_have_attribute("data-state", "on")  # Chromium runs with autoplay allowed
+    await expect(page.get_by_test_id("sound-unlock")).to_be_hidden()
+    await expect(sound).to_have_attribute("data-alarm", "quiet")
+
+    pressed = time.monotonic()
+    await press_button(hub, device_link, "site-01", "btn-01-0")
+    row = row_of(page, "测试银行01")
+    await expect(row).to_be_visible(timeout=1_000)
+    assert time.monotonic() - pressed < 1.5
+    await expect(sound).to_have_attribute("data-alarm", "sounding")
+    await expect(page.get_by_test_id("unacked-count-value")).to_have_text("1")
+    await expect(row.get_by_test_id("clock-ack")).to_have_attribute("data-level", re.compile("ok|warn|late"))
+    await expect(page.get_by_test_id("announcer")).to_contain_text("测试银行01")
+    titles = set()
+    for _ in range(6):
+        titles.add(await page.title())
+        await page.wait_for_timeout(400)
+    assert any("未确认" in title for title in titles), titles  # the tab title flashes
+
+    # A second press elsewhere; J/K move the selection, A acknowledges the selected incident.
+    await press_button(hub, device_link, "site-02", "btn-02-0")
+    second = row_of(page, "测试银行02")
+    await expect(second).to_be_visible(timeout=2_000)
+    await page.locator("body").click(position={"x": 5, "y": 700})  # focus the page, not a control
+    await page.keyboard.press("j")
+    await page.keyboard.press("j")
+    await page.keyboard.press("k")
+    await expect(row).to_have_attribute("aria-selected", "true")
+    await page.keyboard.press("a")
+    await expect(row).to_have_attribute("data-state", "acknowledged")
+    await expect(row.get_by_test_id("clock-ack")).to_have_attribute("data-level", "met")
+    await expect(second).to_have_attribute("data-unacked", "true")
+    await expect(sound).to_have_attribute("data-alarm", "sounding")  # site-02 still waits
+
+    # The sound can be silenced; the title keeps flashing; a new incident turns the sound back on.
+    await sound.click()
+    await expect(sound).to_have_attribute("data-state", "off")
+    await press_button(hub, device_link, "site-03", "btn-03-0")
+    await expect(row_of(page, "测试银行03")).to_be_visible(timeout=2_000)
+    await expect(sound).to_have_attribute("data-state", "on")
+
+    # Enter opens the selected incident; Esc closes it.
+    await page.locator("body").click(position={"x": 5, "y": 700})
+    await page.keyboard.press("j")
+    await page.keyboard.press("Enter")
+    detail = page.get_by_test_id("incident-detail")
+    await expect(detail).to_be_visible()
+    await page.keyboard.press("Escape")
+    await expect(detail).to_be_hidden()
+
+
+async def test_the_desk_works_an_incident_from_the_detail_panel(
+    hub: HubUnderTest, device_link: DeviceLink, page: Page
+) -> None:
+    await hub.running.lifecycle.sign_on("o1", True, "test")
+    await sign_in(page, hub)
+    for _ in range(3):
+        await press_button(hub, device_link, "site-01", "btn-01-1")
+    row = row_of(page, "测试银行01")
+    await expect(row.get_by_test_id("event-count")).to_have_text("按压 3 次", timeout=3_000)
+    await row.click()
+    detail = page.get_by_test_id("incident-detail")
+    await expect(detail).to_be_visible()
+    await expect(page).to_have_url(re.compile(r"#/incident/\d+$"))
+    await expect(detail.get_by_test_id("site-card")).to_contain_text("测试银行01")
+    await expect(detail.get_by_test_id("site-card")).to_contain_text("警员1")  # the grid's officer
+    await expect(detail.get_by_test_id("press-count")).to_have_text("按压 3 次")
+
+    # Acknowledge with the button.
+    await detail.get_by_test_id("ack-button").click()
+    await expect(page.get_by_test_id("detail-state")).to_have_text("已确认")
+    await expect(detail.get_by_test_id("ack-button")).to_be_hidden()
+
+    # The recommended officer is the grid's, signed on; one click dispatches.
+    first = detail.get_by_test_id("candidate").first
+    await expect(first).to_have_attribute("data-officer-id", "o1")
+    await expect(first.get_by_test_id("recommended")).to_be_visible()
+    await expect(first.get_by_test_id("availability")).to_have_text("可派")
+    await expect(
+        detail.get_by_test_id("candidate").filter(has_text="警员0").get_by_test_id("availability")
+    ).to_have_text("未签到")
+    dispatch = detail.get_by_test_id("dispatch-button")
+    await expect(dispatch).to_have_attribute("data-officer-id", "o1")
+    await dispatch.click()
+    await expect(page.get_by_test_id("detail-state")).to_have_text("已派警")
+    item = detail.get_by_test_id("dispatch-item").first
+    await expect(item).to_have_attribute("data-state", "offered")
+    await expect(row).to_have_attribute("data-state", "dispatched")
+
+    # The officer accepts on the phone: the board and the detail follow live.
+    incident_id = int((await detail.get_attribute("data-incident-id")) or 0)
+    assert hub.settings.database_url
+    dispatch_id = await fetch_value(
+        hub.settings.database_url, "SELECT id FROM dispatches WHERE incident_id = $1", incident_id
+    )
+    await hub.running.lifecycle.officer_reply(
+        OfficerReplyCommand("o1", int(dispatch_id), OfficerAction.ACCEPT, datetime.now(UTC))  # type: ignore[arg-type]
+    )
+    await expect(item).to_have_attribute("data-state", "accepted", timeout=3_000)
+    await expect(page.get_by_test_id("detail-state")).to_have_text("已接警")
+    await expect(row).to_have_attribute("data-state", "accepted")
+    await expect(detail.get_by_test_id("detail-clock-accept")).to_have_attribute("data-level", "met")
+
+    # A note goes on the timeline with who wrote it.
+    await detail.get_by_test_id("note-text").fill("已电话联系保安")
+    await detail.get_by_test_id("note-submit").click()
+    note = detail.get_by_test_id("timeline-entry").filter(has_text="已电话联系保安")
+    await expect(note).to_contain_text("zhang")
+    await expect(detail.get_by_test_id("note-text")).to_have_value("")
+
+    # Resolve with a disposition: the incident leaves the board.
+    await detail.get_by_test_id("resolve-button").click()
+    dialog = page.get_by_test_id("dialog-resolve")
+    await expect(dialog).to_be_visible()
+    await dialog.get_by_test_id("disposition-false_alarm").check()
+    await dialog.get_by_test_id("resolve-note").fill("误按")
+    await dialog.get_by_test_id("resolve-confirm").click()
+    await expect(row).to_have_count(0)
+    await expect(page.get_by_test_id("detail-state")).to_have_text("已处置")
+    await expect(detail.get_by_test_id("closed-notice")).to_contain_text("误报")
+    assert (
+        await fetch_value(hub.settings.database_url, "SELECT disposition FROM incidents WHERE id = $1", incident_id)
+        == "false_alarm"
+    )
+
+
+async def test_a_guards_cancel_request_is_shown_and_confirmed(
+    hub: HubUnderTest, device_link: DeviceLink, page: Page
+) -> None:
+    await sign_in(page, hub)
+    await press_button(hub, device_link, "site-05", "btn-05-0")
+    row = row_of(page, "测试银行05")
+    await expect(row).to_be_visible(timeout=2_000)
+    await asyncio.to_thread(press, device_link, hub.topics, ButtonRef("site-05", "btn-05-0"), "cancel")
+    await expect(row.get_by_test_id("cancel-requested-flag")).to_be_visible(timeout=3_000)
+    await row.click()
+    request = page.get_by_test_id("cancel-request")
+    await expect(request).to_be_visible()
+    await request.get_by_test_id("confirm-cancel").click()
+    dialog = page.get_by_test_id("dialog-cancel")
+    await dialog.get_by_test_id("cancel-note").fill("电话核实：误按")
+    await dialog.get_by_test_id("cancel-confirm").click()
+    await expect(row).to_have_count(0)
+    await expect(page.get_by_test_id("detail-state")).to_have_text("已取消")
+
+
+async def test_the_language_switches_and_is_remembered(hub: HubUnderTest, device_link: DeviceLink, page: Page) -> None:
+    await sign_in(page, hub)
+    await press_button(hub, device_link, "site-01", "btn-01-0")
+    row = row_at(page, "site-01")
+    await expect(row.get_by_test_id("kind")).to_have_text("紧急报警", timeout=2_000)
+    await page.get_by_test_id("lang-toggle").click()
+    await expect(page.locator("html")).to_have_attribute("lang", "en")
+    await expect(row.get_by_test_id("kind")).to_have_text("Panic alarm")
+    await expect(row.get_by_test_id("site")).to_contain_text("Test Bank 01")
+    await expect(page.get_by_test_id("nav-map")).to_have_text("Map")
+    await page.reload()
+    await expect(page.get_by_test_id("connection-status")).to_have_attribute("data-state", "live", timeout=10_000)
+    await expect(page.get_by_test_id("nav-board")).to_have_text("Board")
+    await expect(row.get_by_test_id("state")).to_have_text("New")
+    await page.get_by_test_id("lang-toggle").click()
+    await expect(page.get_by_test_id("nav-board")).to_have_text("警情")
+
+
+async def test_the_banner_shows_when_the_hub_stops_and_goes_when_it_is_back(hub_settings: Settings, page: Page) -> None:
+    async with running_hub(hub_settings) as hub:
+        await sign_in(page, hub)
+        await expect(page.get_by_test_id("disconnected-banner")).to_be_hidden()
+    # The hub has stopped.
+    await expect(page.get_by_test_id("disconnected-banner")).to_be_visible(timeout=5_000)
+    await expect(page.get_by_test_id("connection-status")).to_have_attribute("data-state", "disconnected")
+    await expect(page.get_by_test_id("incident-board")).to_have_class(re.compile("stale"))
+    async with running_hub(hub_settings):
+        await expect(page.get_by_test_id("connection-status")).to_have_attribute("data-state", "live", timeout=15_000)
+        await expect(page.get_by_test_id("disconnected-banner")).to_be_hidden()
+
+
+async def test_the_other_views_show_the_district(hub: HubUnderTest, device_link: DeviceLink, page: Page) -> None:
+    await hub.running.lifecycle.sign_on("o1", True, "test")
+    await hub.running.lifecycle.report_location("o1", 39.9045, 116.4052)
+    await sign_in(page, hub)
+    await press_button(hub, device_link, "site-03", "btn-03-0")
+    await expect(row_of(page, "测试银行03")).to_be_visible(timeout=2_000)
+
+    await page.get_by_test_id("nav-map").click()
+    site = page.locator('[data-testid="map-site"][data-site-id="site-03"]')
+    await expect(site).to_have_attribute("data-incident-id", re.compile(r"\d+"))
+    await expect(page.locator('[data-testid="map-officer"][data-officer-id="o1"]')).to_have_count(1)
+    await expect(page.get_by_test_id("district-map").locator(".site")).to_have_count(10)
+    await site.click()
+    await expect(page.get_by_test_id("incident-detail")).to_be_visible()
+
+    await page.get_by_test_id("nav-devices").click()
+    await expect(page.get_by_test_id("device-row")).to_have_count(70)
+    await expect(page.get_by_test_id("devices-total")).to_contain_text("70")
+    pressed = page.locator('[data-testid="device-row"][data-device-id="btn-03-0"]')
+    await expect(pressed).to_have_attribute("data-state", "online")
+    await expect(page.locator('[data-testid="device-row"][data-device-id="btn-04-0"]')).to_have_attribute(
+        "data-state", "never_heard"
+    )
+
+    await page.get_by_test_id("nav-roster").click()
+    await expect(page.locator('[data-testid="roster-row"][data-officer-id="o1"]')).to_have_attribute(
+        "data-signed-on", "true"
+    )
+    # A duty officer does not see the supervisor's view.
+    await expect(page.get_by_test_id("nav-supervision")).to_be_hidden()
+
+
+async def test_a_supervisor_sees_escalations_and_searches_the_history(
+    hub: HubUnderTest, device_link: DeviceLink, page: Page
+) -> None:
+    await sign_in(page, hub, "huang", "supervisor")
+    await press_button(hub, device_link, "site-06", "btn-06-0")
+    await expect(row_of(page, "测试银行06")).to_be_visible(timeout=2_000)
+    assert hub.settings.database_url
+    await eventually(
+        lambda: fetch_value(hub.settings.database_url, "SELECT count(*) FROM incidents WHERE site_id = 'site-06'")
+    )
+    incident_id = await fetch_value(hub.settings.database_url, "SELECT id FROM incidents WHERE site_id = 'site-06'")
+    await hub.running.lifecycle.cancel(int(incident_id), "test", "drill")  # type: ignore[arg-type]
+    await page.get_by_test_id("nav-supervision").click()
+    await expect(page.get_by_test_id("view-supervision")).to_be_visible()
+    history = page.get_by_test_id("history-row")
+    await expect(history).to_have_count(1)
+    await page.get_by_test_id("history-state").select_option("open")
+    await page.get_by_test_id("history-search").click()
+    await expect(page.get_by_test_id("history-empty")).to_be_visible()
+    await page.get_by_test_id("history-state").select_option("cancelled")
+    await page.get_by_test_id("history-search").click()
+    await expect(history).to_have_count(1)
+    await history.first.click()
+    await expect(page.get_by_test_id("detail-state")).to_have_text("已取消")
+
+
+# ---- screenshots --------------------------------------------------------------------------------
+
+DEMO = Path(__file__).resolve().parents[2] / "config" / "demo-district.yaml"
+
+
+def scene_district(path: Path) -> Path:
+    """The demo district with short targets (so that a few seconds show amber and red clocks and an
+    escalation), no automatic dispatch, and one camera that falls silent at once."""
+    district = yaml.safe_load(DEMO.read_text("utf-8"))
+    district["response_targets"] = {
+        "P1": {"ack_s": 5, "accept_s": 20, "arrival_s": 30},
+        "P2": {"ack_s": 10, "accept_s": 30, "arrival_s": 60},
+    }
+    district["auto_dispatch_priorities"] = []
+    district["supervision_grace_s"] = 2
+    for site in district["sites"]:
+        for device in site["devices"]:
+            if device["id"] == "cam-street-wangfujing-square":
+                device["report_interval_s"] = 2
+    path.write_text(yaml.safe_dump(district, allow_unicode=True, sort_keys=False), "utf-8")
+    return path
+
+
+async def build_scene(hub: HubUnderTest, link: DeviceLink) -> dict[str, int]:
+    """A busy evening: alarms in every state, officers on the move, a few devices in trouble."""
+    lifecycle = hub.running.lifecycle
+    db = hub.settings.database_url
+    assert db
+    for officer, lat, lon in [
+        ("o-li-ming", 39.9290, 116.4160),
+        ("o-wang-fang", 39.9335, 116.4230),
+        ("o-chen-jie", 39.9170, 116.4135),
+        ("o-zhou-qiang", 39.9240, 116.4330),
+        ("o-wu-min", 39.9200, 116.4290),
+    ]:
+        await lifecycle.sign_on(officer, True, "test")
+        await lifecycle.report_location(officer, lat, lon)
+    now = datetime.now(UTC).isoformat()
+    statuses = [
+        ("school-shiyan", "camera", "cam-school-shiyan-yard", None),
+        ("school-shiyan", "button", "btn-school-shiyan-gate", 88),
+        ("kg-yangguang", "button", "btn-kg-yangguang-gate", 12),
+        ("hospital-renmin", "button", "btn-hospital-renmin-er", 67),
+        ("bank-icbc-dongsi", "button", "btn-bank-icbc-dongsi-counter", 93),
+        ("petrol-sinopec-cym", "camera", "cam-petrol-sinopec-cym-forecourt", None),
+        ("street-wangfujing", "camera", "cam-street-wangfujing-south", None),
+    ]
+    for site, kind, device, battery in statuses:
+        body = {"state": "online", "ts": now, "rssi": -61, "firmware": "2.4.1"}
+        if battery is not None:
+            body["battery"] = battery
+        await asyncio.to_thread(
+            link.publish_and_wait, hub.topics.device_status(site, kind, device), json.dumps(body).encode()
+        )
+
+    async def incident_of(site: str) -> int:
+        found = await eventually(
+            lambda: fetch_value(db, "SELECT id FROM incidents WHERE site_id = $1 ORDER BY id DESC LIMIT 1", site)
+        )
+        return int(found)  # type: ignore[arg-type]
+
+    async def reply(incident_id: int, officer: str, *actions: OfficerAction) -> None:
+        dispatch_id = await fetch_value(
+            db, "SELECT id FROM dispatches WHERE incident_id = $1 ORDER BY id DESC LIMIT 1", incident_id
+        )
+        for action in actions:
+            await lifecycle.officer_reply(OfficerReplyCommand(officer, int(dispatch_id), action, datetime.now(UTC)))  # type: ignore[arg-type]
+
+    # History for the supervisor: a resolved false alarm and a cancelled test.
+    await press_button(hub, link, "bank-ccb-cym", "btn-bank-ccb-cym-counter")
+    old = await incident_of("bank-ccb-cym")
+    await lifecycle.acknowledge(old, "user:zhang")
+    await lifecycle.resolve(old, "user:zhang", Disposition.FALSE_ALARM, "保安误按")
+    # Worked by the desk: acknowledged, dispatched, accepted and on the way.
+    await press_button(hub, link, "hospital-renmin", "btn-hospital-renmin-er")
+    hospital = await incident_of("hospital-renmin")
+    await lifecycle.acknowledge(hospital, "user:zhang")
+    await lifecycle.dispatch(hospital, "user:zhang", "o-chen-jie")
+    await reply(hospital, "o-chen-jie", OfficerAction.ACCEPT, OfficerAction.EN_ROUTE)
+    # Dispatched, waiting for the officer to accept.
+    await press_button(hub, link, "bank-icbc-dongsi", "btn-bank-icbc-dongsi-counter")
+    bank = await incident_of("bank-icbc-dongsi")
+    await lifecycle.dispatch(bank, "user:zhang", "o-wang-fang")
+    # Nobody has acknowledged the school yet: pressed three times.
+    for _ in range(3):
+        await press_button(hub, link, "school-shiyan", "btn-school-shiyan-gate")
+    school = await incident_of("school-shiyan")
+    # The kindergarten's guard asks to cancel.
+    await press_button(hub, link, "kg-yangguang", "btn-kg-yangguang-gate")
+    await asyncio.to_thread(press, link, hub.topics, ButtonRef("kg-yangguang", "btn-kg-yangguang-gate"), "cancel")
+    # An intrusion at the petrol station (P2) and a tamper at the shopping street (P3).
+    intrusion = {"event_id": uuid.uuid4().hex, "type": "intrusion", "ts": now, "zone": "加油区", "score": 0.91}
+    await asyncio.to_thread(
+        link.publish_and_wait,
+        hub.topics.camera_event("petrol-sinopec-cym", "cam-petrol-sinopec-cym-forecourt"),
+        json.dumps(intrusion).encode(),
+    )
+    await asyncio.to_thread(
+        press, link, hub.topics, ButtonRef("street-wangfujing", "btn-street-wangfujing-kiosk"), "tamper"
+    )
+    await incident_of("petrol-sinopec-cym")
+    await incident_of("street-wangfujing")
+    return {"school": school, "hospital": hospital, "bank": bank}
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+async def test_screenshots_of_every_view(
+    hub_settings: Settings, device_link: DeviceLink, browser: Browser, tmp_path: Path, size: str
+) -> None:
+    settings = hub_settings.model_copy(update={"district_file": scene_district(tmp_path / "scene.yaml")})
+    context = await browser.new_context(viewport=SIZES[size], locale="zh-CN")  # type: ignore[arg-type]
+    try:
+        async with running_hub(settings) as hub:
+            ids = await build_scene(hub, device_link)
+            page = await context.new_page()
+            await sign_in(page, hub, "huang", "supervisor")
+            await expect(page.get_by_test_id("incident-row")).to_have_count(6, timeout=10_000)
+            # Wait for the school's escalation (ack target 5 s) and the silent camera going offline.
+            await expect(row_at(page, "school-shiyan").get_by_test_id("escalated-flag")).to_be_visible(timeout=10_000)
+            await expect(row_at(page, "school-shiyan").get_by_test_id("clock-ack")).to_have_attribute(
+                "data-level", "late"
+            )
+            await expect(page.get_by_test_id("sound-toggle")).to_have_attribute("data-alarm", "sounding")
+            await page.mouse.move(0, 0)
+            await screenshot(page, f"console-board-{size}")
+
+            await row_at(page, "school-shiyan").click()
+            detail = page.get_by_test_id("incident-detail")
+            await expect(detail.get_by_test_id("candidate").first).to_be_visible()
+            await expect(detail.get_by_test_id("press-count")).to_have_text("按压 3 次")
+            await screenshot(page, f"console-detail-{size}")
+            await page.goto(f"{hub.http}/#/incident/{ids['hospital']}")
+            await expect(detail.get_by_test_id("dispatch-item").first).to_have_attribute("data-state", "en_route")
+            await screenshot(page, f"console-detail-dispatched-{size}")
+
+            await page.get_by_test_id("nav-map").click()
+            await expect(page.locator('[data-testid="map-site"][data-incident-id]')).to_have_count(6)
+            await expect(page.get_by_test_id("map-officer")).to_have_count(5)
+            await screenshot(page, f"console-map-{size}")
+
+            await page.get_by_test_id("nav-devices").click()
+            await expect(page.get_by_test_id("device-row").first).to_be_visible()
+            await screenshot(page, f"console-devices-{size}")
+
+            await page.get_by_test_id("nav-roster").click()
+            await expect(page.get_by_test_id("roster-row").first).to_be_visible()
+            await screenshot(page, f"console-roster-{size}")
+
+            await page.get_by_test_id("nav-supervision").click()
+            await expect(page.get_by_test_id("escalations-row").first).to_be_visible(timeout=5_000)
+            await expect(page.get_by_test_id("history-row").first).to_be_visible()
+            await screenshot(page, f"console-supervision-{size}")
+
+            await page.get_by_test_id("lang-toggle").click()
+            await page.get_by_test_id("nav-board").click()
+            await row_at(page, "kg-yangguang").click()
+            await expect(detail.get_by_test_id("cancel-request")).to_be_visible()
+            await screenshot(page, f"console-detail-en-{size}")
+    finally:
+        await context.close()

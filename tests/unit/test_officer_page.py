@@ -1,0 +1,298 @@
+"""The officer app: served to officers only, self-contained, safe with the hub's data, and fully
+translated both ways."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import prometheus_client
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+
+from hub.adapters.web import WebServices, make_app
+from hub.domain.dispatch import DispatchState
+from hub.domain.district import District
+from hub.domain.lifecycle import Disposition
+from hub.services.auth import Role
+from hub.services.changes import Broadcaster
+from tests.unit.test_auth_service import FakeAccounts, bearer
+
+Client = TestClient[web.Request, web.Application]
+STATIC = Path(__file__).parents[2] / "hub" / "adapters" / "web" / "static"
+FILES = ("officer.html", "officer.css", "officer.js", "officer-sw.js")
+
+
+class NoIncidents:
+    async def list_incidents(self, state: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
+        return []
+
+    async def get_incident(self, incident_id: int) -> dict[str, Any] | None:
+        return None
+
+
+@pytest.fixture
+def accounts() -> FakeAccounts:
+    return FakeAccounts()
+
+
+@pytest.fixture
+async def client(accounts: FakeAccounts) -> AsyncIterator[Client]:
+    services = WebServices(
+        queries=NoIncidents(),
+        changes=Broadcaster(),
+        district=District("d1", "城南派出所"),
+        probes=[],
+        metrics=prometheus_client.CollectorRegistry(),
+        accounts=accounts,
+    )
+    async with TestClient(TestServer(make_app(services))) as client:
+        yield client
+
+
+def static_text(name: str) -> str:
+    return (STATIC / name).read_text(encoding="utf-8")
+
+
+def language_blocks() -> tuple[str, str]:
+    """The zh and en halves of officer.js's STRINGS."""
+    script = static_text("officer.js")
+    strings = script[script.index("  const STRINGS = {") :]
+    strings = strings[: strings.index("\n  };\n")]
+    zh, en = strings.split("\n    en: {\n", 1)
+    return zh, en
+
+
+def keys(block: str) -> set[str]:
+    return set(re.findall(r"^      (\w+):", block, re.MULTILINE))
+
+
+def nested_keys(block: str, name: str) -> set[str]:
+    body = re.search(rf"^      {name}: \{{\n(.*?)^      \}},", block, re.MULTILINE | re.DOTALL)
+    assert body, f"no {name} map"
+    return set(re.findall(r"^        (\w+):", body.group(1), re.MULTILINE))
+
+
+# ---- serving -----------------------------------------------------------------------------------
+
+
+async def test_the_app_is_served_to_an_officer(client: Client, accounts: FakeAccounts) -> None:
+    response = await client.get("/officer", headers=bearer(accounts.issue_token(Role.OFFICER, officer_id="o1")))
+
+    assert response.status == 200
+    assert response.content_type == "text/html"
+    page = await response.text()
+    assert '<html lang="zh-CN">' in page
+    assert 'href="/static/officer.css"' in page
+    assert 'src="/static/officer.js"' in page
+    assert 'name="viewport"' in page
+    csp = response.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    assert "geolocation=(self)" in response.headers["Permissions-Policy"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+async def test_strangers_are_sent_to_the_login_page_and_back(client: Client) -> None:
+    response = await client.get("/officer?lang=en", allow_redirects=False)
+
+    assert response.status == 302
+    location = response.headers["Location"]
+    assert location.startswith("/login?")
+    assert client.make_url(location).query["next"] == "/officer?lang=en"
+
+
+async def test_the_desk_has_the_console_not_the_officer_app(client: Client, accounts: FakeAccounts) -> None:
+    response = await client.get("/officer", headers=bearer(accounts.issue_token(Role.DUTY)))
+
+    assert response.status == 403
+
+
+@pytest.mark.parametrize(
+    ("path", "content_type"),
+    [
+        ("/static/officer.js", "javascript"),
+        ("/static/officer-sw.js", "javascript"),
+        ("/static/officer.css", "text/css"),
+    ],
+)
+async def test_the_apps_assets_are_served(client: Client, path: str, content_type: str) -> None:
+    response = await client.get(path)
+
+    assert response.status == 200
+    assert content_type in response.content_type
+
+
+async def test_openapi_documents_the_page_as_a_page(client: Client) -> None:
+    paths = (await (await client.get("/api/v1/openapi.json")).json())["paths"]
+
+    officer = paths["/officer"]["get"]
+    assert "302" in officer["responses"] and "401" not in officer["responses"]
+    assert officer["x-sentinel-roles"] == ["officer"]
+
+
+# ---- self-contained and safe ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_the_app_loads_nothing_from_outside_the_hub(name: str) -> None:
+    text = static_text(name)
+
+    assert not re.search(r"(https?|wss?):/", text)
+    assert not re.search(r"""(src|href)\s*=\s*["']//""", text)
+    assert "@import" not in text and "@font-face" not in text
+    assert "<script>" not in text and "style=" not in text  # nothing inline: the CSP forbids it
+
+
+@pytest.mark.parametrize("name", ["officer.js", "officer-sw.js"])
+def test_the_app_never_parses_hub_data_as_html(name: str) -> None:
+    script = static_text(name)
+
+    for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function"):
+        assert sink not in script
+
+
+def test_links_built_from_hub_data_are_only_geo_and_tel() -> None:
+    script = static_text("officer.js")
+
+    assert re.findall(r'setAttribute\("href", (\w+)\)', script) == ["tel", "nav"]
+    assert "/^geo:-?[0-9.]+,-?[0-9.]+/.test(nav)" in script  # a navigation URI must be geo:
+    assert "url.origin === window.location.origin" in script  # a snapshot only from the hub
+
+
+def test_the_app_signs_in_and_reconnects_like_the_console() -> None:
+    script = static_text("officer.js")
+
+    assert '"X-CSRF-Token"' in script
+    assert "/api/v1/auth/me" in script and "/api/v1/auth/logout" in script
+    assert "response.status === 401" in script
+    assert '"/login?next=" + encodeURIComponent(' in script
+    assert "/api/v1/me/stream" in script and '{ type: "ping" }' in script
+    assert "BACKOFF_MIN_MS * Math.pow(2, attempt)" in script
+
+
+def test_officers_land_on_their_app_after_signing_in() -> None:
+    script = static_text("login.js")
+
+    assert 'const OFFICER_PAGE = "/officer";' in script
+    assert 'user.role === "officer"' in script
+
+
+def test_the_page_has_the_test_ids_browser_tests_rely_on() -> None:
+    page = static_text("officer.html")
+    script = static_text("officer.js")
+
+    for test_id in (
+        "connection-status",
+        "disconnected-banner",
+        "officer-name",
+        "duty-toggle",
+        "lang-toggle",
+        "logout",
+        "location-status",
+        "sound-status",
+        "active-list",
+        "active-empty",
+        "history-list",
+        "alert-layer",
+        "decline-sheet",
+        "decline-note",
+        "decline-confirm",
+        "toasts",
+    ):
+        assert f'data-testid="{test_id}"' in page, test_id
+    for test_id in (
+        "dispatch-card",
+        "site-name",
+        "kind",
+        "priority",
+        "address",
+        "contact-call",
+        "navigate",
+        "countdown",
+        "snapshot",
+        "sharing-location",
+        "accept",
+        "decline",
+        "disposition",
+        "resolve-note",
+        "resolve",
+        "history-item",
+    ):
+        assert f'"{test_id}"' in script, test_id
+    assert '"en-route"' in script and '"on-scene"' in script
+
+
+# ---- translations --------------------------------------------------------------------------------
+
+
+def test_both_languages_have_the_same_texts() -> None:
+    zh, en = language_blocks()
+
+    assert keys(zh) == keys(en)
+    for name in ("kinds", "states", "outcomes", "steps", "rules", "dispositions"):
+        assert nested_keys(zh, name) == nested_keys(en, name), name
+
+
+def test_every_text_the_page_and_script_use_exists_in_both_languages() -> None:
+    page = static_text("officer.html")
+    script = static_text("officer.js")
+    zh, en = language_blocks()
+    known = keys(zh) & keys(en)
+
+    used = set(re.findall(r'data-i18n="(\w+)"', page))
+    used |= set(re.findall(r"\bt\(\)\.(\w+)", script)) | set(re.findall(r"\bs\.(\w+)", script))
+    # Keys looked up by name.
+    used |= {f"status_{state}" for state in ("connecting", "live", "syncing", "disconnected")}
+    used |= {f"reason_{reason}" for reason in re.findall(r'name="reason" value="(\w+)"', page)}
+    used |= {f"empty_{state}" for state in ("waiting", "on", "off")}
+    used |= {"en_route", "on_scene", "resolve_missing"}
+    used |= set(re.findall(r'"(note_\w+)"', script)) | set(re.findall(r'"(duty_\w+)"', script))
+    assert used - known == set()
+    assert {"reason_busy", "reason_far", "reason_vehicle", "reason_other"} <= used
+
+
+def test_the_hubs_states_kinds_and_outcomes_are_all_translated() -> None:
+    zh, en = language_blocks()
+
+    for block in (zh, en):
+        assert nested_keys(block, "states") == {state.value for state in DispatchState}
+        assert nested_keys(block, "dispositions") == {d.value for d in Disposition}
+        assert {"resolved", "cancelled"} <= nested_keys(block, "outcomes")
+    script = static_text("officer.js")
+    assert re.search(r"const DISPOSITIONS = \[([^\]]*)\]", script).group(1).count('"') == 2 * len(Disposition)  # type: ignore[union-attr]
+    # The kinds read as on the console.
+    for kind, chinese, english in [
+        ("panic", "紧急报警", "Panic alarm"),
+        ("duress", "胁迫报警", "Duress"),
+        ("intrusion", "入侵", "Intrusion"),
+        ("tamper", "防拆", "Tamper"),
+        ("loitering", "徘徊", "Loitering"),
+        ("crowd", "人员聚集", "Crowd"),
+        ("line_crossing", "越线", "Line crossing"),
+        ("device_offline", "设备离线", "Device offline"),
+    ]:
+        assert f'{kind}: "{chinese}"' in zh
+        assert f'{kind}: "{english}"' in en
+
+
+def test_the_language_choice_is_remembered_and_set_on_the_page() -> None:
+    script = static_text("officer.js")
+
+    assert 'const LANG_KEY = "sentinel.console.lang";' in script
+    assert "store(LANG_KEY, lang)" in script
+    assert "document.documentElement.lang = s.htmlLang" in script
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+@pytest.mark.parametrize("name", ["officer.js", "officer-sw.js"])
+def test_the_scripts_are_valid_javascript(name: str) -> None:
+    result = subprocess.run(
+        ["node", "--check", str(STATIC / name)], capture_output=True, text=True, timeout=30, check=False
+    )
+
+    assert result.returncode == 0, result.stderr
