@@ -18,6 +18,7 @@ def synthetic_district(
     button_interval_s: int | None = None,
     speaker_interval_s: int | None = None,
     grace_s: int | None = None,
+    warning_rules: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """`sites` banks in two grids, each with buttons, a camera and a speaker; four officers and a
     supervisor. Device ids: btn-{site:02d}-{n}, cam-{site:02d}, spk-{site:02d}."""
@@ -54,6 +55,14 @@ def synthetic_district(
     }
     if grace_s:
         district["supervision_grace_s"] = grace_s
+    district["messages"] = [
+        {
+            "id": "leave-now",
+            "text": {"zh-CN": "这里是公安视频监控区域，请立即离开。", "en": "Police video surveillance. Leave now."},
+        },
+        {"id": "police-coming", "text": {"zh-CN": "警方正在赶来，请保持冷静。", "en": "The police are on the way."}},
+    ]
+    district["warning_rules"] = warning_rules or []
     return district
 
 

@@ -297,6 +297,7 @@ _WARNING_BODY: Schema = {
     "text": {"type": "string", "maxLength": 500},
     "lang": {"type": "string", "enum": ["zh-CN", "en"]},
     "repeat": {"type": "integer", "minimum": 1, "maximum": 10},
+    "expires_s": {"type": "integer", "minimum": 5, "maximum": 600, "description": "not played by then: expired"},
 }
 
 

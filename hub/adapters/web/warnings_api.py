@@ -44,10 +44,15 @@ def _what(body: dict[str, Any]) -> tuple[str | None, str | None, str, int]:
     lang = _text(body, "lang", limit=8) or "zh-CN"
     if lang not in LANGS:
         raise BadRequest("invalid_parameter", f"lang must be one of: {', '.join(LANGS)}")
-    repeat = body.get("repeat", 2)
-    if isinstance(repeat, bool) or not isinstance(repeat, int) or not 1 <= repeat <= 10:
-        raise BadRequest("invalid_parameter", "repeat must be an integer from 1 to 10")
+    repeat = _integer(body, "repeat", 2, 1, 10)
     return message_id, text, lang, repeat
+
+
+def _integer(body: dict[str, Any], name: str, default: int, low: int, high: int) -> int:
+    value = body.get(name, default)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise BadRequest("invalid_parameter", f"{name} must be an integer from {low} to {high}")
+    return value
 
 
 async def _send(request: web.Request, warning: WarningRequest) -> web.Response:
@@ -75,9 +80,10 @@ async def send_warning(request: web.Request) -> web.Response:
         raise NotFound(str(exc)) from None
     if not speakers:
         raise BadRequest("no_speaker", f"site {site_id} has no loudspeaker")
+    expires_s = _integer(body, "expires_s", 60, 5, 600)
     return await _send(
         request,
-        WarningRequest(speakers, lang, message_id=message_id, text=text, repeat=repeat, incident_id=incident_id),
+        WarningRequest(speakers, lang, message_id, text, repeat, incident_id=incident_id, expires_s=expires_s),
     )
 
 

@@ -1,0 +1,153 @@
+"""Loudspeaker warnings end to end: the desk warns and the speaker confirms; an offline speaker is
+resent to until the warning expires; an intrusion warns by itself, once per cool-down."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from devices.link import DeviceLink
+from hub.adapters.local import PrivateMosquitto
+from hub.config import Settings
+from simulators.button import ButtonRef, press
+from simulators.districts import write_district
+from simulators.speaker import Mode, SpeakerSimulator
+from tests.integration.conftest import HubUnderTest, eventually, fetch_value, running_hub
+
+RULES = [
+    {
+        "id": "yard",
+        "event": "intrusion",
+        "message": "leave-now",
+        "languages": ["zh-CN", "en"],
+        "repeat": 1,
+        "cooldown_s": 300,
+    }
+]
+
+
+@pytest.fixture
+def warned_district(tmp_path: Path) -> Path:
+    return write_district(tmp_path / "warned.yaml", sites=4, buttons_per_site=1, warning_rules=RULES)
+
+
+@pytest.fixture
+async def hub_with_rules(hub_settings: Settings, warned_district: Path) -> AsyncIterator[HubUnderTest]:
+    async with running_hub(hub_settings.model_copy(update={"district_file": warned_district})) as hub:
+        yield hub
+
+
+@pytest.fixture
+def speaker(hub_with_rules: HubUnderTest, mqtt_broker: PrivateMosquitto) -> Iterator[SpeakerSimulator]:
+    simulator = SpeakerSimulator(mqtt_broker.url, hub_with_rules.topics, "site-02", "spk-02", time_scale=10).start()
+    yield simulator
+    simulator.stop()
+
+
+async def post(hub: HubUnderTest, path: str, body: dict[str, Any]) -> tuple[int, Any]:
+    async with aiohttp.ClientSession(headers=hub.headers) as session, session.post(f"{hub.http}{path}", json=body) as r:
+        return r.status, await r.json()
+
+
+async def warning(db: str, warning_id: int) -> dict[str, Any]:
+    import asyncpg
+
+    conn = await asyncpg.connect(db)
+    try:
+        return dict(await conn.fetchrow("SELECT * FROM warnings WHERE id = $1", warning_id))
+    finally:
+        await conn.close()
+
+
+async def test_a_desk_warning_is_played_and_confirmed_and_the_timeline_shows_it(
+    hub_with_rules: HubUnderTest, speaker: SpeakerSimulator, device_link: DeviceLink
+) -> None:
+    hub, db = hub_with_rules, hub_with_rules.settings.database_url
+    assert db
+    await asyncio.to_thread(press, device_link, hub.topics, ButtonRef("site-02", "btn-02-0"))
+    incident_id = await eventually(lambda: fetch_value(db, "SELECT id FROM incidents"))
+    status, sent = await post(
+        hub,
+        "/api/v1/warnings",
+        {"site_id": "site-02", "message_id": "leave-now", "lang": "zh-CN", "repeat": 2, "incident_id": incident_id},
+    )
+    assert status == 202, sent
+    warning_id = sent["warnings"][0]["id"]
+    await eventually(lambda: fetch_value(db, "SELECT state = 'done' FROM warnings"), timeout=15)
+    row = await warning(db, warning_id)
+    assert row["received_at"] <= row["playing_at"] <= row["finished_at"]
+    assert row["created_by"] == f"token:{hub.token_name}" and row["attempts"] == 1
+    played = speaker.played[0]
+    assert played.repeat == 2 and played.outcome == "done" and played.text == "这里是公安视频监控区域，请立即离开。"
+    assert 1.5 < played.duration_s < 10, played.duration_s  # real speech, of a plausible length
+    actions = await fetch_value(
+        db, "SELECT array_agg(action ORDER BY id) FROM incident_timeline WHERE action LIKE 'warning%'"
+    )
+    assert actions == ["warning", "warning_received", "warning_playing", "warning_done"]
+    acks = await fetch_value(db, "SELECT array_agg(state ORDER BY id) FROM warning_acks")
+    assert acks == ["received", "playing", "done"]
+    assert await fetch_value(db, "SELECT count(*) FROM audit_log WHERE action LIKE 'warning.%'") == 4
+    # The audio the speaker fetched is served publicly by its hash.
+    async with aiohttp.ClientSession() as session, session.get(row["audio_url"]) as response:
+        assert response.status == 200 and response.content_type == "audio/wav"
+
+
+async def test_an_offline_speaker_is_resent_to_until_the_warning_expires(
+    hub_with_rules: HubUnderTest, mqtt_broker: PrivateMosquitto
+) -> None:
+    hub, db = hub_with_rules, hub_with_rules.settings.database_url
+    assert db
+    with SpeakerSimulator(mqtt_broker.url, hub.topics, "site-01", "spk-01", mode=Mode.OFFLINE):
+        status, sent = await post(
+            hub, "/api/v1/warnings", {"speaker_id": "spk-01", "text": "请离开", "lang": "zh-CN", "expires_s": 7}
+        )
+        assert status == 202
+        async with (
+            aiohttp.ClientSession(headers=hub.headers) as session,
+            session.ws_connect(f"{hub.http}/api/v1/stream") as ws,
+        ):
+            await ws.receive_json(timeout=5)  # snapshot
+            expired = None
+            while expired is None:
+                change = await ws.receive_json(timeout=15)
+                if change["type"] == "warning" and change["warning"]["state"] == "expired":
+                    expired = change["warning"]
+    assert expired["id"] == sent["warnings"][0]["id"]
+    assert expired["attempts"] >= 3  # resent at 2 s, 4 s, …
+    assert expired["error"] == "not played before it expired"
+
+
+async def test_an_intrusion_warns_by_itself_once_per_cooldown_in_both_languages(
+    hub_with_rules: HubUnderTest, speaker: SpeakerSimulator, device_link: DeviceLink
+) -> None:
+    hub, db = hub_with_rules, hub_with_rules.settings.database_url
+    assert db
+    for n in range(3):  # the intruder is seen three times within the cool-down
+        body = {"event_id": f"intr-{n}", "type": "intrusion", "zone": "yard", "ts": datetime.now(UTC).isoformat()}
+        await asyncio.to_thread(
+            device_link.publish_and_wait, hub.topics.camera_event("site-02", "cam-02"), json.dumps(body).encode()
+        )
+    await eventually(lambda: fetch_value(db, "SELECT count(*) = 2 AND bool_and(state = 'done') FROM warnings"), 20)
+    await asyncio.sleep(1)
+    rows = await fetch_value(db, "SELECT array_agg(lang || ':' || created_by ORDER BY id) FROM warnings")
+    assert rows == ["zh-CN:rule:yard", "en:rule:yard"]
+    assert [p.lang for p in speaker.played] == ["zh-CN", "en"]
+    assert await fetch_value(db, "SELECT count(*) FROM warnings WHERE incident_id IS NOT NULL") == 2
+
+
+async def test_an_ack_for_a_command_never_sent_is_dead_lettered(
+    hub_with_rules: HubUnderTest, device_link: DeviceLink
+) -> None:
+    db = hub_with_rules.settings.database_url
+    assert db
+    ack = {"command_id": "made-up", "state": "done", "ts": datetime.now(UTC).isoformat()}
+    topic = hub_with_rules.topics.speaker_ack("site-03", "spk-03")
+    await asyncio.to_thread(device_link.publish_and_wait, topic, json.dumps(ack).encode())
+    assert await eventually(lambda: fetch_value(db, "SELECT reason FROM dead_letters")) == "unknown_command"
