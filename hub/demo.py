@@ -7,11 +7,14 @@ import asyncio
 import contextlib
 import hashlib
 import json
+import os
+import subprocess
 import sys
 from pathlib import Path
 
 from devices.contract import Topics
 from devices.link import DeviceLink
+from hub.adapters.local import free_port
 from hub.adapters.mqtt.credentials import district_accounts, load_credentials, with_credentials, write_broker_files
 from hub.adapters.postgres.accounts import ensure_demo_accounts
 from hub.app import Hub, RunningHub, run_until_signalled
@@ -19,6 +22,7 @@ from hub.config import Settings, load_district
 from hub.domain.district import District
 from hub.logging import configure_logging
 from simulators.officer import Behaviour, Mode, OfficerSimulator, officer_simulators
+from simulators.speaker import SpeakerSimulator, speaker_simulators
 
 _STATE_FILE = "demo.json"
 
@@ -88,6 +92,10 @@ def run_demo(settings: Settings, press_every_s: float, simulators: bool) -> int:
                 stack.callback(ambient.stop)
                 officers = await asyncio.to_thread(_start_officers, simulator_url, settings, district)
                 stack.callback(_stop_officers, officers)
+                speakers = await asyncio.to_thread(_start_speakers, simulator_url, settings, devices)
+                stack.callback(_stop_officers, speakers)
+                for process in _start_cameras(simulator_url, settings):
+                    stack.callback(_stop_process, process)
                 _say(f"simulating {len(devices)} devices; a button is pressed about every {press_every_s:.0f} s")
                 _say(
                     "press one yourself: ./dev sentinel simulate button "
@@ -114,6 +122,60 @@ def _broker_accounts(settings: Settings, district: District, folder: Path) -> di
     return {a.username: a.password for a in accounts}
 
 
+def _start_speakers(
+    url: str, settings: Settings, devices: list[tuple[str, str, str]]
+) -> tuple[DeviceLink, list[SpeakerSimulator]]:
+    """Every loudspeaker plays (virtually) what it is sent and acks each step."""
+    link = DeviceLink(url, "sentinel-sim-speakers").connect()
+    speakers = speaker_simulators(link, Topics(settings.topic_prefix), devices)
+    for speaker in speakers:
+        speaker.start()
+    return link, speakers
+
+
+# The demo's cameras: what each simulated camera shows (the district file points their streams here).
+_PLAZA = Path(__file__).resolve().parents[2] / "shared" / "data" / "plaza_720p.avi"
+_DEMO_CAMERAS = {
+    "18554": ["--scene", "yard_intrusions"],
+    "18555": ["--file", str(_PLAZA)] if _PLAZA.exists() else ["--scene", "line_crossing"],
+}
+
+
+def _start_cameras(url: str, settings: Settings) -> list[subprocess.Popen[bytes]]:
+    """Camera simulators (HTTP MJPEG) and the camera agent that analyses them, as child processes
+    (the agent runs its own worker processes). Their output goes to DATA_DIR/logs."""
+    logs = settings.data_dir.resolve() / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    env = {
+        **os.environ,
+        "SENTINEL_MQTT_URL": url,
+        "SENTINEL_CONFIG": str(Path(settings.district_file).resolve()),
+        "SENTINEL_TOPIC_PREFIX": settings.topic_prefix,
+        "SENTINEL_DATA_DIR": str(settings.data_dir.resolve()),
+    }
+    processes = []
+    for port, source in _DEMO_CAMERAS.items():
+        command = ["simulate", "camera", *source, "--http", f"127.0.0.1:{port}"]
+        processes.append(_spawn(command, env, logs / f"camera-{port}.log"))
+    agent_port = free_port()
+    processes.append(_spawn(["camera-agent", "--http", f"127.0.0.1:{agent_port}"], env, logs / "camera-agent.log"))
+    _say(f"cameras: 2 simulated cameras and the camera agent (logs in {logs})")
+    return processes
+
+
+def _spawn(arguments: list[str], env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
+    log = log_path.open("ab")
+    return subprocess.Popen([sys.executable, "-m", "hub", *arguments], env=env, stdout=log, stderr=log)
+
+
+def _stop_process(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
 def _start_officers(url: str, settings: Settings, district: District) -> tuple[DeviceLink, list[OfficerSimulator]]:
     """Every officer of the demo signs on and answers dispatches: accepts after ~10 s, drives there
     (sped up five times), stays a minute on scene and resolves."""
@@ -125,10 +187,10 @@ def _start_officers(url: str, settings: Settings, district: District) -> tuple[D
     return link, officers
 
 
-def _stop_officers(running: tuple[DeviceLink, list[OfficerSimulator]]) -> None:
-    link, officers = running
-    for officer in officers:
-        officer.stop()
+def _stop_officers(running: tuple[DeviceLink, list[OfficerSimulator] | list[SpeakerSimulator]]) -> None:
+    link, simulators = running
+    for simulator in simulators:
+        simulator.stop()
     link.close()
 
 
