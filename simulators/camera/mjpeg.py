@@ -156,7 +156,8 @@ def run_camera_simulator(
     camera = MjpegCamera(make_source(scene, video, fps))
 
     async def main() -> None:
-        runner = web.AppRunner(camera.app(), access_log=None)
+        # Streams never end by themselves: do not wait for them on shutdown.
+        runner = web.AppRunner(camera.app(), access_log=None, shutdown_timeout=1.0)
         await runner.setup()
         await web.TCPSite(runner, host, port).start()
         print(f"camera simulator: http://{host}:{port}/mjpeg ({video or scene or 'yard_intrusions'})", flush=True)
