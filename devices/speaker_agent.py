@@ -289,6 +289,7 @@ class SpeakerAgent:
             self._control.join(timeout_s)
         self._closed.set()
         if self._heartbeat.ident is not None:
+            self._heartbeat.join(timeout_s)
             # A clean disconnect does not fire the Last Will, so the agent says it itself.
             with contextlib.suppress(ConnectionError, RuntimeError, ValueError):
                 self._link.publish_and_wait(
@@ -402,6 +403,8 @@ class SpeakerAgent:
         job.thread.start()
 
     def _on_finished(self, finished: _Finished) -> None:
+        if finished.job.thread is not None:
+            finished.job.thread.join()  # it has nothing left to do but return
         command_id = finished.job.command.command_id
         if finished.state is SpeakerAckState.DONE and not finished.job.playing_acked:
             self._ack(command_id, SpeakerAckState.PLAYING)  # a player that never said so: keep the order
