@@ -9,6 +9,7 @@ import signal
 from collections.abc import Coroutine
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import structlog
 from aiohttp import web
@@ -26,7 +27,7 @@ from hub.adapters.postgres.pool import create_pool
 from hub.adapters.postgres.queries import PostgresIncidentQueries
 from hub.adapters.postgres.schema import migrate
 from hub.adapters.postgres.store import PostgresStore
-from hub.adapters.speech import AudioFiles, EspeakSynthesizer
+from hub.adapters.speech import AudioFiles, EspeakSynthesizer, PrerecordedAudio
 from hub.adapters.web import WebServices, make_app
 from hub.config import Settings
 from hub.domain.district import District
@@ -56,6 +57,7 @@ class RunningHub:
     lifecycle: LifecycleService
     leader: AdvisoryLeader
     supervision: SupervisionService
+    ingest: IngestService
 
 
 class Hub:
@@ -106,6 +108,7 @@ class Hub:
             media_fetcher = MediaFetcher(store, HttpDownloader(), media_files)
             speech_dir = s.data_dir / "speech"
             public_url = _PublicUrl(s.public_url)
+            recordings = await _register_recordings(self.district, s.district_file.absolute().parent)
             warnings = WarningService(
                 store,
                 self.district,
@@ -113,6 +116,7 @@ class Hub:
                 EspeakSynthesizer(speech_dir),
                 lambda key: f"{public_url.value}/audio/{key}.wav",
                 on_outbox=outbox_nudge,
+                recordings=recordings,
             )
             recorder = EventRecorder(self.district, topics)
             supervision = SupervisionService(store, self.district, recorder, lifecycle, on_outbox=outbox_nudge)
@@ -146,7 +150,7 @@ class Hub:
                     lifecycle=lifecycle,
                     media_files=media_files,
                     warnings=warnings,
-                    audio_files=AudioFiles(speech_dir),
+                    audio_files=AudioFiles(speech_dir, recordings),
                     auth_policy=AuthPolicy(
                         idle_timeout=timedelta(minutes=s.session_idle_minutes),
                         secure_cookie=s.secure_cookies,
@@ -175,7 +179,7 @@ class Hub:
                         leader.run(lambda: _leader_work(lifecycle, supervision, warnings, s.instance_id)), name="leader"
                     )
                     if started is not None and not started.done():
-                        started.set_result(RunningHub(http_url, metrics, mqtt, lifecycle, leader, supervision))
+                        started.set_result(RunningHub(http_url, metrics, mqtt, lifecycle, leader, supervision, ingest))
             finally:
                 await runner.cleanup()
         finally:
@@ -193,6 +197,15 @@ async def _leader_work(
         tasks.create_task(run_timers(lifecycle, instance), name="timers")
         tasks.create_task(supervision.run(), name="supervision")
         tasks.create_task(warnings.run(), name="warnings")
+
+
+async def _register_recordings(district: District, folder: Path) -> PrerecordedAudio:
+    """The library's recorded messages (WAV files next to the district file)."""
+    recordings = PrerecordedAudio(folder)
+    for message in district.messages.values():
+        for lang, file in message.recordings.items():
+            await recordings.register(message.id, lang, folder / file, message.texts.get(lang, ""))
+    return recordings
 
 
 @dataclass

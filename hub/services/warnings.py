@@ -44,6 +44,10 @@ class Speech(Protocol):
     async def render(self, text: str, lang: str) -> SpeechAudio: ...
 
 
+class Recordings(Protocol):
+    def get(self, message_id: str, lang: str) -> SpeechAudio | None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class StoredWarning:
     id: int
@@ -133,7 +137,9 @@ class WarningService:
         audio_url: Callable[[str], str],
         clock: Callable[[], datetime] = _utc_now,
         on_outbox: asyncio.Event | None = None,
+        recordings: Recordings | None = None,
     ) -> None:
+        self._recordings = recordings
         self._store = store
         self._district = district
         self._topics = topics
@@ -163,7 +169,10 @@ class WarningService:
             device = self._district.devices.get(speaker)
             if device is None or device.kind != "speaker":
                 raise UnknownTarget(f"unknown speaker {speaker!r}")
-        audio = await self._speech.render(text, request.lang)
+        recorded = (
+            self._recordings.get(request.message_id, request.lang) if self._recordings and request.message_id else None
+        )
+        audio = recorded or await self._speech.render(text, request.lang)
         now = self._clock()
         issued = _Issued()
         async with self._store.transaction() as tx:
@@ -252,9 +261,9 @@ class WarningService:
         message = self._district.messages.get(request.message_id or "")
         if message is None:
             raise UnknownTarget(f"unknown message {request.message_id!r}")
-        if request.lang not in message.texts:
-            raise UnknownTarget(f"message {message.id!r} has no text in {request.lang}")
-        return message.texts[request.lang]
+        if request.lang not in message.languages:
+            raise UnknownTarget(f"message {message.id!r} has no text or recording in {request.lang}")
+        return message.texts.get(request.lang, f"[{message.id}]")
 
     # --- rules --------------------------------------------------------------------------------------
     async def on_events(self, events: Sequence[DeviceEvent], incidents: dict[str, int]) -> int:
