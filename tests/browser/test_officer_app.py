@@ -56,8 +56,18 @@ async def phone_context(browser: Browser, color_scheme: str = "light") -> Browse
 @pytest.fixture
 async def phone(browser: Browser) -> AsyncIterator[Page]:
     context = await phone_context(browser)
-    yield await context.new_page()
+    page = await context.new_page()
+    errors = watch_errors(page)
+    yield page
     await context.close()
+    assert errors == []
+
+
+def watch_errors(page: Page) -> list[str]:
+    """Uncaught script errors on the page: a test fails on any."""
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    return errors
 
 
 async def sign_in_and_on(page: Page, hub: HubUnderTest, username: str = "li") -> None:
@@ -212,6 +222,7 @@ async def test_the_app_switches_to_english_and_remembers_it(
     context = await phone_context(browser, color_scheme="dark")
     try:
         page = await context.new_page()
+        errors = watch_errors(page)
         await sign_in_and_on(page, hub)
         await expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
 
@@ -236,6 +247,7 @@ async def test_the_app_switches_to_english_and_remembers_it(
         mine = page.get_by_test_id("active-list").get_by_test_id("dispatch-card")
         await expect(mine.get_by_test_id("en-route")).to_have_text("En route")
         await screenshot(page, "officer-accepted-en-dark")
+        assert errors == []
     finally:
         await context.close()
 

@@ -25,7 +25,16 @@ from tests.unit.test_auth_service import FakeAccounts, bearer
 
 Client = TestClient[web.Request, web.Application]
 STATIC = Path(__file__).parents[2] / "hub" / "adapters" / "web" / "static"
-FILES = ("officer.html", "officer.css", "officer.js", "officer-sw.js")
+MODULES = (
+    "officer.js",
+    "officer-alarm.js",
+    "officer-card.js",
+    "officer-dom.js",
+    "officer-i18n.js",
+    "officer-location.js",
+)
+SCRIPTS = (*MODULES, "officer-sw.js")
+FILES = ("officer.html", "officer.css", *SCRIPTS)
 
 
 class NoIncidents:
@@ -59,23 +68,27 @@ def static_text(name: str) -> str:
     return (STATIC / name).read_text(encoding="utf-8")
 
 
+def all_scripts() -> str:
+    return "\n".join(static_text(name) for name in MODULES)
+
+
 def language_blocks() -> tuple[str, str]:
-    """The zh and en halves of officer.js's STRINGS."""
-    script = static_text("officer.js")
-    strings = script[script.index("  const STRINGS = {") :]
-    strings = strings[: strings.index("\n  };\n")]
-    zh, en = strings.split("\n    en: {\n", 1)
+    """The zh and en halves of officer-i18n.js's STRINGS."""
+    script = static_text("officer-i18n.js")
+    strings = script[script.index("\nconst STRINGS = {") :]
+    strings = strings[: strings.index("\n};\n")]
+    zh, en = strings.split("\n  en: {\n", 1)
     return zh, en
 
 
 def keys(block: str) -> set[str]:
-    return set(re.findall(r"^      (\w+):", block, re.MULTILINE))
+    return set(re.findall(r"^    (\w+):", block, re.MULTILINE))
 
 
 def nested_keys(block: str, name: str) -> set[str]:
-    body = re.search(rf"^      {name}: \{{\n(.*?)^      \}},", block, re.MULTILINE | re.DOTALL)
+    body = re.search(rf"^    {name}: \{{\n(.*?)^    \}},", block, re.MULTILINE | re.DOTALL)
     assert body, f"no {name} map"
-    return set(re.findall(r"^        (\w+):", body.group(1), re.MULTILINE))
+    return set(re.findall(r"^      (\w+):", body.group(1), re.MULTILINE))
 
 
 # ---- serving -----------------------------------------------------------------------------------
@@ -89,7 +102,7 @@ async def test_the_app_is_served_to_an_officer(client: Client, accounts: FakeAcc
     page = await response.text()
     assert '<html lang="zh-CN">' in page
     assert 'href="/static/officer.css"' in page
-    assert 'src="/static/officer.js"' in page
+    assert '<script type="module" src="/static/officer.js">' in page
     assert 'name="viewport"' in page
     csp = response.headers["Content-Security-Policy"]
     assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
@@ -114,11 +127,7 @@ async def test_the_desk_has_the_console_not_the_officer_app(client: Client, acco
 
 @pytest.mark.parametrize(
     ("path", "content_type"),
-    [
-        ("/static/officer.js", "javascript"),
-        ("/static/officer-sw.js", "javascript"),
-        ("/static/officer.css", "text/css"),
-    ],
+    [*((f"/static/{name}", "javascript") for name in SCRIPTS), ("/static/officer.css", "text/css")],
 )
 async def test_the_apps_assets_are_served(client: Client, path: str, content_type: str) -> None:
     response = await client.get(path)
@@ -148,7 +157,7 @@ def test_the_app_loads_nothing_from_outside_the_hub(name: str) -> None:
     assert "<script>" not in text and "style=" not in text  # nothing inline: the CSP forbids it
 
 
-@pytest.mark.parametrize("name", ["officer.js", "officer-sw.js"])
+@pytest.mark.parametrize("name", SCRIPTS)
 def test_the_app_never_parses_hub_data_as_html(name: str) -> None:
     script = static_text(name)
 
@@ -157,9 +166,11 @@ def test_the_app_never_parses_hub_data_as_html(name: str) -> None:
 
 
 def test_links_built_from_hub_data_are_only_geo_and_tel() -> None:
-    script = static_text("officer.js")
+    script = static_text("officer-card.js")
 
     assert re.findall(r'setAttribute\("href", (\w+)\)', script) == ["tel", "nav"]
+    elsewhere = all_scripts().replace(script, "")
+    assert all('"#i-' in target for target in re.findall(r'setAttribute\("href", ([^;]*)\);', elsewhere))  # icons
     assert "/^geo:-?[0-9.]+,-?[0-9.]+/.test(nav)" in script  # a navigation URI must be geo:
     assert "url.origin === window.location.origin" in script  # a snapshot only from the hub
 
@@ -184,7 +195,7 @@ def test_officers_land_on_their_app_after_signing_in() -> None:
 
 def test_the_page_has_the_test_ids_browser_tests_rely_on() -> None:
     page = static_text("officer.html")
-    script = static_text("officer.js")
+    script = all_scripts()
 
     for test_id in (
         "connection-status",
@@ -240,7 +251,7 @@ def test_both_languages_have_the_same_texts() -> None:
 
 def test_every_text_the_page_and_script_use_exists_in_both_languages() -> None:
     page = static_text("officer.html")
-    script = static_text("officer.js")
+    script = all_scripts()
     zh, en = language_blocks()
     known = keys(zh) & keys(en)
 
@@ -263,7 +274,7 @@ def test_the_hubs_states_kinds_and_outcomes_are_all_translated() -> None:
         assert nested_keys(block, "states") == {state.value for state in DispatchState}
         assert nested_keys(block, "dispositions") == {d.value for d in Disposition}
         assert {"resolved", "cancelled"} <= nested_keys(block, "outcomes")
-    script = static_text("officer.js")
+    script = static_text("officer-card.js")
     assert re.search(r"const DISPOSITIONS = \[([^\]]*)\]", script).group(1).count('"') == 2 * len(Disposition)  # type: ignore[union-attr]
     # The kinds read as on the console.
     for kind, chinese, english in [
@@ -281,18 +292,26 @@ def test_the_hubs_states_kinds_and_outcomes_are_all_translated() -> None:
 
 
 def test_the_language_choice_is_remembered_and_set_on_the_page() -> None:
-    script = static_text("officer.js")
+    words = static_text("officer-i18n.js")
 
-    assert 'const LANG_KEY = "sentinel.console.lang";' in script
-    assert "store(LANG_KEY, lang)" in script
-    assert "document.documentElement.lang = s.htmlLang" in script
+    assert 'const LANG_KEY = "sentinel.console.lang";' in words
+    assert "store(LANG_KEY, lang)" in words
+    assert "document.documentElement.lang = s.htmlLang" in static_text("officer.js")
 
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
-@pytest.mark.parametrize("name", ["officer.js", "officer-sw.js"])
-def test_the_scripts_are_valid_javascript(name: str) -> None:
-    result = subprocess.run(
-        ["node", "--check", str(STATIC / name)], capture_output=True, text=True, timeout=30, check=False
-    )
+@pytest.mark.parametrize("name", SCRIPTS)
+def test_the_scripts_are_valid_javascript(name: str, tmp_path: Path) -> None:
+    # As .mjs: `node --check x.js` lets a syntax error in an ES module pass (Node 20 guesses CommonJS,
+    # fails, and reports nothing).
+    module = tmp_path / f"{Path(name).stem}.mjs"
+    module.write_text(static_text(name), encoding="utf-8")
+    result = subprocess.run(["node", "--check", str(module)], capture_output=True, text=True, timeout=30, check=False)
 
     assert result.returncode == 0, result.stderr
+
+
+def test_the_modules_import_only_each_other() -> None:
+    for name in MODULES:
+        for target in re.findall(r'^import \{[^}]*\} from "([^"]+)";', static_text(name), re.MULTILINE):
+            assert target.startswith("./officer-") and (STATIC / target[2:]).exists(), (name, target)

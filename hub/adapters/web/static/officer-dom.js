@@ -1,0 +1,28 @@
+// Small DOM helpers: elements with attributes, icons from the page's sprite, text that is only
+// written when it changes. Text always goes in with textContent, never as HTML.
+
+// The SVG namespace, taken from the page's icon sprite (so that no URL is written here).
+let svgNs = null;
+
+export function h(tag, className, attributes) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  Object.keys(attributes || {}).forEach((name) => node.setAttribute(name, attributes[name]));
+  return node;
+}
+
+// An icon from the page's sprite (`<symbol id="i-NAME">`).
+export function icon(name) {
+  if (!svgNs) svgNs = document.getElementById("sprite").namespaceURI;
+  const svg = document.createElementNS(svgNs, "svg");
+  svg.setAttribute("class", "icon");
+  svg.setAttribute("aria-hidden", "true");
+  const use = document.createElementNS(svgNs, "use");
+  use.setAttribute("href", "#i-" + name);
+  svg.appendChild(use);
+  return svg;
+}
+
+export function setText(node, text) {
+  if (node.textContent !== text) node.textContent = text;
+}
