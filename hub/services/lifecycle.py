@@ -93,7 +93,9 @@ class LifecycleService:
         topics: Topics,
         clock: Clock = _utc_now,
         on_outbox: asyncio.Event | None = None,
+        media_url: Callable[[int], str] | None = None,
     ) -> None:
+        self._media_url = media_url  # the absolute URL of a media file (for officers' phones)
         self._store = store
         self._district = district
         self._topics = topics
@@ -329,7 +331,7 @@ class _Unit:
         for active in await self.tx.dispatches_of(incident.id):
             if active.is_active:
                 await self._save_dispatch(active.moved_to(DispatchState.WITHDRAWN, self.now, "another officer sent"))
-                self._publish_dispatch(step.incident, active, DispatchStatus.WITHDRAWN)
+                await self._publish_dispatch(step.incident, active, DispatchStatus.WITHDRAWN)
         incident = await self.transition(step)
         targets = self.district.targets[incident.priority]
         dispatch = await self._save_dispatch(
@@ -346,7 +348,7 @@ class _Unit:
         assert dispatch.id is not None
         await self.tx.cancel_timers(incident.id, [TimerKind.ACCEPT, TimerKind.ROUTE])
         await self.tx.schedule_timers([Timer(TimerKind.ACCEPT, incident.id, dispatch.accept_by, dispatch.id)])
-        self._publish_dispatch(incident, dispatch, DispatchStatus.OFFERED)
+        await self._publish_dispatch(incident, dispatch, DispatchStatus.OFFERED)
         self.feedback(FeedbackState.DISPATCHED)
         return True
 
@@ -356,8 +358,9 @@ class _Unit:
         self.dispatches.add(saved.id)
         return saved
 
-    def _publish_dispatch(self, incident: Incident, dispatch: Dispatch, status: DispatchStatus) -> None:
+    async def _publish_dispatch(self, incident: Incident, dispatch: Dispatch, status: DispatchStatus) -> None:
         site = self.district.sites[incident.site_id]
+        snapshot = await self.tx.latest_snapshot(dispatch.incident_id) if status is DispatchStatus.OFFERED else None
         contact = " ".join(p for p in (site.contact_name, site.contact_phone) if p)
         summary = f"{_KIND_NAMES.get(incident.kind, incident.kind)} — {site.name} ({incident.event_count})"
         message = OfficerDispatch(
@@ -372,6 +375,7 @@ class _Unit:
             status=None if status is DispatchStatus.OFFERED else status,
             navigation=site.geo_uri,
             accept_by=dispatch.accept_by if status is DispatchStatus.OFFERED else None,
+            snapshot_url=self.service._media_url(snapshot) if snapshot and self.service._media_url else None,
         )
         self.outbound.append(OutboundMessage(self.topics.officer_dispatch(dispatch.officer_id), encode(message)))
 
@@ -434,7 +438,7 @@ class _Unit:
             if dispatch.is_active:
                 await self._save_dispatch(dispatch.moved_to(DispatchState.COMPLETED, self.now))
                 if dispatch.state is DispatchState.OFFERED:
-                    self._publish_dispatch(closed, dispatch, DispatchStatus.COMPLETED)
+                    await self._publish_dispatch(closed, dispatch, DispatchStatus.COMPLETED)
         await self.tx.cancel_timers(closed.id, list(TimerKind))
         if action is Action.RESOLVE:
             self.feedback(FeedbackState.RESOLVED)
@@ -471,7 +475,7 @@ class _Unit:
                     await self._save_dispatch(
                         dispatch.moved_to(DispatchState.TIMED_OUT, self.now, "not accepted in time")
                     )
-                    self._publish_dispatch(incident, dispatch, DispatchStatus.TIMED_OUT)
+                    await self._publish_dispatch(incident, dispatch, DispatchStatus.TIMED_OUT)
                     reason = f"{dispatch.officer_id} did not accept within {targets.accept_s} s"
                     back = await self.transition(apply(incident, Action.DECLINE, self.now, "system", reason))
                     await self.send_officer(back, None, "system", by_person=False)

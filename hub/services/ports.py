@@ -188,6 +188,10 @@ class LifecycleTransaction(SupervisionTransaction, Protocol):
 
     async def open_incident_of_site(self, site_id: str) -> Incident | None: ...
 
+    async def latest_snapshot(self, incident_id: int) -> int | None:
+        """The newest stored camera snapshot of the incident (its media id)."""
+        ...
+
     async def faulty_devices(self, site_id: str) -> list[str]:
         """Devices of the site that are offline or report a fault."""
         ...

@@ -92,6 +92,16 @@ async def test_an_intrusion_opens_a_p2_incident_with_its_snapshot_and_clip_serve
             assert await response.read() == snapshot
         async with session.get(f"{hub.http}{media['clip']['url']}", headers={"Range": "bytes=0-3"}) as response:
             assert response.status == 206 and await response.read() == CLIP[:4]
+    # The officer sent to it gets the snapshot with the dispatch, and may fetch it.
+    incident_id = await fetch_value(db, "SELECT id FROM incidents")
+    await hub.running.lifecycle.dispatch(incident_id, "user:test", "o1")  # type: ignore[arg-type]
+    sent_to = await create_api_token(db, "officer", "phone-o1", "o1")
+    async with aiohttp.ClientSession(headers=bearer(sent_to)) as session:
+        async with session.get(f"{hub.http}/api/v1/me/dispatches") as response:
+            dispatch = (await response.json())["dispatches"][0]
+        assert dispatch["snapshot_url"] == media["snapshot"]["url"]
+        async with session.get(f"{hub.http}{dispatch['snapshot_url']}") as response:
+            assert response.status == 200
     # An officer not sent to this incident may not see its media.
     stranger = await create_api_token(db, "officer", "phone-o3", "o3")
     async with (

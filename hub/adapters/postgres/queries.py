@@ -16,7 +16,10 @@ from hub.services.ports import JsonObject
 _COLUMNS = INCIDENT_COLUMNS
 _DISPATCH_JSON_COLUMNS = (
     "d.id, d.incident_id, d.officer_id, d.state, d.rule, d.offered_at, d.accept_by, d.answered_at, d.note,"
-    " i.site_id, i.kind, i.priority, i.state AS incident_state, i.event_count, i.created_at AS incident_created_at"
+    " i.site_id, i.kind, i.priority, i.state AS incident_state, i.event_count, i.created_at AS incident_created_at,"
+    " (SELECT m.id FROM media m JOIN incident_events ie ON ie.event_pk = m.event_pk"
+    "  WHERE ie.incident_id = d.incident_id AND m.kind = 'snapshot' AND m.state = 'stored'"
+    "  ORDER BY m.id DESC LIMIT 1) AS snapshot_media_id"
 )
 _FINAL = sorted(s.value for s in FINAL_STATES)
 
@@ -155,6 +158,8 @@ class PostgresIncidentQueries:
         site = self._district.sites.get(row["site_id"])
         officer = self._district.officers.get(row["officer_id"])
         dispatch["officer_name"] = officer.name if officer else row["officer_id"]
+        media_id = dispatch.pop("snapshot_media_id")
+        dispatch["snapshot_url"] = f"/api/v1/media/{media_id}" if media_id else None
         if site is not None:
             dispatch["site"] = {
                 "id": site.id,

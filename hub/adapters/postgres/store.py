@@ -286,6 +286,13 @@ class PostgresTransaction:
         )
         return incident_from_row(row) if row else None
 
+    async def latest_snapshot(self, incident_id: int) -> int | None:
+        return await self._conn.fetchval(
+            "SELECT m.id FROM media m JOIN incident_events ie ON ie.event_pk = m.event_pk"
+            " WHERE ie.incident_id = $1 AND m.kind = 'snapshot' AND m.state = 'stored' ORDER BY m.id DESC LIMIT 1",
+            incident_id,
+        )
+
     async def faulty_devices(self, site_id: str) -> list[str]:
         rows = await self._conn.fetch(
             "SELECT device_id FROM device_health WHERE site_id = $1 AND (NOT online OR fault IS NOT NULL)"
