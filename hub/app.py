@@ -16,6 +16,7 @@ from aiohttp import web
 
 from devices.contract import DeviceState, HubStatus, Topics, encode
 from hub import __version__
+from hub.adapters.dc09 import Dc09Listen, Dc09Receiver, Dc09Server
 from hub.adapters.media import DiskMediaFiles, HttpDownloader
 from hub.adapters.metrics import HubMetrics
 from hub.adapters.mqtt import MqttClient, MqttSettings
@@ -25,11 +26,13 @@ from hub.adapters.postgres.listener import PostgresChangeListener
 from hub.adapters.postgres.outbox import PostgresOutbox
 from hub.adapters.postgres.pool import create_pool
 from hub.adapters.postgres.queries import PostgresIncidentQueries
+from hub.adapters.postgres.reports import PostgresReports
 from hub.adapters.postgres.schema import migrate
 from hub.adapters.postgres.store import PostgresStore
 from hub.adapters.speech import AudioFiles, EspeakSynthesizer, PrerecordedAudio
 from hub.adapters.web import WebServices, make_app
 from hub.config import Settings
+from hub.config.panels import load_panels
 from hub.domain.district import District
 from hub.services.auth import AuthPolicy
 from hub.services.changes import Broadcaster
@@ -102,12 +105,18 @@ class Hub:
             )
             outbox_nudge = asyncio.Event()
             store = PostgresStore(pool)
-            lifecycle = LifecycleService(store, self.district, topics, on_outbox=outbox_nudge)
+            public_url = _PublicUrl(s.public_url)
+            lifecycle = LifecycleService(
+                store,
+                self.district,
+                topics,
+                on_outbox=outbox_nudge,
+                media_url=lambda media_id: f"{public_url.value}/api/v1/media/{media_id}",
+            )
             leader = AdvisoryLeader(s.database_url, s.instance_id)
             media_files = DiskMediaFiles(s.data_dir / "hub-media")
             media_fetcher = MediaFetcher(store, HttpDownloader(), media_files)
             speech_dir = s.data_dir / "speech"
-            public_url = _PublicUrl(s.public_url)
             recordings = await _register_recordings(self.district, s.district_file.absolute().parent)
             warnings = WarningService(
                 store,
@@ -134,6 +143,7 @@ class Hub:
                 warnings,
             )
             relay = OutboxRelay(PostgresOutbox(pool), mqtt, outbox_nudge)
+            dc09 = await _start_dc09(s, ingest, metrics)
             metrics.gauge("sentinel_mqtt_connected", "1 while the broker connection is up", lambda: mqtt.connected)
             metrics.gauge("sentinel_database_listener_connected", "1 while LISTEN is up", listener.is_ready)
             metrics.gauge("sentinel_mqtt_reconnects", "Broker reconnects since start", lambda: mqtt.reconnects)
@@ -151,6 +161,7 @@ class Hub:
                     media_files=media_files,
                     warnings=warnings,
                     audio_files=AudioFiles(speech_dir, recordings),
+                    reports=PostgresReports(pool, self.district),
                     auth_policy=AuthPolicy(
                         idle_timeout=timedelta(minutes=s.session_idle_minutes),
                         secure_cookie=s.secure_cookies,
@@ -173,6 +184,8 @@ class Hub:
                     tasks.create_task(relay.run(), name="outbox-relay")
                     tasks.create_task(_announce_presence(mqtt, status_topic), name="hub-status")
                     tasks.create_task(media_fetcher.run(), name="media-fetcher")
+                    if dc09 is not None:
+                        tasks.create_task(dc09.run(), name="dc09-receiver")
                     tasks.create_task(warnings.warm_up(), name="speech-warm-up")
                     tasks.create_task(media_files.prune_forever(), name="media-retention")
                     tasks.create_task(
@@ -206,6 +219,26 @@ async def _register_recordings(district: District, folder: Path) -> PrerecordedA
         for lang, file in message.recordings.items():
             await recordings.register(message.id, lang, folder / file, message.texts.get(lang, ""))
     return recordings
+
+
+async def _start_dc09(s: Settings, ingest: IngestService, metrics: HubMetrics) -> Dc09Server | None:
+    """SIA DC-09 receivers for alarm panels, when configured. Binds now: a port in use stops start-up."""
+    if not s.dc09_tcp and not s.dc09_udp:
+        return None
+
+    def address(value: str | None) -> tuple[str, int] | None:
+        if value is None:
+            return None
+        host, _, port = value.rpartition(":")
+        return host, int(port)
+
+    panels = await asyncio.to_thread(load_panels, s.district_file)
+    server = Dc09Server(
+        Dc09Receiver(panels, ingest, metrics), Dc09Listen(tcp=address(s.dc09_tcp), udp=address(s.dc09_udp))
+    )
+    await server.start()
+    log.info("DC-09 receiver listening", tcp=server.tcp_address, udp=server.udp_address)
+    return server
 
 
 @dataclass

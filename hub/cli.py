@@ -12,6 +12,7 @@ from pathlib import Path
 
 from hub import __version__
 from hub.config import ConfigError, Settings, load_district, load_settings
+from simulators.panel import build_parser as panel_options
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -81,6 +82,19 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("file", nargs="?", type=Path, help="district file (default: SENTINEL_CONFIG or the demo)")
     check.set_defaults(handler=_config_check)
 
+    report = commands.add_parser(
+        "report", help="write a supervisors' report (CSV and PDF) of a month, week, day or range to a folder"
+    )
+    span = report.add_mutually_exclusive_group(required=True)
+    span.add_argument("--month", metavar="YYYY-MM")
+    span.add_argument("--week", metavar="YYYY-Www", help="an ISO week, e.g. 2026-W41")
+    span.add_argument("--day", metavar="YYYY-MM-DD")
+    span.add_argument("--from", dest="from_day", metavar="YYYY-MM-DD", help="first day of a range (with --to)")
+    report.add_argument("--to", dest="to_day", metavar="YYYY-MM-DD", help="last day of a range (inclusive)")
+    report.add_argument("--out", type=Path, required=True, help="folder to write the files to (created if needed)")
+    report.add_argument("--format", default="csv,pdf", help="comma-separated: csv, pdf, json (default csv,pdf)")
+    report.set_defaults(handler=_report)
+
     agent = commands.add_parser(
         "camera-agent", help="run camera analytics and publish events as a smart camera would (hub host or edge box)"
     )
@@ -123,6 +137,9 @@ def _parser() -> argparse.ArgumentParser:
     camera.add_argument("--http", default="127.0.0.1:8554", help="HOST:PORT to serve /mjpeg on")
     camera.add_argument("--fps", type=float, default=10.0)
     camera.set_defaults(handler=_simulate_camera)
+
+    panel = simulate.add_parser("panel", help="a virtual alarm panel reporting over SIA DC-09")
+    panel_options(panel).set_defaults(handler=_simulate_panel)
 
     officer = simulate.add_parser("officer", help="virtual officers who sign on and answer dispatches")
     officer.add_argument("--officer", action="append", help="officer id (repeatable; default: every officer)")
@@ -303,6 +320,64 @@ def _config_check(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- report -------------------------------------------------------------------------------------------
+def _report(args: argparse.Namespace) -> int:
+    """The same report as GET /api/v1/reports (.csv, .pdf), from SENTINEL_DATABASE_URL or the running demo's
+    database."""
+    from datetime import UTC, datetime
+
+    from hub.adapters.postgres.pool import create_pool
+    from hub.adapters.postgres.reports import PostgresReports
+    from hub.adapters.reports_csv import render_csv
+    from hub.adapters.reports_pdf import render_pdf
+    from hub.domain.reports import PeriodError, parse_period
+
+    formats = [f.strip() for f in args.format.split(",") if f.strip()]
+    if not formats or set(formats) - {"csv", "pdf", "json"}:
+        print("--format takes csv, pdf and/or json, comma-separated", file=sys.stderr)
+        return 2
+    if (args.from_day is None) != (args.to_day is None):
+        print("give --from and --to together", file=sys.stderr)
+        return 2
+    if args.month:
+        query = {"period": "month", "month": args.month}
+    elif args.week:
+        query = {"period": "week", "week": args.week}
+    elif args.day:
+        query = {"period": "day", "date": args.day}
+    else:
+        query = {"period": "custom", "from": args.from_day, "to": args.to_day}
+    settings = _settings(args)
+    district = load_district(settings.district_file)
+    try:
+        period = parse_period(query, district.timezone)
+    except PeriodError as exc:
+        print(f"bad period: {exc}", file=sys.stderr)
+        return 2
+    dsn = _accounts_database_url(settings)
+
+    async def build() -> dict[str, object]:
+        pool = await create_pool(dsn, min_size=1, max_size=2)
+        try:
+            return await PostgresReports(pool, district).build(period, datetime.now(UTC))
+        finally:
+            await pool.close()
+
+    report = asyncio.run(build())
+    args.out.mkdir(parents=True, exist_ok=True)
+    stem = f"sentinel-report-{district.id}-{period.label.replace('..', '_')}"
+    renderers = {
+        "csv": render_csv,
+        "pdf": render_pdf,
+        "json": lambda r: json.dumps(r, ensure_ascii=False, indent=1).encode(),
+    }
+    for fmt in formats:
+        path = args.out / f"{stem}.{fmt}"
+        path.write_bytes(renderers[fmt](report))
+        print(path)
+    return 0
+
+
 # --- cameras ------------------------------------------------------------------------------------------
 def _camera_agent(args: argparse.Namespace) -> int:
     from hub.adapters.camera.agent import AgentOptions, run_agent
@@ -394,6 +469,12 @@ def _simulate_button(args: argparse.Namespace) -> int:
         return 0
     finally:
         link.close()
+
+
+def _simulate_panel(args: argparse.Namespace) -> int:
+    from simulators.panel import run_command
+
+    return asyncio.run(run_command(args))
 
 
 def _simulate_officer(args: argparse.Namespace) -> int:

@@ -22,6 +22,7 @@ from hub.config import Settings, load_district
 from hub.domain.district import District
 from hub.logging import configure_logging
 from simulators.officer import Behaviour, Mode, OfficerSimulator, officer_simulators
+from simulators.panel import PanelSimulator, keep_polling
 from simulators.speaker import SpeakerSimulator, speaker_simulators
 
 _STATE_FILE = "demo.json"
@@ -63,6 +64,8 @@ def run_demo(settings: Settings, press_every_s: float, simulators: bool) -> int:
             _say(f"starting a private PostgreSQL under {data_dir / 'postgres'}")
             database = stack.enter_context(PrivatePostgres(data_dir / "postgres"))
             overrides["database_url"] = database.url
+        if not settings.dc09_tcp and not settings.dc09_udp:
+            overrides["dc09_tcp"] = _DEMO_DC09
         settings = settings.model_copy(update=overrides)
         assert settings.mqtt_url and settings.database_url and simulator_url
         state_file = data_dir / _STATE_FILE
@@ -73,6 +76,7 @@ def run_demo(settings: Settings, press_every_s: float, simulators: bool) -> int:
 
         async def main() -> None:
             started: asyncio.Future[RunningHub] = asyncio.get_running_loop().create_future()
+            background: list[asyncio.Task[int]] = []
             hub_task = asyncio.create_task(Hub(settings, district).run(started))
             running = await _first(started, hub_task)
             _say(f"console: {running.http_url}/   (Ctrl-C stops the demo)")
@@ -96,12 +100,24 @@ def run_demo(settings: Settings, press_every_s: float, simulators: bool) -> int:
                 stack.callback(_stop_officers, speakers)
                 for process in _start_cameras(simulator_url, settings):
                     stack.callback(_stop_process, process)
+                if settings.dc09_tcp == _DEMO_DC09:
+                    host, _, port = _DEMO_DC09.rpartition(":")
+                    panel = PanelSimulator(host, int(port), "1234")
+                    background.append(asyncio.create_task(keep_polling(panel, 60, asyncio.Event()), name="demo-panel"))
+                    _say(
+                        "an alarm panel reports over SIA DC-09 on 127.0.0.1:17010: ./dev sentinel simulate panel "
+                        "--port 17010 --account 1234 --cid 130 --zone 3"
+                    )
                 _say(f"simulating {len(devices)} devices; a button is pressed about every {press_every_s:.0f} s")
                 _say(
                     "press one yourself: ./dev sentinel simulate button "
                     "--site bank-icbc-dongsi --device btn-bank-icbc-dongsi-counter"
                 )
-            await hub_task
+            try:
+                await hub_task
+            finally:
+                for task in background:
+                    task.cancel()
 
         run_until_signalled(main())
         _say("stopping")
@@ -132,6 +148,8 @@ def _start_speakers(
         speaker.start()
     return link, speakers
 
+
+_DEMO_DC09 = "127.0.0.1:17010"
 
 # The demo's cameras: what each simulated camera shows (the district file points their streams here).
 _PLAZA = Path(__file__).resolve().parents[2] / "shared" / "data" / "plaza_720p.avi"

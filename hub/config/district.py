@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from devices.contract.topics import is_valid_id
 from hub.config.camera import CameraConfig
+from hub.config.panels import Dc09Config, dc09_problems
 from hub.domain.district import Device, District, Grid, Officer, Site
 from hub.domain.escalation import DEFAULT_TARGETS, ResponseTargets
 from hub.domain.incidents import Priority
@@ -149,6 +150,8 @@ class DistrictConfig(_Strict):
     supervision_grace_s: Annotated[int, Field(ge=1, le=86_400)] | None = None
     messages: list[MessageConfig] = []
     warning_rules: list[WarningRuleConfig] = []
+    # Alarm panels reporting over SIA DC-09 (hub.config.panels).
+    dc09: Dc09Config = Dc09Config()
 
 
 def load_district(path: Path | str) -> District:
@@ -244,6 +247,7 @@ def _cross_reference_problems(config: DistrictConfig) -> list[str]:
                 problems.append(
                     f"sites[{i}].devices[{j}].id: {device.id!r} may hold only letters, digits, '_', '.', '-'"
                 )
+    problems.extend(dc09_problems(config.dc09, config.sites))
     return problems
 
 

@@ -31,6 +31,8 @@ ENVIRONMENT = {
     "SENTINEL_INGEST_BATCH_MAX": "ingest_batch_max",
     "SENTINEL_SECURE_COOKIES": "secure_cookies",
     "SENTINEL_PUBLIC_URL": "public_url",
+    "SENTINEL_DC09_TCP": "dc09_tcp",
+    "SENTINEL_DC09_UDP": "dc09_udp",
 }
 
 
@@ -49,6 +51,9 @@ class Settings(BaseModel):
     # How devices and phones reach this hub's HTTP server (speakers fetch audio from it); default:
     # http://HOST:PORT of `http`.
     public_url: str | None = None
+    # SIA DC-09 receivers for alarm panels (HOST:PORT each); off when not set.
+    dc09_tcp: str | None = None
+    dc09_udp: str | None = None
     # Set on every instance of a scaled-out hub: they then share inbound messages (MQTT 5).
     shared_subscription_group: Annotated[str, Field(pattern=r"^[A-Za-z0-9_\-]{1,40}$")] | None = None
     log_level: str = "info"
@@ -65,9 +70,11 @@ class Settings(BaseModel):
     # Ingest: messages committed per transaction at most.
     ingest_batch_max: Annotated[int, Field(ge=1, le=10_000)] = 500
 
-    @field_validator("http")
+    @field_validator("http", "dc09_tcp", "dc09_udp")
     @classmethod
-    def _host_port(cls, value: str) -> str:
+    def _host_port(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
         host, sep, port = value.rpartition(":")
         if not sep or not host or not port.isdigit() or not 0 <= int(port) < 65536:
             raise ValueError("must be HOST:PORT, e.g. 127.0.0.1:8080")

@@ -47,6 +47,11 @@ TRIGGERS: dict[tuple[str, str], Trigger] = {
     ("button", "tamper"): Trigger("tamper", Priority.P3),
     ("panel", "panic"): Trigger("panic", Priority.P1),
     ("panel", "duress"): Trigger("duress", Priority.P1),
+    # Intruder-alarm panels over DC-09 (hub.domain.contact_id): a panel alarms only when armed.
+    ("panel", "burglary"): Trigger("intrusion", Priority.P2),
+    ("panel", "fire"): Trigger("fire", Priority.P1),
+    ("panel", "tamper"): Trigger("tamper", Priority.P3),
+    ("panel", "trouble"): Trigger("trouble", Priority.P3),
     ("camera", "intrusion"): Trigger("intrusion", Priority.P2),
     ("camera", "loitering"): Trigger("loitering", Priority.P3),
     ("camera", "crowd"): Trigger("crowd", Priority.P3),
