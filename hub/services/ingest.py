@@ -140,6 +140,11 @@ class IngestService:
             accepted, media = await take_inline_media(accepted, self._media_files)
         async with self._store.transaction() as tx:
             recorded = await self._recorder.record(tx, [(a.event, a.payload) for a in accepted], now)
+            reused = _reused_ids(accepted, recorded)
+            rejections = [*rejections, *reused]
+            for r in reused:  # the batch's other rejections are counted by the caller
+                self._observer.rejected(r.reason)
+                log.warning("event id reused with other content", topic=r.topic, detail=r.detail)
             new_media = [
                 (recorded.pks[(m.device_id, m.event_id)], m) for m in media if (m.device_id, m.event_id) in recorded.pks
             ]
@@ -246,6 +251,18 @@ class IngestService:
         for r in rejections:
             observer.rejected(r.reason)
             log.warning("message rejected", topic=r.topic, reason=r.reason, detail=r.detail[:300])
+
+
+def _reused_ids(accepted: Sequence[AcceptedEvent], recorded: Recorded) -> list[Rejection]:
+    """Dead letters for events that reuse a stored event id with other content (a replay)."""
+    reused = {id(e) for e in recorded.reused}
+    rejections = []
+    for item in accepted:
+        if id(item.event) in reused and item.message is not None:
+            m = item.message
+            detail = f"{item.event.device_id}/{item.event.event_id} is already stored with another type or time"
+            rejections.append(Rejection(m.topic, m.payload, m.received_at, "event_id_reused", detail))
+    return rejections
 
 
 def _now() -> datetime:

@@ -122,6 +122,10 @@ class IngestTransaction(Protocol):
         """Insert events, ignoring ones already stored; return {(device_id, event_id): pk} of new ones."""
         ...
 
+    async def stored_events(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], tuple[str, datetime]]:
+        """(type, occurred_at) of events already stored, by (device_id, event_id)."""
+        ...
+
     async def lock_open_incidents(self, site_ids: Sequence[str]) -> dict[str, Incident]:
         """Serialise with other instances on these sites; return each site's open incident."""
         ...

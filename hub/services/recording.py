@@ -30,6 +30,9 @@ _CONFIRMED_BUTTON_EVENTS = frozenset({"panic", "duress", "test", "cancel"})
 @dataclass
 class Recorded:
     new_events: list[DeviceEvent] = field(default_factory=list)
+    # Already stored under the same (device, event id) but not the same event: a replay or a device
+    # reusing ids. A plain resend (same type and time) is a duplicate, not this.
+    reused: list[DeviceEvent] = field(default_factory=list)
     pks: dict[tuple[str, str], int] = field(default_factory=dict)  # (device, event id) → row of each new event
     opened: int = 0
     touched: set[int] = field(default_factory=set)  # incidents changed
@@ -53,6 +56,16 @@ class EventRecorder:
         stored = await tx.add_events(unique)
         result.new_events = [e for e, _ in unique if (e.device_id, e.event_id) in stored]
         result.pks = stored
+        firsts = {(e.device_id, e.event_id): (e.type, e.occurred_at) for e, _ in unique}
+        result.reused = [
+            e for e, _ in events if firsts[(e.device_id, e.event_id)] != (e.type, e.occurred_at)
+        ]  # the same id twice in one batch, with other content
+        repeated = [e for e, _ in unique if (e.device_id, e.event_id) not in stored]
+        if repeated:
+            originals = await tx.stored_events([(e.device_id, e.event_id) for e in repeated])
+            result.reused += [
+                e for e in repeated if originals.get((e.device_id, e.event_id)) not in (None, (e.type, e.occurred_at))
+            ]
         if not result.new_events:
             return result
         current = await tx.lock_open_incidents(sorted({e.site_id for e in result.new_events}))

@@ -68,7 +68,9 @@ class SupervisionService:
         for accepted in events:
             e = accepted.event
             battery = accepted.payload.get("battery")
-            starts, ends = fault_change(e.detail) if e.type == "tamper" else (None, None)
+            starts, ends = fault_change(e.detail) if e.type == "tamper" and e.device_kind == "camera" else (None, None)
+            if e.type == "low_battery" and battery is None:
+                battery = 0  # the device says its battery is low without a figure: treat it as low
             latest[e.device_id] = Heard(
                 e.device_id, e.site_id, e.device_kind, now, battery=battery, fault=starts, fault_cleared=ends
             )

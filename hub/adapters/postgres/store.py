@@ -108,6 +108,15 @@ class PostgresTransaction:
         )
         return {(r["device_id"], r["event_id"]): r["id"] for r in rows}
 
+    async def stored_events(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], tuple[str, datetime]]:
+        rows = await self._conn.fetch(
+            "SELECT e.device_id, e.event_id, e.type, e.occurred_at FROM events e"
+            " JOIN unnest($1::text[], $2::text[]) AS k(device_id, event_id) USING (device_id, event_id)",
+            [d for d, _ in keys],
+            [e for _, e in keys],
+        )
+        return {(r["device_id"], r["event_id"]): (r["type"], r["occurred_at"]) for r in rows}
+
     async def lock_open_incidents(self, site_ids: Sequence[str]) -> dict[str, Incident]:
         # Sorted advisory locks serialise correlation per site across hub instances without
         # deadlocks; they are released at commit.
