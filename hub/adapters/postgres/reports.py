@@ -1,0 +1,498 @@
+"""Supervisors' reports from the append-only tables, computed in SQL (see hub.domain.reports for the
+definitions every figure keeps).
+
+One report is a handful of statements on one connection inside a REPEATABLE READ read-only
+transaction, so every section sees the same snapshot:
+
+* response times, escalations and false alarms per grid, officer and site and for the district
+  (`percentile_cont` under GROUPING SETS over the period's incidents);
+* incidents per kind, priority and disposition for the same groups;
+* loudspeaker warnings per site and per officer; dispatches offered, declined and timed out per officer;
+* drills (button `test` presses per device), device availability (outages from supervision's
+  `offline`/`online` events, clipped to the period).
+
+Migration 007 adds the indexes these need on a year of history.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import asyncpg
+
+from hub.domain.district import District
+from hub.domain.reports import Period, share
+from hub.services.ports import JsonObject
+
+# The period's incidents (test ones too: counted apart), each with its site's grid, its priority's
+# targets and the officer whose dispatch was accepted. $1 start, $2 end, $3 the report's time.
+_COHORT = """
+sites AS (
+    SELECT * FROM unnest($4::text[], $5::text[]) AS s(site_id, grid_id)
+), targets AS (
+    SELECT * FROM unnest($6::int[], $7::int[], $8::int[], $9::int[]) AS t(priority, ack_s, accept_s, arrival_s)
+), cohort AS (
+    SELECT i.id, i.site_id, s.grid_id, i.kind, i.priority, i.test, i.disposition, i.state,
+           i.escalation_count, i.arrival_overdue_at, i.created_at, i.acknowledged_at, i.dispatched_at,
+           i.accepted_at, i.on_scene_at, coalesce(i.resolved_at, i.cancelled_at, $3) AS closed_or_now,
+           t.ack_s, t.accept_s, t.arrival_s,
+           (SELECT d.officer_id FROM dispatches d
+             WHERE d.incident_id = i.id AND d.offered_at <= i.accepted_at
+             ORDER BY d.offered_at DESC, d.id DESC LIMIT 1) AS officer_id
+    FROM incidents i
+    LEFT JOIN sites s ON s.site_id = i.site_id
+    JOIN targets t ON t.priority = i.priority
+    WHERE i.created_at >= $1 AND i.created_at < $2
+)"""
+
+_RESPONSE = f"""
+WITH {_COHORT}, measured AS (
+    SELECT c.*,
+           extract(epoch FROM acknowledged_at - created_at)::float8 AS to_ack,
+           extract(epoch FROM accepted_at - created_at)::float8 AS to_accept,
+           extract(epoch FROM on_scene_at - created_at)::float8 AS to_arrive,
+           CASE WHEN acknowledged_at IS NOT NULL THEN acknowledged_at - created_at <= make_interval(secs => ack_s)
+                WHEN closed_or_now - created_at > make_interval(secs => ack_s) THEN false END AS ack_ok,
+           CASE WHEN dispatched_at IS NULL THEN NULL
+                WHEN accepted_at IS NOT NULL THEN accepted_at - dispatched_at <= make_interval(secs => accept_s)
+                WHEN closed_or_now - dispatched_at > make_interval(secs => accept_s) THEN false END AS accept_ok,
+           CASE WHEN dispatched_at IS NULL THEN NULL
+                WHEN on_scene_at IS NOT NULL THEN on_scene_at - created_at <= make_interval(secs => arrival_s)
+                WHEN closed_or_now - created_at > make_interval(secs => arrival_s) THEN false END AS arrive_ok
+    FROM cohort c
+    WHERE NOT c.test
+)
+SELECT grouping(grid_id) = 0 AS by_grid, grouping(officer_id) = 0 AS by_officer,
+       grouping(site_id) = 0 AS by_site, grid_id, officer_id, site_id,
+       count(*) AS incidents,
+       count(to_ack) AS ack_n,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY to_ack) AS ack_median,
+       percentile_cont(0.9) WITHIN GROUP (ORDER BY to_ack) AS ack_p90,
+       count(ack_ok) AS ack_due, count(*) FILTER (WHERE ack_ok) AS ack_within,
+       count(to_accept) AS accept_n,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY to_accept) AS accept_median,
+       percentile_cont(0.9) WITHIN GROUP (ORDER BY to_accept) AS accept_p90,
+       count(accept_ok) AS accept_due, count(*) FILTER (WHERE accept_ok) AS accept_within,
+       count(to_arrive) AS arrive_n,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY to_arrive) AS arrive_median,
+       percentile_cont(0.9) WITHIN GROUP (ORDER BY to_arrive) AS arrive_p90,
+       count(arrive_ok) AS arrive_due, count(*) FILTER (WHERE arrive_ok) AS arrive_within,
+       count(*) FILTER (WHERE escalation_count > 0) AS escalated_incidents,
+       coalesce(sum(escalation_count), 0)::int AS escalations,
+       count(arrival_overdue_at) AS arrival_overdue,
+       count(*) FILTER (WHERE state = 'resolved') AS resolved,
+       count(*) FILTER (WHERE state = 'resolved' AND disposition = 'false_alarm') AS false_alarms
+FROM measured
+GROUP BY GROUPING SETS ((grid_id), (officer_id), (site_id), ())
+"""
+
+# Incidents per kind, priority and disposition (`open` while there is none yet) for the same groups,
+# and the test incidents left out of everything else.
+_BREAKDOWN = f"""
+WITH {_COHORT}
+SELECT grouping(grid_id) = 0 AS by_grid, grouping(officer_id) = 0 AS by_officer,
+       grouping(site_id) = 0 AS by_site, grid_id, officer_id, site_id, x.dimension, x.value, count(*) AS n
+FROM cohort c
+CROSS JOIN LATERAL (
+    VALUES ('kind', CASE WHEN NOT c.test THEN c.kind END),
+           ('priority', CASE WHEN NOT c.test THEN 'P' || c.priority END),
+           ('disposition', CASE WHEN NOT c.test THEN coalesce(c.disposition, 'open') END),
+           ('test', CASE WHEN c.test THEN 'test' END)
+) AS x(dimension, value)
+WHERE x.value IS NOT NULL
+GROUP BY GROUPING SETS ((x.dimension, x.value, grid_id), (x.dimension, x.value, officer_id),
+                        (x.dimension, x.value, site_id), (x.dimension, x.value))
+"""
+
+# Dispatches of the period's incidents per officer, and warnings on the incidents each officer accepted.
+_OFFICERS = f"""
+WITH {_COHORT}
+SELECT d.officer_id, 'offered' AS what, count(*) AS n FROM dispatches d JOIN cohort c ON c.id = d.incident_id
+ WHERE NOT c.test GROUP BY d.officer_id
+UNION ALL
+SELECT d.officer_id, d.state, count(*) FROM dispatches d JOIN cohort c ON c.id = d.incident_id
+ WHERE NOT c.test AND d.state IN ('declined', 'timed_out') GROUP BY d.officer_id, d.state
+UNION ALL
+SELECT c.officer_id, 'warnings', count(*) FROM warnings w JOIN cohort c ON c.id = w.incident_id
+ WHERE NOT c.test AND c.officer_id IS NOT NULL AND w.created_at >= $1 AND w.created_at < $2 GROUP BY c.officer_id
+"""
+
+_WARNINGS_BY_SITE = """
+SELECT site_id, count(*) AS warnings, count(*) FILTER (WHERE rule_id IS NOT NULL) AS automatic
+FROM warnings WHERE created_at >= $1 AND created_at < $2
+GROUP BY site_id
+"""
+
+_TEST_PRESSES = """
+SELECT device_id, count(*) AS presses, min(received_at) AS first_at, max(received_at) AS last_at
+FROM events
+WHERE type = 'test' AND received_at >= $1 AND received_at < $2 AND device_id = ANY($3::text[])
+GROUP BY device_id
+"""
+
+# Outages within [$1, $2) per device: the state each device enters the window in (its last
+# supervision event before it), then its changes inside; repeated states are dropped; each offline
+# span is clipped to the window. `ongoing`: still offline at the window's end.
+_AVAILABILITY = """
+WITH devices AS (
+    SELECT unnest($3::text[]) AS device_id
+), changes AS (
+    SELECT d.device_id, before.at, before.online
+    FROM devices d
+    CROSS JOIN LATERAL (
+        SELECT e.occurred_at AS at, e.type = 'online' AS online FROM events e
+        WHERE e.device_id = d.device_id AND e.type IN ('offline', 'online') AND e.occurred_at < $1
+        ORDER BY e.occurred_at DESC, e.id DESC LIMIT 1
+    ) before
+    UNION ALL
+    SELECT e.device_id, e.occurred_at, e.type = 'online' FROM events e
+    WHERE e.type IN ('offline', 'online') AND e.occurred_at >= $1 AND e.occurred_at < $2
+      AND e.device_id = ANY($3::text[])
+), flips AS (
+    SELECT device_id, at, online,
+           lag(online) OVER (PARTITION BY device_id ORDER BY at) AS previous
+    FROM changes
+), spans AS (
+    SELECT device_id, at AS down_at, online,
+           lead(at) OVER (PARTITION BY device_id ORDER BY at) AS up_at
+    FROM flips WHERE previous IS DISTINCT FROM online
+), outages AS (
+    SELECT device_id, greatest(down_at, $1) AS from_at, least(coalesce(up_at, $2), $2) AS to_at,
+           up_at IS NULL AS ongoing
+    FROM spans WHERE NOT online
+)
+SELECT device_id, count(*) AS outages,
+       sum(extract(epoch FROM to_at - from_at))::float8 AS down_s,
+       max(extract(epoch FROM to_at - from_at))::float8 AS longest_s,
+       (array_agg(from_at ORDER BY to_at - from_at DESC, from_at))[1] AS longest_from,
+       bool_or(ongoing) AS ongoing
+FROM outages WHERE to_at > from_at
+GROUP BY device_id
+"""
+
+_HEALTH = """
+SELECT device_id, online, last_seen_at, offline_since FROM device_health WHERE device_id = ANY($1::text[])
+"""
+
+_STEPS = ("ack", "accept", "arrive")
+
+
+def _iso(value: datetime | None, zone: ZoneInfo) -> str | None:
+    """Times in the district's time zone (what the supervisors' clocks say), with the offset."""
+    return value.astimezone(zone).isoformat() if value is not None else None
+
+
+def _seconds(value: float | None) -> float | None:
+    return round(value, 3) if value is not None else None
+
+
+def _group_key(row: asyncpg.Record) -> tuple[str, str | None]:
+    if row["by_grid"]:
+        return "grid", row["grid_id"]
+    if row["by_officer"]:
+        return "officer", row["officer_id"]
+    if row["by_site"]:
+        return "site", row["site_id"]
+    return "total", None
+
+
+def empty_stats() -> JsonObject:
+    return {
+        "incidents": 0,
+        "test_incidents": 0,
+        "by_kind": {},
+        "by_priority": {},
+        "by_disposition": {},
+        **{
+            step: {"n": 0, "median_s": None, "p90_s": None, "due": 0, "within": 0, "share_within": None}
+            for step in _STEPS
+        },
+        "escalated_incidents": 0,
+        "escalations": 0,
+        "arrival_overdue": 0,
+        "resolved": 0,
+        "false_alarms": 0,
+        "false_alarm_rate": None,
+        "warnings": 0,
+    }
+
+
+class PostgresReports:
+    """Builds the report for a period as one JSON object (see `build`)."""
+
+    def __init__(self, pool: asyncpg.Pool, district: District) -> None:
+        self._pool = pool
+        self._district = district
+        self._zone = ZoneInfo(district.timezone)
+
+    def _cohort_args(self, period: Period, now: datetime) -> list[Any]:
+        d = self._district
+        targets = sorted(d.targets.items())
+        return [
+            period.start,
+            period.end,
+            now,
+            [s.id for s in d.sites.values()],
+            [s.grid_id for s in d.sites.values()],
+            [int(p) for p, _ in targets],
+            [t.ack_s for _, t in targets],
+            [t.accept_s for _, t in targets],
+            [t.arrival_s for _, t in targets],
+        ]
+
+    async def build(self, period: Period, now: datetime) -> JsonObject:
+        """The report of `period` as the district's supervisors read it, figures as of `now`."""
+        d = self._district
+        buttons = [dev.id for dev in d.devices.values() if dev.kind == "button"]
+        devices = list(d.devices)
+        window_end = min(period.end, max(now, period.start))
+        async with self._pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
+            args = self._cohort_args(period, now)
+            response = await conn.fetch(_RESPONSE, *args)
+            breakdown = await conn.fetch(_BREAKDOWN, *args)
+            officers = await conn.fetch(_OFFICERS, *args)
+            warnings = await conn.fetch(_WARNINGS_BY_SITE, period.start, period.end)
+            presses = await conn.fetch(_TEST_PRESSES, period.start, period.end, buttons)
+            outages = await conn.fetch(_AVAILABILITY, period.start, window_end, devices)
+            health = await conn.fetch(_HEALTH, devices)
+        groups = self._groups(response, breakdown, officers, warnings)
+        return {
+            "district": {"id": d.id, "name": d.name, "timezone": d.timezone},
+            "period": {
+                "kind": period.kind.value,
+                "label": period.label,
+                "from": period.start.isoformat(),
+                "to": period.end.isoformat(),
+                "first_day": period.first_day.isoformat(),
+                "last_day": period.last_day.isoformat(),
+                "days": period.days,
+                "query": period.query(),
+            },
+            "generated_at": now.astimezone(self._zone).isoformat(),
+            "targets": [
+                {"priority": int(p), "ack_s": t.ack_s, "accept_s": t.accept_s, "arrival_s": t.arrival_s}
+                for p, t in sorted(d.targets.items())
+            ],
+            "totals": groups[("total", None)],
+            "grids": self._grid_rows(groups),
+            "officers": self._officer_rows(groups),
+            "sites": self._site_rows(groups),
+            "drills": self._drills(presses),
+            "availability": self._availability(outages, health, period.start, window_end),
+            "sections_not_available": ["patrol_coverage"],
+        }
+
+    # ---- response times and counts per group ---------------------------------------------------------
+
+    def _groups(
+        self,
+        response: list[asyncpg.Record],
+        breakdown: list[asyncpg.Record],
+        officers: list[asyncpg.Record],
+        warnings: list[asyncpg.Record],
+    ) -> dict[tuple[str, str | None], JsonObject]:
+        groups: dict[tuple[str, str | None], JsonObject] = {("total", None): empty_stats()}
+
+        def group(key: tuple[str, str | None]) -> JsonObject:
+            return groups.setdefault(key, empty_stats())
+
+        for row in response:
+            stats = group(_group_key(row))
+            stats["incidents"] = row["incidents"]
+            for step in _STEPS:
+                stats[step] = {
+                    "n": row[f"{step}_n"],
+                    "median_s": _seconds(row[f"{step}_median"]),
+                    "p90_s": _seconds(row[f"{step}_p90"]),
+                    "due": row[f"{step}_due"],
+                    "within": row[f"{step}_within"],
+                    "share_within": share(row[f"{step}_within"], row[f"{step}_due"]),
+                }
+            for name in ("escalated_incidents", "escalations", "arrival_overdue", "resolved", "false_alarms"):
+                stats[name] = row[name]
+            stats["false_alarm_rate"] = share(row["false_alarms"], row["resolved"])
+        for row in breakdown:
+            if row["dimension"] == "test" and row["by_officer"]:
+                continue  # never dispatched: no officer's figures
+            stats = group(_group_key(row))
+            if row["dimension"] == "test":
+                stats["test_incidents"] = row["n"]
+            else:
+                stats[f"by_{row['dimension']}"][row["value"]] = row["n"]
+        for stats in groups.values():
+            for name in ("by_kind", "by_priority", "by_disposition"):
+                stats[name] = dict(sorted(stats[name].items(), key=lambda item: (-item[1], item[0])))
+        for row in warnings:
+            site = self._district.sites.get(row["site_id"])
+            group(("site", row["site_id"]))["warnings"] += row["warnings"]
+            group(("grid", site.grid_id if site else None))["warnings"] += row["warnings"]
+            groups[("total", None)]["warnings"] += row["warnings"]
+        for row in officers:
+            stats = group(("officer", row["officer_id"]))
+            if row["what"] == "warnings":
+                stats["warnings"] = row["n"]
+            else:
+                stats.setdefault("dispatches", {"offered": 0, "declined": 0, "timed_out": 0})[row["what"]] = row["n"]
+        return groups
+
+    def _grid_rows(self, groups: dict[tuple[str, str | None], JsonObject]) -> list[JsonObject]:
+        d = self._district
+        rows = []
+        for grid in d.grids.values():
+            officer = d.officers.get(grid.officer_id) if grid.officer_id else None
+            rows.append(
+                {
+                    "id": grid.id,
+                    "name": grid.name,
+                    "officer_id": grid.officer_id,
+                    "officer_name": officer.name if officer else None,
+                    "site_ids": [s.id for s in d.sites.values() if s.grid_id == grid.id],
+                    **groups.get(("grid", grid.id), empty_stats()),
+                }
+            )
+        if ("grid", None) in groups:  # incidents of sites no longer in the district file
+            rows.append({"id": None, "name": None, "officer_id": None, "officer_name": None, "site_ids": []})
+            rows[-1].update(groups[("grid", None)])
+        return rows
+
+    def _officer_rows(self, groups: dict[tuple[str, str | None], JsonObject]) -> list[JsonObject]:
+        d = self._district
+        known = list(d.officers)
+        others = sorted(k for kind, k in groups if kind == "officer" and k is not None and k not in d.officers)
+        rows = []
+        for officer_id in [*known, *others, None]:
+            key = ("officer", officer_id)
+            if officer_id is None and key not in groups:
+                continue
+            officer = d.officers.get(officer_id) if officer_id else None
+            stats = groups.get(key, empty_stats())
+            stats.setdefault("dispatches", {"offered": 0, "declined": 0, "timed_out": 0})
+            rows.append(
+                {
+                    "id": officer_id,
+                    "name": officer.name if officer else officer_id,
+                    "role": officer.role if officer else None,
+                    "grid_id": officer.grid_id if officer else None,
+                    **stats,
+                }
+            )
+        return rows
+
+    def _site_rows(self, groups: dict[tuple[str, str | None], JsonObject]) -> list[JsonObject]:
+        d = self._district
+        rows = [
+            {
+                "id": site.id,
+                "name": site.name,
+                "name_en": site.name_en,
+                "kind": site.kind,
+                "grid_id": site.grid_id,
+                "test_mode": site.test_mode,
+                **groups.get(("site", site.id), empty_stats()),
+            }
+            for site in d.sites.values()
+        ]
+        for kind, site_id in sorted(k for k in groups if k[0] == "site" and k[1] not in d.sites):
+            rows.append(
+                {"id": site_id, "name": site_id, "name_en": site_id, "kind": None, "grid_id": None, "test_mode": False}
+            )
+            rows[-1].update(groups[(kind, site_id)])
+        return rows
+
+    # ---- drills and availability ---------------------------------------------------------------------
+
+    def _drills(self, presses: list[asyncpg.Record]) -> JsonObject:
+        d = self._district
+        by_device = {r["device_id"]: r for r in presses}
+        sites = []
+        for site in d.sites.values():
+            buttons = [dev for dev in d.devices.values() if dev.site_id == site.id and dev.kind == "button"]
+            if not buttons:
+                continue
+            rows = []
+            for button in buttons:
+                pressed = by_device.get(button.id)
+                rows.append(
+                    {
+                        "device_id": button.id,
+                        "label": button.label,
+                        "passed": pressed is not None,
+                        "presses": pressed["presses"] if pressed else 0,
+                        "first_at": _iso(pressed["first_at"], self._zone) if pressed else None,
+                        "last_at": _iso(pressed["last_at"], self._zone) if pressed else None,
+                    }
+                )
+            tested = sum(r["passed"] for r in rows)
+            status = "passed" if tested == len(rows) else "partial" if tested else "missing"
+            sites.append(
+                {
+                    "site_id": site.id,
+                    "name": site.name,
+                    "name_en": site.name_en,
+                    "grid_id": site.grid_id,
+                    "status": status,
+                    "buttons": len(rows),
+                    "buttons_passed": tested,
+                    "last_test_at": max((r["last_at"] for r in rows if r["last_at"]), default=None),
+                    "devices": rows,
+                }
+            )
+        summary = {status: sum(s["status"] == status for s in sites) for status in ("passed", "partial", "missing")}
+        return {"summary": {"sites": len(sites), **summary}, "sites": sites}
+
+    def _availability(
+        self, outages: list[asyncpg.Record], health: list[asyncpg.Record], start: datetime, end: datetime
+    ) -> JsonObject:
+        d = self._district
+        window_s = max(0.0, (end - start).total_seconds())
+        down = {r["device_id"]: r for r in outages}
+        now_state = {r["device_id"]: r for r in health}
+        devices = []
+        for device in d.devices.values():
+            o = down.get(device.id)
+            h = now_state.get(device.id)
+            down_s = float(o["down_s"]) if o else 0.0
+            devices.append(
+                {
+                    "device_id": device.id,
+                    "site_id": device.site_id,
+                    "grid_id": d.sites[device.site_id].grid_id if device.site_id in d.sites else None,
+                    "kind": device.kind,
+                    "label": device.label,
+                    "uptime_share": 1 - down_s / window_s if window_s else None,
+                    "downtime_s": _seconds(down_s),
+                    "outages": o["outages"] if o else 0,
+                    "longest_outage_s": _seconds(o["longest_s"]) if o else 0.0,
+                    "longest_outage_from": _iso(o["longest_from"], self._zone) if o else None,
+                    "offline_at_end": bool(o["ongoing"]) if o else False,
+                    "online_now": h["online"] if h else None,
+                    "last_seen_at": _iso(h["last_seen_at"], self._zone) if h else None,
+                }
+            )
+        by_kind: dict[str, list[JsonObject]] = {}
+        for row in devices:
+            by_kind.setdefault(row["kind"], []).append(row)
+        return {
+            "window": {"from": _iso(start, self._zone), "to": _iso(end, self._zone), "seconds": window_s},
+            "summary": {
+                "devices": len(devices),
+                "with_outages": sum(r["outages"] > 0 for r in devices),
+                "uptime_share": _mean([r["uptime_share"] for r in devices]),
+                "by_kind": {
+                    kind: {
+                        "devices": len(rows),
+                        "with_outages": sum(r["outages"] > 0 for r in rows),
+                        "uptime_share": _mean([r["uptime_share"] for r in rows]),
+                    }
+                    for kind, rows in by_kind.items()
+                },
+            },
+            "devices": devices,
+        }
+
+
+def _mean(values: list[float | None]) -> float | None:
+    known = [v for v in values if v is not None]
+    return sum(known) / len(known) if known else None

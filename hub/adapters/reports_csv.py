@@ -1,0 +1,239 @@
+"""A report as one CSV file with sections, for spreadsheets (Excel, WPS).
+
+One file rather than a zip of files: supervisors open it with a double click and see every table on
+one sheet. Each section starts with a title row (`## 网格 Grids`), then its header row, then its rows;
+a blank row ends it. UTF-8 with a byte-order mark, so Excel shows the Chinese correctly. Programs
+should read the JSON (`GET /api/v1/reports`), which carries the same figures.
+
+Seconds are plain numbers (one decimal), shares are fractions (0.8333), empty means "no value".
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from hub.adapters.reports_text import (
+    DEVICE_KINDS,
+    DISPOSITIONS,
+    DRILL_STATUS,
+    KINDS,
+    PATROL_NOTE,
+    PERIODS,
+    STEPS,
+    TARGET_NOTE,
+    TEST_NOTE,
+    both,
+    term,
+)
+
+_STEP_FIELDS = (
+    ("n", "样本", "n"),
+    ("median_s", "中位数(秒)", "median_s"),
+    ("p90_s", "90分位(秒)", "p90_s"),
+    ("due", "应达标", "due"),
+    ("within", "达标", "within"),
+    ("share_within", "达标率", "share_within"),
+)
+_TAIL_FIELDS = (
+    ("escalated_incidents", "升级事件", "escalated_incidents"),
+    ("escalations", "升级次数", "escalations"),
+    ("arrival_overdue", "到场超时", "arrival_overdue"),
+    ("resolved", "已办结", "resolved"),
+    ("false_alarms", "误报", "false_alarms"),
+    ("false_alarm_rate", "误报率", "false_alarm_rate"),
+    ("warnings", "喊话次数", "warnings"),
+)
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, float):
+        return f"{value:.4f}" if abs(value) <= 1 and not value.is_integer() else f"{value:.1f}"
+    return value
+
+
+def _kinds(report: dict[str, Any]) -> list[str]:
+    seen = set(report["totals"]["by_kind"])
+    for row in (*report["grids"], *report["officers"], *report["sites"]):
+        seen.update(row["by_kind"])
+    return [k for k in KINDS if k in seen] + sorted(seen - set(KINDS))
+
+
+def _metric_header(kinds: Sequence[str]) -> list[str]:
+    header = ["事件数 incidents", "测试事件(不计入) test_incidents"]
+    header += [f"{KINDS[k][0] if k in KINDS else k} kind:{k}" for k in kinds]
+    header += [f"P{p} priority:P{p}" for p in range(1, 5)]
+    header += [f"{label[0]} disposition:{code}" for code, label in DISPOSITIONS.items()]
+    for step, (zh, _en) in STEPS.items():
+        header += [f"{zh}{field_zh} {step}_{key}" for key, field_zh, _ in _STEP_FIELDS]
+    header += [f"{zh} {en}" for _, zh, en in _TAIL_FIELDS]
+    return header
+
+
+def _metrics(row: dict[str, Any], kinds: Sequence[str]) -> list[Any]:
+    cells: list[Any] = [row["incidents"], row["test_incidents"]]
+    cells += [row["by_kind"].get(k, 0) for k in kinds]
+    cells += [row["by_priority"].get(f"P{p}", 0) for p in range(1, 5)]
+    cells += [row["by_disposition"].get(code, 0) for code in DISPOSITIONS]
+    for step in STEPS:
+        cells += [row[step][key] for key, _, _ in _STEP_FIELDS]
+    cells += [row[key] for key, _, _ in _TAIL_FIELDS]
+    return [_cell(c) for c in cells]
+
+
+def _section(out: Any, title: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    out.writerow([f"## {title}"])
+    out.writerow(header)
+    for row in rows:
+        out.writerow([_cell(c) for c in row])
+    out.writerow([])
+
+
+def render_csv(report: dict[str, Any]) -> bytes:
+    buffer = io.StringIO()
+    out = csv.writer(buffer, lineterminator="\r\n")
+    period = report["period"]
+    district = report["district"]
+    kinds = _kinds(report)
+    _section(
+        out,
+        "报表 Report",
+        ["项目 item", "值 value"],
+        [
+            ["辖区 district", f"{district['name']} ({district['id']})"],
+            ["报表 report", both(PERIODS[period["kind"]])],
+            ["时段 period", period["label"]],
+            ["起 from", period["from"]],
+            ["止(不含) to (exclusive)", period["to"]],
+            ["时区 timezone", district["timezone"]],
+            ["生成时间 generated at", report["generated_at"]],
+            ["说明 note", both(TEST_NOTE)],
+            ["说明 note", both(TARGET_NOTE)],
+            ["说明 note", both(PATROL_NOTE)],
+        ],
+    )
+    _section(
+        out,
+        "响应目标 Response targets",
+        ["级别 priority", "确认(秒) ack_s", "接警(秒) accept_s", "到场(秒) arrival_s"],
+        [[f"P{t['priority']}", t["ack_s"], t["accept_s"], t["arrival_s"]] for t in report["targets"]],
+    )
+    header = _metric_header(kinds)
+    _section(
+        out,
+        "网格 Grids",
+        ["网格编号 grid_id", "网格 grid", "责任民警 officer", *header],
+        [
+            *(
+                [g["id"] or "", g["name"] or "（不在辖区配置中）", g["officer_name"] or "", *_metrics(g, kinds)]
+                for g in report["grids"]
+            ),
+            ["", "全辖区 District total", "", *_metrics(report["totals"], kinds)],
+        ],
+    )
+    _section(
+        out,
+        "民警 Officers",
+        [
+            "民警编号 officer_id",
+            "民警 officer",
+            "网格 grid_id",
+            "派警 dispatches_offered",
+            "拒绝 declined",
+            "超时未接 timed_out",
+            *header,
+        ],
+        (
+            [
+                o["id"] or "",
+                o["name"] or "（无人接警）No officer accepted",
+                o["grid_id"] or "",
+                o["dispatches"]["offered"],
+                o["dispatches"]["declined"],
+                o["dispatches"]["timed_out"],
+                *_metrics(o, kinds),
+            ]
+            for o in report["officers"]
+        ),
+    )
+    _section(
+        out,
+        "单位 Sites",
+        ["单位编号 site_id", "单位 site", "Site", "网格 grid_id", *header],
+        ([s["id"], s["name"], s["name_en"], s["grid_id"] or "", *_metrics(s, kinds)] for s in report["sites"]),
+    )
+    _section(
+        out,
+        "一键报警演练 Button drills",
+        [
+            "单位编号 site_id",
+            "单位 site",
+            "网格 grid_id",
+            "单位结果 site_status",
+            "按钮 device_id",
+            "按钮名称 label",
+            "通过 passed",
+            "测试次数 presses",
+            "首次 first_at",
+            "最近 last_at",
+        ],
+        (
+            [
+                s["site_id"],
+                s["name"],
+                s["grid_id"],
+                term(DRILL_STATUS, s["status"]),
+                b["device_id"],
+                b["label"],
+                b["passed"],
+                b["presses"],
+                b["first_at"],
+                b["last_at"],
+            ]
+            for s in report["drills"]["sites"]
+            for b in s["devices"]
+        ),
+    )
+    availability = report["availability"]
+    _section(
+        out,
+        "设备可用性 Device availability",
+        [
+            "设备 device_id",
+            "类型 kind",
+            "名称 label",
+            "单位 site_id",
+            "网格 grid_id",
+            "在线率 uptime_share",
+            "离线时长(秒) downtime_s",
+            "离线次数 outages",
+            "最长离线(秒) longest_outage_s",
+            "最长离线开始 longest_outage_from",
+            "期末离线 offline_at_end",
+            "当前在线 online_now",
+        ],
+        (
+            [
+                d["device_id"],
+                term(DEVICE_KINDS, d["kind"]),
+                d["label"],
+                d["site_id"],
+                d["grid_id"] or "",
+                d["uptime_share"],
+                d["downtime_s"],
+                d["outages"],
+                d["longest_outage_s"],
+                d["longest_outage_from"],
+                d["offline_at_end"],
+                d["online_now"],
+            ]
+            for d in availability["devices"]
+        ),
+    )
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")

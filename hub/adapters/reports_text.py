@@ -1,0 +1,91 @@
+"""Bilingual words of the report exports (CSV and PDF): Chinese first, then English."""
+
+from __future__ import annotations
+
+from typing import Any
+
+KINDS = {
+    "panic": ("紧急报警", "Panic"),
+    "duress": ("胁迫报警", "Duress"),
+    "intrusion": ("入侵", "Intrusion"),
+    "tamper": ("防拆", "Tamper"),
+    "loitering": ("徘徊", "Loitering"),
+    "crowd": ("人员聚集", "Crowd"),
+    "line_crossing": ("越线", "Line crossing"),
+    "device_offline": ("设备离线", "Device offline"),
+}
+DISPOSITIONS = {
+    "genuine": ("真实警情", "Genuine"),
+    "false_alarm": ("误报", "False alarm"),
+    "test": ("测试", "Test"),
+    "malicious": ("恶意报警", "Malicious"),
+    "other": ("其他", "Other"),
+    "open": ("未结", "Open"),
+}
+DRILL_STATUS = {
+    "passed": ("已通过", "Passed"),
+    "partial": ("部分通过", "Partial"),
+    "missing": ("未测试", "Missing"),
+}
+DEVICE_KINDS = {
+    "button": ("报警按钮", "Button"),
+    "camera": ("摄像机", "Camera"),
+    "speaker": ("音柱", "Speaker"),
+    "panel": ("报警主机", "Panel"),
+}
+PERIODS = {
+    "day": ("日报", "Daily report"),
+    "week": ("周报", "Weekly report"),
+    "month": ("月报", "Monthly report"),
+    "custom": ("自定义时段", "Custom period"),
+}
+STEPS = {
+    "ack": ("确认", "Acknowledge"),
+    "accept": ("接警", "Accept"),
+    "arrive": ("到场", "Arrive"),
+}
+
+TEST_NOTE = (
+    "响应时间等数据不含测试事件（测试按压、测试模式单位）。",
+    "Response times and all other figures exclude test incidents (test presses, sites in test mode).",
+)
+PATROL_NOTE = (
+    "视频巡查记录覆盖率：巡查记录尚未接入，本报表暂不包含。",
+    "Patrol log coverage: patrol tours are not recorded yet, so this report leaves them out.",
+)
+TARGET_NOTE = (
+    "达标率：确认、到场自首次报警起计；接警自首次派警起计。",
+    "Within target: acknowledge and arrive from the first event; accept from the first dispatch.",
+)
+
+
+def both(pair: tuple[str, str]) -> str:
+    return f"{pair[0]} {pair[1]}"
+
+
+def term(table: dict[str, tuple[str, str]], code: str | None) -> str:
+    if code is None:
+        return "—"
+    return both(table[code]) if code in table else code
+
+
+def seconds_text(value: float | None) -> str:
+    """Seconds as people read them: 42 s, 3 min 05 s, 1 h 02 min; '–' for none."""
+    if value is None:
+        return "–"
+    total = round(value)
+    if total < 60:
+        return f"{total} s"
+    if total < 3600:
+        return f"{total // 60} min {total % 60:02d} s"
+    if total < 86400:
+        return f"{total // 3600} h {total % 3600 // 60:02d} min"
+    return f"{total // 86400} d {total % 86400 // 3600} h"
+
+
+def percent_text(value: float | None, digits: int = 0) -> str:
+    return "–" if value is None else f"{value * 100:.{digits}f} %"
+
+
+def group_name(row: dict[str, Any], fallback: str = "—") -> str:
+    return str(row.get("name") or row.get("id") or fallback)

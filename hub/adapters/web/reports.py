@@ -1,0 +1,85 @@
+"""Supervisors' reports over HTTP: the page, and the report of a period as JSON, CSV and PDF.
+
+GET /api/v1/reports?period=month&month=2026-10          (also .csv and .pdf)
+    period=day&date=YYYY-MM-DD | period=week&week=YYYY-Www | period=custom&from=YYYY-MM-DD&to=YYYY-MM-DD
+Days are whole days in the district's time zone; `to` is inclusive. An unknown or repeated
+parameter is refused (a typo must not quietly change the period).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from aiohttp import web
+
+from hub.adapters.reports_csv import render_csv
+from hub.adapters.reports_pdf import FontMissing, render_pdf
+from hub.adapters.web.console import SECURITY_HEADERS, STATIC_DIR
+from hub.adapters.web.context import SERVICES
+from hub.adapters.web.errors import ApiError, BadRequest, json_ok
+from hub.domain.reports import Period, PeriodError, parse_period
+
+PARAMETERS = ("period", "date", "week", "month", "from", "to")
+# Reports are private: never kept by a shared cache.
+_PRIVATE = {"Cache-Control": "private, no-store"}
+
+
+def period_of(request: web.Request) -> Period:
+    query = request.query
+    unknown = sorted(set(query) - set(PARAMETERS))
+    if unknown:
+        raise BadRequest("invalid_parameter", f"unknown parameter {unknown[0]!r}; known: {', '.join(PARAMETERS)}")
+    for name in PARAMETERS:
+        if len(query.getall(name, [])) > 1:
+            raise BadRequest("invalid_parameter", f"{name} is given more than once")
+    try:
+        return parse_period({k: v for k, v in query.items() if v != ""}, request.app[SERVICES].district.timezone)
+    except PeriodError as exc:
+        raise BadRequest("invalid_period", str(exc)) from None
+
+
+async def _report(request: web.Request) -> dict[str, Any]:
+    services = request.app[SERVICES]
+    period = period_of(request)
+    if services.reports is None:
+        raise ApiError(503, "reports_unavailable", "this server has no report store")
+    return await services.reports.build(period, services.clock())
+
+
+def _filename(report: dict[str, Any], suffix: str) -> str:
+    label = report["period"]["label"].replace("..", "_")
+    return f"sentinel-report-{report['district']['id']}-{label}.{suffix}"
+
+
+async def report_json(request: web.Request) -> web.Response:
+    response = json_ok(await _report(request))
+    response.headers.update(_PRIVATE)
+    return response
+
+
+async def report_csv(request: web.Request) -> web.Response:
+    report = await _report(request)
+    return web.Response(
+        body=render_csv(report),
+        content_type="text/csv",
+        charset="utf-8",
+        headers={**_PRIVATE, "Content-Disposition": f'attachment; filename="{_filename(report, "csv")}"'},
+    )
+
+
+async def report_pdf(request: web.Request) -> web.Response:
+    report = await _report(request)
+    try:
+        body = await asyncio.to_thread(render_pdf, report)  # a second of CPU: off the event loop
+    except FontMissing as exc:
+        raise ApiError(503, "pdf_unavailable", str(exc)) from None
+    return web.Response(  # inline: the browser's viewer opens it, ready to print
+        body=body,
+        content_type="application/pdf",
+        headers={**_PRIVATE, "Content-Disposition": f'inline; filename="{_filename(report, "pdf")}"'},
+    )
+
+
+async def page(request: web.Request) -> web.FileResponse:
+    return web.FileResponse(STATIC_DIR / "reports.html", headers=SECURITY_HEADERS)

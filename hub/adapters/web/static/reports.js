@@ -1,0 +1,896 @@
+// Sentinel supervisors' reports: a period picker, the report of GET /api/v1/reports as tiles, inline
+// SVG charts and tables (grids, officers, sites, drills, device availability), and the CSV and PDF
+// exports of the same period. The period lives in the address (?period=month&month=2026-10), so a
+// report can be bookmarked or sent. zh-CN by default; the language choice is shared with the console.
+(function () {
+  "use strict";
+
+  const LANG_KEY = "sentinel.console.lang";
+  const SVG_NS = "http://www.w3.org/2000/svg";
+  const STEPS = ["ack", "accept", "arrive"];
+  const KIND_ORDER = ["panic", "duress", "intrusion", "tamper", "loitering", "crowd", "line_crossing", "device_offline"];
+
+  const STRINGS = {
+    zh: {
+      htmlLang: "zh-CN",
+      docTitle: "督导报表 · Sentinel",
+      heading: "督导报表",
+      back: "← 返回值班台",
+      toggleText: "English",
+      toggleLang: "en",
+      toggleLabel: "Switch to English",
+      period_label: "时段",
+      period_day: "日",
+      period_week: "周",
+      period_month: "月",
+      period_custom: "自定义",
+      field_date: "日期",
+      field_week: "周",
+      field_month: "月份",
+      field_from: "起",
+      field_to: "止（含）",
+      load: "生成报表",
+      export_csv: "导出 CSV",
+      export_pdf: "打印版 PDF",
+      loading: "正在生成报表…",
+      loaded: (ms) => "报表已生成（" + ms + " 毫秒）。",
+      failed: (m) => "无法生成报表：" + m,
+      forbidden: "只有值班领导和管理员可以查看报表。",
+      offline: "无法连接中心，请检查网络后重试。",
+      kinds_title: { day: "日报", week: "周报", month: "月报", custom: "自定义时段报表" },
+      range: (a, b, tz, at) => a + " 至 " + b + "（" + tz + "）· 生成于 " + at,
+      test_note: (n) =>
+        "响应时间及其他各项数据均不含测试事件（测试按压、测试模式单位）" + (n ? "，本时段 " + n + " 起测试事件未计入。" : "。"),
+      charts_title: "各网格响应用时",
+      median: "中位数",
+      p90: "90分位",
+      target_p1: "P1 目标",
+      step: { ack: "确认用时", accept: "接警用时", arrive: "到场用时" },
+      within_sub: (v) => "达标率 " + v,
+      district: "全辖区",
+      grids_title: "网格",
+      officers_title: "民警（按其接警的事件统计）",
+      sites_title: "单位",
+      drills_title: "一键报警演练（收到测试按压即为通过）",
+      availability_title: "设备可用性（按监测离线/上线记录）",
+      tile_incidents: "事件",
+      tile_ack: "确认达标率",
+      tile_accept: "接警达标率",
+      tile_arrive: "到场达标率",
+      tile_arrive_median: "到场用时中位数",
+      tile_false: "误报率",
+      tile_escalated: "升级事件",
+      tile_warnings: "喊话次数",
+      tile_drills: "演练通过单位",
+      tile_uptime: "设备在线率",
+      of: (a, b) => a + " / " + b,
+      col_grid: "网格",
+      col_officer: "民警",
+      col_site: "单位",
+      col_incidents: "事件",
+      col_kinds: "类型",
+      col_ack: "确认 中位/90%",
+      col_accept: "接警 中位/90%",
+      col_arrive: "到场 中位/90%",
+      col_within: "达标率 确认·接警·到场",
+      col_escalated: "升级",
+      col_false: "误报率",
+      col_warnings: "喊话",
+      col_offered: "派警",
+      col_declined: "拒绝",
+      col_timed_out: "超时",
+      col_status: "结果",
+      col_buttons: "按钮通过",
+      col_last_test: "最近测试",
+      col_device: "设备",
+      col_kind: "类型",
+      col_uptime: "在线率",
+      col_outages: "离线次数",
+      col_downtime: "离线时长",
+      col_longest: "最长离线",
+      col_end: "期末",
+      total: "全辖区合计",
+      unknown_grid: "（不在辖区配置中）",
+      nobody: "无人接警",
+      nobody_sub: "派警后无人接受的事件",
+      no_rows: "无数据",
+      no_outages: "本时段无设备离线。",
+      drills_summary: (s) =>
+        "有按钮的单位 " + s.sites + " 个：通过 " + s.passed + "，部分通过 " + s.partial + "，未测试 " + s.missing + "。",
+      availability_summary: (s, kinds) =>
+        "设备 " + s.devices + " 台，其中 " + s.with_outages + " 台有离线记录。" + kinds + " 下表仅列出有离线记录的设备。",
+      kind_uptime: (name, n, up) => name + " " + n + " 台 在线率 " + up,
+      offline: "离线",
+      online: "在线",
+      status: { passed: "已通过", partial: "部分通过", missing: "未测试" },
+      kinds: {
+        panic: "紧急报警",
+        duress: "胁迫报警",
+        intrusion: "入侵",
+        tamper: "防拆",
+        loitering: "徘徊",
+        crowd: "人员聚集",
+        line_crossing: "越线",
+        device_offline: "设备离线",
+      },
+      device_kinds: { button: "报警按钮", camera: "摄像机", speaker: "音柱", panel: "报警主机" },
+      duration: (d, h, m, s) =>
+        d > 0 ? d + "天" + h + "小时" : h > 0 ? h + "小时" + pad(m) + "分" : m > 0 ? m + "分" + pad(s) + "秒" : s + "秒",
+      definitions: [
+        "统计对象：首次报警时间在本时段内的事件；时间均按辖区时区计算。",
+        "确认、接警、到场用时均自首次报警起计；中位数与90分位为连续插值。表中时长格式为 秒 或 分:秒。",
+        "达标：确认在目标时限内（自首次报警起）；接警在目标时限内（自首次派警起）；到场在目标时限内（自首次报警起）。" +
+          "迟到或超过时限仍未完成的计为未达标；接警、到场仅对已派警事件考核；时限内已结案的不计入。",
+        "民警：事件计入接受派警的民警。误报率 = 处置为误报的已办结事件 / 已办结事件。喊话次数按每台音柱的每条指令计。",
+        "视频巡查记录覆盖率：巡查记录尚未接入，本报表暂不包含。",
+      ],
+    },
+    en: {
+      htmlLang: "en",
+      docTitle: "Reports · Sentinel",
+      heading: "Supervisors' reports",
+      back: "← Back to the console",
+      toggleText: "中文",
+      toggleLang: "zh-CN",
+      toggleLabel: "切换为中文界面",
+      period_label: "Period",
+      period_day: "Day",
+      period_week: "Week",
+      period_month: "Month",
+      period_custom: "Custom",
+      field_date: "Date",
+      field_week: "Week",
+      field_month: "Month",
+      field_from: "From",
+      field_to: "To (inclusive)",
+      load: "Show report",
+      export_csv: "Export CSV",
+      export_pdf: "Printable PDF",
+      loading: "Building the report…",
+      loaded: (ms) => "Report built in " + ms + " ms.",
+      failed: (m) => "Cannot build the report: " + m,
+      forbidden: "Only supervisors and administrators may see reports.",
+      offline: "Cannot reach the hub. Check the network and try again.",
+      kinds_title: { day: "Daily report", week: "Weekly report", month: "Monthly report", custom: "Report" },
+      range: (a, b, tz, at) => a + " to " + b + " (" + tz + ") · generated " + at,
+      test_note: (n) =>
+        "Response times and every other figure exclude test incidents (test presses, sites in test mode)" +
+        (n ? "; " + n + " test incident" + (n === 1 ? " was" : "s were") + " left out." : "."),
+      charts_title: "Response times per grid",
+      median: "Median",
+      p90: "90th percentile",
+      target_p1: "P1 target",
+      step: { ack: "Time to acknowledge", accept: "Time to accept", arrive: "Time to arrive" },
+      within_sub: (v) => "within target " + v,
+      district: "District",
+      grids_title: "Grids",
+      officers_title: "Officers (the incidents whose dispatch they accepted)",
+      sites_title: "Sites",
+      drills_title: "Button drills (a test press received = passed)",
+      availability_title: "Device availability (from supervision offline/online)",
+      tile_incidents: "Incidents",
+      tile_ack: "Acknowledged in target",
+      tile_accept: "Accepted in target",
+      tile_arrive: "On scene in target",
+      tile_arrive_median: "Median time to arrive",
+      tile_false: "False-alarm rate",
+      tile_escalated: "Escalated",
+      tile_warnings: "Warnings issued",
+      tile_drills: "Sites drilled",
+      tile_uptime: "Device uptime",
+      of: (a, b) => a + " / " + b,
+      col_grid: "Grid",
+      col_officer: "Officer",
+      col_site: "Site",
+      col_incidents: "Incidents",
+      col_kinds: "Kinds",
+      col_ack: "Ack p50 / p90",
+      col_accept: "Accept p50 / p90",
+      col_arrive: "Arrive p50 / p90",
+      col_within: "In target ack · acc · arr",
+      col_escalated: "Escalated",
+      col_false: "False alarms",
+      col_warnings: "Warnings",
+      col_offered: "Offered",
+      col_declined: "Declined",
+      col_timed_out: "Timed out",
+      col_status: "Result",
+      col_buttons: "Buttons passed",
+      col_last_test: "Last test",
+      col_device: "Device",
+      col_kind: "Kind",
+      col_uptime: "Uptime",
+      col_outages: "Outages",
+      col_downtime: "Downtime",
+      col_longest: "Longest",
+      col_end: "At end",
+      total: "District total",
+      unknown_grid: "(not in the district file)",
+      nobody: "Nobody accepted",
+      nobody_sub: "dispatched, never accepted",
+      no_rows: "No data",
+      no_outages: "No device was offline in this period.",
+      drills_summary: (s) =>
+        s.sites + " sites with buttons: " + s.passed + " passed, " + s.partial + " partial, " + s.missing + " missing.",
+      availability_summary: (s, kinds) =>
+        s.devices + " devices, " + s.with_outages + " with outages. " + kinds + " Only devices with outages are listed.",
+      kind_uptime: (name, n, up) => name + " " + n + ", uptime " + up,
+      offline: "offline",
+      online: "online",
+      status: { passed: "Passed", partial: "Partial", missing: "Missing" },
+      kinds: {
+        panic: "Panic",
+        duress: "Duress",
+        intrusion: "Intrusion",
+        tamper: "Tamper",
+        loitering: "Loitering",
+        crowd: "Crowd",
+        line_crossing: "Line crossing",
+        device_offline: "Device offline",
+      },
+      device_kinds: { button: "Button", camera: "Camera", speaker: "Speaker", panel: "Panel" },
+      duration: (d, h, m, s) =>
+        d > 0 ? d + " d " + h + " h" : h > 0 ? h + " h " + pad(m) + " min" : m > 0 ? m + " min " + pad(s) + " s" : s + " s",
+      definitions: [
+        "Incidents whose first event falls in the period; days in the district's time zone.",
+        "Times to acknowledge, accept and arrive run from the first event; median and 90th percentile are " +
+          "interpolated. Durations in tables are seconds or min:s.",
+        "Within target: acknowledged within the target from the first event; accepted within it from the first " +
+          "dispatch; on scene within it from the first event. Late, or still without the step when the target ran " +
+          "out, is a miss; acceptance and arrival count only for dispatched incidents; closed in time without the " +
+          "step is not counted.",
+        "Officers: an incident counts for the officer who accepted its dispatch. False-alarm rate = resolved as " +
+          "false alarm / resolved. Warnings count each command to each loudspeaker.",
+        "Patrol log coverage: patrol tours are not recorded yet, so this report leaves them out.",
+      ],
+    },
+  };
+
+  let lang = loadLang();
+  let kind = "month";
+  let report = null;
+  let statusKey = null; // [key, argument]
+  const el = {};
+
+  function pad(n) {
+    return n < 10 ? "0" + n : String(n);
+  }
+
+  function loadLang() {
+    const asked = new URLSearchParams(window.location.search).get("lang");
+    if (asked === "en" || asked === "zh") return asked;
+    try {
+      return window.localStorage.getItem(LANG_KEY) === "en" ? "en" : "zh";
+    } catch (e) {
+      return "zh";
+    }
+  }
+
+  function saveLang(value) {
+    try {
+      window.localStorage.setItem(LANG_KEY, value);
+    } catch (e) {
+      // storage disabled: the choice lasts for this page only
+    }
+  }
+
+  function t() {
+    return STRINGS[lang];
+  }
+
+  // ---- small DOM helpers ---------------------------------------------------------------------------
+
+  function h(tag, props, ...children) {
+    const node = document.createElement(tag);
+    setProps(node, props);
+    append(node, children);
+    return node;
+  }
+
+  function s(tag, props, ...children) {
+    const node = document.createElementNS(SVG_NS, tag);
+    setProps(node, props);
+    append(node, children);
+    return node;
+  }
+
+  function setProps(node, props) {
+    Object.entries(props || {}).forEach(([key, value]) => {
+      if (value === undefined || value === null || value === false) return;
+      if (key === "text") node.textContent = value;
+      else node.setAttribute(key, value === true ? "" : String(value));
+    });
+  }
+
+  function append(node, children) {
+    children.flat().forEach((child) => {
+      if (child === null || child === undefined || child === false) return;
+      node.appendChild(typeof child === "string" || typeof child === "number" ? document.createTextNode(String(child)) : child);
+    });
+  }
+
+  function replace(node, ...children) {
+    node.textContent = "";
+    append(node, children);
+  }
+
+  // ---- formatting ----------------------------------------------------------------------------------
+
+  function duration(seconds) {
+    if (seconds === null || seconds === undefined) return "–";
+    const total = Math.round(seconds);
+    return t().duration(Math.floor(total / 86400), Math.floor((total % 86400) / 3600), Math.floor((total % 3600) / 60), total % 60);
+  }
+
+  function clock(seconds) {
+    if (seconds === null || seconds === undefined) return "–";
+    const total = Math.round(seconds);
+    if (total < 60) return total + " s";
+    if (total < 3600) return Math.floor(total / 60) + ":" + pad(total % 60);
+    return Math.floor(total / 3600) + ":" + pad(Math.floor((total % 3600) / 60)) + ":" + pad(total % 60);
+  }
+
+  function percent(value, digits) {
+    if (value === null || value === undefined) return "–";
+    return (value * 100).toFixed(digits || 0) + " %";
+  }
+
+  function level(share) {
+    if (share === null || share === undefined) return null;
+    return share >= 0.9 ? "good" : share >= 0.7 ? "fair" : "poor";
+  }
+
+  // Report times carry the district's offset: show their own wall-clock time, whatever the browser's zone.
+  function when(iso) {
+    return iso ? iso.slice(0, 16).replace("T", " ") : "—";
+  }
+
+  function kindName(code) {
+    return t().kinds[code] || code;
+  }
+
+  function pair(step) {
+    return step.n ? clock(step.median_s) + " / " + clock(step.p90_s) : "–";
+  }
+
+  function kindsText(counts) {
+    const entries = Object.entries(counts || {});
+    if (!entries.length) return "–";
+    return entries
+      .slice(0, 3)
+      .map(([code, n]) => kindName(code) + " " + n)
+      .concat(entries.length > 3 ? ["…"] : [])
+      .join(" · ");
+  }
+
+  // ---- period --------------------------------------------------------------------------------------
+
+  function localDate(date) {
+    return date.getFullYear() + "-" + pad(date.getMonth() + 1) + "-" + pad(date.getDate());
+  }
+
+  function isoWeek(date) {
+    const d = new Date(Date.UTC(date.getFullYear(), date.getMonth(), date.getDate()));
+    const day = d.getUTCDay() || 7;
+    d.setUTCDate(d.getUTCDate() + 4 - day);
+    const yearStart = new Date(Date.UTC(d.getUTCFullYear(), 0, 1));
+    const week = Math.ceil(((d - yearStart) / 86400000 + 1) / 7);
+    return d.getUTCFullYear() + "-W" + pad(week);
+  }
+
+  function defaults() {
+    const today = new Date();
+    const first = new Date(today.getFullYear(), today.getMonth(), 1);
+    el.date.value = localDate(today);
+    el.week.value = isoWeek(today);
+    el.month.value = localDate(today).slice(0, 7);
+    el.from.value = localDate(first);
+    el.to.value = localDate(today);
+  }
+
+  function readAddress() {
+    const q = new URLSearchParams(window.location.search);
+    const asked = q.get("period");
+    if (["day", "week", "month", "custom"].indexOf(asked) !== -1) kind = asked;
+    if (q.get("date")) el.date.value = q.get("date");
+    if (q.get("week")) el.week.value = q.get("week");
+    if (q.get("month")) el.month.value = q.get("month");
+    if (q.get("from")) el.from.value = q.get("from");
+    if (q.get("to")) el.to.value = q.get("to");
+  }
+
+  function query() {
+    const q = new URLSearchParams({ period: kind });
+    if (kind === "day") q.set("date", el.date.value);
+    if (kind === "week") q.set("week", el.week.value);
+    if (kind === "month") q.set("month", el.month.value);
+    if (kind === "custom") {
+      q.set("from", el.from.value);
+      q.set("to", el.to.value);
+    }
+    return q.toString();
+  }
+
+  function setKind(value) {
+    kind = value;
+    el.kinds.forEach((button) => button.setAttribute("aria-checked", button.dataset.kind === kind ? "true" : "false"));
+    document.querySelectorAll(".field[data-for]").forEach((field) => {
+      field.hidden = field.dataset.for !== kind;
+    });
+    updateExports(false);
+  }
+
+  function updateExports(ready) {
+    const q = query();
+    el.csv.href = "/api/v1/reports.csv?" + q;
+    el.pdf.href = "/api/v1/reports.pdf?" + q;
+    el.csv.setAttribute("aria-disabled", ready ? "false" : "true");
+    el.pdf.setAttribute("aria-disabled", ready ? "false" : "true");
+  }
+
+  // ---- loading -------------------------------------------------------------------------------------
+
+  function setStatus(key, argument, isError) {
+    statusKey = key ? [key, argument, isError] : null;
+    renderStatus();
+  }
+
+  function renderStatus() {
+    if (!statusKey) {
+      el.status.textContent = "";
+      el.status.removeAttribute("data-kind");
+      return;
+    }
+    const text = t()[statusKey[0]];
+    el.status.textContent = typeof text === "function" ? text(statusKey[1]) : text;
+    if (statusKey[2]) el.status.setAttribute("data-kind", "error");
+    else el.status.removeAttribute("data-kind");
+  }
+
+  function toLogin() {
+    const here = window.location.pathname + window.location.search;
+    window.location.replace("/login?next=" + encodeURIComponent(here));
+  }
+
+  function getJson(path) {
+    return window.fetch(path, { credentials: "same-origin", headers: { Accept: "application/json" } }).then((response) => {
+      if (response.status === 401) {
+        toLogin();
+        throw new Error("unauthenticated");
+      }
+      return response
+        .json()
+        .catch(() => null)
+        .then((body) => {
+          if (response.ok) return body;
+          const error = (body && body.error) || {};
+          const failure = new Error(error.message || response.statusText);
+          failure.status = response.status;
+          throw failure;
+        });
+    });
+  }
+
+  function load() {
+    const q = query();
+    window.history.replaceState(null, "", "/reports?" + q);
+    updateExports(false);
+    setStatus("loading");
+    el.load.disabled = true;
+    const started = window.performance.now();
+    getJson("/api/v1/reports?" + q)
+      .then((answer) => {
+        report = answer;
+        render();
+        updateExports(true);
+        setStatus("loaded", Math.round(window.performance.now() - started));
+        el.report.setAttribute("data-period", report.period.label);
+      })
+      .catch((error) => {
+        if (error.message === "unauthenticated") return;
+        if (error.status === 403) setStatus("forbidden", null, true);
+        else if (error.status === undefined) setStatus("offline", null, true);
+        else setStatus("failed", error.message, true);
+      })
+      .then(() => {
+        el.load.disabled = false;
+      });
+  }
+
+  // ---- rendering -----------------------------------------------------------------------------------
+
+  function applyLang() {
+    const strings = t();
+    document.documentElement.lang = strings.htmlLang;
+    document.title = strings.docTitle;
+    document.querySelectorAll("[data-i18n]").forEach((node) => {
+      const value = strings[node.getAttribute("data-i18n")];
+      if (typeof value === "string") node.textContent = value;
+    });
+    document.querySelectorAll("[data-i18n-label]").forEach((node) => {
+      const value = strings[node.getAttribute("data-i18n-label")];
+      if (typeof value === "string") node.setAttribute("aria-label", value);
+    });
+    el.toggle.textContent = strings.toggleText;
+    el.toggle.setAttribute("lang", strings.toggleLang);
+    el.toggle.setAttribute("aria-label", strings.toggleLabel);
+    renderStatus();
+    if (report) render();
+  }
+
+  function render() {
+    const r = report;
+    const strings = t();
+    el.report.hidden = false;
+    el.district.textContent = r.district.name;
+    el.title.textContent = r.district.name + " · " + strings.kinds_title[r.period.kind] + " " + r.period.label;
+    el.range.textContent = strings.range(r.period.first_day, r.period.last_day, r.district.timezone, when(r.generated_at));
+    el.testNote.textContent = strings.test_note(r.totals.test_incidents);
+    renderTiles(r);
+    STEPS.forEach((step) => renderChart(step, r));
+    renderGroups(el.grids, "grid", r.grids, r.totals);
+    renderGroups(el.officers, "officer", r.officers, null);
+    renderGroups(el.sites, "site", r.sites, null);
+    renderDrills(r.drills, r.grids);
+    renderAvailability(r.availability, r.sites);
+    replace(el.definitions, strings.definitions.map((line) => h("p", {}, line)));
+  }
+
+  function tile(testid, label, value, sub, lvl) {
+    return h(
+      "div",
+      { class: "tile", "data-testid": testid },
+      h("div", { class: "label" }, label),
+      h("div", { class: "value", "data-level": lvl }, value),
+      sub ? h("div", { class: "sub" }, sub) : null,
+    );
+  }
+
+  function renderTiles(r) {
+    const strings = t();
+    const totals = r.totals;
+    const drills = r.drills.summary;
+    replace(
+      el.tiles,
+      tile("kpi-incidents", strings.tile_incidents, String(totals.incidents)),
+      STEPS.map((step) =>
+        tile(
+          "kpi-" + step,
+          strings["tile_" + step],
+          percent(totals[step].share_within),
+          strings.of(totals[step].within, totals[step].due),
+          level(totals[step].share_within),
+        ),
+      ),
+      tile("kpi-arrive-median", strings.tile_arrive_median, duration(totals.arrive.median_s)),
+      tile("kpi-false", strings.tile_false, percent(totals.false_alarm_rate), strings.of(totals.false_alarms, totals.resolved)),
+      tile("kpi-escalated", strings.tile_escalated, String(totals.escalated_incidents)),
+      tile("kpi-warnings", strings.tile_warnings, String(totals.warnings)),
+      tile("kpi-drills", strings.tile_drills, strings.of(drills.passed, drills.sites), null, level(drills.sites ? drills.passed / drills.sites : null)),
+      tile("kpi-uptime", strings.tile_uptime, percent(r.availability.summary.uptime_share, 1)),
+    );
+  }
+
+  function niceCeiling(value) {
+    const steps = [20, 40, 60, 120, 240, 480, 600, 1200, 1800, 2400, 3600, 7200, 14400, 28800, 43200, 86400];
+    for (const step of steps) if (value <= step) return step;
+    return Math.ceil(value / 86400) * 86400;
+  }
+
+  function axisText(value) {
+    if (value < 120) return value + " s";
+    if (value < 7200) return +(value / 60).toFixed(1) + " min";
+    return +(value / 3600).toFixed(1) + " h";
+  }
+
+  function renderChart(step, r) {
+    const strings = t();
+    const groups = r.grids
+      .map((g) => ({ name: g.name || strings.unknown_grid, data: g[step] }))
+      .concat([{ name: strings.district, data: r.totals[step] }]);
+    const target = (r.targets.find((x) => x.priority === 1) || {})[step === "ack" ? "ack_s" : step === "accept" ? "accept_s" : "arrival_s"];
+    const W = 420;
+    const H = 230;
+    const left = 52;
+    const right = W - 8;
+    const top = 14;
+    const bottom = H - 34;
+    const values = groups.flatMap((g) => [g.data.median_s, g.data.p90_s]).filter((v) => v !== null && v !== undefined);
+    const peak = niceCeiling(Math.max(target || 0, ...values, 1));
+    const y = (v) => bottom - ((bottom - top) * Math.min(v, peak)) / peak;
+    const svg = s("svg", {
+      viewBox: "0 0 " + W + " " + H,
+      role: "img",
+      "aria-label": strings.step[step],
+    });
+    const axis = s("g", { class: "axis" });
+    for (let i = 0; i <= 4; i += 1) {
+      const v = (peak * i) / 4;
+      axis.appendChild(s("line", { class: "grid-line", x1: left, x2: right, y1: y(v), y2: y(v) }));
+      axis.appendChild(s("text", { x: left - 6, y: y(v) + 4, "text-anchor": "end", text: axisText(v) }));
+    }
+    svg.appendChild(axis);
+    const slot = (right - left) / groups.length;
+    const bar = Math.min(26, (slot * 0.72) / 2);
+    const labels = s("g", { class: "labels" });
+    const valueLabels = s("g", { class: "values" });
+    groups.forEach((g, n) => {
+      const x0 = left + n * slot + (slot - bar * 2) / 2;
+      [
+        ["median_s", "bar-median"],
+        ["p90_s", "bar-p90"],
+      ].forEach(([key, cls], k) => {
+        const v = g.data[key];
+        if (v === null || v === undefined) return;
+        const bx = x0 + k * bar;
+        svg.appendChild(
+          s(
+            "rect",
+            { class: cls, x: bx + 1, y: y(v), width: bar - 2, height: bottom - y(v), "data-value": v },
+            s("title", { text: g.name + " " + (k ? strings.p90 : strings.median) + " " + duration(v) }),
+          ),
+        );
+        valueLabels.appendChild(s("text", { x: bx + bar / 2, y: y(v) - 4, "text-anchor": "middle", text: clock(v) }));
+      });
+      const name = g.name.length > 8 ? g.name.slice(0, 7) + "…" : g.name;
+      labels.appendChild(s("text", { x: left + n * slot + slot / 2, y: bottom + 16, "text-anchor": "middle", text: name }));
+    });
+    if (target) {
+      svg.appendChild(
+        s(
+          "line",
+          { class: "target-line", x1: left, x2: right, y1: y(target), y2: y(target) },
+          s("title", { text: strings.target_p1 + " " + duration(target) }),
+        ),
+      );
+    }
+    svg.appendChild(valueLabels);
+    svg.appendChild(labels);
+    replace(
+      el.charts[step],
+      h(
+        "figcaption",
+        {},
+        strings.step[step],
+        h(
+          "span",
+          { class: "sub" },
+          strings.within_sub(percent(r.totals[step].share_within)) +
+            " · n=" +
+            r.totals[step].n +
+            (target ? " · " + strings.target_p1 + " " + clock(target) : ""),
+        ),
+      ),
+      svg,
+    );
+  }
+
+  function th(text, numeric) {
+    return h("th", { scope: "col", class: numeric ? "num" : null }, text);
+  }
+
+  function td(text, cls, extra) {
+    return h("td", Object.assign({ class: cls }, extra || {}), text);
+  }
+
+  function shareCell(step) {
+    return h("span", { class: "share", "data-level": level(step.share_within) }, percent(step.share_within));
+  }
+
+  function metricCells(row) {
+    return [
+      td(String(row.incidents), "num", { "data-testid": "cell-incidents" }),
+      td(kindsText(row.by_kind), "kinds"),
+      td(pair(row.ack), "num", { "data-testid": "cell-ack" }),
+      td(pair(row.accept), "num", { "data-testid": "cell-accept" }),
+      td(pair(row.arrive), "num", { "data-testid": "cell-arrive" }),
+      h("td", { class: "num", "data-testid": "cell-within" }, shareCell(row.ack), " · ", shareCell(row.accept), " · ", shareCell(row.arrive)),
+      td(String(row.escalated_incidents), "num"),
+      td(percent(row.false_alarm_rate), "num"),
+      td(String(row.warnings), "num"),
+    ];
+  }
+
+  function metricHeaders() {
+    const strings = t();
+    return [
+      th(strings.col_incidents, true),
+      th(strings.col_kinds),
+      th(strings.col_ack, true),
+      th(strings.col_accept, true),
+      th(strings.col_arrive, true),
+      th(strings.col_within, true),
+      th(strings.col_escalated, true),
+      th(strings.col_false, true),
+      th(strings.col_warnings, true),
+    ];
+  }
+
+  function nameCell(main, sub) {
+    return h("td", { class: "name" }, main, sub ? h("span", { class: "sub" }, sub) : null);
+  }
+
+  function renderGroups(table, what, rows, totals) {
+    const strings = t();
+    const gridNames = {};
+    (report.grids || []).forEach((g) => {
+      gridNames[g.id] = g.name;
+    });
+    const head = [th(strings["col_" + what])];
+    if (what === "site") head.push(th(strings.col_grid));
+    if (what === "officer") head.push(th(strings.col_offered, true), th(strings.col_declined, true), th(strings.col_timed_out, true));
+    const body = rows.map((row) => {
+      const cells = [];
+      if (what === "grid") cells.push(nameCell(row.name || strings.unknown_grid, row.officer_name || ""));
+      if (what === "site") {
+        cells.push(nameCell(lang === "en" ? row.name_en || row.name : row.name, lang === "en" ? row.name : row.name_en));
+        cells.push(td(gridNames[row.grid_id] || row.grid_id || "—"));
+      }
+      if (what === "officer") {
+        cells.push(row.id === null ? nameCell(strings.nobody, strings.nobody_sub) : nameCell(row.name, gridNames[row.grid_id] || ""));
+        cells.push(td(String(row.dispatches.offered), "num"), td(String(row.dispatches.declined), "num"), td(String(row.dispatches.timed_out), "num"));
+      }
+      return h("tr", { "data-testid": what + "-row", "data-id": row.id === null ? "" : row.id }, cells, metricCells(row));
+    });
+    if (totals) {
+      body.push(h("tr", { class: "total", "data-testid": "total-row" }, nameCell(strings.total), metricCells(totals)));
+    }
+    replace(table, h("thead", {}, h("tr", {}, head, metricHeaders())), h("tbody", {}, body));
+  }
+
+  function renderDrills(drills, grids) {
+    const strings = t();
+    const gridNames = {};
+    grids.forEach((g) => {
+      gridNames[g.id] = g.name;
+    });
+    el.drillsSummary.textContent = strings.drills_summary(drills.summary);
+    const order = { missing: 0, partial: 1, passed: 2 };
+    const rows = drills.sites.slice().sort((a, b) => order[a.status] - order[b.status] || a.site_id.localeCompare(b.site_id));
+    replace(
+      el.drills,
+      h("thead", {}, h("tr", {}, th(strings.col_site), th(strings.col_grid), th(strings.col_status), th(strings.col_buttons, true), th(strings.col_last_test, true))),
+      h(
+        "tbody",
+        {},
+        rows.length
+          ? rows.map((site) =>
+              h(
+                "tr",
+                { "data-testid": "drill-row", "data-site-id": site.site_id, "data-status": site.status },
+                nameCell(lang === "en" ? site.name_en || site.name : site.name),
+                td(gridNames[site.grid_id] || site.grid_id),
+                h("td", {}, h("span", { class: "chip", "data-status": site.status }, strings.status[site.status])),
+                td(site.buttons_passed + " / " + site.buttons, "num"),
+                td(when(site.last_test_at), "num"),
+              ),
+            )
+          : h("tr", {}, h("td", { class: "empty", colspan: 5 }, strings.no_rows)),
+      ),
+    );
+  }
+
+  function uptimeCell(share) {
+    const width = 60;
+    const filled = share === null || share === undefined ? 0 : Math.max(0, Math.min(1, share)) * width;
+    return h(
+      "td",
+      {},
+      h(
+        "div",
+        { class: "uptime" },
+        percent(share, 2),
+        s("svg", { viewBox: "0 0 " + width + " 8", "aria-hidden": "true" }, s("rect", { class: "track", x: 0, y: 0, width: width, height: 8, rx: 2 }), s("rect", { class: "fill", x: 0, y: 0, width: filled, height: 8, rx: 2 })),
+      ),
+    );
+  }
+
+  function renderAvailability(availability, sites) {
+    const strings = t();
+    const siteNames = {};
+    sites.forEach((site) => {
+      siteNames[site.id] = lang === "en" ? site.name_en || site.name : site.name;
+    });
+    const kinds = Object.entries(availability.summary.by_kind)
+      .map(([code, k]) => strings.kind_uptime(strings.device_kinds[code] || code, k.devices, percent(k.uptime_share, 2)))
+      .join(lang === "en" ? "; " : "；") + (lang === "en" ? "." : "。");
+    el.availabilitySummary.textContent = strings.availability_summary(availability.summary, kinds);
+    const rows = availability.devices
+      .filter((d) => d.outages > 0)
+      .sort((a, b) => (a.uptime_share ?? 1) - (b.uptime_share ?? 1) || a.device_id.localeCompare(b.device_id));
+    replace(
+      el.availability,
+      h(
+        "thead",
+        {},
+        h("tr", {}, th(strings.col_device), th(strings.col_kind), th(strings.col_site), th(strings.col_uptime, true), th(strings.col_outages, true), th(strings.col_downtime, true), th(strings.col_longest, true), th(strings.col_end)),
+      ),
+      h(
+        "tbody",
+        {},
+        rows.length
+          ? rows.map((d) =>
+              h(
+                "tr",
+                { "data-testid": "availability-row", "data-device-id": d.device_id },
+                nameCell(d.label || d.device_id, d.label ? d.device_id : ""),
+                td(strings.device_kinds[d.kind] || d.kind),
+                td(siteNames[d.site_id] || d.site_id),
+                uptimeCell(d.uptime_share),
+                td(String(d.outages), "num"),
+                td(duration(d.downtime_s), "num"),
+                td(duration(d.longest_outage_s), "num"),
+                td(d.offline_at_end ? strings.offline : strings.online),
+              ),
+            )
+          : h("tr", {}, h("td", { class: "empty", colspan: 8 }, strings.no_outages)),
+      ),
+    );
+  }
+
+  // ---- start ---------------------------------------------------------------------------------------
+
+  function start() {
+    el.toggle = document.getElementById("lang-toggle");
+    el.form = document.getElementById("period-form");
+    el.kinds = Array.from(document.querySelectorAll(".segmented button"));
+    el.date = document.getElementById("input-date");
+    el.week = document.getElementById("input-week");
+    el.month = document.getElementById("input-month");
+    el.from = document.getElementById("input-from");
+    el.to = document.getElementById("input-to");
+    el.load = document.getElementById("load");
+    el.csv = document.getElementById("export-csv");
+    el.pdf = document.getElementById("export-pdf");
+    el.status = document.getElementById("status");
+    el.report = document.getElementById("report");
+    el.district = document.getElementById("district-name");
+    el.title = document.getElementById("report-title");
+    el.range = document.getElementById("report-range");
+    el.testNote = document.getElementById("test-note");
+    el.tiles = document.getElementById("tiles");
+    el.charts = {
+      ack: document.getElementById("chart-ack"),
+      accept: document.getElementById("chart-accept"),
+      arrive: document.getElementById("chart-arrive"),
+    };
+    el.grids = document.getElementById("grid-table");
+    el.officers = document.getElementById("officer-table");
+    el.sites = document.getElementById("site-table");
+    el.drills = document.getElementById("drills-table");
+    el.drillsSummary = document.getElementById("drills-summary");
+    el.availability = document.getElementById("availability-table");
+    el.availabilitySummary = document.getElementById("availability-summary");
+    el.definitions = document.getElementById("definitions");
+
+    defaults();
+    readAddress();
+    setKind(kind);
+    el.kinds.forEach((button) =>
+      button.addEventListener("click", () => {
+        setKind(button.dataset.kind);
+      }),
+    );
+    [el.date, el.week, el.month, el.from, el.to].forEach((input) => input.addEventListener("change", () => updateExports(false)));
+    el.form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      load();
+    });
+    el.toggle.addEventListener("click", () => {
+      lang = lang === "en" ? "zh" : "en";
+      saveLang(lang);
+      applyLang();
+    });
+    applyLang();
+    getJson("/api/v1/auth/me")
+      .then((me) => {
+        const user = me.user || {};
+        document.getElementById("user-name").textContent = user.display_name || user.username || "";
+      })
+      .catch(() => {});
+    load();
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();

@@ -1,0 +1,189 @@
+"""Supervisors' reports, the pure part: which period a report covers (in the district's time zone),
+and the small arithmetic shared by every place that shows a figure.
+
+The figures themselves are computed in SQL from the append-only tables (see
+hub/adapters/postgres/reports.py); the definitions below are the contract those queries keep.
+
+* Cohort: incidents whose first event (`created_at`) falls in the period. Test incidents (a test
+  press, a site in test mode) are counted apart and left out of every other figure.
+* Time to acknowledge, to accept, to arrive: from `created_at` to `acknowledged_at`, `accepted_at`,
+  `on_scene_at`; median and 90th percentile are continuous (linear interpolation, like
+  PostgreSQL's `percentile_cont`) over the incidents that reached the step.
+* Within target (the district's targets per priority): acknowledged within `ack_s` of the first event;
+  accepted within `accept_s` of the first dispatch; on scene within `arrival_s` of the first event.
+  An incident counts against a target when it reached the step late, or was still without it when
+  the target ran out (closed later, or still open at the report's time). Acceptance and arrival are
+  due only for dispatched incidents. Closed before the deadline without the step: not counted.
+* Officer of an incident: the officer whose dispatch was accepted (the last one offered before the
+  incident's `accepted_at`).
+* False-alarm rate: incidents resolved with disposition `false_alarm` over incidents resolved.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+MAX_CUSTOM_DAYS = 366
+
+
+class PeriodKind(StrEnum):
+    DAY = "day"
+    WEEK = "week"
+    MONTH = "month"
+    CUSTOM = "custom"
+
+
+class PeriodError(ValueError):
+    """A period that cannot be reported on, with a message for the person who asked."""
+
+    def __init__(self, parameter: str, message: str) -> None:
+        super().__init__(f"{parameter} {message}")
+        self.parameter = parameter
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    kind: PeriodKind
+    label: str  # 2026-10-05, 2026-W41, 2026-10, 2026-10-01..2026-10-15
+    start: datetime  # inclusive, aware, in the district's time zone
+    end: datetime  # exclusive
+    first_day: date
+    last_day: date  # inclusive
+
+    @property
+    def days(self) -> int:
+        return (self.last_day - self.first_day).days + 1
+
+    def query(self) -> dict[str, str]:
+        """The query parameters that ask for this period again (links, exports)."""
+        match self.kind:
+            case PeriodKind.DAY:
+                return {"period": "day", "date": self.label}
+            case PeriodKind.WEEK:
+                return {"period": "week", "week": self.label}
+            case PeriodKind.MONTH:
+                return {"period": "month", "month": self.label}
+            case PeriodKind.CUSTOM:
+                return {"period": "custom", "from": self.first_day.isoformat(), "to": self.last_day.isoformat()}
+
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_MONTH = re.compile(r"(\d{4})-(\d{2})")
+_WEEK = re.compile(r"(\d{4})-W(\d{2})")
+PARAMETERS = {
+    PeriodKind.DAY: ("date",),
+    PeriodKind.WEEK: ("week",),
+    PeriodKind.MONTH: ("month",),
+    PeriodKind.CUSTOM: ("from", "to"),
+}
+
+
+def _day(parameter: str, raw: str) -> date:
+    if not _DATE.fullmatch(raw):
+        raise PeriodError(parameter, "must be a date (YYYY-MM-DD)")
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise PeriodError(parameter, "is not a real date") from None
+
+
+def _span(kind: PeriodKind, label: str, first: date, last: date, zone: ZoneInfo) -> Period:
+    start = datetime.combine(first, time(), zone)
+    end = datetime.combine(last + timedelta(days=1), time(), zone)
+    return Period(kind, label, start, end, first, last)
+
+
+def day_period(day: date, zone: ZoneInfo) -> Period:
+    return _span(PeriodKind.DAY, day.isoformat(), day, day, zone)
+
+
+def week_period(year: int, week: int, zone: ZoneInfo) -> Period:
+    try:
+        monday = date.fromisocalendar(year, week, 1)
+    except ValueError:
+        raise PeriodError("week", f"{year}-W{week:02d} is not an ISO week") from None
+    return _span(PeriodKind.WEEK, f"{year}-W{week:02d}", monday, monday + timedelta(days=6), zone)
+
+
+def month_period(year: int, month: int, zone: ZoneInfo) -> Period:
+    if not 1 <= month <= 12 or not 1 <= year <= 9998:
+        raise PeriodError("month", "must be a month (YYYY-MM)")
+    first = date(year, month, 1)
+    following = date(year + month // 12, month % 12 + 1, 1)
+    return _span(PeriodKind.MONTH, f"{year}-{month:02d}", first, following - timedelta(days=1), zone)
+
+
+def custom_period(first: date, last: date, zone: ZoneInfo) -> Period:
+    if last < first:
+        raise PeriodError("to", "must not be before from")
+    if (last - first).days + 1 > MAX_CUSTOM_DAYS:
+        raise PeriodError("to", f"a custom period is at most {MAX_CUSTOM_DAYS} days")
+    return _span(PeriodKind.CUSTOM, f"{first.isoformat()}..{last.isoformat()}", first, last, zone)
+
+
+def parse_period(query: Mapping[str, str], timezone: str) -> Period:
+    """The period a request asks for: `period` = day (`date`), week (`week`=YYYY-Www, ISO), month
+    (`month`=YYYY-MM) or custom (`from`, `to`: whole days, both inclusive). Raises PeriodError."""
+    zone = ZoneInfo(timezone)
+    raw_kind = query.get("period") or "month"
+    try:
+        kind = PeriodKind(raw_kind)
+    except ValueError:
+        raise PeriodError("period", f"must be one of: {', '.join(k.value for k in PeriodKind)}") from None
+    for name in PARAMETERS[kind]:
+        if not query.get(name):
+            raise PeriodError(name, f"is required for period={kind.value}")
+    match kind:
+        case PeriodKind.DAY:
+            return day_period(_day("date", query["date"]), zone)
+        case PeriodKind.WEEK:
+            found = _WEEK.fullmatch(query["week"])
+            if not found:
+                raise PeriodError("week", "must be an ISO week (YYYY-Www, e.g. 2026-W41)")
+            return week_period(int(found[1]), int(found[2]), zone)
+        case PeriodKind.MONTH:
+            found = _MONTH.fullmatch(query["month"])
+            if not found:
+                raise PeriodError("month", "must be a month (YYYY-MM)")
+            return month_period(int(found[1]), int(found[2]), zone)
+        case PeriodKind.CUSTOM:
+            return custom_period(_day("from", query["from"]), _day("to", query["to"]), zone)
+
+
+# ---- arithmetic shared by the read side, the exports and the benchmark's baseline -------------------
+
+
+def share(part: int, whole: int) -> float | None:
+    """part / whole, or None when there is nothing to divide (shown as "–", never as 0 %)."""
+    return part / whole if whole else None
+
+
+def percentile(values: Sequence[float], fraction: float) -> float | None:
+    """Continuous percentile with linear interpolation between the two nearest ranks (what
+    PostgreSQL's percentile_cont computes); None for no values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * fraction
+    low = math.floor(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def within_target(reached_s: float | None, target_s: float, open_for_s: float | None) -> bool | None:
+    """Whether a step counts for (True) or against (False) its target, or not at all (None).
+
+    `reached_s`: seconds from the clock's origin to the step (None: never reached); `open_for_s`:
+    seconds from the origin until the incident closed, or until the report's time if still open.
+    """
+    if reached_s is not None:
+        return reached_s <= target_s
+    if open_for_s is not None and open_for_s > target_s:
+        return False
+    return None

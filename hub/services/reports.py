@@ -1,0 +1,20 @@
+"""Supervisors' reports: the port the web adapter and the command line read them through.
+
+The figures are computed by the store (SQL over the append-only tables); what they mean is defined
+in hub.domain.reports.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+from hub.domain.reports import Period
+from hub.services.ports import JsonObject
+
+
+class ReportSource(Protocol):
+    async def build(self, period: Period, now: datetime) -> JsonObject:
+        """The report of `period` (district, period, targets, totals, grids, officers, sites, drills,
+        availability), with figures as of `now`."""
+        ...

@@ -1,0 +1,382 @@
+"""Synthetic history for the reports' tests and benchmark: incidents with known clocks, dispatches,
+dispositions, loudspeaker warnings, button test presses and device outages, written straight into
+the hub's tables (COPY and bulk INSERT), so a year for a 50-site district takes seconds.
+
+Everything is drawn from a seeded `random.Random`, and every generated row is kept as a plain Python
+object, so a test can compute what a report must say without asking the database.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import asyncpg
+
+from hub.domain.district import District
+
+_KINDS = (  # (kind, priority, weight)
+    ("panic", 1, 40),
+    ("duress", 1, 5),
+    ("intrusion", 2, 25),
+    ("tamper", 3, 8),
+    ("loitering", 3, 7),
+    ("device_offline", 3, 15),
+)
+_DISPOSITIONS = (("genuine", 55), ("false_alarm", 30), ("malicious", 5), ("other", 10))
+_FILLER_TYPES = (("camera", "motion"), ("button", "low_battery"), ("camera", "loitering"))
+
+
+@dataclass
+class GenDispatch:
+    officer_id: str
+    state: str  # declined, timed_out, withdrawn, completed, accepted, en_route, on_scene
+    offered_at: datetime
+    answered_at: datetime | None
+
+
+@dataclass
+class GenIncident:
+    id: int
+    site_id: str
+    kind: str
+    priority: int
+    test: bool
+    state: str
+    created_at: datetime
+    acknowledged_at: datetime | None = None
+    dispatched_at: datetime | None = None
+    accepted_at: datetime | None = None
+    en_route_at: datetime | None = None
+    on_scene_at: datetime | None = None
+    resolved_at: datetime | None = None
+    cancelled_at: datetime | None = None
+    disposition: str | None = None
+    escalation_count: int = 0
+    arrival_overdue_at: datetime | None = None
+    dispatches: list[GenDispatch] = field(default_factory=list)
+    accepted_by: str | None = None  # the officer whose dispatch was accepted
+
+    @property
+    def closed_at(self) -> datetime | None:
+        return self.resolved_at or self.cancelled_at
+
+
+@dataclass
+class GenEvent:
+    device_id: str
+    site_id: str
+    device_kind: str
+    type: str
+    occurred_at: datetime
+    received_at: datetime
+
+
+@dataclass
+class GenWarning:
+    site_id: str
+    speaker_id: str
+    incident_id: int | None
+    rule_id: str | None
+    created_at: datetime
+
+
+@dataclass
+class History:
+    incidents: list[GenIncident] = field(default_factory=list)
+    events: list[GenEvent] = field(default_factory=list)
+    warnings: list[GenWarning] = field(default_factory=list)
+
+
+def _seconds(rng: random.Random, low: float, high: float) -> timedelta:
+    """A whole number of milliseconds between low and high seconds, skewed towards low."""
+    return timedelta(milliseconds=round((low + (high - low) * rng.random() ** 2) * 1000))
+
+
+def generate(
+    district: District,
+    start: datetime,
+    end: datetime,
+    incidents: int,
+    seed: int = 7,
+    filler_events: int = 0,
+    outages_per_device: float = 1.0,
+    open_incidents: bool = True,
+) -> History:
+    """`incidents` incidents spread over [start, end); test presses, outages and warnings around
+    them (some just outside the span, so period bounds are exercised); `filler_events` device
+    events no report reads (camera motion, low battery), for realistic table sizes."""
+    rng = random.Random(seed)
+    history = History()
+    sites = list(district.sites.values())
+    team = {g.id: [o for o in (g.officer_id, *g.assistant_ids) if o] for g in district.grids.values()}
+    everyone = [o.id for o in district.officers.values() if o.role == "officer"] or list(district.officers)
+    span = (end - start).total_seconds()
+    kinds = [(k, p) for k, p, w in _KINDS for _ in range(w)]
+    dispositions = [d for d, w in _DISPOSITIONS for _ in range(w)]
+    open_sites: set[str] = set()
+    times = sorted(start + timedelta(seconds=rng.random() * span) for _ in range(incidents))
+    for number, created in enumerate(times, 1):
+        site = rng.choice(sites)
+        created = created.replace(microsecond=created.microsecond // 1000 * 1000)
+        kind, priority = rng.choice(kinds)
+        test = site.test_mode or rng.random() < 0.03
+        incident = GenIncident(number, site.id, kind, priority, test, "new", created)
+        history.incidents.append(incident)
+        if test:
+            incident.state = "cancelled"
+            incident.cancelled_at = created + _seconds(rng, 10, 300)
+            incident.disposition = "test"
+            continue
+        targets = district.targets[priority]  # type: ignore[index]
+        clock = created
+        if rng.random() < 0.94:
+            incident.acknowledged_at = created + _seconds(rng, 1, targets.ack_s * 3)
+            late = (incident.acknowledged_at - created).total_seconds() / targets.ack_s
+            incident.escalation_count = int(late) if priority == 1 else 0
+            clock = incident.acknowledged_at
+        dispatch_wanted = priority <= 2 or rng.random() < 0.3
+        if dispatch_wanted and rng.random() < 0.95:
+            offered = created + _seconds(rng, 2, 90)
+            incident.dispatched_at = offered
+            officers = team.get(site.grid_id) or everyone
+            first = rng.choice(officers)
+            if rng.random() < 0.15:  # declined or timed out, then the next officer
+                answered = offered + (
+                    timedelta(seconds=targets.accept_s) if rng.random() < 0.5 else _seconds(rng, 2, 40)
+                )
+                state = "timed_out" if answered - offered == timedelta(seconds=targets.accept_s) else "declined"
+                incident.dispatches.append(GenDispatch(first, state, offered, answered))
+                offered = answered
+                first = rng.choice([o for o in everyone if o != first] or everyone)
+            if rng.random() < 0.93:
+                accepted = offered + _seconds(rng, 2, targets.accept_s * 1.6)
+                incident.accepted_at = accepted
+                incident.accepted_by = first
+                clock = max(clock, accepted)
+                final = "completed"
+                if rng.random() < 0.9:
+                    incident.en_route_at = accepted + _seconds(rng, 1, 30)
+                    incident.on_scene_at = incident.en_route_at + _seconds(rng, 30, targets.arrival_s * 1.4)
+                    clock = incident.on_scene_at
+                incident.dispatches.append(GenDispatch(first, final, offered, accepted))
+            else:
+                incident.dispatches.append(GenDispatch(first, "completed", offered, None))
+            arrival_due = created + timedelta(seconds=targets.arrival_s)
+            if incident.on_scene_at is None or incident.on_scene_at > arrival_due:
+                incident.arrival_overdue_at = arrival_due
+        roll = rng.random()
+        if open_incidents and roll < 0.03 and site.id not in open_sites:
+            open_sites.add(site.id)
+            incident.state = (
+                "on_scene" if incident.on_scene_at else "acknowledged" if incident.acknowledged_at else "new"
+            )
+            for d in incident.dispatches:
+                if d.state == "completed" and d.answered_at is not None:
+                    d.state = "on_scene" if incident.on_scene_at else "accepted"
+                elif d.state == "completed":
+                    d.state = "offered"
+        elif roll < 0.10:
+            incident.state = "cancelled"
+            incident.cancelled_at = clock + _seconds(rng, 5, 600)
+            incident.disposition = "other"
+        else:
+            incident.state = "resolved"
+            incident.resolved_at = clock + _seconds(rng, 30, 1800)
+            incident.disposition = rng.choice(dispositions)
+        if incident.dispatches and incident.dispatches[-1].answered_at is None and incident.closed_at:
+            incident.dispatches[-1].answered_at = incident.closed_at  # completed while still offered
+
+    for site in sites:
+        # A drill about once a month: every button pressed, or only some; a few sites never drill.
+        buttons = [d for d in district.devices.values() if d.site_id == site.id and d.kind == "button"]
+        habit = rng.random()
+        if not buttons or habit < 0.15:
+            continue
+        drill = start + timedelta(seconds=rng.uniform(0, 30 * 86400))
+        while drill < end + timedelta(days=5):
+            pressed = buttons if habit > 0.4 else rng.sample(buttons, rng.randint(1, len(buttons)))
+            for button in pressed:
+                at = drill + timedelta(seconds=rng.uniform(0, 900))
+                history.events.append(GenEvent(button.id, button.site_id, "button", "test", at, at))
+            drill += timedelta(days=rng.uniform(20, 40))
+    for device in district.devices.values():
+        count = rng.random() * 2 * outages_per_device
+        at = start - timedelta(days=3)
+        for _ in range(int(count)):
+            at = at + timedelta(seconds=rng.uniform(0, span / max(1, count)))
+            down = _seconds(rng, 60, 86400 / 2)
+            history.events.append(GenEvent(device.id, device.site_id, device.kind, "offline", at, at))
+            if rng.random() < 0.92:
+                history.events.append(GenEvent(device.id, device.site_id, device.kind, "online", at + down, at + down))
+            else:
+                break  # still offline
+            at = at + down
+    speakers = {
+        s.id: [d.id for d in district.devices.values() if d.site_id == s.id and d.kind == "speaker"] for s in sites
+    }
+    for incident in history.incidents:
+        if incident.test or not speakers.get(incident.site_id) or rng.random() > 0.3:
+            continue
+        for _ in range(rng.randint(1, 2)):
+            at = incident.created_at + _seconds(rng, 1, 120)
+            history.warnings.append(
+                GenWarning(
+                    incident.site_id,
+                    rng.choice(speakers[incident.site_id]),
+                    incident.id,
+                    "rule" if rng.random() < 0.6 else None,
+                    at,
+                )
+            )
+    for _ in range(max(1, incidents // 20)):  # warnings from the desk with no incident
+        site = rng.choice(sites)
+        if speakers.get(site.id):
+            at = start + timedelta(seconds=rng.uniform(-86400, span + 86400))
+            history.warnings.append(GenWarning(site.id, speakers[site.id][0], None, None, at))
+    devices = list(district.devices.values())
+    for _ in range(filler_events):
+        device = rng.choice(devices)
+        at = start + timedelta(seconds=rng.random() * span)
+        kind, type_ = rng.choice(_FILLER_TYPES)
+        history.events.append(GenEvent(device.id, device.site_id, device.kind, type_, at, at))
+    return history
+
+
+async def write(conn: asyncpg.Connection, history: History) -> None:
+    """Insert the history into an empty, migrated database (ids are the generated ones)."""
+    incidents = history.incidents
+    columns = (
+        "id",
+        "site_id",
+        "kind",
+        "priority",
+        "state",
+        "test",
+        "created_at",
+        "last_event_at",
+        "event_count",
+        "acknowledged_at",
+        "dispatched_at",
+        "accepted_at",
+        "en_route_at",
+        "on_scene_at",
+        "resolved_at",
+        "cancelled_at",
+        "escalation_count",
+        "arrival_overdue_at",
+        "disposition",
+    )
+    types = (
+        "bigint",
+        "text",
+        "text",
+        "smallint",
+        "text",
+        "boolean",
+        *["timestamptz"] * 2,
+        "int",
+        *["timestamptz"] * 7,
+        "int",
+        "timestamptz",
+        "text",
+    )
+    values = [
+        [i.id for i in incidents],
+        [i.site_id for i in incidents],
+        [i.kind for i in incidents],
+        [i.priority for i in incidents],
+        [i.state for i in incidents],
+        [i.test for i in incidents],
+        [i.created_at for i in incidents],
+        [i.created_at for i in incidents],
+        [1 for _ in incidents],
+        [i.acknowledged_at for i in incidents],
+        [i.dispatched_at for i in incidents],
+        [i.accepted_at for i in incidents],
+        [i.en_route_at for i in incidents],
+        [i.on_scene_at for i in incidents],
+        [i.resolved_at for i in incidents],
+        [i.cancelled_at for i in incidents],
+        [i.escalation_count for i in incidents],
+        [i.arrival_overdue_at for i in incidents],
+        [i.disposition for i in incidents],
+    ]
+    unnest = ", ".join(f"${n}::{t}[]" for n, t in enumerate(types, 1))
+    async with conn.transaction():
+        await conn.execute(
+            f"INSERT INTO incidents ({', '.join(columns)}) OVERRIDING SYSTEM VALUE SELECT * FROM unnest({unnest})",
+            *values,
+        )
+        await conn.execute("SELECT setval(pg_get_serial_sequence('incidents', 'id'), max(id)) FROM incidents")
+        await conn.copy_records_to_table(
+            "dispatches",
+            columns=["incident_id", "officer_id", "state", "rule", "offered_at", "accept_by", "answered_at"],
+            records=[
+                (i.id, d.officer_id, d.state, "grid", d.offered_at, d.offered_at + timedelta(seconds=60), d.answered_at)
+                for i in incidents
+                for d in i.dispatches
+            ],
+        )
+        events = history.events
+        await conn.execute(  # not COPY: a pool's text codec for jsonb has no binary form
+            "INSERT INTO events (device_id, event_id, site_id, device_kind, type, occurred_at, received_at, payload)"
+            " SELECT d, 'gen-' || n, s, k, t, o, r, '{}'::jsonb"
+            " FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::timestamptz[])"
+            " WITH ORDINALITY AS x(d, s, k, t, o, r, n)",
+            [e.device_id for e in events],
+            [e.site_id for e in events],
+            [e.device_kind for e in events],
+            [e.type for e in events],
+            [e.occurred_at for e in events],
+            [e.received_at for e in events],
+        )
+        command = json.dumps({"action": "play"}).encode()
+        await conn.copy_records_to_table(
+            "warnings",
+            columns=[
+                "command_id",
+                "speaker_id",
+                "site_id",
+                "incident_id",
+                "rule_id",
+                "text",
+                "lang",
+                "audio_key",
+                "audio_url",
+                "duration_s",
+                "repeat",
+                "volume",
+                "priority",
+                "expires_at",
+                "command",
+                "state",
+                "created_by",
+                "created_at",
+            ],
+            records=[
+                (
+                    f"gen-{n}",
+                    w.speaker_id,
+                    w.site_id,
+                    w.incident_id,
+                    w.rule_id,
+                    "请立即离开",
+                    "zh-CN",
+                    "k",
+                    "http://127.0.0.1/audio/k.wav",
+                    2.0,
+                    1,
+                    80,
+                    5,
+                    w.created_at + timedelta(seconds=60),
+                    command,
+                    "done",
+                    "system" if w.rule_id else "user:desk",
+                    w.created_at,
+                )
+                for n, w in enumerate(history.warnings)
+            ],
+        )

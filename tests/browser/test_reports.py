@@ -1,0 +1,165 @@
+"""The supervisors' reports page in a real browser (Debian's Chromium) on a whole hub whose database
+holds a generated history of the demo district: sign in, the month's figures, the language switch,
+other periods, the exports; screenshots of the page and of the PDF's first page in tests/artifacts/."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import shutil
+import subprocess
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import asyncpg
+import pytest
+from playwright.async_api import Page, expect
+
+from hub.config import load_district
+from simulators.history import generate, write
+from tests.browser.conftest import ARTIFACTS, screenshot
+from tests.integration.conftest import REPO, HubUnderTest, create_user
+
+PASSWORD = "correct horse"
+DEMO = REPO / "config" / "demo-district.yaml"
+
+
+@pytest.fixture
+def district_file() -> Path:
+    return DEMO
+
+
+async def fill_history(hub: HubUnderTest) -> None:
+    district = load_district(DEMO)
+    zone = ZoneInfo(district.timezone)
+    history = generate(
+        district, datetime(2026, 9, 20, tzinfo=zone), datetime(2026, 11, 8, tzinfo=zone), incidents=600, seed=9
+    )
+    assert hub.settings.database_url
+    conn = await asyncpg.connect(hub.settings.database_url)
+    try:
+        await write(conn, history)
+    finally:
+        await conn.close()
+
+
+async def sign_in(page: Page, hub: HubUnderTest, path: str) -> None:
+    assert hub.settings.database_url
+    await create_user(hub.settings.database_url, "huang", PASSWORD, "supervisor")
+    await page.goto(f"{hub.http}{path}")
+    await page.wait_for_url("**/login**")
+    await page.fill("input[name=username]", "huang")
+    await page.fill("input[name=password]", PASSWORD)
+    await page.keyboard.press("Enter")
+    await page.wait_for_url(re.compile(r".*/reports\?.*"))
+
+
+async def test_a_supervisor_reads_a_month_switches_language_and_period_and_exports(
+    hub: HubUnderTest, page: Page
+) -> None:
+    await fill_history(hub)
+    await sign_in(page, hub, "/reports?period=month&month=2026-10")
+    report = page.get_by_test_id("report")
+    await expect(report).to_have_attribute("data-period", "2026-10", timeout=10_000)
+    answer = await (await page.request.get(f"{hub.http}/api/v1/reports?period=month&month=2026-10")).json()
+    totals = answer["totals"]
+
+    await expect(page.get_by_test_id("report-title")).to_contain_text("月报 2026-10")
+    await expect(page.get_by_test_id("kpi-incidents")).to_contain_text(str(totals["incidents"]))
+    await expect(page.get_by_test_id("test-note")).to_contain_text("不含测试事件")
+    await expect(page.get_by_test_id("grid-table").get_by_test_id("grid-row")).to_have_count(len(answer["grids"]))
+    await expect(page.get_by_test_id("site-table").get_by_test_id("site-row")).to_have_count(len(answer["sites"]))
+    total_row = page.get_by_test_id("grid-table").get_by_test_id("total-row")
+    await expect(total_row.get_by_test_id("cell-incidents")).to_have_text(str(totals["incidents"]))
+    for step in ("ack", "accept", "arrive"):  # two bars (median, 90th percentile) per grid and the district
+        bars = page.get_by_test_id(f"chart-{step}").locator("rect[data-value]")
+        await expect(bars).to_have_count(2 * (len(answer["grids"]) + 1))
+    drills = page.get_by_test_id("drills-table").get_by_test_id("drill-row")
+    await expect(drills).to_have_count(answer["drills"]["summary"]["sites"])
+    outages = sum(1 for d in answer["availability"]["devices"] if d["outages"])
+    await expect(page.get_by_test_id("availability-table").get_by_test_id("availability-row")).to_have_count(outages)
+    await expect(page.get_by_test_id("export-pdf")).to_have_attribute(
+        "href", "/api/v1/reports.pdf?period=month&month=2026-10"
+    )
+    await page.wait_for_timeout(200)
+    await screenshot(page, "reports")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    await page.screenshot(path=str(ARTIFACTS / "reports-full.png"), full_page=True)
+
+    # No two texts of the page overlap (tables, tiles, chart captions).
+    overlaps = await page.evaluate(
+        """() => {
+          const boxes = Array.from(document.querySelectorAll('.tile .value, .tile .label, th, .chart figcaption'))
+            .map((n) => n.getBoundingClientRect()).filter((r) => r.width > 0);
+          let count = 0;
+          for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+            const a = boxes[i], b = boxes[j];
+            if (a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1) count++;
+          }
+          return count;
+        }"""
+    )
+    assert overlaps == 0
+
+    # English, remembered like the console's choice.
+    await page.get_by_test_id("lang-toggle").click()
+    await expect(page.get_by_test_id("report-title")).to_contain_text("Monthly report 2026-10")
+    await expect(page.get_by_test_id("test-note")).to_contain_text("exclude test incidents")
+    assert await page.evaluate("localStorage.getItem('sentinel.console.lang')") == "en"
+    await page.reload()
+    await expect(page.get_by_test_id("report-title")).to_contain_text("Monthly report", timeout=10_000)
+    await screenshot(page, "reports-en")
+
+    # Another period from the picker: a custom range, then an ISO week.
+    await page.get_by_test_id("period-custom").click()
+    await page.get_by_test_id("input-from").fill("2026-10-01")
+    await page.get_by_test_id("input-to").fill("2026-10-15")
+    await page.get_by_test_id("report-load").click()
+    await expect(report).to_have_attribute("data-period", "2026-10-01..2026-10-15")
+    assert page.url.endswith("/reports?period=custom&from=2026-10-01&to=2026-10-15")
+    await page.get_by_test_id("period-week").click()
+    await page.get_by_test_id("input-week").fill("2026-W41")
+    await page.get_by_test_id("report-load").click()
+    await expect(report).to_have_attribute("data-period", "2026-W41")
+    await expect(page.get_by_test_id("export-csv")).to_have_attribute(
+        "href", "/api/v1/reports.csv?period=week&week=2026-W41"
+    )
+
+    # The exports of the month, as the browser downloads them (with the session's cookie).
+    csv_body = await (await page.request.get(f"{hub.http}/api/v1/reports.csv?period=month&month=2026-10")).body()
+    assert csv_body.decode("utf-8-sig").startswith("## 报表 Report")
+    pdf = await page.request.get(f"{hub.http}/api/v1/reports.pdf?period=month&month=2026-10")
+    assert pdf.status == 200 and pdf.headers["content-type"] == "application/pdf"
+    pdf_path = ARTIFACTS / "reports.pdf"
+    pdf_path.write_bytes(await pdf.body())
+    pdftoppm = shutil.which("pdftoppm")
+    if pdftoppm is None:
+        pytest.fail("pdftoppm is not installed: run ./dev test, which installs poppler-utils", pytrace=False)
+    for stale in ARTIFACTS.glob("reports-pdf-page-*.png"):
+        stale.unlink()
+    await asyncio.to_thread(
+        subprocess.run,
+        [pdftoppm, "-f", "1", "-l", "2", "-r", "110", "-png", str(pdf_path), str(ARTIFACTS / "reports-pdf-page")],
+        check=True,
+        timeout=60,
+    )
+    pages = sorted(ARTIFACTS.glob("reports-pdf-page-*.png"))
+    assert len(pages) == 2 and all(p.stat().st_size > 20_000 for p in pages)
+    fonts = await asyncio.to_thread(
+        subprocess.run, ["pdffonts", str(pdf_path)], capture_output=True, text=True, check=True, timeout=30
+    )
+    assert "NotoSansCJKSC" in fonts.stdout and " yes yes " in fonts.stdout  # embedded, subset
+
+
+async def test_the_desk_cannot_open_reports(hub: HubUnderTest, page: Page) -> None:
+    assert hub.settings.database_url
+    await create_user(hub.settings.database_url, "zhang", PASSWORD, "duty")
+    await page.goto(f"{hub.http}/login?next=/reports")
+    await page.fill("input[name=username]", "zhang")
+    await page.fill("input[name=password]", PASSWORD)
+    async with page.expect_response(lambda r: r.url.endswith("/reports")) as shown:
+        await page.keyboard.press("Enter")
+    assert (await shown.value).status == 403  # the page itself is refused, not only its data
+    response = await page.request.get(f"{hub.http}/api/v1/reports?period=month&month=2026-10")
+    assert response.status == 403

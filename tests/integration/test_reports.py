@@ -1,0 +1,417 @@
+"""Supervisors' reports against the private PostgreSQL: a generated history with known clocks
+(simulators/history.py) is written into a fresh database, and every figure of the report is checked
+against values computed here, in plain Python, from the generated objects (never from the database).
+A small worked example with hand-picked numbers comes first."""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from collections.abc import AsyncIterator, Callable, Iterable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import asyncpg
+import pytest
+
+from hub.adapters.postgres.pool import create_pool
+from hub.adapters.postgres.reports import PostgresReports
+from hub.config.district import parse_district
+from hub.domain.district import District
+from hub.domain.reports import parse_period
+from simulators.districts import synthetic_district
+from simulators.history import GenDispatch, GenEvent, GenIncident, GenWarning, History, generate, write
+
+ZONE = ZoneInfo("Asia/Shanghai")
+START = datetime(2026, 10, 1, tzinfo=ZONE)
+END = datetime(2026, 11, 1, tzinfo=ZONE)
+NOW = datetime(2026, 11, 21, 12, 0, tzinfo=ZONE)
+OCTOBER = {"period": "month", "month": "2026-10"}
+
+
+def district(**options: Any) -> District:
+    return parse_district(synthetic_district(**options))
+
+
+@pytest.fixture
+async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
+    pool = await create_pool(database_url, min_size=1, max_size=2)
+    yield pool
+    await pool.close()
+
+
+async def report_of(pool: asyncpg.Pool, d: District, history: History, query: dict[str, str] = OCTOBER) -> Any:
+    async with pool.acquire() as conn:
+        await write(conn, history)
+    return await PostgresReports(pool, d).build(parse_period(query, d.timezone), NOW)
+
+
+# ---- a worked example --------------------------------------------------------------------------------
+
+
+def _incident(number: int, site: str, created: datetime, **clocks: Any) -> GenIncident:
+    base = {"kind": "panic", "priority": 1, "test": False, "state": "resolved", "disposition": "genuine"}
+    base.update(clocks)
+    return GenIncident(number, site, created_at=created, **base)
+
+
+async def test_a_worked_example_by_hand(pool: asyncpg.Pool) -> None:
+    d = district(sites=2)  # site-00 in grid g0, site-01 in g1; P1 targets: ack 30 s, accept 60 s, arrive 600 s
+    t0 = datetime(2026, 10, 5, 9, 0, tzinfo=ZONE)
+    s = timedelta(seconds=1)
+    history = History(
+        incidents=[
+            # acknowledged in 10 s, dispatched at 5 s, accepted 20 s after, on scene at 300 s: all in target
+            _incident(
+                1,
+                "site-00",
+                t0,
+                acknowledged_at=t0 + 10 * s,
+                dispatched_at=t0 + 5 * s,
+                accepted_at=t0 + 25 * s,
+                on_scene_at=t0 + 300 * s,
+                resolved_at=t0 + 900 * s,
+                accepted_by="o0",
+                dispatches=[GenDispatch("o0", "completed", t0 + 5 * s, t0 + 25 * s)],
+            ),
+            # acknowledged late (40 s, escalated once), o0 timed out, o2 accepted 70 s after the first
+            # dispatch (late), on scene at 700 s (late): a false alarm
+            _incident(
+                2,
+                "site-00",
+                t0 + timedelta(hours=2),
+                acknowledged_at=t0 + timedelta(hours=2) + 40 * s,
+                dispatched_at=t0 + timedelta(hours=2) + 10 * s,
+                accepted_at=t0 + timedelta(hours=2) + 80 * s,
+                on_scene_at=t0 + timedelta(hours=2) + 700 * s,
+                resolved_at=t0 + timedelta(hours=3),
+                disposition="false_alarm",
+                escalation_count=1,
+                arrival_overdue_at=t0 + timedelta(hours=2) + 600 * s,
+                accepted_by="o2",
+                dispatches=[
+                    GenDispatch("o0", "timed_out", t0 + timedelta(hours=2) + 10 * s, t0 + timedelta(hours=2) + 70 * s),
+                    GenDispatch("o2", "completed", t0 + timedelta(hours=2) + 70 * s, t0 + timedelta(hours=2) + 80 * s),
+                ],
+            ),
+            # never acknowledged; cancelled after 20 s (before its 30 s target): not counted for ack
+            _incident(
+                3,
+                "site-01",
+                t0 + timedelta(days=1),
+                state="cancelled",
+                disposition="other",
+                cancelled_at=t0 + timedelta(days=1) + 20 * s,
+            ),
+            # never acknowledged, closed after 5 minutes: against the ack target
+            _incident(4, "site-01", t0 + timedelta(days=2), resolved_at=t0 + timedelta(days=2, minutes=5)),
+            # a test incident: counted apart only
+            _incident(
+                5,
+                "site-01",
+                t0 + timedelta(days=3),
+                test=True,
+                state="cancelled",
+                disposition="test",
+                cancelled_at=t0 + timedelta(days=3, seconds=30),
+            ),
+            # September: outside the period
+            _incident(6, "site-00", t0 - timedelta(days=10), acknowledged_at=t0 - timedelta(days=10) + s),
+        ],
+        warnings=[
+            GenWarning("site-00", "spk-00", 2, "rule", t0 + timedelta(hours=2, seconds=5)),
+            GenWarning("site-01", "spk-01", None, None, t0 + timedelta(days=4)),
+        ],
+    )
+    report = await report_of(pool, d, history)
+    totals = report["totals"]
+    assert totals["incidents"] == 4 and totals["test_incidents"] == 1
+    assert totals["ack"] == {"n": 2, "median_s": 25.0, "p90_s": 37.0, "due": 3, "within": 1, "share_within": 1 / 3}
+    assert totals["accept"] == {"n": 2, "median_s": 52.5, "p90_s": 74.5, "due": 2, "within": 1, "share_within": 0.5}
+    assert totals["arrive"] == {"n": 2, "median_s": 500.0, "p90_s": 660.0, "due": 2, "within": 1, "share_within": 0.5}
+    assert totals["by_disposition"] == {"genuine": 2, "false_alarm": 1, "other": 1}
+    assert (totals["resolved"], totals["false_alarms"], totals["false_alarm_rate"]) == (3, 1, 1 / 3)
+    assert (totals["escalated_incidents"], totals["escalations"], totals["arrival_overdue"]) == (1, 1, 1)
+    assert totals["warnings"] == 2
+    grids = {g["id"]: g for g in report["grids"]}
+    assert grids["g0"]["incidents"] == 2 and grids["g1"]["incidents"] == 2 and grids["g1"]["test_incidents"] == 1
+    assert grids["g0"]["warnings"] == 1 and grids["g1"]["warnings"] == 1
+    officers = {o["id"]: o for o in report["officers"]}
+    assert officers["o0"]["incidents"] == 1 and officers["o0"]["dispatches"] == {
+        "offered": 2,
+        "declined": 0,
+        "timed_out": 1,
+    }
+    assert officers["o2"]["incidents"] == 1 and officers["o2"]["warnings"] == 1
+    assert officers["o2"]["accept"]["median_s"] == 80.0 and officers["o2"]["accept"]["within"] == 0
+    assert officers[None]["incidents"] == 2  # nobody accepted incidents 3 and 4
+
+
+# ---- a generated history, every figure -----------------------------------------------------------------
+
+
+def _p90(values: list[float]) -> float:
+    return values[0] if len(values) == 1 else statistics.quantiles(values, n=10, method="inclusive")[8]
+
+
+def _seconds(a: datetime | None, b: datetime | None) -> float | None:
+    return None if a is None or b is None else (a - b).total_seconds()
+
+
+def _judge(reached: float | None, target: float, open_for: float) -> bool | None:
+    if reached is not None:
+        return reached <= target
+    return False if open_for > target else None
+
+
+def expected_step(incidents: list[GenIncident], d: District, step: str) -> dict[str, Any]:
+    taken: list[float] = []
+    judged: list[bool] = []
+    for i in incidents:
+        targets = d.targets[i.priority]  # type: ignore[index]
+        closed = i.closed_at or NOW
+        if step == "ack":
+            reached = _seconds(i.acknowledged_at, i.created_at)
+            verdict = _judge(reached, targets.ack_s, _seconds(closed, i.created_at))  # type: ignore[arg-type]
+        elif step == "accept":
+            reached = _seconds(i.accepted_at, i.created_at)
+            verdict = None
+            if i.dispatched_at is not None:
+                verdict = _judge(
+                    _seconds(i.accepted_at, i.dispatched_at),
+                    targets.accept_s,
+                    _seconds(closed, i.dispatched_at),  # type: ignore[arg-type]
+                )
+        else:
+            reached = _seconds(i.on_scene_at, i.created_at)
+            verdict = None
+            if i.dispatched_at is not None:
+                verdict = _judge(reached, targets.arrival_s, _seconds(closed, i.created_at))  # type: ignore[arg-type]
+        if reached is not None:
+            taken.append(reached)
+        if verdict is not None:
+            judged.append(verdict)
+    return {
+        "n": len(taken),
+        "median_s": statistics.median(taken) if taken else None,
+        "p90_s": _p90(taken) if taken else None,
+        "due": len(judged),
+        "within": sum(judged),
+        "share_within": sum(judged) / len(judged) if judged else None,
+    }
+
+
+def _count(values: Iterable[str]) -> dict[str, int]:
+    counts: dict[str, int] = defaultdict(int)
+    for value in values:
+        counts[value] += 1
+    return dict(counts)
+
+
+def expected_stats(
+    all_incidents: list[GenIncident], d: District, warnings: int, dispatches: bool = False
+) -> dict[str, Any]:
+    incidents = [i for i in all_incidents if not i.test]
+    resolved = [i for i in incidents if i.state == "resolved"]
+    false_alarms = sum(i.disposition == "false_alarm" for i in resolved)
+    stats: dict[str, Any] = {
+        "incidents": len(incidents),
+        "test_incidents": len(all_incidents) - len(incidents),
+        "by_kind": _count(i.kind for i in incidents),
+        "by_priority": _count(f"P{i.priority}" for i in incidents),
+        "by_disposition": _count(i.disposition or "open" for i in incidents),
+        **{step: expected_step(incidents, d, step) for step in ("ack", "accept", "arrive")},
+        "escalated_incidents": sum(i.escalation_count > 0 for i in incidents),
+        "escalations": sum(i.escalation_count for i in incidents),
+        "arrival_overdue": sum(i.arrival_overdue_at is not None for i in incidents),
+        "resolved": len(resolved),
+        "false_alarms": false_alarms,
+        "false_alarm_rate": false_alarms / len(resolved) if resolved else None,
+        "warnings": warnings,
+    }
+    return stats
+
+
+def assert_stats(actual: dict[str, Any], expected: dict[str, Any], where: str) -> None:
+    for key, value in expected.items():
+        got = actual[key]
+        if isinstance(value, dict) and "median_s" in value:
+            for k, v in value.items():
+                assert got[k] == pytest.approx(v, abs=1e-3), f"{where}: {key}.{k}"
+        elif isinstance(value, float):
+            assert got == pytest.approx(value), f"{where}: {key}"
+        else:
+            assert got == value, f"{where}: {key}: {got!r} != {value!r}"
+
+
+def in_period(at: datetime, start: datetime = START, end: datetime = END) -> bool:
+    return start <= at < end
+
+
+def expected_outages(changes: list[GenEvent], start: datetime, end: datetime) -> list[tuple[datetime, datetime, bool]]:
+    """(from, to, still offline at the end) of one device, computed by walking its history."""
+    spans = []
+    down: datetime | None = None
+    for event in sorted(changes, key=lambda e: e.occurred_at):
+        if event.occurred_at >= end:
+            break
+        if event.type == "offline" and down is None:
+            down = event.occurred_at
+        elif event.type == "online" and down is not None:
+            if event.occurred_at > start:
+                spans.append((max(down, start), event.occurred_at, False))
+            down = None
+    if down is not None:
+        spans.append((max(down, start), end, True))
+    return [span for span in spans if span[1] > span[0]]
+
+
+async def test_every_figure_of_a_generated_month_matches_an_independent_computation(pool: asyncpg.Pool) -> None:
+    d = district(sites=12, test_mode_sites=1, buttons_per_site=2)
+    history = generate(d, START - timedelta(days=12), END + timedelta(days=8), incidents=700, seed=11)
+    report = await report_of(pool, d, history)
+
+    cohort = [i for i in history.incidents if in_period(i.created_at)]
+    assert 400 < len(cohort) < 600
+    warnings = [w for w in history.warnings if in_period(w.created_at)]
+    by_id = {i.id: i for i in cohort}
+
+    def warnings_at(keep: Callable[[GenWarning], bool]) -> int:
+        return sum(1 for w in warnings if keep(w))
+
+    assert_stats(report["totals"], expected_stats(cohort, d, len(warnings)), "district")
+    for row in report["grids"]:
+        sites = {s.id for s in d.sites.values() if s.grid_id == row["id"]}
+        expected = expected_stats(
+            [i for i in cohort if i.site_id in sites], d, warnings_at(lambda w, sites=sites: w.site_id in sites)
+        )
+        assert_stats(row, expected, f"grid {row['id']}")
+    for row in report["sites"]:
+        site_id = row["id"]
+        expected = expected_stats(
+            [i for i in cohort if i.site_id == site_id], d, warnings_at(lambda w, s=site_id: w.site_id == s)
+        )
+        assert_stats(row, expected, f"site {site_id}")
+    assert sum(r["incidents"] for r in report["sites"]) == report["totals"]["incidents"]
+
+    officer_rows = {o["id"]: o for o in report["officers"]}
+    assert set(officer_rows) == {*d.officers, None}
+    for officer_id, row in officer_rows.items():
+        mine = [i for i in cohort if i.accepted_by == officer_id and not i.test]
+        linked = warnings_at(lambda w, o=officer_id: w.incident_id in by_id and by_id[w.incident_id].accepted_by == o)
+        assert_stats(row, expected_stats(mine, d, linked if officer_id else 0), f"officer {officer_id}")
+        if officer_id is not None:
+            offered = [x for i in cohort if not i.test for x in i.dispatches if x.officer_id == officer_id]
+            assert row["dispatches"] == {
+                "offered": len(offered),
+                "declined": sum(x.state == "declined" for x in offered),
+                "timed_out": sum(x.state == "timed_out" for x in offered),
+            }, officer_id
+
+    # Drills: a test press received in October passes its button; a site passes when all its buttons did.
+    presses: dict[str, list[datetime]] = defaultdict(list)
+    for e in history.events:
+        if e.type == "test" and in_period(e.received_at):
+            presses[e.device_id].append(e.received_at)
+    drills = {s["site_id"]: s for s in report["drills"]["sites"]}
+    assert set(drills) == set(d.sites)
+    statuses = []
+    for site in d.sites.values():
+        buttons = [dev.id for dev in d.devices.values() if dev.site_id == site.id and dev.kind == "button"]
+        passed = [b for b in buttons if presses.get(b)]
+        status = "passed" if len(passed) == len(buttons) else "partial" if passed else "missing"
+        statuses.append(status)
+        row = drills[site.id]
+        assert (row["status"], row["buttons"], row["buttons_passed"]) == (status, len(buttons), len(passed))
+        for device in row["devices"]:
+            times = presses.get(device["device_id"], [])
+            assert device["presses"] == len(times)
+            assert device["passed"] == bool(times)
+            if times:
+                assert datetime.fromisoformat(device["first_at"]) == min(times)
+                assert datetime.fromisoformat(device["last_at"]) == max(times)
+    assert report["drills"]["summary"] == {
+        "sites": len(d.sites),
+        **{s: statuses.count(s) for s in ("passed", "partial", "missing")},
+    }
+    assert len(set(statuses)) > 1
+
+    # Availability: outages from offline/online events clipped to October.
+    window = (END - START).total_seconds()
+    rows = {r["device_id"]: r for r in report["availability"]["devices"]}
+    assert set(rows) == set(d.devices)
+    with_outages = 0
+    for device in d.devices.values():
+        changes = [e for e in history.events if e.device_id == device.id and e.type in ("offline", "online")]
+        spans = expected_outages(changes, START, END)
+        down = sum((b - a).total_seconds() for a, b, _ in spans)
+        row = rows[device.id]
+        assert row["outages"] == len(spans), device.id
+        assert row["downtime_s"] == pytest.approx(down, abs=1e-3), device.id
+        assert row["uptime_share"] == pytest.approx(1 - down / window), device.id
+        longest = max(spans, key=lambda span: (span[1] - span[0], -span[0].timestamp()), default=None)
+        if longest:
+            with_outages += 1
+            assert row["longest_outage_s"] == pytest.approx((longest[1] - longest[0]).total_seconds(), abs=1e-3)
+            assert datetime.fromisoformat(row["longest_outage_from"]) == longest[0]
+        assert row["offline_at_end"] == any(ongoing for _, _, ongoing in spans), device.id
+    assert report["availability"]["summary"]["with_outages"] == with_outages > 0
+    assert report["availability"]["summary"]["uptime_share"] == pytest.approx(
+        statistics.mean(r["uptime_share"] for r in rows.values())
+    )
+
+
+async def test_periods_are_whole_days_in_the_district_time_zone(pool: asyncpg.Pool) -> None:
+    d = district(sites=2)
+    # 23:30 on 31 October in Shanghai is 15:30 UTC: October there, whatever the server's zone.
+    late = datetime(2026, 10, 31, 23, 30, tzinfo=ZONE)
+    early = datetime(2026, 11, 1, 0, 0, tzinfo=ZONE)  # November
+    history = History(
+        incidents=[_incident(1, "site-00", late), _incident(2, "site-00", early), _incident(3, "site-01", late)]
+    )
+    month = await report_of(pool, d, history)
+    assert month["totals"]["incidents"] == 2
+    assert (
+        month["period"]["from"] == "2026-10-01T00:00:00+08:00" and month["period"]["to"] == "2026-11-01T00:00:00+08:00"
+    )
+    reports = PostgresReports(pool, d)
+    day = await reports.build(parse_period({"period": "day", "date": "2026-11-01"}, d.timezone), NOW)
+    assert day["totals"]["incidents"] == 1
+    week = await reports.build(parse_period({"period": "week", "week": "2026-W44"}, d.timezone), NOW)
+    assert (week["period"]["first_day"], week["period"]["last_day"]) == ("2026-10-26", "2026-11-01")
+    assert week["totals"]["incidents"] == 3
+    custom = await reports.build(
+        parse_period({"period": "custom", "from": "2026-10-31", "to": "2026-10-31"}, d.timezone), NOW
+    )
+    assert custom["totals"]["incidents"] == 2 and custom["period"]["days"] == 1
+
+
+async def test_an_empty_period_has_no_figures_rather_than_zeros(pool: asyncpg.Pool) -> None:
+    d = district(sites=3)
+    report = await report_of(pool, d, History())
+    totals = report["totals"]
+    assert totals["incidents"] == 0
+    assert totals["ack"]["median_s"] is None and totals["ack"]["share_within"] is None
+    assert totals["false_alarm_rate"] is None
+    assert report["drills"]["summary"]["missing"] == 3
+    assert all(r["uptime_share"] == 1.0 for r in report["availability"]["devices"])
+    assert report["sections_not_available"] == ["patrol_coverage"]
+
+
+async def test_a_report_of_the_current_month_counts_availability_up_to_now(pool: asyncpg.Pool) -> None:
+    d = district(sites=1)
+    device = next(iter(d.devices.values()))
+    now = datetime.now(UTC)
+    offline = now - timedelta(hours=2)
+    history = History(events=[GenEvent(device.id, device.site_id, device.kind, "offline", offline, offline)])
+    async with pool.acquire() as conn:
+        await write(conn, history)
+    today = now.astimezone(ZONE).date().isoformat()
+    report = await PostgresReports(pool, d).build(parse_period({"period": "day", "date": today}, d.timezone), now)
+    row = next(r for r in report["availability"]["devices"] if r["device_id"] == device.id)
+    window = report["availability"]["window"]["seconds"]
+    assert window < 86400 and row["offline_at_end"]
+    expected_down = (now - max(offline, datetime.fromisoformat(report["period"]["from"]))).total_seconds()
+    assert row["downtime_s"] == pytest.approx(expected_down, abs=1e-3)
+    assert row["uptime_share"] == pytest.approx(1 - expected_down / window)
