@@ -5,6 +5,7 @@ and screenshots at 1366×768 and 1920×1080 in tests/artifacts/."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import re
 import time
@@ -12,9 +13,11 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
+import cv2
+import numpy as np
 import pytest
 import yaml
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, ConsoleMessage, Page, Route, expect
 
 from devices.contract import OfficerAction
 from devices.link import DeviceLink
@@ -23,7 +26,7 @@ from hub.domain.lifecycle import Disposition
 from hub.services.lifecycle import OfficerReplyCommand
 from simulators.button import ButtonRef, press
 from simulators.districts import write_district
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import CHROMIUM_FLAGS, chromium_path, screenshot
 from tests.integration.conftest import HubUnderTest, create_user, eventually, fetch_value, running_hub
 
 PASSWORD = "correct horse"
@@ -116,6 +119,37 @@ async def test_a_press_sounds_the_alarm_within_a_second_and_the_keyboard_acknowl
     await expect(detail).to_be_hidden()
 
 
+async def test_without_a_click_the_browser_blocks_sound_and_the_console_says_so(
+    hub: HubUnderTest, device_link: DeviceLink, browser: Browser
+) -> None:
+    # A browser as it comes: sound only after a user gesture.
+    flags = [flag for flag in CHROMIUM_FLAGS if not flag.startswith("--autoplay-policy")]
+    strict = await browser.browser_type.launch(executable_path=chromium_path(), headless=True, args=flags)
+    try:
+        page = await strict.new_page(viewport={"width": 1366, "height": 768})
+        # Signed in without touching the page (typing on the login page would count as the gesture).
+        assert hub.settings.database_url
+        await create_user(hub.settings.database_url, "zhang", PASSWORD, "duty")
+        login = {"username": "zhang", "password": PASSWORD}
+        assert (await page.request.post(f"{hub.http}/api/v1/auth/login", data=login)).ok
+        await page.goto(f"{hub.http}/")
+        await expect(page.get_by_test_id("connection-status")).to_have_attribute("data-state", "live", timeout=10_000)
+        sound = page.get_by_test_id("sound-toggle")
+        unlock = page.get_by_test_id("sound-unlock")
+        await press_button(hub, device_link, "site-01", "btn-01-0")
+        await expect(row_at(page, "site-01")).to_be_visible(timeout=2_000)
+        await expect(sound).to_have_attribute("data-state", "locked")
+        await expect(sound).to_have_attribute("data-alarm", "silenced")
+        await expect(unlock).to_be_visible()
+        await expect(unlock).to_contain_text("点击此处开启报警声音")
+        await page.get_by_test_id("sound-unlock-button").click()
+        await expect(sound).to_have_attribute("data-state", "on")
+        await expect(sound).to_have_attribute("data-alarm", "sounding")
+        await expect(unlock).to_be_hidden()
+    finally:
+        await strict.close()
+
+
 async def test_the_desk_works_an_incident_from_the_detail_panel(
     hub: HubUnderTest, device_link: DeviceLink, page: Page
 ) -> None:
@@ -200,7 +234,29 @@ async def test_a_guards_cancel_request_is_shown_and_confirmed(
     await expect(row).to_be_visible(timeout=2_000)
     await asyncio.to_thread(press, device_link, hub.topics, ButtonRef("site-05", "btn-05-0"), "cancel")
     await expect(row.get_by_test_id("cancel-requested-flag")).to_be_visible(timeout=3_000)
+
+    # Camera media and loudspeaker warnings (from later features) are shown when the detail has them.
+    async def with_media(route: Route) -> None:
+        response = await route.fetch()
+        body = await response.json()
+        body["media"] = [
+            {"id": 1, "kind": "snapshot", "state": "stored", "url": "/static/media-test.jpg", "device_id": "cam-05"},
+            {"id": 2, "kind": "clip", "state": "stored", "url": "/static/media-test.mp4", "device_id": "cam-05"},
+            {"id": 3, "kind": "clip", "state": "pending", "url": None, "device_id": "cam-05"},
+        ]
+        body["warnings"] = [
+            {"created_at": body["created_at"], "text": "警察已接警，正在赶来", "speaker_id": "spk-05", "state": "done"}
+        ]
+        await route.fulfill(response=response, json=body)
+
+    await page.route(re.compile(r".*/api/v1/incidents/\d+$"), with_media)
     await row.click()
+    detail = page.get_by_test_id("incident-detail")
+    await expect(detail.get_by_test_id("media-snapshot")).to_have_attribute("src", "/static/media-test.jpg")
+    await expect(detail.get_by_test_id("media-clip")).to_have_attribute("src", "/static/media-test.mp4")
+    await expect(detail.get_by_test_id("media-missing")).to_have_text("正在获取…")
+    await expect(detail.get_by_test_id("warnings")).to_contain_text("警察已接警，正在赶来")
+    await expect(detail.get_by_test_id("warnings")).to_contain_text("已播放")
     request = page.get_by_test_id("cancel-request")
     await expect(request).to_be_visible()
     await request.get_by_test_id("confirm-cancel").click()
@@ -323,6 +379,24 @@ def scene_district(path: Path) -> Path:
     return path
 
 
+def night_snapshot() -> str:
+    """A camera's view at night (synthetic): a lit forecourt and someone where nobody should be."""
+    frame = np.zeros((360, 640, 3), np.uint8)
+    frame[:] = (38, 30, 24)
+    cv2.rectangle(frame, (0, 230), (640, 360), (70, 66, 60), -1)  # the forecourt
+    cv2.rectangle(frame, (60, 60), (580, 90), (200, 200, 190), -1)  # the canopy
+    for x in (150, 320, 490):
+        cv2.rectangle(frame, (x - 25, 150), (x + 25, 250), (90, 110, 150), -1)  # pumps
+        cv2.circle(frame, (x, 96), 10, (210, 240, 255), -1)  # lights
+    cv2.ellipse(frame, (405, 205), (16, 18), 0, 0, 360, (20, 20, 24), -1)  # someone
+    cv2.rectangle(frame, (388, 222), (422, 300), (20, 20, 24), -1)
+    cv2.rectangle(frame, (376, 180), (434, 308), (0, 0, 255), 2)  # the detection
+    cv2.putText(frame, "person 0.91", (376, 174), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (0, 0, 255), 1)
+    ok, jpeg = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, 80])
+    assert ok
+    return base64.b64encode(jpeg.tobytes()).decode()
+
+
 async def build_scene(hub: HubUnderTest, link: DeviceLink) -> dict[str, int]:
     """A busy evening: alarms in every state, officers on the move, a few devices in trouble."""
     lifecycle = hub.running.lifecycle
@@ -338,22 +412,19 @@ async def build_scene(hub: HubUnderTest, link: DeviceLink) -> dict[str, int]:
         await lifecycle.sign_on(officer, True, "test")
         await lifecycle.report_location(officer, lat, lon)
     now = datetime.now(UTC).isoformat()
-    statuses = [
-        ("school-shiyan", "camera", "cam-school-shiyan-yard", None),
-        ("school-shiyan", "button", "btn-school-shiyan-gate", 88),
-        ("kg-yangguang", "button", "btn-kg-yangguang-gate", 12),
-        ("hospital-renmin", "button", "btn-hospital-renmin-er", 67),
-        ("bank-icbc-dongsi", "button", "btn-bank-icbc-dongsi-counter", 93),
-        ("petrol-sinopec-cym", "camera", "cam-petrol-sinopec-cym-forecourt", None),
-        ("street-wangfujing", "camera", "cam-street-wangfujing-south", None),
-    ]
-    for site, kind, device, battery in statuses:
-        body = {"state": "online", "ts": now, "rssi": -61, "firmware": "2.4.1"}
-        if battery is not None:
-            body["battery"] = battery
-        await asyncio.to_thread(
-            link.publish_and_wait, hub.topics.device_status(site, kind, device), json.dumps(body).encode()
-        )
+    # Every device reports in, but for two that were never installed and one with a weak battery.
+    never_heard = {"cam-bank-ccb-cym-door", "spk-school-shiyan-yard", "cam-street-wangfujing-square"}
+    district = yaml.safe_load(DEMO.read_text("utf-8"))
+    for site in district["sites"]:
+        for device in site["devices"]:
+            if device["id"] in never_heard:
+                continue
+            body: dict[str, object] = {"state": "online", "ts": now, "rssi": -58 - len(device["id"]) % 20}
+            body["firmware"] = "2.4.1" if device["kind"] != "camera" else "5.7.3"
+            if device["kind"] == "button":
+                body["battery"] = 12 if device["id"] == "btn-kg-yangguang-gate" else 70 + len(device["id"]) % 30
+            topic = hub.topics.device_status(site["id"], device["kind"], device["id"])
+            await asyncio.to_thread(link.publish_and_wait, topic, json.dumps(body).encode())
 
     async def incident_of(site: str) -> int:
         found = await eventually(
@@ -391,7 +462,14 @@ async def build_scene(hub: HubUnderTest, link: DeviceLink) -> dict[str, int]:
     await press_button(hub, link, "kg-yangguang", "btn-kg-yangguang-gate")
     await asyncio.to_thread(press, link, hub.topics, ButtonRef("kg-yangguang", "btn-kg-yangguang-gate"), "cancel")
     # An intrusion at the petrol station (P2) and a tamper at the shopping street (P3).
-    intrusion = {"event_id": uuid.uuid4().hex, "type": "intrusion", "ts": now, "zone": "加油区", "score": 0.91}
+    intrusion = {
+        "event_id": uuid.uuid4().hex,
+        "type": "intrusion",
+        "ts": now,
+        "zone": "加油区",
+        "score": 0.91,
+        "snapshot": night_snapshot(),
+    }
     await asyncio.to_thread(
         link.publish_and_wait,
         hub.topics.camera_event("petrol-sinopec-cym", "cam-petrol-sinopec-cym-forecourt"),
@@ -400,21 +478,31 @@ async def build_scene(hub: HubUnderTest, link: DeviceLink) -> dict[str, int]:
     await asyncio.to_thread(
         press, link, hub.topics, ButtonRef("street-wangfujing", "btn-street-wangfujing-kiosk"), "tamper"
     )
-    await incident_of("petrol-sinopec-cym")
+    petrol = await incident_of("petrol-sinopec-cym")
     await incident_of("street-wangfujing")
-    return {"school": school, "hospital": hospital, "bank": bank}
+    return {"school": school, "hospital": hospital, "bank": bank, "petrol": petrol}
 
 
 @pytest.mark.parametrize("size", list(SIZES))
 async def test_screenshots_of_every_view(
     hub_settings: Settings, device_link: DeviceLink, browser: Browser, tmp_path: Path, size: str
 ) -> None:
-    settings = hub_settings.model_copy(update={"district_file": scene_district(tmp_path / "scene.yaml")})
+    # A data directory of its own: camera snapshots are kept under it.
+    update = {"district_file": scene_district(tmp_path / "scene.yaml"), "data_dir": tmp_path / "data"}
+    settings = hub_settings.model_copy(update=update)
     context = await browser.new_context(viewport=SIZES[size], locale="zh-CN")  # type: ignore[arg-type]
     try:
         async with running_hub(settings) as hub:
             ids = await build_scene(hub, device_link)
             page = await context.new_page()
+            problems: list[str] = []
+            page.on("pageerror", lambda error: problems.append(str(error)))
+
+            def console_error(message: ConsoleMessage) -> None:
+                if message.type == "error" and not message.location.get("url", "").endswith("/favicon.ico"):
+                    problems.append(f"{message.text} ({message.location.get('url')})")
+
+            page.on("console", console_error)
             await sign_in(page, hub, "huang", "supervisor")
             await expect(page.get_by_test_id("incident-row")).to_have_count(6, timeout=10_000)
             # Wait for the school's escalation (ack target 5 s) and the silent camera going offline.
@@ -423,6 +511,9 @@ async def test_screenshots_of_every_view(
                 "data-level", "late"
             )
             await expect(page.get_by_test_id("sound-toggle")).to_have_attribute("data-alarm", "sounding")
+            # The intrusion's ack clock (target 10 s) turns amber past 75%.
+            intrusion_clock = row_at(page, "petrol-sinopec-cym").get_by_test_id("clock-ack")
+            await expect(intrusion_clock).to_have_attribute("data-level", "warn", timeout=10_000)
             await page.mouse.move(0, 0)
             await screenshot(page, f"console-board-{size}")
 
@@ -434,6 +525,12 @@ async def test_screenshots_of_every_view(
             await page.goto(f"{hub.http}/#/incident/{ids['hospital']}")
             await expect(detail.get_by_test_id("dispatch-item").first).to_have_attribute("data-state", "en_route")
             await screenshot(page, f"console-detail-dispatched-{size}")
+            await page.goto(f"{hub.http}/#/incident/{ids['petrol']}")
+            snapshot = detail.get_by_test_id("media-snapshot")
+            await expect(snapshot).to_be_visible()
+            loaded = "() => { const i = document.querySelector('[data-testid=media-snapshot]');"
+            await page.wait_for_function(loaded + " return Boolean(i && i.complete && i.naturalWidth > 0); }")
+            await screenshot(page, f"console-detail-media-{size}")
 
             await page.get_by_test_id("nav-map").click()
             await expect(page.locator('[data-testid="map-site"][data-incident-id]')).to_have_count(6)
@@ -458,5 +555,6 @@ async def test_screenshots_of_every_view(
             await row_at(page, "kg-yangguang").click()
             await expect(detail.get_by_test_id("cancel-request")).to_be_visible()
             await screenshot(page, f"console-detail-en-{size}")
+            assert problems == [], "\n".join(problems)  # no script error, nothing refused by the CSP
     finally:
         await context.close()

@@ -17,6 +17,7 @@ from hub.adapters.web import (
     officer_page,
     openapi,
     ops,
+    reports,
     stream,
     warnings_api,
 )
@@ -64,6 +65,11 @@ def routes() -> list[Route]:
         Route("POST", "/api/v1/auth/logout", auth.logout, SIGNED_IN),
         Route("GET", "/api/v1/auth/me", auth.me, SIGNED_IN),
         Route("GET", "/api/v1/openapi.json", openapi.openapi, PUBLIC),
+        # Supervisors' reports (issue 9): JSON, CSV and PDF of a period, and their page.
+        Route("GET", "/api/v1/reports", reports.report_json, requires(Permission.SUPERVISE)),
+        Route("GET", "/api/v1/reports.csv", reports.report_csv, requires(Permission.SUPERVISE)),
+        Route("GET", "/api/v1/reports.pdf", reports.report_pdf, requires(Permission.SUPERVISE)),
+        Route("GET", "/reports", reports.page, page(Permission.SUPERVISE)),
         Route("GET", "/healthz", ops.healthz, PUBLIC),
         Route("GET", "/readyz", ops.readyz, PUBLIC),
         Route("GET", "/metrics", ops.metrics, PUBLIC),

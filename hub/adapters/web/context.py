@@ -15,6 +15,7 @@ from hub.domain.district import District
 from hub.services.auth import AccountStore, AuthPolicy, AuthService, Clock, Credential, Principal, utc_now
 from hub.services.lifecycle import LifecycleService
 from hub.services.ports import ChangeFeed, HealthProbe, IncidentQueries
+from hub.services.reports import ReportSource
 from hub.services.warnings import WarningService
 
 
@@ -32,6 +33,7 @@ class WebServices:
     media_files: MediaFileLookup | None = None
     warnings: WarningService | None = None
     audio_files: MediaFileLookup | None = None  # rendered speech by content hash
+    reports: ReportSource | None = None  # supervisors' reports (None: answered with 503)
 
 
 class MediaFileLookup(Protocol):

@@ -15,6 +15,7 @@ from hub.adapters.web.api import DEFAULT_LIMIT, MAX_LIMIT, STATE_FILTERS
 from hub.adapters.web.auth import ACCESS, CSRF_HEADER, SESSION_COOKIE, UNSAFE_METHODS, Access
 from hub.adapters.web.errors import json_ok
 from hub.adapters.web.openapi_console import console_paths, console_schemas
+from hub.adapters.web.openapi_reports import reports_paths, reports_schemas
 from hub.domain.incidents import IncidentState
 from hub.services.auth import ROLE_PERMISSIONS, Role
 
@@ -476,6 +477,7 @@ def openapi_document() -> dict[str, Any]:
         "paths": {
             **_lifecycle_paths(),
             **console_paths(),
+            **reports_paths(),  # supervisors' reports (openapi_reports.py)
             "/api/v1/incidents": {
                 "get": {
                     "operationId": "listIncidents",
@@ -706,7 +708,7 @@ def openapi_document() -> dict[str, Any]:
             },
         },
         "components": {
-            "schemas": {**_schemas(), **console_schemas()},
+            "schemas": {**_schemas(), **console_schemas(), **reports_schemas()},
             "securitySchemes": {
                 "cookieAuth": {
                     "type": "apiKey",

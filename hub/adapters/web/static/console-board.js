@@ -81,8 +81,8 @@ function createRow(id) {
   row.site = cell(tr, "site", "c-site");
   row.siteName = h("span", { class: "site-name" });
   row.flags = h("span", { class: "flags" });
-  row.site.appendChild(row.siteName);
-  row.site.appendChild(row.flags);
+  // Name and flags on one line: a long name is cut short, the flags never are.
+  row.site.appendChild(h("div", { class: "site-line" }, row.siteName, row.flags));
   row.testBadge = h("span", { class: "badge badge-test", testid: "test-badge" });
   row.escalated = h("span", { class: "flag flag-escalated", testid: "escalated-flag" });
   row.overdue = h("span", { class: "flag flag-overdue", testid: "overdue-flag" });
@@ -120,12 +120,9 @@ function fillRow(row, incident, now) {
   row.testBadge.textContent = isTest ? s.test : "";
   row.testBadge.hidden = !isTest;
   const escalations = Number(incident.escalation_count) || 0;
-  row.escalated.hidden = escalations === 0;
-  row.escalated.textContent = escalations ? "▲ " + s.escalated(escalations) : "";
-  row.overdue.hidden = !incident.arrival_overdue_at;
-  row.overdue.textContent = incident.arrival_overdue_at ? "◷ " + s.overdue : "";
-  row.cancelRequested.hidden = !incident.cancel_requested_at;
-  row.cancelRequested.textContent = incident.cancel_requested_at ? "⚑ " + s.cancel_requested : "";
+  setFlag(row.escalated, escalations > 0, "▲" + (escalations > 1 ? escalations : ""), s.escalated(escalations));
+  setFlag(row.overdue, Boolean(incident.arrival_overdue_at), "◷", s.overdue);
+  setFlag(row.cancelRequested, Boolean(incident.cancel_requested_at), "⚑", s.cancel_requested);
   row.kind.textContent = term("kinds", incident.kind);
   row.state.textContent = term("states", incident.state);
   row.state.className = "c-state state state-" + String(incident.state || "").replace(/[^a-z_]/g, "");
@@ -136,6 +133,16 @@ function fillRow(row, incident, now) {
   row.opened.title = created ? new Date(created).toLocaleString(s.htmlLang) : "";
   row.count.textContent = countText(incident);
   fillTimes(row, incident, now);
+}
+
+// A flag: a symbol, and its words (hidden when the board is narrow; the title keeps them).
+function setFlag(node, on, symbol, words) {
+  node.hidden = !on;
+  if (!on) return;
+  node.title = words;
+  if (!node.firstChild) node.append(h("span", { class: "flag-symbol", "aria-hidden": "true" }), h("span", { class: "flag-text" }));
+  node.firstChild.textContent = symbol;
+  node.lastChild.textContent = words;
 }
 
 function fillTimes(row, incident, now) {

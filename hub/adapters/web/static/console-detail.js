@@ -19,6 +19,7 @@ let detail = null; // its last loaded detail
 let candidates = null; // ranked officers, or null when not loaded / not dispatchable
 let chosenOfficer = null; // the desk's choice in the dispatch panel (null: the recommended one)
 let showAllCandidates = false;
+let redispatching = false; // an officer is already on it: the desk asked to send someone else
 const CANDIDATES_SHOWN = 5;
 let loadSeq = 0;
 let reloadTimer = null;
@@ -72,6 +73,7 @@ export function open(id) {
     candidates = null;
     chosenOfficer = null;
     showAllCandidates = false;
+    redispatching = false;
     lastError = "";
     el.heading.textContent = t().detail_incident(next);
     el.badge.hidden = true;
@@ -160,7 +162,10 @@ function act(action, body) {
     .then((data) => {
       if (id !== incidentId) return;
       detail = data;
-      if (action === "dispatch") chosenOfficer = null;
+      if (action === "dispatch") {
+        chosenOfficer = null;
+        redispatching = false;
+      }
     })
     .catch((error) => {
       lastError = t().act_failed + error.message;
@@ -199,6 +204,7 @@ function actorText(actor) {
     return device && device.label ? device.label + " (" + rest + ")" : rest;
   }
   if (kind === "user" || kind === "token") return rest;
+  if (kind === "rule") return t().actors.rule + " " + rest;
   return value;
 }
 
@@ -217,7 +223,6 @@ function activeDispatch(incident) {
 
 function render() {
   if (!detail || incidentId == null) return;
-  const s = t();
   const incident = detail;
   const p = priorityOf(incident);
   el.badge.hidden = false;
@@ -241,9 +246,9 @@ function render() {
     actionsSection(incident),
     lastError ? h("p", { class: "detail-error", role: "alert", testid: "detail-error" }, lastError) : null,
     clocksSection(incident),
+    mediaSection(incident),
     dispatchSection(incident),
     siteSection(incident, site),
-    mediaSection(incident),
     warningsSection(incident),
     eventsSection(incident),
     timelineSection(incident),
@@ -254,7 +259,6 @@ function render() {
     const again = el.body.querySelector('[data-focus="' + focusKey + '"]');
     if (again && !again.disabled) again.focus({ preventScroll: true });
   }
-  void s;
 }
 
 // The clocks of the open panel tick with the board.
@@ -299,7 +303,7 @@ function actionsSection(incident) {
   if (open && !incident.acknowledged_at) {
     buttons.push(h("button", { type: "button", class: "btn btn-primary btn-ack", testid: "ack-button", "data-focus": "ack", disabled: busy, onclick: () => act("ack") }, s.act_ack));
   }
-  if (open && incident.test !== true) buttons.push(dispatchButton(incident));
+  if (open && incident.test !== true && (!activeDispatch(incident) || redispatching)) buttons.push(dispatchButton(incident));
   if (open) {
     buttons.push(h("button", { type: "button", class: "btn btn-resolve", testid: "resolve-button", "data-focus": "resolve", disabled: busy, onclick: openResolve }, s.act_resolve));
     buttons.push(h("button", { type: "button", class: "btn btn-danger-outline", testid: "cancel-button", "data-focus": "cancel", disabled: busy, onclick: openCancel }, s.act_cancel));
@@ -347,6 +351,7 @@ function dispatchSection(incident) {
   if (!isOpen(incident)) content.push(h("p", { class: "muted" }, s.dispatch_closed));
   else if (incident.test === true) content.push(h("p", { class: "muted" }, s.dispatch_test));
   else if (candidates == null) content.push(h("p", { class: "muted" }, s.detail_loading));
+  else if (activeDispatch(incident) && !redispatching) content.push(assignedLine(incident));
   else content.push(candidatesList());
   content.push(h("h4", null, s.dispatch_history), historyTable(incident));
   return section(s.dispatch_title, "dispatch-panel", content);
@@ -366,6 +371,7 @@ function dispatchButton(incident) {
   const s = t();
   const chosen = chosenCandidate();
   const again = activeDispatch(incident) ? "↻ " : "➜ ";
+  const label = activeDispatch(incident) ? s.act_redispatch_to : s.act_dispatch_to;
   return h(
     "button",
     {
@@ -377,7 +383,33 @@ function dispatchButton(incident) {
       "data-officer-id": chosen ? chosen.officer_id : "",
       onclick: () => chosen && act("dispatch", { officer_id: chosen.officer_id }),
     },
-    again + (chosen ? s.act_dispatch_to(chosen.name || chosen.officer_id) : s.act_dispatch),
+    again + (chosen ? label(chosen.name || chosen.officer_id) : s.act_dispatch),
+  );
+}
+
+// Someone is on it: say who, and offer to send someone else only on request.
+function assignedLine(incident) {
+  const s = t();
+  const active = activeDispatch(incident);
+  return h(
+    "div",
+    { class: "assigned", testid: "assigned" },
+    h("span", { class: "dispatch-state dispatch-state-" + String(active.state).replace(/[^a-z_]/g, "") }, term("dispatchStates", active.state)),
+    h("strong", null, active.officer_name || officerName(active.officer_id)),
+    h(
+      "button",
+      {
+        type: "button",
+        class: "btn btn-quiet",
+        testid: "redispatch",
+        "data-focus": "redispatch",
+        onclick: () => {
+          redispatching = true;
+          render();
+        },
+      },
+      s.act_redispatch,
+    ),
   );
 }
 
@@ -461,22 +493,31 @@ function historyTable(incident) {
   );
 }
 
+// Snapshots and clips of the incident's camera events (GET /api/v1/media/{id}); pending or failed
+// ones say so instead of showing a broken image.
 function mediaSection(incident) {
+  const s = t();
   const media = Array.isArray(incident.media) ? incident.media : [];
   if (!media.length) return null;
   const items = media.map((m) => {
     const kind = String(m.kind || m.type || "");
-    const url = String(m.url || m.href || "");
-    const caption = [m.device_id, m.at || m.captured_at ? whenText(parseTime(m.at || m.captured_at)) : ""].filter(Boolean).join(" · ");
-    const isVideo = kind === "clip" || kind === "video" || /\.(mp4|webm)(\?|$)/.test(url);
-    const element = isVideo
-      ? h("video", { src: url, controls: true, preload: "metadata", muted: true, testid: "media-clip" })
-      : h("img", { src: url, alt: caption || kind, loading: "lazy", testid: "media-snapshot" });
-    return h("figure", { class: "media-item" }, element, caption ? h("figcaption", null, caption) : null);
+    const url = m.url ? String(m.url) : "";
+    const device = store.devices.get(m.device_id);
+    const where = device && device.label ? device.label : m.device_id;
+    const caption = [where, m.zone && m.zone !== where ? m.zone : "", whenText(parseTime(m.created_at || m.at))]
+      .filter(Boolean)
+      .join(" · ");
+    let element;
+    if (!url) element = h("div", { class: "media-missing", testid: "media-missing" }, term("mediaStates", m.state || "pending"));
+    else if (kind === "clip" || kind === "video")
+      element = h("video", { src: url, controls: true, preload: "metadata", muted: true, testid: "media-clip", "aria-label": caption });
+    else element = h("a", { href: url, target: "_blank", rel: "noopener" }, h("img", { src: url, alt: caption || kind, loading: "lazy", testid: "media-snapshot" }));
+    return h("figure", { class: "media-item", "data-kind": kind }, element, h("figcaption", null, term("mediaKinds", kind) + (caption ? " · " + caption : "")));
   });
-  return section(t().media_title, "media", h("div", { class: "media-grid" }, items));
+  return section(s.media_title, "media", h("div", { class: "media-grid" }, items));
 }
 
+// Loudspeaker warnings played at the site for this incident: what, where, by whom, how far it got.
 function warningsSection(incident) {
   const warnings = Array.isArray(incident.warnings) ? incident.warnings : [];
   if (!warnings.length) return null;
@@ -485,16 +526,19 @@ function warningsSection(incident) {
     "warnings",
     h(
       "ul",
-      { class: "plain-list" },
+      { class: "plain-list warnings" },
       warnings.map((w) =>
         h(
           "li",
-          null,
-          h("span", { class: "time muted" }, whenText(parseTime(w.at || w.created_at || w.ts))),
-          " ",
-          String(w.text || w.message_id || ""),
-          w.speaker_id ? h("span", { class: "muted" }, " · " + w.speaker_id) : null,
-          w.state ? h("span", { class: "tag" }, String(w.state)) : null,
+          { class: "warning-item", "data-state": String(w.state || "") },
+          h("span", { class: "time" }, whenText(parseTime(w.created_at || w.at || w.ts))),
+          h("span", { class: "warning-text" }, String(w.text || w.message_id || "")),
+          h(
+            "span",
+            { class: "warning-meta" },
+            w.state ? h("span", { class: "tag warning-state-" + String(w.state).replace(/[^a-z_]/g, "") }, term("warningStates", w.state)) : null,
+            h("span", { class: "muted" }, [w.speaker_label || w.speaker_id, w.created_by ? actorText(w.created_by) : ""].filter(Boolean).join(" · ")),
+          ),
         ),
       ),
     ),

@@ -114,7 +114,7 @@ export function render() {
       const seen = parseTime(d.last_seen_at);
       const battery = d.battery == null ? null : Number(d.battery);
       const faults = (d.faults || []).map((f) => {
-        const linked = (d.open_faults || []).find((o) => o.type === f || (f === "offline" && o.type === "offline"));
+        const linked = (d.open_faults || []).find((o) => o.type === f);
         const badge = h("span", { class: "fault fault-" + f, testid: "fault" }, term("faults", f));
         return linked ? h("button", { type: "button", class: "fault-link", title: "#" + linked.incident_id, onclick: () => openHandler(String(linked.incident_id)) }, badge) : badge;
       });

@@ -13,7 +13,6 @@ const REFRESH_MS = 10000;
 const GRID_COLOURS = ["#4f8cff", "#35c48b", "#c77dff", "#ffb84d", "#4dd0e1", "#ff7ab6", "#a3e635", "#f87171"];
 const PAD = 70; // px around the plan
 const HULL_PAD = 34; // px around a grid's sites
-const LABEL_SIZE = 13;
 
 const el = {};
 let visible = false;
@@ -135,6 +134,7 @@ export function render() {
   if (!visible || !el.svg) return;
   const tr = t();
   const width = Math.max(320, el.wrap.clientWidth);
+  const labelSize = width > 1400 ? 15 : 13;
   const height = Math.max(240, el.wrap.clientHeight);
   el.svg.setAttribute("viewBox", "0 0 " + width + " " + height);
   el.svg.setAttribute("width", String(width));
@@ -153,6 +153,7 @@ export function render() {
   const layerOfficers = svg("g", { class: "map-officers" });
   const layerLabels = svg("g", { class: "map-labels" });
   const obstacles = [];
+  const gridLabels = [];
 
   // Grids: a padded hull around their sites.
   Array.from(store.grids.values()).forEach((grid, index) => {
@@ -164,12 +165,7 @@ export function render() {
     layerGrids.appendChild(
       svg("path", { d: d, fill: colour, stroke: colour, "stroke-width": String(HULL_PAD * 2), "stroke-linejoin": "round", "stroke-linecap": "round", class: "grid-area", "data-grid": grid.id }),
     );
-    const top = outline.reduce((a, b) => (b[1] < a[1] ? b : a));
-    const label = grid.name;
-    const lx = Math.max(8, Math.min(width - textWidth(label, 14) - 8, top[0] - textWidth(label, 14) / 2));
-    const ly = Math.max(18, top[1] - HULL_PAD - 6);
-    layerGridLabels.appendChild(svg("text", { x: lx, y: ly, class: "grid-label", fill: colour }, label));
-    obstacles.push({ x: lx, y: ly - 14, w: textWidth(label, 14), h: 18 });
+    gridLabels.push({ outline, colour, text: grid.name });
   });
 
   // Sites with their devices around them.
@@ -231,6 +227,22 @@ export function render() {
     obstacles.push({ x: x - 9, y: y - 9, w: 18, h: 18 });
   });
 
+  // Grid names above their area, or below it when a marker is in the way.
+  gridLabels.forEach(({ outline, colour, text }) => {
+    const w = textWidth(text, 14);
+    const top = outline.reduce((a, b) => (b[1] < a[1] ? b : a));
+    const bottom = outline.reduce((a, b) => (b[1] > a[1] ? b : a));
+    const options = [
+      [top[0] - w / 2, top[1] - HULL_PAD - 6],
+      [bottom[0] - w / 2, bottom[1] + HULL_PAD + 16],
+      [top[0] + HULL_PAD, top[1] - 6],
+    ].map(([x, y]) => ({ x: Math.max(8, Math.min(width - w - 8, x)), y: Math.max(18, Math.min(height - 6, y)) }));
+    const fits = (o) => !obstacles.some((other) => overlaps({ x: o.x, y: o.y - 14, w: w, h: 18 }, other));
+    const at = options.find(fits) || options[0];
+    layerGridLabels.appendChild(svg("text", { x: at.x, y: at.y, class: "grid-label", fill: colour }, text));
+    obstacles.push({ x: at.x, y: at.y - 14, w: w, h: 18 });
+  });
+
   // Labels where they fit: incidents first (always shown), then the other sites, then officers.
   const labels = [];
   sites.forEach((site) => {
@@ -246,7 +258,7 @@ export function render() {
   labels.sort((a, b) => Number(b.must) - Number(a.must));
   const placed = [];
   labels.forEach((label) => {
-    const size = LABEL_SIZE;
+    const size = labelSize;
     const w = textWidth(label.text, size) + 4;
     const hgt = size + 4;
     const options = [
@@ -277,7 +289,7 @@ export function render() {
     if (!chosen) return;
     placed.push(chosen);
     layerLabels.appendChild(svg("rect", { x: chosen.x - 2, y: chosen.y, width: chosen.w + 4, height: chosen.h, rx: 3, class: "label-bg" }));
-    layerLabels.appendChild(svg("text", { x: chosen.x + 2, y: chosen.y + size, class: label.cls }, label.text));
+    layerLabels.appendChild(svg("text", { x: chosen.x + 2, y: chosen.y + size, class: label.cls, "font-size": size }, label.text));
   });
 
   replace(el.svg, svg("title", null, tr.map_title), layerGrids, layerGridLabels, layerPulses, layerDevices, layerOfficers, layerSites, layerLabels);

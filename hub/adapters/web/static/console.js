@@ -276,6 +276,9 @@ function handle(message) {
     case "dispatch":
       if (message.dispatch) detail.changed(message.dispatch.incident_id);
       break;
+    case "warning":
+      if (message.warning && message.warning.incident_id != null) detail.changed(message.warning.incident_id);
+      break;
     case "resync":
       resync();
       break;
@@ -369,8 +372,10 @@ function acknowledgeSelected() {
   if (!incident || incident.acknowledged_at) return;
   detail.acknowledge(id).then(
     (data) => {
-      if (data && isOpen(data)) {
-        store.incidents.set(String(data.id), Object.assign({}, store.incidents.get(String(data.id)), data));
+      // Shown at once; the stream brings the same change a moment later.
+      if (data && isOpen(data) && store.incidents.has(String(data.id))) {
+        const { timeline, events, dispatches, warnings, media, ...incident } = data;
+        store.incidents.set(String(data.id), incident);
         renderAll();
       }
     },

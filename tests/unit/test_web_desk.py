@@ -1,0 +1,383 @@
+"""The console's own read endpoints (district, device health, history search) and timeline notes:
+answers, validation (4xx JSON) and who may use them. (Against PostgreSQL in
+tests/integration/test_console_api.py.)"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import prometheus_client
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+
+from hub.adapters.web import WebServices, make_app
+from hub.domain.escalation import ResponseTargets
+from hub.domain.incidents import Priority
+from hub.services.auth import Role
+from hub.services.changes import Broadcaster
+from tests.unit.test_auth_service import FakeAccounts, bearer
+from tests.unit.test_web_api import district, error_of, incident
+
+Client = TestClient[web.Request, web.Application]
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+class FakeDeskQueries:
+    """The read side with what the console's views need, recording what was asked."""
+
+    def __init__(self) -> None:
+        self.health: list[dict[str, Any]] = []
+        self.searches: list[dict[str, Any]] = []
+        self.found: list[dict[str, Any]] = [incident(7, "resolved", disposition="false_alarm")]
+
+    async def list_incidents(self, state: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
+        return []
+
+    async def get_incident(self, incident_id: int) -> dict[str, Any] | None:
+        return None
+
+    async def device_health(self) -> list[dict[str, Any]]:
+        return self.health
+
+    async def search_incidents(self, **filters: Any) -> tuple[list[dict[str, Any]], int]:
+        self.searches.append(filters)
+        return self.found, 31
+
+
+@pytest.fixture
+def queries() -> FakeDeskQueries:
+    return FakeDeskQueries()
+
+
+@pytest.fixture
+def accounts() -> FakeAccounts:
+    return FakeAccounts()
+
+
+@pytest.fixture
+async def app_client(queries: FakeDeskQueries, accounts: FakeAccounts) -> AsyncIterator[Client]:
+    registry = district()
+    registry.targets[Priority.P1] = ResponseTargets(ack_s=20, accept_s=45, arrival_s=480)
+    services = WebServices(
+        queries=queries,
+        changes=Broadcaster(),
+        district=registry,
+        probes=[],
+        metrics=prometheus_client.CollectorRegistry(),
+        accounts=accounts,
+    )
+    async with TestClient(TestServer(make_app(services))) as client:
+        yield client
+
+
+def as_role(accounts: FakeAccounts, role: Role) -> dict[str, str]:
+    return bearer(accounts.issue_token(role, officer_id="o1" if role is Role.OFFICER else None))
+
+
+# ---- the district ------------------------------------------------------------------------------
+
+
+async def test_the_district_gives_targets_per_priority_and_grids(app_client: Client, accounts: FakeAccounts) -> None:
+    response = await app_client.get("/api/v1/district", headers=as_role(accounts, Role.DUTY))
+
+    assert response.status == 200
+    body = await response.json()
+    assert body["id"] == "d1" and body["timezone"] == "Asia/Shanghai"
+    assert body["targets"][0] == {"priority": 1, "ack_s": 20, "accept_s": 45, "arrival_s": 480}
+    assert [t["priority"] for t in body["targets"]] == [1, 2, 3, 4]
+    assert body["auto_dispatch"] == [1]
+    assert body["grids"] == [
+        {"id": "g1", "name": "南街网格", "officer_id": "o1", "assistant_ids": [], "site_ids": ["school-1"]}
+    ]
+
+
+# ---- device health -----------------------------------------------------------------------------
+
+
+async def test_device_health_covers_every_registered_device(
+    app_client: Client, accounts: FakeAccounts, queries: FakeDeskQueries
+) -> None:
+    queries.health = [
+        {
+            "device_id": "btn-1",
+            "site_id": "school-1",
+            "online": True,
+            "last_seen_at": "2024-05-01T10:00:00+08:00",
+            "deadline_at": "2024-05-01T10:02:00+08:00",
+            "offline_since": None,
+            "battery": 12,
+            "low_battery": True,
+            "status_state": "online",
+            "status_reported_at": "2024-05-01T10:00:00+08:00",
+            "status_battery": 12,
+            "rssi": -60,
+            "firmware": "2.4.1",
+            "heard": True,
+            "open_faults": [{"type": "tamper", "incident_id": 5, "since": "2024-05-01T09:59:00+08:00"}],
+        },
+        {
+            "device_id": "cam-1",
+            "site_id": "school-1",
+            "online": False,
+            "last_seen_at": "2024-05-01T09:00:00+08:00",
+            "deadline_at": "2024-05-01T09:01:30+08:00",
+            "offline_since": "2024-05-01T09:01:30+08:00",
+            "battery": None,
+            "low_battery": False,
+            "status_state": None,
+            "status_reported_at": None,
+            "status_battery": None,
+            "rssi": None,
+            "firmware": None,
+            "heard": False,
+            "open_faults": [{"type": "offline", "incident_id": 6, "since": "2024-05-01T09:01:30+08:00"}],
+        },
+    ]
+
+    response = await app_client.get("/api/v1/devices/health", headers=as_role(accounts, Role.DUTY))
+
+    assert response.status == 200
+    body = await response.json()
+    devices = {d["id"]: d for d in body["devices"]}
+    assert [d["id"] for d in body["devices"]] == ["btn-1", "cam-1", "btn-2"]  # registry order
+    button = devices["btn-1"]
+    assert (button["state"], button["battery"], button["low_battery"]) == ("online", 12, True)
+    assert button["faults"] == ["low_battery", "tamper"]
+    assert button["last_seen_at"] == "2024-05-01T10:00:00+08:00"
+    assert button["open_faults"][0]["incident_id"] == 5
+    camera = devices["cam-1"]
+    assert camera["state"] == "offline"
+    assert camera["faults"] == ["never_heard", "offline"]
+    assert camera["last_seen_at"] is None  # only supervision's seed time: never really heard
+    unknown = devices["btn-2"]  # no row at all: not even supervised yet
+    assert (unknown["state"], unknown["heard"], unknown["online"], unknown["faults"]) == (
+        "never_heard",
+        False,
+        None,
+        ["never_heard"],
+    )
+    assert body["summary"] == {
+        "total": 3,
+        "online": 1,
+        "offline": 1,
+        "never_heard": 1,
+        "low_battery": 1,
+        "with_faults": 3,
+    }
+
+
+# ---- history search ----------------------------------------------------------------------------
+
+
+async def test_a_search_passes_every_filter_and_answers_a_page(
+    app_client: Client, accounts: FakeAccounts, queries: FakeDeskQueries
+) -> None:
+    params = {
+        "site": "school-1",
+        "kind": "panic",
+        "state": "resolved",
+        "disposition": "false_alarm",
+        "from": "2024-05-01",
+        "to": "2024-05-31",
+        "escalated": "true",
+        "limit": "10",
+        "offset": "20",
+    }
+
+    response = await app_client.get(
+        "/api/v1/incidents/search", params=params, headers=as_role(accounts, Role.SUPERVISOR)
+    )
+
+    assert response.status == 200
+    body = await response.json()
+    assert [i["id"] for i in body["incidents"]] == [7]
+    assert (body["total"], body["limit"], body["offset"]) == (31, 10, 20)
+    assert queries.searches == [
+        {
+            "site_id": "school-1",
+            "kind": "panic",
+            "state": "resolved",
+            "disposition": "false_alarm",
+            # Days in the district's time zone, `to` up to the end of its day.
+            "created_from": datetime(2024, 5, 1, tzinfo=SHANGHAI),
+            "created_to": datetime(2024, 6, 1, tzinfo=SHANGHAI),
+            "escalated": True,
+            "limit": 10,
+            "offset": 20,
+        }
+    ]
+
+
+async def test_a_search_without_filters_asks_for_the_newest_page(
+    app_client: Client, accounts: FakeAccounts, queries: FakeDeskQueries
+) -> None:
+    response = await app_client.get("/api/v1/incidents/search", headers=as_role(accounts, Role.ADMIN))
+
+    assert response.status == 200
+    assert queries.searches == [
+        {
+            "site_id": None,
+            "kind": None,
+            "state": None,
+            "disposition": None,
+            "created_from": None,
+            "created_to": None,
+            "escalated": None,
+            "limit": 50,
+            "offset": 0,
+        }
+    ]
+
+
+async def test_times_with_an_offset_are_taken_as_they_are(
+    app_client: Client, accounts: FakeAccounts, queries: FakeDeskQueries
+) -> None:
+    query = "from=2024-05-01T08:00:00Z&to=2024-05-01T20:30:00%2B08:00&state=open&escalated=0"
+
+    response = await app_client.get(f"/api/v1/incidents/search?{query}", headers=as_role(accounts, Role.SUPERVISOR))
+
+    assert response.status == 200
+    search = queries.searches[0]
+    assert search["created_from"] == datetime.fromisoformat("2024-05-01T08:00:00+00:00")
+    assert search["created_to"] == datetime.fromisoformat("2024-05-01T20:30:00+08:00")
+    assert (search["state"], search["escalated"]) == ("open", False)
+
+
+@pytest.mark.parametrize(
+    ("query", "name"),
+    [
+        ("state=closedd", "state"),
+        ("state=OPEN", "state"),
+        ("disposition=solved", "disposition"),
+        ("kind=Panic!", "kind"),
+        ("site=../etc", "site"),
+        ("site=" + "x" * 65, "site"),
+        ("from=2024-13-01", "from"),
+        ("from=2024-02-30", "from"),
+        ("from=yesterday", "from"),
+        ("from=2024-05-01T10:00:00", "from"),  # no offset
+        ("to=2024-05-01T10:00:00 08:00", "to"),  # an unencoded "+" arrives as a space
+        ("from=2024-05-02&to=2024-05-01", "from"),
+        ("escalated=yes", "escalated"),
+        ("limit=0", "limit"),
+        ("limit=201", "limit"),
+        ("limit=ten", "limit"),
+        ("offset=-1", "offset"),
+        ("offset=100001", "offset"),
+        ("limit=5&limit=6", "limit"),
+        ("sort=created_at", "sort"),
+        ("site=school-1';DROP TABLE incidents;--", "site"),
+    ],
+)
+async def test_a_bad_search_is_400_json_naming_the_parameter(
+    app_client: Client, accounts: FakeAccounts, queries: FakeDeskQueries, query: str, name: str
+) -> None:
+    response = await app_client.get(f"/api/v1/incidents/search?{query}", headers=as_role(accounts, Role.SUPERVISOR))
+
+    error = await error_of(response, 400)
+    assert error["code"] == "invalid_parameter"
+    assert name in error["message"]
+    assert queries.searches == []
+
+
+async def test_an_empty_parameter_is_no_filter(
+    app_client: Client, accounts: FakeAccounts, queries: FakeDeskQueries
+) -> None:
+    response = await app_client.get(
+        "/api/v1/incidents/search?site=&kind=&state=", headers=as_role(accounts, Role.SUPERVISOR)
+    )
+
+    assert response.status == 200
+    assert queries.searches[0]["site_id"] is None
+
+
+# ---- who may use them --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/api/v1/district"),
+        ("GET", "/api/v1/devices/health"),
+        ("GET", "/api/v1/incidents/search"),
+        ("POST", "/api/v1/incidents/1/notes"),
+    ],
+)
+async def test_without_credentials_it_is_401(app_client: Client, method: str, path: str) -> None:
+    response = await app_client.request(method, path, json={"text": "x"})
+
+    assert (await error_of(response, 401))["code"] == "unauthenticated"
+
+
+@pytest.mark.parametrize(
+    ("role", "method", "path"),
+    [
+        (Role.DUTY, "GET", "/api/v1/incidents/search"),
+        (Role.OFFICER, "GET", "/api/v1/incidents/search"),
+        (Role.OFFICER, "GET", "/api/v1/district"),
+        (Role.OFFICER, "GET", "/api/v1/devices/health"),
+        (Role.OFFICER, "POST", "/api/v1/incidents/1/notes"),
+    ],
+)
+async def test_roles_without_the_permission_get_403(
+    app_client: Client, accounts: FakeAccounts, role: Role, method: str, path: str
+) -> None:
+    response = await app_client.request(method, path, json={"text": "x"}, headers=as_role(accounts, role))
+
+    assert (await error_of(response, 403))["code"] == "forbidden"
+
+
+async def test_the_search_path_is_not_taken_for_an_incident_id(app_client: Client, accounts: FakeAccounts) -> None:
+    response = await app_client.get("/api/v1/incidents/search", headers=as_role(accounts, Role.DUTY))
+
+    assert response.status == 403  # the search's own rule, not "search is not an incident id" (400)
+
+
+# ---- notes -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{}, {"text": ""}, {"text": "   "}, {"text": 5}, {"text": "x" * 2001}, ["text"]],
+)
+async def test_a_bad_note_is_400_json(app_client: Client, accounts: FakeAccounts, body: Any) -> None:
+    response = await app_client.post("/api/v1/incidents/1/notes", json=body, headers=as_role(accounts, Role.DUTY))
+
+    assert (await error_of(response, 400))["code"] in {"invalid_parameter", "invalid_json"}
+
+
+async def test_a_note_needs_the_lifecycle(app_client: Client, accounts: FakeAccounts) -> None:
+    response = await app_client.post(
+        "/api/v1/incidents/1/notes", json={"text": "called the guard"}, headers=as_role(accounts, Role.SUPERVISOR)
+    )
+
+    assert (await error_of(response, 503))["code"] == "unavailable"
+
+
+async def test_openapi_documents_the_console_endpoints(app_client: Client) -> None:
+    document = await (await app_client.get("/api/v1/openapi.json")).json()
+
+    search = document["paths"]["/api/v1/incidents/search"]["get"]
+    assert search["x-sentinel-roles"] == ["supervisor", "admin"]
+    assert {p["name"] for p in search["parameters"]} == {
+        "site",
+        "kind",
+        "state",
+        "disposition",
+        "from",
+        "to",
+        "escalated",
+        "limit",
+        "offset",
+    }
+    assert set(search["responses"]) == {"200", "400", "401", "403"}
+    assert "DeviceHealth" in document["components"]["schemas"]
+    assert document["paths"]["/api/v1/incidents/{id}/notes"]["post"]["x-sentinel-roles"] == [
+        "duty",
+        "supervisor",
+        "admin",
+    ]
