@@ -79,7 +79,7 @@ def district_file(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def hub_settings(mqtt_broker: PrivateMosquitto, database_url: str, district_file: Path) -> Settings:
+def hub_settings(mqtt_broker: PrivateMosquitto, database_url: str, district_file: Path, tmp_path: Path) -> Settings:
     # A topic prefix and instance of its own keep tests apart on the shared test broker.
     unique = uuid.uuid4().hex[:8]
     return Settings(
@@ -89,6 +89,7 @@ def hub_settings(mqtt_broker: PrivateMosquitto, database_url: str, district_file
         district_file=district_file,
         topic_prefix=f"t{unique}",
         instance_id=f"test-{unique}",
+        data_dir=tmp_path / "data",  # media and speech cache of this test's hub only
     )
 
 
