@@ -11,11 +11,11 @@ import socket
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
-from urllib.parse import unquote, urlsplit
 
 import paho.mqtt.client as paho
 
 from devices.contract import DeviceState, DeviceStatus, encode
+from devices.mqtt_url import parse_mqtt_url
 
 
 class LinkError(ConnectionError):
@@ -30,14 +30,15 @@ class DeviceLink:
         will: tuple[str, bytes] | None = None,
         max_inflight: int = 1000,
     ) -> None:
-        parts = urlsplit(url)
-        self._host = parts.hostname or "127.0.0.1"
-        self._port = parts.port or 1883
+        endpoint = parse_mqtt_url(url)
+        self._host, self._port = endpoint.host, endpoint.port
         self._client = paho.Client(
             callback_api_version=paho.CallbackAPIVersion.VERSION2, client_id=client_id, protocol=paho.MQTTv5
         )
-        if parts.username:
-            self._client.username_pw_set(unquote(parts.username), unquote(parts.password or ""))
+        if endpoint.username:
+            self._client.username_pw_set(endpoint.username, endpoint.password or "")
+        if endpoint.tls is not None:
+            self._client.tls_set(endpoint.tls.ca_file, endpoint.tls.cert_file, endpoint.tls.key_file)
         if will is not None:
             self._client.will_set(will[0], will[1], qos=1, retain=True)
         self._client.max_inflight_messages_set(max_inflight)

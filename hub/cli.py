@@ -115,6 +115,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     creds.add_argument("--out", type=Path, required=True, help="folder for passwd, acl and credentials.json")
     creds.add_argument("--simulator", action="store_true", help="add a lab account that may speak for every device")
+    creds.add_argument(
+        "--tls",
+        metavar="HOST",
+        action="append",
+        help="also issue a CA, a server certificate for HOST (repeatable) and a client certificate per account",
+    )
     creds.set_defaults(handler=_broker_creds)
 
     simulate = commands.add_parser("simulate", help="simulated devices").add_subparsers(metavar="DEVICE")
@@ -433,6 +439,16 @@ def _broker_creds(args: argparse.Namespace) -> int:
     print(
         f"mosquitto.conf:\n  allow_anonymous false\n  password_file {files.password_file}\n  acl_file {files.acl_file}"
     )
+    if args.tls:
+        from hub.adapters.mqtt.certificates import issue_certificates
+
+        tls = issue_certificates(args.out / "tls", args.tls, [a.username for a in accounts])
+        print(
+            f"  listener 8883\n  cafile {tls.ca_file}\n  certfile {tls.server_cert}\n  keyfile {tls.server_key}\n"
+            "  require_certificate true\n  use_identity_as_username true\n"
+            f"client certificates: {tls.client_dir}/ACCOUNT.crt and .key "
+            "(devices connect with mqtts://HOST:8883?ca=…&cert=…&key=…)"
+        )
     return 0
 
 

@@ -10,6 +10,7 @@ import signal
 import subprocess
 import time
 import weakref
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from urllib.parse import quote
@@ -49,6 +50,14 @@ def pid_alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
 
 
+@dataclass(frozen=True)
+class TlsListener:
+    port: int
+    ca_file: Path
+    cert_file: Path
+    key_file: Path
+
+
 class PrivateMosquitto:
     """Mosquitto 2.x bound to 127.0.0.1:port, configured for durability (see DESIGN.md, Architecture).
 
@@ -64,7 +73,11 @@ class PrivateMosquitto:
         *,
         autosave_interval: int = 1,
         login: tuple[str, str] | None = None,
+        tls: TlsListener | None = None,
     ) -> None:
+        # An optional second listener with TLS and client certificates (the certificate's common
+        # name is the account name, so the ACL applies as it does to passwords).
+        self.tls = tls
         self.base_dir = Path(base_dir).resolve()
         self._port = port or free_port()
         self.password_file = Path(password_file).resolve() if password_file else None
@@ -133,6 +146,16 @@ class PrivateMosquitto:
             lines.append("allow_anonymous true")
         if self.acl_file:
             lines.append(f"acl_file {self.acl_file}")
+        if self.tls is not None:
+            lines += [
+                f"listener {self.tls.port} 127.0.0.1",
+                f"cafile {self.tls.ca_file}",
+                f"certfile {self.tls.cert_file}",
+                f"keyfile {self.tls.key_file}",
+                "require_certificate true",
+                "use_identity_as_username true",
+                "tls_version tlsv1.2",
+            ]
         if os.geteuid() == 0:
             # Otherwise Mosquitto drops to user 'mosquitto', which cannot write our persistence/log files.
             lines.append("user root")

@@ -17,12 +17,12 @@ import asyncio
 import contextlib
 import random
 import socket
+import ssl
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 import paho.mqtt.client as paho
 import structlog
@@ -31,6 +31,7 @@ from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
+from devices.mqtt_url import parse_mqtt_url
 from hub.services.messages import InboundMessage, OutboundMessage
 
 log = structlog.get_logger(__name__)
@@ -72,13 +73,10 @@ class MqttClient:
 
     def __init__(self, settings: MqttSettings) -> None:
         self._settings = settings
-        url = urlsplit(settings.url)
-        if url.scheme not in ("mqtt", "tcp"):
-            raise ValueError(f"unsupported MQTT URL scheme {url.scheme!r} (use mqtt://)")
-        self._host = url.hostname or "127.0.0.1"
-        self._port = url.port or 1883
-        self._username = unquote(url.username) if url.username else None
-        self._password = unquote(url.password) if url.password else None
+        endpoint = parse_mqtt_url(settings.url)
+        self._host, self._port = endpoint.host, endpoint.port
+        self._username, self._password = endpoint.username, endpoint.password
+        self._tls = endpoint.tls
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread: int | None = None
         self._client: paho.Client | None = None
@@ -189,6 +187,8 @@ class MqttClient:
         )
         if self._username is not None:
             client.username_pw_set(self._username, self._password)
+        if self._tls is not None:
+            client.tls_set(self._tls.ca_file, self._tls.cert_file, self._tls.key_file)
         if s.will is not None:
             client.will_set(s.will[0], s.will[1], qos=1, retain=True)
         client.max_inflight_messages_set(s.max_inflight_out)
@@ -298,8 +298,14 @@ class MqttClient:
         self._on_loop(self._loop.remove_writer, sock.fileno())  # type: ignore[union-attr]
 
     def _loop_read(self) -> None:
-        if self._client is not None and not self._connecting:
-            self._client.loop_read(100)
+        client = self._client
+        if client is None or self._connecting:
+            return
+        client.loop_read(100)
+        # TLS may hold decrypted bytes the socket no longer signals as readable: read them now.
+        sock = client.socket()
+        if isinstance(sock, ssl.SSLSocket) and sock.pending() and self._loop is not None:
+            self._loop.call_soon(self._loop_read)
 
     def _loop_write(self) -> None:
         if self._client is not None and not self._connecting:
