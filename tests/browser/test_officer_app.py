@@ -321,3 +321,23 @@ async def test_a_lost_link_shows_a_banner_and_heals(hub: HubUnderTest, device_li
     await expect(banner).to_be_hidden()
     assert len(links) == 2
     await press_and_see_offer(phone, hub, device_link)
+
+
+async def test_an_officer_on_the_way_warns_on_the_site_loudspeaker_with_one_tap(
+    hub: HubUnderTest, device_link: DeviceLink, phone: Page
+) -> None:
+    db = hub.settings.database_url
+    assert db
+    page = phone
+    await sign_in_and_on(page, hub)
+    card = await press_and_see_offer(page, hub, device_link)
+    await card.get_by_test_id("accept").click()
+    active = page.get_by_test_id("dispatch-card").first
+    await expect(active).to_have_attribute("data-state", "accepted")
+    await active.get_by_test_id("warn-panel").locator("summary").click()
+    await active.get_by_test_id("warn-message").first.click()
+    await expect(page.get_by_test_id("toasts")).to_contain_text("喊话已发送")
+    await screenshot(page, "officer-warn")
+    row = await fetch_value(db, "SELECT row(speaker_id, message_id, created_by)::text FROM warnings")
+    assert row == "(spk-01,leave-now,user:li)"
+    assert await fetch_value(db, "SELECT count(*) FROM incident_timeline WHERE action = 'warning'") == 1

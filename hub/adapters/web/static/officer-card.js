@@ -195,14 +195,39 @@ export function createCard(id, actions) {
     if (d && NEXT_ACTION[d.state]) actions.reply(id, NEXT_ACTION[d.state]);
   });
   c.resolveForm = createResolveForm(c, id, actions);
+  c.warn = createWarnPanel(c, id, actions);
   c.error = h("p", "card-error", { role: "alert" });
   c.error.hidden = true;
   c.actions.appendChild(c.offered);
   c.actions.appendChild(c.next);
   c.actions.appendChild(c.resolveForm);
+  c.actions.appendChild(c.warn);
   c.actions.appendChild(c.error);
   c.root.appendChild(c.actions);
   return c;
+}
+
+// Speak a library message on the site's loudspeakers (an open dispatch only): one tap per message.
+function createWarnPanel(c, id, actions) {
+  const panel = h("details", "warn-panel", { "data-testid": "warn-panel" });
+  c.warnSummary = h("summary", "warn-summary");
+  panel.appendChild(c.warnSummary);
+  c.warnList = h("div", "warn-list");
+  panel.appendChild(c.warnList);
+  panel.addEventListener("toggle", () => {
+    if (!panel.open) return;
+    c.warnList.textContent = "";
+    for (const message of actions.messages()) {
+      for (const lang of message.languages) {
+        const text = (message.texts && message.texts[lang]) || message.id;
+        const button = h("button", "btn btn-warn", { type: "button", "data-testid": "warn-message", lang: lang });
+        button.textContent = text;
+        button.addEventListener("click", () => actions.warn(id, message.id, lang));
+        c.warnList.appendChild(button);
+      }
+    }
+  });
+  return panel;
 }
 
 function createResolveForm(c, id, actions) {
@@ -270,6 +295,8 @@ export function fillCard(c, d, at, view) {
 
   const offered = state === "offered";
   c.alertHead.hidden = !offered;
+  c.warn.hidden = offered || !["accepted", "en_route", "on_scene"].includes(state);
+  setText(c.warnSummary, s.warn_on_site);
   if (offered) {
     setText(c.alertTitle, s.alert_title);
     setText(c.alertCount, offeredCount > 1 ? s.alert_count(index + 1, offeredCount) : "");

@@ -102,7 +102,29 @@ const cardActions = {
   reply: (id, action, extra) => reply(id, action, extra),
   decline: (id) => openDecline(id),
   copied: () => toast(t().copied, TOAST_SHORT_MS),
+  messages: () => messages,
+  warn: (id, messageId, lang) => warn(id, messageId, lang),
 };
+
+let messages = []; // the loudspeaker message library
+
+function loadMessages() {
+  return api("/api/v1/messages")
+    .then((response) => (response.ok ? response.json() : { messages: [] }))
+    .then((data) => {
+      messages = Array.isArray(data.messages) ? data.messages : [];
+    })
+    .catch(() => {});
+}
+
+function warn(id, messageId, lang) {
+  api("/api/v1/me/warnings", {
+    method: "POST",
+    body: { dispatch_id: Number(id), message_id: messageId, lang: lang, repeat: 2 },
+  })
+    .then((response) => toast(response.ok ? t().warn_sent : t().toast_failed))
+    .catch(() => toast(t().toast_failed));
+}
 
 
 // ---- language -----------------------------------------------------------------------------------------
@@ -864,6 +886,7 @@ function start() {
     }
     renderAll();
     connect();
+    loadMessages();
   });
 }
 
