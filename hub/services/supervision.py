@@ -68,7 +68,7 @@ class SupervisionService:
         for accepted in events:
             e = accepted.event
             battery = accepted.payload.get("battery")
-            starts, ends = fault_change(e.detail) if e.type == "tamper" and e.device_kind == "camera" else (None, None)
+            starts, ends = fault_change(e.detail) if e.type == "tamper" else (None, None)
             if e.type == "low_battery" and battery is None:
                 battery = 0  # the device says its battery is low without a figure: treat it as low
             latest[e.device_id] = Heard(
