@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 import structlog
@@ -24,7 +24,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 from hub.adapters.web.auth import principal_of, until_signed_out
 from hub.adapters.web.context import SERVICES, SOCKETS
 from hub.adapters.web.errors import dumps
-from hub.services.ports import ChangeSubscription
+from hub.services.ports import ChangeSubscription, JsonObject
 
 log = structlog.get_logger(__name__)
 
@@ -35,6 +35,39 @@ PONG = {"type": "pong"}
 
 
 async def stream(request: web.Request) -> web.WebSocketResponse:
+    queries = request.app[SERVICES].queries
+
+    async def snapshot() -> JsonObject:
+        return {"type": "snapshot", "incidents": await queries.list_incidents("open", SNAPSHOT_LIMIT)}
+
+    return await _serve(request, snapshot)
+
+
+async def officer_stream(request: web.Request) -> web.WebSocketResponse:
+    """An officer's own dispatches: {"type": "snapshot", "dispatches": [...]}, then each change of
+    one of them as {"type": "dispatch", "dispatch": {...}} (and resync/pong as above)."""
+    queries = request.app[SERVICES].queries
+    officer_id = principal_of(request).officer_id
+    if not officer_id:
+        raise web.HTTPForbidden(text="only an officer's own account has dispatches")
+
+    async def snapshot() -> JsonObject:
+        return {"type": "snapshot", "dispatches": await queries.dispatches_for_officer(officer_id, True)}
+
+    def mine(change: JsonObject) -> bool:
+        if change.get("type") == "dispatch":
+            return change["dispatch"].get("officer_id") == officer_id
+        return change.get("type") == "resync"
+
+    return await _serve(request, snapshot, mine)
+
+
+async def _serve(
+    request: web.Request,
+    snapshot: Callable[[], Awaitable[JsonObject]],
+    wanted: Callable[[JsonObject], bool] | None = None,
+) -> web.WebSocketResponse:
+    """A live stream: the snapshot, then the wanted changes, until the client or its credential goes."""
     services = request.app[SERVICES]
     sockets = request.app[SOCKETS]
     socket = web.WebSocketResponse(heartbeat=HEARTBEAT_S, max_msg_size=MAX_CLIENT_MESSAGE)
@@ -45,45 +78,8 @@ async def stream(request: web.Request) -> web.WebSocketResponse:
         # Subscribe first, then read the snapshot: a change committed in between is in the
         # subscription's queue and is sent after the snapshot, so the client misses nothing.
         with services.changes.subscribe() as subscription:
-            incidents = await services.queries.list_incidents("open", SNAPSHOT_LIMIT)
-            await socket.send_json({"type": "snapshot", "incidents": incidents}, dumps=dumps)
-            if await _forward_until_closed(socket, subscription, until_signed_out(request)):
-                close_code = WSCloseCode.POLICY_VIOLATION
-    except ConnectionResetError:
-        log.debug("web.stream_client_gone", path=request.path)
-    except Exception:
-        log.exception("web.stream_failed", method=request.method, path=request.path)
-        close_code = WSCloseCode.INTERNAL_ERROR
-    finally:
-        sockets.discard(socket)
-    if not socket.closed:
-        await socket.close(code=close_code)
-    return socket
-
-
-async def officer_stream(request: web.Request) -> web.WebSocketResponse:
-    """An officer's own dispatches: {"type": "snapshot", "dispatches": [...]}, then each change of
-    one of them as {"type": "dispatch", "dispatch": {...}} (and resync/pong as above)."""
-    services = request.app[SERVICES]
-    officer_id = principal_of(request).officer_id
-    if not officer_id:
-        raise web.HTTPForbidden(text="only an officer's own account has dispatches")
-    sockets = request.app[SOCKETS]
-    socket = web.WebSocketResponse(heartbeat=HEARTBEAT_S, max_msg_size=MAX_CLIENT_MESSAGE)
-    await socket.prepare(request)
-    sockets.add(socket)
-    close_code = WSCloseCode.OK
-
-    def mine(change: dict[str, Any]) -> bool:
-        if change.get("type") == "dispatch":
-            return change["dispatch"].get("officer_id") == officer_id
-        return change.get("type") == "resync"
-
-    try:
-        with services.changes.subscribe() as subscription:
-            dispatches = await services.queries.dispatches_for_officer(officer_id, True)
-            await socket.send_json({"type": "snapshot", "dispatches": dispatches}, dumps=dumps)
-            if await _forward_until_closed(socket, subscription, until_signed_out(request), mine):
+            await socket.send_json(await snapshot(), dumps=dumps)
+            if await _forward_until_closed(socket, subscription, until_signed_out(request), wanted):
                 close_code = WSCloseCode.POLICY_VIOLATION
     except ConnectionResetError:
         log.debug("web.stream_client_gone", path=request.path)
