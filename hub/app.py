@@ -24,6 +24,7 @@ from hub.adapters.postgres.accounts import PostgresAccounts
 from hub.adapters.postgres.leader import AdvisoryLeader
 from hub.adapters.postgres.listener import PostgresChangeListener
 from hub.adapters.postgres.outbox import PostgresOutbox
+from hub.adapters.postgres.patrol import PostgresPatrolStore
 from hub.adapters.postgres.pool import create_pool
 from hub.adapters.postgres.queries import PostgresIncidentQueries
 from hub.adapters.postgres.reports import PostgresReports
@@ -42,6 +43,7 @@ from hub.services.lifecycle import LifecycleService
 from hub.services.media import MediaFetcher
 from hub.services.messages import OutboundMessage
 from hub.services.outbox import OutboxRelay
+from hub.services.patrol import PatrolService
 from hub.services.recording import EventRecorder
 from hub.services.supervision import SupervisionService
 from hub.services.timers import run_timers
@@ -162,6 +164,7 @@ class Hub:
                     warnings=warnings,
                     audio_files=AudioFiles(speech_dir, recordings),
                     reports=PostgresReports(pool, self.district),
+                    patrol=PatrolService(PostgresPatrolStore(pool), self.district),
                     auth_policy=AuthPolicy(
                         idle_timeout=timedelta(minutes=s.session_idle_minutes),
                         secure_cookie=s.secure_cookies,

@@ -319,7 +319,7 @@ def _config_check(args: argparse.Namespace) -> int:
     print(
         f"{path}: OK — district {district.id}: {len(district.sites)} sites, {len(district.devices)} devices "
         f"({buttons} buttons), {len(district.grids)} grids, {len(district.officers)} officers, "
-        f"{len(district.shifts)} roster shifts"
+        f"{len(district.shifts)} roster shifts, {len(district.patrol_tours)} patrol tours"
     )
     for gap in district.roster_gaps():
         print(f"{path}: warning: roster gap — {gap.describe()}")

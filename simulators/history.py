@@ -1,5 +1,6 @@
 """Synthetic history for the reports' tests and benchmark: incidents with known clocks, dispatches,
-dispositions, loudspeaker warnings, button test presses and device outages, written straight into
+dispositions, loudspeaker warnings, button test presses, device outages and (on request) patrol rounds of
+the district's tours with their logged views, written straight into
 the hub's tables (COPY and bulk INSERT), so a year for a 50-site district takes seconds.
 
 Everything is drawn from a seeded `random.Random`, and every generated row is kept as a plain Python
@@ -84,10 +85,65 @@ class GenWarning:
 
 
 @dataclass
+class GenPatrolView:
+    camera_id: str
+    site_id: str
+    viewed_at: datetime
+    outcome: str  # checked, observation, warning_issued (incident_opened needs an incident: not generated)
+
+
+@dataclass
+class GenPatrolRun:
+    tour_id: str
+    cameras: tuple[str, ...]
+    started_by: str
+    started_at: datetime
+    finished_at: datetime | None
+    views: list[GenPatrolView] = field(default_factory=list)
+
+
+@dataclass
 class History:
     incidents: list[GenIncident] = field(default_factory=list)
     events: list[GenEvent] = field(default_factory=list)
     warnings: list[GenWarning] = field(default_factory=list)
+    patrol_runs: list[GenPatrolRun] = field(default_factory=list)
+
+
+def patrol_rounds(
+    district: District,
+    start: datetime,
+    end: datetime,
+    every_h: float = 3.0,
+    seed: int = 11,
+    skipped: float = 0.2,
+    idle: float = 0.12,
+) -> list[GenPatrolRun]:
+    """Rounds of each of the district's tours about every `every_h` hours over [start, end): a share `skipped` of
+    the rounds never happen, a share `idle` of the 12-hour stretches has no round at all (a busy night), and a
+    round's camera is now and then left unviewed; most views are `checked`."""
+    rng = random.Random(seed)
+    runs: list[GenPatrolRun] = []
+    staff = ("user:desk-1", "user:desk-2")
+    stretches = int((end - start).total_seconds() // 43200) + 1
+    quiet = {n for n in range(stretches) if rng.random() < idle}
+    for tour in district.patrol_tours:
+        at = start + timedelta(minutes=rng.random() * 60)
+        while at < end:
+            if rng.random() >= skipped and int((at - start).total_seconds() // 43200) not in quiet:
+                run = GenPatrolRun(tour.id, tour.cameras, rng.choice(staff), at, None)
+                moment = at
+                for camera in tour.cameras:
+                    moment += timedelta(seconds=tour.dwell_s * (0.6 + rng.random()))
+                    if rng.random() < 0.1:
+                        continue  # not viewed this round
+                    roll = rng.random()
+                    outcome = "observation" if roll < 0.08 else "warning_issued" if roll < 0.1 else "checked"
+                    run.views.append(GenPatrolView(camera, district.devices[camera].site_id, moment, outcome))
+                run.finished_at = moment + timedelta(seconds=5) if rng.random() < 0.95 else None
+                runs.append(run)
+            at += timedelta(hours=every_h * (0.8 + 0.4 * rng.random()))
+    return runs
 
 
 def _seconds(rng: random.Random, low: float, high: float) -> timedelta:
@@ -380,3 +436,30 @@ async def write(conn: asyncpg.Connection, history: History) -> None:
                 for n, w in enumerate(history.warnings)
             ],
         )
+        for run in history.patrol_runs:
+            run_id = await conn.fetchval(
+                "INSERT INTO patrol_runs (tour_id, cameras, dwell_s, started_by, started_at, shift, finished_at,"
+                " finished_by) VALUES ($1, $2, 20, $3, $4, '', $5, $6) RETURNING id",
+                run.tour_id,
+                list(run.cameras),
+                run.started_by,
+                run.started_at,
+                run.finished_at,
+                run.started_by if run.finished_at else None,
+            )
+            await conn.copy_records_to_table(
+                "patrol_views",
+                columns=["run_id", "camera_id", "site_id", "viewed_at", "outcome", "warning_ids", "logged_by"],
+                records=[
+                    (
+                        run_id,
+                        v.camera_id,
+                        v.site_id,
+                        v.viewed_at,
+                        v.outcome,
+                        [1] if v.outcome == "warning_issued" else [],
+                        run.started_by,
+                    )
+                    for v in run.views
+                ],
+            )

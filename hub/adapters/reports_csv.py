@@ -19,13 +19,15 @@ from hub.adapters.reports_text import (
     DEVICE_KINDS,
     DISPOSITIONS,
     DRILL_STATUS,
+    HALVES,
     KINDS,
-    PATROL_NOTE,
+    OUTCOMES,
     PERIODS,
     STEPS,
     TARGET_NOTE,
     TEST_NOTE,
     both,
+    patrol_note,
     term,
 )
 
@@ -115,7 +117,7 @@ def render_csv(report: dict[str, Any]) -> bytes:
             ["生成时间 generated at", report["generated_at"]],
             ["说明 note", both(TEST_NOTE)],
             ["说明 note", both(TARGET_NOTE)],
-            ["说明 note", both(PATROL_NOTE)],
+            ["说明 note", both(patrol_note(report))],
         ],
     )
     _section(
@@ -236,4 +238,73 @@ def render_csv(report: dict[str, Any]) -> bytes:
             for d in availability["devices"]
         ),
     )
+    if report.get("patrol_coverage") is not None:
+        _patrol(out, report["patrol_coverage"])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def _patrol(out: Any, coverage: dict[str, Any]) -> None:
+    _section(
+        out,
+        "视频巡查覆盖率 Patrol log coverage",
+        [
+            "班次 shift",
+            "日期 day",
+            "班别 half",
+            "起 from",
+            "止 to",
+            "已查看摄像机 cameras_checked",
+            "应查看摄像机 cameras_expected",
+            "覆盖率 coverage",
+            "巡查记录 views",
+            "巡查轮次 runs",
+            *(f"{zh} {code}" for code, (zh, _en) in OUTCOMES.items()),
+            "巡查人员 staff",
+            "未查看 cameras_not_checked",
+        ],
+        (
+            [
+                s["shift"],
+                s["day"],
+                term(HALVES, s["half"]),
+                s["from"],
+                s["to"],
+                s["cameras_checked"],
+                s["cameras_expected"],
+                s["coverage"],
+                s["views"],
+                s["runs"],
+                *(s["by_outcome"][code] for code in OUTCOMES),
+                " ".join(s["staff"]),
+                " ".join(s["cameras_not_checked"]),
+            ]
+            for s in coverage["shifts"]
+        ),
+    )
+    _section(
+        out,
+        "巡查摄像机 Patrol cameras",
+        [
+            "摄像机 camera_id",
+            "名称 label",
+            "单位 site_id",
+            "巡查路线上 expected",
+            "巡查记录 views",
+            "已查看班次 shifts_checked",
+            "班次覆盖率 shift_coverage",
+            "最近查看 last_viewed_at",
+        ],
+        (
+            [
+                c["camera_id"],
+                c["label"],
+                c["site_id"] or "",
+                c["expected"],
+                c["views"],
+                c["shifts_checked"],
+                c["shift_coverage"],
+                c["last_viewed_at"],
+            ]
+            for c in coverage["cameras"]
+        ),
+    )

@@ -1,6 +1,7 @@
 """A report as a printable PDF (A4 landscape): the district's summary, then one page per grid, then
-button drills and device availability. Headings are bilingual (中文 / English); tables and bar
-charts are drawn in the PDF; Noto Sans CJK (Debian's fonts-noto-cjk) is embedded as a subset.
+button drills and device availability, then patrol log coverage per shift. Headings are bilingual
+(中文 / English); tables and bar charts are drawn in the PDF; Noto Sans CJK (Debian's fonts-noto-cjk)
+is embedded as a subset.
 
 fpdf2 rather than reportlab: Noto Sans CJK has PostScript (CFF) outlines, which reportlab cannot
 embed; fpdf2 embeds them (CIDFontType0C) straight from the .ttc collection.
@@ -25,12 +26,14 @@ from hub.adapters.reports_text import (
     DEVICE_KINDS,
     DISPOSITIONS,
     DRILL_STATUS,
+    HALVES,
     KINDS,
-    PATROL_NOTE,
+    OUTCOMES,
     PERIODS,
     STEPS,
     TARGET_NOTE,
     TEST_NOTE,
+    patrol_note,
     percent_text,
     seconds_text,
 )
@@ -348,6 +351,8 @@ class _Renderer:
         for grid in self.r["grids"]:
             self.grid_page(grid)
         self.drills_and_availability()
+        if self.r.get("patrol_coverage") is not None:
+            self.patrol_coverage(self.r["patrol_coverage"])
         return bytes(self.pdf.output())
 
     def _tiles(self, y: float, row: dict[str, Any], extra: Sequence[tuple[str, str, str]]) -> float:
@@ -368,7 +373,7 @@ class _Renderer:
         pdf = self.pdf
         pdf.font(6.8, colour=DIM)
         y -= 3.6
-        for zh, en in (TEST_NOTE, TARGET_NOTE, CLOCK_NOTE, PATROL_NOTE):
+        for zh, en in (TEST_NOTE, TARGET_NOTE, CLOCK_NOTE, patrol_note(self.r)):
             pdf.put(MARGIN, y, WIDTH, 3.4, f"{zh}  {en}")
             y += 3.6
 
@@ -544,6 +549,74 @@ class _Renderer:
         else:
             pdf.font(8.5)
             pdf.put(MARGIN, y, WIDTH, 5, "本时段无设备离线。 No device was offline in this period.")
+
+    def patrol_coverage(self, coverage: dict[str, Any]) -> None:
+        """Cameras checked per shift: the figures, then every shift of the period with who patrolled."""
+        pdf = self.pdf
+        pdf.add_page()
+
+        def title() -> float:
+            return pdf.banner("视频巡查覆盖率", "Patrol log coverage per shift (continued 续)", self.detail)
+
+        y = pdf.banner("视频巡查覆盖率", "Patrol log coverage per shift", self.detail)
+        summary = coverage["summary"]
+        y = pdf.tiles(
+            y,
+            [
+                ("有巡查的班次", "Shifts patrolled", f"{summary['shifts_patrolled']}/{summary['shifts']}"),
+                ("全部查看的班次", "Shifts fully covered", f"{summary['shifts_fully_covered']}/{summary['shifts']}"),
+                ("平均覆盖率", "Mean coverage", percent_text(summary["mean_coverage"])),
+                ("应巡查摄像机", "Cameras to patrol", str(summary["cameras_expected"])),
+                ("巡查记录", "Views logged", str(summary["views"])),
+                *(
+                    (zh, en, str(summary["by_outcome"][code]))
+                    for code, (zh, en) in OUTCOMES.items()
+                    if code != "checked"
+                ),
+            ],
+        )
+        pdf.font(7.2, colour=DIM)
+        zh, en = patrol_note(self.r)
+        pdf.put(MARGIN, y - 3, WIDTH, 4, zh)
+        pdf.put(MARGIN, y + 0.6, WIDTH, 4, en)
+        y += 6
+        names = {c["camera_id"]: c["label"] or c["camera_id"] for c in coverage["cameras"]}
+        rows = [dict(shift, _status=_coverage_status(shift), _status_column="覆盖率") for shift in coverage["shifts"]]
+        columns = [
+            Column("班次", "Shift", 34, "L", lambda row: f"{row['day']} {HALVES[row['half']][0]}"),
+            Column("时段", "Hours", 24, "L", lambda row: f"{row['from'][11:16]}–{row['to'][11:16]}"),
+            Column(
+                "已查看", "Cameras checked", 24, value=lambda row: f"{row['cameras_checked']}/{row['cameras_expected']}"
+            ),
+            Column("覆盖率", "Coverage", 18, value=lambda row: percent_text(row["coverage"])),
+            Column("记录", "Views", 14, value=lambda row: str(row["views"])),
+            Column("轮次", "Rounds", 14, value=lambda row: str(row["runs"])),
+            *(
+                Column(zh, en, 20, value=lambda row, code=code: str(row["by_outcome"][code]))
+                for code, (zh, en) in OUTCOMES.items()
+            ),
+            Column(
+                "未查看",
+                "Not checked",
+                52,
+                "L",
+                lambda row: "、".join(names.get(c, c) for c in row["cameras_not_checked"]),
+            ),
+            Column(
+                "巡查人员", "Patrolled by", 17, "L", lambda row: " ".join(a.split(":", 1)[-1] for a in row["staff"])
+            ),
+        ]
+        if rows:
+            pdf.table(y, columns, rows, title)
+        else:
+            pdf.font(8.5)
+            pdf.put(MARGIN, y, WIDTH, 5, "本时段尚无班次。 No shift has started in this period.")
+
+
+def _coverage_status(shift: dict[str, Any]) -> str:
+    if shift["cameras_expected"] and shift["cameras_checked"] >= shift["cameras_expected"]:
+        return "passed"
+    return "partial" if shift["views"] else "missing"
 
 
 def _local(value: str | None) -> str:

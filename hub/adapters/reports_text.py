@@ -50,9 +50,22 @@ TEST_NOTE = (
     "Response times and all other figures exclude test incidents (test presses, sites in test mode).",
 )
 PATROL_NOTE = (
-    "视频巡查记录覆盖率：巡查记录尚未接入，本报表暂不包含。",
-    "Patrol log coverage: patrol tours are not recorded yet, so this report leaves them out.",
+    "视频巡查覆盖率：白班 08:00–20:00、夜班 20:00–08:00（辖区时间），班次计入其开始的日期；"
+    "本班内有任一巡查记录即算该摄像机已查看。",
+    "Patrol log coverage: shifts are the day (08:00–20:00) and night (20:00–08:00) halves in the district's "
+    "time zone, each counted on the day it starts; any logged view counts as the camera checked in that shift.",
 )
+PATROL_MISSING_NOTE = (
+    "视频巡查记录覆盖率：本报表不含巡查记录。",
+    "Patrol log coverage: this report holds no patrol log.",
+)
+HALVES = {"day": ("白班", "day"), "night": ("夜班", "night")}
+OUTCOMES = {
+    "checked": ("正常", "Checked"),
+    "observation": ("记录情况", "Observation"),
+    "warning_issued": ("已喊话", "Warning issued"),
+    "incident_opened": ("已立案", "Incident opened"),
+}
 TARGET_NOTE = (
     "达标率：确认、到场自首次报警起计；接警自首次派警起计。",
     "Within target: acknowledge and arrive from the first event; accept from the first dispatch.",
@@ -85,6 +98,11 @@ def seconds_text(value: float | None) -> str:
 
 def percent_text(value: float | None, digits: int = 0) -> str:
     return "–" if value is None else f"{value * 100:.{digits}f} %"
+
+
+def patrol_note(report: dict[str, Any]) -> tuple[str, str]:
+    """How patrol coverage is counted, or that the report has none (a report made before patrol logs)."""
+    return PATROL_NOTE if report.get("patrol_coverage") is not None else PATROL_MISSING_NOTE
 
 
 def group_name(row: dict[str, Any], fallback: str = "—") -> str:

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from devices.contract.topics import is_valid_id
 from hub.config.camera import CameraConfig
 from hub.config.panels import Dc09Config, dc09_problems
+from hub.config.patrol import PatrolTourConfig, patrol_problems, to_tours
 from hub.domain.district import Device, District, Grid, Officer, Site
 from hub.domain.escalation import DEFAULT_TARGETS, ResponseTargets
 from hub.domain.incidents import Priority
@@ -152,6 +153,8 @@ class DistrictConfig(_Strict):
     warning_rules: list[WarningRuleConfig] = []
     # Alarm panels reporting over SIA DC-09 (hub.config.panels).
     dc09: Dc09Config = Dc09Config()
+    # The duty desk's scheduled rounds of cameras (hub.config.patrol).
+    patrol_tours: list[PatrolTourConfig] = []
 
 
 def load_district(path: Path | str) -> District:
@@ -248,6 +251,7 @@ def _cross_reference_problems(config: DistrictConfig) -> list[str]:
                     f"sites[{i}].devices[{j}].id: {device.id!r} may hold only letters, digits, '_', '.', '-'"
                 )
     problems.extend(dc09_problems(config.dc09, config.sites))
+    problems.extend(patrol_problems(config.patrol_tours, config.sites))
     return problems
 
 
@@ -276,6 +280,7 @@ def _to_domain(config: DistrictConfig) -> District:
             label=d.label,
             report_interval_s=d.report_interval_s or DEFAULT_REPORT_INTERVAL_S[d.kind],
             speakers=tuple(d.camera.speakers) if d.camera else (),
+            stream=d.camera.stream if d.camera else "",
         )
         for s in config.sites
         for d in s.devices
@@ -313,6 +318,7 @@ def _to_domain(config: DistrictConfig) -> District:
             )
             for r in config.warning_rules
         ),
+        patrol_tours=to_tours(config.patrol_tours),
     )
 
 

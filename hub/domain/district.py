@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from hub.domain.escalation import DEFAULT_TARGETS, ResponseTargets
 from hub.domain.incidents import Priority
+from hub.domain.patrol import Tour
 from hub.domain.roster import Gap, Shift, coverage_gaps
 from hub.domain.warnings import Message, WarningRule
 
@@ -18,6 +19,7 @@ class Device:
     label: str = ""
     report_interval_s: int = 300
     speakers: tuple[str, ...] = ()  # a camera's linked loudspeakers (its warnings play there)
+    stream: str = ""  # a camera's stream (rtsp://, http(s):// MJPEG, a file); "" when none is configured
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +78,7 @@ class District:
     supervision_grace_s: int | None = None
     messages: dict[str, Message] = field(default_factory=dict)
     warning_rules: tuple[WarningRule, ...] = ()
+    patrol_tours: tuple[Tour, ...] = ()  # the duty desk's rounds of cameras (hub.domain.patrol)
 
     def speakers_for(self, site_id: str, device_id: str | None = None) -> list[str]:
         """Where a warning about this device plays: its linked speakers, else every speaker of the site."""

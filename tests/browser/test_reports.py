@@ -17,7 +17,7 @@ import pytest
 from playwright.async_api import Page, expect
 
 from hub.config import load_district
-from simulators.history import generate, write
+from simulators.history import generate, patrol_rounds, write
 from tests.browser.conftest import ARTIFACTS, screenshot
 from tests.integration.conftest import REPO, HubUnderTest, create_user
 
@@ -33,9 +33,9 @@ def district_file() -> Path:
 async def fill_history(hub: HubUnderTest) -> None:
     district = load_district(DEMO)
     zone = ZoneInfo(district.timezone)
-    history = generate(
-        district, datetime(2026, 9, 20, tzinfo=zone), datetime(2026, 11, 8, tzinfo=zone), incidents=600, seed=9
-    )
+    start, end = datetime(2026, 9, 20, tzinfo=zone), datetime(2026, 11, 8, tzinfo=zone)
+    history = generate(district, start, end, incidents=600, seed=9)
+    history.patrol_runs = patrol_rounds(district, start, end)
     assert hub.settings.database_url
     conn = await asyncpg.connect(hub.settings.database_url)
     try:
@@ -77,6 +77,13 @@ async def test_a_supervisor_reads_a_month_switches_language_and_period_and_expor
         await expect(bars).to_have_count(2 * (len(answer["grids"]) + 1))
     drills = page.get_by_test_id("drills-table").get_by_test_id("drill-row")
     await expect(drills).to_have_count(answer["drills"]["summary"]["sites"])
+    coverage = answer["patrol_coverage"]
+    await expect(page.get_by_test_id("patrol-shifts").get_by_test_id("patrol-row")).to_have_count(62)
+    await expect(page.get_by_test_id("patrol-heatmap").get_by_test_id("heat-cell")).to_have_count(62)
+    await expect(page.get_by_test_id("patrol-summary")).to_contain_text(
+        f"有巡查 {coverage['summary']['shifts_patrolled']} 个"
+    )
+    assert coverage["summary"]["views"] > 500
     outages = sum(1 for d in answer["availability"]["devices"] if d["outages"])
     await expect(page.get_by_test_id("availability-table").get_by_test_id("availability-row")).to_have_count(outages)
     await expect(page.get_by_test_id("export-pdf")).to_have_attribute(

@@ -396,7 +396,11 @@ async def test_an_empty_period_has_no_figures_rather_than_zeros(pool: asyncpg.Po
     assert totals["false_alarm_rate"] is None
     assert report["drills"]["summary"]["missing"] == 3
     assert all(r["uptime_share"] == 1.0 for r in report["availability"]["devices"])
-    assert report["sections_not_available"] == ["patrol_coverage"]
+    assert report["sections_not_available"] == []
+    coverage = report["patrol_coverage"]
+    assert coverage["summary"]["shifts"] == 62 and coverage["summary"]["shifts_patrolled"] == 0
+    assert coverage["summary"]["cameras_expected"] == 3  # no tours: every camera is to be patrolled
+    assert coverage["summary"]["mean_coverage"] == 0.0
 
 
 async def test_a_report_of_the_current_month_counts_availability_up_to_now(pool: asyncpg.Pool) -> None:
@@ -415,3 +419,105 @@ async def test_a_report_of_the_current_month_counts_availability_up_to_now(pool:
     expected_down = (now - max(offline, datetime.fromisoformat(report["period"]["from"]))).total_seconds()
     assert row["downtime_s"] == pytest.approx(expected_down, abs=1e-3)
     assert row["uptime_share"] == pytest.approx(1 - expected_down / window)
+
+
+# ---- patrol log coverage per shift ------------------------------------------------------------------------
+
+
+def _shift_key(moment: datetime) -> tuple[str, str]:
+    """Worked out here, not with hub.domain.patrol: 08:00-20:00 is that day's day shift; 20:00 to 08:00 the next
+    morning is the night shift of the evening it started."""
+    local = moment.astimezone(ZONE)
+    if 8 <= local.hour < 20:
+        return local.date().isoformat(), "day"
+    start = local.date() if local.hour >= 20 else local.date() - timedelta(days=1)
+    return start.isoformat(), "night"
+
+
+async def test_patrol_coverage_counts_the_cameras_checked_in_each_shift(pool: asyncpg.Pool) -> None:
+    raw = synthetic_district(sites=4)
+    raw["patrol_tours"] = [{"id": "round", "name": "巡查", "cameras": ["cam-00", "cam-01", "cam-02"], "every": "2h"}]
+    d = parse_district(raw)
+    at = lambda day, hour, minute=0: datetime(2026, 10, day, hour, minute, tzinfo=ZONE)  # noqa: E731
+    views = [
+        (at(5, 9), "cam-00", "checked"),
+        (at(5, 9, 1), "cam-01", "observation"),
+        (at(5, 9, 2), "cam-01", "checked"),  # the same camera twice: one camera checked, two views
+        (at(5, 21), "cam-00", "checked"),
+        (at(5, 21, 1), "cam-01", "checked"),
+        (at(5, 21, 2), "cam-02", "checked"),
+        (at(6, 7, 59), "cam-02", "warning_issued"),  # still the night of the 5th
+        (at(6, 8), "cam-02", "incident_opened"),  # the day shift of the 6th
+        (at(6, 8, 1), "cam-03", "checked"),  # not on the tour: counted apart
+        (at(1, 0, 30), "cam-00", "checked"),  # the night of 30 September: not October's
+        (datetime(2026, 11, 1, 7, 0, tzinfo=ZONE), "cam-01", "checked"),  # the night of 31 October
+        (datetime(2026, 11, 1, 8, 30, tzinfo=ZONE), "cam-01", "checked"),  # November
+    ]
+    async with pool.acquire() as conn:
+        incident_id = await conn.fetchval(
+            "INSERT INTO incidents (site_id, kind, priority, state, created_at, last_event_at, event_count)"
+            " VALUES ('site-02', 'patrol_observation', 3, 'resolved', $1, $1, 0) RETURNING id",
+            at(6, 8),
+        )
+        run_id = await conn.fetchval(
+            "INSERT INTO patrol_runs (tour_id, cameras, dwell_s, started_by, started_at, shift)"
+            " VALUES ('round', $1, 20, 'user:zhang', $2, 'x') RETURNING id",
+            ["cam-00", "cam-01", "cam-02"],
+            at(1, 0),
+        )
+        for viewed_at, camera, outcome in views:
+            await conn.execute(
+                "INSERT INTO patrol_views (run_id, camera_id, site_id, viewed_at, outcome, note, incident_id,"
+                " warning_ids, logged_by) VALUES ($1, $2, $3, $4, $5, 'n', $6, $7, 'user:zhang')",
+                run_id,
+                camera,
+                d.devices[camera].site_id,
+                viewed_at,
+                outcome,
+                incident_id if outcome == "incident_opened" else None,
+                [1] if outcome == "warning_issued" else [],
+            )
+    report = await PostgresReports(pool, d).build(parse_period(OCTOBER, d.timezone), NOW)
+    coverage = report["patrol_coverage"]
+
+    tour = {"cam-00", "cam-01", "cam-02"}
+    october = [(v, c, o) for v, c, o in views if "2026-10-01" <= _shift_key(v)[0] <= "2026-10-31"]
+    expected: dict[tuple[str, str], dict[str, Any]] = defaultdict(
+        lambda: {"cameras": set(), "views": 0, "outcomes": defaultdict(int)}
+    )
+    for viewed_at, camera, outcome in october:
+        shift = expected[_shift_key(viewed_at)]
+        shift["cameras"].add(camera)
+        shift["views"] += 1
+        shift["outcomes"][outcome] += 1
+    shifts = coverage["shifts"]
+    assert len(shifts) == 62 and shifts[0]["shift"] == "2026-10-01 day" and shifts[-1]["shift"] == "2026-10-31 night"
+    assert shifts[9]["from"] == "2026-10-05T20:00:00+08:00" and shifts[9]["to"] == "2026-10-06T08:00:00+08:00"
+    for row in shifts:
+        want = expected.get((row["day"], row["half"]), {"cameras": set(), "views": 0, "outcomes": {}})
+        checked = want["cameras"] & tour
+        assert row["cameras_checked"] == len(checked), row["shift"]
+        assert row["cameras_expected"] == 3 and row["coverage"] == pytest.approx(len(checked) / 3)
+        assert row["views"] == want["views"], row["shift"]
+        assert row["cameras_not_checked"] == sorted(tour - want["cameras"])
+        assert row["other_cameras"] == sorted(want["cameras"] - tour)
+        assert row["by_outcome"] == {
+            o: want["outcomes"].get(o, 0) for o in ("checked", "observation", "warning_issued", "incident_opened")
+        }
+        assert row["staff"] == (["user:zhang"] if want["views"] else [])
+    patrolled = {k for k in expected}
+    full = {k for k, v in expected.items() if tour <= v["cameras"]}
+    summary = coverage["summary"]
+    assert summary["shifts_patrolled"] == len(patrolled) == 4
+    assert summary["shifts_fully_covered"] == len(full) == 1
+    assert summary["views"] == len(october) == 10
+    assert summary["mean_coverage"] == pytest.approx(sum(len(v["cameras"] & tour) / 3 for v in expected.values()) / 62)
+    assert summary["by_outcome"] == {"checked": 7, "observation": 1, "warning_issued": 1, "incident_opened": 1}
+    cameras = {c["camera_id"]: c for c in coverage["cameras"]}
+    assert list(cameras) == ["cam-00", "cam-01", "cam-02", "cam-03"]
+    for camera_id, row in cameras.items():
+        in_shifts = {k for k, v in expected.items() if camera_id in v["cameras"]}
+        assert row["shifts_checked"] == len(in_shifts), camera_id
+        assert row["expected"] == (camera_id in tour)
+        assert row["views"] == sum(1 for _, c, _ in october if c == camera_id)
+    assert cameras["cam-01"]["last_viewed_at"] == "2026-11-01T07:00:00+08:00"

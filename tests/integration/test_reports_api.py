@@ -144,7 +144,10 @@ async def test_json_csv_and_pdf_of_one_month_say_the_same(client: Client, superv
         "单位 Sites",
         "一键报警演练 Button drills",
         "设备可用性 Device availability",
+        "视频巡查覆盖率 Patrol log coverage",
+        "巡查摄像机 Patrol cameras",
     ]
+    assert len(sections["视频巡查覆盖率 Patrol log coverage"]) == 1 + len(report["patrol_coverage"]["shifts"]) == 63
     header, *grids = sections["网格 Grids"]
     column = {name.split(" ")[-1]: n for n, name in enumerate(header)}
     by_grid = {row[0]: row for row in grids}

@@ -281,3 +281,92 @@ def test_the_pdf_says_so_when_no_cjk_font_is_installed(monkeypatch: pytest.Monke
     finally:
         monkeypatch.delenv("SENTINEL_REPORT_FONT")
         reports_pdf._font_files.cache_clear()
+
+
+def sample_coverage(shifts: int = 62) -> dict[str, Any]:
+    """Patrol log coverage as PostgresReports builds it: every shift of October, three cameras to patrol."""
+    rows = []
+    for n in range(shifts):
+        day = date(2026, 10, 1) + timedelta(days=n // 2)
+        half = "day" if n % 2 == 0 else "night"
+        start = datetime.combine(day, datetime.min.time(), ZoneInfo(SHANGHAI)) + timedelta(
+            hours=8 if half == "day" else 20
+        )
+        checked = n % 4  # 0, 1, 2, 3 of 3 cameras
+        viewed = ["c1", "c2", "c3"][: min(checked, 3)]
+        rows.append(
+            {
+                "shift": f"{day.isoformat()} {half}",
+                "day": day.isoformat(),
+                "half": half,
+                "from": start.isoformat(),
+                "to": (start + timedelta(hours=12)).isoformat(),
+                "cameras_checked": len(viewed),
+                "cameras_expected": 3,
+                "coverage": len(viewed) / 3,
+                "cameras_not_checked": [c for c in ("c1", "c2", "c3") if c not in viewed],
+                "other_cameras": [],
+                "views": len(viewed) * 2,
+                "runs": 1 if viewed else 0,
+                "by_outcome": {
+                    "checked": len(viewed),
+                    "observation": len(viewed),
+                    "warning_issued": 0,
+                    "incident_opened": 0,
+                },
+                "staff": ["user:zhang"] if viewed else [],
+            }
+        )
+    return {
+        "shift_rule": "fixed halves",
+        "summary": {
+            "shifts": len(rows),
+            "shifts_patrolled": sum(bool(r["views"]) for r in rows),
+            "shifts_fully_covered": sum(r["cameras_checked"] == 3 for r in rows),
+            "cameras_expected": 3,
+            "mean_coverage": statistics.mean(r["coverage"] for r in rows) if rows else None,
+            "views": sum(r["views"] for r in rows),
+            "runs": sum(r["runs"] for r in rows),
+            "by_outcome": {o: sum(r["by_outcome"][o] for r in rows) for o in rows[0]["by_outcome"]} if rows else {},
+        },
+        "shifts": rows,
+        "cameras": [
+            {
+                "camera_id": c,
+                "label": label,
+                "site_id": "s0",
+                "expected": True,
+                "views": 10,
+                "shifts_checked": 5,
+                "shift_coverage": 5 / len(rows),
+                "last_viewed_at": "2026-10-31T21:00:00+08:00",
+            }
+            for c, label in (("c1", "大门"), ("c2", "操场"), ("c3", ""))
+        ],
+    }
+
+
+def test_the_csv_has_the_patrol_coverage_per_shift_and_per_camera() -> None:
+    report = {**sample_report(), "patrol_coverage": sample_coverage(), "sections_not_available": []}
+    rows = list(csv.reader(io.StringIO(render_csv(report).decode("utf-8").lstrip("\ufeff"))))
+    titles = [r[0] for r in rows if r and r[0].startswith("## ")]
+    assert titles[-2:] == ["## 视频巡查覆盖率 Patrol log coverage", "## 巡查摄像机 Patrol cameras"]
+    at = rows.index(["## 视频巡查覆盖率 Patrol log coverage"])
+    header = [h.split(" ")[-1] for h in rows[at + 1]]
+    shifts = [dict(zip(header, r, strict=True)) for r in rows[at + 2 : at + 2 + 62]]
+    assert shifts[3]["shift"] == "2026-10-02 night" and shifts[3]["half"] == "夜班 night"
+    assert (shifts[3]["cameras_checked"], shifts[3]["cameras_expected"], shifts[3]["coverage"]) == ("3", "3", "1.0")
+    assert shifts[1]["coverage"] == "0.3333" and shifts[1]["cameras_not_checked"] == "c2 c3"
+    assert shifts[1]["staff"] == "user:zhang" and shifts[0]["views"] == "0"
+    notes = [r[1] for r in rows if r and r[0] == "说明 note"]
+    assert any("08:00–20:00" in n for n in notes)
+    cameras_at = rows.index(["## 巡查摄像机 Patrol cameras"])
+    assert rows[cameras_at + 2][:2] == ["c1", "大门"]
+
+
+def test_the_pdf_ends_with_the_patrol_coverage_pages() -> None:
+    report = {**sample_report(grids=3), "patrol_coverage": sample_coverage(), "sections_not_available": []}
+    pdf = render_pdf(report)
+    # summary, 3 grids, drills and availability, then 62 shifts: three pages of patrol coverage
+    assert b"/Count 8" in pdf
+    assert b"/Count 6" in render_pdf({**report, "patrol_coverage": sample_coverage(shifts=4)})

@@ -9,7 +9,8 @@ transaction, so every section sees the same snapshot:
 * incidents per kind, priority and disposition for the same groups;
 * loudspeaker warnings per site and per officer; dispatches offered, declined and timed out per officer;
 * drills (button `test` presses per device), device availability (outages from supervision's
-  `offline`/`online` events, clipped to the period).
+  `offline`/`online` events, clipped to the period);
+* patrol log coverage: cameras checked per duty shift (hub/adapters/postgres/patrol.py).
 
 Migration 007 adds the indexes these need on a year of history.
 """
@@ -22,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 
+from hub.adapters.postgres.patrol import patrol_coverage
 from hub.domain.district import District
 from hub.domain.reports import Period, share
 from hub.services.ports import JsonObject
@@ -257,6 +259,7 @@ class PostgresReports:
             presses = await conn.fetch(_TEST_PRESSES, period.start, period.end, buttons)
             outages = await conn.fetch(_AVAILABILITY, period.start, window_end, devices)
             health = await conn.fetch(_HEALTH, devices)
+            patrol = await patrol_coverage(conn, d, period, now)
         groups = self._groups(response, breakdown, officers, warnings)
         return {
             "district": {"id": d.id, "name": d.name, "timezone": d.timezone},
@@ -281,7 +284,8 @@ class PostgresReports:
             "sites": self._site_rows(groups),
             "drills": self._drills(presses),
             "availability": self._availability(outages, health, period.start, window_end),
-            "sections_not_available": ["patrol_coverage"],
+            "patrol_coverage": patrol,
+            "sections_not_available": [],
         }
 
     # ---- response times and counts per group ---------------------------------------------------------

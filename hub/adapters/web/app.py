@@ -13,10 +13,12 @@ from hub.adapters.web import (
     console,
     desk,
     history,
+    live_view,
     media_files,
     officer_page,
     openapi,
     ops,
+    patrol_api,
     reports,
     stream,
     warnings_api,
@@ -32,6 +34,7 @@ def routes() -> list[Route]:
     """Every route and the access it needs, on one screen. Routes added any other way stop the app."""
     return [
         Route("GET", "/api/v1/incidents", api.list_incidents, requires(Permission.READ_INCIDENTS)),
+        Route("POST", "/api/v1/incidents", patrol_api.open_incident, requires(Permission.ACT_ON_INCIDENTS)),
         # Before /incidents/{id}: routes match in the order they are added.
         Route("GET", "/api/v1/incidents/search", history.search, requires(Permission.SUPERVISE)),
         Route("GET", "/api/v1/incidents/{id}", api.get_incident, requires(Permission.READ_INCIDENTS)),
@@ -40,7 +43,7 @@ def routes() -> list[Route]:
         Route("GET", "/api/v1/officers", api.list_officers, requires(Permission.READ_REGISTRY)),
         Route("GET", "/api/v1/stream", stream.stream, requires(Permission.READ_INCIDENTS)),
         Route("GET", "/api/v1/media/{id}", media_files.media, SIGNED_IN),
-        Route("GET", "/api/v1/messages", warnings_api.list_messages, requires(Permission.READ_REGISTRY)),
+        Route("GET", "/api/v1/messages", warnings_api.list_messages, SIGNED_IN),  # officers warn too
         Route("POST", "/api/v1/warnings", warnings_api.send_warning, requires(Permission.ACT_ON_INCIDENTS)),
         Route("GET", "/api/v1/warnings", warnings_api.list_warnings, requires(Permission.READ_INCIDENTS)),
         Route("POST", "/api/v1/me/warnings", warnings_api.officer_warning, requires(Permission.OWN_DISPATCHES)),
@@ -70,6 +73,14 @@ def routes() -> list[Route]:
         Route("GET", "/api/v1/reports.csv", reports.report_csv, requires(Permission.SUPERVISE)),
         Route("GET", "/api/v1/reports.pdf", reports.report_pdf, requires(Permission.SUPERVISE)),
         Route("GET", "/reports", reports.page, page(Permission.SUPERVISE)),
+        # Video patrol (issue 5): tours, rounds and their log; live camera views relayed by the hub.
+        Route("GET", "/api/v1/patrol/tours", patrol_api.list_tours, requires(Permission.READ_INCIDENTS)),
+        Route("POST", "/api/v1/patrol/runs", patrol_api.start_run, requires(Permission.ACT_ON_INCIDENTS)),
+        Route("POST", "/api/v1/patrol/runs/{id}/views", patrol_api.log_view, requires(Permission.ACT_ON_INCIDENTS)),
+        Route("POST", "/api/v1/patrol/runs/{id}/finish", patrol_api.finish_run, requires(Permission.ACT_ON_INCIDENTS)),
+        Route("GET", "/api/v1/patrol/log", patrol_api.patrol_log, requires(Permission.SUPERVISE)),
+        Route("GET", "/api/v1/cameras/{id}/live", live_view.live, requires(Permission.READ_INCIDENTS)),
+        Route("GET", "/api/v1/cameras/{id}/snapshot", live_view.snapshot, requires(Permission.READ_INCIDENTS)),
         Route("GET", "/healthz", ops.healthz, PUBLIC),
         Route("GET", "/readyz", ops.readyz, PUBLIC),
         Route("GET", "/metrics", ops.metrics, PUBLIC),
@@ -88,6 +99,9 @@ def make_app(services: WebServices) -> web.Application:
     app[SERVICES] = services
     app[AUTH] = AuthService(services.accounts, services.auth_policy, clock=services.clock)
     app[auth.ACCESS] = {}
+    app[live_view.LIVE] = live_view.LiveViews(
+        max_viewers=services.live_max_viewers, max_per_camera=max(2, services.live_max_viewers // 4)
+    )
     sockets = app[SOCKETS] = SocketRegistry()
 
     clients = Gauge(
@@ -102,6 +116,8 @@ def make_app(services: WebServices) -> web.Application:
 
     app.on_startup.append(auth.check_every_route_declares_access)
     app.on_shutdown.append(stream.close_sockets)
+    app.on_shutdown.append(live_view.stop_relays)
+    app.cleanup_ctx.append(live_view.client_session)
     app.on_cleanup.append(unregister_metrics)
 
     auth.add_routes(app, routes())

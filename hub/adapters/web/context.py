@@ -14,6 +14,7 @@ from hub.adapters.web.sockets import SocketRegistry
 from hub.domain.district import District
 from hub.services.auth import AccountStore, AuthPolicy, AuthService, Clock, Credential, Principal, utc_now
 from hub.services.lifecycle import LifecycleService
+from hub.services.patrol import PatrolService
 from hub.services.ports import ChangeFeed, HealthProbe, IncidentQueries
 from hub.services.reports import ReportSource
 from hub.services.warnings import WarningService
@@ -34,6 +35,8 @@ class WebServices:
     warnings: WarningService | None = None
     audio_files: MediaFileLookup | None = None  # rendered speech by content hash
     reports: ReportSource | None = None  # supervisors' reports (None: answered with 503)
+    patrol: PatrolService | None = None  # video patrol tours and log (None: answered with 503)
+    live_max_viewers: int = 16  # camera live views relayed at once (and a quarter of that per camera, at least 2)
 
 
 class MediaFileLookup(Protocol):

@@ -15,6 +15,7 @@ from hub.adapters.web.api import DEFAULT_LIMIT, MAX_LIMIT, STATE_FILTERS
 from hub.adapters.web.auth import ACCESS, CSRF_HEADER, SESSION_COOKIE, UNSAFE_METHODS, Access
 from hub.adapters.web.errors import json_ok
 from hub.adapters.web.openapi_console import console_paths, console_schemas
+from hub.adapters.web.openapi_patrol import manual_incident_operation, patrol_paths, patrol_schemas
 from hub.adapters.web.openapi_reports import reports_paths, reports_schemas
 from hub.domain.incidents import IncidentState
 from hub.services.auth import ROLE_PERMISSIONS, Role
@@ -72,7 +73,11 @@ def _schemas() -> dict[str, Schema]:
         "test": {"type": "boolean", "description": "A test press or a site in test mode: never dispatched."},
         "created_at": {**_TIME, "description": "The first event: the origin of every response-time clock."},
         "last_event_at": _TIME,
-        "event_count": {"type": "integer", "minimum": 1, "description": "Events joined (button presses)."},
+        "event_count": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "Events joined (button presses); 0 for an incident opened by hand.",
+        },
         **{clock: _TIME_OR_NULL for clock in _CLOCKS},
     }
     return {
@@ -464,7 +469,7 @@ def _lifecycle_paths() -> dict[str, Schema]:
 
 def openapi_document() -> dict[str, Any]:
     states = sorted(STATE_FILTERS)
-    return {
+    document: dict[str, Any] = {
         "openapi": "3.1.0",
         "info": {
             "title": "Sentinel hub",
@@ -478,6 +483,7 @@ def openapi_document() -> dict[str, Any]:
             **_lifecycle_paths(),
             **console_paths(),
             **reports_paths(),  # supervisors' reports (openapi_reports.py)
+            **patrol_paths(),  # video patrol and live camera views (openapi_patrol.py)
             "/api/v1/incidents": {
                 "get": {
                     "operationId": "listIncidents",
@@ -708,7 +714,7 @@ def openapi_document() -> dict[str, Any]:
             },
         },
         "components": {
-            "schemas": {**_schemas(), **console_schemas(), **reports_schemas()},
+            "schemas": {**_schemas(), **console_schemas(), **reports_schemas(), **patrol_schemas()},
             "securitySchemes": {
                 "cookieAuth": {
                     "type": "apiKey",
@@ -726,6 +732,8 @@ def openapi_document() -> dict[str, Any]:
         },
         "security": [{"cookieAuth": []}, {"bearerAuth": []}],
     }
+    document["paths"]["/api/v1/incidents"]["post"] = manual_incident_operation()
+    return document
 
 
 def _roles_with(access: Access) -> list[str]:

@@ -10,6 +10,7 @@ import { clockChip, fillChip, measureAll } from "./console-clocks.js";
 import { distanceText, parseTime, t, term, whenText } from "./console-i18n.js";
 import { PRESS_KINDS, isOpen, priorityOf, store } from "./console-state.js";
 import { clear, h, notify, priorityBadge, replace } from "./console-ui.js";
+import { createWarnPanel, speakersOf, warningList } from "./console-warn.js";
 
 const RELOAD_DEBOUNCE_MS = 120;
 
@@ -26,6 +27,7 @@ let reloadTimer = null;
 let busy = false;
 let lastError = "";
 let handlers = { closed: () => {}, opened: () => {} };
+let warnPanel = null; // the one-click loudspeaker warning for the shown incident's site
 
 export function initDetail(callbacks) {
   handlers = Object.assign(handlers, callbacks || {});
@@ -36,6 +38,7 @@ export function initDetail(callbacks) {
   el.state = document.getElementById("detail-state");
   el.close = document.getElementById("detail-close");
   el.close.addEventListener("click", () => close());
+  warnPanel = createWarnPanel({ testid: "warn-panel", onSent: () => load() });
   el.resolveDialog = document.getElementById("dialog-resolve");
   el.resolveForm = document.getElementById("resolve-form");
   el.cancelDialog = document.getElementById("dialog-cancel");
@@ -248,8 +251,8 @@ function render() {
     clocksSection(incident),
     mediaSection(incident),
     dispatchSection(incident),
-    siteSection(incident, site),
     warningsSection(incident),
+    siteSection(incident, site),
     eventsSection(incident),
     timelineSection(incident),
   );
@@ -517,32 +520,18 @@ function mediaSection(incident) {
   return section(s.media_title, "media", h("div", { class: "media-grid" }, items));
 }
 
-// Loudspeaker warnings played at the site for this incident: what, where, by whom, how far it got.
+// Warn on site ("喊话"): the one-click warning to the site's loudspeakers while the incident is open, and the
+// warnings played for it with each speaker's answer (live: the stream's warning changes reload the detail).
+// Hidden when the site has no loudspeaker and nothing was played.
 function warningsSection(incident) {
+  const s = t();
   const warnings = Array.isArray(incident.warnings) ? incident.warnings : [];
-  if (!warnings.length) return null;
-  return section(
-    t().warnings_title,
-    "warnings",
-    h(
-      "ul",
-      { class: "plain-list warnings" },
-      warnings.map((w) =>
-        h(
-          "li",
-          { class: "warning-item", "data-state": String(w.state || "") },
-          h("span", { class: "time" }, whenText(parseTime(w.created_at || w.at || w.ts))),
-          h("span", { class: "warning-text" }, String(w.text || w.message_id || "")),
-          h(
-            "span",
-            { class: "warning-meta" },
-            w.state ? h("span", { class: "tag warning-state-" + String(w.state).replace(/[^a-z_]/g, "") }, term("warningStates", w.state)) : null,
-            h("span", { class: "muted" }, [w.speaker_label || w.speaker_id, w.created_by ? actorText(w.created_by) : ""].filter(Boolean).join(" · ")),
-          ),
-        ),
-      ),
-    ),
-  );
+  const canWarn = isOpen(incident) && speakersOf(incident.site_id).length > 0;
+  if (!canWarn && !warnings.length) return null;
+  const content = [];
+  if (canWarn) content.push(warnPanel.update({ siteId: incident.site_id, incidentId: incident.id }).render());
+  content.push(h("h4", null, s.warnings_title), warningList(warnings, "warnings-list"));
+  return section(canWarn ? s.warn_title : s.warnings_title, "warnings", content);
 }
 
 function eventsSection(incident) {

@@ -51,6 +51,26 @@ export function notify(message, kind) {
   window.setTimeout(() => toast.remove(), kind === "error" ? 8000 : 4000);
 }
 
+// A loudspeaker icon (inline SVG: the page loads no fonts or images from elsewhere, and emoji may be missing).
+export function speakerIcon() {
+  return s(
+    "svg",
+    { class: "icon", viewBox: "0 0 24 24", "aria-hidden": "true", focusable: "false" },
+    s("path", { d: "M3 9v6h4l5 4V5L7 9H3z", fill: "currentColor" }),
+    s("path", { d: "M15.5 8.5a5 5 0 0 1 0 7M18 6a8.5 8.5 0 0 1 0 12", fill: "none", stroke: "currentColor", "stroke-width": "2", "stroke-linecap": "round" }),
+  );
+}
+
+// A video camera, struck through: no live view.
+export function noCameraIcon() {
+  return s(
+    "svg",
+    { class: "icon", viewBox: "0 0 24 24", "aria-hidden": "true", focusable: "false" },
+    s("path", { d: "M3 7h11a1 1 0 0 1 1 1v8a1 1 0 0 1-1 1H3a1 1 0 0 1-1-1V8a1 1 0 0 1 1-1zM15 10.5l6-3.5v10l-6-3.5z", fill: "none", stroke: "currentColor", "stroke-width": "1.6", "stroke-linejoin": "round" }),
+    s("path", { d: "M3 3l18 18", stroke: "currentColor", "stroke-width": "1.8", "stroke-linecap": "round" }),
+  );
+}
+
 export function priorityBadge(p) {
   return h("span", { class: "badge badge-p" + (p || 4) }, p ? "P" + p : "P?");
 }

@@ -1,7 +1,7 @@
 // Sentinel duty desk console: the entry point. It signs in (the session cookie; /api/v1/auth/me
 // names the user and gives the CSRF token), loads the district, keeps the open incidents live over
 // /api/v1/stream, and routes between the views: board (with the incident detail), map, devices,
-// roster and supervision (#/board, #/incident/42, #/map, ...).
+// roster, supervision and video patrol (#/board, #/incident/42, #/map, #/patrol, ...).
 //
 // The board is never silently stale: the stream sends a snapshot of every open incident first,
 // then each change; when the link drops, a red banner says so, the board greys out, and the console
@@ -17,6 +17,7 @@ import * as detail from "./console-detail.js";
 import * as devices from "./console-devices.js";
 import { applyStaticText, clockText, lang, setLang, t } from "./console-i18n.js";
 import * as map from "./console-map.js";
+import * as patrol from "./console-patrol.js";
 import * as roster from "./console-roster.js";
 import { canSupervise, emit, isOpen, isUnacknowledged, on, store } from "./console-state.js";
 import * as supervision from "./console-supervision.js";
@@ -32,7 +33,7 @@ const SILENCE_LIMIT_MS = 40000; // no frame at all (not even a pong) for this lo
 const CONNECT_LIMIT_MS = 15000; // a handshake that hangs this long is abandoned
 const REGISTRY_RETRY_MS = 5000;
 
-const VIEWS = { board: null, map: map, devices: devices, roster: roster, supervision: supervision };
+const VIEWS = { board: null, patrol: patrol, map: map, devices: devices, roster: roster, supervision: supervision };
 
 let socket = null;
 let generation = 0; // events of an abandoned socket are ignored
@@ -137,6 +138,7 @@ function loadSession() {
 function renderUser() {
   const user = store.session && store.session.user;
   el.navSupervision.hidden = !canSupervise();
+  el.navReports.hidden = !canSupervise();
   if (!user) {
     el.userName.textContent = "";
     el.logout.hidden = true;
@@ -278,6 +280,7 @@ function handle(message) {
       break;
     case "warning":
       if (message.warning && message.warning.incident_id != null) detail.changed(message.warning.incident_id);
+      if (message.warning) emit("warning", message.warning);
       break;
     case "resync":
       resync();
@@ -439,6 +442,7 @@ function start() {
   el.userName = document.getElementById("user-name");
   el.logout = document.getElementById("logout");
   el.navSupervision = document.querySelector('#nav a[data-view="supervision"]');
+  el.navReports = document.querySelector('#nav a[data-testid="nav-reports"]');
 
   board.initBoard({ open: openIncident });
   detail.initDetail({ closed: () => document.body.classList.remove("with-detail"), opened: () => document.body.classList.add("with-detail") });
@@ -446,6 +450,7 @@ function start() {
   devices.initDevices({ open: openIncident });
   roster.initRoster();
   supervision.initSupervision({ open: openIncident });
+  patrol.initPatrol({ open: openIncident });
   alarm.initAlarm();
   on("incidents", () => map.changed());
 
@@ -467,6 +472,7 @@ function start() {
     if (currentView === "supervision") supervision.show();
     loadRegistry();
     connect();
+    patrol.watch();
   });
 }
 

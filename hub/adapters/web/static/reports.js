@@ -122,8 +122,27 @@
         "达标：确认在目标时限内（自首次报警起）；接警在目标时限内（自首次派警起）；到场在目标时限内（自首次报警起）。" +
           "迟到或超过时限仍未完成的计为未达标；接警、到场仅对已派警事件考核；时限内已结案的不计入。",
         "民警：事件计入接受派警的民警。误报率 = 处置为误报的已办结事件 / 已办结事件。喊话次数按每台音柱的每条指令计。",
-        "视频巡查记录覆盖率：巡查记录尚未接入，本报表暂不包含。",
+        "视频巡查覆盖率：白班 08:00–20:00、夜班 20:00–08:00（辖区时间），班次计入其开始的日期；本班内有任一巡查记录即算该摄像机已查看；应巡查摄像机为巡查路线上的摄像机。",
       ],
+      patrol_title: "视频巡查覆盖率（每班查看的摄像机）",
+      patrol_summary: (s) =>
+        "共 " + s.shifts + " 个班次：有巡查 " + s.shifts_patrolled + " 个，全部查看 " + s.shifts_fully_covered + " 个；平均覆盖率 " +
+        percent(s.mean_coverage) + "；巡查记录 " + s.views + " 条（正常 " + s.by_outcome.checked + "，记录情况 " + s.by_outcome.observation +
+        "，喊话 " + s.by_outcome.warning_issued + "，立案 " + s.by_outcome.incident_opened + "）；应巡查摄像机 " + s.cameras_expected + " 个。",
+      patrol_none: "巡查记录不可用",
+      halves: { day: "白班", night: "夜班" },
+      col_shift: "班次",
+      col_checked: "已查看",
+      col_coverage: "覆盖率",
+      col_views: "记录",
+      col_outcomes: "正常·记录·喊话·立案",
+      col_not_checked: "未查看",
+      col_staff: "巡查人员",
+      col_camera: "摄像机",
+      col_shifts_checked: "已查看班次",
+      col_last_viewed: "最近查看",
+      heat_title: (label, checked, expected) => label + "：已查看 " + checked + " / " + expected,
+      heat_rows: { day: "白班", night: "夜班" },
     },
     en: {
       htmlLang: "en",
@@ -241,8 +260,29 @@
           "step is not counted.",
         "Officers: an incident counts for the officer who accepted its dispatch. False-alarm rate = resolved as " +
           "false alarm / resolved. Warnings count each command to each loudspeaker.",
-        "Patrol log coverage: patrol tours are not recorded yet, so this report leaves them out.",
+        "Patrol log coverage: shifts are the day (08:00–20:00) and night (20:00–08:00) halves in the district's time " +
+          "zone, each counted on the day it starts; any logged view counts as the camera checked in that shift; the " +
+          "cameras to patrol are those on the patrol tours.",
       ],
+      patrol_title: "Patrol log coverage (cameras checked per shift)",
+      patrol_summary: (s) =>
+        s.shifts + " shifts: " + s.shifts_patrolled + " patrolled, " + s.shifts_fully_covered + " with every camera checked; mean coverage " +
+        percent(s.mean_coverage) + "; " + s.views + " views logged (checked " + s.by_outcome.checked + ", observation " + s.by_outcome.observation +
+        ", warning " + s.by_outcome.warning_issued + ", incident " + s.by_outcome.incident_opened + "); " + s.cameras_expected + " cameras to patrol.",
+      patrol_none: "No patrol log in this report",
+      halves: { day: "day", night: "night" },
+      col_shift: "Shift",
+      col_checked: "Checked",
+      col_coverage: "Coverage",
+      col_views: "Views",
+      col_outcomes: "Checked·Obs.·Warn·Inc.",
+      col_not_checked: "Not checked",
+      col_staff: "Patrolled by",
+      col_camera: "Camera",
+      col_shifts_checked: "Shifts checked",
+      col_last_viewed: "Last viewed",
+      heat_title: (label, checked, expected) => label + ": " + checked + " of " + expected + " checked",
+      heat_rows: { day: "Day", night: "Night" },
     },
   };
 
@@ -533,6 +573,7 @@
     renderGroups(el.sites, "site", r.sites, null);
     renderDrills(r.drills, r.grids);
     renderAvailability(r.availability, r.sites);
+    renderPatrol(r.patrol_coverage, r.sites);
     replace(el.definitions, strings.definitions.map((line) => h("p", {}, line)));
   }
 
@@ -828,6 +869,92 @@
     );
   }
 
+  // Patrol log coverage: a strip of the period's shifts (day above, night below) coloured by the share of
+  // cameras checked, the shifts as a table, and each camera's shifts.
+  function renderPatrol(coverage, sites) {
+    const strings = t();
+    el.patrol.hidden = !coverage;
+    if (!coverage) return;
+    el.patrolSummary.textContent = strings.patrol_summary(coverage.summary);
+    const days = [];
+    const byKey = {};
+    coverage.shifts.forEach((shift) => {
+      if (!days.includes(shift.day)) days.push(shift.day);
+      byKey[shift.day + " " + shift.half] = shift;
+    });
+    const cell = 14;
+    const left = 40;
+    const width = left + Math.max(days.length, 1) * cell;
+    const cells = [];
+    ["day", "night"].forEach((half, row) => {
+      cells.push(s("text", { x: 0, y: row * cell + 10, class: "heat-label" }, strings.heat_rows[half]));
+      days.forEach((day, n) => {
+        const shift = byKey[day + " " + half];
+        const lvl = !shift ? "none" : shift.coverage === null ? "none" : shift.coverage >= 1 ? "good" : shift.views ? "warn" : "bad";
+        cells.push(
+          s(
+            "rect",
+            { x: left + n * cell, y: row * cell, width: cell - 2, height: cell - 2, rx: 2, class: "heat heat-" + lvl, "data-testid": "heat-cell", "data-shift": day + " " + half },
+            s("title", {}, shift ? strings.heat_title(day + " " + strings.halves[half], shift.cameras_checked, shift.cameras_expected) : day),
+          ),
+        );
+      });
+    });
+    days.forEach((day, n) => {
+      if (n % 7 === 0 || days.length <= 7) cells.push(s("text", { x: left + n * cell, y: 2 * cell + 10, class: "heat-day" }, day.slice(5)));
+    });
+    replace(el.patrolHeatmap, s("svg", { viewBox: "0 0 " + width + " " + (2 * cell + 14), width: width, height: 2 * cell + 14, role: "img", "aria-label": strings.patrol_title }, cells));
+    const cameraNames = {};
+    coverage.cameras.forEach((c) => {
+      cameraNames[c.camera_id] = c.label || c.camera_id;
+    });
+    replace(
+      el.patrolShifts,
+      h("thead", {}, h("tr", {}, th(strings.col_shift), th(strings.col_checked, true), th(strings.col_coverage, true), th(strings.col_views, true), th(strings.col_outcomes, true), th(strings.col_not_checked), th(strings.col_staff))),
+      h(
+        "tbody",
+        {},
+        coverage.shifts.length
+          ? coverage.shifts.map((shift) =>
+              h(
+                "tr",
+                { "data-testid": "patrol-row", "data-shift": shift.shift },
+                nameCell(shift.day + " " + strings.halves[shift.half], shift.from.slice(11, 16) + "–" + shift.to.slice(11, 16)),
+                td(shift.cameras_checked + " / " + shift.cameras_expected, "num", { "data-testid": "cell-checked" }),
+                h("td", { class: "num" }, h("span", { class: "share", "data-level": level(shift.coverage) }, percent(shift.coverage))),
+                td(String(shift.views), "num"),
+                td(["checked", "observation", "warning_issued", "incident_opened"].map((o) => shift.by_outcome[o]).join(" · "), "num"),
+                td(shift.cameras_not_checked.map((c) => cameraNames[c] || c).join("、") || "—", "kinds"),
+                td(shift.staff.map((a) => a.slice(a.indexOf(":") + 1)).join(" ") || "—"),
+              ),
+            )
+          : h("tr", {}, h("td", { class: "empty", colspan: 7 }, strings.no_rows)),
+      ),
+    );
+    const siteNames = {};
+    sites.forEach((site) => {
+      siteNames[site.id] = lang === "en" ? site.name_en || site.name : site.name;
+    });
+    replace(
+      el.patrolCameras,
+      h("thead", {}, h("tr", {}, th(strings.col_camera), th(strings.col_site), th(strings.col_shifts_checked, true), th(strings.col_last_viewed, true))),
+      h(
+        "tbody",
+        {},
+        coverage.cameras.map((c) =>
+          h(
+            "tr",
+            { "data-testid": "patrol-camera-row", "data-camera-id": c.camera_id },
+            nameCell(c.label || c.camera_id, c.label ? c.camera_id : ""),
+            td(siteNames[c.site_id] || c.site_id || "—"),
+            h("td", { class: "num" }, c.shifts_checked + " / " + coverage.shifts.length + " ", h("span", { class: "share", "data-level": level(c.shift_coverage) }, percent(c.shift_coverage))),
+            td(when(c.last_viewed_at), "num"),
+          ),
+        ),
+      ),
+    );
+  }
+
   // ---- start ---------------------------------------------------------------------------------------
 
   function start() {
@@ -862,6 +989,11 @@
     el.availability = document.getElementById("availability-table");
     el.availabilitySummary = document.getElementById("availability-summary");
     el.definitions = document.getElementById("definitions");
+    el.patrol = document.getElementById("patrol-panel");
+    el.patrolSummary = document.getElementById("patrol-summary");
+    el.patrolHeatmap = document.getElementById("patrol-heatmap");
+    el.patrolShifts = document.getElementById("patrol-shifts");
+    el.patrolCameras = document.getElementById("patrol-cameras");
 
     defaults();
     readAddress();
