@@ -182,8 +182,11 @@ def test_the_app_signs_in_and_reconnects_like_the_console() -> None:
     assert "/api/v1/auth/me" in script and "/api/v1/auth/logout" in script
     assert "response.status === 401" in script
     assert '"/login?next=" + encodeURIComponent(' in script
-    assert "/api/v1/me/stream" in script and '{ type: "ping" }' in script
-    assert "BACKOFF_MIN_MS * Math.pow(2, attempt)" in script
+    # The console's own live link (ping, silence limit, backoff), shared by both pages.
+    shared = static_text("live-socket.js")
+    assert "/api/v1/me/stream" in script and "liveSocket(STREAM_PATH" in script
+    assert '{ type: "ping" }' in shared and "BACKOFF_MIN_MS * Math.pow(2, attempt)" in shared
+    assert "liveSocket(STREAM_PATH" in static_text("console.js")
 
 
 def test_officers_land_on_their_app_after_signing_in() -> None:
@@ -314,4 +317,5 @@ def test_the_scripts_are_valid_javascript(name: str, tmp_path: Path) -> None:
 def test_the_modules_import_only_each_other() -> None:
     for name in MODULES:
         for target in re.findall(r'^import \{[^}]*\} from "([^"]+)";', static_text(name), re.MULTILINE):
-            assert target.startswith("./officer-") and (STATIC / target[2:]).exists(), (name, target)
+            own = target.startswith("./officer-") or target == "./live-socket.js"  # the shared live link
+            assert own and (STATIC / target[2:]).exists(), (name, target)

@@ -22,27 +22,25 @@ import * as roster from "./console-roster.js";
 import { canSupervise, emit, isOpen, isUnacknowledged, on, store } from "./console-state.js";
 import * as supervision from "./console-supervision.js";
 import { isTyping, notify } from "./console-ui.js";
+import { liveSocket } from "./live-socket.js";
 
 const STREAM_PATH = "/api/v1/stream";
 const ME_PATH = "/api/v1/auth/me";
 const LOGOUT_PATH = "/api/v1/auth/logout";
-const BACKOFF_MIN_MS = 1000;
-const BACKOFF_MAX_MS = 10000;
-const PING_EVERY_MS = 15000;
-const SILENCE_LIMIT_MS = 40000; // no frame at all (not even a pong) for this long: the link is dead
-const CONNECT_LIMIT_MS = 15000; // a handshake that hangs this long is abandoned
 const REGISTRY_RETRY_MS = 5000;
 
 const VIEWS = { board: null, patrol: patrol, map: map, devices: devices, roster: roster, supervision: supervision };
 
-let socket = null;
-let generation = 0; // events of an abandoned socket are ignored
-let attempt = 0;
-let reconnectTimer = null;
-let connectStartedAt = 0;
-let lastFrameAt = 0;
-let lastPingAt = 0;
 let currentView = "board";
+
+const live = liveSocket(STREAM_PATH, {
+  isLeaving: isLeaving,
+  onMessage: (message) => handle(message),
+  onDown: () => {
+    loadSession(); // a stream refused or closed because the session ended: off to the login page
+    setConnection("disconnected");
+  },
+});
 
 const el = {};
 
@@ -193,83 +191,17 @@ function renderConnection() {
   document.body.classList.toggle("is-stale", store.connection !== "live");
 }
 
-function streamUrl() {
-  const scheme = window.location.protocol === "https:" ? "wss:" : "ws:";
-  return scheme + "//" + window.location.host + STREAM_PATH;
-}
-
-function connect() {
-  window.clearTimeout(reconnectTimer);
-  reconnectTimer = null;
-  if (isLeaving()) return;
-  const mine = ++generation;
-  connectStartedAt = Date.now();
-  let ws;
-  try {
-    ws = new WebSocket(streamUrl());
-  } catch (e) {
-    lost();
-    return;
-  }
-  socket = ws;
-  ws.onopen = () => {
-    if (mine !== generation) return;
-    lastFrameAt = Date.now();
-    lastPingAt = lastFrameAt;
-  };
-  ws.onmessage = (event) => {
-    if (mine !== generation) return;
-    lastFrameAt = Date.now();
-    let message;
-    try {
-      message = JSON.parse(event.data);
-    } catch (e) {
-      return;
-    }
-    if (message && typeof message === "object") handle(message);
-  };
-  ws.onclose = ws.onerror = () => {
-    if (mine !== generation) return;
-    lost();
-  };
-}
-
-function abandon() {
-  // Ignore everything the old socket still says, and let it go.
-  generation += 1;
-  const old = socket;
-  socket = null;
-  if (old) {
-    try {
-      old.close();
-    } catch (e) {
-      // already closing
-    }
-  }
-}
-
-function lost() {
-  abandon();
-  if (isLeaving()) return;
-  loadSession(); // a stream refused or closed because the session ended: off to the login page
-  setConnection("disconnected");
-  const delay = Math.min(BACKOFF_MIN_MS * Math.pow(2, attempt), BACKOFF_MAX_MS);
-  attempt += 1;
-  window.clearTimeout(reconnectTimer);
-  reconnectTimer = window.setTimeout(connect, delay);
-}
-
 function resync() {
   // The hub dropped changes for us: a new connection subscribes again and sends a fresh snapshot.
-  abandon();
+  live.abandon();
   setConnection("syncing");
-  connect();
+  live.connect();
 }
 
 function handle(message) {
   switch (message.type) {
     case "snapshot":
-      attempt = 0;
+      live.synced();
       applySnapshot(message.incidents);
       break;
     case "incident":
@@ -290,33 +222,13 @@ function handle(message) {
   }
 }
 
-function watchdog(now) {
-  if (!socket) return;
-  if (socket.readyState === WebSocket.CONNECTING && now - connectStartedAt > CONNECT_LIMIT_MS) {
-    lost();
-  } else if (socket.readyState === WebSocket.OPEN) {
-    if (now - lastFrameAt > SILENCE_LIMIT_MS) {
-      lost();
-      return;
-    }
-    if (now - lastPingAt >= PING_EVERY_MS) {
-      lastPingAt = now;
-      try {
-        socket.send(JSON.stringify({ type: "ping" }));
-      } catch (e) {
-        lost();
-      }
-    }
-  }
-}
-
 function tick() {
   const now = Date.now();
   board.tick();
   detail.tick();
   el.clock.textContent = clockText(now);
   alarm.update();
-  watchdog(now);
+  live.watchdog(now);
 }
 
 // ---- views ----------------------------------------------------------------------------------
@@ -459,7 +371,7 @@ function start() {
     applyLang();
   });
   el.logout.addEventListener("click", logout);
-  onLeave(abandon);
+  onLeave(live.abandon);
   document.addEventListener("keydown", onKey);
   window.addEventListener("hashchange", route);
 
@@ -471,7 +383,7 @@ function start() {
     renderUser();
     if (currentView === "supervision") supervision.show();
     loadRegistry();
-    connect();
+    live.connect();
     patrol.watch();
   });
 }

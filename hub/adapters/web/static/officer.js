@@ -47,6 +47,7 @@ import {
   whenText,
 } from "./officer-i18n.js";
 import { configureLocation, freshFix, sendLocation, startLocation, syncLocation, where } from "./officer-location.js";
+import { liveSocket } from "./live-socket.js";
 
 const ME_PATH = "/api/v1/auth/me";
 const LOGOUT_PATH = "/api/v1/auth/logout";
@@ -56,11 +57,6 @@ const DISPATCHES_PATH = "/api/v1/me/dispatches";
 const STREAM_PATH = "/api/v1/me/stream";
 const CSRF_HEADER = "X-CSRF-Token";
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
-const BACKOFF_MIN_MS = 1000;
-const BACKOFF_MAX_MS = 10000;
-const PING_EVERY_MS = 15000;
-const SILENCE_LIMIT_MS = 40000; // no frame at all (not even a pong) for this long: the link is dead
-const CONNECT_LIMIT_MS = 15000; // a handshake that hangs this long is abandoned
 const TOAST_MS = 6000;
 const TOAST_SHORT_MS = 2500;
 const HISTORY_SHOWN = 10;
@@ -78,18 +74,18 @@ let connection = "connecting"; // connecting | live | syncing | disconnected
 let loaded = false; // a snapshot has been applied at least once
 let session = null; // {user, auth, csrf_token} from /api/v1/auth/me
 let leaving = false; // on the way to the login page: stop reconnecting
+const live = liveSocket(STREAM_PATH, {
+  isLeaving: () => leaving,
+  onMessage: (message) => handle(message),
+  onDown: () => {
+    loadSession(); // a stream refused or closed because the session ended: off to the login page
+    setConnection("disconnected");
+  },
+});
 let serverOffsetMs = 0; // the hub's clock minus ours, when they differ noticeably
 
 let onDuty = false;
 let dutyPending = false;
-
-let socket = null;
-let generation = 0; // events of an abandoned socket are ignored
-let attempt = 0;
-let reconnectTimer = null;
-let connectStartedAt = 0;
-let lastFrameAt = 0;
-let lastPingAt = 0;
 
 let declineFor = null;
 let historyTimer = null;
@@ -125,7 +121,6 @@ function warn(id, messageId, lang) {
     .then((response) => toast(response.ok ? t().warn_sent : t().toast_failed))
     .catch(() => toast(t().toast_failed));
 }
-
 
 // ---- language -----------------------------------------------------------------------------------------
 
@@ -256,7 +251,7 @@ function tick() {
     setText(c.alarmAge, ageText(timeMs(d.incident_created_at), at));
     if (d.state === "offered") fillCountdown(c, d, at);
   });
-  watchdog(Date.now());
+  live.watchdog(Date.now());
 }
 
 function toast(text, ms) {
@@ -576,7 +571,7 @@ function renderChips() {
 function toLogin() {
   if (leaving) return;
   leaving = true;
-  abandon();
+  live.abandon();
   const here = window.location.pathname + window.location.search;
   window.location.replace("/login?next=" + encodeURIComponent(here));
 }
@@ -650,7 +645,7 @@ function signOut() {
     .then(() => {
       leaving = true;
       updateAlarm(false);
-      abandon();
+      live.abandon();
       window.location.replace("/login?next=" + encodeURIComponent("/officer"));
     });
 }
@@ -672,83 +667,17 @@ function renderConnection() {
   el.main.classList.toggle("stale", connection !== "live");
 }
 
-function streamUrl() {
-  const scheme = window.location.protocol === "https:" ? "wss:" : "ws:";
-  return scheme + "//" + window.location.host + STREAM_PATH;
-}
-
-function connect() {
-  window.clearTimeout(reconnectTimer);
-  reconnectTimer = null;
-  if (leaving) return;
-  const mine = ++generation;
-  connectStartedAt = Date.now();
-  let ws;
-  try {
-    ws = new WebSocket(streamUrl());
-  } catch (e) {
-    lost();
-    return;
-  }
-  socket = ws;
-  ws.onopen = () => {
-    if (mine !== generation) return;
-    lastFrameAt = Date.now();
-    lastPingAt = lastFrameAt;
-  };
-  ws.onmessage = (event) => {
-    if (mine !== generation) return;
-    lastFrameAt = Date.now();
-    let message;
-    try {
-      message = JSON.parse(event.data);
-    } catch (e) {
-      return;
-    }
-    if (message && typeof message === "object") handle(message);
-  };
-  ws.onclose = ws.onerror = () => {
-    if (mine !== generation) return;
-    lost();
-  };
-}
-
-function abandon() {
-  // Ignore everything the old socket still says, and let it go.
-  generation += 1;
-  const old = socket;
-  socket = null;
-  if (old) {
-    try {
-      old.close();
-    } catch (e) {
-      // already closing
-    }
-  }
-}
-
-function lost() {
-  abandon();
-  if (leaving) return;
-  loadSession(); // a stream refused or closed because the session ended: off to the login page
-  setConnection("disconnected");
-  const delay = Math.min(BACKOFF_MIN_MS * Math.pow(2, attempt), BACKOFF_MAX_MS);
-  attempt += 1;
-  window.clearTimeout(reconnectTimer);
-  reconnectTimer = window.setTimeout(connect, delay);
-}
-
 function resync() {
   // The hub dropped changes for us: a new connection subscribes again and sends a fresh snapshot.
-  abandon();
+  live.abandon();
   setConnection("syncing");
-  connect();
+  live.connect();
 }
 
 function handle(message) {
   switch (message.type) {
     case "snapshot": {
-      attempt = 0;
+      live.synced();
       const wasLoaded = loaded;
       loaded = true;
       connection = "live";
@@ -765,26 +694,6 @@ function handle(message) {
       break;
     default:
       break; // pong
-  }
-}
-
-function watchdog(at) {
-  if (!socket) return;
-  if (socket.readyState === WebSocket.CONNECTING && at - connectStartedAt > CONNECT_LIMIT_MS) {
-    lost();
-  } else if (socket.readyState === WebSocket.OPEN) {
-    if (at - lastFrameAt > SILENCE_LIMIT_MS) {
-      lost();
-      return;
-    }
-    if (at - lastPingAt >= PING_EVERY_MS) {
-      lastPingAt = at;
-      try {
-        socket.send(JSON.stringify({ type: "ping" }));
-      } catch (e) {
-        lost();
-      }
-    }
   }
 }
 
@@ -885,7 +794,7 @@ function start() {
       setDuty(true, true);
     }
     renderAll();
-    connect();
+    live.connect();
     loadMessages();
   });
 }
