@@ -21,7 +21,7 @@ from hub.adapters.media import DiskMediaFiles, HttpDownloader
 from hub.adapters.metrics import HubMetrics
 from hub.adapters.mqtt import MqttClient, MqttSettings
 from hub.adapters.postgres.accounts import PostgresAccounts
-from hub.adapters.postgres.leader import AdvisoryLeader
+from hub.adapters.postgres.leader import LeaseLeader
 from hub.adapters.postgres.listener import PostgresChangeListener
 from hub.adapters.postgres.outbox import PostgresOutbox
 from hub.adapters.postgres.patrol import PostgresPatrolStore
@@ -44,6 +44,7 @@ from hub.services.media import MediaFetcher
 from hub.services.messages import OutboundMessage
 from hub.services.outbox import OutboxRelay
 from hub.services.patrol import PatrolService
+from hub.services.ports import Lease, LeaseLost
 from hub.services.recording import EventRecorder
 from hub.services.supervision import SupervisionService
 from hub.services.timers import run_timers
@@ -60,7 +61,7 @@ class RunningHub:
     metrics: HubMetrics
     mqtt: MqttClient
     lifecycle: LifecycleService
-    leader: AdvisoryLeader
+    leader: LeaseLeader
     supervision: SupervisionService
     ingest: IngestService
 
@@ -103,6 +104,9 @@ class Hub:
                     client_id=f"sentinel-hub-{s.instance_id}",
                     subscriptions=_shared(intake.subscriptions(), s.shared_subscription_group),
                     will=(status_topic, _hub_status(DeviceState.OFFLINE)),
+                    # A stalled instance is dropped by the broker within 1.5 × this, and a broker that
+                    # balances shared subscriptions stops routing to it.
+                    keepalive_s=5,
                 )
             )
             outbox_nudge = asyncio.Event()
@@ -115,7 +119,7 @@ class Hub:
                 on_outbox=outbox_nudge,
                 media_url=lambda media_id: f"{public_url.value}/api/v1/media/{media_id}",
             )
-            leader = AdvisoryLeader(s.database_url, s.instance_id)
+            leader = LeaseLeader(s.database_url, s.instance_id)
             media_files = DiskMediaFiles(s.data_dir / "hub-media")
             media_fetcher = MediaFetcher(store, HttpDownloader(), media_files)
             speech_dir = s.data_dir / "speech"
@@ -192,7 +196,8 @@ class Hub:
                     tasks.create_task(warnings.warm_up(), name="speech-warm-up")
                     tasks.create_task(media_files.prune_forever(), name="media-retention")
                     tasks.create_task(
-                        leader.run(lambda: _leader_work(lifecycle, supervision, warnings, s.instance_id)), name="leader"
+                        leader.run(lambda lease: _leader_work(lifecycle, supervision, warnings, s.instance_id, lease)),
+                        name="leader",
                     )
                     if started is not None and not started.done():
                         started.set_result(RunningHub(http_url, metrics, mqtt, lifecycle, leader, supervision, ingest))
@@ -206,13 +211,21 @@ class Hub:
 
 
 async def _leader_work(
-    lifecycle: LifecycleService, supervision: SupervisionService, warnings: WarningService, instance: str
+    lifecycle: LifecycleService,
+    supervision: SupervisionService,
+    warnings: WarningService,
+    instance: str,
+    lease: Lease,
 ) -> None:
-    """What exactly one instance does: fire timers, find silent devices, resend unanswered warnings."""
-    async with asyncio.TaskGroup() as tasks:
-        tasks.create_task(run_timers(lifecycle, instance), name="timers")
-        tasks.create_task(supervision.run(), name="supervision")
-        tasks.create_task(warnings.run(), name="warnings")
+    """What exactly one instance does, while it holds the lease: fire timers, find silent devices,
+    resend unanswered warnings. Each of their transactions checks the lease (fencing)."""
+    try:
+        async with asyncio.TaskGroup() as tasks:
+            tasks.create_task(run_timers(lifecycle, instance, lease), name="timers")
+            tasks.create_task(supervision.run(lease), name="supervision")
+            tasks.create_task(warnings.run(lease), name="warnings")
+    except* LeaseLost:
+        log.warning("leader work stopped: the lease passed to another instance", epoch=lease.epoch)
 
 
 async def _register_recordings(district: District, folder: Path) -> PrerecordedAudio:

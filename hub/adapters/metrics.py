@@ -22,6 +22,11 @@ class HubMetrics:
             "sentinel_messages_rejected_total", "Messages refused and dead-lettered", ["reason"], registry=r
         )
         self.incidents = Counter("sentinel_incidents_opened_total", "Incidents opened", registry=r)
+        self.deferred_events = Counter(
+            "sentinel_events_deferred_total",
+            "Events held back for a moment because another writer held their site (retried, never dropped)",
+            registry=r,
+        )
         self.batch_size = Histogram(
             "sentinel_ingest_batch_size",
             "Messages per ingest transaction",
@@ -49,6 +54,9 @@ class HubMetrics:
 
     def duplicates(self, count: int) -> None:
         self.duplicate_events.inc(count)
+
+    def deferred(self, count: int) -> None:
+        self.deferred_events.inc(count)
 
     def rejected(self, reason: str) -> None:
         self.rejections.labels(reason).inc()

@@ -7,6 +7,7 @@ committed, so a crash at any instant loses nothing; a redelivery is a duplicate 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -62,38 +63,55 @@ class IngestService:
         # Set after each commit that queued outbound messages, to wake the outbox relay.
         self._outbox_nudge = on_committed
 
-    async def run(self, source: MessageSource, batch_max: int) -> None:
+    async def run(self, source: MessageSource, batch_max: int, retry_deferred_s: float = 0.1) -> None:
         """Consume forever: one batch per transaction. Under load batches grow by themselves,
-        since messages queue up while the previous batch commits."""
+        since messages queue up while the previous batch commits. Messages of a site that another
+        writer holds are deferred: kept unacknowledged and retried with the next batch (or after
+        `retry_deferred_s` when nothing else comes), while the rest are committed and acknowledged."""
+        deferred: list[InboundMessage] = []
         while True:
-            batch = await source.next_batch(batch_max)
-            await self._process_until_committed(batch)
-            source.acknowledge(batch)
+            fresh: list[InboundMessage] = []
+            if not deferred:
+                fresh = await source.next_batch(batch_max)
+            else:
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(retry_deferred_s):
+                        fresh = await source.next_batch(max(1, batch_max - len(deferred)))
+            batch = [*deferred, *fresh]
+            deferred = await self._process_until_committed(batch)
+            if deferred:
+                held = {id(m) for m in deferred}
+                source.acknowledge([m for m in batch if id(m) not in held])
+            else:
+                source.acknowledge(batch)
 
-    async def _process_until_committed(self, batch: Sequence[InboundMessage]) -> None:
+    async def _process_until_committed(self, batch: Sequence[InboundMessage]) -> list[InboundMessage]:
         """A failed batch stays unacknowledged and is retried with backoff (the database may be
         down: lose nothing, wait for it). A batch that keeps failing while the database works is
-        split, so one poisonous message cannot stop the others: it ends in the dead-letter store."""
+        split, so one poisonous message cannot stop the others: it ends in the dead-letter store.
+        Returns the messages deferred (their site was busy)."""
         delay = 0.25
         for attempt in range(1, 1_000_000):
             try:
-                await self.process(batch)
+                deferred = await self.process(batch)
                 if attempt > 1:
                     log.info("ingest recovered", attempts=attempt, batch=len(batch))
-                return
+                return deferred
             except Exception as exc:
                 log.error("ingest batch failed; retrying", error=repr(exc), attempt=attempt, batch=len(batch))
                 if attempt >= 3 and len(batch) > 1 and await self._isolate(batch):
-                    return
+                    return []
             await asyncio.sleep(delay)
             delay = min(delay * 2, 10.0)
+        raise AssertionError("unreachable")
 
     async def _isolate(self, batch: Sequence[InboundMessage]) -> bool:
         """Process one message at a time; dead-letter the ones that fail alone. False if even that
         is impossible (the database is down), so the caller keeps retrying the whole batch."""
         for message in batch:
             try:
-                await self.process([message])
+                # One at a time, a busy site is waited for (bounded by the database's lock timeout).
+                await self.process([message], defer_busy_sites=False)
             except Exception as exc:
                 rejection = Rejection(message.topic, message.payload, message.received_at, "internal_error", repr(exc))
                 try:
@@ -105,7 +123,8 @@ class IngestService:
                 log.error("message dead-lettered after failing alone", topic=message.topic, error=repr(exc))
         return True
 
-    async def process(self, batch: Sequence[InboundMessage]) -> None:
+    async def process(self, batch: Sequence[InboundMessage], defer_busy_sites: bool = True) -> list[InboundMessage]:
+        """Commit what the batch carries; return the messages deferred because their site was busy."""
         started = time.perf_counter()
         now = _now()
         checked = [self._intake.check(message) for message in batch]
@@ -115,7 +134,10 @@ class IngestService:
         acks = [c for c in checked if isinstance(c, AckIntake)]
         statuses = [c for c in checked if isinstance(c, StatusReport)]
         rejections = [c for c in checked if isinstance(c, Rejection)]
-        recorded = await self.record(accepted, statuses, rejections, now)
+        recorded = await self.record(accepted, statuses, rejections, now, defer_busy_sites)
+        if recorded.deferred:
+            held = {id(e) for e in recorded.deferred}
+            accepted = [a for a in accepted if id(a.event) not in held]
         for ack in acks:
             await self._apply_ack(ack)
         for presence in presences:
@@ -123,6 +145,11 @@ class IngestService:
         for reply in replies:
             await self._apply_reply(reply)
         self._report(batch, accepted, recorded, rejections, time.perf_counter() - started)
+        if not recorded.deferred:
+            return []
+        held = {id(e) for e in recorded.deferred}
+        self._observer.deferred(len(held))
+        return [c.message for c in checked if isinstance(c, AcceptedEvent) and id(c.event) in held and c.message]
 
     async def record(
         self,
@@ -130,6 +157,7 @@ class IngestService:
         statuses: Sequence[StatusReport] = (),
         rejections: Sequence[Rejection] = (),
         now: datetime | None = None,
+        defer_busy_sites: bool = False,
     ) -> Recorded:
         """Commit checked events, status reports and rejections in one transaction, then do what
         follows from them (fault incidents that close, rule warnings). Every source of device facts
@@ -139,7 +167,9 @@ class IngestService:
         if self._media_files is not None:
             accepted, media = await take_inline_media(accepted, self._media_files)
         async with self._store.transaction() as tx:
-            recorded = await self._recorder.record(tx, [(a.event, a.payload) for a in accepted], now)
+            recorded = await self._recorder.record(
+                tx, [(a.event, a.payload) for a in accepted], now, defer_busy_sites
+            )
             reused = _reused_ids(accepted, recorded)
             rejections = [*rejections, *reused]
             for r in reused:  # the batch's other rejections are counted by the caller

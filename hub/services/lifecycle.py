@@ -40,7 +40,7 @@ from hub.domain.lifecycle import (
 )
 from hub.domain.routing import Candidate, choose_officer, distance_m, rank_officers
 from hub.services.messages import OutboundMessage
-from hub.services.ports import LifecycleStore, LifecycleTransaction
+from hub.services.ports import Lease, LifecycleStore, LifecycleTransaction
 
 log = structlog.get_logger(__name__)
 
@@ -196,11 +196,14 @@ class LifecycleService:
             await unit.tx.record_location(officer_id, lat, lon, unit.now)
 
     # --- timers (run by the leader instance only) -----------------------------------------------------
-    async def fire_due_timers(self, fired_by: str, limit: int = 50) -> int:
-        """Fire every timer that is due, each in its own transaction, each exactly once."""
+    async def fire_due_timers(self, fired_by: str, lease: Lease | None = None, limit: int = 50) -> int:
+        """Fire every timer that is due, each in its own transaction, each exactly once; with a
+        lease, only while the lease is held (LeaseLost otherwise)."""
         fired = 0
         while fired < limit:
             async with self._unit() as unit:
+                if lease is not None:
+                    await unit.tx.hold_lease(lease)
                 timer = await unit.tx.claim_due_timer(unit.now, fired_by)
                 if timer is None:
                     return fired

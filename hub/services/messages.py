@@ -35,3 +35,8 @@ class Rejection:
     reason: str
     detail: str = ""
     source: str = "mqtt"
+
+
+class SendWindowClosed(RuntimeError):
+    """A message was not handed to the broker because the claim it belongs to has lapsed (by the
+    sender's own clock): another sender may hold it now, and must be the only one to send it."""

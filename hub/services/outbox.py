@@ -1,10 +1,18 @@
-"""Relay from the transactional outbox to the broker: commands go out at least once, in order of
-creation, and survive a crash between commit and publish."""
+"""Relay from the transactional outbox to the broker.
+
+Delivery is at least once overall and at most once per claim: a relay claims rows for a lease and
+hands a message to the broker only while its claim is valid by its own clock, so a relay that stalls
+mid-batch (SIGSTOP, a frozen VM) sends nothing more after waking; another relay takes the lapsed
+rows. A message can still go out twice (its PUBACK lost with the connection, the claimant stalled
+between the check and the socket write, a crash after the PUBACK and before it was marked sent),
+so every receiver deduplicates: a button on (event_id, state), a speaker on command_id, an officer's
+app on (dispatch_id, status). README "Additions to the wire contract" says so for device makers.
+"""
 
 from __future__ import annotations
 
 import asyncio
-from contextlib import AbstractAsyncContextManager, suppress
+from contextlib import suppress
 from typing import Protocol
 
 import structlog
@@ -17,12 +25,15 @@ log = structlog.get_logger(__name__)
 
 class OutboxClaim(Protocol):
     messages: list[tuple[int, OutboundMessage]]
+    send_until: float  # time.monotonic() past which nothing of this claim may be handed to the broker
 
     async def mark_sent(self, ids: list[int]) -> None: ...
 
+    async def release(self, ids: list[int]) -> None: ...
+
 
 class Outbox(Protocol):
-    def claim(self, limit: int) -> AbstractAsyncContextManager[OutboxClaim]: ...
+    async def claim(self, limit: int, lease_s: float) -> OutboxClaim: ...
 
 
 class OutboxRelay:
@@ -33,13 +44,15 @@ class OutboxRelay:
         nudge: asyncio.Event,
         batch: int = 200,
         poll_s: float = 1.0,
-        publish_timeout_s: float = 10.0,
+        lease_s: float = 5.0,
+        publish_timeout_s: float = 4.0,
     ) -> None:
         self._outbox = outbox
         self._publisher = publisher
         self._nudge = nudge
         self._batch = batch
         self._poll_s = poll_s
+        self._lease_s = lease_s
         self._publish_timeout_s = publish_timeout_s
         self.sent = 0
 
@@ -51,19 +64,32 @@ class OutboxRelay:
                 while await self.relay_once():
                     pass
                 delay = self._poll_s
-            except Exception as exc:  # broker or database down: keep the rows, retry with backoff
+            except Exception as exc:  # broker or database down: the rows stay unsent, retry with backoff
                 log.warning("outbox relay failed; will retry", error=repr(exc), retry_in_s=delay)
                 delay = min(delay * 2, 30.0)
             with suppress(TimeoutError):
                 await asyncio.wait_for(self._nudge.wait(), timeout=delay)
 
     async def relay_once(self) -> int:
-        """Send one claimed batch; return how many were sent."""
-        async with self._outbox.claim(self._batch) as claim:
-            if not claim.messages:
-                return 0
-            async with asyncio.timeout(self._publish_timeout_s):
-                await asyncio.gather(*(self._publisher.publish(m) for _, m in claim.messages))
-            await claim.mark_sent([i for i, _ in claim.messages])
-        self.sent += len(claim.messages)
-        return len(claim.messages)
+        """Send one claimed batch; return how many were sent. Raises if some could not be sent
+        (they are released for the next try)."""
+        claim = await self._outbox.claim(self._batch, self._lease_s)
+        if not claim.messages:
+            return 0
+        results = await asyncio.gather(
+            *(self._send(message, claim.send_until) for _, message in claim.messages), return_exceptions=True
+        )
+        sent = [i for (i, _), r in zip(claim.messages, results, strict=True) if r is None]
+        unsent = [i for (i, _), r in zip(claim.messages, results, strict=True) if r is not None]
+        if sent:
+            await claim.mark_sent(sent)
+            self.sent += len(sent)
+        if unsent:
+            await claim.release(unsent)
+            error = next(r for r in results if isinstance(r, BaseException))
+            raise RuntimeError(f"{len(unsent)} of {len(claim.messages)} outbox messages not sent: {error!r}")
+        return len(sent)
+
+    async def _send(self, message: OutboundMessage, send_until: float) -> None:
+        async with asyncio.timeout(self._publish_timeout_s):
+            await self._publisher.publish(message, not_after=send_until)

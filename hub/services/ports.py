@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol
@@ -21,6 +22,20 @@ from hub.services.media import MediaItem
 from hub.services.messages import InboundMessage, OutboundMessage, Rejection
 
 JsonObject = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Lease:
+    """The leader's right to run the timers: `epoch` is the fencing token, checked by every
+    transaction of the leader's work (`hold_lease`)."""
+
+    name: str
+    holder: str
+    epoch: int
+
+
+class LeaseLost(RuntimeError):
+    """The leader's lease has passed to another instance: its work must stop, with no effect."""
 
 
 class IncidentQueries(Protocol):
@@ -110,9 +125,11 @@ class MessageSource(Protocol):
 
 
 class Publisher(Protocol):
-    """Publishes one message at QoS 1 and returns when the broker has confirmed it."""
+    """Publishes one message at QoS 1 and returns when the broker has confirmed it. With
+    `not_after` (a time.monotonic() value), the message is handed to the broker only before it,
+    else SendWindowClosed is raised."""
 
-    async def publish(self, message: OutboundMessage) -> None: ...
+    async def publish(self, message: OutboundMessage, not_after: float | None = None) -> None: ...
 
 
 class IngestTransaction(Protocol):
@@ -126,8 +143,13 @@ class IngestTransaction(Protocol):
         """(type, occurred_at) of events already stored, by (device_id, event_id)."""
         ...
 
-    async def lock_open_incidents(self, site_ids: Sequence[str]) -> dict[str, Incident]:
-        """Serialise with other instances on these sites; return each site's open incident."""
+    async def lock_sites(self, site_ids: Sequence[str], wait: bool = True) -> set[str]:
+        """Serialise with every other writer of these sites' incidents until the transaction ends;
+        without `wait`, lock only those free now. Returns the sites locked."""
+        ...
+
+    async def open_incidents(self, site_ids: Sequence[str]) -> dict[str, Incident]:
+        """Each (locked) site's open incident, row-locked."""
         ...
 
     async def save_incident(self, incident: Incident) -> Incident: ...
@@ -161,6 +183,11 @@ class SupervisionTransaction(IngestTransaction, Protocol):
         ...
 
     async def seed_health(self, rows: Sequence[tuple[Heard, datetime]]) -> None: ...
+
+    async def hold_lease(self, lease: Lease) -> None:
+        """Raise LeaseLost unless `lease` is still the current, unexpired one; otherwise keep it
+        (share-locked) until this transaction ends, so no takeover can overlap its effects."""
+        ...
 
 
 class IngestStore(Protocol):
@@ -213,6 +240,10 @@ class IngestObserver(Protocol):
     def events_stored(self, device_kind: str, count: int) -> None: ...
 
     def duplicates(self, count: int) -> None: ...
+
+    def deferred(self, count: int) -> None:
+        """Events held back because their site was busy (they are retried)."""
+        ...
 
     def rejected(self, reason: str) -> None: ...
 

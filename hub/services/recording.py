@@ -38,6 +38,8 @@ class Recorded:
     touched: set[int] = field(default_factory=set)  # incidents changed
     incident_of_site: dict[str, int] = field(default_factory=dict)  # where each site's new events went
     outbound: list[OutboundMessage] = field(default_factory=list)
+    # Not recorded now: their site was busy (another writer holds it). The caller retries them.
+    deferred: list[DeviceEvent] = field(default_factory=list)
 
 
 class EventRecorder:
@@ -46,11 +48,25 @@ class EventRecorder:
         self._topics = topics
 
     async def record(
-        self, tx: IngestTransaction, events: Sequence[tuple[DeviceEvent, dict[str, Any]]], now: datetime
+        self,
+        tx: IngestTransaction,
+        events: Sequence[tuple[DeviceEvent, dict[str, Any]]],
+        now: datetime,
+        defer_busy_sites: bool = False,
     ) -> Recorded:
+        """With `defer_busy_sites`, events of a site whose lock another transaction holds are left
+        out (`Recorded.deferred`) instead of waiting for it: one stalled writer must not hold up
+        every other site's alarms."""
         result = Recorded()
         if not events:
             return result
+        sites = {e.site_id for e, _ in events}
+        busy = sites - await tx.lock_sites(sorted(sites), wait=not defer_busy_sites)
+        if busy:
+            result.deferred = [e for e, _ in events if e.site_id in busy]
+            events = [(e, p) for e, p in events if e.site_id not in busy]
+            if not events:
+                return result
         # One batch can hold the same event twice (a resend right behind the original).
         unique = list({(e.device_id, e.event_id): (e, p) for e, p in reversed(events)}.values())[::-1]
         stored = await tx.add_events(unique)
@@ -68,7 +84,7 @@ class EventRecorder:
             ]
         if not result.new_events:
             return result
-        current = await tx.lock_open_incidents(sorted({e.site_id for e in result.new_events}))
+        current = await tx.open_incidents(sorted({e.site_id for e in result.new_events}))
         timeline: dict[str, list[TimelineEntry]] = {}
         members: dict[str, list[int]] = {}
         changed: dict[str, Incident] = {}

@@ -21,7 +21,7 @@ from hub.domain.events import DeviceEvent
 from hub.domain.supervision import LOW_BATTERY_PERCENT, OFFLINE, ONLINE, Heard, deadline, fault_change, grace_for
 from hub.services.intake import AcceptedEvent, StatusReport
 from hub.services.lifecycle import LifecycleService
-from hub.services.ports import LifecycleStore, SupervisionTransaction
+from hub.services.ports import Lease, LeaseLost, LifecycleStore, SupervisionTransaction
 from hub.services.recording import EventRecorder
 
 log = structlog.get_logger(__name__)
@@ -109,10 +109,12 @@ class SupervisionService:
                 log.info("device back online", site=site, device=device)
         return returned + cleared
 
-    async def scan(self, limit: int = 2000) -> int:
-        """Mark overdue devices offline (leader only). Returns how many went offline."""
+    async def scan(self, lease: Lease | None = None, limit: int = 2000) -> int:
+        """Mark overdue devices offline (leader only, while `lease` is held). Returns how many went offline."""
         now = self._clock()
         async with self._store.transaction() as tx:
+            if lease is not None:
+                await tx.hold_lease(lease)
             overdue = await tx.mark_overdue(now, limit)
             if not overdue:
                 return 0
@@ -148,10 +150,12 @@ class SupervisionService:
                 ]
             )
 
-    async def run(self, interval_s: float = 2.0) -> None:
+    async def run(self, lease: Lease | None = None, interval_s: float = 2.0) -> None:
         while True:
             try:
-                await self.scan()
+                await self.scan(lease)
+            except LeaseLost:
+                raise
             except Exception as exc:  # the database may be away: deadlines stay, retry
                 log.warning("supervision scan failed; will retry", error=repr(exc))
             await asyncio.sleep(interval_s)

@@ -31,6 +31,7 @@ from hub.domain.warnings import (
     rules_for,
 )
 from hub.services.messages import OutboundMessage
+from hub.services.ports import Lease, LeaseLost
 
 log = structlog.get_logger(__name__)
 
@@ -63,6 +64,8 @@ class StoredWarning:
 
 
 class WarningTransaction(Protocol):
+    async def hold_lease(self, lease: Lease) -> None: ...
+
     async def add_warning(self, row: dict[str, Any]) -> int: ...
 
     async def warning_by_command(self, command_id: str) -> StoredWarning | None: ...
@@ -347,10 +350,12 @@ class WarningService:
         await tx.announce([warning.incident_id])
 
     # --- resend and expiry (leader) -----------------------------------------------------------------
-    async def resend_due(self, limit: int = 100) -> int:
+    async def resend_due(self, lease: Lease | None = None, limit: int = 100) -> int:
         now = self._clock()
         handled = 0
         async with self._store.transaction() as tx:
+            if lease is not None:
+                await tx.hold_lease(lease)
             for warning in await tx.due_warnings(now, limit):
                 handled += 1
                 if warning.state is WarningState.PLAYING:
@@ -380,10 +385,12 @@ class WarningService:
             "warning gave up", speaker=warning.speaker_id, command=warning.command_id, state=state.value, why=why
         )
 
-    async def run(self, interval_s: float = 0.5) -> None:
+    async def run(self, lease: Lease | None = None, interval_s: float = 0.5) -> None:
         while True:
             try:
-                await self.resend_due()
+                await self.resend_due(lease)
+            except LeaseLost:
+                raise
             except Exception as exc:  # the database may be away: warnings stay due, retry
                 log.warning("warning resend round failed; will retry", error=repr(exc))
             await asyncio.sleep(interval_s)

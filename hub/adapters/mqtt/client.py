@@ -19,6 +19,7 @@ import random
 import socket
 import ssl
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -32,7 +33,7 @@ from paho.mqtt.reasoncodes import ReasonCode
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
 from devices.mqtt_url import parse_mqtt_url
-from hub.services.messages import InboundMessage, OutboundMessage
+from hub.services.messages import InboundMessage, OutboundMessage, SendWindowClosed
 
 log = structlog.get_logger(__name__)
 
@@ -126,12 +127,16 @@ class MqttClient:
         if stale:
             log.info("acknowledgements dropped after reconnect; broker will redeliver", count=stale)
 
-    async def publish(self, message: OutboundMessage, retain: bool = False) -> None:
+    async def publish(self, message: OutboundMessage, retain: bool = False, not_after: float | None = None) -> None:
         """Publish at QoS 1 and wait for the broker's PUBACK. While disconnected it waits for the
         link (paho must not be touched while the connect thread works on it); a message the link
-        loses before its PUBACK is resent by paho on the resumed session."""
+        loses before its PUBACK is resent by paho on the resumed session. With `not_after` (a
+        time.monotonic() value) the message is handed to paho only before then: checked after any
+        wait, right before the write, so a sender that stalled past it sends nothing."""
         client = self._require_client()
         await self._connected.wait()
+        if not_after is not None and time.monotonic() >= not_after:
+            raise SendWindowClosed(f"claim lapsed before {message.topic} was sent")
         info = client.publish(message.topic, message.payload, qos=1, retain=retain)
         if info.rc not in (paho.MQTT_ERR_SUCCESS, paho.MQTT_ERR_NO_CONN, paho.MQTT_ERR_QUEUE_SIZE):
             raise MqttError(f"publish failed: {paho.error_string(info.rc)}")

@@ -1,10 +1,10 @@
-"""The transactional outbox table: claim unsent messages (skipping ones another instance holds),
-mark them sent once the broker confirmed them."""
+"""The transactional outbox table: claim unsent messages for a short lease, mark them sent once the
+broker confirmed them, release what was not sent."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import time
+import uuid
 
 import asyncpg
 
@@ -12,31 +12,53 @@ from hub.services.messages import OutboundMessage
 
 
 class OutboxClaim:
-    def __init__(self, conn: asyncpg.Connection, rows: list[asyncpg.Record]) -> None:
-        self._conn = conn
-        self.messages = [(r["id"], OutboundMessage(r["topic"], bytes(r["payload"]))) for r in rows]
+    def __init__(self, pool: asyncpg.Pool, token: uuid.UUID, rows: list[asyncpg.Record], send_until: float) -> None:
+        self._pool = pool
+        self._token = token
+        self.messages = [(r["id"], OutboundMessage(r["topic"], bytes(r["payload"]))) for r in sorted(rows, key=_id)]
+        self.send_until = send_until
 
     async def mark_sent(self, ids: list[int]) -> None:
-        await self._conn.execute(
-            "UPDATE outbox SET sent_at = now(), attempts = attempts + 1 WHERE id = ANY($1::bigint[])", ids
+        await self._pool.execute("UPDATE outbox SET sent_at = now() WHERE id = ANY($1::bigint[])", ids)
+
+    async def release(self, ids: list[int]) -> None:
+        """Give back what this claim did not send, so any relay may take it at once."""
+        await self._pool.execute(
+            "UPDATE outbox SET claim_token = NULL, claimed_until = NULL"
+            " WHERE id = ANY($1::bigint[]) AND claim_token = $2 AND sent_at IS NULL",
+            ids,
+            self._token,
         )
+
+
+def _id(row: asyncpg.Record) -> int:
+    return row["id"]
 
 
 class PostgresOutbox:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self._pool = pool
 
-    @asynccontextmanager
-    async def claim(self, limit: int) -> AsyncIterator[OutboxClaim]:
-        """Rows stay locked until the block ends, so two instances never send the same row at once;
-        if the block fails, the rows stay unsent and are sent again (at least once)."""
-        async with self._pool.acquire() as conn, conn.transaction():
-            rows = await conn.fetch(
-                "SELECT id, topic, payload FROM outbox WHERE sent_at IS NULL ORDER BY id"
-                " LIMIT $1 FOR UPDATE SKIP LOCKED",
-                limit,
-            )
-            yield OutboxClaim(conn, rows)
+    async def claim(self, limit: int, lease_s: float) -> OutboxClaim:
+        """Claim (and commit the claim of) up to `limit` unsent rows that nobody holds. The claim
+        lapses after `lease_s` by the database's clock; the claimant stops sending a little
+        earlier by its own monotonic clock (`send_until`), which also runs while it is stalled."""
+        token = uuid.uuid4()
+        started = time.monotonic()
+        rows = await self._pool.fetch(
+            """
+            UPDATE outbox SET claim_token = $2, claimed_until = now() + make_interval(secs => $3),
+                attempts = attempts + 1
+            WHERE id IN (SELECT id FROM outbox
+                         WHERE sent_at IS NULL AND (claimed_until IS NULL OR claimed_until < now())
+                         ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
+            RETURNING id, topic, payload
+            """,
+            limit,
+            token,
+            lease_s,
+        )
+        return OutboxClaim(self._pool, token, rows, started + lease_s * 0.8)
 
     async def backlog(self) -> int:
         return await self._pool.fetchval("SELECT count(*) FROM outbox WHERE sent_at IS NULL")

@@ -6,6 +6,19 @@ import json
 
 import asyncpg
 
+# Bounded waiting (see DESIGN.md, "the worst night"): a stalled hub instance must not stall the others.
+# - A transaction left open by a frozen process is ended by the server, releasing its locks.
+# - No statement waits for a lock, or runs, for ever: the caller fails, retries or requeues.
+# The hub's transactions never wait on anything but the database, so these bounds are generous.
+IDLE_IN_TRANSACTION_MS = 5_000
+LOCK_TIMEOUT_MS = 4_000
+STATEMENT_TIMEOUT_MS = 30_000
+SERVER_SETTINGS = {
+    "idle_in_transaction_session_timeout": str(IDLE_IN_TRANSACTION_MS),
+    "lock_timeout": str(LOCK_TIMEOUT_MS),
+    "statement_timeout": str(STATEMENT_TIMEOUT_MS),
+}
+
 
 async def _init_connection(conn: asyncpg.Connection) -> None:
     await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
@@ -14,5 +27,10 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
 
 async def create_pool(dsn: str, min_size: int = 2, max_size: int = 10) -> asyncpg.Pool:
     return await asyncpg.create_pool(
-        dsn, min_size=min_size, max_size=max_size, init=_init_connection, command_timeout=30
+        dsn,
+        min_size=min_size,
+        max_size=max_size,
+        init=_init_connection,
+        command_timeout=STATEMENT_TIMEOUT_MS / 1000,
+        server_settings=SERVER_SETTINGS,
     )

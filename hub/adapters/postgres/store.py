@@ -19,7 +19,7 @@ from hub.domain.supervision import Heard
 from hub.domain.warnings import WarningState
 from hub.services.media import MediaItem, PendingMedia
 from hub.services.messages import OutboundMessage, Rejection
-from hub.services.ports import JsonObject
+from hub.services.ports import JsonObject, Lease, LeaseLost
 from hub.services.warnings import StoredWarning
 
 CHANGES_CHANNEL = "sentinel_changes"
@@ -117,19 +117,38 @@ class PostgresTransaction:
         )
         return {(r["device_id"], r["event_id"]): (r["type"], r["occurred_at"]) for r in rows}
 
-    async def lock_open_incidents(self, site_ids: Sequence[str]) -> dict[str, Incident]:
-        # Sorted advisory locks serialise correlation per site across hub instances without
-        # deadlocks; they are released at commit.
-        await self._conn.execute(
-            "SELECT pg_advisory_xact_lock(hashtextextended('site:' || s, 0)) FROM unnest($1::text[]) AS s ORDER BY s",
-            sorted(site_ids),
-        )
+    async def lock_sites(self, site_ids: Sequence[str], wait: bool = True) -> set[str]:
+        """Every writer of a site's incidents holds the site's lock (a transaction-level advisory lock,
+        released at commit) before it reads the incident, so none can undo another's change. Ingest
+        does not wait (`wait=False`): it takes the sites it can and requeues the events of the
+        others, so one busy or stalled site never holds up the rest. Returns the sites locked."""
+        ordered = sorted(set(site_ids))
+        if wait:  # sorted: two waiting writers never deadlock
+            await self._conn.execute(
+                "SELECT pg_advisory_xact_lock(hashtextextended('site:' || s, 0)) FROM unnest($1::text[]) AS s"
+                " ORDER BY s",
+                ordered,
+            )
+            return set(ordered)
         rows = await self._conn.fetch(
-            f"SELECT {INCIDENT_COLUMNS} FROM incidents WHERE site_id = ANY($1::text[]) AND state NOT IN ($2, $3)",
+            "SELECT s FROM unnest($1::text[]) AS s WHERE pg_try_advisory_xact_lock(hashtextextended('site:' || s, 0))",
+            ordered,
+        )
+        return {r["s"] for r in rows}
+
+    async def open_incidents(self, site_ids: Sequence[str]) -> dict[str, Incident]:
+        """The open incident of each site, row-locked (the caller holds the sites' locks)."""
+        rows = await self._conn.fetch(
+            f"SELECT {INCIDENT_COLUMNS} FROM incidents WHERE site_id = ANY($1::text[]) AND state NOT IN ($2, $3)"
+            " ORDER BY id FOR UPDATE",
             list(site_ids),
             *_OPEN,
         )
         return {r["site_id"]: incident_from_row(r) for r in rows}
+
+    async def lock_open_incidents(self, site_ids: Sequence[str]) -> dict[str, Incident]:
+        await self.lock_sites(site_ids)
+        return await self.open_incidents(site_ids)
 
     async def save_incident(self, incident: Incident) -> Incident:
         values = _incident_values(incident)
@@ -152,6 +171,15 @@ class PostgresTransaction:
         return incident_from_row(row)
 
     async def incident(self, incident_id: int, lock: bool = True) -> Incident | None:
+        if lock:  # the site's lock first, as every writer of the site's incidents takes it (lock_sites)
+            site_id = await self._conn.fetchval(
+                "SELECT i.site_id FROM incidents i,"
+                " LATERAL (SELECT pg_advisory_xact_lock(hashtextextended('site:' || i.site_id, 0))) AS l"
+                " WHERE i.id = $1",
+                incident_id,
+            )
+            if site_id is None:
+                return None
         row = await self._conn.fetchrow(
             f"SELECT {INCIDENT_COLUMNS} FROM incidents WHERE id = $1{' FOR UPDATE' if lock else ''}", incident_id
         )
@@ -287,13 +315,7 @@ class PostgresTransaction:
         return [(r["site_id"], r["device_id"], r["event_id"]) for r in rows]
 
     async def open_incident_of_site(self, site_id: str) -> Incident | None:
-        await self._conn.execute("SELECT pg_advisory_xact_lock(hashtextextended('site:' || $1, 0))", site_id)
-        row = await self._conn.fetchrow(
-            f"SELECT {INCIDENT_COLUMNS} FROM incidents WHERE site_id = $1 AND state NOT IN ($2, $3) FOR UPDATE",
-            site_id,
-            *_OPEN,
-        )
-        return incident_from_row(row) if row else None
+        return (await self.lock_open_incidents([site_id])).get(site_id)
 
     async def latest_snapshot(self, incident_id: int) -> int | None:
         return await self._conn.fetchval(
@@ -382,6 +404,18 @@ class PostgresTransaction:
             [h.at for h, _ in rows],
             [d for _, d in rows],
         )
+
+    async def hold_lease(self, lease: Lease) -> None:
+        # FOR SHARE: a takeover (an UPDATE of this row) waits until this transaction has ended.
+        held = await self._conn.fetchval(
+            "SELECT true FROM leader_lease WHERE name = $1 AND holder = $2 AND epoch = $3 AND expires_at > now()"
+            " FOR SHARE",
+            lease.name,
+            lease.holder,
+            lease.epoch,
+        )
+        if not held:
+            raise LeaseLost(f"lease {lease.name} epoch {lease.epoch} is no longer held by {lease.holder}")
 
     async def add_media(self, items: Sequence[tuple[int, MediaItem]]) -> None:
         await self._conn.executemany(
