@@ -206,3 +206,36 @@ async def test_a_site_lock_held_for_15_s_delays_no_press_at_any_other_site(hub: 
     await eventually(lambda: fetch_value(db, "SELECT count(*) = 1 FROM events WHERE event_id = $1", held_press))
     assert await fetch_value(db, "SELECT count(*) FROM events") == 41
     assert await fetch_value(db, "SELECT count(*) FROM dead_letters") == 0
+
+
+async def test_the_desk_is_told_to_retry_when_a_stalled_writer_holds_the_incident_past_the_lock_timeout(
+    hub: HubUnderTest,
+) -> None:
+    db, topics = hub.settings.database_url, hub.topics
+    assert db and hub.settings.mqtt_url
+    guards = DeviceLink(hub.settings.mqtt_url, f"guards-{uuid.uuid4().hex[:6]}").connect()
+    try:
+        _, payload = press_payload("panic", "busy")
+        await asyncio.to_thread(guards.publish_and_wait, topics.button_event("site-03", "btn-03-0"), payload)
+    finally:
+        guards.close()
+    incident_id = await eventually(lambda: fetch_value(db, "SELECT id FROM incidents WHERE site_id = 'site-03'"))
+    stalled = await asyncpg.connect(db)
+    try:
+        async with stalled.transaction():
+            await stalled.execute("SELECT pg_advisory_xact_lock(hashtextextended('site:' || 'site-03', 0))")
+            async with (
+                aiohttp.ClientSession(headers=hub.headers) as session,
+                session.post(f"{hub.http}/api/v1/incidents/{incident_id}/ack") as response,
+            ):
+                assert response.status == 503
+                assert response.headers["Retry-After"] == "2"
+                assert (await response.json())["error"]["code"] == "busy"
+        assert await fetch_value(db, "SELECT acknowledged_at IS NULL FROM incidents WHERE id = $1", incident_id)
+        async with (
+            aiohttp.ClientSession(headers=hub.headers) as session,
+            session.post(f"{hub.http}/api/v1/incidents/{incident_id}/ack") as response,
+        ):
+            assert response.status == 200
+    finally:
+        await stalled.close()

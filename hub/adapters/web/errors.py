@@ -6,6 +6,7 @@ import functools
 import json
 from typing import Any
 
+import asyncpg
 import structlog
 from aiohttp import hdrs, web
 from aiohttp.typedefs import Handler
@@ -73,6 +74,11 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
             if exc.status < 400:  # redirects and "not modified" are answers, not errors
                 raise
             return _from_http_exception(exc)
+        except asyncpg.LockNotAvailableError:
+            # Another writer has held the incident's site past the lock timeout (a stalled instance,
+            # whose transaction the server ends within seconds): nothing was changed, try again.
+            log.warning("web.request_busy", method=request.method, path=request.path)
+            return json_error(503, "busy", "the incident is being changed elsewhere; try again", {"Retry-After": "2"})
         except Exception:
             log.exception("web.request_failed", method=request.method, path=request.path)
             return json_error(500, "internal_error", "internal server error")
