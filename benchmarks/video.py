@@ -34,7 +34,7 @@ from simulators.camera.render import SceneRenderer
 from simulators.camera.scenarios import SCENARIOS
 
 REPO = Path(__file__).resolve().parents[1]
-PLAZA = REPO.parent / "shared" / "data" / "plaza_720p.avi"
+PLAZA = REPO / "tests" / "data" / "video" / "plaza_720p.avi"
 RESULTS = REPO / "benchmarks" / "results" / "video.json"
 CAMERA_FPS = 5.0
 TARGET_RATIO = 0.25

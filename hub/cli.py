@@ -139,7 +139,7 @@ def _parser() -> argparse.ArgumentParser:
 
     camera = simulate.add_parser("camera", help="an HTTP MJPEG camera: synthetic scenes with ground truth, or a file")
     camera.add_argument("--scene", help="a synthetic scene (default yard_intrusions)")
-    camera.add_argument("--file", type=Path, help="loop a video file instead, e.g. ../shared/data/plaza_720p.avi")
+    camera.add_argument("--file", type=Path, help="loop a video file instead, e.g. tests/data/video/plaza_720p.avi")
     camera.add_argument("--http", default="127.0.0.1:8554", help="HOST:PORT to serve /mjpeg on")
     camera.add_argument("--fps", type=float, default=10.0)
     camera.set_defaults(handler=_simulate_camera)

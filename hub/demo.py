@@ -152,7 +152,7 @@ def _start_speakers(
 _DEMO_DC09 = "127.0.0.1:17010"
 
 # The demo's cameras: what each simulated camera shows (the district file points their streams here).
-_PLAZA = Path(__file__).resolve().parents[2] / "shared" / "data" / "plaza_720p.avi"
+_PLAZA = Path(__file__).resolve().parents[1] / "tests" / "data" / "video" / "plaza_720p.avi"
 _DEMO_CAMERAS = {
     "18554": ["--scene", "yard_intrusions"],
     "18555": ["--file", str(_PLAZA)] if _PLAZA.exists() else ["--scene", "line_crossing"],

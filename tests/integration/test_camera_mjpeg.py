@@ -19,7 +19,7 @@ from hub.adapters.local import free_port
 from simulators.camera.mjpeg import MjpegCamera, SceneSource, VideoFileSource
 from simulators.camera.scenarios import SCENARIOS
 
-PLAZA = Path(__file__).resolve().parents[3] / "shared" / "data" / "plaza_720p.avi"
+PLAZA = Path(__file__).resolve().parents[2] / "tests" / "data" / "video" / "plaza_720p.avi"
 
 
 class ServedCamera:

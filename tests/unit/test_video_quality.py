@@ -21,7 +21,7 @@ from simulators.camera.scenarios import SCENARIOS, all_scenarios
 from simulators.camera.truth import Outcome, TypeScore, score
 
 REPO = Path(__file__).resolve().parents[2]
-PLAZA_VIDEO = REPO.parent / "shared" / "data" / "plaza_720p.avi"
+PLAZA_VIDEO = REPO / "tests" / "data" / "video" / "plaza_720p.avi"
 PLAZA_LABELS = REPO / "tests" / "data" / "video" / "plaza_crossings.json"
 
 # Recall and precision each event type must reach on the synthetic suite.
@@ -126,7 +126,7 @@ def play_plaza(passes: int = 2, fps: float = 5.0) -> tuple[float, list[tuple[int
     times back to back (the first pass is the background's warm-up in a crowd: see `plaza_result`).
     Returns the clip's duration and (pass, detection) pairs."""
     if not PLAZA_VIDEO.exists():
-        pytest.fail(f"the plaza footage is missing: {PLAZA_VIDEO} (shared/ beside the repository)", pytrace=False)
+        pytest.fail(f"the plaza footage is missing: {PLAZA_VIDEO} (tests/data/video)", pytrace=False)
     labels = json.loads(PLAZA_LABELS.read_text())
     a, b = tuple(labels["line"]["a"]), tuple(labels["line"]["b"])
     zones = tuple(Zone(d.value, ZoneKind.LINE_CROSSING, line=(a, b), direction=d) for d in _PLAZA_DIRECTIONS)
