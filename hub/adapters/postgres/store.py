@@ -12,7 +12,7 @@ import asyncpg
 
 from hub.domain.dispatch import Dispatch, DispatchState, RouteRule
 from hub.domain.escalation import Timer, TimerKind
-from hub.domain.events import DeviceEvent
+from hub.domain.events import DeviceEvent, EventIdentity
 from hub.domain.incidents import Incident, IncidentState, Priority, TimelineEntry
 from hub.domain.routing import OfficerPresence
 from hub.domain.supervision import Heard
@@ -91,9 +91,10 @@ class PostgresTransaction:
     async def add_events(self, events: Sequence[tuple[DeviceEvent, JsonObject]]) -> dict[tuple[str, str], int]:
         rows = await self._conn.fetch(
             """
-            INSERT INTO events (device_id, event_id, site_id, device_kind, type, occurred_at, received_at, payload)
+            INSERT INTO events (device_id, event_id, site_id, device_kind, type, occurred_at, received_at, payload,
+                                fingerprint)
             SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
-                                 $6::timestamptz[], $7::timestamptz[], $8::jsonb[])
+                                 $6::timestamptz[], $7::timestamptz[], $8::jsonb[], $9::text[])
             ON CONFLICT ON CONSTRAINT events_device_event_unique DO NOTHING
             RETURNING id, device_id, event_id
             """,
@@ -105,17 +106,20 @@ class PostgresTransaction:
             [e.occurred_at for e, _ in events],
             [e.received_at for e, _ in events],
             [p for _, p in events],
+            [e.fingerprint for e, _ in events],
         )
         return {(r["device_id"], r["event_id"]): r["id"] for r in rows}
 
-    async def stored_events(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], tuple[str, datetime]]:
+    async def stored_events(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], EventIdentity]:
         rows = await self._conn.fetch(
-            "SELECT e.device_id, e.event_id, e.type, e.occurred_at FROM events e"
+            "SELECT e.device_id, e.event_id, e.type, e.occurred_at, e.fingerprint FROM events e"
             " JOIN unnest($1::text[], $2::text[]) AS k(device_id, event_id) USING (device_id, event_id)",
             [d for d, _ in keys],
             [e for _, e in keys],
         )
-        return {(r["device_id"], r["event_id"]): (r["type"], r["occurred_at"]) for r in rows}
+        return {
+            (r["device_id"], r["event_id"]): EventIdentity(r["type"], r["occurred_at"], r["fingerprint"]) for r in rows
+        }
 
     async def lock_open_incidents(self, site_ids: Sequence[str]) -> dict[str, Incident]:
         # Sorted advisory locks serialise correlation per site across hub instances without
