@@ -42,7 +42,15 @@ class _Pending:
 
     @property
     def broker_has_it(self) -> bool:
-        return self.info is not None and self.info.is_published()
+        """The broker confirmed the last copy. Also true when paho cannot tell: a copy handed over while
+        disconnected is sent on reconnect, but its info only ever reports the failed first try. A spare
+        copy is harmless (the hub stores an event once); a lost one is not."""
+        if self.info is None:
+            return False
+        try:
+            return self.info.is_published()
+        except (RuntimeError, ValueError):
+            return True
 
 
 class Resender:
@@ -155,9 +163,9 @@ class Resender:
     def _schedule(self, key: Key, entry: _Pending) -> None:
         heapq.heappush(self._due, (entry.due, next(self._order), key))
 
-    def _take_due(self, now: float) -> list[tuple[Key, _Pending]]:
+    def _take_due(self, now: float) -> list[_Pending]:
         """Under the lock: the entries due now, rescheduled as if resent (the caller resends them)."""
-        due: list[tuple[Key, _Pending]] = []
+        due: list[_Pending] = []
         while self._due and self._due[0][0] <= now:
             at, _, key = heapq.heappop(self._due)
             entry = self._pending.get(key)
@@ -175,7 +183,7 @@ class Resender:
             entry.due = now + self._rule.delay_s(entry.resends)
             self._schedule(key, entry)
             if entry.link.connected and entry.broker_has_it:
-                due.append((key, entry))
+                due.append(entry)
             # else: paho holds the last copy, or there is no broker; a reconnect makes it due again
         return due
 
@@ -189,9 +197,8 @@ class Resender:
                     wait = self._due[0][0] - self._clock() if self._due else 1.0
                     self._cond.wait(min(max(wait, 0.01), 1.0))
                     continue
-            for key, entry in due:  # outside the lock: paho's thread takes it for feedback
+            for entry in due:  # outside the lock: paho's thread takes it for feedback
                 info = entry.link.publish(entry.topic, entry.payload)
                 with self._cond:
                     entry.info = info
                     self.resent += 1
-                log.debug("event resent", site=key[0], device=key[1], event_id=key[2], resend=entry.resends)
