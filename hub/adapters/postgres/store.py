@@ -51,7 +51,8 @@ def _incident_values(incident: Incident) -> list[object]:
 
 
 _WARNING_COLUMNS = (
-    "id, command_id, speaker_id, site_id, incident_id, state, attempts, expires_at, command, duration_s, repeat"
+    "id, command_id, speaker_id, site_id, incident_id, state, attempts, expires_at, command, duration_s, repeat,"
+    " playing_at"
 )
 
 
@@ -67,6 +68,7 @@ def _stored_warning(row: asyncpg.Record) -> StoredWarning:
         expires_at=row["expires_at"],
         command=bytes(row["command"]),
         playing_for_s=float(row["duration_s"]) * row["repeat"],
+        playing_at=row["playing_at"],
     )
 
 
