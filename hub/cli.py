@@ -461,7 +461,7 @@ def _broker_creds(args: argparse.Namespace) -> int:
 
 # --- simulate ---------------------------------------------------------------------------------------
 def _simulate_button(args: argparse.Namespace) -> int:
-    from devices.contract import Topics
+    from devices.contract import CONFIRMED_BUTTON_EVENTS, Topics
     from devices.link import DeviceLink
     from simulators.button import ButtonRef, confirmed_burst, press
 
@@ -502,7 +502,11 @@ def _simulate_button(args: argparse.Namespace) -> int:
     try:
         button = ButtonRef(args.site, args.device)
         event_id, feedback = press(link, topics, button, args.type, wait_feedback_s=args.confirm_within)
-        states = ", ".join(str(f.get("state")) for f in feedback) or f"none within {args.confirm_within:g} s"
+        states = ", ".join(str(f.get("state")) for f in feedback) or (
+            f"none within {args.confirm_within:g} s"
+            if args.type in CONFIRMED_BUTTON_EVENTS
+            else f"none ({args.type} is not confirmed)"
+        )
         print(f"pressed {args.device} at {args.site}: event {event_id}; hub feedback: {states}")
         return 0
     finally:
