@@ -210,9 +210,10 @@ class Dc09Receiver:
             "encrypted": frame.encrypted,
             "transport": transport,
         }
-        # What the panel said, not how or when it arrived: a resend over the other transport, or of a
-        # message without a timestamp (its time is then the arrival), is the same event.
-        said = {k: v for k, v in payload.items() if k != "transport"} | {"timestamp": content.timestamp}
+        # What the panel said, not how or when it sent it: a panel resends an unanswered message with the
+        # same sequence number and content but a fresh timestamp, maybe over the other transport, and
+        # that is the same event (replays of old messages are the timestamp window's job).
+        said = {k: v for k, v in payload.items() if k != "transport"}
         event = DeviceEvent(
             site_id=panel.site_id,
             device_id=panel.device_id,
