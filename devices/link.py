@@ -2,7 +2,8 @@
 
 Threaded paho-mqtt (devices are simple programs, not asyncio services), MQTT 5, QoS 1, a retained
 Last Will that reports the device `offline`, and a bounded in-flight window so a burst never wraps
-MQTT packet ids (65,535) while unconfirmed.
+MQTT packet ids (65,535) while unconfirmed. paho reconnects by itself (1 s, doubling to 2 min) and
+the link subscribes again; what to resend after a broker crash is `devices.resend`'s job.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ class DeviceLink:
         self._client.on_connect = self._on_connect
         self._client.on_disconnect = lambda *_: self._connected.clear()
         self._handlers: dict[str, Callable[[str, bytes], None]] = {}
+        self._connect_listeners: list[Callable[[], None]] = []
         self._client.on_message = self._on_message
 
     def _on_connect(self, client: paho.Client, _u: object, _f: object, reason: object, _p: object) -> None:
@@ -59,11 +61,22 @@ class DeviceLink:
         for topic in self._handlers:
             client.subscribe(topic, qos=1)
         self._connected.set()
+        for listener in list(self._connect_listeners):
+            listener()
 
     def _on_message(self, _c: paho.Client, _u: object, msg: paho.MQTTMessage) -> None:
         for topic_filter, handler in self._handlers.items():
             if paho.topic_matches_sub(topic_filter, msg.topic):
                 handler(msg.topic, msg.payload)
+
+    @property
+    def connected(self) -> bool:
+        return self._connected.is_set()
+
+    def on_connect(self, listener: Callable[[], None]) -> None:
+        """Call `listener` (on paho's thread: keep it short) after every connect, reconnects included:
+        the broker may have lost what it had confirmed before (see devices.resend)."""
+        self._connect_listeners.append(listener)
 
     def connect(self, timeout: float = 10.0) -> DeviceLink:
         self._client.connect(self._host, self._port, keepalive=30)

@@ -135,6 +135,13 @@ def _parser() -> argparse.ArgumentParser:
     button.add_argument("--devices", type=int, default=50, help="burst: how many of the district's buttons to use")
     button.add_argument("--rate", type=float, help="burst: presses per second (default: as fast as possible)")
     button.add_argument("--run-id", help="burst: prefix of the event ids (a rerun with the same id resends)")
+    button.add_argument(
+        "--confirm-within",
+        type=float,
+        default=30.0,
+        metavar="S",
+        help="wait this long for the hub's `received`, resending by the contract's rule (burst: 120 s at least)",
+    )
     button.set_defaults(handler=_simulate_button)
 
     camera = simulate.add_parser("camera", help="an HTTP MJPEG camera: synthetic scenes with ground truth, or a file")
@@ -454,33 +461,52 @@ def _broker_creds(args: argparse.Namespace) -> int:
 
 # --- simulate ---------------------------------------------------------------------------------------
 def _simulate_button(args: argparse.Namespace) -> int:
-    from devices.contract import Topics
+    from devices.contract import CONFIRMED_BUTTON_EVENTS, Topics
     from devices.link import DeviceLink
-    from simulators.button import ButtonRef, burst, press
+    from simulators.button import ButtonRef, confirmed_burst, press
 
     settings = _settings(args)
     mqtt_url = settings.mqtt_url or _demo_mqtt_url(settings)
     topics = Topics(settings.topic_prefix)
+    if args.burst:
+        district = load_district(settings.district_file)
+        buttons = [ButtonRef(d.site_id, d.id) for d in district.devices.values() if d.kind == "button"]
+        if args.site:
+            buttons = [b for b in buttons if b.site == args.site]
+        buttons = buttons[: args.devices]
+        if not buttons:
+            print("no buttons in the district to press", file=sys.stderr)
+            return 2
+        step = max(args.burst // 10, 1)
+        result = confirmed_burst(
+            mqtt_url,
+            topics,
+            buttons,
+            args.burst,
+            args.rate,
+            args.run_id,
+            range(step, args.burst + 1, step),
+            confirm_timeout_s=max(args.confirm_within, 120.0),
+            client_prefix=f"sentinel-sim-button-{os.getpid()}",
+        )
+        confirmed = len(result.sent) - result.unconfirmed - result.given_up
+        print(
+            f"burst: {len(result.sent)} presses from {len(buttons)} buttons, {confirmed} confirmed by the hub"
+            f" ({result.resent} resent)"
+        )
+        return 0 if confirmed == len(result.sent) else 1
+    if not args.site or not args.device:
+        print("a single press needs --site and --device", file=sys.stderr)
+        return 2
     link = DeviceLink(mqtt_url, f"sentinel-sim-button-{os.getpid()}").connect()
     try:
-        if args.burst:
-            district = load_district(settings.district_file)
-            buttons = [ButtonRef(d.site_id, d.id) for d in district.devices.values() if d.kind == "button"]
-            if args.site:
-                buttons = [b for b in buttons if b.site == args.site]
-            buttons = buttons[: args.devices]
-            if not buttons:
-                print("no buttons in the district to press", file=sys.stderr)
-                return 2
-            step = max(args.burst // 10, 1)
-            sent = burst(link, topics, buttons, args.burst, args.rate, args.run_id, range(step, args.burst + 1, step))
-            print(f"burst: {len(sent)} presses from {len(buttons)} buttons confirmed by the broker")
-            return 0
-        if not args.site or not args.device:
-            print("a single press needs --site and --device", file=sys.stderr)
-            return 2
-        event_id, feedback = press(link, topics, ButtonRef(args.site, args.device), args.type, wait_feedback_s=3.0)
-        states = ", ".join(str(f.get("state")) for f in feedback) or "none within 3 s"
+        button = ButtonRef(args.site, args.device)
+        event_id, feedback = press(link, topics, button, args.type, wait_feedback_s=args.confirm_within)
+        states = ", ".join(str(f.get("state")) for f in feedback) or (
+            f"none within {args.confirm_within:g} s"
+            if args.type in CONFIRMED_BUTTON_EVENTS
+            else f"none ({args.type} is not confirmed)"
+        )
         print(f"pressed {args.device} at {args.site}: event {event_id}; hub feedback: {states}")
         return 0
     finally:

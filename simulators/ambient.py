@@ -8,7 +8,8 @@ import threading
 
 from devices.contract import DeviceState, Topics
 from devices.link import DeviceLink, status_payload
-from simulators.button import ButtonRef, press
+from devices.resend import Resender
+from simulators.button import ButtonRef, press_payload
 
 
 class AmbientDistrict:
@@ -30,15 +31,18 @@ class AmbientDistrict:
         self._random = random.Random(seed)
         self._stop = threading.Event()
         self._link = DeviceLink(mqtt_url, "sentinel-sim-ambient")
+        self._resender = Resender()  # the guards' buttons follow the contract's resend rule
         self._thread = threading.Thread(target=self._run, name="ambient-district", daemon=True)
 
     def start(self) -> None:
         self._link.connect()
+        self._resender.start()
         self._thread.start()
 
     def stop(self) -> None:
         self._stop.set()
         self._thread.join(timeout=5)
+        self._resender.stop()
         self._link.close()
 
     def _heartbeat(self) -> None:
@@ -48,6 +52,8 @@ class AmbientDistrict:
 
     def _run(self) -> None:
         buttons = [ButtonRef(site, device) for site, kind, device in self._devices if kind == "button"]
+        for button in buttons:
+            self._resender.follow(self._link, self._topics, button.site, button.device)
         next_heartbeat = 0.0
         next_press = self._press_every_s / 3
         elapsed = 0.0
@@ -62,5 +68,7 @@ class AmbientDistrict:
                 event_type = "test" if self._random.random() < 0.15 else "panic"
                 presses = self._random.choice((1, 1, 1, 2, 3))  # frightened guards press again
                 for _ in range(presses):
-                    press(self._link, self._topics, button, event_type)
+                    event_id, payload = press_payload(event_type)
+                    topic = self._topics.button_event(button.site, button.device)
+                    self._resender.send(self._link, topic, button.site, button.device, event_id, payload)
                 next_press = elapsed + self._random.uniform(0.5, 1.5) * self._press_every_s

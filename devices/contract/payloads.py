@@ -40,6 +40,9 @@ class ButtonEventType(StrEnum):
 
 
 class ButtonEvent(_Payload):
+    """A press or a report. `event_id` is unique per device: a resend (the resend rule, `resend`) carries
+    the same id and the same content; the same id with other content is refused as `event_id_reused`."""
+
     event_id: Id
     type: ButtonEventType
     ts: AwareDatetime
@@ -57,6 +60,9 @@ class FeedbackState(StrEnum):
 
 
 class ButtonFeedback(_Payload):
+    """The hub's word to the guard. `received` comes for each arrival of a panic, duress, test or cancel
+    event, a resend of one already stored included (`resend.CONFIRMED_BUTTON_EVENTS`)."""
+
     event_id: Id
     state: FeedbackState
     ts: AwareDatetime

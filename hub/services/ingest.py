@@ -290,7 +290,7 @@ def _reused_ids(accepted: Sequence[AcceptedEvent], recorded: Recorded) -> list[R
     for item in accepted:
         if id(item.event) in reused and item.message is not None:
             m = item.message
-            detail = f"{item.event.device_id}/{item.event.event_id} is already stored with another type or time"
+            detail = f"{item.event.device_id}/{item.event.event_id} is already stored with other content"
             rejections.append(Rejection(m.topic, m.payload, m.received_at, "event_id_reused", detail))
     return rejections
 

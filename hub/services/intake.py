@@ -24,7 +24,7 @@ from devices.contract import (
 )
 from devices.contract.payloads import as_dict
 from hub.domain.district import District
-from hub.domain.events import DeviceEvent, timestamp_problem
+from hub.domain.events import DeviceEvent, content_fingerprint, timestamp_problem
 from hub.services.messages import InboundMessage, Rejection
 
 
@@ -155,6 +155,8 @@ class IntakeChecker:
             received_at=message.received_at,
             zone=getattr(payload, "zone", None),
             detail=getattr(payload, "detail", None),
+            # The decoded payload, every contract field: key order and unknown extra fields do not count.
+            fingerprint=content_fingerprint(payload.model_dump()),
         )
         return AcceptedEvent(event, as_dict(payload), message)
 

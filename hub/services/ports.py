@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 from hub.domain.dispatch import Dispatch
 from hub.domain.escalation import Timer, TimerKind
-from hub.domain.events import DeviceEvent
+from hub.domain.events import DeviceEvent, EventIdentity
 from hub.domain.incidents import Incident, TimelineEntry
 from hub.domain.routing import OfficerPresence
 from hub.domain.supervision import Heard
@@ -139,8 +139,8 @@ class IngestTransaction(Protocol):
         """Insert events, ignoring ones already stored; return {(device_id, event_id): pk} of new ones."""
         ...
 
-    async def stored_events(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], tuple[str, datetime]]:
-        """(type, occurred_at) of events already stored, by (device_id, event_id)."""
+    async def stored_events(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], EventIdentity]:
+        """The identity (type, occurred_at, fingerprint) of events already stored, by (device_id, event_id)."""
         ...
 
     async def lock_sites(self, site_ids: Sequence[str], wait: bool = True) -> set[str]:

@@ -13,7 +13,7 @@ from typing import Any
 
 import structlog
 
-from devices.contract import ButtonFeedback, FeedbackState, Topics, encode
+from devices.contract import CONFIRMED_BUTTON_EVENTS, ButtonFeedback, FeedbackState, Topics, encode
 from hub.domain.district import District
 from hub.domain.events import DeviceEvent
 from hub.domain.incidents import Incident, TimelineEntry, correlate
@@ -23,15 +23,16 @@ from hub.services.ports import IngestTransaction
 
 log = structlog.get_logger(__name__)
 
-# Button events the guard gets a "received" confirmation for (LED/buzzer/voice on the button).
-_CONFIRMED_BUTTON_EVENTS = frozenset({"panic", "duress", "test", "cancel"})
+# Button events the guard gets a "received" confirmation for (LED/buzzer/voice on the button), each
+# time the event arrives, a plain resend of a stored one included (the contract's resend rule).
+_CONFIRMED_BUTTON_EVENTS = frozenset(t.value for t in CONFIRMED_BUTTON_EVENTS)
 
 
 @dataclass
 class Recorded:
     new_events: list[DeviceEvent] = field(default_factory=list)
     # Already stored under the same (device, event id) but not the same event: a replay or a device
-    # reusing ids. A plain resend (same type and time) is a duplicate, not this.
+    # reusing ids. A plain resend (the same content: hub.domain.events.EventIdentity) is a duplicate.
     reused: list[DeviceEvent] = field(default_factory=list)
     pks: dict[tuple[str, str], int] = field(default_factory=dict)  # (device, event id) → row of each new event
     opened: int = 0
@@ -72,16 +73,22 @@ class EventRecorder:
         stored = await tx.add_events(unique)
         result.new_events = [e for e, _ in unique if (e.device_id, e.event_id) in stored]
         result.pks = stored
-        firsts = {(e.device_id, e.event_id): (e.type, e.occurred_at) for e, _ in unique}
+        firsts = {(e.device_id, e.event_id): e.identity for e, _ in unique}
         result.reused = [
-            e for e, _ in events if firsts[(e.device_id, e.event_id)] != (e.type, e.occurred_at)
+            e for e, _ in events if not firsts[(e.device_id, e.event_id)].same_event(e.identity)
         ]  # the same id twice in one batch, with other content
         repeated = [e for e, _ in unique if (e.device_id, e.event_id) not in stored]
+        resent: list[DeviceEvent] = []  # plain resends of stored events: confirmed again
         if repeated:
             originals = await tx.stored_events([(e.device_id, e.event_id) for e in repeated])
-            result.reused += [
-                e for e in repeated if originals.get((e.device_id, e.event_id)) not in (None, (e.type, e.occurred_at))
-            ]
+            for e in repeated:
+                original = originals.get((e.device_id, e.event_id))
+                if original is None:
+                    continue  # not possible: the insert was refused because the row exists
+                (resent if original.same_event(e.identity) else result.reused).append(e)
+        # A device resends until it hears `received` (the contract's resend rule), and that feedback can
+        # be lost with the broker: a resend of a stored event is answered again, or it would resend forever.
+        result.outbound = self._received([*result.new_events, *resent], now)
         if not result.new_events:
             return result
         current = await tx.open_incidents(sorted({e.site_id for e in result.new_events}))
@@ -125,12 +132,15 @@ class EventRecorder:
                     )
         if links:
             await tx.link_events(links)
-        result.outbound = [
+        return result
+
+    def _received(self, events: Sequence[DeviceEvent], now: datetime) -> list[OutboundMessage]:
+        """The guard's "received" confirmation of each button event that gets one."""
+        return [
             OutboundMessage(
                 self._topics.button_feedback(e.site_id, e.device_id),
                 encode(ButtonFeedback(event_id=e.event_id, state=FeedbackState.RECEIVED, ts=now)),
             )
-            for e in result.new_events
+            for e in events
             if e.device_kind == "button" and e.type in _CONFIRMED_BUTTON_EVENTS
         ]
-        return result

@@ -61,6 +61,7 @@ class StoredWarning:
     expires_at: datetime
     command: bytes  # the encoded command, resent as it was
     playing_for_s: float  # audio duration × repeats
+    playing_at: datetime | None = None  # when the hub heard `playing`
 
 
 class WarningTransaction(Protocol):
@@ -124,6 +125,15 @@ class WarningRequest:
 @dataclass
 class _Issued:
     ids: list[int] = field(default_factory=list)
+
+
+# How long the hub waits for an answer after asking a quiet speaker again, before it gives up.
+ASK_BEFORE_GIVING_UP_S = 10.0
+
+
+def _end_due(warning: StoredWarning, now: datetime) -> datetime:
+    """When a speaker that reported `playing` (at `playing_at`, else now) must have reported the end."""
+    return (warning.playing_at or now) + timedelta(seconds=warning.playing_for_s + 30)
 
 
 def _utc_now() -> datetime:
@@ -330,7 +340,7 @@ class WarningService:
         if state in FINAL_WARNING_STATES:
             return None
         if state is WarningState.PLAYING:
-            return now + timedelta(seconds=warning.playing_for_s + 30)
+            return _end_due(warning, now)
         return warning.expires_at
 
     async def _note(
@@ -358,22 +368,43 @@ class WarningService:
                 await tx.hold_lease(lease)
             for warning in await tx.due_warnings(now, limit):
                 handled += 1
+                # A speaker that took the command but went quiet may have acked and lost the ack with
+                # the broker: ask once (the same command; the speaker answers a repeat with where it
+                # stands, never plays it twice) and give up only if that gets no answer either.
                 if warning.state is WarningState.PLAYING:
-                    await self._give_up(tx, warning, WarningState.FAILED, now, "the speaker never reported the end")
+                    asked_until = _end_due(warning, now) + timedelta(seconds=ASK_BEFORE_GIVING_UP_S)
+                    if warning.playing_at is not None and now < asked_until:
+                        await self._resend(tx, warning, asked_until)
+                    else:
+                        await self._give_up(tx, warning, WarningState.FAILED, now, "the speaker never reported the end")
                 elif now >= warning.expires_at:
-                    await self._give_up(tx, warning, WarningState.EXPIRED, now, "not played before it expired")
+                    asked_until = warning.expires_at + timedelta(seconds=ASK_BEFORE_GIVING_UP_S)
+                    if warning.state is WarningState.RECEIVED and now < asked_until:
+                        await self._resend(tx, warning, asked_until)
+                    else:
+                        await self._give_up(tx, warning, WarningState.EXPIRED, now, "not played before it expired")
                 elif warning.state is WarningState.SENT:
                     attempts = warning.attempts + 1
-                    # Same command id: a speaker that got it already just acks again.
-                    topic = self._topics.speaker_command(warning.site_id, warning.speaker_id)
-                    await tx.enqueue([OutboundMessage(topic, warning.command)])
-                    await tx.resent(warning.id, attempts, now + timedelta(seconds=resend_delay_s(attempts)))
-                    log.info("warning resent", speaker=warning.speaker_id, command=warning.command_id, attempt=attempts)
+                    await self._resend(tx, warning, now + timedelta(seconds=resend_delay_s(attempts)))
                 else:  # received: it must start playing before it expires
                     await tx.resent(warning.id, warning.attempts, warning.expires_at)
         if handled and self._outbox_nudge is not None:
             self._outbox_nudge.set()
         return handled
+
+    async def _resend(self, tx: WarningTransaction, warning: StoredWarning, look_again_at: datetime) -> None:
+        # Same command id: a speaker that got it already just acks again with its latest state.
+        attempts = warning.attempts + 1
+        topic = self._topics.speaker_command(warning.site_id, warning.speaker_id)
+        await tx.enqueue([OutboundMessage(topic, warning.command)])
+        await tx.resent(warning.id, attempts, look_again_at)
+        log.info(
+            "warning resent",
+            speaker=warning.speaker_id,
+            command=warning.command_id,
+            attempt=attempts,
+            state=warning.state.value,
+        )
 
     async def _give_up(
         self, tx: WarningTransaction, warning: StoredWarning, state: WarningState, now: datetime, why: str

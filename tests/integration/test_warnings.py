@@ -1,5 +1,6 @@
 """Loudspeaker warnings end to end: the desk warns and the speaker confirms; an offline speaker is
-resent to until the warning expires; an intrusion warns by itself, once per cool-down."""
+resent to until the warning expires; a speaker whose acks were lost is asked again before the hub
+gives up; an intrusion warns by itself, once per cool-down."""
 
 from __future__ import annotations
 
@@ -13,12 +14,14 @@ from typing import Any
 import aiohttp
 import pytest
 
+from devices.contract import SpeakerAck, SpeakerAckState
 from devices.link import DeviceLink
+from devices.speaker_agent import SpeakerAgent, speaker_link
 from hub.adapters.local import PrivateMosquitto
 from hub.config import Settings
 from simulators.button import ButtonRef, press
 from simulators.districts import write_district
-from simulators.speaker import Mode, SpeakerSimulator
+from simulators.speaker import Mode, SimulatedPlayer, SpeakerSimulator
 from tests.integration.conftest import HubUnderTest, eventually, fetch_value, running_hub
 
 RULES = [
@@ -151,3 +154,45 @@ async def test_an_ack_for_a_command_never_sent_is_dead_lettered(
     topic = hub_with_rules.topics.speaker_ack("site-03", "spk-03")
     await asyncio.to_thread(device_link.publish_and_wait, topic, json.dumps(ack).encode())
     assert await eventually(lambda: fetch_value(db, "SELECT reason FROM dead_letters")) == "unknown_command"
+
+
+class _LosingAgent(SpeakerAgent):
+    """A speaker whose first `playing` and `done` acks the broker confirmed and then lost in a crash."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lost: list[str] = []
+
+    def send_ack(self, ack: SpeakerAck) -> None:
+        if ack.state in (SpeakerAckState.PLAYING, SpeakerAckState.DONE) and ack.state.value not in self.lost:
+            self.lost.append(ack.state.value)
+            return
+        super().send_ack(ack)
+
+
+async def test_a_speaker_whose_acks_were_lost_is_asked_again_before_the_warning_counts_as_expired(
+    hub_with_rules: HubUnderTest, mqtt_broker: PrivateMosquitto
+) -> None:
+    hub, db = hub_with_rules, hub_with_rules.settings.database_url
+    assert db
+    player = SimulatedPlayer(time_scale=10)
+    link = speaker_link(mqtt_broker.url, hub.topics, "site-03", "spk-03").connect()
+    agent = _LosingAgent(link, hub.topics, "site-03", "spk-03", player, heartbeat_s=None).start()
+    try:
+        status, sent = await post(
+            hub, "/api/v1/warnings", {"speaker_id": "spk-03", "text": "请离开", "lang": "zh-CN", "expires_s": 5}
+        )
+        assert status == 202
+        warning_id = sent["warnings"][0]["id"]
+        await eventually(lambda: asyncio.sleep(0, len(player.played) == 1), timeout=10)
+        assert agent.lost == ["playing", "done"]
+        # At expiry the hub asks again (the same command): the speaker says `done`, and plays nothing.
+        await eventually(lambda: fetch_value(db, "SELECT state <> 'received' FROM warnings"), timeout=30)
+        row = await warning(db, warning_id)
+        assert (row["state"], row["error"], row["attempts"]) == ("done", "", 2)
+        assert len(player.played) == 1
+        acks = await fetch_value(db, "SELECT array_agg(state ORDER BY id) FROM warning_acks")
+        assert acks == ["received", "done"]
+    finally:
+        agent.stop()
+        link.close()

@@ -149,6 +149,26 @@ async def test_a_resent_message_is_the_same_event(
     assert observer.duplicate == 2
 
 
+async def test_a_resend_has_the_fingerprint_of_the_original_and_other_content_under_the_same_id_does_not(
+    receiver: Dc09Receiver, store: FakeStore
+) -> None:
+    seen: list[AcceptedEvent] = []
+    record = store.record
+
+    async def capture(accepted: Sequence[AcceptedEvent], *args: object) -> Recorded:
+        seen.extend(accepted)
+        return await record(accepted, *args)  # type: ignore[arg-type]
+
+    store.record = capture  # type: ignore[method-assign]
+    await handle(receiver, frame("ADM-CID", "1120 01 015"))
+    await receiver.handle(frame("ADM-CID", "1120 01 015", sent_at=T0 + timedelta(seconds=5)), "udp", "127.0.0.1:9")
+    await handle(receiver, frame("ADM-CID", "1120 02 015"))  # another partition: the same event id
+    original, resent, other = (a.event for a in seen)
+    assert original.event_id == resent.event_id == other.event_id
+    assert original.identity.same_event(resent.identity)  # a fresh timestamp, the other transport
+    assert not original.identity.same_event(other.identity)
+
+
 async def test_the_next_message_with_the_same_content_is_a_new_event(receiver: Dc09Receiver, store: FakeStore) -> None:
     await handle(receiver, frame("ADM-CID", "1120 01 015", seq=42))
     await handle(receiver, frame("ADM-CID", "1120 01 015", seq=43))

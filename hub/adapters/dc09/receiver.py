@@ -24,7 +24,7 @@ from structlog.typing import FilteringBoundLogger
 from hub.adapters.dc09.frames import DAMAGED, Frame, FrameError, parse_frame
 from hub.adapters.dc09.messages import ADM_CID, NULL, SIA_DCS, Content, ContentError, ack, duh, nak, read_content
 from hub.domain.contact_id import PanelSignal, PayloadError, parse_contact_id, parse_sia_dcs
-from hub.domain.events import DeviceEvent
+from hub.domain.events import DeviceEvent, content_fingerprint
 from hub.domain.panels import PanelAccount, PanelDirectory, panel_event_id
 from hub.services.intake import AcceptedEvent, StatusReport
 from hub.services.messages import Rejection
@@ -193,17 +193,6 @@ class Dc09Receiver:
         now: datetime,
     ) -> AcceptedEvent:
         sent_at = content.timestamp or now
-        event = DeviceEvent(
-            site_id=panel.site_id,
-            device_id=panel.device_id,
-            device_kind="panel",
-            event_id=panel_event_id(panel.account, frame.sequence, sent_at.date(), index, signal),
-            type=signal.type,
-            occurred_at=sent_at,
-            received_at=now,
-            zone=signal.zone,
-            detail=signal.detail,
-        )
         payload: dict[str, Any] = {
             "source": SOURCE,
             "protocol": frame.token,
@@ -221,6 +210,22 @@ class Dc09Receiver:
             "encrypted": frame.encrypted,
             "transport": transport,
         }
+        # What the panel said, not how or when it sent it: a panel resends an unanswered message with the
+        # same sequence number and content but a fresh timestamp, maybe over the other transport, and
+        # that is the same event (replays of old messages are the timestamp window's job).
+        said = {k: v for k, v in payload.items() if k != "transport"}
+        event = DeviceEvent(
+            site_id=panel.site_id,
+            device_id=panel.device_id,
+            device_kind="panel",
+            event_id=panel_event_id(panel.account, frame.sequence, sent_at.date(), index, signal),
+            type=signal.type,
+            occurred_at=sent_at,
+            received_at=now,
+            zone=signal.zone,
+            detail=signal.detail,
+            fingerprint=content_fingerprint(said),
+        )
         return AcceptedEvent(event, {k: v for k, v in payload.items() if v is not None})
 
     async def _refuse(

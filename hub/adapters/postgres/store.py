@@ -12,7 +12,7 @@ import asyncpg
 
 from hub.domain.dispatch import Dispatch, DispatchState, RouteRule
 from hub.domain.escalation import Timer, TimerKind
-from hub.domain.events import DeviceEvent
+from hub.domain.events import DeviceEvent, EventIdentity
 from hub.domain.incidents import Incident, IncidentState, Priority, TimelineEntry
 from hub.domain.routing import OfficerPresence
 from hub.domain.supervision import Heard
@@ -51,7 +51,8 @@ def _incident_values(incident: Incident) -> list[object]:
 
 
 _WARNING_COLUMNS = (
-    "id, command_id, speaker_id, site_id, incident_id, state, attempts, expires_at, command, duration_s, repeat"
+    "id, command_id, speaker_id, site_id, incident_id, state, attempts, expires_at, command, duration_s, repeat,"
+    " playing_at"
 )
 
 
@@ -67,6 +68,7 @@ def _stored_warning(row: asyncpg.Record) -> StoredWarning:
         expires_at=row["expires_at"],
         command=bytes(row["command"]),
         playing_for_s=float(row["duration_s"]) * row["repeat"],
+        playing_at=row["playing_at"],
     )
 
 
@@ -91,9 +93,10 @@ class PostgresTransaction:
     async def add_events(self, events: Sequence[tuple[DeviceEvent, JsonObject]]) -> dict[tuple[str, str], int]:
         rows = await self._conn.fetch(
             """
-            INSERT INTO events (device_id, event_id, site_id, device_kind, type, occurred_at, received_at, payload)
+            INSERT INTO events (device_id, event_id, site_id, device_kind, type, occurred_at, received_at, payload,
+                                fingerprint)
             SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
-                                 $6::timestamptz[], $7::timestamptz[], $8::jsonb[])
+                                 $6::timestamptz[], $7::timestamptz[], $8::jsonb[], $9::text[])
             ON CONFLICT ON CONSTRAINT events_device_event_unique DO NOTHING
             RETURNING id, device_id, event_id
             """,
@@ -105,17 +108,20 @@ class PostgresTransaction:
             [e.occurred_at for e, _ in events],
             [e.received_at for e, _ in events],
             [p for _, p in events],
+            [e.fingerprint for e, _ in events],
         )
         return {(r["device_id"], r["event_id"]): r["id"] for r in rows}
 
-    async def stored_events(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], tuple[str, datetime]]:
+    async def stored_events(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], EventIdentity]:
         rows = await self._conn.fetch(
-            "SELECT e.device_id, e.event_id, e.type, e.occurred_at FROM events e"
+            "SELECT e.device_id, e.event_id, e.type, e.occurred_at, e.fingerprint FROM events e"
             " JOIN unnest($1::text[], $2::text[]) AS k(device_id, event_id) USING (device_id, event_id)",
             [d for d, _ in keys],
             [e for _, e in keys],
         )
-        return {(r["device_id"], r["event_id"]): (r["type"], r["occurred_at"]) for r in rows}
+        return {
+            (r["device_id"], r["event_id"]): EventIdentity(r["type"], r["occurred_at"], r["fingerprint"]) for r in rows
+        }
 
     async def lock_sites(self, site_ids: Sequence[str], wait: bool = True) -> set[str]:
         """Every writer of a site's incidents holds the site's lock (a transaction-level advisory lock,
