@@ -43,13 +43,22 @@ class PostgresProbe:
         self._conn: asyncpg.Connection | None = None
 
     async def check(self) -> None:
-        conn = self._conn
+        held = self._conn is not None and not self._conn.is_closed()
         try:
-            if conn is None or conn.is_closed():
-                conn = self._conn = None
-                conn = await asyncpg.connect(self._dsn, timeout=self._connect_timeout_s)
-                self._conn = conn
-            await conn.fetchval("SELECT 1")
+            await self._select_one()
+        except Exception:
+            if not held:
+                raise
+            # The connection we held died (a terminated backend, a network blip, an idle timeout):
+            # that alone is no outage. A fresh one decides; a stopped server refuses it at once.
+            await self._select_one()
+
+    async def _select_one(self) -> None:
+        try:
+            if self._conn is None or self._conn.is_closed():
+                self._conn = None
+                self._conn = await asyncpg.connect(self._dsn, timeout=self._connect_timeout_s)
+            await self._conn.fetchval("SELECT 1")
         except BaseException:
             # Cancelled (the monitor's timeout) or failed: whatever state it is in, start afresh.
             self._drop()
