@@ -26,6 +26,7 @@ from hub.adapters.postgres.listener import PostgresChangeListener
 from hub.adapters.postgres.outbox import PostgresOutbox
 from hub.adapters.postgres.patrol import PostgresPatrolStore
 from hub.adapters.postgres.pool import create_pool
+from hub.adapters.postgres.probe import PostgresProbe, is_database_outage
 from hub.adapters.postgres.queries import PostgresIncidentQueries
 from hub.adapters.postgres.reports import PostgresReports
 from hub.adapters.postgres.schema import migrate
@@ -37,6 +38,7 @@ from hub.config.panels import load_panels
 from hub.domain.district import District
 from hub.services.auth import AuthPolicy
 from hub.services.changes import Broadcaster
+from hub.services.health import BROKER, CHANGE_FEED, DATABASE, FlagCheck, HealthMonitor, Watch, availability
 from hub.services.ingest import IngestService
 from hub.services.intake import IntakeChecker, IntakeLimits
 from hub.services.lifecycle import LifecycleService
@@ -64,6 +66,7 @@ class RunningHub:
     leader: LeaseLeader
     supervision: SupervisionService
     ingest: IngestService
+    health: HealthMonitor
 
 
 class Hub:
@@ -86,7 +89,8 @@ class Hub:
         try:
             broadcaster = Broadcaster()
             queries = PostgresIncidentQueries(pool, self.district)
-            listener = PostgresChangeListener(s.database_url, queries, broadcaster)
+            # The health monitor (below) wakes the listener when the database is back.
+            listener = PostgresChangeListener(s.database_url, queries, broadcaster, lambda: health.recovered(DATABASE))
             intake = IntakeChecker(
                 topics,
                 self.district,
@@ -109,6 +113,17 @@ class Hub:
                     keepalive_s=5,
                 )
             )
+            database_probe = PostgresProbe(s.database_url)
+            health = HealthMonitor(
+                [
+                    Watch(database_probe),
+                    # In-process flags: a reconnect that takes a moment must not flash a banner.
+                    Watch(FlagCheck(BROKER, lambda: mqtt.connected), every_s=0.25, every_down_s=0.25, grace_s=2.0),
+                    Watch(FlagCheck(CHANGE_FEED, listener.is_ready), every_s=0.25, every_down_s=0.25, grace_s=2.0),
+                ],
+                broadcaster.publish,
+            )
+            database = availability(health, DATABASE, is_database_outage)
             outbox_nudge = asyncio.Event()
             store = PostgresStore(pool)
             public_url = _PublicUrl(s.public_url)
@@ -147,20 +162,40 @@ class Hub:
                 supervision,
                 media_files,
                 warnings,
+                database=database,
             )
-            relay = OutboxRelay(PostgresOutbox(pool), mqtt, outbox_nudge)
+            outbox = PostgresOutbox(pool)
+            relay = OutboxRelay(outbox, mqtt, outbox_nudge)
             dc09 = await _start_dc09(s, ingest, metrics)
             metrics.gauge("sentinel_mqtt_connected", "1 while the broker connection is up", lambda: mqtt.connected)
             metrics.gauge("sentinel_database_listener_connected", "1 while LISTEN is up", listener.is_ready)
             metrics.gauge("sentinel_mqtt_reconnects", "Broker reconnects since start", lambda: mqtt.reconnects)
             metrics.gauge("sentinel_timer_leader", "1 on the instance that runs the timers", lambda: leader.is_leader)
+            metrics.labelled_gauges(
+                "sentinel_dependency_up",
+                "1 while the dependency answers (database, broker, change_feed), as /readyz says",
+                "dependency",
+                {state.name: (lambda name=state.name: health.is_up(name)) for state in health.states},
+            )
+            metrics.gauge(
+                "sentinel_inbound_backlog",
+                "Messages received from the broker and not yet committed and acknowledged",
+                lambda: mqtt.backlog,
+            )
+            metrics.gauge(
+                "sentinel_inbound_oldest_unacked_seconds",
+                "Age of the oldest message received from the broker and not yet acknowledged (0: none)",
+                mqtt.oldest_unacknowledged_s,
+            )
 
             app = make_app(
                 WebServices(
                     queries=queries,
                     changes=broadcaster,
                     district=self.district,
-                    probes=(mqtt, listener),
+                    probes=(),  # the health monitor watches the broker link and LISTEN too
+                    health=health,
+                    is_database_outage=is_database_outage,
                     metrics=metrics.registry,
                     accounts=PostgresAccounts(pool),
                     lifecycle=lifecycle,
@@ -185,7 +220,17 @@ class Hub:
             log.info("console listening", url=http_url)
             try:
                 async with asyncio.TaskGroup() as tasks:
+                    tasks.create_task(health.run(), name="health")
                     tasks.create_task(mqtt.run(), name="mqtt")
+                    tasks.create_task(_nudge_on_return(health, outbox_nudge), name="outbox-on-return")
+                    tasks.create_task(
+                        metrics.sample_forever(
+                            "sentinel_outbox_backlog",
+                            "Outbox messages not yet sent (sampled; the last value while the database is away)",
+                            outbox.backlog,
+                        ),
+                        name="outbox-backlog-metric",
+                    )
                     tasks.create_task(listener.run(), name="db-listener")
                     tasks.create_task(ingest.run(mqtt, s.ingest_batch_max), name="ingest")
                     tasks.create_task(relay.run(), name="outbox-relay")
@@ -200,14 +245,31 @@ class Hub:
                         name="leader",
                     )
                     if started is not None and not started.done():
-                        started.set_result(RunningHub(http_url, metrics, mqtt, lifecycle, leader, supervision, ingest))
+                        started.set_result(
+                            RunningHub(http_url, metrics, mqtt, lifecycle, leader, supervision, ingest, health)
+                        )
             finally:
                 await runner.cleanup()
+                await database_probe.close()
         finally:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(5):
                     await pool.close()
             log.info("hub stopped")
+
+
+async def _nudge_on_return(health: HealthMonitor, nudge: asyncio.Event) -> None:
+    """The outbox relay backs off while the database or broker is away: wake it the moment either is
+    back, so the guards' "received" goes out at once."""
+
+    async def wake_on(name: str) -> None:
+        while True:
+            await health.recovered(name)
+            nudge.set()
+
+    async with asyncio.TaskGroup() as tasks:
+        tasks.create_task(wake_on(DATABASE))
+        tasks.create_task(wake_on(BROKER))
 
 
 async def _leader_work(

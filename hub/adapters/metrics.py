@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping
 
+import structlog
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+log = structlog.get_logger(__name__)
 
 
 class HubMetrics:
@@ -42,6 +46,32 @@ class HubMetrics:
 
     def gauge(self, name: str, documentation: str, read: Callable[[], float]) -> None:
         Gauge(name, documentation, registry=self.registry).set_function(read)
+
+    def labelled_gauges(
+        self, name: str, documentation: str, label: str, reads: Mapping[str, Callable[[], float]]
+    ) -> None:
+        gauge = Gauge(name, documentation, [label], registry=self.registry)
+        for value, read in reads.items():
+            gauge.labels(value).set_function(read)
+
+    async def sample_forever(
+        self,
+        name: str,
+        documentation: str,
+        read: Callable[[], Awaitable[float]],
+        every_s: float = 5.0,
+        timeout_s: float = 2.0,
+    ) -> None:
+        """A gauge read by a query (which must not run on every scrape): sampled every `every_s`.
+        A sample that fails (the database is away) keeps the last value: best effort, never a stall."""
+        gauge = Gauge(name, documentation, registry=self.registry)
+        while True:
+            try:
+                async with asyncio.timeout(timeout_s):
+                    gauge.set(await read())
+            except Exception as exc:
+                log.debug("metric sample failed", metric=name, error=repr(exc))
+            await asyncio.sleep(every_s)
 
     # --- IngestObserver ----------------------------------------------------------------------------
     def batch_committed(self, size: int, seconds: float) -> None:

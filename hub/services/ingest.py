@@ -19,6 +19,7 @@ from devices.contract import Topics
 from hub.domain.district import District
 from hub.domain.lifecycle import IllegalTransition
 from hub.domain.warnings import WarningState
+from hub.services.health import Availability, sleep_or_recovered
 from hub.services.intake import AcceptedEvent, AckIntake, IntakeChecker, PresenceIntake, ReplyIntake, StatusReport
 from hub.services.lifecycle import (
     LifecycleService,
@@ -49,8 +50,11 @@ class IngestService:
         supervision: SupervisionService | None = None,
         media_files: MediaFiles | None = None,
         warnings: WarningService | None = None,
+        database: Availability | None = None,
     ) -> None:
         self._warnings = warnings
+        # Tells a database outage from a bad message, and when the database is back.
+        self._database = database
         self._media_files = media_files
         self._lifecycle = lifecycle
         self._supervision = supervision
@@ -89,7 +93,9 @@ class IngestService:
         """A failed batch stays unacknowledged and is retried with backoff (the database may be
         down: lose nothing, wait for it). A batch that keeps failing while the database works is
         split, so one poisonous message cannot stop the others: it ends in the dead-letter store.
-        Returns the messages deferred (their site was busy)."""
+        During an outage the batch waits for the database's return and is retried the moment it is
+        back, whatever the backoff had reached; it is never split for an outage. Returns the messages
+        deferred (their site was busy)."""
         delay = 0.25
         for attempt in range(1, 1_000_000):
             try:
@@ -98,12 +104,19 @@ class IngestService:
                     log.info("ingest recovered", attempts=attempt, batch=len(batch))
                 return deferred
             except Exception as exc:
-                log.error("ingest batch failed; retrying", error=repr(exc), attempt=attempt, batch=len(batch))
-                if attempt >= 3 and len(batch) > 1 and await self._isolate(batch):
+                outage = self._is_outage(exc)
+                if outage and attempt > 1:
+                    log.warning("ingest waits for the database", error=repr(exc), attempt=attempt, batch=len(batch))
+                else:
+                    log.error("ingest batch failed; retrying", error=repr(exc), attempt=attempt, batch=len(batch))
+                if not outage and attempt >= 3 and len(batch) > 1 and await self._isolate(batch):
                     return []
-            await asyncio.sleep(delay)
+            await sleep_or_recovered(delay, self._database.recovered if self._database else None)
             delay = min(delay * 2, 10.0)
         raise AssertionError("unreachable")
+
+    def _is_outage(self, error: BaseException) -> bool:
+        return self._database is not None and self._database.is_outage(error)
 
     async def _isolate(self, batch: Sequence[InboundMessage]) -> bool:
         """Process one message at a time; dead-letter the ones that fail alone. False if even that
@@ -113,6 +126,8 @@ class IngestService:
                 # One at a time, a busy site is waited for (bounded by the database's lock timeout).
                 await self.process([message], defer_busy_sites=False)
             except Exception as exc:
+                if self._is_outage(exc):
+                    return False  # the database went away meanwhile: not this message's fault
                 rejection = Rejection(message.topic, message.payload, message.received_at, "internal_error", repr(exc))
                 try:
                     async with self._store.transaction() as tx:

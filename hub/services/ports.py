@@ -116,6 +116,16 @@ class HealthProbe(Protocol):
     def is_ready(self) -> bool: ...
 
 
+class DependencyCheck(Protocol):
+    """One cheap check of a dependency the hub cannot work without (see services/health.py)."""
+
+    name: str
+
+    async def check(self) -> None:
+        """Return when the dependency answers; raise when it does not."""
+        ...
+
+
 class MessageSource(Protocol):
     """Inbound messages with manual acknowledgement (the MQTT adapter)."""
 

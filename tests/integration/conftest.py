@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -19,7 +21,7 @@ import pytest
 
 from devices.contract import Topics
 from devices.link import DeviceLink
-from hub.adapters.local import PrivateMosquitto, free_port
+from hub.adapters.local import PrivateMosquitto, PrivatePostgres, free_port
 from hub.adapters.postgres.accounts import accounts_service
 from hub.app import Hub, RunningHub
 from hub.config import Settings, load_district
@@ -91,6 +93,29 @@ def hub_settings(mqtt_broker: PrivateMosquitto, database_url: str, district_file
         instance_id=f"test-{unique}",
         data_dir=tmp_path / "data",  # media and speech cache of this test's hub only
     )
+
+
+@pytest.fixture
+def private_pg() -> Iterator[PrivatePostgres]:
+    """A PostgreSQL server of this test's own, to stop and start at will (the session's server is
+    shared by every test and must stay up)."""
+    base = Path(tempfile.mkdtemp(prefix="sentinel-outage-pg-"))
+    base.chmod(0o755)  # user postgres must be able to enter it
+    server = PrivatePostgres(base, fast_unsafe=True)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(base, ignore_errors=True)
+        if server.cluster_dir != base:
+            shutil.rmtree(server.cluster_dir, ignore_errors=True)
+
+
+@pytest.fixture
+def outage_settings(hub_settings: Settings, private_pg: PrivatePostgres) -> Settings:
+    """The hub's settings on a database of its own (`private_pg`), which the test may stop."""
+    return hub_settings.model_copy(update={"database_url": private_pg.url})
 
 
 @contextlib.asynccontextmanager

@@ -154,6 +154,7 @@ async def test_a_note_goes_on_the_timeline_with_its_author_and_is_pushed_live(
     incident_id = await incident_of(hub, "site-05")
     api = f"{hub.http}/api/v1"
     async with aiohttp.ClientSession(headers=hub.headers) as desk, desk.ws_connect(f"{api}/stream") as ws:
+        assert (await ws.receive_json(timeout=5))["type"] == "health"
         snapshot = await ws.receive_json(timeout=5)
         assert snapshot["type"] == "snapshot"
         async with desk.post(f"{api}/incidents/{incident_id}/notes", json={"text": "  已电话联系保安  "}) as response:

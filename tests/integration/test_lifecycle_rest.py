@@ -33,6 +33,7 @@ async def test_desk_and_officer_drive_an_incident_to_resolved_over_rest(
         assert (await post(phone, f"{api}/me/duty", {"on_duty": True}))[0] == 200
         assert (await post(phone, f"{api}/me/location", {"lat": 39.95, "lon": 116.45}))[0] == 200
         async with phone.ws_connect(f"{api}/me/stream") as ws:
+            assert (await ws.receive_json(timeout=5))["type"] == "health"
             assert (await ws.receive_json(timeout=5)) == {"type": "snapshot", "dispatches": []}
             await asyncio.to_thread(press, device_link, hub.topics, ButtonRef("site-01", "btn-01-0"))
             change = await ws.receive_json(timeout=5)

@@ -49,6 +49,7 @@ async def test_a_press_published_with_mosquitto_pub_reaches_the_console_stream_a
         aiohttp.ClientSession() as session,
         session.ws_connect(f"{hub.http}/api/v1/stream", headers=hub.headers) as ws,
     ):
+        assert (await ws.receive_json(timeout=5))["type"] == "health"  # always first
         snapshot = await ws.receive_json(timeout=5)
         assert snapshot == {"type": "snapshot", "incidents": []}
         loop = asyncio.get_running_loop()
@@ -94,7 +95,8 @@ async def test_five_presses_are_one_incident_with_event_count_five(hub: HubUnder
         aiohttp.ClientSession() as session,
         session.ws_connect(f"{hub.http}/api/v1/stream", headers=hub.headers) as ws,
     ):
-        await ws.receive_json(timeout=5)
+        await ws.receive_json(timeout=5)  # health
+        await ws.receive_json(timeout=5)  # snapshot
         for _ in range(5):
             await asyncio.to_thread(mosquitto_pub_via_link, hub, "site-05", "btn-05-2")
         counts = []

@@ -116,6 +116,7 @@ async def test_an_offline_speaker_is_resent_to_until_the_warning_expires(
             aiohttp.ClientSession(headers=hub.headers) as session,
             session.ws_connect(f"{hub.http}/api/v1/stream") as ws,
         ):
+            await ws.receive_json(timeout=5)  # health
             await ws.receive_json(timeout=5)  # snapshot
             expired = None
             while expired is None:

@@ -53,7 +53,8 @@ def static_text(name: str) -> str:
     return (STATIC / name).read_text(encoding="utf-8")
 
 
-SCRIPTS = sorted([*(path.name for path in STATIC.glob("console*.js")), "live-socket.js"])  # + the shared live link
+# + the shared live link and health banner
+SCRIPTS = sorted([*(path.name for path in STATIC.glob("console*.js")), "live-socket.js", "health-banner.js"])
 
 
 def console_scripts() -> str:
@@ -112,8 +113,9 @@ def test_console_is_split_into_modules_that_all_exist() -> None:
     page = static_text("index.html")
     assert '<script type="module" src="/static/console.js">' in page
     imported = set(re.findall(r'from "\./(console[a-z0-9-]*\.js)"', console_scripts()))
-    assert imported == set(SCRIPTS) - {"console.js", "live-socket.js"}
+    assert imported == set(SCRIPTS) - {"console.js", "live-socket.js", "health-banner.js"}
     assert 'from "./live-socket.js"' in static_text("console.js")
+    assert 'from "./health-banner.js"' in static_text("console.js")
 
 
 def test_console_never_parses_hub_data_as_html() -> None:

@@ -82,6 +82,9 @@ class MqttClient:
         self._loop_thread: int | None = None
         self._client: paho.Client | None = None
         self._inbound: asyncio.Queue[InboundMessage] = asyncio.Queue()
+        # Every message received and not yet acknowledged (queued, or in a batch not yet committed),
+        # with when it arrived (monotonic), oldest first: the inbound backlog an operator watches.
+        self._unacked: dict[_Receipt, float] = {}
         self._published: dict[int, asyncio.Future[None]] = {}
         self._generation = 0
         self._connected = asyncio.Event()
@@ -105,6 +108,17 @@ class MqttClient:
     async def wait_lost(self) -> None:
         await self._lost.wait()
 
+    @property
+    def backlog(self) -> int:
+        """Messages received from the broker and not yet acknowledged (their content not committed)."""
+        return len(self._unacked)
+
+    def oldest_unacknowledged_s(self) -> float:
+        """Age of the oldest message received and not yet acknowledged (0 when there is none)."""
+        for arrived in self._unacked.values():
+            return max(0.0, time.monotonic() - arrived)
+        return 0.0
+
     async def next_batch(self, max_messages: int) -> list[InboundMessage]:
         batch = [await self._inbound.get()]
         while len(batch) < max_messages and not self._inbound.empty():
@@ -118,6 +132,8 @@ class MqttClient:
         stale = 0
         for message in messages:
             receipt = message.receipt
+            if isinstance(receipt, _Receipt):
+                self._unacked.pop(receipt, None)
             if not isinstance(receipt, _Receipt) or receipt.qos == 0:
                 continue
             if receipt.generation != self._generation or not self.connected:
@@ -265,6 +281,8 @@ class MqttClient:
         except UnicodeDecodeError:
             topic = msg._topic.decode("utf-8", "replace")
         receipt = _Receipt(self._generation, msg.mid, msg.qos)
+        if msg.qos:  # QoS 0 is never acknowledged (and all share packet id 0)
+            self._unacked[receipt] = time.monotonic()
         self._inbound.put_nowait(InboundMessage(topic, msg.payload, datetime.now(UTC), receipt))
 
     def _on_publish(self, _client: paho.Client, _userdata: Any, mid: int, _reason: Any, _props: Any) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+from collections.abc import Awaitable, Callable
 
 import asyncpg
 import structlog
@@ -12,6 +13,7 @@ import structlog
 from hub.adapters.postgres.queries import PostgresIncidentQueries
 from hub.adapters.postgres.store import CHANGES_CHANNEL
 from hub.services.changes import RESYNC, Broadcaster
+from hub.services.health import sleep_or_recovered
 
 log = structlog.get_logger(__name__)
 
@@ -19,12 +21,20 @@ log = structlog.get_logger(__name__)
 class PostgresChangeListener:
     """Holds one dedicated connection LISTENing for changes; loads the changed incidents and
     publishes them to the broadcaster. After a lost connection it reconnects with backoff and tells
-    views to resync, since notifications sent meanwhile are gone."""
+    views to resync, since notifications sent meanwhile are gone. Given `database_back`, a backoff
+    ends the moment the database is known to be back, so live views resume at once."""
 
     name = "database-listener"
 
-    def __init__(self, dsn: str, queries: PostgresIncidentQueries, broadcaster: Broadcaster) -> None:
+    def __init__(
+        self,
+        dsn: str,
+        queries: PostgresIncidentQueries,
+        broadcaster: Broadcaster,
+        database_back: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
         self._dsn = dsn
+        self._database_back = database_back
         self._queries = queries
         self._broadcaster = broadcaster
         self._pending: asyncio.Queue[tuple[str, list[int]]] = asyncio.Queue()
@@ -46,7 +56,7 @@ class PostgresChangeListener:
                 conn = await asyncpg.connect(self._dsn)
             except (OSError, asyncpg.PostgresError) as exc:
                 log.warning("change listener cannot connect; retrying", error=str(exc), retry_in_s=round(delay, 1))
-                await asyncio.sleep(delay)
+                await sleep_or_recovered(delay, self._database_back)
                 delay = min(delay * 2, 15) * random.uniform(0.8, 1.2)
                 continue
             lost = asyncio.Event()
@@ -61,8 +71,8 @@ class PostgresChangeListener:
                 first = False
                 await lost.wait()
                 log.warning("change listener lost its database connection")
-            except (OSError, asyncpg.PostgresError) as exc:
-                log.warning("change listener failed", error=str(exc))
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, asyncpg.InternalClientError) as exc:
+                log.warning("change listener failed", error=repr(exc))
             finally:
                 self._connected = False
                 if not conn.is_closed():
@@ -85,8 +95,8 @@ class PostgresChangeListener:
                 incidents = await self._queries.incidents_by_id(sorted(changed["incidents"]))
                 dispatches = await self._queries.dispatches_by_id(sorted(changed["dispatches"]))
                 warnings = await self._queries.warnings_by_id(sorted(changed["warnings"]))
-            except (OSError, asyncpg.PostgresError) as exc:
-                log.warning("cannot load changes; views told to resync", error=str(exc))
+            except Exception as exc:  # whatever the connection does as it dies, the feed goes on
+                log.warning("cannot load changes; views told to resync", error=repr(exc))
                 self._broadcaster.publish(RESYNC)
                 continue
             for incident in incidents:

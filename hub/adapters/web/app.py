@@ -24,8 +24,9 @@ from hub.adapters.web import (
     warnings_api,
 )
 from hub.adapters.web.auth import PUBLIC, SIGNED_IN, Route, page, requires
-from hub.adapters.web.context import AUTH, SERVICES, SOCKETS, WebServices
+from hub.adapters.web.context import AUTH, RECENT, SERVICES, SOCKETS, WebServices
 from hub.adapters.web.errors import error_middleware
+from hub.adapters.web.recent_auth import RecentPrincipals
 from hub.adapters.web.sockets import SocketRegistry
 from hub.services.auth import AuthService, Permission
 
@@ -98,6 +99,7 @@ def make_app(services: WebServices) -> web.Application:
     app = web.Application(middlewares=[error_middleware, auth.auth_middleware])
     app[SERVICES] = services
     app[AUTH] = AuthService(services.accounts, services.auth_policy, clock=services.clock)
+    app[RECENT] = RecentPrincipals(services.auth_policy.idle_timeout)
     app[auth.ACCESS] = {}
     app[live_view.LIVE] = live_view.LiveViews(
         max_viewers=services.live_max_viewers, max_per_camera=max(2, services.live_max_viewers // 4)

@@ -26,7 +26,7 @@ from aiohttp.web_urldispatcher import AbstractRoute
 from yarl import URL
 
 from hub.adapters.web.console import SECURITY_HEADERS, STATIC_DIR
-from hub.adapters.web.context import AUTH, CREDENTIAL, PRINCIPAL
+from hub.adapters.web.context import AUTH, CREDENTIAL, PRINCIPAL, RECENT, SERVICES
 from hub.adapters.web.errors import json_error, json_ok
 from hub.services.auth import (
     AuthKind,
@@ -137,7 +137,7 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
 
     auth = request.app[AUTH]
     credential = credential_of(request)
-    principal = await auth.authenticate(credential) if credential is not None else None
+    principal = await _authenticate(request, auth, credential) if credential is not None else None
     if principal is None:
         if access.page and request.method in {"GET", "HEAD"}:
             raise web.HTTPFound(login_url(request.path_qs))
@@ -163,6 +163,23 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
     request[CREDENTIAL] = credential
     with structlog.contextvars.bound_contextvars(actor=principal.actor):
         return await handler(request)
+
+
+async def _authenticate(request: web.Request, auth: AuthService, credential: Credential) -> Principal | None:
+    """The credential's principal; while the database is unreachable, for reading only, one this
+    instance verified lately (see recent_auth.py), so the desk keeps its page and stream."""
+    recent = request.app[RECENT]
+    try:
+        principal = await auth.authenticate(credential)
+    except Exception as exc:
+        if request.method in {"GET", "HEAD"} and request.app[SERVICES].is_database_outage(exc):
+            remembered = recent.get(credential)
+            if remembered is not None:
+                log.info("web.auth_remembered_during_outage", actor=remembered.actor, path=request.path)
+                return remembered
+        raise
+    recent.remember(credential, principal)
+    return principal
 
 
 def credential_of(request: web.Request) -> Credential | None:
@@ -294,6 +311,7 @@ async def logout(request: web.Request) -> web.Response:
     principal = principal_of(request)
     if principal.kind is not AuthKind.SESSION:
         return json_error(400, "not_a_session", "API tokens are revoked with `sentinel token revoke`")
+    request.app[RECENT].forget(request[CREDENTIAL])
     await request.app[AUTH].logout(principal)
     response = web.Response(status=204, headers=NO_STORE)
     response.del_cookie(SESSION_COOKIE, path="/", samesite="Strict", secure=request.app[AUTH].policy.secure_cookie)

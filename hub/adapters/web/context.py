@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -10,9 +10,11 @@ from typing import Protocol
 import prometheus_client
 from aiohttp import web
 
+from hub.adapters.web.recent_auth import RecentPrincipals
 from hub.adapters.web.sockets import SocketRegistry
 from hub.domain.district import District
 from hub.services.auth import AccountStore, AuthPolicy, AuthService, Clock, Credential, Principal, utc_now
+from hub.services.health import HealthMonitor
 from hub.services.lifecycle import LifecycleService
 from hub.services.patrol import PatrolService
 from hub.services.ports import ChangeFeed, HealthProbe, IncidentQueries
@@ -37,6 +39,9 @@ class WebServices:
     reports: ReportSource | None = None  # supervisors' reports (None: answered with 503)
     patrol: PatrolService | None = None  # video patrol tours and log (None: answered with 503)
     live_max_viewers: int = 16  # camera live views relayed at once (and a quarter of that per camera, at least 2)
+    health: HealthMonitor | None = None  # the dependencies' state: /readyz, the streams' health frames
+    # Whether an error means the database is unreachable (answered 503 database_unavailable, not 500).
+    is_database_outage: Callable[[BaseException], bool] = lambda _error: False
 
 
 class MediaFileLookup(Protocol):
@@ -46,5 +51,6 @@ class MediaFileLookup(Protocol):
 SERVICES = web.AppKey("services", WebServices)
 SOCKETS = web.AppKey("sockets", SocketRegistry)
 AUTH = web.AppKey("auth", AuthService)
+RECENT = web.AppKey("recent_principals", RecentPrincipals)
 PRINCIPAL = web.RequestKey("principal", Principal)
 CREDENTIAL = web.RequestKey("credential", Credential)

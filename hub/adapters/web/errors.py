@@ -11,6 +11,9 @@ import structlog
 from aiohttp import hdrs, web
 from aiohttp.typedefs import Handler
 
+from hub.adapters.web.context import SERVICES
+from hub.services.health import DATABASE
+
 log = structlog.get_logger(__name__)
 
 dumps = functools.partial(json.dumps, ensure_ascii=False)
@@ -79,6 +82,32 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
             # whose transaction the server ends within seconds): nothing was changed, try again.
             log.warning("web.request_busy", method=request.method, path=request.path)
             return json_error(503, "busy", "the incident is being changed elsewhere; try again", {"Retry-After": "2"})
-        except Exception:
+        except Exception as exc:
+            services = request.app.get(SERVICES)
+            if services is not None and services.is_database_outage(exc):
+                return database_unavailable(request, exc)
             log.exception("web.request_failed", method=request.method, path=request.path)
             return json_error(500, "internal_error", "internal server error")
+
+
+DATABASE_RETRY_S = "5"
+
+
+def database_unavailable(request: web.Request, error: BaseException) -> web.Response:
+    """503 for a request that needs the database while it is away: what happened and since when,
+    and a hint to retry (alarms from devices are not lost meanwhile: they wait at the broker)."""
+    health = request.app[SERVICES].health
+    since: str | None = None
+    if health is not None:
+        health.suspect(DATABASE)
+        state = health.state(DATABASE)
+        since = state.since.isoformat() if state.up is False else None
+    log.warning("web.database_unavailable", method=request.method, path=request.path, error=repr(error))
+    body = {
+        "error": {
+            "code": "database_unavailable",
+            "message": "the database is unavailable; try again shortly (device alarms are queued meanwhile)",
+            "since": since,
+        }
+    }
+    return web.json_response(body, status=503, headers={hdrs.RETRY_AFTER: DATABASE_RETRY_S}, dumps=dumps)

@@ -98,9 +98,15 @@ def _schemas() -> dict[str, Schema]:
                                 "not_found",
                                 "method_not_allowed",
                                 "internal_error",
+                                "database_unavailable",
                             ],
                         },
                         "message": {"type": "string", "description": "For people."},
+                        "since": {
+                            "type": ["string", "null"],
+                            "format": "date-time",
+                            "description": "database_unavailable only: when the outage began, if known.",
+                        },
                     },
                 }
             },
@@ -233,6 +239,22 @@ def _schemas() -> dict[str, Schema]:
                         "properties": {"name": {"type": "string"}, "ready": {"type": "boolean"}},
                     },
                 },
+                "dependencies": {"type": "array", "items": _ref("Dependency")},
+                "failing": {
+                    "type": "array",
+                    "items": {"type": "string"},
+                    "description": "The dependencies not up (down, or not checked yet).",
+                },
+            },
+        },
+        "Dependency": {
+            "type": "object",
+            "required": ["name", "up", "since"],
+            "properties": {
+                "name": {"type": "string", "enum": ["database", "broker", "change_feed"]},
+                "up": {"type": ["boolean", "null"], "description": "null: not checked yet."},
+                "since": {"type": "string", "format": "date-time", "description": "When this state began."},
+                "error": {"type": "string", "description": "/readyz only: the kind of failure."},
             },
         },
         "StreamMessage": {
@@ -254,14 +276,25 @@ def _schemas() -> dict[str, Schema]:
                 },
                 {"type": "object", "required": ["type"], "properties": {"type": {"const": "resync"}}},
                 {"type": "object", "required": ["type"], "properties": {"type": {"const": "pong"}}},
+                {
+                    "type": "object",
+                    "required": ["type", "ok", "dependencies"],
+                    "properties": {
+                        "type": {"const": "health"},
+                        "ok": {"type": "boolean"},
+                        "dependencies": {"type": "array", "items": _ref("Dependency")},
+                    },
+                },
             ],
         },
     }
 
 
 _STREAM_DESCRIPTION = """\
-WebSocket (JSON text frames). On connect the server subscribes to changes, then sends
-`{"type": "snapshot", "incidents": [...]}` with every open incident, then every change as it is
+WebSocket (JSON text frames). On connect the server subscribes to changes, sends
+`{"type": "health", "ok": ..., "dependencies": [...]}` (again whenever the database, the broker link
+or the change feed goes down or comes back), then `{"type": "snapshot", "incidents": [...]}` with
+every open incident (while the database is down: as soon as it is back), then every change as it is
 committed: `{"type": "incident", "incident": {...}}` (an incident in a final state leaves the open
 set), `{"type": "resync"}` (changes were lost: reload the open incidents, or reconnect), and other
 types unchanged. A client may send `{"type": "ping"}` and gets `{"type": "pong"}`, to notice a dead

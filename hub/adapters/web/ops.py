@@ -28,10 +28,17 @@ def _probe_ready(probe: HealthProbe) -> bool:
 
 
 async def readyz(request: web.Request) -> web.Response:
-    """Ready to serve only when every dependency's probe says so (503 otherwise, for the balancer)."""
-    probes = [{"name": probe.name, "ready": _probe_ready(probe)} for probe in request.app[SERVICES].probes]
+    """Ready to serve only when every dependency is up (503 otherwise, for the balancer and the
+    operator): `dependencies` names each one the health monitor watches, up or down since when."""
+    services = request.app[SERVICES]
+    probes = [{"name": probe.name, "ready": _probe_ready(probe)} for probe in services.probes]
     ready = all(probe["ready"] for probe in probes)
-    return json_ok({"status": "ready" if ready else "not_ready", "probes": probes}, 200 if ready else 503)
+    body: dict[str, object] = {"probes": probes}
+    if services.health is not None:
+        body["dependencies"] = [state.as_json(with_error=True) for state in services.health.states]
+        body["failing"] = [state.name for state in services.health.states if state.up is not True]
+        ready = ready and services.health.ok
+    return json_ok({"status": "ready" if ready else "not_ready", **body}, 200 if ready else 503)
 
 
 async def metrics(request: web.Request) -> web.Response:

@@ -1,7 +1,14 @@
 """The live stream at /api/v1/stream: a snapshot of the open incidents, then every change.
 
 Protocol (server → client, JSON text frames):
-  {"type": "snapshot", "incidents": [...]}   first, once: every open incident
+  {"type": "health", "ok": true|false, "dependencies": [{"name", "up", "since"}, ...]}
+                                             first, on every connection, then whenever a dependency
+                                             goes down or comes back (and after each resync); names:
+                                             "database", "broker", "change_feed"; `since` (RFC 3339)
+                                             is when the current state began. Sent straight from the
+                                             hub's memory, so it arrives while the database is down
+  {"type": "snapshot", "incidents": [...]}   once: every open incident (while the database is down
+                                             it comes as soon as the database is back)
   {"type": "incident", "incident": {...}}    an incident changed (a final state removes it)
   {"type": "resync"}                         changes were lost: reload the open incidents
   {"type": "pong"}                           the answer to a client's {"type": "ping"}
@@ -16,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass
 from typing import Any
 
 import structlog
@@ -24,6 +32,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 from hub.adapters.web.auth import principal_of, until_signed_out
 from hub.adapters.web.context import SERVICES, SOCKETS
 from hub.adapters.web.errors import dumps
+from hub.services.health import HealthMonitor
 from hub.services.ports import ChangeSubscription, JsonObject
 
 log = structlog.get_logger(__name__)
@@ -31,6 +40,7 @@ log = structlog.get_logger(__name__)
 HEARTBEAT_S = 20.0
 SNAPSHOT_LIMIT = 1000
 MAX_CLIENT_MESSAGE = 4096
+SNAPSHOT_RETRY_S = 2.0  # while the database is down, a new stream tries its snapshot this often
 PONG = {"type": "pong"}
 
 
@@ -45,7 +55,7 @@ async def stream(request: web.Request) -> web.WebSocketResponse:
 
 async def officer_stream(request: web.Request) -> web.WebSocketResponse:
     """An officer's own dispatches: {"type": "snapshot", "dispatches": [...]}, then each change of
-    one of them as {"type": "dispatch", "dispatch": {...}} (and resync/pong as above)."""
+    one of them as {"type": "dispatch", "dispatch": {...}} (and health/resync/pong as above)."""
     queries = request.app[SERVICES].queries
     officer_id = principal_of(request).officer_id
     if not officer_id:
@@ -57,7 +67,7 @@ async def officer_stream(request: web.Request) -> web.WebSocketResponse:
     def mine(change: JsonObject) -> bool:
         if change.get("type") == "dispatch":
             return change["dispatch"].get("officer_id") == officer_id
-        return change.get("type") == "resync"
+        return change.get("type") in ("resync", "health")
 
     return await _serve(request, snapshot, mine)
 
@@ -78,8 +88,8 @@ async def _serve(
         # Subscribe first, then read the snapshot: a change committed in between is in the
         # subscription's queue and is sent after the snapshot, so the client misses nothing.
         with services.changes.subscribe() as subscription:
-            await socket.send_json(await snapshot(), dumps=dumps)
-            if await _forward_until_closed(socket, subscription, until_signed_out(request), wanted):
+            feed = _Feed(socket, subscription, snapshot, wanted, services.health, services.is_database_outage)
+            if await _forward_until_closed(socket, feed, until_signed_out(request)):
                 close_code = WSCloseCode.POLICY_VIOLATION
     except ConnectionResetError:
         log.debug("web.stream_client_gone", path=request.path)
@@ -94,16 +104,13 @@ async def _serve(
 
 
 async def _forward_until_closed(
-    socket: web.WebSocketResponse,
-    subscription: ChangeSubscription,
-    signed_out: Coroutine[Any, Any, None],
-    wanted: Callable[[dict[str, Any]], bool] | None = None,
+    socket: web.WebSocketResponse, feed: _Feed, signed_out: Coroutine[Any, Any, None]
 ) -> bool:
     """Read and send side by side, so a client that goes away is noticed even when nothing changes;
     when either side ends, or the client's credential does, the others are cancelled.
     Returns True when the credential ended."""
     reader = asyncio.create_task(_read_until_closed(socket), name="web-stream-read")
-    sender = asyncio.create_task(_send_changes(socket, subscription, wanted), name="web-stream-send")
+    sender = asyncio.create_task(feed.send(), name="web-stream-send")
     watcher = asyncio.create_task(signed_out, name="web-stream-auth")
     tasks = (reader, sender, watcher)
     try:
@@ -127,14 +134,57 @@ async def _read_until_closed(socket: web.WebSocketResponse) -> None:
             await socket.send_json(PONG)
 
 
-async def _send_changes(
-    socket: web.WebSocketResponse,
-    subscription: ChangeSubscription,
-    wanted: Callable[[dict[str, Any]], bool] | None = None,
-) -> None:
-    async for change in subscription:
-        if wanted is None or wanted(change):
-            await socket.send_json(change, dumps=dumps)
+@dataclass
+class _Feed:
+    """What one stream sends: the health frame, the snapshot (once the database can give it), then
+    the wanted changes."""
+
+    socket: web.WebSocketResponse
+    subscription: ChangeSubscription
+    snapshot: Callable[[], Awaitable[JsonObject]]
+    wanted: Callable[[JsonObject], bool] | None
+    health: HealthMonitor | None
+    is_outage: Callable[[BaseException], bool]
+
+    async def send(self) -> None:
+        await self._send_health()
+        await self._send(await self._snapshot_when_possible())
+        async for change in self.subscription:
+            if self.wanted is None or self.wanted(change):
+                await self._send(change)
+                if change.get("type") == "resync":  # a resync may have dropped a health frame
+                    await self._send_health()
+
+    async def _snapshot_when_possible(self) -> JsonObject:
+        """The snapshot; while the database is down, retried every few seconds and at each health
+        frame, which are passed on meanwhile. Other changes are dropped while waiting: each was
+        committed before the next attempt reads the snapshot, so the snapshot holds it."""
+        waited = False
+        while True:
+            try:
+                return await self.snapshot()
+            except Exception as exc:
+                if not self.is_outage(exc):
+                    raise
+                if not waited:
+                    log.info("web.stream_snapshot_waits_for_database", error=repr(exc))
+                waited = True
+            try:
+                async with asyncio.timeout(SNAPSHOT_RETRY_S):
+                    while True:
+                        change = await self.subscription.get()
+                        if change.get("type") == "health":
+                            await self._send(change)
+                            break
+            except TimeoutError:
+                pass
+
+    async def _send_health(self) -> None:
+        if self.health is not None:
+            await self._send(self.health.frame())
+
+    async def _send(self, frame: JsonObject) -> None:
+        await self.socket.send_json(frame, dumps=dumps)
 
 
 def _is_ping(text: str) -> bool:

@@ -22,6 +22,7 @@ import * as roster from "./console-roster.js";
 import { canSupervise, emit, isOpen, isUnacknowledged, on, store } from "./console-state.js";
 import * as supervision from "./console-supervision.js";
 import { isTyping, notify } from "./console-ui.js";
+import { renderHealth } from "./health-banner.js";
 import { liveSocket } from "./live-socket.js";
 
 const STREAM_PATH = "/api/v1/stream";
@@ -32,6 +33,7 @@ const REGISTRY_RETRY_MS = 5000;
 const VIEWS = { board: null, patrol: patrol, map: map, devices: devices, roster: roster, supervision: supervision };
 
 let currentView = "board";
+let health = null; // the hub's last health frame: which dependency is down since when
 
 const live = liveSocket(STREAM_PATH, {
   isLeaving: isLeaving,
@@ -189,6 +191,13 @@ function renderConnection() {
   el.statusLabel.textContent = s["status_" + store.connection];
   el.banner.hidden = store.connection !== "disconnected";
   document.body.classList.toggle("is-stale", store.connection !== "live");
+  renderHealthBanner();
+}
+
+// A database or broker outage at the hub: amber, until a frame says it is over. Hidden while our own
+// link is down (the frame is stale then, and the red banner says more).
+function renderHealthBanner() {
+  renderHealth(el.healthBanner, el.healthText, health, t(), store.connection !== "disconnected");
 }
 
 function resync() {
@@ -216,6 +225,10 @@ function handle(message) {
       break;
     case "resync":
       resync();
+      break;
+    case "health":
+      health = message;
+      renderHealthBanner();
       break;
     default:
       break; // pong, and types this console does not show yet
@@ -349,6 +362,8 @@ function start() {
   el.status = document.getElementById("connection-status");
   el.statusLabel = document.getElementById("connection-label");
   el.banner = document.getElementById("disconnected-banner");
+  el.healthBanner = document.getElementById("health-banner");
+  el.healthText = document.getElementById("health-banner-text");
   el.clock = document.getElementById("clock");
   el.toggle = document.getElementById("lang-toggle");
   el.userName = document.getElementById("user-name");

@@ -1,0 +1,43 @@
+// The hub's health frames ({"type": "health", "ok", "dependencies": [{name, up, since}]}) as one
+// banner, for the desk's console and the officer's app: which dependency is down and since when
+// (local time). Each page has its own words for it (health_database, health_broker,
+// health_change_feed in its i18n table, each a function of the time text).
+
+// The most telling dependency first: without the database nothing is stored and the change feed is
+// down with it; without the broker link no device reaches the hub.
+const ORDER = ["database", "broker", "change_feed"];
+
+function pad(n) {
+  return n < 10 ? "0" + n : String(n);
+}
+
+// 03:12, or 12-02 03:12 when it began on another day.
+export function sinceText(ms) {
+  const d = new Date(ms);
+  const now = new Date();
+  const time = pad(d.getHours()) + ":" + pad(d.getMinutes());
+  const sameDay = d.getFullYear() === now.getFullYear() && d.getMonth() === now.getMonth() && d.getDate() === now.getDate();
+  return sameDay ? time : pad(d.getMonth() + 1) + "-" + pad(d.getDate()) + " " + time;
+}
+
+// {name, since (ms)} of the dependency to show, or null when everything is up.
+export function degraded(frame) {
+  if (!frame || !Array.isArray(frame.dependencies)) return null;
+  for (const name of ORDER) {
+    const down = frame.dependencies.find((d) => d && d.name === name && d.up === false);
+    if (down) return { name: name, since: Date.parse(down.since) || Date.now() };
+  }
+  return null;
+}
+
+// Show (or hide) the banner: `node` holds it, `textNode` its words; `strings` is the page's table.
+// `shown` false hides it whatever the frame says (e.g. while the page's own link is down: the
+// frame is then stale and the disconnected banner says more).
+export function renderHealth(node, textNode, frame, strings, shown) {
+  const down = shown ? degraded(frame) : null;
+  node.hidden = !down;
+  node.setAttribute("data-dependency", down ? down.name : "");
+  if (!down) return;
+  const words = strings["health_" + down.name];
+  textNode.textContent = typeof words === "function" ? words(sinceText(down.since)) : String(words || "");
+}

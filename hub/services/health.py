@@ -1,0 +1,217 @@
+"""Which of the hub's dependencies are up, and since when: the degraded state the desk must see.
+
+One `Watch` per dependency (the database, the broker link, the database's change feed) checks it
+over and over; the monitor keeps each one's state and, whenever a state changes, publishes a
+`{"type": "health", ...}` frame straight to the live views (never through the database, which may
+be the thing that is down). Waiters can be told the moment a dependency comes back, so whoever backs
+off while it is away (ingest, the change listener, the outbox relay) retries at once instead of
+sleeping out its backoff.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+import structlog
+
+from hub.services.auth import Clock, utc_now
+from hub.services.ports import DependencyCheck, JsonObject
+
+log = structlog.get_logger(__name__)
+
+DATABASE = "database"
+BROKER = "broker"
+CHANGE_FEED = "change_feed"
+
+
+@dataclass(frozen=True)
+class Watch:
+    """How one dependency is checked. A failure counts as "down" once checks have failed for
+    `grace_s` in a row (0: at once), so a reconnect that takes a moment does not flash a banner."""
+
+    check: DependencyCheck
+    every_s: float = 1.0  # between checks while up
+    every_down_s: float = 0.5  # while down: notice the return quickly
+    timeout_s: float = 1.5  # a check slower than this is a failure
+    grace_s: float = 0.0
+
+
+@dataclass(frozen=True)
+class DependencyState:
+    name: str
+    up: bool | None  # None: not checked yet
+    since: datetime  # when the current state began (for "down": the first failed check)
+    error: str = ""  # the kind of failure, for operators (never shown to the desk)
+
+    def as_json(self, with_error: bool = False) -> JsonObject:
+        data: JsonObject = {"name": self.name, "up": self.up, "since": self.since.isoformat()}
+        if with_error and self.error:
+            data["error"] = self.error
+        return data
+
+
+class HealthMonitor:
+    """Runs the watches (`run()` as a task) and answers what is up. Single event loop, no locks."""
+
+    def __init__(self, watches: Sequence[Watch], publish: Callable[[JsonObject], None], clock: Clock = utc_now) -> None:
+        self._watches = {w.check.name: w for w in watches}
+        self._publish = publish
+        self._clock = clock
+        started = clock()
+        self._states = {name: DependencyState(name, None, started) for name in self._watches}
+        self._wake = {name: asyncio.Event() for name in self._watches}
+        self._recovery_waiters: dict[str, list[asyncio.Future[None]]] = {name: [] for name in self._watches}
+        self._failing_since: dict[str, datetime] = {}  # first failure of the current run of failures
+
+    # ---- what is up -------------------------------------------------------------------------------
+    @property
+    def states(self) -> list[DependencyState]:
+        return list(self._states.values())
+
+    def state(self, name: str) -> DependencyState:
+        return self._states[name]
+
+    def is_up(self, name: str) -> bool:
+        return self._states[name].up is True
+
+    @property
+    def ok(self) -> bool:
+        return all(s.up is True for s in self._states.values())
+
+    def frame(self) -> JsonObject:
+        """The live views' health frame: every dependency checked so far, up or down since when."""
+        known = [s.as_json() for s in self._states.values() if s.up is not None]
+        return {"type": "health", "ok": all(s["up"] for s in known), "dependencies": known}
+
+    # ---- hooks for the rest of the hub ---------------------------------------------------------
+    def suspect(self, name: str) -> None:
+        """Something failed in a way that smells of this dependency: check it now, not at the next tick."""
+        if name in self._wake:
+            self._wake[name].set()
+
+    async def recovered(self, name: str) -> None:
+        """Return at this dependency's next return to "up" (not at once if it is up now)."""
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        waiters = self._recovery_waiters[name]
+        waiters.append(future)
+        try:
+            await future
+        finally:
+            if future in waiters:
+                waiters.remove(future)
+
+    # ---- the watches ----------------------------------------------------------------------------
+    async def run(self) -> None:
+        async with asyncio.TaskGroup() as tasks:
+            for name, watch in self._watches.items():
+                tasks.create_task(self._watch(watch), name=f"health-{name}")
+
+    async def check_once(self, name: str) -> DependencyState:
+        """One check of one dependency, applied to its state (`run` does this forever)."""
+        watch = self._watches[name]
+        error = await _attempt(watch)
+        now = self._clock()
+        current = self._states[name]
+        if error is None:
+            self._failing_since.pop(name, None)
+            self._change(DependencyState(name, True, now))
+        else:
+            first = self._failing_since.setdefault(name, now)
+            if current.up is True and (now - first).total_seconds() < watch.grace_s:
+                return current
+            if current.up is None and (now - current.since).total_seconds() < watch.grace_s:
+                return current  # starting up: give it its grace from the monitor's start
+            self._change(DependencyState(name, False, first if current.up is not False else current.since, error))
+        return self._states[name]
+
+    async def _watch(self, watch: Watch) -> None:
+        name = watch.check.name
+        wake = self._wake[name]
+        while True:
+            wake.clear()
+            await self.check_once(name)
+            interval = watch.every_s if self.is_up(name) else watch.every_down_s
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(wake.wait(), timeout=interval)
+
+    def _change(self, new: DependencyState) -> None:
+        old = self._states[new.name]
+        if old.up == new.up:
+            if new.up is False and new.error != old.error:
+                self._states[new.name] = replace(old, error=new.error)
+            return
+        self._states[new.name] = new
+        if new.up is False:
+            log.warning("dependency down", dependency=new.name, since=new.since.isoformat(), error=new.error)
+        elif old.up is False:
+            log.info("dependency back", dependency=new.name, down_s=round((new.since - old.since).total_seconds(), 1))
+            for future in self._recovery_waiters[new.name]:
+                if not future.done():
+                    future.set_result(None)
+        if old.up is None and new.up is True:
+            return  # found up at start: no news for the live views (each gets the frame on connecting)
+        self._publish(self.frame())
+
+
+class NotReady(ConnectionError):
+    pass
+
+
+@dataclass(frozen=True)
+class FlagCheck:
+    """A dependency whose link the hub holds anyway (the broker, LISTEN): its own flag says it all."""
+
+    name: str
+    is_ready: Callable[[], bool]
+
+    async def check(self) -> None:
+        if not self.is_ready():
+            raise NotReady(f"{self.name} is not connected")
+
+
+async def _attempt(watch: Watch) -> str | None:
+    """None when the check passed, else the kind of failure."""
+    started = time.monotonic()
+    try:
+        async with asyncio.timeout(watch.timeout_s):
+            await watch.check.check()
+    except TimeoutError:
+        return f"no answer within {watch.timeout_s:g} s"
+    except Exception as exc:
+        return type(exc).__name__
+    if time.monotonic() - started > watch.timeout_s:
+        return f"no answer within {watch.timeout_s:g} s"
+    return None
+
+
+async def sleep_or_recovered(delay: float, recovered: Callable[[], Awaitable[None]] | None) -> None:
+    """Sleep out a backoff, but end it early when the awaited dependency comes back."""
+    if recovered is None:
+        await asyncio.sleep(delay)
+        return
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(recovered(), timeout=delay)
+
+
+@dataclass(frozen=True)
+class Availability:
+    """What a service needs to ride out one dependency's outage: whether an error means the
+    dependency is away (not that the work is bad), and a way to wait for its return."""
+
+    is_outage: Callable[[BaseException], bool]
+    recovered: Callable[[], Awaitable[None]]
+
+
+def availability(monitor: HealthMonitor, name: str, is_outage: Callable[[BaseException], bool]) -> Availability:
+    def classify(error: BaseException) -> bool:
+        outage = is_outage(error)
+        if outage:
+            monitor.suspect(name)
+        return outage
+
+    return Availability(classify, lambda: monitor.recovered(name))
