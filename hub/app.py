@@ -117,7 +117,7 @@ class Hub:
             )
             leader = AdvisoryLeader(s.database_url, s.instance_id)
             media_files = DiskMediaFiles(s.data_dir / "hub-media")
-            media_fetcher = MediaFetcher(store, HttpDownloader(), media_files)
+            media_fetcher = MediaFetcher(store, HttpDownloader(), media_files, self.district)
             speech_dir = s.data_dir / "speech"
             recordings = await _register_recordings(self.district, s.district_file.absolute().parent)
             warnings = WarningService(
