@@ -21,6 +21,7 @@ from hub.adapters.media import DiskMediaFiles, HttpDownloader
 from hub.adapters.metrics import HubMetrics
 from hub.adapters.mqtt import MqttClient, MqttSettings
 from hub.adapters.postgres.accounts import PostgresAccounts
+from hub.adapters.postgres.dead_letters import PostgresDeadLetterRetention
 from hub.adapters.postgres.leader import AdvisoryLeader
 from hub.adapters.postgres.listener import PostgresChangeListener
 from hub.adapters.postgres.outbox import PostgresOutbox
@@ -145,6 +146,7 @@ class Hub:
                 warnings,
             )
             relay = OutboxRelay(PostgresOutbox(pool), mqtt, outbox_nudge)
+            dead_letters = PostgresDeadLetterRetention(pool, timedelta(days=s.dead_letter_retention_days), metrics)
             dc09 = await _start_dc09(s, ingest, metrics)
             metrics.gauge("sentinel_mqtt_connected", "1 while the broker connection is up", lambda: mqtt.connected)
             metrics.gauge("sentinel_database_listener_connected", "1 while LISTEN is up", listener.is_ready)
@@ -191,6 +193,7 @@ class Hub:
                         tasks.create_task(dc09.run(), name="dc09-receiver")
                     tasks.create_task(warnings.warm_up(), name="speech-warm-up")
                     tasks.create_task(media_files.prune_forever(), name="media-retention")
+                    tasks.create_task(dead_letters.run(), name="dead-letter-retention")
                     tasks.create_task(
                         leader.run(lambda: _leader_work(lifecycle, supervision, warnings, s.instance_id)), name="leader"
                     )
