@@ -33,6 +33,7 @@ from hub.adapters.postgres.schema import migrate
 from hub.adapters.postgres.store import PostgresStore
 from hub.adapters.speech import AudioFiles, EspeakSynthesizer, PrerecordedAudio
 from hub.adapters.web import WebServices, make_app
+from hub.adapters.web.hardening import HttpLimits
 from hub.config import Settings
 from hub.config.panels import load_panels
 from hub.domain.district import District
@@ -153,6 +154,7 @@ class Hub:
             metrics.gauge("sentinel_mqtt_reconnects", "Broker reconnects since start", lambda: mqtt.reconnects)
             metrics.gauge("sentinel_timer_leader", "1 on the instance that runs the timers", lambda: leader.is_leader)
 
+            http_limits = HttpLimits(idle_timeout_s=s.http_idle_timeout_s, body_timeout_s=s.http_body_timeout_s)
             app = make_app(
                 WebServices(
                     queries=queries,
@@ -167,6 +169,7 @@ class Hub:
                     audio_files=AudioFiles(speech_dir, recordings),
                     reports=PostgresReports(pool, self.district),
                     patrol=PatrolService(PostgresPatrolStore(pool), self.district),
+                    http_limits=http_limits,
                     auth_policy=AuthPolicy(
                         idle_timeout=timedelta(minutes=s.session_idle_minutes),
                         secure_cookie=s.secure_cookies,
@@ -174,7 +177,7 @@ class Hub:
                     ),
                 )
             )
-            runner = web.AppRunner(app, handle_signals=False)
+            runner = web.AppRunner(app, handle_signals=False, **http_limits.runner_options())
             await runner.setup()
             site = web.TCPSite(runner, s.http_host, s.http_port)
             await site.start()

@@ -10,6 +10,7 @@ from typing import Protocol
 import prometheus_client
 from aiohttp import web
 
+from hub.adapters.web.hardening import HttpLimits
 from hub.adapters.web.sockets import SocketRegistry
 from hub.domain.district import District
 from hub.services.auth import AccountStore, AuthPolicy, AuthService, Clock, Credential, Principal, utc_now
@@ -36,6 +37,7 @@ class WebServices:
     audio_files: MediaFileLookup | None = None  # rendered speech by content hash
     reports: ReportSource | None = None  # supervisors' reports (None: answered with 503)
     patrol: PatrolService | None = None  # video patrol tours and log (None: answered with 503)
+    http_limits: HttpLimits = field(default_factory=HttpLimits)  # reaping idle and slow connections
     live_max_viewers: int = 16  # camera live views relayed at once (and a quarter of that per camera, at least 2)
 
 
