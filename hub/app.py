@@ -21,6 +21,7 @@ from hub.adapters.media import DiskMediaFiles, HttpDownloader
 from hub.adapters.metrics import HubMetrics
 from hub.adapters.mqtt import MqttClient, MqttSettings
 from hub.adapters.postgres.accounts import PostgresAccounts
+from hub.adapters.postgres.dead_letters import PostgresDeadLetterRetention
 from hub.adapters.postgres.leader import LeaseLeader
 from hub.adapters.postgres.listener import PostgresChangeListener
 from hub.adapters.postgres.outbox import PostgresOutbox
@@ -33,6 +34,7 @@ from hub.adapters.postgres.schema import migrate
 from hub.adapters.postgres.store import PostgresStore
 from hub.adapters.speech import AudioFiles, EspeakSynthesizer, PrerecordedAudio
 from hub.adapters.web import WebServices, make_app
+from hub.adapters.web.limits import HttpLimits
 from hub.config import Settings
 from hub.config.panels import load_panels
 from hub.domain.district import District
@@ -136,7 +138,7 @@ class Hub:
             )
             leader = LeaseLeader(s.database_url, s.instance_id)
             media_files = DiskMediaFiles(s.data_dir / "hub-media")
-            media_fetcher = MediaFetcher(store, HttpDownloader(), media_files)
+            media_fetcher = MediaFetcher(store, HttpDownloader(), media_files, self.district)
             speech_dir = s.data_dir / "speech"
             recordings = await _register_recordings(self.district, s.district_file.absolute().parent)
             warnings = WarningService(
@@ -166,6 +168,7 @@ class Hub:
             )
             outbox = PostgresOutbox(pool)
             relay = OutboxRelay(outbox, mqtt, outbox_nudge)
+            dead_letters = PostgresDeadLetterRetention(pool, timedelta(days=s.dead_letter_retention_days), metrics)
             dc09 = await _start_dc09(s, ingest, metrics)
             metrics.gauge("sentinel_mqtt_connected", "1 while the broker connection is up", lambda: mqtt.connected)
             metrics.gauge("sentinel_database_listener_connected", "1 while LISTEN is up", listener.is_ready)
@@ -188,6 +191,7 @@ class Hub:
                 mqtt.oldest_unacknowledged_s,
             )
 
+            http_limits = HttpLimits(idle_timeout_s=s.http_idle_timeout_s, body_timeout_s=s.http_body_timeout_s)
             app = make_app(
                 WebServices(
                     queries=queries,
@@ -204,6 +208,7 @@ class Hub:
                     audio_files=AudioFiles(speech_dir, recordings),
                     reports=PostgresReports(pool, self.district),
                     patrol=PatrolService(PostgresPatrolStore(pool), self.district),
+                    http_limits=http_limits,
                     auth_policy=AuthPolicy(
                         idle_timeout=timedelta(minutes=s.session_idle_minutes),
                         secure_cookie=s.secure_cookies,
@@ -211,7 +216,7 @@ class Hub:
                     ),
                 )
             )
-            runner = web.AppRunner(app, handle_signals=False)
+            runner = web.AppRunner(app, handle_signals=False, **http_limits.runner_options())
             await runner.setup()
             site = web.TCPSite(runner, s.http_host, s.http_port)
             await site.start()
@@ -240,6 +245,7 @@ class Hub:
                         tasks.create_task(dc09.run(), name="dc09-receiver")
                     tasks.create_task(warnings.warm_up(), name="speech-warm-up")
                     tasks.create_task(media_files.prune_forever(), name="media-retention")
+                    tasks.create_task(dead_letters.run(), name="dead-letter-retention")
                     tasks.create_task(
                         leader.run(lambda lease: _leader_work(lifecycle, supervision, warnings, s.instance_id, lease)),
                         name="leader",

@@ -14,7 +14,6 @@ from pathlib import Path
 
 from devices.contract import Topics
 from devices.link import DeviceLink
-from hub.adapters.local import free_port
 from hub.adapters.mqtt.credentials import district_accounts, load_credentials, with_credentials, write_broker_files
 from hub.adapters.postgres.accounts import ensure_demo_accounts
 from hub.app import Hub, RunningHub, run_until_signalled
@@ -150,6 +149,7 @@ def _start_speakers(
 
 
 _DEMO_DC09 = "127.0.0.1:17010"
+_DEMO_CAMERA_AGENT = "127.0.0.1:18091"
 
 # The demo's cameras: what each simulated camera shows (the district file points their streams here).
 _PLAZA = Path(__file__).resolve().parents[1] / "tests" / "data" / "video" / "plaza_720p.avi"
@@ -175,8 +175,8 @@ def _start_cameras(url: str, settings: Settings) -> list[subprocess.Popen[bytes]
     for port, source in _DEMO_CAMERAS.items():
         command = ["simulate", "camera", *source, "--http", f"127.0.0.1:{port}"]
         processes.append(_spawn(command, env, logs / f"camera-{port}.log"))
-    agent_port = free_port()
-    processes.append(_spawn(["camera-agent", "--http", f"127.0.0.1:{agent_port}"], env, logs / "camera-agent.log"))
+    # A fixed address: the district file lists it in the cameras' `media_origins`, where the hub may fetch from.
+    processes.append(_spawn(["camera-agent", "--http", _DEMO_CAMERA_AGENT], env, logs / "camera-agent.log"))
     _say(f"cameras: 2 simulated cameras and the camera agent (logs in {logs})")
     return processes
 

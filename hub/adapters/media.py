@@ -4,15 +4,20 @@ and an HTTP downloader for media that cameras and agents give as URLs."""
 from __future__ import annotations
 
 import asyncio
+import socket
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import aiohttp
+from aiohttp.abc import AbstractResolver, ResolveResult
+from aiohttp.resolver import DefaultResolver
 
 from hub.adapters.camera.media import MediaStore
-from hub.services.media import Download
+from hub.domain.media import is_local_address
+from hub.services.media import Download, FetchRequest
 
-MAX_MEDIA_BYTES = 64 * 1024 * 1024
 _NOT_READY = {404, 409, 425, 503}  # an agent answers so while it is still writing the clip
 
 
@@ -33,23 +38,73 @@ class DiskMediaFiles:
             await asyncio.sleep(every_s)
 
 
-class HttpDownloader:
-    def __init__(self, timeout_s: float = 15.0) -> None:
-        self._timeout = aiohttp.ClientTimeout(total=timeout_s)
+class LocalAddressRefused(OSError):
+    """A name resolved to a loopback or link-local address where the camera's origin does not name one."""
 
-    async def fetch(self, url: str) -> Download:
+
+class GuardedResolver(AbstractResolver):
+    """Resolves through the system resolver (or `base`), then refuses local answers unless allowed.
+
+    The check is on the very addresses the connector connects to, so DNS cannot point an allowed
+    name at the hub's own loopback services or at link-local metadata endpoints."""
+
+    def __init__(self, local_addresses: bool, base: AbstractResolver | None = None) -> None:
+        self._local_addresses = local_addresses
+        self._base = base or DefaultResolver()
+        self.refused = ""
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        results = await self._base.resolve(host, port, family)
+        local = [r["host"] for r in results if is_local_address(r["host"])]
+        if local and not self._local_addresses:
+            self.refused = f"{host} resolves to the local address {local[0]}: refused (configure that address itself)"
+            raise LocalAddressRefused(self.refused)
+        return results
+
+    async def close(self) -> None:
+        await self._base.close()
+
+
+class HttpDownloader:
+    """GET one media URL: no redirects, no decompression (the bytes are checked as sent), at most
+    `max_bytes`, and no connection to a local address the camera's origin does not name."""
+
+    def __init__(self, timeout_s: float = 15.0, resolver: Callable[[], AbstractResolver] | None = None) -> None:
+        self._timeout = aiohttp.ClientTimeout(total=timeout_s)
+        self._resolver = resolver  # tests resolve names their own way; None: the system's
+
+    async def fetch(self, request: FetchRequest) -> Download:
+        host = urlsplit(request.url).hostname or ""
+        if not request.local_addresses and is_local_address(host):
+            return Download(error=f"{host} is a local address the camera's origin does not name", refused=True)
+        resolver = GuardedResolver(request.local_addresses, self._resolver() if self._resolver else None)
+        connector = aiohttp.TCPConnector(resolver=resolver, use_dns_cache=False)
         try:
-            async with aiohttp.ClientSession(timeout=self._timeout) as session, session.get(url) as response:
-                if response.status == 200:
-                    data = await response.content.read(MAX_MEDIA_BYTES + 1)
-                    if len(data) > MAX_MEDIA_BYTES:
-                        return Download(error=f"larger than {MAX_MEDIA_BYTES} bytes")
-                    return Download(data=data, content_type=response.content_type)
-                retry = response.headers.get("Retry-After", "")
-                if response.status in _NOT_READY:
-                    return Download(
-                        retry_after_s=float(retry) if retry.isdigit() else None, error=f"HTTP {response.status}"
-                    )
-                return Download(error=f"HTTP {response.status}")
+            async with (
+                aiohttp.ClientSession(timeout=self._timeout, connector=connector, auto_decompress=False) as session,
+                session.get(request.url, allow_redirects=False, headers={"Accept-Encoding": "identity"}) as response,
+            ):
+                return await _read(response, request.max_bytes)
         except (aiohttp.ClientError, TimeoutError) as exc:
+            if resolver.refused:
+                return Download(error=resolver.refused, refused=True)
             return Download(error=f"{type(exc).__name__}: {exc}")
+
+
+async def _read(response: aiohttp.ClientResponse, max_bytes: int) -> Download:
+    if 300 <= response.status < 400:
+        where = response.headers.get("Location", "")[:200]
+        return Download(error=f"HTTP {response.status} redirect to {where!r} refused", refused=True)
+    if response.status == 200:
+        if (response.content_length or 0) > max_bytes:
+            return Download(error=f"larger than {max_bytes} bytes ({response.content_length})", refused=True)
+        data = await response.content.read(max_bytes + 1)
+        if len(data) > max_bytes:
+            return Download(error=f"larger than {max_bytes} bytes", refused=True)
+        return Download(data=data)
+    retry = response.headers.get("Retry-After", "")
+    if response.status in _NOT_READY:
+        return Download(retry_after_s=float(retry) if retry.isdigit() else None, error=f"HTTP {response.status}")
+    return Download(error=f"HTTP {response.status}")

@@ -44,6 +44,23 @@ class HubMetrics:
             registry=r,
         )
 
+        self.dead_letters_deleted = Counter(
+            "sentinel_dead_letters_pruned_total", "Dead letters deleted after their retention", registry=r
+        )
+        self.dead_letters_kept = Gauge(
+            "sentinel_dead_letters_kept", "Dead letters kept (as of the last pruning)", registry=r
+        )
+        self.dead_letter_bytes = Gauge(
+            "sentinel_dead_letters_payload_bytes",
+            "Payload bytes kept in dead letters (a large payload counts its prefix only)",
+            registry=r,
+        )
+
+    def dead_letters_pruned(self, pruned: int, kept: int, payload_bytes: int) -> None:
+        self.dead_letters_deleted.inc(pruned)
+        self.dead_letters_kept.set(kept)
+        self.dead_letter_bytes.set(payload_bytes)
+
     def gauge(self, name: str, documentation: str, read: Callable[[], float]) -> None:
         Gauge(name, documentation, registry=self.registry).set_function(read)
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from devices.contract.topics import is_valid_id
 from hub.config.camera import CameraConfig
@@ -16,6 +17,7 @@ from hub.config.patrol import PatrolTourConfig, patrol_problems, to_tours
 from hub.domain.district import Device, District, Grid, Officer, Site
 from hub.domain.escalation import DEFAULT_TARGETS, ResponseTargets
 from hub.domain.incidents import Priority
+from hub.domain.media import allowed_origins, origin_of
 from hub.domain.roster import DAYS, Shift
 from hub.domain.warnings import Message, WarningRule
 
@@ -50,12 +52,26 @@ class DeviceConfig(_Strict):
     label: str = ""
     report_interval_s: Annotated[int, Field(ge=2, le=86_400)] | None = None
     camera: CameraConfig | None = None  # stream, zones and schedules: only for devices of kind camera
+    # Where this camera's snapshot and clip URLs may point besides its `camera.stream` (e.g. the camera
+    # agent's media server): http(s)://host[:port], compared by scheme, host and port.
+    media_origins: list[str] = []
 
     @model_validator(mode="after")
     def _camera_settings_only_on_cameras(self) -> DeviceConfig:
         if self.camera is not None and self.kind != "camera":
             raise ValueError(f"`camera` settings are only for devices of kind camera, not {self.kind}")
+        if self.media_origins and self.kind != "camera":
+            raise ValueError(f"`media_origins` are only for devices of kind camera, not {self.kind}")
         return self
+
+    @field_validator("media_origins")
+    @classmethod
+    def _origins(cls, values: list[str]) -> list[str]:
+        for value in values:
+            origin = origin_of(value)
+            if origin is None or urlsplit(value).path not in ("", "/") or urlsplit(value).query:
+                raise ValueError(f"{value!r} is not an origin: write http(s)://host[:port], without a path")
+        return values
 
 
 class SiteConfig(_Strict):
@@ -281,6 +297,7 @@ def _to_domain(config: DistrictConfig) -> District:
             report_interval_s=d.report_interval_s or DEFAULT_REPORT_INTERVAL_S[d.kind],
             speakers=tuple(d.camera.speakers) if d.camera else (),
             stream=d.camera.stream if d.camera else "",
+            media_origins=allowed_origins(d.camera.stream if d.camera else "", d.media_origins),
         )
         for s in config.sites
         for d in s.devices

@@ -33,6 +33,9 @@ ENVIRONMENT = {
     "SENTINEL_PUBLIC_URL": "public_url",
     "SENTINEL_DC09_TCP": "dc09_tcp",
     "SENTINEL_DC09_UDP": "dc09_udp",
+    "SENTINEL_DEAD_LETTER_RETENTION_DAYS": "dead_letter_retention_days",
+    "SENTINEL_HTTP_IDLE_TIMEOUT_S": "http_idle_timeout_s",
+    "SENTINEL_HTTP_BODY_TIMEOUT_S": "http_body_timeout_s",
 }
 
 
@@ -62,6 +65,13 @@ class Settings(BaseModel):
     max_camera_payload_bytes: Annotated[int, Field(ge=1024)] = 2 * 1024 * 1024
     max_clock_skew_s: Annotated[int, Field(ge=1)] = 300
     max_event_age_s: Annotated[int, Field(ge=60)] = 24 * 3600
+    # Refused messages are kept this long in `dead_letters` (a payload over 4 KiB as prefix, length, hash).
+    dead_letter_retention_days: Annotated[float, Field(gt=0, le=3650)] = 30.0
+    # HTTP: a connection with no request under way is closed after `http_idle_timeout_s` (this also bounds
+    # how long a client may take to send a request's headers); a request body must arrive whole within
+    # `http_body_timeout_s`.
+    http_idle_timeout_s: Annotated[float, Field(gt=0, le=3600)] = 20.0
+    http_body_timeout_s: Annotated[float, Field(gt=0, le=3600)] = 30.0
     # Console sessions: idle timeout, `Secure` cookies when served over HTTPS (behind a proxy), and
     # other origins the console is reached by (for the WebSocket origin check).
     session_idle_minutes: Annotated[int, Field(ge=1, le=24 * 60)] = 30

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from hub.domain.escalation import DEFAULT_TARGETS, ResponseTargets
 from hub.domain.incidents import Priority
+from hub.domain.media import Origin
 from hub.domain.patrol import Tour
 from hub.domain.roster import Gap, Shift, coverage_gaps
 from hub.domain.warnings import Message, WarningRule
@@ -20,6 +21,7 @@ class Device:
     report_interval_s: int = 300
     speakers: tuple[str, ...] = ()  # a camera's linked loudspeakers (its warnings play there)
     stream: str = ""  # a camera's stream (rtsp://, http(s):// MJPEG, a file); "" when none is configured
+    media_origins: tuple[Origin, ...] = ()  # where its snapshot and clip URLs may point (hub.domain.media)
 
 
 @dataclass(frozen=True, slots=True)

@@ -180,7 +180,7 @@ class IngestService:
         now = now or _now()
         media: list[MediaItem] = []
         if self._media_files is not None:
-            accepted, media = await take_inline_media(accepted, self._media_files)
+            accepted, media = await take_inline_media(accepted, self._media_files, self._district)
         async with self._store.transaction() as tx:
             recorded = await self._recorder.record(
                 tx, [(a.event, a.payload) for a in accepted], now, defer_busy_sites

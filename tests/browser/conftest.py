@@ -49,9 +49,14 @@ async def browser() -> AsyncIterator[Browser]:
 
 @pytest.fixture
 async def context(browser: Browser) -> AsyncIterator[BrowserContext]:
+    """A browser context whose pages must not break the hub's Content-Security-Policy: a refused script,
+    style or connection shows in the console and fails the test."""
     context = await browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+    violations: list[str] = []
+    context.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
     yield context
     await context.close()
+    assert not violations, f"Content-Security-Policy violations: {violations}"
 
 
 @pytest.fixture

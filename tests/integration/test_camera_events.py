@@ -9,32 +9,38 @@ import base64
 import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import aiohttp
-import cv2
-import numpy as np
 import pytest
+import yaml
 from aiohttp import web
 
 from devices.link import DeviceLink
 from hub.adapters.local import free_port
+from tests.integration.camera_media import district_with_media_origins, jpeg, video
 from tests.integration.conftest import HubUnderTest, bearer, create_api_token, eventually, fetch_value
 
-
-def jpeg() -> bytes:
-    frame = np.zeros((180, 320, 3), np.uint8)
-    cv2.rectangle(frame, (100, 60), (140, 150), (0, 0, 255), 2)
-    ok, data = cv2.imencode(".jpg", frame)
-    assert ok
-    return data.tobytes()
-
-
-CLIP = b"\x1a\x45\xdf\xa3" + b"webm-bytes" * 100  # an EBML header and some body: the hub stores, not decodes
+CLIP = video(".webm")  # a real WebM: the hub takes media by its bytes
 
 
 @pytest.fixture
-async def camera_media_server() -> AsyncIterator[tuple[str, list[int]]]:
+def media_port() -> int:
+    return free_port()
+
+
+@pytest.fixture
+def district_file(tmp_path: Path, media_port: int) -> Path:
+    """cam-02 fetches its media from the server below (its `media_origins`)."""
+    path = tmp_path / "district.yaml"
+    district = district_with_media_origins({"cam-02": [f"http://127.0.0.1:{media_port}"]})
+    path.write_text(yaml.safe_dump(district, allow_unicode=True), "utf-8")
+    return path
+
+
+@pytest.fixture
+async def camera_media_server(media_port: int) -> AsyncIterator[tuple[str, list[int]]]:
     """Serves /clip.webm the way the camera agent does: 404 + Retry-After until the clip is written."""
     answers: list[int] = []
 
@@ -49,9 +55,8 @@ async def camera_media_server() -> AsyncIterator[tuple[str, list[int]]]:
     app.router.add_get("/clip.webm", clip)
     runner = web.AppRunner(app)
     await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    yield f"http://127.0.0.1:{port}/clip.webm", answers
+    await web.TCPSite(runner, "127.0.0.1", media_port).start()
+    yield f"http://127.0.0.1:{media_port}/clip.webm", answers
     await runner.cleanup()
 
 

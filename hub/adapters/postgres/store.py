@@ -10,6 +10,7 @@ from typing import Any
 
 import asyncpg
 
+from hub.adapters.postgres.dead_letters import kept_payload
 from hub.domain.dispatch import Dispatch, DispatchState, RouteRule
 from hub.domain.escalation import Timer, TimerKind
 from hub.domain.events import DeviceEvent, EventIdentity
@@ -572,10 +573,14 @@ class PostgresTransaction:
         )
 
     async def add_dead_letters(self, rejections: Sequence[Rejection]) -> None:
+        # A large payload is kept as a prefix with its length and hash (dead_letters.kept_payload).
         await self._conn.executemany(
-            "INSERT INTO dead_letters (received_at, source, topic, payload, reason, detail)"
-            " VALUES ($1, $2, $3, $4, $5, $6)",
-            [(r.received_at, r.source, r.topic, r.payload, r.reason, r.detail) for r in rejections],
+            "INSERT INTO dead_letters (received_at, source, topic, payload, payload_bytes, payload_sha256,"
+            " reason, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            [
+                (r.received_at, r.source, r.topic[:1024], *kept_payload(r.payload), r.reason, r.detail[:2048])
+                for r in rejections
+            ],
         )
 
     async def record_device_status(self, reports: Sequence[JsonObject]) -> None:

@@ -47,7 +47,7 @@ async def _refusals() -> AsyncIterator[None]:
 
 
 async def _body(request: web.Request) -> dict[str, Any]:
-    if not request.can_read_body:
+    if not request.body_exists:  # (read already, within the body deadline)
         return {}
     try:
         body = await request.json()

@@ -26,6 +26,7 @@ from hub.adapters.web import (
 from hub.adapters.web.auth import PUBLIC, SIGNED_IN, Route, page, requires
 from hub.adapters.web.context import AUTH, RECENT, SERVICES, SOCKETS, WebServices
 from hub.adapters.web.errors import error_middleware
+from hub.adapters.web.hardening import body_deadline, security_headers
 from hub.adapters.web.recent_auth import RecentPrincipals
 from hub.adapters.web.sockets import SocketRegistry
 from hub.services.auth import AuthService, Permission
@@ -96,7 +97,9 @@ def make_app(services: WebServices) -> web.Application:
 
     Registers the `sentinel_console_clients` gauge on `services.metrics` (removed again on cleanup).
     """
-    app = web.Application(middlewares=[error_middleware, auth.auth_middleware])
+    app = web.Application(
+        middlewares=[error_middleware, body_deadline(services.http_limits.body_timeout_s), auth.auth_middleware]
+    )
     app[SERVICES] = services
     app[AUTH] = AuthService(services.accounts, services.auth_policy, clock=services.clock)
     app[RECENT] = RecentPrincipals(services.auth_policy.idle_timeout)
@@ -116,6 +119,7 @@ def make_app(services: WebServices) -> web.Application:
     async def unregister_metrics(app: web.Application) -> None:
         services.metrics.unregister(clients)
 
+    app.on_response_prepare.append(security_headers)
     app.on_startup.append(auth.check_every_route_declares_access)
     app.on_shutdown.append(stream.close_sockets)
     app.on_shutdown.append(live_view.stop_relays)

@@ -6,14 +6,13 @@ from pathlib import Path
 
 from aiohttp import web
 
+from hub.adapters.web.hardening import PAGE_CSP
+
 STATIC_DIR = Path(__file__).parent / "static"
 
-# The console loads nothing from anywhere but the hub itself.
+# The pages' policy (hardening.PAGE_CSP; every other answer gets the rest of the headers there too).
 SECURITY_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'self'; connect-src 'self'; img-src 'self' data:; object-src 'none'; "
-        "base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
-    ),
+    "Content-Security-Policy": PAGE_CSP,
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-cache",

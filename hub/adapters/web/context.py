@@ -10,6 +10,7 @@ from typing import Protocol
 import prometheus_client
 from aiohttp import web
 
+from hub.adapters.web.limits import HttpLimits
 from hub.adapters.web.recent_auth import RecentPrincipals
 from hub.adapters.web.sockets import SocketRegistry
 from hub.domain.district import District
@@ -38,6 +39,7 @@ class WebServices:
     audio_files: MediaFileLookup | None = None  # rendered speech by content hash
     reports: ReportSource | None = None  # supervisors' reports (None: answered with 503)
     patrol: PatrolService | None = None  # video patrol tours and log (None: answered with 503)
+    http_limits: HttpLimits = field(default_factory=HttpLimits)  # reaping idle and slow connections
     live_max_viewers: int = 16  # camera live views relayed at once (and a quarter of that per camera, at least 2)
     health: HealthMonitor | None = None  # the dependencies' state: /readyz, the streams' health frames
     # Whether an error means the database is unreachable (answered 503 database_unavailable, not 500).

@@ -1,14 +1,26 @@
 """GET /api/v1/media/{id}: a camera snapshot or clip kept by the hub, to the desk or to an officer
-dispatched to its incident. Served with range support, so a clip can be scrubbed in the browser."""
+dispatched to its incident. Served with range support, so a clip can be scrubbed in the browser.
+
+The file's own bytes decide its type (JPEG, WebM or MP4; anything else is not served), whatever was
+recorded when it was fetched, and the answer cannot run as a page of the hub: `nosniff`, a sandboxing
+CSP and a file name of the hub's choosing.
+"""
 
 from __future__ import annotations
+
+import asyncio
+from pathlib import Path
 
 from aiohttp import web
 
 from hub.adapters.web.auth import principal_of
 from hub.adapters.web.context import SERVICES
 from hub.adapters.web.errors import ApiError, BadRequest, NotFound
+from hub.domain.media import SUFFIXES, sniff
 from hub.services.auth import Permission
+
+# Applies when the file is opened as a document (a new tab); <img> and <video> in the console ignore it.
+MEDIA_CSP = "default-src 'none'; img-src 'self'; media-src 'self'; sandbox; frame-ancestors 'none'"
 
 
 async def media(request: web.Request) -> web.StreamResponse:
@@ -25,10 +37,21 @@ async def media(request: web.Request) -> web.StreamResponse:
     path = services.media_files.resolve(info["path"])
     if path is None:
         raise NotFound(f"media {raw} is no longer kept (retention)")
+    content_type = sniff(await asyncio.to_thread(_head, path))
+    if content_type is None:
+        raise ApiError(404, "not_media", f"media {raw} is not a JPEG, WebM or MP4 file and is not served")
     return web.FileResponse(
         path,
         headers={
-            "Content-Type": info["content_type"] or "application/octet-stream",
+            "Content-Type": content_type,
+            "Content-Disposition": f'inline; filename="media-{raw}{SUFFIXES[content_type]}"',
+            "Content-Security-Policy": MEDIA_CSP,
+            "X-Content-Type-Options": "nosniff",
             "Cache-Control": "private, max-age=3600",
         },
     )
+
+
+def _head(path: Path) -> bytes:
+    with path.open("rb") as file:
+        return file.read(64)
