@@ -20,6 +20,7 @@ from hub.adapters.dc09 import Dc09Listen, Dc09Receiver, Dc09Server
 from hub.adapters.media import DiskMediaFiles, HttpDownloader
 from hub.adapters.metrics import HubMetrics
 from hub.adapters.mqtt import MqttClient, MqttSettings
+from hub.adapters.mqtt.broker_conf import hub_account_name
 from hub.adapters.postgres.accounts import PostgresAccounts
 from hub.adapters.postgres.leader import AdvisoryLeader
 from hub.adapters.postgres.listener import PostgresChangeListener
@@ -100,7 +101,9 @@ class Hub:
             mqtt = MqttClient(
                 MqttSettings(
                     url=s.mqtt_url,
-                    client_id=f"sentinel-hub-{s.instance_id}",
+                    # The same name as its broker account: with use_username_as_clientid the session is the
+                    # account's, and nobody else's client id can be the hub's (broker_conf).
+                    client_id=hub_account_name(s.instance_id),
                     subscriptions=_shared(intake.subscriptions(), s.shared_subscription_group),
                     will=(status_topic, _hub_status(DeviceState.OFFLINE)),
                 )

@@ -114,7 +114,17 @@ def _parser() -> argparse.ArgumentParser:
         "creds", help="write a Mosquitto password file and ACL from the device registry (one account per device)"
     )
     creds.add_argument("--out", type=Path, required=True, help="folder for passwd, acl and credentials.json")
-    creds.add_argument("--simulator", action="store_true", help="add a lab account that may speak for every device")
+    creds.add_argument(
+        "--hub-instance",
+        metavar="ID",
+        action="append",
+        help="one broker account per hub instance, sentinel-hub-ID (repeatable; default: SENTINEL_INSTANCE)",
+    )
+    creds.add_argument(
+        "--simulator",
+        action="store_true",
+        help="also a lab account that may speak for every device, in OUT/lab/ for a listener no device uses",
+    )
     creds.add_argument(
         "--tls",
         metavar="HOST",
@@ -423,31 +433,44 @@ def _simulate_camera(args: argparse.Namespace) -> int:
 
 # --- broker -------------------------------------------------------------------------------------------
 def _broker_creds(args: argparse.Namespace) -> int:
-    from hub.adapters.mqtt.credentials import district_accounts, write_broker_files
+    from hub.adapters.mqtt.broker_conf import production_recipe
+    from hub.adapters.mqtt.credentials import district_accounts, lab_accounts, write_broker_files
 
     settings = _settings(args)
     district = load_district(settings.district_file)
-    accounts = district_accounts(district, settings.topic_prefix, simulator=args.simulator)
+    instances = tuple(dict.fromkeys(args.hub_instance or [settings.instance_id]))
+    try:
+        accounts = district_accounts(district, settings.topic_prefix, hub_instances=instances)
+    except ValueError as exc:
+        print(f"cannot make the broker accounts: {exc}", file=sys.stderr)
+        return 2
     files = write_broker_files(accounts, args.out)
-    print(
-        f"{len(accounts)} accounts: hub, {len(district.devices)} devices, {len(district.officers)} officers"
-        + (", simulator" if args.simulator else "")
-    )
+    hubs = ", ".join(a.username for a in accounts[: len(instances)])
+    print(f"{len(accounts)} accounts: {hubs}, {len(district.devices)} devices, {len(district.officers)} officers")
     print(f"  password file  {files.password_file}  (salted hashes)")
     print(f"  ACL            {files.acl_file}")
     print(f"  passwords      {files.credentials_file}  (mode 0600: provision devices from it, then keep it safe)")
-    print(
-        f"mosquitto.conf:\n  allow_anonymous false\n  password_file {files.password_file}\n  acl_file {files.acl_file}"
-    )
+    tls = None
     if args.tls:
         from hub.adapters.mqtt.certificates import issue_certificates
 
         tls = issue_certificates(args.out / "tls", args.tls, [a.username for a in accounts])
         print(
-            f"  listener 8883\n  cafile {tls.ca_file}\n  certfile {tls.server_cert}\n  keyfile {tls.server_key}\n"
-            "  require_certificate true\n  use_identity_as_username true\n"
             f"client certificates: {tls.client_dir}/ACCOUNT.crt and .key "
             "(devices connect with mqtts://HOST:8883?ca=…&cert=…&key=…)"
+        )
+    recipe = production_recipe(
+        files.password_file,
+        files.acl_file,
+        settings.max_camera_payload_bytes,
+        (tls.ca_file, tls.server_cert, tls.server_key) if tls else None,
+    )
+    print("mosquitto.conf (with the durability settings in README):\n  " + recipe.rstrip().replace("\n", "\n  "))
+    if args.simulator:
+        lab = write_broker_files(lab_accounts(settings.topic_prefix), args.out / "lab")
+        print(
+            f"lab account 'simulator' in {lab.password_file} and {lab.acl_file}: only on a listener of its own "
+            "(no use_username_as_clientid, no device account), never on a production broker"
         )
     return 0
 
