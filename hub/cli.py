@@ -77,6 +77,13 @@ def _parser() -> argparse.ArgumentParser:
     token_revoke.add_argument("name")
     token_revoke.set_defaults(handler=_token_revoke)
 
+    audit = commands.add_parser("audit", help="the audit log").add_subparsers(metavar="ACTION")
+    verify = audit.add_parser(
+        "verify",
+        help="check the audit log's hash chain: exit 1 naming the first broken link if an entry was edited or deleted",
+    )
+    verify.set_defaults(handler=_audit_verify)
+
     config = commands.add_parser("config", help="district configuration").add_subparsers(metavar="ACTION")
     check = config.add_parser("check", help="validate a district file, naming the file and key of every error")
     check.add_argument("file", nargs="?", type=Path, help="district file (default: SENTINEL_CONFIG or the demo)")
@@ -319,6 +326,33 @@ def _cli_actor() -> str:
         return f"cli:{getpass.getuser()}"
     except (KeyError, OSError):
         return "cli"
+
+
+# --- audit ------------------------------------------------------------------------------------------
+def _audit_verify(args: argparse.Namespace) -> int:
+    from hub.adapters.postgres.audit_chain import verify_audit_chain
+    from hub.adapters.postgres.schema import migrate
+
+    dsn = _accounts_database_url(_settings(args))
+
+    async def verify():  # type: ignore[no-untyped-def]
+        await migrate(dsn)  # a database from before the chain gets it (and its old entries chained) first
+        return await verify_audit_chain(dsn)
+
+    verdict = asyncio.run(verify())
+    head = f"seq {verdict.head.seq}, hash {verdict.head.hash.hex()}" if verdict.head else "empty"
+    if verdict.broken is None:
+        print(f"audit log intact: {verdict.entries} entries; head {head}")
+        return 0
+    broken = verdict.broken
+    where = f"entry id {broken.id}" + (f" (seq {broken.seq})" if broken.seq is not None else "")
+    if broken.id is None:
+        where = "the end of the chain"
+    print(
+        f"audit log BROKEN at {where}: {broken.reason}; {verdict.entries} entries before it are intact",
+        file=sys.stderr,
+    )
+    return 1
 
 
 # --- config -----------------------------------------------------------------------------------------
