@@ -9,6 +9,7 @@ import signal
 from collections.abc import Coroutine
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from ipaddress import ip_network
 from pathlib import Path
 
 import structlog
@@ -24,6 +25,7 @@ from hub.adapters.mqtt.broker_conf import hub_account_name
 from hub.adapters.postgres.accounts import PostgresAccounts
 from hub.adapters.postgres.leader import AdvisoryLeader
 from hub.adapters.postgres.listener import PostgresChangeListener
+from hub.adapters.postgres.login_throttle import PostgresLoginThrottle
 from hub.adapters.postgres.outbox import PostgresOutbox
 from hub.adapters.postgres.patrol import PostgresPatrolStore
 from hub.adapters.postgres.pool import create_pool
@@ -172,7 +174,9 @@ class Hub:
                         idle_timeout=timedelta(minutes=s.session_idle_minutes),
                         secure_cookie=s.secure_cookies,
                         allowed_origins=frozenset(s.allowed_origins),
+                        trusted_proxies=tuple(ip_network(p, strict=False) for p in s.trusted_proxies),
                     ),
+                    login_throttle=PostgresLoginThrottle(pool),
                 )
             )
             runner = web.AppRunner(app, handle_signals=False)

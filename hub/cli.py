@@ -66,6 +66,12 @@ def _parser() -> argparse.ArgumentParser:
         "--password-stdin", action="store_true", help="read the password from the first line of stdin"
     )
     user_add.set_defaults(handler=_user_add)
+    user_unlock = user.add_parser(
+        "unlock", help="forget failed sign-ins of an account (from every address), of an address, or of both"
+    )
+    user_unlock.add_argument("username", nargs="?")
+    user_unlock.add_argument("--address", help="the client address (as the audit log's auth.login_throttled names it)")
+    user_unlock.set_defaults(handler=_user_unlock)
 
     token = commands.add_parser("token", help="bearer API tokens").add_subparsers(metavar="ACTION")
     token_create = token.add_parser("create", help="create an API token; it is printed once and stored only hashed")
@@ -240,6 +246,24 @@ def _user_add(args: argparse.Namespace) -> int:
     except (AccountError, AccountExists) as exc:
         print(f"cannot add the user: {exc}", file=sys.stderr)
         return 2
+    return 0
+
+
+def _user_unlock(args: argparse.Namespace) -> int:
+    from hub.adapters.postgres.accounts import accounts_service
+
+    if not args.username and not args.address:
+        print("name an account, --address, or both", file=sys.stderr)
+        return 2
+    dsn = _accounts_database_url(_settings(args))
+
+    async def unlock() -> int:
+        async with accounts_service(dsn) as auth:
+            return await auth.unlock_logins(_cli_actor(), args.username, args.address)
+
+    cleared = asyncio.run(unlock())
+    who = " from ".join(part for part in (args.username, args.address) if part)
+    print(f"unlocked {who}: {cleared} throttled account/address pair(s) cleared")
     return 0
 
 

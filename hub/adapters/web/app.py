@@ -97,7 +97,9 @@ def make_app(services: WebServices) -> web.Application:
     """
     app = web.Application(middlewares=[error_middleware, auth.auth_middleware])
     app[SERVICES] = services
-    app[AUTH] = AuthService(services.accounts, services.auth_policy, clock=services.clock)
+    app[AUTH] = AuthService(
+        services.accounts, services.auth_policy, clock=services.clock, throttle=services.login_throttle
+    )
     app[auth.ACCESS] = {}
     app[live_view.LIVE] = live_view.LiveViews(
         max_viewers=services.live_max_viewers, max_per_camera=max(2, services.live_max_viewers // 4)

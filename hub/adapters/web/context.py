@@ -12,7 +12,16 @@ from aiohttp import web
 
 from hub.adapters.web.sockets import SocketRegistry
 from hub.domain.district import District
-from hub.services.auth import AccountStore, AuthPolicy, AuthService, Clock, Credential, Principal, utc_now
+from hub.services.auth import (
+    AccountStore,
+    AuthPolicy,
+    AuthService,
+    Clock,
+    Credential,
+    Principal,
+    ThrottleStore,
+    utc_now,
+)
 from hub.services.lifecycle import LifecycleService
 from hub.services.patrol import PatrolService
 from hub.services.ports import ChangeFeed, HealthProbe, IncidentQueries
@@ -29,6 +38,7 @@ class WebServices:
     metrics: prometheus_client.CollectorRegistry
     accounts: AccountStore
     auth_policy: AuthPolicy = field(default_factory=AuthPolicy)
+    login_throttle: ThrottleStore | None = None  # None: in memory (unit tests)
     clock: Clock = utc_now
     lifecycle: LifecycleService | None = None  # None: a read-only server (and unit tests of reads)
     media_files: MediaFileLookup | None = None

@@ -79,3 +79,16 @@ CREATE CONSTRAINT TRIGGER audit_log_chain
     AFTER INSERT ON audit_log
     DEFERRABLE INITIALLY DEFERRED
     FOR EACH ROW EXECUTE FUNCTION audit_chain_link();
+
+-- Failed logins per (account, address), shared by hub instances (see hub/services/auth.py,
+-- "login throttling"). `username` is case-folded; `client` is the address the hub trusts (the
+-- peer, or what a trusted proxy forwarded).
+CREATE TABLE login_throttle (
+    username        text        NOT NULL,
+    client          text        NOT NULL,
+    failures        integer     NOT NULL DEFAULT 0,
+    last_failure_at timestamptz,
+    last_success_at timestamptz,
+    PRIMARY KEY (username, client)
+);
+CREATE INDEX login_throttle_client ON login_throttle (client, last_failure_at);
