@@ -9,6 +9,7 @@ import signal
 from collections.abc import Coroutine
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from ipaddress import ip_network
 from pathlib import Path
 
 import structlog
@@ -20,10 +21,12 @@ from hub.adapters.dc09 import Dc09Listen, Dc09Receiver, Dc09Server
 from hub.adapters.media import DiskMediaFiles, HttpDownloader
 from hub.adapters.metrics import HubMetrics
 from hub.adapters.mqtt import MqttClient, MqttSettings
+from hub.adapters.mqtt.broker_conf import hub_account_name
 from hub.adapters.postgres.accounts import PostgresAccounts
 from hub.adapters.postgres.dead_letters import PostgresDeadLetterRetention
 from hub.adapters.postgres.leader import LeaseLeader
 from hub.adapters.postgres.listener import PostgresChangeListener
+from hub.adapters.postgres.login_throttle import PostgresLoginThrottle
 from hub.adapters.postgres.outbox import PostgresOutbox
 from hub.adapters.postgres.patrol import PostgresPatrolStore
 from hub.adapters.postgres.pool import create_pool
@@ -107,7 +110,9 @@ class Hub:
             mqtt = MqttClient(
                 MqttSettings(
                     url=s.mqtt_url,
-                    client_id=f"sentinel-hub-{s.instance_id}",
+                    # The same name as its broker account: with use_username_as_clientid the session is the
+                    # account's, and nobody else's client id can be the hub's (broker_conf).
+                    client_id=hub_account_name(s.instance_id),
                     subscriptions=_shared(intake.subscriptions(), s.shared_subscription_group),
                     will=(status_topic, _hub_status(DeviceState.OFFLINE)),
                     # A stalled instance is dropped by the broker within 1.5 × this, and a broker that
@@ -213,7 +218,9 @@ class Hub:
                         idle_timeout=timedelta(minutes=s.session_idle_minutes),
                         secure_cookie=s.secure_cookies,
                         allowed_origins=frozenset(s.allowed_origins),
+                        trusted_proxies=tuple(ip_network(p, strict=False) for p in s.trusted_proxies),
                     ),
+                    login_throttle=PostgresLoginThrottle(pool),
                 )
             )
             runner = web.AppRunner(app, handle_signals=False, **http_limits.runner_options())

@@ -66,6 +66,12 @@ def _parser() -> argparse.ArgumentParser:
         "--password-stdin", action="store_true", help="read the password from the first line of stdin"
     )
     user_add.set_defaults(handler=_user_add)
+    user_unlock = user.add_parser(
+        "unlock", help="forget failed sign-ins of an account (from every address), of an address, or of both"
+    )
+    user_unlock.add_argument("username", nargs="?")
+    user_unlock.add_argument("--address", help="the client address (as the audit log's auth.login_throttled names it)")
+    user_unlock.set_defaults(handler=_user_unlock)
 
     token = commands.add_parser("token", help="bearer API tokens").add_subparsers(metavar="ACTION")
     token_create = token.add_parser("create", help="create an API token; it is printed once and stored only hashed")
@@ -76,6 +82,13 @@ def _parser() -> argparse.ArgumentParser:
     token_revoke = token.add_parser("revoke", help="revoke the active API token of this name")
     token_revoke.add_argument("name")
     token_revoke.set_defaults(handler=_token_revoke)
+
+    audit = commands.add_parser("audit", help="the audit log").add_subparsers(metavar="ACTION")
+    verify = audit.add_parser(
+        "verify",
+        help="check the audit log's hash chain: exit 1 naming the first broken link if an entry was edited or deleted",
+    )
+    verify.set_defaults(handler=_audit_verify)
 
     config = commands.add_parser("config", help="district configuration").add_subparsers(metavar="ACTION")
     check = config.add_parser("check", help="validate a district file, naming the file and key of every error")
@@ -114,7 +127,17 @@ def _parser() -> argparse.ArgumentParser:
         "creds", help="write a Mosquitto password file and ACL from the device registry (one account per device)"
     )
     creds.add_argument("--out", type=Path, required=True, help="folder for passwd, acl and credentials.json")
-    creds.add_argument("--simulator", action="store_true", help="add a lab account that may speak for every device")
+    creds.add_argument(
+        "--hub-instance",
+        metavar="ID",
+        action="append",
+        help="one broker account per hub instance, sentinel-hub-ID (repeatable; default: SENTINEL_INSTANCE)",
+    )
+    creds.add_argument(
+        "--simulator",
+        action="store_true",
+        help="also a lab account that may speak for every device, in OUT/lab/ for a listener no device uses",
+    )
     creds.add_argument(
         "--tls",
         metavar="HOST",
@@ -233,6 +256,24 @@ def _user_add(args: argparse.Namespace) -> int:
     return 0
 
 
+def _user_unlock(args: argparse.Namespace) -> int:
+    from hub.adapters.postgres.accounts import accounts_service
+
+    if not args.username and not args.address:
+        print("name an account, --address, or both", file=sys.stderr)
+        return 2
+    dsn = _accounts_database_url(_settings(args))
+
+    async def unlock() -> int:
+        async with accounts_service(dsn) as auth:
+            return await auth.unlock_logins(_cli_actor(), args.username, args.address)
+
+    cleared = asyncio.run(unlock())
+    who = " from ".join(part for part in (args.username, args.address) if part)
+    print(f"unlocked {who}: {cleared} throttled account/address pair(s) cleared")
+    return 0
+
+
 def _token_create(args: argparse.Namespace) -> int:
     from hub.adapters.postgres.accounts import accounts_service
     from hub.services.auth import AccountError, AccountExists
@@ -316,6 +357,33 @@ def _cli_actor() -> str:
         return f"cli:{getpass.getuser()}"
     except (KeyError, OSError):
         return "cli"
+
+
+# --- audit ------------------------------------------------------------------------------------------
+def _audit_verify(args: argparse.Namespace) -> int:
+    from hub.adapters.postgres.audit_chain import verify_audit_chain
+    from hub.adapters.postgres.schema import migrate
+
+    dsn = _accounts_database_url(_settings(args))
+
+    async def verify():  # type: ignore[no-untyped-def]
+        await migrate(dsn)  # a database from before the chain gets it (and its old entries chained) first
+        return await verify_audit_chain(dsn)
+
+    verdict = asyncio.run(verify())
+    head = f"seq {verdict.head.seq}, hash {verdict.head.hash.hex()}" if verdict.head else "empty"
+    if verdict.broken is None:
+        print(f"audit log intact: {verdict.entries} entries; head {head}")
+        return 0
+    broken = verdict.broken
+    where = f"entry id {broken.id}" + (f" (seq {broken.seq})" if broken.seq is not None else "")
+    if broken.id is None:
+        where = "the end of the chain"
+    print(
+        f"audit log BROKEN at {where}: {broken.reason}; {verdict.entries} entries before it are intact",
+        file=sys.stderr,
+    )
+    return 1
 
 
 # --- config -----------------------------------------------------------------------------------------
@@ -430,31 +498,44 @@ def _simulate_camera(args: argparse.Namespace) -> int:
 
 # --- broker -------------------------------------------------------------------------------------------
 def _broker_creds(args: argparse.Namespace) -> int:
-    from hub.adapters.mqtt.credentials import district_accounts, write_broker_files
+    from hub.adapters.mqtt.broker_conf import production_recipe
+    from hub.adapters.mqtt.credentials import district_accounts, lab_accounts, write_broker_files
 
     settings = _settings(args)
     district = load_district(settings.district_file)
-    accounts = district_accounts(district, settings.topic_prefix, simulator=args.simulator)
+    instances = tuple(dict.fromkeys(args.hub_instance or [settings.instance_id]))
+    try:
+        accounts = district_accounts(district, settings.topic_prefix, hub_instances=instances)
+    except ValueError as exc:
+        print(f"cannot make the broker accounts: {exc}", file=sys.stderr)
+        return 2
     files = write_broker_files(accounts, args.out)
-    print(
-        f"{len(accounts)} accounts: hub, {len(district.devices)} devices, {len(district.officers)} officers"
-        + (", simulator" if args.simulator else "")
-    )
+    hubs = ", ".join(a.username for a in accounts[: len(instances)])
+    print(f"{len(accounts)} accounts: {hubs}, {len(district.devices)} devices, {len(district.officers)} officers")
     print(f"  password file  {files.password_file}  (salted hashes)")
     print(f"  ACL            {files.acl_file}")
     print(f"  passwords      {files.credentials_file}  (mode 0600: provision devices from it, then keep it safe)")
-    print(
-        f"mosquitto.conf:\n  allow_anonymous false\n  password_file {files.password_file}\n  acl_file {files.acl_file}"
-    )
+    tls = None
     if args.tls:
         from hub.adapters.mqtt.certificates import issue_certificates
 
         tls = issue_certificates(args.out / "tls", args.tls, [a.username for a in accounts])
         print(
-            f"  listener 8883\n  cafile {tls.ca_file}\n  certfile {tls.server_cert}\n  keyfile {tls.server_key}\n"
-            "  require_certificate true\n  use_identity_as_username true\n"
             f"client certificates: {tls.client_dir}/ACCOUNT.crt and .key "
             "(devices connect with mqtts://HOST:8883?ca=…&cert=…&key=…)"
+        )
+    recipe = production_recipe(
+        files.password_file,
+        files.acl_file,
+        settings.max_camera_payload_bytes,
+        (tls.ca_file, tls.server_cert, tls.server_key) if tls else None,
+    )
+    print("mosquitto.conf (with the durability settings in README):\n  " + recipe.rstrip().replace("\n", "\n  "))
+    if args.simulator:
+        lab = write_broker_files(lab_accounts(settings.topic_prefix), args.out / "lab")
+        print(
+            f"lab account 'simulator' in {lab.password_file} and {lab.acl_file}: only on a listener of its own "
+            "(no use_username_as_clientid, no device account), never on a production broker"
         )
     return 0
 

@@ -14,7 +14,15 @@ from pathlib import Path
 
 from devices.contract import Topics
 from devices.link import DeviceLink
-from hub.adapters.mqtt.credentials import district_accounts, load_credentials, with_credentials, write_broker_files
+from hub.adapters.local import free_port
+from hub.adapters.mqtt.broker_conf import hub_account_name
+from hub.adapters.mqtt.credentials import (
+    district_accounts,
+    lab_accounts,
+    load_credentials,
+    with_credentials,
+    write_broker_files,
+)
 from hub.adapters.postgres.accounts import ensure_demo_accounts
 from hub.app import Hub, RunningHub, run_until_signalled
 from hub.config import Settings, load_district
@@ -35,7 +43,7 @@ def running_demo_mqtt_url(data_dir: Path) -> str | None:
 
 
 def run_demo(settings: Settings, press_every_s: float, simulators: bool) -> int:
-    from hub.adapters.local.mosquitto import PrivateMosquitto
+    from hub.adapters.local.mosquitto import LabListener, PrivateMosquitto
     from hub.adapters.local.postgres import PrivatePostgres
     from simulators.ambient import AmbientDistrict
 
@@ -48,17 +56,25 @@ def run_demo(settings: Settings, press_every_s: float, simulators: bool) -> int:
         simulator_url = settings.mqtt_url
         if not settings.mqtt_url:
             _say(f"starting a private Mosquitto under {data_dir / 'mosquitto'} (no anonymous access)")
-            passwords = _broker_accounts(settings, district, data_dir / "mosquitto" / "auth")
+            auth = data_dir / "mosquitto" / "auth"
+            passwords = _broker_accounts(settings, district, auth)
+            hub_account = hub_account_name(settings.instance_id)
+            # Devices, officers and the hub on a listener that binds client ids to accounts; the
+            # simulators' lab account on a second listener that no device account can use.
+            lab = LabListener(free_port(), auth / "lab" / "passwd", auth / "lab" / "acl")
             broker = stack.enter_context(
                 PrivateMosquitto(
                     data_dir / "mosquitto",
-                    password_file=data_dir / "mosquitto" / "auth" / "passwd",
-                    acl_file=data_dir / "mosquitto" / "auth" / "acl",
-                    login=("hub", passwords["hub"]),
+                    password_file=auth / "passwd",
+                    acl_file=auth / "acl",
+                    login=(hub_account, passwords[hub_account]),
+                    bind_client_ids=True,
+                    lab=lab,
+                    max_message_bytes=settings.max_camera_payload_bytes,
                 )
             )
             overrides["mqtt_url"] = broker.url
-            simulator_url = with_credentials(f"mqtt://127.0.0.1:{broker.port}", "simulator", passwords["simulator"])
+            simulator_url = with_credentials(f"mqtt://127.0.0.1:{lab.port}", "simulator", passwords["simulator"])
         if not settings.database_url:
             _say(f"starting a private PostgreSQL under {data_dir / 'postgres'}")
             database = stack.enter_context(PrivatePostgres(data_dir / "postgres"))
@@ -124,17 +140,21 @@ def run_demo(settings: Settings, press_every_s: float, simulators: bool) -> int:
 
 
 def _broker_accounts(settings: Settings, district: District, folder: Path) -> dict[str, str]:
-    """Broker accounts from the registry (one per device and officer, the hub, and the demo's
-    simulator account), made again when the district file changes."""
+    """Broker accounts from the registry (one per device and officer, the hub instance's) and the
+    demo's simulator account (in folder/lab), made again when the district file or instance changes."""
     stamp = folder / "district.sha256"
-    digest = hashlib.sha256(Path(settings.district_file).read_bytes() + settings.topic_prefix.encode()).hexdigest()
-    credentials = folder / "credentials.json"
-    if credentials.exists() and stamp.exists() and stamp.read_text() == digest:
-        return load_credentials(credentials)
-    accounts = district_accounts(district, settings.topic_prefix, simulator=True)
+    digest = hashlib.sha256(
+        Path(settings.district_file).read_bytes() + f"{settings.topic_prefix}\0{settings.instance_id}\0v2".encode()
+    ).hexdigest()
+    credentials, lab_credentials = folder / "credentials.json", folder / "lab" / "credentials.json"
+    if credentials.exists() and lab_credentials.exists() and stamp.exists() and stamp.read_text() == digest:
+        return {**load_credentials(credentials), **load_credentials(lab_credentials)}
+    accounts = district_accounts(district, settings.topic_prefix, hub_instances=(settings.instance_id,))
+    lab = lab_accounts(settings.topic_prefix)
     write_broker_files(accounts, folder)
+    write_broker_files(lab, folder / "lab")
     stamp.write_text(digest)
-    return {a.username: a.password for a in accounts}
+    return {a.username: a.password for a in [*accounts, *lab]}
 
 
 def _start_speakers(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from ipaddress import ip_network
 from pathlib import Path
 from typing import Annotated
 
@@ -36,6 +37,7 @@ ENVIRONMENT = {
     "SENTINEL_DEAD_LETTER_RETENTION_DAYS": "dead_letter_retention_days",
     "SENTINEL_HTTP_IDLE_TIMEOUT_S": "http_idle_timeout_s",
     "SENTINEL_HTTP_BODY_TIMEOUT_S": "http_body_timeout_s",
+    "SENTINEL_TRUSTED_PROXIES": "trusted_proxies",
 }
 
 
@@ -77,8 +79,27 @@ class Settings(BaseModel):
     session_idle_minutes: Annotated[int, Field(ge=1, le=24 * 60)] = 30
     secure_cookies: bool = False
     allowed_origins: list[str] = []
+    # Reverse proxies in front of the console (addresses or networks, e.g. 127.0.0.1, 10.0.0.0/24):
+    # only from them is X-Forwarded-For believed for the client's address (login throttling, audit).
+    trusted_proxies: list[str] = []
     # Ingest: messages committed per transaction at most.
     ingest_batch_max: Annotated[int, Field(ge=1, le=10_000)] = 500
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        """SENTINEL_TRUSTED_PROXIES=127.0.0.1,10.0.0.0/24"""
+        return [part.strip() for part in value.split(",") if part.strip()] if isinstance(value, str) else value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            try:
+                ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(f"{entry!r} is not an IP address or network") from None
+        return value
 
     @field_validator("http", "dc09_tcp", "dc09_udp")
     @classmethod

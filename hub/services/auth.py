@@ -10,15 +10,15 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import re
 import secrets
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from ipaddress import IPv4Network, IPv6Network, ip_address
 from typing import Any, Protocol
 
 import structlog
@@ -240,60 +240,158 @@ class Passwords:
 
 
 # ---- login throttling --------------------------------------------------------------------------
+#
+# Throttling slows guessing without handing anyone a lockout lever:
+# * per (account, address): a few free failures, then an exponential backoff (capped) before the
+#   next attempt of that account from that address; a success clears it. The right password from
+#   another address is never held up by someone else's guesses.
+# * per address: a looser cap on failures across accounts (password spraying). Past it, attempts
+#   from that address wait, except for accounts that have signed in from that address before: the
+#   desk behind a NAT or a reverse proxy keeps signing in while someone guesses other accounts there.
+# The state is kept in PostgreSQL (shared by hub instances, cleared by `sentinel user unlock`).
 
 
-class LoginThrottle:
-    """At most `max_failures` failed logins per key (a username, a client address) in `window`.
+@dataclass(frozen=True)
+class ThrottleState:
+    failures: int  # of this account from this address since its last success
+    last_failure_at: datetime | None
+    known: bool  # this account signed in from this address within the policy's `known_for`
+    address_failures: int  # of every account from this address within the policy's window
+    address_last_failure_at: datetime | None
 
-    Attempts count when they start, and a success takes its own back: a burst of concurrent guesses
-    cannot slip past the limit while their hashes are still being checked. In memory, per instance,
-    bounded to `max_keys` keys (least recently used forgotten first)."""
 
-    def __init__(self, max_failures: int = 5, window: timedelta = timedelta(minutes=5), max_keys: int = 10_000) -> None:
-        self.max_failures = max_failures
-        self.window = window
+class ThrottleStore(Protocol):
+    """Failed logins per (account, address) (the PostgreSQL adapter: PostgresLoginThrottle)."""
+
+    async def state(
+        self, username: str, client: str, now: datetime, window: timedelta, known_for: timedelta
+    ) -> ThrottleState: ...
+
+    async def count_attempt(self, username: str, client: str, now: datetime) -> None:
+        """Count an attempt as a failure when it starts (a success clears it)."""
+        ...
+
+    async def succeeded(self, username: str, client: str, now: datetime) -> None: ...
+
+    async def unlock(self, username: str | None, client: str | None) -> int:
+        """Forget the failures of an account (every address), of an address, or of the pair."""
+        ...
+
+
+@dataclass(frozen=True)
+class ThrottlePolicy:
+    free_failures: int = 3  # per account and address before the backoff starts
+    backoff_base: timedelta = timedelta(seconds=1)  # doubled at every further failure...
+    backoff_max: timedelta = timedelta(seconds=60)  # ...up to this
+    address_failures: int = 30  # across accounts from one address within `window`...
+    address_backoff: timedelta = timedelta(seconds=30)  # ...then unknown accounts from it wait this long
+    window: timedelta = timedelta(minutes=10)
+    known_for: timedelta = timedelta(days=30)  # a sign-in this recent makes the pair known
+
+
+def throttle_wait(state: ThrottleState, policy: ThrottlePolicy, now: datetime) -> tuple[float, str] | None:
+    """Seconds to wait before this attempt, and which limit it hit ('account_address' or 'address')."""
+    waits: list[tuple[float, str]] = []
+    if state.failures >= policy.free_failures and state.last_failure_at is not None:
+        steps = min(state.failures - policy.free_failures, 30)
+        delay = min(policy.backoff_base * (2**steps), policy.backoff_max)
+        waits.append(((state.last_failure_at + delay - now).total_seconds(), "account_address"))
+    if (
+        not state.known
+        and state.address_failures >= policy.address_failures
+        and state.address_last_failure_at is not None
+    ):
+        waits.append(((state.address_last_failure_at + policy.address_backoff - now).total_seconds(), "address"))
+    wait = max(waits, default=(0.0, ""))
+    return wait if wait[0] > 0 else None
+
+
+@dataclass
+class _Pair:
+    failures: int = 0
+    last_failure_at: datetime | None = None
+    last_success_at: datetime | None = None
+
+
+class MemoryThrottleStore:
+    """The throttle in memory, for one process (unit tests, `accounts_service` without a pool); at
+    most `max_keys` pairs, least recently used forgotten first."""
+
+    def __init__(self, max_keys: int = 10_000) -> None:
         self.max_keys = max_keys
-        self._attempts: OrderedDict[str, deque[datetime]] = OrderedDict()
+        self._pairs: OrderedDict[tuple[str, str], _Pair] = OrderedDict()
 
     def __len__(self) -> int:
-        return len(self._attempts)
+        return len(self._pairs)
 
-    def attempt(self, keys: Iterable[str], now: datetime) -> float | None:
-        """Count an attempt, or return the seconds to wait when any key is at its limit."""
-        keys = tuple(keys)
-        wait = max((self._wait(key, now) for key in keys), default=0.0)
-        if wait > 0:
-            return wait
-        for key in keys:
-            stamps = self._attempts.get(key)
-            if stamps is None:
-                while len(self._attempts) >= self.max_keys:
-                    self._attempts.popitem(last=False)
-                stamps = self._attempts[key] = deque()
-            self._attempts.move_to_end(key)
-            stamps.append(now)
-        return None
+    async def state(
+        self, username: str, client: str, now: datetime, window: timedelta, known_for: timedelta
+    ) -> ThrottleState:
+        pair = self._pairs.get((username, client), _Pair())
+        recent = [
+            p
+            for (_, c), p in self._pairs.items()
+            if c == client and p.last_failure_at is not None and now - p.last_failure_at < window
+        ]
+        return ThrottleState(
+            failures=pair.failures,
+            last_failure_at=pair.last_failure_at,
+            known=pair.last_success_at is not None and now - pair.last_success_at < known_for,
+            address_failures=sum(p.failures for p in recent),
+            address_last_failure_at=max((p.last_failure_at for p in recent if p.last_failure_at), default=None),
+        )
 
-    def succeeded(self, keys: Iterable[str], attempted_at: datetime) -> None:
-        for key in keys:
-            stamps = self._attempts.get(key)
-            if stamps is not None:
-                with contextlib.suppress(ValueError):
-                    stamps.remove(attempted_at)
-                if not stamps:
-                    del self._attempts[key]
+    async def count_attempt(self, username: str, client: str, now: datetime) -> None:
+        pair = self._pair(username, client)
+        pair.failures += 1
+        pair.last_failure_at = now
 
-    def _wait(self, key: str, now: datetime) -> float:
-        stamps = self._attempts.get(key)
-        if not stamps:
-            return 0.0
-        while stamps and now - stamps[0] >= self.window:
-            stamps.popleft()
-        if len(stamps) < self.max_failures:
-            return 0.0
-        # Wait until enough of them have aged out to allow one more.
-        oldest_blocking = stamps[len(stamps) - self.max_failures]
-        return max((oldest_blocking + self.window - now).total_seconds(), 0.001)
+    async def succeeded(self, username: str, client: str, now: datetime) -> None:
+        pair = self._pair(username, client)
+        pair.failures, pair.last_success_at = 0, now
+
+    async def unlock(self, username: str | None, client: str | None) -> int:
+        cleared = 0
+        for (user, address), pair in self._pairs.items():
+            if (username is None or user == username) and (client is None or address == client) and pair.failures:
+                pair.failures, cleared = 0, cleared + 1
+        return cleared
+
+    def _pair(self, username: str, client: str) -> _Pair:
+        key = (username, client)
+        pair = self._pairs.get(key)
+        if pair is None:
+            while len(self._pairs) >= self.max_keys:
+                self._pairs.popitem(last=False)
+            pair = self._pairs[key] = _Pair()
+        self._pairs.move_to_end(key)
+        return pair
+
+
+def client_address(peer: str | None, forwarded_for: str | None, trusted: Iterable[IPv4Network | IPv6Network]) -> str:
+    """The address a request comes from: the peer's, unless the peer is a trusted proxy; then the
+    last address in X-Forwarded-For that is not itself a trusted proxy (anything to its left could
+    have been written by the client)."""
+    trusted = tuple(trusted)
+
+    def is_trusted(address: str) -> bool:
+        try:
+            ip = ip_address(address.strip())
+        except ValueError:
+            return False
+        return any(ip in network for network in trusted)
+
+    address = peer or "unknown"
+    if not forwarded_for or not is_trusted(address):
+        return address
+    for hop in reversed([part.strip() for part in forwarded_for.split(",") if part.strip()]):
+        address = hop
+        if not is_trusted(hop):
+            break
+    try:
+        return str(ip_address(address))
+    except ValueError:
+        return peer or "unknown"  # a garbled header: keep the proxy's own address
 
 
 # ---- the service -------------------------------------------------------------------------------
@@ -316,9 +414,9 @@ class AuthPolicy:
     stream_recheck: timedelta = timedelta(seconds=30)  # how often an open WebSocket re-checks its credential
     secure_cookie: bool = False  # the console is served over HTTPS: cookies get `Secure`
     allowed_origins: frozenset[str] = frozenset()  # besides the hub's own, e.g. its address behind a proxy
-    max_failures: int = 5
-    failure_window: timedelta = timedelta(minutes=5)
-    throttle_max_keys: int = 10_000
+    throttle: ThrottlePolicy = field(default_factory=ThrottlePolicy)
+    # Reverse proxies whose X-Forwarded-For tells the client's address (see client_address).
+    trusted_proxies: tuple[IPv4Network | IPv6Network, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -361,22 +459,39 @@ class AuthService:
         policy: AuthPolicy | None = None,
         passwords: Passwords | None = None,
         clock: Clock = utc_now,
+        throttle: ThrottleStore | None = None,
     ) -> None:
         self.store = store
-        self.policy = policy = policy or AuthPolicy()
+        self.policy = policy or AuthPolicy()
         self.passwords = passwords or Passwords()
         self.clock = clock
-        self.throttle = LoginThrottle(policy.max_failures, policy.failure_window, policy.throttle_max_keys)
+        self.throttle = throttle or MemoryThrottleStore()
+        # Checking and counting an attempt is one step per instance: a burst of concurrent guesses
+        # cannot slip past the limit while their hashes are still being checked.
+        self._throttle_step = asyncio.Lock()
 
     # -- logins and sessions --
 
     async def login(self, username: str, password: str, client: str) -> LoginOutcome:
         now = self.clock()
-        keys = (f"user:{username.casefold()}", f"client:{client}")
-        wait = self.throttle.attempt(keys, now)
+        account = username.casefold()
+        limits = self.policy.throttle
+        async with self._throttle_step:
+            state = await self.throttle.state(account, client, now, limits.window, limits.known_for)
+            wait = throttle_wait(state, limits, now)
+            if wait is None:
+                await self.throttle.count_attempt(account, client, now)
         if wait is not None:
-            await self.audit("anonymous", "auth.login_throttled", username, client=client, retry_after_s=wait)
-            return LoginThrottled(wait)
+            seconds, scope = wait
+            await self.audit(
+                "anonymous",
+                "auth.login_throttled",
+                username,
+                client=client,
+                retry_after_s=round(seconds, 3),
+                limit=scope,
+            )
+            return LoginThrottled(seconds)
         user = await self.store.find_user(username) if USERNAME.fullmatch(username) else None
         if user is None:
             await self.passwords.burn(password)
@@ -387,7 +502,7 @@ class AuthService:
             reason = "unknown_user" if user is None else "disabled" if matches else "wrong_password"
             await self.audit("anonymous", "auth.login_failed", username, client=client, reason=reason)
             return LoginRefused()
-        self.throttle.succeeded(keys, now)
+        await self.throttle.succeeded(account, client, now)
         if rehash:
             await self.store.set_password_hash(user.id, await self.passwords.hash(password))
         token, digest = new_token()
@@ -483,6 +598,14 @@ class AuthService:
         if revoked:
             await self.audit(actor, "auth.token_revoked", f"token:{name}")
         return revoked
+
+    async def unlock_logins(self, actor: str, username: str | None = None, client: str | None = None) -> int:
+        """Forget failed logins of an account (from every address), of an address, or of the pair."""
+        if username is None and client is None:
+            raise AccountError("name an account, an address, or both")
+        cleared = await self.throttle.unlock(username.casefold() if username else None, client)
+        await self.audit(actor, "auth.login_unlocked", username or "", client=client, cleared=cleared)
+        return cleared
 
     # -- audit --
 

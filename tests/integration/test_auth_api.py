@@ -7,6 +7,7 @@ import asyncio
 import hashlib
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from ipaddress import ip_network
 from typing import Any
 
 import aiohttp
@@ -17,6 +18,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 from aiohttp.test_utils import TestClient, TestServer
 
 from hub.adapters.postgres.accounts import PostgresAccounts, accounts_service
+from hub.adapters.postgres.login_throttle import PostgresLoginThrottle
 from hub.adapters.postgres.pool import create_pool
 from hub.adapters.postgres.queries import PostgresIncidentQueries
 from hub.adapters.web import WebServices, make_app
@@ -59,8 +61,9 @@ async def client(database_url: str, pool: asyncpg.Pool, clock: FakeClock) -> Asy
         probes=[],
         metrics=prometheus_client.CollectorRegistry(),
         accounts=PostgresAccounts(pool),
-        auth_policy=AuthPolicy(stream_recheck=timedelta(seconds=0.05)),
+        auth_policy=AuthPolicy(stream_recheck=timedelta(seconds=0.05), trusted_proxies=(ip_network("127.0.0.0/8"),)),
         clock=clock,
+        login_throttle=PostgresLoginThrottle(pool),
     )
     async with TestClient(TestServer(make_app(services))) as client:
         yield client
@@ -132,17 +135,35 @@ async def test_a_cookie_post_without_the_csrf_token_is_403(client: Client) -> No
 
 
 async def test_repeated_bad_logins_are_throttled(client: Client, database_url: str) -> None:
-    for _ in range(5):
+    for _ in range(3):
         response = await client.post("/api/v1/auth/login", json={"username": "duty1", "password": "guess"})
         assert response.status == 401
 
     throttled = await client.post("/api/v1/auth/login", json={"username": "duty1", "password": PASSWORD})
 
     assert throttled.status == 429
-    assert int(throttled.headers["Retry-After"]) == 300
+    assert int(throttled.headers["Retry-After"]) == 1  # backoff: 1 s, then 2, 4, ... up to a minute
     actions = [row["action"] for row in await audit(database_url)]
-    assert actions.count("auth.login_failed") == 5
+    assert actions.count("auth.login_failed") == 3
     assert actions[-1] == "auth.login_throttled"
+
+
+async def test_the_desk_behind_a_proxy_signs_in_while_someone_behind_it_guesses_another_account(
+    client: Client, database_url: str, clock: FakeClock
+) -> None:
+    nat = {"X-Forwarded-For": "198.51.100.7"}  # the station's NAT, as the trusted proxy (loopback) tells
+    for _ in range(12):
+        guess = await client.post("/api/v1/auth/login", json={"username": "super1", "password": "x"}, headers=nat)
+        assert guess.status in (401, 429)
+        clock.advance(seconds=int(guess.headers.get("Retry-After", "0")))
+
+    desk = await client.post("/api/v1/auth/login", json={"username": "duty1", "password": PASSWORD}, headers=nat)
+
+    assert desk.status == 200
+    rows = await audit(database_url)
+    throttled = [row for row in rows if row["action"] == "auth.login_throttled"]
+    assert throttled and all('"client": "198.51.100.7"' in row["detail"] for row in throttled)
+    assert '"limit": "account_address"' in throttled[0]["detail"]
 
 
 async def test_a_cookie_replayed_after_logout_is_rejected(client: Client, database_url: str) -> None:

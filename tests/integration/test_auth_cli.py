@@ -162,3 +162,25 @@ def test_the_demo_accounts_are_created_once_and_each_can_sign_in(database_url: s
         outcome = run_async(try_login(database_url, account.username, account.password))
         assert isinstance(outcome, LoggedIn), account.username
         assert outcome.principal.officer_id == account.officer_id
+
+
+def test_user_unlock_clears_a_throttled_account_and_is_audited(
+    cli_env: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert (
+        sentinel(monkeypatch, "user", "add", "desk1", "--role", "duty", "--password-stdin", stdin="right passphrase\n")
+        == 0
+    )
+
+    async def attempts() -> list[str]:
+        async with accounts_service(cli_env) as auth:
+            return [type(await auth.login("desk1", "wrong", "10.0.0.8")).__name__ for _ in range(5)]
+
+    assert run_async(attempts()) == ["LoginRefused"] * 3 + ["LoginThrottled"] * 2
+
+    assert sentinel(monkeypatch, "user", "unlock", "desk1") == 0
+
+    assert "unlocked desk1: 1 throttled account/address pair(s) cleared" in capsys.readouterr().out
+    assert isinstance(run_async(try_login(cli_env, "desk1", "right passphrase")), LoggedIn)
+    unlocked = "SELECT actor FROM audit_log WHERE action = 'auth.login_unlocked' AND target = 'desk1'"
+    assert str(run_async(fetch_value(cli_env, unlocked))).startswith("cli")

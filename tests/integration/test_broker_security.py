@@ -15,6 +15,7 @@ import paho.mqtt.client as mqtt
 import pytest
 
 from hub.adapters.local import PrivateMosquitto
+from hub.adapters.mqtt.broker_conf import hub_account_name
 from hub.adapters.mqtt.credentials import district_accounts, write_broker_files
 from hub.config import Settings, load_district
 from simulators.button import press_payload
@@ -57,14 +58,20 @@ class Device:
 
 
 @pytest.fixture
-def secured(district_file: Path) -> Iterator[tuple[PrivateMosquitto, dict[str, str], str]]:
+def secured(district_file: Path, hub_settings: Settings) -> Iterator[tuple[PrivateMosquitto, dict[str, str], str]]:
     prefix = f"s{uuid.uuid4().hex[:6]}"
-    accounts = district_accounts(load_district(district_file), prefix)
+    accounts = district_accounts(load_district(district_file), prefix, hub_instances=(hub_settings.instance_id,))
     base = Path(tempfile.mkdtemp(prefix="sentinel-test-acl-"))
     files = write_broker_files(accounts, base / "auth")
     passwords = {a.username: a.password for a in accounts}
+    hub = hub_account_name(hub_settings.instance_id)
+    passwords["hub"] = passwords[hub]  # the hub's side in these tests, whatever its instance
     broker = PrivateMosquitto(
-        base, password_file=files.password_file, acl_file=files.acl_file, login=("hub", passwords["hub"])
+        base,
+        password_file=files.password_file,
+        acl_file=files.acl_file,
+        login=(hub, passwords[hub]),
+        bind_client_ids=True,
     )
     broker.start()
     yield broker, passwords, prefix
@@ -99,7 +106,7 @@ async def test_a_device_cannot_publish_for_another_site_and_nothing_is_stored(
         mine, theirs = topics.button_feedback("site-00", "btn-00-0"), topics.button_feedback("site-01", "btn-01-0")
         for topic in (theirs, mine):
             await asyncio.to_thread(device.subscribe, topic)
-        hub_side = Device(broker.port, "hub", passwords["hub"])
+        hub_side = Device(broker.port, hub_account_name(secured_hub.settings.instance_id), passwords["hub"])
         try:
             for topic in (theirs, mine):
                 assert await asyncio.to_thread(hub_side.publish, topic, b'{"state": "received"}') == 0

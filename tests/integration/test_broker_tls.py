@@ -18,6 +18,7 @@ import pytest
 from devices.link import DeviceLink, LinkError
 from hub.adapters.local import PrivateMosquitto, free_port
 from hub.adapters.local.mosquitto import TlsListener
+from hub.adapters.mqtt.broker_conf import hub_account_name
 from hub.adapters.mqtt.certificates import TlsFiles, issue_certificates
 from hub.adapters.mqtt.credentials import district_accounts, write_broker_files
 from hub.config import Settings, load_district
@@ -25,14 +26,17 @@ from tests.integration.conftest import eventually, fetch_value, running_hub
 
 
 @pytest.fixture
-def tls_broker(district_file: Path) -> Iterator[tuple[PrivateMosquitto, TlsFiles, str]]:
+def tls_broker(district_file: Path, hub_settings: Settings) -> Iterator[tuple[PrivateMosquitto, TlsFiles, str]]:
     prefix = f"tls{uuid.uuid4().hex[:6]}"
-    accounts = district_accounts(load_district(district_file), prefix)
+    instance = hub_settings.instance_id
+    accounts = district_accounts(load_district(district_file), prefix, hub_instances=(instance,))
     base = Path(tempfile.mkdtemp(prefix="sentinel-test-tls-"))
     auth = write_broker_files(accounts, base / "auth")
-    certs = issue_certificates(base / "tls", ["127.0.0.1", "localhost"], ["hub", "btn-00-0"])
+    certs = issue_certificates(base / "tls", ["127.0.0.1", "localhost"], [hub_account_name(instance), "btn-00-0"])
     tls = TlsListener(free_port(), certs.ca_file, certs.server_cert, certs.server_key)
-    broker = PrivateMosquitto(base, password_file=auth.password_file, acl_file=auth.acl_file, tls=tls)
+    broker = PrivateMosquitto(
+        base, password_file=auth.password_file, acl_file=auth.acl_file, tls=tls, bind_client_ids=True
+    )
     broker.start()
     yield broker, certs, prefix
     broker.stop()
@@ -49,11 +53,13 @@ async def test_a_device_with_its_certificate_reaches_the_hub_over_tls_and_only_u
     tls_broker: tuple[PrivateMosquitto, TlsFiles, str], hub_settings: Settings
 ) -> None:
     broker, certs, prefix = tls_broker
-    settings = hub_settings.model_copy(update={"mqtt_url": tls_url(broker, certs, "hub"), "topic_prefix": prefix})
+    hub_account = hub_account_name(hub_settings.instance_id)
+    settings = hub_settings.model_copy(update={"mqtt_url": tls_url(broker, certs, hub_account), "topic_prefix": prefix})
     db = settings.database_url
     assert db
     async with running_hub(settings) as hub:
-        device = DeviceLink(tls_url(broker, certs, "btn-00-0"), "btn-00-0").connect()
+        # The device asks for the hub's client id: its certificate's name is what it gets.
+        device = DeviceLink(tls_url(broker, certs, "btn-00-0"), hub_account).connect()
         try:
             acks: list[int] = []
             device._client.on_publish = lambda c, u, mid, rc, p: acks.append(rc.value)
@@ -61,6 +67,7 @@ async def test_a_device_with_its_certificate_reaches_the_hub_over_tls_and_only_u
                 body = {"event_id": f"tls-{button}", "type": "panic", "ts": datetime.now(UTC).isoformat()}
                 device.publish_and_wait(hub.topics.button_event(site, button), json.dumps(body).encode())
             assert acks == [0, 135]  # its own topic; another site's is not authorised
+            assert hub.running.mqtt.reconnects == 0 and hub.running.mqtt.connected  # the hub kept its session
         finally:
             device.close()
         await eventually(lambda: fetch_value(db, "SELECT count(*) = 1 FROM events"))

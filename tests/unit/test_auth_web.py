@@ -353,14 +353,14 @@ async def test_a_login_posted_from_another_site_is_refused(client: Client) -> No
 
 
 async def test_repeated_bad_logins_are_throttled_with_retry_after(client: Client) -> None:
-    for _ in range(5):
+    for _ in range(3):
         response = await client.post("/api/v1/auth/login", json={"username": "duty1", "password": "nope"})
         assert response.status == 401
 
     response = await client.post("/api/v1/auth/login", json={"username": "duty1", "password": PASSWORD})
 
     assert await error_code(response, 429) == "too_many_attempts"
-    assert 1 <= int(response.headers["Retry-After"]) <= 300
+    assert 1 <= int(response.headers["Retry-After"]) <= 60
 
 
 async def test_after_logout_the_same_cookie_is_refused(client: Client) -> None:

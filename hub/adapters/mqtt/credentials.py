@@ -1,6 +1,8 @@
 """Broker accounts generated from the device registry: a Mosquitto password file and ACL so that
 each device publishes only under its own `site/{site}/{kind}/{device}` and reads only its own
-command topics; officers likewise under `officer/{id}`; the hub reads and writes everything.
+command topics; officers likewise under `officer/{id}`; each hub instance (its own account, named
+as its client id) reads and writes everything. Lab accounts (simulators speaking for every device)
+go in files of their own, for a listener that no device reaches (see broker_conf).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from hub.adapters.mqtt.broker_conf import HUB_CLIENT_PREFIX, hub_account_name
 from hub.domain.district import District
 
 # What each device kind may publish (leaves under its own topic) and read (commands to it).
@@ -46,10 +49,12 @@ def _password() -> str:
 
 
 def district_accounts(
-    district: District, prefix: str = "sentinel", hub_users: tuple[str, ...] = ("hub",), simulator: bool = False
+    district: District, prefix: str = "sentinel", hub_instances: tuple[str, ...] = ("main",)
 ) -> list[BrokerAccount]:
+    """One account per hub instance, device and officer. With `use_username_as_clientid` each account
+    is also its client id, so no two of them may share a name and no device may be named like a hub."""
     root = f"{prefix}/v1"
-    accounts = [BrokerAccount(user, _password(), readwrites=(f"{root}/#",)) for user in hub_users]
+    accounts = [BrokerAccount(hub_account_name(i), _password(), readwrites=(f"{root}/#",)) for i in hub_instances]
     for device in sorted(district.devices.values(), key=lambda d: d.id):
         base = f"{root}/site/{device.site_id}/{device.kind}/{device.id}"
         accounts.append(
@@ -70,11 +75,25 @@ def district_accounts(
                 reads=(f"{base}/dispatch",),
             )
         )
-    if simulator:
-        # Testers' and the demo's simulators speak for every device at once: a lab account, never
-        # to be created on a production broker.
-        accounts.append(BrokerAccount("simulator", _password(), readwrites=(f"{root}/site/#", f"{root}/officer/#")))
+    _check_identities(accounts, len(hub_instances))
     return accounts
+
+
+def lab_accounts(prefix: str = "sentinel") -> list[BrokerAccount]:
+    """Testers' and the demo's simulators speak for every device at once: a lab account, for the lab
+    listener only, never to be created on a production broker."""
+    root = f"{prefix}/v1"
+    return [BrokerAccount("simulator", _password(), readwrites=(f"{root}/site/#", f"{root}/officer/#"))]
+
+
+def _check_identities(accounts: list[BrokerAccount], hubs: int) -> None:
+    seen: set[str] = set()
+    for index, account in enumerate(accounts):
+        if account.username in seen:
+            raise ValueError(f"two broker accounts would be named {account.username!r}")
+        seen.add(account.username)
+        if index >= hubs and account.username.startswith(HUB_CLIENT_PREFIX):
+            raise ValueError(f"device or officer {account.username!r} would take a hub's client id; rename it")
 
 
 def acl_text(accounts: list[BrokerAccount]) -> str:

@@ -12,6 +12,7 @@ from typing import Any
 
 import asyncpg
 
+from hub.adapters.postgres.login_throttle import PostgresLoginThrottle
 from hub.adapters.postgres.pool import create_pool
 from hub.adapters.postgres.schema import migrate
 from hub.domain.district import District
@@ -177,7 +178,7 @@ async def accounts_service(dsn: str, passwords: Passwords | None = None) -> Asyn
     await migrate(dsn)
     pool = await create_pool(dsn, min_size=1, max_size=2)
     try:
-        yield AuthService(PostgresAccounts(pool), passwords=passwords)
+        yield AuthService(PostgresAccounts(pool), passwords=passwords, throttle=PostgresLoginThrottle(pool))
     finally:
         await pool.close()
 

@@ -101,7 +101,9 @@ def make_app(services: WebServices) -> web.Application:
         middlewares=[error_middleware, body_deadline(services.http_limits.body_timeout_s), auth.auth_middleware]
     )
     app[SERVICES] = services
-    app[AUTH] = AuthService(services.accounts, services.auth_policy, clock=services.clock)
+    app[AUTH] = AuthService(
+        services.accounts, services.auth_policy, clock=services.clock, throttle=services.login_throttle
+    )
     app[RECENT] = RecentPrincipals(services.auth_policy.idle_timeout)
     app[auth.ACCESS] = {}
     app[live_view.LIVE] = live_view.LiveViews(

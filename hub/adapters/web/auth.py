@@ -36,6 +36,7 @@ from hub.services.auth import (
     LoginThrottled,
     Permission,
     Principal,
+    client_address,
 )
 
 log = structlog.get_logger(__name__)
@@ -207,6 +208,11 @@ def same_origin(request: web.Request, allowed: Iterable[str] = ()) -> bool:
     return parts.scheme in {"http", "https"} and parts.netloc.lower() == request.host.lower()
 
 
+def request_client(request: web.Request, auth: AuthService) -> str:
+    """The client's address: X-Forwarded-For is believed only from the configured trusted proxies."""
+    return client_address(request.remote, request.headers.get("X-Forwarded-For"), auth.policy.trusted_proxies)
+
+
 def login_url(next_path: str) -> str:
     return str(URL(LOGIN_PATH).with_query(next=next_path))
 
@@ -229,7 +235,7 @@ async def _denied(request: web.Request, auth: AuthService, actor: str, status: i
         f"{request.method} {request.path}",
         status=status,
         reason=reason,
-        client=request.remote,
+        client=request_client(request, auth),
         **detail,
     )
 
@@ -255,8 +261,7 @@ async def login(request: web.Request) -> web.Response:
     if not same_origin(request, auth.policy.allowed_origins):
         return json_error(403, "cross_origin", "sign in from the hub's own login page")
     username, password = await _credentials_from_body(request)
-    client = request.remote or "unknown"
-    outcome = await auth.login(username, password, client)
+    outcome = await auth.login(username, password, request_client(request, auth))
     if isinstance(outcome, LoginThrottled):
         seconds = str(max(1, math.ceil(outcome.retry_after_s)))
         return json_error(

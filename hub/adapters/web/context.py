@@ -14,7 +14,16 @@ from hub.adapters.web.limits import HttpLimits
 from hub.adapters.web.recent_auth import RecentPrincipals
 from hub.adapters.web.sockets import SocketRegistry
 from hub.domain.district import District
-from hub.services.auth import AccountStore, AuthPolicy, AuthService, Clock, Credential, Principal, utc_now
+from hub.services.auth import (
+    AccountStore,
+    AuthPolicy,
+    AuthService,
+    Clock,
+    Credential,
+    Principal,
+    ThrottleStore,
+    utc_now,
+)
 from hub.services.health import HealthMonitor
 from hub.services.lifecycle import LifecycleService
 from hub.services.patrol import PatrolService
@@ -32,6 +41,7 @@ class WebServices:
     metrics: prometheus_client.CollectorRegistry
     accounts: AccountStore
     auth_policy: AuthPolicy = field(default_factory=AuthPolicy)
+    login_throttle: ThrottleStore | None = None  # None: in memory (unit tests)
     clock: Clock = utc_now
     lifecycle: LifecycleService | None = None  # None: a read-only server (and unit tests of reads)
     media_files: MediaFileLookup | None = None
