@@ -195,7 +195,7 @@ def _check_feedback(match: dict[str, Any], snapshot: Snapshot) -> Outcome:
 
 def _check_device(match: dict[str, Any], snapshot: Snapshot) -> Outcome:
     at, health = snapshot.device_health
-    device = next((d for d in health if d.get("device_id") == match["device"]), None)
+    device = next((d for d in health if d.get("id") == match["device"]), None)
     if device is None:
         return Outcome(
             None, [f"device {match['device']} not in /api/v1/devices/health" if health else "no device health read yet"]
@@ -229,7 +229,8 @@ def report_figure(report: Any, path: str) -> Any:
         elif isinstance(value, dict) and part in value:
             value = value[part]
         else:
-            raise KeyError(part)
+            known = ", ".join(sorted(value)) if isinstance(value, dict) else type(value).__name__
+            raise KeyError(f"{part} (there: {known})")
     return value
 
 

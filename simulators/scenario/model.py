@@ -97,8 +97,10 @@ class Step:
     name: str = ""
 
     def describe(self) -> str:
-        if self.name:
-            return self.name
+        label = f"{self.name}: " if self.name else ""
+        return label + self._what()
+
+    def _what(self) -> str:
         if self.kind in ("expect", "expect_none"):
             what = self.args["what"]
             fields = " ".join(f"{k}={v}" for k, v in self.args["match"].items())
@@ -159,7 +161,7 @@ def _number(node: Node | None, what: str, problems: _Problems, minimum: float = 
     if isinstance(node.value, bool) or not isinstance(node.value, int | float) or node.value < minimum:
         problems.add(node, f"{what} must be a number ≥ {minimum:g}, not {_kind(node.value)}")
         return None
-    return float(node.value)
+    return node.value
 
 
 def _text(node: Node | None, what: str, problems: _Problems, choices: tuple[str, ...] = ()) -> str | None:

@@ -151,7 +151,11 @@ async def run_scenario(scenario: Scenario, target: Target, progress: Progress | 
 
 async def _officer_starts(observer: Observer) -> dict[str, tuple[float, float]]:
     """Each officer starts somewhere in their grid (around its sites), as `sentinel demo` places them."""
-    sites = [s for s in (await observer.get("/api/v1/sites"))["sites"] if s.get("lat") is not None and s.get("lon") is not None]
+    sites = [
+        s
+        for s in (await observer.get("/api/v1/sites"))["sites"]
+        if s.get("lat") is not None and s.get("lon") is not None
+    ]
     anchors = []
     for officer in (await observer.get("/api/v1/officers"))["officers"]:
         grid_sites = [s for s in sites if s.get("grid_id") == officer.get("grid_id")] or sites
@@ -314,9 +318,9 @@ class _Player:
         today = datetime.now(UTC).date()
         day = match.get("day")
         query = (
-            f"date={day}"
+            f"period=day&date={day}"
             if day and day != "today"
-            else f"from={(today - timedelta(days=1)).isoformat()}&to={(today + timedelta(days=1)).isoformat()}"
+            else f"period=custom&from={today - timedelta(days=1)}&to={today + timedelta(days=1)}"
         )
         try:
             report = await self.observer.get(f"/api/v1/reports?{query}", supervisor=True)

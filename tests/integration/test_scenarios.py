@@ -44,3 +44,25 @@ def play(hub_settings: Settings, mqtt_broker: PrivateMosquitto):  # type: ignore
 async def test_the_shipped_scenario_passes(name: str, play) -> None:  # type: ignore[no-untyped-def]
     report = await play(SCENARIOS / name)
     assert report.passed, report.render()
+
+
+async def test_a_wrong_expectation_fails_with_a_diff_of_expected_and_seen(play, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    wrong = tmp_path / "wrong.yaml"
+    wrong.write_text(
+        f"name: wrong on purpose\ndistrict: {SCENARIOS / 'district.yaml'}\n"
+        "steps:\n"
+        "  - press: {device: btn-kg-yangguang-gate}\n"
+        "  - expect: {incident: {site: kg-yangguang, kind: panic, priority: 1}, within_s: 3}\n"
+        "  - expect: {incident: {site: kg-yangguang, kind: intrusion, priority: 2}, within_s: 1}\n",
+        "utf-8",
+    )
+    report = await play(wrong)
+    assert not report.passed
+    [failed] = report.failures()
+    assert failed.step.line == 6 and failed.step.args["match"]["kind"] == "intrusion"
+    text = report.render()
+    assert "FAIL  line 6" in text
+    assert "expected: incident site=kg-yangguang, kind=intrusion, priority=2 within 1 s" in text
+    assert "kind=panic (expected intrusion)" in text and "priority=1 (expected 2)" in text
+    assert "site_id=kg-yangguang" in text
+    assert "result: FAIL (1 of 3 steps failed)" in text
