@@ -62,7 +62,7 @@ def start_hub(
         "SENTINEL_LOG_LEVEL": "warning",
         **extra,
     }
-    log = open(RESULTS / "hub.log", "ab")  # noqa: SIM115 - the child keeps it open
+    log = open(results_dir() / "hub.log", "ab")  # noqa: SIM115 - the child keeps it open
     return subprocess.Popen([sys.executable, "-m", "hub", "run"], cwd=REPO, env=env, stdout=log, stderr=log)
 
 
@@ -98,6 +98,12 @@ def median(values: list[float]) -> float:
     return statistics.median(values)
 
 
+def results_dir() -> Path:
+    """benchmarks/results, made on first use: it is git-ignored, so a fresh clone has none."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    return RESULTS
+
+
 def report(name: str, columns: list[str], rows: list[list[object]], extra: dict[str, object]) -> Path:
     """Print a table and write the JSON next to the other results."""
     widths = [max(len(str(c)), *(len(_fmt(r[i])) for r in rows)) for i, c in enumerate(columns)]
@@ -106,8 +112,7 @@ def report(name: str, columns: list[str], rows: list[list[object]], extra: dict[
     print("  ".join("-" * w for w in widths))
     for row in rows:
         print("  ".join(_fmt(v).ljust(w) for v, w in zip(row, widths, strict=True)))
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    path = RESULTS / f"{name}.json"
+    path = results_dir() / f"{name}.json"
     path.write_text(json.dumps({"benchmark": name, "columns": columns, "rows": rows, **extra}, indent=1, default=str))
     print(f"\nwritten {path.relative_to(REPO)}")
     return path

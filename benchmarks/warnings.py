@@ -23,7 +23,16 @@ from pathlib import Path
 
 import yaml
 
-from benchmarks.common import REPO, RESULTS, fresh_database, median, private_services, report, start_hub, wait_ready
+from benchmarks.common import (
+    REPO,
+    fresh_database,
+    median,
+    private_services,
+    report,
+    results_dir,
+    start_hub,
+    wait_ready,
+)
 from devices.contract import Topics
 from devices.link import DeviceLink
 from hub.adapters.local import free_port
@@ -112,7 +121,7 @@ def main() -> None:
     district = district_with_camera(folder / "camera.yaml", stream_port)
     prefix = f"w{uuid.uuid4().hex[:6]}"
     children: list[subprocess.Popen[bytes]] = []
-    log = open(RESULTS / "warnings-children.log", "ab")  # noqa: SIM115 - children keep it open
+    log = open(results_dir() / "warnings-children.log", "ab")  # noqa: SIM115 - children keep it open
     with private_services() as services:
         db = asyncio.run(fresh_database(services))
         hub = start_hub(services.mqtt_url, db, district, prefix, http_port)

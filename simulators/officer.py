@@ -62,6 +62,10 @@ class OfficerSimulator:
         self._link.subscribe(self._topics.officer_dispatch(self.officer_id), self._on_dispatch)
         self._presence(on_duty=True)
 
+    def set_behaviour(self, behaviour: Behaviour) -> None:
+        """How the officer answers dispatches offered from now on (a scenario changes its mind)."""
+        self._behaviour = behaviour
+
     def stop(self) -> None:
         for stop in self._stops.values():
             stop.set()
