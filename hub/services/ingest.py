@@ -182,9 +182,7 @@ class IngestService:
         if self._media_files is not None:
             accepted, media = await take_inline_media(accepted, self._media_files, self._district)
         async with self._store.transaction() as tx:
-            recorded = await self._recorder.record(
-                tx, [(a.event, a.payload) for a in accepted], now, defer_busy_sites
-            )
+            recorded = await self._recorder.record(tx, [(a.event, a.payload) for a in accepted], now, defer_busy_sites)
             reused = _reused_ids(accepted, recorded)
             rejections = [*rejections, *reused]
             for r in reused:  # the batch's other rejections are counted by the caller

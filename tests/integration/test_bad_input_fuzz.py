@@ -86,11 +86,13 @@ async def test_100k_bad_payloads_next_to_valid_presses_crash_nothing_and_lose_no
     publisher = threading.Thread(target=publish_all, args=(device_link, mixed))
     publisher.start()
     await eventually(lambda: fetch_value(db, f"SELECT count(*) >= {BAD} FROM dead_letters"), timeout=240, interval=1)
-    await eventually(lambda: fetch_value(db, f"SELECT count(*) = {VALID} FROM events"), timeout=60)
+    # Presses only: on a slow run the test district's silent cameras go offline (supervision events).
+    presses = "SELECT count(*) FROM events WHERE device_kind = 'button'"
+    await eventually(lambda: fetch_value(db, f"SELECT count(*) = {VALID} FROM events WHERE device_kind = 'button'"))
     publisher.join(60)
     elapsed = time.monotonic() - started
     assert await fetch_value(db, "SELECT count(*) FROM dead_letters") == BAD
-    assert await fetch_value(db, "SELECT count(*) FROM events") == VALID
+    assert await fetch_value(db, presses) == VALID
     assert await fetch_value(db, "SELECT count(*) FROM dead_letters WHERE reason = ''") == 0
     async with aiohttp.ClientSession() as session, session.get(f"{hub.http}/metrics") as response:
         metrics = await response.text()
