@@ -11,7 +11,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -128,6 +128,7 @@ async def running_hub(settings: Settings) -> AsyncIterator[HubUnderTest]:
             task.result()
         running = started.result()
         await asyncio.wait_for(running.mqtt.wait_connected(), 10)
+        await _until(lambda: running.health.ok, 10)  # every dependency checked once: /readyz says ready
         assert settings.database_url
         token_name = f"desk-{uuid.uuid4().hex[:6]}"  # a hub restarted on the same database gets another
         token = await create_api_token(settings.database_url, name=token_name)
@@ -149,6 +150,14 @@ def device_link(mqtt_broker: PrivateMosquitto) -> Iterator[DeviceLink]:
     link = DeviceLink(mqtt_broker.url, f"test-device-{uuid.uuid4().hex[:8]}").connect()
     yield link
     link.close()
+
+
+async def _until(condition: Callable[[], bool], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not true within {timeout}s")
+        await asyncio.sleep(0.02)
 
 
 async def eventually(check, timeout: float = 10.0, interval: float = 0.05):  # type: ignore[no-untyped-def]

@@ -88,7 +88,7 @@ async def test_100k_bad_payloads_next_to_valid_presses_crash_nothing_and_lose_no
     await eventually(lambda: fetch_value(db, f"SELECT count(*) >= {BAD} FROM dead_letters"), timeout=240, interval=1)
     # Presses only: on a slow run the test district's silent cameras go offline (supervision events).
     presses = "SELECT count(*) FROM events WHERE device_kind = 'button'"
-    await eventually(lambda: fetch_value(db, f"SELECT count(*) = {VALID} FROM events WHERE device_kind = 'button'"))
+    await eventually(lambda: fetch_value(db, f"SELECT count(*) = {VALID} FROM events WHERE device_kind = 'button'"), 60)
     publisher.join(60)
     elapsed = time.monotonic() - started
     assert await fetch_value(db, "SELECT count(*) FROM dead_letters") == BAD
