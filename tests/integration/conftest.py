@@ -187,6 +187,15 @@ async def get_json(url: str, token: str | None = None) -> object:
         return await response.json()
 
 
+async def process_ready(http: str) -> bool:
+    """Whether the hub at host:port (e.g. a `hub_process`) answers /readyz with 200."""
+    try:
+        async with aiohttp.ClientSession() as session, session.get(f"http://{http}/readyz") as response:
+            return response.status == 200
+    except aiohttp.ClientError:
+        return False
+
+
 def hub_process(settings: Settings, log_path: Path) -> subprocess.Popen[bytes]:
     """The hub as a separate process (`python -m hub run`), so a test can kill -9 it."""
     env = {

@@ -15,7 +15,6 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import aiohttp
 import pytest
 
 from devices.contract import Topics
@@ -23,16 +22,7 @@ from hub.adapters.local import PrivateMosquitto, free_port
 from hub.adapters.mqtt.credentials import BrokerAccount, write_broker_files
 from hub.config import Settings, load_district
 from simulators.button import BurstResult, ButtonRef, confirmed_burst
-from tests.integration.conftest import eventually, fetch_value, hub_process
-
-
-async def _ready(http: str) -> bool:
-    try:
-        async with aiohttp.ClientSession() as session, session.get(f"http://{http}/readyz") as response:
-            return response.status == 200
-    except aiohttp.ClientError:
-        return False
-
+from tests.integration.conftest import eventually, fetch_value, hub_process, process_ready
 
 PRESSES = 5000
 BUTTONS = 50
@@ -78,7 +68,7 @@ async def test_kill_9_of_the_broker_mid_burst_loses_no_press_of_buttons_that_res
     hub = hub_process(settings, log)
     outcome: list[BurstResult] = []
     try:
-        await eventually(lambda: _ready(settings.http), timeout=30)
+        await eventually(lambda: process_ready(settings.http), timeout=30)
         await asyncio.sleep(2.0)  # the broker has saved the hub's session and subscriptions (autosave: 1 s)
 
         def guards() -> None:

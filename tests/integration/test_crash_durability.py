@@ -8,23 +8,13 @@ import signal
 import threading
 from pathlib import Path
 
-import aiohttp
-
 from devices.link import DeviceLink
 from hub.config import Settings, load_district
 from simulators.button import ButtonRef, burst
-from tests.integration.conftest import eventually, fetch_value, hub_process
+from tests.integration.conftest import eventually, fetch_value, hub_process, process_ready
 
 PRESSES = 5000
 BUTTONS = 50
-
-
-async def _ready(http: str) -> bool:
-    try:
-        async with aiohttp.ClientSession() as session, session.get(f"http://{http}/readyz") as response:
-            return response.status == 200
-    except aiohttp.ClientError:
-        return False
 
 
 async def test_kill_9_mid_burst_then_restart_stores_every_press_exactly_once(
@@ -41,7 +31,7 @@ async def test_kill_9_mid_burst_then_restart_stores_every_press_exactly_once(
     log = tmp_path / "hub.log"
     first = hub_process(hub_settings, log)
     try:
-        await eventually(lambda: _ready(hub_settings.http), timeout=30)
+        await eventually(lambda: process_ready(hub_settings.http), timeout=30)
         link = DeviceLink(hub_settings.mqtt_url, "burst-guards").connect()
         # Paced so the burst is still being published when the hub dies.
         publisher = threading.Thread(target=burst, args=(link, topics, buttons, PRESSES, 1500.0, "crash"))

@@ -233,4 +233,3 @@ async def _first_health(
     result = await eventually(found, timeout=timeout, interval=0.05)
     assert isinstance(result, float)
     return result
-

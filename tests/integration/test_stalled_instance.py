@@ -24,7 +24,7 @@ from devices.link import DeviceLink
 from hub.adapters.local import free_port
 from hub.config import Settings
 from simulators.button import press_payload
-from tests.integration.conftest import HubUnderTest, eventually, fetch_value, hub_process, write_district
+from tests.integration.conftest import HubUnderTest, eventually, fetch_value, hub_process, process_ready, write_district
 
 FREEZE_S = 60.0
 ACK_S = 5  # escalation deadline of a P1 in the test district
@@ -68,14 +68,6 @@ class PressProbe:
         self._stop.set()
 
 
-async def _ready(http: str) -> bool:
-    try:
-        async with aiohttp.ClientSession() as session, session.get(f"http://{http}/readyz") as response:
-            return response.status == 200
-    except aiohttp.ClientError:
-        return False
-
-
 def _stop(process: subprocess.Popen[bytes]) -> None:
     with contextlib.suppress(ProcessLookupError):
         process.send_signal(signal.SIGCONT)
@@ -113,7 +105,7 @@ async def test_a_frozen_leader_is_replaced_within_seconds_and_fires_or_sends_not
     guards = DeviceLink(base.mqtt_url, f"guards-{uuid.uuid4().hex[:6]}").connect()
     try:
         for s in settings.values():
-            await eventually(lambda s=s: _ready(s.http), timeout=40)
+            await eventually(lambda s=s: process_ready(s.http), timeout=40)
         for officer in ("o0", "o1", "o2", "o3"):
             body = json.dumps({"ts": datetime.now(UTC).isoformat(), "on_duty": True}).encode()
             await asyncio.to_thread(guards.publish_and_wait, topics.officer_presence(officer), body)
