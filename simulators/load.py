@@ -557,7 +557,7 @@ def run_load(options: LoadOptions, out: Callable[[str], None] = print, live: boo
             if any(t.error is not None for t in threads):
                 out("load: a worker failed; stopping")
                 break
-        elapsed = min(time.monotonic() - start, options.duration_s or float("inf"))
+        elapsed = max(min(time.monotonic() - start, options.duration_s or float("inf")), 1e-3)
         for thread in threads:
             thread.stop()
         waiting = sum(t.pending_presses for t in threads)
