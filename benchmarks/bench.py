@@ -35,7 +35,7 @@ PLAN: dict[str, list[str]] = {
     "ingest": ["--presses", "5000", "--repeats", "1", "--samples", "100"],
     "supervision": ["--sites", "2000", "--seconds", "60"],
     "video": ["--frames", "100", "--repeats", "3"],
-    "warnings": ["--seconds", "75"],
+    "warnings": ["--seconds", "90"],
     "reports": ["--incidents", "5000", "--filler-events", "100000", "--repeats", "3"],
 }
 
