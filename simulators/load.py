@@ -29,7 +29,6 @@ import random
 import selectors
 import signal
 import socket
-import sys
 import threading
 import time
 import uuid
@@ -492,14 +491,15 @@ class LoadResult:
     interrupted: bool
 
 
-def run_load(options: LoadOptions, out: Callable[[str], None] = print, live: bool | None = None) -> LoadResult:
-    """Connect every device, run until `duration_s` or Ctrl-C (SIGINT/SIGTERM), drain, disconnect, and
-    print the live table and the summary."""
-    live = sys.stderr.isatty() if live is None else live
+def run_load(
+    options: LoadOptions, out: Callable[[str], None] = print, stop: threading.Event | None = None
+) -> LoadResult:
+    """Connect every device, run until `duration_s`, Ctrl-C (SIGINT/SIGTERM, when called on the main
+    thread) or `stop`, drain, disconnect, and print the live table and the summary."""
     workers = max(1, min(options.workers, len(options.devices)))
     shares = [options.devices[i::workers] for i in range(workers)]
     threads = [_Worker(i, options, shares[i], 1 / workers) for i in range(workers)]
-    stop = threading.Event()
+    stop = stop or threading.Event()
     interrupted = False
 
     def on_signal(_signum: int, _frame: object) -> None:
@@ -510,7 +510,8 @@ def run_load(options: LoadOptions, out: Callable[[str], None] = print, live: boo
         interrupted = True
         stop.set()
 
-    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    on_main_thread = threading.current_thread() is threading.main_thread()
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)} if on_main_thread else {}
     try:
         for thread in threads:
             thread.start()
