@@ -42,6 +42,15 @@ def running_demo_mqtt_url(data_dir: Path) -> str | None:
         return None
 
 
+def running_demo_device_listener(data_dir: Path) -> tuple[str, Path] | None:
+    """The running demo's device listener (binds client ids to accounts) and its devices' passwords."""
+    try:
+        state = json.loads((data_dir / _STATE_FILE).read_text())
+        return state["device_mqtt_url"], Path(state["device_credentials"])
+    except (OSError, ValueError, KeyError):
+        return None
+
+
 def run_demo(settings: Settings, press_every_s: float, simulators: bool) -> int:
     from hub.adapters.local.mosquitto import LabListener, PrivateMosquitto
     from hub.adapters.local.postgres import PrivatePostgres
@@ -54,6 +63,7 @@ def run_demo(settings: Settings, press_every_s: float, simulators: bool) -> int:
     with contextlib.ExitStack() as stack:
         overrides: dict[str, str] = {}
         simulator_url = settings.mqtt_url
+        device_listener: dict[str, str] = {}
         if not settings.mqtt_url:
             _say(f"starting a private Mosquitto under {data_dir / 'mosquitto'} (no anonymous access)")
             auth = data_dir / "mosquitto" / "auth"
@@ -74,6 +84,11 @@ def run_demo(settings: Settings, press_every_s: float, simulators: bool) -> int:
                 )
             )
             overrides["mqtt_url"] = broker.url
+            # For `sentinel simulate load --per-device`: each device signs in with its own account.
+            device_listener = {
+                "device_mqtt_url": f"mqtt://127.0.0.1:{broker.port}",
+                "device_credentials": str(auth / "credentials.json"),
+            }
             simulator_url = with_credentials(f"mqtt://127.0.0.1:{lab.port}", "simulator", passwords["simulator"])
         if not settings.database_url:
             _say(f"starting a private PostgreSQL under {data_dir / 'postgres'}")
@@ -85,7 +100,9 @@ def run_demo(settings: Settings, press_every_s: float, simulators: bool) -> int:
         assert settings.mqtt_url and settings.database_url and simulator_url
         state_file = data_dir / _STATE_FILE
         # `sentinel simulate` and `sentinel user add` find the running demo's services here.
-        state_file.write_text(json.dumps({"mqtt_url": simulator_url, "database_url": settings.database_url}))
+        state_file.write_text(
+            json.dumps({"mqtt_url": simulator_url, "database_url": settings.database_url, **device_listener})
+        )
         state_file.chmod(0o600)
         stack.callback(state_file.unlink, missing_ok=True)
 
