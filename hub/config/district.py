@@ -12,16 +12,17 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from devices.contract.topics import is_valid_id
 from hub.config.camera import CameraConfig
+from hub.config.fields import Clock, Id
 from hub.config.panels import Dc09Config, dc09_problems
 from hub.config.patrol import PatrolTourConfig, patrol_problems, to_tours
 from hub.domain.district import Device, District, Grid, Officer, Site
 from hub.domain.escalation import DEFAULT_TARGETS, ResponseTargets
 from hub.domain.incidents import Priority
 from hub.domain.media import allowed_origins, origin_of
-from hub.domain.roster import DAYS, Shift
+from hub.domain.roster import Shift
 from hub.domain.warnings import Message, WarningRule
+from hub.domain.weekly import Weekday, parse_hhmm, weekday_numbers
 
-Id = Annotated[str, Field(min_length=1, max_length=64)]
 SiteKind = Literal["school", "kindergarten", "hospital", "bank", "petrol_station", "shopping_street", "other"]
 DeviceKind = Literal["button", "camera", "speaker", "panel"]
 
@@ -110,8 +111,6 @@ class DistrictInfo(_Strict):
     timezone: str = "Asia/Shanghai"
 
 
-Clock = Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
-Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 
 class ShiftConfig(_Strict):
@@ -119,7 +118,7 @@ class ShiftConfig(_Strict):
 
     officer: Id | None = None
     desk: str | None = None
-    days: list[Day] | Literal["all"] = "all"
+    days: list[Weekday] | Literal["all"] = "all"
     from_: Clock = Field(alias="from")
     to: Clock
 
@@ -339,17 +338,11 @@ def _to_domain(config: DistrictConfig) -> District:
     )
 
 
-def _minutes(clock: str) -> int:
-    hours, minutes = clock.split(":")
-    return int(hours) * 60 + int(minutes)
-
-
 def _shift(shift: ShiftConfig) -> Shift:
-    days = range(7) if shift.days == "all" else (DAYS.index(d) for d in shift.days)
     return Shift(
         who=shift.officer or shift.desk or "",
         desk=shift.desk is not None,
-        days=frozenset(days),
-        start=_minutes(shift.from_),
-        end=_minutes(shift.to),
+        days=weekday_numbers(shift.days),
+        start=parse_hhmm(shift.from_),
+        end=parse_hhmm(shift.to),
     )

@@ -23,15 +23,13 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from hub.domain.patrol import Tour, Window
+from hub.config.fields import Clock, Id
+from hub.domain.patrol import Tour
+from hub.domain.weekly import Weekday, WeeklyWindow, parse_hhmm, weekday_numbers
 
 if TYPE_CHECKING:  # the district module imports this one
     from hub.config.district import SiteConfig
 
-Id = Annotated[str, Field(min_length=1, max_length=64)]
-Clock = Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$", examples=["19:00"])]
-Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-DAYS: tuple[Day, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 _EVERY = re.compile(r"^(?:(\d{1,3})h)?(?:(\d{1,4})m)?$")
 MIN_EVERY_S = 5 * 60
@@ -57,7 +55,7 @@ class TourWindowConfig(_Strict):
     """Due in this window on `days` from `from` to `to` local time; `to` not after `from` runs overnight, equal
     means the whole day."""
 
-    days: Annotated[list[Day], Field(min_length=1)] | Literal["all"] = "all"
+    days: Annotated[list[Weekday], Field(min_length=1)] | Literal["all"] = "all"
     from_: Clock = Field(alias="from")
     to: Clock
 
@@ -102,11 +100,6 @@ def patrol_problems(tours: Sequence[PatrolTourConfig], sites: Sequence[SiteConfi
     return problems
 
 
-def _minutes(clock: str) -> int:
-    hours, minutes = clock.split(":")
-    return int(hours) * 60 + int(minutes)
-
-
 def to_tours(tours: Sequence[PatrolTourConfig]) -> tuple[Tour, ...]:
     return tuple(
         Tour(
@@ -116,11 +109,7 @@ def to_tours(tours: Sequence[PatrolTourConfig]) -> tuple[Tour, ...]:
             cameras=tuple(t.cameras),
             dwell_s=t.dwell_s,
             windows=tuple(
-                Window(
-                    frozenset(range(7)) if w.days == "all" else frozenset(DAYS.index(d) for d in w.days),
-                    _minutes(w.from_),
-                    _minutes(w.to),
-                )
+                WeeklyWindow(weekday_numbers(w.days), parse_hhmm(w.from_), parse_hhmm(w.to))
                 for w in t.schedule
             ),
             every_s=every_seconds(t.every) if t.every is not None else None,

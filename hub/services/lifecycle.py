@@ -230,7 +230,7 @@ class _Unit:
         self.now = service._clock()
         self.read_only = read_only
         self._tx_context: Any = None
-        self.tx: LifecycleTransaction = None  # type: ignore[assignment]
+        self._tx: LifecycleTransaction | None = None
         self.incidents: dict[int, Incident] = {}
         self.dispatches: set[int] = set()
         self.outbound: list[OutboundMessage] = []
@@ -239,8 +239,13 @@ class _Unit:
 
     async def __aenter__(self) -> _Unit:
         self._tx_context = self.service._store.transaction()
-        self.tx = await self._tx_context.__aenter__()
+        self._tx = await self._tx_context.__aenter__()
         return self
+
+    @property
+    def tx(self) -> LifecycleTransaction:
+        assert self._tx is not None, "the unit is used inside `async with`"
+        return self._tx
 
     async def __aexit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
         try:
@@ -336,6 +341,7 @@ class _Unit:
                 await self._save_dispatch(active.moved_to(DispatchState.WITHDRAWN, self.now, "another officer sent"))
                 await self._publish_dispatch(step.incident, active, DispatchStatus.WITHDRAWN)
         incident = await self.transition(step)
+        assert incident.id is not None  # the store assigned it
         targets = self.district.targets[incident.priority]
         dispatch = await self._save_dispatch(
             Dispatch(
@@ -346,7 +352,7 @@ class _Unit:
                 candidate.rule,
                 self.now,
                 accept_deadline(self.now, targets),
-            )  # type: ignore[arg-type]
+            )
         )
         assert dispatch.id is not None
         await self.tx.cancel_timers(incident.id, [TimerKind.ACCEPT, TimerKind.ROUTE])
@@ -399,7 +405,7 @@ class _Unit:
                 )
             await self.transition(apply(incident, Action.ACCEPT, self.now, actor, command.note))
             await self._save_dispatch(dispatch.moved_to(DispatchState.ACCEPTED, self.now, command.note))
-            await self.tx.cancel_timers(incident.id, [TimerKind.ACCEPT])  # type: ignore[arg-type]
+            await self.tx.cancel_timers(dispatch.incident_id, [TimerKind.ACCEPT])
         elif action is OfficerAction.DECLINE:
             if dispatch.state is not DispatchState.OFFERED:
                 raise IllegalTransition(
@@ -427,9 +433,9 @@ class _Unit:
         if lat is None or lon is None:
             presence = (await self.tx.officer_presence()).get(officer_id)
             lat, lon = (presence.lat, presence.lon) if presence else (None, None)
-        if None in (lat, lon, site.lat, site.lon):
+        if lat is None or lon is None or site.lat is None or site.lon is None:
             return None
-        return round(distance_m(lat, lon, site.lat, site.lon) / _ETA_SPEED_M_S)  # type: ignore[arg-type]
+        return round(distance_m(lat, lon, site.lat, site.lon) / _ETA_SPEED_M_S)
 
     async def close(
         self, incident: Incident, action: Action, actor: str, disposition: Disposition | None, note: str

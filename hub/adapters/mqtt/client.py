@@ -283,7 +283,7 @@ class MqttClient:
         receipt = _Receipt(self._generation, msg.mid, msg.qos)
         if msg.qos:  # QoS 0 is never acknowledged (and all share packet id 0)
             self._unacked[receipt] = time.monotonic()
-        self._inbound.put_nowait(InboundMessage(topic, msg.payload, datetime.now(UTC), receipt))
+        self._inbound.put_nowait(InboundMessage(topic, bytes(msg.payload), datetime.now(UTC), receipt))
 
     def _on_publish(self, _client: paho.Client, _userdata: Any, mid: int, _reason: Any, _props: Any) -> None:
         future = self._published.get(mid)
@@ -295,30 +295,34 @@ class MqttClient:
     # thread: then the call hops onto the loop. By the time it runs there, the old socket may be
     # closed and its descriptor number reused by the new one; calls are applied in order, and a
     # failure on a closed descriptor is harmless, so it is ignored.
+    @property
+    def _running_loop(self) -> asyncio.AbstractEventLoop:
+        assert self._loop is not None, "paho's socket callbacks come only after connect()"
+        return self._loop
+
     def _on_loop(self, func: Any, fd: int, *args: Any) -> None:
-        loop = self._loop
-        assert loop is not None
         if threading.get_ident() == self._loop_thread:
             _ignore_closed(func, fd, *args)
         else:
-            loop.call_soon_threadsafe(_ignore_closed, func, fd, *args)
+            self._running_loop.call_soon_threadsafe(_ignore_closed, func, fd, *args)
 
-    def _on_socket_open(self, _client: paho.Client, _userdata: Any, sock: socket.socket) -> None:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 2048 * 1024)
-        # Small packets must leave at once: Nagle's algorithm against delayed ACKs adds ~40 ms to a
-        # PUBACK or a command, which is most of the time a guard waits for "received".
-        with contextlib.suppress(OSError):
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self._on_loop(self._loop.add_reader, sock.fileno(), self._loop_read)  # type: ignore[union-attr]
+    def _on_socket_open(self, _client: paho.Client, _userdata: Any, sock: paho.SocketLike) -> None:
+        if isinstance(sock, socket.socket):  # always, over TCP and TLS (paho's WebSocket wrapper is not used)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 2048 * 1024)
+            # Small packets must leave at once: Nagle's algorithm against delayed ACKs adds ~40 ms to a
+            # PUBACK or a command, which is most of the time a guard waits for "received".
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self._on_loop(self._running_loop.add_reader, sock.fileno(), self._loop_read)
 
-    def _on_socket_close(self, _client: paho.Client, _userdata: Any, sock: socket.socket) -> None:
-        self._on_loop(self._loop.remove_reader, sock.fileno())  # type: ignore[union-attr]
+    def _on_socket_close(self, _client: paho.Client, _userdata: Any, sock: paho.SocketLike) -> None:
+        self._on_loop(self._running_loop.remove_reader, sock.fileno())
 
-    def _on_socket_register_write(self, _client: paho.Client, _userdata: Any, sock: socket.socket) -> None:
-        self._on_loop(self._loop.add_writer, sock.fileno(), self._loop_write)  # type: ignore[union-attr]
+    def _on_socket_register_write(self, _client: paho.Client, _userdata: Any, sock: paho.SocketLike) -> None:
+        self._on_loop(self._running_loop.add_writer, sock.fileno(), self._loop_write)
 
-    def _on_socket_unregister_write(self, _client: paho.Client, _userdata: Any, sock: socket.socket) -> None:
-        self._on_loop(self._loop.remove_writer, sock.fileno())  # type: ignore[union-attr]
+    def _on_socket_unregister_write(self, _client: paho.Client, _userdata: Any, sock: paho.SocketLike) -> None:
+        self._on_loop(self._running_loop.remove_writer, sock.fileno())
 
     def _loop_read(self) -> None:
         client = self._client

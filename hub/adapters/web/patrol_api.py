@@ -26,7 +26,8 @@ from hub.adapters.web.errors import ApiError, BadRequest, NotFound, json_ok
 from hub.adapters.web.history import _time
 from hub.domain.district import District
 from hub.domain.incidents import Priority
-from hub.domain.patrol import MAX_NOTE, MAX_WARNINGS_PER_VIEW, Outcome, PatrolRun, PatrolView, RunSummary, Window
+from hub.domain.patrol import MAX_NOTE, MAX_WARNINGS_PER_VIEW, Outcome, PatrolRun, PatrolView, RunSummary
+from hub.domain.weekly import WEEKDAYS, WeeklyWindow, format_hhmm
 from hub.services import patrol as patrol_errors
 from hub.services.patrol import MANUAL_KIND, ManualIncident, PatrolService, TourOverview, ViewRequest
 
@@ -36,7 +37,6 @@ MAX_LOG_LIMIT = 2000
 MAX_ID = 2**63 - 1
 _DIGITS = re.compile(r"[0-9]{1,19}")
 _CAMERA = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}")
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 def _service(request: web.Request) -> PatrolService:
@@ -127,11 +127,12 @@ def view_json(view: PatrolView) -> dict[str, Any]:
     }
 
 
-def _window_json(window: Window) -> dict[str, Any]:
-    def clock(minute: int) -> str:
-        return f"{minute // 60:02d}:{minute % 60:02d}"
-
-    return {"days": [DAYS[d] for d in sorted(window.days)], "from": clock(window.start), "to": clock(window.end)}
+def _window_json(window: WeeklyWindow) -> dict[str, Any]:
+    return {
+        "days": [WEEKDAYS[d] for d in sorted(window.days)],
+        "from": format_hhmm(window.start),
+        "to": format_hhmm(window.end),
+    }
 
 
 def tour_json(overview: TourOverview, district: District, counts: dict[int, int]) -> dict[str, Any]:
