@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import signal
 from collections.abc import Coroutine
 from dataclasses import dataclass
@@ -183,7 +184,7 @@ class Hub:
                 "sentinel_dependency_up",
                 "1 while the dependency answers (database, broker, change_feed), as /readyz says",
                 "dependency",
-                {state.name: (lambda name=state.name: health.is_up(name)) for state in health.states},
+                {state.name: functools.partial(health.is_up, state.name) for state in health.states},
             )
             metrics.gauge(
                 "sentinel_inbound_backlog",

@@ -261,8 +261,8 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _settings(args: argparse.Namespace, **overrides: object) -> Settings:
-    return load_settings(args.settings, **overrides)
+def _settings(args: argparse.Namespace, http: str | None = None) -> Settings:
+    return load_settings(args.settings, http=http)
 
 
 # --- run --------------------------------------------------------------------------------------------

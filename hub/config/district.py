@@ -3,12 +3,14 @@ domain's `District`."""
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_core import ErrorDetails
 
 from devices.contract.topics import is_valid_id
 from hub.config.camera import CameraConfig
@@ -197,7 +199,7 @@ def parse_district(raw: object, path: Path | str = "<district>") -> District:
     return _to_domain(config)
 
 
-def _format_error(err: dict) -> str:  # type: ignore[type-arg]
+def _format_error(err: ErrorDetails) -> str:
     key = ""
     for part in err["loc"]:
         key += f"[{part}]" if isinstance(part, int) else (f".{part}" if key else str(part))
@@ -205,8 +207,7 @@ def _format_error(err: dict) -> str:  # type: ignore[type-arg]
 
 
 def _duplicates(ids: list[str]) -> set[str]:
-    seen: set[str] = set()
-    return {i for i in ids if i in seen or seen.add(i)}  # type: ignore[func-returns-value]
+    return {i for i, count in Counter(ids).items() if count > 1}
 
 
 def _cross_reference_problems(config: DistrictConfig) -> list[str]:
@@ -222,10 +223,10 @@ def _cross_reference_problems(config: DistrictConfig) -> list[str]:
         for dup in sorted(_duplicates(ids)):
             problems.append(f"{label}: id {dup!r} is used more than once (ids must be unique)")
     for i, grid in enumerate(config.grids):
-        for j, officer in enumerate([grid.officer, *grid.assistants]):
+        for j, officer_id in enumerate([grid.officer, *grid.assistants]):
             key = f"grids[{i}].officer" if j == 0 else f"grids[{i}].assistants[{j - 1}]"
-            if officer is not None and officer not in officer_ids:
-                problems.append(f"{key}: unknown officer {officer!r}")
+            if officer_id is not None and officer_id not in officer_ids:
+                problems.append(f"{key}: unknown officer {officer_id!r}")
     for i, officer in enumerate(config.officers):
         if officer.grid is not None and officer.grid not in grid_ids:
             problems.append(f"officers[{i}].grid: unknown grid {officer.grid!r}")
@@ -319,7 +320,7 @@ def _to_domain(config: DistrictConfig) -> District:
         targets=targets,
         auto_dispatch=frozenset(Priority(p) for p in config.auto_dispatch_priorities),
         supervision_grace_s=config.supervision_grace_s,
-        messages={m.id: Message(m.id, dict(m.text), dict(m.recording)) for m in config.messages},
+        messages={m.id: _message(m) for m in config.messages},
         warning_rules=tuple(
             WarningRule(
                 r.id,
@@ -336,6 +337,12 @@ def _to_domain(config: DistrictConfig) -> District:
         ),
         patrol_tours=to_tours(config.patrol_tours),
     )
+
+
+def _message(message: MessageConfig) -> Message:
+    texts: dict[str, str] = dict(message.text.items())
+    recordings: dict[str, str] = dict(message.recording.items())
+    return Message(message.id, texts, recordings)
 
 
 def _shift(shift: ShiftConfig) -> Shift:

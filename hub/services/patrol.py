@@ -302,16 +302,17 @@ class PatrolService:
         async with self._store.transaction() as tx:
             current = (await tx.lock_open_incidents([site.id])).get(site.id)
             if current is not None and current.id is not None:
+                incident_id = current.id
                 entries = [TimelineEntry(now, actor, "note", current.state, current.state, f"{request.kind}: {reason}")]
                 if priority < current.priority:  # what the desk saw is more urgent than what is open
                     raised = f"{request.kind} raised P{current.priority.value} to P{priority.value}"
                     current = await tx.save_incident(replace(current, priority=priority))
                     entries.append(TimelineEntry(now, actor, "priority_raised", current.state, current.state, raised))
-                await tx.append_timeline(current.id, entries)
+                await tx.append_timeline(incident_id, entries)
                 await tx.audit(
-                    actor, "incident.join", f"incident:{current.id}", {"kind": request.kind, "note": request.note}
+                    actor, "incident.join", f"incident:{incident_id}", {"kind": request.kind, "note": request.note}
                 )
-                await tx.announce([current.id])
+                await tx.announce([incident_id])
                 return current, False
             incident = await tx.save_incident(
                 Incident(

@@ -105,8 +105,8 @@ class SupervisionService:
                 for site, device in returned
             ]
             await self._recorder.record(tx, online, now)
-            for site, device in returned:
-                log.info("device back online", site=site, device=device)
+            for site_id, device_id in returned:
+                log.info("device back online", site=site_id, device=device_id)
         return returned + cleared
 
     async def scan(self, lease: Lease | None = None, limit: int = 2000) -> int:

@@ -37,8 +37,10 @@ log = structlog.get_logger(__name__)
 
 
 class SpeechAudio(Protocol):
-    key: str
-    duration_s: float
+    @property
+    def key(self) -> str: ...
+    @property
+    def duration_s(self) -> float: ...
 
 
 class Speech(Protocol):

@@ -78,7 +78,8 @@ class PostgresChangeListener:
                 if not conn.is_closed():
                     conn.terminate()
 
-    def _on_notify(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
+    def _on_notify(self, _conn: object, _pid: int, _channel: str, payload: object) -> None:
+        assert isinstance(payload, str)
         message = json.loads(payload)
         if message.get("type") in ("incidents", "dispatches", "warnings"):
             self._pending.put_nowait((message["type"], [int(i) for i in message["ids"]]))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal, overload
 
 from aiohttp import web
 
@@ -58,6 +58,10 @@ async def _body(request: web.Request) -> dict[str, Any]:
     return body
 
 
+@overload
+def _text(body: dict[str, Any], name: str, required: Literal[True], limit: int = MAX_NOTE) -> str: ...
+@overload
+def _text(body: dict[str, Any], name: str, required: bool = False, limit: int = MAX_NOTE) -> str | None: ...
 def _text(body: dict[str, Any], name: str, required: bool = False, limit: int = MAX_NOTE) -> str | None:
     value = body.get(name)
     if value is None:
@@ -239,7 +243,7 @@ async def my_reply(request: web.Request) -> web.Response:
     disposition = None
     if body.get("disposition") is not None:
         try:
-            disposition = Disposition(_text(body, "disposition", limit=32))
+            disposition = Disposition(_text(body, "disposition", required=True, limit=32))
         except ValueError:
             raise BadRequest("invalid_parameter", "unknown disposition") from None
     command = OfficerReplyCommand(

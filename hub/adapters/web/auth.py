@@ -160,6 +160,7 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
     if not access.allows(principal):
         await _denied(request, auth, principal.actor, 403, "role", role=principal.role.value)
         return json_error(403, "forbidden", f"the {principal.role.value} role may not do this")
+    assert credential is not None  # a principal was found for it
     request[PRINCIPAL] = principal
     request[CREDENTIAL] = credential
     with structlog.contextvars.bound_contextvars(actor=principal.actor):
