@@ -6,89 +6,28 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 from typing import Annotated, Literal
-from urllib.parse import urlsplit
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_core import ErrorDetails
 
 from devices.contract.topics import is_valid_id
-from hub.config.camera import CameraConfig
+from hub.config.errors import ConfigError
 from hub.config.fields import Clock, Id
-from hub.config.panels import Dc09Config, dc09_problems
+from hub.config.panels import Dc09Config, dc09_problems, panel_directory
 from hub.config.patrol import PatrolTourConfig, patrol_problems, to_tours
+from hub.config.sites import DEFAULT_REPORT_INTERVAL_S, SiteConfig
 from hub.domain.district import Device, District, Grid, Officer, Site
 from hub.domain.escalation import DEFAULT_TARGETS, ResponseTargets
 from hub.domain.incidents import Priority
-from hub.domain.media import allowed_origins, origin_of
+from hub.domain.media import allowed_origins
 from hub.domain.roster import Shift
 from hub.domain.warnings import Message, WarningRule
 from hub.domain.weekly import Weekday, parse_hhmm, weekday_numbers
 
-SiteKind = Literal["school", "kindergarten", "hospital", "bank", "petrol_station", "shopping_street", "other"]
-DeviceKind = Literal["button", "camera", "speaker", "panel"]
-
-DEFAULT_REPORT_INTERVAL_S = {"button": 300, "camera": 60, "speaker": 120, "panel": 300}
-
-
-class ConfigError(Exception):
-    """Every problem found in a config file, each naming the file and the key."""
-
-    def __init__(self, path: Path | str, problems: list[str]) -> None:
-        self.path = str(path)
-        self.problems = problems
-        super().__init__("\n".join(f"{self.path}: {p}" for p in problems))
-
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class ContactConfig(_Strict):
-    name: str = ""
-    phone: str = ""
-
-
-class DeviceConfig(_Strict):
-    id: Id
-    kind: DeviceKind
-    label: str = ""
-    report_interval_s: Annotated[int, Field(ge=2, le=86_400)] | None = None
-    camera: CameraConfig | None = None  # stream, zones and schedules: only for devices of kind camera
-    # Where this camera's snapshot and clip URLs may point besides its `camera.stream` (e.g. the camera
-    # agent's media server): http(s)://host[:port], compared by scheme, host and port.
-    media_origins: list[str] = []
-
-    @model_validator(mode="after")
-    def _camera_settings_only_on_cameras(self) -> DeviceConfig:
-        if self.camera is not None and self.kind != "camera":
-            raise ValueError(f"`camera` settings are only for devices of kind camera, not {self.kind}")
-        if self.media_origins and self.kind != "camera":
-            raise ValueError(f"`media_origins` are only for devices of kind camera, not {self.kind}")
-        return self
-
-    @field_validator("media_origins")
-    @classmethod
-    def _origins(cls, values: list[str]) -> list[str]:
-        for value in values:
-            origin = origin_of(value)
-            if origin is None or urlsplit(value).path not in ("", "/") or urlsplit(value).query:
-                raise ValueError(f"{value!r} is not an origin: write http(s)://host[:port], without a path")
-        return values
-
-
-class SiteConfig(_Strict):
-    id: Id
-    name: Annotated[str, Field(min_length=1)]
-    name_en: str = ""
-    kind: SiteKind
-    grid: Id
-    address: str = ""
-    lat: Annotated[float, Field(ge=-90, le=90)] | None = None
-    lon: Annotated[float, Field(ge=-180, le=180)] | None = None
-    contact: ContactConfig = ContactConfig()
-    test_mode: bool = False
-    devices: list[DeviceConfig] = []
 
 
 class GridConfig(_Strict):
@@ -176,6 +115,12 @@ class DistrictConfig(_Strict):
 
 def load_district(path: Path | str) -> District:
     """Read, validate and convert a district file; raise ConfigError listing every problem."""
+    return to_domain(read_district(path))
+
+
+def read_district(path: Path | str) -> DistrictConfig:
+    """The district file as validated settings, cross-references included (for readers that need more than
+    the domain's `District`, e.g. the camera agent); ConfigError lists every problem."""
     path = Path(path)
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -183,10 +128,14 @@ def load_district(path: Path | str) -> District:
         raise ConfigError(path, [f"cannot read file: {exc.strerror}"]) from None
     except yaml.YAMLError as exc:
         raise ConfigError(path, [f"not valid YAML: {exc}"]) from None
-    return parse_district(raw, path)
+    return validate_district(raw, path)
 
 
 def parse_district(raw: object, path: Path | str = "<district>") -> District:
+    return to_domain(validate_district(raw, path))
+
+
+def validate_district(raw: object, path: Path | str = "<district>") -> DistrictConfig:
     if not isinstance(raw, dict):
         raise ConfigError(path, ["the file must hold a mapping with district, grids, officers and sites"])
     try:
@@ -196,7 +145,7 @@ def parse_district(raw: object, path: Path | str = "<district>") -> District:
     problems = _cross_reference_problems(config)
     if problems:
         raise ConfigError(path, problems)
-    return _to_domain(config)
+    return config
 
 
 def _format_error(err: ErrorDetails) -> str:
@@ -271,7 +220,7 @@ def _cross_reference_problems(config: DistrictConfig) -> list[str]:
     return problems
 
 
-def _to_domain(config: DistrictConfig) -> District:
+def to_domain(config: DistrictConfig) -> District:
     sites = {
         s.id: Site(
             id=s.id,
@@ -336,6 +285,7 @@ def _to_domain(config: DistrictConfig) -> District:
             for r in config.warning_rules
         ),
         patrol_tours=to_tours(config.patrol_tours),
+        panels=panel_directory(config.dc09),
     )
 
 

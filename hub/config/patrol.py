@@ -19,17 +19,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from hub.config.fields import Clock, Id
+from hub.config.sites import SiteConfig
 from hub.domain.patrol import Tour
 from hub.domain.weekly import Weekday, WeeklyWindow, parse_hhmm, weekday_numbers
-
-if TYPE_CHECKING:  # the district module imports this one
-    from hub.config.district import SiteConfig
-
 
 _EVERY = re.compile(r"^(?:(\d{1,3})h)?(?:(\d{1,4})m)?$")
 MIN_EVERY_S = 5 * 60

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from hub.domain.escalation import DEFAULT_TARGETS, ResponseTargets
 from hub.domain.incidents import Priority
 from hub.domain.media import Origin
+from hub.domain.panels import PanelDirectory
 from hub.domain.patrol import Tour
 from hub.domain.roster import Gap, Shift, coverage_gaps
 from hub.domain.warnings import Message, WarningRule
@@ -81,6 +82,7 @@ class District:
     messages: dict[str, Message] = field(default_factory=dict)
     warning_rules: tuple[WarningRule, ...] = ()
     patrol_tours: tuple[Tour, ...] = ()  # the duty desk's rounds of cameras (hub.domain.patrol)
+    panels: PanelDirectory = field(default_factory=PanelDirectory)  # alarm panels reporting over SIA DC-09
 
     def speakers_for(self, site_id: str, device_id: str | None = None) -> list[str]:
         """Where a warning about this device plays: its linked speakers, else every speaker of the site."""
