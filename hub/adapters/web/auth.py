@@ -25,6 +25,7 @@ from aiohttp.typedefs import Handler
 from aiohttp.web_urldispatcher import AbstractRoute
 from yarl import URL
 
+from hub.adapters.web.bodies import parse_json_body
 from hub.adapters.web.console import SECURITY_HEADERS, STATIC_DIR
 from hub.adapters.web.context import AUTH, CREDENTIAL, PRINCIPAL, RECENT, SERVICES
 from hub.adapters.web.errors import json_error, json_ok
@@ -300,7 +301,7 @@ async def _credentials_from_body(request: web.Request) -> tuple[str, str]:
     if request.content_type != "application/json":
         raise bad("send the username and password as application/json")
     try:
-        body = await request.json()
+        body = parse_json_body(await request.text())
     except ValueError:
         raise bad("the body is not valid JSON") from None
     if not isinstance(body, Mapping):
@@ -315,8 +316,8 @@ async def _credentials_from_body(request: web.Request) -> tuple[str, str]:
 
 async def logout(request: web.Request) -> web.Response:
     principal = principal_of(request)
-    if principal.kind is not AuthKind.SESSION:
-        return json_error(400, "not_a_session", "API tokens are revoked with `sentinel token revoke`")
+    if principal.kind is not AuthKind.SESSION:  # refused, not malformed: the request itself is well formed
+        return json_error(403, "not_a_session", "API tokens are revoked with `sentinel token revoke`")
     request.app[RECENT].forget(request[CREDENTIAL])
     await request.app[AUTH].logout(principal)
     response = web.Response(status=204, headers=NO_STORE)

@@ -20,6 +20,7 @@ from aiohttp import web
 
 from hub.adapters.mjpeg import stream_kind
 from hub.adapters.web.actions import _body, _text
+from hub.adapters.web.api import MAX_ID, parse_id
 from hub.adapters.web.auth import principal_of
 from hub.adapters.web.context import SERVICES
 from hub.adapters.web.errors import ApiError, BadRequest, NotFound, json_ok
@@ -34,8 +35,6 @@ from hub.services.patrol import MANUAL_KIND, ManualIncident, PatrolService, Tour
 LOG_PARAMETERS = ("from", "to", "camera", "limit")
 DEFAULT_LOG_LIMIT = 200
 MAX_LOG_LIMIT = 2000
-MAX_ID = 2**63 - 1
-_DIGITS = re.compile(r"[0-9]{1,19}")
 _CAMERA = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}")
 
 
@@ -51,10 +50,7 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def _run_id(request: web.Request) -> int:
-    raw = request.match_info["id"]
-    if not _DIGITS.fullmatch(raw) or not 1 <= int(raw) <= MAX_ID:
-        raise BadRequest("invalid_id", "patrol run id must be a positive integer")
-    return int(raw)
+    return parse_id(request.match_info["id"], "patrol run")
 
 
 def _positive_id(value: Any, name: str) -> int:

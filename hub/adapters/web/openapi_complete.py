@@ -1,0 +1,68 @@
+"""What every operation of the OpenAPI document has in common, added in one pass so that no route can leave it
+out: the bounds of ids, that null means absent in request bodies, and the status codes any operation can answer
+(a bad parameter or body 400, a body over the limit 413, an unexpected error 500, the database away 503).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hub.adapters.web.api import MAX_ID
+
+Schema = dict[str, Any]
+
+_ERROR = {"$ref": "#/components/schemas/Error"}
+
+
+def _error(description: str) -> Schema:
+    return {"description": description, "content": {"application/json": {"schema": _ERROR}}}
+
+
+def _is_id(name: str) -> bool:
+    return name == "id" or name.endswith("_id")
+
+
+def _bounded_id(schema: Schema) -> Schema:
+    """Ids are the store's positive bigints: the server answers 400 to anything else."""
+    return {**schema, "minimum": 1, "maximum": MAX_ID}
+
+
+def _nullable_when_optional(schema: Schema) -> Schema:
+    """The server reads a JSON null in a body as an absent member: optional members may be null."""
+    if schema.get("type") != "object" or "properties" not in schema:
+        return schema
+    required = set(schema.get("required", []))
+    properties: dict[str, Schema] = {}
+    for name, member in schema["properties"].items():
+        if _is_id(name) and member.get("type") == "integer":
+            member = _bounded_id(member)
+        if name not in required and isinstance(member.get("type"), str):
+            member = {**member, "type": [member["type"], "null"]}
+        properties[name] = member
+    return {**schema, "properties": properties}
+
+
+def complete(document: Schema) -> Schema:
+    for item in document["paths"].values():
+        for operation in item.values():
+            parameters = operation.get("parameters", [])
+            for parameter in parameters:
+                schema = parameter.get("schema", {})
+                if _is_id(parameter["name"]) and schema.get("type") == "integer":
+                    parameter["schema"] = _bounded_id(schema)
+            body = operation.get("requestBody", {}).get("content", {}).get("application/json")
+            if body is not None and "schema" in body:
+                body["schema"] = _nullable_when_optional(body["schema"])
+            responses = operation["responses"]
+            if parameters or body is not None:
+                responses.setdefault("400", _error("A bad parameter or body."))
+            if body is not None:
+                responses.setdefault("413", _error("The body is over the size limit."))
+            responses.setdefault("500", _error("An unexpected error; it is logged."))
+            responses.setdefault(
+                "503", _error("The database is unavailable, or the record is being changed elsewhere; see Retry-After.")
+            )
+    for name, schema in document.get("components", {}).get("schemas", {}).items():
+        if name.endswith("Request"):
+            document["components"]["schemas"][name] = _nullable_when_optional(schema)
+    return document
