@@ -101,8 +101,5 @@ class CameraConfig(_Strict):
 
 def to_schedule(windows: list[ArmingWindowConfig]) -> WeeklySchedule:
     return WeeklySchedule(
-        tuple(
-            WeeklyWindow(weekday_numbers(w.days), parse_hhmm(w.from_), parse_hhmm(w.to))
-            for w in windows
-        )
+        tuple(WeeklyWindow(weekday_numbers(w.days), parse_hhmm(w.from_), parse_hhmm(w.to)) for w in windows)
     )

@@ -13,7 +13,7 @@ from pydantic_core import ErrorDetails
 
 from devices.contract.topics import is_valid_id
 from hub.config.errors import ConfigError
-from hub.config.fields import Clock, Id
+from hub.config.fields import Id, TimeOfDay
 from hub.config.panels import Dc09Config, dc09_problems, panel_directory
 from hub.config.patrol import PatrolTourConfig, patrol_problems, to_tours
 from hub.config.sites import DEFAULT_REPORT_INTERVAL_S, SiteConfig
@@ -52,16 +52,14 @@ class DistrictInfo(_Strict):
     timezone: str = "Asia/Shanghai"
 
 
-
-
 class ShiftConfig(_Strict):
     """One weekly shift of an officer or of a duty-desk seat. `to` not after `from`: overnight."""
 
     officer: Id | None = None
     desk: str | None = None
     days: list[Weekday] | Literal["all"] = "all"
-    from_: Clock = Field(alias="from")
-    to: Clock
+    from_: TimeOfDay = Field(alias="from")
+    to: TimeOfDay
 
 
 class TargetsConfig(_Strict):

@@ -102,4 +102,3 @@ def panel_directory(config: Dc09Config) -> PanelDirectory:
         for p in config.panels
     }
     return PanelDirectory(accounts, TimestampWindow(config.timestamp_past_s, config.timestamp_future_s))
-

@@ -23,7 +23,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from hub.config.fields import Clock, Id
+from hub.config.fields import Id, TimeOfDay
 from hub.config.sites import SiteConfig
 from hub.domain.patrol import Tour
 from hub.domain.weekly import Weekday, WeeklyWindow, parse_hhmm, weekday_numbers
@@ -53,8 +53,8 @@ class TourWindowConfig(_Strict):
     means the whole day."""
 
     days: Annotated[list[Weekday], Field(min_length=1)] | Literal["all"] = "all"
-    from_: Clock = Field(alias="from")
-    to: Clock
+    from_: TimeOfDay = Field(alias="from")
+    to: TimeOfDay
 
 
 class PatrolTourConfig(_Strict):
@@ -106,8 +106,7 @@ def to_tours(tours: Sequence[PatrolTourConfig]) -> tuple[Tour, ...]:
             cameras=tuple(t.cameras),
             dwell_s=t.dwell_s,
             windows=tuple(
-                WeeklyWindow(weekday_numbers(w.days), parse_hhmm(w.from_), parse_hhmm(w.to))
-                for w in t.schedule
+                WeeklyWindow(weekday_numbers(w.days), parse_hhmm(w.from_), parse_hhmm(w.to)) for w in t.schedule
             ),
             every_s=every_seconds(t.every) if t.every is not None else None,
             grace_s=t.grace_s,

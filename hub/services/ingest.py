@@ -11,7 +11,7 @@ import contextlib
 import time
 from collections import Counter
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 
 import structlog
 
@@ -19,6 +19,7 @@ from devices.contract import Topics
 from hub.domain.district import District
 from hub.domain.lifecycle import IllegalTransition
 from hub.domain.warnings import WarningState
+from hub.services.clock import utc_now
 from hub.services.health import Availability, sleep_or_recovered
 from hub.services.intake import AcceptedEvent, AckIntake, IntakeChecker, PresenceIntake, ReplyIntake, StatusReport
 from hub.services.lifecycle import (
@@ -141,7 +142,7 @@ class IngestService:
     async def process(self, batch: Sequence[InboundMessage], defer_busy_sites: bool = True) -> list[InboundMessage]:
         """Commit what the batch carries; return the messages deferred because their site was busy."""
         started = time.perf_counter()
-        now = _now()
+        now = utc_now()
         checked = [self._intake.check(message) for message in batch]
         accepted = [c for c in checked if isinstance(c, AcceptedEvent)]
         replies = [c for c in checked if isinstance(c, ReplyIntake)]
@@ -177,7 +178,7 @@ class IngestService:
         """Commit checked events, status reports and rejections in one transaction, then do what
         follows from them (fault incidents that close, rule warnings). Every source of device facts
         uses it: MQTT here, alarm panels over DC-09 too. Returns once everything is committed."""
-        now = now or _now()
+        now = now or utc_now()
         media: list[MediaItem] = []
         if self._media_files is not None:
             accepted, media = await take_inline_media(accepted, self._media_files, self._district)
@@ -306,8 +307,3 @@ def _reused_ids(accepted: Sequence[AcceptedEvent], recorded: Recorded) -> list[R
             detail = f"{item.event.device_id}/{item.event.event_id} is already stored with other content"
             rejections.append(Rejection(m.topic, m.payload, m.received_at, "event_id_reused", detail))
     return rejections
-
-
-def _now() -> datetime:
-    # Timers and feedback carry the hub's wall clock; the domain never reads it.
-    return datetime.now(UTC)

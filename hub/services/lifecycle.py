@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import structlog
@@ -39,12 +39,12 @@ from hub.domain.lifecycle import (
     flag_arrival_overdue,
 )
 from hub.domain.routing import Candidate, choose_officer, distance_m, rank_officers
+from hub.services.clock import Clock, utc_now
 from hub.services.messages import OutboundMessage
 from hub.services.ports import Lease, LifecycleStore, LifecycleTransaction
 
 log = structlog.get_logger(__name__)
 
-Clock = Callable[[], datetime]
 
 # Speed assumed for the guard's ETA (an officer in city traffic), metres per second.
 _ETA_SPEED_M_S = 8.0
@@ -81,17 +81,13 @@ class OfficerReplyCommand:
     disposition: Disposition | None = None
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 class LifecycleService:
     def __init__(
         self,
         store: LifecycleStore,
         district: District,
         topics: Topics,
-        clock: Clock = _utc_now,
+        clock: Clock = utc_now,
         on_outbox: asyncio.Event | None = None,
         media_url: Callable[[int], str] | None = None,
     ) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import structlog
@@ -19,16 +19,13 @@ import structlog
 from hub.domain.district import District
 from hub.domain.events import DeviceEvent
 from hub.domain.supervision import LOW_BATTERY_PERCENT, OFFLINE, ONLINE, Heard, deadline, fault_change, grace_for
+from hub.services.clock import utc_now
 from hub.services.intake import AcceptedEvent, StatusReport
 from hub.services.lifecycle import LifecycleService
 from hub.services.ports import Lease, LeaseLost, LifecycleStore, SupervisionTransaction
 from hub.services.recording import EventRecorder
 
 log = structlog.get_logger(__name__)
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class SupervisionService:
@@ -38,7 +35,7 @@ class SupervisionService:
         district: District,
         recorder: EventRecorder,
         lifecycle: LifecycleService,
-        clock: Callable[[], datetime] = _utc_now,
+        clock: Callable[[], datetime] = utc_now,
         on_outbox: asyncio.Event | None = None,
     ) -> None:
         self._store = store

@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 import structlog
@@ -30,6 +30,7 @@ from hub.domain.warnings import (
     resend_delay_s,
     rules_for,
 )
+from hub.services.clock import utc_now
 from hub.services.messages import OutboundMessage
 from hub.services.ports import Lease, LeaseLost
 
@@ -138,10 +139,6 @@ def _end_due(warning: StoredWarning, now: datetime) -> datetime:
     return (warning.playing_at or now) + timedelta(seconds=warning.playing_for_s + 30)
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 class WarningService:
     def __init__(
         self,
@@ -150,7 +147,7 @@ class WarningService:
         topics: Topics,
         speech: Speech,
         audio_url: Callable[[str], str],
-        clock: Callable[[], datetime] = _utc_now,
+        clock: Callable[[], datetime] = utc_now,
         on_outbox: asyncio.Event | None = None,
         recordings: Recordings | None = None,
     ) -> None:
