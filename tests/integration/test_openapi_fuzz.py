@@ -43,7 +43,7 @@ async def test_schemathesis_finds_no_disagreement_between_the_api_and_its_openap
         "--max-time",
         str(BUDGET_S),
         "--workers",
-        "2",
+        "1",  # hypothesis's lambda descriptions are not thread-safe on Python 3.11 (ast.parse SystemError)
         "--seed",
         "17",
         "--generation-database",

@@ -450,7 +450,8 @@ async def test_openapi_documents_every_route(client: Client) -> None:
         for route in client.app.router.routes()
         if route.resource is not None and not isinstance(route.resource, web.StaticResource) and route.method != "HEAD"
     }
-    documented = {(path, method.upper()) for path, item in document["paths"].items() for method in item}
+    described = {**document["paths"], **document["x-websockets"]}
+    documented = {(path, method.upper()) for path, item in described.items() for method in item}
     assert documented == routes
 
 

@@ -291,6 +291,9 @@ def _schemas() -> dict[str, Schema]:
     }
 
 
+WEBSOCKETS = "x-websockets"
+WEBSOCKET_PATHS = ("/api/v1/stream", "/api/v1/me/stream")
+
 _STREAM_DESCRIPTION = """\
 WebSocket (JSON text frames). On connect the server subscribes to changes, sends
 `{"type": "health", "ok": ..., "dependencies": [...]}` (again whenever the database, the broker link
@@ -799,6 +802,9 @@ def openapi_document() -> dict[str, Any]:
         "security": [{"cookieAuth": []}, {"bearerAuth": []}],
     }
     document["paths"]["/api/v1/incidents"]["post"] = manual_incident_operation()
+    # OpenAPI describes request and response, not a WebSocket: as operations, HTTP clients and fuzzers would take
+    # the 101 for an answer. The handshakes are described here, in the same shape, outside `paths`.
+    document[WEBSOCKETS] = {path: document["paths"].pop(path) for path in WEBSOCKET_PATHS}
     return document
 
 
@@ -811,7 +817,7 @@ def annotate_access(document: dict[str, Any], access: Mapping[tuple[str, str], A
     document cannot drift from the middleware: public operations need no security, the others
     answer 401 (pages redirect to the sign-in page), and 403 when a role or the CSRF token is wrong."""
     for (path, method), needed in access.items():
-        operation = document["paths"].get(path, {}).get(method)
+        operation = (document["paths"].get(path) or document[WEBSOCKETS].get(path) or {}).get(method)
         if operation is None:
             continue
         responses = operation["responses"]

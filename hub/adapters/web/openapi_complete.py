@@ -18,13 +18,18 @@ def _error(description: str) -> Schema:
     return {"description": description, "content": {"application/json": {"schema": _ERROR}}}
 
 
-def _is_id(name: str) -> bool:
-    return name == "id" or name.endswith("_id")
+def _types(schema: Schema) -> list[str]:
+    declared = schema.get("type", [])
+    return [declared] if isinstance(declared, str) else list(declared)
 
 
-def _bounded_id(schema: Schema) -> Schema:
-    """Ids are the store's positive bigints: the server answers 400 to anything else."""
-    return {**schema, "minimum": 1, "maximum": MAX_ID}
+def _bounded_ids(name: str, schema: Schema) -> Schema:
+    """Ids (`id`, `…_id`, items of `…_ids`) are the store's positive bigints: the server answers 400 to others."""
+    if (name == "id" or name.endswith("_id")) and "integer" in _types(schema):
+        return {**schema, "minimum": 1, "maximum": MAX_ID}
+    if name.endswith("_ids") and "integer" in _types(schema.get("items", {})):
+        return {**schema, "items": {**schema["items"], "minimum": 1, "maximum": MAX_ID}}
+    return schema
 
 
 def _nullable_when_optional(schema: Schema) -> Schema:
@@ -34,8 +39,7 @@ def _nullable_when_optional(schema: Schema) -> Schema:
     required = set(schema.get("required", []))
     properties: dict[str, Schema] = {}
     for name, member in schema["properties"].items():
-        if _is_id(name) and member.get("type") == "integer":
-            member = _bounded_id(member)
+        member = _bounded_ids(name, member)
         if name not in required and isinstance(member.get("type"), str):
             member = {**member, "type": [member["type"], "null"]}
         properties[name] = member
@@ -43,13 +47,11 @@ def _nullable_when_optional(schema: Schema) -> Schema:
 
 
 def complete(document: Schema) -> Schema:
-    for item in document["paths"].values():
+    for item in [*document["paths"].values(), *document.get("x-websockets", {}).values()]:
         for operation in item.values():
             parameters = operation.get("parameters", [])
             for parameter in parameters:
-                schema = parameter.get("schema", {})
-                if _is_id(parameter["name"]) and schema.get("type") == "integer":
-                    parameter["schema"] = _bounded_id(schema)
+                parameter["schema"] = _bounded_ids(parameter["name"], parameter.get("schema", {}))
             body = operation.get("requestBody", {}).get("content", {}).get("application/json")
             if body is not None and "schema" in body:
                 body["schema"] = _nullable_when_optional(body["schema"])
@@ -62,7 +64,4 @@ def complete(document: Schema) -> Schema:
             responses.setdefault(
                 "503", _error("The database is unavailable, or the record is being changed elsewhere; see Retry-After.")
             )
-    for name, schema in document.get("components", {}).get("schemas", {}).items():
-        if name.endswith("Request"):
-            document["components"]["schemas"][name] = _nullable_when_optional(schema)
     return document
