@@ -19,6 +19,7 @@ from devices.contract import Topics
 from hub.domain.district import District
 from hub.domain.lifecycle import IllegalTransition
 from hub.domain.warnings import WarningState
+from hub.services.backoff import Backoff
 from hub.services.clock import utc_now
 from hub.services.health import Availability, sleep_or_recovered
 from hub.services.intake import AcceptedEvent, AckIntake, IntakeChecker, PresenceIntake, ReplyIntake, StatusReport
@@ -97,7 +98,7 @@ class IngestService:
         During an outage the batch waits for the database's return and is retried the moment it is
         back, whatever the backoff had reached; it is never split for an outage. Returns the messages
         deferred (their site was busy)."""
-        delay = 0.25
+        backoff = Backoff(initial_s=0.25, maximum_s=10.0)
         for attempt in range(1, 1_000_000):
             try:
                 deferred = await self.process(batch)
@@ -112,8 +113,7 @@ class IngestService:
                     log.error("ingest batch failed; retrying", error=repr(exc), attempt=attempt, batch=len(batch))
                 if not outage and attempt >= 3 and len(batch) > 1 and await self._isolate(batch):
                     return []
-            await sleep_or_recovered(delay, self._database.recovered if self._database else None)
-            delay = min(delay * 2, 10.0)
+            await sleep_or_recovered(backoff.next_delay(), self._database.recovered if self._database else None)
         raise AssertionError("unreachable")
 
     def _is_outage(self, error: BaseException) -> bool:

@@ -18,6 +18,8 @@ import cv2
 import numpy as np
 import structlog
 
+from hub.services.backoff import Backoff
+
 log = structlog.get_logger(__name__)
 
 
@@ -25,22 +27,6 @@ log = structlog.get_logger(__name__)
 class CapturedFrame:
     t: float  # wall-clock seconds since the epoch when the frame was read
     image: np.ndarray  # as decoded (BGR)
-
-
-class Backoff:
-    """Delays between reconnection attempts: initial, doubled each failure up to a maximum; reset on success."""
-
-    def __init__(self, initial_s: float = 1.0, maximum_s: float = 30.0, factor: float = 2.0) -> None:
-        self.initial_s, self.maximum_s, self.factor = initial_s, maximum_s, factor
-        self._next = initial_s
-
-    def next_delay(self) -> float:
-        delay = self._next
-        self._next = min(self._next * self.factor, self.maximum_s)
-        return delay
-
-    def reset(self) -> None:
-        self._next = self.initial_s
 
 
 def is_live(url: str) -> bool:

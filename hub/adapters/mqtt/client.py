@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import random
 import socket
 import ssl
 import threading
@@ -33,6 +32,7 @@ from paho.mqtt.reasoncodes import ReasonCode
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
 from devices.mqtt_url import parse_mqtt_url
+from hub.services.backoff import Backoff
 from hub.services.messages import InboundMessage, OutboundMessage, SendWindowClosed
 
 log = structlog.get_logger(__name__)
@@ -173,7 +173,7 @@ class MqttClient:
         self._loop_thread = threading.get_ident()
         self._client = self._make_client()
         misc = asyncio.create_task(self._misc_loop(), name="mqtt-misc")
-        delay = 0.2
+        backoff = Backoff(initial_s=0.2, maximum_s=30.0, jitter=0.2)
         try:
             while True:
                 self._lost.clear()
@@ -182,18 +182,21 @@ class MqttClient:
                     async with asyncio.timeout(self._settings.keepalive_s):
                         await _first_of(self._connected, self._lost)
                     if self._connected.is_set():
-                        delay = 0.2
+                        backoff.reset()
                         await self._lost.wait()
+                    failure = None
                 except (OSError, TimeoutError, MqttError) as exc:
+                    failure = self._connect_error or str(exc) or type(exc).__name__
+                self._connected.clear()
+                delay = backoff.next_delay()
+                if failure is not None:
                     log.warning(
                         "MQTT broker unreachable; retrying",
                         broker=f"{self._host}:{self._port}",
-                        error=self._connect_error or str(exc) or type(exc).__name__,
+                        error=failure,
                         retry_in_s=round(delay, 2),
                     )
-                self._connected.clear()
                 await asyncio.sleep(delay)
-                delay = min(delay * 2, 30.0) * random.uniform(0.8, 1.2)
                 self.reconnects += 1
         finally:
             misc.cancel()
