@@ -25,6 +25,7 @@ from hub.domain.events import DeviceEvent
 from hub.domain.media import MAX_BYTES, SUFFIXES, media_problem, origin_of, sniff, url_problem
 from hub.services.clock import utc_now
 from hub.services.intake import AcceptedEvent
+from hub.services.polling import every
 
 log = structlog.get_logger(__name__)
 
@@ -217,9 +218,4 @@ class MediaFetcher:
         return url_problem(item.url, device.media_origins if device else ())
 
     async def run(self, interval_s: float = 1.0) -> None:
-        while True:
-            try:
-                await self.fetch_due()
-            except Exception as exc:  # the database may be away: rows stay pending, retry
-                log.warning("media fetch round failed; will retry", error=repr(exc))
-            await asyncio.sleep(interval_s)
+        await every(interval_s, self.fetch_due, "media fetch round failed; will retry")

@@ -22,6 +22,7 @@ from hub.domain.supervision import LOW_BATTERY_PERCENT, OFFLINE, ONLINE, Heard, 
 from hub.services.clock import utc_now
 from hub.services.intake import AcceptedEvent, StatusReport
 from hub.services.lifecycle import LifecycleService
+from hub.services.polling import every
 from hub.services.ports import Lease, LeaseLost, LifecycleStore, SupervisionTransaction
 from hub.services.recording import EventRecorder
 
@@ -148,11 +149,4 @@ class SupervisionService:
             )
 
     async def run(self, lease: Lease | None = None, interval_s: float = 2.0) -> None:
-        while True:
-            try:
-                await self.scan(lease)
-            except LeaseLost:
-                raise
-            except Exception as exc:  # the database may be away: deadlines stay, retry
-                log.warning("supervision scan failed; will retry", error=repr(exc))
-            await asyncio.sleep(interval_s)
+        await every(interval_s, lambda: self.scan(lease), "supervision scan failed; will retry", stop_on=(LeaseLost,))

@@ -32,6 +32,7 @@ from hub.domain.warnings import (
 )
 from hub.services.clock import utc_now
 from hub.services.messages import OutboundMessage
+from hub.services.polling import every
 from hub.services.ports import Lease, LeaseLost
 
 log = structlog.get_logger(__name__)
@@ -416,11 +417,6 @@ class WarningService:
         )
 
     async def run(self, lease: Lease | None = None, interval_s: float = 0.5) -> None:
-        while True:
-            try:
-                await self.resend_due(lease)
-            except LeaseLost:
-                raise
-            except Exception as exc:  # the database may be away: warnings stay due, retry
-                log.warning("warning resend round failed; will retry", error=repr(exc))
-            await asyncio.sleep(interval_s)
+        await every(
+            interval_s, lambda: self.resend_due(lease), "warning resend round failed; will retry", stop_on=(LeaseLost,)
+        )

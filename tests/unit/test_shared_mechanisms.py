@@ -16,6 +16,7 @@ from hub.adapters.web.openapi_complete import complete
 from hub.domain.roster import Shift
 from hub.domain.weekly import EVERY_DAY, WeeklyWindow, format_hhmm, parse_hhmm, weekday_numbers
 from hub.services.backoff import Backoff
+from hub.services.polling import every
 from hub.video.schedule import WeeklySchedule
 
 MONDAY = datetime(2026, 10, 5)  # a Monday
@@ -107,3 +108,22 @@ def test_optional_body_members_may_be_null_and_required_ones_may_not() -> None:
     warning = document["paths"]["/api/v1/warnings"]["post"]["requestBody"]["content"]["application/json"]["schema"]
     assert warning["properties"]["repeat"]["type"] == ["integer", "null"]
     assert warning["properties"]["incident_id"]["maximum"] == MAX_ID
+
+
+class _RoundsUntilStopped(Exception):
+    pass
+
+
+async def test_a_failed_round_is_retried_at_the_next_interval_and_a_stop_error_ends_the_loop() -> None:
+    calls: list[int] = []
+
+    async def run_round() -> None:
+        calls.append(len(calls))
+        if len(calls) == 1:
+            raise RuntimeError("the database is away")
+        if len(calls) == 3:
+            raise _RoundsUntilStopped
+
+    with pytest.raises(_RoundsUntilStopped):
+        await every(0.001, run_round, "test round failed; will retry", stop_on=(_RoundsUntilStopped,))
+    assert calls == [0, 1, 2]

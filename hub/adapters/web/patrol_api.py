@@ -279,7 +279,8 @@ async def open_incident(request: web.Request) -> web.Response:
     incident instead (one open incident per site): 200 with `created: false`."""
     body = await _body(request)
     site_id = _text(body, "site_id", required=True, limit=64) or ""
-    kind = _text(body, "kind", limit=32) or MANUAL_KIND
+    kind = _text(body, "kind", limit=32)
+    kind = MANUAL_KIND if kind is None else kind  # given but empty: refused like any other bad kind
     priority = body.get("priority", 3)
     if isinstance(priority, bool) or not isinstance(priority, int) or priority not in {int(p) for p in Priority}:
         raise BadRequest("invalid_parameter", "priority must be an integer from 1 to 4")
