@@ -3,6 +3,8 @@ bodies as handlers read them, and what every operation of the OpenAPI document h
 
 from __future__ import annotations
 
+import re
+import sys
 from datetime import datetime, timedelta
 
 import pytest
@@ -12,7 +14,7 @@ from hypothesis import strategies as st
 from hub.adapters.web.api import MAX_ID
 from hub.adapters.web.bodies import parse_json_body
 from hub.adapters.web.openapi import WEBSOCKETS, openapi_document
-from hub.adapters.web.openapi_complete import complete
+from hub.adapters.web.openapi_complete import NOT_BLANK_PATTERN, complete
 from hub.domain.roster import Shift
 from hub.domain.weekly import EVERY_DAY, WeeklyWindow, format_hhmm, parse_hhmm, weekday_numbers
 from hub.services.backoff import Backoff
@@ -127,3 +129,9 @@ async def test_a_failed_round_is_retried_at_the_next_interval_and_a_stop_error_e
     with pytest.raises(_RoundsUntilStopped):
         await every(0.001, run_round, "test round failed; will retry", stop_on=(_RoundsUntilStopped,))
     assert calls == [0, 1, 2]
+
+
+def test_the_documented_not_blank_pattern_is_what_the_server_calls_blank() -> None:
+    spaces = [chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()]
+    assert all(re.search(NOT_BLANK_PATTERN, space * 3) is None for space in spaces)
+    assert all(re.search(NOT_BLANK_PATTERN, f" {c} ") for c in ("a", "中", "\ufeff", "\x00"))

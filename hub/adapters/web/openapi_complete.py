@@ -11,6 +11,9 @@ from hub.adapters.web.api import MAX_ID
 
 Schema = dict[str, Any]
 
+# Text with at least one character Python's str.strip() keeps (JSON Schema's \\s is another set of spaces).
+NOT_BLANK_PATTERN = "[^\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+
 _ERROR = {"$ref": "#/components/schemas/Error"}
 
 
