@@ -113,8 +113,8 @@ def test_cancel_of_a_test_incident_is_recorded_as_test() -> None:
 
 
 def test_escalation_counts_up_and_keeps_the_first_time() -> None:
-    once = escalate(new_incident(), T0 + timedelta(seconds=30), "late").incident
-    twice = escalate(once, T0 + timedelta(seconds=60), "late").incident
+    once = escalate(new_incident(), T0 + timedelta(seconds=30)).incident
+    twice = escalate(once, T0 + timedelta(seconds=60)).incident
     assert (twice.escalation_count, twice.escalated_at, twice.state) == (2, T0 + timedelta(seconds=30), S.NEW)
 
 

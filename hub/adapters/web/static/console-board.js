@@ -109,6 +109,7 @@ function fillRow(row, incident, now) {
   row.tr.setAttribute("data-priority", String(p || ""));
   row.tr.setAttribute("data-state", String(incident.state || ""));
   row.tr.setAttribute("data-unacked", isUnacknowledged(incident) ? "true" : "false");
+  row.tr.setAttribute("data-test", incident.test === true ? "true" : "false");
   row.tr.setAttribute("data-escalated", incident.escalation_count > 0 ? "true" : "false");
   row.tr.setAttribute("data-cancel-requested", incident.cancel_requested_at ? "true" : "false");
   row.badge.className = "badge badge-p" + (p || 4);
@@ -117,7 +118,8 @@ function fillRow(row, incident, now) {
   row.siteName.textContent = site;
   row.site.title = site;
   const isTest = incident.test === true;
-  row.testBadge.textContent = isTest ? s.test : "";
+  row.testBadge.textContent = isTest ? s.drill : "";
+  row.testBadge.className = "badge badge-test badge-drill";
   row.testBadge.hidden = !isTest;
   const escalations = Number(incident.escalation_count) || 0;
   setFlag(row.escalated, escalations > 0, "▲" + (escalations > 1 ? escalations : ""), s.escalated(escalations));

@@ -8,7 +8,7 @@
 // `warningList` shows warnings with their state (sent, received, playing, done; failed and expired in red).
 
 import { apiJson, post } from "./console-api.js";
-import { parseTime, t, term, whenText } from "./console-i18n.js";
+import { lang, parseTime, t, term, whenText } from "./console-i18n.js";
 import { store } from "./console-state.js";
 import { h, notify, replace, speakerIcon } from "./console-ui.js";
 
@@ -31,6 +31,13 @@ function loadLibrary() {
       });
   }
   return loading;
+}
+
+// A library message's text in the UI language ("" until the library is loaded, or for an unknown id).
+export function libraryText(id) {
+  const found = (library || []).find((m) => m.id === id);
+  if (!found || !found.texts) return "";
+  return found.texts[lang() === "en" ? "en" : "zh-CN"] || found.texts["zh-CN"] || found.texts.en || "";
 }
 
 // The loudspeakers of a site, from the registry.
