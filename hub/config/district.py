@@ -357,4 +357,5 @@ def _shift(shift: ShiftConfig) -> Shift:
         days=frozenset(days),
         start=_minutes(shift.from_),
         end=_minutes(shift.to),
+        who_en=shift.desk_en if shift.desk else "",
     )

@@ -191,7 +191,14 @@ async def roster(request: web.Request) -> web.Response:
     local_now = datetime.now(ZoneInfo(district.timezone))
     presence = {p["officer_id"]: p for p in await services.queries.officer_presence()}
     shifts = [
-        {"who": s.who, "desk": s.desk, "days": sorted(s.days), "start_minute": s.start, "end_minute": s.end}
+        {
+            "who": s.who,
+            "who_en": s.who_en or s.who,
+            "desk": s.desk,
+            "days": sorted(s.days),
+            "start_minute": s.start,
+            "end_minute": s.end,
+        }
         for s in district.shifts
     ]
     officers = []

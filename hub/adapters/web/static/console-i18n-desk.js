@@ -6,6 +6,7 @@
 export const DESK_STRINGS = {
   zh: {
     listSep: "、",
+    kind_other: "其他警情",
     overlay_label: "未确认报警",
     overlay_ack: "确认 (A)",
     overlay_more: (n) => "另有 " + n + " 起未确认",
@@ -54,6 +55,7 @@ export const DESK_STRINGS = {
   },
   en: {
     listSep: ", ",
+    kind_other: "Other incident",
     overlay_label: "Unacknowledged alarm",
     overlay_ack: "Acknowledge (A)",
     overlay_more: (n) => n + " more waiting",

@@ -868,6 +868,7 @@ export function t() {
 // Look a code up in one of the tables (kinds, states, ...); unknown codes are shown as they are.
 export function term(table, code) {
   const known = t()[table] && t()[table][code];
+  if (!known && table === "kinds" && code) return t().kind_other; // an incident kind is never shown as a code
   return known || String(code == null ? "" : code);
 }
 

@@ -1,50 +1,12 @@
-// Names and the incident's story in the UI language: display names for officers, devices, grids
-// and users; the timeline's entries worded from their code and parameters (the hub's English text
+// The incident's story in the UI language: the timeline's entries worded from their code and parameters (the hub's English text
 // only for entries without a code), the loudspeaker's answers folded into their warning's line;
 // and the hub's refusals worded from their code ("已由 张伟 于 03:12:05 确认").
 
-import { clockText, distanceText, joinList, lang, parseTime, t, term, whenText } from "./console-i18n.js";
-import { store } from "./console-state.js";
+import { clockText, distanceText, joinList, parseTime, t, term, whenText } from "./console-i18n.js";
+import { actorText, deviceNameOf, officerName } from "./console-names.js";
 import { libraryText } from "./console-warn.js";
 
-function english() {
-  return lang() === "en";
-}
-
-export function officerName(officerId) {
-  const officer = store.officers.get(officerId);
-  if (!officer) return String(officerId || "");
-  return (english() && officer.name_en) || officer.name;
-}
-
-export function deviceName(device) {
-  if (!device) return "";
-  return (english() && device.label_en) || device.label || device.id;
-}
-
-export function deviceNameOf(deviceId) {
-  const device = store.devices.get(deviceId);
-  return device ? deviceName(device) : String(deviceId || "");
-}
-
-export function gridName(grid) {
-  if (!grid) return "";
-  return (english() && grid.name_en) || grid.name || grid.id;
-}
-
-// Who did it: a person's display name, an officer's name, a device's label, "system".
-export function actorText(actor, actorName) {
-  const value = String(actor || "");
-  const colon = value.indexOf(":");
-  const kind = colon >= 0 ? value.slice(0, colon) : value;
-  const rest = colon >= 0 ? value.slice(colon + 1) : "";
-  if (kind === "system") return t().actors.system;
-  if (kind === "officer") return officerName(rest);
-  if (kind === "device") return deviceNameOf(rest);
-  if (kind === "user" || kind === "token") return actorName || rest;
-  if (kind === "rule") return t().actors.rule;
-  return value;
-}
+export { actorText, deviceName, deviceNameOf, gridName, officerName } from "./console-names.js";
 
 // The parameters of a code, each in words: ids become names, codes become terms.
 function wordParams(params) {
