@@ -251,6 +251,7 @@ class WarningService:
                 if incident is not None and incident.id is not None:
                     reason = f"{speaker}: {request.message_id or 'free text'} ({request.lang}) ×{request.repeat}"
                     params = {
+                        "warning": warning_id,
                         "speaker": speaker,
                         "message": request.message_id or "",
                         "lang": request.lang,

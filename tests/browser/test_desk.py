@@ -14,6 +14,7 @@ import pytest
 from playwright.async_api import Browser, Page, Route, expect
 
 from devices.link import DeviceLink
+from hub.adapters.postgres.accounts import accounts_service
 from hub.config import Settings
 from simulators.districts import write_district
 from tests.browser.conftest import screenshot
@@ -223,6 +224,9 @@ async def test_every_view_fits_and_speaks_one_language(
     shots: list[Path] = []
     try:
         async with running_hub(settings) as hub:
+            assert hub.settings.database_url
+            async with accounts_service(hub.settings.database_url) as accounts:  # the desk's names, not its ids
+                await accounts.create_user("zhang", "correct horse", "duty", "test", display_name="张伟")
             ids = await build_scene(hub, device_link)
             # The desk opens one itself from patrol: acknowledged by its author, not ringing.
             await hub.running.lifecycle.cancel(ids["petrol"], "user:zhang", "误报")
@@ -235,6 +239,13 @@ async def test_every_view_fits_and_speaks_one_language(
                 body: JSON.stringify({site_id: 'petrol-sinopec-cym', kind: 'patrol_observation', priority: 2,
                 note: '加油区有人徘徊'})}).then((r) => r.json())"""
             )
+            # A drill: on the board, muted, never in the alarm bar nor the count waiting.
+            await press_button(hub, device_link, "school-drill", "btn-school-drill-gate")
+            drill = row_at(page, "school-drill")
+            await expect(drill).to_have_attribute("data-test", "true", timeout=3_000)
+            await expect(drill.get_by_test_id("test-badge")).to_have_text("演练")
+            await expect(drill).to_have_attribute("data-unacked", "false")
+            await expect(page.get_by_test_id("alarm-overlay")).not_to_contain_text("东城职业学校")
             opened = row_at(page, "petrol-sinopec-cym")
             await expect(opened).to_be_visible(timeout=3_000)
             await expect(opened).to_have_attribute("data-unacked", "false")
@@ -261,6 +272,8 @@ async def test_every_view_fits_and_speaks_one_language(
                     if lang == "zh":
                         assert await untranslated(page, "#detail") == [], f"English in the zh detail of {name}"
                     shots.append(await screenshot(page, f"desk-detail-{name}-{lang}-{size}"))
+                    await detail.get_by_test_id("timeline-section").scroll_into_view_if_needed()
+                    shots.append(await screenshot(page, f"desk-timeline-{name}-{lang}-{size}"))
                 for view in ("patrol", "map", "devices", "roster", "supervision"):
                     await page.get_by_test_id(f"nav-{view}").click()
                     await expect(page.get_by_test_id(f"view-{view}")).to_be_visible()

@@ -174,7 +174,13 @@ async def test_a_one_click_warning_from_an_incidents_detail_is_played_to_the_end
         await expect(items.nth(n)).to_have_attribute("data-state", "done", timeout=10_000)
         await expect(items.nth(n).get_by_test_id("warning-state")).to_have_text("已播放")
     await expect(items.first).to_contain_text("spk-01")
-    await expect(detail.get_by_test_id("timeline-entry").filter(has_text="spk-01: done")).to_have_count(2)
+    # The timeline tells it once per warning: the speaker's answers are folded into the warning's line.
+    warned = detail.locator('[data-testid="timeline-entry"][data-action="warning"]')
+    await expect(warned).to_have_count(2)
+    for n in range(2):
+        await expect(warned.nth(n).get_by_test_id("timeline-acks")).to_contain_text("已播放", timeout=5_000)
+    await expect(detail.locator('[data-testid="timeline-entry"][data-action^="warning_"]')).to_have_count(0)
+    await expect(detail.get_by_test_id("timeline-section")).not_to_contain_text("done")
     assert sorted(p.lang or "" for p in speaker.played) == ["en", "zh-CN"]
     await detail.get_by_test_id("warnings").scroll_into_view_if_needed()
     await asyncio.sleep(0.2)

@@ -37,18 +37,25 @@ export function reasonText(entry) {
 }
 
 // The timeline as lines: each loudspeaker answer (warning_received, _playing, _done, ...) joins the
-// line of the warning it answers (the latest one to that speaker) instead of a line of its own.
+// line of the warning it answers (by the warning's id; else the latest warning to that speaker)
+// instead of a line of its own.
 export function storyLines(entries) {
   const lines = [];
-  const lastWarningTo = new Map(); // speaker id → its warning's line
+  const warningLines = new Map(); // "w" + warning id, and "s" + speaker id → the warning's line
   entries.forEach((entry) => {
-    const speaker = (entry.reason_params && entry.reason_params.speaker) || "";
-    if (String(entry.action).startsWith("warning_") && lastWarningTo.has(speaker)) {
-      lastWarningTo.get(speaker).acks.push(entry);
-      return;
+    const p = entry.reason_params || {};
+    if (String(entry.action).startsWith("warning_")) {
+      const line = warningLines.get("w" + p.warning) || warningLines.get("s" + (p.speaker || ""));
+      if (line) {
+        line.acks.push(entry);
+        return;
+      }
     }
     const line = { entry: entry, acks: [] };
-    if (entry.action === "warning") lastWarningTo.set(speaker, line);
+    if (entry.action === "warning") {
+      if (p.warning != null) warningLines.set("w" + p.warning, line);
+      warningLines.set("s" + (p.speaker || ""), line);
+    }
     lines.push(line);
   });
   return lines;
