@@ -14,7 +14,7 @@ from devices.contract.topics import is_valid_id
 from hub.config.camera import CameraConfig
 from hub.config.panels import Dc09Config, dc09_problems
 from hub.config.patrol import PatrolTourConfig, patrol_problems, to_tours
-from hub.domain.district import Device, District, Grid, Officer, Site
+from hub.domain.district import Device, District, Grid, Officer, Site, Zone
 from hub.domain.escalation import DEFAULT_TARGETS, ResponseTargets
 from hub.domain.incidents import Priority
 from hub.domain.media import allowed_origins, origin_of
@@ -299,6 +299,9 @@ def _to_domain(config: DistrictConfig) -> District:
             kind=d.kind,
             label=d.label,
             label_en=d.label_en or d.label,
+            zones=tuple(
+                Zone(z.id, z.name or z.id, z.name_en or z.name or z.id) for z in (d.camera.zones if d.camera else [])
+            ),
             report_interval_s=d.report_interval_s or DEFAULT_REPORT_INTERVAL_S[d.kind],
             speakers=tuple(d.camera.speakers) if d.camera else (),
             stream=d.camera.stream if d.camera else "",

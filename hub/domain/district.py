@@ -23,6 +23,16 @@ class Device:
     stream: str = ""  # a camera's stream (rtsp://, http(s):// MJPEG, a file); "" when none is configured
     media_origins: tuple[Origin, ...] = ()  # where its snapshot and clip URLs may point (hub.domain.media)
     label_en: str = ""  # English mode (the district file's label_en, else the label)
+    zones: tuple[Zone, ...] = ()  # a camera's analysis zones, by the names people see
+
+
+@dataclass(frozen=True, slots=True)
+class Zone:
+    """A camera zone as people name it: events carry the id."""
+
+    id: str
+    name: str
+    name_en: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -318,6 +318,7 @@ async def test_devices_are_listed(client: Client) -> None:
         "label": "gate",
         "label_en": "gate",  # no label_en in the district file: the label
         "report_interval_s": 60,
+        "zones": [],
     }
     assert [d["id"] for d in devices] == ["btn-1", "cam-1", "btn-2"]
 

@@ -89,6 +89,7 @@ def device_json(device: Device) -> dict[str, Any]:
         "kind": device.kind,
         "label": device.label,
         "label_en": device.label_en or device.label,
+        "zones": [{"id": z.id, "name": z.name, "name_en": z.name_en} for z in device.zones],
         "report_interval_s": device.report_interval_s,
     }
 

@@ -203,6 +203,19 @@ def _schemas() -> dict[str, Schema]:
                 "kind": {"type": "string", "examples": ["button", "camera", "speaker", "panel"]},
                 "label": {"type": "string"},
                 "label_en": {"type": "string", "description": "English label (falls back to label)"},
+                "zones": {
+                    "type": "array",
+                    "description": "A camera's analysis zones: events name the id; people see name / name_en",
+                    "items": {
+                        "type": "object",
+                        "required": ["id", "name", "name_en"],
+                        "properties": {
+                            "id": {"type": "string"},
+                            "name": {"type": "string"},
+                            "name_en": {"type": "string"},
+                        },
+                    },
+                },
                 "report_interval_s": {"type": "integer", "minimum": 1},
             },
         },

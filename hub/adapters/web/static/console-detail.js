@@ -14,6 +14,7 @@ import { PRESS_KINDS, isOpen, priorityOf, store } from "./console-state.js";
 import { clear, h, notify, priorityBadge, replace } from "./console-ui.js";
 import { createWarnPanel, speakersOf, warningList } from "./console-warn.js";
 import { acksText, actorText, deviceName, deviceNameOf, errorText, gridName, officerName, reasonText, storyLines } from "./console-story.js";
+import { zoneName } from "./console-names.js";
 
 const RELOAD_DEBOUNCE_MS = 120;
 
@@ -516,7 +517,8 @@ function mediaItem(m) {
   const url = m.url ? String(m.url) : "";
   const device = store.devices.get(m.device_id);
   const where = device ? deviceName(device) : m.device_id;
-  const caption = [where, m.zone && m.zone !== where ? m.zone : "", whenText(parseTime(m.created_at || m.at))].filter(Boolean).join(" · ");
+  const zone = m.zone ? zoneName(m.device_id, m.zone) : "";
+  const caption = [where, zone && zone !== where ? zone : "", whenText(parseTime(m.created_at || m.at))].filter(Boolean).join(" · ");
   let element;
   if (!url) element = h("div", { class: "media-missing", testid: "media-missing", "data-state": String(m.state || "pending") }, mediaMissingText(m));
   else if (kind === "clip" || kind === "video") {

@@ -42,3 +42,11 @@ export function actorText(actor, actorName) {
   if (kind === "rule") return t().actors.rule;
   return value;
 }
+
+// A camera zone as events name it (its id), in words: the district file's name / name_en.
+export function zoneName(deviceId, zoneId) {
+  const device = store.devices.get(deviceId);
+  const zone = device && (device.zones || []).find((z) => z.id === zoneId);
+  if (!zone) return String(zoneId || "");
+  return (english() && zone.name_en) || zone.name || zone.id;
+}
