@@ -488,7 +488,7 @@ class _Unit:
                     )
                     await self._publish_dispatch(incident, dispatch, DispatchStatus.TIMED_OUT)
                     reason = f"{dispatch.officer_id} did not accept within {targets.accept_s} s"
-                    params = {"officer": dispatch.officer_id, "seconds": targets.accept_s}
+                    params: dict[str, str | int] = {"officer": dispatch.officer_id, "seconds": targets.accept_s}
                     back = await self.transition(
                         apply(
                             incident, Action.DECLINE, self.now, "system", reason, code="accept_timeout", params=params

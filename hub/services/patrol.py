@@ -317,7 +317,11 @@ class PatrolService:
                 ]
                 if priority < current.priority:  # what the desk saw is more urgent than what is open
                     raised = f"{request.kind} raised P{current.priority.value} to P{priority.value}"
-                    change = {"event": request.kind, "from": current.priority.value, "to": priority.value}
+                    change: dict[str, str | int] = {
+                        "event": request.kind,
+                        "from": current.priority.value,
+                        "to": priority.value,
+                    }
                     current = await tx.save_incident(replace(current, priority=priority))
                     entries.append(
                         TimelineEntry(

@@ -250,7 +250,7 @@ class WarningService:
                 )
                 if incident is not None and incident.id is not None:
                     reason = f"{speaker}: {request.message_id or 'free text'} ({request.lang}) ×{request.repeat}"
-                    params = {
+                    params: dict[str, str | int] = {
                         "warning": warning_id,
                         "speaker": speaker,
                         "message": request.message_id or "",
@@ -364,7 +364,12 @@ class WarningService:
         if incident is None:
             return
         reason = f"{warning.speaker_id}: {state.value}" + (f" ({error})" if error else "")
-        params = {"speaker": warning.speaker_id, "state": state.value, "error": error, "warning": warning.id}
+        params: dict[str, str | int] = {
+            "speaker": warning.speaker_id,
+            "state": state.value,
+            "error": error,
+            "warning": warning.id,
+        }
         entry = TimelineEntry(
             now, actor, f"warning_{state.value}", incident.state, incident.state, reason, "warning_state", params
         )

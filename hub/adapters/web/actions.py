@@ -64,7 +64,9 @@ async def _conflict(
     timeline = detail.get("timeline") or []
 
     def first(actions: tuple[str, ...]) -> dict[str, Any]:
-        entry = next((e for e in timeline if e["action"] in actions and not str(e["actor"]).startswith("system")), {})
+        entry: dict[str, Any] = next(
+            (e for e in timeline if e["action"] in actions and not str(e["actor"]).startswith("system")), {}
+        )
         actor = str(entry.get("actor", ""))
         return {"by": entry.get("actor_name") or actor.split(":", 1)[-1], "by_actor": actor, "at": entry.get("at")}
 
