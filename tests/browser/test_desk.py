@@ -61,6 +61,7 @@ async def test_the_alarm_bar_follows_the_desk_to_every_view_and_A_acknowledges_t
     await page.locator("body").click(position={"x": 5, "y": 740})
     await page.keyboard.press("a")
     await expect(row_at(page, "site-02")).to_have_attribute("data-unacked", "false")
+    await expect(page.get_by_test_id("toast").filter(has_text="已确认：紧急报警 · 测试银行02")).to_be_visible()
     await expect(row_at(page, "site-01")).to_have_attribute("data-unacked", "true")
     await expect(bar(page)).to_have_attribute("data-incident-id", str(first))
     await screenshot(page, "desk-alarm-bar-detail")

@@ -13,8 +13,8 @@ import { distanceText, parseTime, t, term, whenText } from "./console-i18n.js";
 import { PRESS_KINDS, isOpen, priorityOf, store } from "./console-state.js";
 import { clear, h, notify, priorityBadge, replace } from "./console-ui.js";
 import { createWarnPanel, speakersOf, warningList } from "./console-warn.js";
-import { acksText, actorText, deviceName, deviceNameOf, errorText, gridName, officerName, reasonText, storyLines } from "./console-story.js";
-import { zoneName } from "./console-names.js";
+import { actorText, deviceName, deviceNameOf, gridName, officerName, zoneName } from "./console-names.js";
+import { acksText, errorText, reasonText, storyLines } from "./console-story.js";
 
 const RELOAD_DEBOUNCE_MS = 120;
 

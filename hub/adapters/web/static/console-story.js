@@ -1,12 +1,11 @@
-// The incident's story in the UI language: the timeline's entries worded from their code and parameters (the hub's English text
-// only for entries without a code), the loudspeaker's answers folded into their warning's line;
-// and the hub's refusals worded from their code ("已由 张伟 于 03:12:05 确认").
+// The incident's story in the UI language: the timeline's entries worded from their code and
+// parameters (the hub's English text only for entries without a code), the loudspeaker's answers
+// folded into their warning's line; and the hub's refusals worded from their code
+// ("已由 张伟 于 03:12:05 确认").
 
 import { clockText, distanceText, joinList, parseTime, t, term, whenText } from "./console-i18n.js";
 import { actorText, deviceNameOf, officerName } from "./console-names.js";
 import { libraryText } from "./console-warn.js";
-
-export { actorText, deviceName, deviceNameOf, gridName, officerName } from "./console-names.js";
 
 // The parameters of a code, each in words: ids become names, codes become terms.
 function wordParams(params) {

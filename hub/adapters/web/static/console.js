@@ -16,7 +16,7 @@ import * as overlay from "./console-alarm-overlay.js";
 import * as board from "./console-board.js";
 import * as detail from "./console-detail.js";
 import * as devices from "./console-devices.js";
-import { applyStaticText, clockText, lang, setLang, t } from "./console-i18n.js";
+import { applyStaticText, clockText, lang, setLang, t, term } from "./console-i18n.js";
 import * as map from "./console-map.js";
 import * as patrol from "./console-patrol.js";
 import * as roster from "./console-roster.js";
@@ -307,6 +307,7 @@ function acknowledge(id) {
   if (!incident || incident.acknowledged_at) return;
   detail.acknowledge(id).then(
     (data) => {
+      notify(t().overlay_acked(term("kinds", incident.kind), board.siteText(incident)), "info");
       // Shown at once; the stream brings the same change a moment later.
       if (data && isOpen(data) && store.incidents.has(String(data.id))) {
         const { timeline, events, dispatches, warnings, media, ...incident } = data;
