@@ -17,7 +17,7 @@ from hub.config.fields import Id, TimeOfDay
 from hub.config.panels import Dc09Config, dc09_problems, panel_directory
 from hub.config.patrol import PatrolTourConfig, patrol_problems, to_tours
 from hub.config.sites import DEFAULT_REPORT_INTERVAL_S, SiteConfig
-from hub.domain.district import Device, District, Grid, Officer, Site
+from hub.domain.district import Device, District, Grid, Officer, Site, Zone
 from hub.domain.escalation import DEFAULT_TARGETS, ResponseTargets
 from hub.domain.incidents import Priority
 from hub.domain.media import allowed_origins
@@ -33,6 +33,7 @@ class _Strict(BaseModel):
 class GridConfig(_Strict):
     id: Id
     name: Annotated[str, Field(min_length=1)]
+    name_en: str = ""
     officer: Id | None = None
     assistants: list[Id] = []
 
@@ -40,6 +41,7 @@ class GridConfig(_Strict):
 class OfficerConfig(_Strict):
     id: Id
     name: Annotated[str, Field(min_length=1)]
+    name_en: str = ""
     role: Literal["officer", "supervisor"] = "officer"
     phone: str = ""
     grid: Id | None = None
@@ -57,6 +59,7 @@ class ShiftConfig(_Strict):
 
     officer: Id | None = None
     desk: str | None = None
+    desk_en: str = ""  # the desk seat's name in English mode (falls back to `desk`)
     days: list[Weekday] | Literal["all"] = "all"
     from_: TimeOfDay = Field(alias="from")
     to: TimeOfDay
@@ -241,6 +244,10 @@ def to_domain(config: DistrictConfig) -> District:
             site_id=s.id,
             kind=d.kind,
             label=d.label,
+            label_en=d.label_en or d.label,
+            zones=tuple(
+                Zone(z.id, z.name or z.id, z.name_en or z.name or z.id) for z in (d.camera.zones if d.camera else [])
+            ),
             report_interval_s=d.report_interval_s or DEFAULT_REPORT_INTERVAL_S[d.kind],
             speakers=tuple(d.camera.speakers) if d.camera else (),
             stream=d.camera.stream if d.camera else "",
@@ -249,8 +256,8 @@ def to_domain(config: DistrictConfig) -> District:
         for s in config.sites
         for d in s.devices
     }
-    grids = {g.id: Grid(g.id, g.name, g.officer, tuple(g.assistants)) for g in config.grids}
-    officers = {o.id: Officer(o.id, o.name, o.role, o.phone, o.grid) for o in config.officers}
+    grids = {g.id: Grid(g.id, g.name, g.officer, tuple(g.assistants), g.name_en or g.name) for g in config.grids}
+    officers = {o.id: Officer(o.id, o.name, o.role, o.phone, o.grid, o.name_en or o.name) for o in config.officers}
     info = config.district
     targets = dict(DEFAULT_TARGETS)
     for name, t in config.response_targets.items():
@@ -300,4 +307,5 @@ def _shift(shift: ShiftConfig) -> Shift:
         days=weekday_numbers(shift.days),
         start=parse_hhmm(shift.from_),
         end=parse_hhmm(shift.to),
+        who_en=shift.desk_en if shift.desk else "",
     )

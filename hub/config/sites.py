@@ -30,6 +30,7 @@ class DeviceConfig(_Strict):
     id: Id
     kind: DeviceKind
     label: str = ""
+    label_en: str = ""  # the label in English mode and English reports (falls back to `label`)
     report_interval_s: Annotated[int, Field(ge=2, le=86_400)] | None = None
     camera: CameraConfig | None = None  # stream, zones and schedules: only for devices of kind camera
     # Where this camera's snapshot and clip URLs may point besides its `camera.stream` (e.g. the camera

@@ -20,6 +20,7 @@ class Shift:
     days: frozenset[int]  # 0 = Monday
     start: int
     end: int
+    who_en: str = ""  # a desk seat's English name ("" for officers: their names are in the district)
 
     @property
     def window(self) -> WeeklyWindow:
