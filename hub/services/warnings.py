@@ -23,12 +23,15 @@ from hub.domain.events import DeviceEvent
 from hub.domain.incidents import Incident, TimelineEntry
 from hub.domain.warnings import (
     FINAL_WARNING_STATES,
+    UnspeakableText,
     WarningRule,
     WarningState,
     cooled_down,
     next_state,
     resend_delay_s,
     rules_for,
+    speakable,
+    speech_problem,
 )
 from hub.services.messages import OutboundMessage
 from hub.services.ports import Lease, LeaseLost
@@ -269,14 +272,19 @@ class WarningService:
         return issued.ids
 
     def _text_of(self, request: WarningRequest) -> str:
+        """What the speakers will say: free text refused with the reason when it holds markup or control
+        characters, a library message cleaned the same way (a district file is not trusted to be plain)."""
         if request.text:
-            return request.text
+            problem = speech_problem(request.text)
+            if problem is not None:
+                raise UnspeakableText(problem)
+            return speakable(request.text)
         message = self._district.messages.get(request.message_id or "")
         if message is None:
             raise UnknownTarget(f"unknown message {request.message_id!r}")
         if request.lang not in message.languages:
             raise UnknownTarget(f"message {message.id!r} has no text or recording in {request.lang}")
-        return message.texts.get(request.lang, f"[{message.id}]")
+        return speakable(message.texts.get(request.lang, f"[{message.id}]"))
 
     # --- rules --------------------------------------------------------------------------------------
     async def on_events(self, events: Sequence[DeviceEvent], incidents: dict[str, int]) -> int:
