@@ -35,7 +35,7 @@ sites AS (
     SELECT * FROM unnest($4::text[], $5::text[]) AS s(site_id, grid_id)
 ), targets AS (
     SELECT * FROM unnest($6::int[], $7::int[], $8::int[], $9::int[]) AS t(priority, ack_s, accept_s, arrival_s)
-), cohort AS (
+), accepted AS (
     SELECT i.id, i.site_id, s.grid_id, i.kind, i.priority, i.test, i.disposition, i.state,
            i.escalation_count, i.arrival_overdue_at, i.created_at, i.acknowledged_at, i.dispatched_at,
            i.accepted_at, i.on_scene_at, coalesce(i.resolved_at, i.cancelled_at, $3) AS closed_or_now,
@@ -47,6 +47,12 @@ sites AS (
     LEFT JOIN sites s ON s.site_id = i.site_id
     JOIN targets t ON t.priority = i.priority
     WHERE i.created_at >= $1 AND i.created_at < $2
+), cohort AS (
+    -- responder: the officer who accepted; '' for dispatched and never accepted (无人接警); NULL when never
+    -- dispatched (no officer's figure at all).
+    SELECT a.*, CASE WHEN a.officer_id IS NOT NULL THEN a.officer_id
+                     WHEN a.accepted_at IS NULL AND a.dispatched_at IS NOT NULL THEN '' END AS responder
+    FROM accepted a
 )"""
 
 _RESPONSE = f"""
@@ -66,8 +72,8 @@ WITH {_COHORT}, measured AS (
     FROM cohort c
     WHERE NOT c.test
 )
-SELECT grouping(grid_id) = 0 AS by_grid, grouping(officer_id) = 0 AS by_officer,
-       grouping(site_id) = 0 AS by_site, grid_id, officer_id, site_id,
+SELECT grouping(grid_id) = 0 AS by_grid, grouping(responder) = 0 AS by_officer,
+       grouping(site_id) = 0 AS by_site, grid_id, responder, site_id,
        count(*) AS incidents,
        count(to_ack) AS ack_n,
        percentile_cont(0.5) WITHIN GROUP (ORDER BY to_ack) AS ack_median,
@@ -87,15 +93,15 @@ SELECT grouping(grid_id) = 0 AS by_grid, grouping(officer_id) = 0 AS by_officer,
        count(*) FILTER (WHERE state = 'resolved') AS resolved,
        count(*) FILTER (WHERE state = 'resolved' AND disposition = 'false_alarm') AS false_alarms
 FROM measured
-GROUP BY GROUPING SETS ((grid_id), (officer_id), (site_id), ())
+GROUP BY GROUPING SETS ((grid_id), (responder), (site_id), ())
 """
 
 # Incidents per kind, priority and disposition (`open` while there is none yet) for the same groups,
 # and the test incidents left out of everything else.
 _BREAKDOWN = f"""
 WITH {_COHORT}
-SELECT grouping(grid_id) = 0 AS by_grid, grouping(officer_id) = 0 AS by_officer,
-       grouping(site_id) = 0 AS by_site, grid_id, officer_id, site_id, x.dimension, x.value, count(*) AS n
+SELECT grouping(grid_id) = 0 AS by_grid, grouping(responder) = 0 AS by_officer,
+       grouping(site_id) = 0 AS by_site, grid_id, responder, site_id, x.dimension, x.value, count(*) AS n
 FROM cohort c
 CROSS JOIN LATERAL (
     VALUES ('kind', CASE WHEN NOT c.test THEN c.kind END),
@@ -104,7 +110,7 @@ CROSS JOIN LATERAL (
            ('test', CASE WHEN c.test THEN 'test' END)
 ) AS x(dimension, value)
 WHERE x.value IS NOT NULL
-GROUP BY GROUPING SETS ((x.dimension, x.value, grid_id), (x.dimension, x.value, officer_id),
+GROUP BY GROUPING SETS ((x.dimension, x.value, grid_id), (x.dimension, x.value, responder),
                         (x.dimension, x.value, site_id), (x.dimension, x.value))
 """
 
@@ -194,7 +200,9 @@ def _group_key(row: asyncpg.Record) -> tuple[str, str | None]:
     if row["by_grid"]:
         return "grid", row["grid_id"]
     if row["by_officer"]:
-        return "officer", row["officer_id"]
+        # '' is "dispatched, nobody accepted" (the officers table's last row); NULL never dispatched (no row).
+        responder = row["responder"]
+        return ("officer", responder or None) if responder is not None else ("undispatched", None)
     if row["by_site"]:
         return "site", row["site_id"]
     return "total", None
