@@ -25,7 +25,7 @@ import asyncpg
 
 from hub.adapters.postgres.patrol import patrol_coverage
 from hub.domain.district import District
-from hub.domain.reports import Period, share
+from hub.domain.reports import DEFINITIONS, Period, share
 from hub.services.ports import JsonObject
 
 # The period's incidents (test ones too: counted apart), each with its site's grid, its priority's
@@ -293,6 +293,7 @@ class PostgresReports:
             "drills": self._drills(presses),
             "availability": self._availability(outages, health, period.start, window_end),
             "patrol_coverage": patrol,
+            "definitions": [{"figure": x.figure, "zh": x.zh, "en": x.en} for x in DEFINITIONS],
             "sections_not_available": [],
         }
 
@@ -358,6 +359,7 @@ class PostgresReports:
                 {
                     "id": grid.id,
                     "name": grid.name,
+                    "name_en": getattr(grid, "name_en", None),  # once the district file names grids in English
                     "officer_id": grid.officer_id,
                     "officer_name": officer.name if officer else None,
                     "site_ids": [s.id for s in d.sites.values() if s.grid_id == grid.id],
@@ -365,7 +367,9 @@ class PostgresReports:
                 }
             )
         if ("grid", None) in groups:  # incidents of sites no longer in the district file
-            rows.append({"id": None, "name": None, "officer_id": None, "officer_name": None, "site_ids": []})
+            rows.append(
+                {"id": None, "name": None, "name_en": None, "officer_id": None, "officer_name": None, "site_ids": []}
+            )
             rows[-1].update(groups[("grid", None)])
         return rows
 
