@@ -49,7 +49,8 @@ def words(pdf: Path) -> list[tuple[int, str, float, float, float, float]]:
     """(page, word, x0, y0, x1, y1) in mm."""
     out = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
     found = []
-    root = ElementTree.fromstring(re.sub(r"<!DOCTYPE[^>]*>", "", out).replace('xmlns="http://www.w3.org/1999/xhtml"', ""))
+    plain = re.sub(r"<!DOCTYPE[^>]*>", "", out).replace('xmlns="http://www.w3.org/1999/xhtml"', "")
+    root = ElementTree.fromstring(plain)
     for number, page in enumerate(root.iter("page"), start=1):
         for word in page.iter("word"):
             box = [float(word.get(k, 0)) / MM for k in ("xMin", "yMin", "xMax", "yMax")]
