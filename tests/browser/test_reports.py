@@ -170,3 +170,67 @@ async def test_the_desk_cannot_open_reports(hub: HubUnderTest, page: Page) -> No
     assert (await shown.value).status == 403  # the page itself is refused, not only its data
     response = await page.request.get(f"{hub.http}/api/v1/reports?period=month&month=2026-10")
     assert response.status == 403
+
+
+async def test_the_pdf_downloads_with_progress_in_the_page_and_every_text_is_in_the_page_language(
+    hub: HubUnderTest, page: Page
+) -> None:
+    await fill_history(hub)
+    assert hub.settings.database_url
+    district = load_district(DEMO)
+    first_site = next(iter(district.sites.values()))
+    conn = await asyncpg.connect(hub.settings.database_url)
+    try:  # the first site's incidents: opened by the desk from patrol, or of a kind the report has no name for
+        await conn.execute(
+            """UPDATE incidents SET kind = CASE WHEN id % 2 = 0 THEN 'patrol_observation' ELSE 'made_up_kind' END
+               WHERE site_id = $1""",
+            first_site.id,
+        )
+    finally:
+        await conn.close()
+    await sign_in(page, hub, "/reports?period=month&month=2026-10&lang=en")
+    report = page.get_by_test_id("report")
+    await expect(report).to_have_attribute("data-period", "2026-10", timeout=10_000)
+    answer = await (await page.request.get(f"{hub.http}/api/v1/reports?period=month&month=2026-10")).json()
+
+    # Every figure's definition, in the page's language.
+    definitions = page.get_by_test_id("definition")
+    await expect(definitions).to_have_count(len(answer["definitions"]))
+    await expect(definitions.first).to_have_text(answer["definitions"][0]["en"])
+    # The acknowledge tile and its chart rest on the same counts, and say which is which.
+    ack = answer["totals"]["ack"]
+    await expect(page.get_by_test_id("kpi-ack")).to_contain_text(f"{ack['within']} within of {ack['due']} due")
+    await expect(page.get_by_test_id("chart-ack")).to_contain_text(f"{ack['within']} of {ack['due']} due")
+    await expect(page.get_by_test_id("chart-ack")).to_contain_text(f"timed n={ack['n']}")
+    # English site names, kinds by name, never a code.
+    first = page.get_by_test_id("site-table").locator(f'[data-testid="site-row"][data-id="{first_site.id}"]')
+    await expect(first.locator("td").first).to_contain_text(first_site.name_en)
+    await expect(first).to_contain_text("Patrol observation")
+    await expect(first).to_contain_text("Other")
+    codes = await page.evaluate(
+        """() => {
+          const walker = document.createTreeWalker(document.getElementById('report'), NodeFilter.SHOW_TEXT);
+          const found = [];
+          while (walker.nextNode()) {
+            const text = walker.currentNode.textContent;
+            const hit = text.match(/\\b[a-z]+_[a-z_]+\\b/);
+            if (hit) found.push(hit[0]);
+          }
+          return found;
+        }"""
+    )
+    assert codes == [], codes
+
+    # The PDF: fetched by the page with its progress shown, then saved; no blank tab.
+    pages_before = len(page.context.pages)
+    async with page.expect_download(timeout=60_000) as download_info:
+        await page.get_by_test_id("export-pdf").click()
+        await expect(page.get_by_test_id("report-status")).to_contain_text("Building the PDF")
+    download = await download_info.value
+    assert download.suggested_filename.endswith("2026-10.pdf")
+    saved = ARTIFACTS / "reports-downloaded.pdf"
+    await download.save_as(saved)
+    assert saved.read_bytes().startswith(b"%PDF-")
+    await expect(page.get_by_test_id("report-status")).to_contain_text("PDF downloaded")
+    await expect(page.get_by_test_id("pdf-progress")).to_be_hidden()
+    assert len(page.context.pages) == pages_before
