@@ -20,8 +20,15 @@ def configure_logging(level: str = "info", json: bool | None = None, file: Path 
     if file is not None:
         stream = _open_log(file)
         json = True
-        # Libraries that log through the standard library (warnings only) go to the same file.
-        logging.basicConfig(stream=stream, level=logging.WARNING, force=True)
+        # Libraries and modules that log through the standard library (warnings only): the same file, as JSON.
+        handler = logging.StreamHandler(stream)
+        handler.setFormatter(
+            structlog.stdlib.ProcessorFormatter(
+                processor=structlog.processors.JSONRenderer(ensure_ascii=False),
+                foreign_pre_chain=[structlog.processors.add_log_level, structlog.processors.TimeStamper(fmt="iso", utc=True)],
+            )
+        )
+        logging.basicConfig(handlers=[handler], level=logging.WARNING, force=True)
     if json is None:
         json = not sys.stderr.isatty()
     renderer: structlog.typing.Processor = (
