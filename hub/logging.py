@@ -22,10 +22,11 @@ def configure_logging(level: str = "info", json: bool | None = None, file: Path 
         json = True
         # Libraries and modules that log through the standard library (warnings only): the same file, as JSON.
         handler = logging.StreamHandler(stream)
+        stamp = structlog.processors.TimeStamper(fmt="iso", utc=True)
         handler.setFormatter(
             structlog.stdlib.ProcessorFormatter(
                 processor=structlog.processors.JSONRenderer(ensure_ascii=False),
-                foreign_pre_chain=[structlog.processors.add_log_level, structlog.processors.TimeStamper(fmt="iso", utc=True)],
+                foreign_pre_chain=[structlog.processors.add_log_level, stamp],
             )
         )
         logging.basicConfig(handlers=[handler], level=logging.WARNING, force=True)
