@@ -5,6 +5,7 @@ thing reports it once per `event_repeat_s` per zone."""
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import pytest
@@ -52,16 +53,25 @@ def test_logs_go_to_the_file_as_json_lines_and_not_to_the_terminal(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     log_file = tmp_path / "logs" / "hub.log"
+    saved, root = structlog.get_config(), logging.getLogger()
+    handlers, level = list(root.handlers), root.level
     try:
         configure_logging("info", file=log_file)
         structlog.get_logger("demo-test").info("incident opened", site="school-shiyan")
         structlog.get_logger("demo-test").debug("not at info level")
+        logging.getLogger("some.library").warning("a library's warning")
     finally:
-        configure_logging("info")
+        structlog.configure(**saved)
+        root.handlers[:] = handlers
+        root.setLevel(level)
     captured = capsys.readouterr()
     assert "incident opened" not in captured.err + captured.out
     lines = [json.loads(line) for line in log_file.read_text().splitlines()]
-    assert [(x["event"], x["site"], x["level"]) for x in lines] == [("incident opened", "school-shiyan", "info")]
+    assert [(x["event"], x["level"]) for x in lines] == [
+        ("incident opened", "info"),
+        ("a library's warning", "warning"),
+    ]
+    assert lines[0]["site"] == "school-shiyan"
 
 
 def _intrusion(t: float, zone: str = "yard") -> Detection:
