@@ -22,6 +22,24 @@ from tests.browser.conftest import ARTIFACTS, screenshot
 from tests.integration.conftest import REPO, HubUnderTest, create_user
 
 PASSWORD = "correct horse"
+# Elements of the report whose content does not fit them (cut by overflow, scrolled sideways, or an SVG label
+# shortened with "…"), as "tag.class: text".
+CUT_TEXT = """() => {
+  const cut = [];
+  const report = document.getElementById('report');
+  for (const node of report.querySelectorAll('*')) {
+    const style = getComputedStyle(node);
+    if (node instanceof SVGElement) {
+      if (node.tagName === 'text' && node.textContent.endsWith('…')) cut.push('svg: ' + node.textContent);
+      continue;
+    }
+    // Cut (hidden or scrolled) or spilling out of its box (a tile's figure over the next tile).
+    if (node.clientWidth > 0 && node.scrollWidth > node.clientWidth + 1) {
+      cut.push(node.tagName + '.' + node.className + ': ' + node.textContent.slice(0, 60));
+    }
+  }
+  return cut;
+}"""
 DEMO = REPO / "config" / "demo-district.yaml"
 
 
@@ -220,6 +238,20 @@ async def test_the_pdf_downloads_with_progress_in_the_page_and_every_text_is_in_
         }"""
     )
     assert codes == [], codes
+
+    # Nothing cut at the desk's screen sizes, in either language: no table scrolls sideways, no text is
+    # shortened with an ellipsis, no chart label is cut.
+    for width, height in ((1366, 768), (1920, 1080)):
+        await page.set_viewport_size({"width": width, "height": height})
+        for language in ("en", "zh"):
+            if await page.evaluate("document.documentElement.lang") != ("en" if language == "en" else "zh-CN"):
+                await page.get_by_test_id("lang-toggle").click()
+            await page.wait_for_timeout(100)
+            cut = await page.evaluate(CUT_TEXT)
+            assert cut == [], (width, language, cut[:12])
+            await screenshot(page, f"reports-{language}-{width}")
+
+    await page.get_by_test_id("lang-toggle").click()  # back to English
 
     # The PDF: fetched by the page with its progress shown, then saved; no blank tab.
     pages_before = len(page.context.pages)

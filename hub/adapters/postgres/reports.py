@@ -270,7 +270,7 @@ class PostgresReports:
             patrol = await patrol_coverage(conn, d, period, now)
         groups = self._groups(response, breakdown, officers, warnings)
         return {
-            "district": {"id": d.id, "name": d.name, "timezone": d.timezone},
+            "district": {"id": d.id, "name": d.name, "name_en": getattr(d, "name_en", None), "timezone": d.timezone},
             "period": {
                 "kind": period.kind.value,
                 "label": period.label,

@@ -763,8 +763,13 @@
         );
         valueLabels.appendChild(s("text", { x: bx + bar / 2, y: y(v) - 4, "text-anchor": "middle", text: clock(v) }));
       });
-      const name = g.name.length > 8 ? g.name.slice(0, 7) + "…" : g.name;
-      labels.appendChild(s("text", { x: left + n * slot + slot / 2, y: bottom + 16, "text-anchor": "middle", text: name }));
+      // The whole name, squeezed into its slot when it is longer (never cut).
+      const label = s("text", { x: left + n * slot + slot / 2, y: bottom + 16, "text-anchor": "middle", text: g.name });
+      if (g.name.length > 8) {
+        label.setAttribute("textLength", String(Math.round(slot * 0.94)));
+        label.setAttribute("lengthAdjust", "spacingAndGlyphs");
+      }
+      labels.appendChild(label);
     });
     if (target) {
       svg.appendChild(
