@@ -36,10 +36,10 @@ class DemoBanner:
         if self.phone is not None:
             lines += [
                 f"  Phone     {self.console_url}/officer   as {self.phone.id} / {self.phone.id} ({self.phone.name})",
-                f"            {self.phone.id} is NOT simulated: sign on in the officer app. While the roster has him",
-                f"            on duty for grid {self.phone.grid_id}, its P1 alarms are dispatched to you (one not accepted",
-                "            in time passes to the next officer). The other officers are simulated (user and",
-                "            password: their id).",
+                f"            {self.phone.id} is NOT simulated: sign on in the officer app. While the roster has",
+                f"            him on duty for grid {self.phone.grid_id}, its P1 alarms are dispatched to you (one not",
+                "            accepted in time passes to the next officer). The other officers are simulated",
+                "            (user and password: their id).",
             ]
         if self.simulated:
             lines.append(f"  Simulated {self.simulated[0]}")
