@@ -9,27 +9,25 @@ Exits with 1 when the median misses the target.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import asyncpg
 
 from benchmarks.common import median, report
+from benchmarks.reports import year_setup
 from hub.adapters.local import PrivatePostgres
 from hub.adapters.postgres.pool import create_pool
 from hub.adapters.postgres.reports import PostgresReports
 from hub.adapters.postgres.schema import migrate
 from hub.adapters.reports_pdf import render_pdf
-from hub.config.district import parse_district
 from hub.domain.district import District
-from hub.domain.reports import Period, parse_period
-from simulators.districts import synthetic_district
+from hub.domain.reports import Period
 from simulators.history import generate, patrol_rounds, write
 
 TARGET_S = 2.0
@@ -73,14 +71,8 @@ async def _timed(url: str, district: District, period: Period, now: datetime, re
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--incidents", type=int, default=20_000)
-    parser.add_argument("--filler-events", type=int, default=100_000)
-    parser.add_argument("--repeats", type=int, default=7)
-    args = parser.parse_args()
-    district = parse_district(synthetic_district(sites=50, buttons_per_site=2))
-    now = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
-    month = parse_period({"period": "month", "month": "2026-10"}, district.timezone)
+    setup = year_setup(__doc__, filler_events=100_000)
+    args, district, now, month = setup.args, setup.district, setup.now, setup.month
     base = Path(tempfile.mkdtemp(prefix="sentinel-bench-pdf-"))
     base.chmod(0o755)
     with PrivatePostgres(base / "pg") as pg:

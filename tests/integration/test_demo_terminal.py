@@ -6,16 +6,11 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from hub.adapters.local import free_port
 from tests.integration.conftest import REPO
@@ -33,16 +28,8 @@ def _wait_for(path: Path, text: str, timeout: float) -> str:
     raise AssertionError(f"{text!r} not in {path} after {timeout} s:\n{seen[-3000:]}")
 
 
-@pytest.fixture
-def data_dir() -> Iterator[Path]:
-    path = Path(tempfile.mkdtemp(prefix="sentinel-test-demo-"))
-    path.chmod(0o755)  # user postgres must be able to enter it
-    yield path
-    shutil.rmtree(path, ignore_errors=True)
-
-
-def test_the_demo_terminal_shows_the_banner_last_and_logs_go_to_a_file(tmp_path: Path, data_dir: Path) -> None:
-    data = data_dir
+def test_the_demo_terminal_shows_the_banner_last_and_logs_go_to_a_file(tmp_path: Path, scratch_dir: Path) -> None:
+    data = scratch_dir
     port = free_port()
     env = {
         **os.environ,
