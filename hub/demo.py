@@ -208,8 +208,11 @@ def _show_on_enter(text: str) -> Callable[[], None]:
             return
         show(text)
 
+    def stop() -> None:
+        loop.remove_reader(fd)
+
     loop.add_reader(fd, on_input)
-    return lambda: loop.remove_reader(fd)
+    return stop
 
 
 def _broker_accounts(settings: Settings, district: District, folder: Path) -> dict[str, str]:

@@ -27,6 +27,7 @@ from typing import Any
 
 from fpdf import FPDF
 from fpdf.enums import TextMode
+from fpdf.fonts import TTFFont
 
 from hub.adapters.reports_text import (
     DEVICE_KINDS,
@@ -119,7 +120,9 @@ class _Document(FPDF):
         self.add_font(FONT_FAMILY, "", str(regular), collection_font_number=index)
         # The subset keeps the whole font's bounding box (a superset, valid) rather than measuring every
         # glyph's outline again: that was a third of the render time.
-        self.fonts[FONT_FAMILY.lower()].ttfont.recalcBBoxes = False
+        embedded = self.fonts[FONT_FAMILY.lower()]
+        if isinstance(embedded, TTFFont):
+            embedded.ttfont.recalcBBoxes = False
         self.set_title(f"{report['district']['name']} {report['period']['label']}")
         self.set_creator("Sentinel hub")
         self.set_lang("zh-CN")
@@ -136,7 +139,10 @@ class _Document(FPDF):
 
     def width_of(self, text: str) -> float:
         """Width in mm of `text` in the current font (what get_string_width returns, without its text analysis)."""
-        widths = self.current_font.cw
+        font = self.current_font
+        if not isinstance(font, TTFFont):
+            return self.get_string_width(text)
+        widths = font.cw
         return sum(widths[ord(ch)] for ch in text) * self.font_size / 1000
 
     def wrap(self, text: str, width: float) -> list[str]:
