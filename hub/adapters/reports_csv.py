@@ -152,7 +152,7 @@ def render_csv(report: dict[str, Any]) -> bytes:
         (
             [
                 o["id"] or "",
-                o["name"] or "（无人接警）No officer accepted",
+                o["name"] or "（无人接警：已派警、无人接受）Dispatched, never accepted",
                 o["grid_id"] or "",
                 o["dispatches"]["offered"],
                 o["dispatches"]["declined"],

@@ -260,7 +260,7 @@ def test_the_csv_has_a_section_per_table_with_bilingual_headers() -> None:
     assert cell["arrive_share_within"] == "0.2500" and cell["false_alarm_rate"] == "0.2500"
     assert any("Patrol log coverage" in c for r in rows for c in r)
     officers_at = rows.index(["## 民警 Officers"])
-    assert rows[officers_at + 3][1] == "（无人接警）No officer accepted"
+    assert rows[officers_at + 3][1] == "（无人接警：已派警、无人接受）Dispatched, never accepted"
 
 
 def test_the_pdf_embeds_the_cjk_font_and_has_a_page_per_grid() -> None:
