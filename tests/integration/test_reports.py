@@ -291,6 +291,15 @@ async def test_every_figure_of_a_generated_month_matches_an_independent_computat
     def warnings_at(keep: Callable[[GenWarning], bool]) -> int:
         return sum(1 for w in warnings if keep(w))
 
+    # Every figure checked below is defined in the report itself, in both languages.
+    stated = {x["figure"]: x for x in report["definitions"]}
+    assert set(stated) == {
+        "incidents", "times", "within_target", "officers", "escalated", "false_alarm_rate", "warnings", "drills",
+        "availability", "patrol_coverage",
+    }  # fmt: skip
+    assert all(x["zh"] and x["en"] for x in stated.values())
+    assert "dispatched and never accepted" in stated["officers"]["en"] and "无人接警" in stated["officers"]["zh"]
+
     assert_stats(report["totals"], expected_stats(cohort, d, len(warnings)), "district")
     for row in report["grids"]:
         sites = {s.id for s in d.sites.values() if s.grid_id == row["id"]}
