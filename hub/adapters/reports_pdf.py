@@ -401,6 +401,11 @@ def _names(row: dict[str, Any], key: str = "name") -> str:
     return f"{name}\n{english}" if english and english != name else name
 
 
+def _label(device: dict[str, Any]) -> str:
+    """A device's label (and its English label), or its id when it has none."""
+    return _names(device, "label") if device.get("label") else str(device.get("device_id") or device.get("camera_id"))
+
+
 def _counts(table: dict[str, tuple[str, str]], counts: dict[str, int]) -> str:
     if not counts:
         return "–"
@@ -519,11 +524,14 @@ class _Renderer:
         pdf.add_page()
         name = grid["name"] or "（不在辖区配置中）"
         officer = f" · 责任民警 {grid['officer_name']}" if grid.get("officer_name") else ""
+        english = f"Grid {grid.get('name_en') or grid['id'] or '—'}" + (
+            f" · officer {grid.get('officer_name_en') or grid['officer_name']}" if grid.get("officer_name") else ""
+        )
 
         def title() -> float:
-            return pdf.banner(f"网格 {name}{officer}", f"Grid {grid['id'] or '—'} (continued 续)", self.detail)
+            return pdf.banner(f"网格 {name}{officer}", f"{english} (continued 续)", self.detail)
 
-        y = pdf.banner(f"网格 {name}{officer}", f"Grid {grid['id'] or '—'}", self.detail)
+        y = pdf.banner(f"网格 {name}{officer}", english, self.detail)
         y = self._tiles(
             y,
             grid,
@@ -562,7 +570,7 @@ class _Renderer:
                 pdf.add_page()
                 y = title()
             y = pdf.section(y + 1, "民警", "Officers (incidents they accepted)")
-            columns = _metric_columns(Column("民警", "Officer", 30, "L", lambda row: str(row["name"])))
+            columns = _metric_columns(Column("民警", "Officer", 30, "L", _names))
             columns[1:1] = [
                 Column("派警", "Offered", 14, value=lambda row: str(row["dispatches"]["offered"])),
                 Column("拒绝", "Declined", 14, value=lambda row: str(row["dispatches"]["declined"])),
@@ -634,7 +642,7 @@ class _Renderer:
         )
         site_names = {site["id"]: _names(site) for site in r["sites"]}
         columns = [
-            Column("设备", "Device", 52, "L", lambda row: str(row["label"] or row["device_id"])),
+            Column("设备", "Device", 52, "L", _label),
             Column("类型", "Kind", 24, "L", lambda row: DEVICE_KINDS.get(row["kind"], (row["kind"],))[0]),
             Column("单位", "Site", 62, "L", lambda row: str(site_names.get(row["site_id"], row["site_id"]))),
             Column("在线率", "Uptime", 22, value=lambda row: percent_text(row["uptime_share"], 2)),
@@ -679,7 +687,7 @@ class _Renderer:
         pdf.put(MARGIN, y - 3, WIDTH, 4, zh)
         pdf.put(MARGIN, y + 0.6, WIDTH, 4, en)
         y += 6
-        names = {c["camera_id"]: c["label"] or c["camera_id"] for c in coverage["cameras"]}
+        names = {c["camera_id"]: _label(c).replace("\n", " ") for c in coverage["cameras"]}
         rows = [dict(shift, _status=_coverage_status(shift), _status_column="覆盖率") for shift in coverage["shifts"]]
         columns = [
             Column("班次", "Shift", 32, "L", lambda row: f"{row['day']} {HALVES[row['half']][0]}"),

@@ -224,6 +224,10 @@ async def test_the_pdf_downloads_with_progress_in_the_page_and_every_text_is_in_
     first = page.get_by_test_id("site-table").locator(f'[data-testid="site-row"][data-id="{first_site.id}"]')
     await expect(first.locator("td").first).to_contain_text(first_site.name_en)
     await expect(first).to_contain_text("Patrol observation")
+    grid = next(iter(district.grids.values()))
+    await expect(page.get_by_test_id("grid-table")).to_contain_text(grid.name_en)
+    officer = district.officers[grid.officer_id or ""]
+    await expect(page.get_by_test_id("officer-table")).to_contain_text(officer.name_en)
     await expect(first).to_contain_text("Other")
     codes = await page.evaluate(
         """() => {

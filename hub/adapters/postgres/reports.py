@@ -359,16 +359,25 @@ class PostgresReports:
                 {
                     "id": grid.id,
                     "name": grid.name,
-                    "name_en": getattr(grid, "name_en", None),  # once the district file names grids in English
+                    "name_en": grid.name_en or None,
                     "officer_id": grid.officer_id,
                     "officer_name": officer.name if officer else None,
+                    "officer_name_en": (officer.name_en or None) if officer else None,
                     "site_ids": [s.id for s in d.sites.values() if s.grid_id == grid.id],
                     **groups.get(("grid", grid.id), empty_stats()),
                 }
             )
         if ("grid", None) in groups:  # incidents of sites no longer in the district file
             rows.append(
-                {"id": None, "name": None, "name_en": None, "officer_id": None, "officer_name": None, "site_ids": []}
+                {
+                    "id": None,
+                    "name": None,
+                    "name_en": None,
+                    "officer_id": None,
+                    "officer_name": None,
+                    "officer_name_en": None,
+                    "site_ids": [],
+                }
             )
             rows[-1].update(groups[("grid", None)])
         return rows
@@ -389,6 +398,7 @@ class PostgresReports:
                 {
                     "id": officer_id,
                     "name": officer.name if officer else officer_id,
+                    "name_en": (officer.name_en or None) if officer else None,
                     "role": officer.role if officer else None,
                     "grid_id": officer.grid_id if officer else None,
                     **stats,
@@ -434,6 +444,7 @@ class PostgresReports:
                     {
                         "device_id": button.id,
                         "label": button.label,
+                        "label_en": button.label_en or None,
                         "passed": pressed is not None,
                         "presses": pressed["presses"] if pressed else 0,
                         "first_at": _iso(pressed["first_at"], self._zone) if pressed else None,
@@ -477,6 +488,7 @@ class PostgresReports:
                     "grid_id": d.sites[device.site_id].grid_id if device.site_id in d.sites else None,
                     "kind": device.kind,
                     "label": device.label,
+                    "label_en": device.label_en or None,
                     "uptime_share": 1 - down_s / window_s if window_s else None,
                     "downtime_s": _seconds(down_s),
                     "outages": o["outages"] if o else 0,

@@ -385,8 +385,9 @@
   }
 
   // A name in the page's language: the English name where the district file gives one.
-  function named(row) {
-    return lang === "en" ? row.name_en || row.name : row.name;
+  function named(row, key) {
+    const field = key || "name";
+    return lang === "en" ? row[field + "_en"] || row[field] : row[field];
   }
 
   function pair(step) {
@@ -855,13 +856,13 @@
     if (what === "officer") head.push(th(strings.col_offered, true), th(strings.col_declined, true), th(strings.col_timed_out, true));
     const body = rows.map((row) => {
       const cells = [];
-      if (what === "grid") cells.push(nameCell((row.name && named(row)) || strings.unknown_grid, row.officer_name || ""));
+      if (what === "grid") cells.push(nameCell((row.name && named(row)) || strings.unknown_grid, named(row, "officer_name") || ""));
       if (what === "site") {
         cells.push(nameCell(named(row), lang === "en" ? row.name : row.name_en));
         cells.push(td(gridNames[row.grid_id] || row.grid_id || "—"));
       }
       if (what === "officer") {
-        cells.push(row.id === null ? nameCell(strings.nobody, strings.nobody_sub) : nameCell(row.name, gridNames[row.grid_id] || ""));
+        cells.push(row.id === null ? nameCell(strings.nobody, strings.nobody_sub) : nameCell(named(row), gridNames[row.grid_id] || ""));
         cells.push(td(String(row.dispatches.offered), "num"), td(String(row.dispatches.declined), "num"), td(String(row.dispatches.timed_out), "num"));
       }
       return h("tr", { "data-testid": what + "-row", "data-id": row.id === null ? "" : row.id }, cells, metricCells(row));
@@ -947,7 +948,7 @@
               h(
                 "tr",
                 { "data-testid": "availability-row", "data-device-id": d.device_id },
-                nameCell(d.label || d.device_id, d.label ? d.device_id : ""),
+                nameCell(named(d, "label") || d.device_id, d.label ? d.device_id : ""),
                 td(strings.device_kinds[d.kind] || d.kind),
                 td(siteNames[d.site_id] || d.site_id),
                 uptimeCell(d.uptime_share),
@@ -999,7 +1000,7 @@
     replace(el.patrolHeatmap, s("svg", { viewBox: "0 0 " + width + " " + (2 * cell + 14), width: width, height: 2 * cell + 14, role: "img", "aria-label": strings.patrol_title }, cells));
     const cameraNames = {};
     coverage.cameras.forEach((c) => {
-      cameraNames[c.camera_id] = c.label || c.camera_id;
+      cameraNames[c.camera_id] = named(c, "label") || c.camera_id;
     });
     replace(
       el.patrolShifts,
@@ -1038,7 +1039,7 @@
           h(
             "tr",
             { "data-testid": "patrol-camera-row", "data-camera-id": c.camera_id },
-            nameCell(c.label || c.camera_id, c.label ? c.camera_id : ""),
+            nameCell(named(c, "label") || c.camera_id, c.label ? c.camera_id : ""),
             td(siteNames[c.site_id] || c.site_id || "—"),
             h("td", { class: "num" }, c.shifts_checked + " / " + coverage.shifts.length + " ", h("span", { class: "share", "data-level": level(c.shift_coverage) }, percent(c.shift_coverage))),
             td(when(c.last_viewed_at), "num"),
