@@ -764,13 +764,7 @@
         );
         valueLabels.appendChild(s("text", { x: bx + bar / 2, y: y(v) - 4, "text-anchor": "middle", text: clock(v) }));
       });
-      // The whole name, squeezed into its slot when it is longer (never cut).
-      const label = s("text", { x: left + n * slot + slot / 2, y: bottom + 16, "text-anchor": "middle", text: g.name });
-      if (g.name.length > 8) {
-        label.setAttribute("textLength", String(Math.round(slot * 0.94)));
-        label.setAttribute("lengthAdjust", "spacingAndGlyphs");
-      }
-      labels.appendChild(label);
+      labels.appendChild(s("text", { x: left + n * slot + slot / 2, y: bottom + 16, "text-anchor": "middle", text: g.name }));
     });
     if (target) {
       svg.appendChild(
@@ -798,6 +792,14 @@
       ),
       svg,
     );
+    // The whole name under each bar group, squeezed into its slot when it is longer (never cut).
+    const room = ((right - left) / groups.length) * 0.94;
+    labels.querySelectorAll("text").forEach((label) => {
+      if (label.getComputedTextLength() > room) {
+        label.setAttribute("textLength", String(Math.round(room)));
+        label.setAttribute("lengthAdjust", "spacingAndGlyphs");
+      }
+    });
   }
 
   function th(text, numeric) {
