@@ -78,7 +78,10 @@ class CameraConfig(_Strict):
     min_object_area: Annotated[float, Field(gt=0, le=1)] = 0.002  # fraction of the frame
     motion_events: bool = False  # also publish plain `motion` events (rate-limited)
     tamper: bool = True  # detect covered, moved, defocused
-    stream_timeout_s: Annotated[float, Field(ge=1, le=600)] = 10.0  # no frame this long → stream_lost
+    stream_timeout_s: Annotated[float, Field(ge=1, le=600)] = 10.0  # no new picture this long → stream_lost
+    open_timeout_s: Annotated[float, Field(gt=0, le=60)] = 5.0  # OpenCV/FFmpeg: connecting to the stream
+    read_timeout_s: Annotated[float, Field(gt=0, le=60)] = 5.0  # OpenCV/FFmpeg: waiting for a frame → reconnect
+    reconnect_max_s: Annotated[float, Field(gt=0, le=60)] = 2.0  # longest pause between reconnection attempts
 
     @field_validator("stream")
     @classmethod
