@@ -25,7 +25,8 @@ from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
 PIPELINE = (
     "( videotestsrc name=source is-live=true pattern=ball "
     "! video/x-raw,width=320,height=240,framerate=10/1 "
-    "! valve name=gate drop=false ! videoconvert ! video/x-raw,format=I420 ! jpegenc quality=80 ! rtpjpegpay name=pay0 pt=96 )"
+    "! valve name=gate drop=false ! videoconvert ! video/x-raw,format=I420 "  # RTP/JPEG carries 4:2:0 only
+    "! jpegenc quality=80 ! rtpjpegpay name=pay0 pt=96 )"
 )
 
 

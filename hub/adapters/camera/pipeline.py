@@ -32,7 +32,6 @@ from hub.video.frames import to_analysis_gray
 from hub.video.stream import FreshFrames, StreamWatchdog
 from hub.video.tamper import TamperEvent
 
-
 WATCH_EVERY_S = 0.25  # how often a silent stream is checked: stream_lost comes at most this late
 
 
