@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from hub.video.blobs import Blob, find_blobs, is_lighting_change
-from hub.video.detections import Detection, DetectionType, ObjectBox, TamperKind
+from hub.video.detections import Detection, DetectionType, ObjectBox
 from hub.video.frames import DEFAULT_ANALYSIS_WIDTH, is_analysis_gray, to_analysis_gray
 from hub.video.motion import MotionDetector, MotionSettings
 from hub.video.tamper import TamperDetector, TamperSettings
@@ -21,9 +21,6 @@ from hub.video.tracking import ObjectTracker, Track, TrackerSettings
 from hub.video.zones import RuleTimings, Zone, ZoneRules
 
 LIGHT_RECHECK_S = 2.0
-
-# While one of these holds, the picture does not show the zones: zone rules are suspended.
-_BLINDING = {TamperKind.COVERED, TamperKind.MOVED}
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,11 +62,15 @@ class CameraAnalyzer:
         """Events raised by this frame (BGR of any size, or an already prepared grey analysis frame)."""
         gray = self.prepare(frame)
         detections: list[Detection] = []
+        blinded = False
         if self._tamper is not None:
-            for event in self._tamper.update(gray, t):
-                detections.append(Detection(DetectionType.TAMPER, t, 0.9, tamper=event.kind))
+            events = self._tamper.update(gray, t)
+            suspended = bool(self._tamper.active)
+            detections += [
+                Detection(DetectionType.TAMPER, t, 0.9, tamper=e.kind, rules_suspended=suspended) for e in events
+            ]
+            blinded = self._tamper.suspect
         mask = self._motion.detect(gray, t)
-        blinded = self._tamper is not None and bool(self._tamper.active & _BLINDING)
         if self._motion.scene_changed or blinded:
             self._tracker.reset()
             self.last_objects = []

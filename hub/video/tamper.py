@@ -1,15 +1,18 @@
 """Tamper: the lens covered or sprayed, the camera moved, the picture defocused.
 
 * Covered or sprayed: the picture's contrast collapses (grey-level standard deviation), whatever its brightness —
-  a night scene is dark but still has contrast.
-* Moved: the scene's coarse layout (a 64×36 blurred thumbnail) no longer correlates with the reference. Being
-  normalised, the correlation ignores brightness and contrast changes; being coarse, it ignores people passing
-  and a defocused lens.
+  a night scene is dark but still has contrast. Measured every frame, so it is raised within about a second.
+* Moved: the view is registered against the reference by phase correlation of coarse thumbnails (64×36): a
+  camera knocked or panned shows as a shift of the whole picture, which people passing, light changes and a
+  defocused lens do not produce (phase correlation ignores gain and contrast; blur keeps the phase). A view
+  turned so far that it no longer registers at all shows as a collapse of the thumbnails' normalised correlation.
+  One threshold each way, no dead band between raise and clear: a knocked camera cannot settle in between.
 * Defocused: sharpness (variance of the Laplacian over variance of the picture, so that a darker or brighter
-  scene keeps its sharpness) falls far below the reference while the layout still matches.
+  scene keeps its sharpness) falls far below the reference's while the view still registers.
 
-The reference is taken once the camera has run for a moment and refreshed while the picture is healthy, so that
-slow changes (dusk, seasons) are followed while sudden ones are reported. Each condition is debounced both ways.
+The reference is taken once the camera has shown a stable picture for a moment, and refreshed only from a
+stable, un-tampered view that registers with the old one: a sudden change is reported, never learnt. Each
+condition is debounced both ways, briefly: raised and restored within about a second of holding.
 """
 
 from __future__ import annotations
@@ -27,40 +30,48 @@ from hub.video.hysteresis import Change, Debounced
 class TamperSettings:
     covered_std: float = 9.0  # contrast below this → covered
     uncovered_std: float = 15.0  # … above this → uncovered
-    moved_correlation: float = 0.5
-    unmoved_correlation: float = 0.75
+    moved_shift: float = 0.025  # the view registers this far (fraction of the width) from the reference → moved
+    moved_correlation: float = 0.45  # or correlates this little with it (turned out of registration) → moved
     defocused_ratio: float = 0.3  # sharpness / reference sharpness below this → defocused
     focused_ratio: float = 0.55
-    raise_after_s: float = 2.0
-    clear_after_s: float = 3.0
-    check_every_s: float = 0.5  # sharpness and layout are dearer than contrast: measured this often
-    reference_after_s: float = 2.0
-    reference_refresh_s: float = 300.0
+    raise_after_s: float = 0.8
+    clear_after_s: float = 0.8
+    check_every_s: float = 0.4  # registration and sharpness are dearer than contrast: measured this often
+    stable_for_s: float = 2.0  # a reference is taken from a picture stable this long (successive checks agree)
+    reference_refresh_s: float = 60.0  # … and refreshed at most this often
 
 
 @dataclass(frozen=True, slots=True)
 class TamperEvent:
     kind: TamperKind
     t: float
-    measure: float  # the measurement that decided: contrast, correlation or sharpness ratio
+    measure: float  # the measurement that decided: contrast, shift, correlation or sharpness ratio
+
+
+_THUMB_SIZE = (64, 36)
+_WINDOW = cv2.createHanningWindow(_THUMB_SIZE, cv2.CV_32F)
 
 
 @dataclass(frozen=True, slots=True)
-class _Reference:
-    layout: np.ndarray  # zero-mean, unit-norm float32 thumbnail
+class View:
+    """A picture's coarse layout: a thumbnail for registration and its zero-mean, unit-norm vector."""
+
+    thumb: np.ndarray  # float32, _THUMB_SIZE
+    layout: np.ndarray
     sharpness: float
-    t: float
 
+    @classmethod
+    def of(cls, gray: np.ndarray) -> View:
+        thumb = cv2.GaussianBlur(cv2.resize(gray, _THUMB_SIZE, interpolation=cv2.INTER_AREA), (3, 3), 0)
+        thumb = thumb.astype(np.float32)
+        vector = thumb.ravel() - float(thumb.mean())
+        norm = float(np.linalg.norm(vector))
+        return cls(thumb, vector / norm if norm > 1e-6 else vector, sharpness_of(gray))
 
-_LAYOUT_SIZE = (64, 36)
-
-
-def layout_of(gray: np.ndarray) -> np.ndarray:
-    thumb = cv2.GaussianBlur(cv2.resize(gray, _LAYOUT_SIZE, interpolation=cv2.INTER_AREA), (5, 5), 0)
-    vector = thumb.astype(np.float32).ravel()
-    vector -= vector.mean()
-    norm = float(np.linalg.norm(vector))
-    return vector / norm if norm > 1e-6 else vector
+    def registration(self, reference: View) -> tuple[float, float]:
+        """(shift as a fraction of the width, normalised correlation at zero shift) against `reference`."""
+        (dx, dy), _ = cv2.phaseCorrelate(reference.thumb, self.thumb, _WINDOW)
+        return float(np.hypot(dx, dy)) / _THUMB_SIZE[0], float(np.dot(self.layout, reference.layout))
 
 
 def sharpness_of(gray: np.ndarray) -> float:
@@ -70,6 +81,12 @@ def sharpness_of(gray: np.ndarray) -> float:
     return (float(laplacian_std[0][0]) / max(float(std[0][0]), 1.0)) ** 2
 
 
+@dataclass(slots=True)
+class _Reference:
+    view: View
+    t: float
+
+
 class TamperDetector:
     def __init__(self, settings: TamperSettings | None = None) -> None:
         s = self.settings = settings or TamperSettings()
@@ -77,7 +94,8 @@ class TamperDetector:
         self._moved = Debounced(s.raise_after_s, s.clear_after_s)
         self._defocused = Debounced(s.raise_after_s, s.clear_after_s)
         self._reference: _Reference | None = None
-        self._started_t: float | None = None
+        self._last_view: View | None = None
+        self._stable_since: float | None = None
         self._next_check_t = 0.0
 
     @property
@@ -86,38 +104,64 @@ class TamperDetector:
         flags += ((self._defocused, TamperKind.DEFOCUSED),)
         return {kind for condition, kind in flags if condition.active}
 
+    @property
+    def suspect(self) -> bool:
+        """A tamper is raised, or one is holding and about to be: the picture cannot be trusted for zone rules."""
+        conditions = (self._covered, self._moved, self._defocused)
+        return any(c.active or c.pending for c in conditions)
+
     def update(self, gray: np.ndarray, t: float) -> list[TamperEvent]:
         s = self.settings
-        if self._started_t is None:
-            self._started_t = t
         contrast = float(cv2.meanStdDev(gray)[1][0][0])
         events = self._changes(
             self._covered, contrast < s.covered_std, contrast > s.uncovered_std, t, TamperKind.COVERED, contrast
         )
-        if self._covered.active or self._covered.pending or t < self._next_check_t:
+        if self._covered.active or self._covered.pending:
+            self._stable_since = None
             return events  # a covered lens hides whether the camera moved or lost focus
+        if t < self._next_check_t:
+            return events
         self._next_check_t = t + s.check_every_s
 
-        layout, sharpness = layout_of(gray), sharpness_of(gray)
+        view = View.of(gray)
+        self._follow_stability(view, t)
         reference = self._reference
         if reference is None:
-            if t - self._started_t >= s.reference_after_s:
-                self._reference = _Reference(layout, sharpness, t)
+            if self._stable_since is not None and t - self._stable_since >= s.stable_for_s:
+                self._reference = _Reference(view, t)
             return events
-        correlation = float(np.dot(layout, reference.layout))
-        ratio = sharpness / max(reference.sharpness, 1e-6)
-        same_view = correlation >= s.moved_correlation
+        shift, correlation = view.registration(reference.view)
+        ratio = view.sharpness / max(reference.view.sharpness, 1e-6)
+        same_view = shift <= s.moved_shift and correlation >= s.moved_correlation
         events += self._changes(
-            self._moved, not same_view, correlation > s.unmoved_correlation, t, TamperKind.MOVED, correlation
+            self._moved, not same_view, same_view, t, TamperKind.MOVED, shift if shift > s.moved_shift else correlation
         )
         events += self._changes(
             self._defocused, same_view and ratio < s.defocused_ratio, ratio > s.focused_ratio, t,
             TamperKind.DEFOCUSED, ratio,
         )  # fmt: skip
-        healthy = not (self.active or self._moved.pending or self._defocused.pending)
-        if healthy and correlation > 0.85 and ratio > s.focused_ratio and t - reference.t >= s.reference_refresh_s:
-            self._reference = _Reference(layout, sharpness, t)
+        if (
+            not self.suspect
+            and same_view
+            and ratio > s.focused_ratio
+            and self._stable_since is not None
+            and t - self._stable_since >= s.stable_for_s
+            and t - reference.t >= s.reference_refresh_s
+        ):
+            self._reference = _Reference(view, t)
         return events
+
+    def _follow_stability(self, view: View, t: float) -> None:
+        """A picture is stable while each check's view registers with the previous one, unshifted and alike."""
+        last, self._last_view = self._last_view, view
+        if last is None:
+            self._stable_since = None
+            return
+        shift, correlation = view.registration(last)
+        if shift <= self.settings.moved_shift / 4 and correlation >= 0.9:
+            self._stable_since = t if self._stable_since is None else self._stable_since
+        else:
+            self._stable_since = None
 
     @staticmethod
     def _changes(
