@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from hub.video.blobs import Blob, find_blobs, is_lighting_change
+from hub.video.blobs import Blob, find_blobs, is_lighting_change, split_side_by_side
 from hub.video.detections import Detection, DetectionType, ObjectBox
 from hub.video.frames import DEFAULT_ANALYSIS_WIDTH, is_analysis_gray, to_analysis_gray
 from hub.video.motion import MotionDetector, MotionSettings
@@ -28,7 +28,9 @@ class AnalyzerSettings:
     zones: tuple[Zone, ...] = ()
     timezone: str = "Asia/Shanghai"
     analysis_width: int = DEFAULT_ANALYSIS_WIDTH
-    min_object_area: float = 0.002  # fraction of the frame; smaller moving regions are noise
+    min_object_area: float = 0.002  # fraction of the frame, for an object at the bottom; smaller regions are noise
+    far_scale: float = 0.4  # perspective: an object on the top row may be this much smaller (linear size)
+    person_aspect: float | None = 0.36  # a blob this many times its height wide per person is split; None: never
     motion_events: bool = False  # report plain motion (rate-limited); zone events are always reported
     motion_repeat_s: float = 30.0
     lighting_filter: bool = True
@@ -77,7 +79,9 @@ class CameraAnalyzer:
             return detections
 
         height, width = gray.shape
-        blobs = find_blobs(mask, self.settings.min_object_area * width * height)
+        blobs = find_blobs(mask, self.settings.min_object_area * width * height, self.settings.far_scale)
+        if self.settings.person_aspect:
+            blobs = [part for blob in blobs for part in split_side_by_side(mask, blob, self.settings.person_aspect)]
         tracks = self._tracker.update([b.box for b in blobs], t)
         lit = [track for track in tracks if self._is_light(track, gray, t)]
         if lit:
