@@ -29,8 +29,8 @@ class AnalyzerSettings:
     timezone: str = "Asia/Shanghai"
     analysis_width: int = DEFAULT_ANALYSIS_WIDTH
     min_object_area: float = 0.002  # fraction of the frame, for an object at the bottom; smaller regions are noise
-    far_scale: float = 0.4  # perspective: an object on the top row may be this much smaller (linear size)
-    person_aspect: float | None = 0.36  # a blob this many times its height wide per person is split; None: never
+    far_scale: float = 0.6  # perspective: an object on the top row may be this much smaller (linear size)
+    person_aspect: float | None = 0.4  # a blob this many times its height wide per person is split; None: never
     motion_events: bool = False  # report plain motion (rate-limited); zone events are always reported
     motion_repeat_s: float = 30.0
     lighting_filter: bool = True
