@@ -357,7 +357,9 @@ def small_people() -> Scenario:
     )
 
 
-def _pair(offset_x: float, *path: tuple[float, float, float], shade: int = 0, height: float = 0.17) -> tuple[Walker, ...]:
+def _pair(
+    offset_x: float, *path: tuple[float, float, float], shade: int = 0, height: float = 0.17
+) -> tuple[Walker, ...]:
     """Two people walking side by side, a shoulder apart."""
     return (
         walker(*path, shade=shade, height=height),

@@ -16,7 +16,8 @@ import pytest
 from hub.video.analyzer import AnalyzerSettings, CameraAnalyzer
 from hub.video.detections import Detection
 from hub.video.zones import Direction, Zone, ZoneKind
-from simulators.camera.run import evaluate, play
+from simulators.camera import run
+from simulators.camera.run import evaluate
 from simulators.camera.scenarios import EVENING, SCENARIOS, TAMPER_WITHIN_S, all_scenarios
 from simulators.camera.truth import EARLY_S, Outcome, TypeScore, score
 
@@ -103,7 +104,7 @@ def test_every_tamper_is_raised_and_restored_within_two_seconds(outcomes: list[O
 
 
 def test_defocus_suspends_the_zone_rules_and_the_event_says_so() -> None:
-    detections = play(SCENARIOS["defocus_with_walkers"]())
+    detections = run.play(SCENARIOS["defocus_with_walkers"]())
     assert [d.name for d in detections] == ["tamper_defocused", "tamper_defocused_restored"]
     assert [d.rules_suspended for d in detections] == [True, False]
 
