@@ -79,7 +79,7 @@ class CameraConfig(_Strict):
     speakers: list[Id] = []  # speaker device ids warned for this camera's events
     zones: list[ZoneConfig] = []
     min_object_area: Annotated[float, Field(gt=0, le=1)] = 0.002  # fraction of the frame, at its bottom row
-    min_object_far_scale: Annotated[float, Field(gt=0, le=1)] = 0.6  # perspective: linear size on the top row
+    min_object_far_scale: Annotated[float, Field(gt=0, le=1)] = 0.7  # perspective: linear size on the top row
     motion_events: bool = False  # also publish plain `motion` events (rate-limited)
     tamper: bool = True  # detect covered, moved, defocused
     stream_timeout_s: Annotated[float, Field(ge=1, le=600)] = 10.0  # no new picture this long → stream_lost

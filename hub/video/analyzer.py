@@ -29,7 +29,7 @@ class AnalyzerSettings:
     timezone: str = "Asia/Shanghai"
     analysis_width: int = DEFAULT_ANALYSIS_WIDTH
     min_object_area: float = 0.002  # fraction of the frame, for an object at the bottom; smaller regions are noise
-    far_scale: float = 0.6  # perspective: an object on the top row may be this much smaller (linear size)
+    far_scale: float = 0.7  # perspective: an object on the top row may be this much smaller (linear size)
     person_aspect: float | None = 0.4  # a blob this many times its height wide per person is split; None: never
     motion_events: bool = False  # report plain motion (rate-limited); zone events are always reported
     motion_repeat_s: float = 30.0
@@ -49,6 +49,7 @@ class CameraAnalyzer:
         self._rules = ZoneRules(settings.zones, settings.rules)
         self._tamper = TamperDetector(settings.tamper) if settings.tamper is not None else None
         self._last_motion_t: float | None = None
+        self._last_mask: np.ndarray | None = None
         self._light_verdicts: dict[int, tuple[bool, float]] = {}  # track id → (is light, when judged)
         self.last_objects: list[ObjectBox] = []  # the confirmed objects of the last frame, for drawing and tests
 
@@ -66,13 +67,14 @@ class CameraAnalyzer:
         detections: list[Detection] = []
         blinded = False
         if self._tamper is not None:
-            events = self._tamper.update(gray, t)
+            still = self._motion.still_picture if self._tamper.due(t) else None  # a conversion: only when used
+            events = self._tamper.update(gray, t, self._last_mask, still)
             suspended = bool(self._tamper.active)
             detections += [
                 Detection(DetectionType.TAMPER, t, 0.9, tamper=e.kind, rules_suspended=suspended) for e in events
             ]
             blinded = self._tamper.suspect
-        mask = self._motion.detect(gray, t)
+        mask = self._last_mask = self._motion.detect(gray, t)
         if self._motion.scene_changed or blinded:
             self._tracker.reset()
             self.last_objects = []
@@ -80,8 +82,9 @@ class CameraAnalyzer:
 
         height, width = gray.shape
         blobs = find_blobs(mask, self.settings.min_object_area * width * height, self.settings.far_scale)
-        if self.settings.person_aspect:
-            blobs = [part for blob in blobs for part in split_side_by_side(mask, blob, self.settings.person_aspect)]
+        aspect = self.settings.person_aspect
+        if aspect:  # only blobs at least 1.5 people wide can split
+            blobs = [part for b in blobs for part in (split_side_by_side(mask, b, aspect) if b.w >= 1.5 * aspect * b.h else (b,))]
         tracks = self._tracker.update([b.box for b in blobs], t)
         lit = [track for track in tracks if self._is_light(track, gray, t)]
         if lit:

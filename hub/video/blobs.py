@@ -48,7 +48,7 @@ def split_side_by_side(mask: np.ndarray, blob: Blob, aspect: float) -> list[Blob
     if count < 2:
         return [blob]
     region = mask[blob.y : blob.y + blob.h, blob.x : blob.x + blob.w]
-    columns = np.count_nonzero(region, axis=0)
+    columns = cv2.reduce(region, 0, cv2.REDUCE_SUM, dtype=cv2.CV_32S)[0]
     step = blob.w / count
     reach = max(int(step / 3), 1)
     cuts = [0]
@@ -59,9 +59,9 @@ def split_side_by_side(mask: np.ndarray, blob: Blob, aspect: float) -> list[Blob
     cuts.append(blob.w)
     parts = []
     for left, right in itertools.pairwise(cuts):
-        rows = np.flatnonzero(np.count_nonzero(region[:, left:right], axis=1))
-        if rows.size:
-            parts.append(Blob(blob.x + left, blob.y + int(rows[0]), right - left, int(rows[-1] - rows[0]) + 1))
+        x, y, w, h = cv2.boundingRect(region[:, left:right])  # the part's own extent
+        if w and h:
+            parts.append(Blob(blob.x + left + x, blob.y + y, w, h))
     return parts
 
 
