@@ -84,7 +84,11 @@ class CameraAnalyzer:
         blobs = find_blobs(mask, self.settings.min_object_area * width * height, self.settings.far_scale)
         aspect = self.settings.person_aspect
         if aspect:  # only blobs at least 1.5 people wide can split
-            blobs = [part for b in blobs for part in (split_side_by_side(mask, b, aspect) if b.w >= 1.5 * aspect * b.h else (b,))]
+            blobs = [
+                part
+                for blob in blobs
+                for part in (split_side_by_side(mask, blob, aspect) if blob.w >= 1.5 * aspect * blob.h else (blob,))
+            ]
         tracks = self._tracker.update([b.box for b in blobs], t)
         lit = [track for track in tracks if self._is_light(track, gray, t)]
         if lit:
