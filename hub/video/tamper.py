@@ -36,7 +36,7 @@ class TamperSettings:
     focused_ratio: float = 0.55
     raise_after_s: float = 0.8
     clear_after_s: float = 0.8
-    check_every_s: float = 0.4  # registration and sharpness are dearer than contrast: measured this often
+    check_every_s: float = 0.5  # registration and sharpness are dearer than contrast: measured this often
     stable_for_s: float = 2.0  # a reference is taken from a picture stable this long (successive checks agree)
     reference_refresh_s: float = 60.0  # … and refreshed at most this often
 
@@ -184,12 +184,12 @@ class TamperDetector:
         same_view = shift <= s.moved_shift and correlation >= s.moved_correlation
         raw_view, last_raw = (view if filled is gray else View.of(gray)), self._last_raw
         self._last_raw = raw_view
-        if same_view and filled is not gray and last_raw is not None:
+        holds_still = last_raw is not None and float(np.dot(raw_view.layout, last_raw.layout)) >= _STILL_CORRELATION
+        if same_view and filled is not gray and holds_still:
             # Filling in what moves can hide a small knock. A view that stays put (unlike a crowd) and registers
             # shifted unfilled is moved all the same.
             raw_shift, raw_correlation = raw_view.registration(reference.view)
-            holds_still = float(np.dot(raw_view.layout, last_raw.layout)) >= _STILL_CORRELATION
-            if holds_still and raw_shift > s.moved_shift:
+            if raw_shift > s.moved_shift:
                 same_view, shift, correlation = False, raw_shift, raw_correlation
         ratio = sharpness / max(reference.sharpness, 1e-6)
         events += self._changes(
