@@ -7,6 +7,9 @@
   defocused lens do not produce (phase correlation ignores gain and contrast; blur keeps the phase). A view
   turned so far that it no longer registers at all shows as a collapse of the thumbnails' normalised correlation.
   One threshold each way, no dead band between raise and clear: a knocked camera cannot settle in between.
+  People are kept out of it: what moves is filled in from the reference (learnt from the people-free
+  background), unless it covers most of the reference's structure (then the view itself moved). Known limit: a
+  crowd standing still on a featureless floor, being most of the structure, can look like another view.
 * Defocused: sharpness (variance of the Laplacian over variance of the picture, so that a darker or brighter
   scene keeps its sharpness) falls far below the reference's while the view still registers.
 

@@ -16,11 +16,11 @@ from __future__ import annotations
 import sys
 import threading
 
-import gi
+import gi  # type: ignore[import-not-found]  # Debian's python3-gi, not in the venv
 
 gi.require_version("Gst", "1.0")
 gi.require_version("GstRtspServer", "1.0")
-from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
+from gi.repository import GLib, Gst, GstRtspServer  # type: ignore[import-not-found]  # noqa: E402
 
 PIPELINE = (
     "( videotestsrc name=source is-live=true pattern=ball "
