@@ -139,8 +139,11 @@ class TamperDetector:
 
     @property
     def active(self) -> set[TamperKind]:
-        flags = ((self._covered, TamperKind.COVERED), (self._moved, TamperKind.MOVED))
-        flags += ((self._defocused, TamperKind.DEFOCUSED),)
+        flags = (
+            (self._covered, TamperKind.COVERED),
+            (self._moved, TamperKind.MOVED),
+            (self._defocused, TamperKind.DEFOCUSED),
+        )
         return {kind for condition, kind in flags if condition.active}
 
     @property

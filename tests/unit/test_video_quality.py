@@ -95,8 +95,12 @@ def test_no_false_intrusion_on_scenes_without_anyone(outcomes: list[Outcome], na
 
 def test_every_tamper_is_raised_and_restored_within_two_seconds(outcomes: list[Outcome]) -> None:
     """A tamper expectation spans its onset (or fix) to 2 s after it: a hit is in time, a miss is late or absent."""
-    tampers = [(o.scene, e, d.t - EVENING.timestamp() - (e.start + EARLY_S)) for o in outcomes for e, d in o.hits]
-    tampers = [(scene, e.name, round(after, 1)) for scene, e, after in tampers if e.name.startswith("tamper")]
+    tampers = [
+        (o.scene, e.name, round(d.t - EVENING.timestamp() - (e.start + EARLY_S), 1))
+        for o in outcomes
+        for e, d in o.hits
+        if e.name.startswith("tamper")
+    ]
     assert len(tampers) == 42, tampers  # 7 tamper scenes × 3 variants × raise and restore
     late = [(scene, name, after) for scene, name, after in tampers if after > TAMPER_WITHIN_S]
     missed = [(o.scene, e.name) for o in outcomes for e in o.misses if e.name.startswith("tamper")]
