@@ -14,6 +14,7 @@ alive is decided from what arrives (`hub.video.stream`), not here.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -24,6 +25,8 @@ import numpy as np
 import structlog
 
 log = structlog.get_logger(__name__)
+
+FFMPEG_CAPTURE_OPTIONS = "analyzeduration;500000"  # µs; set only when the environment does not say otherwise
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +98,9 @@ class OpenCvCapture:
         self.connections = 0
 
     def start(self) -> None:
+        # FFmpeg probes a new stream for up to 5 s before its first frame (an RTP/JPEG camera takes ~2 s);
+        # half a second is plenty to find a camera's one video stream, and a returning camera is back sooner.
+        os.environ.setdefault("OPENCV_FFMPEG_CAPTURE_OPTIONS", FFMPEG_CAPTURE_OPTIONS)
         self._thread.start()
 
     def stop(self, timeout_s: float = 5.0) -> None:
