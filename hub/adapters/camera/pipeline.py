@@ -20,7 +20,7 @@ import numpy as np
 import structlog
 
 from devices.contract import DeviceState
-from hub.adapters.camera.capture import CapturedFrame, OpenCvCapture
+from hub.adapters.camera.capture import Backoff, CapturedFrame, OpenCvCapture
 from hub.adapters.camera.clips import ClipRecording
 from hub.adapters.camera.debounce import ZoneEventDebounce
 from hub.adapters.camera.events import camera_event_payload
@@ -30,8 +30,10 @@ from hub.adapters.camera.ring_buffer import PreEventBuffer
 from hub.video.annotate import draw_detection
 from hub.video.detections import Detection, DetectionType, TamperKind
 from hub.video.frames import to_analysis_gray
-from hub.video.stream import StreamWatchdog
+from hub.video.stream import FreshFrames, StreamWatchdog
 from hub.video.tamper import TamperEvent
+
+WATCH_EVERY_S = 0.25  # how often a silent stream is checked: stream_lost comes at most this late
 
 
 class Analysis(Protocol):
@@ -58,6 +60,7 @@ class PreparedFrame:
     image: np.ndarray  # as decoded, for the snapshot
     gray: np.ndarray  # for analysis
     clip: np.ndarray  # for the clip
+    fresh: bool = True  # a new picture, not one repeated by a frozen stream
 
 
 def _fit_width(image: np.ndarray, width: int) -> np.ndarray:
@@ -93,14 +96,29 @@ class CameraPipeline:
 
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
+        fresh_frames = FreshFrames()
+        connection = 0
 
         def on_frame(frame: CapturedFrame) -> None:  # in the capture thread
-            prepared = PreparedFrame(
-                frame.t, frame.image, to_analysis_gray(frame.image), _fit_width(frame.image, self._media.clip_width)
-            )
+            nonlocal connection
+            if frame.connection != connection:
+                connection = frame.connection
+                fresh_frames.restart()
+            gray = to_analysis_gray(frame.image)
+            fresh = fresh_frames.is_fresh(gray, frame.position_ms)
+            prepared = PreparedFrame(frame.t, frame.image, gray, _fit_width(frame.image, self._media.clip_width), fresh)
             loop.call_soon_threadsafe(self._offer, prepared)
 
-        capture = OpenCvCapture(self.spec.device, self.spec.stream, self.spec.config.fps, on_frame)
+        config = self.spec.config
+        capture = OpenCvCapture(
+            self.spec.device,
+            self.spec.stream,
+            config.fps,
+            on_frame,
+            backoff=Backoff(initial_s=min(0.5, config.reconnect_max_s), maximum_s=config.reconnect_max_s),
+            open_timeout_s=config.open_timeout_s,
+            read_timeout_s=config.read_timeout_s,
+        )
         capture.start()
         self.log.info("camera_pipeline_started", stream=_redact(self.spec.stream), fps=self.spec.config.fps)
         try:
@@ -122,8 +140,10 @@ class CameraPipeline:
     async def _analyse_frames(self) -> None:
         while True:
             frame = await self._frames.get()
-            for event in self._watchdog.frame(frame.t):
-                await self._on_stream_change(event, frame)
+            for event in self._watchdog.frame(frame.t, frame.fresh):
+                await self._on_stream_change(event, frame if frame.fresh else None)
+            if not frame.fresh:  # a frozen picture says nothing about the scene
+                continue
             self._buffer.append(frame.t, frame.clip)
             self._feed_recordings(frame)
             detections = await self._analysis.analyze(self.spec.device, frame.gray, frame.t)
@@ -134,7 +154,7 @@ class CameraPipeline:
 
     async def _watch_stream(self) -> None:
         while True:
-            await asyncio.sleep(1.0)
+            await asyncio.sleep(WATCH_EVERY_S)
             for event in self._watchdog.check(self._clock()):
                 await self._on_stream_change(event, None)
 
