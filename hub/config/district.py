@@ -19,6 +19,7 @@ from hub.domain.escalation import DEFAULT_TARGETS, ResponseTargets
 from hub.domain.incidents import Priority
 from hub.domain.media import allowed_origins, origin_of
 from hub.domain.roster import DAYS, Shift
+from hub.domain.verification import VerificationPolicy
 from hub.domain.warnings import Message, WarningRule
 
 Id = Annotated[str, Field(min_length=1, max_length=64)]
@@ -154,6 +155,13 @@ class WarningRuleConfig(_Strict):
     priority: Annotated[int, Field(ge=0, le=9)] = 5
 
 
+class VerificationConfig(_Strict):
+    """Video verification of presses (hub.domain.verification): the span each site camera records."""
+
+    pre_s: Annotated[float, Field(ge=5, le=60)] = 8.0
+    post_s: Annotated[float, Field(ge=0, le=60)] = 4.0
+
+
 class DistrictConfig(_Strict):
     district: DistrictInfo
     grids: list[GridConfig]
@@ -171,6 +179,7 @@ class DistrictConfig(_Strict):
     dc09: Dc09Config = Dc09Config()
     # The duty desk's scheduled rounds of cameras (hub.config.patrol).
     patrol_tours: list[PatrolTourConfig] = []
+    verification: VerificationConfig = VerificationConfig()
 
 
 def load_district(path: Path | str) -> District:
@@ -336,6 +345,7 @@ def _to_domain(config: DistrictConfig) -> District:
             for r in config.warning_rules
         ),
         patrol_tours=to_tours(config.patrol_tours),
+        verification=VerificationPolicy(config.verification.pre_s, config.verification.post_s),
     )
 
 

@@ -60,6 +60,10 @@ TRIGGERS: dict[tuple[str, str], Trigger] = {
 }
 
 
+# A camera's answer to the hub's request to record a press (hub.domain.verification): evidence that joins
+# the site's open incident, never a reason to open one.
+VERIFICATION_EVENT = "verification"
+
 # Events that mean the same whatever the device: supervision finding a device silent.
 ANY_DEVICE_TRIGGERS: dict[str, Trigger] = {"offline": Trigger("device_offline", Priority.P3)}
 
@@ -158,6 +162,12 @@ def correlate(current: Incident | None, event: DeviceEvent, site_in_test_mode: b
             event.received_at, actor, "cancel_requested", current.state, current.state, "cancel pressed on the button"
         )
         return Correlation(requested, (entry,))
+    if event.type == VERIFICATION_EVENT and event.device_kind == "camera":
+        if current is None or not is_open:
+            return Correlation(None, ())
+        reason = f"clip and snapshot from {event.device_id}"
+        entry = TimelineEntry(event.received_at, actor, "video_verified", current.state, current.state, reason)
+        return Correlation(current, (entry,))
     if trigger is None:
         return Correlation(current if is_open else None, ())
     if current is None or not current.is_open:

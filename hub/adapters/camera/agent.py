@@ -97,6 +97,10 @@ async def serve_agent(
             return
         media = MediaOptions(base_url=base_url, pre_s=options.pre_s, post_s=options.post_s)
         pipelines = [CameraPipeline(c, pool, p, store, media) for c, p in zip(cameras, publishers, strict=True)]
+        loop = asyncio.get_running_loop()
+        for pipeline, publisher in zip(pipelines, publishers, strict=True):
+            verifier = pipeline.verifier  # commands arrive on paho's thread: handled on the loop
+            publisher.on_command(lambda payload, v=verifier: loop.call_soon_threadsafe(v.request, payload))
         tasks = [asyncio.create_task(_supervise(p), name=f"camera-{p.spec.device}") for p in pipelines]
         tasks.append(asyncio.create_task(_prune(store), name="media-prune"))
         log.info("camera_agent_started", cameras=[c.device for c in cameras], workers=options.workers)
