@@ -97,7 +97,8 @@ class PostgresIncidentQueries:
             )
             media = await conn.fetch(
                 "SELECT m.id, m.kind, m.state, m.content_type, m.bytes, m.created_at, m.error, e.device_id,"
-                " e.type AS event_type, e.payload->>'zone' AS zone, e.payload->>'detail' AS detail"
+                " e.type AS event_type, e.payload->>'zone' AS zone, e.payload->>'detail' AS detail,"
+                " e.payload->>'clip_start' AS clip_start, e.payload->>'clip_end' AS clip_end"
                 " FROM media m JOIN incident_events ie ON ie.event_pk = m.event_pk JOIN events e ON e.id = m.event_pk"
                 " WHERE ie.incident_id = $1 ORDER BY m.id",
                 incident_id,

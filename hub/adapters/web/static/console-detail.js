@@ -10,6 +10,7 @@ import { clockChip, fillChip, measureAll } from "./console-clocks.js";
 import { distanceText, parseTime, t, term, whenText } from "./console-i18n.js";
 import { PRESS_KINDS, isOpen, priorityOf, store } from "./console-state.js";
 import { clear, h, notify, priorityBadge, replace } from "./console-ui.js";
+import { isVerificationMedia, showsVerificationFirst, verificationSection } from "./console-verification.js";
 import { createWarnPanel, speakersOf, warningList } from "./console-warn.js";
 
 const RELOAD_DEBOUNCE_MS = 120;
@@ -248,6 +249,7 @@ function render() {
     noticeSection(incident),
     actionsSection(incident),
     lastError ? h("p", { class: "detail-error", role: "alert", testid: "detail-error" }, lastError) : null,
+    showsVerificationFirst(incident) ? verificationSection(incident, section) : null,
     clocksSection(incident),
     mediaSection(incident),
     dispatchSection(incident),
@@ -500,7 +502,9 @@ function historyTable(incident) {
 // ones say so instead of showing a broken image.
 function mediaSection(incident) {
   const s = t();
-  const media = Array.isArray(incident.media) ? incident.media : [];
+  const all = Array.isArray(incident.media) ? incident.media : [];
+  // A press's verification clips have their own section at the top (console-verification.js).
+  const media = showsVerificationFirst(incident) ? all.filter((m) => !isVerificationMedia(m)) : all;
   if (!media.length) return null;
   const items = media.map((m) => {
     const kind = String(m.kind || m.type || "");
