@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 
 from hub.adapters.camera.agent import AgentOptions
-from hub.adapters.local import PrivateMosquitto, free_port
+from hub.adapters.local import PrivateMosquitto
 from simulators.camera.mjpeg import MjpegCamera, SceneSource
 from simulators.camera.render import Scene
 from simulators.camera.scenarios import Scenario
@@ -48,7 +48,9 @@ def verification_district(path: Path, camera_port: int, agent_port: int) -> Path
 
 
 @contextlib.asynccontextmanager
-async def agent_for(hub: HubUnderTest, broker: PrivateMosquitto, site: VerifiedSite, media_dir: Path) -> AsyncIterator[None]:
+async def agent_for(
+    hub: HubUnderTest, broker: PrivateMosquitto, site: VerifiedSite, media_dir: Path
+) -> AsyncIterator[None]:
     """The camera agent on the hub's topics, running long enough for its pre-event buffer to fill."""
     options = AgentOptions(
         district_file=hub.settings.district_file,
