@@ -23,6 +23,7 @@ class Device:
     speakers: tuple[str, ...] = ()  # a camera's linked loudspeakers (its warnings play there)
     stream: str = ""  # a camera's stream (rtsp://, http(s):// MJPEG, a file); "" when none is configured
     media_origins: tuple[Origin, ...] = ()  # where its snapshot and clip URLs may point (hub.domain.media)
+    verifies_presses: bool = False  # a camera that answers the `record` command (hub.domain.verification)
 
 
 @dataclass(frozen=True, slots=True)

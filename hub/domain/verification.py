@@ -43,11 +43,16 @@ class VerificationRequest:
 
 def verification_requests(incident: Incident, opened_by: DeviceEvent, district: District) -> list[VerificationRequest]:
     """The recordings to ask for when `opened_by` has just opened `incident` (one per camera of the
-    site). The press moment is the device's own time, unless it claims a time after the hub received it."""
+    site that answers the command). The press moment is the device's own time, unless it claims a time
+    after the hub received it."""
     if incident.id is None or opened_by.device_kind not in PRESS_DEVICES or incident.kind not in VERIFIED_KINDS:
         return []
     at = min(opened_by.occurred_at, opened_by.received_at)
-    cameras = sorted(d.id for d in district.devices.values() if d.site_id == incident.site_id and d.kind == "camera")
+    cameras = sorted(
+        d.id
+        for d in district.devices.values()
+        if d.site_id == incident.site_id and d.kind == "camera" and d.verifies_presses
+    )
     return [
         VerificationRequest(
             camera_id=camera,

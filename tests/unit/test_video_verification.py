@@ -38,9 +38,10 @@ def district() -> District:
         d.id: d
         for d in (
             Device("btn-1", "bank-1", "button"),
-            Device("cam-door", "bank-1", "camera"),
-            Device("cam-hall", "bank-1", "camera"),
-            Device("cam-other", "bank-2", "camera"),
+            Device("cam-door", "bank-1", "camera", verifies_presses=True),
+            Device("cam-hall", "bank-1", "camera", verifies_presses=True),
+            Device("cam-old", "bank-1", "camera"),  # does not implement the command
+            Device("cam-other", "bank-2", "camera", verifies_presses=True),
             Device("spk-1", "bank-1", "speaker"),
         )
     }
