@@ -59,6 +59,10 @@ class GenIncident:
     arrival_overdue_at: datetime | None = None
     dispatches: list[GenDispatch] = field(default_factory=list)
     accepted_by: str | None = None  # the officer whose dispatch was accepted
+    # Video verification (hub.domain.verification): asked of the site's cameras when the press opened the
+    # incident; seconds from the first event to the first camera's answer (None: no answer).
+    verification_requested: bool = False
+    verification_s: float | None = None
 
     @property
     def closed_at(self) -> datetime | None:
@@ -298,7 +302,30 @@ def generate(
         at = start + timedelta(seconds=rng.random() * span)
         kind, type_ = rng.choice(_FILLER_TYPES)
         history.events.append(GenEvent(device.id, device.site_id, device.kind, type_, at, at))
+    _add_verifications(history, seed)
     return history
+
+
+def _add_verifications(history: History, seed: int) -> None:
+    """Presses (panic, duress) ask for video; most cameras answer within seconds. A random stream of its own,
+    so the rest of the history is what it was before verification existed."""
+    rng = random.Random(seed * 7919 + 1)
+    for incident in history.incidents:
+        if incident.kind not in ("panic", "duress") or rng.random() < 0.2:
+            continue  # some sites have no camera that answers
+        incident.verification_requested = True
+        if rng.random() < 0.9:
+            incident.verification_s = round(rng.uniform(2.0, 15.0), 3)
+
+
+def _verification_rows(incident: GenIncident) -> list[tuple[object, ...]]:
+    rows: list[tuple[object, ...]] = [
+        (incident.id, incident.created_at, "system", "verification_requested", "new", "new", "cam")
+    ]
+    if incident.verification_s is not None:
+        at = incident.created_at + timedelta(seconds=incident.verification_s)
+        rows.append((incident.id, at, "device:cam", "video_verified", "new", "new", "clip and snapshot from cam"))
+    return rows
 
 
 async def write(conn: asyncpg.Connection, history: History) -> None:
@@ -374,6 +401,16 @@ async def write(conn: asyncpg.Connection, history: History) -> None:
                 (i.id, d.officer_id, d.state, "grid", d.offered_at, d.offered_at + timedelta(seconds=60), d.answered_at)
                 for i in incidents
                 for d in i.dispatches
+            ],
+        )
+        await conn.copy_records_to_table(
+            "incident_timeline",
+            columns=["incident_id", "at", "actor", "action", "from_state", "to_state", "reason"],
+            records=[
+                row
+                for i in incidents
+                if i.verification_requested
+                for row in _verification_rows(i)
             ],
         )
         events = history.events

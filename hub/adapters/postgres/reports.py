@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 import asyncpg
 
 from hub.adapters.postgres.patrol import patrol_coverage
+from hub.adapters.postgres.reports_verification import video_verification
 from hub.domain.district import District
 from hub.domain.reports import Period, share
 from hub.services.ports import JsonObject
@@ -260,6 +261,7 @@ class PostgresReports:
             outages = await conn.fetch(_AVAILABILITY, period.start, window_end, devices)
             health = await conn.fetch(_HEALTH, devices)
             patrol = await patrol_coverage(conn, d, period, now)
+            verification = await video_verification(conn, d, period)
         groups = self._groups(response, breakdown, officers, warnings)
         return {
             "district": {"id": d.id, "name": d.name, "timezone": d.timezone},
@@ -285,6 +287,7 @@ class PostgresReports:
             "drills": self._drills(presses),
             "availability": self._availability(outages, health, period.start, window_end),
             "patrol_coverage": patrol,
+            "video_verification": verification,
             "sections_not_available": [],
         }
 

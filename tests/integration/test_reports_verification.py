@@ -1,0 +1,85 @@
+"""The report's press-to-video-verification figures, against the private PostgreSQL: a generated history (its
+presses ask the cameras for video, most get an answer within seconds) is written into a fresh database, and the
+figures are checked against values computed here, in plain Python, from the generated objects."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import asyncpg
+import pytest
+
+from hub.adapters.postgres.pool import create_pool
+from hub.adapters.postgres.reports import PostgresReports
+from hub.config.district import parse_district
+from hub.domain.reports import parse_period
+from simulators.districts import synthetic_district
+from simulators.history import GenIncident, generate, write
+
+ZONE = ZoneInfo("Asia/Shanghai")
+START = datetime(2026, 10, 1, tzinfo=ZONE)
+END = datetime(2026, 11, 1, tzinfo=ZONE)
+NOW = datetime(2026, 11, 21, 12, 0, tzinfo=ZONE)
+
+
+@pytest.fixture
+async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
+    pool = await create_pool(database_url, min_size=1, max_size=2)
+    yield pool
+    await pool.close()
+
+
+def _median(values: list[float]) -> float | None:
+    ordered = sorted(values)
+    if not ordered:
+        return None
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def _expected(incidents: list[GenIncident]) -> dict[str, object]:
+    seconds = [i.verification_s for i in incidents if i.verification_s is not None]
+    return {
+        "requested": len(incidents),
+        "verified": len(seconds),
+        "within_target": sum(s <= 10 for s in seconds),
+        "median_s": _median(seconds),
+    }
+
+
+async def test_press_to_video_verification_per_site_matches_an_independent_computation(pool: asyncpg.Pool) -> None:
+    d = parse_district(synthetic_district(sites=6))
+    history = generate(d, START - timedelta(days=5), END + timedelta(days=5), incidents=400, seed=23)
+    async with pool.acquire() as conn:
+        await write(conn, history)
+    report = await PostgresReports(pool, d).build(
+        parse_period({"period": "month", "month": "2026-10"}, d.timezone), NOW
+    )
+    figures = report["video_verification"]
+
+    in_month = [i for i in history.incidents if START <= i.created_at < END and not i.test and i.verification_requested]
+    by_site: dict[str, list[GenIncident]] = defaultdict(list)
+    for incident in in_month:
+        by_site[incident.site_id].append(incident)
+    assert len(in_month) > 50 and any(i.verification_s is None for i in in_month)  # the data exercise every case
+
+    def measured(row: dict[str, object]) -> dict[str, object]:
+        return {key: row[key] for key in ("requested", "verified", "within_target", "median_s")}
+
+    def close(a: dict[str, object], b: dict[str, object]) -> bool:
+        return all(
+            abs(a[k] - b[k]) < 1e-3 if isinstance(a[k], float) and isinstance(b[k], float) else a[k] == b[k]  # type: ignore[operator]
+            for k in a
+        )
+
+    assert close(measured(figures["totals"]), _expected(in_month))
+    assert [row["site_id"] for row in figures["sites"]] == sorted(by_site)
+    for row in figures["sites"]:
+        assert close(measured(row), _expected(by_site[row["site_id"]])), row["site_id"]
+        assert row["site_name"] == d.sites[row["site_id"]].name
+    assert figures["totals"]["verified_share"] == pytest.approx(
+        sum(i.verification_s is not None for i in in_month) / len(in_month)
+    )
