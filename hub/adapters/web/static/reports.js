@@ -130,6 +130,15 @@
         percent(s.mean_coverage) + "；巡查记录 " + s.views + " 条（正常 " + s.by_outcome.checked + "，记录情况 " + s.by_outcome.observation +
         "，喊话 " + s.by_outcome.warning_issued + "，立案 " + s.by_outcome.incident_opened + "）；应巡查摄像机 " + s.cameras_expected + " 个。",
       patrol_none: "巡查记录不可用",
+      verification_title: "按压视频核验（按压至核验录像到达）",
+      verification_summary: (v, target) =>
+        "请求视频核验 " + v.requested + " 起：收到录像 " + v.verified + " 起（" + percent(v.verified_share) + "），" +
+        target + " 秒内 " + v.within_target + " 起（" + percent(v.within_target_share) + "）；用时中位数 " + clock(v.median_s) + "，90分位 " + clock(v.p90_s) + "。",
+      col_requested: "请求",
+      col_verified: "收到",
+      col_within: "按时",
+      col_median: "中位数",
+      col_p90: "90分位",
       halves: { day: "白班", night: "夜班" },
       col_shift: "班次",
       col_checked: "已查看",
@@ -270,6 +279,15 @@
         percent(s.mean_coverage) + "; " + s.views + " views logged (checked " + s.by_outcome.checked + ", observation " + s.by_outcome.observation +
         ", warning " + s.by_outcome.warning_issued + ", incident " + s.by_outcome.incident_opened + "); " + s.cameras_expected + " cameras to patrol.",
       patrol_none: "No patrol log in this report",
+      verification_title: "Video verification of presses (press to verification clip)",
+      verification_summary: (v, target) =>
+        v.requested + " presses asked for video: " + v.verified + " answered (" + percent(v.verified_share) + "), " +
+        v.within_target + " within " + target + " s (" + percent(v.within_target_share) + "); median " + clock(v.median_s) + ", 90th percentile " + clock(v.p90_s) + ".",
+      col_requested: "Asked",
+      col_verified: "Answered",
+      col_within: "In time",
+      col_median: "Median",
+      col_p90: "90th pct.",
       halves: { day: "day", night: "night" },
       col_shift: "Shift",
       col_checked: "Checked",
@@ -574,6 +592,7 @@
     renderDrills(r.drills, r.grids);
     renderAvailability(r.availability, r.sites);
     renderPatrol(r.patrol_coverage, r.sites);
+    renderVerification(r.video_verification);
     replace(el.definitions, strings.definitions.map((line) => h("p", {}, line)));
   }
 
@@ -871,6 +890,34 @@
 
   // Patrol log coverage: a strip of the period's shifts (day above, night below) coloured by the share of
   // cameras checked, the shifts as a table, and each camera's shifts.
+  // Press to video verification per site (hub/adapters/postgres/reports_verification.py).
+  function renderVerification(figures) {
+    const strings = t();
+    el.verification.hidden = !figures || !figures.totals.requested;
+    if (el.verification.hidden) return;
+    el.verificationSummary.textContent = strings.verification_summary(figures.totals, figures.target_s);
+    replace(
+      el.verificationTable,
+      h("thead", {}, h("tr", {}, th(strings.col_site), th(strings.col_requested, true), th(strings.col_verified, true), th(strings.col_within, true), th(strings.col_median, true), th(strings.col_p90, true))),
+      h(
+        "tbody",
+        {},
+        figures.sites.map((row) =>
+          h(
+            "tr",
+            { "data-testid": "verification-row", "data-site-id": row.site_id },
+            td(lang === "en" ? row.site_name_en || row.site_name : row.site_name),
+            td(String(row.requested), "num"),
+            td(String(row.verified), "num"),
+            td(percent(row.within_target_share), "num"),
+            td(clock(row.median_s), "num"),
+            td(clock(row.p90_s), "num"),
+          ),
+        ),
+      ),
+    );
+  }
+
   function renderPatrol(coverage, sites) {
     const strings = t();
     el.patrol.hidden = !coverage;
@@ -990,6 +1037,9 @@
     el.availabilitySummary = document.getElementById("availability-summary");
     el.definitions = document.getElementById("definitions");
     el.patrol = document.getElementById("patrol-panel");
+    el.verification = document.getElementById("verification-panel");
+    el.verificationSummary = document.getElementById("verification-summary");
+    el.verificationTable = document.getElementById("verification-table");
     el.patrolSummary = document.getElementById("patrol-summary");
     el.patrolHeatmap = document.getElementById("patrol-heatmap");
     el.patrolShifts = document.getElementById("patrol-shifts");
