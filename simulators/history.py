@@ -406,12 +406,7 @@ async def write(conn: asyncpg.Connection, history: History) -> None:
         await conn.copy_records_to_table(
             "incident_timeline",
             columns=["incident_id", "at", "actor", "action", "from_state", "to_state", "reason"],
-            records=[
-                row
-                for i in incidents
-                if i.verification_requested
-                for row in _verification_rows(i)
-            ],
+            records=[row for i in incidents if i.verification_requested for row in _verification_rows(i)],
         )
         events = history.events
         await conn.execute(  # not COPY: a pool's text codec for jsonb has no binary form
