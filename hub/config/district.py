@@ -19,6 +19,7 @@ from hub.domain.escalation import DEFAULT_TARGETS, ResponseTargets
 from hub.domain.incidents import Priority
 from hub.domain.media import allowed_origins, origin_of
 from hub.domain.roster import DAYS, Shift
+from hub.domain.steps import SeenAction, Step, StepPlan, StepRole
 from hub.domain.verification import VerificationPolicy
 from hub.domain.warnings import Message, WarningRule
 
@@ -167,6 +168,30 @@ class VerificationConfig(_Strict):
     post_s: Annotated[float, Field(ge=0, le=60)] = 4.0
 
 
+class StepConfig(_Strict):
+    id: Id
+    label: dict[Lang, Annotated[str, Field(min_length=1, max_length=200)]]
+    required: bool = False
+    # Ticked by itself when the hub sees it done; absent: a click (with an optional note).
+    done_by: Literal["dispatch", "warning", "live_view"] | None = None
+    role: Literal["desk", "officer"] = "desk"
+
+
+class StepPlanConfig(_Strict):
+    """Guided response (hub.domain.steps): the ordered steps for these incident kinds at these site kinds."""
+
+    incident_kinds: Annotated[list[str], Field(min_length=1)]
+    site_kinds: list[str] = []  # empty: any site
+    steps: Annotated[list[StepConfig], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> StepPlanConfig:
+        ids = [s.id for s in self.steps]
+        if len(ids) != len(set(ids)):
+            raise ValueError("step ids must be unique within a plan")
+        return self
+
+
 class DistrictConfig(_Strict):
     district: DistrictInfo
     grids: list[GridConfig]
@@ -185,6 +210,7 @@ class DistrictConfig(_Strict):
     # The duty desk's scheduled rounds of cameras (hub.config.patrol).
     patrol_tours: list[PatrolTourConfig] = []
     verification: VerificationConfig = VerificationConfig()
+    response_steps: list[StepPlanConfig] = []
 
 
 def load_district(path: Path | str) -> District:
@@ -352,7 +378,16 @@ def _to_domain(config: DistrictConfig) -> District:
         ),
         patrol_tours=to_tours(config.patrol_tours),
         verification=VerificationPolicy(config.verification.pre_s, config.verification.post_s),
+        response_steps=tuple(_step_plan(p) for p in config.response_steps),
     )
+
+
+def _step_plan(plan: StepPlanConfig) -> StepPlan:
+    steps = tuple(
+        Step(s.id, dict(s.label), s.required, SeenAction(s.done_by) if s.done_by else None, StepRole(s.role))
+        for s in plan.steps
+    )
+    return StepPlan(frozenset(plan.incident_kinds), frozenset(plan.site_kinds), steps)
 
 
 def _minutes(clock: str) -> int:
