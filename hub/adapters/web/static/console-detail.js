@@ -10,6 +10,7 @@ import { clockChip, fillChip, measureAll } from "./console-clocks.js";
 import { distanceText, parseTime, t, term, whenText } from "./console-i18n.js";
 import { PRESS_KINDS, isOpen, priorityOf, store } from "./console-state.js";
 import { clear, h, notify, priorityBadge, replace } from "./console-ui.js";
+import { prepareResolveSteps, stepsSection } from "./console-steps.js";
 import { isVerificationMedia, showsVerificationFirst, verificationSection } from "./console-verification.js";
 import { createWarnPanel, speakersOf, warningList } from "./console-warn.js";
 
@@ -48,7 +49,7 @@ export function initDetail(callbacks) {
     event.preventDefault();
     const data = new FormData(el.resolveForm);
     el.resolveDialog.close();
-    act("resolve", { disposition: String(data.get("disposition")), note: String(data.get("note") || "") });
+    act("resolve", { disposition: String(data.get("disposition")), note: String(data.get("note") || ""), steps_reason: String(data.get("steps_reason") || "") });
   });
   el.cancelForm.addEventListener("submit", (event) => {
     event.preventDefault();
@@ -183,6 +184,7 @@ function act(action, body) {
 
 function openResolve() {
   el.resolveForm.reset();
+  prepareResolveSteps(el.resolveForm, detail);
   el.resolveDialog.showModal();
 }
 
@@ -251,6 +253,7 @@ function render() {
     lastError ? h("p", { class: "detail-error", role: "alert", testid: "detail-error" }, lastError) : null,
     showsVerificationFirst(incident) ? verificationSection(incident, section) : null,
     clocksSection(incident),
+    stepsSection(incident, section, actorText, load),
     mediaSection(incident),
     dispatchSection(incident),
     warningsSection(incident),
