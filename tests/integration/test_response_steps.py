@@ -15,7 +15,7 @@ import yaml
 from devices.link import DeviceLink
 from simulators.button import ButtonRef, press
 from simulators.districts import synthetic_district
-from tests.integration.conftest import HubUnderTest, fetch_value, get_json
+from tests.integration.conftest import HubUnderTest, create_api_token, fetch_value, get_json
 from tests.integration.test_lifecycle_rest import post
 
 STEPS = [
@@ -86,6 +86,12 @@ async def test_steps_tick_from_a_dispatch_and_a_click_and_an_open_required_step_
         assert status == 200
         dispatched = _marks(detail)["dispatch"]
         assert dispatched["automatic"] is True and dispatched["actor"] == f"token:{hub.token_name}"
+        # The officer's app gets the officer's own steps with the dispatch.
+        phone = await create_api_token(hub.settings.database_url or "", "officer", "phone-o1", "o1")
+        mine: Any = await get_json(f"{api}/me/dispatches", phone)
+        assert mine["dispatches"][0]["steps"] == [
+            {"id": "confirm_guard", "label": STEPS[0]["steps"][4]["label"], "required": False, "done": False}
+        ]
 
         status, refused = await post(desk, f"{api}/incidents/{incident_id}/resolve", {"disposition": "genuine"})
         assert (
