@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 import asyncpg
 
 from hub.adapters.postgres.patrol import patrol_coverage
+from hub.adapters.postgres.reports_steps import step_compliance
 from hub.adapters.postgres.reports_verification import video_verification
 from hub.domain.district import District
 from hub.domain.reports import Period, share
@@ -262,6 +263,7 @@ class PostgresReports:
             health = await conn.fetch(_HEALTH, devices)
             patrol = await patrol_coverage(conn, d, period, now)
             verification = await video_verification(conn, d, period)
+            steps = await step_compliance(conn, d, period)
         groups = self._groups(response, breakdown, officers, warnings)
         return {
             "district": {"id": d.id, "name": d.name, "timezone": d.timezone},
@@ -288,6 +290,7 @@ class PostgresReports:
             "availability": self._availability(outages, health, period.start, window_end),
             "patrol_coverage": patrol,
             "video_verification": verification,
+            "step_compliance": steps,
             "sections_not_available": [],
         }
 

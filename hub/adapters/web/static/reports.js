@@ -139,6 +139,15 @@
       col_within: "按时",
       col_median: "中位数",
       col_p90: "90分位",
+      steps_title: "处置步骤执行率（按值班席位）",
+      steps_summary: (v) =>
+        "已处置 " + v.incidents + " 起有必做步骤的警情：必做步骤 " + v.required_due + " 项，完成 " + v.required_done + " 项（" +
+        percent(v.compliance) + "）；" + v.resolved_with_open_steps + " 起在步骤未完成时处置（已填写原因）。",
+      col_seat: "席位",
+      col_due: "必做",
+      col_done: "完成",
+      col_compliance: "执行率",
+      col_left_open: "未完成即处置",
       halves: { day: "白班", night: "夜班" },
       col_shift: "班次",
       col_checked: "已查看",
@@ -288,6 +297,15 @@
       col_within: "In time",
       col_median: "Median",
       col_p90: "90th pct.",
+      steps_title: "Response step compliance (per desk seat)",
+      steps_summary: (v) =>
+        v.incidents + " incidents with required steps resolved: " + v.required_done + " of " + v.required_due + " required steps done (" +
+        percent(v.compliance) + "); " + v.resolved_with_open_steps + " resolved with a step open (a reason given).",
+      col_seat: "Seat",
+      col_due: "Required",
+      col_done: "Done",
+      col_compliance: "Compliance",
+      col_left_open: "Resolved with steps open",
       halves: { day: "day", night: "night" },
       col_shift: "Shift",
       col_checked: "Checked",
@@ -593,6 +611,7 @@
     renderAvailability(r.availability, r.sites);
     renderPatrol(r.patrol_coverage, r.sites);
     renderVerification(r.video_verification);
+    renderStepCompliance(r.step_compliance);
     replace(el.definitions, strings.definitions.map((line) => h("p", {}, line)));
   }
 
@@ -890,6 +909,34 @@
 
   // Patrol log coverage: a strip of the period's shifts (day above, night below) coloured by the share of
   // cameras checked, the shifts as a table, and each camera's shifts.
+  // Guided response: step compliance per desk seat (hub/adapters/postgres/reports_steps.py).
+  function renderStepCompliance(figures) {
+    const strings = t();
+    el.steps.hidden = !figures || !figures.totals.incidents;
+    if (el.steps.hidden) return;
+    el.stepsSummary.textContent = strings.steps_summary(figures.totals);
+    replace(
+      el.stepsTable,
+      h("thead", {}, h("tr", {}, th(strings.col_seat), th(strings.col_incidents, true), th(strings.col_due, true), th(strings.col_done, true), th(strings.col_compliance, true), th(strings.col_left_open, true))),
+      h(
+        "tbody",
+        {},
+        figures.seats.map((row) =>
+          h(
+            "tr",
+            { "data-testid": "steps-row", "data-seat": row.seat },
+            td(row.seat.replace(/^(user|token):/, "")),
+            td(String(row.incidents), "num"),
+            td(String(row.required_due), "num"),
+            td(String(row.required_done), "num"),
+            td(percent(row.compliance), "num"),
+            td(String(row.resolved_with_open_steps), "num"),
+          ),
+        ),
+      ),
+    );
+  }
+
   // Press to video verification per site (hub/adapters/postgres/reports_verification.py).
   function renderVerification(figures) {
     const strings = t();
@@ -1038,6 +1085,9 @@
     el.definitions = document.getElementById("definitions");
     el.patrol = document.getElementById("patrol-panel");
     el.verification = document.getElementById("verification-panel");
+    el.steps = document.getElementById("steps-panel");
+    el.stepsSummary = document.getElementById("steps-summary");
+    el.stepsTable = document.getElementById("steps-table");
     el.verificationSummary = document.getElementById("verification-summary");
     el.verificationTable = document.getElementById("verification-table");
     el.patrolSummary = document.getElementById("patrol-summary");

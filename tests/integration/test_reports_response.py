@@ -1,6 +1,7 @@
-"""The report's press-to-video-verification figures, against the private PostgreSQL: a generated history (its
-presses ask the cameras for video, most get an answer within seconds) is written into a fresh database, and the
-figures are checked against values computed here, in plain Python, from the generated objects."""
+"""The report's press-to-video-verification and step-compliance figures, against the private PostgreSQL: a
+generated history (its presses ask the cameras for video, most get an answer within seconds; desk seats resolve
+incidents having done some of their response steps) is written into a fresh database, and the figures are checked
+against values computed here, in plain Python, from the generated objects."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from hub.adapters.postgres.reports import PostgresReports
 from hub.config.district import parse_district
 from hub.domain.reports import parse_period
 from simulators.districts import synthetic_district
-from simulators.history import GenIncident, generate, write
+from simulators.history import DESK_SEATS, GenIncident, generate, write
 
 ZONE = ZoneInfo("Asia/Shanghai")
 START = datetime(2026, 10, 1, tzinfo=ZONE)
@@ -83,3 +84,60 @@ async def test_press_to_video_verification_per_site_matches_an_independent_compu
     assert figures["totals"]["verified_share"] == pytest.approx(
         sum(i.verification_s is not None for i in in_month) / len(in_month)
     )
+
+
+PLANS = [
+    {
+        "incident_kinds": ["panic", "duress"],
+        "site_kinds": ["bank"],
+        "steps": [
+            {"id": "view", "label": {"en": "View"}, "required": True},
+            {"id": "call", "label": {"en": "Call"}, "required": True},
+            {"id": "note", "label": {"en": "Optional"}},
+        ],
+    },
+    {"incident_kinds": ["intrusion"], "steps": [{"id": "dispatch", "label": {"en": "D"}, "required": True}]},
+]
+REQUIRED = {"panic": {"view", "call"}, "duress": {"view", "call"}, "intrusion": {"dispatch"}}
+
+
+async def test_step_compliance_per_desk_seat_matches_an_independent_computation(pool: asyncpg.Pool) -> None:
+    raw = synthetic_district(sites=4)
+    raw["response_steps"] = PLANS
+    d = parse_district(raw)
+    history = generate(d, START - timedelta(days=5), END + timedelta(days=5), incidents=400, seed=29)
+    async with pool.acquire() as conn:
+        await write(conn, history)
+    report = await PostgresReports(pool, d).build(
+        parse_period({"period": "month", "month": "2026-10"}, d.timezone), NOW
+    )
+    figures = report["step_compliance"]
+
+    expected: dict[str, dict[str, int]] = {}
+    for i in history.incidents:
+        if not (START <= i.created_at < END) or i.test or i.state != "resolved" or i.kind not in REQUIRED:
+            continue
+        assert i.resolved_by is not None
+        seat = expected.setdefault(i.resolved_by, {"incidents": 0, "due": 0, "done": 0, "open": 0})
+        done = REQUIRED[i.kind] & set(i.steps_done)
+        seat["incidents"] += 1
+        seat["due"] += len(REQUIRED[i.kind])
+        seat["done"] += len(done)
+        seat["open"] += done != REQUIRED[i.kind]
+    assert sorted(expected) == sorted(DESK_SEATS)  # every seat resolved some
+    measured = {
+        row["seat"]: {
+            "incidents": row["incidents"],
+            "due": row["required_due"],
+            "done": row["required_done"],
+            "open": row["resolved_with_open_steps"],
+        }
+        for row in figures["seats"]
+    }
+    assert measured == expected
+    for row in figures["seats"]:
+        assert row["compliance"] == pytest.approx(expected[row["seat"]]["done"] / expected[row["seat"]]["due"])
+    # The seats differ in diligence, and the figures show it.
+    compliance = {row["seat"]: row["compliance"] for row in figures["seats"]}
+    assert compliance["user:zhang"] < compliance["user:li"] < compliance["user:wang"]
+    assert figures["totals"]["required_due"] == sum(s["due"] for s in expected.values())
