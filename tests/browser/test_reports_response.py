@@ -1,4 +1,5 @@
-"""The reports page shows the press-to-video-verification figures of the JSON report, per site, in both languages."""
+"""The reports page shows the press-to-video-verification figures (per site) and the step compliance (per desk
+seat) of the JSON report, in both languages."""
 
 from __future__ import annotations
 
@@ -34,6 +35,13 @@ async def test_the_month_report_shows_video_verification_per_site(hub: HubUnderT
     first = figures["sites"][0]
     row = panel.locator(f'[data-testid="verification-row"][data-site-id="{first["site_id"]}"]')
     await expect(row).to_contain_text(first["site_name"])
+    compliance = answer["step_compliance"]
+    assert compliance["totals"]["incidents"] > 0  # the demo district's schools have required steps
+    seats = page.get_by_test_id("step-compliance").get_by_test_id("steps-row")
+    await expect(seats).to_have_count(len(compliance["seats"]))
+    await expect(page.get_by_test_id("steps-summary")).to_contain_text(
+        f"必做步骤 {compliance['totals']['required_due']} 项"
+    )
     await page.get_by_test_id("lang-toggle").click()
     await expect(page.get_by_test_id("verification-summary")).to_contain_text(
         f"{totals['requested']} presses asked for video: {totals['verified']} answered"
