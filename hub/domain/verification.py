@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from hub.domain.events import DeviceEvent
-from hub.domain.incidents import VERIFICATION_EVENT, Incident
+from hub.domain.incidents import Incident
 
 if TYPE_CHECKING:  # the district holds the policy
     from hub.domain.district import District
@@ -21,7 +21,6 @@ if TYPE_CHECKING:  # the district holds the policy
 # Incidents verified by video: a press or an alarm, not a device's fault report.
 VERIFIED_KINDS = frozenset({"panic", "duress", "intrusion", "fire"})
 PRESS_DEVICES = frozenset({"button", "panel"})
-__all__ = ["VERIFICATION_EVENT", "VerificationPolicy", "VerificationRequest", "verification_requests"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,28 +4,15 @@ a note; resolving with a required step open asks for the reason in the resolve d
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
-import pytest
-import yaml
 from playwright.async_api import Page, expect
 
 from devices.link import DeviceLink
 from simulators.button import ButtonRef, press
-from simulators.districts import synthetic_district
 from tests.browser.conftest import screenshot
 from tests.browser.test_console import row_at, sign_in
 from tests.integration.conftest import HubUnderTest, fetch_value
-from tests.integration.test_response_steps import STEPS
-
-
-@pytest.fixture
-def district_file(tmp_path: Path) -> Path:
-    district = synthetic_district(sites=2, auto_dispatch=[])
-    district["response_steps"] = STEPS
-    path = tmp_path / "district.yaml"
-    path.write_text(yaml.safe_dump(district, allow_unicode=True), "utf-8")
-    return path
+from tests.integration.test_response_steps import district_file  # noqa: F401
 
 
 async def test_the_desk_ticks_steps_and_gives_a_reason_for_the_open_ones(

@@ -6,51 +6,24 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from playwright.async_api import Page, expect
 
 from devices.link import DeviceLink
-from hub.adapters.local import PrivateMosquitto, free_port
+from hub.adapters.local import PrivateMosquitto
 from simulators.button import ButtonRef, press
 from tests.browser.conftest import screenshot
 from tests.browser.test_console import row_at, sign_in
 from tests.integration.conftest import HubUnderTest
-from tests.integration.test_camera_mjpeg import ServedCamera
-from tests.integration.verification_site import (
-    BUTTON,
-    CAMERA,
-    SITE,
-    VerifiedSite,
-    agent_for,
-    served_camera,
-    verification_district,
-)
-
-
-@pytest.fixture
-def camera() -> Iterator[ServedCamera]:
-    served = served_camera()
-    yield served
-    served.stop()
-
-
-@pytest.fixture
-def verified_site(camera: ServedCamera) -> VerifiedSite:
-    return VerifiedSite(camera, free_port())
-
-
-@pytest.fixture
-def district_file(tmp_path: Path, verified_site: VerifiedSite) -> Path:
-    return verification_district(tmp_path / "district.yaml", verified_site.camera.port, verified_site.agent_port)
+from tests.integration.test_video_verification import camera, district_file, verified_site  # noqa: F401
+from tests.integration.verification_site import BUTTON, CAMERA, SITE, VerifiedSite, agent_for
 
 
 async def test_the_detail_of_a_press_shows_the_verification_clip_first_and_the_live_view_on_a_click(
     hub: HubUnderTest,
     mqtt_broker: PrivateMosquitto,
-    verified_site: VerifiedSite,
+    verified_site: VerifiedSite,  # noqa: F811 (the fixture imported above)
     device_link: DeviceLink,
     page: Page,
     tmp_path: Path,

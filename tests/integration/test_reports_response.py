@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import asyncpg
@@ -16,9 +17,10 @@ import pytest
 from hub.adapters.postgres.pool import create_pool
 from hub.adapters.postgres.reports import PostgresReports
 from hub.config.district import parse_district
+from hub.domain.district import District
 from hub.domain.reports import parse_period
 from simulators.districts import synthetic_district
-from simulators.history import DESK_SEATS, GenIncident, generate, write
+from simulators.history import DESK_SEATS, GenIncident, History, generate, write
 
 ZONE = ZoneInfo("Asia/Shanghai")
 START = datetime(2026, 10, 1, tzinfo=ZONE)
@@ -31,6 +33,15 @@ async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
     pool = await create_pool(database_url, min_size=1, max_size=2)
     yield pool
     await pool.close()
+
+
+async def october(pool: asyncpg.Pool, d: District, seed: int) -> tuple[History, Any]:
+    """A generated history around October, written to the database, and October's report of it."""
+    history = generate(d, START - timedelta(days=5), END + timedelta(days=5), incidents=400, seed=seed)
+    async with pool.acquire() as conn:
+        await write(conn, history)
+    period = parse_period({"period": "month", "month": "2026-10"}, d.timezone)
+    return history, await PostgresReports(pool, d).build(period, NOW)
 
 
 def _median(values: list[float]) -> float | None:
@@ -53,12 +64,7 @@ def _expected(incidents: list[GenIncident]) -> dict[str, object]:
 
 async def test_press_to_video_verification_per_site_matches_an_independent_computation(pool: asyncpg.Pool) -> None:
     d = parse_district(synthetic_district(sites=6))
-    history = generate(d, START - timedelta(days=5), END + timedelta(days=5), incidents=400, seed=23)
-    async with pool.acquire() as conn:
-        await write(conn, history)
-    report = await PostgresReports(pool, d).build(
-        parse_period({"period": "month", "month": "2026-10"}, d.timezone), NOW
-    )
+    history, report = await october(pool, d, seed=23)
     figures = report["video_verification"]
 
     in_month = [i for i in history.incidents if START <= i.created_at < END and not i.test and i.verification_requested]
@@ -105,12 +111,7 @@ async def test_step_compliance_per_desk_seat_matches_an_independent_computation(
     raw = synthetic_district(sites=4)
     raw["response_steps"] = PLANS
     d = parse_district(raw)
-    history = generate(d, START - timedelta(days=5), END + timedelta(days=5), incidents=400, seed=29)
-    async with pool.acquire() as conn:
-        await write(conn, history)
-    report = await PostgresReports(pool, d).build(
-        parse_period({"period": "month", "month": "2026-10"}, d.timezone), NOW
-    )
+    history, report = await october(pool, d, seed=29)
     figures = report["step_compliance"]
 
     expected: dict[str, dict[str, int]] = {}

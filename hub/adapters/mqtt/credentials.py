@@ -25,7 +25,7 @@ _DEVICE_WRITES = {
     "speaker": ("ack", "status"),
     "panel": ("event", "status"),
 }
-_DEVICE_READS = {"button": ("feedback",), "speaker": ("command",), "camera": (), "panel": ()}
+_DEVICE_READS = {"button": ("feedback",), "speaker": ("command",), "camera": ("command",), "panel": ()}  # camera: `record`
 
 
 @dataclass(frozen=True)
