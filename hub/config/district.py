@@ -384,7 +384,13 @@ def _to_domain(config: DistrictConfig) -> District:
 
 def _step_plan(plan: StepPlanConfig) -> StepPlan:
     steps = tuple(
-        Step(s.id, dict(s.label), s.required, SeenAction(s.done_by) if s.done_by else None, StepRole(s.role))
+        Step(
+            s.id,
+            {str(lang): text for lang, text in s.label.items()},
+            s.required,
+            SeenAction(s.done_by) if s.done_by else None,
+            StepRole(s.role),
+        )
         for s in plan.steps
     )
     return StepPlan(frozenset(plan.incident_kinds), frozenset(plan.site_kinds), steps)
