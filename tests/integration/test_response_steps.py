@@ -136,3 +136,35 @@ async def test_resolving_with_a_required_step_open_records_the_reason(
         f"incident:{incident_id}",
     )
     assert "保安电话确认误按" in str(detail) and "call_contact" in str(detail)
+
+
+async def test_steps_racing_the_desks_actions_never_undo_them_and_are_marked_once(
+    hub: HubUnderTest, device_link: DeviceLink
+) -> None:
+    api = f"{hub.http}/api/v1"
+    incident_id = await _open_incident(hub, device_link)
+    async with aiohttp.ClientSession(headers=hub.headers) as desk:
+        clicks = [
+            post(desk, f"{api}/incidents/{incident_id}/steps/{step}", {"note": f"seat {n}"})
+            for n in range(4)
+            for step in ("call_contact", "confirm_guard")
+        ]
+        answers = await asyncio.gather(
+            post(desk, f"{api}/incidents/{incident_id}/ack"),
+            post(desk, f"{api}/incidents/{incident_id}/dispatch", {"officer_id": "o1"}),
+            *clicks,
+        )
+    assert [status for status, _ in answers] == [200] * len(answers)
+    db = hub.settings.database_url or ""
+    row = await fetch_value(
+        db, "SELECT row(state, acknowledged_at IS NOT NULL)::text FROM incidents WHERE id = $1", incident_id
+    )
+    assert row == "(dispatched,t)"
+    marks = await fetch_value(
+        db, "SELECT array_agg(step_id ORDER BY step_id) FROM incident_steps WHERE incident_id = $1", incident_id
+    )
+    assert marks == ["call_contact", "confirm_guard", "dispatch"]
+    done = await fetch_value(
+        db, "SELECT count(*) FROM incident_timeline WHERE incident_id = $1 AND action = 'step_done'", incident_id
+    )
+    assert done == 3

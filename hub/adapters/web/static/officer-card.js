@@ -124,8 +124,8 @@ export function createCard(id, actions) {
   c.distance = fact(facts, "distance");
   c.rule = fact(facts, "rule");
   body.appendChild(facts);
-  c.steps = createSteps();
-  body.appendChild(c.steps);
+  c.responseSteps = createSteps();
+  body.appendChild(c.responseSteps);
 
   c.snapshot = h("figure", "snapshot", { "data-testid": "snapshot" });
   c.snapshot.hidden = true;
@@ -291,7 +291,7 @@ export function fillCard(c, d, at, view) {
   const offeredCount = view.offeredCount;
   const fix = where.fix;
   c.dispatch = d;
-  fillSteps(c.steps, d);
+  fillSteps(c.responseSteps, d);
   c.root.setAttribute("data-state", state);
   c.root.setAttribute("data-priority", String(p || ""));
   c.root.setAttribute("data-incident-id", String(d.incident_id == null ? "" : d.incident_id));
