@@ -51,7 +51,7 @@ async def test_the_detail_of_a_press_shows_the_verification_clip_first_and_the_l
         # The clip is a real video the browser plays.
         await page.wait_for_function(
             "() => { const v = document.querySelector('[data-testid=verification-clip]');"
-            " return Boolean(v && v.readyState >= 1 && v.duration >= 7); }",
+            " return Boolean(v && v.readyState >= 1 && v.duration >= 6.5); }",
             timeout=10_000,
         )
         assert await figure.get_attribute("data-camera-id") == CAMERA

@@ -42,7 +42,7 @@ def verification_district(path: Path, camera_port: int, agent_port: int) -> Path
             if device["id"] == CAMERA:
                 device["camera"] = {"stream": f"http://127.0.0.1:{camera_port}/mjpeg", "fps": 5, "tamper": False}
                 device["media_origins"] = [f"http://127.0.0.1:{agent_port}"]
-    district["verification"] = {"pre_s": 8, "post_s": 3}
+    district["verification"] = {"pre_s": 8, "post_s": 2}
     path.write_text(yaml.safe_dump(district, allow_unicode=True), "utf-8")
     return path
 
