@@ -1,5 +1,6 @@
 """Guided response in the console: the steps of a bank's panic, one ticked by the dispatch, one by a click with
-a note; resolving with a required step open asks for the reason in the resolve dialog."""
+a note; resolving with a required step open asks for the reason in the resolve dialog. And in the officer app:
+the officer's own steps on the dispatch card."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ from devices.link import DeviceLink
 from simulators.button import ButtonRef, press
 from tests.browser.conftest import screenshot
 from tests.browser.test_console import row_at, sign_in
+from tests.browser.test_officer_app import phone, sign_in_and_on  # noqa: F401
 from tests.integration.conftest import HubUnderTest, fetch_value
-from tests.integration.test_response_steps import district_file  # noqa: F401
+from tests.integration.test_response_steps import district_file, open_incident  # noqa: F401
 
 
 async def test_the_desk_ticks_steps_and_gives_a_reason_for_the_open_ones(
@@ -55,3 +57,18 @@ async def test_the_desk_ticks_steps_and_gives_a_reason_for_the_open_ones(
         hub.settings.database_url or "", "SELECT reason FROM incident_timeline WHERE action = 'steps_skipped'"
     )
     assert reason == "call_contact: 单位电话无人接听，民警已到场"
+
+
+async def test_the_officer_app_shows_the_officers_own_steps(
+    hub: HubUnderTest,
+    device_link: DeviceLink,
+    phone: Page,  # noqa: F811 (the fixture imported above)
+) -> None:
+    await sign_in_and_on(phone, hub)
+    incident_id = await open_incident(hub, device_link)
+    await hub.running.lifecycle.dispatch(incident_id, "user:zhang", "o1")
+    card = phone.get_by_test_id("alert-layer").get_by_test_id("dispatch-card")
+    steps = card.get_by_test_id("officer-steps")
+    await expect(steps).to_be_visible(timeout=5_000)
+    await expect(steps.get_by_test_id("officer-step")).to_have_count(1)  # only the officer's: not the desk's
+    await expect(steps.get_by_test_id("officer-step")).to_have_text("○ 与保安确认")

@@ -51,7 +51,7 @@ def district_file(tmp_path: Path) -> Path:
     return path
 
 
-async def _open_incident(hub: HubUnderTest, link: DeviceLink) -> int:
+async def open_incident(hub: HubUnderTest, link: DeviceLink) -> int:
     await asyncio.to_thread(press, link, hub.topics, ButtonRef("site-01", "btn-01-0"))
     for _ in range(100):
         listed: Any = await get_json(f"{hub.http}/api/v1/incidents?state=open", hub.token)
@@ -69,7 +69,7 @@ async def test_steps_tick_from_a_dispatch_and_a_click_and_an_open_required_step_
     hub: HubUnderTest, device_link: DeviceLink
 ) -> None:
     api = f"{hub.http}/api/v1"
-    incident_id = await _open_incident(hub, device_link)
+    incident_id = await open_incident(hub, device_link)
     async with aiohttp.ClientSession(headers=hub.headers) as desk:
         detail: Any = await get_json(f"{api}/incidents/{incident_id}", hub.token)
         assert [s["id"] for s in detail["steps"]] == [
@@ -123,7 +123,7 @@ async def test_resolving_with_a_required_step_open_records_the_reason(
     hub: HubUnderTest, device_link: DeviceLink
 ) -> None:
     api = f"{hub.http}/api/v1"
-    incident_id = await _open_incident(hub, device_link)
+    incident_id = await open_incident(hub, device_link)
     async with aiohttp.ClientSession(headers=hub.headers) as desk:
         body = {"disposition": "false_alarm", "steps_reason": "保安电话确认误按"}
         status, resolved = await post(desk, f"{api}/incidents/{incident_id}/resolve", body)
@@ -142,7 +142,7 @@ async def test_steps_racing_the_desks_actions_never_undo_them_and_are_marked_onc
     hub: HubUnderTest, device_link: DeviceLink
 ) -> None:
     api = f"{hub.http}/api/v1"
-    incident_id = await _open_incident(hub, device_link)
+    incident_id = await open_incident(hub, device_link)
     async with aiohttp.ClientSession(headers=hub.headers) as desk:
         clicks = [
             post(desk, f"{api}/incidents/{incident_id}/steps/{step}", {"note": f"seat {n}"})
