@@ -43,6 +43,7 @@ class ArmingWindowConfig(_Strict):
 class ZoneConfig(_Strict):
     id: Id
     name: str = ""
+    name_en: str = ""  # the zone's name in English mode (falls back to `name`)
     kind: Literal["intrusion", "loitering", "crowd", "line_crossing"]
     polygon: list[Point] | None = None  # intrusion, loitering, crowd: ≥ 3 points
     line: list[Point] | None = None  # line_crossing: 2 points

@@ -155,11 +155,19 @@ class EventRecorder:
             return []
         result.outbound.extend(self._record_command(incident.site_id, r) for r in requests)
         cameras = ", ".join(r.camera_id for r in requests)
-        return [
-            TimelineEntry(
-                opener.received_at, "system", "verification_requested", incident.state, incident.state, cameras
-            )
-        ]
+        params = {"device": requests[0].camera_id, "count": len(requests)}
+        state = incident.state
+        entry = TimelineEntry(
+            opener.received_at,
+            "system",
+            "verification_requested",
+            state,
+            state,
+            cameras,
+            "verification_requested",
+            params,
+        )
+        return [entry]
 
     def _record_command(self, site_id: str, request: VerificationRequest) -> OutboundMessage:
         command = CameraCommand(

@@ -53,9 +53,22 @@ async def tick_seen(
         return []
     marked = await tx.mark_steps(incident.id, ids, at, actor, "", True)
     if marked:
-        entry = TimelineEntry(at, actor, "step_done", incident.state, incident.state, ", ".join(marked))
-        await tx.append_timeline(incident.id, [entry])
+        steps = [s for s in plan_of(district, incident) if s.id in marked]
+        await tx.append_timeline(incident.id, [_entry(at, actor, "step_done", incident, steps, ", ".join(marked))])
     return marked
+
+
+def _entry(
+    at: datetime, actor: str, action: str, incident: Incident, steps: Sequence[Step], reason: str, **more: str
+) -> TimelineEntry:
+    """A timeline entry about steps, with their labels as data for the console to word (hub.domain.incidents)."""
+    params = {
+        "steps": ", ".join(s.id for s in steps),
+        "label": "、".join(s.label.get("zh-CN") or s.label.get("en") or s.id for s in steps),
+        "label_en": ", ".join(s.label.get("en") or s.label.get("zh-CN") or s.id for s in steps),
+        **more,
+    }
+    return TimelineEntry(at, actor, action, incident.state, incident.state, reason, action, params)
 
 
 async def check_before_resolve(
@@ -70,8 +83,8 @@ async def check_before_resolve(
     if not reason.strip():
         raise StepsOpen(missing)
     ids = [s.id for s in missing]
-    entry = TimelineEntry(at, actor, "steps_skipped", incident.state, incident.state, f"{', '.join(ids)}: {reason}")
-    await tx.append_timeline(incident.id, [entry])
+    text = f"{', '.join(ids)}: {reason}"
+    await tx.append_timeline(incident.id, [_entry(at, actor, "steps_skipped", incident, missing, text, reason=reason)])
     return ids
 
 
@@ -98,9 +111,10 @@ class StepService:
             now = self._clock()
             marked = await tx.mark_steps(incident_id, [step_id], now, actor, note, False)
             if marked:
+                step = [s for s in plan_of(self._district, incident) if s.id == step_id]
                 reason = f"{step_id}: {note}" if note else step_id
                 await tx.append_timeline(
-                    incident_id, [TimelineEntry(now, actor, "step_done", incident.state, incident.state, reason)]
+                    incident_id, [_entry(now, actor, "step_done", incident, step, reason, note=note)]
                 )
                 await tx.audit(actor, "incident.step", f"incident:{incident_id}", {"step": step_id, "note": note})
                 await tx.announce([incident_id])

@@ -256,7 +256,16 @@ class WarningService:
                 )
                 if incident is not None and incident.id is not None:
                     reason = f"{speaker}: {request.message_id or 'free text'} ({request.lang}) ×{request.repeat}"
-                    entry = TimelineEntry(now, actor, "warning", incident.state, incident.state, reason)
+                    params: dict[str, str | int] = {
+                        "warning": warning_id,
+                        "speaker": speaker,
+                        "message": request.message_id or "",
+                        "lang": request.lang,
+                        "repeat": request.repeat,
+                    }
+                    entry = TimelineEntry(
+                        now, actor, "warning", incident.state, incident.state, reason, "warning_sent", params
+                    )
                     await tx.append_timeline(incident.id, [entry])
             await tx.enqueue(outbound)
             await tx.announce_warnings(issued.ids)
@@ -362,7 +371,15 @@ class WarningService:
         if incident is None:
             return
         reason = f"{warning.speaker_id}: {state.value}" + (f" ({error})" if error else "")
-        entry = TimelineEntry(now, actor, f"warning_{state.value}", incident.state, incident.state, reason)
+        params: dict[str, str | int] = {
+            "speaker": warning.speaker_id,
+            "state": state.value,
+            "error": error,
+            "warning": warning.id,
+        }
+        entry = TimelineEntry(
+            now, actor, f"warning_{state.value}", incident.state, incident.state, reason, "warning_state", params
+        )
         await tx.append_timeline(warning.incident_id, [entry])
         if played:
             await tick_seen(tx, self._district, incident, SeenAction.WARNING, actor, now)

@@ -577,8 +577,9 @@ class PostgresTransaction:
 
     async def append_timeline(self, incident_id: int, entries: Sequence[TimelineEntry]) -> None:
         await self._conn.executemany(
-            "INSERT INTO incident_timeline (incident_id, at, actor, action, from_state, to_state, reason)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "INSERT INTO incident_timeline"
+            " (incident_id, at, actor, action, from_state, to_state, reason, reason_code, reason_params)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
             [
                 (
                     incident_id,
@@ -588,6 +589,8 @@ class PostgresTransaction:
                     e.from_state.value if e.from_state else None,
                     e.to_state.value,
                     e.reason,
+                    e.code,
+                    dict(e.params),
                 )
                 for e in entries
             ],
