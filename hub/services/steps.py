@@ -59,7 +59,7 @@ async def tick_seen(
 
 
 def _entry(
-    at: datetime, actor: str, action: str, incident: Incident, steps: Sequence[Step], reason: str, **more: str
+    at: datetime, actor: str, action: str, incident: Incident, steps: Sequence[Step], text: str, **more: str
 ) -> TimelineEntry:
     """A timeline entry about steps, with their labels as data for the console to word (hub.domain.incidents)."""
     params = {
@@ -68,7 +68,7 @@ def _entry(
         "label_en": ", ".join(s.label.get("en") or s.label.get("zh-CN") or s.id for s in steps),
         **more,
     }
-    return TimelineEntry(at, actor, action, incident.state, incident.state, reason, action, params)
+    return TimelineEntry(at, actor, action, incident.state, incident.state, text, action, params)
 
 
 async def check_before_resolve(

@@ -48,6 +48,7 @@ async def test_the_desk_ticks_steps_and_gives_a_reason_for_the_open_ones(
     dialog = page.get_by_test_id("dialog-resolve")
     await expect(dialog.get_by_test_id("resolve-steps")).to_be_visible()
     await expect(dialog.get_by_test_id("resolve-steps")).to_contain_text("联系单位负责人")
+    await dialog.get_by_test_id("disposition-genuine").check()
     await dialog.get_by_test_id("resolve-confirm").click()
     await expect(dialog).to_be_visible()  # the reason is required
     await dialog.get_by_test_id("resolve-steps-reason").fill("单位电话无人接听，民警已到场")

@@ -118,6 +118,7 @@ class CameraPipeline:
             self.verifier.cancel()
 
     def _offer(self, frame: PreparedFrame) -> None:
+        self.verifier.feed(frame.t, frame.clip)  # as frames arrive: a press's clip never waits for analysis
         if self._frames.full():  # analysis is behind: drop the oldest, keep the present
             self._frames.get_nowait()
             self.frames_dropped += 1
@@ -130,7 +131,6 @@ class CameraPipeline:
                 await self._on_stream_change(event, frame)
             self._buffer.append(frame.t, frame.clip)
             self._feed_recordings(frame)
-            self.verifier.feed(frame.t, frame.clip)
             detections = await self._analysis.analyze(self.spec.device, frame.gray, frame.t)
             self.frames_analysed += 1
             for detection in detections:

@@ -36,6 +36,8 @@ class _Recording:
     frames: list[np.ndarray] = field(default_factory=list)
 
     def add(self, t: float, image: np.ndarray) -> None:
+        if self.times and t <= self.times[-1]:
+            return  # frames come from the buffer first, then as they arrive: each once, in order
         self.times.append(t)
         self.frames.append(image)
 
