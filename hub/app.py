@@ -53,6 +53,7 @@ from hub.services.outbox import OutboxRelay
 from hub.services.patrol import PatrolService
 from hub.services.ports import Lease, LeaseLost
 from hub.services.recording import EventRecorder
+from hub.services.steps import StepService
 from hub.services.supervision import SupervisionService
 from hub.services.timers import run_timers
 from hub.services.warnings import WarningService
@@ -213,6 +214,7 @@ class Hub:
                     audio_files=AudioFiles(speech_dir, recordings),
                     reports=PostgresReports(pool, self.district),
                     patrol=PatrolService(PostgresPatrolStore(pool), self.district),
+                    steps=StepService(store, self.district),
                     http_limits=http_limits,
                     auth_policy=AuthPolicy(
                         idle_timeout=timedelta(minutes=s.session_idle_minutes),

@@ -238,7 +238,56 @@ def render_csv(report: dict[str, Any]) -> bytes:
     )
     if report.get("patrol_coverage") is not None:
         _patrol(out, report["patrol_coverage"])
+    if report.get("video_verification") is not None:
+        _video_verification(out, report["video_verification"])
+    if report.get("step_compliance") is not None:
+        _step_compliance(out, report["step_compliance"])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def _video_verification(out: Any, figures: dict[str, Any]) -> None:
+    """Press to video verification per site (hub/adapters/postgres/reports_verification.py)."""
+    keys = ("requested", "verified", "verified_share", "within_target", "within_target_share", "median_s", "p90_s")
+    _section(
+        out,
+        "按压视频核验 Press to video verification",
+        [
+            "单位 site_id",
+            "单位名称 site_name",
+            "请求 requested",
+            "收到 verified",
+            "收到率 verified_share",
+            f"{figures['target_s']:g}秒内 within_target",
+            "按时率 within_target_share",
+            "中位数 median_s",
+            "90分位 p90_s",
+        ],
+        [
+            *([r["site_id"], r["site_name"], *(r[k] for k in keys)] for r in figures["sites"]),
+            ["total", "", *(figures["totals"][k] for k in keys)],
+        ],
+    )
+
+
+def _step_compliance(out: Any, figures: dict[str, Any]) -> None:
+    """Response step compliance per desk seat (hub/adapters/postgres/reports_steps.py)."""
+    keys = ("incidents", "required_due", "required_done", "compliance", "resolved_with_open_steps")
+    _section(
+        out,
+        "处置步骤执行率 Response step compliance",
+        [
+            "席位 seat",
+            "警情 incidents",
+            "必做 required_due",
+            "完成 required_done",
+            "执行率 compliance",
+            "未完成即处置 resolved_with_open_steps",
+        ],
+        [
+            *([r["seat"], *(r[k] for k in keys)] for r in figures["seats"]),
+            ["total", *(figures["totals"][k] for k in keys)],
+        ],
+    )
 
 
 def _patrol(out: Any, coverage: dict[str, Any]) -> None:

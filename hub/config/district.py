@@ -19,6 +19,8 @@ from hub.domain.escalation import DEFAULT_TARGETS, ResponseTargets
 from hub.domain.incidents import Priority
 from hub.domain.media import allowed_origins, origin_of
 from hub.domain.roster import DAYS, Shift
+from hub.domain.steps import SeenAction, Step, StepPlan, StepRole
+from hub.domain.verification import VerificationPolicy
 from hub.domain.warnings import Message, WarningRule
 
 Id = Annotated[str, Field(min_length=1, max_length=64)]
@@ -56,6 +58,9 @@ class DeviceConfig(_Strict):
     # Where this camera's snapshot and clip URLs may point besides its `camera.stream` (e.g. the camera
     # agent's media server): http(s)://host[:port], compared by scheme, host and port.
     media_origins: list[str] = []
+    # Whether the camera answers the hub's `record` command (video verification of a press). Default: when
+    # the camera agent analyses it (a `camera:` section); a smart camera that implements the command says so.
+    verification: bool | None = None
 
     @model_validator(mode="after")
     def _camera_settings_only_on_cameras(self) -> DeviceConfig:
@@ -63,6 +68,8 @@ class DeviceConfig(_Strict):
             raise ValueError(f"`camera` settings are only for devices of kind camera, not {self.kind}")
         if self.media_origins and self.kind != "camera":
             raise ValueError(f"`media_origins` are only for devices of kind camera, not {self.kind}")
+        if self.verification and self.kind != "camera":
+            raise ValueError(f"`verification` is only for devices of kind camera, not {self.kind}")
         return self
 
     @field_validator("media_origins")
@@ -158,6 +165,37 @@ class WarningRuleConfig(_Strict):
     priority: Annotated[int, Field(ge=0, le=9)] = 5
 
 
+class VerificationConfig(_Strict):
+    """Video verification of presses (hub.domain.verification): the span each site camera records."""
+
+    pre_s: Annotated[float, Field(ge=5, le=60)] = 8.0
+    post_s: Annotated[float, Field(ge=0, le=60)] = 4.0
+
+
+class StepConfig(_Strict):
+    id: Id
+    label: dict[Lang, Annotated[str, Field(min_length=1, max_length=200)]]
+    required: bool = False
+    # Ticked by itself when the hub sees it done; absent: a click (with an optional note).
+    done_by: Literal["dispatch", "warning", "live_view"] | None = None
+    role: Literal["desk", "officer"] = "desk"
+
+
+class StepPlanConfig(_Strict):
+    """Guided response (hub.domain.steps): the ordered steps for these incident kinds at these site kinds."""
+
+    incident_kinds: Annotated[list[str], Field(min_length=1)]
+    site_kinds: list[str] = []  # empty: any site
+    steps: Annotated[list[StepConfig], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> StepPlanConfig:
+        ids = [s.id for s in self.steps]
+        if len(ids) != len(set(ids)):
+            raise ValueError("step ids must be unique within a plan")
+        return self
+
+
 class DistrictConfig(_Strict):
     district: DistrictInfo
     grids: list[GridConfig]
@@ -175,6 +213,8 @@ class DistrictConfig(_Strict):
     dc09: Dc09Config = Dc09Config()
     # The duty desk's scheduled rounds of cameras (hub.config.patrol).
     patrol_tours: list[PatrolTourConfig] = []
+    verification: VerificationConfig = VerificationConfig()
+    response_steps: list[StepPlanConfig] = []
 
 
 def load_district(path: Path | str) -> District:
@@ -306,6 +346,7 @@ def _to_domain(config: DistrictConfig) -> District:
             speakers=tuple(d.camera.speakers) if d.camera else (),
             stream=d.camera.stream if d.camera else "",
             media_origins=allowed_origins(d.camera.stream if d.camera else "", d.media_origins),
+            verifies_presses=d.verification if d.verification is not None else d.camera is not None,
         )
         for s in config.sites
         for d in s.devices
@@ -344,7 +385,23 @@ def _to_domain(config: DistrictConfig) -> District:
             for r in config.warning_rules
         ),
         patrol_tours=to_tours(config.patrol_tours),
+        verification=VerificationPolicy(config.verification.pre_s, config.verification.post_s),
+        response_steps=tuple(_step_plan(p) for p in config.response_steps),
     )
+
+
+def _step_plan(plan: StepPlanConfig) -> StepPlan:
+    steps = tuple(
+        Step(
+            s.id,
+            {str(lang): text for lang, text in s.label.items()},
+            s.required,
+            SeenAction(s.done_by) if s.done_by else None,
+            StepRole(s.role),
+        )
+        for s in plan.steps
+    )
+    return StepPlan(frozenset(plan.incident_kinds), frozenset(plan.site_kinds), steps)
 
 
 def _minutes(clock: str) -> int:

@@ -110,6 +110,22 @@ DEFINITIONS: tuple[Definition, ...] = (
         "time zone, each counted on the day it starts; any logged view counts as the camera checked in that "
         "shift; the cameras to patrol are those on the tours (every camera when there is none).",
     ),
+    Definition(
+        "video_verification",
+        "视频核实：本时段内（不含测试）向单位摄像机调取录像的按压事件；核实用时自首次报警至首个摄像机回传录像，"
+        "中位数与90分位只计已核实的事件；10 秒内核实为达标。",
+        "Video verification: the period's incidents (tests left out) that asked the site's cameras for video; time "
+        "to verification runs from the first event to the first camera's answer, median and 90th percentile over "
+        "the incidents verified; within 10 s is within target.",
+    ),
+    Definition(
+        "step_compliance",
+        "处置步骤执行率：已办结且其预案有必做步骤的事件，按办结该事件的值班席位统计；执行率 = 已完成的必做步骤 / "
+        "应做的必做步骤（任何人手动勾选或系统自动确认均算完成）；另计带未完成必做步骤办结（已填写理由）的事件数。",
+        "Step compliance: resolved incidents whose plan has required steps, per desk seat that resolved them; "
+        "compliance = required steps done / required steps due (marked by anyone, by hand or by what the hub saw); "
+        "also the incidents resolved with a required step open (a reason given).",
+    ),
 )
 
 

@@ -21,6 +21,7 @@ from devices.contract import SpeakerAction, SpeakerCommand, Topics, encode
 from hub.domain.district import District
 from hub.domain.events import DeviceEvent
 from hub.domain.incidents import Incident, TimelineEntry
+from hub.domain.steps import SeenAction
 from hub.domain.warnings import (
     FINAL_WARNING_STATES,
     UnspeakableText,
@@ -35,6 +36,7 @@ from hub.domain.warnings import (
 )
 from hub.services.messages import OutboundMessage
 from hub.services.ports import Lease, LeaseLost
+from hub.services.steps import tick_seen
 
 log = structlog.get_logger(__name__)
 
@@ -91,6 +93,10 @@ class WarningTransaction(Protocol):
     async def incident(self, incident_id: int, lock: bool = True) -> Incident | None: ...
 
     async def append_timeline(self, incident_id: int, entries: Sequence[TimelineEntry]) -> None: ...
+
+    async def mark_steps(
+        self, incident_id: int, step_ids: Sequence[str], at: datetime, actor: str, note: str, automatic: bool
+    ) -> list[str]: ...
 
     async def enqueue(self, messages: Sequence[OutboundMessage]) -> None: ...
 
@@ -368,7 +374,8 @@ class WarningService:
         )
         if warning.incident_id is None:
             return
-        incident = await tx.incident(warning.incident_id, lock=False)
+        played = state is WarningState.DONE  # ticks the incident's "warn on site" step: a write, under the site lock
+        incident = await tx.incident(warning.incident_id, lock=played)
         if incident is None:
             return
         reason = f"{warning.speaker_id}: {state.value}" + (f" ({error})" if error else "")
@@ -382,6 +389,8 @@ class WarningService:
             now, actor, f"warning_{state.value}", incident.state, incident.state, reason, "warning_state", params
         )
         await tx.append_timeline(warning.incident_id, [entry])
+        if played:
+            await tick_seen(tx, self._district, incident, SeenAction.WARNING, actor, now)
         await tx.announce([warning.incident_id])
 
     # --- resend and expiry (leader) -----------------------------------------------------------------

@@ -27,6 +27,7 @@ from hub.adapters.camera.events import camera_event_payload
 from hub.adapters.camera.media import CLIP_SUFFIX, MediaError, MediaStore
 from hub.adapters.camera.registry import CameraSpec
 from hub.adapters.camera.ring_buffer import PreEventBuffer
+from hub.adapters.camera.verification import PressVerifier
 from hub.video.annotate import draw_detection
 from hub.video.detections import Detection, DetectionType, TamperKind
 from hub.video.frames import to_analysis_gray
@@ -51,6 +52,7 @@ class MediaOptions:
     pre_s: float = 4.0
     post_s: float = 4.0
     clip_width: int = 640  # clips are downscaled to this width at most
+    buffer_s: float = 12.0  # the pre-event buffer: the longest `pre_s` a verification command can get
     snapshot_width: int = 1280
 
 
@@ -84,7 +86,10 @@ class CameraPipeline:
         self._clock = clock
         self._tz = ZoneInfo(spec.timezone)
         self._frames: asyncio.Queue[PreparedFrame] = asyncio.Queue(maxsize=2)
-        self._buffer = PreEventBuffer(media.pre_s)
+        self._buffer = PreEventBuffer(max(media.pre_s, media.buffer_s))
+        self.verifier = PressVerifier(
+            spec.device, self._buffer, store, media.base_url, publisher.publish_event, spec.config.fps, self._tz, clock
+        )
         self._recordings: list[ClipRecording] = []
         self._background: set[asyncio.Task[None]] = set()
         self._watchdog = StreamWatchdog(spec.config.stream_timeout_s, clock())
@@ -130,8 +135,10 @@ class CameraPipeline:
             await asyncio.to_thread(capture.stop)
             for task in list(self._background):
                 task.cancel()
+            self.verifier.cancel()
 
     def _offer(self, frame: PreparedFrame) -> None:
+        self.verifier.feed(frame.t, frame.clip)  # as frames arrive: a press's clip never waits for analysis
         if self._frames.full():  # analysis is behind: drop the oldest, keep the present
             self._frames.get_nowait()
             self.frames_dropped += 1

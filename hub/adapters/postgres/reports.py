@@ -24,6 +24,8 @@ from zoneinfo import ZoneInfo
 import asyncpg
 
 from hub.adapters.postgres.patrol import patrol_coverage
+from hub.adapters.postgres.reports_steps import step_compliance
+from hub.adapters.postgres.reports_verification import video_verification
 from hub.domain.district import District
 from hub.domain.reports import DEFINITIONS, Period, share
 from hub.services.ports import JsonObject
@@ -268,6 +270,8 @@ class PostgresReports:
             outages = await conn.fetch(_AVAILABILITY, period.start, window_end, devices)
             health = await conn.fetch(_HEALTH, devices)
             patrol = await patrol_coverage(conn, d, period, now)
+            verification = await video_verification(conn, d, period)
+            steps = await step_compliance(conn, d, period)
         groups = self._groups(response, breakdown, officers, warnings)
         return {
             "district": {"id": d.id, "name": d.name, "name_en": getattr(d, "name_en", None), "timezone": d.timezone},
@@ -294,6 +298,8 @@ class PostgresReports:
             "availability": self._availability(outages, health, period.start, window_end),
             "patrol_coverage": patrol,
             "definitions": [{"figure": x.figure, "zh": x.zh, "en": x.en} for x in DEFINITIONS],
+            "video_verification": verification,
+            "step_compliance": steps,
             "sections_not_available": [],
         }
 

@@ -130,6 +130,24 @@
         percent(s.mean_coverage) + "；巡查记录 " + s.views + " 条（正常 " + s.by_outcome.checked + "，记录情况 " + s.by_outcome.observation +
         "，喊话 " + s.by_outcome.warning_issued + "，立案 " + s.by_outcome.incident_opened + "）；应巡查摄像机 " + s.cameras_expected + " 个。",
       patrol_none: "巡查记录不可用",
+      verification_title: "按压视频核验（按压至核验录像到达）",
+      verification_summary: (v, target) =>
+        "请求视频核验 " + v.requested + " 起：收到录像 " + v.verified + " 起（" + percent(v.verified_share) + "），" +
+        target + " 秒内 " + v.within_target + " 起（" + percent(v.within_target_share) + "）；用时中位数 " + clock(v.median_s) + "，90分位 " + clock(v.p90_s) + "。",
+      col_requested: "请求",
+      col_verified: "收到",
+      col_within: "按时",
+      col_median: "中位数",
+      col_p90: "90分位",
+      steps_title: "处置步骤执行率（按值班席位）",
+      steps_summary: (v) =>
+        "已处置 " + v.incidents + " 起有必做步骤的警情：必做步骤 " + v.required_due + " 项，完成 " + v.required_done + " 项（" +
+        percent(v.compliance) + "）；" + v.resolved_with_open_steps + " 起在步骤未完成时处置（已填写原因）。",
+      col_seat: "席位",
+      col_due: "必做",
+      col_done: "完成",
+      col_compliance: "执行率",
+      col_left_open: "未完成即处置",
       halves: { day: "白班", night: "夜班" },
       col_shift: "班次",
       col_checked: "已查看",
@@ -265,6 +283,24 @@
         percent(s.mean_coverage) + "; " + s.views + " views logged (checked " + s.by_outcome.checked + ", observation " + s.by_outcome.observation +
         ", warning " + s.by_outcome.warning_issued + ", incident " + s.by_outcome.incident_opened + "); " + s.cameras_expected + " cameras to patrol.",
       patrol_none: "No patrol log in this report",
+      verification_title: "Video verification of presses (press to verification clip)",
+      verification_summary: (v, target) =>
+        v.requested + " presses asked for video: " + v.verified + " answered (" + percent(v.verified_share) + "), " +
+        v.within_target + " within " + target + " s (" + percent(v.within_target_share) + "); median " + clock(v.median_s) + ", 90th percentile " + clock(v.p90_s) + ".",
+      col_requested: "Asked",
+      col_verified: "Answered",
+      col_within: "In time",
+      col_median: "Median",
+      col_p90: "90th pct.",
+      steps_title: "Response step compliance (per desk seat)",
+      steps_summary: (v) =>
+        v.incidents + " incidents with required steps resolved: " + v.required_done + " of " + v.required_due + " required steps done (" +
+        percent(v.compliance) + "); " + v.resolved_with_open_steps + " resolved with a step open (a reason given).",
+      col_seat: "Seat",
+      col_due: "Required",
+      col_done: "Done",
+      col_compliance: "Compliance",
+      col_left_open: "Resolved with steps open",
       halves: { day: "day", night: "night" },
       col_shift: "Shift",
       col_checked: "Checked",
@@ -662,6 +698,8 @@
     renderDrills(r.drills, r.grids);
     renderAvailability(r.availability, r.sites);
     renderPatrol(r.patrol_coverage, r.sites);
+    renderVerification(r.video_verification);
+    renderStepCompliance(r.step_compliance);
     replace(
       el.definitions,
       (r.definitions || []).map((d) => h("p", { "data-testid": "definition", "data-figure": d.figure }, lang === "en" ? d.en : d.zh)),
@@ -967,6 +1005,62 @@
 
   // Patrol log coverage: a strip of the period's shifts (day above, night below) coloured by the share of
   // cameras checked, the shifts as a table, and each camera's shifts.
+  // Guided response: step compliance per desk seat (hub/adapters/postgres/reports_steps.py).
+  function renderStepCompliance(figures) {
+    const strings = t();
+    el.steps.hidden = !figures || !figures.totals.incidents;
+    if (el.steps.hidden) return;
+    el.stepsSummary.textContent = strings.steps_summary(figures.totals);
+    replace(
+      el.stepsTable,
+      h("thead", {}, h("tr", {}, th(strings.col_seat), th(strings.col_incidents, true), th(strings.col_due, true), th(strings.col_done, true), th(strings.col_compliance, true), th(strings.col_left_open, true))),
+      h(
+        "tbody",
+        {},
+        figures.seats.map((row) =>
+          h(
+            "tr",
+            { "data-testid": "steps-row", "data-seat": row.seat },
+            td(row.seat.replace(/^(user|token):/, "")),
+            td(String(row.incidents), "num"),
+            td(String(row.required_due), "num"),
+            td(String(row.required_done), "num"),
+            td(percent(row.compliance), "num"),
+            td(String(row.resolved_with_open_steps), "num"),
+          ),
+        ),
+      ),
+    );
+  }
+
+  // Press to video verification per site (hub/adapters/postgres/reports_verification.py).
+  function renderVerification(figures) {
+    const strings = t();
+    el.verification.hidden = !figures || !figures.totals.requested;
+    if (el.verification.hidden) return;
+    el.verificationSummary.textContent = strings.verification_summary(figures.totals, figures.target_s);
+    replace(
+      el.verificationTable,
+      h("thead", {}, h("tr", {}, th(strings.col_site), th(strings.col_requested, true), th(strings.col_verified, true), th(strings.col_within, true), th(strings.col_median, true), th(strings.col_p90, true))),
+      h(
+        "tbody",
+        {},
+        figures.sites.map((row) =>
+          h(
+            "tr",
+            { "data-testid": "verification-row", "data-site-id": row.site_id },
+            td(lang === "en" ? row.site_name_en || row.site_name : row.site_name),
+            td(String(row.requested), "num"),
+            td(String(row.verified), "num"),
+            td(percent(row.within_target_share), "num"),
+            td(clock(row.median_s), "num"),
+            td(clock(row.p90_s), "num"),
+          ),
+        ),
+      ),
+    );
+  }
+
   function renderPatrol(coverage, sites) {
     const strings = t();
     el.patrol.hidden = !coverage;
@@ -1088,6 +1182,12 @@
     el.availabilitySummary = document.getElementById("availability-summary");
     el.definitions = document.getElementById("definitions");
     el.patrol = document.getElementById("patrol-panel");
+    el.verification = document.getElementById("verification-panel");
+    el.steps = document.getElementById("steps-panel");
+    el.stepsSummary = document.getElementById("steps-summary");
+    el.stepsTable = document.getElementById("steps-table");
+    el.verificationSummary = document.getElementById("verification-summary");
+    el.verificationTable = document.getElementById("verification-table");
     el.patrolSummary = document.getElementById("patrol-summary");
     el.patrolHeatmap = document.getElementById("patrol-heatmap");
     el.patrolShifts = document.getElementById("patrol-shifts");
