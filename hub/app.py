@@ -54,6 +54,7 @@ from hub.services.outbox import OutboxRelay
 from hub.services.patrol import PatrolService
 from hub.services.ports import Lease, LeaseLost
 from hub.services.recording import EventRecorder
+from hub.services.steps import StepService
 from hub.services.supervision import SupervisionService
 from hub.services.timers import run_timers
 from hub.services.warnings import WarningService
@@ -143,7 +144,7 @@ class Hub:
                 media_url=lambda media_id: f"{public_url.value}/api/v1/media/{media_id}",
             )
             leader = LeaseLeader(s.database_url, s.instance_id)
-            media_files = DiskMediaFiles(s.data_dir / "hub-media")
+            media_files = DiskMediaFiles(s.data_dir / "hub-media", s.media_retention_days, s.media_retention_gb)
             media_fetcher = MediaFetcher(store, HttpDownloader(), media_files, self.district)
             speech_dir = s.data_dir / "speech"
             recordings = await _register_recordings(self.district, s.district_file.absolute().parent)
@@ -214,6 +215,7 @@ class Hub:
                     audio_files=AudioFiles(speech_dir, recordings),
                     reports=PostgresReports(pool, self.district),
                     patrol=PatrolService(PostgresPatrolStore(pool), self.district),
+                    steps=StepService(store, self.district),
                     http_limits=http_limits,
                     auth_policy=AuthPolicy(
                         idle_timeout=timedelta(minutes=s.session_idle_minutes),

@@ -18,6 +18,7 @@ import asyncpg
 
 from hub.domain.district import District
 from hub.domain.incidents import Priority
+from hub.domain.steps import steps_for
 
 _KINDS = (  # (kind, priority, weight)
     ("panic", 1, 40),
@@ -60,6 +61,13 @@ class GenIncident:
     arrival_overdue_at: datetime | None = None
     dispatches: list[GenDispatch] = field(default_factory=list)
     accepted_by: str | None = None  # the officer whose dispatch was accepted
+    # Video verification (hub.domain.verification): asked of the site's cameras when the press opened the
+    # incident; seconds from the first event to the first camera's answer (None: no answer).
+    verification_requested: bool = False
+    verification_s: float | None = None
+    # Guided response (hub.domain.steps): who resolved it at the desk, and the steps marked done before.
+    resolved_by: str | None = None
+    steps_done: tuple[str, ...] = ()
 
     @property
     def closed_at(self) -> datetime | None:
@@ -299,7 +307,51 @@ def generate(
         at = start + timedelta(seconds=rng.random() * span)
         kind, type_ = rng.choice(_FILLER_TYPES)
         history.events.append(GenEvent(device.id, device.site_id, device.kind, type_, at, at))
+    _add_verifications(history, seed)
+    _add_response_steps(history, district, seed)
     return history
+
+
+DESK_SEATS = ("user:zhang", "user:li", "user:wang")
+
+
+def _add_response_steps(history: History, district: District, seed: int) -> None:
+    """Where the district has response steps: a desk seat resolves each resolved incident, having marked some of
+    its steps (each seat with its own diligence). A random stream of its own, like the verifications."""
+    if not district.response_steps:
+        return
+    rng = random.Random(seed * 104729 + 3)
+    diligence = {seat: 0.5 + 0.2 * n for n, seat in enumerate(DESK_SEATS)}
+    for incident in history.incidents:
+        if incident.state != "resolved":
+            continue
+        seat = rng.choice(DESK_SEATS)
+        incident.resolved_by = seat
+        site = district.sites[incident.site_id]
+        plan = steps_for(district.response_steps, incident.kind, site.kind)
+        incident.steps_done = tuple(step.id for step in plan if rng.random() < diligence[seat])
+
+
+def _add_verifications(history: History, seed: int) -> None:
+    """Presses (panic, duress) ask for video; most cameras answer within seconds. A random stream of its own,
+    so the rest of the history is what it was before verification existed."""
+    rng = random.Random(seed * 7919 + 1)
+    for incident in history.incidents:
+        if incident.kind not in ("panic", "duress") or rng.random() < 0.2:
+            continue  # some sites have no camera that answers
+        incident.verification_requested = True
+        if rng.random() < 0.9:
+            incident.verification_s = round(rng.uniform(2.0, 15.0), 3)
+
+
+def _verification_rows(incident: GenIncident) -> list[tuple[object, ...]]:
+    rows: list[tuple[object, ...]] = [
+        (incident.id, incident.created_at, "system", "verification_requested", "new", "new", "cam")
+    ]
+    if incident.verification_s is not None:
+        at = incident.created_at + timedelta(seconds=incident.verification_s)
+        rows.append((incident.id, at, "device:cam", "video_verified", "new", "new", "clip and snapshot from cam"))
+    return rows
 
 
 async def write(conn: asyncpg.Connection, history: History) -> None:
@@ -375,6 +427,29 @@ async def write(conn: asyncpg.Connection, history: History) -> None:
                 (i.id, d.officer_id, d.state, "grid", d.offered_at, d.offered_at + timedelta(seconds=60), d.answered_at)
                 for i in incidents
                 for d in i.dispatches
+            ],
+        )
+        await conn.copy_records_to_table(
+            "incident_timeline",
+            columns=["incident_id", "at", "actor", "action", "from_state", "to_state", "reason"],
+            records=[row for i in incidents if i.verification_requested for row in _verification_rows(i)],
+        )
+        await conn.copy_records_to_table(
+            "incident_timeline",
+            columns=["incident_id", "at", "actor", "action", "from_state", "to_state", "reason"],
+            records=[
+                (i.id, i.resolved_at, i.resolved_by, "resolve", "on_scene", "resolved", "")
+                for i in incidents
+                if i.resolved_by and i.resolved_at
+            ],
+        )
+        await conn.copy_records_to_table(
+            "incident_steps",
+            columns=["incident_id", "step_id", "done_at", "actor", "note", "automatic"],
+            records=[
+                (i.id, step, i.created_at, i.resolved_by or "system", "", False)
+                for i in incidents
+                for step in i.steps_done
             ],
         )
         events = history.events

@@ -77,6 +77,9 @@ class CameraEventType(StrEnum):
     LINE_CROSSING = "line_crossing"
     TAMPER = "tamper"
     MOTION = "motion"
+    # Addition to the contract: the camera's answer to a `record` command (CameraCommand), never sent
+    # unasked, so a hub that does not send the command never sees it.
+    VERIFICATION = "verification"
 
 
 class DetectedObject(_Payload):
@@ -100,6 +103,32 @@ class CameraEvent(_Payload):
     # Addition to the contract: what kind of tamper (tamper_covered, tamper_moved, tamper_defocused,
     # stream_lost) and its end (…_restored, stream_restored). A restore closes, never opens.
     detail: Annotated[str, Field(max_length=64)] | None = None
+    # Addition to the contract, set on a `verification` event: the command it answers and the span of
+    # time its clip covers (first and last frame).
+    command_id: Id | None = None
+    clip_start: AwareDatetime | None = None
+    clip_end: AwareDatetime | None = None
+
+
+class CameraAction(StrEnum):
+    RECORD = "record"
+
+
+Seconds = Annotated[float, Field(ge=0, le=60)]
+
+
+class CameraCommand(_Payload):
+    """Addition to the contract (site/{site}/camera/{device}/command, hub → camera): `record` asks the
+    camera to save a clip from its pre-event buffer covering `pre_s` before `at` to `post_s` after it,
+    and a snapshot at `at`, and to answer with a `verification` event carrying `command_id`. A camera
+    past `expires_at` ignores the command (its buffer no longer holds the moment)."""
+
+    command_id: Id
+    action: CameraAction
+    at: AwareDatetime
+    pre_s: Seconds | None = None
+    post_s: Seconds | None = None
+    expires_at: AwareDatetime | None = None
 
 
 # --- any device ---------------------------------------------------------------------------------

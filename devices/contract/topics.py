@@ -21,6 +21,7 @@ class TopicKind(StrEnum):
     BUTTON_EVENT = "button_event"
     BUTTON_FEEDBACK = "button_feedback"
     CAMERA_EVENT = "camera_event"
+    CAMERA_COMMAND = "camera_command"
     DEVICE_STATUS = "device_status"
     SPEAKER_COMMAND = "speaker_command"
     SPEAKER_ACK = "speaker_ack"
@@ -59,6 +60,7 @@ _SITE_LEAVES: dict[tuple[str, str | None], TopicKind] = {
     ("event", DeviceKind.BUTTON): TopicKind.BUTTON_EVENT,
     ("feedback", DeviceKind.BUTTON): TopicKind.BUTTON_FEEDBACK,
     ("event", DeviceKind.CAMERA): TopicKind.CAMERA_EVENT,
+    ("command", DeviceKind.CAMERA): TopicKind.CAMERA_COMMAND,
     ("command", DeviceKind.SPEAKER): TopicKind.SPEAKER_COMMAND,
     ("ack", DeviceKind.SPEAKER): TopicKind.SPEAKER_ACK,
     ("status", None): TopicKind.DEVICE_STATUS,
@@ -88,6 +90,10 @@ class Topics:
 
     def camera_event(self, site: str, device: str) -> str:
         return self._site(site, DeviceKind.CAMERA, device, "event")
+
+    def camera_command(self, site: str, device: str) -> str:
+        """Addition to the contract: the hub asks a camera to record (video verification of a press)."""
+        return self._site(site, DeviceKind.CAMERA, device, "command")
 
     def device_status(self, site: str, kind: str, device: str) -> str:
         _check(kind)

@@ -100,10 +100,15 @@ async def _read(response: aiohttp.ClientResponse, max_bytes: int) -> Download:
     if response.status == 200:
         if (response.content_length or 0) > max_bytes:
             return Download(error=f"larger than {max_bytes} bytes ({response.content_length})", refused=True)
-        data = await response.content.read(max_bytes + 1)
-        if len(data) > max_bytes:
-            return Download(error=f"larger than {max_bytes} bytes", refused=True)
-        return Download(data=data)
+        # read(n) returns what is buffered (64 KiB at most), not n bytes: read to the end, bounded.
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.content.iter_chunked(64 * 1024):
+            size += len(chunk)
+            if size > max_bytes:
+                return Download(error=f"larger than {max_bytes} bytes", refused=True)
+            chunks.append(chunk)
+        return Download(data=b"".join(chunks))
     retry = response.headers.get("Retry-After", "")
     if response.status in _NOT_READY:
         return Download(retry_after_s=float(retry) if retry.isdigit() else None, error=f"HTTP {response.status}")

@@ -53,6 +53,9 @@ class ZoneConfig(_Strict):
     crowd_count: Annotated[int, Field(ge=1, le=1000)] = 5  # this many objects or more make a crowd
     crowd_area_share: Annotated[float, Field(gt=0, le=1)] | None = None  # or this share of the zone moving
     min_object_area: Annotated[float, Field(ge=0, le=1)] = 0.0  # fraction of the frame
+    # Perspective: the least height (fraction of the frame height) of an object at the zone's far (top) and near
+    # (bottom) edge, linear in between; e.g. [0.08, 0.2].
+    min_object_height: tuple[Fraction, Fraction] | None = None
 
     @model_validator(mode="after")
     def _geometry_fits_kind(self) -> ZoneConfig:
@@ -76,10 +79,17 @@ class CameraConfig(_Strict):
     fps: Annotated[float, Field(gt=0, le=30)] = 5.0  # frames analysed per second
     speakers: list[Id] = []  # speaker device ids warned for this camera's events
     zones: list[ZoneConfig] = []
-    min_object_area: Annotated[float, Field(gt=0, le=1)] = 0.002  # fraction of the frame
+    min_object_area: Annotated[float, Field(gt=0, le=1)] = 0.002  # fraction of the frame, at its bottom row
+    min_object_far_scale: Annotated[float, Field(gt=0, le=1)] = 0.7  # perspective: linear size on the top row
     motion_events: bool = False  # also publish plain `motion` events (rate-limited)
     tamper: bool = True  # detect covered, moved, defocused
-    stream_timeout_s: Annotated[float, Field(ge=1, le=600)] = 10.0  # no frame this long → stream_lost
+    stream_timeout_s: Annotated[float, Field(ge=1, le=600)] = 10.0  # no new picture this long → stream_lost
+    open_timeout_s: Annotated[float, Field(gt=0, le=60)] = 5.0  # OpenCV/FFmpeg: connecting to the stream
+    read_timeout_s: Annotated[float, Field(gt=0, le=60)] = 5.0  # OpenCV/FFmpeg: waiting for a frame → reconnect
+    reconnect_max_s: Annotated[float, Field(gt=0, le=60)] = 2.0  # longest pause between reconnection attempts
+    # A zone's event of one type at most once per this many seconds (0: every one): a busy scene is reported,
+    # not every person in it (hub/adapters/camera/debounce.py).
+    event_repeat_s: Annotated[float, Field(ge=0, le=86_400)] = 0.0
 
     @field_validator("stream")
     @classmethod

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic_core import ErrorDetails
 
 from devices.contract.topics import is_valid_id
@@ -22,6 +22,8 @@ from hub.domain.escalation import DEFAULT_TARGETS, ResponseTargets
 from hub.domain.incidents import Priority
 from hub.domain.media import allowed_origins
 from hub.domain.roster import Shift
+from hub.domain.steps import SeenAction, Step, StepPlan, StepRole
+from hub.domain.verification import VerificationPolicy
 from hub.domain.warnings import Message, WarningRule
 from hub.domain.weekly import Weekday, parse_hhmm, weekday_numbers
 
@@ -95,6 +97,37 @@ class WarningRuleConfig(_Strict):
     priority: Annotated[int, Field(ge=0, le=9)] = 5
 
 
+class VerificationConfig(_Strict):
+    """Video verification of presses (hub.domain.verification): the span each site camera records."""
+
+    pre_s: Annotated[float, Field(ge=5, le=60)] = 8.0
+    post_s: Annotated[float, Field(ge=0, le=60)] = 4.0
+
+
+class StepConfig(_Strict):
+    id: Id
+    label: dict[Lang, Annotated[str, Field(min_length=1, max_length=200)]]
+    required: bool = False
+    # Ticked by itself when the hub sees it done; absent: a click (with an optional note).
+    done_by: Literal["dispatch", "warning", "live_view"] | None = None
+    role: Literal["desk", "officer"] = "desk"
+
+
+class StepPlanConfig(_Strict):
+    """Guided response (hub.domain.steps): the ordered steps for these incident kinds at these site kinds."""
+
+    incident_kinds: Annotated[list[str], Field(min_length=1)]
+    site_kinds: list[str] = []  # empty: any site
+    steps: Annotated[list[StepConfig], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> StepPlanConfig:
+        ids = [s.id for s in self.steps]
+        if len(ids) != len(set(ids)):
+            raise ValueError("step ids must be unique within a plan")
+        return self
+
+
 class DistrictConfig(_Strict):
     district: DistrictInfo
     grids: list[GridConfig]
@@ -112,6 +145,8 @@ class DistrictConfig(_Strict):
     dc09: Dc09Config = Dc09Config()
     # The duty desk's scheduled rounds of cameras (hub.config.patrol).
     patrol_tours: list[PatrolTourConfig] = []
+    verification: VerificationConfig = VerificationConfig()
+    response_steps: list[StepPlanConfig] = []
 
 
 def load_district(path: Path | str) -> District:
@@ -252,6 +287,7 @@ def to_domain(config: DistrictConfig) -> District:
             speakers=tuple(d.camera.speakers) if d.camera else (),
             stream=d.camera.stream if d.camera else "",
             media_origins=allowed_origins(d.camera.stream if d.camera else "", d.media_origins),
+            verifies_presses=d.verification if d.verification is not None else d.camera is not None,
         )
         for s in config.sites
         for d in s.devices
@@ -291,6 +327,8 @@ def to_domain(config: DistrictConfig) -> District:
         ),
         patrol_tours=to_tours(config.patrol_tours),
         panels=panel_directory(config.dc09),
+        verification=VerificationPolicy(config.verification.pre_s, config.verification.post_s),
+        response_steps=tuple(_step_plan(p) for p in config.response_steps),
     )
 
 
@@ -298,6 +336,20 @@ def _message(message: MessageConfig) -> Message:
     texts: dict[str, str] = dict(message.text.items())
     recordings: dict[str, str] = dict(message.recording.items())
     return Message(message.id, texts, recordings)
+
+
+def _step_plan(plan: StepPlanConfig) -> StepPlan:
+    steps = tuple(
+        Step(
+            s.id,
+            {str(lang): text for lang, text in s.label.items()},
+            s.required,
+            SeenAction(s.done_by) if s.done_by else None,
+            StepRole(s.role),
+        )
+        for s in plan.steps
+    )
+    return StepPlan(frozenset(plan.incident_kinds), frozenset(plan.site_kinds), steps)
 
 
 def _shift(shift: ShiftConfig) -> Shift:

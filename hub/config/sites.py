@@ -36,6 +36,9 @@ class DeviceConfig(_Strict):
     # Where this camera's snapshot and clip URLs may point besides its `camera.stream` (e.g. the camera
     # agent's media server): http(s)://host[:port], compared by scheme, host and port.
     media_origins: list[str] = []
+    # Whether the camera answers the hub's `record` command (video verification of a press). Default: when
+    # the camera agent analyses it (a `camera:` section); a smart camera that implements the command says so.
+    verification: bool | None = None
 
     @model_validator(mode="after")
     def _camera_settings_only_on_cameras(self) -> DeviceConfig:
@@ -43,6 +46,8 @@ class DeviceConfig(_Strict):
             raise ValueError(f"`camera` settings are only for devices of kind camera, not {self.kind}")
         if self.media_origins and self.kind != "camera":
             raise ValueError(f"`media_origins` are only for devices of kind camera, not {self.kind}")
+        if self.verification and self.kind != "camera":
+            raise ValueError(f"`verification` is only for devices of kind camera, not {self.kind}")
         return self
 
     @field_validator("media_origins")

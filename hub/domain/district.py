@@ -10,6 +10,8 @@ from hub.domain.media import Origin
 from hub.domain.panels import PanelDirectory
 from hub.domain.patrol import Tour
 from hub.domain.roster import Gap, Shift, coverage_gaps
+from hub.domain.steps import StepPlan
+from hub.domain.verification import VerificationPolicy
 from hub.domain.warnings import Message, WarningRule
 
 
@@ -25,6 +27,7 @@ class Device:
     media_origins: tuple[Origin, ...] = ()  # where its snapshot and clip URLs may point (hub.domain.media)
     label_en: str = ""  # English mode (the district file's label_en, else the label)
     zones: tuple[Zone, ...] = ()  # a camera's analysis zones, by the names people see
+    verifies_presses: bool = False  # a camera that answers the `record` command (hub.domain.verification)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +99,8 @@ class District:
     warning_rules: tuple[WarningRule, ...] = ()
     patrol_tours: tuple[Tour, ...] = ()  # the duty desk's rounds of cameras (hub.domain.patrol)
     panels: PanelDirectory = field(default_factory=PanelDirectory)  # alarm panels reporting over SIA DC-09
+    verification: VerificationPolicy = field(default_factory=VerificationPolicy)  # what cameras record of a press
+    response_steps: tuple[StepPlan, ...] = ()  # guided response per incident kind and site kind
 
     def speakers_for(self, site_id: str, device_id: str | None = None) -> list[str]:
         """Where a warning about this device plays: its linked speakers, else every speaker of the site."""

@@ -61,6 +61,10 @@ TRIGGERS: dict[tuple[str, str], Trigger] = {
 }
 
 
+# A camera's answer to the hub's request to record a press (hub.domain.verification): evidence that joins
+# the site's open incident, never a reason to open one.
+VERIFICATION_EVENT = "verification"
+
 # Events that mean the same whatever the device: supervision finding a device silent.
 ANY_DEVICE_TRIGGERS: dict[str, Trigger] = {"offline": Trigger("device_offline", Priority.P3)}
 
@@ -169,6 +173,16 @@ def correlate(current: Incident | None, event: DeviceEvent, site_in_test_mode: b
             "cancel_pressed",
         )
         return Correlation(requested, (entry,))
+    if event.type == VERIFICATION_EVENT and event.device_kind == "camera":
+        if current is None or not is_open:
+            return Correlation(None, ())
+        reason = f"clip and snapshot from {event.device_id}"
+        state = current.state
+        params = {"device": event.device_id}
+        entry = TimelineEntry(
+            event.received_at, actor, "video_verified", state, state, reason, "video_verified", params
+        )
+        return Correlation(current, (entry,))
     if trigger is None:
         return Correlation(current if is_open else None, ())
     if current is None or not current.is_open:

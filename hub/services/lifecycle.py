@@ -39,9 +39,11 @@ from hub.domain.lifecycle import (
     flag_arrival_overdue,
 )
 from hub.domain.routing import Candidate, choose_officer, distance_m, rank_officers
+from hub.domain.steps import SeenAction
 from hub.services.clock import Clock, utc_now
 from hub.services.messages import OutboundMessage
 from hub.services.ports import Lease, LifecycleStore, LifecycleTransaction
+from hub.services.steps import check_before_resolve, tick_seen
 
 log = structlog.get_logger(__name__)
 
@@ -117,11 +119,18 @@ class LifecycleService:
             await unit.audit(actor, "incident.dispatch", incident_id, {"officer_id": officer_id})
             return unit.result
 
-    async def resolve(self, incident_id: int, actor: str, disposition: Disposition, note: str = "") -> Incident:
+    async def resolve(
+        self, incident_id: int, actor: str, disposition: Disposition, note: str = "", steps_reason: str = ""
+    ) -> Incident:
+        """Resolve; with a required response step open, only with `steps_reason` (recorded), else StepsOpen."""
         async with self._unit() as unit:
             incident = await unit.incident(incident_id)
+            skipped = await check_before_resolve(unit.tx, self._district, incident, actor, unit.now, steps_reason)
             await unit.close(incident, Action.RESOLVE, actor, disposition, note)
-            await unit.audit(actor, "incident.resolve", incident_id, {"disposition": disposition.value, "note": note})
+            detail: dict[str, Any] = {"disposition": disposition.value, "note": note}
+            if skipped:
+                detail |= {"steps_open": skipped, "steps_reason": steps_reason}
+            await unit.audit(actor, "incident.resolve", incident_id, detail)
             return unit.result
 
     async def cancel(
@@ -365,6 +374,7 @@ class _Unit:
         await self.tx.cancel_timers(incident.id, [TimerKind.ACCEPT, TimerKind.ROUTE])
         await self.tx.schedule_timers([Timer(TimerKind.ACCEPT, incident.id, dispatch.accept_by, dispatch.id)])
         await self._publish_dispatch(incident, dispatch, DispatchStatus.OFFERED)
+        await tick_seen(self.tx, self.district, incident, SeenAction.DISPATCH, actor, self.now)
         self.feedback(FeedbackState.DISPATCHED)
         return True
 

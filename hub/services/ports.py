@@ -239,6 +239,16 @@ class LifecycleTransaction(SupervisionTransaction, Protocol):
         """Devices of the site that are offline or report a fault."""
         ...
 
+    async def steps_done(self, incident_id: int) -> dict[str, JsonObject]:
+        """The incident's steps marked done: step id → {step_id, done_at, actor, note, automatic}."""
+        ...
+
+    async def mark_steps(
+        self, incident_id: int, step_ids: Sequence[str], at: datetime, actor: str, note: str, automatic: bool
+    ) -> list[str]:
+        """Mark steps done (a step already marked keeps its first mark); return those newly marked."""
+        ...
+
 
 class LifecycleStore(Protocol):
     def transaction(self) -> AbstractAsyncContextManager[LifecycleTransaction]: ...

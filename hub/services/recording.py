@@ -13,10 +13,19 @@ from typing import Any
 
 import structlog
 
-from devices.contract import CONFIRMED_BUTTON_EVENTS, ButtonFeedback, FeedbackState, Topics, encode
+from devices.contract import (
+    CONFIRMED_BUTTON_EVENTS,
+    ButtonFeedback,
+    CameraAction,
+    CameraCommand,
+    FeedbackState,
+    Topics,
+    encode,
+)
 from hub.domain.district import District
 from hub.domain.events import DeviceEvent
 from hub.domain.incidents import Incident, TimelineEntry, correlate
+from hub.domain.verification import VerificationRequest, verification_requests
 from hub.services.lifecycle import timers_for_new_incident
 from hub.services.messages import OutboundMessage
 from hub.services.ports import IngestTransaction
@@ -95,14 +104,18 @@ class EventRecorder:
         timeline: dict[str, list[TimelineEntry]] = {}
         members: dict[str, list[int]] = {}
         changed: dict[str, Incident] = {}
+        openers: dict[str, DeviceEvent] = {}  # the event that opened each site's new incident
         for event in result.new_events:
             site = self._district.sites[event.site_id]
             outcome = correlate(current.get(event.site_id), event, site.test_mode)
             if outcome.incident is None:
                 continue
-            if outcome.incident != current.get(event.site_id):
+            # An event that only adds to the timeline (a camera's verification clip) still joins the incident.
+            if outcome.incident != current.get(event.site_id) or outcome.timeline:
                 changed[event.site_id] = outcome.incident
             current[event.site_id] = outcome.incident
+            if outcome.incident.id is None and event.site_id not in openers:
+                openers[event.site_id] = event
             timeline.setdefault(event.site_id, []).extend(outcome.timeline)
             members.setdefault(event.site_id, []).append(stored[(event.device_id, event.event_id)])
         links: list[tuple[int, int]] = []
@@ -113,6 +126,7 @@ class EventRecorder:
             if was_new:
                 result.opened += 1
                 await tx.schedule_timers(timers_for_new_incident(saved, self._district, now))
+                timeline.setdefault(site_id, []).extend(self._request_verification(saved, openers[site_id], result))
             result.touched.add(saved.id)
             result.incident_of_site[site_id] = saved.id
             links.extend((saved.id, pk) for pk in members.get(site_id, ()))
@@ -133,6 +147,38 @@ class EventRecorder:
         if links:
             await tx.link_events(links)
         return result
+
+    def _request_verification(self, incident: Incident, opener: DeviceEvent, result: Recorded) -> list[TimelineEntry]:
+        """Ask the site's cameras to record the press (hub.domain.verification), in the same transaction."""
+        requests = verification_requests(incident, opener, self._district)
+        if not requests:
+            return []
+        result.outbound.extend(self._record_command(incident.site_id, r) for r in requests)
+        cameras = ", ".join(r.camera_id for r in requests)
+        params: dict[str, str | int] = {"device": requests[0].camera_id, "count": len(requests)}
+        state = incident.state
+        entry = TimelineEntry(
+            opener.received_at,
+            "system",
+            "verification_requested",
+            state,
+            state,
+            cameras,
+            "verification_requested",
+            params,
+        )
+        return [entry]
+
+    def _record_command(self, site_id: str, request: VerificationRequest) -> OutboundMessage:
+        command = CameraCommand(
+            command_id=request.command_id,
+            action=CameraAction.RECORD,
+            at=request.at,
+            pre_s=request.pre_s,
+            post_s=request.post_s,
+            expires_at=request.expires_at,
+        )
+        return OutboundMessage(self._topics.camera_command(site_id, request.camera_id), encode(command))
 
     def _received(self, events: Sequence[DeviceEvent], now: datetime) -> list[OutboundMessage]:
         """The guard's "received" confirmation of each button event that gets one."""

@@ -21,19 +21,24 @@ from devices.contract import SpeakerAction, SpeakerCommand, Topics, encode
 from hub.domain.district import District
 from hub.domain.events import DeviceEvent
 from hub.domain.incidents import Incident, TimelineEntry
+from hub.domain.steps import SeenAction
 from hub.domain.warnings import (
     FINAL_WARNING_STATES,
+    UnspeakableText,
     WarningRule,
     WarningState,
     cooled_down,
     next_state,
     resend_delay_s,
     rules_for,
+    speakable,
+    speech_problem,
 )
 from hub.services.clock import utc_now
 from hub.services.messages import OutboundMessage
 from hub.services.polling import every
 from hub.services.ports import Lease, LeaseLost
+from hub.services.steps import tick_seen
 
 log = structlog.get_logger(__name__)
 
@@ -92,6 +97,10 @@ class WarningTransaction(Protocol):
     async def incident(self, incident_id: int, lock: bool = True) -> Incident | None: ...
 
     async def append_timeline(self, incident_id: int, entries: Sequence[TimelineEntry]) -> None: ...
+
+    async def mark_steps(
+        self, incident_id: int, step_ids: Sequence[str], at: datetime, actor: str, note: str, automatic: bool
+    ) -> list[str]: ...
 
     async def enqueue(self, messages: Sequence[OutboundMessage]) -> None: ...
 
@@ -278,14 +287,19 @@ class WarningService:
         return issued.ids
 
     def _text_of(self, request: WarningRequest) -> str:
+        """What the speakers will say: free text refused with the reason when it holds markup or control
+        characters, a library message cleaned the same way (a district file is not trusted to be plain)."""
         if request.text:
-            return request.text
+            problem = speech_problem(request.text)
+            if problem is not None:
+                raise UnspeakableText(problem)
+            return speakable(request.text)
         message = self._district.messages.get(request.message_id or "")
         if message is None:
             raise UnknownTarget(f"unknown message {request.message_id!r}")
         if request.lang not in message.languages:
             raise UnknownTarget(f"message {message.id!r} has no text or recording in {request.lang}")
-        return message.texts.get(request.lang, f"[{message.id}]")
+        return speakable(message.texts.get(request.lang, f"[{message.id}]"))
 
     # --- rules --------------------------------------------------------------------------------------
     async def on_events(self, events: Sequence[DeviceEvent], incidents: dict[str, int]) -> int:
@@ -360,7 +374,8 @@ class WarningService:
         )
         if warning.incident_id is None:
             return
-        incident = await tx.incident(warning.incident_id, lock=False)
+        played = state is WarningState.DONE  # ticks the incident's "warn on site" step: a write, under the site lock
+        incident = await tx.incident(warning.incident_id, lock=played)
         if incident is None:
             return
         reason = f"{warning.speaker_id}: {state.value}" + (f" ({error})" if error else "")
@@ -374,6 +389,8 @@ class WarningService:
             now, actor, f"warning_{state.value}", incident.state, incident.state, reason, "warning_state", params
         )
         await tx.append_timeline(warning.incident_id, [entry])
+        if played:
+            await tick_seen(tx, self._district, incident, SeenAction.WARNING, actor, now)
         await tx.announce([warning.incident_id])
 
     # --- resend and expiry (leader) -----------------------------------------------------------------

@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from hub.video.blobs import Blob, find_blobs, is_lighting_change
-from hub.video.detections import Detection, DetectionType, ObjectBox, TamperKind
+from hub.video.blobs import Blob, find_blobs, is_lighting_change, split_side_by_side
+from hub.video.detections import Detection, DetectionType, ObjectBox
 from hub.video.frames import DEFAULT_ANALYSIS_WIDTH, is_analysis_gray, to_analysis_gray
 from hub.video.motion import MotionDetector, MotionSettings
 from hub.video.tamper import TamperDetector, TamperSettings
@@ -22,16 +22,15 @@ from hub.video.zones import RuleTimings, Zone, ZoneRules
 
 LIGHT_RECHECK_S = 2.0
 
-# While one of these holds, the picture does not show the zones: zone rules are suspended.
-_BLINDING = {TamperKind.COVERED, TamperKind.MOVED}
-
 
 @dataclass(frozen=True, slots=True)
 class AnalyzerSettings:
     zones: tuple[Zone, ...] = ()
     timezone: str = "Asia/Shanghai"
     analysis_width: int = DEFAULT_ANALYSIS_WIDTH
-    min_object_area: float = 0.002  # fraction of the frame; smaller moving regions are noise
+    min_object_area: float = 0.002  # fraction of the frame, for an object at the bottom; smaller regions are noise
+    far_scale: float = 0.7  # perspective: an object on the top row may be this much smaller (linear size)
+    person_aspect: float | None = 0.4  # a blob this many times its height wide per person is split; None: never
     motion_events: bool = False  # report plain motion (rate-limited); zone events are always reported
     motion_repeat_s: float = 30.0
     lighting_filter: bool = True
@@ -50,6 +49,7 @@ class CameraAnalyzer:
         self._rules = ZoneRules(settings.zones, settings.rules)
         self._tamper = TamperDetector(settings.tamper) if settings.tamper is not None else None
         self._last_motion_t: float | None = None
+        self._last_mask: np.ndarray | None = None
         self._light_verdicts: dict[int, tuple[bool, float]] = {}  # track id → (is light, when judged)
         self.last_objects: list[ObjectBox] = []  # the confirmed objects of the last frame, for drawing and tests
 
@@ -65,18 +65,30 @@ class CameraAnalyzer:
         """Events raised by this frame (BGR of any size, or an already prepared grey analysis frame)."""
         gray = self.prepare(frame)
         detections: list[Detection] = []
+        blinded = False
         if self._tamper is not None:
-            for event in self._tamper.update(gray, t):
-                detections.append(Detection(DetectionType.TAMPER, t, 0.9, tamper=event.kind))
-        mask = self._motion.detect(gray, t)
-        blinded = self._tamper is not None and bool(self._tamper.active & _BLINDING)
+            still = self._motion.still_picture if self._tamper.due(t) else None  # a conversion: only when used
+            events = self._tamper.update(gray, t, self._last_mask, still)
+            suspended = bool(self._tamper.active)
+            detections += [
+                Detection(DetectionType.TAMPER, t, 0.9, tamper=e.kind, rules_suspended=suspended) for e in events
+            ]
+            blinded = self._tamper.suspect
+        mask = self._last_mask = self._motion.detect(gray, t)
         if self._motion.scene_changed or blinded:
             self._tracker.reset()
             self.last_objects = []
             return detections
 
         height, width = gray.shape
-        blobs = find_blobs(mask, self.settings.min_object_area * width * height)
+        blobs = find_blobs(mask, self.settings.min_object_area * width * height, self.settings.far_scale)
+        aspect = self.settings.person_aspect
+        if aspect:  # only blobs at least 1.5 people wide can split
+            blobs = [
+                part
+                for blob in blobs
+                for part in (split_side_by_side(mask, blob, aspect) if blob.w >= 1.5 * aspect * blob.h else (blob,))
+            ]
         tracks = self._tracker.update([b.box for b in blobs], t)
         lit = [track for track in tracks if self._is_light(track, gray, t)]
         if lit:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import cv2
@@ -22,15 +23,46 @@ class Blob:
         return (float(self.x), float(self.y), float(self.w), float(self.h))
 
 
-def find_blobs(mask: np.ndarray, min_area_px: float) -> list[Blob]:
-    """Bounding boxes of the mask's outer contours whose box area is at least `min_area_px`."""
+def find_blobs(mask: np.ndarray, min_area_px: float, far_scale: float = 1.0) -> list[Blob]:
+    """Bounding boxes of the mask's outer contours whose box area is at least the minimum at their foot's row.
+
+    Perspective: a person far up the view is smaller than one near the bottom. The minimum is `min_area_px` for a
+    foot on the bottom row and shrinks with the square of the linear size towards `far_scale` of it on the top
+    row (1.0: the same everywhere)."""
     contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    height = mask.shape[0]
     blobs = []
     for contour in contours:
         x, y, w, h = cv2.boundingRect(contour)
-        if w * h >= min_area_px:
+        scale = far_scale + (1.0 - far_scale) * (y + h) / height
+        if w * h >= min_area_px * scale * scale:
             blobs.append(Blob(x, y, w, h))
     return blobs
+
+
+def split_side_by_side(mask: np.ndarray, blob: Blob, aspect: float) -> list[Blob]:
+    """A blob as wide as several people of its height standing side by side, split into that many: people who
+    walk together are people, not one wide object. Cuts go through the emptiest columns near the even split, and
+    each part is trimmed to its own rows, so each part's foot is its person's."""
+    count = round(blob.w / (aspect * blob.h)) if blob.h > 0 else 1
+    if count < 2:
+        return [blob]
+    region = mask[blob.y : blob.y + blob.h, blob.x : blob.x + blob.w]
+    columns = cv2.reduce(region, 0, cv2.REDUCE_SUM, dtype=cv2.CV_32S)[0]
+    step = blob.w / count
+    reach = max(int(step / 3), 1)
+    cuts = [0]
+    for i in range(1, count):
+        centre = round(i * step)
+        lo, hi = max(centre - reach, cuts[-1] + 1), min(centre + reach, blob.w - 1)
+        cuts.append(lo + int(np.argmin(columns[lo:hi])) if hi > lo else centre)
+    cuts.append(blob.w)
+    parts = []
+    for left, right in itertools.pairwise(cuts):
+        x, y, w, h = cv2.boundingRect(region[:, left:right])  # the part's own extent
+        if w and h:
+            parts.append(Blob(blob.x + left + x, blob.y + y, w, h))
+    return parts
 
 
 def is_lighting_change(gray: np.ndarray, background: np.ndarray, blob: Blob, sharp_step: float = 0.06) -> bool:

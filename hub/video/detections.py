@@ -60,6 +60,7 @@ class Detection:
     tamper: TamperKind | None = None
     objects: tuple[ObjectBox, ...] = ()
     zone_shape: tuple[tuple[float, float], ...] = field(default=())
+    rules_suspended: bool | None = None  # tamper events: whether zone rules are suspended from now on
 
     @property
     def name(self) -> str:

@@ -55,6 +55,11 @@ class MotionDetector:
         return None if self._background is None else cv2.convertScaleAbs(self._background)
 
     @property
+    def still_picture(self) -> np.ndarray | None:
+        """The learnt background once warm-up is over (not the first frame it starts from), else None."""
+        return None if self._warmup_frames else self.background
+
+    @property
     def learning(self) -> bool:
         return bool(self._warmup_frames)
 

@@ -61,7 +61,23 @@ class Zone:
     crowd_count: int = 5  # this many objects or more in the zone make a crowd
     crowd_area_share: float | None = None  # or: this share of the zone's area is moving
     min_object_area: float = 0.0  # objects whose box is smaller (fraction of the frame) are ignored here
+    # Perspective: objects shorter than this (fraction of the frame height) are ignored here: (far, near), at the
+    # zone's top and bottom edge, linear in between.
+    min_object_height: tuple[float, float] | None = None
     name: str = ""
+
+    def admits(self, obj: ObjectBox) -> bool:
+        """Whether an object is big enough to count in this zone, for where its foot is."""
+        _, _, w, h = obj.box
+        if w * h < self.min_object_area:
+            return False
+        if self.min_object_height is None:
+            return True
+        far, near = self.min_object_height
+        ys = [y for _, y in self.shape]
+        top, bottom = min(ys), max(ys)
+        depth = min(max((obj.foot[1] - top) / (bottom - top), 0.0), 1.0) if bottom > top else 1.0
+        return h >= far + (near - far) * depth
 
     @property
     def shape(self) -> tuple[Point, ...]:
@@ -130,7 +146,10 @@ class ZoneRules:
         `motion` (the motion mask) lets crowd zones measure their moving area share."""
         detections: list[Detection] = []
         for zone in self.zones:
-            eligible = [o for o in objects if o.box[2] * o.box[3] >= zone.min_object_area]
+            if zone.min_object_height is None:  # the common case, inline: this runs per object, zone and frame
+                eligible = [o for o in objects if o.box[2] * o.box[3] >= zone.min_object_area]
+            else:
+                eligible = [o for o in objects if zone.admits(o)]
             if zone.kind is ZoneKind.LINE_CROSSING:
                 detections += self._line_crossing(zone, eligible, t, zone.id in armed)
             elif zone.kind is ZoneKind.CROWD:

@@ -10,7 +10,6 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from hub.video.schedule import ArmingWindow, WeeklySchedule
-from hub.video.tamper import TamperSettings
 from hub.video.zones import Direction, Zone, ZoneKind
 from simulators.camera.render import (
     CoveredLens,
@@ -227,11 +226,14 @@ def rain_intruders() -> Scenario:
     )
 
 
+# Every tamper is to be raised within this time of its onset, and restored within it of the fix.
+TAMPER_WITHIN_S = 2.0
+
+
 def _tamper_expectations(name: str, start: float, end: float) -> tuple[ExpectedEvent, ...]:
-    s = TamperSettings()
     return (
-        window(name, None, start + s.raise_after_s),
-        window(f"{name}_restored", None, end + s.clear_after_s),
+        window(name, None, start, lag=TAMPER_WITHIN_S),
+        window(f"{name}_restored", None, end, lag=TAMPER_WITHIN_S),
     )
 
 
@@ -282,6 +284,109 @@ def defocused() -> Scenario:
     )
 
 
+def knocked_camera() -> Scenario:
+    """Knocked by 15 % across, 10 % down and 4°: a view that still half matches the old one, then put back."""
+    walkers = (walker((2, 0.0, 0.8), (7.5, 1.0, 0.78), shade=4),)
+    return Scenario(
+        "knocked_camera",
+        Scene(seed=22, walkers=walkers, effects=(MovedCamera(8, 18, dx=0.15, dy=0.10, degrees=4.0),)),
+        26,
+        (YARD,),
+        _intrusions(walkers, YARD) + _tamper_expectations("tamper_moved", 8, 18),
+        description="someone crosses the yard; the camera is knocked a little askew, then put back",
+    )
+
+
+def panned_camera() -> Scenario:
+    return Scenario(
+        "panned_camera",
+        Scene(seed=23, effects=(MovedCamera(8, 18, dx=0.3, dy=0.0, degrees=0.0),)),
+        26,
+        (YARD,),
+        _tamper_expectations("tamper_moved", 8, 18),
+        description="the camera is panned by 30 % of the view, then back",
+    )
+
+
+def defocus_with_walkers() -> Scenario:
+    """People walk into the yard while the picture is blurred: the zone rules are suspended, so no intrusion."""
+    walkers = (
+        walker((9, 0.05, 0.75), (13, 0.55, 0.8), (17, 0.6, 0.99), shade=1),
+        walker((10, 0.98, 0.6), (14, 0.6, 0.7), (17.5, 0.98, 0.64), shade=4),
+    )
+    return Scenario(
+        "defocus_with_walkers",
+        Scene(seed=24, walkers=walkers, effects=(Defocus(8, 18),)),
+        26,
+        (YARD,),
+        _tamper_expectations("tamper_defocused", 8, 18),
+        description="the lens is knocked out of focus while two people walk through the yard, then refocused",
+    )
+
+
+def lights_on() -> Scenario:
+    """Floodlights switched on (+40 % at once) and later an IR switch, nobody there; then someone walks in."""
+    walkers = (walker((30, 0.05, 0.78), (36, 0.55, 0.8), (40, 0.6, 0.95), shade=4),)
+    return Scenario(
+        "lights_on",
+        Scene(seed=25, walkers=walkers, effects=(LightRamp(8, 8, 1.0, 1.4), InfraredSwitch(20))),
+        42,
+        (YARD, BENCHES, SQUARE, GATE),
+        _intrusions(walkers, YARD) + tuple(window("line_crossing", GATE.id, t) for t in crossings(walkers[0], GATE)),
+        description="a +40 % lights-on step and an IR switch raise nothing; a later intruder is still seen",
+    )
+
+
+def small_people() -> Scenario:
+    """People 30–40 px tall at 640×360, far up the view, walking into a far zone. (Their shades avoid the cyan that
+    is as bright as the paving in grey in every variant: that known limit is the line-crossing scene's.)"""
+    far_yard = Zone("far_yard", ZoneKind.INTRUSION, polygon=((0.3, 0.42), (0.7, 0.42), (0.72, 0.6), (0.28, 0.6)))
+    walkers = (
+        walker((2, 0.05, 0.5), (10, 0.5, 0.52), (16, 0.55, 0.7), shade=5, height=30 / 360),
+        walker((14, 0.98, 0.45), (22, 0.5, 0.5), (30, 0.98, 0.55), shade=1, height=34 / 360),
+        walker((26, 0.1, 0.62), (34, 0.45, 0.55), (40, 0.1, 0.45), shade=4, height=38 / 360),
+        walker((0, 0.0, 0.38), (20, 1.0, 0.4), shade=2, height=30 / 360),  # passes above the zone
+    )
+    return Scenario(
+        "small_people",
+        Scene(seed=26, walkers=walkers),
+        42,
+        (far_yard,),
+        _intrusions(walkers, far_yard),
+        description="three people 30–40 px tall walk into a far zone, one passes above it",
+    )
+
+
+def _pair(
+    offset_x: float, *path: tuple[float, float, float], shade: int = 0, height: float = 0.17
+) -> tuple[Walker, ...]:
+    """Two people walking side by side, a shoulder apart."""
+    return (
+        walker(*path, shade=shade, height=height),
+        walker(*((t, x + offset_x, y + 0.01) for t, x, y in path), shade=shade + 1, height=height * 0.95),
+    )
+
+
+def walking_in_pairs() -> Scenario:
+    walkers = (
+        *_pair(0.035, (2, 0.3, 0.72), (10, 0.7, 0.74)),
+        *_pair(0.035, (12, 0.72, 0.84), (20, 0.28, 0.86), shade=2),
+        *_pair(0.03, (22, 0.15, 0.42), (30, 0.16, 0.9), shade=4),
+        *_pair(0.035, (32, 0.25, 0.62), (40, 0.75, 0.6), shade=1),
+    )
+    expected = tuple(
+        window("line_crossing", zone.id, t) for zone in (GATE, KERB) for w in walkers for t in crossings(w, zone)
+    )
+    return Scenario(
+        "walking_in_pairs",
+        Scene(seed=27, walkers=walkers),
+        44,
+        (GATE, KERB),
+        expected,
+        description="people walk in pairs across the gate and the kerb: each person's crossing counts",
+    )
+
+
 SCENARIOS: dict[str, Callable[[], Scenario]] = {
     f.__name__: f
     for f in (
@@ -296,6 +401,12 @@ SCENARIOS: dict[str, Callable[[], Scenario]] = {
         sprayed_lens,
         moved_camera,
         defocused,
+        knocked_camera,
+        panned_camera,
+        defocus_with_walkers,
+        lights_on,
+        small_people,
+        walking_in_pairs,
     )
 }
 

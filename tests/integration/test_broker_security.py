@@ -163,3 +163,15 @@ def test_the_acl_names_each_device_topic_and_nothing_wider(district_file: Path) 
         "topic read sentinel/v1/site/site-03/button/btn-03-2/feedback",
     ]
     assert "+" not in text and "simulator" not in text
+
+
+def test_a_camera_may_read_its_own_command_topic_and_no_other(district_file: Path) -> None:
+    from hub.adapters.mqtt.credentials import acl_text
+
+    text = acl_text(district_accounts(load_district(district_file), "sentinel"))
+    block = text.split("user cam-03\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    assert block == [  # the video verification `record` command (README, additions to the wire contract)
+        "topic write sentinel/v1/site/site-03/camera/cam-03/event",
+        "topic write sentinel/v1/site/site-03/camera/cam-03/status",
+        "topic read sentinel/v1/site/site-03/camera/cam-03/command",
+    ]

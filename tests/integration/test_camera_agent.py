@@ -11,7 +11,7 @@ import queue
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from urllib.error import HTTPError
 
@@ -36,9 +36,10 @@ INTRUDER = Scenario(
 )
 
 
-def district(path: Path, stream: str) -> Path:
+def district(path: Path, stream: str, settings: Mapping[str, object] | None = None) -> Path:
     yard = {"id": "yard", "kind": "intrusion", "polygon": [list(p) for p in YARD.polygon]}
     camera = {"stream": stream, "fps": 5, "speakers": ["spk-yard"], "zones": [yard], "stream_timeout_s": 2}
+    camera |= settings or {}
     path.write_text(
         yaml.safe_dump(
             {

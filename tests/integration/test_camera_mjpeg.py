@@ -96,7 +96,7 @@ def test_the_simulator_loops_real_footage_at_its_own_frame_rate() -> None:
 
 def test_capture_keeps_the_analysis_rate_and_reconnects_after_the_stream_returns(yard_camera: ServedCamera) -> None:
     frames: list[CapturedFrame] = []
-    capture = OpenCvCapture("cam-test", yard_camera.url, fps=5, on_frame=frames.append, timeout_s=2,
+    capture = OpenCvCapture("cam-test", yard_camera.url, fps=5, on_frame=frames.append, read_timeout_s=2,
                             backoff=Backoff(initial_s=0.2, maximum_s=1))  # fmt: skip
     capture.start()
     try:

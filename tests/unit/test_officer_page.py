@@ -32,6 +32,7 @@ MODULES = (
     "officer-dom.js",
     "officer-i18n.js",
     "officer-location.js",
+    "officer-steps.js",
 )
 SCRIPTS = (*MODULES, "officer-sw.js")
 FILES = ("officer.html", "officer.css", *SCRIPTS)

@@ -115,3 +115,18 @@ def test_district_names_the_key_of_a_bad_zone() -> None:
     broken["sites"][0]["devices"][0]["camera"]["zones"][0]["kind"] = "teleport"  # type: ignore[index]
     with pytest.raises(ConfigError, match=r"sites\[0\]\.devices\[0\]\.camera\.zones\[0\]\.kind"):
         parse_district(broken, "district.yaml")
+
+
+def test_stream_timeouts_and_perspective_come_from_the_camera_config() -> None:
+    config = CameraConfig.model_validate(
+        camera(
+            open_timeout_s=2,
+            read_timeout_s=1,
+            reconnect_max_s=1,
+            min_object_far_scale=0.5,
+            zones=[{**YARD, "min_object_height": [0.05, 0.15]}],
+        )
+    )
+    assert (config.open_timeout_s, config.read_timeout_s, config.reconnect_max_s) == (2, 1, 1)
+    settings = to_analyzer_settings(config, "Asia/Shanghai")
+    assert settings.far_scale == 0.5 and settings.zones[0].min_object_height == (0.05, 0.15)

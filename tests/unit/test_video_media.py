@@ -130,6 +130,14 @@ def test_a_tamper_event_carries_its_sub_kind_in_detail() -> None:
     assert body["detail"] == "tamper_covered_restored" and "zone" not in body and "objects" not in body
 
 
+def test_a_picture_tamper_event_says_whether_zone_rules_are_suspended() -> None:
+    defocused = Detection(DetectionType.TAMPER, T, 0.9, tamper=TamperKind.DEFOCUSED, rules_suspended=True)
+    restored = Detection(DetectionType.TAMPER, T, 0.9, tamper=TamperKind.DEFOCUSED_RESTORED, rules_suspended=False)
+    assert json.loads(camera_event_payload(defocused, "ev-3", SHANGHAI))["rules_suspended"] is True
+    assert json.loads(camera_event_payload(restored, "ev-4", SHANGHAI))["rules_suspended"] is False
+    assert "rules_suspended" not in json.loads(camera_event_payload(INTRUSION, "ev-5", SHANGHAI))
+
+
 def test_the_snapshot_shows_the_zone_and_the_object() -> None:
     frame = np.full((360, 640, 3), 128, np.uint8)
     drawn = draw_detection(frame, INTRUSION)

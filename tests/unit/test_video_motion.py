@@ -5,7 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from hub.video.blobs import Blob, find_blobs, is_lighting_change
+from hub.video.blobs import Blob, find_blobs, is_lighting_change, split_side_by_side
 from hub.video.frames import to_analysis_gray
 from hub.video.motion import MotionDetector
 from hub.video.tracking import ObjectTracker
@@ -120,3 +120,29 @@ def test_two_objects_walking_apart_keep_separate_ids() -> None:
         tracks = tracker.update([(100.0 - 6 * i, 50.0, 12.0, 30.0), (120.0 + 6 * i, 52.0, 12.0, 30.0)], i / FPS)
     left, right = sorted(tracks, key=lambda t: t.box[0])
     assert left.id != right.id and left.box[0] < 60 and right.box[0] > 160
+
+
+def test_the_minimum_object_size_shrinks_with_perspective_towards_the_top() -> None:
+    mask = np.zeros((180, 320), np.uint8)
+    mask[50:64, 100:107] = 255  # 7×14 px far up the view: a person 28 px tall at 640×360
+    mask[150:164, 200:207] = 255  # the same size at the bottom: noise there
+    assert find_blobs(mask, 115) == []
+    assert find_blobs(mask, 115, far_scale=0.6) == [Blob(100, 50, 7, 14)]
+
+
+def test_two_people_side_by_side_are_split_at_the_gap_and_keep_their_own_feet() -> None:
+    mask = np.zeros((180, 320), np.uint8)
+    mask[100:130, 100:111] = 255  # one person, 11×30
+    mask[102:133, 112:123] = 255  # the other, a step lower, touching at the shoulder
+    mask[110:112, 111:112] = 255
+    (pair,) = find_blobs(mask, 50)
+    left, right = split_side_by_side(mask, pair, aspect=0.4)
+    assert left.x + left.w <= 112 and right.x >= 111
+    assert left.y + left.h == 130 and right.y + right.h == 133
+
+
+def test_one_person_is_not_split() -> None:
+    mask = np.zeros((180, 320), np.uint8)
+    mask[100:130, 100:112] = 255
+    (person,) = find_blobs(mask, 50)
+    assert split_side_by_side(mask, person, aspect=0.4) == [person]

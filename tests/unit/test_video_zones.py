@@ -128,3 +128,12 @@ def test_a_box_that_jumps_in_size_as_two_people_merge_does_not_cross() -> None:
 def test_objects_smaller_than_the_zone_minimum_are_ignored() -> None:
     zone = Zone("yard", ZoneKind.INTRUSION, polygon=SQUARE, min_object_area=0.05)
     assert walk(ZoneRules([zone]), 1, across(0.1, 0.6, 0.7)) == []
+
+
+def test_a_zone_minimum_height_scales_from_its_far_edge_to_its_near_edge() -> None:
+    zone = Zone("z", ZoneKind.INTRUSION, polygon=((0.0, 0.4), (1.0, 0.4), (1.0, 0.8), (0.0, 0.8)),
+                min_object_height=(0.08, 0.2))  # fmt: skip
+    far_small = ObjectBox(1, (0.5, 0.32, 0.03, 0.09))  # foot at 0.41, 0.09 tall
+    near_small = ObjectBox(2, (0.5, 0.69, 0.03, 0.09))  # foot at 0.78, the same size
+    near_big = ObjectBox(3, (0.5, 0.57, 0.06, 0.21))
+    assert zone.admits(far_small) and not zone.admits(near_small) and zone.admits(near_big)

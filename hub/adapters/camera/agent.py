@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +26,7 @@ from hub.adapters.camera.pipeline import CameraPipeline, MediaOptions
 from hub.adapters.camera.publisher import MqttCameraPublisher
 from hub.adapters.camera.registry import CameraSpec, load_cameras
 from hub.adapters.camera.settings import to_analyzer_settings
+from hub.adapters.camera.verification import PressVerifier
 from hub.adapters.camera.workers import ProcessAnalysisPool
 from hub.logging import configure_logging
 
@@ -97,6 +98,8 @@ async def serve_agent(
             return
         media = MediaOptions(base_url=base_url, pre_s=options.pre_s, post_s=options.post_s)
         pipelines = [CameraPipeline(c, pool, p, store, media) for c, p in zip(cameras, publishers, strict=True)]
+        for pipeline, publisher in zip(pipelines, publishers, strict=True):
+            publisher.on_command(_on_loop(asyncio.get_running_loop(), pipeline.verifier))
         tasks = [asyncio.create_task(_supervise(p), name=f"camera-{p.spec.device}") for p in pipelines]
         tasks.append(asyncio.create_task(_prune(store), name="media-prune"))
         log.info("camera_agent_started", cameras=[c.device for c in cameras], workers=options.workers)
@@ -112,6 +115,15 @@ async def serve_agent(
         await asyncio.to_thread(pool.close)
         await runner.cleanup()
         log.info("camera_agent_stopped")
+
+
+def _on_loop(loop: asyncio.AbstractEventLoop, verifier: PressVerifier) -> Callable[[bytes], None]:
+    """Commands arrive on paho's thread: hand each to the verifier on the event loop."""
+
+    def handle(payload: bytes) -> None:
+        loop.call_soon_threadsafe(verifier.request, payload)
+
+    return handle
 
 
 async def _connect(publisher: MqttCameraPublisher, camera: CameraSpec, stop: asyncio.Event) -> None:

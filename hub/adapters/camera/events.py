@@ -2,7 +2,8 @@
 
 Tamper sub-kinds (`tamper_covered`, `tamper_moved`, `tamper_defocused`, their `…_restored`, `stream_lost`,
 `stream_restored`) travel as type `tamper` with an added `detail` field: backward compatible (unknown fields
-are ignored), and `zone` keeps meaning a zone.
+are ignored), and `zone` keeps meaning a zone. Picture tamper events (covered, moved, defocused and their
+restores) also carry `rules_suspended`: whether the camera's zone rules are suspended from that event on.
 """
 
 from __future__ import annotations
@@ -33,4 +34,6 @@ def camera_event_payload(
     body = as_dict(event)
     if detection.tamper is not None:
         body["detail"] = detection.tamper.value
+    if detection.rules_suspended is not None:
+        body["rules_suspended"] = detection.rules_suspended
     return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")

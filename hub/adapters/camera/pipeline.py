@@ -20,17 +20,21 @@ import numpy as np
 import structlog
 
 from devices.contract import DeviceState
-from hub.adapters.camera.capture import CapturedFrame, OpenCvCapture
+from hub.adapters.camera.capture import Backoff, CapturedFrame, OpenCvCapture
 from hub.adapters.camera.clips import ClipRecording
+from hub.adapters.camera.debounce import ZoneEventDebounce
 from hub.adapters.camera.events import camera_event_payload
 from hub.adapters.camera.media import CLIP_SUFFIX, MediaError, MediaStore
 from hub.adapters.camera.registry import CameraSpec
 from hub.adapters.camera.ring_buffer import PreEventBuffer
+from hub.adapters.camera.verification import PressVerifier
 from hub.video.annotate import draw_detection
 from hub.video.detections import Detection, DetectionType, TamperKind
 from hub.video.frames import to_analysis_gray
-from hub.video.stream import StreamWatchdog
+from hub.video.stream import FreshFrames, StreamWatchdog
 from hub.video.tamper import TamperEvent
+
+WATCH_EVERY_S = 0.25  # how often a silent stream is checked: stream_lost comes at most this late
 
 
 class Analysis(Protocol):
@@ -48,6 +52,7 @@ class MediaOptions:
     pre_s: float = 4.0
     post_s: float = 4.0
     clip_width: int = 640  # clips are downscaled to this width at most
+    buffer_s: float = 12.0  # the pre-event buffer: the longest `pre_s` a verification command can get
     snapshot_width: int = 1280
 
 
@@ -57,6 +62,7 @@ class PreparedFrame:
     image: np.ndarray  # as decoded, for the snapshot
     gray: np.ndarray  # for analysis
     clip: np.ndarray  # for the clip
+    fresh: bool = True  # a new picture, not one repeated by a frozen stream
 
 
 def _fit_width(image: np.ndarray, width: int) -> np.ndarray:
@@ -80,10 +86,14 @@ class CameraPipeline:
         self._clock = clock
         self._tz = ZoneInfo(spec.timezone)
         self._frames: asyncio.Queue[PreparedFrame] = asyncio.Queue(maxsize=2)
-        self._buffer = PreEventBuffer(media.pre_s)
+        self._buffer = PreEventBuffer(max(media.pre_s, media.buffer_s))
+        self.verifier = PressVerifier(
+            spec.device, self._buffer, store, media.base_url, publisher.publish_event, spec.config.fps, self._tz, clock
+        )
         self._recordings: list[ClipRecording] = []
         self._background: set[asyncio.Task[None]] = set()
         self._watchdog = StreamWatchdog(spec.config.stream_timeout_s, clock())
+        self._debounce = ZoneEventDebounce(spec.config.event_repeat_s)
         self.log = structlog.get_logger(__name__).bind(camera=spec.device, site=spec.site)
         self.frames_analysed = 0
         self.frames_dropped = 0
@@ -91,14 +101,29 @@ class CameraPipeline:
 
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
+        fresh_frames = FreshFrames()
+        connection = 0
 
         def on_frame(frame: CapturedFrame) -> None:  # in the capture thread
-            prepared = PreparedFrame(
-                frame.t, frame.image, to_analysis_gray(frame.image), _fit_width(frame.image, self._media.clip_width)
-            )
+            nonlocal connection
+            if frame.connection != connection:
+                connection = frame.connection
+                fresh_frames.restart()
+            gray = to_analysis_gray(frame.image)
+            fresh = fresh_frames.is_fresh(gray, frame.position_ms)
+            prepared = PreparedFrame(frame.t, frame.image, gray, _fit_width(frame.image, self._media.clip_width), fresh)
             loop.call_soon_threadsafe(self._offer, prepared)
 
-        capture = OpenCvCapture(self.spec.device, self.spec.stream, self.spec.config.fps, on_frame)
+        config = self.spec.config
+        capture = OpenCvCapture(
+            self.spec.device,
+            self.spec.stream,
+            config.fps,
+            on_frame,
+            backoff=Backoff(initial_s=min(0.5, config.reconnect_max_s), maximum_s=config.reconnect_max_s),
+            open_timeout_s=config.open_timeout_s,
+            read_timeout_s=config.read_timeout_s,
+        )
         capture.start()
         self.log.info("camera_pipeline_started", stream=_redact(self.spec.stream), fps=self.spec.config.fps)
         try:
@@ -110,8 +135,10 @@ class CameraPipeline:
             await asyncio.to_thread(capture.stop)
             for task in list(self._background):
                 task.cancel()
+            self.verifier.cancel()
 
     def _offer(self, frame: PreparedFrame) -> None:
+        self.verifier.feed(frame.t, frame.clip)  # as frames arrive: a press's clip never waits for analysis
         if self._frames.full():  # analysis is behind: drop the oldest, keep the present
             self._frames.get_nowait()
             self.frames_dropped += 1
@@ -120,18 +147,21 @@ class CameraPipeline:
     async def _analyse_frames(self) -> None:
         while True:
             frame = await self._frames.get()
-            for event in self._watchdog.frame(frame.t):
-                await self._on_stream_change(event, frame)
+            for event in self._watchdog.frame(frame.t, frame.fresh):
+                await self._on_stream_change(event, frame if frame.fresh else None)
+            if not frame.fresh:  # a frozen picture says nothing about the scene
+                continue
             self._buffer.append(frame.t, frame.clip)
             self._feed_recordings(frame)
             detections = await self._analysis.analyze(self.spec.device, frame.gray, frame.t)
             self.frames_analysed += 1
             for detection in detections:
-                await self._emit(detection, frame)
+                if self._debounce.allow(detection):
+                    await self._emit(detection, frame)
 
     async def _watch_stream(self) -> None:
         while True:
-            await asyncio.sleep(1.0)
+            await asyncio.sleep(WATCH_EVERY_S)
             for event in self._watchdog.check(self._clock()):
                 await self._on_stream_change(event, None)
 

@@ -4,6 +4,7 @@ hub cannot tell the agent from a camera that analyses on board."""
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 
 from devices.contract import DeviceKind, DeviceState, Topics
 from devices.link import DeviceLink, status_payload
@@ -15,12 +16,17 @@ class MqttCameraPublisher:
     def __init__(self, mqtt_url: str, topics: Topics, site: str, device: str) -> None:
         self.event_topic = topics.camera_event(site, device)
         self.status_topic = topics.device_status(site, DeviceKind.CAMERA, device)
+        self.command_topic = topics.camera_command(site, device)
         will = (self.status_topic, status_payload(DeviceState.OFFLINE, firmware=FIRMWARE))
         self._link = DeviceLink(mqtt_url, f"sentinel-camera-agent-{device}", will=will)
 
     def connect(self, timeout_s: float = 10.0) -> None:
         """Blocking: call from a thread. Once connected, paho reconnects by itself and queues QoS 1 publishes."""
         self._link.connect(timeout_s)
+
+    def on_command(self, handler: Callable[[bytes], None]) -> None:
+        """Call `handler` (on paho's thread: hand it over, do no work there) with each command payload."""
+        self._link.subscribe(self.command_topic, lambda _topic, payload: handler(payload))
 
     def publish_event(self, payload: bytes) -> None:
         self._link.publish(self.event_topic, payload)

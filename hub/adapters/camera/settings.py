@@ -25,6 +25,7 @@ def to_zone(config: ZoneConfig) -> Zone:
         crowd_count=config.crowd_count,
         crowd_area_share=config.crowd_area_share,
         min_object_area=config.min_object_area,
+        min_object_height=config.min_object_height,
     )
 
 
@@ -33,6 +34,7 @@ def to_analyzer_settings(config: CameraConfig, timezone: str) -> AnalyzerSetting
         zones=tuple(to_zone(z) for z in config.zones),
         timezone=timezone,
         min_object_area=config.min_object_area,
+        far_scale=config.min_object_far_scale,
         motion_events=config.motion_events,
         tamper=TamperSettings() if config.tamper else None,
     )

@@ -25,7 +25,8 @@ _DEVICE_WRITES = {
     "speaker": ("ack", "status"),
     "panel": ("event", "status"),
 }
-_DEVICE_READS = {"button": ("feedback",), "speaker": ("command",), "camera": (), "panel": ()}
+# A camera reads its command topic for the video verification `record` command.
+_DEVICE_READS = {"button": ("feedback",), "speaker": ("command",), "camera": ("command",), "panel": ()}
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ import asyncpg
 from hub.adapters.postgres.store import INCIDENT_COLUMNS
 from hub.domain.district import District
 from hub.domain.incidents import FINAL_STATES, IncidentState
+from hub.domain.steps import StepRole, steps_for
 from hub.services.ports import JsonObject
 
 _COLUMNS = INCIDENT_COLUMNS
@@ -19,7 +20,8 @@ _DISPATCH_JSON_COLUMNS = (
     " i.site_id, i.kind, i.priority, i.state AS incident_state, i.event_count, i.created_at AS incident_created_at,"
     " (SELECT m.id FROM media m JOIN incident_events ie ON ie.event_pk = m.event_pk"
     "  WHERE ie.incident_id = d.incident_id AND m.kind = 'snapshot' AND m.state = 'stored'"
-    "  ORDER BY m.id DESC LIMIT 1) AS snapshot_media_id"
+    "  ORDER BY m.id DESC LIMIT 1) AS snapshot_media_id,"
+    " ARRAY(SELECT s.step_id FROM incident_steps s WHERE s.incident_id = d.incident_id) AS steps_done"
 )
 _FINAL = sorted(s.value for s in FINAL_STATES)
 
@@ -100,7 +102,8 @@ class PostgresIncidentQueries:
             )
             media = await conn.fetch(
                 "SELECT m.id, m.kind, m.state, m.content_type, m.bytes, m.created_at, m.error, e.device_id,"
-                " e.type AS event_type, e.payload->>'zone' AS zone, e.payload->>'detail' AS detail"
+                " e.type AS event_type, e.payload->>'zone' AS zone, e.payload->>'detail' AS detail,"
+                " e.payload->>'clip_start' AS clip_start, e.payload->>'clip_end' AS clip_end"
                 " FROM media m JOIN incident_events ie ON ie.event_pk = m.event_pk JOIN events e ON e.id = m.event_pk"
                 " WHERE ie.incident_id = $1 ORDER BY m.id",
                 incident_id,
@@ -163,6 +166,13 @@ class PostgresIncidentQueries:
         dispatch["officer_name"] = officer.name if officer else row["officer_id"]
         media_id = dispatch.pop("snapshot_media_id")
         dispatch["snapshot_url"] = f"/api/v1/media/{media_id}" if media_id else None
+        done = set(dispatch.pop("steps_done") or ())
+        plan = steps_for(self._district.response_steps, row["kind"], site.kind if site else "")
+        dispatch["steps"] = [  # guided response: the officer's own steps (hub.domain.steps)
+            {"id": step.id, "label": step.label, "required": step.required, "done": step.id in done}
+            for step in plan
+            if step.role is StepRole.OFFICER
+        ]
         if site is not None:
             dispatch["site"] = {
                 "id": site.id,

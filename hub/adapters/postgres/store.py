@@ -547,6 +547,27 @@ class PostgresTransaction:
             detail,
         )
 
+    async def steps_done(self, incident_id: int) -> dict[str, JsonObject]:
+        rows = await self._conn.fetch(
+            "SELECT step_id, done_at, actor, note, automatic FROM incident_steps WHERE incident_id = $1", incident_id
+        )
+        return {r["step_id"]: dict(r) for r in rows}
+
+    async def mark_steps(
+        self, incident_id: int, step_ids: Sequence[str], at: datetime, actor: str, note: str, automatic: bool
+    ) -> list[str]:
+        rows = await self._conn.fetch(
+            "INSERT INTO incident_steps (incident_id, step_id, done_at, actor, note, automatic)"
+            " SELECT $1, unnest($2::text[]), $3, $4, $5, $6 ON CONFLICT DO NOTHING RETURNING step_id",
+            incident_id,
+            list(step_ids),
+            at,
+            actor,
+            note,
+            automatic,
+        )
+        return [r["step_id"] for r in rows]
+
     async def link_events(self, links: Sequence[tuple[int, int]]) -> None:
         await self._conn.execute(
             "INSERT INTO incident_events (incident_id, event_pk) SELECT * FROM unnest($1::bigint[], $2::bigint[])",

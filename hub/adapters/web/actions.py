@@ -14,7 +14,7 @@ from typing import Any, Literal, overload
 from aiohttp import web
 
 from devices.contract import OfficerAction
-from hub.adapters.web.api import parse_id, parse_incident_id
+from hub.adapters.web.api import incident_detail, parse_id, parse_incident_id
 from hub.adapters.web.auth import principal_of
 from hub.adapters.web.bodies import parse_json_body
 from hub.adapters.web.context import SERVICES
@@ -23,6 +23,7 @@ from hub.domain.lifecycle import Disposition, IllegalTransition
 from hub.domain.routing import Candidate
 from hub.services import lifecycle as lifecycle_errors
 from hub.services.lifecycle import LifecycleService, OfficerReplyCommand
+from hub.services.steps import StepsOpen, UnknownStep
 
 MAX_NOTE = 2000
 
@@ -48,6 +49,10 @@ async def _refusals(request: web.Request | None = None, incident_id: int | None 
         if request is not None and incident_id is not None:
             code, params = await _conflict(request, incident_id, exc, params)
         raise ApiError(409, code, str(exc), params) from None
+    except StepsOpen as exc:  # resolving with a required response step open: say which, ask for a reason
+        raise ApiError(409, "steps_open", str(exc), {"steps": [s.id for s in exc.steps]}) from None
+    except UnknownStep as exc:
+        raise NotFound(str(exc)) from None
 
 
 # The timeline actions that settle what a refused action wanted: who acknowledged, who closed.
@@ -115,7 +120,7 @@ def _coordinate(body: dict[str, Any], name: str, bound: float) -> float | None:
 
 
 async def _incident_answer(request: web.Request, incident_id: int) -> web.Response:
-    return json_ok(await request.app[SERVICES].queries.get_incident(incident_id))
+    return json_ok(await incident_detail(request, incident_id))
 
 
 # --- the duty desk ----------------------------------------------------------------------------------
@@ -144,8 +149,9 @@ async def resolve(request: web.Request) -> web.Response:
         allowed = ", ".join(d.value for d in Disposition)
         raise BadRequest("invalid_parameter", f"disposition must be one of: {allowed}") from None
     note = _text(body, "note") or ""
+    steps_reason = _text(body, "steps_reason") or ""
     async with _refusals(request, incident_id):
-        await _lifecycle(request).resolve(incident_id, principal_of(request).actor, disposition, note)
+        await _lifecycle(request).resolve(incident_id, principal_of(request).actor, disposition, note, steps_reason)
     return await _incident_answer(request, incident_id)
 
 

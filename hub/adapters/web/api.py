@@ -64,10 +64,19 @@ async def list_incidents(request: web.Request) -> web.Response:
 
 async def get_incident(request: web.Request) -> web.Response:
     incident_id = parse_incident_id(request.match_info["id"])
-    incident = await request.app[SERVICES].queries.get_incident(incident_id)
+    incident = await incident_detail(request, incident_id)
     if incident is None:
         raise NotFound(f"no incident {incident_id}")
     return json_ok(incident)
+
+
+async def incident_detail(request: web.Request, incident_id: int) -> dict[str, Any] | None:
+    """The incident with its timeline, events, dispatches, warnings, media and (guided response) steps."""
+    incident = await request.app[SERVICES].queries.get_incident(incident_id)
+    steps = request.app[SERVICES].steps
+    if incident is not None and steps is not None:
+        incident["steps"] = await steps.view(incident_id)
+    return incident
 
 
 def site_json(site: Site, device_ids: list[str]) -> dict[str, Any]:

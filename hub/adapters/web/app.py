@@ -20,6 +20,7 @@ from hub.adapters.web import (
     ops,
     patrol_api,
     reports,
+    steps_api,
     stream,
     warnings_api,
 )
@@ -53,6 +54,12 @@ def routes() -> list[Route]:
         Route("POST", "/api/v1/incidents/{id}/ack", actions.acknowledge, requires(Permission.ACT_ON_INCIDENTS)),
         Route("POST", "/api/v1/incidents/{id}/dispatch", actions.dispatch, requires(Permission.ACT_ON_INCIDENTS)),
         Route("POST", "/api/v1/incidents/{id}/resolve", actions.resolve, requires(Permission.ACT_ON_INCIDENTS)),
+        Route(
+            "POST",
+            "/api/v1/incidents/{id}/steps/{step}",
+            steps_api.complete_step,
+            requires(Permission.ACT_ON_INCIDENTS),
+        ),
         Route("POST", "/api/v1/incidents/{id}/cancel", actions.cancel, requires(Permission.ACT_ON_INCIDENTS)),
         Route("GET", "/api/v1/incidents/{id}/candidates", actions.candidates, requires(Permission.READ_INCIDENTS)),
         Route("GET", "/api/v1/roster", actions.roster, requires(Permission.READ_REGISTRY)),

@@ -29,6 +29,7 @@ from hub.services.lifecycle import LifecycleService
 from hub.services.patrol import PatrolService
 from hub.services.ports import ChangeFeed, HealthProbe, IncidentQueries
 from hub.services.reports import ReportSource
+from hub.services.steps import StepService
 from hub.services.warnings import WarningService
 
 
@@ -49,6 +50,7 @@ class WebServices:
     audio_files: MediaFileLookup | None = None  # rendered speech by content hash
     reports: ReportSource | None = None  # supervisors' reports (None: answered with 503)
     patrol: PatrolService | None = None  # video patrol tours and log (None: answered with 503)
+    steps: StepService | None = None  # guided response steps (None: none shown, ticking answered with 503)
     http_limits: HttpLimits = field(default_factory=HttpLimits)  # reaping idle and slow connections
     live_max_viewers: int = 16  # camera live views relayed at once (and a quarter of that per camera, at least 2)
     health: HealthMonitor | None = None  # the dependencies' state: /readyz, the streams' health frames

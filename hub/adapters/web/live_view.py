@@ -30,6 +30,7 @@ from hub.adapters.web.auth import principal_of, until_signed_out
 from hub.adapters.web.context import AUTH, SERVICES
 from hub.adapters.web.errors import ApiError, NotFound
 from hub.domain.district import Device
+from hub.domain.steps import SeenAction
 
 log = structlog.get_logger(__name__)
 
@@ -114,6 +115,18 @@ def _client_gone(request: web.Request) -> bool:
     return transport is None or transport.is_closing()
 
 
+async def _tick_live_view_step(request: web.Request, device: Device) -> None:
+    """Watching a camera of a site with an open incident ticks its "view the cameras" step (guided response).
+    The view goes on if that fails: the desk must see the site whatever the database does."""
+    steps = request.app[SERVICES].steps
+    if steps is None:
+        return
+    try:
+        await steps.seen_at_site(device.site_id, SeenAction.LIVE_VIEW, principal_of(request).actor)
+    except Exception as exc:
+        log.warning("live view step not ticked", camera=device.id, error=repr(exc))
+
+
 async def live(request: web.Request) -> web.StreamResponse:
     device, url = _camera(request)
     views = request.app[LIVE]
@@ -135,6 +148,7 @@ async def live(request: web.Request) -> web.StreamResponse:
             views.relays.add(relay)
             opened = time.monotonic()
             log.info("live view opened", camera=device.id, viewers=views.viewers[device.id])
+            await _tick_live_view_step(request, device)
             try:
                 while not relay.done() and not signed_out.done():
                     await asyncio.wait({relay, signed_out}, timeout=CLIENT_CHECK_S, return_when=asyncio.FIRST_COMPLETED)

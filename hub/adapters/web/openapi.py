@@ -173,6 +173,12 @@ def _schemas() -> dict[str, Schema]:
                         "dispatches": {"type": "array", "items": {"type": "object"}},
                         "warnings": {"type": "array", "items": {"type": "object"}},
                         "media": {"type": "array", "items": {"type": "object"}},
+                        "steps": {
+                            "type": "array",
+                            "items": {"type": "object"},
+                            "description": "guided response: id, label {zh-CN, en}, required, done_by, role, done "
+                            "(null or {done_at, actor, note, automatic})",
+                        },
                     },
                 },
             ]
@@ -415,8 +421,29 @@ def _lifecycle_paths() -> dict[str, Schema]:
         "/api/v1/incidents/{id}/resolve": _incident_action(
             "resolveIncident",
             "Resolve with a disposition",
-            _body({"disposition": {"type": "string", "enum": dispositions}, "note": note}, ["disposition"]),
+            _body(
+                {
+                    "disposition": {"type": "string", "enum": dispositions},
+                    "note": note,
+                    "steps_reason": {
+                        **note,
+                        "description": "why required response steps are open (else 409 `steps_open`); recorded",
+                    },
+                },
+                ["disposition"],
+            ),
         ),
+        "/api/v1/incidents/{id}/steps/{step}": {
+            "post": {
+                **_incident_action(
+                    "completeStep", "Mark a response step done (guided response)", _body({"note": note})
+                )["post"],
+                "parameters": [
+                    _id_param(),
+                    {"name": "step", "in": "path", "required": True, "schema": {"type": "string"}},
+                ],
+            }
+        },
         "/api/v1/incidents/{id}/cancel": _incident_action(
             "cancelIncident", "Cancel (a test, or a mistaken press confirmed with the guard)", _body({"note": note})
         ),

@@ -12,6 +12,8 @@ import { clockChip, fillChip, measureAll } from "./console-clocks.js";
 import { distanceText, parseTime, t, term, whenText } from "./console-i18n.js";
 import { PRESS_KINDS, isOpen, priorityOf, store } from "./console-state.js";
 import { clear, h, notify, priorityBadge, replace } from "./console-ui.js";
+import { prepareResolveSteps, stepsSection } from "./console-steps.js";
+import { isVerificationMedia, showsVerificationFirst, verificationSection } from "./console-verification.js";
 import { createWarnPanel, speakersOf, warningList } from "./console-warn.js";
 import { actorText, deviceName, deviceNameOf, gridName, officerName, zoneName } from "./console-names.js";
 import { acksText, errorText, reasonText, storyLines } from "./console-story.js";
@@ -51,7 +53,7 @@ export function initDetail(callbacks) {
     event.preventDefault();
     const data = new FormData(el.resolveForm);
     el.resolveDialog.close();
-    act("resolve", { disposition: String(data.get("disposition")), note: String(data.get("note") || "") });
+    act("resolve", { disposition: String(data.get("disposition")), note: String(data.get("note") || ""), steps_reason: String(data.get("steps_reason") || "") });
   });
   el.cancelForm.addEventListener("submit", (event) => {
     event.preventDefault();
@@ -187,6 +189,7 @@ function act(action, body) {
 
 function openResolve() {
   el.resolveForm.reset();
+  prepareResolveSteps(el.resolveForm, detail);
   el.resolveDialog.showModal();
 }
 
@@ -243,7 +246,9 @@ const DETAIL_SECTIONS = [
   noticeSection,
   actionsSection,
   () => (lastError ? h("p", { class: "detail-error", role: "alert", testid: "detail-error" }, lastError) : null),
+  (incident) => (showsVerificationFirst(incident) ? verificationSection(incident, section) : null),
   clocksSection,
+  (incident) => stepsSection(incident, section, actorText, load),
   siteSection,
   dispatchSection,
   warningsSection,
@@ -530,7 +535,9 @@ function mediaItem(m) {
 
 function mediaSection(incident) {
   const s = t();
-  const media = Array.isArray(incident.media) ? incident.media : [];
+  const all = Array.isArray(incident.media) ? incident.media : [];
+  // A press's verification clips have their own section at the top (console-verification.js).
+  const media = showsVerificationFirst(incident) ? all.filter((m) => !isVerificationMedia(m)) : all;
   if (!media.length) return null;
   const { leading, rest } = foldedMedia(media);
   const shown = showAllMedia ? leading.concat(rest) : leading;

@@ -11,6 +11,7 @@ import { apiJson, post } from "./console-api.js";
 import { joinList, lang, parseTime, t, term, whenText } from "./console-i18n.js";
 import { actorText, deviceName, deviceNameOf } from "./console-names.js";
 import { store } from "./console-state.js";
+import { errorText } from "./console-story.js";
 import { h, notify, replace, speakerIcon } from "./console-ui.js";
 
 const REPEATS = [1, 2, 3, 5];
@@ -299,7 +300,7 @@ export function createWarnPanel(options) {
         notify(s.warn_sent(sent.length), "info");
       })
       .catch((error) => {
-        state.error = s.warn_failed + error.message;
+        state.error = s.warn_failed + errorText(error);
         notify(state.error, "error");
       })
       .then(() => {

@@ -18,6 +18,7 @@ import {
   timeMs,
 } from "./officer-i18n.js";
 import { distanceM, where } from "./officer-location.js";
+import { createSteps, fillSteps } from "./officer-steps.js";
 
 export const STATE_RANK = { offered: 0, accepted: 1, en_route: 2, on_scene: 3 };
 export const NEXT_ACTION = { accepted: "en_route", en_route: "on_scene" };
@@ -123,6 +124,8 @@ export function createCard(id, actions) {
   c.distance = fact(facts, "distance");
   c.rule = fact(facts, "rule");
   body.appendChild(facts);
+  c.responseSteps = createSteps();
+  body.appendChild(c.responseSteps);
 
   c.snapshot = h("figure", "snapshot", { "data-testid": "snapshot" });
   c.snapshot.hidden = true;
@@ -288,6 +291,7 @@ export function fillCard(c, d, at, view) {
   const offeredCount = view.offeredCount;
   const fix = where.fix;
   c.dispatch = d;
+  fillSteps(c.responseSteps, d);
   c.root.setAttribute("data-state", state);
   c.root.setAttribute("data-priority", String(p || ""));
   c.root.setAttribute("data-incident-id", String(d.incident_id == null ? "" : d.incident_id));
