@@ -14,8 +14,9 @@ from hypothesis import strategies as st
 from hub.adapters.web.api import MAX_ID
 from hub.adapters.web.bodies import parse_json_body
 from hub.adapters.web.openapi import WEBSOCKETS, openapi_document
-from hub.adapters.web.openapi_complete import NOT_BLANK_PATTERN, complete
+from hub.adapters.web.openapi_complete import NOT_BLANK_PATTERN, complete, speakable_text
 from hub.domain.roster import Shift
+from hub.domain.warnings import speech_problem
 from hub.domain.weekly import EVERY_DAY, WeeklyWindow, format_hhmm, parse_hhmm, weekday_numbers
 from hub.services.backoff import Backoff
 from hub.services.polling import every
@@ -135,3 +136,12 @@ def test_the_documented_not_blank_pattern_is_what_the_server_calls_blank() -> No
     spaces = [chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()]
     assert all(re.search(NOT_BLANK_PATTERN, space * 3) is None for space in spaces)
     assert all(re.search(NOT_BLANK_PATTERN, f" {c} ") for c in ("a", "中", "\ufeff", "\x00"))
+
+
+@pytest.mark.parametrize(
+    "text", ["请立即离开", "leave\tnow", "a\x00b", "x\u200by", "\u202eevil", "<b>x</b>", "a <!-- c", "a < b", "a<b"]
+)
+def test_the_documented_warning_text_is_what_the_speech_check_accepts(text: str) -> None:
+    schema = speakable_text(500)
+    documented = re.search(schema["pattern"], text) is not None and not re.search(schema["not"]["pattern"], text)
+    assert documented == (speech_problem(text) is None)

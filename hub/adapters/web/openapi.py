@@ -14,7 +14,7 @@ import hub
 from hub.adapters.web.api import DEFAULT_LIMIT, MAX_LIMIT, STATE_FILTERS
 from hub.adapters.web.auth import ACCESS, CSRF_HEADER, SESSION_COOKIE, UNSAFE_METHODS, Access
 from hub.adapters.web.errors import json_ok
-from hub.adapters.web.openapi_complete import complete
+from hub.adapters.web.openapi_complete import complete, speakable_text
 from hub.adapters.web.openapi_console import console_paths, console_schemas
 from hub.adapters.web.openapi_patrol import manual_incident_operation, patrol_paths, patrol_schemas
 from hub.adapters.web.openapi_reports import reports_paths, reports_schemas
@@ -386,7 +386,7 @@ _LOOSE_OBJECT: Schema = {"type": "object"}
 _WARNING_STATES = ["sent", "received", "playing", "done", "failed", "expired"]
 _WARNING_BODY: Schema = {
     "message_id": {"type": "string"},
-    "text": {"type": "string", "maxLength": 500},
+    "text": speakable_text(500),
     "lang": {"type": "string", "enum": ["zh-CN", "en"]},
     "repeat": {"type": "integer", "minimum": 1, "maximum": 10},
     "expires_s": {"type": "integer", "minimum": 5, "maximum": 600, "description": "not played by then: expired"},

@@ -5,9 +5,12 @@ out: the bounds of ids, that null means absent in request bodies, and the status
 
 from __future__ import annotations
 
+import functools
+import unicodedata
 from typing import Any
 
 from hub.adapters.web.api import MAX_ID
+from hub.domain.warnings import speech_problem
 
 Schema = dict[str, Any]
 
@@ -15,6 +18,26 @@ Schema = dict[str, Any]
 NOT_BLANK_PATTERN = "[^\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
+
+# hub.domain.warnings' markup, as a JSON Schema (ECMA) pattern: `.` there is DOTALL, `[\s\S]` here.
+_MARKUP_PATTERN = r"<!--[\s\S]*?(?:-->|$)|<[/!?]?[A-Za-z][^<>]*(?:>|$)"
+
+
+@functools.cache
+def speakable_text(max_length: int) -> Schema:
+    """Free text a loudspeaker may speak (hub.domain.warnings.speech_problem): no control or invisible format
+    characters, no markup. Text that hides markup in entities (`&lt;b&gt;`) is refused too; no pattern says it."""
+    hidden = "".join(
+        ch
+        for ch in map(chr, (*range(0x20000), *range(0xE0000, 0xE1000)))  # the planes with Cc and Cf characters
+        if unicodedata.category(ch) in ("Cc", "Cf") and speech_problem(ch) == "control"
+    )
+    return {
+        "type": "string",
+        "maxLength": max_length,
+        "pattern": f"^[^{hidden}]*$",
+        "not": {"pattern": _MARKUP_PATTERN},
+    }
 
 
 def _error(description: str) -> Schema:
