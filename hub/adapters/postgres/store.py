@@ -549,7 +549,10 @@ class PostgresTransaction:
 
     async def steps_done(self, incident_id: int) -> dict[str, JsonObject]:
         rows = await self._conn.fetch(
-            "SELECT step_id, done_at, actor, note, automatic FROM incident_steps WHERE incident_id = $1", incident_id
+            # actor_name: a console user's display name, as the timeline gives it.
+            "SELECT s.step_id, s.done_at, s.actor, s.note, s.automatic, nullif(u.display_name, '') AS actor_name"
+            " FROM incident_steps s LEFT JOIN users u ON s.actor = 'user:' || u.username WHERE s.incident_id = $1",
+            incident_id,
         )
         return {r["step_id"]: dict(r) for r in rows}
 
