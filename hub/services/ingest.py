@@ -205,7 +205,7 @@ class IngestService:
         if recorded.outbound and self._outbox_nudge is not None:
             self._outbox_nudge.set()
         if returned and self._supervision is not None:
-            await self._supervision.close_restored(sorted({site for site, _ in returned}))
+            self._supervision.restored(sorted({site for site, _ in returned}))
         if self._warnings is not None and recorded.new_events:
             await self._warnings.on_events(recorded.new_events, recorded.incident_of_site)
         return recorded
@@ -283,7 +283,7 @@ class IngestService:
             new_keys = {(e.device_id, e.event_id) for e in new_events}
             for a in accepted:
                 if (a.event.device_id, a.event.event_id) not in new_keys:
-                    log.info(
+                    log.debug(
                         "duplicate event ignored",
                         site=a.event.site_id,
                         device=a.event.device_id,
