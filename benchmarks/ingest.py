@@ -164,14 +164,14 @@ class Heartbeats(threading.Thread):
             for b in range(BUTTONS)
         ]
         self._rate = rate
-        self._stop = threading.Event()
+        self._stopping = threading.Event()
         self.sent = 0
 
     def run(self) -> None:
         payload = status_payload(DeviceState.ONLINE, battery=90)
         started = time.perf_counter()
         renewed = started
-        while not self._stop.is_set():
+        while not self._stopping.is_set():
             now = time.perf_counter()
             if now - renewed > 1:  # the payload's ts stays recent
                 payload, renewed = status_payload(DeviceState.ONLINE, battery=90), now
@@ -182,7 +182,7 @@ class Heartbeats(threading.Thread):
             time.sleep(0.01)
 
     def stop(self) -> None:
-        self._stop.set()
+        self._stopping.set()
         self.join(5)
         self._link.close()
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
+import select
 import socket
 import ssl
 import threading
@@ -36,6 +37,8 @@ from devices.mqtt_url import parse_mqtt_url
 from hub.services.messages import InboundMessage, OutboundMessage, SendWindowClosed
 
 log = structlog.get_logger(__name__)
+
+_READ_BURST = 500  # packets read per wake-up before other work gets a turn
 
 
 @dataclass(frozen=True)
@@ -348,11 +351,18 @@ class MqttClient:
         client = self._client
         if client is None or self._connecting:
             return
-        client.loop_read(100)
-        # TLS may hold decrypted bytes the socket no longer signals as readable: read them now.
+        # paho's loop_read reads one packet per call whatever it is asked: read what has arrived, in
+        # bursts, instead of going back through the event loop's select once per message. Reading
+        # eagerly is what lets an alarm behind a backlog reach its lane while the backlog is handled.
         sock = client.socket()
-        if isinstance(sock, ssl.SSLSocket) and sock.pending() and self._loop is not None:
-            self._loop.call_soon(self._loop_read)
+        for _ in range(_READ_BURST):
+            client.loop_read()
+            sock = client.socket()
+            if self._connecting or not isinstance(sock, socket.socket) or not _has_input(sock):
+                break
+        else:  # more to read: let other work run first, then go on
+            if self._loop is not None:
+                self._loop.call_soon(self._loop_read)
 
     def _loop_write(self) -> None:
         if self._client is not None and not self._connecting:
@@ -390,6 +400,16 @@ async def _first_of(*events: asyncio.Event) -> None:
     finally:
         for waiter in waiters:
             waiter.cancel()
+
+
+def _has_input(sock: socket.socket) -> bool:
+    """Bytes waiting: decrypted ones TLS holds (the socket no longer signals them), or on the socket."""
+    if isinstance(sock, ssl.SSLSocket) and sock.pending():
+        return True
+    try:
+        return bool(select.select([sock], [], [], 0)[0])
+    except (OSError, ValueError):  # closed meanwhile
+        return False
 
 
 def _ignore_closed(func: Any, fd: int, *args: Any) -> None:
