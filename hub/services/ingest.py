@@ -20,7 +20,15 @@ from hub.domain.district import District
 from hub.domain.lifecycle import IllegalTransition
 from hub.domain.warnings import WarningState
 from hub.services.health import Availability, sleep_or_recovered
-from hub.services.intake import AcceptedEvent, AckIntake, IntakeChecker, PresenceIntake, ReplyIntake, StatusReport
+from hub.services.intake import (
+    AcceptedEvent,
+    AckIntake,
+    Intake,
+    IntakeChecker,
+    PresenceIntake,
+    ReplyIntake,
+    StatusReport,
+)
 from hub.services.lifecycle import (
     LifecycleService,
     NotAllowed,
@@ -35,6 +43,8 @@ from hub.services.supervision import SupervisionService
 from hub.services.warnings import WarningService
 
 log = structlog.get_logger(__name__)
+
+_CHECK_SLICE = 50  # messages checked between two turns of the event loop
 
 
 class IngestService:
@@ -68,28 +78,55 @@ class IngestService:
         self._outbox_nudge = on_committed
 
     async def run(self, source: MessageSource, batch_max: int, retry_deferred_s: float = 0.1) -> None:
-        """Consume forever: one batch per transaction. Under load batches grow by themselves,
-        since messages queue up while the previous batch commits. Messages of a site that another
-        writer holds are deferred: kept unacknowledged and retried with the next batch (or after
-        `retry_deferred_s` when nothing else comes), while the rest are committed and acknowledged."""
-        deferred: list[InboundMessage] = []
-        while True:
-            fresh: list[InboundMessage] = []
-            if not deferred:
-                fresh = await source.next_batch(batch_max)
-            else:
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(retry_deferred_s):
-                        fresh = await source.next_batch(max(1, batch_max - len(deferred)))
-            batch = [*deferred, *fresh]
-            deferred = await self._process_until_committed(batch)
-            if deferred:
-                held = {id(m) for m in deferred}
-                source.acknowledge([m for m in batch if id(m) not in held])
-            else:
-                source.acknowledge(batch)
+        """Consume forever: one batch per transaction, two batches in flight. While one batch commits,
+        the next is taken and checked (parsing and validation overlap the database's work); commits,
+        and so acknowledgements, follow one another in the order the batches were taken. Under load
+        batches grow by themselves, since messages queue up while the previous batch commits.
+        Messages of a site that another writer holds are deferred: kept unacknowledged and retried
+        with the next batch (or after `retry_deferred_s` when nothing else comes), while the rest are
+        committed and acknowledged."""
+        ahead: asyncio.Queue[tuple[list[InboundMessage], list[Intake]]] = asyncio.Queue(maxsize=1)
+        async with asyncio.TaskGroup() as tasks:
+            tasks.create_task(self._check_ahead(source, batch_max, ahead), name="ingest-check-ahead")
+            deferred: list[InboundMessage] = []
+            while True:
+                fresh: tuple[list[InboundMessage], list[Intake]] = ([], [])
+                if not deferred:
+                    fresh = await ahead.get()
+                else:
+                    with contextlib.suppress(TimeoutError):
+                        async with asyncio.timeout(retry_deferred_s):
+                            fresh = await ahead.get()
+                batch = [*deferred, *fresh[0]]
+                checked = [*(self._intake.check(m) for m in deferred), *fresh[1]]
+                deferred = await self._process_until_committed(batch, checked)
+                if deferred:
+                    held = {id(m) for m in deferred}
+                    source.acknowledge([m for m in batch if id(m) not in held])
+                else:
+                    source.acknowledge(batch)
 
-    async def _process_until_committed(self, batch: Sequence[InboundMessage]) -> list[InboundMessage]:
+    async def _check_ahead(
+        self,
+        source: MessageSource,
+        batch_max: int,
+        out: asyncio.Queue[tuple[list[InboundMessage], list[Intake]]],
+    ) -> None:
+        """Take and check the next batch while the current one commits. Checks run in slices that
+        let the event loop go between them, so the other lane's alarm is never held up by a long
+        stretch of routine parsing."""
+        while True:
+            batch = await source.next_batch(batch_max)
+            checked: list[Intake] = []
+            for start in range(0, len(batch), _CHECK_SLICE):
+                if start:
+                    await asyncio.sleep(0)
+                checked.extend(self._intake.check(m) for m in batch[start : start + _CHECK_SLICE])
+            await out.put((batch, checked))
+
+    async def _process_until_committed(
+        self, batch: Sequence[InboundMessage], checked: Sequence[Intake] | None = None
+    ) -> list[InboundMessage]:
         """A failed batch stays unacknowledged and is retried with backoff (the database may be
         down: lose nothing, wait for it). A batch that keeps failing while the database works is
         split, so one poisonous message cannot stop the others: it ends in the dead-letter store.
@@ -99,7 +136,7 @@ class IngestService:
         delay = 0.25
         for attempt in range(1, 1_000_000):
             try:
-                deferred = await self.process(batch)
+                deferred = await self.process(batch, checked=checked if attempt == 1 else None)
                 if attempt > 1:
                     log.info("ingest recovered", attempts=attempt, batch=len(batch))
                 return deferred
@@ -138,11 +175,18 @@ class IngestService:
                 log.error("message dead-lettered after failing alone", topic=message.topic, error=repr(exc))
         return True
 
-    async def process(self, batch: Sequence[InboundMessage], defer_busy_sites: bool = True) -> list[InboundMessage]:
-        """Commit what the batch carries; return the messages deferred because their site was busy."""
+    async def process(
+        self,
+        batch: Sequence[InboundMessage],
+        defer_busy_sites: bool = True,
+        checked: Sequence[Intake] | None = None,
+    ) -> list[InboundMessage]:
+        """Commit what the batch carries (`checked`: its messages already checked, in order); return
+        the messages deferred because their site was busy."""
         started = time.perf_counter()
         now = _now()
-        checked = [self._intake.check(message) for message in batch]
+        if checked is None:
+            checked = [self._intake.check(message) for message in batch]
         accepted = [c for c in checked if isinstance(c, AcceptedEvent)]
         replies = [c for c in checked if isinstance(c, ReplyIntake)]
         presences = [c for c in checked if isinstance(c, PresenceIntake)]

@@ -38,7 +38,7 @@ from hub.services.messages import InboundMessage, OutboundMessage, SendWindowClo
 
 log = structlog.get_logger(__name__)
 
-_READ_BURST = 500  # packets read per wake-up before other work gets a turn
+_READ_BURST = 50  # packets read per wake-up before other work gets a turn (an alarm's, say)
 
 
 @dataclass(frozen=True)
