@@ -32,7 +32,7 @@ RESULTS = REPO / "benchmarks" / "results"
 # What each benchmark is run with: sizes cut so the whole run fits in ~10 minutes on the 2-core machine
 # (each module's defaults are bigger; see benchmarks/README.md).
 PLAN: dict[str, list[str]] = {
-    "ingest": ["--presses", "5000", "--repeats", "1", "--samples", "100"],
+    "ingest": ["--presses", "10000", "--repeats", "1", "--samples", "100"],
     "supervision": ["--sites", "2000", "--seconds", "60"],
     "video": ["--frames", "100", "--repeats", "3"],
     "warnings": ["--seconds", "90"],
