@@ -121,3 +121,30 @@ async def test_every_registered_device_is_supervised_even_if_never_heard_from(wa
     await eventually(lambda: fetch_value(db, "SELECT count(*) = 3 FROM incidents"), timeout=10)
     source = await fetch_value(db, "SELECT payload->>'source' FROM events WHERE type = 'offline' LIMIT 1")
     assert source == "supervision"
+
+
+async def test_a_fault_incident_left_open_by_an_instance_that_died_is_closed_by_the_sweep(
+    watched_hub: HubUnderTest, device_link: DeviceLink
+) -> None:
+    """Devices coming back close their site's incident from a task beside ingest; if the instance dies
+    before that task ran, the device is back (committed) but the incident is open: the sweep closes it."""
+    db, topics = watched_hub.settings.database_url, watched_hub.topics
+    assert db
+    stop = asyncio.Event()
+    others = asyncio.create_task(keep_alive(device_link, topics, ["01", "02"], stop))
+    try:
+        await asyncio.to_thread(heartbeat, device_link, topics, "site-00", "camera", "cam-00", DeviceState.ONLINE)
+        await eventually(lambda: fetch_value(db, "SELECT count(*) = 1 FROM incidents"), timeout=10)
+        # What a return committed by an instance that died before closing the incident leaves behind.
+        await fetch_value(
+            db,
+            "UPDATE device_health SET online = true, offline_since = NULL, deadline_at = now() + interval '1 hour'"
+            " WHERE device_id = 'cam-00' RETURNING 1",
+        )
+        assert await fetch_value(db, "SELECT state FROM incidents") == "new"
+        assert await watched_hub.running.supervision.close_restored() == 1
+        assert await fetch_value(db, "SELECT state FROM incidents") == "resolved"
+        assert await watched_hub.running.supervision.close_restored() == 0  # nothing left to close
+    finally:
+        stop.set()
+        await others

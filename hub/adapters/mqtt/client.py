@@ -354,7 +354,6 @@ class MqttClient:
         # paho's loop_read reads one packet per call whatever it is asked: read what has arrived, in
         # bursts, instead of going back through the event loop's select once per message. Reading
         # eagerly is what lets an alarm behind a backlog reach its lane while the backlog is handled.
-        sock = client.socket()
         for _ in range(_READ_BURST):
             client.loop_read()
             sock = client.socket()
