@@ -26,6 +26,8 @@ from hub.services.recording import EventRecorder
 
 log = structlog.get_logger(__name__)
 
+_CLOSING_AT_ONCE = 4  # fault incidents closed concurrently (pool connections they may hold)
+
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
@@ -154,11 +156,15 @@ class SupervisionService:
         all back: one query finds them, then one lifecycle transaction per incident that closes."""
         async with self._store.transaction() as tx:
             closable = await tx.restorable_sites(site_ids)
-        closed = 0
-        for site_id in closable:
-            if await self._lifecycle.close_if_restored(site_id) is not None:
-                closed += 1
-        return closed
+        # A few sites at a time: each close is its own transaction of round trips, and sites do not
+        # share locks, so a district coming back closes its incidents several times faster.
+        slots = asyncio.Semaphore(_CLOSING_AT_ONCE)
+
+        async def close(site_id: str) -> bool:
+            async with slots:
+                return await self._lifecycle.close_if_restored(site_id) is not None
+
+        return sum(await asyncio.gather(*(close(site_id) for site_id in closable)))
 
     async def run_restorer(self) -> None:
         """Close fault incidents of the sites `restored` names, in batches, beside ingest."""
