@@ -78,27 +78,27 @@ class IngestService:
         self._outbox_nudge = on_committed
 
     async def run(self, source: MessageSource, batch_max: int, retry_deferred_s: float = 0.1) -> None:
-        """Consume forever: one batch per transaction, two batches in flight. While one batch commits,
-        the next is taken and checked (parsing and validation overlap the database's work); commits,
-        and so acknowledgements, follow one another in the order the batches were taken. Under load
-        batches grow by themselves, since messages queue up while the previous batch commits.
-        Messages of a site that another writer holds are deferred: kept unacknowledged and retried
-        with the next batch (or after `retry_deferred_s` when nothing else comes), while the rest are
-        committed and acknowledged."""
-        ahead: asyncio.Queue[tuple[list[InboundMessage], list[Intake]]] = asyncio.Queue(maxsize=1)
+        """Consume forever: one batch per transaction. While one batch commits, the messages that
+        arrive meanwhile are taken and checked (parsing and validation overlap the database's work),
+        up to one batch ahead; they make the next batch, so under load batches grow by themselves.
+        Commits, and so acknowledgements, follow one another in arrival order. Messages of a site
+        that another writer holds are deferred: kept unacknowledged and retried with the next batch
+        (or after `retry_deferred_s` when nothing else comes), while the rest are committed and
+        acknowledged."""
+        ahead = _CheckedAhead(batch_max)
         async with asyncio.TaskGroup() as tasks:
-            tasks.create_task(self._check_ahead(source, batch_max, ahead), name="ingest-check-ahead")
+            tasks.create_task(self._check_ahead(source, ahead), name="ingest-check-ahead")
             deferred: list[InboundMessage] = []
             while True:
-                fresh: tuple[list[InboundMessage], list[Intake]] = ([], [])
                 if not deferred:
-                    fresh = await ahead.get()
+                    await ahead.wait()
                 else:
                     with contextlib.suppress(TimeoutError):
                         async with asyncio.timeout(retry_deferred_s):
-                            fresh = await ahead.get()
-                batch = [*deferred, *fresh[0]]
-                checked = [*(self._intake.check(m) for m in deferred), *fresh[1]]
+                            await ahead.wait()
+                messages, intakes = ahead.take()
+                batch = [*deferred, *messages]
+                checked = [*(self._intake.check(m) for m in deferred), *intakes]
                 deferred = await self._process_until_committed(batch, checked)
                 if deferred:
                     held = {id(m) for m in deferred}
@@ -106,23 +106,14 @@ class IngestService:
                 else:
                     source.acknowledge(batch)
 
-    async def _check_ahead(
-        self,
-        source: MessageSource,
-        batch_max: int,
-        out: asyncio.Queue[tuple[list[InboundMessage], list[Intake]]],
-    ) -> None:
-        """Take and check the next batch while the current one commits. Checks run in slices that
-        let the event loop go between them, so the other lane's alarm is never held up by a long
-        stretch of routine parsing."""
+    async def _check_ahead(self, source: MessageSource, ahead: _CheckedAhead) -> None:
+        """Take and check messages as they arrive, in slices that let the event loop go between them
+        (the other lane's alarm is never held up by a long stretch of routine parsing)."""
         while True:
-            batch = await source.next_batch(batch_max)
-            checked: list[Intake] = []
-            for start in range(0, len(batch), _CHECK_SLICE):
-                if start:
-                    await asyncio.sleep(0)
-                checked.extend(self._intake.check(m) for m in batch[start : start + _CHECK_SLICE])
-            await out.put((batch, checked))
+            await ahead.room()
+            batch = await source.next_batch(min(_CHECK_SLICE, ahead.space))
+            ahead.add(batch, [self._intake.check(m) for m in batch])
+            await asyncio.sleep(0)
 
     async def _process_until_committed(
         self, batch: Sequence[InboundMessage], checked: Sequence[Intake] | None = None
@@ -338,6 +329,44 @@ class IngestService:
         for r in rejections:
             observer.rejected(r.reason)
             log.warning("message rejected", topic=r.topic, reason=r.reason, detail=r.detail[:300])
+
+
+class _CheckedAhead:
+    """Messages taken and checked, not yet in a batch: at most one batch's worth."""
+
+    def __init__(self, limit: int) -> None:
+        self._limit = limit
+        self._messages: list[InboundMessage] = []
+        self._intakes: list[Intake] = []
+        self._arrived = asyncio.Event()
+        self._taken = asyncio.Event()
+
+    @property
+    def space(self) -> int:
+        return self._limit - len(self._messages)
+
+    def add(self, messages: Sequence[InboundMessage], intakes: Sequence[Intake]) -> None:
+        self._messages.extend(messages)
+        self._intakes.extend(intakes)
+        self._arrived.set()
+
+    async def wait(self) -> None:
+        """Until something is there to take."""
+        while not self._messages:
+            self._arrived.clear()
+            await self._arrived.wait()
+
+    async def room(self) -> None:
+        """Until there is room for more."""
+        while self.space <= 0:
+            self._taken.clear()
+            await self._taken.wait()
+
+    def take(self) -> tuple[list[InboundMessage], list[Intake]]:
+        messages, intakes = self._messages, self._intakes
+        self._messages, self._intakes = [], []
+        self._taken.set()
+        return messages, intakes
 
 
 def _reused_ids(accepted: Sequence[AcceptedEvent], recorded: Recorded) -> list[Rejection]:
