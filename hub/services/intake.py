@@ -192,7 +192,7 @@ class IntakeChecker:
 _ALARM_MARKERS = (b'"panic"', b'"duress"', b'"tamper"')
 
 
-def is_alarm(topic: str, payload: bytes) -> bool:
+def is_alarm(topic: str, payload: bytes | bytearray) -> bool:
     """Whether a message takes the alarm lane. A byte search, not a parse: it runs for every message
     as it arrives. A wrong guess changes only which lane checks and stores it, never what is stored."""
     return topic.endswith("/event") and any(marker in payload for marker in _ALARM_MARKERS)

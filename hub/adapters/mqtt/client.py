@@ -97,7 +97,9 @@ class MqttClient:
 
     name = "mqtt"
 
-    def __init__(self, settings: MqttSettings, is_alarm: Callable[[str, bytes], bool] | None = None) -> None:
+    def __init__(
+        self, settings: MqttSettings, is_alarm: Callable[[str, bytes | bytearray], bool] | None = None
+    ) -> None:
         self._settings = settings
         endpoint = parse_mqtt_url(settings.url)
         self._host, self._port = endpoint.host, endpoint.port
