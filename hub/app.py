@@ -144,7 +144,7 @@ class Hub:
                 media_url=lambda media_id: f"{public_url.value}/api/v1/media/{media_id}",
             )
             leader = LeaseLeader(s.database_url, s.instance_id)
-            media_files = DiskMediaFiles(s.data_dir / "hub-media")
+            media_files = DiskMediaFiles(s.data_dir / "hub-media", s.media_retention_days, s.media_retention_gb)
             media_fetcher = MediaFetcher(store, HttpDownloader(), media_files, self.district)
             speech_dir = s.data_dir / "speech"
             recordings = await _register_recordings(self.district, s.district_file.absolute().parent)

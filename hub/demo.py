@@ -1,5 +1,9 @@
 """`sentinel demo`: the hub with the demo district, private services when none are configured, and
-simulated devices. Ctrl-C stops everything cleanly, in reverse order of start."""
+simulated devices. Ctrl-C stops everything cleanly, in reverse order of start.
+
+The terminal is for a person: the hub's JSON logs go to DATA_DIR/logs/hub.log, and the banner (console,
+accounts, what is simulated) is printed last, again on Enter, and by `sentinel demo info`. Sized for a demo:
+media kept a day and at most DEMO_MEDIA_GB (camera agent and hub each), one officer left to a real phone."""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from devices.contract import Topics
@@ -26,6 +31,7 @@ from hub.adapters.mqtt.credentials import (
 from hub.adapters.postgres.accounts import ensure_demo_accounts
 from hub.app import Hub, RunningHub, run_until_signalled
 from hub.config import Settings, load_district
+from hub.demo_banner import DemoBanner, phone_officer, show
 from hub.domain.district import District
 from hub.logging import configure_logging
 from simulators.officer import Behaviour, Mode, OfficerSimulator, officer_simulators
@@ -33,6 +39,8 @@ from simulators.panel import PanelSimulator, keep_polling
 from simulators.speaker import SpeakerSimulator, speaker_simulators
 
 _STATE_FILE = "demo.json"
+DEMO_MEDIA_DAYS = 1.0
+DEMO_MEDIA_GB = 0.5
 
 
 def running_demo_mqtt_url(data_dir: Path) -> str | None:
@@ -56,10 +64,12 @@ def run_demo(settings: Settings, press_every_s: float, simulators: bool) -> int:
     from hub.adapters.local.postgres import PrivatePostgres
     from simulators.ambient import AmbientDistrict
 
-    configure_logging(settings.log_level)
     district = load_district(settings.district_file)
     data_dir = settings.data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
+    logs = data_dir / "logs"
+    configure_logging(settings.log_level, file=logs / "hub.log")
+    _say(f"the hub's logs go to {logs / 'hub.log'}")
     with contextlib.ExitStack() as stack:
         overrides: dict[str, str] = {}
         simulator_url = settings.mqtt_url
@@ -96,14 +106,12 @@ def run_demo(settings: Settings, press_every_s: float, simulators: bool) -> int:
             overrides["database_url"] = database.url
         if not settings.dc09_tcp and not settings.dc09_udp:
             overrides["dc09_tcp"] = _DEMO_DC09
-        settings = settings.model_copy(update=overrides)
+        settings = settings.model_copy(update={**overrides, **_demo_retention()})
         assert settings.mqtt_url and settings.database_url and simulator_url
         state_file = data_dir / _STATE_FILE
-        # `sentinel simulate` and `sentinel user add` find the running demo's services here.
-        state_file.write_text(
-            json.dumps({"mqtt_url": simulator_url, "database_url": settings.database_url, **device_listener})
-        )
-        state_file.chmod(0o600)
+        # `sentinel simulate`, `sentinel user add` and `sentinel demo info` find the running demo here.
+        state: dict[str, str] = {"mqtt_url": simulator_url, "database_url": settings.database_url, **device_listener}
+        _write_state(state_file, state)
         stack.callback(state_file.unlink, missing_ok=True)
 
         async def main() -> None:
@@ -111,14 +119,13 @@ def run_demo(settings: Settings, press_every_s: float, simulators: bool) -> int:
             background: list[asyncio.Task[int]] = []
             hub_task = asyncio.create_task(Hub(settings, district).run(started))
             running = await _first(started, hub_task)
-            _say(f"console: {running.http_url}/   (Ctrl-C stops the demo)")
             assert settings.database_url
             accounts = await ensure_demo_accounts(settings.database_url, district)
-            desk = ", ".join(f"{a.username}/{a.password} ({a.role})" for a in accounts if a.role != "officer")
-            officer = next((a for a in accounts if a.role == "officer"), None)
-            _say(
-                f"sign in: {desk}"
-                + (f"; officers use their id, e.g. {officer.username}/{officer.password}" if officer else "")
+            banner = DemoBanner(
+                running.http_url,
+                [(a.username, a.password, _ROLE_USE.get(a.role, a.role)) for a in accounts if a.role != "officer"],
+                phone_officer(district),
+                logs=logs,
             )
             if simulators:
                 devices = [(d.site_id, d.kind, d.id) for d in district.devices.values()]
@@ -128,6 +135,7 @@ def run_demo(settings: Settings, press_every_s: float, simulators: bool) -> int:
                 stack.callback(ambient.stop)
                 officers = await asyncio.to_thread(_start_officers, simulator_url, settings, district)
                 stack.callback(_stop_officers, officers)
+                banner.simulated += _simulated(devices, press_every_s, len(officers[1]))
                 speakers = await asyncio.to_thread(_start_speakers, simulator_url, settings, devices)
                 stack.callback(_stop_officers, speakers)
                 for process in _start_cameras(simulator_url, settings):
@@ -136,24 +144,75 @@ def run_demo(settings: Settings, press_every_s: float, simulators: bool) -> int:
                     host, _, port = _DEMO_DC09.rpartition(":")
                     panel = PanelSimulator(host, int(port), "1234")
                     background.append(asyncio.create_task(keep_polling(panel, 60, asyncio.Event()), name="demo-panel"))
-                    _say(
-                        "an alarm panel reports over SIA DC-09 on 127.0.0.1:17010: ./dev sentinel simulate panel "
-                        "--port 17010 --account 1234 --cid 130 --zone 3"
+                    banner.simulated.append(
+                        "an alarm panel on SIA DC-09 127.0.0.1:17010 (./dev sentinel simulate panel --port 17010 "
+                        "--account 1234 --cid 130 --zone 3)"
                     )
-                _say(f"simulating {len(devices)} devices; a button is pressed about every {press_every_s:.0f} s")
-                _say(
-                    "press one yourself: ./dev sentinel simulate button "
-                    "--site bank-icbc-dongsi --device btn-bank-icbc-dongsi-counter"
-                )
+            else:
+                banner.simulated.append("nothing (--no-simulators)")
+            text = banner.text()
+            _write_state(state_file, {**state, "banner": text})
+            show(text)
+            stop_reading = _show_on_enter(text)
             try:
                 await hub_task
             finally:
+                stop_reading()
                 for task in background:
                     task.cancel()
 
         run_until_signalled(main())
         _say("stopping")
     return 0
+
+
+_ROLE_USE = {"duty": "the duty desk", "supervisor": "supervisor: reports, history", "admin": "administrator"}
+
+
+def _demo_retention() -> dict[str, float]:
+    """Media kept for a demo, not a station (unless the variables say otherwise)."""
+    retention: dict[str, float] = {}
+    if "SENTINEL_MEDIA_RETENTION_DAYS" not in os.environ:
+        retention["media_retention_days"] = DEMO_MEDIA_DAYS
+    if "SENTINEL_MEDIA_RETENTION_GB" not in os.environ:
+        retention["media_retention_gb"] = DEMO_MEDIA_GB
+    return retention
+
+
+def _write_state(state_file: Path, state: dict[str, str]) -> None:
+    state_file.write_text(json.dumps(state, ensure_ascii=False))
+    state_file.chmod(0o600)
+
+
+def _simulated(devices: list[tuple[str, str, str]], press_every_s: float, officers: int) -> list[str]:
+    kinds = [kind for _, kind, _ in devices]
+    return [
+        f"{kinds.count('button')} buttons (a press about every {press_every_s:.0f} s somewhere), "
+        f"{kinds.count('speaker')} loudspeakers (they play what they are sent)",
+        f"{officers} officers (accept after ~10 s, drive there five times faster, resolve after a minute)",
+        "2 cameras analysed by the camera agent: the school yard (synthetic people walking into the yard) and",
+        "Wangfujing square (looping plaza footage: line crossings); the other cameras only report health",
+    ]
+
+
+def _show_on_enter(text: str) -> Callable[[], None]:
+    """Print the banner again each time Enter is pressed in the demo's terminal; returns how to stop."""
+    if not sys.stdin.isatty():
+        return lambda: None
+    loop = asyncio.get_running_loop()
+    fd = sys.stdin.fileno()
+
+    def on_input() -> None:
+        if not sys.stdin.readline():  # end of input: stop listening
+            loop.remove_reader(fd)
+            return
+        show(text)
+
+    def stop() -> None:
+        loop.remove_reader(fd)
+
+    loop.add_reader(fd, on_input)
+    return stop
 
 
 def _broker_accounts(settings: Settings, district: District, folder: Path) -> dict[str, str]:
@@ -213,8 +272,9 @@ def _start_cameras(url: str, settings: Settings) -> list[subprocess.Popen[bytes]
         command = ["simulate", "camera", *source, "--http", f"127.0.0.1:{port}"]
         processes.append(_spawn(command, env, logs / f"camera-{port}.log"))
     # A fixed address: the district file lists it in the cameras' `media_origins`, where the hub may fetch from.
-    processes.append(_spawn(["camera-agent", "--http", _DEMO_CAMERA_AGENT], env, logs / "camera-agent.log"))
-    _say(f"cameras: 2 simulated cameras and the camera agent (logs in {logs})")
+    agent = ["camera-agent", "--http", _DEMO_CAMERA_AGENT]
+    agent += ["--retention-days", str(DEMO_MEDIA_DAYS), "--retention-gb", str(DEMO_MEDIA_GB)]
+    processes.append(_spawn(agent, env, logs / "camera-agent.log"))
     return processes
 
 
@@ -232,11 +292,13 @@ def _stop_process(process: subprocess.Popen[bytes]) -> None:
 
 
 def _start_officers(url: str, settings: Settings, district: District) -> tuple[DeviceLink, list[OfficerSimulator]]:
-    """Every officer of the demo signs on and answers dispatches: accepts after ~10 s, drives there
-    (sped up five times), stays a minute on scene and resolves."""
+    """Every officer of the demo but the phone officer signs on and answers dispatches: accepts after ~10 s,
+    drives there (sped up five times), stays a minute on scene and resolves."""
     link = DeviceLink(url, "sentinel-sim-officers").connect()
     behaviour = Behaviour(Mode.ACCEPT, accept_after_s=10, speed_m_s=12, on_scene_s=60, time_scale=5)
-    officers = officer_simulators(link, Topics(settings.topic_prefix), district, behaviour)
+    left_out = phone_officer(district)
+    simulated = [o for o in district.officers if left_out is None or o != left_out.id]
+    officers = officer_simulators(link, Topics(settings.topic_prefix), district, behaviour, only=simulated)
     for officer in officers:
         officer.start()
     return link, officers

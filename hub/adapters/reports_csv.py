@@ -20,14 +20,13 @@ from hub.adapters.reports_text import (
     DISPOSITIONS,
     DRILL_STATUS,
     HALVES,
-    KINDS,
     OUTCOMES,
     PERIODS,
     STEPS,
-    TARGET_NOTE,
-    TEST_NOTE,
     both,
-    patrol_note,
+    definitions,
+    kind_counts,
+    kind_words,
     term,
 )
 
@@ -61,15 +60,15 @@ def _cell(value: Any) -> Any:
 
 
 def _kinds(report: dict[str, Any]) -> list[str]:
-    seen = set(report["totals"]["by_kind"])
-    for row in (*report["grids"], *report["officers"], *report["sites"]):
+    seen: dict[str, int] = {}
+    for row in (report["totals"], *report["grids"], *report["officers"], *report["sites"]):
         seen.update(row["by_kind"])
-    return [k for k in KINDS if k in seen] + sorted(seen - set(KINDS))
+    return list(kind_counts(seen))
 
 
 def _metric_header(kinds: Sequence[str]) -> list[str]:
     header = ["事件数 incidents", "测试事件(不计入) test_incidents"]
-    header += [f"{KINDS[k][0] if k in KINDS else k} kind:{k}" for k in kinds]
+    header += [f"{kind_words(k)[0]} kind:{k}" for k in kinds]  # label, then the column's key
     header += [f"P{p} priority:P{p}" for p in range(1, 5)]
     header += [f"{label[0]} disposition:{code}" for code, label in DISPOSITIONS.items()]
     for step, (zh, _en) in STEPS.items():
@@ -80,7 +79,8 @@ def _metric_header(kinds: Sequence[str]) -> list[str]:
 
 def _metrics(row: dict[str, Any], kinds: Sequence[str]) -> list[Any]:
     cells: list[Any] = [row["incidents"], row["test_incidents"]]
-    cells += [row["by_kind"].get(k, 0) for k in kinds]
+    by_kind = kind_counts(row["by_kind"])
+    cells += [by_kind.get(k, 0) for k in kinds]
     cells += [row["by_priority"].get(f"P{p}", 0) for p in range(1, 5)]
     cells += [row["by_disposition"].get(code, 0) for code in DISPOSITIONS]
     for step in STEPS:
@@ -115,9 +115,7 @@ def render_csv(report: dict[str, Any]) -> bytes:
             ["止(不含) to (exclusive)", period["to"]],
             ["时区 timezone", district["timezone"]],
             ["生成时间 generated at", report["generated_at"]],
-            ["说明 note", both(TEST_NOTE)],
-            ["说明 note", both(TARGET_NOTE)],
-            ["说明 note", both(patrol_note(report))],
+            *(["定义 definition", f"{zh} {en}"] for zh, en in definitions(report)),
         ],
     )
     _section(
@@ -154,7 +152,7 @@ def render_csv(report: dict[str, Any]) -> bytes:
         (
             [
                 o["id"] or "",
-                o["name"] or "（无人接警）No officer accepted",
+                o["name"] or "（无人接警：已派警、无人接受）Dispatched, never accepted",
                 o["grid_id"] or "",
                 o["dispatches"]["offered"],
                 o["dispatches"]["declined"],

@@ -6,13 +6,19 @@ is embedded as a subset.
 fpdf2 rather than reportlab: Noto Sans CJK has PostScript (CFF) outlines, which reportlab cannot
 embed; fpdf2 embeds them (CIDFontType0C) straight from the .ttc collection.
 
-Rendering is CPU work of about a second: callers on the event loop run it in a thread.
+Nothing is cut: a cell whose text is wider than its column wraps onto more lines (the row grows), a
+single-line label shrinks its font until it fits. Text is measured from the font's advance widths directly:
+fpdf2's get_string_width analyses the text for bidi and shaping on every call, which made measuring most of
+the render time for a month of a 50-site district.
+
+Rendering is CPU work of under a second: callers on the event loop run it in a thread.
 """
 
 from __future__ import annotations
 
 import functools
 import os
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,18 +27,20 @@ from typing import Any
 
 from fpdf import FPDF
 from fpdf.enums import TextMode
+from fpdf.fonts import TTFFont
 
 from hub.adapters.reports_text import (
     DEVICE_KINDS,
     DISPOSITIONS,
     DRILL_STATUS,
     HALVES,
-    KINDS,
     OUTCOMES,
     PERIODS,
     STEPS,
-    TARGET_NOTE,
     TEST_NOTE,
+    definitions,
+    kind_counts,
+    kind_words,
     patrol_note,
     percent_text,
     seconds_text,
@@ -40,7 +48,6 @@ from hub.adapters.reports_text import (
 
 FONT_DIRS = (Path("/usr/share/fonts/opentype/noto"), Path("/usr/share/fonts/noto-cjk"))
 FONT_FILE = "NotoSansCJK-Regular.ttc"
-FONT_BOLD_FILE = "NotoSansCJK-Bold.ttc"
 FONT_FAMILY = "Noto Sans CJK SC"
 
 PAGE_W, PAGE_H, MARGIN = 297.0, 210.0, 12.0
@@ -61,6 +68,12 @@ STATUS_COLOURS = {"passed": (46, 125, 50), "partial": (178, 106, 0), "missing": 
 
 
 CLOCK_NOTE = ("时长格式：秒 s，分:秒，时:分:秒。", "Durations: s, min:s, h:min:s.")
+DEFINITIONS_NOTE = ("各项数据的定义见第 2 页。", "What each figure counts: page 2.")
+SMALLEST_SHRINK = 0.55  # a single-line label shrinks to at most this share of its size, then wraps
+# Where a line may break: after any CJK character (with its closing punctuation), at spaces, or inside a
+# word only when the word alone is wider than the line.
+_CJK = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f"
+_TOKENS = re.compile(rf"[{_CJK}][、，。；：）」]?|[^\s{_CJK}]+\s*|\s+")
 
 
 class FontMissing(RuntimeError):
@@ -68,14 +81,13 @@ class FontMissing(RuntimeError):
 
 
 @functools.lru_cache(maxsize=1)
-def _font_files() -> tuple[Path, Path | None, int]:
-    """(regular, bold or None, index of the Simplified Chinese face in the collections)."""
+def _font_file() -> tuple[Path, int]:
+    """(the font, index of the Simplified Chinese face in the collection)."""
     override = os.environ.get("SENTINEL_REPORT_FONT")
     candidates = [Path(override)] if override else [d / FONT_FILE for d in FONT_DIRS]
     regular = next((p for p in candidates if p.is_file()), None)
     if regular is None:
         raise FontMissing(f"no CJK font found (looked for {', '.join(map(str, candidates))}); install fonts-noto-cjk")
-    bold = regular.with_name(FONT_BOLD_FILE)
     index = 0
     if regular.suffix.lower() in (".ttc", ".otc"):
         from fontTools.ttLib import TTCollection
@@ -84,7 +96,7 @@ def _font_files() -> tuple[Path, Path | None, int]:
         names = [font["name"].getDebugName(4) for font in collection.fonts]
         index = names.index(FONT_FAMILY) if FONT_FAMILY in names else 0
         collection.close()
-    return regular, (bold if bold.is_file() and not override else None), index
+    return regular, index
 
 
 @dataclass(frozen=True)
@@ -102,11 +114,15 @@ class _Document(FPDF):
         self.report = report
         self.set_margins(MARGIN, MARGIN, MARGIN)
         self.set_auto_page_break(False)
-        regular, bold, index = _font_files()
+        # One face, bold drawn as filled and stroked outlines: a second CJK face to parse and subset doubled
+        # the font work, which is most of the render time.
+        regular, index = _font_file()
         self.add_font(FONT_FAMILY, "", str(regular), collection_font_number=index)
-        self.has_bold = bold is not None
-        if bold is not None:
-            self.add_font(FONT_FAMILY, "B", str(bold), collection_font_number=index)
+        # The subset keeps the whole font's bounding box (a superset, valid) rather than measuring every
+        # glyph's outline again: that was a third of the render time.
+        embedded = self.fonts[FONT_FAMILY.lower()]
+        if isinstance(embedded, TTFFont):
+            embedded.ttfont.recalcBBoxes = False
         self.set_title(f"{report['district']['name']} {report['period']['label']}")
         self.set_creator("Sentinel hub")
         self.set_lang("zh-CN")
@@ -114,22 +130,76 @@ class _Document(FPDF):
     # ---- text ------------------------------------------------------------------------------------
 
     def font(self, size: float, bold: bool = False, colour: tuple[int, int, int] = INK) -> None:
-        self.set_font(FONT_FAMILY, "B" if bold and self.has_bold else "", size)
-        self.text_mode = TextMode.FILL_STROKE if bold and not self.has_bold else TextMode.FILL
+        self.set_font(FONT_FAMILY, "", size)
+        self.text_mode = TextMode.FILL_STROKE if bold else TextMode.FILL
+        if bold:  # the outline's stroke makes the bold: thicker for bigger text
+            self.set_line_width(size * 0.012)
         self.set_text_color(*colour)
         self.set_draw_color(*colour)
 
-    def fit(self, text: str, width: float) -> str:
-        """The text, shortened with an ellipsis to fit `width` mm in the current font."""
-        if self.get_string_width(text) <= width:
-            return text
-        while text and self.get_string_width(text + "…") > width:
-            text = text[:-1]
-        return text + "…"
+    def width_of(self, text: str) -> float:
+        """Width in mm of `text` in the current font (what get_string_width returns, without its text analysis)."""
+        font = self.current_font
+        if not isinstance(font, TTFFont):
+            return self.get_string_width(text)
+        widths = font.cw
+        return sum(widths[ord(ch)] for ch in text) * self.font_size / 1000
+
+    def wrap(self, text: str, width: float) -> list[str]:
+        """The text as lines no wider than `width` mm in the current font; "\\n" starts a new line."""
+        lines: list[str] = []
+        for paragraph in text.split("\n"):
+            line, used = "", 0.0
+            for token in _TOKENS.findall(paragraph):
+                size = self.width_of(token)
+                if line and used + self.width_of(token.rstrip()) > width:
+                    lines.append(line.rstrip())
+                    token = token.lstrip()
+                    line, used = "", 0.0
+                    size = self.width_of(token)
+                line, used = line + token, used + size
+                while used > width and len(line) > 1:  # one word wider than the line: break inside it
+                    cut = len(line) - 1
+                    while cut > 1 and self.width_of(line[:cut]) > width:
+                        cut -= 1
+                    lines.append(line[:cut])
+                    line = line[cut:]
+                    used = self.width_of(line)
+            lines.append(line.rstrip())
+        return lines
+
+    def line_height(self) -> float:
+        return self.font_size * 1.25
 
     def put(self, x: float, y: float, w: float, h: float, text: str, align: str = "L") -> None:
-        self.set_xy(x, y)
-        self.cell(w, h, self.fit(text, w - 1.6), align=align)
+        """One line of text in a box: shrunk to fit rather than cut; wrapped below if even that is too wide."""
+        room = w - 1.6
+        needed = self.width_of(text)
+        if needed <= room:
+            self.set_xy(x, y)
+            self.cell(w, h, text, align=align)
+            return
+        size = self.font_size_pt
+        if needed * SMALLEST_SHRINK <= room:
+            self.set_font_size(size * room / needed * 0.99)
+            self.set_xy(x, y + (h - h * self.font_size_pt / size) / 2)
+            self.cell(w, h * self.font_size_pt / size, text, align=align)
+        else:
+            self.set_font_size(size * SMALLEST_SHRINK)
+            self.lines(x, y, w, self.wrap(text, room), align)
+        self.set_font_size(size)
+
+    def lines(self, x: float, y: float, w: float, lines: Sequence[str], align: str = "L") -> float:
+        """Lines one under another from `y`; returns the y below the last."""
+        step = self.line_height()
+        for n, line in enumerate(lines):
+            self.set_xy(x, y + n * step)
+            self.cell(w, step, line, align=align)
+        return y + len(lines) * step
+
+    def paragraph(self, x: float, y: float, w: float, text: str, align: str = "L") -> float:
+        """Text wrapped to `w` mm; returns the y below it."""
+        return self.lines(x, y, w, self.wrap(text, w - 1.6), align)
 
     # ---- page furniture --------------------------------------------------------------------------
 
@@ -200,20 +270,23 @@ class _Document(FPDF):
 
         y = header(y)
         for n, row in enumerate(rows):
-            if y + row_h > PAGE_H - 14:
+            self.font(7.6, bold=bool(row.get("_bold")))
+            cells = [self.wrap(c.value(row), c.width - 2.4) for c in columns]
+            height = max(row_h, max(len(lines) for lines in cells) * self.line_height() + 1.6)
+            if y + height > PAGE_H - 14:
                 self.add_page()
                 y = header(title())
             if n % 2:
                 self.set_fill_color(*ZEBRA)
-                self.rect(MARGIN, y, sum(c.width for c in columns), row_h, style="F")
+                self.rect(MARGIN, y, sum(c.width for c in columns), height, style="F")
             x = MARGIN
-            for c in columns:
-                text = c.value(row)
+            for c, lines in zip(columns, cells, strict=True):
                 status = row.get("_status_column") == c.zh and row.get("_status")
                 self.font(7.6, bold=bool(row.get("_bold")), colour=STATUS_COLOURS.get(status, INK) if status else INK)
-                self.put(x + 0.8, y + 0.6, c.width - 1.6, row_h - 1.2, text, c.align)
+                top = y + 0.8 if len(lines) > 1 else y + (height - self.line_height()) / 2
+                self.lines(x + 0.8, top, c.width - 1.6, lines, c.align)
                 x += c.width
-            y += row_h
+            y += height
         self.set_draw_color(*RULE)
         self.set_line_width(0.3)
         self.line(MARGIN, y, MARGIN + sum(c.width for c in columns), y)
@@ -310,8 +383,27 @@ def _pair(step: dict[str, Any]) -> str:
     return f"{clock_text(step['median_s'])} / {clock_text(step['p90_s'])}"
 
 
+def _target_caption(step: dict[str, Any]) -> str:
+    """Both counts a chart rests on: within target of due, and how many were timed (the bars' n)."""
+    return (
+        f"达标 within target {step['within']}/{step['due']} ({percent_text(step['share_within'])}) · "
+        f"计时 timed n={step['n']}"
+    )
+
+
 def _within(row: dict[str, Any]) -> str:
     return " · ".join(percent_text(row[s]["share_within"]) for s in STEPS)
+
+
+def _names(row: dict[str, Any], key: str = "name") -> str:
+    """A name as the district file gives it, with its English name on a second line when it has one."""
+    name, english = str(row.get(key) or "—"), row.get(f"{key}_en")
+    return f"{name}\n{english}" if english and english != name else name
+
+
+def _label(device: dict[str, Any]) -> str:
+    """A device's label (and its English label), or its id when it has none."""
+    return _names(device, "label") if device.get("label") else str(device.get("device_id") or device.get("camera_id"))
 
 
 def _counts(table: dict[str, tuple[str, str]], counts: dict[str, int]) -> str:
@@ -348,6 +440,7 @@ class _Renderer:
 
     def render(self) -> bytes:
         self.summary_page()
+        self.definitions_page()
         for grid in self.r["grids"]:
             self.grid_page(grid)
         self.drills_and_availability()
@@ -370,12 +463,22 @@ class _Renderer:
         )
 
     def _notes(self, y: float) -> None:
+        """Page 1's footnote: what is left out, how durations read, where the definitions are."""
         pdf = self.pdf
         pdf.font(6.8, colour=DIM)
-        y -= 3.6
-        for zh, en in (TEST_NOTE, TARGET_NOTE, CLOCK_NOTE, patrol_note(self.r)):
-            pdf.put(MARGIN, y, WIDTH, 3.4, f"{zh}  {en}")
-            y += 3.6
+        text = "\n".join(f"{zh}  {en}" for zh, en in (TEST_NOTE, CLOCK_NOTE, DEFINITIONS_NOTE))
+        pdf.paragraph(MARGIN, y - 3.6, WIDTH, text)
+
+    def definitions_page(self) -> None:
+        """What every figure counts, in both languages (the same words as the page and the CSV)."""
+        pdf = self.pdf
+        pdf.add_page()
+        y = pdf.banner("指标定义", "What each figure counts", self.detail)
+        for zh, en in definitions(self.r):
+            pdf.font(8.4)
+            y = pdf.paragraph(MARGIN, y, WIDTH, zh)
+            pdf.font(7.6, colour=DIM)
+            y = pdf.paragraph(MARGIN, y, WIDTH, en) + 2.4
 
     def summary_page(self) -> None:
         pdf, r = self.pdf, self.r
@@ -395,10 +498,10 @@ class _Renderer:
         y = pdf.section(y, "各网格对比", "Grids compared")
         rows = [dict(g, name=g["name"] or "（配置外）") for g in r["grids"]]
         rows.append(dict(totals, name="全辖区 District", _bold=True))
-        columns = _metric_columns(Column("网格", "Grid", 70, "L", lambda row: str(row["name"])))
+        columns = _metric_columns(Column("网格", "Grid", 70, "L", _names))
         y = pdf.table(y, columns, rows, lambda: pdf.banner("各网格对比", "Grids compared", self.detail))
         chart_y = y + 5
-        chart_h = min(75.0, PAGE_H - 36 - chart_y)
+        chart_h = min(75.0, PAGE_H - 40 - chart_y)
         if chart_h < 40:
             return self._notes(PAGE_H - 22)
         for n, step in enumerate(STEPS):
@@ -411,7 +514,7 @@ class _Renderer:
                 (f"{STEPS[step][0]}用时", f"Time to {STEPS[step][1].lower()}"),
                 series,
                 [MEDIAN, P90],
-                f"达标率 within target: {percent_text(totals[step]['share_within'])} (全辖区 district)",
+                f"全辖区 district: {_target_caption(totals[step])}",
             )
         pdf.legend(MARGIN, chart_y + chart_h + 1, [("中位数 Median", MEDIAN), ("90分位 90th percentile", P90)])
         self._notes(PAGE_H - 22)
@@ -421,20 +524,24 @@ class _Renderer:
         pdf.add_page()
         name = grid["name"] or "（不在辖区配置中）"
         officer = f" · 责任民警 {grid['officer_name']}" if grid.get("officer_name") else ""
+        english = f"Grid {grid.get('name_en') or grid['id'] or '—'}" + (
+            f" · officer {grid.get('officer_name_en') or grid['officer_name']}" if grid.get("officer_name") else ""
+        )
 
         def title() -> float:
-            return pdf.banner(f"网格 {name}{officer}", f"Grid {grid['id'] or '—'} (continued 续)", self.detail)
+            return pdf.banner(f"网格 {name}{officer}", f"{english} (continued 续)", self.detail)
 
-        y = pdf.banner(f"网格 {name}{officer}", f"Grid {grid['id'] or '—'}", self.detail)
+        y = pdf.banner(f"网格 {name}{officer}", english, self.detail)
         y = self._tiles(
             y,
             grid,
             [("升级事件", "Escalated", str(grid["escalated_incidents"])), ("喊话", "Warnings", str(grid["warnings"]))],
         )
         pdf.font(7.6, colour=DIM)
-        pdf.put(MARGIN, y - 2, WIDTH, 4, f"类型 Kinds:  {_counts(KINDS, grid['by_kind'])}")
-        pdf.put(MARGIN, y + 2, WIDTH, 4, f"处置 Dispositions:  {_counts(DISPOSITIONS, grid['by_disposition'])}")
-        y += 9
+        kinds = "  ".join(f"{kind_words(k)[0]} {n}" for k, n in kind_counts(grid["by_kind"]).items()) or "–"
+        y = pdf.paragraph(MARGIN, y - 2, WIDTH, f"类型 Kinds:  {kinds}")
+        y = pdf.paragraph(MARGIN, y, WIDTH, f"处置 Dispositions:  {_counts(DISPOSITIONS, grid['by_disposition'])}")
+        y += 1.5
         chart_w = WIDTH / 3
         for n, step in enumerate(STEPS):
             pdf.bars(
@@ -448,13 +555,13 @@ class _Renderer:
                     ("全辖区 District", [r["totals"][step]["median_s"], r["totals"][step]["p90_s"]]),
                 ],
                 [MEDIAN, P90],
-                f"达标率 within target: {percent_text(grid[step]['share_within'])} · n={grid[step]['n']}",
+                _target_caption(grid[step]),
             )
         pdf.legend(MARGIN, y + 44, [("中位数 Median", MEDIAN), ("90分位 90th percentile", P90)])
         y = pdf.section(y + 50, "单位", "Sites")
         sites = [dict(s, _status=self.drill_status.get(s["id"]), _status_column="演练") for s in r["sites"]]
         sites = [s for s in sites if s["grid_id"] == grid["id"]]
-        columns = _metric_columns(Column("单位", "Site", 55, "L", lambda row: str(row["name"])))
+        columns = _metric_columns(Column("单位", "Site", 55, "L", _names))
         columns.append(Column("演练", "Drill", 19, "C", lambda row: DRILL_STATUS.get(row["_status"], ("—", "—"))[0]))
         y = pdf.table(y, columns, sites, title)
         officers = [o for o in r["officers"] if o["id"] is not None and o["grid_id"] == grid["id"]]
@@ -463,7 +570,7 @@ class _Renderer:
                 pdf.add_page()
                 y = title()
             y = pdf.section(y + 1, "民警", "Officers (incidents they accepted)")
-            columns = _metric_columns(Column("民警", "Officer", 30, "L", lambda row: str(row["name"])))
+            columns = _metric_columns(Column("民警", "Officer", 30, "L", _names))
             columns[1:1] = [
                 Column("派警", "Offered", 14, value=lambda row: str(row["dispatches"]["offered"])),
                 Column("拒绝", "Declined", 14, value=lambda row: str(row["dispatches"]["declined"])),
@@ -494,14 +601,14 @@ class _Renderer:
             f"未测试 missing {s['missing']}",
         )
         y += 5
-        grid_names = {g["id"]: g["name"] for g in r["grids"]}
+        grid_names = {g["id"]: _names(g) for g in r["grids"]}
         order = {"missing": 0, "partial": 1, "passed": 2}
         rows = [
             dict(site, _status=site["status"], _status_column="结果")
             for site in sorted(drills["sites"], key=lambda x: (order[x["status"]], x["grid_id"], x["site_id"]))
         ]
         columns = [
-            Column("单位", "Site", 80, "L", lambda row: str(row["name"])),
+            Column("单位", "Site", 80, "L", _names),
             Column("网格", "Grid", 40, "L", lambda row: str(grid_names.get(row["grid_id"], row["grid_id"]))),
             Column("结果", "Result", 32, "L", lambda row: " ".join(DRILL_STATUS[row["status"]])),
             Column(
@@ -533,9 +640,9 @@ class _Renderer:
             (d for d in availability["devices"] if d["outages"]),
             key=lambda d: (d["uptime_share"] if d["uptime_share"] is not None else 1, d["device_id"]),
         )
-        site_names = {site["id"]: site["name"] for site in r["sites"]}
+        site_names = {site["id"]: _names(site) for site in r["sites"]}
         columns = [
-            Column("设备", "Device", 52, "L", lambda row: str(row["label"] or row["device_id"])),
+            Column("设备", "Device", 52, "L", _label),
             Column("类型", "Kind", 24, "L", lambda row: DEVICE_KINDS.get(row["kind"], (row["kind"],))[0]),
             Column("单位", "Site", 62, "L", lambda row: str(site_names.get(row["site_id"], row["site_id"]))),
             Column("在线率", "Uptime", 22, value=lambda row: percent_text(row["uptime_share"], 2)),
@@ -580,11 +687,11 @@ class _Renderer:
         pdf.put(MARGIN, y - 3, WIDTH, 4, zh)
         pdf.put(MARGIN, y + 0.6, WIDTH, 4, en)
         y += 6
-        names = {c["camera_id"]: c["label"] or c["camera_id"] for c in coverage["cameras"]}
+        names = {c["camera_id"]: _label(c).replace("\n", " ") for c in coverage["cameras"]}
         rows = [dict(shift, _status=_coverage_status(shift), _status_column="覆盖率") for shift in coverage["shifts"]]
         columns = [
-            Column("班次", "Shift", 34, "L", lambda row: f"{row['day']} {HALVES[row['half']][0]}"),
-            Column("时段", "Hours", 24, "L", lambda row: f"{row['from'][11:16]}–{row['to'][11:16]}"),
+            Column("班次", "Shift", 32, "L", lambda row: f"{row['day']} {HALVES[row['half']][0]}"),
+            Column("时段", "Hours", 22, "L", lambda row: f"{row['from'][11:16]}–{row['to'][11:16]}"),
             Column(
                 "已查看", "Cameras checked", 24, value=lambda row: f"{row['cameras_checked']}/{row['cameras_expected']}"
             ),
@@ -592,18 +699,12 @@ class _Renderer:
             Column("记录", "Views", 14, value=lambda row: str(row["views"])),
             Column("轮次", "Rounds", 14, value=lambda row: str(row["runs"])),
             *(
-                Column(zh, en, 20, value=lambda row, code=code: str(row["by_outcome"][code]))
+                Column(zh, en, 17, value=lambda row, code=code: str(row["by_outcome"][code]))
                 for code, (zh, en) in OUTCOMES.items()
             ),
+            Column("未查看", "Not checked", 60, "L", lambda row: _not_checked(row, names)),
             Column(
-                "未查看",
-                "Not checked",
-                52,
-                "L",
-                lambda row: "、".join(names.get(c, c) for c in row["cameras_not_checked"]),
-            ),
-            Column(
-                "巡查人员", "Patrolled by", 17, "L", lambda row: " ".join(a.split(":", 1)[-1] for a in row["staff"])
+                "巡查人员", "Patrolled by", 21, "L", lambda row: " ".join(a.split(":", 1)[-1] for a in row["staff"])
             ),
         ]
         if rows:
@@ -611,6 +712,14 @@ class _Renderer:
         else:
             pdf.font(8.5)
             pdf.put(MARGIN, y, WIDTH, 5, "本时段尚无班次。 No shift has started in this period.")
+
+
+def _not_checked(shift: dict[str, Any], names: dict[str, str]) -> str:
+    """The cameras a shift did not check, or "none checked" when that is all of them (the CSV lists them)."""
+    missed = shift["cameras_not_checked"]
+    if missed and len(missed) >= shift["cameras_expected"]:
+        return f"全部 {len(missed)} 个 all {len(missed)}"
+    return "、".join(names.get(c, c) for c in missed) or "—"
 
 
 def _coverage_status(shift: dict[str, Any]) -> str:

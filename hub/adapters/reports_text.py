@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
+from hub.domain.reports import DEFINITIONS
+
+# Every kind an incident can have (hub.domain.incidents, patrol's manual incidents); any other kind a desk
+# may type is reported as "other", never as its code.
 KINDS = {
     "panic": ("紧急报警", "Panic"),
     "duress": ("胁迫报警", "Duress"),
+    "fire": ("火警", "Fire"),
     "intrusion": ("入侵", "Intrusion"),
     "tamper": ("防拆", "Tamper"),
+    "trouble": ("设备故障", "Panel trouble"),
     "loitering": ("徘徊", "Loitering"),
     "crowd": ("人员聚集", "Crowd"),
     "line_crossing": ("越线", "Line crossing"),
     "device_offline": ("设备离线", "Device offline"),
+    "patrol_observation": ("巡查发现", "Patrol observation"),
 }
+OTHER_KIND = "other"
+OTHER_KIND_WORDS = ("其他", "Other")
 DISPOSITIONS = {
     "genuine": ("真实警情", "Genuine"),
     "false_alarm": ("误报", "False alarm"),
@@ -107,3 +117,29 @@ def patrol_note(report: dict[str, Any]) -> tuple[str, str]:
 
 def group_name(row: dict[str, Any], fallback: str = "—") -> str:
     return str(row.get("name") or row.get("id") or fallback)
+
+
+def kind_of(code: str) -> str:
+    """The kind a report shows: a known kind, else "other"."""
+    return code if code in KINDS else OTHER_KIND
+
+
+def kind_words(code: str) -> tuple[str, str]:
+    return KINDS.get(code, OTHER_KIND_WORDS)
+
+
+def kind_counts(counts: Mapping[str, int]) -> dict[str, int]:
+    """Counts per kind with unknown kinds summed as "other", in the order KINDS lists them."""
+    merged: dict[str, int] = {}
+    for code, n in counts.items():
+        merged[kind_of(code)] = merged.get(kind_of(code), 0) + n
+    order = [*KINDS, OTHER_KIND]
+    return {k: merged[k] for k in sorted(merged, key=order.index)}
+
+
+def definitions(report: dict[str, Any]) -> list[tuple[str, str]]:
+    """(Chinese, English) of each figure's definition: the report's own, else today's."""
+    stated = report.get("definitions")
+    if stated:
+        return [(d["zh"], d["en"]) for d in stated]
+    return [(d.zh, d.en) for d in DEFINITIONS]

@@ -14,7 +14,6 @@ import json
 import os
 import re
 import shutil
-import unicodedata
 import uuid
 import wave
 from collections.abc import Mapping
@@ -23,6 +22,8 @@ from pathlib import Path
 
 import structlog
 
+from hub.domain.warnings import speakable
+
 log = structlog.get_logger(__name__)
 
 WAV_CONTENT_TYPE = "audio/wav"
@@ -30,7 +31,6 @@ DEFAULT_VOICES: Mapping[str, str] = {"zh-CN": "cmn", "en": "en"}
 MAX_TEXT_CHARS = 500
 ESPEAK_TIMEOUT_S = 30.0
 _KEY = re.compile(r"^[0-9a-f]{64}$")
-_SPACES = re.compile(r"\s+")
 
 
 class SpeechError(RuntimeError):
@@ -52,13 +52,15 @@ def is_audio_key(key: str) -> bool:
 
 
 def clean_text(text: str) -> str:
-    """The text as espeak will read it: control characters dropped, whitespace collapsed, at most 500 characters.
-    Raises ValueError for nothing left to say or too much."""
+    """The text as espeak will read it: markup, control and invisible characters dropped, whitespace collapsed,
+    at most 500 characters. Raises ValueError for nothing left to say or too much.
+
+    The service refuses such free text before it gets here; this is the last guard for whatever else reaches
+    the engine (library messages, a future caller)."""
     if not isinstance(text, str):
         raise ValueError("warning text must be a string")
-    kept = "".join(" " if ch.isspace() else ch for ch in text if ch.isspace() or unicodedata.category(ch) != "Cc")
     # "[[...]]" is espeak's inline phoneme syntax; a warning is plain text, read as written.
-    kept = _SPACES.sub(" ", kept).replace("[[", "[ [").strip()
+    kept = speakable(text).replace("[[", "[ [")
     if not kept:
         raise ValueError("warning text is empty")
     if len(kept) > MAX_TEXT_CHARS:

@@ -43,6 +43,7 @@ class ArmingWindowConfig(_Strict):
 class ZoneConfig(_Strict):
     id: Id
     name: str = ""
+    name_en: str = ""  # the zone's name in English mode (falls back to `name`)
     kind: Literal["intrusion", "loitering", "crowd", "line_crossing"]
     polygon: list[Point] | None = None  # intrusion, loitering, crowd: ≥ 3 points
     line: list[Point] | None = None  # line_crossing: 2 points
@@ -79,6 +80,9 @@ class CameraConfig(_Strict):
     motion_events: bool = False  # also publish plain `motion` events (rate-limited)
     tamper: bool = True  # detect covered, moved, defocused
     stream_timeout_s: Annotated[float, Field(ge=1, le=600)] = 10.0  # no frame this long → stream_lost
+    # A zone's event of one type at most once per this many seconds (0: every one): a busy scene is reported,
+    # not every person in it (hub/adapters/camera/debounce.py).
+    event_repeat_s: Annotated[float, Field(ge=0, le=86_400)] = 0.0
 
     @field_validator("stream")
     @classmethod

@@ -14,7 +14,7 @@ from devices.contract.topics import is_valid_id
 from hub.config.camera import CameraConfig
 from hub.config.panels import Dc09Config, dc09_problems
 from hub.config.patrol import PatrolTourConfig, patrol_problems, to_tours
-from hub.domain.district import Device, District, Grid, Officer, Site
+from hub.domain.district import Device, District, Grid, Officer, Site, Zone
 from hub.domain.escalation import DEFAULT_TARGETS, ResponseTargets
 from hub.domain.incidents import Priority
 from hub.domain.media import allowed_origins, origin_of
@@ -50,6 +50,7 @@ class DeviceConfig(_Strict):
     id: Id
     kind: DeviceKind
     label: str = ""
+    label_en: str = ""  # the label in English mode and English reports (falls back to `label`)
     report_interval_s: Annotated[int, Field(ge=2, le=86_400)] | None = None
     camera: CameraConfig | None = None  # stream, zones and schedules: only for devices of kind camera
     # Where this camera's snapshot and clip URLs may point besides its `camera.stream` (e.g. the camera
@@ -91,6 +92,7 @@ class SiteConfig(_Strict):
 class GridConfig(_Strict):
     id: Id
     name: Annotated[str, Field(min_length=1)]
+    name_en: str = ""
     officer: Id | None = None
     assistants: list[Id] = []
 
@@ -98,6 +100,7 @@ class GridConfig(_Strict):
 class OfficerConfig(_Strict):
     id: Id
     name: Annotated[str, Field(min_length=1)]
+    name_en: str = ""
     role: Literal["officer", "supervisor"] = "officer"
     phone: str = ""
     grid: Id | None = None
@@ -119,6 +122,7 @@ class ShiftConfig(_Strict):
 
     officer: Id | None = None
     desk: str | None = None
+    desk_en: str = ""  # the desk seat's name in English mode (falls back to `desk`)
     days: list[Day] | Literal["all"] = "all"
     from_: Clock = Field(alias="from")
     to: Clock
@@ -294,6 +298,10 @@ def _to_domain(config: DistrictConfig) -> District:
             site_id=s.id,
             kind=d.kind,
             label=d.label,
+            label_en=d.label_en or d.label,
+            zones=tuple(
+                Zone(z.id, z.name or z.id, z.name_en or z.name or z.id) for z in (d.camera.zones if d.camera else [])
+            ),
             report_interval_s=d.report_interval_s or DEFAULT_REPORT_INTERVAL_S[d.kind],
             speakers=tuple(d.camera.speakers) if d.camera else (),
             stream=d.camera.stream if d.camera else "",
@@ -302,8 +310,8 @@ def _to_domain(config: DistrictConfig) -> District:
         for s in config.sites
         for d in s.devices
     }
-    grids = {g.id: Grid(g.id, g.name, g.officer, tuple(g.assistants)) for g in config.grids}
-    officers = {o.id: Officer(o.id, o.name, o.role, o.phone, o.grid) for o in config.officers}
+    grids = {g.id: Grid(g.id, g.name, g.officer, tuple(g.assistants), g.name_en or g.name) for g in config.grids}
+    officers = {o.id: Officer(o.id, o.name, o.role, o.phone, o.grid, o.name_en or o.name) for o in config.officers}
     info = config.district
     targets = dict(DEFAULT_TARGETS)
     for name, t in config.response_targets.items():
@@ -352,4 +360,5 @@ def _shift(shift: ShiftConfig) -> Shift:
         days=frozenset(days),
         start=_minutes(shift.from_),
         end=_minutes(shift.to),
+        who_en=shift.desk_en if shift.desk else "",
     )

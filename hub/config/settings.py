@@ -35,6 +35,8 @@ ENVIRONMENT = {
     "SENTINEL_DC09_TCP": "dc09_tcp",
     "SENTINEL_DC09_UDP": "dc09_udp",
     "SENTINEL_DEAD_LETTER_RETENTION_DAYS": "dead_letter_retention_days",
+    "SENTINEL_MEDIA_RETENTION_DAYS": "media_retention_days",
+    "SENTINEL_MEDIA_RETENTION_GB": "media_retention_gb",
     "SENTINEL_HTTP_IDLE_TIMEOUT_S": "http_idle_timeout_s",
     "SENTINEL_HTTP_BODY_TIMEOUT_S": "http_body_timeout_s",
     "SENTINEL_TRUSTED_PROXIES": "trusted_proxies",
@@ -69,6 +71,9 @@ class Settings(BaseModel):
     max_event_age_s: Annotated[int, Field(ge=60)] = 24 * 3600
     # Refused messages are kept this long in `dead_letters` (a payload over 4 KiB as prefix, length, hash).
     dead_letter_retention_days: Annotated[float, Field(gt=0, le=3650)] = 30.0
+    # Camera snapshots and clips the hub keeps (DATA_DIR/hub-media): older ones, and the oldest past the size.
+    media_retention_days: Annotated[float, Field(gt=0, le=3650)] = 30.0
+    media_retention_gb: Annotated[float, Field(gt=0, le=100_000)] = 50.0
     # HTTP: a connection with no request under way is closed after `http_idle_timeout_s` (this also bounds
     # how long a client may take to send a request's headers); a request body must arrive whole within
     # `http_body_timeout_s`.

@@ -22,6 +22,17 @@ class Device:
     speakers: tuple[str, ...] = ()  # a camera's linked loudspeakers (its warnings play there)
     stream: str = ""  # a camera's stream (rtsp://, http(s):// MJPEG, a file); "" when none is configured
     media_origins: tuple[Origin, ...] = ()  # where its snapshot and clip URLs may point (hub.domain.media)
+    label_en: str = ""  # English mode (the district file's label_en, else the label)
+    zones: tuple[Zone, ...] = ()  # a camera's analysis zones, by the names people see
+
+
+@dataclass(frozen=True, slots=True)
+class Zone:
+    """A camera zone as people name it: events carry the id."""
+
+    id: str
+    name: str
+    name_en: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +64,7 @@ class Grid:
     name: str
     officer_id: str | None = None
     assistant_ids: tuple[str, ...] = ()
+    name_en: str = ""  # English mode (the district file's name_en, else the name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +74,7 @@ class Officer:
     role: str = "officer"  # officer or supervisor
     phone: str = ""
     grid_id: str | None = None
+    name_en: str = ""  # English mode (the district file's name_en, else the name)
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import IntEnum, StrEnum
 
@@ -114,7 +115,11 @@ class TimelineEntry:
     action: str
     from_state: IncidentState | None
     to_state: IncidentState
-    reason: str = ""
+    reason: str = ""  # English text, for logs and exports
+    # The same as data, for every console to say in its own language: a code (e.g. "escalated") and
+    # its parameters (ids, counts, codes; names are looked up by the reader).
+    code: str = ""
+    params: Mapping[str, str | int] = field(default_factory=dict)
 
 
 def open_incident(event: DeviceEvent, trigger: Trigger, site_in_test_mode: bool) -> Incident:
@@ -155,7 +160,13 @@ def correlate(current: Incident | None, event: DeviceEvent, site_in_test_mode: b
         # incident is cancelled, since a coerced guard may be made to press it.
         requested = replace(current, cancel_requested_at=event.received_at, event_count=current.event_count + 1)
         entry = TimelineEntry(
-            event.received_at, actor, "cancel_requested", current.state, current.state, "cancel pressed on the button"
+            event.received_at,
+            actor,
+            "cancel_requested",
+            current.state,
+            current.state,
+            "cancel pressed on the button",
+            "cancel_pressed",
         )
         return Correlation(requested, (entry,))
     if trigger is None:
@@ -163,7 +174,11 @@ def correlate(current: Incident | None, event: DeviceEvent, site_in_test_mode: b
     if current is None or not current.is_open:
         incident = open_incident(event, trigger, site_in_test_mode)
         reason = f"{event.type} from {event.device_id}"
-        return Correlation(incident, (TimelineEntry(event.received_at, actor, "opened", None, incident.state, reason),))
+        params = {"event": event.type, "device": event.device_id}
+        opened = TimelineEntry(
+            event.received_at, actor, "opened", None, incident.state, reason, "opened_by_device", params
+        )
+        return Correlation(incident, (opened,))
     updated = replace(
         current,
         event_count=current.event_count + 1,
@@ -178,6 +193,8 @@ def correlate(current: Incident | None, event: DeviceEvent, site_in_test_mode: b
             current.state,
             current.state,
             f"{event.type} raised P{current.priority.value} to P{trigger.priority.value}",
+            "priority_raised",
+            {"event": event.type, "from": current.priority.value, "to": trigger.priority.value},
         )
         return Correlation(updated, (entry,))
     return Correlation(updated, ())

@@ -6,6 +6,7 @@ absorb: nothing leaves resolved or cancelled.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
@@ -112,6 +113,8 @@ def apply(
     actor: str,
     reason: str = "",
     *,
+    code: str = "",
+    params: Mapping[str, str | int] | None = None,
     by_person: bool = True,
     disposition: Disposition | None = None,
     note: str = "",
@@ -137,11 +140,16 @@ def apply(
         changes["resolution_note"] = note
     updated = replace(incident, **changes)  # type: ignore[arg-type]
     why = reason or (f"{changes['disposition']}: {note}".rstrip(": ") if "disposition" in changes else "")
-    return Transition(updated, TimelineEntry(at, actor, action.value, incident.state, target, why))
+    if not code and "disposition" in changes:
+        code, params = "disposition", {"disposition": str(changes["disposition"]), "note": note}
+    entry = TimelineEntry(at, actor, action.value, incident.state, target, why, code, params or {})
+    return Transition(updated, entry)
 
 
-def escalate(incident: Incident, at: datetime, reason: str) -> Transition:
+def escalate(incident: Incident, at: datetime) -> Transition:
     """Unacknowledged past its limit: the supervisor is alerted (again); the state is unchanged."""
+    waited = round((at - incident.created_at).total_seconds())
+    reason = f"not acknowledged after {waited} s: supervisor alerted"
     at = max(at, latest_clock(incident))
     updated = replace(
         incident,
@@ -149,10 +157,24 @@ def escalate(incident: Incident, at: datetime, reason: str) -> Transition:
         escalation_count=incident.escalation_count + 1,
         changed_at=at,
     )
-    return Transition(updated, TimelineEntry(at, "system", "escalated", incident.state, incident.state, reason))
+    entry = TimelineEntry(
+        at, "system", "escalated", incident.state, incident.state, reason, "escalated", {"seconds": waited}
+    )
+    return Transition(updated, entry)
 
 
-def flag_arrival_overdue(incident: Incident, at: datetime, reason: str) -> Transition:
+def flag_arrival_overdue(incident: Incident, at: datetime, target_s: int) -> Transition:
     at = max(at, latest_clock(incident))
+    reason = f"nobody on scene {target_s} s after the alarm"
     updated = replace(incident, arrival_overdue_at=incident.arrival_overdue_at or at, changed_at=at)
-    return Transition(updated, TimelineEntry(at, "system", "arrival_overdue", incident.state, incident.state, reason))
+    entry = TimelineEntry(
+        at,
+        "system",
+        "arrival_overdue",
+        incident.state,
+        incident.state,
+        reason,
+        "arrival_overdue",
+        {"seconds": target_s},
+    )
+    return Transition(updated, entry)

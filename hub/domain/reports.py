@@ -16,7 +16,11 @@ hub/adapters/postgres/reports.py); the definitions below are the contract those 
   due only for dispatched incidents. Closed before the deadline without the step: not counted.
 * Officer of an incident: the officer whose dispatch was accepted (the last one offered before the
   incident's `accepted_at`).
+* Nobody accepted (无人接警): incidents dispatched and never accepted; an incident never dispatched is
+  no officer's figure.
 * False-alarm rate: incidents resolved with disposition `false_alarm` over incidents resolved.
+
+DEFINITIONS states each of these in both languages; every report (page, CSV, PDF) prints them.
 """
 
 from __future__ import annotations
@@ -30,6 +34,83 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 MAX_CUSTOM_DAYS = 366
+
+
+@dataclass(frozen=True, slots=True)
+class Definition:
+    """What one figure of the report counts, as the report prints it."""
+
+    figure: str
+    zh: str
+    en: str
+
+
+DEFINITIONS: tuple[Definition, ...] = (
+    Definition(
+        "incidents",
+        "事件：首次报警时间在本时段内的事件（按辖区时区）。测试事件（测试按压、测试模式单位）单独计数，不计入其他各项。",
+        "Incidents: those whose first event falls in the period (the district's time zone). Test incidents (test "
+        "presses, sites in test mode) are counted apart and left out of every other figure.",
+    ),
+    Definition(
+        "times",
+        "确认、接警、到场用时：自首次报警起计，只计已完成该步骤的事件（图表的 n 即此数）；中位数与90分位为连续插值。",
+        "Times to acknowledge, accept and arrive: from the first event, over the incidents that reached the step "
+        "(a chart's n); median and 90th percentile are interpolated.",
+    ),
+    Definition(
+        "within_target",
+        "达标率 = 达标 / 应考核。应考核：已完成该步骤，或超过时限仍未完成（含至今未结）；时限内已结案而未完成的不计。"
+        "确认、到场自首次报警起计，接警自首次派警起计；接警、到场只考核已派警事件。故应考核数可大于用时的 n。",
+        "Within target = within / due. Due: reached the step, or still without it when the target ran out (closed "
+        "later or still open); closed in time without the step is not due. Acknowledge and arrive run from the "
+        "first event, accept from the first dispatch; only dispatched incidents are due to be accepted and "
+        "reached. So due may exceed the times' n.",
+    ),
+    Definition(
+        "officers",
+        "民警：事件计入接受其派警的民警。无人接警：已派警但无人接受的事件；未派警的事件不计入任何民警。"
+        "派警、拒绝、超时为派给该民警的次数。",
+        "Officers: an incident counts for the officer who accepted its dispatch. Nobody accepted: incidents "
+        "dispatched and never accepted; an incident never dispatched counts for no officer. Offered, declined "
+        "and timed out count the dispatches offered to the officer.",
+    ),
+    Definition(
+        "escalated",
+        "升级事件：未按时确认而至少通知值班领导一次的事件。",
+        "Escalated: incidents passed to the supervisor at least once for want of an acknowledgement.",
+    ),
+    Definition(
+        "false_alarm_rate",
+        "误报率 = 处置为误报的已办结事件 / 已办结事件。",
+        "False-alarm rate = incidents resolved as false alarm / incidents resolved.",
+    ),
+    Definition(
+        "warnings",
+        "喊话次数：发往每台音柱的每条喊话指令计一次，按发出时间计入时段。",
+        "Warnings: each command to each loudspeaker, counted in the period it was sent.",
+    ),
+    Definition(
+        "drills",
+        "演练：本时段内收到某按钮的测试按压即该按钮通过；单位的全部按钮通过为通过，部分通过为部分通过。",
+        "Drills: a button passes with a test press received in the period; a site passes when all its buttons did, "
+        "partly when some did.",
+    ),
+    Definition(
+        "availability",
+        "设备在线率 = 1 − 离线时长 / 时段时长（本时段未结束时计至现在）；离线自监测的 offline 至 online 事件。",
+        "Device uptime = 1 − time offline / the period's length (up to now while the period runs); offline from "
+        "supervision's offline event to its online event.",
+    ),
+    Definition(
+        "patrol_coverage",
+        "视频巡查覆盖率：白班 08:00–20:00、夜班 20:00–08:00（辖区时间），班次计入其开始的日期；本班内有任一巡查记录"
+        "即算该摄像机已查看；应巡查摄像机为巡查路线上的摄像机（无路线时为全部摄像机）。",
+        "Patrol log coverage: shifts are the day (08:00–20:00) and night (20:00–08:00) halves in the district's "
+        "time zone, each counted on the day it starts; any logged view counts as the camera checked in that "
+        "shift; the cameras to patrol are those on the tours (every camera when there is none).",
+    ),
+)
 
 
 class PeriodKind(StrEnum):

@@ -22,6 +22,7 @@ class Shift:
     days: frozenset[int]  # 0 = Monday
     start: int
     end: int
+    who_en: str = ""  # a desk seat's English name ("" for officers: their names are in the district)
 
     def intervals(self) -> Iterable[tuple[int, int]]:
         """Minutes-of-week intervals [a, b) this shift covers (wrapping Sunday night into Monday)."""

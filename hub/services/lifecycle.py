@@ -324,13 +324,24 @@ class _Unit:
                         incident.state,
                         incident.state,
                         "nobody signed on and no supervisor configured",
+                        "no_officer",
                     ),
                 )
                 log.error("no officer available", incident=incident.id, site=incident.site_id)
                 return False
         else:
             candidate = Candidate(officer_id, RouteRule.MANUAL, None, True)
-        step = apply(incident, Action.DISPATCH, self.now, actor, _route_reason(candidate), by_person=by_person)
+        code, params = _route_data(candidate)
+        step = apply(
+            incident,
+            Action.DISPATCH,
+            self.now,
+            actor,
+            _route_reason(candidate),
+            code=code,
+            params=params,
+            by_person=by_person,
+        )
         for active in await self.tx.dispatches_of(incident.id):
             if active.is_active:
                 await self._save_dispatch(active.moved_to(DispatchState.WITHDRAWN, self.now, "another officer sent"))
@@ -459,10 +470,7 @@ class _Unit:
                     await self.send_officer(incident, None, "system", by_person=False)
             case TimerKind.ACK:
                 if incident.acknowledged_at is None and not incident.test:
-                    waited = round((self.now - incident.created_at).total_seconds())
-                    escalated = await self.transition(
-                        escalate(incident, self.now, f"not acknowledged after {waited} s: supervisor alerted")
-                    )
+                    escalated = await self.transition(escalate(incident, self.now))
                     # Keep alerting until someone acknowledges.
                     next_due = max(self.now, ack_deadline(self.now, targets))
                     await self.tx.schedule_timers([Timer(TimerKind.ACK, timer.incident_id, next_due)])
@@ -480,15 +488,16 @@ class _Unit:
                     )
                     await self._publish_dispatch(incident, dispatch, DispatchStatus.TIMED_OUT)
                     reason = f"{dispatch.officer_id} did not accept within {targets.accept_s} s"
-                    back = await self.transition(apply(incident, Action.DECLINE, self.now, "system", reason))
+                    params: dict[str, str | int] = {"officer": dispatch.officer_id, "seconds": targets.accept_s}
+                    back = await self.transition(
+                        apply(
+                            incident, Action.DECLINE, self.now, "system", reason, code="accept_timeout", params=params
+                        )
+                    )
                     await self.send_officer(back, None, "system", by_person=False)
             case TimerKind.ARRIVAL:
                 if incident.on_scene_at is None and incident.arrival_overdue_at is None and not incident.test:
-                    await self.transition(
-                        flag_arrival_overdue(
-                            incident, self.now, f"nobody on scene {targets.arrival_s} s after the alarm"
-                        )
-                    )
+                    await self.transition(flag_arrival_overdue(incident, self.now, targets.arrival_s))
 
     # --- commit-time work ---------------------------------------------------------------------------
     async def _flush(self) -> None:
@@ -530,6 +539,14 @@ def _route_reason(candidate: Candidate) -> str:
             return f"{candidate.officer_id}: station supervisor (nobody else available)"
         case _:
             return f"{candidate.officer_id}: chosen by the duty desk"
+
+
+def _route_data(candidate: Candidate) -> tuple[str, dict[str, str | int]]:
+    """The route reason as data: route_grid, route_nearest (with the distance), route_supervisor, route_manual."""
+    params: dict[str, str | int] = {"officer": candidate.officer_id}
+    if candidate.rule is RouteRule.NEAREST and candidate.distance_m is not None:
+        params["distance_m"] = round(candidate.distance_m)
+    return f"route_{candidate.rule.value}", params
 
 
 def timers_for_new_incident(incident: Incident, district: District, now: datetime) -> list[Timer]:

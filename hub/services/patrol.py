@@ -302,24 +302,54 @@ class PatrolService:
         async with self._store.transaction() as tx:
             current = (await tx.lock_open_incidents([site.id])).get(site.id)
             if current is not None and current.id is not None:
-                entries = [TimelineEntry(now, actor, "note", current.state, current.state, f"{request.kind}: {reason}")]
+                noted = {"kind": request.kind, "note": reason}
+                entries = [
+                    TimelineEntry(
+                        now,
+                        actor,
+                        "note",
+                        current.state,
+                        current.state,
+                        f"{request.kind}: {reason}",
+                        "patrol_note",
+                        noted,
+                    )
+                ]
                 if priority < current.priority:  # what the desk saw is more urgent than what is open
                     raised = f"{request.kind} raised P{current.priority.value} to P{priority.value}"
+                    change: dict[str, str | int] = {
+                        "event": request.kind,
+                        "from": current.priority.value,
+                        "to": priority.value,
+                    }
                     current = await tx.save_incident(replace(current, priority=priority))
-                    entries.append(TimelineEntry(now, actor, "priority_raised", current.state, current.state, raised))
+                    entries.append(
+                        TimelineEntry(
+                            now,
+                            actor,
+                            "priority_raised",
+                            current.state,
+                            current.state,
+                            raised,
+                            "priority_raised",
+                            change,
+                        )
+                    )
                 await tx.append_timeline(current.id, entries)
                 await tx.audit(
                     actor, "incident.join", f"incident:{current.id}", {"kind": request.kind, "note": request.note}
                 )
                 await tx.announce([current.id])
                 return current, False
+            # Opened by the person who saw it: acknowledged by them at once, never ringing at the desk.
             incident = await tx.save_incident(
                 Incident(
                     id=None,
                     site_id=site.id,
                     kind=request.kind,
                     priority=priority,
-                    state=IncidentState.NEW,
+                    state=IncidentState.ACKNOWLEDGED,
+                    acknowledged_at=now,
                     created_at=now,
                     last_event_at=now,
                     event_count=0,  # opened by a person: no device event
@@ -327,7 +357,14 @@ class PatrolService:
                 )
             )
             assert incident.id is not None
-            await tx.append_timeline(incident.id, [TimelineEntry(now, actor, "opened", None, incident.state, reason)])
+            opened = {"kind": request.kind, "note": request.note.strip()}
+            await tx.append_timeline(
+                incident.id,
+                [
+                    TimelineEntry(now, actor, "opened", None, IncidentState.NEW, reason, "opened_by_person", opened),
+                    TimelineEntry(now, actor, "acknowledge", IncidentState.NEW, incident.state),
+                ],
+            )
             await tx.schedule_timers(timers_for_new_incident(incident, self._district, now))
             await tx.audit(
                 actor,

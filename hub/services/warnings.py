@@ -23,12 +23,15 @@ from hub.domain.events import DeviceEvent
 from hub.domain.incidents import Incident, TimelineEntry
 from hub.domain.warnings import (
     FINAL_WARNING_STATES,
+    UnspeakableText,
     WarningRule,
     WarningState,
     cooled_down,
     next_state,
     resend_delay_s,
     rules_for,
+    speakable,
+    speech_problem,
 )
 from hub.services.messages import OutboundMessage
 from hub.services.ports import Lease, LeaseLost
@@ -250,7 +253,16 @@ class WarningService:
                 )
                 if incident is not None and incident.id is not None:
                     reason = f"{speaker}: {request.message_id or 'free text'} ({request.lang}) ×{request.repeat}"
-                    entry = TimelineEntry(now, actor, "warning", incident.state, incident.state, reason)
+                    params: dict[str, str | int] = {
+                        "warning": warning_id,
+                        "speaker": speaker,
+                        "message": request.message_id or "",
+                        "lang": request.lang,
+                        "repeat": request.repeat,
+                    }
+                    entry = TimelineEntry(
+                        now, actor, "warning", incident.state, incident.state, reason, "warning_sent", params
+                    )
                     await tx.append_timeline(incident.id, [entry])
             await tx.enqueue(outbound)
             await tx.announce_warnings(issued.ids)
@@ -269,14 +281,19 @@ class WarningService:
         return issued.ids
 
     def _text_of(self, request: WarningRequest) -> str:
+        """What the speakers will say: free text refused with the reason when it holds markup or control
+        characters, a library message cleaned the same way (a district file is not trusted to be plain)."""
         if request.text:
-            return request.text
+            problem = speech_problem(request.text)
+            if problem is not None:
+                raise UnspeakableText(problem)
+            return speakable(request.text)
         message = self._district.messages.get(request.message_id or "")
         if message is None:
             raise UnknownTarget(f"unknown message {request.message_id!r}")
         if request.lang not in message.languages:
             raise UnknownTarget(f"message {message.id!r} has no text or recording in {request.lang}")
-        return message.texts.get(request.lang, f"[{message.id}]")
+        return speakable(message.texts.get(request.lang, f"[{message.id}]"))
 
     # --- rules --------------------------------------------------------------------------------------
     async def on_events(self, events: Sequence[DeviceEvent], incidents: dict[str, int]) -> int:
@@ -355,7 +372,15 @@ class WarningService:
         if incident is None:
             return
         reason = f"{warning.speaker_id}: {state.value}" + (f" ({error})" if error else "")
-        entry = TimelineEntry(now, actor, f"warning_{state.value}", incident.state, incident.state, reason)
+        params: dict[str, str | int] = {
+            "speaker": warning.speaker_id,
+            "state": state.value,
+            "error": error,
+            "warning": warning.id,
+        }
+        entry = TimelineEntry(
+            now, actor, f"warning_{state.value}", incident.state, incident.state, reason, "warning_state", params
+        )
         await tx.append_timeline(warning.incident_id, [entry])
         await tx.announce([warning.incident_id])
 

@@ -87,7 +87,7 @@ async def test_a_press_sounds_the_alarm_within_a_second_and_the_keyboard_acknowl
         await page.wait_for_timeout(400)
     assert any("未确认" in title for title in titles), titles  # the tab title flashes
 
-    # A second press elsewhere; J/K move the selection, A acknowledges the selected incident.
+    # A second press elsewhere; J/K move the selection, A acknowledges the newest alarm whatever is selected.
     await press_button(hub, device_link, "site-02", "btn-02-0")
     second = row_of(page, "测试银行02")
     await expect(second).to_be_visible(timeout=2_000)
@@ -97,10 +97,10 @@ async def test_a_press_sounds_the_alarm_within_a_second_and_the_keyboard_acknowl
     await page.keyboard.press("k")
     await expect(row).to_have_attribute("aria-selected", "true")
     await page.keyboard.press("a")
-    await expect(row).to_have_attribute("data-state", "acknowledged")
-    await expect(row.get_by_test_id("clock-ack")).to_have_attribute("data-level", "met")
-    await expect(second).to_have_attribute("data-unacked", "true")
-    await expect(sound).to_have_attribute("data-alarm", "sounding")  # site-02 still waits
+    await expect(second).to_have_attribute("data-state", "acknowledged")
+    await expect(second.get_by_test_id("clock-ack")).to_have_attribute("data-level", "met")
+    await expect(row).to_have_attribute("data-unacked", "true")
+    await expect(sound).to_have_attribute("data-alarm", "sounding")  # site-01 still waits
 
     # The sound can be silenced; the title keeps flashing; a new incident turns the sound back on.
     await sound.click()
@@ -254,7 +254,8 @@ async def test_a_guards_cancel_request_is_shown_and_confirmed(
     detail = page.get_by_test_id("incident-detail")
     await expect(detail.get_by_test_id("media-snapshot")).to_have_attribute("src", "/static/media-test.jpg")
     await expect(detail.get_by_test_id("media-clip")).to_have_attribute("src", "/static/media-test.mp4")
-    await expect(detail.get_by_test_id("media-missing")).to_have_text("正在获取…")
+    await detail.get_by_test_id("media-more").click()  # the pending clip is behind one click
+    await expect(detail.get_by_test_id("media-missing")).to_contain_text("获取")
     await expect(detail.get_by_test_id("warnings")).to_contain_text("警察已接警，正在赶来")
     await expect(detail.get_by_test_id("warnings")).to_contain_text("已播放")
     request = page.get_by_test_id("cancel-request")

@@ -174,7 +174,13 @@ async def test_a_one_click_warning_from_an_incidents_detail_is_played_to_the_end
         await expect(items.nth(n)).to_have_attribute("data-state", "done", timeout=10_000)
         await expect(items.nth(n).get_by_test_id("warning-state")).to_have_text("已播放")
     await expect(items.first).to_contain_text("spk-01")
-    await expect(detail.get_by_test_id("timeline-entry").filter(has_text="spk-01: done")).to_have_count(2)
+    # The timeline tells it once per warning: the speaker's answers are folded into the warning's line.
+    warned = detail.locator('[data-testid="timeline-entry"][data-action="warning"]')
+    await expect(warned).to_have_count(2)
+    for n in range(2):
+        await expect(warned.nth(n).get_by_test_id("timeline-acks")).to_contain_text("已播放", timeout=5_000)
+    await expect(detail.locator('[data-testid="timeline-entry"][data-action^="warning_"]')).to_have_count(0)
+    await expect(detail.get_by_test_id("timeline-section")).not_to_contain_text("done")
     assert sorted(p.lang or "" for p in speaker.played) == ["en", "zh-CN"]
     await detail.get_by_test_id("warnings").scroll_into_view_if_needed()
     await asyncio.sleep(0.2)
@@ -209,3 +215,31 @@ async def test_a_camera_the_hub_cannot_read_falls_back_to_snapshots_and_says_so(
     await page.get_by_test_id("patrol-note").fill("画面中断")
     await page.get_by_test_id("log-observation").click()
     await expect(page.get_by_test_id("patrol-log-entry")).to_contain_text("画面中断")
+
+
+async def test_a_new_alarm_during_a_round_raises_the_alarm_bar_and_A_acknowledges_it_in_place(
+    hub: HubUnderTest,
+    device_link: DeviceLink,
+    camera: MjpegCamera,  # noqa: F811
+    page: Page,
+) -> None:
+    await sign_in(page, hub)
+    await page.get_by_test_id("nav-patrol").click()
+    await page.locator('[data-testid="tour-card"][data-tour-id="round"]').get_by_test_id("tour-start").click()
+    run = page.get_by_test_id("patrol-run")
+    await expect(run).to_have_attribute("data-camera-id", "cam-00")
+
+    await press_button(hub, device_link, "site-02", "btn-02-0")
+    alarm_bar = page.get_by_test_id("alarm-overlay")
+    await expect(alarm_bar).to_be_visible(timeout=2_000)
+    await expect(alarm_bar).to_contain_text("测试银行02")
+    await expect(alarm_bar).to_be_in_viewport()
+    await screenshot(page, "patrol-round-alarm")
+    await page.get_by_test_id("patrol-pause").focus()
+    await page.keyboard.press("a")
+    await expect(alarm_bar).to_be_hidden()
+    await expect(run).to_be_visible()  # still in the round
+    assert await fetch_value(
+        hub.settings.database_url,  # type: ignore[arg-type]
+        "SELECT acknowledged_at IS NOT NULL FROM incidents WHERE site_id = 'site-02'",
+    )

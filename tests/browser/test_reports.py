@@ -22,6 +22,24 @@ from tests.browser.conftest import ARTIFACTS, screenshot
 from tests.integration.conftest import REPO, HubUnderTest, create_user
 
 PASSWORD = "correct horse"
+# Elements of the report whose content does not fit them (cut by overflow, scrolled sideways, or an SVG label
+# shortened with "…"), as "tag.class: text".
+CUT_TEXT = """() => {
+  const cut = [];
+  const report = document.getElementById('report');
+  for (const node of report.querySelectorAll('*')) {
+    const style = getComputedStyle(node);
+    if (node instanceof SVGElement) {
+      if (node.tagName === 'text' && node.textContent.endsWith('…')) cut.push('svg: ' + node.textContent);
+      continue;
+    }
+    // Cut (hidden or scrolled) or spilling out of its box (a tile's figure over the next tile).
+    if (node.clientWidth > 0 && node.scrollWidth > node.clientWidth + 1) {
+      cut.push(node.tagName + '.' + node.className + ': ' + node.textContent.slice(0, 60));
+    }
+  }
+  return cut;
+}"""
 DEMO = REPO / "config" / "demo-district.yaml"
 
 
@@ -170,3 +188,85 @@ async def test_the_desk_cannot_open_reports(hub: HubUnderTest, page: Page) -> No
     assert (await shown.value).status == 403  # the page itself is refused, not only its data
     response = await page.request.get(f"{hub.http}/api/v1/reports?period=month&month=2026-10")
     assert response.status == 403
+
+
+async def test_the_pdf_downloads_with_progress_in_the_page_and_every_text_is_in_the_page_language(
+    hub: HubUnderTest, page: Page
+) -> None:
+    await fill_history(hub)
+    assert hub.settings.database_url
+    district = load_district(DEMO)
+    first_site = next(iter(district.sites.values()))
+    conn = await asyncpg.connect(hub.settings.database_url)
+    try:  # the first site's incidents: opened by the desk from patrol, or of a kind the report has no name for
+        await conn.execute(
+            """UPDATE incidents SET kind = CASE WHEN id % 2 = 0 THEN 'patrol_observation' ELSE 'made_up_kind' END
+               WHERE site_id = $1""",
+            first_site.id,
+        )
+    finally:
+        await conn.close()
+    await sign_in(page, hub, "/reports?period=month&month=2026-10&lang=en")
+    report = page.get_by_test_id("report")
+    await expect(report).to_have_attribute("data-period", "2026-10", timeout=10_000)
+    answer = await (await page.request.get(f"{hub.http}/api/v1/reports?period=month&month=2026-10")).json()
+
+    # Every figure's definition, in the page's language.
+    definitions = page.get_by_test_id("definition")
+    await expect(definitions).to_have_count(len(answer["definitions"]))
+    await expect(definitions.first).to_have_text(answer["definitions"][0]["en"])
+    # The acknowledge tile and its chart rest on the same counts, and say which is which.
+    ack = answer["totals"]["ack"]
+    await expect(page.get_by_test_id("kpi-ack")).to_contain_text(f"{ack['within']} within of {ack['due']} due")
+    await expect(page.get_by_test_id("chart-ack")).to_contain_text(f"{ack['within']} of {ack['due']} due")
+    await expect(page.get_by_test_id("chart-ack")).to_contain_text(f"timed n={ack['n']}")
+    # English site names, kinds by name, never a code.
+    first = page.get_by_test_id("site-table").locator(f'[data-testid="site-row"][data-id="{first_site.id}"]')
+    await expect(first.locator("td").first).to_contain_text(first_site.name_en)
+    await expect(first).to_contain_text("Patrol observation")
+    grid = next(iter(district.grids.values()))
+    await expect(page.get_by_test_id("grid-table")).to_contain_text(grid.name_en)
+    officer = district.officers[grid.officer_id or ""]
+    await expect(page.get_by_test_id("officer-table")).to_contain_text(officer.name_en)
+    await expect(first).to_contain_text("Other")
+    codes = await page.evaluate(
+        """() => {
+          const walker = document.createTreeWalker(document.getElementById('report'), NodeFilter.SHOW_TEXT);
+          const found = [];
+          while (walker.nextNode()) {
+            const text = walker.currentNode.textContent;
+            const hit = text.match(/\\b[a-z]+_[a-z_]+\\b/);
+            if (hit) found.push(hit[0]);
+          }
+          return found;
+        }"""
+    )
+    assert codes == [], codes
+
+    # Nothing cut at the desk's screen sizes, in either language: no table scrolls sideways, no text is
+    # shortened with an ellipsis, no chart label is cut.
+    for width, height in ((1366, 768), (1920, 1080)):
+        await page.set_viewport_size({"width": width, "height": height})
+        for language in ("en", "zh"):
+            if await page.evaluate("document.documentElement.lang") != ("en" if language == "en" else "zh-CN"):
+                await page.get_by_test_id("lang-toggle").click()
+            await page.wait_for_timeout(100)
+            cut = await page.evaluate(CUT_TEXT)
+            assert cut == [], (width, language, cut[:12])
+            await screenshot(page, f"reports-{language}-{width}")
+
+    await page.get_by_test_id("lang-toggle").click()  # back to English
+
+    # The PDF: fetched by the page with its progress shown, then saved; no blank tab.
+    pages_before = len(page.context.pages)
+    async with page.expect_download(timeout=60_000) as download_info:
+        await page.get_by_test_id("export-pdf").click()
+        await expect(page.get_by_test_id("report-status")).to_contain_text("Building the PDF")
+    download = await download_info.value
+    assert download.suggested_filename.endswith("2026-10.pdf")
+    saved = ARTIFACTS / "reports-downloaded.pdf"
+    await download.save_as(saved)
+    assert saved.read_bytes().startswith(b"%PDF-")
+    await expect(page.get_by_test_id("report-status")).to_contain_text("PDF downloaded")
+    await expect(page.get_by_test_id("pdf-progress")).to_be_hidden()
+    assert len(page.context.pages) == pages_before

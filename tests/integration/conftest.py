@@ -70,6 +70,15 @@ async def create_user(
 
 
 @pytest.fixture
+def scratch_dir() -> Iterator[Path]:
+    """A fresh folder the postgres user can enter (private PostgreSQL clusters live in it)."""
+    path = Path(tempfile.mkdtemp(prefix="sentinel-test-local-"))
+    path.chmod(0o755)
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture
 async def api_token(database_url: str) -> str:
     """A duty API token in the test's database (for an app or hub built on `database_url`)."""
     return await create_api_token(database_url)

@@ -55,7 +55,13 @@ async def test_desk_and_officer_drive_an_incident_to_resolved_over_rest(
         status, detail = await post(desk, f"{api}/incidents/{incident_id}/ack")
         assert status == 200 and detail["state"] == "dispatched" and detail["acknowledged_at"]
         status, again = await post(desk, f"{api}/incidents/{incident_id}/ack")
-        assert status == 409 and again["error"]["code"] == "illegal_transition"
+        # The refusal says, as data, who got there first and when (the console words it).
+        assert status == 409 and again["error"]["code"] == "already_acknowledged"
+        assert again["error"]["params"] == {
+            "by": hub.token_name,
+            "by_actor": f"token:{hub.token_name}",
+            "at": detail["acknowledged_at"],
+        }
 
         reply = f"{api}/me/dispatches/{dispatch['id']}/reply"
         for action in ("accept", "en_route", "on_scene"):
@@ -69,6 +75,13 @@ async def test_desk_and_officer_drive_an_incident_to_resolved_over_rest(
             desk, f"{api}/incidents/{incident_id}/resolve", {"disposition": "false_alarm", "note": "误按"}
         )
         assert status == 200 and done["state"] == "resolved" and done["disposition"] == "false_alarm"
+        status, late = await post(desk, f"{api}/incidents/{incident_id}/cancel", {"note": "重复"})
+        assert status == 409 and late["error"]["code"] == "already_closed"
+        assert late["error"]["params"]["state"] == "resolved"
+        assert late["error"]["params"]["by_actor"] == f"token:{hub.token_name}"
+        assert [e["reason_code"] for e in done["timeline"]][:2] == ["opened_by_device", "route_grid"]
+        assert done["timeline"][1]["reason_params"] == {"officer": "o1"}
+        assert done["timeline"][-1]["reason_params"] == {"disposition": "false_alarm", "note": "误按"}
 
         # The desk cannot use the officer's API, nor the officer the desk's.
         assert (await post(desk, f"{api}/me/duty", {"on_duty": False}))[0] == 403

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import queue
-import shutil
-import tempfile
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import asyncpg
@@ -19,14 +16,6 @@ from paho.mqtt.properties import Properties
 from hub.adapters.local import PrivateMosquitto, PrivatePostgres
 
 pytestmark = pytest.mark.timeout(30)
-
-
-@pytest.fixture
-def scratch_dir() -> Iterator[Path]:
-    path = Path(tempfile.mkdtemp(prefix="sentinel-test-local-"))
-    path.chmod(0o755)  # user postgres must be able to enter it
-    yield path
-    shutil.rmtree(path, ignore_errors=True)
 
 
 class Client:

@@ -154,13 +154,19 @@ async def test_a_round_logs_each_outcome_and_the_log_and_the_report_agree(
     )
     assert status == 201 and opened["created"] is True
     incident = opened["incident"]
+    # Opened by the desk from what it saw: acknowledged by its author at once, never ringing.
     assert (incident["kind"], incident["priority"], incident["state"], incident["event_count"]) == (
         "patrol_observation",
         2,
-        "new",
+        "acknowledged",
         0,
     )
-    assert incident["timeline"][0]["action"] == "opened" and incident["timeline"][0]["reason"] == "两人翻越围墙"
+    assert incident["acknowledged_at"] == incident["created_at"]
+    opened_entry, acknowledged_entry = incident["timeline"][:2]
+    assert opened_entry["action"] == "opened" and opened_entry["reason"] == "两人翻越围墙"
+    assert opened_entry["reason_code"] == "opened_by_person"
+    assert opened_entry["reason_params"] == {"kind": "patrol_observation", "note": "两人翻越围墙"}
+    assert acknowledged_entry["action"] == "acknowledge" and acknowledged_entry["actor"] == opened_entry["actor"]
 
     logged = []
     for body in (
@@ -180,6 +186,7 @@ async def test_a_round_logs_each_outcome_and_the_log_and_the_report_agree(
     status, joined = await call(hub, "POST", "/api/v1/incidents", {"site_id": "site-03", "note": "人员已离开"})
     assert status == 200 and joined["created"] is False and joined["incident"]["id"] == incident["id"]
     assert joined["incident"]["timeline"][-1]["reason"] == "patrol_observation: 人员已离开"
+    assert joined["incident"]["timeline"][-1]["reason_code"] == "patrol_note"
     status, raised = await call(hub, "POST", "/api/v1/incidents", {"site_id": "site-03", "priority": 1, "note": "持刀"})
     assert status == 200 and raised["incident"]["priority"] == 1
     assert [e["action"] for e in raised["incident"]["timeline"][-2:]] == ["note", "priority_raised"]

@@ -60,6 +60,7 @@ async def test_a_worked_example_by_hand(pool: asyncpg.Pool) -> None:
     d = district(sites=2)  # site-00 in grid g0, site-01 in g1; P1 targets: ack 30 s, accept 60 s, arrive 600 s
     t0 = datetime(2026, 10, 5, 9, 0, tzinfo=ZONE)
     s = timedelta(seconds=1)
+    day2 = t0 + timedelta(days=2)
     history = History(
         incidents=[
             # acknowledged in 10 s, dispatched at 5 s, accepted 20 s after, on scene at 300 s: all in target
@@ -104,8 +105,16 @@ async def test_a_worked_example_by_hand(pool: asyncpg.Pool) -> None:
                 disposition="other",
                 cancelled_at=t0 + timedelta(days=1) + 20 * s,
             ),
-            # never acknowledged, closed after 5 minutes: against the ack target
-            _incident(4, "site-01", t0 + timedelta(days=2), resolved_at=t0 + timedelta(days=2, minutes=5)),
+            # never acknowledged, closed after 5 minutes: against the ack target; dispatched to o1, who never
+            # answered: against the accept target, and the one incident nobody accepted (无人接警)
+            _incident(
+                4,
+                "site-01",
+                day2,
+                dispatched_at=day2 + 5 * s,
+                resolved_at=day2 + 300 * s,
+                dispatches=[GenDispatch("o1", "timed_out", day2 + 5 * s, day2 + 65 * s)],
+            ),
             # a test incident: counted apart only
             _incident(
                 5,
@@ -128,7 +137,7 @@ async def test_a_worked_example_by_hand(pool: asyncpg.Pool) -> None:
     totals = report["totals"]
     assert totals["incidents"] == 4 and totals["test_incidents"] == 1
     assert totals["ack"] == {"n": 2, "median_s": 25.0, "p90_s": 37.0, "due": 3, "within": 1, "share_within": 1 / 3}
-    assert totals["accept"] == {"n": 2, "median_s": 52.5, "p90_s": 74.5, "due": 2, "within": 1, "share_within": 0.5}
+    assert totals["accept"] == {"n": 2, "median_s": 52.5, "p90_s": 74.5, "due": 3, "within": 1, "share_within": 1 / 3}
     assert totals["arrive"] == {"n": 2, "median_s": 500.0, "p90_s": 660.0, "due": 2, "within": 1, "share_within": 0.5}
     assert totals["by_disposition"] == {"genuine": 2, "false_alarm": 1, "other": 1}
     assert (totals["resolved"], totals["false_alarms"], totals["false_alarm_rate"]) == (3, 1, 1 / 3)
@@ -145,7 +154,9 @@ async def test_a_worked_example_by_hand(pool: asyncpg.Pool) -> None:
     }
     assert officers["o2"]["incidents"] == 1 and officers["o2"]["warnings"] == 1
     assert officers["o2"]["accept"]["median_s"] == 80.0 and officers["o2"]["accept"]["within"] == 0
-    assert officers[None]["incidents"] == 2  # nobody accepted incidents 3 and 4
+    # Nobody accepted incident 4 (dispatched); incident 3 was never dispatched: no officer's figure at all.
+    assert officers[None]["incidents"] == 1 and officers[None]["accept"]["due"] == 1
+    assert officers["o1"]["dispatches"]["timed_out"] == 1
 
 
 # ---- a generated history, every figure -----------------------------------------------------------------
@@ -280,6 +291,15 @@ async def test_every_figure_of_a_generated_month_matches_an_independent_computat
     def warnings_at(keep: Callable[[GenWarning], bool]) -> int:
         return sum(1 for w in warnings if keep(w))
 
+    # Every figure checked below is defined in the report itself, in both languages.
+    stated = {x["figure"]: x for x in report["definitions"]}
+    assert set(stated) == {
+        "incidents", "times", "within_target", "officers", "escalated", "false_alarm_rate", "warnings", "drills",
+        "availability", "patrol_coverage",
+    }  # fmt: skip
+    assert all(x["zh"] and x["en"] for x in stated.values())
+    assert "dispatched and never accepted" in stated["officers"]["en"] and "无人接警" in stated["officers"]["zh"]
+
     assert_stats(report["totals"], expected_stats(cohort, d, len(warnings)), "district")
     for row in report["grids"]:
         sites = {s.id for s in d.sites.values() if s.grid_id == row["id"]}
@@ -298,7 +318,11 @@ async def test_every_figure_of_a_generated_month_matches_an_independent_computat
     officer_rows = {o["id"]: o for o in report["officers"]}
     assert set(officer_rows) == {*d.officers, None}
     for officer_id, row in officer_rows.items():
-        mine = [i for i in cohort if i.accepted_by == officer_id and not i.test]
+        if officer_id is None:  # dispatched and never accepted; never dispatched is nobody's figure
+            mine = [i for i in cohort if i.accepted_by is None and i.dispatched_at is not None and not i.test]
+            assert 0 < len(mine) < len([i for i in cohort if i.accepted_by is None and not i.test])
+        else:
+            mine = [i for i in cohort if i.accepted_by == officer_id and not i.test]
         linked = warnings_at(lambda w, o=officer_id: w.incident_id in by_id and by_id[w.incident_id].accepted_by == o)
         assert_stats(row, expected_stats(mine, d, linked if officer_id else 0), f"officer {officer_id}")
         if officer_id is not None:

@@ -197,3 +197,19 @@ async def test_a_speaker_whose_acks_were_lost_is_asked_again_before_the_warning_
     finally:
         agent.stop()
         link.close()
+
+
+async def test_free_text_with_markup_is_refused_with_the_reason_in_both_languages_and_nothing_is_sent(
+    hub_with_rules: HubUnderTest,
+) -> None:
+    hub, db = hub_with_rules, hub_with_rules.settings.database_url
+    assert db
+    for text in ('请离开 <img src=x onerror="alert(1)">', "leave\x1b now"):
+        status, answer = await post(hub, "/api/v1/warnings", {"site_id": "site-02", "text": text, "lang": "zh-CN"})
+        assert status == 400, answer
+        assert answer["error"]["code"] == "text_not_speakable"
+        assert "喊话内容不能包含" in answer["error"]["message"] and "must not contain" in answer["error"]["message"]
+    assert await fetch_value(db, "SELECT count(*) FROM warnings") == 0
+    status, sent = await post(hub, "/api/v1/warnings", {"site_id": "site-02", "text": "请离开\n现在", "lang": "zh-CN"})
+    assert status == 202, sent
+    assert sent["warnings"][0]["text"] == "请离开 现在"

@@ -94,3 +94,16 @@ def test_device_clocks_far_off_are_refused() -> None:
     assert timestamp_problem(T0 + timedelta(minutes=10), T0, *window) == "timestamp_in_future"
     assert timestamp_problem(T0 - timedelta(days=2), T0, *window) == "timestamp_too_old"
     assert timestamp_problem(T0 - timedelta(minutes=1), T0, *window) is None
+
+
+def test_the_timeline_says_as_data_what_opened_raised_and_asked_to_cancel_an_incident() -> None:
+    opened = correlate(None, event(0, "tamper"), False)
+    assert [(t.code, dict(t.params)) for t in opened.timeline] == [
+        ("opened_by_device", {"event": "tamper", "device": "button-1"})
+    ]
+    raised = correlate(opened.incident, event(1, "panic"), False)
+    assert [(t.code, dict(t.params)) for t in raised.timeline] == [
+        ("priority_raised", {"event": "panic", "from": 3, "to": 1})
+    ]
+    cancel = correlate(raised.incident, event(2, "cancel"), False)
+    assert [t.code for t in cancel.timeline] == ["cancel_pressed"]

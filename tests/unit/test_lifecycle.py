@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hub.domain.incidents import FINAL_STATES, Incident, IncidentState, Priority
-from hub.domain.lifecycle import Action, Disposition, IllegalTransition, apply, escalate
+from hub.domain.lifecycle import Action, Disposition, IllegalTransition, apply, escalate, flag_arrival_overdue
 
 T0 = datetime(2026, 11, 21, 20, 0, tzinfo=UTC)
 S = IncidentState
@@ -113,9 +113,24 @@ def test_cancel_of_a_test_incident_is_recorded_as_test() -> None:
 
 
 def test_escalation_counts_up_and_keeps_the_first_time() -> None:
-    once = escalate(new_incident(), T0 + timedelta(seconds=30), "late").incident
-    twice = escalate(once, T0 + timedelta(seconds=60), "late").incident
+    once = escalate(new_incident(), T0 + timedelta(seconds=30)).incident
+    twice = escalate(once, T0 + timedelta(seconds=60)).incident
     assert (twice.escalation_count, twice.escalated_at, twice.state) == (2, T0 + timedelta(seconds=30), S.NEW)
+
+
+def test_escalations_arrival_and_closing_say_their_reason_as_data() -> None:
+    late = escalate(new_incident(), T0 + timedelta(seconds=30)).entry
+    assert (late.code, dict(late.params), late.reason) == (
+        "escalated",
+        {"seconds": 30},
+        "not acknowledged after 30 s: supervisor alerted",
+    )
+    overdue = flag_arrival_overdue(new_incident(), T0 + timedelta(seconds=500), 480).entry
+    assert (overdue.code, dict(overdue.params)) == ("arrival_overdue", {"seconds": 480})
+    closed = apply(new_incident(), Action.RESOLVE, T0, "desk", disposition=Disposition.FALSE_ALARM, note="误按").entry
+    assert (closed.code, dict(closed.params)) == ("disposition", {"disposition": "false_alarm", "note": "误按"})
+    coded = apply(new_incident(), Action.DISPATCH, T0, "desk", "o1: grid", code="route_grid", params={"officer": "o1"})
+    assert (coded.entry.code, dict(coded.entry.params)) == ("route_grid", {"officer": "o1"})
 
 
 def test_incident_has_every_clock_field_the_design_names() -> None:

@@ -260,27 +260,27 @@ def test_the_csv_has_a_section_per_table_with_bilingual_headers() -> None:
     assert cell["arrive_share_within"] == "0.2500" and cell["false_alarm_rate"] == "0.2500"
     assert any("Patrol log coverage" in c for r in rows for c in r)
     officers_at = rows.index(["## 民警 Officers"])
-    assert rows[officers_at + 3][1] == "（无人接警）No officer accepted"
+    assert rows[officers_at + 3][1] == "（无人接警：已派警、无人接受）Dispatched, never accepted"
 
 
 def test_the_pdf_embeds_the_cjk_font_and_has_a_page_per_grid() -> None:
     pdf = render_pdf(sample_report(grids=3))
     assert pdf.startswith(b"%PDF-")
     assert b"/FontFile3" in pdf and b"NotoSansCJKSC" in pdf
-    assert b"/Count 5" in pdf  # summary, 3 grids, drills and availability
+    assert b"/Count 6" in pdf  # summary, definitions, 3 grids, drills and availability
 
 
 def test_the_pdf_says_so_when_no_cjk_font_is_installed(monkeypatch: pytest.MonkeyPatch) -> None:
     from hub.adapters import reports_pdf
 
-    reports_pdf._font_files.cache_clear()
+    reports_pdf._font_file.cache_clear()
     monkeypatch.setenv("SENTINEL_REPORT_FONT", "/nonexistent/font.ttc")
     try:
         with pytest.raises(FontMissing):
             render_pdf(sample_report())
     finally:
         monkeypatch.delenv("SENTINEL_REPORT_FONT")
-        reports_pdf._font_files.cache_clear()
+        reports_pdf._font_file.cache_clear()
 
 
 def sample_coverage(shifts: int = 62) -> dict[str, Any]:
@@ -358,7 +358,7 @@ def test_the_csv_has_the_patrol_coverage_per_shift_and_per_camera() -> None:
     assert (shifts[3]["cameras_checked"], shifts[3]["cameras_expected"], shifts[3]["coverage"]) == ("3", "3", "1.0")
     assert shifts[1]["coverage"] == "0.3333" and shifts[1]["cameras_not_checked"] == "c2 c3"
     assert shifts[1]["staff"] == "user:zhang" and shifts[0]["views"] == "0"
-    notes = [r[1] for r in rows if r and r[0] == "说明 note"]
+    notes = [r[1] for r in rows if r and r[0] == "定义 definition"]
     assert any("08:00–20:00" in n for n in notes)
     cameras_at = rows.index(["## 巡查摄像机 Patrol cameras"])
     assert rows[cameras_at + 2][:2] == ["c1", "大门"]
@@ -367,6 +367,6 @@ def test_the_csv_has_the_patrol_coverage_per_shift_and_per_camera() -> None:
 def test_the_pdf_ends_with_the_patrol_coverage_pages() -> None:
     report = {**sample_report(grids=3), "patrol_coverage": sample_coverage(), "sections_not_available": []}
     pdf = render_pdf(report)
-    # summary, 3 grids, drills and availability, then 62 shifts: three pages of patrol coverage
-    assert b"/Count 8" in pdf
-    assert b"/Count 6" in render_pdf({**report, "patrol_coverage": sample_coverage(shifts=4)})
+    # summary, definitions, 3 grids, drills and availability, then 62 shifts: three pages of patrol coverage
+    assert b"/Count 9" in pdf
+    assert b"/Count 7" in render_pdf({**report, "patrol_coverage": sample_coverage(shifts=4)})

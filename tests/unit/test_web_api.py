@@ -316,7 +316,9 @@ async def test_devices_are_listed(client: Client) -> None:
         "site_id": "school-1",
         "kind": "button",
         "label": "gate",
+        "label_en": "gate",  # no label_en in the district file: the label
         "report_interval_s": 60,
+        "zones": [],
     }
     assert [d["id"] for d in devices] == ["btn-1", "cam-1", "btn-2"]
 
@@ -325,8 +327,8 @@ async def test_officers_are_listed(client: Client) -> None:
     response = await client.get("/api/v1/officers")
 
     assert (await response.json())["officers"] == [
-        {"id": "o1", "name": "李警官", "role": "officer", "phone": "13900000001", "grid_id": "g1"},
-        {"id": "s1", "name": "张所长", "role": "supervisor", "phone": "", "grid_id": None},
+        {"id": "o1", "name": "李警官", "name_en": "李警官", "role": "officer", "phone": "13900000001", "grid_id": "g1"},
+        {"id": "s1", "name": "张所长", "name_en": "张所长", "role": "supervisor", "phone": "", "grid_id": None},
     ]
 
 

@@ -91,7 +91,14 @@ async def test_the_district_gives_targets_per_priority_and_grids(app_client: Cli
     assert [t["priority"] for t in body["targets"]] == [1, 2, 3, 4]
     assert body["auto_dispatch"] == [1]
     assert body["grids"] == [
-        {"id": "g1", "name": "南街网格", "officer_id": "o1", "assistant_ids": [], "site_ids": ["school-1"]}
+        {
+            "id": "g1",
+            "name": "南街网格",
+            "name_en": "南街网格",
+            "officer_id": "o1",
+            "assistant_ids": [],
+            "site_ids": ["school-1"],
+        }
     ]
 
 

@@ -22,6 +22,7 @@ import structlog
 from devices.contract import DeviceState
 from hub.adapters.camera.capture import CapturedFrame, OpenCvCapture
 from hub.adapters.camera.clips import ClipRecording
+from hub.adapters.camera.debounce import ZoneEventDebounce
 from hub.adapters.camera.events import camera_event_payload
 from hub.adapters.camera.media import CLIP_SUFFIX, MediaError, MediaStore
 from hub.adapters.camera.registry import CameraSpec
@@ -84,6 +85,7 @@ class CameraPipeline:
         self._recordings: list[ClipRecording] = []
         self._background: set[asyncio.Task[None]] = set()
         self._watchdog = StreamWatchdog(spec.config.stream_timeout_s, clock())
+        self._debounce = ZoneEventDebounce(spec.config.event_repeat_s)
         self.log = structlog.get_logger(__name__).bind(camera=spec.device, site=spec.site)
         self.frames_analysed = 0
         self.frames_dropped = 0
@@ -127,7 +129,8 @@ class CameraPipeline:
             detections = await self._analysis.analyze(self.spec.device, frame.gray, frame.t)
             self.frames_analysed += 1
             for detection in detections:
-                await self._emit(detection, frame)
+                if self._debounce.allow(detection):
+                    await self._emit(detection, frame)
 
     async def _watch_stream(self) -> None:
         while True:

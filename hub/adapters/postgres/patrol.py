@@ -259,6 +259,7 @@ async def patrol_coverage(conn: asyncpg.Connection, district: District, period: 
             {
                 "camera_id": camera_id,
                 "label": device.label if device else camera_id,
+                "label_en": (device.label_en or None) if device else None,
                 "site_id": device.site_id if device else None,
                 "expected": camera_id in expected_set,
                 "views": row["views"] if row else 0,

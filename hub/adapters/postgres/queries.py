@@ -80,8 +80,11 @@ class PostgresIncidentQueries:
             if row is None:
                 return None
             timeline = await conn.fetch(
-                "SELECT at, actor, action, from_state, to_state, reason FROM incident_timeline"
-                " WHERE incident_id = $1 ORDER BY at, id",
+                # actor_name: a console user's display name (officers' names are in the district).
+                "SELECT t.at, t.actor, t.action, t.from_state, t.to_state, t.reason, t.reason_code, t.reason_params,"
+                " nullif(u.display_name, '') AS actor_name FROM incident_timeline t"
+                " LEFT JOIN users u ON t.actor = 'user:' || u.username"
+                " WHERE t.incident_id = $1 ORDER BY t.at, t.id",
                 incident_id,
             )
             events = await conn.fetch(

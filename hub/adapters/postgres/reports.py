@@ -25,7 +25,7 @@ import asyncpg
 
 from hub.adapters.postgres.patrol import patrol_coverage
 from hub.domain.district import District
-from hub.domain.reports import Period, share
+from hub.domain.reports import DEFINITIONS, Period, share
 from hub.services.ports import JsonObject
 
 # The period's incidents (test ones too: counted apart), each with its site's grid, its priority's
@@ -35,7 +35,7 @@ sites AS (
     SELECT * FROM unnest($4::text[], $5::text[]) AS s(site_id, grid_id)
 ), targets AS (
     SELECT * FROM unnest($6::int[], $7::int[], $8::int[], $9::int[]) AS t(priority, ack_s, accept_s, arrival_s)
-), cohort AS (
+), accepted AS (
     SELECT i.id, i.site_id, s.grid_id, i.kind, i.priority, i.test, i.disposition, i.state,
            i.escalation_count, i.arrival_overdue_at, i.created_at, i.acknowledged_at, i.dispatched_at,
            i.accepted_at, i.on_scene_at, coalesce(i.resolved_at, i.cancelled_at, $3) AS closed_or_now,
@@ -47,6 +47,12 @@ sites AS (
     LEFT JOIN sites s ON s.site_id = i.site_id
     JOIN targets t ON t.priority = i.priority
     WHERE i.created_at >= $1 AND i.created_at < $2
+), cohort AS (
+    -- responder: the officer who accepted; '' for dispatched and never accepted (无人接警); NULL when never
+    -- dispatched (no officer's figure at all).
+    SELECT a.*, CASE WHEN a.officer_id IS NOT NULL THEN a.officer_id
+                     WHEN a.accepted_at IS NULL AND a.dispatched_at IS NOT NULL THEN '' END AS responder
+    FROM accepted a
 )"""
 
 _RESPONSE = f"""
@@ -66,8 +72,8 @@ WITH {_COHORT}, measured AS (
     FROM cohort c
     WHERE NOT c.test
 )
-SELECT grouping(grid_id) = 0 AS by_grid, grouping(officer_id) = 0 AS by_officer,
-       grouping(site_id) = 0 AS by_site, grid_id, officer_id, site_id,
+SELECT grouping(grid_id) = 0 AS by_grid, grouping(responder) = 0 AS by_officer,
+       grouping(site_id) = 0 AS by_site, grid_id, responder, site_id,
        count(*) AS incidents,
        count(to_ack) AS ack_n,
        percentile_cont(0.5) WITHIN GROUP (ORDER BY to_ack) AS ack_median,
@@ -87,15 +93,15 @@ SELECT grouping(grid_id) = 0 AS by_grid, grouping(officer_id) = 0 AS by_officer,
        count(*) FILTER (WHERE state = 'resolved') AS resolved,
        count(*) FILTER (WHERE state = 'resolved' AND disposition = 'false_alarm') AS false_alarms
 FROM measured
-GROUP BY GROUPING SETS ((grid_id), (officer_id), (site_id), ())
+GROUP BY GROUPING SETS ((grid_id), (responder), (site_id), ())
 """
 
 # Incidents per kind, priority and disposition (`open` while there is none yet) for the same groups,
 # and the test incidents left out of everything else.
 _BREAKDOWN = f"""
 WITH {_COHORT}
-SELECT grouping(grid_id) = 0 AS by_grid, grouping(officer_id) = 0 AS by_officer,
-       grouping(site_id) = 0 AS by_site, grid_id, officer_id, site_id, x.dimension, x.value, count(*) AS n
+SELECT grouping(grid_id) = 0 AS by_grid, grouping(responder) = 0 AS by_officer,
+       grouping(site_id) = 0 AS by_site, grid_id, responder, site_id, x.dimension, x.value, count(*) AS n
 FROM cohort c
 CROSS JOIN LATERAL (
     VALUES ('kind', CASE WHEN NOT c.test THEN c.kind END),
@@ -104,7 +110,7 @@ CROSS JOIN LATERAL (
            ('test', CASE WHEN c.test THEN 'test' END)
 ) AS x(dimension, value)
 WHERE x.value IS NOT NULL
-GROUP BY GROUPING SETS ((x.dimension, x.value, grid_id), (x.dimension, x.value, officer_id),
+GROUP BY GROUPING SETS ((x.dimension, x.value, grid_id), (x.dimension, x.value, responder),
                         (x.dimension, x.value, site_id), (x.dimension, x.value))
 """
 
@@ -194,7 +200,9 @@ def _group_key(row: asyncpg.Record) -> tuple[str, str | None]:
     if row["by_grid"]:
         return "grid", row["grid_id"]
     if row["by_officer"]:
-        return "officer", row["officer_id"]
+        # '' is "dispatched, nobody accepted" (the officers table's last row); NULL never dispatched (no row).
+        responder = row["responder"]
+        return ("officer", responder or None) if responder is not None else ("undispatched", None)
     if row["by_site"]:
         return "site", row["site_id"]
     return "total", None
@@ -262,7 +270,7 @@ class PostgresReports:
             patrol = await patrol_coverage(conn, d, period, now)
         groups = self._groups(response, breakdown, officers, warnings)
         return {
-            "district": {"id": d.id, "name": d.name, "timezone": d.timezone},
+            "district": {"id": d.id, "name": d.name, "name_en": getattr(d, "name_en", None), "timezone": d.timezone},
             "period": {
                 "kind": period.kind.value,
                 "label": period.label,
@@ -285,6 +293,7 @@ class PostgresReports:
             "drills": self._drills(presses),
             "availability": self._availability(outages, health, period.start, window_end),
             "patrol_coverage": patrol,
+            "definitions": [{"figure": x.figure, "zh": x.zh, "en": x.en} for x in DEFINITIONS],
             "sections_not_available": [],
         }
 
@@ -350,14 +359,26 @@ class PostgresReports:
                 {
                     "id": grid.id,
                     "name": grid.name,
+                    "name_en": grid.name_en or None,
                     "officer_id": grid.officer_id,
                     "officer_name": officer.name if officer else None,
+                    "officer_name_en": (officer.name_en or None) if officer else None,
                     "site_ids": [s.id for s in d.sites.values() if s.grid_id == grid.id],
                     **groups.get(("grid", grid.id), empty_stats()),
                 }
             )
         if ("grid", None) in groups:  # incidents of sites no longer in the district file
-            rows.append({"id": None, "name": None, "officer_id": None, "officer_name": None, "site_ids": []})
+            rows.append(
+                {
+                    "id": None,
+                    "name": None,
+                    "name_en": None,
+                    "officer_id": None,
+                    "officer_name": None,
+                    "officer_name_en": None,
+                    "site_ids": [],
+                }
+            )
             rows[-1].update(groups[("grid", None)])
         return rows
 
@@ -377,6 +398,7 @@ class PostgresReports:
                 {
                     "id": officer_id,
                     "name": officer.name if officer else officer_id,
+                    "name_en": (officer.name_en or None) if officer else None,
                     "role": officer.role if officer else None,
                     "grid_id": officer.grid_id if officer else None,
                     **stats,
@@ -422,6 +444,7 @@ class PostgresReports:
                     {
                         "device_id": button.id,
                         "label": button.label,
+                        "label_en": button.label_en or None,
                         "passed": pressed is not None,
                         "presses": pressed["presses"] if pressed else 0,
                         "first_at": _iso(pressed["first_at"], self._zone) if pressed else None,
@@ -465,6 +488,7 @@ class PostgresReports:
                     "grid_id": d.sites[device.site_id].grid_id if device.site_id in d.sites else None,
                     "kind": device.kind,
                     "label": device.label,
+                    "label_en": device.label_en or None,
                     "uptime_share": 1 - down_s / window_s if window_s else None,
                     "downtime_s": _seconds(down_s),
                     "outages": o["outages"] if o else 0,

@@ -609,9 +609,10 @@ class PostgresTransaction:
 
     async def append_timelines(self, entries: Sequence[tuple[int, TimelineEntry]]) -> None:
         await self._conn.execute(
-            "INSERT INTO incident_timeline (incident_id, at, actor, action, from_state, to_state, reason)"
+            "INSERT INTO incident_timeline"
+            " (incident_id, at, actor, action, from_state, to_state, reason, reason_code, reason_params)"
             " SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[],"
-            " $6::text[], $7::text[])",
+            " $6::text[], $7::text[], $8::text[], $9::jsonb[])",
             [i for i, _ in entries],
             [e.at for _, e in entries],
             [e.actor for _, e in entries],
@@ -619,6 +620,8 @@ class PostgresTransaction:
             [e.from_state.value if e.from_state else None for _, e in entries],
             [e.to_state.value for _, e in entries],
             [e.reason for _, e in entries],
+            [e.code for _, e in entries],
+            [dict(e.params) for _, e in entries],
         )
 
     async def add_dead_letters(self, rejections: Sequence[Rejection]) -> None:

@@ -34,8 +34,8 @@ def _lifecycle(request: web.Request) -> LifecycleService:
 
 
 @contextlib.asynccontextmanager
-async def _refusals() -> AsyncIterator[None]:
-    """The lifecycle's refusals as HTTP answers: 404, 403, 409."""
+async def _refusals(request: web.Request | None = None, incident_id: int | None = None) -> AsyncIterator[None]:
+    """The lifecycle's refusals as HTTP answers: 404, 403, 409 (a conflict says who got there first)."""
     try:
         yield
     except lifecycle_errors.NotFound as exc:
@@ -43,7 +43,38 @@ async def _refusals() -> AsyncIterator[None]:
     except lifecycle_errors.NotAllowed as exc:
         raise ApiError(403, "forbidden", str(exc)) from None
     except IllegalTransition as exc:
-        raise ApiError(409, "illegal_transition", str(exc)) from None
+        code, params = "illegal_transition", {"state": exc.state.value, "action": exc.action.value}
+        if request is not None and incident_id is not None:
+            code, params = await _conflict(request, incident_id, exc, params)
+        raise ApiError(409, code, str(exc), params) from None
+
+
+# The timeline actions that settle what a refused action wanted: who acknowledged, who closed.
+_ACKNOWLEDGING = ("acknowledge", "dispatch")
+_CLOSING = ("resolve", "cancel")
+
+
+async def _conflict(
+    request: web.Request, incident_id: int, exc: IllegalTransition, params: dict[str, Any]
+) -> tuple[str, dict[str, Any]]:
+    """A refused action as data: already acknowledged (by whom, when), already closed, or not now."""
+    detail = await request.app[SERVICES].queries.get_incident(incident_id)
+    if detail is None:
+        return "illegal_transition", params
+    timeline = detail.get("timeline") or []
+
+    def first(actions: tuple[str, ...]) -> dict[str, Any]:
+        entry: dict[str, Any] = next(
+            (e for e in timeline if e["action"] in actions and not str(e["actor"]).startswith("system")), {}
+        )
+        actor = str(entry.get("actor", ""))
+        return {"by": entry.get("actor_name") or actor.split(":", 1)[-1], "by_actor": actor, "at": entry.get("at")}
+
+    if exc.state.value in ("resolved", "cancelled"):
+        return "already_closed", {"state": exc.state.value, **first(_CLOSING)}
+    if exc.action.value == "acknowledge" and detail.get("acknowledged_at"):
+        return "already_acknowledged", {**first(_ACKNOWLEDGING), "at": detail["acknowledged_at"]}
+    return "illegal_transition", params
 
 
 async def _body(request: web.Request) -> dict[str, Any]:
@@ -85,7 +116,7 @@ async def _incident_answer(request: web.Request, incident_id: int) -> web.Respon
 # --- the duty desk ----------------------------------------------------------------------------------
 async def acknowledge(request: web.Request) -> web.Response:
     incident_id = parse_incident_id(request.match_info["id"])
-    async with _refusals():
+    async with _refusals(request, incident_id):
         await _lifecycle(request).acknowledge(incident_id, principal_of(request).actor)
     return await _incident_answer(request, incident_id)
 
@@ -93,7 +124,7 @@ async def acknowledge(request: web.Request) -> web.Response:
 async def dispatch(request: web.Request) -> web.Response:
     incident_id = parse_incident_id(request.match_info["id"])
     officer_id = _text(await _body(request), "officer_id", limit=64)
-    async with _refusals():
+    async with _refusals(request, incident_id):
         await _lifecycle(request).dispatch(incident_id, principal_of(request).actor, officer_id)
     return await _incident_answer(request, incident_id)
 
@@ -108,7 +139,7 @@ async def resolve(request: web.Request) -> web.Response:
         allowed = ", ".join(d.value for d in Disposition)
         raise BadRequest("invalid_parameter", f"disposition must be one of: {allowed}") from None
     note = _text(body, "note") or ""
-    async with _refusals():
+    async with _refusals(request, incident_id):
         await _lifecycle(request).resolve(incident_id, principal_of(request).actor, disposition, note)
     return await _incident_answer(request, incident_id)
 
@@ -116,7 +147,7 @@ async def resolve(request: web.Request) -> web.Response:
 async def cancel(request: web.Request) -> web.Response:
     incident_id = parse_incident_id(request.match_info["id"])
     note = _text(await _body(request), "note") or ""
-    async with _refusals():
+    async with _refusals(request, incident_id):
         await _lifecycle(request).cancel(incident_id, principal_of(request).actor, note)
     return await _incident_answer(request, incident_id)
 
@@ -162,7 +193,14 @@ async def roster(request: web.Request) -> web.Response:
     local_now = datetime.now(ZoneInfo(district.timezone))
     presence = {p["officer_id"]: p for p in await services.queries.officer_presence()}
     shifts = [
-        {"who": s.who, "desk": s.desk, "days": sorted(s.days), "start_minute": s.start, "end_minute": s.end}
+        {
+            "who": s.who,
+            "who_en": s.who_en or s.who,
+            "desk": s.desk,
+            "days": sorted(s.days),
+            "start_minute": s.start,
+            "end_minute": s.end,
+        }
         for s in district.shifts
     ]
     officers = []

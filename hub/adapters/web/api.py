@@ -88,6 +88,8 @@ def device_json(device: Device) -> dict[str, Any]:
         "site_id": device.site_id,
         "kind": device.kind,
         "label": device.label,
+        "label_en": device.label_en or device.label,
+        "zones": [{"id": z.id, "name": z.name, "name_en": z.name_en} for z in device.zones],
         "report_interval_s": device.report_interval_s,
     }
 
@@ -96,6 +98,7 @@ def officer_json(officer: Officer) -> dict[str, Any]:
     return {
         "id": officer.id,
         "name": officer.name,
+        "name_en": officer.name_en or officer.name,
         "role": officer.role,
         "phone": officer.phone,
         "grid_id": officer.grid_id,

@@ -29,6 +29,7 @@ def district_json(district: District) -> dict[str, Any]:
             {
                 "id": grid.id,
                 "name": grid.name,
+                "name_en": grid.name_en or grid.name,
                 "officer_id": grid.officer_id,
                 "assistant_ids": list(grid.assistant_ids),
                 "site_ids": sites_of.get(grid.id, []),

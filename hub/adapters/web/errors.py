@@ -23,11 +23,12 @@ dumps = functools.partial(json.dumps, ensure_ascii=False)
 class ApiError(Exception):
     """A request the API refuses, with the status, a stable machine code and a human message."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(self, status: int, code: str, message: str, params: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
+        self.params = params or {}  # what the code refers to, for the console to say in its language
 
 
 class BadRequest(ApiError):
@@ -44,8 +45,13 @@ def json_ok(data: Any, status: int = 200) -> web.Response:
     return web.json_response(data, status=status, dumps=dumps)
 
 
-def json_error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> web.Response:
-    return web.json_response({"error": {"code": code, "message": message}}, status=status, headers=headers, dumps=dumps)
+def json_error(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None, params: dict[str, Any] | None = None
+) -> web.Response:
+    error: dict[str, Any] = {"code": code, "message": message}
+    if params:
+        error["params"] = params
+    return web.json_response({"error": error}, status=status, headers=headers, dumps=dumps)
 
 
 _HTTP_CODES = {
@@ -72,7 +78,7 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         try:
             return await handler(request)
         except ApiError as exc:
-            return json_error(exc.status, exc.code, exc.message)
+            return json_error(exc.status, exc.code, exc.message, params=exc.params)
         except web.HTTPException as exc:
             if exc.status < 400:  # redirects and "not modified" are answers, not errors
                 raise

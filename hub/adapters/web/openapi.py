@@ -99,9 +99,19 @@ def _schemas() -> dict[str, Schema]:
                                 "method_not_allowed",
                                 "internal_error",
                                 "database_unavailable",
+                                "already_acknowledged",
+                                "already_closed",
+                                "illegal_transition",
                             ],
                         },
                         "message": {"type": "string", "description": "For people."},
+                        "params": {
+                            "type": "object",
+                            "description": "What the code refers to, for a console to word the refusal in its language "
+                            "(e.g. already_acknowledged: by, at; already_closed: state, by, at; illegal_transition: "
+                            "state, action)",
+                            "additionalProperties": {"type": ["string", "integer", "null"]},
+                        },
                         "since": {
                             "type": ["string", "null"],
                             "format": "date-time",
@@ -125,7 +135,18 @@ def _schemas() -> dict[str, Schema]:
                 "action": {"type": "string"},
                 "from_state": {"type": ["string", "null"]},
                 "to_state": {"type": "string"},
-                "reason": {"type": "string"},
+                "reason": {"type": "string", "description": "English text (logs, exports, older entries)"},
+                "reason_code": {
+                    "type": "string",
+                    "description": "The reason as a code for the console to word in its language ('' when free text)",
+                    "examples": ["escalated", "route_grid", "opened_by_device", "disposition"],
+                },
+                "reason_params": {
+                    "type": "object",
+                    "description": "The code's parameters: ids, counts and codes (names are looked up by the reader)",
+                    "additionalProperties": {"type": ["string", "integer"]},
+                },
+                "actor_name": {"type": ["string", "null"], "description": "A console user's display name"},
             },
         },
         "IncidentEvent": {
@@ -181,6 +202,20 @@ def _schemas() -> dict[str, Schema]:
                 "site_id": {"type": "string"},
                 "kind": {"type": "string", "examples": ["button", "camera", "speaker", "panel"]},
                 "label": {"type": "string"},
+                "label_en": {"type": "string", "description": "English label (falls back to label)"},
+                "zones": {
+                    "type": "array",
+                    "description": "A camera's analysis zones: events name the id; people see name / name_en",
+                    "items": {
+                        "type": "object",
+                        "required": ["id", "name", "name_en"],
+                        "properties": {
+                            "id": {"type": "string"},
+                            "name": {"type": "string"},
+                            "name_en": {"type": "string"},
+                        },
+                    },
+                },
                 "report_interval_s": {"type": "integer", "minimum": 1},
             },
         },
@@ -190,6 +225,7 @@ def _schemas() -> dict[str, Schema]:
             "properties": {
                 "id": {"type": "string"},
                 "name": {"type": "string"},
+                "name_en": {"type": "string", "description": "English name (falls back to name)"},
                 "role": {"type": "string", "enum": ["officer", "supervisor"]},
                 "phone": {"type": "string"},
                 "grid_id": {"type": ["string", "null"]},

@@ -63,6 +63,7 @@ def console_schemas() -> dict[str, Schema]:
                         "properties": {
                             "id": {"type": "string"},
                             "name": {"type": "string"},
+                            "name_en": {"type": "string", "description": "English name (falls back to name)."},
                             "officer_id": {"type": ["string", "null"], "description": "The responsible officer."},
                             "assistant_ids": {"type": "array", "items": {"type": "string"}},
                             "site_ids": {"type": "array", "items": {"type": "string"}},

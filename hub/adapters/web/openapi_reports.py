@@ -119,7 +119,7 @@ def reports_schemas() -> dict[str, Schema]:
                 "officers": {
                     "type": "array",
                     "description": "Per officer: the incidents whose dispatch they accepted, and `dispatches` "
-                    "{offered, declined, timed_out}. `id` null: incidents nobody accepted.",
+                    "{offered, declined, timed_out}. `id` null: incidents dispatched and never accepted.",
                     "items": {"$ref": "#/components/schemas/ReportStats"},
                 },
                 "sites": {"type": "array", "items": {"$ref": "#/components/schemas/ReportStats"}},
@@ -131,6 +131,18 @@ def reports_schemas() -> dict[str, Schema]:
                     "type": "object",
                     "description": "Per device: uptime share, outages and the longest, from supervision's "
                     "offline/online events within the period (up to now).",
+                },
+                "definitions": {
+                    "type": "array",
+                    "description": "What each figure counts, as every rendering of the report prints it.",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "figure": {"type": "string"},
+                            "zh": {"type": "string"},
+                            "en": {"type": "string"},
+                        },
+                    },
                 },
                 "sections_not_available": {"type": "array", "items": {"type": "string"}},
             },

@@ -14,7 +14,7 @@ from hub.adapters.web.api import parse_incident_id, parse_limit
 from hub.adapters.web.auth import principal_of
 from hub.adapters.web.context import SERVICES
 from hub.adapters.web.errors import ApiError, BadRequest, NotFound, json_ok
-from hub.domain.warnings import WarningState
+from hub.domain.warnings import UnspeakableText, WarningState
 from hub.services.warnings import UnknownTarget, WarningRequest, WarningService
 
 _AUDIO_KEY = re.compile(r"[0-9a-f]{64}")
@@ -60,6 +60,9 @@ async def _send(request: web.Request, warning: WarningRequest) -> web.Response:
         ids = await _service(request).warn(warning, principal_of(request).actor)
     except UnknownTarget as exc:
         raise NotFound(str(exc)) from None
+    except UnspeakableText as exc:
+        # Both languages: the desk reads the reason whichever language its console is in.
+        raise BadRequest("text_not_speakable", f"{exc.reason_zh}。{exc.reason_en}") from None
     warnings = await request.app[SERVICES].queries.warnings_by_id(ids)
     return json_ok({"warnings": warnings}, status=202)
 

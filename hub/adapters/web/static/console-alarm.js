@@ -2,6 +2,9 @@
 // unacknowledged. The sound is generated with WebAudio (no files). Browsers allow sound only after
 // a user gesture: until then the sound state is "locked" and a bar asks for a click.
 //
+// A lost link to the hub sounds its own alarm (a slow falling two-tone, unlike the rising alarm
+// pulses): the board is stale, so an alarm may be waiting that the desk cannot see.
+//
 // The desk can silence the sound ("off"); a new incident turns it back on: silencing is for the
 // alarm at hand, never for the next one.
 
@@ -11,6 +14,8 @@ import { isUnacknowledged, priorityOf, store } from "./console-state.js";
 const REPEAT_URGENT_MS = 2000; // an unacknowledged P1
 const REPEAT_MS = 4000; // anything else unacknowledged
 const TITLE_FLASH_MS = 1000;
+const REPEAT_LINK_MS = 3000; // the link to the hub is down
+const PLAYED_KEPT = 20;
 
 const el = {};
 let ctx = null;
@@ -20,6 +25,9 @@ let sounding = false;
 let nextAt = 0;
 let titleBase = "";
 let titleFlip = false;
+let linkLost = false;
+let nextLinkAt = 0;
+const playedLog = []; // the last patterns played: {pattern, at} (for the browser tests and debugging)
 
 export function initAlarm() {
   el.button = document.getElementById("sound-toggle");
@@ -109,30 +117,53 @@ function render() {
   el.unlock.hidden = state !== "locked" || !ctx;
 }
 
-function beat() {
-  if (!sounding || soundState() !== "on") return;
-  const now = Date.now();
-  if (now < nextAt) return;
-  const urgent = unacknowledged().some((incident) => priorityOf(incident) === 1);
-  nextAt = now + (urgent ? REPEAT_URGENT_MS : REPEAT_MS);
-  play(urgent);
+// The link to the hub is down (true) or back (false). Not silenced by the alarm's mute: it is a
+// different trouble, and the desk muted an alarm it had seen.
+export function setLinkLost(lost) {
+  if (lost && !linkLost) nextLinkAt = 0;
+  linkLost = lost;
+  if (el.button) el.button.setAttribute("data-link", lost ? "lost" : "ok");
 }
 
-// Urgent: three rising two-tone pulses; otherwise two softer beeps.
-function play(urgent) {
+export function played() {
+  return playedLog.slice();
+}
+
+function beat() {
+  if (!ctx || !unlocked) return;
+  const now = Date.now();
+  if (linkLost && now >= nextLinkAt) {
+    nextLinkAt = now + REPEAT_LINK_MS;
+    play(PATTERNS.link);
+    return;
+  }
+  if (!sounding || soundState() !== "on" || now < nextAt) return;
+  const urgent = unacknowledged().some((incident) => priorityOf(incident) === 1);
+  nextAt = now + (urgent ? REPEAT_URGENT_MS : REPEAT_MS);
+  play(urgent ? PATTERNS.urgent : PATTERNS.alarm);
+}
+
+// Urgent: three rising two-tone pulses; otherwise two softer beeps; the lost link: a slow falling pair.
+const PATTERNS = {
+  urgent: { name: "urgent", volume: 0.35, tones: [880, 1320, 880, 1320, 880, 1320], length: 0.13, gap: 0.03, wave: "square" },
+  alarm: { name: "alarm", volume: 0.22, tones: [988, 988], length: 0.18, gap: 0.16, wave: "square" },
+  link: { name: "link", volume: 0.3, tones: [660, 440], length: 0.45, gap: 0.1, wave: "sawtooth" },
+};
+
+function play(pattern) {
   if (!ctx) return;
+  playedLog.push({ pattern: pattern.name, at: Date.now() });
+  if (playedLog.length > PLAYED_KEPT) playedLog.shift();
   const start = ctx.currentTime + 0.02;
   const master = ctx.createGain();
-  master.gain.value = urgent ? 0.35 : 0.22;
+  master.gain.value = pattern.volume;
   master.connect(ctx.destination);
-  const tones = urgent ? [880, 1320, 880, 1320, 880, 1320] : [988, 988];
-  const length = urgent ? 0.13 : 0.18;
-  const gap = urgent ? 0.03 : 0.16;
+  const { tones, length, gap } = pattern;
   tones.forEach((frequency, i) => {
     const at = start + i * (length + gap);
     const osc = ctx.createOscillator();
     const gain = ctx.createGain();
-    osc.type = "square";
+    osc.type = pattern.wave;
     osc.frequency.value = frequency;
     gain.gain.setValueAtTime(0.0001, at);
     gain.gain.exponentialRampToValueAtTime(1, at + 0.01);

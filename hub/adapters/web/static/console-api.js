@@ -10,10 +10,11 @@ let leaving = false; // on the way to the login page: stop everything
 const leaveHandlers = [];
 
 export class ApiError extends Error {
-  constructor(status, code, message) {
+  constructor(status, code, message, params) {
     super(message);
     this.status = status;
     this.code = code;
+    this.params = params || {}; // what the code refers to (the console words it: console-story.js)
   }
 }
 
@@ -68,7 +69,7 @@ export function apiJson(path, options) {
       .then((body) => {
         if (response.ok) return body;
         const error = (body && body.error) || {};
-        throw new ApiError(response.status, error.code || "http_" + response.status, error.message || response.statusText);
+        throw new ApiError(response.status, error.code || "http_" + response.status, error.message || response.statusText, error.params);
       }),
   );
 }

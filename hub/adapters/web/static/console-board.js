@@ -83,7 +83,7 @@ function createRow(id) {
   row.flags = h("span", { class: "flags" });
   // Name and flags on one line: a long name is cut short, the flags never are.
   row.site.appendChild(h("div", { class: "site-line" }, row.siteName, row.flags));
-  row.testBadge = h("span", { class: "badge badge-test", testid: "test-badge" });
+  row.testBadge = h("span", { class: "badge badge-test badge-drill", testid: "test-badge" });
   row.escalated = h("span", { class: "flag flag-escalated", testid: "escalated-flag" });
   row.overdue = h("span", { class: "flag flag-overdue", testid: "overdue-flag" });
   row.cancelRequested = h("span", { class: "flag flag-cancel", testid: "cancel-requested-flag" });
@@ -109,6 +109,7 @@ function fillRow(row, incident, now) {
   row.tr.setAttribute("data-priority", String(p || ""));
   row.tr.setAttribute("data-state", String(incident.state || ""));
   row.tr.setAttribute("data-unacked", isUnacknowledged(incident) ? "true" : "false");
+  row.tr.setAttribute("data-test", incident.test === true ? "true" : "false");
   row.tr.setAttribute("data-escalated", incident.escalation_count > 0 ? "true" : "false");
   row.tr.setAttribute("data-cancel-requested", incident.cancel_requested_at ? "true" : "false");
   row.badge.className = "badge badge-p" + (p || 4);
@@ -117,7 +118,7 @@ function fillRow(row, incident, now) {
   row.siteName.textContent = site;
   row.site.title = site;
   const isTest = incident.test === true;
-  row.testBadge.textContent = isTest ? s.test : "";
+  row.testBadge.textContent = isTest ? s.drill : "";
   row.testBadge.hidden = !isTest;
   const escalations = Number(incident.escalation_count) || 0;
   setFlag(row.escalated, escalations > 0, "▲" + (escalations > 1 ? escalations : ""), s.escalated(escalations));

@@ -34,7 +34,7 @@ export function measure(incident, spec, now) {
   const ratio = target ? elapsed / target : 0;
   let level;
   if (end) level = ratio <= 1 ? "met" : "missed";
-  else if (closedAt(incident)) level = "idle";
+  else if (closedAt(incident) || incident.test === true) level = "idle"; // a drill's clocks never alarm
   else level = ratio >= 1 ? "late" : ratio >= WARN_SHARE ? "warn" : "ok";
   return { spec, level, elapsed, target };
 }
@@ -52,7 +52,21 @@ export function clockTitle(clock) {
   const s = t();
   const name = s[clock.spec.label];
   if (clock.elapsed == null) return name + ": " + s.clock_waiting;
-  return s.clock_title(name, stopwatch(clock.elapsed), clock.target ? stopwatch(clock.target) : "—");
+  return s.clock_title_full(name, stopwatch(clock.elapsed), clock.target ? stopwatch(clock.target) : "—");
+}
+
+// A running clock reads against its target: the time left, or how far over it is; a stopped one
+// reads its duration, met (✓) or missed (✗).
+export function chipText(clock) {
+  const s = t();
+  if (clock.elapsed == null) return "—";
+  const running = clock.level === "ok" || clock.level === "warn" || clock.level === "late";
+  if (running && clock.target) {
+    const left = clock.target - clock.elapsed;
+    return left >= 0 ? s.clock_left(stopwatch(Math.ceil(left))) : s.clock_over(stopwatch(-left));
+  }
+  const mark = clock.level === "met" ? " ✓" : clock.level === "missed" ? " ✗" : "";
+  return stopwatch(clock.elapsed) + mark;
 }
 
 // A chip: label and time, coloured by its level; updated in place every second.
@@ -68,8 +82,7 @@ export function fillChip(chip, clock) {
   chip.setAttribute("data-clock", clock.spec.key);
   chip.setAttribute("data-level", clock.level);
   chip.firstChild.textContent = s[clock.spec.label];
-  const mark = clock.level === "met" ? " ✓" : clock.level === "missed" ? " ✗" : "";
-  chip.lastChild.textContent = clock.elapsed == null ? "—" : stopwatch(clock.elapsed) + mark;
+  chip.lastChild.textContent = chipText(clock);
   chip.title = clockTitle(clock);
 }
 

@@ -1,7 +1,9 @@
 // The incident detail: a side panel beside the board with everything needed to act on one
-// incident: the actions (acknowledge, dispatch, resolve, cancel, note), the response clocks, the site
-// card, the officers ranked by the routing rules, the dispatch history, media and loudspeaker
-// warnings (when there are any), the alarm events and the timeline (who, when, why).
+// incident, in the order the desk needs it: the actions (acknowledge, dispatch, resolve, cancel,
+// note) and response clocks, the site card with the contact's phone, the dispatch panel with the
+// officers ranked by the routing rules, the loudspeaker warnings, then the media (the latest
+// snapshot and clip; the rest behind one click), the alarm events and the timeline (who, when, why).
+// Each section is one function; render() lists them in order (DETAIL_SECTIONS).
 //
 // It follows the live stream: any change of the incident or of one of its dispatches reloads it.
 
@@ -11,6 +13,8 @@ import { distanceText, parseTime, t, term, whenText } from "./console-i18n.js";
 import { PRESS_KINDS, isOpen, priorityOf, store } from "./console-state.js";
 import { clear, h, notify, priorityBadge, replace } from "./console-ui.js";
 import { createWarnPanel, speakersOf, warningList } from "./console-warn.js";
+import { actorText, deviceName, deviceNameOf, gridName, officerName, zoneName } from "./console-names.js";
+import { acksText, errorText, reasonText, storyLines } from "./console-story.js";
 
 const RELOAD_DEBOUNCE_MS = 120;
 
@@ -76,6 +80,7 @@ export function open(id) {
     candidates = null;
     chosenOfficer = null;
     showAllCandidates = false;
+    showAllMedia = false;
     redispatching = false;
     lastError = "";
     el.heading.textContent = t().detail_incident(next);
@@ -148,7 +153,7 @@ export function acknowledge(id) {
       return data;
     },
     (error) => {
-      notify(t().act_failed + error.message, "error");
+      notify(errorText(error), "error");
       throw error;
     },
   );
@@ -171,7 +176,7 @@ function act(action, body) {
       }
     })
     .catch((error) => {
-      lastError = t().act_failed + error.message;
+      lastError = errorText(error);
       notify(lastError, "error");
     })
     .then(() => {
@@ -191,25 +196,6 @@ function openCancel() {
 }
 
 // ---- rendering ------------------------------------------------------------------------------
-
-function officerName(officerId) {
-  const officer = store.officers.get(officerId);
-  return officer ? officer.name : String(officerId || "");
-}
-
-function actorText(actor) {
-  const value = String(actor || "");
-  const [kind, rest] = value.includes(":") ? [value.slice(0, value.indexOf(":")), value.slice(value.indexOf(":") + 1)] : [value, ""];
-  if (kind === "system" || value === "system") return t().actors.system;
-  if (kind === "officer") return officerName(rest);
-  if (kind === "device") {
-    const device = store.devices.get(rest);
-    return device && device.label ? device.label + " (" + rest + ")" : rest;
-  }
-  if (kind === "user" || kind === "token") return rest;
-  if (kind === "rule") return t().actors.rule + " " + rest;
-  return value;
-}
 
 function siteOf(incident) {
   return store.sites.get(incident.site_id) || null;
@@ -242,20 +228,7 @@ function render() {
   const note = el.body.querySelector("#note-text");
   const noteDraft = note ? note.value : "";
 
-  replace(
-    el.body,
-    cancelRequestSection(incident),
-    noticeSection(incident),
-    actionsSection(incident),
-    lastError ? h("p", { class: "detail-error", role: "alert", testid: "detail-error" }, lastError) : null,
-    clocksSection(incident),
-    mediaSection(incident),
-    dispatchSection(incident),
-    warningsSection(incident),
-    siteSection(incident, site),
-    eventsSection(incident),
-    timelineSection(incident),
-  );
+  replace(el.body, DETAIL_SECTIONS.map((build) => build(incident, site)));
   const draft = el.body.querySelector("#note-text");
   if (draft) draft.value = noteDraft;
   if (focusKey) {
@@ -263,6 +236,21 @@ function render() {
     if (again && !again.disabled) again.focus({ preventScroll: true });
   }
 }
+
+// The detail's sections, top to bottom: what to do first, then who to call and send, then the rest.
+const DETAIL_SECTIONS = [
+  cancelRequestSection,
+  noticeSection,
+  actionsSection,
+  () => (lastError ? h("p", { class: "detail-error", role: "alert", testid: "detail-error" }, lastError) : null),
+  clocksSection,
+  siteSection,
+  dispatchSection,
+  warningsSection,
+  mediaSection,
+  eventsSection,
+  timelineSection,
+];
 
 // The clocks of the open panel tick with the board.
 export function tick() {
@@ -332,11 +320,11 @@ function siteSection(incident, site) {
     [s.site_address, site.address || "—"],
     [s.site_contact, site.contact_name || "—"],
     [s.site_phone, phone],
-    [s.site_grid, grid ? grid.name : site.grid_id],
+    [s.site_grid, grid ? gridName(grid) : site.grid_id],
     [
       s.site_officer,
       responsible
-        ? [responsible.name + " ", responsible.phone ? h("a", { href: "tel:" + responsible.phone.replace(/[^0-9+]/g, ""), class: "phone" }, responsible.phone) : ""]
+        ? [officerName(responsible.id) + " ", responsible.phone ? h("a", { href: "tel:" + responsible.phone.replace(/[^0-9+]/g, ""), class: "phone" }, responsible.phone) : ""]
         : "—",
     ],
   ];
@@ -386,7 +374,7 @@ function dispatchButton(incident) {
       "data-officer-id": chosen ? chosen.officer_id : "",
       onclick: () => chosen && act("dispatch", { officer_id: chosen.officer_id }),
     },
-    again + (chosen ? label(chosen.name || chosen.officer_id) : s.act_dispatch),
+    again + (chosen ? label(officerName(chosen.officer_id) || chosen.name) : s.act_dispatch),
   );
 }
 
@@ -398,7 +386,7 @@ function assignedLine(incident) {
     "div",
     { class: "assigned", testid: "assigned" },
     h("span", { class: "dispatch-state dispatch-state-" + String(active.state).replace(/[^a-z_]/g, "") }, term("dispatchStates", active.state)),
-    h("strong", null, active.officer_name || officerName(active.officer_id)),
+    h("strong", null, officerName(active.officer_id) || active.officer_name),
     h(
       "button",
       {
@@ -443,7 +431,7 @@ function candidatesList() {
         { class: "candidate" + (c.available ? "" : " unavailable") + (c === chosen ? " chosen" : ""), testid: "candidate", "data-officer-id": c.officer_id, "data-available": c.available ? "true" : "false" },
         input,
         h("span", { class: "candidate-rank" }, String(index + 1)),
-        h("span", { class: "candidate-name" }, c.name || c.officer_id, c === recommended ? h("span", { class: "tag tag-recommended", testid: "recommended" }, s.dispatch_recommended) : null),
+        h("span", { class: "candidate-name" }, officerName(c.officer_id) || c.name, c === recommended ? h("span", { class: "tag tag-recommended", testid: "recommended" }, s.dispatch_recommended) : null),
         h("span", { class: "candidate-rule" }, term("rules", c.rule)),
         h("span", { class: "availability availability-" + reason, testid: "availability" }, term("availability", reason)),
         h("span", { class: "candidate-distance" }, distanceText(c.distance_m)),
@@ -487,7 +475,7 @@ function historyTable(incident) {
           "li",
           { class: "dispatch-item", testid: "dispatch-item", "data-state": d.state, "data-officer-id": d.officer_id },
           h("span", { class: "dispatch-state dispatch-state-" + String(d.state).replace(/[^a-z_]/g, ""), testid: "dispatch-state" }, term("dispatchStates", d.state)),
-          h("span", { class: "dispatch-officer" }, d.officer_name || officerName(d.officer_id)),
+          h("span", { class: "dispatch-officer" }, officerName(d.officer_id) || d.officer_name),
           h("span", { class: "muted" }, term("rules", d.rule)),
           h("span", { class: "muted time" }, s.offered_at + " " + whenText(parseTime(d.offered_at)) + (d.answered_at ? " · " + s.answered_at + " " + whenText(parseTime(d.answered_at)) : "")),
           d.note ? h("span", { class: "dispatch-note" }, d.note) : null,
@@ -496,28 +484,74 @@ function historyTable(incident) {
   );
 }
 
-// Snapshots and clips of the incident's camera events (GET /api/v1/media/{id}); pending or failed
-// ones say so instead of showing a broken image.
+// Snapshots and clips of the incident's camera events (GET /api/v1/media/{id}), folded: the latest
+// snapshot and the latest clip first, the rest behind one click. Pending or failed ones say why,
+// and a clip the browser cannot play says so instead of spinning.
+let showAllMedia = false;
+const MEDIA_PENDING_GIVE_UP_MS = 120000;
+
+function latestFirst(media) {
+  return media.slice().sort((a, b) => parseTime(b.created_at) - parseTime(a.created_at) || Number(b.id) - Number(a.id));
+}
+
+function foldedMedia(media) {
+  const ordered = latestFirst(media);
+  const isClip = (m) => ["clip", "video"].includes(String(m.kind || m.type || ""));
+  const leading = [ordered.find((m) => !isClip(m) && m.url), ordered.find((m) => isClip(m) && m.url)].filter(Boolean);
+  if (!leading.length && ordered.length) leading.push(ordered[0]);
+  return { leading, rest: ordered.filter((m) => !leading.includes(m)) };
+}
+
+function mediaMissingText(m) {
+  const s = t();
+  const state = String(m.state || "pending");
+  if (state === "failed") return m.error ? s.media_failed_because(String(m.error)) : term("mediaStates", "failed");
+  const since = parseTime(m.created_at);
+  if (since && Date.now() - since > MEDIA_PENDING_GIVE_UP_MS) return s.media_given_up;
+  return since ? s.media_pending_since(whenText(since)) : term("mediaStates", state);
+}
+
+function mediaItem(m) {
+  const s = t();
+  const kind = String(m.kind || m.type || "");
+  const url = m.url ? String(m.url) : "";
+  const device = store.devices.get(m.device_id);
+  const where = device ? deviceName(device) : m.device_id;
+  const zone = m.zone ? zoneName(m.device_id, m.zone) : "";
+  const caption = [where, zone && zone !== where ? zone : "", whenText(parseTime(m.created_at || m.at))].filter(Boolean).join(" · ");
+  let element;
+  if (!url) element = h("div", { class: "media-missing", testid: "media-missing", "data-state": String(m.state || "pending") }, mediaMissingText(m));
+  else if (kind === "clip" || kind === "video") {
+    element = h("video", { src: url, controls: true, preload: "metadata", muted: true, testid: "media-clip", "aria-label": caption });
+    element.addEventListener("error", () => element.replaceWith(h("div", { class: "media-error", testid: "media-clip-error" }, s.media_clip_error)));
+  } else element = h("a", { href: url, target: "_blank", rel: "noopener" }, h("img", { src: url, alt: caption || kind, loading: "lazy", testid: "media-snapshot" }));
+  return h("figure", { class: "media-item", "data-kind": kind }, element, h("figcaption", null, term("mediaKinds", kind) + (caption ? " · " + caption : "")));
+}
+
 function mediaSection(incident) {
   const s = t();
   const media = Array.isArray(incident.media) ? incident.media : [];
   if (!media.length) return null;
-  const items = media.map((m) => {
-    const kind = String(m.kind || m.type || "");
-    const url = m.url ? String(m.url) : "";
-    const device = store.devices.get(m.device_id);
-    const where = device && device.label ? device.label : m.device_id;
-    const caption = [where, m.zone && m.zone !== where ? m.zone : "", whenText(parseTime(m.created_at || m.at))]
-      .filter(Boolean)
-      .join(" · ");
-    let element;
-    if (!url) element = h("div", { class: "media-missing", testid: "media-missing" }, term("mediaStates", m.state || "pending"));
-    else if (kind === "clip" || kind === "video")
-      element = h("video", { src: url, controls: true, preload: "metadata", muted: true, testid: "media-clip", "aria-label": caption });
-    else element = h("a", { href: url, target: "_blank", rel: "noopener" }, h("img", { src: url, alt: caption || kind, loading: "lazy", testid: "media-snapshot" }));
-    return h("figure", { class: "media-item", "data-kind": kind }, element, h("figcaption", null, term("mediaKinds", kind) + (caption ? " · " + caption : "")));
-  });
-  return section(s.media_title, "media", h("div", { class: "media-grid" }, items));
+  const { leading, rest } = foldedMedia(media);
+  const shown = showAllMedia ? leading.concat(rest) : leading;
+  const toggle = rest.length
+    ? h(
+        "button",
+        {
+          type: "button",
+          class: "btn btn-quiet media-more",
+          testid: "media-more",
+          "data-focus": "media-more",
+          "aria-expanded": showAllMedia ? "true" : "false",
+          onclick: () => {
+            showAllMedia = !showAllMedia;
+            render();
+          },
+        },
+        showAllMedia ? s.media_less : s.media_more(rest.length),
+      )
+    : null;
+  return section(s.media_title, "media", h("div", { class: "media-grid" }, shown.map(mediaItem)), toggle);
 }
 
 // Warn on site ("喊话"): the one-click warning to the site's loudspeakers while the incident is open, and the
@@ -548,16 +582,37 @@ function eventsSection(incident) {
       "ul",
       { class: "plain-list events" },
       shown.map((e) => {
-        const device = store.devices.get(e.device_id);
         return h(
           "li",
           null,
           h("span", { class: "time" }, whenText(parseTime(e.received_at))),
           h("span", { class: "event-type" }, term("eventTypes", e.type)),
-          h("span", { class: "muted" }, device && device.label ? device.label + " · " + e.device_id : e.device_id),
+          h("span", { class: "muted" }, deviceNameOf(e.device_id)),
         );
       }),
     ),
+  );
+}
+
+// One line of the story: when, what, who, the state change, why; a warning's line carries the
+// loudspeaker's answers.
+function timelineLine(line) {
+  const entry = line.entry;
+  const change = entry.from_state && entry.from_state !== entry.to_state ? term("states", entry.from_state) + " → " + term("states", entry.to_state) : "";
+  const reason = reasonText(entry);
+  return h(
+    "li",
+    { class: "timeline-entry", testid: "timeline-entry", "data-action": entry.action },
+    h("span", { class: "time" }, whenText(parseTime(entry.at))),
+    h(
+      "span",
+      { class: "timeline-what" },
+      h("strong", null, term("actions", entry.action)),
+      h("span", { class: "timeline-actor" }, actorText(entry.actor, entry.actor_name)),
+      change ? h("span", { class: "muted" }, change) : null,
+    ),
+    reason ? h("span", { class: "timeline-reason" }, reason) : null,
+    line.acks.length ? h("span", { class: "timeline-acks muted", testid: "timeline-acks" }, acksText(line.acks)) : null,
   );
 }
 
@@ -566,27 +621,9 @@ function timelineSection(incident) {
   const entries = Array.isArray(incident.timeline) ? incident.timeline : [];
   const list = h("ol", { class: "timeline", testid: "timeline" });
   if (!entries.length) list.appendChild(h("li", { class: "muted" }, s.timeline_empty));
-  entries
-    .slice()
+  storyLines(entries)
     .reverse()
-    .forEach((entry) => {
-      const change = entry.from_state && entry.from_state !== entry.to_state ? term("states", entry.from_state) + " → " + term("states", entry.to_state) : "";
-      list.appendChild(
-        h(
-          "li",
-          { class: "timeline-entry", testid: "timeline-entry", "data-action": entry.action },
-          h("span", { class: "time" }, whenText(parseTime(entry.at))),
-          h(
-            "span",
-            { class: "timeline-what" },
-            h("strong", null, term("actions", entry.action)),
-            h("span", { class: "timeline-actor" }, actorText(entry.actor)),
-            change ? h("span", { class: "muted" }, change) : null,
-          ),
-          entry.reason ? h("span", { class: "timeline-reason" }, entry.reason) : null,
-        ),
-      );
-    });
+    .forEach((line) => list.appendChild(timelineLine(line)));
   const form = h(
     "form",
     {

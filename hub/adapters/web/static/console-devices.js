@@ -4,6 +4,7 @@
 import { apiJson } from "./console-api.js";
 import { ageText, clockText, parseTime, t, term, whenText } from "./console-i18n.js";
 import { store } from "./console-state.js";
+import { deviceName } from "./console-names.js";
 import { h, replace } from "./console-ui.js";
 
 const REFRESH_MS = 10000;
@@ -122,7 +123,7 @@ export function render() {
         "tr",
         { testid: "device-row", "data-device-id": d.id, "data-state": d.state },
         h("td", { class: "c-dsite", title: d.site_id }, siteName(d.site_id)),
-        h("td", { class: "c-device" }, h("span", { class: "device-label" }, d.label || d.id), h("span", { class: "device-id muted" }, d.id)),
+        h("td", { class: "c-device" }, h("span", { class: "device-label" }, deviceName(store.devices.get(d.id) || d)), h("span", { class: "device-id muted" }, d.id)),
         h("td", { class: "c-dkind" }, term("deviceKinds", d.kind)),
         h("td", { class: "c-dstate" }, h("span", { class: "device-state device-state-" + d.state, testid: "device-state" }, term("deviceStates", d.state))),
         h("td", { class: "c-seen time", title: seen ? whenText(seen) : "" }, seen ? s.ago(ageText(seen, now)) : "—"),

@@ -1,6 +1,8 @@
 // The console's words in Mandarin (zh-CN, the default) and English, and the formatting of times,
 // durations and distances. The choice is remembered in localStorage (shared with the login page).
 
+import { DESK_STRINGS } from "./console-i18n-desk.js";
+
 const LANG_KEY = "sentinel.console.lang";
 
 export function pad(n) {
@@ -823,6 +825,8 @@ const STRINGS = {
     sup_error: "Search failed: ",
   },
 };
+Object.assign(STRINGS.zh, DESK_STRINGS.zh);
+Object.assign(STRINGS.en, DESK_STRINGS.en);
 
 let current = loadLang();
 
@@ -864,6 +868,7 @@ export function t() {
 // Look a code up in one of the tables (kinds, states, ...); unknown codes are shown as they are.
 export function term(table, code) {
   const known = t()[table] && t()[table][code];
+  if (!known && table === "kinds" && code) return t().kind_other; // an incident kind is never shown as a code
   return known || String(code == null ? "" : code);
 }
 
@@ -883,6 +888,11 @@ export function applyStaticText(root) {
 }
 
 // ---- formatting -------------------------------------------------------------------------------
+
+// A list joined as the language joins lists ("甲、乙" and "a, b").
+export function joinList(items) {
+  return items.filter((item) => item != null && item !== "").join(t().listSep);
+}
 
 export function parseTime(value) {
   if (!value) return 0;

@@ -4,8 +4,9 @@
 // the open incidents highlighted (P1 pulsing). A site with an incident opens it on click or Enter.
 
 import { apiJson } from "./console-api.js";
-import { t, term } from "./console-i18n.js";
+import { joinList, t, term } from "./console-i18n.js";
 import { priorityOf, store } from "./console-state.js";
+import { deviceName, gridName, officerName } from "./console-names.js";
 import { h, priorityBadge, replace, s as svg } from "./console-ui.js";
 import { compareIncidents, siteText } from "./console-board.js";
 
@@ -165,7 +166,7 @@ export function render() {
     layerGrids.appendChild(
       svg("path", { d: d, fill: colour, stroke: colour, "stroke-width": String(HULL_PAD * 2), "stroke-linejoin": "round", "stroke-linecap": "round", class: "grid-area", "data-grid": grid.id }),
     );
-    gridLabels.push({ outline, colour, text: grid.name });
+    gridLabels.push({ outline, colour, text: gridName(grid) });
   });
 
   // Sites with their devices around them.
@@ -179,7 +180,7 @@ export function render() {
       const dy = y + Math.sin(angle) * 17;
       const cls = deviceColour(device);
       layerDevices.appendChild(
-        svg("circle", { cx: dx, cy: dy, r: 3.6, class: "device-dot " + cls, "data-device-id": device.id }, svg("title", null, term("deviceKinds", device.kind) + " " + (device.label || "") + " · " + device.id)),
+        svg("circle", { cx: dx, cy: dy, r: 3.6, class: "device-dot " + cls, "data-device-id": device.id }, svg("title", null, term("deviceKinds", device.kind) + " " + deviceName(device) + " · " + device.id)),
       );
     });
     const p = incident ? priorityOf(incident) : 0;
@@ -221,7 +222,7 @@ export function render() {
         "g",
         { class: cls, testid: "map-officer", "data-officer-id": officer.officer_id },
         svg("rect", { x: x - 6, y: y - 6, width: 12, height: 12, transform: "rotate(45 " + x + " " + y + ")" }),
-        svg("title", null, officer.name + " · " + (officer.signed_on ? tr.signed_on : tr.signed_off)),
+        svg("title", null, (officerName(officer.officer_id) || officer.name) + " · " + (officer.signed_on ? tr.signed_on : tr.signed_off)),
       ),
     );
     obstacles.push({ x: x - 9, y: y - 9, w: 18, h: 18 });
@@ -253,7 +254,7 @@ export function render() {
   });
   placedOfficers.forEach((officer) => {
     const [x, y] = project(officer.lat, officer.lon);
-    labels.push({ x, y, text: officer.name, cls: "officer-label" + (officer.signed_on ? "" : " off"), must: false, r: 10 });
+    labels.push({ x, y, text: (officerName(officer.officer_id) || officer.name), cls: "officer-label" + (officer.signed_on ? "" : " off"), must: false, r: 10 });
   });
   labels.sort((a, b) => Number(b.must) - Number(a.must));
   const placed = [];
@@ -319,7 +320,7 @@ function renderSide(sites, placedOfficers) {
   const unplacedSites = Array.from(store.sites.values()).filter((site) => site.lat == null || site.lon == null);
   const unplacedOfficers = roster.length - placedOfficers.length;
   const gridItems = Array.from(store.grids.values()).map((grid, index) =>
-    h("li", null, h("span", { class: "swatch", style: { background: GRID_COLOURS[index % GRID_COLOURS.length] } }), grid.name),
+    h("li", null, h("span", { class: "swatch", style: { background: GRID_COLOURS[index % GRID_COLOURS.length] } }), gridName(grid)),
   );
   replace(
     el.side,
@@ -338,6 +339,6 @@ function renderSide(sites, placedOfficers) {
       gridItems,
     ),
     unplacedOfficers > 0 ? h("p", { class: "muted" }, tr.map_officers_unplaced(unplacedOfficers)) : null,
-    unplacedSites.length ? h("p", { class: "muted" }, tr.map_no_coordinates + unplacedSites.map((site) => site.name).join("、")) : null,
+    unplacedSites.length ? h("p", { class: "muted" }, tr.map_no_coordinates + joinList(unplacedSites.map((site) => (t().htmlLang === "en" && site.name_en) || site.name))) : null,
   );
 }

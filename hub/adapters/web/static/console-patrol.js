@@ -9,8 +9,9 @@
 // Keys while a round runs (not while typing): ← previous, → next, P pause/resume.
 
 import { apiJson, post } from "./console-api.js";
-import { clockText, parseTime, t, term, whenText } from "./console-i18n.js";
+import { clockText, joinList, parseTime, t, term, whenText } from "./console-i18n.js";
 import { on } from "./console-state.js";
+import { deviceNameOf } from "./console-names.js";
 import { h, isTyping, noCameraIcon, notify, replace, speakerIcon } from "./console-ui.js";
 import { createWarnPanel, speakersOf, warningList } from "./console-warn.js";
 
@@ -116,7 +117,7 @@ function siteName(camera) {
 }
 
 function cameraName(camera) {
-  return camera.label || camera.id;
+  return deviceNameOf(camera.id) || camera.label || camera.id;
 }
 
 function scheduleText(tour) {
@@ -227,7 +228,7 @@ function summaryCard() {
       { class: "outcome-counts", testid: "patrol-summary-outcomes" },
       Object.entries(sum.by_outcome).map(([outcome, n]) => h("li", { class: "outcome-" + outcome, "data-outcome": outcome }, term("outcomes", outcome), h("strong", null, String(n)))),
     ),
-    sum.cameras_missed.length ? h("p", { class: "notice notice-warn", testid: "patrol-missed" }, s.patrol_missed + sum.cameras_missed.map(name).join("、")) : h("p", { class: "ok-text" }, s.patrol_all_viewed),
+    sum.cameras_missed.length ? h("p", { class: "notice notice-warn", testid: "patrol-missed" }, s.patrol_missed + joinList(sum.cameras_missed.map(name))) : h("p", { class: "ok-text" }, s.patrol_all_viewed),
     h("button", { type: "button", class: "btn btn-quiet", testid: "patrol-summary-close", onclick: () => { summary = null; renderTours(); } }, s.patrol_summary_close),
   );
 }

@@ -4,6 +4,7 @@
 import { apiJson } from "./console-api.js";
 import { ageText, minuteOfDayText, parseTime, t, term } from "./console-i18n.js";
 import { store } from "./console-state.js";
+import { gridName, officerName } from "./console-names.js";
 import { h, replace } from "./console-ui.js";
 
 const REFRESH_MS = 15000;
@@ -70,11 +71,14 @@ function whenInWeek(minute) {
   return t().days[Math.floor(m / DAY)] + " " + minuteOfDayText(m % DAY);
 }
 
+const seatNamesEn = new Map(); // a desk seat → its English name (from the roster's shifts)
+
 function whoText(who) {
+  if (t().htmlLang === "en" && seatNamesEn.has(who)) return seatNamesEn.get(who);
   const officer = store.officers.get(who);
-  if (officer) return officer.name;
+  if (officer) return officerName(officer.id);
   const grid = store.grids.get(who);
-  if (grid) return grid.name;
+  if (grid) return gridName(grid);
   return who === "desk" ? t().roster_desk : who;
 }
 
@@ -107,9 +111,9 @@ export function render() {
           return h(
             "tr",
             { testid: "roster-row", "data-officer-id": o.officer_id, "data-signed-on": o.signed_on ? "true" : "false" },
-            h("td", { class: "strong" }, o.name),
+            h("td", { class: "strong" }, officerName(o.officer_id) || o.name),
             h("td", null, term("officerRoles", o.role)),
-            h("td", null, grid ? grid.name : o.grid_id || "—"),
+            h("td", null, grid ? gridName(grid) : o.grid_id || "—"),
             h("td", null, h("span", { class: "pill " + (o.on_shift ? "pill-ok" : "pill-dim") }, o.on_shift ? s.yes : s.no)),
             h("td", null, h("span", { class: "pill " + (o.signed_on ? "pill-ok" : "pill-warn") }, o.signed_on ? s.signed_on : s.signed_off)),
             h("td", { class: "muted" }, located ? s.ago(ageText(located, now)) : "—"),
@@ -122,6 +126,7 @@ export function render() {
   // The week chart: one track per officer or desk with shifts, and one per grid or desk with gaps.
   const byWho = new Map();
   (data.shifts || []).forEach((shift) => {
+    if (shift.desk && shift.who_en) seatNamesEn.set(shift.who, shift.who_en);
     if (!byWho.has(shift.who)) byWho.set(shift.who, []);
     byWho.get(shift.who).push(...intervals(shift));
   });

@@ -8,7 +8,8 @@
 // `warningList` shows warnings with their state (sent, received, playing, done; failed and expired in red).
 
 import { apiJson, post } from "./console-api.js";
-import { parseTime, t, term, whenText } from "./console-i18n.js";
+import { joinList, lang, parseTime, t, term, whenText } from "./console-i18n.js";
+import { actorText, deviceName, deviceNameOf } from "./console-names.js";
 import { store } from "./console-state.js";
 import { h, notify, replace, speakerIcon } from "./console-ui.js";
 
@@ -33,27 +34,22 @@ function loadLibrary() {
   return loading;
 }
 
+// A library message's text in the UI language ("" until the library is loaded, or for an unknown id).
+export function libraryText(id) {
+  const found = (library || []).find((m) => m.id === id);
+  if (!found || !found.texts) return "";
+  return found.texts[lang() === "en" ? "en" : "zh-CN"] || found.texts["zh-CN"] || found.texts.en || "";
+}
+
 // The loudspeakers of a site, from the registry.
 export function speakersOf(siteId) {
   return Array.from(store.devices.values()).filter((d) => d.kind === "speaker" && d.site_id === siteId);
 }
 
-function speakerName(id) {
-  const device = store.devices.get(id);
-  return device && device.label ? device.label : String(id || "");
-}
+const speakerName = deviceNameOf;
 
 // Who sent a warning: a person (user or API token), an officer from the phone, or a rule.
-function byWhom(actor) {
-  const value = String(actor);
-  const at = value.indexOf(":");
-  const kind = at < 0 ? value : value.slice(0, at);
-  const rest = at < 0 ? "" : value.slice(at + 1);
-  if (kind === "rule") return t().actors.rule + " " + rest;
-  if (kind === "officer") return (store.officers.get(rest) || {}).name || rest;
-  if (kind === "system") return t().actors.system;
-  return rest || value;
-}
+const byWhom = actorText;
 
 export function warningList(warnings, testid) {
   const s = t();
@@ -72,7 +68,7 @@ export function warningList(warnings, testid) {
           "span",
           { class: "warning-meta" },
           state ? h("span", { class: "tag warning-state warning-state-" + state.replace(/[^a-z_]/g, ""), testid: "warning-state" }, term("warningStates", state)) : null,
-          h("span", { class: "warning-speaker" }, speakerIcon(), w.speaker_label || speakerName(w.speaker_id)),
+          h("span", { class: "warning-speaker" }, speakerIcon(), speakerName(w.speaker_id) || w.speaker_label),
           w.lang ? h("span", { class: "muted" }, w.lang === "en" ? "EN" : "中") : null,
           w.repeat > 1 ? h("span", { class: "muted" }, "×" + w.repeat) : null,
           w.created_by ? h("span", { class: "muted warning-by" }, byWhom(w.created_by)) : null,
@@ -232,7 +228,7 @@ export function createWarnPanel(options) {
             },
           },
           h("option", { value: "site", selected: state.target === "site" }, s.warn_all_speakers(speakers.length)),
-          speakers.map((d) => h("option", { value: d.id, selected: state.target === d.id }, d.label || d.id)),
+          speakers.map((d) => h("option", { value: d.id, selected: state.target === d.id }, deviceName(d))),
         ),
       ),
     );
@@ -265,7 +261,7 @@ export function createWarnPanel(options) {
   }
 
   function whereText(speakers) {
-    if (state.target === "site") return speakers.map((d) => d.label || d.id).join("、");
+    if (state.target === "site") return joinList(speakers.map(deviceName));
     return speakerName(state.target);
   }
 

@@ -12,10 +12,11 @@
 
 import { ApiError, api, apiJson, isLeaving, leave, onLeave, toLogin } from "./console-api.js";
 import * as alarm from "./console-alarm.js";
+import * as overlay from "./console-alarm-overlay.js";
 import * as board from "./console-board.js";
 import * as detail from "./console-detail.js";
 import * as devices from "./console-devices.js";
-import { applyStaticText, clockText, lang, setLang, t } from "./console-i18n.js";
+import { applyStaticText, clockText, lang, setLang, t, term } from "./console-i18n.js";
 import * as map from "./console-map.js";
 import * as patrol from "./console-patrol.js";
 import * as roster from "./console-roster.js";
@@ -66,6 +67,7 @@ function renderAll() {
   board.render();
   alarm.setTitleBase(titleBase());
   alarm.update();
+  overlay.render();
   const view = VIEWS[currentView];
   if (view) view.render();
 }
@@ -190,6 +192,7 @@ function renderConnection() {
   el.statusLabel.setAttribute("data-i18n", "status_" + store.connection);
   el.statusLabel.textContent = s["status_" + store.connection];
   el.banner.hidden = store.connection !== "disconnected";
+  alarm.setLinkLost(store.connection === "disconnected");
   document.body.classList.toggle("is-stale", store.connection !== "live");
   renderHealthBanner();
 }
@@ -293,13 +296,18 @@ function closeDetail() {
 
 // ---- keyboard -------------------------------------------------------------------------------
 
-function acknowledgeSelected() {
-  const id = detail.shownId() || board.selected();
+// `A` acknowledges the newest alarm waiting (the one the alarm bar names), whatever row is selected.
+function acknowledgeNewest() {
+  acknowledge(overlay.newestWaitingId());
+}
+
+function acknowledge(id) {
   if (!id) return;
   const incident = store.incidents.get(id);
   if (!incident || incident.acknowledged_at) return;
   detail.acknowledge(id).then(
     (data) => {
+      notify(t().overlay_acked(term("kinds", incident.kind), board.siteText(incident)), "info");
       // Shown at once; the stream brings the same change a moment later.
       if (data && isOpen(data) && store.incidents.has(String(data.id))) {
         const { timeline, events, dispatches, warnings, media, ...incident } = data;
@@ -323,7 +331,13 @@ function onKey(event) {
     }
     return;
   }
-  if (isTyping(target) || currentView !== "board") return;
+  if (isTyping(target)) return;
+  if (key === "a" || key === "A") {
+    event.preventDefault();
+    acknowledgeNewest();
+    return;
+  }
+  if (currentView !== "board") return;
   const inDetail = target && target.closest && target.closest("#detail");
   const onRowOrPage = !inDetail && (target === document.body || (target.closest && target.closest("#board")));
   switch (key) {
@@ -345,11 +359,6 @@ function onKey(event) {
         event.preventDefault();
         openIncident(board.selected());
       }
-      break;
-    case "a":
-    case "A":
-      event.preventDefault();
-      acknowledgeSelected();
       break;
     default:
       break;
@@ -379,6 +388,7 @@ function start() {
   supervision.initSupervision({ open: openIncident });
   patrol.initPatrol({ open: openIncident });
   alarm.initAlarm();
+  overlay.initOverlay({ acknowledge: acknowledge, open: openIncident });
   on("incidents", () => map.changed());
 
   el.toggle.addEventListener("click", () => {
@@ -404,7 +414,7 @@ function start() {
 }
 
 // Exposed for the browser tests and for debugging from the developer tools.
-window.sentinelConsole = { store: store, soundState: alarm.soundState, unacknowledged: () => Array.from(store.incidents.values()).filter(isUnacknowledged).length, notify: notify, toLogin: toLogin };
+window.sentinelConsole = { store: store, soundState: alarm.soundState, played: alarm.played, unacknowledged: () => Array.from(store.incidents.values()).filter(isUnacknowledged).length, notify: notify, toLogin: toLogin };
 
 if (document.readyState === "loading") {
   document.addEventListener("DOMContentLoaded", start);

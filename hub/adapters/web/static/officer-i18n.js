@@ -131,7 +131,9 @@ const STRINGS = {
       crowd: "人员聚集",
       line_crossing: "越线",
       device_offline: "设备离线",
+      patrol_observation: "巡查发现",
     },
+    kind_other: "其他警情",
     states: {
       offered: "待接警",
       accepted: "已接警",
@@ -289,7 +291,9 @@ const STRINGS = {
       crowd: "Crowd",
       line_crossing: "Line crossing",
       device_offline: "Device offline",
+      patrol_observation: "Patrol observation",
     },
+    kind_other: "Other incident",
     states: {
       offered: "Offered",
       accepted: "Accepted",
@@ -375,7 +379,7 @@ export function timeMs(value) {
 }
 
 export function kindText(kind) {
-  return t().kinds[kind] || String(kind == null ? "" : kind);
+  return t().kinds[kind] || t().kind_other; // a kind this app does not know is never shown as a code
 }
 
 export function stateText(state) {

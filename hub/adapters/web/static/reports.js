@@ -8,7 +8,6 @@
   const LANG_KEY = "sentinel.console.lang";
   const SVG_NS = "http://www.w3.org/2000/svg";
   const STEPS = ["ack", "accept", "arrive"];
-  const KIND_ORDER = ["panic", "duress", "intrusion", "tamper", "loitering", "crowd", "line_crossing", "device_offline"];
 
   const STRINGS = {
     zh: {
@@ -32,6 +31,9 @@
       load: "生成报表",
       export_csv: "导出 CSV",
       export_pdf: "打印版 PDF",
+      pdf_progress: (p) => "正在生成 PDF… " + p.seconds + " 秒" + (p.kb ? "，已下载 " + p.kb + " KB" : ""),
+      pdf_ready: (kb) => "PDF 已下载（" + kb + " KB），可在浏览器的下载中打开。",
+      pdf_failed: (m) => "无法生成 PDF：" + m,
       loading: "正在生成报表…",
       loaded: (ms) => "报表已生成（" + ms + " 毫秒）。",
       failed: (m) => "无法生成报表：" + m,
@@ -46,7 +48,7 @@
       p90: "90分位",
       target_p1: "P1 目标",
       step: { ack: "确认用时", accept: "接警用时", arrive: "到场用时" },
-      within_sub: (v) => "达标率 " + v,
+      within_sub: (step, v) => "达标 " + step.within + "/" + step.due + "（" + v + "）· 计时 n=" + step.n,
       district: "全辖区",
       grids_title: "网格",
       officers_title: "民警（按其接警的事件统计）",
@@ -64,6 +66,8 @@
       tile_drills: "演练通过单位",
       tile_uptime: "设备在线率",
       of: (a, b) => a + " / " + b,
+      of_due: (a, b) => "达标 " + a + " / 应考核 " + b,
+      list_join: "、",
       col_grid: "网格",
       col_officer: "民警",
       col_site: "单位",
@@ -92,7 +96,7 @@
       total: "全辖区合计",
       unknown_grid: "（不在辖区配置中）",
       nobody: "无人接警",
-      nobody_sub: "派警后无人接受的事件",
+      nobody_sub: "已派警、无人接受的事件",
       no_rows: "无数据",
       no_outages: "本时段无设备离线。",
       drills_summary: (s) =>
@@ -112,18 +116,14 @@
         crowd: "人员聚集",
         line_crossing: "越线",
         device_offline: "设备离线",
+        fire: "火警",
+        trouble: "设备故障",
+        patrol_observation: "巡查发现",
+        other: "其他",
       },
       device_kinds: { button: "报警按钮", camera: "摄像机", speaker: "音柱", panel: "报警主机" },
       duration: (d, h, m, s) =>
         d > 0 ? d + "天" + h + "小时" : h > 0 ? h + "小时" + pad(m) + "分" : m > 0 ? m + "分" + pad(s) + "秒" : s + "秒",
-      definitions: [
-        "统计对象：首次报警时间在本时段内的事件；时间均按辖区时区计算。",
-        "确认、接警、到场用时均自首次报警起计；中位数与90分位为连续插值。表中时长格式为 秒 或 分:秒。",
-        "达标：确认在目标时限内（自首次报警起）；接警在目标时限内（自首次派警起）；到场在目标时限内（自首次报警起）。" +
-          "迟到或超过时限仍未完成的计为未达标；接警、到场仅对已派警事件考核；时限内已结案的不计入。",
-        "民警：事件计入接受派警的民警。误报率 = 处置为误报的已办结事件 / 已办结事件。喊话次数按每台音柱的每条指令计。",
-        "视频巡查覆盖率：白班 08:00–20:00、夜班 20:00–08:00（辖区时间），班次计入其开始的日期；本班内有任一巡查记录即算该摄像机已查看；应巡查摄像机为巡查路线上的摄像机。",
-      ],
       patrol_title: "视频巡查覆盖率（每班查看的摄像机）",
       patrol_summary: (s) =>
         "共 " + s.shifts + " 个班次：有巡查 " + s.shifts_patrolled + " 个，全部查看 " + s.shifts_fully_covered + " 个；平均覆盖率 " +
@@ -165,6 +165,9 @@
       load: "Show report",
       export_csv: "Export CSV",
       export_pdf: "Printable PDF",
+      pdf_progress: (p) => "Building the PDF… " + p.seconds + " s" + (p.kb ? ", " + p.kb + " KB received" : ""),
+      pdf_ready: (kb) => "PDF downloaded (" + kb + " KB): open it from the browser's downloads.",
+      pdf_failed: (m) => "Cannot build the PDF: " + m,
       loading: "Building the report…",
       loaded: (ms) => "Report built in " + ms + " ms.",
       failed: (m) => "Cannot build the report: " + m,
@@ -180,7 +183,7 @@
       p90: "90th percentile",
       target_p1: "P1 target",
       step: { ack: "Time to acknowledge", accept: "Time to accept", arrive: "Time to arrive" },
-      within_sub: (v) => "within target " + v,
+      within_sub: (step, v) => "within target " + step.within + " of " + step.due + " due (" + v + ") · timed n=" + step.n,
       district: "District",
       grids_title: "Grids",
       officers_title: "Officers (the incidents whose dispatch they accepted)",
@@ -198,6 +201,8 @@
       tile_drills: "Sites drilled",
       tile_uptime: "Device uptime",
       of: (a, b) => a + " / " + b,
+      of_due: (a, b) => a + " within of " + b + " due",
+      list_join: ", ",
       col_grid: "Grid",
       col_officer: "Officer",
       col_site: "Site",
@@ -246,24 +251,14 @@
         crowd: "Crowd",
         line_crossing: "Line crossing",
         device_offline: "Device offline",
+        fire: "Fire",
+        trouble: "Panel trouble",
+        patrol_observation: "Patrol observation",
+        other: "Other",
       },
       device_kinds: { button: "Button", camera: "Camera", speaker: "Speaker", panel: "Panel" },
       duration: (d, h, m, s) =>
         d > 0 ? d + " d " + h + " h" : h > 0 ? h + " h " + pad(m) + " min" : m > 0 ? m + " min " + pad(s) + " s" : s + " s",
-      definitions: [
-        "Incidents whose first event falls in the period; days in the district's time zone.",
-        "Times to acknowledge, accept and arrive run from the first event; median and 90th percentile are " +
-          "interpolated. Durations in tables are seconds or min:s.",
-        "Within target: acknowledged within the target from the first event; accepted within it from the first " +
-          "dispatch; on scene within it from the first event. Late, or still without the step when the target ran " +
-          "out, is a miss; acceptance and arrival count only for dispatched incidents; closed in time without the " +
-          "step is not counted.",
-        "Officers: an incident counts for the officer who accepted its dispatch. False-alarm rate = resolved as " +
-          "false alarm / resolved. Warnings count each command to each loudspeaker.",
-        "Patrol log coverage: shifts are the day (08:00–20:00) and night (20:00–08:00) halves in the district's time " +
-          "zone, each counted on the day it starts; any logged view counts as the camera checked in that shift; the " +
-          "cameras to patrol are those on the patrol tours.",
-      ],
       patrol_title: "Patrol log coverage (cameras checked per shift)",
       patrol_summary: (s) =>
         s.shifts + " shifts: " + s.shifts_patrolled + " patrolled, " + s.shifts_fully_covered + " with every camera checked; mean coverage " +
@@ -386,7 +381,13 @@
   }
 
   function kindName(code) {
-    return t().kinds[code] || code;
+    return t().kinds[code] || t().kinds.other;
+  }
+
+  // A name in the page's language: the English name where the district file gives one.
+  function named(row, key) {
+    const field = key || "name";
+    return lang === "en" ? row[field + "_en"] || row[field] : row[field];
   }
 
   function pair(step) {
@@ -394,11 +395,15 @@
   }
 
   function kindsText(counts) {
-    const entries = Object.entries(counts || {});
+    const merged = {}; // kinds without a name of their own are counted together as "other"
+    Object.entries(counts || {}).forEach(([code, n]) => {
+      merged[kindName(code)] = (merged[kindName(code)] || 0) + n;
+    });
+    const entries = Object.entries(merged);
     if (!entries.length) return "–";
     return entries
       .slice(0, 3)
-      .map(([code, n]) => kindName(code) + " " + n)
+      .map(([name, n]) => name + " " + n)
       .concat(entries.length > 3 ? ["…"] : [])
       .join(" · ");
   }
@@ -537,6 +542,89 @@
       });
   }
 
+  // ---- the PDF: fetched here with its progress shown, then saved (no blank tab while the hub builds it) ---
+
+  let pdfBusy = false;
+
+  function pdfName(response) {
+    const found = /filename="([^"]+)"/.exec(response.headers.get("Content-Disposition") || "");
+    return found ? found[1] : "sentinel-report.pdf";
+  }
+
+  function readWithProgress(response, onChunk) {
+    if (!response.body || !response.body.getReader) return response.blob();
+    const reader = response.body.getReader();
+    const parts = [];
+    const pump = () =>
+      reader.read().then(({ done, value }) => {
+        if (done) return new Blob(parts, { type: "application/pdf" });
+        parts.push(value);
+        onChunk(value.length);
+        return pump();
+      });
+    return pump();
+  }
+
+  function downloadPdf(event) {
+    event.preventDefault();
+    if (pdfBusy || el.pdf.getAttribute("aria-disabled") === "true") return;
+    pdfBusy = true;
+    el.pdf.setAttribute("aria-busy", "true");
+    const started = window.performance.now();
+    const progress = { seconds: 0, kb: 0 };
+    let received = 0;
+    el.pdfProgress.hidden = false;
+    el.pdfProgress.removeAttribute("value"); // indeterminate while the hub builds it
+    const show = () => {
+      progress.seconds = Math.floor((window.performance.now() - started) / 1000);
+      progress.kb = Math.round(received / 1024);
+      setStatus("pdf_progress", progress);
+    };
+    show();
+    const ticker = window.setInterval(show, 250);
+    window
+      .fetch(el.pdf.href, { credentials: "same-origin" })
+      .then((response) => {
+        if (response.status === 401) {
+          toLogin();
+          throw new Error("unauthenticated");
+        }
+        if (!response.ok) {
+          return response
+            .json()
+            .catch(() => null)
+            .then((body) => {
+              throw new Error((body && body.error && body.error.message) || response.statusText);
+            });
+        }
+        const total = Number(response.headers.get("Content-Length")) || 0;
+        if (total) el.pdfProgress.max = total;
+        return readWithProgress(response, (n) => {
+          received += n;
+          if (total) el.pdfProgress.value = received;
+        }).then((blob) => {
+          const url = URL.createObjectURL(blob);
+          const save = h("a", { href: url, download: pdfName(response), hidden: true });
+          document.body.appendChild(save);
+          save.click();
+          save.remove();
+          window.setTimeout(() => URL.revokeObjectURL(url), 60000);
+          setStatus("pdf_ready", Math.round(blob.size / 1024));
+          el.report.setAttribute("data-pdf-bytes", String(blob.size));
+        });
+      })
+      .catch((error) => {
+        if (error.message === "unauthenticated") return;
+        setStatus("pdf_failed", error.message, true);
+      })
+      .then(() => {
+        window.clearInterval(ticker);
+        el.pdfProgress.hidden = true;
+        el.pdf.removeAttribute("aria-busy");
+        pdfBusy = false;
+      });
+  }
+
   // ---- rendering -----------------------------------------------------------------------------------
 
   function applyLang() {
@@ -562,8 +650,8 @@
     const r = report;
     const strings = t();
     el.report.hidden = false;
-    el.district.textContent = r.district.name;
-    el.title.textContent = r.district.name + " · " + strings.kinds_title[r.period.kind] + " " + r.period.label;
+    el.district.textContent = named(r.district);
+    el.title.textContent = named(r.district) + " · " + strings.kinds_title[r.period.kind] + " " + r.period.label;
     el.range.textContent = strings.range(r.period.first_day, r.period.last_day, r.district.timezone, when(r.generated_at));
     el.testNote.textContent = strings.test_note(r.totals.test_incidents);
     renderTiles(r);
@@ -574,7 +662,10 @@
     renderDrills(r.drills, r.grids);
     renderAvailability(r.availability, r.sites);
     renderPatrol(r.patrol_coverage, r.sites);
-    replace(el.definitions, strings.definitions.map((line) => h("p", {}, line)));
+    replace(
+      el.definitions,
+      (r.definitions || []).map((d) => h("p", { "data-testid": "definition", "data-figure": d.figure }, lang === "en" ? d.en : d.zh)),
+    );
   }
 
   function tile(testid, label, value, sub, lvl) {
@@ -599,7 +690,7 @@
           "kpi-" + step,
           strings["tile_" + step],
           percent(totals[step].share_within),
-          strings.of(totals[step].within, totals[step].due),
+          strings.of_due(totals[step].within, totals[step].due),
           level(totals[step].share_within),
         ),
       ),
@@ -627,7 +718,7 @@
   function renderChart(step, r) {
     const strings = t();
     const groups = r.grids
-      .map((g) => ({ name: g.name || strings.unknown_grid, data: g[step] }))
+      .map((g) => ({ name: (g.name && named(g)) || strings.unknown_grid, data: g[step] }))
       .concat([{ name: strings.district, data: r.totals[step] }]);
     const target = (r.targets.find((x) => x.priority === 1) || {})[step === "ack" ? "ack_s" : step === "accept" ? "accept_s" : "arrival_s"];
     const W = 420;
@@ -673,8 +764,7 @@
         );
         valueLabels.appendChild(s("text", { x: bx + bar / 2, y: y(v) - 4, "text-anchor": "middle", text: clock(v) }));
       });
-      const name = g.name.length > 8 ? g.name.slice(0, 7) + "…" : g.name;
-      labels.appendChild(s("text", { x: left + n * slot + slot / 2, y: bottom + 16, "text-anchor": "middle", text: name }));
+      labels.appendChild(s("text", { x: left + n * slot + slot / 2, y: bottom + 16, "text-anchor": "middle", text: g.name }));
     });
     if (target) {
       svg.appendChild(
@@ -696,14 +786,20 @@
         h(
           "span",
           { class: "sub" },
-          strings.within_sub(percent(r.totals[step].share_within)) +
-            " · n=" +
-            r.totals[step].n +
+          strings.within_sub(r.totals[step], percent(r.totals[step].share_within)) +
             (target ? " · " + strings.target_p1 + " " + clock(target) : ""),
         ),
       ),
       svg,
     );
+    // The whole name under each bar group, squeezed into its slot when it is longer (never cut).
+    const room = ((right - left) / groups.length) * 0.94;
+    labels.querySelectorAll("text").forEach((label) => {
+      if (label.getComputedTextLength() > room) {
+        label.setAttribute("textLength", String(Math.round(room)));
+        label.setAttribute("lengthAdjust", "spacingAndGlyphs");
+      }
+    });
   }
 
   function th(text, numeric) {
@@ -755,20 +851,20 @@
     const strings = t();
     const gridNames = {};
     (report.grids || []).forEach((g) => {
-      gridNames[g.id] = g.name;
+      gridNames[g.id] = named(g);
     });
     const head = [th(strings["col_" + what])];
     if (what === "site") head.push(th(strings.col_grid));
     if (what === "officer") head.push(th(strings.col_offered, true), th(strings.col_declined, true), th(strings.col_timed_out, true));
     const body = rows.map((row) => {
       const cells = [];
-      if (what === "grid") cells.push(nameCell(row.name || strings.unknown_grid, row.officer_name || ""));
+      if (what === "grid") cells.push(nameCell((row.name && named(row)) || strings.unknown_grid, named(row, "officer_name") || ""));
       if (what === "site") {
-        cells.push(nameCell(lang === "en" ? row.name_en || row.name : row.name, lang === "en" ? row.name : row.name_en));
+        cells.push(nameCell(named(row), lang === "en" ? row.name : row.name_en));
         cells.push(td(gridNames[row.grid_id] || row.grid_id || "—"));
       }
       if (what === "officer") {
-        cells.push(row.id === null ? nameCell(strings.nobody, strings.nobody_sub) : nameCell(row.name, gridNames[row.grid_id] || ""));
+        cells.push(row.id === null ? nameCell(strings.nobody, strings.nobody_sub) : nameCell(named(row), gridNames[row.grid_id] || ""));
         cells.push(td(String(row.dispatches.offered), "num"), td(String(row.dispatches.declined), "num"), td(String(row.dispatches.timed_out), "num"));
       }
       return h("tr", { "data-testid": what + "-row", "data-id": row.id === null ? "" : row.id }, cells, metricCells(row));
@@ -783,7 +879,7 @@
     const strings = t();
     const gridNames = {};
     grids.forEach((g) => {
-      gridNames[g.id] = g.name;
+      gridNames[g.id] = named(g);
     });
     el.drillsSummary.textContent = strings.drills_summary(drills.summary);
     const order = { missing: 0, partial: 1, passed: 2 };
@@ -799,7 +895,7 @@
               h(
                 "tr",
                 { "data-testid": "drill-row", "data-site-id": site.site_id, "data-status": site.status },
-                nameCell(lang === "en" ? site.name_en || site.name : site.name),
+                nameCell(named(site)),
                 td(gridNames[site.grid_id] || site.grid_id),
                 h("td", {}, h("span", { class: "chip", "data-status": site.status }, strings.status[site.status])),
                 td(site.buttons_passed + " / " + site.buttons, "num"),
@@ -830,7 +926,7 @@
     const strings = t();
     const siteNames = {};
     sites.forEach((site) => {
-      siteNames[site.id] = lang === "en" ? site.name_en || site.name : site.name;
+      siteNames[site.id] = named(site);
     });
     const kinds = Object.entries(availability.summary.by_kind)
       .map(([code, k]) => strings.kind_uptime(strings.device_kinds[code] || code, k.devices, percent(k.uptime_share, 2)))
@@ -854,7 +950,7 @@
               h(
                 "tr",
                 { "data-testid": "availability-row", "data-device-id": d.device_id },
-                nameCell(d.label || d.device_id, d.label ? d.device_id : ""),
+                nameCell(named(d, "label") || d.device_id, d.label ? d.device_id : ""),
                 td(strings.device_kinds[d.kind] || d.kind),
                 td(siteNames[d.site_id] || d.site_id),
                 uptimeCell(d.uptime_share),
@@ -906,7 +1002,7 @@
     replace(el.patrolHeatmap, s("svg", { viewBox: "0 0 " + width + " " + (2 * cell + 14), width: width, height: 2 * cell + 14, role: "img", "aria-label": strings.patrol_title }, cells));
     const cameraNames = {};
     coverage.cameras.forEach((c) => {
-      cameraNames[c.camera_id] = c.label || c.camera_id;
+      cameraNames[c.camera_id] = named(c, "label") || c.camera_id;
     });
     replace(
       el.patrolShifts,
@@ -924,7 +1020,7 @@
                 h("td", { class: "num" }, h("span", { class: "share", "data-level": level(shift.coverage) }, percent(shift.coverage))),
                 td(String(shift.views), "num"),
                 td(["checked", "observation", "warning_issued", "incident_opened"].map((o) => shift.by_outcome[o]).join(" · "), "num"),
-                td(shift.cameras_not_checked.map((c) => cameraNames[c] || c).join("、") || "—", "kinds"),
+                td(shift.cameras_not_checked.map((c) => cameraNames[c] || c).join(strings.list_join) || "—", "kinds"),
                 td(shift.staff.map((a) => a.slice(a.indexOf(":") + 1)).join(" ") || "—"),
               ),
             )
@@ -933,7 +1029,7 @@
     );
     const siteNames = {};
     sites.forEach((site) => {
-      siteNames[site.id] = lang === "en" ? site.name_en || site.name : site.name;
+      siteNames[site.id] = named(site);
     });
     replace(
       el.patrolCameras,
@@ -945,7 +1041,7 @@
           h(
             "tr",
             { "data-testid": "patrol-camera-row", "data-camera-id": c.camera_id },
-            nameCell(c.label || c.camera_id, c.label ? c.camera_id : ""),
+            nameCell(named(c, "label") || c.camera_id, c.label ? c.camera_id : ""),
             td(siteNames[c.site_id] || c.site_id || "—"),
             h("td", { class: "num" }, c.shifts_checked + " / " + coverage.shifts.length + " ", h("span", { class: "share", "data-level": level(c.shift_coverage) }, percent(c.shift_coverage))),
             td(when(c.last_viewed_at), "num"),
@@ -969,6 +1065,8 @@
     el.load = document.getElementById("load");
     el.csv = document.getElementById("export-csv");
     el.pdf = document.getElementById("export-pdf");
+    el.pdfProgress = document.getElementById("pdf-progress");
+    el.pdf.addEventListener("click", downloadPdf);
     el.status = document.getElementById("status");
     el.report = document.getElementById("report");
     el.district = document.getElementById("district-name");

@@ -1,0 +1,80 @@
+// The alarm that cannot be missed from any view: while an open, non-test P1 or P2 waits for
+// acknowledgement, a bar over every page (board, detail, patrol round, map, supervision…) names the
+// newest one's site and kind, says how many more wait, and acknowledges it with one key (A) or one
+// click — whatever row is selected. A new alarm re-flashes the bar even when the number waiting is
+// unchanged (one incident closed as another opened).
+
+import { parseTime, t, term } from "./console-i18n.js";
+import { isUnacknowledged, priorityOf, store } from "./console-state.js";
+import { h, replace } from "./console-ui.js";
+import { siteText } from "./console-board.js";
+
+const el = {};
+let shownId = null;
+let handlers = { acknowledge: () => {}, open: () => {} };
+
+export function initOverlay(callbacks) {
+  handlers = Object.assign(handlers, callbacks || {});
+  el.bar = document.getElementById("alarm-overlay");
+}
+
+function newestFirst(a, b) {
+  return parseTime(b.created_at) - parseTime(a.created_at) || Number(b.id) - Number(a.id);
+}
+
+// The unacknowledged alarms that raise the bar (P1 and P2), newest first.
+export function waitingAlarms() {
+  return Array.from(store.incidents.values())
+    .filter((incident) => isUnacknowledged(incident) && priorityOf(incident) >= 1 && priorityOf(incident) <= 2)
+    .sort(newestFirst);
+}
+
+// What `A` acknowledges: the newest P1/P2 waiting; without one, the newest of any priority waiting.
+export function newestWaitingId() {
+  const alarms = waitingAlarms();
+  if (alarms.length) return String(alarms[0].id);
+  const any = Array.from(store.incidents.values()).filter(isUnacknowledged).sort(newestFirst);
+  return any.length ? String(any[0].id) : null;
+}
+
+export function render() {
+  if (!el.bar) return;
+  const alarms = waitingAlarms();
+  if (!alarms.length) {
+    el.bar.hidden = true;
+    el.bar.removeAttribute("data-incident-id");
+    shownId = null;
+    return;
+  }
+  const s = t();
+  const newest = alarms[0];
+  const id = String(newest.id);
+  const p = priorityOf(newest);
+  replace(
+    el.bar,
+    h("span", { class: "badge badge-p" + p }, "P" + p),
+    h(
+      "button",
+      { type: "button", class: "alarm-overlay-site", testid: "alarm-overlay-site", onclick: () => handlers.open(id) },
+      term("kinds", newest.kind) + " · " + siteText(newest),
+    ),
+    newest.escalation_count > 0 ? h("span", { class: "flag flag-escalated" }, "▲ " + s.escalated(newest.escalation_count)) : null,
+    alarms.length > 1 ? h("span", { class: "alarm-overlay-more", testid: "alarm-overlay-more" }, s.overlay_more(alarms.length - 1)) : null,
+    h(
+      "button",
+      { type: "button", class: "btn btn-primary alarm-overlay-ack", testid: "alarm-overlay-ack", onclick: () => handlers.acknowledge(id) },
+      s.overlay_ack,
+    ),
+  );
+  el.bar.setAttribute("data-incident-id", id);
+  el.bar.setAttribute("data-priority", String(p));
+  el.bar.setAttribute("aria-label", s.overlay_label);
+  el.bar.hidden = false;
+  if (id !== shownId) {
+    // A different alarm is now the newest: flash, so a swap with an unchanged count is still seen.
+    el.bar.classList.remove("flash");
+    void el.bar.offsetWidth;
+    el.bar.classList.add("flash");
+    shownId = id;
+  }
+}
