@@ -32,7 +32,7 @@ RESULTS = REPO / "benchmarks" / "results"
 # What each benchmark is run with: sizes cut so the whole run fits in ~10 minutes on the 2-core machine
 # (each module's defaults are bigger; see benchmarks/README.md).
 PLAN: dict[str, list[str]] = {
-    "ingest": ["--presses", "5000", "--repeats", "1", "--samples", "100"],
+    "ingest": ["--presses", "10000", "--repeats", "1", "--samples", "100"],
     "supervision": ["--sites", "2000", "--seconds", "60"],
     "video": ["--frames", "100", "--repeats", "3"],
     "warnings": ["--seconds", "90"],
@@ -73,25 +73,21 @@ def _rows(data: dict[str, Any]) -> dict[str, list[Any]]:
 
 # --- figures out of each benchmark's results file ---------------------------------------------------
 def ingest_figures(data: dict[str, Any]) -> list[Figure]:
-    rows = _rows(data)
-    base, batched = rows["one message per transaction (baseline)"], rows["batched (hub default)"]
-    name = "one message per transaction"
-    return [
-        Figure("ingest.presses_per_s", "ingest", "ingest throughput", "presses/s", "higher", batched[1], base[1], name),
-        Figure(
-            "latency.feedback_median_ms",
-            "latency",
-            "press → `received` median",
-            "ms",
-            "lower",
-            batched[3],
-            base[3],
-            name,
-        ),
-        Figure(
-            "latency.feedback_p99_ms", "latency", "press → `received` p99", "ms", "lower", batched[4], base[4], name
-        ),
-    ]
+    """benchmarks.ingest rows: [measure, unit, hub, baseline name, baseline, ratio]. The drain row is
+    `ingest.presses_per_s`; each latency row `latency.{websocket|feedback}_{median|p99}_ms`, suffixed
+    with `_at_{rate}hb` for background rates other than 1,000 heartbeats/s."""
+    rows = data["rows"]
+    drain = rows[0]
+    figures = [Figure("ingest.presses_per_s", "ingest", drain[0], "presses/s", "higher", drain[2], drain[4], drain[3])]
+    for measure, _unit, value, baseline_name, baseline, _ratio in rows[1:]:
+        what, quantile, _at, rate, _hb = measure.rsplit(" ", 4)
+        kind = "websocket" if "WebSocket" in what else "feedback"
+        q = "median" if quantile == "p50" else quantile
+        suffix = "" if rate == "1000" else f"_at_{rate}hb"
+        figures.append(
+            Figure(f"latency.{kind}_{q}_ms{suffix}", "latency", measure, "ms", "lower", value, baseline, baseline_name)
+        )
+    return figures
 
 
 def supervision_figures(data: dict[str, Any]) -> list[Figure]:

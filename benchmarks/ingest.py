@@ -1,8 +1,15 @@
-"""Ingest benchmark: presses per second from publish to commit, and press → "received" feedback
-latency, for the hub's batched ingest against a baseline of one transaction per message measured in
-the same run.
+"""Ingest benchmark, as ratios to the broker measured in the same run:
 
-    python -m benchmarks.ingest [--presses 20000] [--repeats 3]
+* drain: an N-press backlog queued at the broker while the hub was down, drained by the hub (its start
+  included: from starting the process to the last press committed) against a bare paho subscriber
+  draining its own copy of the same backlog from the same broker;
+* latency: press → incident on the console WebSocket and press → the guard's `received`, p50 and p99,
+  with heartbeats in the background (1,000/s, then 3,000/s for the alarm lane), next to the broker's own
+  publish → subscribe latency at the same rate.
+
+Each figure is the median over `--repeats` runs.
+
+    python -m benchmarks.ingest [--presses 20000] [--repeats 3] [--samples 200] [--rates 1000,3000]
 """
 
 from __future__ import annotations
@@ -15,17 +22,94 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
-from benchmarks.common import fresh_database, median, private_services, report, start_hub, wait_ready
-from devices.contract import Topics
-from devices.link import DeviceLink
+import aiohttp
+import paho.mqtt.client as paho
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+
+from benchmarks.common import Services, fresh_database, median, private_services, report, start_hub, wait_ready
+from devices.contract import DeviceState, Topics
+from devices.link import DeviceLink, status_payload
+from devices.mqtt_url import parse_mqtt_url
 from hub.adapters.local import free_port
 from simulators.button import ButtonRef, burst, press_payload
 from simulators.districts import write_district
 
+SITES, BUTTONS = 50, 4
 
-async def _fetch(db: str, sql: str) -> object:
+
+def _paho(url: str, client_id: str, clean: bool) -> paho.Client:
+    endpoint = parse_mqtt_url(url)
+    client = paho.Client(
+        callback_api_version=paho.CallbackAPIVersion.VERSION2, client_id=client_id, protocol=paho.MQTTv5
+    )
+    if endpoint.username:
+        client.username_pw_set(endpoint.username, endpoint.password or "")
+    client.user_data_set((endpoint.host, endpoint.port, clean))
+    return client
+
+
+def _connect(client: paho.Client) -> None:
+    host, port, clean = client.user_data_get()
+    properties = Properties(PacketTypes.CONNECT)
+    properties.SessionExpiryInterval = 0 if clean else 3600
+    properties.ReceiveMaximum = 20_000
+    client.connect(host, port, keepalive=30, clean_start=clean, properties=properties)
+
+
+class BareSubscriber:
+    """The baseline: paho, a persistent session, QoS 1, nothing done per message but counting."""
+
+    def __init__(self, url: str, topic_filter: str) -> None:
+        self._url = url
+        self._filter = topic_filter
+        self._client_id = f"bare-{uuid.uuid4().hex[:8]}"
+
+    def _client(self, on_message: Callable[[], None] | None = None) -> paho.Client:
+        client = _paho(self._url, self._client_id, clean=False)
+        subscribed = threading.Event()
+        client.on_connect = lambda c, *_: c.subscribe(self._filter, qos=1)
+        client.on_subscribe = lambda *_: subscribed.set()
+        if on_message is not None:
+            client.on_message = lambda *_: on_message()
+        client._bench_subscribed = subscribed  # type: ignore[attr-defined]
+        return client
+
+    def create_session(self) -> None:
+        client = self._client()
+        _connect(client)
+        client.loop_start()
+        client._bench_subscribed.wait(10)  # type: ignore[attr-defined]
+        client.disconnect()
+        client.loop_stop()
+
+    def drain(self, count: int, timeout: float = 300) -> float:
+        """Messages per second from connecting until the `count`-th message arrived."""
+        received = 0
+        done = threading.Event()
+
+        def on_message() -> None:
+            nonlocal received
+            received += 1
+            if received >= count:
+                done.set()
+
+        client = self._client(on_message)
+        started = time.perf_counter()
+        _connect(client)
+        client.loop_start()
+        if not done.wait(timeout):
+            raise TimeoutError(f"the bare subscriber got {received} of {count}")
+        seconds = time.perf_counter() - started
+        client.disconnect()
+        client.loop_stop()
+        return count / seconds
+
+
+async def _fetchval(db: str, sql: str) -> object:
     import asyncpg
 
     conn = await asyncpg.connect(db)
@@ -35,75 +119,186 @@ async def _fetch(db: str, sql: str) -> object:
         await conn.close()
 
 
-def throughput_run(services, district: Path, batch_max: int, presses: int) -> float:  # type: ignore[no-untyped-def]
-    """Presses queued at the broker while the hub is down, then drained: measures the hub's ingest
-    capacity rather than how fast one Python publisher can publish."""
+def drain_run(services: Services, district: Path, presses: int) -> tuple[float, float]:
+    """(hub presses/s with its start, bare paho messages/s) from the same backlog in the same broker."""
     db = asyncio.run(fresh_database(services))
     prefix = f"b{uuid.uuid4().hex[:6]}"
+    topics = Topics(prefix)
     port = free_port()
-    instance = f"bench-{uuid.uuid4().hex[:6]}"
-    extra = {"SENTINEL_INGEST_BATCH_MAX": str(batch_max), "SENTINEL_INSTANCE": instance}
+    extra = {"SENTINEL_INSTANCE": f"bench-{uuid.uuid4().hex[:6]}"}
     hub = start_hub(services.mqtt_url, db, district, prefix, port, **extra)
-    wait_ready(port)  # the hub's persistent session now exists at the broker
+    wait_ready(port)  # the hub's persistent session (and its database) now exist
     hub.terminate()
     hub.wait(20)
-    topics = Topics(prefix)
-    buttons = [ButtonRef(f"site-{s:02d}", f"btn-{s:02d}-{b}") for s in range(50) for b in range(4)]
+    bare = BareSubscriber(services.mqtt_url, f"{prefix}/v1/site/+/button/+/event")
+    bare.create_session()
+    buttons = [ButtonRef(f"site-{s:02d}", f"btn-{s:02d}-{b}") for s in range(SITES) for b in range(BUTTONS)]
     link = DeviceLink(services.mqtt_url, f"bench-{uuid.uuid4().hex[:6]}").connect()
     burst(link, topics, buttons, presses)
     link.close()
+    bare_rate = bare.drain(presses)
+    started = time.time()
     hub = start_hub(services.mqtt_url, db, district, prefix, port, **extra)
     try:
         deadline = time.monotonic() + 600
-        while asyncio.run(_fetch(db, "SELECT count(*) FROM events")) < presses:
+        while asyncio.run(_fetchval(db, "SELECT count(*) FROM events")) < presses:  # type: ignore[operator]
             if time.monotonic() > deadline:
-                raise TimeoutError("the hub did not drain the queue")
-            time.sleep(0.2)
-        seconds = asyncio.run(_fetch(db, "SELECT extract(epoch FROM max(stored_at) - min(received_at)) FROM events"))
-        return presses / float(seconds)  # type: ignore[arg-type]
+                raise TimeoutError("the hub did not drain the backlog")
+            time.sleep(0.1)
+        last = asyncio.run(_fetchval(db, "SELECT extract(epoch FROM max(stored_at)) FROM events"))
+        return presses / (float(last) - started), bare_rate  # type: ignore[arg-type]
     finally:
         hub.terminate()
         hub.wait(20)
 
 
-def latency_run(services, district: Path, batch_max: int, samples: int) -> list[float]:  # type: ignore[no-untyped-def]
-    """Press → the guard's "received" feedback, one press at a time (ms)."""
+class Heartbeats(threading.Thread):
+    """Status reports of every button at `rate` per second in total, paced every 10 ms."""
+
+    def __init__(self, url: str, topics: Topics, rate: float) -> None:
+        super().__init__(daemon=True)
+        self._link = DeviceLink(url, f"hb-{uuid.uuid4().hex[:6]}", max_inflight=20_000).connect()
+        self._topics = [
+            topics.device_status(f"site-{s:02d}", "button", f"btn-{s:02d}-{b}")
+            for s in range(SITES)
+            for b in range(BUTTONS)
+        ]
+        self._rate = rate
+        self._stopping = threading.Event()
+        self.sent = 0
+
+    def run(self) -> None:
+        payload = status_payload(DeviceState.ONLINE, battery=90)
+        started = time.perf_counter()
+        renewed = started
+        while not self._stopping.is_set():
+            now = time.perf_counter()
+            if now - renewed > 1:  # the payload's ts stays recent
+                payload, renewed = status_payload(DeviceState.ONLINE, battery=90), now
+            due = int((now - started) * self._rate)
+            while self.sent < due:
+                self._link.publish(self._topics[self.sent % len(self._topics)], payload)
+                self.sent += 1
+            time.sleep(0.01)
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self.join(5)
+        self._link.close()
+
+
+def _quantiles(values: list[float]) -> tuple[float, float]:
+    if len(values) < 2:
+        return float("nan"), float("nan")
+    return statistics.median(values), statistics.quantiles(values, n=100)[98]
+
+
+def broker_latency(url: str, topics: Topics, samples: int) -> list[float]:
+    """Publish → subscribe through the broker alone (ms), one message at a time."""
+    topic = f"{topics.prefix}/bench/probe/{uuid.uuid4().hex[:6]}"
+    got = threading.Event()
+    arrived: list[float] = []
+    link = DeviceLink(url, f"probe-{uuid.uuid4().hex[:6]}").connect()
+
+    def on_probe(_topic: str, _body: bytes) -> None:
+        arrived.append(time.perf_counter())
+        got.set()
+
+    link.subscribe(topic, on_probe)
+    time.sleep(0.3)
+    latencies = []
+    for _ in range(samples):
+        got.clear()
+        arrived.clear()
+        sent = time.perf_counter()
+        link.publish(topic, b"{}")
+        if got.wait(5):
+            latencies.append((arrived[0] - sent) * 1000)
+        time.sleep(0.02)
+    link.close()
+    return latencies
+
+
+async def _token(db: str) -> str:
+    from hub.adapters.postgres.accounts import accounts_service
+
+    async with accounts_service(db) as auth:
+        issued = await auth.create_api_token(f"bench-{uuid.uuid4().hex[:6]}", "duty", "bench", None)
+    return issued.token
+
+
+async def press_latency(
+    url: str, http: str, token: str, topics: Topics, samples: int
+) -> tuple[list[float], list[float]]:
+    """(press → WebSocket, press → `received`) in ms, one press at a time at one button."""
+    site, device = "site-00", "btn-00-0"
+    loop = asyncio.get_running_loop()
+    feedback: dict[str, float] = {}
+    got_feedback = asyncio.Event()
+    link = DeviceLink(url, f"lat-{uuid.uuid4().hex[:6]}").connect()
+
+    def on_feedback(_topic: str, body: bytes) -> None:
+        message = json.loads(body)
+        if message.get("state") == "received":
+            feedback[message["event_id"]] = time.perf_counter()
+            loop.call_soon_threadsafe(got_feedback.set)
+
+    link.subscribe(topics.button_feedback(site, device), on_feedback)
+    to_ws: list[float] = []
+    to_received: list[float] = []
+    async with (
+        aiohttp.ClientSession() as session,
+        session.ws_connect(f"{http}/api/v1/stream", headers={"Authorization": f"Bearer {token}"}) as ws,
+    ):
+        await asyncio.sleep(0.3)
+        for n in range(samples):
+            event_id, payload = press_payload("panic", f"lat-{uuid.uuid4().hex[:6]}-{n}")
+            got_feedback.clear()
+            sent = time.perf_counter()
+            link.publish(topics.button_event(site, device), payload)
+            seen = None
+            with_timeout = loop.time() + 5
+            while seen is None and loop.time() < with_timeout:
+                message = await ws.receive_json(timeout=5)
+                incident = message.get("incident") if message.get("type") == "incident" else None
+                if incident and incident["site_id"] == site and incident["event_count"] == n + 1:
+                    seen = time.perf_counter()
+            if seen is not None:
+                to_ws.append((seen - sent) * 1000)
+            if event_id not in feedback:
+                await asyncio.wait_for(got_feedback.wait(), 5)
+            to_received.append((feedback[event_id] - sent) * 1000)
+            await asyncio.sleep(0.02)
+    link.close()
+    return to_ws, to_received
+
+
+def latency_run(services: Services, district: Path, rate: float, samples: int) -> dict[str, float]:
     db = asyncio.run(fresh_database(services))
     prefix = f"l{uuid.uuid4().hex[:6]}"
+    topics = Topics(prefix)
     port = free_port()
-    hub = start_hub(services.mqtt_url, db, district, prefix, port, SENTINEL_INGEST_BATCH_MAX=str(batch_max))
+    hub = start_hub(services.mqtt_url, db, district, prefix, port)
     try:
         wait_ready(port)
-        topics = Topics(prefix)
-        link = DeviceLink(services.mqtt_url, f"lat-{uuid.uuid4().hex[:6]}").connect()
-        arrived: dict[str, float] = {}
-        got = threading.Event()
-
-        def on_feedback(_topic: str, body: bytes) -> None:
-            arrived[json.loads(body)["event_id"]] = time.perf_counter()
-            got.set()
-
-        link.subscribe(topics.button_feedback("site-00", "btn-00-0"), on_feedback)
-        time.sleep(0.3)
-        latencies = []
-        for n in range(samples):
-            event_id, payload = press_payload("panic", f"lat-{n}")
-            got.clear()
-            sent = time.perf_counter()
-            link.publish(topics.button_event("site-00", "btn-00-0"), payload)
-            got.wait(5)
-            if event_id in arrived:
-                latencies.append((arrived[event_id] - sent) * 1000)
-            time.sleep(0.02)
-        link.close()
-        return latencies
+        token = asyncio.run(_token(db))
+        background = Heartbeats(services.mqtt_url, topics, rate)
+        background.start()
+        try:
+            time.sleep(1)  # the background at its rate
+            broker = broker_latency(services.mqtt_url, topics, samples)
+            to_ws, to_received = asyncio.run(
+                press_latency(services.mqtt_url, f"http://127.0.0.1:{port}", token, topics, samples)
+            )
+        finally:
+            background.stop()
+        figures = {}
+        for name, values in (("broker", broker), ("ws", to_ws), ("received", to_received)):
+            figures[f"{name}_p50"], figures[f"{name}_p99"] = _quantiles(values)
+        return figures
     finally:
         hub.terminate()
         hub.wait(20)
-
-
-def p99(values: list[float]) -> float:
-    return statistics.quantiles(values, n=100)[98] if len(values) >= 2 else float("nan")
 
 
 def main() -> None:
@@ -111,33 +306,39 @@ def main() -> None:
     parser.add_argument("--presses", type=int, default=20_000)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--samples", type=int, default=200)
+    parser.add_argument("--rates", default="1000,3000", help="heartbeats per second in the background")
     args = parser.parse_args()
-    district = write_district(Path(tempfile.mkdtemp()) / "bench.yaml", sites=50, buttons_per_site=4)
-    rows = []
-    results: dict[str, dict[str, float]] = {}
+    rates = [float(r) for r in args.rates.split(",")]
+    district = write_district(Path(tempfile.mkdtemp()) / "bench.yaml", sites=SITES, buttons_per_site=BUTTONS)
+    drains: list[tuple[float, float]] = []
+    latencies: dict[float, list[dict[str, float]]] = {rate: [] for rate in rates}
     with private_services() as services:
-        for label, batch_max in (("one message per transaction (baseline)", 1), ("batched (hub default)", 500)):
-            rates = []
-            for repeat in range(args.repeats):
-                rates.append(throughput_run(services, district, batch_max, args.presses))
-                print(f"{label}: run {repeat + 1}/{args.repeats}: {rates[-1]:.0f} presses/s", flush=True)
-            latencies = latency_run(services, district, batch_max, args.samples)
-            print(f"{label}: {len(latencies)} feedback round trips measured", flush=True)
-            results[label] = {
-                "presses_per_s": median(rates),
-                "feedback_ms_median": median(latencies),
-                "feedback_ms_p99": p99(latencies),
-            }
-    base = results["one message per transaction (baseline)"]["presses_per_s"]
-    for label, r in results.items():
-        rows.append(
-            [label, r["presses_per_s"], r["presses_per_s"] / base, r["feedback_ms_median"], r["feedback_ms_p99"]]
-        )
+        for repeat in range(args.repeats):
+            drains.append(drain_run(services, district, args.presses))
+            print(f"drain run {repeat + 1}: hub {drains[-1][0]:.0f}/s, bare paho {drains[-1][1]:.0f}/s", flush=True)
+            for rate in rates:
+                latencies[rate].append(latency_run(services, district, rate, args.samples))
+                print(f"latency run {repeat + 1} at {rate:.0f} hb/s: {latencies[rate][-1]}", flush=True)
+    hub_rate, bare_rate = median([d[0] for d in drains]), median([d[1] for d in drains])
+    rows: list[list[object]] = [["drain, hub start included", "msg/s", hub_rate, "bare paho subscriber", bare_rate]]
+    for rate in rates:
+        runs = latencies[rate]
+
+        def m(key: str, runs: list[dict[str, float]] = runs) -> float:
+            return median([r[key] for r in runs])
+
+        for what, key in (("press → WebSocket", "ws"), ("press → received", "received")):
+            for q in ("p50", "p99"):
+                broker = f"broker publish → subscribe {q}"
+                rows.append([f"{what} {q} at {rate:.0f} hb/s", "ms", m(f"{key}_{q}"), broker, m(f"broker_{q}")])
+    for row in rows:
+        value, baseline = row[2], row[4]
+        row.append(value / baseline if isinstance(value, float) and isinstance(baseline, float) and baseline else None)
     report(
         "ingest",
-        ["ingest", "presses/s (median)", "× baseline", "feedback ms (median)", "feedback ms (p99)"],
+        ["measure", "unit", "hub (median)", "baseline", "baseline (median)", "ratio"],
         rows,
-        {"presses": args.presses, "repeats": args.repeats, "samples": args.samples},
+        {"presses": args.presses, "repeats": args.repeats, "samples": args.samples, "rates": rates},
     )
 
 

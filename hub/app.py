@@ -46,7 +46,7 @@ from hub.services.auth import AuthPolicy
 from hub.services.changes import Broadcaster
 from hub.services.health import BROKER, CHANGE_FEED, DATABASE, FlagCheck, HealthMonitor, Watch, availability
 from hub.services.ingest import IngestService
-from hub.services.intake import IntakeChecker, IntakeLimits
+from hub.services.intake import IntakeChecker, IntakeLimits, is_alarm
 from hub.services.lifecycle import LifecycleService
 from hub.services.media import MediaFetcher
 from hub.services.messages import OutboundMessage
@@ -93,6 +93,7 @@ class Hub:
         topics = Topics(s.topic_prefix)
         metrics = HubMetrics()
         pool = await create_pool(s.database_url)
+        alarm_pool = await create_pool(s.database_url, min_size=1, max_size=2)
         try:
             broadcaster = Broadcaster()
             queries = PostgresIncidentQueries(pool, self.district)
@@ -120,7 +121,8 @@ class Hub:
                     # A stalled instance is dropped by the broker within 1.5 × this, and a broker that
                     # balances shared subscriptions stops routing to it.
                     keepalive_s=5,
-                )
+                ),
+                is_alarm=is_alarm,
             )
             database_probe = PostgresProbe(s.database_url)
             health = HealthMonitor(
@@ -160,19 +162,25 @@ class Hub:
             recorder = EventRecorder(self.district, topics)
             supervision = SupervisionService(store, self.district, recorder, lifecycle, on_outbox=outbox_nudge)
             await supervision.seed()
-            ingest = IngestService(
-                intake,
-                store,
-                self.district,
-                topics,
-                metrics,
-                outbox_nudge,
-                lifecycle,
-                supervision,
-                media_files,
-                warnings,
-                database=database,
-            )
+
+            def ingest_lane(lane_store: PostgresStore) -> IngestService:
+                return IngestService(
+                    intake,
+                    lane_store,
+                    self.district,
+                    topics,
+                    metrics,
+                    outbox_nudge,
+                    lifecycle,
+                    supervision,
+                    media_files,
+                    warnings,
+                    database=database,
+                )
+
+            ingest = ingest_lane(store)
+            # The alarm lane writes through connections of its own (docs/design.md, "Lanes").
+            alarm_ingest = ingest_lane(PostgresStore(alarm_pool))
             outbox = PostgresOutbox(pool)
             relay = OutboxRelay(outbox, mqtt, outbox_nudge)
             dead_letters = PostgresDeadLetterRetention(pool, timedelta(days=s.dead_letter_retention_days), metrics)
@@ -248,9 +256,13 @@ class Hub:
                     )
                     tasks.create_task(listener.run(), name="db-listener")
                     tasks.create_task(ingest.run(mqtt, s.ingest_batch_max), name="ingest")
+                    tasks.create_task(
+                        alarm_ingest.run(mqtt.alarms, s.ingest_batch_max, retry_deferred_s=0.01), name="ingest-alarms"
+                    )
                     tasks.create_task(relay.run(), name="outbox-relay")
                     tasks.create_task(_announce_presence(mqtt, status_topic), name="hub-status")
                     tasks.create_task(media_fetcher.run(), name="media-fetcher")
+                    tasks.create_task(supervision.run_restorer(), name="supervision-restorer")
                     if dc09 is not None:
                         tasks.create_task(dc09.run(), name="dc09-receiver")
                     tasks.create_task(warnings.warm_up(), name="speech-warm-up")
@@ -271,6 +283,9 @@ class Hub:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(5):
                     await pool.close()
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(5):
+                    await alarm_pool.close()
             log.info("hub stopped")
 
 

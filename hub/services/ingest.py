@@ -22,7 +22,15 @@ from hub.domain.warnings import WarningState
 from hub.services.backoff import Backoff
 from hub.services.clock import utc_now
 from hub.services.health import Availability, sleep_or_recovered
-from hub.services.intake import AcceptedEvent, AckIntake, IntakeChecker, PresenceIntake, ReplyIntake, StatusReport
+from hub.services.intake import (
+    AcceptedEvent,
+    AckIntake,
+    Intake,
+    IntakeChecker,
+    PresenceIntake,
+    ReplyIntake,
+    StatusReport,
+)
 from hub.services.lifecycle import (
     LifecycleService,
     NotAllowed,
@@ -37,6 +45,8 @@ from hub.services.supervision import SupervisionService
 from hub.services.warnings import WarningService
 
 log = structlog.get_logger(__name__)
+
+_CHECK_SLICE = 50  # messages checked between two turns of the event loop
 
 
 class IngestService:
@@ -70,28 +80,46 @@ class IngestService:
         self._outbox_nudge = on_committed
 
     async def run(self, source: MessageSource, batch_max: int, retry_deferred_s: float = 0.1) -> None:
-        """Consume forever: one batch per transaction. Under load batches grow by themselves,
-        since messages queue up while the previous batch commits. Messages of a site that another
-        writer holds are deferred: kept unacknowledged and retried with the next batch (or after
-        `retry_deferred_s` when nothing else comes), while the rest are committed and acknowledged."""
-        deferred: list[InboundMessage] = []
-        while True:
-            fresh: list[InboundMessage] = []
-            if not deferred:
-                fresh = await source.next_batch(batch_max)
-            else:
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(retry_deferred_s):
-                        fresh = await source.next_batch(max(1, batch_max - len(deferred)))
-            batch = [*deferred, *fresh]
-            deferred = await self._process_until_committed(batch)
-            if deferred:
-                held = {id(m) for m in deferred}
-                source.acknowledge([m for m in batch if id(m) not in held])
-            else:
-                source.acknowledge(batch)
+        """Consume forever: one batch per transaction. While one batch commits, the messages that
+        arrive meanwhile are taken and checked (parsing and validation overlap the database's work),
+        up to one batch ahead; they make the next batch, so under load batches grow by themselves.
+        Commits, and so acknowledgements, follow one another in arrival order. Messages of a site
+        that another writer holds are deferred: kept unacknowledged and retried with the next batch
+        (or after `retry_deferred_s` when nothing else comes), while the rest are committed and
+        acknowledged."""
+        ahead = _CheckedAhead(batch_max)
+        async with asyncio.TaskGroup() as tasks:
+            tasks.create_task(self._check_ahead(source, ahead), name="ingest-check-ahead")
+            deferred: list[InboundMessage] = []
+            while True:
+                if not deferred:
+                    await ahead.wait()
+                else:
+                    with contextlib.suppress(TimeoutError):
+                        async with asyncio.timeout(retry_deferred_s):
+                            await ahead.wait()
+                messages, intakes = ahead.take()
+                batch = [*deferred, *messages]
+                checked = [*(self._intake.check(m) for m in deferred), *intakes]
+                deferred = await self._process_until_committed(batch, checked)
+                if deferred:
+                    held = {id(m) for m in deferred}
+                    source.acknowledge([m for m in batch if id(m) not in held])
+                else:
+                    source.acknowledge(batch)
 
-    async def _process_until_committed(self, batch: Sequence[InboundMessage]) -> list[InboundMessage]:
+    async def _check_ahead(self, source: MessageSource, ahead: _CheckedAhead) -> None:
+        """Take and check messages as they arrive, in slices that let the event loop go between them
+        (the other lane's alarm is never held up by a long stretch of routine parsing)."""
+        while True:
+            await ahead.room()
+            batch = await source.next_batch(min(_CHECK_SLICE, ahead.space))
+            ahead.add(batch, [self._intake.check(m) for m in batch])
+            await asyncio.sleep(0)
+
+    async def _process_until_committed(
+        self, batch: Sequence[InboundMessage], checked: Sequence[Intake] | None = None
+    ) -> list[InboundMessage]:
         """A failed batch stays unacknowledged and is retried with backoff (the database may be
         down: lose nothing, wait for it). A batch that keeps failing while the database works is
         split, so one poisonous message cannot stop the others: it ends in the dead-letter store.
@@ -101,7 +129,7 @@ class IngestService:
         backoff = Backoff(initial_s=0.25, maximum_s=10.0)
         for attempt in range(1, 1_000_000):
             try:
-                deferred = await self.process(batch)
+                deferred = await self.process(batch, checked=checked if attempt == 1 else None)
                 if attempt > 1:
                     log.info("ingest recovered", attempts=attempt, batch=len(batch))
                 return deferred
@@ -139,11 +167,18 @@ class IngestService:
                 log.error("message dead-lettered after failing alone", topic=message.topic, error=repr(exc))
         return True
 
-    async def process(self, batch: Sequence[InboundMessage], defer_busy_sites: bool = True) -> list[InboundMessage]:
-        """Commit what the batch carries; return the messages deferred because their site was busy."""
+    async def process(
+        self,
+        batch: Sequence[InboundMessage],
+        defer_busy_sites: bool = True,
+        checked: Sequence[Intake] | None = None,
+    ) -> list[InboundMessage]:
+        """Commit what the batch carries (`checked`: its messages already checked, in order); return
+        the messages deferred because their site was busy."""
         started = time.perf_counter()
         now = utc_now()
-        checked = [self._intake.check(message) for message in batch]
+        if checked is None:
+            checked = [self._intake.check(message) for message in batch]
         accepted = [c for c in checked if isinstance(c, AcceptedEvent)]
         replies = [c for c in checked if isinstance(c, ReplyIntake)]
         presences = [c for c in checked if isinstance(c, PresenceIntake)]
@@ -206,7 +241,7 @@ class IngestService:
         if recorded.outbound and self._outbox_nudge is not None:
             self._outbox_nudge.set()
         if returned and self._supervision is not None:
-            await self._supervision.close_restored(sorted({site for site, _ in returned}))
+            self._supervision.restored(sorted({site for site, _ in returned}))
         if self._warnings is not None and recorded.new_events:
             await self._warnings.on_events(recorded.new_events, recorded.incident_of_site)
         return recorded
@@ -284,7 +319,7 @@ class IngestService:
             new_keys = {(e.device_id, e.event_id) for e in new_events}
             for a in accepted:
                 if (a.event.device_id, a.event.event_id) not in new_keys:
-                    log.info(
+                    log.debug(
                         "duplicate event ignored",
                         site=a.event.site_id,
                         device=a.event.device_id,
@@ -295,6 +330,44 @@ class IngestService:
         for r in rejections:
             observer.rejected(r.reason)
             log.warning("message rejected", topic=r.topic, reason=r.reason, detail=r.detail[:300])
+
+
+class _CheckedAhead:
+    """Messages taken and checked, not yet in a batch: at most one batch's worth."""
+
+    def __init__(self, limit: int) -> None:
+        self._limit = limit
+        self._messages: list[InboundMessage] = []
+        self._intakes: list[Intake] = []
+        self._arrived = asyncio.Event()
+        self._taken = asyncio.Event()
+
+    @property
+    def space(self) -> int:
+        return self._limit - len(self._messages)
+
+    def add(self, messages: Sequence[InboundMessage], intakes: Sequence[Intake]) -> None:
+        self._messages.extend(messages)
+        self._intakes.extend(intakes)
+        self._arrived.set()
+
+    async def wait(self) -> None:
+        """Until something is there to take."""
+        while not self._messages:
+            self._arrived.clear()
+            await self._arrived.wait()
+
+    async def room(self) -> None:
+        """Until there is room for more."""
+        while self.space <= 0:
+            self._taken.clear()
+            await self._taken.wait()
+
+    def take(self) -> tuple[list[InboundMessage], list[Intake]]:
+        messages, intakes = self._messages, self._intakes
+        self._messages, self._intakes = [], []
+        self._taken.set()
+        return messages, intakes
 
 
 def _reused_ids(accepted: Sequence[AcceptedEvent], recorded: Recorded) -> list[Rejection]:

@@ -187,6 +187,17 @@ class IntakeChecker:
         return PresenceIntake(officer_id, presence, message)
 
 
+# Event types that take the alarm lane (hub.adapters.mqtt.client): panic and duress presses, tamper
+# from buttons and cameras.
+_ALARM_MARKERS = (b'"panic"', b'"duress"', b'"tamper"')
+
+
+def is_alarm(topic: str, payload: bytes | bytearray) -> bool:
+    """Whether a message takes the alarm lane. A byte search, not a parse: it runs for every message
+    as it arrives. A wrong guess changes only which lane checks and stores it, never what is stored."""
+    return topic.endswith("/event") and any(marker in payload for marker in _ALARM_MARKERS)
+
+
 def _filter_kind(topic_filter: str, prefix: str) -> TopicKind | None:
     """The topic kind a subscription filter stands for (wildcards replaced by a sample id)."""
     sample = "/".join("x" if level == "+" else level for level in topic_filter.split("/"))

@@ -157,7 +157,7 @@ class LifecycleService:
         back and no fault is left (a panic that a tamper joined stays with the desk)."""
         async with self._unit() as unit:
             incident = await unit.tx.open_incident_of_site(site_id)
-            if incident is None or incident.kind not in _SELF_CLEARING or await unit.tx.faulty_devices(site_id):
+            if incident is None or incident.kind not in SELF_CLEARING_KINDS or await unit.tx.faulty_devices(site_id):
                 return None
             unit._current = incident
             note = "设备已恢复正常 / devices back to normal"
@@ -528,7 +528,7 @@ class _Unit:
 
 
 # Incidents that end by themselves when the fault behind them ends.
-_SELF_CLEARING = frozenset({"device_offline", "tamper"})
+SELF_CLEARING_KINDS = frozenset({"device_offline", "tamper"})
 
 # The dispatch state an officer's reply leads to: a repeated reply (a redelivery) is a no-op.
 _REPLY_STATES = {

@@ -166,9 +166,18 @@ class IngestTransaction(Protocol):
 
     async def save_incident(self, incident: Incident) -> Incident: ...
 
+    async def save_incidents(self, incidents: Sequence[Incident]) -> list[Incident]:
+        """Insert the new and update the others, set-based; returned saved, in the order given (at most
+        one per site)."""
+        ...
+
     async def link_events(self, links: Sequence[tuple[int, int]]) -> None: ...
 
     async def append_timeline(self, incident_id: int, entries: Sequence[TimelineEntry]) -> None: ...
+
+    async def append_timelines(self, entries: Sequence[tuple[int, TimelineEntry]]) -> None:
+        """(incident id, entry) pairs, in one statement."""
+        ...
 
     async def add_dead_letters(self, rejections: Sequence[Rejection]) -> None: ...
 
@@ -195,6 +204,11 @@ class SupervisionTransaction(IngestTransaction, Protocol):
         ...
 
     async def seed_health(self, rows: Sequence[tuple[Heard, datetime]]) -> None: ...
+
+    async def restorable_sites(self, site_ids: Sequence[str] | None) -> list[str]:
+        """Of these sites (None: all), those with an open device-offline or tamper incident and no
+        device offline or faulty: their incident may close."""
+        ...
 
     async def hold_lease(self, lease: Lease) -> None:
         """Raise LeaseLost unless `lease` is still the current, unexpired one; otherwise keep it

@@ -23,6 +23,7 @@ from devices.contract import (
     encode,
 )
 from hub.domain.district import District
+from hub.domain.escalation import Timer
 from hub.domain.events import DeviceEvent
 from hub.domain.incidents import Incident, TimelineEntry, correlate
 from hub.domain.verification import VerificationRequest, verification_requests
@@ -119,31 +120,44 @@ class EventRecorder:
             timeline.setdefault(event.site_id, []).extend(outcome.timeline)
             members.setdefault(event.site_id, []).append(stored[(event.device_id, event.event_id)])
         links: list[tuple[int, int]] = []
-        for site_id, incident in changed.items():
+        timers: list[Timer] = []
+        entries: list[tuple[int, TimelineEntry]] = []
+        # Every changed incident in one statement (two when some are new), not one per site.
+        saved_all = await tx.save_incidents(list(changed.values()))
+        for (site_id, incident), saved in zip(changed.items(), saved_all, strict=True):
             was_new = incident.id is None
-            saved = await tx.save_incident(incident)
             assert saved.id is not None
             if was_new:
                 result.opened += 1
-                await tx.schedule_timers(timers_for_new_incident(saved, self._district, now))
+                timers.extend(timers_for_new_incident(saved, self._district, now))
                 timeline.setdefault(site_id, []).extend(self._request_verification(saved, openers[site_id], result))
             result.touched.add(saved.id)
             result.incident_of_site[site_id] = saved.id
             links.extend((saved.id, pk) for pk in members.get(site_id, ()))
-            if timeline.get(site_id):
-                await tx.append_timeline(saved.id, timeline[site_id])
+            entries.extend((saved.id, entry) for entry in timeline.get(site_id, ()))
+            if was_new:  # one line per incident opened; each event's line is at debug (the timeline has it)
+                log.info(
+                    "incident opened",
+                    site=site_id,
+                    incident=saved.id,
+                    kind=saved.kind,
+                    priority=saved.priority.value,
+                    events=saved.event_count,
+                )
             for event in result.new_events:
                 if event.site_id == site_id:
-                    log.info(
+                    log.debug(
                         "event stored" if was_new else "event attached",
                         site=site_id,
                         device=event.device_id,
                         event_id=event.event_id,
                         type=event.type,
                         incident=saved.id,
-                        priority=saved.priority.value,
-                        event_count=saved.event_count,
                     )
+        if timers:
+            await tx.schedule_timers(timers)
+        if entries:
+            await tx.append_timelines(entries)
         if links:
             await tx.link_events(links)
         return result

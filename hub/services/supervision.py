@@ -28,6 +28,8 @@ from hub.services.recording import EventRecorder
 
 log = structlog.get_logger(__name__)
 
+_CLOSING_AT_ONCE = 4  # fault incidents closed concurrently (pool connections they may hold)
+
 
 class SupervisionService:
     def __init__(
@@ -46,6 +48,11 @@ class SupervisionService:
         self._clock = clock
         self._outbox_nudge = on_outbox
         self.offline_raised = 0
+        # Sites heard back (a device online again, a fault ended) whose fault incident may now close:
+        # closed by `run_restorer`, off the ingest path, so a district coming back at once does not
+        # stall ingest behind one lifecycle transaction per site.
+        self._restore_pending: set[str] = set()
+        self._restore_nudge = asyncio.Event()
 
     def _deadline_of(self, heard: Heard) -> datetime:
         interval = self._district.devices[heard.device_id].report_interval_s
@@ -103,8 +110,9 @@ class SupervisionService:
                 for site, device in returned
             ]
             await self._recorder.record(tx, online, now)
+            log.info("devices back online", devices=len(returned), sites=len({site for site, _ in returned}))
             for site_id, device_id in returned:
-                log.info("device back online", site=site_id, device=device_id)
+                log.debug("device back online", site=site_id, device=device_id)
         return returned + cleared
 
     async def scan(self, lease: Lease | None = None, limit: int = 2000) -> int:
@@ -128,14 +136,44 @@ class SupervisionService:
                 await tx.enqueue(recorded.outbound)
             if recorded.touched:
                 await tx.announce(sorted(recorded.touched))
+        log.warning("devices offline", devices=len(overdue), sites=len({site for _, site, _, _, _ in overdue}))
         for device, site, _kind, _due, last_seen in overdue:
-            log.warning("device offline", site=site, device=device, last_seen=last_seen.isoformat())
+            log.debug("device offline", site=site, device=device, last_seen=last_seen.isoformat())
         self.offline_raised += len(overdue)
         return len(overdue)
 
-    async def close_restored(self, site_ids: Sequence[str]) -> None:
-        for site_id in site_ids:
-            await self._lifecycle.close_if_restored(site_id)
+    def restored(self, site_ids: Sequence[str]) -> None:
+        """Sites where devices came back or faults ended: their fault incident is closed by the
+        restorer task soon (and by the leader's sweep, should this instance die first)."""
+        if site_ids:
+            self._restore_pending.update(site_ids)
+            self._restore_nudge.set()
+
+    async def close_restored(self, site_ids: Sequence[str] | None = None) -> int:
+        """Close the self-clearing incidents of these sites (None: of every site) whose devices are
+        all back: one query finds them, then one lifecycle transaction per incident that closes."""
+        async with self._store.transaction() as tx:
+            closable = await tx.restorable_sites(site_ids)
+        # A few sites at a time: each close is its own transaction of round trips, and sites do not
+        # share locks, so a district coming back closes its incidents several times faster.
+        slots = asyncio.Semaphore(_CLOSING_AT_ONCE)
+
+        async def close(site_id: str) -> bool:
+            async with slots:
+                return await self._lifecycle.close_if_restored(site_id) is not None
+
+        return sum(await asyncio.gather(*(close(site_id) for site_id in closable)))
+
+    async def run_restorer(self) -> None:
+        """Close fault incidents of the sites `restored` names, in batches, beside ingest."""
+        while True:
+            await self._restore_nudge.wait()
+            self._restore_nudge.clear()
+            sites, self._restore_pending = sorted(self._restore_pending), set()
+            try:
+                await self.close_restored(sites)
+            except Exception as exc:  # the database may be away: the leader's sweep closes them later
+                log.warning("closing restored sites failed; the sweep will retry", error=repr(exc), sites=len(sites))
 
     async def seed(self) -> None:
         """Every registered device is supervised from the start, even one never heard from."""
@@ -148,5 +186,14 @@ class SupervisionService:
                 ]
             )
 
-    async def run(self, lease: Lease | None = None, interval_s: float = 2.0) -> None:
-        await every(interval_s, lambda: self.scan(lease), "supervision scan failed; will retry", stop_on=(LeaseLost,))
+    async def run(self, lease: Lease | None = None, interval_s: float = 2.0, sweep_every: int = 15) -> None:
+        scans = 0
+
+        async def scan_round() -> None:
+            nonlocal scans
+            await self.scan(lease)
+            scans += 1
+            if scans % sweep_every == 0:  # what a crashed instance's restorer left open
+                await self.close_restored()
+
+        await every(interval_s, scan_round, "supervision scan failed; will retry", stop_on=(LeaseLost,))

@@ -4,6 +4,7 @@ the device's return closes it; a clean restart inside the grace raises nothing."
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import uuid
 from collections.abc import AsyncIterator
@@ -121,3 +122,37 @@ async def test_every_registered_device_is_supervised_even_if_never_heard_from(wa
     await eventually(lambda: fetch_value(db, "SELECT count(*) = 3 FROM incidents"), timeout=10)
     source = await fetch_value(db, "SELECT payload->>'source' FROM events WHERE type = 'offline' LIMIT 1")
     assert source == "supervision"
+
+
+async def test_a_fault_incident_left_open_by_an_instance_that_died_is_closed_by_the_sweep(
+    watched_hub: HubUnderTest, device_link: DeviceLink
+) -> None:
+    """Devices coming back close their site's incident from a task beside ingest; if the instance dies
+    before that task ran, the device is back (committed) but the incident is open: the sweep closes it."""
+    db = watched_hub.settings.database_url
+    assert db
+    async with only_cam_00_falls_silent(watched_hub, device_link):
+        await eventually(lambda: fetch_value(db, "SELECT count(*) = 1 FROM incidents"), timeout=10)
+        # What a return committed by an instance that died before closing the incident leaves behind.
+        await fetch_value(
+            db,
+            "UPDATE device_health SET online = true, offline_since = NULL, deadline_at = now() + interval '1 hour'"
+            " WHERE device_id = 'cam-00' RETURNING 1",
+        )
+        assert await fetch_value(db, "SELECT state FROM incidents") == "new"
+        assert await watched_hub.running.supervision.close_restored() == 1
+        assert await fetch_value(db, "SELECT state FROM incidents") == "resolved"
+        assert await watched_hub.running.supervision.close_restored() == 0  # nothing left to close
+
+
+@contextlib.asynccontextmanager
+async def only_cam_00_falls_silent(hub: HubUnderTest, link: DeviceLink) -> AsyncIterator[None]:
+    """cam-00 reports once and then falls silent; the other sites' cameras keep reporting."""
+    stop = asyncio.Event()
+    others = asyncio.create_task(keep_alive(link, hub.topics, ["01", "02"], stop))
+    try:
+        await asyncio.to_thread(heartbeat, link, hub.topics, "site-00", "camera", "cam-00", DeviceState.ONLINE)
+        yield
+    finally:
+        stop.set()
+        await others

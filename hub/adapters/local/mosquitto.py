@@ -162,7 +162,9 @@ class PrivateMosquitto:
             # e.g. the hub during a restart; keep (practically) everything instead.
             "max_queued_messages 1000000",
             "max_queued_bytes 0",
-            "max_inflight_messages 1000",
+            # Wide enough for the hub's receive window (MqttSettings.receive_maximum): a panic behind
+            # a backlog then reaches the hub's alarm lane at once (docs/design.md, "Lanes").
+            "max_inflight_messages 20000",
             # Small packets (PUBACKs, commands) leave at once instead of waiting on delayed ACKs.
             "set_tcp_nodelay true",
             *size_limit_lines(self.max_message_bytes),

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import select
 import socket
 import ssl
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -37,6 +38,8 @@ from hub.services.messages import InboundMessage, OutboundMessage, SendWindowClo
 
 log = structlog.get_logger(__name__)
 
+_READ_BURST = 50  # packets read per wake-up before other work gets a turn (an alarm's, say)
+
 
 @dataclass(frozen=True)
 class MqttSettings:
@@ -47,8 +50,10 @@ class MqttSettings:
     # How long the broker keeps our session (and queues QoS 1 messages) while we are away.
     session_expiry_s: int = 7 * 24 * 3600
     # Unacknowledged messages the broker may have in flight to us (MQTT 5 Receive Maximum). Since we
-    # acknowledge after commit, this also bounds what sits in our inbound queue.
-    receive_maximum: int = 1000
+    # acknowledge after commit, this also bounds what sits in our inbound queues. Wide, so that an alarm
+    # behind a broker backlog reaches the hub's alarm lane at once instead of waiting its turn at the
+    # broker (a message costs well under a kilobyte here).
+    receive_maximum: int = 20_000
     # Our own outgoing in-flight window; paho queues the rest (packet ids must never wrap around).
     max_inflight_out: int = 1000
     will: tuple[str, bytes] | None = None  # retained Last Will (topic, payload)
@@ -67,12 +72,34 @@ class MqttError(ConnectionError):
     pass
 
 
+class _Lane:
+    """One inbound queue: the routine traffic, or the alarms that must never wait behind it."""
+
+    def __init__(self, client: MqttClient) -> None:
+        self._client = client
+        self.queue: asyncio.Queue[InboundMessage] = asyncio.Queue()
+
+    async def next_batch(self, max_messages: int) -> list[InboundMessage]:
+        batch = [await self.queue.get()]
+        while len(batch) < max_messages and not self.queue.empty():
+            batch.append(self.queue.get_nowait())
+        return batch
+
+    def acknowledge(self, messages: Sequence[InboundMessage]) -> None:
+        self._client.acknowledge(messages)
+
+
 class MqttClient:
-    """A long-lived connection with reconnect and backoff. Run `run()` as a task."""
+    """A long-lived connection with reconnect and backoff. Run `run()` as a task.
+
+    Inbound messages go to one of two lanes: `alarms` takes those `is_alarm(topic, payload)` picks,
+    the client itself (`next_batch`) the rest; each lane has its own consumer."""
 
     name = "mqtt"
 
-    def __init__(self, settings: MqttSettings) -> None:
+    def __init__(
+        self, settings: MqttSettings, is_alarm: Callable[[str, bytes | bytearray], bool] | None = None
+    ) -> None:
         self._settings = settings
         endpoint = parse_mqtt_url(settings.url)
         self._host, self._port = endpoint.host, endpoint.port
@@ -81,7 +108,9 @@ class MqttClient:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread: int | None = None
         self._client: paho.Client | None = None
-        self._inbound: asyncio.Queue[InboundMessage] = asyncio.Queue()
+        self._routine = _Lane(self)
+        self.alarms = _Lane(self)
+        self._is_alarm = is_alarm
         # Every message received and not yet acknowledged (queued, or in a batch not yet committed),
         # with when it arrived (monotonic), oldest first: the inbound backlog an operator watches.
         self._unacked: dict[_Receipt, float] = {}
@@ -120,10 +149,8 @@ class MqttClient:
         return 0.0
 
     async def next_batch(self, max_messages: int) -> list[InboundMessage]:
-        batch = [await self._inbound.get()]
-        while len(batch) < max_messages and not self._inbound.empty():
-            batch.append(self._inbound.get_nowait())
-        return batch
+        """The routine lane's next batch."""
+        return await self._routine.next_batch(max_messages)
 
     def acknowledge(self, messages: Sequence[InboundMessage]) -> None:
         client = self._client
@@ -288,7 +315,9 @@ class MqttClient:
         receipt = _Receipt(self._generation, msg.mid, msg.qos)
         if msg.qos:  # QoS 0 is never acknowledged (and all share packet id 0)
             self._unacked[receipt] = time.monotonic()
-        self._inbound.put_nowait(InboundMessage(topic, bytes(msg.payload), datetime.now(UTC), receipt))
+        payload = bytes(msg.payload)  # paho hands over bytes or bytearray; the hub's messages hold bytes
+        lane = self.alarms if self._is_alarm is not None and self._is_alarm(topic, payload) else self._routine
+        lane.queue.put_nowait(InboundMessage(topic, payload, datetime.now(UTC), receipt))
 
     def _on_publish(self, _client: paho.Client, _userdata: Any, mid: int, _reason: Any, _props: Any) -> None:
         future = self._published.get(mid)
@@ -333,11 +362,17 @@ class MqttClient:
         client = self._client
         if client is None or self._connecting:
             return
-        client.loop_read(100)
-        # TLS may hold decrypted bytes the socket no longer signals as readable: read them now.
-        sock = client.socket()
-        if isinstance(sock, ssl.SSLSocket) and sock.pending() and self._loop is not None:
-            self._loop.call_soon(self._loop_read)
+        # paho's loop_read reads one packet per call whatever it is asked: read what has arrived, in
+        # bursts, instead of going back through the event loop's select once per message. Reading
+        # eagerly is what lets an alarm behind a backlog reach its lane while the backlog is handled.
+        for _ in range(_READ_BURST):
+            client.loop_read()
+            sock = client.socket()
+            if self._connecting or not isinstance(sock, socket.socket) or not _has_input(sock):
+                break
+        else:  # more to read: let other work run first, then go on
+            if self._loop is not None:
+                self._loop.call_soon(self._loop_read)
 
     def _loop_write(self) -> None:
         if self._client is not None and not self._connecting:
@@ -375,6 +410,16 @@ async def _first_of(*events: asyncio.Event) -> None:
     finally:
         for waiter in waiters:
             waiter.cancel()
+
+
+def _has_input(sock: socket.socket) -> bool:
+    """Bytes waiting: decrypted ones TLS holds (the socket no longer signals them), or on the socket."""
+    if isinstance(sock, ssl.SSLSocket) and sock.pending():
+        return True
+    try:
+        return bool(select.select([sock], [], [], 0)[0])
+    except (OSError, ValueError):  # closed meanwhile
+        return False
 
 
 def _ignore_closed(func: Any, fd: int, *args: Any) -> None:

@@ -18,6 +18,7 @@ from hub.domain.incidents import Incident, IncidentState, Priority, TimelineEntr
 from hub.domain.routing import OfficerPresence
 from hub.domain.supervision import Heard
 from hub.domain.warnings import WarningState
+from hub.services.lifecycle import SELF_CLEARING_KINDS
 from hub.services.media import MediaItem, PendingMedia
 from hub.services.messages import OutboundMessage, Rejection
 from hub.services.ports import JsonObject, Lease, LeaseLost
@@ -49,6 +50,14 @@ def _incident_values(incident: Incident) -> list[object]:
     values[INCIDENT_FIELDS.index("priority")] = int(incident.priority)
     values[INCIDENT_FIELDS.index("state")] = incident.state.value
     return values
+
+
+def _incident_json(incident: Incident) -> dict[str, object]:
+    """An incident as jsonb_populate_recordset reads it (timestamps as ISO 8601 with offset)."""
+    return {
+        field: value.isoformat() if isinstance(value, datetime) else value
+        for field, value in zip(INCIDENT_FIELDS, _incident_values(incident), strict=True)
+    }
 
 
 _WARNING_COLUMNS = (
@@ -176,6 +185,32 @@ class PostgresTransaction:
             )
         assert row is not None, f"incident {incident.id} vanished"
         return incident_from_row(row)
+
+    async def save_incidents(self, incidents: Sequence[Incident]) -> list[Incident]:
+        # The rows travel as one JSON array turned into incidents rows (jsonb_populate_recordset): one
+        # statement whatever their number, where one INSERT or UPDATE per site cost a round trip each.
+        fields = ", ".join(INCIDENT_FIELDS)
+        new = [_incident_json(i) for i in incidents if i.id is None]
+        changed = [{"id": i.id, **_incident_json(i)} for i in incidents if i.id is not None]
+        by_site: dict[str, Incident] = {}
+        by_id: dict[int, Incident] = {}
+        if new:
+            rows = await self._conn.fetch(
+                f"INSERT INTO incidents ({fields}) SELECT {fields}"
+                f" FROM jsonb_populate_recordset(NULL::incidents, $1::jsonb) RETURNING {INCIDENT_COLUMNS}",
+                new,
+            )
+            by_site = {r["site_id"]: incident_from_row(r) for r in rows}
+        if changed:
+            rows = await self._conn.fetch(
+                f"UPDATE incidents AS i SET ({fields}) = ({', '.join(f'r.{f}' for f in INCIDENT_FIELDS)}),"
+                " updated_at = now() FROM jsonb_populate_recordset(NULL::incidents, $1::jsonb) AS r"
+                f" WHERE i.id = r.id RETURNING {', '.join(f'i.{c.strip()}' for c in INCIDENT_COLUMNS.split(','))}",
+                changed,
+            )
+            by_id = {r["id"]: incident_from_row(r) for r in rows}
+        saved = [by_site[i.site_id] if i.id is None else by_id[i.id] for i in incidents]
+        return saved
 
     async def incident(self, incident_id: int, lock: bool = True) -> Incident | None:
         if lock:  # the site's lock first, as every writer of the site's incidents takes it (lock_sites)
@@ -338,6 +373,21 @@ class PostgresTransaction:
             site_id,
         )
         return [r["device_id"] for r in rows]
+
+    async def restorable_sites(self, site_ids: Sequence[str] | None) -> list[str]:
+        rows = await self._conn.fetch(
+            """
+            SELECT DISTINCT i.site_id FROM incidents i
+            WHERE i.state NOT IN ('resolved', 'cancelled') AND i.kind = ANY($1::text[])
+              AND ($2::text[] IS NULL OR i.site_id = ANY($2::text[]))
+              AND NOT EXISTS (SELECT 1 FROM device_health h
+                              WHERE h.site_id = i.site_id AND (NOT h.online OR h.fault IS NOT NULL))
+            ORDER BY i.site_id
+            """,
+            sorted(SELF_CLEARING_KINDS),
+            None if site_ids is None else list(site_ids),
+        )
+        return [r["site_id"] for r in rows]
 
     async def record_heard(self, rows: Sequence[tuple[Heard, datetime, bool]]) -> list[tuple[str, str]]:
         ids = [h.device_id for h, _, _ in rows]
@@ -549,7 +599,10 @@ class PostgresTransaction:
 
     async def steps_done(self, incident_id: int) -> dict[str, JsonObject]:
         rows = await self._conn.fetch(
-            "SELECT step_id, done_at, actor, note, automatic FROM incident_steps WHERE incident_id = $1", incident_id
+            # actor_name: a console user's display name, as the timeline gives it.
+            "SELECT s.step_id, s.done_at, s.actor, s.note, s.automatic, nullif(u.display_name, '') AS actor_name"
+            " FROM incident_steps s LEFT JOIN users u ON s.actor = 'user:' || u.username WHERE s.incident_id = $1",
+            incident_id,
         )
         return {r["step_id"]: dict(r) for r in rows}
 
@@ -576,24 +629,23 @@ class PostgresTransaction:
         )
 
     async def append_timeline(self, incident_id: int, entries: Sequence[TimelineEntry]) -> None:
-        await self._conn.executemany(
+        await self.append_timelines([(incident_id, e) for e in entries])
+
+    async def append_timelines(self, entries: Sequence[tuple[int, TimelineEntry]]) -> None:
+        await self._conn.execute(
             "INSERT INTO incident_timeline"
             " (incident_id, at, actor, action, from_state, to_state, reason, reason_code, reason_params)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-            [
-                (
-                    incident_id,
-                    e.at,
-                    e.actor,
-                    e.action,
-                    e.from_state.value if e.from_state else None,
-                    e.to_state.value,
-                    e.reason,
-                    e.code,
-                    dict(e.params),
-                )
-                for e in entries
-            ],
+            " SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[],"
+            " $6::text[], $7::text[], $8::text[], $9::jsonb[])",
+            [i for i, _ in entries],
+            [e.at for _, e in entries],
+            [e.actor for _, e in entries],
+            [e.action for _, e in entries],
+            [e.from_state.value if e.from_state else None for _, e in entries],
+            [e.to_state.value for _, e in entries],
+            [e.reason for _, e in entries],
+            [e.code for _, e in entries],
+            [dict(e.params) for _, e in entries],
         )
 
     async def add_dead_letters(self, rejections: Sequence[Rejection]) -> None:

@@ -177,7 +177,7 @@ def _schemas() -> dict[str, Schema]:
                             "type": "array",
                             "items": {"type": "object"},
                             "description": "guided response: id, label {zh-CN, en}, required, done_by, role, done "
-                            "(null or {done_at, actor, note, automatic})",
+                            "(null or {done_at, actor, actor_name, note, automatic})",
                         },
                     },
                 },

@@ -14,7 +14,6 @@ from typing import Any
 from aiohttp import web
 
 from hub.adapters.reports_csv import render_csv
-from hub.adapters.reports_pdf import FontMissing, render_pdf
 from hub.adapters.web.console import SECURITY_HEADERS, STATIC_DIR
 from hub.adapters.web.context import SERVICES
 from hub.adapters.web.errors import ApiError, BadRequest, json_ok
@@ -69,6 +68,10 @@ async def report_csv(request: web.Request) -> web.Response:
 
 
 async def report_pdf(request: web.Request) -> web.Response:
+    # Imported on first use: fpdf and its font tools take about a second to import, which every hub
+    # start (and so the drain after an outage) would otherwise pay.
+    from hub.adapters.reports_pdf import FontMissing, render_pdf
+
     report = await _report(request)
     try:
         body = await asyncio.to_thread(render_pdf, report)  # a second of CPU: off the event loop

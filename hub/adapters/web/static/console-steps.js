@@ -22,7 +22,7 @@ function openRequired(incident) {
 function markText(step, actorText) {
   const s = t();
   const done = step.done;
-  const parts = [whenText(parseTime(done.done_at)), actorText(done.actor)];
+  const parts = [whenText(parseTime(done.done_at)), actorText(done.actor, done.actor_name)];
   if (done.automatic) parts.push(s.step_automatic);
   return parts.join(" · ") + (done.note ? " — " + done.note : "");
 }
