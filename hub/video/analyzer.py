@@ -81,13 +81,19 @@ class CameraAnalyzer:
             return detections
 
         height, width = gray.shape
-        blobs = find_blobs(mask, self.settings.min_object_area * width * height, self.settings.far_scale)
+        min_area = self.settings.min_object_area * width * height
+        blobs = find_blobs(mask, min_area, self.settings.far_scale)
         aspect = self.settings.person_aspect
-        if aspect:  # only blobs at least 1.5 people wide can split
+        if aspect:  # only blobs at least 1.5 people wide and big enough for two people can split
+            two_people = 2 * min_area * self.settings.far_scale**2
             blobs = [
                 part
                 for blob in blobs
-                for part in (split_side_by_side(mask, blob, aspect) if blob.w >= 1.5 * aspect * blob.h else (blob,))
+                for part in (
+                    split_side_by_side(mask, blob, aspect)
+                    if blob.w >= 1.5 * aspect * blob.h and blob.w * blob.h >= two_people
+                    else (blob,)
+                )
             ]
         tracks = self._tracker.update([b.box for b in blobs], t)
         lit = [track for track in tracks if self._is_light(track, gray, t)]
