@@ -187,15 +187,19 @@ class IntakeChecker:
         return PresenceIntake(officer_id, presence, message)
 
 
-# Event types that take the alarm lane (hub.adapters.mqtt.client): panic and duress presses, tamper
-# from buttons and cameras.
+# Camera event types that take the alarm lane (hub.adapters.mqtt.client): tamper. Every button event takes it:
+# a cancel or test press must not overtake the panic before it from the same button (the lanes commit
+# independently), and buttons are few and quiet.
 _ALARM_MARKERS = (b'"panic"', b'"duress"', b'"tamper"')
 
 
 def is_alarm(topic: str, payload: bytes | bytearray) -> bool:
     """Whether a message takes the alarm lane. A byte search, not a parse: it runs for every message
     as it arrives. A wrong guess changes only which lane checks and stores it, never what is stored."""
-    return topic.endswith("/event") and any(marker in payload for marker in _ALARM_MARKERS)
+    if not topic.endswith("/event"):
+        return False
+    levels = topic.rsplit("/", 3)
+    return (len(levels) == 4 and levels[1] == "button") or any(marker in payload for marker in _ALARM_MARKERS)
 
 
 def _filter_kind(topic_filter: str, prefix: str) -> TopicKind | None:

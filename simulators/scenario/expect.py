@@ -31,6 +31,19 @@ def _at_least(seen: Any, expected: Any) -> bool:
     return isinstance(seen, int | float) and seen >= expected
 
 
+# A dispatch's way forward: an officer who is already on scene has accepted, though the observer's poll may
+# never have seen the dispatch in that state.
+_DISPATCH_PATH = ("offered", "accepted", "en_route", "on_scene")
+
+
+def _reached(seen: Any, expected: Any) -> bool:
+    if _equal(seen, expected):
+        return True
+    if str(seen) in _DISPATCH_PATH and str(expected) in _DISPATCH_PATH:
+        return _DISPATCH_PATH.index(str(seen)) > _DISPATCH_PATH.index(str(expected))
+    return False
+
+
 _FIELDS: dict[str, dict[str, tuple[str, Compare]]] = {
     "incident": {
         "site": ("site_id", _equal),
@@ -45,7 +58,7 @@ _FIELDS: dict[str, dict[str, tuple[str, Compare]]] = {
     "dispatch": {
         "officer": ("officer_id", _equal),
         "site": ("site_id", _equal),
-        "state": ("state", _equal),
+        "state": ("state", _reached),
         "rule": ("rule", _equal),
     },
     "warning": {

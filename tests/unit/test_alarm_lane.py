@@ -29,9 +29,9 @@ def test_a_camera_tamper_takes_the_alarm_lane_and_camera_motion_does_not() -> No
 
 
 @pytest.mark.parametrize("kind", ["test", "cancel", "low_battery"])
-def test_other_button_events_take_the_routine_lane(kind: str) -> None:
+def test_every_other_button_event_takes_the_alarm_lane_so_a_cancel_never_overtakes_its_panic(kind: str) -> None:
     _, payload = press_payload(kind, "e1")
-    assert not is_alarm(TOPICS.button_event("site-1", "btn-1"), payload)
+    assert is_alarm(TOPICS.button_event("site-1", "btn-1"), payload)
 
 
 def test_heartbeats_and_speaker_acks_take_the_routine_lane() -> None:

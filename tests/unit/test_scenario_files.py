@@ -52,3 +52,18 @@ def test_broken_yaml_names_the_line(tmp_path: Path) -> None:
     path.write_text("name: x\nsteps:\n  - wait: 1\n   - wait: 2\n", "utf-8")
     with pytest.raises(ScenarioError, match=rf"{path}:4: not valid YAML"):
         load_scenario(path)
+
+
+def test_a_dispatch_seen_only_on_scene_meets_an_expected_accept_but_a_timed_out_one_does_not() -> None:
+    from simulators.scenario.expect import check
+    from simulators.scenario.observe import Record, Snapshot
+
+    def snapshot(state: str) -> Snapshot:
+        record = Record()
+        record.add(1.0, {"officer_id": "o-wang-fang", "site_id": "bank", "state": "offered"})
+        record.add(2.0, {"officer_id": "o-wang-fang", "site_id": "bank", "state": state})
+        return Snapshot(incidents={}, dispatches={1: record}, warnings={}, feedback=[], device_health=(0.0, []))
+
+    expected = {"officer": "o-wang-fang", "state": "accepted"}
+    assert check("dispatch", expected, snapshot("on_scene")).met_at == 2.0
+    assert check("dispatch", expected, snapshot("timed_out")).met_at is None

@@ -28,7 +28,6 @@ let chosenOfficer = null; // the desk's choice in the dispatch panel (null: the 
 let showAllCandidates = false;
 let redispatching = false; // an officer is already on it: the desk asked to send someone else
 const CANDIDATES_SHOWN = 5;
-let loadSeq = 0;
 let reloadTimer = null;
 let busy = false;
 let lastError = "";
@@ -113,13 +112,33 @@ export function changed(id) {
   reloadTimer = window.setTimeout(load, RELOAD_DEBOUNCE_MS);
 }
 
+// One load at a time, and at most one queued behind it: during a storm of changes each load finishes and is
+// shown (a newer one used to discard the one in flight, so a busy incident's detail could never appear).
+let loading = null;
+let queued = null;
+
 function load() {
+  if (!loading) {
+    loading = loadOnce().finally(() => {
+      loading = null;
+    });
+    return loading;
+  }
+  if (!queued) {
+    queued = loading.then(() => {
+      queued = null;
+      return load();
+    });
+  }
+  return queued;
+}
+
+function loadOnce() {
   const id = incidentId;
   if (id == null) return Promise.resolve();
-  const seq = ++loadSeq;
   return apiJson("/api/v1/incidents/" + encodeURIComponent(id))
     .then((data) => {
-      if (seq !== loadSeq || id !== incidentId) return null;
+      if (id !== incidentId) return null;
       detail = data;
       const wantsCandidates = isOpen(data) && data.test !== true;
       if (!wantsCandidates) {
@@ -128,17 +147,17 @@ function load() {
       }
       return apiJson("/api/v1/incidents/" + encodeURIComponent(id) + "/candidates")
         .then((ranked) => {
-          if (seq === loadSeq) candidates = (ranked && ranked.candidates) || [];
+          if (id === incidentId) candidates = (ranked && ranked.candidates) || [];
         })
         .catch(() => {
-          if (seq === loadSeq) candidates = [];
+          if (id === incidentId) candidates = [];
         });
     })
     .then(() => {
-      if (seq === loadSeq && id === incidentId && detail) render();
+      if (id === incidentId && detail) render();
     })
     .catch((error) => {
-      if (seq !== loadSeq || id !== incidentId) return;
+      if (id !== incidentId) return;
       if (!detail) replace(el.body, h("p", { class: "detail-error", role: "alert" }, t().detail_failed + " (" + error.message + ")"));
     });
 }
