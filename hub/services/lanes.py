@@ -19,10 +19,6 @@ class AlarmRightOfWay:
         self._clear = asyncio.Event()
         self._clear.set()
 
-    @property
-    def alarm_in_hand(self) -> bool:
-        return not self._clear.is_set()
-
     def alarm_taken(self) -> None:
         """The alarm lane took messages it has not committed yet."""
         self._clear.clear()

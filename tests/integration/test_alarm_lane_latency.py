@@ -1,19 +1,29 @@
 """The alarm lane's feedback goes out the moment its transaction commits, from rows written already
 claimed: the relay never sends them too, takes them at once when the send fails, and after the lease
-when the sender died before sending."""
+when the sender died before sending. And the routine lane gives way to an alarm in hand."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import contextlib
+from collections.abc import AsyncIterator, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
 
 import asyncpg
 import pytest
 
+from devices.contract import DeviceState, Topics
+from devices.link import status_payload
+from hub.adapters.metrics import HubMetrics
 from hub.adapters.postgres.outbox import PostgresOutbox
 from hub.adapters.postgres.pool import create_pool
 from hub.adapters.postgres.store import PostgresStore
-from hub.services.messages import OutboundMessage
+from hub.config import load_district
+from hub.services.ingest import IngestService
+from hub.services.intake import IntakeChecker, IntakeLimits
+from hub.services.lanes import AlarmRightOfWay
+from hub.services.messages import InboundMessage, OutboundMessage
 from hub.services.outbox import ImmediateSender, OutboxRelay
 from tests.integration.conftest import eventually
 
@@ -92,3 +102,53 @@ async def test_feedback_of_a_sender_that_died_before_sending_is_the_relays_once_
     await asyncio.sleep(1.2)
     assert await relay.relay_once() == 1
     assert publisher.published == [RECEIVED]
+
+
+class QueuedMessages:
+    """A message source: what the test puts in, acknowledged into `acked`."""
+
+    def __init__(self) -> None:
+        self.queue: asyncio.Queue[InboundMessage] = asyncio.Queue()
+        self.acked: list[InboundMessage] = []
+
+    async def next_batch(self, max_messages: int) -> list[InboundMessage]:
+        return [await self.queue.get()]
+
+    def acknowledge(self, messages: Sequence[InboundMessage]) -> None:
+        self.acked.extend(messages)
+
+
+async def test_the_routine_lane_commits_nothing_new_while_the_alarm_lane_holds_an_alarm(
+    pool: asyncpg.Pool, district_file: Path
+) -> None:
+    topics = Topics("sentinel")
+    district = load_district(district_file)
+    right_of_way = AlarmRightOfWay(max_hold_s=30.0)
+    routine = IngestService(
+        IntakeChecker(topics, district, IntakeLimits()),
+        PostgresStore(pool),
+        district,
+        topics,
+        HubMetrics(),
+        right_of_way=right_of_way,
+    )
+    source = QueuedMessages()
+    right_of_way.alarm_taken()
+    task = asyncio.create_task(routine.run(source, 100))
+    try:
+        heartbeat = status_payload(DeviceState.ONLINE, battery=90)
+        source.queue.put_nowait(
+            InboundMessage(topics.device_status("site-00", "button", "btn-00-0"), heartbeat, datetime.now(UTC))
+        )
+        await asyncio.sleep(0.5)
+        assert source.acked == [], "routine work went ahead of an alarm in hand"
+        right_of_way.alarms_done()
+
+        async def acked() -> bool:
+            return len(source.acked) == 1
+
+        await eventually(acked, timeout=5)
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
