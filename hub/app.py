@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import gc
 import signal
 from collections.abc import Coroutine
 from dataclasses import dataclass
@@ -47,10 +48,11 @@ from hub.services.changes import Broadcaster
 from hub.services.health import BROKER, CHANGE_FEED, DATABASE, FlagCheck, HealthMonitor, Watch, availability
 from hub.services.ingest import IngestService
 from hub.services.intake import IntakeChecker, IntakeLimits, is_alarm
+from hub.services.lanes import AlarmRightOfWay
 from hub.services.lifecycle import LifecycleService
 from hub.services.media import MediaFetcher
 from hub.services.messages import OutboundMessage
-from hub.services.outbox import OutboxRelay
+from hub.services.outbox import ImmediateSender, OutboxRelay
 from hub.services.patrol import PatrolService
 from hub.services.ports import Lease, LeaseLost
 from hub.services.recording import EventRecorder
@@ -163,7 +165,10 @@ class Hub:
             supervision = SupervisionService(store, self.district, recorder, lifecycle, on_outbox=outbox_nudge)
             await supervision.seed()
 
-            def ingest_lane(lane_store: PostgresStore) -> IngestService:
+            right_of_way = AlarmRightOfWay()
+            outbox = PostgresOutbox(pool)
+
+            def ingest_lane(lane_store: PostgresStore, alarm_lane: bool = False) -> IngestService:
                 return IngestService(
                     intake,
                     lane_store,
@@ -176,12 +181,14 @@ class Hub:
                     media_files,
                     warnings,
                     database=database,
+                    right_of_way=right_of_way,
+                    alarm_lane=alarm_lane,
+                    send_at_commit=ImmediateSender(outbox, mqtt, outbox_nudge) if alarm_lane else None,
                 )
 
             ingest = ingest_lane(store)
             # The alarm lane writes through connections of its own (docs/design.md, "Lanes").
-            alarm_ingest = ingest_lane(PostgresStore(alarm_pool))
-            outbox = PostgresOutbox(pool)
+            alarm_ingest = ingest_lane(PostgresStore(alarm_pool), alarm_lane=True)
             relay = OutboxRelay(outbox, mqtt, outbox_nudge)
             dead_letters = PostgresDeadLetterRetention(pool, timedelta(days=s.dead_letter_retention_days), metrics)
             dc09 = await _start_dc09(s, self.district.panels, ingest, metrics)
@@ -241,6 +248,10 @@ class Hub:
             http_url = _bound_url(runner, s.http_host)
             public_url.value = s.public_url or http_url
             log.info("console listening", url=http_url)
+            # What start-up built lives as long as the hub: out of the collector's way, so a full
+            # collection (a pause for every task, an alarm's included) walks only what came since.
+            gc.collect()
+            gc.freeze()
             try:
                 async with asyncio.TaskGroup() as tasks:
                     tasks.create_task(health.run(), name="health")

@@ -31,6 +31,7 @@ from hub.services.intake import (
     ReplyIntake,
     StatusReport,
 )
+from hub.services.lanes import AlarmRightOfWay
 from hub.services.lifecycle import (
     LifecycleService,
     NotAllowed,
@@ -38,7 +39,8 @@ from hub.services.lifecycle import (
     OfficerReplyCommand,
 )
 from hub.services.media import MediaFiles, MediaItem, take_inline_media
-from hub.services.messages import InboundMessage, Rejection
+from hub.services.messages import InboundMessage, OutboundMessage, Rejection
+from hub.services.outbox import ImmediateSender, OutboxLease
 from hub.services.ports import IngestObserver, IngestStore, MessageSource
 from hub.services.recording import EventRecorder, Recorded
 from hub.services.supervision import SupervisionService
@@ -63,7 +65,16 @@ class IngestService:
         media_files: MediaFiles | None = None,
         warnings: WarningService | None = None,
         database: Availability | None = None,
+        right_of_way: AlarmRightOfWay | None = None,
+        alarm_lane: bool = False,
+        send_at_commit: ImmediateSender | None = None,
     ) -> None:
+        # The lanes share the event loop: the alarm lane says when it holds alarms, the routine lane
+        # then holds back (hub/services/lanes.py).
+        self._right_of_way = right_of_way
+        self._alarm_lane = alarm_lane
+        # The alarm lane's feedback goes out right after its commit instead of through the relay.
+        self._send_at_commit = send_at_commit
         self._warnings = warnings
         # Tells a database outage from a bad message, and when the database is back.
         self._database = database
@@ -98,6 +109,8 @@ class IngestService:
                     with contextlib.suppress(TimeoutError):
                         async with asyncio.timeout(retry_deferred_s):
                             await ahead.wait()
+                if self._right_of_way is not None and not self._alarm_lane:
+                    await self._right_of_way.routine_turn()
                 messages, intakes = ahead.take()
                 batch = [*deferred, *messages]
                 checked = [*(self._intake.check(m) for m in deferred), *intakes]
@@ -107,6 +120,8 @@ class IngestService:
                     source.acknowledge([m for m in batch if id(m) not in held])
                 else:
                     source.acknowledge(batch)
+                if self._right_of_way is not None and self._alarm_lane and not deferred and ahead.empty:
+                    self._right_of_way.alarms_done()
 
     async def _check_ahead(self, source: MessageSource, ahead: _CheckedAhead) -> None:
         """Take and check messages as they arrive, in slices that let the event loop go between them
@@ -114,6 +129,11 @@ class IngestService:
         while True:
             await ahead.room()
             batch = await source.next_batch(min(_CHECK_SLICE, ahead.space))
+            if self._right_of_way is not None:
+                if self._alarm_lane:
+                    self._right_of_way.alarm_taken()
+                else:
+                    await self._right_of_way.routine_turn()
             ahead.add(batch, [self._intake.check(m) for m in batch])
             await asyncio.sleep(0)
 
@@ -234,11 +254,17 @@ class IngestService:
                 await tx.add_dead_letters(rejections)
             if statuses:
                 await tx.record_device_status([s.report for s in statuses])
-            if recorded.outbound:
+            at_commit: tuple[OutboxLease, list[tuple[int, OutboundMessage]]] | None = None
+            if recorded.outbound and self._send_at_commit is not None:
+                lease = self._send_at_commit.lease()
+                at_commit = lease, await tx.enqueue_claimed(recorded.outbound, lease.token, lease.lease_s)
+            elif recorded.outbound:
                 await tx.enqueue(recorded.outbound)
             if recorded.touched:
                 await tx.announce(sorted(recorded.touched))
-        if recorded.outbound and self._outbox_nudge is not None:
+        if at_commit is not None and self._send_at_commit is not None:
+            self._send_at_commit.send(*at_commit)
+        elif recorded.outbound and self._outbox_nudge is not None:
             self._outbox_nudge.set()
         if returned and self._supervision is not None:
             self._supervision.restored(sorted({site for site, _ in returned}))
@@ -341,6 +367,10 @@ class _CheckedAhead:
         self._intakes: list[Intake] = []
         self._arrived = asyncio.Event()
         self._taken = asyncio.Event()
+
+    @property
+    def empty(self) -> bool:
+        return not self._messages
 
     @property
     def space(self) -> int:

@@ -12,7 +12,10 @@ app on (dispatch_id, status). README "Additions to the wire contract" says so fo
 from __future__ import annotations
 
 import asyncio
+import time
+import uuid
 from contextlib import suppress
+from dataclasses import dataclass
 from typing import Protocol
 
 import structlog
@@ -33,8 +36,80 @@ class OutboxClaim(Protocol):
     async def release(self, ids: list[int]) -> None: ...
 
 
+@dataclass(frozen=True)
+class OutboxLease:
+    """A claim taken as the rows are written (`token`, for `lease_s` by the database's clock)."""
+
+    token: uuid.UUID
+    lease_s: float
+    send_until: float  # time.monotonic(), as OutboxClaim.send_until
+
+
 class Outbox(Protocol):
     async def claim(self, limit: int, lease_s: float) -> OutboxClaim: ...
+
+    def held(self, lease: OutboxLease, messages: list[tuple[int, OutboundMessage]]) -> OutboxClaim:
+        """The claim of rows written already claimed under `lease`."""
+        ...
+
+
+async def deliver(publisher: Publisher, claim: OutboxClaim, publish_timeout_s: float) -> int:
+    """Send what `claim` holds, mark it sent; release what could not be sent and raise."""
+
+    async def send(message: OutboundMessage) -> None:
+        async with asyncio.timeout(publish_timeout_s):
+            await publisher.publish(message, not_after=claim.send_until)
+
+    results = await asyncio.gather(*(send(message) for _, message in claim.messages), return_exceptions=True)
+    sent = [i for (i, _), r in zip(claim.messages, results, strict=True) if r is None]
+    unsent = [i for (i, _), r in zip(claim.messages, results, strict=True) if r is not None]
+    if sent:
+        await claim.mark_sent(sent)
+    if unsent:
+        await claim.release(unsent)
+        error = next(r for r in results if isinstance(r, BaseException))
+        raise RuntimeError(f"{len(unsent)} of {len(claim.messages)} outbox messages not sent: {error!r}")
+    return len(sent)
+
+
+class ImmediateSender:
+    """Sends a transaction's outbound messages the moment it commits (the alarm lane's `received`),
+    without the relay's wake-up and claim round trip. The rows are written already claimed under a
+    lease, in the same transaction: the relay leaves them alone while they are sent here; what cannot
+    be sent is released to the relay at once, and if the hub dies first the lease lapses and the
+    relay sends them. Lost: never; doubled: as with the relay, which receivers deduplicate."""
+
+    def __init__(
+        self,
+        outbox: Outbox,
+        publisher: Publisher,
+        relay_nudge: asyncio.Event,
+        lease_s: float = 5.0,
+        publish_timeout_s: float = 4.0,
+    ) -> None:
+        self._outbox = outbox
+        self._publisher = publisher
+        self._relay_nudge = relay_nudge
+        self._lease_s = lease_s
+        self._publish_timeout_s = publish_timeout_s
+        self._sending: set[asyncio.Task[None]] = set()
+
+    def lease(self) -> OutboxLease:
+        """Taken before the transaction that writes the rows, so `send_until` errs early."""
+        return OutboxLease(uuid.uuid4(), self._lease_s, time.monotonic() + self._lease_s * 0.8)
+
+    def send(self, lease: OutboxLease, messages: list[tuple[int, OutboundMessage]]) -> None:
+        """After the commit: send in the background (the caller acknowledges meanwhile)."""
+        task = asyncio.create_task(self._send(self._outbox.held(lease, messages)), name="outbox-at-commit")
+        self._sending.add(task)
+        task.add_done_callback(self._sending.discard)
+
+    async def _send(self, claim: OutboxClaim) -> None:
+        try:
+            await deliver(self._publisher, claim, self._publish_timeout_s)
+        except Exception as exc:
+            log.warning("outbound message not sent at commit; the relay takes it", error=repr(exc))
+            self._relay_nudge.set()
 
 
 class OutboxRelay:
@@ -78,20 +153,6 @@ class OutboxRelay:
         claim = await self._outbox.claim(self._batch, self._lease_s)
         if not claim.messages:
             return 0
-        results = await asyncio.gather(
-            *(self._send(message, claim.send_until) for _, message in claim.messages), return_exceptions=True
-        )
-        sent = [i for (i, _), r in zip(claim.messages, results, strict=True) if r is None]
-        unsent = [i for (i, _), r in zip(claim.messages, results, strict=True) if r is not None]
-        if sent:
-            await claim.mark_sent(sent)
-            self.sent += len(sent)
-        if unsent:
-            await claim.release(unsent)
-            error = next(r for r in results if isinstance(r, BaseException))
-            raise RuntimeError(f"{len(unsent)} of {len(claim.messages)} outbox messages not sent: {error!r}")
-        return len(sent)
-
-    async def _send(self, message: OutboundMessage, send_until: float) -> None:
-        async with asyncio.timeout(self._publish_timeout_s):
-            await self._publisher.publish(message, not_after=send_until)
+        sent = await deliver(self._publisher, claim, self._publish_timeout_s)
+        self.sent += sent
+        return sent

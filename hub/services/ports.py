@@ -5,6 +5,7 @@ Adapters implement them (PostgreSQL, MQTT, ...); tests may use real `Fake…` cl
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
@@ -184,6 +185,12 @@ class IngestTransaction(Protocol):
     async def record_device_status(self, reports: Sequence[JsonObject]) -> None: ...
 
     async def enqueue(self, messages: Sequence[OutboundMessage]) -> None: ...
+
+    async def enqueue_claimed(
+        self, messages: Sequence[OutboundMessage], token: uuid.UUID, lease_s: float
+    ) -> list[tuple[int, OutboundMessage]]:
+        """Outbox rows written already claimed under `token` for `lease_s`; each with its row id."""
+        ...
 
     async def schedule_timers(self, timers: Sequence[Timer]) -> None: ...
 

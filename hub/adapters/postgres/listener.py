@@ -93,9 +93,11 @@ class PostgresChangeListener:
                 kind, ids = self._pending.get_nowait()
                 changed[kind].update(ids)
             try:
-                incidents = await self._queries.incidents_by_id(sorted(changed["incidents"]))
-                dispatches = await self._queries.dispatches_by_id(sorted(changed["dispatches"]))
-                warnings = await self._queries.warnings_by_id(sorted(changed["warnings"]))
+                # Only the kinds that changed: an alarm's incident is not held up by two empty queries.
+                q = self._queries
+                incidents = await q.incidents_by_id(sorted(changed["incidents"])) if changed["incidents"] else []
+                dispatches = await q.dispatches_by_id(sorted(changed["dispatches"])) if changed["dispatches"] else []
+                warnings = await q.warnings_by_id(sorted(changed["warnings"])) if changed["warnings"] else []
             except Exception as exc:  # whatever the connection does as it dies, the feed goes on
                 log.warning("cannot load changes; views told to resync", error=repr(exc))
                 self._broadcaster.publish(RESYNC)

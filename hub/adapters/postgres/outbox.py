@@ -9,13 +9,16 @@ import uuid
 import asyncpg
 
 from hub.services.messages import OutboundMessage
+from hub.services.outbox import OutboxLease
 
 
 class OutboxClaim:
-    def __init__(self, pool: asyncpg.Pool, token: uuid.UUID, rows: list[asyncpg.Record], send_until: float) -> None:
+    def __init__(
+        self, pool: asyncpg.Pool, token: uuid.UUID, messages: list[tuple[int, OutboundMessage]], send_until: float
+    ) -> None:
         self._pool = pool
         self._token = token
-        self.messages = [(r["id"], OutboundMessage(r["topic"], bytes(r["payload"]))) for r in sorted(rows, key=_id)]
+        self.messages = sorted(messages, key=_id)
         self.send_until = send_until
 
     async def mark_sent(self, ids: list[int]) -> None:
@@ -31,8 +34,8 @@ class OutboxClaim:
         )
 
 
-def _id(row: asyncpg.Record) -> int:
-    return row["id"]
+def _id(message: tuple[int, OutboundMessage]) -> int:
+    return message[0]
 
 
 class PostgresOutbox:
@@ -58,7 +61,12 @@ class PostgresOutbox:
             token,
             lease_s,
         )
-        return OutboxClaim(self._pool, token, rows, started + lease_s * 0.8)
+        messages = [(r["id"], OutboundMessage(r["topic"], bytes(r["payload"]))) for r in rows]
+        return OutboxClaim(self._pool, token, messages, started + lease_s * 0.8)
+
+    def held(self, lease: OutboxLease, messages: list[tuple[int, OutboundMessage]]) -> OutboxClaim:
+        """Rows written already claimed (PostgresTransaction.enqueue_claimed)."""
+        return OutboxClaim(self._pool, lease.token, messages, lease.send_until)
 
     async def backlog(self) -> int:
         return await self._pool.fetchval("SELECT count(*) FROM outbox WHERE sent_at IS NULL")

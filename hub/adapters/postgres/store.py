@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
@@ -693,6 +694,22 @@ class PostgresTransaction:
             [m.topic for m in messages],
             [m.payload for m in messages],
         )
+
+    async def enqueue_claimed(
+        self, messages: Sequence[OutboundMessage], token: uuid.UUID, lease_s: float
+    ) -> list[tuple[int, OutboundMessage]]:
+        """Outbox rows written already claimed for `lease_s` (the relay leaves them alone until it
+        lapses); each with its row id."""
+        rows = await self._conn.fetch(
+            "INSERT INTO outbox (topic, payload, claim_token, claimed_until, attempts)"
+            " SELECT t, p, $3, now() + make_interval(secs => $4), 1 FROM unnest($1::text[], $2::bytea[]) AS m(t, p)"
+            " RETURNING id, topic, payload",
+            [m.topic for m in messages],
+            [m.payload for m in messages],
+            token,
+            lease_s,
+        )
+        return [(r["id"], OutboundMessage(r["topic"], bytes(r["payload"]))) for r in rows]
 
     async def announce(self, incident_ids: Sequence[int], dispatch_ids: Sequence[int] = ()) -> None:
         # NOTIFY is delivered only on commit, to every hub instance: live views never show what

@@ -1,0 +1,154 @@
+"""The alarm lane's feedback goes out the moment its transaction commits, from rows written already
+claimed: the relay never sends them too, takes them at once when the send fails, and after the lease
+when the sender died before sending. And the routine lane gives way to an alarm in hand."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from devices.contract import DeviceState, Topics
+from devices.link import status_payload
+from hub.adapters.metrics import HubMetrics
+from hub.adapters.postgres.outbox import PostgresOutbox
+from hub.adapters.postgres.pool import create_pool
+from hub.adapters.postgres.store import PostgresStore
+from hub.config import load_district
+from hub.services.ingest import IngestService
+from hub.services.intake import IntakeChecker, IntakeLimits
+from hub.services.lanes import AlarmRightOfWay
+from hub.services.messages import InboundMessage, OutboundMessage
+from hub.services.outbox import ImmediateSender, OutboxRelay
+from tests.integration.conftest import eventually
+
+RECEIVED = OutboundMessage("t/site/s1/button/b1/feedback", b'{"state": "received"}')
+
+
+class RecordingPublisher:
+    """Stands for the broker link: keeps what it was given, or refuses while `failing`."""
+
+    def __init__(self, failing: bool = False) -> None:
+        self.failing = failing
+        self.published: list[OutboundMessage] = []
+
+    async def publish(self, message: OutboundMessage, not_after: float | None = None) -> None:
+        if self.failing:
+            raise ConnectionError("broker away")
+        self.published.append(message)
+
+
+@pytest.fixture
+async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
+    pool = await create_pool(database_url, min_size=1, max_size=3)
+    yield pool
+    await pool.close()
+
+
+async def write_claimed(pool: asyncpg.Pool, sender: ImmediateSender) -> None:
+    """What the alarm lane does: rows written claimed in its transaction, sent after the commit."""
+    lease = sender.lease()
+    async with PostgresStore(pool).transaction() as tx:
+        rows = await tx.enqueue_claimed([RECEIVED], lease.token, lease.lease_s)
+    sender.send(lease, rows)
+
+
+async def unsent(pool: asyncpg.Pool) -> int:
+    return await pool.fetchval("SELECT count(*) FROM outbox WHERE sent_at IS NULL")
+
+
+async def test_feedback_sent_at_commit_is_marked_sent_and_never_sent_again_by_the_relay(pool: asyncpg.Pool) -> None:
+    publisher = RecordingPublisher()
+    outbox = PostgresOutbox(pool)
+    await write_claimed(pool, ImmediateSender(outbox, publisher, asyncio.Event()))
+
+    async def all_sent() -> bool:
+        return await unsent(pool) == 0
+
+    await eventually(all_sent, timeout=5)
+    assert publisher.published == [RECEIVED]
+    assert await OutboxRelay(outbox, publisher, asyncio.Event()).relay_once() == 0
+    assert publisher.published == [RECEIVED]
+
+
+async def test_feedback_that_cannot_be_sent_at_commit_is_released_to_the_relay_at_once(pool: asyncpg.Pool) -> None:
+    outbox = PostgresOutbox(pool)
+    nudge = asyncio.Event()
+    await write_claimed(pool, ImmediateSender(outbox, RecordingPublisher(failing=True), nudge))
+    await asyncio.wait_for(nudge.wait(), 5)  # the relay is woken
+    working = RecordingPublisher()
+    assert await OutboxRelay(outbox, working, asyncio.Event()).relay_once() == 1  # no lease to wait out
+    assert working.published == [RECEIVED]
+    assert await unsent(pool) == 0
+
+
+async def test_feedback_of_a_sender_that_died_before_sending_is_the_relays_once_the_lease_lapses(
+    pool: asyncpg.Pool,
+) -> None:
+    outbox = PostgresOutbox(pool)
+    died = ImmediateSender(outbox, RecordingPublisher(), asyncio.Event(), lease_s=1.0)
+    lease = died.lease()
+    async with PostgresStore(pool).transaction() as tx:
+        await tx.enqueue_claimed([RECEIVED], lease.token, lease.lease_s)
+    # ... and the hub is killed before `send`: nothing of the claim goes out.
+    publisher = RecordingPublisher()
+    relay = OutboxRelay(outbox, publisher, asyncio.Event())
+    assert await relay.relay_once() == 0, "the relay took a row still under its lease"
+    await asyncio.sleep(1.2)
+    assert await relay.relay_once() == 1
+    assert publisher.published == [RECEIVED]
+
+
+class QueuedMessages:
+    """A message source: what the test puts in, acknowledged into `acked`."""
+
+    def __init__(self) -> None:
+        self.queue: asyncio.Queue[InboundMessage] = asyncio.Queue()
+        self.acked: list[InboundMessage] = []
+
+    async def next_batch(self, max_messages: int) -> list[InboundMessage]:
+        return [await self.queue.get()]
+
+    def acknowledge(self, messages: Sequence[InboundMessage]) -> None:
+        self.acked.extend(messages)
+
+
+async def test_the_routine_lane_commits_nothing_new_while_the_alarm_lane_holds_an_alarm(
+    pool: asyncpg.Pool, district_file: Path
+) -> None:
+    topics = Topics("sentinel")
+    district = load_district(district_file)
+    right_of_way = AlarmRightOfWay(max_hold_s=30.0)
+    routine = IngestService(
+        IntakeChecker(topics, district, IntakeLimits()),
+        PostgresStore(pool),
+        district,
+        topics,
+        HubMetrics(),
+        right_of_way=right_of_way,
+    )
+    source = QueuedMessages()
+    right_of_way.alarm_taken()
+    task = asyncio.create_task(routine.run(source, 100))
+    try:
+        heartbeat = status_payload(DeviceState.ONLINE, battery=90)
+        source.queue.put_nowait(
+            InboundMessage(topics.device_status("site-00", "button", "btn-00-0"), heartbeat, datetime.now(UTC))
+        )
+        await asyncio.sleep(0.5)
+        assert source.acked == [], "routine work went ahead of an alarm in hand"
+        right_of_way.alarms_done()
+
+        async def acked() -> bool:
+            return len(source.acked) == 1
+
+        await eventually(acked, timeout=5)
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
