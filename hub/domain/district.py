@@ -10,6 +10,7 @@ from hub.domain.media import Origin
 from hub.domain.patrol import Tour
 from hub.domain.roster import Gap, Shift, coverage_gaps
 from hub.domain.steps import StepPlan
+from hub.domain.talkdown import TalkdownRule
 from hub.domain.verification import VerificationPolicy
 from hub.domain.warnings import Message, WarningRule
 
@@ -99,6 +100,7 @@ class District:
     patrol_tours: tuple[Tour, ...] = ()  # the duty desk's rounds of cameras (hub.domain.patrol)
     verification: VerificationPolicy = field(default_factory=VerificationPolicy)  # what cameras record of a press
     response_steps: tuple[StepPlan, ...] = ()  # guided response per incident kind and site kind
+    talkdown_rules: tuple[TalkdownRule, ...] = ()  # the verdict after a warning (hub.domain.talkdown)
 
     def speakers_for(self, site_id: str, device_id: str | None = None) -> list[str]:
         """Where a warning about this device plays: its linked speakers, else every speaker of the site."""
