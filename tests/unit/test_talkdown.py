@@ -3,15 +3,21 @@ kind and hours in the district file, and a `presence` camera event joining the o
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from devices.contract import CameraEvent, CameraEventType, decode
+from hub.adapters.camera.debounce import ZoneEventDebounce
+from hub.adapters.camera.events import camera_event_payload
 from hub.config.district import ConfigError, parse_district
 from hub.domain.events import DeviceEvent
 from hub.domain.incidents import IncidentState, correlate
 from hub.domain.talkdown import TalkdownRule, ZoneReport, rule_for, verdict
+from hub.video.detections import Detection, DetectionType, ObjectBox
+from hub.video.zones import RuleTimings, Zone, ZoneKind, ZoneRules
 from simulators.districts import synthetic_district
 
 DONE = datetime(2026, 3, 1, 22, 0, tzinfo=UTC)
@@ -93,3 +99,28 @@ def test_a_presence_event_is_on_the_wire_contract_and_joins_an_open_incident_onl
     assert joined.incident == opened and joined.incident.state is IncidentState.NEW
     (entry,) = joined.timeline
     assert (entry.code, dict(entry.params)) == ("zone_empty", {"device": "cam-1", "zone": "yard"})
+
+
+def test_zone_rules_report_each_change_of_an_armed_zones_occupancy_when_asked() -> None:
+    yard = Zone("yard", ZoneKind.INTRUSION, polygon=((0.2, 0.2), (0.8, 0.2), (0.8, 0.9), (0.2, 0.9)))
+    rules = ZoneRules([yard], RuleTimings(leave_s=1.0), presence_events=True)
+    inside, outside = ObjectBox(1, (0.4, 0.3, 0.1, 0.3)), ObjectBox(1, (0.85, 0.3, 0.1, 0.65))
+    seen: list[tuple[float, str, bool | None]] = []
+    for step in range(40):  # in the yard for 2 s, then beside it for 2 s
+        t = step * 0.1
+        for d in rules.evaluate([inside if t < 2 else outside], t, {"yard"}):
+            seen.append((round(t, 1), d.type.value, d.present))
+    assert seen[:2] == [(0.0, "intrusion", None), (0.0, "presence", True)]
+    (left_at, kind, present), *more = seen[2:]
+    assert (kind, present, more) == ("presence", False, []) and 2.9 <= left_at <= 3.1  # leave_s after last inside
+    quiet = ZoneRules([yard], RuleTimings(leave_s=1.0))
+    assert [d.type.value for d in quiet.evaluate([inside], 0.0, {"yard"})] == ["intrusion"]  # off by default
+
+
+def test_the_agent_publishes_a_presence_detection_with_present_and_lets_every_change_through() -> None:
+    change = Detection(DetectionType.PRESENCE, DONE.timestamp(), 0.8, zone_id="yard", present=False)
+    body = json.loads(camera_event_payload(change, "p-1", UTC))
+    assert (body["type"], body["zone"], body["present"]) == ("presence", "yard", False)
+    assert decode(CameraEvent, json.dumps(body).encode()).present is False
+    debounce = ZoneEventDebounce(repeat_s=30)
+    assert all(debounce.allow(replace(change, t=change.t + n)) for n in range(3))
