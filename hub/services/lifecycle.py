@@ -98,7 +98,7 @@ class LifecycleService:
         clock: Clock = _utc_now,
         on_outbox: asyncio.Event | None = None,
         media_url: Callable[[int], str] | None = None,
-        on_talkdown_failed: Callable[[Incident, TalkdownRule], Awaitable[None]] | None = None,
+        on_talkdown_failed: Callable[[Incident, TalkdownRule], Awaitable[object]] | None = None,
     ) -> None:
         self._on_talkdown_failed = on_talkdown_failed  # plays the firmer message (hub.services.talkdown)
         self._media_url = media_url  # the absolute URL of a media file (for officers' phones)

@@ -331,20 +331,10 @@ class WarningService:
         priority; it gets no verdict of its own (its rule id says it came from the talk-down)."""
         if not rule.firmer_message_id or incident.id is None:
             return 0
-        speakers = tuple(self._district.speakers_for(incident.site_id))
-        sent = 0
-        for lang in rule.languages:
-            request = WarningRequest(
-                speakers,
-                lang,
-                message_id=rule.firmer_message_id,
-                repeat=2,
-                priority=8,
-                incident_id=incident.id,
-                rule_id=f"{FIRMER_RULE_PREFIX}{rule.id}",
-            )
-            sent += len(await self.warn(request, f"talkdown:{rule.id}"))
-        return sent
+        firmer = WarningRule(
+            f"{FIRMER_RULE_PREFIX}{rule.id}", "talkdown", rule.firmer_message_id, rule.languages, repeat=2, priority=8
+        )
+        return await self._warn_by_rule(firmer, tuple(self._district.speakers_for(incident.site_id)), incident.id)
 
     async def _warn_by_rule(self, rule: WarningRule, speakers: tuple[str, ...], incident_id: int | None) -> int:
         sent = 0
