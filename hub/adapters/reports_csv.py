@@ -240,10 +240,10 @@ def render_csv(report: dict[str, Any]) -> bytes:
         _patrol(out, report["patrol_coverage"])
     if report.get("video_verification") is not None:
         _video_verification(out, report["video_verification"])
-    if report.get("deterrence") is not None:
-        _deterrence(out, report["deterrence"])
     if report.get("step_compliance") is not None:
         _step_compliance(out, report["step_compliance"])
+    if report.get("deterrence") is not None:
+        _deterrence(out, report["deterrence"])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
