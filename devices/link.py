@@ -67,7 +67,7 @@ class DeviceLink:
     def _on_message(self, _c: paho.Client, _u: object, msg: paho.MQTTMessage) -> None:
         for topic_filter, handler in self._handlers.items():
             if paho.topic_matches_sub(topic_filter, msg.topic):
-                handler(msg.topic, msg.payload)
+                handler(msg.topic, bytes(msg.payload))
 
     @property
     def connected(self) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import signal
 from collections.abc import Coroutine
 from dataclasses import dataclass
@@ -39,8 +40,8 @@ from hub.adapters.speech import AudioFiles, EspeakSynthesizer, PrerecordedAudio
 from hub.adapters.web import WebServices, make_app
 from hub.adapters.web.limits import HttpLimits
 from hub.config import Settings
-from hub.config.panels import load_panels
 from hub.domain.district import District
+from hub.domain.panels import PanelDirectory
 from hub.services.auth import AuthPolicy
 from hub.services.changes import Broadcaster
 from hub.services.health import BROKER, CHANGE_FEED, DATABASE, FlagCheck, HealthMonitor, Watch, availability
@@ -185,7 +186,7 @@ class Hub:
             outbox = PostgresOutbox(pool)
             relay = OutboxRelay(outbox, mqtt, outbox_nudge)
             dead_letters = PostgresDeadLetterRetention(pool, timedelta(days=s.dead_letter_retention_days), metrics)
-            dc09 = await _start_dc09(s, ingest, metrics)
+            dc09 = await _start_dc09(s, self.district.panels, ingest, metrics)
             metrics.gauge("sentinel_mqtt_connected", "1 while the broker connection is up", lambda: mqtt.connected)
             metrics.gauge("sentinel_database_listener_connected", "1 while LISTEN is up", listener.is_ready)
             metrics.gauge("sentinel_mqtt_reconnects", "Broker reconnects since start", lambda: mqtt.reconnects)
@@ -194,7 +195,7 @@ class Hub:
                 "sentinel_dependency_up",
                 "1 while the dependency answers (database, broker, change_feed), as /readyz says",
                 "dependency",
-                {state.name: (lambda name=state.name: health.is_up(name)) for state in health.states},
+                {state.name: functools.partial(health.is_up, state.name) for state in health.states},
             )
             metrics.gauge(
                 "sentinel_inbound_backlog",
@@ -331,7 +332,9 @@ async def _register_recordings(district: District, folder: Path) -> PrerecordedA
     return recordings
 
 
-async def _start_dc09(s: Settings, ingest: IngestService, metrics: HubMetrics) -> Dc09Server | None:
+async def _start_dc09(
+    s: Settings, panels: PanelDirectory, ingest: IngestService, metrics: HubMetrics
+) -> Dc09Server | None:
     """SIA DC-09 receivers for alarm panels, when configured. Binds now: a port in use stops start-up."""
     if not s.dc09_tcp and not s.dc09_udp:
         return None
@@ -342,7 +345,6 @@ async def _start_dc09(s: Settings, ingest: IngestService, metrics: HubMetrics) -
         host, _, port = value.rpartition(":")
         return host, int(port)
 
-    panels = await asyncio.to_thread(load_panels, s.district_file)
     server = Dc09Server(
         Dc09Receiver(panels, ingest, metrics), Dc09Listen(tcp=address(s.dc09_tcp), udp=address(s.dc09_udp))
     )

@@ -262,8 +262,8 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _settings(args: argparse.Namespace, **overrides: object) -> Settings:
-    return load_settings(args.settings, **overrides)
+def _settings(args: argparse.Namespace, http: str | None = None) -> Settings:
+    return load_settings(args.settings, http=http)
 
 
 # --- run --------------------------------------------------------------------------------------------
@@ -444,12 +444,12 @@ def _cli_actor() -> str:
 
 # --- audit ------------------------------------------------------------------------------------------
 def _audit_verify(args: argparse.Namespace) -> int:
-    from hub.adapters.postgres.audit_chain import verify_audit_chain
+    from hub.adapters.postgres.audit_chain import ChainVerdict, verify_audit_chain
     from hub.adapters.postgres.schema import migrate
 
     dsn = _accounts_database_url(_settings(args))
 
-    async def verify():  # type: ignore[no-untyped-def]
+    async def verify() -> ChainVerdict:
         await migrate(dsn)  # a database from before the chain gets it (and its old entries chained) first
         return await verify_audit_chain(dsn)
 

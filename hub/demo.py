@@ -16,6 +16,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from devices.contract import Topics
 from devices.link import DeviceLink
@@ -312,7 +313,8 @@ def _stop_officers(running: tuple[DeviceLink, list[OfficerSimulator] | list[Spea
 
 
 async def _first(started: asyncio.Future[RunningHub], hub_task: asyncio.Task[None]) -> RunningHub:
-    await asyncio.wait([started, hub_task], return_when=asyncio.FIRST_COMPLETED)
+    either: list[asyncio.Future[Any]] = [started, hub_task]
+    await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
     if not started.done():
         hub_task.result()  # raises why the hub stopped
         raise RuntimeError("the hub stopped before it started")

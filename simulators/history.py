@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 import asyncpg
 
 from hub.domain.district import District
+from hub.domain.incidents import Priority
 from hub.domain.steps import steps_for
 
 _KINDS = (  # (kind, priority, weight)
@@ -196,7 +197,7 @@ def generate(
             incident.cancelled_at = created + _seconds(rng, 10, 300)
             incident.disposition = "test"
             continue
-        targets = district.targets[priority]  # type: ignore[index]
+        targets = district.targets[Priority(priority)]
         clock = created
         if rng.random() < 0.94:
             incident.acknowledged_at = created + _seconds(rng, 1, targets.ack_s * 3)

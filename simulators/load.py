@@ -192,7 +192,9 @@ class _Worker(threading.Thread):
                 return
             if options.credentials is not None:
                 device = group[0]
-                client_id, username, password = device.device, device.device, options.credentials[device.device]
+                client_id = device.device
+                username: str | None = device.device
+                password: str | None = options.credentials[device.device]
                 filters = (
                     [options.topics.button_feedback(device.site, device.device)] if device.kind == "button" else []
                 )
@@ -227,7 +229,7 @@ class _Worker(threading.Thread):
         client.on_connect = lambda _c, _u, _f, reason, _p: self._on_connect(conn, reason)
         client.on_disconnect = lambda *_: self._on_disconnect(conn)
         client.on_publish = lambda _c, _u, mid, reason, _p: self._on_publish(conn, mid, reason)
-        client.on_message = lambda _c, _u, message: self._on_feedback(message.payload)
+        client.on_message = lambda _c, _u, message: self._on_feedback(bytes(message.payload))
         try:
             client.connect(self._endpoint.host, self._endpoint.port, keepalive=60)
         except OSError:
@@ -274,9 +276,9 @@ class _Worker(threading.Thread):
         stream, press_id = what
         ok = not getattr(reason, "is_failure", False)
         resend = press_id is not None and press_id.startswith("resend:")
-        if resend:
+        if press_id is not None and resend:
             self.counts.resend_acked += ok
-            press_id = press_id.removeprefix("resend:")  # type: ignore[union-attr]
+            press_id = press_id.removeprefix("resend:")
         elif ok:
             self.counts.stream(stream).acked += 1
         else:
@@ -349,9 +351,9 @@ class _Worker(threading.Thread):
         """Presses whose feedback is overdue (or all of a reconnected link's): the same payload again."""
         rule = self.options.rule
         if everything_on is not None:
-            for event_id, press in self._pending.items():
-                if press.conn is everything_on and not everything_on.holds(press):
-                    self._send_again(event_id, press)
+            for event_id, pending in self._pending.items():
+                if pending.conn is everything_on and not everything_on.holds(pending):
+                    self._send_again(event_id, pending)
             return
         while self._resend_due and self._resend_due[0][0] <= now:
             at, _, event_id = heapq.heappop(self._resend_due)

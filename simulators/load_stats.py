@@ -32,7 +32,9 @@ class Counts:
     confirm_ms: list[float] = field(default_factory=list)  # press → first feedback
 
     def stream(self, name: str) -> StreamCount:
-        return getattr(self, name)  # type: ignore[no-any-return]
+        stream = getattr(self, name)
+        assert isinstance(stream, StreamCount), name
+        return stream
 
 
 def total(parts: Iterable[Counts]) -> Counts:

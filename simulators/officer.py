@@ -13,6 +13,7 @@ from enum import StrEnum
 
 from devices.contract import OfficerPresence, Topics, encode
 from devices.link import DeviceLink
+from hub.domain.district import District, Site
 
 
 class Mode(StrEnum):
@@ -109,13 +110,13 @@ class OfficerSimulator:
         assert isinstance(site, dict)
         to_lat, to_lon = site.get("lat"), site.get("lon")
         self._reply(dispatch_id, "en_route", lat=self.lat, lon=self.lon)
-        arrived = to_lat is None or to_lon is None
-        while not arrived:
+        arrived = False
+        while to_lat is not None and to_lon is not None and not arrived:
             if stop.wait(b.update_every_s / b.time_scale):
                 return
             self.lat, self.lon, arrived = _step_toward(
                 self.lat, self.lon, to_lat, to_lon, b.speed_m_s * b.update_every_s
-            )  # type: ignore[arg-type]
+            )
             self._presence()
         self._reply(dispatch_id, "on_scene", lat=self.lat, lon=self.lon)
         if stop.wait(b.on_scene_s / b.time_scale):
@@ -140,7 +141,7 @@ def start_positions(
 
 
 def officer_simulators(
-    link: DeviceLink, topics: Topics, district: object, behaviour: Behaviour, only: list[str] | None = None
+    link: DeviceLink, topics: Topics, district: District, behaviour: Behaviour, only: list[str] | None = None
 ) -> list[OfficerSimulator]:
     """One simulator per officer of the district (or those named), starting around their grid."""
     from hub.domain.district import District  # simulators read the hub's district file format
@@ -150,9 +151,9 @@ def officer_simulators(
     if not located:
         return []
 
-    def centre(sites: list[object]) -> tuple[float, float]:
-        lats = [s.lat for s in sites]  # type: ignore[attr-defined]
-        lons = [s.lon for s in sites]  # type: ignore[attr-defined]
+    def centre(sites: list[Site]) -> tuple[float, float]:
+        lats = [s.lat for s in sites if s.lat is not None]
+        lons = [s.lon for s in sites if s.lon is not None]
         return sum(lats) / len(lats), sum(lons) / len(lons)
 
     anchors = []

@@ -7,6 +7,7 @@ Modes exercise the hub's ack tracking: `offline` never connects (the hub must re
 
 from __future__ import annotations
 
+import functools
 import threading
 import wave
 from collections.abc import Iterable
@@ -175,8 +176,11 @@ class SpeakerSimulator:
             assert self._url is not None
             self._link = speaker_link(self._url, self._topics, self.site, self.device).connect()
         heartbeat_s = self._heartbeat_s if self._owns_link else None
-        agent_class = _SlowAckingAgent if self.mode is Mode.SLOW else SpeakerAgent
-        extra = {"ack_delay_s": self._ack_delay_s} if self.mode is Mode.SLOW else {}
+        agent_class = (
+            functools.partial(_SlowAckingAgent, ack_delay_s=self._ack_delay_s)
+            if self.mode is Mode.SLOW
+            else SpeakerAgent
+        )
         agent = agent_class(
             self._link,
             self._topics,
@@ -185,7 +189,6 @@ class SpeakerSimulator:
             self._player,
             heartbeat_s=heartbeat_s,
             firmware=FIRMWARE,
-            **extra,
         )
         self._agent = agent.start()
         return self

@@ -9,7 +9,7 @@ one, else the next boundary); `mjpeg_frames` is an async generator over a camera
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 
 import aiohttp
 
@@ -102,7 +102,7 @@ class MjpegParser:
         if following < 0:
             return None
         end = following
-        while end > body_start and buffer[end - 1 : end] in (b"-", b"\r", b"\n"):
+        while end > body_start and buffer[end - 1] in b"-\r\n":
             end -= 1
         frame = bytes(buffer[body_start:end])
         del buffer[:following]
@@ -111,7 +111,7 @@ class MjpegParser:
 
 async def mjpeg_frames(
     session: aiohttp.ClientSession, url: str, connect_timeout_s: float = 5.0, frame_timeout_s: float = 10.0
-) -> AsyncIterator[bytes]:
+) -> AsyncGenerator[bytes]:
     """The camera's JPEG frames as they arrive. A camera that answers with a single `image/jpeg` gives that one
     frame. Raises MjpegError when the camera cannot be read, or sends nothing for `frame_timeout_s`."""
     timeout = aiohttp.ClientTimeout(total=None, connect=connect_timeout_s, sock_read=frame_timeout_s)

@@ -90,7 +90,7 @@ def _font_file() -> tuple[Path, int]:
         raise FontMissing(f"no CJK font found (looked for {', '.join(map(str, candidates))}); install fonts-noto-cjk")
     index = 0
     if regular.suffix.lower() in (".ttc", ".otc"):
-        from fontTools.ttLib import TTCollection
+        from fontTools.ttLib import TTCollection  # type: ignore[import-untyped]  # fontTools ships no type hints
 
         collection = TTCollection(str(regular), lazy=True)
         names = [font["name"].getDebugName(4) for font in collection.fonts]
@@ -250,7 +250,7 @@ class _Document(FPDF):
             self.put(x + 2.5, y + 9.3, width - 4, 6.5, value)
         return y + 21
 
-    def table(
+    def bilingual_table(
         self, y: float, columns: Sequence[Column], rows: Sequence[dict[str, Any]], title: Callable[[], float]
     ) -> float:
         """A table with a two-line (中文 / English) header; continues on a new page when full."""
@@ -315,12 +315,11 @@ class _Document(FPDF):
         peak = _nice_ceiling(max(values) if values else 60.0)
         self.set_line_width(0.15)
         for tick in range(5):
-            value = peak * tick / 4
             ty = bottom - (bottom - top) * tick / 4
             self.set_draw_color(*(RULE if tick else DIM))
             self.line(left, ty, right, ty)
             self.font(6, colour=DIM)
-            self.put(x, ty - 1.8, 12.5, 3.6, _axis_text(value), "R")
+            self.put(x, ty - 1.8, 12.5, 3.6, _axis_text(peak * tick / 4), "R")
         if not groups:
             return
         slot = (right - left) / len(groups)
@@ -360,6 +359,10 @@ def clock_text(value: float | None) -> str:
     if total < 3600:
         return f"{total // 60}:{total % 60:02d}"
     return f"{total // 3600}:{total % 3600 // 60:02d}:{total % 60:02d}"
+
+
+def _outcome_count(code: str) -> Callable[[dict[str, Any]], str]:
+    return lambda row: str(row["by_outcome"][code])
 
 
 def _axis_text(value: float) -> str:
@@ -499,7 +502,7 @@ class _Renderer:
         rows = [dict(g, name=g["name"] or "（配置外）") for g in r["grids"]]
         rows.append(dict(totals, name="全辖区 District", _bold=True))
         columns = _metric_columns(Column("网格", "Grid", 70, "L", _names))
-        y = pdf.table(y, columns, rows, lambda: pdf.banner("各网格对比", "Grids compared", self.detail))
+        y = pdf.bilingual_table(y, columns, rows, lambda: pdf.banner("各网格对比", "Grids compared", self.detail))
         chart_y = y + 5
         chart_h = min(75.0, PAGE_H - 40 - chart_y)
         if chart_h < 40:
@@ -563,7 +566,7 @@ class _Renderer:
         sites = [s for s in sites if s["grid_id"] == grid["id"]]
         columns = _metric_columns(Column("单位", "Site", 55, "L", _names))
         columns.append(Column("演练", "Drill", 19, "C", lambda row: DRILL_STATUS.get(row["_status"], ("—", "—"))[0]))
-        y = pdf.table(y, columns, sites, title)
+        y = pdf.bilingual_table(y, columns, sites, title)
         officers = [o for o in r["officers"] if o["id"] is not None and o["grid_id"] == grid["id"]]
         if officers:
             if y + 9 + 9.5 + 6.2 * len(officers) > PAGE_H - 14:
@@ -576,7 +579,7 @@ class _Renderer:
                 Column("拒绝", "Declined", 14, value=lambda row: str(row["dispatches"]["declined"])),
                 Column("超时", "Timed out", 14, value=lambda row: str(row["dispatches"]["timed_out"])),
             ]
-            pdf.table(y, columns, officers, title)
+            pdf.bilingual_table(y, columns, officers, title)
 
     def drills_and_availability(self) -> None:
         pdf, r = self.pdf, self.r
@@ -616,7 +619,7 @@ class _Renderer:
             ),
             Column("最近测试", "Last test", 45, "L", lambda row: _local(row["last_test_at"])),
         ]
-        y = pdf.table(y, columns, rows, title)
+        y = pdf.bilingual_table(y, columns, rows, title)
         availability = r["availability"]
         if y + 40 > PAGE_H - 14:
             pdf.add_page()
@@ -652,7 +655,7 @@ class _Renderer:
             Column("期末状态", "At period end", 23, "C", lambda row: "离线" if row["offline_at_end"] else "在线"),
         ]
         if devices:
-            pdf.table(y, columns, devices, title)
+            pdf.bilingual_table(y, columns, devices, title)
         else:
             pdf.font(8.5)
             pdf.put(MARGIN, y, WIDTH, 5, "本时段无设备离线。 No device was offline in this period.")
@@ -699,7 +702,7 @@ class _Renderer:
             Column("记录", "Views", 14, value=lambda row: str(row["views"])),
             Column("轮次", "Rounds", 14, value=lambda row: str(row["runs"])),
             *(
-                Column(zh, en, 17, value=lambda row, code=code: str(row["by_outcome"][code]))
+                Column(zh, en, 17, value=_outcome_count(code))
                 for code, (zh, en) in OUTCOMES.items()
             ),
             Column("未查看", "Not checked", 60, "L", lambda row: _not_checked(row, names)),
@@ -708,7 +711,7 @@ class _Renderer:
             ),
         ]
         if rows:
-            pdf.table(y, columns, rows, title)
+            pdf.bilingual_table(y, columns, rows, title)
         else:
             pdf.font(8.5)
             pdf.put(MARGIN, y, WIDTH, 5, "本时段尚无班次。 No shift has started in this period.")

@@ -10,12 +10,12 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from hub.video.schedule import WEEKDAYS, ArmingWindow, WeeklySchedule, parse_hhmm
+from hub.config.fields import Id
+from hub.domain.weekly import WEEKDAYS, Weekday, WeeklyWindow, parse_hhmm, weekday_numbers
+from hub.video.schedule import WeeklySchedule
 
-Id = Annotated[str, Field(min_length=1, max_length=64)]
 Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
 Point = tuple[Fraction, Fraction]
-Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 HhMm = Annotated[str, Field(pattern=r"^\d{2}:\d{2}$", examples=["19:00"])]
 
 STREAM_SCHEMES = ("rtsp://", "rtsps://", "http://", "https://", "file://")
@@ -27,9 +27,9 @@ class _Strict(BaseModel):
 
 class ArmingWindowConfig(_Strict):
     """Armed on `days` from `from` to `to` local time; `from` later than `to` runs overnight into the next day,
-    `from` equal to `to` arms the whole day."""
+    `from` equal to `to` arms 24 hours from `from` (00:00 to 00:00: the whole day)."""
 
-    days: Annotated[list[Weekday], Field(min_length=1)] = list(WEEKDAYS)  # type: ignore[assignment]
+    days: Annotated[list[Weekday], Field(min_length=1)] = list(WEEKDAYS)
     from_: HhMm = Field(alias="from")
     to: HhMm
 
@@ -114,8 +114,5 @@ class CameraConfig(_Strict):
 
 def to_schedule(windows: list[ArmingWindowConfig]) -> WeeklySchedule:
     return WeeklySchedule(
-        tuple(
-            ArmingWindow(frozenset(WEEKDAYS.index(d) for d in w.days), parse_hhmm(w.from_), parse_hhmm(w.to))
-            for w in windows
-        )
+        tuple(WeeklyWindow(weekday_numbers(w.days), parse_hhmm(w.from_), parse_hhmm(w.to)) for w in windows)
     )

@@ -3,98 +3,34 @@ domain's `District`."""
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from typing import Annotated, Literal
-from urllib.parse import urlsplit
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic_core import ErrorDetails
 
 from devices.contract.topics import is_valid_id
-from hub.config.camera import CameraConfig
-from hub.config.panels import Dc09Config, dc09_problems
+from hub.config.errors import ConfigError
+from hub.config.fields import Id, TimeOfDay
+from hub.config.panels import Dc09Config, dc09_problems, panel_directory
 from hub.config.patrol import PatrolTourConfig, patrol_problems, to_tours
+from hub.config.sites import DEFAULT_REPORT_INTERVAL_S, SiteConfig
 from hub.domain.district import Device, District, Grid, Officer, Site, Zone
 from hub.domain.escalation import DEFAULT_TARGETS, ResponseTargets
 from hub.domain.incidents import Priority
-from hub.domain.media import allowed_origins, origin_of
-from hub.domain.roster import DAYS, Shift
+from hub.domain.media import allowed_origins
+from hub.domain.roster import Shift
 from hub.domain.steps import SeenAction, Step, StepPlan, StepRole
 from hub.domain.talkdown import TalkdownRule
 from hub.domain.verification import VerificationPolicy
 from hub.domain.warnings import Message, WarningRule
-
-Id = Annotated[str, Field(min_length=1, max_length=64)]
-SiteKind = Literal["school", "kindergarten", "hospital", "bank", "petrol_station", "shopping_street", "other"]
-DeviceKind = Literal["button", "camera", "speaker", "panel"]
-
-DEFAULT_REPORT_INTERVAL_S = {"button": 300, "camera": 60, "speaker": 120, "panel": 300}
-
-
-class ConfigError(Exception):
-    """Every problem found in a config file, each naming the file and the key."""
-
-    def __init__(self, path: Path | str, problems: list[str]) -> None:
-        self.path = str(path)
-        self.problems = problems
-        super().__init__("\n".join(f"{self.path}: {p}" for p in problems))
+from hub.domain.weekly import Weekday, parse_hhmm, weekday_numbers
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class ContactConfig(_Strict):
-    name: str = ""
-    phone: str = ""
-
-
-class DeviceConfig(_Strict):
-    id: Id
-    kind: DeviceKind
-    label: str = ""
-    label_en: str = ""  # the label in English mode and English reports (falls back to `label`)
-    report_interval_s: Annotated[int, Field(ge=2, le=86_400)] | None = None
-    camera: CameraConfig | None = None  # stream, zones and schedules: only for devices of kind camera
-    # Where this camera's snapshot and clip URLs may point besides its `camera.stream` (e.g. the camera
-    # agent's media server): http(s)://host[:port], compared by scheme, host and port.
-    media_origins: list[str] = []
-    # Whether the camera answers the hub's `record` command (video verification of a press). Default: when
-    # the camera agent analyses it (a `camera:` section); a smart camera that implements the command says so.
-    verification: bool | None = None
-
-    @model_validator(mode="after")
-    def _camera_settings_only_on_cameras(self) -> DeviceConfig:
-        if self.camera is not None and self.kind != "camera":
-            raise ValueError(f"`camera` settings are only for devices of kind camera, not {self.kind}")
-        if self.media_origins and self.kind != "camera":
-            raise ValueError(f"`media_origins` are only for devices of kind camera, not {self.kind}")
-        if self.verification and self.kind != "camera":
-            raise ValueError(f"`verification` is only for devices of kind camera, not {self.kind}")
-        return self
-
-    @field_validator("media_origins")
-    @classmethod
-    def _origins(cls, values: list[str]) -> list[str]:
-        for value in values:
-            origin = origin_of(value)
-            if origin is None or urlsplit(value).path not in ("", "/") or urlsplit(value).query:
-                raise ValueError(f"{value!r} is not an origin: write http(s)://host[:port], without a path")
-        return values
-
-
-class SiteConfig(_Strict):
-    id: Id
-    name: Annotated[str, Field(min_length=1)]
-    name_en: str = ""
-    kind: SiteKind
-    grid: Id
-    address: str = ""
-    lat: Annotated[float, Field(ge=-90, le=90)] | None = None
-    lon: Annotated[float, Field(ge=-180, le=180)] | None = None
-    contact: ContactConfig = ContactConfig()
-    test_mode: bool = False
-    devices: list[DeviceConfig] = []
 
 
 class GridConfig(_Strict):
@@ -121,19 +57,15 @@ class DistrictInfo(_Strict):
     timezone: str = "Asia/Shanghai"
 
 
-Clock = Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
-Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-
-
 class ShiftConfig(_Strict):
     """One weekly shift of an officer or of a duty-desk seat. `to` not after `from`: overnight."""
 
     officer: Id | None = None
     desk: str | None = None
     desk_en: str = ""  # the desk seat's name in English mode (falls back to `desk`)
-    days: list[Day] | Literal["all"] = "all"
-    from_: Clock = Field(alias="from")
-    to: Clock
+    days: list[Weekday] | Literal["all"] = "all"
+    from_: TimeOfDay = Field(alias="from")
+    to: TimeOfDay
 
 
 class TargetsConfig(_Strict):
@@ -179,8 +111,8 @@ class TalkdownConfig(_Strict):
 
     id: Id
     site_kinds: list[str] = []
-    from_: Clock = Field("00:00", alias="from")
-    to: Clock = "00:00"
+    from_: TimeOfDay = Field("00:00", alias="from")
+    to: TimeOfDay = "00:00"
     window_s: Annotated[int, Field(ge=5, le=600)] = 30
     firmer_message: Id | None = None
     languages: list[Lang] = ["zh-CN"]
@@ -235,6 +167,12 @@ class DistrictConfig(_Strict):
 
 def load_district(path: Path | str) -> District:
     """Read, validate and convert a district file; raise ConfigError listing every problem."""
+    return to_domain(read_district(path))
+
+
+def read_district(path: Path | str) -> DistrictConfig:
+    """The district file as validated settings, cross-references included (for readers that need more than
+    the domain's `District`, e.g. the camera agent); ConfigError lists every problem."""
     path = Path(path)
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -242,10 +180,14 @@ def load_district(path: Path | str) -> District:
         raise ConfigError(path, [f"cannot read file: {exc.strerror}"]) from None
     except yaml.YAMLError as exc:
         raise ConfigError(path, [f"not valid YAML: {exc}"]) from None
-    return parse_district(raw, path)
+    return validate_district(raw, path)
 
 
 def parse_district(raw: object, path: Path | str = "<district>") -> District:
+    return to_domain(validate_district(raw, path))
+
+
+def validate_district(raw: object, path: Path | str = "<district>") -> DistrictConfig:
     if not isinstance(raw, dict):
         raise ConfigError(path, ["the file must hold a mapping with district, grids, officers and sites"])
     try:
@@ -255,10 +197,10 @@ def parse_district(raw: object, path: Path | str = "<district>") -> District:
     problems = _cross_reference_problems(config)
     if problems:
         raise ConfigError(path, problems)
-    return _to_domain(config)
+    return config
 
 
-def _format_error(err: dict) -> str:  # type: ignore[type-arg]
+def _format_error(err: ErrorDetails) -> str:
     key = ""
     for part in err["loc"]:
         key += f"[{part}]" if isinstance(part, int) else (f".{part}" if key else str(part))
@@ -266,8 +208,7 @@ def _format_error(err: dict) -> str:  # type: ignore[type-arg]
 
 
 def _duplicates(ids: list[str]) -> set[str]:
-    seen: set[str] = set()
-    return {i for i in ids if i in seen or seen.add(i)}  # type: ignore[func-returns-value]
+    return {i for i, count in Counter(ids).items() if count > 1}
 
 
 def _cross_reference_problems(config: DistrictConfig) -> list[str]:
@@ -283,10 +224,10 @@ def _cross_reference_problems(config: DistrictConfig) -> list[str]:
         for dup in sorted(_duplicates(ids)):
             problems.append(f"{label}: id {dup!r} is used more than once (ids must be unique)")
     for i, grid in enumerate(config.grids):
-        for j, officer in enumerate([grid.officer, *grid.assistants]):
+        for j, officer_id in enumerate([grid.officer, *grid.assistants]):
             key = f"grids[{i}].officer" if j == 0 else f"grids[{i}].assistants[{j - 1}]"
-            if officer is not None and officer not in officer_ids:
-                problems.append(f"{key}: unknown officer {officer!r}")
+            if officer_id is not None and officer_id not in officer_ids:
+                problems.append(f"{key}: unknown officer {officer_id!r}")
     for i, officer in enumerate(config.officers):
         if officer.grid is not None and officer.grid not in grid_ids:
             problems.append(f"officers[{i}].grid: unknown grid {officer.grid!r}")
@@ -334,7 +275,7 @@ def _cross_reference_problems(config: DistrictConfig) -> list[str]:
     return problems
 
 
-def _to_domain(config: DistrictConfig) -> District:
+def to_domain(config: DistrictConfig) -> District:
     sites = {
         s.id: Site(
             id=s.id,
@@ -388,7 +329,7 @@ def _to_domain(config: DistrictConfig) -> District:
         targets=targets,
         auto_dispatch=frozenset(Priority(p) for p in config.auto_dispatch_priorities),
         supervision_grace_s=config.supervision_grace_s,
-        messages={m.id: Message(m.id, dict(m.text), dict(m.recording)) for m in config.messages},
+        messages={m.id: _message(m) for m in config.messages},
         warning_rules=tuple(
             WarningRule(
                 r.id,
@@ -404,6 +345,7 @@ def _to_domain(config: DistrictConfig) -> District:
             for r in config.warning_rules
         ),
         patrol_tours=to_tours(config.patrol_tours),
+        panels=panel_directory(config.dc09),
         verification=VerificationPolicy(config.verification.pre_s, config.verification.post_s),
         response_steps=tuple(_step_plan(p) for p in config.response_steps),
         talkdown_rules=tuple(
@@ -414,12 +356,18 @@ def _to_domain(config: DistrictConfig) -> District:
                 tuple(t.languages),
                 t.auto_close,
                 frozenset(t.site_kinds),
-                _minutes(t.from_),
-                _minutes(t.to),
+                parse_hhmm(t.from_),
+                parse_hhmm(t.to),
             )
             for t in config.talkdown
         ),
     )
+
+
+def _message(message: MessageConfig) -> Message:
+    texts: dict[str, str] = dict(message.text.items())
+    recordings: dict[str, str] = dict(message.recording.items())
+    return Message(message.id, texts, recordings)
 
 
 def _step_plan(plan: StepPlanConfig) -> StepPlan:
@@ -436,18 +384,12 @@ def _step_plan(plan: StepPlanConfig) -> StepPlan:
     return StepPlan(frozenset(plan.incident_kinds), frozenset(plan.site_kinds), steps)
 
 
-def _minutes(clock: str) -> int:
-    hours, minutes = clock.split(":")
-    return int(hours) * 60 + int(minutes)
-
-
 def _shift(shift: ShiftConfig) -> Shift:
-    days = range(7) if shift.days == "all" else (DAYS.index(d) for d in shift.days)
     return Shift(
         who=shift.officer or shift.desk or "",
         desk=shift.desk is not None,
-        days=frozenset(days),
-        start=_minutes(shift.from_),
-        end=_minutes(shift.to),
+        days=weekday_numbers(shift.days),
+        start=parse_hhmm(shift.from_),
+        end=parse_hhmm(shift.to),
         who_en=shift.desk_en if shift.desk else "",
     )

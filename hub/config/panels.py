@@ -16,16 +16,12 @@ panel device of a site, with its AES key if the account is encrypted.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from hub.config.sites import SiteConfig
 from hub.domain.panels import DEFAULT_WINDOW_S, PanelAccount, PanelDirectory, TimestampWindow
-
-if TYPE_CHECKING:  # the district module imports this one
-    from hub.config.district import SiteConfig
 
 _AES_KEY_HEX_DIGITS = (32, 48, 64)
 
@@ -106,17 +102,3 @@ def panel_directory(config: Dc09Config) -> PanelDirectory:
         for p in config.panels
     }
     return PanelDirectory(accounts, TimestampWindow(config.timestamp_past_s, config.timestamp_future_s))
-
-
-def load_panels(path: Path | str) -> PanelDirectory:
-    """The DC-09 accounts of a district file, after the whole file is validated (ConfigError names
-    the file and key of every problem)."""
-    from hub.config.district import ConfigError, parse_district  # imported here: it imports this module
-
-    path = Path(path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(path, [f"cannot read the district: {exc}"]) from None
-    parse_district(raw, path)
-    return panel_directory(Dc09Config.model_validate(raw.get("dc09") or {}))

@@ -19,19 +19,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from hub.domain.patrol import Tour, Window
-
-if TYPE_CHECKING:  # the district module imports this one
-    from hub.config.district import SiteConfig
-
-Id = Annotated[str, Field(min_length=1, max_length=64)]
-Clock = Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$", examples=["19:00"])]
-Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-DAYS: tuple[Day, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+from hub.config.fields import Id, TimeOfDay
+from hub.config.sites import SiteConfig
+from hub.domain.patrol import Tour
+from hub.domain.weekly import Weekday, WeeklyWindow, parse_hhmm, weekday_numbers
 
 _EVERY = re.compile(r"^(?:(\d{1,3})h)?(?:(\d{1,4})m)?$")
 MIN_EVERY_S = 5 * 60
@@ -57,9 +52,9 @@ class TourWindowConfig(_Strict):
     """Due in this window on `days` from `from` to `to` local time; `to` not after `from` runs overnight, equal
     means the whole day."""
 
-    days: Annotated[list[Day], Field(min_length=1)] | Literal["all"] = "all"
-    from_: Clock = Field(alias="from")
-    to: Clock
+    days: Annotated[list[Weekday], Field(min_length=1)] | Literal["all"] = "all"
+    from_: TimeOfDay = Field(alias="from")
+    to: TimeOfDay
 
 
 class PatrolTourConfig(_Strict):
@@ -102,11 +97,6 @@ def patrol_problems(tours: Sequence[PatrolTourConfig], sites: Sequence[SiteConfi
     return problems
 
 
-def _minutes(clock: str) -> int:
-    hours, minutes = clock.split(":")
-    return int(hours) * 60 + int(minutes)
-
-
 def to_tours(tours: Sequence[PatrolTourConfig]) -> tuple[Tour, ...]:
     return tuple(
         Tour(
@@ -116,12 +106,7 @@ def to_tours(tours: Sequence[PatrolTourConfig]) -> tuple[Tour, ...]:
             cameras=tuple(t.cameras),
             dwell_s=t.dwell_s,
             windows=tuple(
-                Window(
-                    frozenset(range(7)) if w.days == "all" else frozenset(DAYS.index(d) for d in w.days),
-                    _minutes(w.from_),
-                    _minutes(w.to),
-                )
-                for w in t.schedule
+                WeeklyWindow(weekday_numbers(w.days), parse_hhmm(w.from_), parse_hhmm(w.to)) for w in t.schedule
             ),
             every_s=every_seconds(t.every) if t.every is not None else None,
             grace_s=t.grace_s,

@@ -14,7 +14,7 @@ from typing import Annotated
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from hub.config.district import ConfigError
+from hub.config.errors import ConfigError
 
 DEFAULT_DISTRICT_FILE = Path("config/demo-district.yaml")
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from hub.domain.escalation import DEFAULT_TARGETS, ResponseTargets
 from hub.domain.incidents import Priority
 from hub.domain.media import Origin
+from hub.domain.panels import PanelDirectory
 from hub.domain.patrol import Tour
 from hub.domain.roster import Gap, Shift, coverage_gaps
 from hub.domain.steps import StepPlan
@@ -98,6 +99,7 @@ class District:
     messages: dict[str, Message] = field(default_factory=dict)
     warning_rules: tuple[WarningRule, ...] = ()
     patrol_tours: tuple[Tour, ...] = ()  # the duty desk's rounds of cameras (hub.domain.patrol)
+    panels: PanelDirectory = field(default_factory=PanelDirectory)  # alarm panels reporting over SIA DC-09
     verification: VerificationPolicy = field(default_factory=VerificationPolicy)  # what cameras record of a press
     response_steps: tuple[StepPlan, ...] = ()  # guided response per incident kind and site kind
     talkdown_rules: tuple[TalkdownRule, ...] = ()  # the verdict after a warning (hub.domain.talkdown)

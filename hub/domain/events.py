@@ -32,7 +32,7 @@ class DeviceEvent:
     @property
     def is_restore(self) -> bool:
         """The end of a fault (a camera uncovered, its stream back): it closes, never opens."""
-        return bool(self.detail) and self.detail.endswith("restored")  # type: ignore[union-attr]
+        return self.detail is not None and self.detail.endswith("restored")
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from hub.domain.incidents import FINAL_STATES, OPEN_STATES, Incident, IncidentState, TimelineEntry
 
@@ -125,7 +126,7 @@ def apply(
     _check(incident, action)
     at = max(at, latest_clock(incident))  # a late or skewed clock never runs a clock backwards
     target = _target(incident, action)
-    changes: dict[str, object] = {"state": target, "changed_at": at}
+    changes: dict[str, Any] = {"state": target, "changed_at": at}  # Incident's fields, each of its own type
     clock = _CLOCKS.get(target) if action is not Action.DECLINE else None
     if clock is not None and getattr(incident, clock) is None:
         changes[clock] = at
@@ -139,7 +140,7 @@ def apply(
             default = Disposition.TEST if incident.test else Disposition.OTHER
         changes["disposition"] = (disposition or default).value
         changes["resolution_note"] = note
-    updated = replace(incident, **changes)  # type: ignore[arg-type]
+    updated = replace(incident, **changes)
     why = reason or (f"{changes['disposition']}: {note}".rstrip(": ") if "disposition" in changes else "")
     if not code and "disposition" in changes:
         code, params = "disposition", {"disposition": str(changes["disposition"]), "note": note}

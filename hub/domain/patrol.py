@@ -24,7 +24,9 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-MINUTES_PER_DAY = 24 * 60
+from hub.domain.weekly import WeeklyWindow
+
+Window = WeeklyWindow  # a tour's weekly window: the round is due once in each occurrence
 SHIFT_DAY_START = time(8, 0)  # the day shift: 08:00–20:00; the night shift: 20:00–08:00 the next morning
 SHIFT_HOURS = 12
 MAX_NOTE = 2000
@@ -45,41 +47,6 @@ class TourState(StrEnum):
     NOT_DUE = "not_due"  # done for this window or interval, or outside every window
     DUE = "due"
     OVERDUE = "overdue"  # due for longer than the tour's grace
-
-
-@dataclass(frozen=True, slots=True)
-class Window:
-    """A weekly window: opens on `days` (0 = Monday) at `start` (minute of the day), closes at `end`. An end not
-    after the start runs overnight into the next day; equal start and end make the whole day."""
-
-    days: frozenset[int]
-    start: int
-    end: int
-
-    @property
-    def length(self) -> timedelta:
-        return timedelta(minutes=(self.end - self.start) % MINUTES_PER_DAY or MINUTES_PER_DAY)
-
-    def _opening(self, day: date) -> datetime:
-        return datetime.combine(day, time(self.start // 60, self.start % 60))
-
-    def occurrence(self, local: datetime) -> tuple[datetime, datetime] | None:
-        """The opening and closing (naive local wall times) of the occurrence that contains `local`, if any."""
-        for back in (1, 0):
-            day = local.date() - timedelta(days=back)
-            if day.weekday() in self.days:
-                opens = self._opening(day)
-                if opens <= local < opens + self.length:
-                    return opens, opens + self.length
-        return None
-
-    def next_opening(self, local: datetime) -> datetime | None:
-        """The first opening strictly after `local` (naive local wall time)."""
-        for ahead in range(8):
-            day = local.date() + timedelta(days=ahead)
-            if day.weekday() in self.days and self._opening(day) > local:
-                return self._opening(day)
-        return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,9 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-MINUTES_PER_DAY = 24 * 60
-MINUTES_PER_WEEK = 7 * MINUTES_PER_DAY
+from hub.domain.weekly import MINUTES_PER_DAY, MINUTES_PER_WEEK, WEEKDAYS, WeeklyWindow, format_hhmm
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,21 +22,16 @@ class Shift:
     end: int
     who_en: str = ""  # a desk seat's English name ("" for officers: their names are in the district)
 
+    @property
+    def window(self) -> WeeklyWindow:
+        return WeeklyWindow(self.days, self.start, self.end)
+
     def intervals(self) -> Iterable[tuple[int, int]]:
         """Minutes-of-week intervals [a, b) this shift covers (wrapping Sunday night into Monday)."""
-        length = (self.end - self.start) % MINUTES_PER_DAY or MINUTES_PER_DAY
-        for day in self.days:
-            a = day * MINUTES_PER_DAY + self.start
-            b = a + length
-            if b <= MINUTES_PER_WEEK:
-                yield a, b
-            else:
-                yield a, MINUTES_PER_WEEK
-                yield 0, b - MINUTES_PER_WEEK
+        return self.window.intervals()
 
     def covers(self, local: datetime) -> bool:
-        minute = local.weekday() * MINUTES_PER_DAY + local.hour * 60 + local.minute
-        return any(a <= minute < b for a, b in self.intervals())
+        return self.window.covers(local)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +45,7 @@ class Gap:
     def describe(self) -> str:
         def at(minute: int) -> str:
             day, rest = divmod(minute % MINUTES_PER_WEEK, MINUTES_PER_DAY)
-            return f"{DAYS[day]} {rest // 60:02d}:{rest % 60:02d}"
+            return f"{WEEKDAYS[day]} {format_hhmm(rest)}"
 
         end = "mon 24:00" if self.end == MINUTES_PER_WEEK else at(self.end)
         return f"{self.who}: nobody on shift {at(self.start)}–{end}"

@@ -41,9 +41,9 @@ def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 
 def _distance(site: Site, presence: OfficerPresence | None) -> float | None:
-    if presence is None or None in (presence.lat, presence.lon, site.lat, site.lon):
+    if presence is None or presence.lat is None or presence.lon is None or site.lat is None or site.lon is None:
         return None
-    return distance_m(site.lat, site.lon, presence.lat, presence.lon)  # type: ignore[arg-type]
+    return distance_m(site.lat, site.lon, presence.lat, presence.lon)
 
 
 def rank_officers(

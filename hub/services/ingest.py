@@ -11,7 +11,7 @@ import contextlib
 import time
 from collections import Counter
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 
 import structlog
 
@@ -19,6 +19,8 @@ from devices.contract import Topics
 from hub.domain.district import District
 from hub.domain.lifecycle import IllegalTransition
 from hub.domain.warnings import WarningState
+from hub.services.backoff import Backoff
+from hub.services.clock import utc_now
 from hub.services.health import Availability, sleep_or_recovered
 from hub.services.intake import (
     AcceptedEvent,
@@ -124,7 +126,7 @@ class IngestService:
         During an outage the batch waits for the database's return and is retried the moment it is
         back, whatever the backoff had reached; it is never split for an outage. Returns the messages
         deferred (their site was busy)."""
-        delay = 0.25
+        backoff = Backoff(initial_s=0.25, maximum_s=10.0)
         for attempt in range(1, 1_000_000):
             try:
                 deferred = await self.process(batch, checked=checked if attempt == 1 else None)
@@ -139,8 +141,7 @@ class IngestService:
                     log.error("ingest batch failed; retrying", error=repr(exc), attempt=attempt, batch=len(batch))
                 if not outage and attempt >= 3 and len(batch) > 1 and await self._isolate(batch):
                     return []
-            await sleep_or_recovered(delay, self._database.recovered if self._database else None)
-            delay = min(delay * 2, 10.0)
+            await sleep_or_recovered(backoff.next_delay(), self._database.recovered if self._database else None)
         raise AssertionError("unreachable")
 
     def _is_outage(self, error: BaseException) -> bool:
@@ -175,7 +176,7 @@ class IngestService:
         """Commit what the batch carries (`checked`: its messages already checked, in order); return
         the messages deferred because their site was busy."""
         started = time.perf_counter()
-        now = _now()
+        now = utc_now()
         if checked is None:
             checked = [self._intake.check(message) for message in batch]
         accepted = [c for c in checked if isinstance(c, AcceptedEvent)]
@@ -212,7 +213,7 @@ class IngestService:
         """Commit checked events, status reports and rejections in one transaction, then do what
         follows from them (fault incidents that close, rule warnings). Every source of device facts
         uses it: MQTT here, alarm panels over DC-09 too. Returns once everything is committed."""
-        now = now or _now()
+        now = now or utc_now()
         media: list[MediaItem] = []
         if self._media_files is not None:
             accepted, media = await take_inline_media(accepted, self._media_files, self._district)
@@ -379,8 +380,3 @@ def _reused_ids(accepted: Sequence[AcceptedEvent], recorded: Recorded) -> list[R
             detail = f"{item.event.device_id}/{item.event.event_id} is already stored with other content"
             rejections.append(Rejection(m.topic, m.payload, m.received_at, "event_id_reused", detail))
     return rejections
-
-
-def _now() -> datetime:
-    # Timers and feedback carry the hub's wall clock; the domain never reads it.
-    return datetime.now(UTC)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import structlog
@@ -41,6 +41,7 @@ from hub.domain.lifecycle import (
 from hub.domain.routing import Candidate, choose_officer, distance_m, rank_officers
 from hub.domain.steps import SeenAction
 from hub.domain.talkdown import TalkdownRule
+from hub.services.clock import Clock, utc_now
 from hub.services.messages import OutboundMessage
 from hub.services.ports import Lease, LifecycleStore, LifecycleTransaction
 from hub.services.steps import check_before_resolve, tick_seen
@@ -48,7 +49,6 @@ from hub.services.talkdown import give_verdict
 
 log = structlog.get_logger(__name__)
 
-Clock = Callable[[], datetime]
 
 # Speed assumed for the guard's ETA (an officer in city traffic), metres per second.
 _ETA_SPEED_M_S = 8.0
@@ -85,17 +85,13 @@ class OfficerReplyCommand:
     disposition: Disposition | None = None
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 class LifecycleService:
     def __init__(
         self,
         store: LifecycleStore,
         district: District,
         topics: Topics,
-        clock: Clock = _utc_now,
+        clock: Clock = utc_now,
         on_outbox: asyncio.Event | None = None,
         media_url: Callable[[int], str] | None = None,
         on_talkdown_failed: Callable[[Incident, TalkdownRule], Awaitable[object]] | None = None,
@@ -248,7 +244,7 @@ class _Unit:
         self.now = service._clock()
         self.read_only = read_only
         self._tx_context: Any = None
-        self.tx: LifecycleTransaction = None  # type: ignore[assignment]
+        self._tx: LifecycleTransaction | None = None
         self.incidents: dict[int, Incident] = {}
         self.dispatches: set[int] = set()
         self.outbound: list[OutboundMessage] = []
@@ -258,8 +254,13 @@ class _Unit:
 
     async def __aenter__(self) -> _Unit:
         self._tx_context = self.service._store.transaction()
-        self.tx = await self._tx_context.__aenter__()
+        self._tx = await self._tx_context.__aenter__()
         return self
+
+    @property
+    def tx(self) -> LifecycleTransaction:
+        assert self._tx is not None, "the unit is used inside `async with`"
+        return self._tx
 
     async def __aexit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
         try:
@@ -366,6 +367,7 @@ class _Unit:
                 await self._save_dispatch(active.moved_to(DispatchState.WITHDRAWN, self.now, "another officer sent"))
                 await self._publish_dispatch(step.incident, active, DispatchStatus.WITHDRAWN)
         incident = await self.transition(step)
+        assert incident.id is not None  # the store assigned it
         targets = self.district.targets[incident.priority]
         dispatch = await self._save_dispatch(
             Dispatch(
@@ -376,7 +378,7 @@ class _Unit:
                 candidate.rule,
                 self.now,
                 accept_deadline(self.now, targets),
-            )  # type: ignore[arg-type]
+            )
         )
         assert dispatch.id is not None
         await self.tx.cancel_timers(incident.id, [TimerKind.ACCEPT, TimerKind.ROUTE])
@@ -430,7 +432,7 @@ class _Unit:
                 )
             await self.transition(apply(incident, Action.ACCEPT, self.now, actor, command.note))
             await self._save_dispatch(dispatch.moved_to(DispatchState.ACCEPTED, self.now, command.note))
-            await self.tx.cancel_timers(incident.id, [TimerKind.ACCEPT])  # type: ignore[arg-type]
+            await self.tx.cancel_timers(dispatch.incident_id, [TimerKind.ACCEPT])
         elif action is OfficerAction.DECLINE:
             if dispatch.state is not DispatchState.OFFERED:
                 raise IllegalTransition(
@@ -458,9 +460,9 @@ class _Unit:
         if lat is None or lon is None:
             presence = (await self.tx.officer_presence()).get(officer_id)
             lat, lon = (presence.lat, presence.lon) if presence else (None, None)
-        if None in (lat, lon, site.lat, site.lon):
+        if lat is None or lon is None or site.lat is None or site.lon is None:
             return None
-        return round(distance_m(lat, lon, site.lat, site.lon) / _ETA_SPEED_M_S)  # type: ignore[arg-type]
+        return round(distance_m(lat, lon, site.lat, site.lon) / _ETA_SPEED_M_S)
 
     async def close(
         self, incident: Incident, action: Action, actor: str, disposition: Disposition | None, note: str

@@ -15,7 +15,7 @@ import binascii
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
 import structlog
@@ -23,7 +23,9 @@ import structlog
 from hub.domain.district import District
 from hub.domain.events import DeviceEvent
 from hub.domain.media import MAX_BYTES, SUFFIXES, media_problem, origin_of, sniff, url_problem
+from hub.services.clock import utc_now
 from hub.services.intake import AcceptedEvent
+from hub.services.polling import every
 
 log = structlog.get_logger(__name__)
 
@@ -147,10 +149,6 @@ def _to_fetch(event: DeviceEvent, kind: str, url: str, district: District) -> Me
     return MediaItem(event.device_id, event.event_id, kind, "failed", source_url=url[:2048], error=problem)
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 class MediaFetcher:
     """Fetches pending media. Rows are leased (claimed with a deadline), so several instances may run
     it and a crashed fetch is taken up again."""
@@ -164,7 +162,7 @@ class MediaFetcher:
         downloader: Downloader,
         files: MediaFiles,
         district: District,
-        clock: Callable[[], datetime] = _utc_now,
+        clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self._store = store
         self._downloader = downloader
@@ -220,9 +218,4 @@ class MediaFetcher:
         return url_problem(item.url, device.media_origins if device else ())
 
     async def run(self, interval_s: float = 1.0) -> None:
-        while True:
-            try:
-                await self.fetch_due()
-            except Exception as exc:  # the database may be away: rows stay pending, retry
-                log.warning("media fetch round failed; will retry", error=repr(exc))
-            await asyncio.sleep(interval_s)
+        await every(interval_s, self.fetch_due, "media fetch round failed; will retry")

@@ -17,6 +17,7 @@ from typing import Protocol
 
 import structlog
 
+from hub.services.backoff import Backoff
 from hub.services.messages import OutboundMessage
 from hub.services.ports import Publisher
 
@@ -57,16 +58,17 @@ class OutboxRelay:
         self.sent = 0
 
     async def run(self) -> None:
-        delay = self._poll_s
+        backoff = Backoff(initial_s=self._poll_s, maximum_s=30.0)
         while True:
             self._nudge.clear()  # before draining, so a nudge that arrives meanwhile is kept
             try:
                 while await self.relay_once():
                     pass
+                backoff.reset()
                 delay = self._poll_s
             except Exception as exc:  # broker or database down: the rows stay unsent, retry with backoff
+                delay = backoff.next_delay()
                 log.warning("outbox relay failed; will retry", error=repr(exc), retry_in_s=delay)
-                delay = min(delay * 2, 30.0)
             with suppress(TimeoutError):
                 await asyncio.wait_for(self._nudge.wait(), timeout=delay)
 

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 import structlog
@@ -33,6 +33,7 @@ from hub.domain.patrol import (
     tour_due,
     view_problem,
 )
+from hub.services.clock import utc_now
 from hub.services.lifecycle import timers_for_new_incident
 
 log = structlog.get_logger(__name__)
@@ -136,12 +137,8 @@ class TourOverview:
     open_runs: list[PatrolRun] = field(default_factory=list)
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 class PatrolService:
-    def __init__(self, store: PatrolStore, district: District, clock: Callable[[], datetime] = _utc_now) -> None:
+    def __init__(self, store: PatrolStore, district: District, clock: Callable[[], datetime] = utc_now) -> None:
         self._store = store
         self._district = district
         self._clock = clock
@@ -302,6 +299,7 @@ class PatrolService:
         async with self._store.transaction() as tx:
             current = (await tx.lock_open_incidents([site.id])).get(site.id)
             if current is not None and current.id is not None:
+                incident_id = current.id
                 noted = {"kind": request.kind, "note": reason}
                 entries = [
                     TimelineEntry(
@@ -335,11 +333,11 @@ class PatrolService:
                             change,
                         )
                     )
-                await tx.append_timeline(current.id, entries)
+                await tx.append_timeline(incident_id, entries)
                 await tx.audit(
-                    actor, "incident.join", f"incident:{current.id}", {"kind": request.kind, "note": request.note}
+                    actor, "incident.join", f"incident:{incident_id}", {"kind": request.kind, "note": request.note}
                 )
-                await tx.announce([current.id])
+                await tx.announce([incident_id])
                 return current, False
             # Opened by the person who saw it: acknowledged by them at once, never ringing at the desk.
             incident = await tx.save_incident(

@@ -94,6 +94,7 @@ class IncidentQueries(Protocol):
 
 class ChangeSubscription(Protocol):
     def __aiter__(self) -> AsyncIterator[JsonObject]: ...
+    async def get(self) -> JsonObject: ...
     def __enter__(self) -> ChangeSubscription: ...
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
@@ -120,7 +121,8 @@ class HealthProbe(Protocol):
 class DependencyCheck(Protocol):
     """One cheap check of a dependency the hub cannot work without (see services/health.py)."""
 
-    name: str
+    @property
+    def name(self) -> str: ...
 
     async def check(self) -> None:
         """Return when the dependency answers; raise when it does not."""
@@ -140,7 +142,7 @@ class Publisher(Protocol):
     `not_after` (a time.monotonic() value), the message is handed to the broker only before it,
     else SendWindowClosed is raised."""
 
-    async def publish(self, message: OutboundMessage, not_after: float | None = None) -> None: ...
+    async def publish(self, message: OutboundMessage, *, not_after: float | None = None) -> None: ...
 
 
 class IngestTransaction(Protocol):

@@ -169,7 +169,7 @@ class EventRecorder:
             return []
         result.outbound.extend(self._record_command(incident.site_id, r) for r in requests)
         cameras = ", ".join(r.camera_id for r in requests)
-        params = {"device": requests[0].camera_id, "count": len(requests)}
+        params: dict[str, str | int] = {"device": requests[0].camera_id, "count": len(requests)}
         state = incident.state
         entry = TimelineEntry(
             opener.received_at,

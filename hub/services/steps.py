@@ -8,12 +8,13 @@ site's open incident), like every other writer of the incident; a step keeps its
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Protocol
 
 from hub.domain.district import District
 from hub.domain.incidents import Incident, TimelineEntry
 from hub.domain.steps import SeenAction, Step, open_required, steps_for, ticked_by
+from hub.services.clock import utc_now
 from hub.services.ports import LifecycleStore, LifecycleTransaction
 
 
@@ -92,12 +93,8 @@ def _mark_json(mark: dict[str, Any]) -> dict[str, Any]:
     return {**mark, "done_at": mark["done_at"].isoformat()}
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 class StepService:
-    def __init__(self, store: LifecycleStore, district: District, clock: Callable[[], datetime] = _utc_now) -> None:
+    def __init__(self, store: LifecycleStore, district: District, clock: Callable[[], datetime] = utc_now) -> None:
         self._store, self._district, self._clock = store, district, clock
 
     async def complete(self, incident_id: int, step_id: str, actor: str, note: str = "") -> bool:

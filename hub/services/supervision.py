@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import structlog
@@ -19,18 +19,16 @@ import structlog
 from hub.domain.district import District
 from hub.domain.events import DeviceEvent
 from hub.domain.supervision import LOW_BATTERY_PERCENT, OFFLINE, ONLINE, Heard, deadline, fault_change, grace_for
+from hub.services.clock import utc_now
 from hub.services.intake import AcceptedEvent, StatusReport
 from hub.services.lifecycle import LifecycleService
+from hub.services.polling import every
 from hub.services.ports import Lease, LeaseLost, LifecycleStore, SupervisionTransaction
 from hub.services.recording import EventRecorder
 
 log = structlog.get_logger(__name__)
 
 _CLOSING_AT_ONCE = 4  # fault incidents closed concurrently (pool connections they may hold)
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class SupervisionService:
@@ -40,7 +38,7 @@ class SupervisionService:
         district: District,
         recorder: EventRecorder,
         lifecycle: LifecycleService,
-        clock: Callable[[], datetime] = _utc_now,
+        clock: Callable[[], datetime] = utc_now,
         on_outbox: asyncio.Event | None = None,
     ) -> None:
         self._store = store
@@ -113,8 +111,8 @@ class SupervisionService:
             ]
             await self._recorder.record(tx, online, now)
             log.info("devices back online", devices=len(returned), sites=len({site for site, _ in returned}))
-            for site, device in returned:
-                log.debug("device back online", site=site, device=device)
+            for site_id, device_id in returned:
+                log.debug("device back online", site=site_id, device=device_id)
         return returned + cleared
 
     async def scan(self, lease: Lease | None = None, limit: int = 2000) -> int:
@@ -190,14 +188,12 @@ class SupervisionService:
 
     async def run(self, lease: Lease | None = None, interval_s: float = 2.0, sweep_every: int = 15) -> None:
         scans = 0
-        while True:
-            try:
-                await self.scan(lease)
-                scans += 1
-                if scans % sweep_every == 0:  # what a crashed instance's restorer left open
-                    await self.close_restored()
-            except LeaseLost:
-                raise
-            except Exception as exc:  # the database may be away: deadlines stay, retry
-                log.warning("supervision scan failed; will retry", error=repr(exc))
-            await asyncio.sleep(interval_s)
+
+        async def scan_round() -> None:
+            nonlocal scans
+            await self.scan(lease)
+            scans += 1
+            if scans % sweep_every == 0:  # what a crashed instance's restorer left open
+                await self.close_restored()
+
+        await every(interval_s, scan_round, "supervision scan failed; will retry", stop_on=(LeaseLost,))

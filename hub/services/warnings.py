@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 import structlog
@@ -36,7 +36,9 @@ from hub.domain.warnings import (
     speakable,
     speech_problem,
 )
+from hub.services.clock import utc_now
 from hub.services.messages import OutboundMessage
+from hub.services.polling import every
 from hub.services.ports import Lease, LeaseLost
 from hub.services.steps import tick_seen
 from hub.services.talkdown import watch_rule
@@ -45,8 +47,10 @@ log = structlog.get_logger(__name__)
 
 
 class SpeechAudio(Protocol):
-    key: str
-    duration_s: float
+    @property
+    def key(self) -> str: ...
+    @property
+    def duration_s(self) -> float: ...
 
 
 class Speech(Protocol):
@@ -153,10 +157,6 @@ def _end_due(warning: StoredWarning, now: datetime) -> datetime:
     return (warning.playing_at or now) + timedelta(seconds=warning.playing_for_s + 30)
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 class WarningService:
     def __init__(
         self,
@@ -165,7 +165,7 @@ class WarningService:
         topics: Topics,
         speech: Speech,
         audio_url: Callable[[str], str],
-        clock: Callable[[], datetime] = _utc_now,
+        clock: Callable[[], datetime] = utc_now,
         on_outbox: asyncio.Event | None = None,
         recordings: Recordings | None = None,
     ) -> None:
@@ -497,11 +497,6 @@ class WarningService:
         )
 
     async def run(self, lease: Lease | None = None, interval_s: float = 0.5) -> None:
-        while True:
-            try:
-                await self.resend_due(lease)
-            except LeaseLost:
-                raise
-            except Exception as exc:  # the database may be away: warnings stay due, retry
-                log.warning("warning resend round failed; will retry", error=repr(exc))
-            await asyncio.sleep(interval_s)
+        await every(
+            interval_s, lambda: self.resend_due(lease), "warning resend round failed; will retry", stop_on=(LeaseLost,)
+        )

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from hub.video.blobs import Blob, find_blobs, is_lighting_change, split_side_by_side
+from hub.video.blobs import Blob, find_blobs, is_lighting_change
 from hub.video.detections import Detection, DetectionType, ObjectBox
 from hub.video.frames import DEFAULT_ANALYSIS_WIDTH, is_analysis_gray, to_analysis_gray
 from hub.video.motion import MotionDetector, MotionSettings
@@ -82,14 +82,9 @@ class CameraAnalyzer:
             return detections
 
         height, width = gray.shape
-        blobs = find_blobs(mask, self.settings.min_object_area * width * height, self.settings.far_scale)
-        aspect = self.settings.person_aspect
-        if aspect:  # only blobs at least 1.5 people wide can split
-            blobs = [
-                part
-                for blob in blobs
-                for part in (split_side_by_side(mask, blob, aspect) if blob.w >= 1.5 * aspect * blob.h else (blob,))
-            ]
+        settings = self.settings
+        min_area = settings.min_object_area * width * height
+        blobs = find_blobs(mask, min_area, settings.far_scale, settings.person_aspect)
         tracks = self._tracker.update([b.box for b in blobs], t)
         lit = [track for track in tracks if self._is_light(track, gray, t)]
         if lit:

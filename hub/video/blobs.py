@@ -23,20 +23,31 @@ class Blob:
         return (float(self.x), float(self.y), float(self.w), float(self.h))
 
 
-def find_blobs(mask: np.ndarray, min_area_px: float, far_scale: float = 1.0) -> list[Blob]:
+def find_blobs(
+    mask: np.ndarray, min_area_px: float, far_scale: float = 1.0, person_aspect: float | None = None
+) -> list[Blob]:
     """Bounding boxes of the mask's outer contours whose box area is at least the minimum at their foot's row.
 
     Perspective: a person far up the view is smaller than one near the bottom. The minimum is `min_area_px` for a
     foot on the bottom row and shrinks with the square of the linear size towards `far_scale` of it on the top
-    row (1.0: the same everywhere)."""
+    row (1.0: the same everywhere).
+
+    With `person_aspect`, a blob at least 1.5 people of its height wide is split (`split_side_by_side`) when one
+    person of its height would pass the minimum: smaller blobs are fragments, and splitting them costs time."""
     contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     height = mask.shape[0]
     blobs = []
     for contour in contours:
         x, y, w, h = cv2.boundingRect(contour)
         scale = far_scale + (1.0 - far_scale) * (y + h) / height
-        if w * h >= min_area_px * scale * scale:
-            blobs.append(Blob(x, y, w, h))
+        least = min_area_px * scale * scale
+        if w * h < least:
+            continue
+        blob = Blob(x, y, w, h)
+        if person_aspect and w >= 1.5 * person_aspect * h and person_aspect * h * h >= least:
+            blobs += split_side_by_side(mask, blob, person_aspect)
+        else:
+            blobs.append(blob)
     return blobs
 
 

@@ -17,7 +17,7 @@ Box = tuple[float, float, float, float]  # x, y, w, h in pixels of the analysis 
 
 @dataclass(frozen=True, slots=True)
 class TrackerSettings:
-    min_hits: int = 3
+    min_hits: int = 4  # with 3, short-lived fragments at a line counted: plaza precision 0.56, 0.64 with 4
     max_coast_s: float = 1.5
     gate: float = 1.0  # how far (in object sizes) a blob may be from a track's predicted centre
     min_gate_px: float = 6.0
@@ -64,7 +64,7 @@ class ObjectTracker:
         pairs = self._candidate_pairs(boxes, dt)
         matched_tracks: set[int] = set()
         matched_boxes: set[int] = set()
-        for _, ti, bi in sorted(pairs):
+        for ti, bi in pairs:
             if ti in matched_tracks or bi in matched_boxes:
                 continue
             matched_tracks.add(ti)
@@ -86,9 +86,9 @@ class ObjectTracker:
         self._tracks = survivors
         return [track for track in survivors if track.confirmed]
 
-    def _candidate_pairs(self, boxes: Sequence[Box], dt: float) -> list[tuple[float, int, int]]:
-        """(cost, track index, box index) of every pair within the gate, lowest cost first. Vectorised: a busy
-        scene has tens of tracks and blobs."""
+    def _candidate_pairs(self, boxes: Sequence[Box], dt: float) -> list[tuple[int, int]]:
+        """(track index, box index) of every pair within the gate, lowest cost first. Vectorised: a busy scene
+        has tens of tracks and blobs."""
         if not self._tracks or not boxes:
             return []
         tracks = np.array([(*t.box, *t.velocity) for t in self._tracks])  # x, y, w, h, vx, vy
@@ -99,10 +99,12 @@ class ObjectTracker:
         size = np.maximum(tracks[:, 2:4].max(axis=1)[:, None], found[:, 2:4].max(axis=1)[None, :])
         gate = np.maximum(self.settings.gate * size, self.settings.min_gate_px)
         # Overlap breaks ties between equally near blobs.
-        cost = distance / gate - 0.5 * _iou_matrix(tracks[:, :4], found)
         ti, bi = np.nonzero(distance <= gate)
-        order = np.argsort(cost[ti, bi], kind="stable")
-        return [(float(cost[ti[k], bi[k]]), int(ti[k]), int(bi[k])) for k in order]
+        if not len(ti):
+            return []
+        cost = distance[ti, bi] / gate[ti, bi] - 0.5 * _iou_pairs(tracks[ti, :4], found[bi])
+        order = np.argsort(cost, kind="stable")
+        return list(zip(ti[order].tolist(), bi[order].tolist(), strict=True))
 
     def _follow(self, track: Track, box: Box, t: float, dt: float) -> None:
         old_cx, old_cy = track.centre
@@ -125,12 +127,12 @@ class ObjectTracker:
             track.confirmed = True
 
 
-def _iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Intersection over union of every (x, y, w, h) box of `a` with every box of `b`."""
-    left = np.maximum(a[:, None, 0], b[None, :, 0])
-    top = np.maximum(a[:, None, 1], b[None, :, 1])
-    right = np.minimum(a[:, None, 0] + a[:, None, 2], b[None, :, 0] + b[None, :, 2])
-    bottom = np.minimum(a[:, None, 1] + a[:, None, 3], b[None, :, 1] + b[None, :, 3])
+def _iou_pairs(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Intersection over union of each (x, y, w, h) box of `a` with the box of `b` in the same row."""
+    left = np.maximum(a[:, 0], b[:, 0])
+    top = np.maximum(a[:, 1], b[:, 1])
+    right = np.minimum(a[:, 0] + a[:, 2], b[:, 0] + b[:, 2])
+    bottom = np.minimum(a[:, 1] + a[:, 3], b[:, 1] + b[:, 3])
     inter = np.clip(right - left, 0, None) * np.clip(bottom - top, 0, None)
-    union = (a[:, 2] * a[:, 3])[:, None] + (b[:, 2] * b[:, 3])[None, :] - inter
+    union = a[:, 2] * a[:, 3] + b[:, 2] * b[:, 3] - inter
     return np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from hub.video.analyzer import AnalyzerSettings, CameraAnalyzer
 from hub.video.detections import Detection
 from simulators.camera.render import SceneRenderer
@@ -9,8 +11,9 @@ from simulators.camera.scenarios import TIMEZONE, Scenario
 from simulators.camera.truth import Outcome, match
 
 
-def analyzer_for(scenario: Scenario, **overrides: object) -> CameraAnalyzer:
-    return CameraAnalyzer(AnalyzerSettings(zones=scenario.zones, timezone=TIMEZONE, **overrides))  # type: ignore[arg-type]
+def analyzer_for(scenario: Scenario, **overrides: Any) -> CameraAnalyzer:
+    """`overrides`: other AnalyzerSettings fields (the dataclass checks their names)."""
+    return CameraAnalyzer(AnalyzerSettings(zones=scenario.zones, timezone=TIMEZONE, **overrides))
 
 
 def play(scenario: Scenario, analyzer: CameraAnalyzer | None = None, fps: float = 5.0) -> list[Detection]:

@@ -63,11 +63,11 @@ class ScenarioDevices:
 
     # --- start and stop -------------------------------------------------------------------------
     async def start(self, officers: dict[str, OfficerPlan], speakers: dict[str, str]) -> None:
-        for device, account in self._panel_accounts.items():
+        for panel_id, account in self._panel_accounts.items():
             if self._dc09 is None:
-                raise ValueError(f"panel {device} reports over DC-09: the hub's DC-09 address is needed (--dc09)")
+                raise ValueError(f"panel {panel_id} reports over DC-09: the hub's DC-09 address is needed (--dc09)")
             host, port = self._dc09
-            self._panels[device] = await self._stack.enter_async_context(PanelSimulator(host, port, account))
+            self._panels[panel_id] = await self._stack.enter_async_context(PanelSimulator(host, port, account))
         for device in self.devices.values():
             if device.kind == "speaker":
                 await self.set_speaker(device.id, speakers.get(device.id, "normal"))

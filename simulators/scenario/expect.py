@@ -108,7 +108,7 @@ def _check_records(what: str, match: dict[str, Any], table: dict[int, Record]) -
         # Counted on the latest version of each: "exactly one incident at the site" now.
         current = {i: at for i, at in matched.items() if not _differences(what, fields, table[i].latest)}
         number = len(current)
-        met = number == exact if exact is not None else number >= at_least
+        met = number == exact if exact is not None else number >= (at_least or 0)
         described = [_describe(what, i, table[i].latest, fields) for i in sorted(current)]
         summary = f"{number} {what}(s) matching"
         if met:

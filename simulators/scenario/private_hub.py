@@ -11,6 +11,7 @@ import tempfile
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 from hub.adapters.local import PrivateMosquitto, PrivatePostgres, free_port
 from hub.adapters.mqtt.credentials import BrokerAccount, write_broker_files
@@ -57,7 +58,8 @@ async def private_hub(district_file: Path, base_settings: Settings | None = None
         )
         started: asyncio.Future[RunningHub] = asyncio.get_running_loop().create_future()
         hub_task = asyncio.create_task(Hub(settings, load_district(district_file)).run(started))
-        await asyncio.wait([started, hub_task], timeout=60, return_when=asyncio.FIRST_COMPLETED)
+        either: list[asyncio.Future[Any]] = [started, hub_task]
+        await asyncio.wait(either, timeout=60, return_when=asyncio.FIRST_COMPLETED)
         if hub_task.done():
             hub_task.result()
         running = started.result()

@@ -179,7 +179,7 @@ class _Player:
         self.named: dict[str, float] = {}
 
     async def play(self) -> list[StepResult]:
-        results = []
+        results: list[StepResult] = []
         total = len(self.scenario.steps)
         for n, step in enumerate(self.scenario.steps, 1):
             if step.at_s is not None:
@@ -277,7 +277,7 @@ class _Player:
     # --- expectations -------------------------------------------------------------------------
     def _reference(self, step: Step) -> float:
         since = step.args.get("since")
-        return self.named.get(since, self.last_action_at)
+        return self.named.get(since, self.last_action_at) if since is not None else self.last_action_at
 
     async def _expect(self, step: Step) -> StepResult:
         what, match, within = step.args["what"], step.args["match"], step.args["seconds"]

@@ -18,8 +18,7 @@ from devices.link import DeviceLink
 from hub.adapters.dc09 import Dc09Listen, Dc09Receiver, Dc09Server
 from hub.adapters.dc09.frames import parse_frame
 from hub.adapters.dc09.messages import read_content
-from hub.config import Settings
-from hub.config.panels import load_panels
+from hub.config import Settings, load_district
 from simulators.button import ButtonRef, press
 from simulators.districts import synthetic_district
 from simulators.panel import PanelSimulator, Transport, keep_polling
@@ -67,7 +66,7 @@ async def panel_hub(settings: Settings) -> AsyncIterator[PanelHub]:
     """A running hub and a DC-09 receiver on free TCP and UDP ports, wired as the app wires it."""
     async with running_hub(settings) as hub:
         running = hub.running
-        receiver = Dc09Receiver(load_panels(settings.district_file), running.ingest, running.metrics)
+        receiver = Dc09Receiver(load_district(settings.district_file).panels, running.ingest, running.metrics)
         server = Dc09Server(receiver, Dc09Listen(tcp=("127.0.0.1", 0), udp=("127.0.0.1", 0)))
         task = asyncio.create_task(server.run(), name="dc09")
         await eventually(lambda: _bound(server), timeout=5)

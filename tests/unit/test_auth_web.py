@@ -388,7 +388,7 @@ async def test_signing_in_again_ends_the_browsers_previous_session(client: Clien
 async def test_logout_with_an_api_token_says_to_revoke_it_instead(client: Client, accounts: FakeAccounts) -> None:
     response = await client.post("/api/v1/auth/logout", headers=bearer(accounts.issue_token(Role.DUTY)))
 
-    assert await error_code(response, 400) == "not_a_session"
+    assert await error_code(response, 403) == "not_a_session"
 
 
 async def test_an_idle_session_expires(client: Client, clock: FakeClock) -> None:

@@ -10,7 +10,6 @@ import pytest
 import yaml
 
 from hub.config import ConfigError, load_district
-from hub.config.panels import load_panels
 from simulators.districts import synthetic_district
 
 KEY_HEX = "00112233445566778899AABBCCDDEEFF"
@@ -38,8 +37,7 @@ def problems(tmp_path: Path, district: dict[str, Any]) -> list[str]:
 
 def test_a_district_without_panels_has_an_empty_directory(tmp_path: Path) -> None:
     path = write(tmp_path, synthetic_district(sites=1))
-    load_district(path)
-    assert len(load_panels(path)) == 0
+    assert len(load_district(path).panels) == 0
 
 
 def test_panels_become_the_directory(tmp_path: Path) -> None:
@@ -53,8 +51,7 @@ def test_panels_become_the_directory(tmp_path: Path) -> None:
             timestamp_past_s=40,
         ),
     )
-    load_district(path)
-    panels = load_panels(path)
+    panels = load_district(path).panels
     clear = panels.find("12AB", "0", None)
     assert clear is not None and (clear.site_id, clear.device_id, clear.key) == ("site-00", "panel-00", None)
     encrypted = panels.find("9876", "0", None)

@@ -94,7 +94,7 @@ def test_settings_convert_to_the_analysis_zones_and_schedule() -> None:
     yard, gate = settings.zones
     assert yard.kind is ZoneKind.INTRUSION and yard.polygon[0] == (0.1, 0.5)
     assert yard.schedule.windows[0].days == frozenset({0, 1})
-    assert (yard.schedule.windows[0].start_minute, yard.schedule.windows[0].end_minute) == (19 * 60, 7 * 60)
+    assert (yard.schedule.windows[0].start, yard.schedule.windows[0].end) == (19 * 60, 7 * 60)
     assert gate.line == ((0.5, 0.2), (0.5, 0.9)) and gate.direction is Direction.LEFT_TO_RIGHT
     assert settings.tamper is None and settings.timezone == "Asia/Shanghai"
 

@@ -146,3 +146,18 @@ def test_one_person_is_not_split() -> None:
     mask[100:130, 100:112] = 255
     (person,) = find_blobs(mask, 50)
     assert split_side_by_side(mask, person, aspect=0.4) == [person]
+
+
+def test_blobs_are_split_where_they_are_found_when_each_part_would_be_an_object() -> None:
+    mask = np.zeros((180, 320), np.uint8)
+    mask[100:130, 100:111] = 255  # two people 11×30 side by side: each passes the 115 px² minimum
+    mask[102:133, 112:123] = 255
+    mask[110:112, 111:112] = 255
+    assert len(find_blobs(mask, 115, person_aspect=0.4)) == 2
+    assert len(find_blobs(mask, 115)) == 1
+
+
+def test_a_wide_blob_too_low_for_a_person_of_its_height_is_not_split() -> None:
+    mask = np.zeros((180, 320), np.uint8)
+    mask[150:160, 100:130] = 255  # 30×10: an object, but a 4×10 "person" would be noise: one blob
+    assert find_blobs(mask, 115, person_aspect=0.4) == [Blob(100, 150, 30, 10)]

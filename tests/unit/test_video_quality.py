@@ -225,8 +225,9 @@ def test_plaza_crossings_recall(plaza: PlazaResult) -> None:
 
 
 def test_plaza_crossings_precision(plaza: PlazaResult) -> None:
-    # Measured 0.56: merges and splits in the crowd still make false crossings (the target is 0.9).
-    assert plaza.precision >= 0.5, plaza
+    # Measured 0.64 (0.56 when a track counted from its third frame): merges and splits in the crowd still make
+    # false crossings, mostly a track's foot jumping when its blob merges or splits at the line (target 0.9).
+    assert plaza.precision >= 0.6, plaza
 
 
 if __name__ == "__main__":

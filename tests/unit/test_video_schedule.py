@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hub.video.schedule import ALWAYS, ArmingWindow, WeeklySchedule, parse_hhmm
+from hub.domain.weekly import parse_hhmm
+from hub.video.schedule import ALWAYS, ArmingWindow, WeeklySchedule
 
 MONDAY = datetime(2026, 3, 2)  # a Monday
 EVERY_DAY = frozenset(range(7))

@@ -437,7 +437,8 @@ async def test_openapi_lists_the_incident_endpoints(client: Client) -> None:
     }
     limit = next(p for p in listing["parameters"] if p["name"] == "limit")
     assert (limit["schema"]["minimum"], limit["schema"]["maximum"], limit["schema"]["default"]) == (1, 1000, 200)
-    assert set(document["paths"]["/api/v1/incidents/{id}"]["get"]["responses"]) == {"200", "400", "401", "403", "404"}
+    detail_responses = document["paths"]["/api/v1/incidents/{id}"]["get"]["responses"]
+    assert set(detail_responses) == {"200", "400", "401", "403", "404", "500", "503"}
     incident_schema = document["components"]["schemas"]["Incident"]
     for field in ("id", "site_id", "kind", "priority", "state", "created_at", "event_count", "acknowledged_at"):
         assert field in incident_schema["required"]
@@ -451,7 +452,8 @@ async def test_openapi_documents_every_route(client: Client) -> None:
         for route in client.app.router.routes()
         if route.resource is not None and not isinstance(route.resource, web.StaticResource) and route.method != "HEAD"
     }
-    documented = {(path, method.upper()) for path, item in document["paths"].items() for method in item}
+    described = {**document["paths"], **document["x-websockets"]}
+    documented = {(path, method.upper()) for path, item in described.items() for method in item}
     assert documented == routes
 
 

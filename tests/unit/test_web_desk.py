@@ -381,7 +381,7 @@ async def test_openapi_documents_the_console_endpoints(app_client: Client) -> No
         "limit",
         "offset",
     }
-    assert set(search["responses"]) == {"200", "400", "401", "403"}
+    assert set(search["responses"]) == {"200", "400", "401", "403", "500", "503"}
     assert "DeviceHealth" in document["components"]["schemas"]
     assert document["paths"]["/api/v1/incidents/{id}/notes"]["post"]["x-sentinel-roles"] == [
         "duty",

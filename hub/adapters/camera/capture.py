@@ -24,6 +24,8 @@ import cv2
 import numpy as np
 import structlog
 
+from hub.services.backoff import Backoff
+
 log = structlog.get_logger(__name__)
 
 FFMPEG_CAPTURE_OPTIONS = "analyzeduration;500000"  # µs; set only when the environment does not say otherwise
@@ -35,22 +37,6 @@ class CapturedFrame:
     image: np.ndarray  # as decoded (BGR)
     position_ms: float | None = None  # the stream's own timestamp of the frame, when it has one
     connection: int = 0  # counts the (re)connections: a stream's timestamps restart with each
-
-
-class Backoff:
-    """Delays between reconnection attempts: initial, doubled each failure up to a maximum; reset on success."""
-
-    def __init__(self, initial_s: float = 1.0, maximum_s: float = 30.0, factor: float = 2.0) -> None:
-        self.initial_s, self.maximum_s, self.factor = initial_s, maximum_s, factor
-        self._next = initial_s
-
-    def next_delay(self) -> float:
-        delay = self._next
-        self._next = min(self._next * self.factor, self.maximum_s)
-        return delay
-
-    def reset(self) -> None:
-        self._next = self.initial_s
 
 
 def is_live(url: str) -> bool:

@@ -79,7 +79,7 @@ class MediaStore:
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_name(f".{path.name}")  # hidden, and still .webm so FFmpeg picks the container
         height, width = frames[0].shape[:2]
-        writer = cv2.VideoWriter(str(partial), cv2.VideoWriter_fourcc(*CLIP_FOURCC), fps, (width, height))
+        writer = cv2.VideoWriter(str(partial), cv2.VideoWriter.fourcc(*CLIP_FOURCC), fps, (width, height))
         if not writer.isOpened():
             raise MediaError(f"cannot open a {CLIP_FOURCC} writer for {partial}")
         try:

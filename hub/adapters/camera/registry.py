@@ -6,10 +6,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from hub.config.camera import CameraConfig
-from hub.config.district import DEFAULT_REPORT_INTERVAL_S, ConfigError, DistrictConfig, load_district
+from hub.config.district import ConfigError, read_district
+from hub.config.sites import DEFAULT_REPORT_INTERVAL_S
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,8 +25,7 @@ class CameraSpec:
 def load_cameras(district_file: Path | str, only: Sequence[str] = ()) -> list[CameraSpec]:
     """Every camera with analysis settings (or just `only`); ConfigError names the file and key of each problem."""
     path = Path(district_file)
-    load_district(path)  # the full validation, cross-references included
-    config = DistrictConfig.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    config = read_district(path)
     devices = {d.id: (site, i, j, d) for i, site in enumerate(config.sites) for j, d in enumerate(site.devices)}
     problems = [f"camera {device!r} is not in the district" for device in only if device not in devices]
     cameras = []

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Protocol
 
 import structlog
@@ -26,6 +26,7 @@ from hub.adapters.dc09.messages import ADM_CID, NULL, SIA_DCS, Content, ContentE
 from hub.domain.contact_id import PanelSignal, PayloadError, parse_contact_id, parse_sia_dcs
 from hub.domain.events import DeviceEvent, content_fingerprint
 from hub.domain.panels import PanelAccount, PanelDirectory, panel_event_id
+from hub.services.clock import utc_now
 from hub.services.intake import AcceptedEvent, StatusReport
 from hub.services.messages import Rejection
 from hub.services.ports import IngestObserver
@@ -47,10 +48,6 @@ class PanelSink(Protocol):
         rejections: Sequence[Rejection] = (),
         now: datetime | None = None,
     ) -> Recorded: ...
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class _Budget:
@@ -77,7 +74,7 @@ class Dc09Receiver:
         panels: PanelDirectory,
         sink: PanelSink,
         observer: IngestObserver | None = None,
-        clock: Callable[[], datetime] = _utc_now,
+        clock: Callable[[], datetime] = utc_now,
         dead_letters_per_second: float = 20.0,
     ) -> None:
         self._panels = panels

@@ -72,7 +72,7 @@ def _certificate(
         builder = builder.add_extension(
             x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True
         )
-    names = []
+    names: list[x509.GeneralName] = []
     for host in server_names:
         try:
             names.append(x509.IPAddress(ipaddress.ip_address(host)))

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import random
 import select
 import socket
 import ssl
@@ -34,6 +33,7 @@ from paho.mqtt.reasoncodes import ReasonCode
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
 from devices.mqtt_url import parse_mqtt_url
+from hub.services.backoff import Backoff
 from hub.services.messages import InboundMessage, OutboundMessage, SendWindowClosed
 
 log = structlog.get_logger(__name__)
@@ -170,7 +170,9 @@ class MqttClient:
         if stale:
             log.info("acknowledgements dropped after reconnect; broker will redeliver", count=stale)
 
-    async def publish(self, message: OutboundMessage, retain: bool = False, not_after: float | None = None) -> None:
+    async def publish(
+        self, message: OutboundMessage, *, retain: bool = False, not_after: float | None = None
+    ) -> None:
         """Publish at QoS 1 and wait for the broker's PUBACK. While disconnected it waits for the
         link (paho must not be touched while the connect thread works on it); a message the link
         loses before its PUBACK is resent by paho on the resumed session. With `not_after` (a
@@ -198,7 +200,7 @@ class MqttClient:
         self._loop_thread = threading.get_ident()
         self._client = self._make_client()
         misc = asyncio.create_task(self._misc_loop(), name="mqtt-misc")
-        delay = 0.2
+        backoff = Backoff(initial_s=0.2, maximum_s=30.0, jitter=0.2)
         try:
             while True:
                 self._lost.clear()
@@ -207,18 +209,21 @@ class MqttClient:
                     async with asyncio.timeout(self._settings.keepalive_s):
                         await _first_of(self._connected, self._lost)
                     if self._connected.is_set():
-                        delay = 0.2
+                        backoff.reset()
                         await self._lost.wait()
+                    failure = None
                 except (OSError, TimeoutError, MqttError) as exc:
+                    failure = self._connect_error or str(exc) or type(exc).__name__
+                self._connected.clear()
+                delay = backoff.next_delay()
+                if failure is not None:
                     log.warning(
                         "MQTT broker unreachable; retrying",
                         broker=f"{self._host}:{self._port}",
-                        error=self._connect_error or str(exc) or type(exc).__name__,
+                        error=failure,
                         retry_in_s=round(delay, 2),
                     )
-                self._connected.clear()
                 await asyncio.sleep(delay)
-                delay = min(delay * 2, 30.0) * random.uniform(0.8, 1.2)
                 self.reconnects += 1
         finally:
             misc.cancel()
@@ -310,7 +315,7 @@ class MqttClient:
         receipt = _Receipt(self._generation, msg.mid, msg.qos)
         if msg.qos:  # QoS 0 is never acknowledged (and all share packet id 0)
             self._unacked[receipt] = time.monotonic()
-        payload = msg.payload
+        payload = bytes(msg.payload)  # paho hands over bytes or bytearray; the hub's messages hold bytes
         lane = self.alarms if self._is_alarm is not None and self._is_alarm(topic, payload) else self._routine
         lane.queue.put_nowait(InboundMessage(topic, payload, datetime.now(UTC), receipt))
 
@@ -324,30 +329,34 @@ class MqttClient:
     # thread: then the call hops onto the loop. By the time it runs there, the old socket may be
     # closed and its descriptor number reused by the new one; calls are applied in order, and a
     # failure on a closed descriptor is harmless, so it is ignored.
+    @property
+    def _running_loop(self) -> asyncio.AbstractEventLoop:
+        assert self._loop is not None, "paho's socket callbacks come only after connect()"
+        return self._loop
+
     def _on_loop(self, func: Any, fd: int, *args: Any) -> None:
-        loop = self._loop
-        assert loop is not None
         if threading.get_ident() == self._loop_thread:
             _ignore_closed(func, fd, *args)
         else:
-            loop.call_soon_threadsafe(_ignore_closed, func, fd, *args)
+            self._running_loop.call_soon_threadsafe(_ignore_closed, func, fd, *args)
 
-    def _on_socket_open(self, _client: paho.Client, _userdata: Any, sock: socket.socket) -> None:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 2048 * 1024)
-        # Small packets must leave at once: Nagle's algorithm against delayed ACKs adds ~40 ms to a
-        # PUBACK or a command, which is most of the time a guard waits for "received".
-        with contextlib.suppress(OSError):
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self._on_loop(self._loop.add_reader, sock.fileno(), self._loop_read)  # type: ignore[union-attr]
+    def _on_socket_open(self, _client: paho.Client, _userdata: Any, sock: paho.SocketLike) -> None:
+        if isinstance(sock, socket.socket):  # always, over TCP and TLS (paho's WebSocket wrapper is not used)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 2048 * 1024)
+            # Small packets must leave at once: Nagle's algorithm against delayed ACKs adds ~40 ms to a
+            # PUBACK or a command, which is most of the time a guard waits for "received".
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self._on_loop(self._running_loop.add_reader, sock.fileno(), self._loop_read)
 
-    def _on_socket_close(self, _client: paho.Client, _userdata: Any, sock: socket.socket) -> None:
-        self._on_loop(self._loop.remove_reader, sock.fileno())  # type: ignore[union-attr]
+    def _on_socket_close(self, _client: paho.Client, _userdata: Any, sock: paho.SocketLike) -> None:
+        self._on_loop(self._running_loop.remove_reader, sock.fileno())
 
-    def _on_socket_register_write(self, _client: paho.Client, _userdata: Any, sock: socket.socket) -> None:
-        self._on_loop(self._loop.add_writer, sock.fileno(), self._loop_write)  # type: ignore[union-attr]
+    def _on_socket_register_write(self, _client: paho.Client, _userdata: Any, sock: paho.SocketLike) -> None:
+        self._on_loop(self._running_loop.add_writer, sock.fileno(), self._loop_write)
 
-    def _on_socket_unregister_write(self, _client: paho.Client, _userdata: Any, sock: socket.socket) -> None:
-        self._on_loop(self._loop.remove_writer, sock.fileno())  # type: ignore[union-attr]
+    def _on_socket_unregister_write(self, _client: paho.Client, _userdata: Any, sock: paho.SocketLike) -> None:
+        self._on_loop(self._running_loop.remove_writer, sock.fileno())
 
     def _loop_read(self) -> None:
         client = self._client

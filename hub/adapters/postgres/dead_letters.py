@@ -6,12 +6,13 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import asyncpg
 import structlog
 
 from hub.adapters.metrics import HubMetrics
+from hub.services.clock import utc_now
 
 log = structlog.get_logger(__name__)
 
@@ -24,10 +25,6 @@ def kept_payload(payload: bytes) -> tuple[bytes, int, bytes]:
     return payload[:KEEP_BYTES], len(payload), hashlib.sha256(payload).digest()
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 class PostgresDeadLetterRetention:
     """Deletes dead letters older than `keep`. Every instance may run it: deleting is idempotent."""
 
@@ -36,7 +33,7 @@ class PostgresDeadLetterRetention:
         pool: asyncpg.Pool,
         keep: timedelta,
         metrics: HubMetrics,
-        clock: Callable[[], datetime] = _utc_now,
+        clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self._pool = pool
         self._keep = keep

@@ -16,7 +16,8 @@ import asyncio
 import contextlib
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 import asyncpg
 import structlog
@@ -58,7 +59,7 @@ class LeaseLeader:
     def is_ready(self) -> bool:
         return True  # a follower is as ready as a leader
 
-    async def run(self, while_leader: Callable[[Lease], Awaitable[None]]) -> None:
+    async def run(self, while_leader: Callable[[Lease], Coroutine[Any, Any, None]]) -> None:
         """Forever: try to become leader; while leader, run `while_leader(lease)` (cancelled as
         soon as the lease cannot be renewed)."""
         while True:
@@ -84,7 +85,9 @@ class LeaseLeader:
                     conn.terminate()
             await asyncio.sleep(self._poll_s)
 
-    async def _campaign(self, conn: asyncpg.Connection, while_leader: Callable[[Lease], Awaitable[None]]) -> None:
+    async def _campaign(
+        self, conn: asyncpg.Connection, while_leader: Callable[[Lease], Coroutine[Any, Any, None]]
+    ) -> None:
         """Wait for the lease, then hold it for one term (the caller reconnects afterwards: a
         renewal cut short may have left the connection mid-query)."""
         lease = await self._try_acquire(conn)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import random
 from collections.abc import Awaitable, Callable
 
 import asyncpg
@@ -12,6 +11,7 @@ import structlog
 
 from hub.adapters.postgres.queries import PostgresIncidentQueries
 from hub.adapters.postgres.store import CHANGES_CHANNEL
+from hub.services.backoff import Backoff
 from hub.services.changes import RESYNC, Broadcaster
 from hub.services.health import sleep_or_recovered
 
@@ -49,22 +49,22 @@ class PostgresChangeListener:
             tasks.create_task(self._publish(), name="db-publish")
 
     async def _listen(self) -> None:
-        delay = 0.5
+        backoff = Backoff(initial_s=0.5, maximum_s=15.0, jitter=0.2)
         first = True
         while True:
             try:
                 conn = await asyncpg.connect(self._dsn)
             except (OSError, asyncpg.PostgresError) as exc:
+                delay = backoff.next_delay()
                 log.warning("change listener cannot connect; retrying", error=str(exc), retry_in_s=round(delay, 1))
                 await sleep_or_recovered(delay, self._database_back)
-                delay = min(delay * 2, 15) * random.uniform(0.8, 1.2)
                 continue
             lost = asyncio.Event()
             conn.add_termination_listener(lambda _c, done=lost: done.set())
             try:
                 await conn.add_listener(CHANGES_CHANNEL, self._on_notify)
                 self._connected = True
-                delay = 0.5
+                backoff.reset()
                 if not first:
                     log.info("change listener reconnected")
                     self._broadcaster.publish(RESYNC)
@@ -78,7 +78,8 @@ class PostgresChangeListener:
                 if not conn.is_closed():
                     conn.terminate()
 
-    def _on_notify(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
+    def _on_notify(self, _conn: object, _pid: int, _channel: str, payload: object) -> None:
+        assert isinstance(payload, str)
         message = json.loads(payload)
         if message.get("type") in ("incidents", "dispatches", "warnings"):
             self._pending.put_nowait((message["type"], [int(i) for i in message["ids"]]))

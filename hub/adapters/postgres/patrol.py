@@ -7,7 +7,7 @@ written with the store's own incident methods (save_incident, append_timeline, t
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,7 +25,7 @@ _RUN_COLUMNS = "id, tour_id, tour_name, cameras, dwell_s, started_by, started_at
 _VIEW_COLUMNS = "id, run_id, camera_id, site_id, viewed_at, outcome, note, incident_id, warning_ids, logged_by"
 
 
-def run_from_row(row: asyncpg.Record) -> PatrolRun:
+def run_from_row(row: asyncpg.Record | Mapping[str, Any]) -> PatrolRun:
     return PatrolRun(
         id=row["id"],
         tour_id=row["tour_id"],
@@ -163,7 +163,7 @@ class PostgresPatrolStore:
             camera_id,
             limit,
         )
-        return [(view_from_row(r), run_from_row({**dict(r), "id": r["run_id"]})) for r in rows]  # type: ignore[arg-type]
+        return [(view_from_row(r), run_from_row({**dict(r), "id": r["run_id"]})) for r in rows]
 
 
 # ---- the reports' patrol coverage ----------------------------------------------------------------------
@@ -212,7 +212,9 @@ def patrol_cameras(district: District) -> list[str]:
     return [d.id for d in district.devices.values() if d.kind == "camera"]
 
 
-async def patrol_coverage(conn: asyncpg.Connection, district: District, period: Period, now: datetime) -> JsonObject:
+async def patrol_coverage(
+    conn: asyncpg.pool.PoolConnectionProxy, district: District, period: Period, now: datetime
+) -> JsonObject:
     """Cameras checked per shift: the shifts starting on the period's days (and before `now`), each with the
     cameras viewed at least once in it (any outcome), the views per outcome and who patrolled."""
     zone = ZoneInfo(district.timezone)
@@ -225,7 +227,7 @@ async def patrol_coverage(conn: asyncpg.Connection, district: District, period: 
     by_camera = {r["camera_id"]: r for r in await conn.fetch(_COVERAGE_BY_CAMERA, *args)}
     expected = patrol_cameras(district)
     expected_set = set(expected)
-    shifts = []
+    shifts: list[dict[str, Any]] = []
     for shift in shifts_starting(period.first_day, period.last_day):
         shift_start = shift.start(district.timezone)
         if shift_start >= now:

@@ -446,7 +446,7 @@ class PostgresReports:
             buttons = [dev for dev in d.devices.values() if dev.site_id == site.id and dev.kind == "button"]
             if not buttons:
                 continue
-            rows = []
+            rows: list[JsonObject] = []
             for button in buttons:
                 pressed = by_device.get(button.id)
                 rows.append(
@@ -485,7 +485,7 @@ class PostgresReports:
         window_s = max(0.0, (end - start).total_seconds())
         down = {r["device_id"]: r for r in outages}
         now_state = {r["device_id"]: r for r in health}
-        devices = []
+        devices: list[JsonObject] = []
         for device in d.devices.values():
             o = down.get(device.id)
             h = now_state.get(device.id)

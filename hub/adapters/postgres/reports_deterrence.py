@@ -42,7 +42,7 @@ def _figures(deterred: int, not_deterred: int) -> JsonObject:
     }
 
 
-async def deterrence(conn: asyncpg.Connection, district: District, period: Period) -> JsonObject:
+async def deterrence(conn: asyncpg.pool.PoolConnectionProxy, district: District, period: Period) -> JsonObject:
     """Totals and one row per site and month that had a talk-down verdict in the period."""
     rows = await conn.fetch(_BY_SITE_AND_MONTH, period.start, period.end, district.timezone)
     out = []

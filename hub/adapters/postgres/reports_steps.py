@@ -39,7 +39,7 @@ def _figures(due: int, done: int, incidents: int, left_open: int) -> JsonObject:
     }
 
 
-async def step_compliance(conn: asyncpg.Connection, district: District, period: Period) -> JsonObject:
+async def step_compliance(conn: asyncpg.pool.PoolConnectionProxy, district: District, period: Period) -> JsonObject:
     """Totals and one row per desk seat; empty when the district file has no response steps."""
     if not district.response_steps:
         return {"totals": _figures(0, 0, 0, 0), "seats": []}

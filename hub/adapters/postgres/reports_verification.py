@@ -46,7 +46,7 @@ def _figures(requested: int, seconds: list[float]) -> JsonObject:
     }
 
 
-async def video_verification(conn: asyncpg.Connection, district: District, period: Period) -> JsonObject:
+async def video_verification(conn: asyncpg.pool.PoolConnectionProxy, district: District, period: Period) -> JsonObject:
     """Totals and one row per site that asked for video in the period."""
     rows = await conn.fetch(_BY_SITE, period.start, period.end)
     sites = []

@@ -9,13 +9,14 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal, overload
 
 from aiohttp import web
 
 from devices.contract import OfficerAction
-from hub.adapters.web.api import incident_detail, parse_incident_id
+from hub.adapters.web.api import incident_detail, parse_id, parse_incident_id
 from hub.adapters.web.auth import principal_of
+from hub.adapters.web.bodies import parse_json_body
 from hub.adapters.web.context import SERVICES
 from hub.adapters.web.errors import ApiError, BadRequest, NotFound, json_ok
 from hub.domain.lifecycle import Disposition, IllegalTransition
@@ -86,7 +87,7 @@ async def _body(request: web.Request) -> dict[str, Any]:
     if not request.body_exists:  # (read already, within the body deadline)
         return {}
     try:
-        body = await request.json()
+        body = parse_json_body(await request.text())
     except ValueError:
         raise BadRequest("invalid_json", "the request body is not JSON") from None
     if not isinstance(body, dict):
@@ -94,6 +95,10 @@ async def _body(request: web.Request) -> dict[str, Any]:
     return body
 
 
+@overload
+def _text(body: dict[str, Any], name: str, required: Literal[True], limit: int = MAX_NOTE) -> str: ...
+@overload
+def _text(body: dict[str, Any], name: str, required: bool = False, limit: int = MAX_NOTE) -> str | None: ...
 def _text(body: dict[str, Any], name: str, required: bool = False, limit: int = MAX_NOTE) -> str | None:
     value = body.get(name)
     if value is None:
@@ -271,9 +276,7 @@ async def my_location(request: web.Request) -> web.Response:
 async def my_reply(request: web.Request) -> web.Response:
     """accept, decline, en_route, on_scene or resolved, with an optional note and location."""
     officer_id = _officer_id(request)
-    raw_id = request.match_info["dispatch_id"]
-    if not raw_id.isdigit():
-        raise BadRequest("invalid_id", "dispatch id must be a positive integer")
+    dispatch_id = parse_id(request.match_info["dispatch_id"], "dispatch")
     body = await _body(request)
     try:
         action = OfficerAction(_text(body, "action", required=True, limit=16))
@@ -283,12 +286,12 @@ async def my_reply(request: web.Request) -> web.Response:
     disposition = None
     if body.get("disposition") is not None:
         try:
-            disposition = Disposition(_text(body, "disposition", limit=32))
+            disposition = Disposition(_text(body, "disposition", required=True, limit=32))
         except ValueError:
             raise BadRequest("invalid_parameter", "unknown disposition") from None
     command = OfficerReplyCommand(
         officer_id=officer_id,
-        dispatch_id=int(raw_id),
+        dispatch_id=dispatch_id,
         action=action,
         at=datetime.now(UTC),
         note=_text(body, "note") or "",
@@ -298,5 +301,5 @@ async def my_reply(request: web.Request) -> web.Response:
     )
     async with _refusals():
         incident = await _lifecycle(request).officer_reply(command, principal_of(request).actor)
-    dispatches = await request.app[SERVICES].queries.dispatches_by_id([int(raw_id)])
+    dispatches = await request.app[SERVICES].queries.dispatches_by_id([dispatch_id])
     return json_ok({"dispatch": dispatches[0] if dispatches else None, "incident_state": incident.state.value})

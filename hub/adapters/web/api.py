@@ -14,7 +14,7 @@ from hub.domain.incidents import IncidentState
 
 DEFAULT_LIMIT = 200
 MAX_LIMIT = 1000
-MAX_INCIDENT_ID = 2**63 - 1  # the store's bigint
+MAX_ID = 2**63 - 1  # ids are the store's positive bigints
 STATE_FILTERS = frozenset({"open", "all", *(state.value for state in IncidentState)})
 
 _DIGITS = re.compile(r"[0-9]{1,19}")
@@ -44,10 +44,15 @@ def parse_limit(raw: str | None) -> int:
     return int(raw)
 
 
-def parse_incident_id(raw: str) -> int:
-    if not _DIGITS.fullmatch(raw) or not 1 <= int(raw) <= MAX_INCIDENT_ID:
-        raise BadRequest("invalid_id", "incident id must be a positive integer")
+def parse_id(raw: str, what: str) -> int:
+    """An id from a path or query: 1 to MAX_ID, else 400 invalid_id."""
+    if not _DIGITS.fullmatch(raw) or not 1 <= int(raw) <= MAX_ID:
+        raise BadRequest("invalid_id", f"{what} id must be a positive integer")
     return int(raw)
+
+
+def parse_incident_id(raw: str) -> int:
+    return parse_id(raw, "incident")
 
 
 async def list_incidents(request: web.Request) -> web.Response:

@@ -25,6 +25,7 @@ from aiohttp.typedefs import Handler
 from aiohttp.web_urldispatcher import AbstractRoute
 from yarl import URL
 
+from hub.adapters.web.bodies import parse_json_body
 from hub.adapters.web.console import SECURITY_HEADERS, STATIC_DIR
 from hub.adapters.web.context import AUTH, CREDENTIAL, PRINCIPAL, RECENT, SERVICES
 from hub.adapters.web.errors import json_error, json_ok
@@ -160,6 +161,7 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
     if not access.allows(principal):
         await _denied(request, auth, principal.actor, 403, "role", role=principal.role.value)
         return json_error(403, "forbidden", f"the {principal.role.value} role may not do this")
+    assert credential is not None  # a principal was found for it
     request[PRINCIPAL] = principal
     request[CREDENTIAL] = credential
     with structlog.contextvars.bound_contextvars(actor=principal.actor):
@@ -299,7 +301,7 @@ async def _credentials_from_body(request: web.Request) -> tuple[str, str]:
     if request.content_type != "application/json":
         raise bad("send the username and password as application/json")
     try:
-        body = await request.json()
+        body = parse_json_body(await request.text())
     except ValueError:
         raise bad("the body is not valid JSON") from None
     if not isinstance(body, Mapping):
@@ -314,8 +316,8 @@ async def _credentials_from_body(request: web.Request) -> tuple[str, str]:
 
 async def logout(request: web.Request) -> web.Response:
     principal = principal_of(request)
-    if principal.kind is not AuthKind.SESSION:
-        return json_error(400, "not_a_session", "API tokens are revoked with `sentinel token revoke`")
+    if principal.kind is not AuthKind.SESSION:  # refused, not malformed: the request itself is well formed
+        return json_error(403, "not_a_session", "API tokens are revoked with `sentinel token revoke`")
     request.app[RECENT].forget(request[CREDENTIAL])
     await request.app[AUTH].logout(principal)
     response = web.Response(status=204, headers=NO_STORE)

@@ -13,9 +13,10 @@ from pathlib import Path
 
 from aiohttp import web
 
+from hub.adapters.web.api import parse_id
 from hub.adapters.web.auth import principal_of
 from hub.adapters.web.context import SERVICES
-from hub.adapters.web.errors import ApiError, BadRequest, NotFound
+from hub.adapters.web.errors import ApiError, NotFound
 from hub.domain.media import SUFFIXES, sniff
 from hub.services.auth import Permission
 
@@ -24,27 +25,25 @@ MEDIA_CSP = "default-src 'none'; img-src 'self'; media-src 'self'; sandbox; fram
 
 
 async def media(request: web.Request) -> web.StreamResponse:
-    raw = request.match_info["id"]
-    if not raw.isdigit() or len(raw) > 18:
-        raise BadRequest("invalid_id", "media id must be a positive integer")
+    media_id = parse_id(request.match_info["id"], "media")
     services = request.app[SERVICES]
-    info = await services.queries.media_file(int(raw))
+    info = await services.queries.media_file(media_id)
     if info is None or services.media_files is None:
-        raise NotFound(f"no media {raw}")
+        raise NotFound(f"no media {media_id}")
     principal = principal_of(request)
     if not principal.may(Permission.READ_INCIDENTS) and principal.officer_id not in info["officers"]:
         raise ApiError(403, "forbidden", "only the desk and the officers sent to its incident see this")
     path = services.media_files.resolve(info["path"])
     if path is None:
-        raise NotFound(f"media {raw} is no longer kept (retention)")
+        raise NotFound(f"media {media_id} is no longer kept (retention)")
     content_type = sniff(await asyncio.to_thread(_head, path))
     if content_type is None:
-        raise ApiError(404, "not_media", f"media {raw} is not a JPEG, WebM or MP4 file and is not served")
+        raise ApiError(404, "not_media", f"media {media_id} is not a JPEG, WebM or MP4 file and is not served")
     return web.FileResponse(
         path,
         headers={
             "Content-Type": content_type,
-            "Content-Disposition": f'inline; filename="media-{raw}{SUFFIXES[content_type]}"',
+            "Content-Disposition": f'inline; filename="media-{media_id}{SUFFIXES[content_type]}"',
             "Content-Security-Policy": MEDIA_CSP,
             "X-Content-Type-Options": "nosniff",
             "Cache-Control": "private, max-age=3600",

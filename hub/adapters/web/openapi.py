@@ -14,6 +14,7 @@ import hub
 from hub.adapters.web.api import DEFAULT_LIMIT, MAX_LIMIT, STATE_FILTERS
 from hub.adapters.web.auth import ACCESS, CSRF_HEADER, SESSION_COOKIE, UNSAFE_METHODS, Access
 from hub.adapters.web.errors import json_ok
+from hub.adapters.web.openapi_complete import complete, speakable_text
 from hub.adapters.web.openapi_console import console_paths, console_schemas
 from hub.adapters.web.openapi_patrol import manual_incident_operation, patrol_paths, patrol_schemas
 from hub.adapters.web.openapi_reports import reports_paths, reports_schemas
@@ -264,8 +265,8 @@ def _schemas() -> dict[str, Schema]:
             "type": "object",
             "required": ["username", "password"],
             "properties": {
-                "username": {"type": "string", "maxLength": 64},
-                "password": {"type": "string", "maxLength": 1024, "format": "password"},
+                "username": {"type": "string", "minLength": 1, "maxLength": 64},
+                "password": {"type": "string", "minLength": 1, "maxLength": 1024, "format": "password"},
             },
         },
         "Readiness": {
@@ -332,6 +333,9 @@ def _schemas() -> dict[str, Schema]:
     }
 
 
+WEBSOCKETS = "x-websockets"
+WEBSOCKET_PATHS = ("/api/v1/stream", "/api/v1/me/stream")
+
 _STREAM_DESCRIPTION = """\
 WebSocket (JSON text frames). On connect the server subscribes to changes, sends
 `{"type": "health", "ok": ..., "dependencies": [...]}` (again whenever the database, the broker link
@@ -347,11 +351,18 @@ def _id_param(name: str = "id") -> Schema:
     return {"name": name, "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
 
 
-def _body(properties: Schema, required: list[str] | None = None) -> Schema:
+def _body(properties: Schema, required: list[str] | None = None, *rules: Schema) -> Schema:
     schema: Schema = {"type": "object", "properties": properties}
     if required:
         schema["required"] = required
-    return {"required": bool(required), "content": {"application/json": {"schema": schema}}}
+    if rules:
+        schema["allOf"] = list(rules)
+    return {"required": bool(required or rules), "content": {"application/json": {"schema": schema}}}
+
+
+def _exactly_one(*names: str) -> Schema:
+    """Exactly one of these string members is given (null counts as absent)."""
+    return {"oneOf": [{"required": [name], "properties": {name: {"type": "string"}}} for name in names]}
 
 
 def _incident_action(operation: str, summary: str, body: Schema | None = None) -> Schema:
@@ -375,11 +386,26 @@ _LOOSE_OBJECT: Schema = {"type": "object"}
 _WARNING_STATES = ["sent", "received", "playing", "done", "failed", "expired"]
 _WARNING_BODY: Schema = {
     "message_id": {"type": "string"},
-    "text": {"type": "string", "maxLength": 500},
+    "text": speakable_text(500),
     "lang": {"type": "string", "enum": ["zh-CN", "en"]},
     "repeat": {"type": "integer", "minimum": 1, "maximum": 10},
     "expires_s": {"type": "integer", "minimum": 5, "maximum": 600, "description": "not played by then: expired"},
 }
+
+
+# The handshake's headers (RFC 6455): a plain GET without them is answered 400.
+_WEBSOCKET_HANDSHAKE: list[Schema] = [
+    {"name": "Upgrade", "in": "header", "required": True, "schema": {"const": "websocket"}},
+    {"name": "Connection", "in": "header", "required": True, "schema": {"const": "Upgrade"}},
+    {"name": "Sec-WebSocket-Version", "in": "header", "required": True, "schema": {"const": "13"}},
+    {
+        "name": "Sec-WebSocket-Key",
+        "in": "header",
+        "required": True,
+        "description": "16 random bytes, base64.",
+        "schema": {"type": "string", "pattern": "^[A-Za-z0-9+/]{21}[AQgw]==$"},
+    },
+]
 
 
 def _lifecycle_paths() -> dict[str, Schema]:
@@ -525,7 +551,10 @@ def _lifecycle_paths() -> dict[str, Schema]:
                         "speaker_id": {"type": "string"},
                         "site_id": {"type": "string"},
                         "incident_id": {"type": "integer"},
-                    }
+                    },
+                    None,
+                    _exactly_one("message_id", "text"),
+                    _exactly_one("speaker_id", "site_id"),
                 ),
                 "responses": {
                     "202": _json(_LOOSE_OBJECT, "`{warnings: [...]}`: sent; acks follow on the stream"),
@@ -538,7 +567,11 @@ def _lifecycle_paths() -> dict[str, Schema]:
             "post": {
                 "operationId": "officerWarning",
                 "summary": "An officer warns on the speakers at the site of one of their open dispatches",
-                "requestBody": _body(_WARNING_BODY | {"dispatch_id": {"type": "integer"}}, ["dispatch_id"]),
+                "requestBody": _body(
+                    _WARNING_BODY | {"dispatch_id": {"type": "integer"}},
+                    ["dispatch_id"],
+                    _exactly_one("message_id", "text"),
+                ),
                 "responses": {"202": _json(_LOOSE_OBJECT, "`{warnings: [...]}`"), "400": _error("Bad body.")},
             }
         },
@@ -557,6 +590,7 @@ def _lifecycle_paths() -> dict[str, Schema]:
             "get": {
                 "operationId": "officerStream",
                 "summary": "WebSocket: a snapshot of the officer's active dispatches, then each change",
+                "parameters": _WEBSOCKET_HANDSHAKE,
                 "responses": {"101": {"description": "Switching to the WebSocket protocol."}},
             }
         },
@@ -695,12 +729,14 @@ def openapi_document() -> dict[str, Any]:
                             "description": "An API token, for clients that cannot set `Authorization` "
                             "(accepted on this WebSocket handshake only).",
                             "schema": {"type": "string"},
-                        }
+                        },
+                        *_WEBSOCKET_HANDSHAKE,
                     ],
                     "responses": {
                         "101": {
-                            "description": "Switching to the WebSocket protocol; frames are StreamMessage objects.",
-                            "content": {"application/json": {"schema": _ref("StreamMessage")}},
+                            "description": "Switching to the WebSocket protocol; each frame is a StreamMessage "
+                            "(`x-sentinel-frames`).",
+                            "x-sentinel-frames": _ref("StreamMessage"),
                         },
                         "400": _error("Not a WebSocket upgrade request."),
                     },
@@ -739,7 +775,7 @@ def openapi_document() -> dict[str, Any]:
                     "summary": "Sign out: the session ends, its cookie no longer works",
                     "responses": {
                         "204": {"description": "Signed out; the cookie is cleared."},
-                        "400": _error("Called with an API token, which is revoked with `sentinel token revoke`."),
+                        "403": _error("Called with an API token, which is revoked with `sentinel token revoke`."),
                     },
                 }
             },
@@ -829,6 +865,9 @@ def openapi_document() -> dict[str, Any]:
         "security": [{"cookieAuth": []}, {"bearerAuth": []}],
     }
     document["paths"]["/api/v1/incidents"]["post"] = manual_incident_operation()
+    # OpenAPI describes request and response, not a WebSocket: as operations, HTTP clients and fuzzers would take
+    # the 101 for an answer. The handshakes are described here, in the same shape, outside `paths`.
+    document[WEBSOCKETS] = {path: document["paths"].pop(path) for path in WEBSOCKET_PATHS}
     return document
 
 
@@ -841,7 +880,7 @@ def annotate_access(document: dict[str, Any], access: Mapping[tuple[str, str], A
     document cannot drift from the middleware: public operations need no security, the others
     answer 401 (pages redirect to the sign-in page), and 403 when a role or the CSRF token is wrong."""
     for (path, method), needed in access.items():
-        operation = document["paths"].get(path, {}).get(method)
+        operation = (document["paths"].get(path) or document[WEBSOCKETS].get(path) or {}).get(method)
         if operation is None:
             continue
         responses = operation["responses"]
@@ -880,4 +919,4 @@ async def openapi(request: web.Request) -> web.Response:
         for route, needed in request.app[ACCESS].items()
         if route.resource is not None and route.method != "HEAD"
     }
-    return json_ok(annotate_access(openapi_document(), access))
+    return json_ok(complete(annotate_access(openapi_document(), access)))

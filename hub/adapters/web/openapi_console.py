@@ -7,6 +7,7 @@ from typing import Any
 
 from hub.adapters.web.desk import FAULTS
 from hub.adapters.web.history import DEFAULT_PAGE, DISPOSITIONS, MAX_OFFSET, MAX_PAGE, STATES
+from hub.adapters.web.openapi_complete import NOT_BLANK_PATTERN
 
 Schema = dict[str, Any]
 
@@ -200,7 +201,9 @@ def console_paths() -> dict[str, Schema]:
                             "schema": {
                                 "type": "object",
                                 "required": ["text"],
-                                "properties": {"text": {"type": "string", "minLength": 1, "maxLength": 2000}},
+                                "properties": {
+                                    "text": {"type": "string", "maxLength": 2000, "pattern": NOT_BLANK_PATTERN}
+                                },
                             }
                         }
                     },

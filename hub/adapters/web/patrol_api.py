@@ -20,23 +20,22 @@ from aiohttp import web
 
 from hub.adapters.mjpeg import stream_kind
 from hub.adapters.web.actions import _body, _text
+from hub.adapters.web.api import MAX_ID, parse_id
 from hub.adapters.web.auth import principal_of
 from hub.adapters.web.context import SERVICES
 from hub.adapters.web.errors import ApiError, BadRequest, NotFound, json_ok
 from hub.adapters.web.history import _time
 from hub.domain.district import District
 from hub.domain.incidents import Priority
-from hub.domain.patrol import MAX_NOTE, MAX_WARNINGS_PER_VIEW, Outcome, PatrolRun, PatrolView, RunSummary, Window
+from hub.domain.patrol import MAX_NOTE, MAX_WARNINGS_PER_VIEW, Outcome, PatrolRun, PatrolView, RunSummary
+from hub.domain.weekly import WEEKDAYS, WeeklyWindow, format_hhmm
 from hub.services import patrol as patrol_errors
 from hub.services.patrol import MANUAL_KIND, ManualIncident, PatrolService, TourOverview, ViewRequest
 
 LOG_PARAMETERS = ("from", "to", "camera", "limit")
 DEFAULT_LOG_LIMIT = 200
 MAX_LOG_LIMIT = 2000
-MAX_ID = 2**63 - 1
-_DIGITS = re.compile(r"[0-9]{1,19}")
 _CAMERA = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}")
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 def _service(request: web.Request) -> PatrolService:
@@ -51,10 +50,7 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def _run_id(request: web.Request) -> int:
-    raw = request.match_info["id"]
-    if not _DIGITS.fullmatch(raw) or not 1 <= int(raw) <= MAX_ID:
-        raise BadRequest("invalid_id", "patrol run id must be a positive integer")
-    return int(raw)
+    return parse_id(request.match_info["id"], "patrol run")
 
 
 def _positive_id(value: Any, name: str) -> int:
@@ -127,11 +123,12 @@ def view_json(view: PatrolView) -> dict[str, Any]:
     }
 
 
-def _window_json(window: Window) -> dict[str, Any]:
-    def clock(minute: int) -> str:
-        return f"{minute // 60:02d}:{minute % 60:02d}"
-
-    return {"days": [DAYS[d] for d in sorted(window.days)], "from": clock(window.start), "to": clock(window.end)}
+def _window_json(window: WeeklyWindow) -> dict[str, Any]:
+    return {
+        "days": [WEEKDAYS[d] for d in sorted(window.days)],
+        "from": format_hhmm(window.start),
+        "to": format_hhmm(window.end),
+    }
 
 
 def tour_json(overview: TourOverview, district: District, counts: dict[int, int]) -> dict[str, Any]:
@@ -282,7 +279,8 @@ async def open_incident(request: web.Request) -> web.Response:
     incident instead (one open incident per site): 200 with `created: false`."""
     body = await _body(request)
     site_id = _text(body, "site_id", required=True, limit=64) or ""
-    kind = _text(body, "kind", limit=32) or MANUAL_KIND
+    kind = _text(body, "kind", limit=32)
+    kind = MANUAL_KIND if kind is None else kind  # given but empty: refused like any other bad kind
     priority = body.get("priority", 3)
     if isinstance(priority, bool) or not isinstance(priority, int) or priority not in {int(p) for p in Priority}:
         raise BadRequest("invalid_parameter", "priority must be an integer from 1 to 4")

@@ -119,7 +119,7 @@ async def list_warnings(request: web.Request) -> web.Response:
     if state is not None and state not in {s.value for s in WarningState}:
         raise BadRequest("invalid_parameter", "unknown warning state")
     warnings = await request.app[SERVICES].queries.list_warnings(
-        incident_id=parse_incident_id(incident) if incident else None,
+        incident_id=parse_incident_id(incident) if incident is not None else None,
         state=state,
         limit=parse_limit(request.query.get("limit")),
     )
