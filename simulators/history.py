@@ -68,6 +68,8 @@ class GenIncident:
     # Guided response (hub.domain.steps): who resolved it at the desk, and the steps marked done before.
     resolved_by: str | None = None
     steps_done: tuple[str, ...] = ()
+    # Talk-down (hub.domain.talkdown): the verdict after a warning at the site ("deterred", "failed"; None: none).
+    talkdown: str | None = None
 
     @property
     def closed_at(self) -> datetime | None:
@@ -309,7 +311,22 @@ def generate(
         history.events.append(GenEvent(device.id, device.site_id, device.kind, type_, at, at))
     _add_verifications(history, seed)
     _add_response_steps(history, district, seed)
+    _add_talkdowns(history, seed)
     return history
+
+
+def _add_talkdowns(history: History, seed: int) -> None:
+    """Most intrusions are warned and get a verdict; about 60 % of them are deterred. A random stream of its own."""
+    rng = random.Random(seed * 15485863 + 5)
+    for incident in history.incidents:
+        if incident.kind == "intrusion" and rng.random() < 0.8:
+            incident.talkdown = "deterred" if rng.random() < 0.6 else "failed"
+
+
+def _talkdown_rows(incident: GenIncident) -> list[tuple[object, ...]]:
+    at = incident.created_at + timedelta(seconds=40)
+    code = f"talkdown_{incident.talkdown}"
+    return [(incident.id, at, "system", code, "new", "new", code, code)]
 
 
 DESK_SEATS = ("user:zhang", "user:li", "user:wang")
@@ -442,6 +459,11 @@ async def write(conn: asyncpg.Connection, history: History) -> None:
                 for i in incidents
                 if i.resolved_by and i.resolved_at
             ],
+        )
+        await conn.copy_records_to_table(
+            "incident_timeline",
+            columns=["incident_id", "at", "actor", "action", "from_state", "to_state", "reason", "reason_code"],
+            records=[row for i in incidents if i.talkdown for row in _talkdown_rows(i)],
         )
         await conn.copy_records_to_table(
             "incident_steps",

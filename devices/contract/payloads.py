@@ -80,6 +80,9 @@ class CameraEventType(StrEnum):
     # Addition to the contract: the camera's answer to a `record` command (CameraCommand), never sent
     # unasked, so a hub that does not send the command never sees it.
     VERIFICATION = "verification"
+    # Addition to the contract: a zone's occupancy changed (`present` true or false); it joins the site's
+    # open incident as evidence for the talk-down verdict (hub.domain.talkdown) and never opens one.
+    PRESENCE = "presence"
 
 
 class DetectedObject(_Payload):
@@ -108,6 +111,8 @@ class CameraEvent(_Payload):
     command_id: Id | None = None
     clip_start: AwareDatetime | None = None
     clip_end: AwareDatetime | None = None
+    # Addition to the contract, set on a `presence` event: whether someone is now in `zone`.
+    present: bool | None = None
 
 
 class CameraAction(StrEnum):

@@ -242,6 +242,8 @@ def render_csv(report: dict[str, Any]) -> bytes:
         _video_verification(out, report["video_verification"])
     if report.get("step_compliance") is not None:
         _step_compliance(out, report["step_compliance"])
+    if report.get("deterrence") is not None:
+        _deterrence(out, report["deterrence"])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
@@ -265,6 +267,28 @@ def _video_verification(out: Any, figures: dict[str, Any]) -> None:
         [
             *([r["site_id"], r["site_name"], *(r[k] for k in keys)] for r in figures["sites"]),
             ["total", "", *(figures["totals"][k] for k in keys)],
+        ],
+    )
+
+
+def _deterrence(out: Any, figures: dict[str, Any]) -> None:
+    """Talk-down verdicts per site and month (hub/adapters/postgres/reports_deterrence.py)."""
+    keys = ("warned", "deterred", "not_deterred", "deterred_share")
+    _section(
+        out,
+        "喊话劝离率 Deterrence rate",
+        [
+            "单位 site_id",
+            "单位名称 site_name",
+            "月份 month",
+            "已判定 warned",
+            "劝离 deterred",
+            "未劝离 not_deterred",
+            "劝离率 deterred_share",
+        ],
+        [
+            *([r["site_id"], r["site_name"], r["month"], *(r[k] for k in keys)] for r in figures["sites"]),
+            ["total", "", "", *(figures["totals"][k] for k in keys)],
         ],
     )
 

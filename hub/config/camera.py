@@ -82,6 +82,8 @@ class CameraConfig(_Strict):
     min_object_area: Annotated[float, Field(gt=0, le=1)] = 0.002  # fraction of the frame, at its bottom row
     min_object_far_scale: Annotated[float, Field(gt=0, le=1)] = 0.7  # perspective: linear size on the top row
     motion_events: bool = False  # also publish plain `motion` events (rate-limited)
+    # Publish `presence` events when an intrusion or loitering zone's occupancy changes (the talk-down verdict).
+    presence_events: bool = True
     tamper: bool = True  # detect covered, moved, defocused
     stream_timeout_s: Annotated[float, Field(ge=1, le=600)] = 10.0  # no new picture this long → stream_lost
     open_timeout_s: Annotated[float, Field(gt=0, le=60)] = 5.0  # OpenCV/FFmpeg: connecting to the stream

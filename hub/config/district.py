@@ -23,6 +23,7 @@ from hub.domain.incidents import Priority
 from hub.domain.media import allowed_origins
 from hub.domain.roster import Shift
 from hub.domain.steps import SeenAction, Step, StepPlan, StepRole
+from hub.domain.talkdown import TalkdownRule
 from hub.domain.verification import VerificationPolicy
 from hub.domain.warnings import Message, WarningRule
 from hub.domain.weekly import Weekday, parse_hhmm, weekday_numbers
@@ -104,6 +105,20 @@ class VerificationConfig(_Strict):
     post_s: Annotated[float, Field(ge=0, le=60)] = 4.0
 
 
+class TalkdownConfig(_Strict):
+    """Talk-down with a verdict (hub.domain.talkdown): for these site kinds (empty: any) and hours
+    (`from`/`to` "HH:MM", local; absent: all day), watch the warned zone `window_s` after the warning."""
+
+    id: Id
+    site_kinds: list[str] = []
+    from_: TimeOfDay = Field("00:00", alias="from")
+    to: TimeOfDay = "00:00"
+    window_s: Annotated[int, Field(ge=5, le=600)] = 30
+    firmer_message: Id | None = None
+    languages: list[Lang] = ["zh-CN"]
+    auto_close: bool = True
+
+
 class StepConfig(_Strict):
     id: Id
     label: dict[Lang, Annotated[str, Field(min_length=1, max_length=200)]]
@@ -147,6 +162,7 @@ class DistrictConfig(_Strict):
     patrol_tours: list[PatrolTourConfig] = []
     verification: VerificationConfig = VerificationConfig()
     response_steps: list[StepPlanConfig] = []
+    talkdown: list[TalkdownConfig] = []
 
 
 def load_district(path: Path | str) -> District:
@@ -227,6 +243,9 @@ def _cross_reference_problems(config: DistrictConfig) -> list[str]:
     for i, message in enumerate(config.messages):
         if not message.text and not message.recording:
             problems.append(f"messages[{i}]: give a text or a recording for at least one language")
+    for i, talkdown in enumerate(config.talkdown):
+        if talkdown.firmer_message and talkdown.firmer_message not in message_ids:
+            problems.append(f"talkdown[{i}].firmer_message: unknown message {talkdown.firmer_message!r}")
     for i, rule in enumerate(config.warning_rules):
         if rule.message not in message_ids:
             problems.append(f"warning_rules[{i}].message: unknown message {rule.message!r}")
@@ -329,6 +348,19 @@ def to_domain(config: DistrictConfig) -> District:
         panels=panel_directory(config.dc09),
         verification=VerificationPolicy(config.verification.pre_s, config.verification.post_s),
         response_steps=tuple(_step_plan(p) for p in config.response_steps),
+        talkdown_rules=tuple(
+            TalkdownRule(
+                t.id,
+                t.window_s,
+                t.firmer_message or "",
+                tuple(t.languages),
+                t.auto_close,
+                frozenset(t.site_kinds),
+                parse_hhmm(t.from_),
+                parse_hhmm(t.to),
+            )
+            for t in config.talkdown
+        ),
     )
 
 

@@ -11,6 +11,7 @@ from hub.domain.panels import PanelDirectory
 from hub.domain.patrol import Tour
 from hub.domain.roster import Gap, Shift, coverage_gaps
 from hub.domain.steps import StepPlan
+from hub.domain.talkdown import TalkdownRule
 from hub.domain.verification import VerificationPolicy
 from hub.domain.warnings import Message, WarningRule
 
@@ -101,6 +102,7 @@ class District:
     panels: PanelDirectory = field(default_factory=PanelDirectory)  # alarm panels reporting over SIA DC-09
     verification: VerificationPolicy = field(default_factory=VerificationPolicy)  # what cameras record of a press
     response_steps: tuple[StepPlan, ...] = ()  # guided response per incident kind and site kind
+    talkdown_rules: tuple[TalkdownRule, ...] = ()  # the verdict after a warning (hub.domain.talkdown)
 
     def speakers_for(self, site_id: str, device_id: str | None = None) -> list[str]:
         """Where a warning about this device plays: its linked speakers, else every speaker of the site."""

@@ -29,6 +29,7 @@ class TimerKind(StrEnum):
     ACK = "ack"
     ACCEPT = "accept"
     ARRIVAL = "arrival"
+    TALKDOWN = "talkdown"  # the end of the watch after a warning (hub.domain.talkdown)
 
 
 @dataclass(frozen=True, slots=True)

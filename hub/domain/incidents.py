@@ -65,6 +65,10 @@ TRIGGERS: dict[tuple[str, str], Trigger] = {
 # the site's open incident, never a reason to open one.
 VERIFICATION_EVENT = "verification"
 
+# A camera's report that a zone's occupancy changed (hub.domain.talkdown): evidence for the talk-down verdict
+# that joins the site's open incident, never a reason to open one. Its `detail` is "present" or "absent".
+PRESENCE_EVENT = "presence"
+
 # Events that mean the same whatever the device: supervision finding a device silent.
 ANY_DEVICE_TRIGGERS: dict[str, Trigger] = {"offline": Trigger("device_offline", Priority.P3)}
 
@@ -182,6 +186,14 @@ def correlate(current: Incident | None, event: DeviceEvent, site_in_test_mode: b
         entry = TimelineEntry(
             event.received_at, actor, "video_verified", state, state, reason, "video_verified", params
         )
+        return Correlation(current, (entry,))
+    if event.type == PRESENCE_EVENT and event.device_kind == "camera":
+        if current is None or not is_open:
+            return Correlation(None, ())
+        code = "zone_occupied" if event.detail == "present" else "zone_empty"
+        params = {"device": event.device_id, "zone": event.zone or ""}
+        reason = f"{event.device_id}: zone {event.zone or '?'} {event.detail or 'absent'}"
+        entry = TimelineEntry(event.received_at, actor, code, current.state, current.state, reason, code, params)
         return Correlation(current, (entry,))
     if trigger is None:
         return Correlation(current if is_open else None, ())

@@ -34,6 +34,7 @@ class Disposition(StrEnum):
     TEST = "test"
     MALICIOUS = "malicious"
     OTHER = "other"
+    DETERRED = "deterred"  # the person left after a warning (hub.domain.talkdown)
 
 
 class IllegalTransition(ValueError):

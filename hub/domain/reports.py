@@ -126,6 +126,14 @@ DEFINITIONS: tuple[Definition, ...] = (
         "compliance = required steps done / required steps due (marked by anyone, by hand or by what the hub saw); "
         "also the incidents resolved with a required step open (a reason given).",
     ),
+    Definition(
+        "deterrence",
+        "喊话劝离率：本时段内（不含测试）喊话后经视频判定的事件，按单位和自然月（辖区时间，按首次报警）统计；"
+        "劝离率 = 人员离开且观察期内未返回的事件 / 已判定的事件；每个事件只计其首次判定。",
+        "Deterrence rate: the period's incidents (tests left out) that got a verdict after a warning, per site and "
+        "calendar month (the district's time zone, by the first event); rate = incidents where the person left and "
+        "did not return within the window / incidents with a verdict; each incident counts by its first verdict.",
+    ),
 )
 
 

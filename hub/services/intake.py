@@ -13,6 +13,7 @@ from typing import Any
 from devices.contract import (
     ButtonEvent,
     CameraEvent,
+    CameraEventType,
     ContractError,
     DeviceStatus,
     OfficerPresence,
@@ -154,7 +155,7 @@ class IntakeChecker:
             occurred_at=payload.ts,
             received_at=message.received_at,
             zone=getattr(payload, "zone", None),
-            detail=getattr(payload, "detail", None),
+            detail=_detail_of(payload),
             # The decoded payload, every contract field: key order and unknown extra fields do not count.
             fingerprint=content_fingerprint(payload.model_dump()),
         )
@@ -207,3 +208,10 @@ def _filter_kind(topic_filter: str, prefix: str) -> TopicKind | None:
     sample = "/".join("x" if level == "+" else level for level in topic_filter.split("/"))
     match = Topics(prefix).parse(sample)
     return match.kind if match else None
+
+
+def _detail_of(payload: ButtonEvent | CameraEvent) -> str | None:
+    """A presence event's `present` as its detail ("present" or "absent"), like a tamper's kind."""
+    if isinstance(payload, CameraEvent) and payload.type is CameraEventType.PRESENCE:
+        return "present" if payload.present else "absent"
+    return getattr(payload, "detail", None)

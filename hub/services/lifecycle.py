@@ -8,7 +8,7 @@ feedback) in the outbox, and announce the change to every hub instance.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -40,10 +40,12 @@ from hub.domain.lifecycle import (
 )
 from hub.domain.routing import Candidate, choose_officer, distance_m, rank_officers
 from hub.domain.steps import SeenAction
+from hub.domain.talkdown import TalkdownRule
 from hub.services.clock import Clock, utc_now
 from hub.services.messages import OutboundMessage
 from hub.services.ports import Lease, LifecycleStore, LifecycleTransaction
 from hub.services.steps import check_before_resolve, tick_seen
+from hub.services.talkdown import give_verdict
 
 log = structlog.get_logger(__name__)
 
@@ -92,7 +94,9 @@ class LifecycleService:
         clock: Clock = utc_now,
         on_outbox: asyncio.Event | None = None,
         media_url: Callable[[int], str] | None = None,
+        on_talkdown_failed: Callable[[Incident, TalkdownRule], Awaitable[object]] | None = None,
     ) -> None:
+        self._on_talkdown_failed = on_talkdown_failed  # plays the firmer message (hub.services.talkdown)
         self._media_url = media_url  # the absolute URL of a media file (for officers' phones)
         self._store = store
         self._district = district
@@ -218,6 +222,11 @@ class LifecycleService:
                     # The world moved on (e.g. the incident was just closed): the timer is spent.
                     log.info("timer no longer applies", timer=timer.id, kind=timer.kind.value, reason=str(exc))
             fired += 1
+            if unit.talkdown_failed is not None and self._on_talkdown_failed is not None:
+                try:
+                    await self._on_talkdown_failed(*unit.talkdown_failed)
+                except Exception as exc:  # the verdict and the dispatch stand without the second message
+                    log.error("firmer warning failed", incident=unit.talkdown_failed[0].id, error=repr(exc))
         return fired
 
     # --- plumbing -------------------------------------------------------------------------------------
@@ -241,6 +250,7 @@ class _Unit:
         self.outbound: list[OutboundMessage] = []
         self._feedback: list[tuple[FeedbackState, int | None]] = []
         self._current: Incident | None = None
+        self.talkdown_failed: tuple[Incident, TalkdownRule] | None = None
 
     async def __aenter__(self) -> _Unit:
         self._tx_context = self.service._store.transaction()
@@ -507,6 +517,8 @@ class _Unit:
                         )
                     )
                     await self.send_officer(back, None, "system", by_person=False)
+            case TimerKind.TALKDOWN:
+                self.talkdown_failed = await give_verdict(self, incident, timer.due_at)
             case TimerKind.ARRIVAL:
                 if incident.on_scene_at is None and incident.arrival_overdue_at is None and not incident.test:
                     await self.transition(flag_arrival_overdue(incident, self.now, targets.arrival_s))

@@ -19,6 +19,7 @@ from hub.domain.events import DeviceEvent, EventIdentity
 from hub.domain.incidents import Incident, TimelineEntry
 from hub.domain.routing import OfficerPresence
 from hub.domain.supervision import Heard
+from hub.domain.talkdown import ZoneReport
 from hub.services.media import MediaItem
 from hub.services.messages import InboundMessage, OutboundMessage, Rejection
 
@@ -251,6 +252,8 @@ class LifecycleTransaction(SupervisionTransaction, Protocol):
     async def audit(self, actor: str, action: str, target: str, detail: JsonObject) -> None: ...
 
     async def open_incident_of_site(self, site_id: str) -> Incident | None: ...
+
+    async def zone_reports(self, site_id: str, since: datetime) -> list[ZoneReport]: ...
 
     async def latest_snapshot(self, incident_id: int) -> int | None:
         """The newest stored camera snapshot of the incident (its media id)."""

@@ -19,9 +19,11 @@ import structlog
 
 from devices.contract import SpeakerAction, SpeakerCommand, Topics, encode
 from hub.domain.district import District
+from hub.domain.escalation import Timer, TimerKind
 from hub.domain.events import DeviceEvent
 from hub.domain.incidents import Incident, TimelineEntry
 from hub.domain.steps import SeenAction
+from hub.domain.talkdown import FIRMER_RULE_PREFIX, TalkdownRule
 from hub.domain.warnings import (
     FINAL_WARNING_STATES,
     UnspeakableText,
@@ -39,6 +41,7 @@ from hub.services.messages import OutboundMessage
 from hub.services.polling import every
 from hub.services.ports import Lease, LeaseLost
 from hub.services.steps import tick_seen
+from hub.services.talkdown import watch_rule
 
 log = structlog.get_logger(__name__)
 
@@ -71,6 +74,7 @@ class StoredWarning:
     command: bytes  # the encoded command, resent as it was
     playing_for_s: float  # audio duration × repeats
     playing_at: datetime | None = None  # when the hub heard `playing`
+    rule_id: str | None = None  # the rule that sent it (None: a person)
 
 
 class WarningTransaction(Protocol):
@@ -95,6 +99,10 @@ class WarningTransaction(Protocol):
     async def last_rule_warning(self, rule_id: str, speaker_id: str) -> datetime | None: ...
 
     async def incident(self, incident_id: int, lock: bool = True) -> Incident | None: ...
+
+    async def schedule_timers(self, timers: Sequence[Timer]) -> None: ...
+
+    async def cancel_timers(self, incident_id: int, kinds: Sequence[TimerKind]) -> None: ...
 
     async def append_timeline(self, incident_id: int, entries: Sequence[TimelineEntry]) -> None: ...
 
@@ -318,6 +326,16 @@ class WarningService:
                     sent += await self._warn_by_rule(rule, tuple(speakers), incidents.get(event.site_id))
         return sent
 
+    async def warn_firmer(self, incident: Incident, rule: TalkdownRule) -> int:
+        """After a failed talk-down: the rule's firmer message on every speaker of the site, above a rule's
+        priority; it gets no verdict of its own (its rule id says it came from the talk-down)."""
+        if not rule.firmer_message_id or incident.id is None:
+            return 0
+        firmer = WarningRule(
+            f"{FIRMER_RULE_PREFIX}{rule.id}", "talkdown", rule.firmer_message_id, rule.languages, repeat=2, priority=8
+        )
+        return await self._warn_by_rule(firmer, tuple(self._district.speakers_for(incident.site_id)), incident.id)
+
     async def _warn_by_rule(self, rule: WarningRule, speakers: tuple[str, ...], incident_id: int | None) -> int:
         sent = 0
         for lang in rule.languages:
@@ -391,7 +409,35 @@ class WarningService:
         await tx.append_timeline(warning.incident_id, [entry])
         if played:
             await tick_seen(tx, self._district, incident, SeenAction.WARNING, actor, now)
+            await self._watch_after(tx, warning, incident, now)
         await tx.announce([warning.incident_id])
+
+    async def _watch_after(
+        self, tx: WarningTransaction, warning: StoredWarning, incident: Incident, now: datetime
+    ) -> None:
+        """A warning has played about someone in a zone: watch it for the talk-down rule's window
+        (hub.domain.talkdown; the verdict is a lifecycle timer). The last speaker to finish sets the window."""
+        if warning.rule_id and warning.rule_id.startswith(FIRMER_RULE_PREFIX):
+            return  # the firmer message after a failed talk-down gets no second verdict
+        rule = watch_rule(self._district, incident, now)
+        if rule is None or incident.id is None:
+            return
+        due = now + timedelta(seconds=rule.window_s)
+        await tx.cancel_timers(incident.id, [TimerKind.TALKDOWN])
+        await tx.schedule_timers([Timer(TimerKind.TALKDOWN, incident.id, due)])
+        params: dict[str, str | int] = {"rule": rule.id, "seconds": rule.window_s}
+        entry = TimelineEntry(
+            now,
+            "system",
+            "talkdown_watch",
+            incident.state,
+            incident.state,
+            f"watching the zone for {rule.window_s} s after the warning",
+            "talkdown_watch",
+            params,
+        )
+        await tx.append_timeline(incident.id, [entry])
+        log.info("talk-down watch", incident=incident.id, rule=rule.id, window_s=rule.window_s)
 
     # --- resend and expiry (leader) -----------------------------------------------------------------
     async def resend_due(self, lease: Lease | None = None, limit: int = 100) -> int:

@@ -33,6 +33,7 @@ class AnalyzerSettings:
     person_aspect: float | None = 0.4  # a blob this many times its height wide per person is split; None: never
     motion_events: bool = False  # report plain motion (rate-limited); zone events are always reported
     motion_repeat_s: float = 30.0
+    presence_events: bool = False  # report each change of an intrusion or loitering zone's occupancy
     lighting_filter: bool = True
     tamper: TamperSettings | None = field(default_factory=TamperSettings)  # None: no tamper detection
     motion: MotionSettings = field(default_factory=MotionSettings)
@@ -46,7 +47,7 @@ class CameraAnalyzer:
         self._zone_tz = ZoneInfo(settings.timezone)
         self._motion = MotionDetector(settings.motion)
         self._tracker = ObjectTracker(settings.tracking)
-        self._rules = ZoneRules(settings.zones, settings.rules)
+        self._rules = ZoneRules(settings.zones, settings.rules, settings.presence_events)
         self._tamper = TamperDetector(settings.tamper) if settings.tamper is not None else None
         self._last_motion_t: float | None = None
         self._last_mask: np.ndarray | None = None

@@ -14,6 +14,7 @@ class DetectionType(StrEnum):
     LINE_CROSSING = "line_crossing"
     MOTION = "motion"
     TAMPER = "tamper"
+    PRESENCE = "presence"  # an intrusion or loitering zone's occupancy changed (`present`)
 
 
 class TamperKind(StrEnum):
@@ -61,6 +62,7 @@ class Detection:
     objects: tuple[ObjectBox, ...] = ()
     zone_shape: tuple[tuple[float, float], ...] = field(default=())
     rules_suspended: bool | None = None  # tamper events: whether zone rules are suspended from now on
+    present: bool | None = None  # presence events: whether someone is in the zone from now on
 
     @property
     def name(self) -> str:

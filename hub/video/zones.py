@@ -8,7 +8,7 @@ lingering on a zone's edge or a line does not raise an event per frame.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 import cv2
@@ -127,12 +127,16 @@ class _RuleState:
     sides: dict[tuple[int, str], _LineSide] = field(default_factory=dict)
     crowds: dict[str, _CrowdState] = field(default_factory=dict)
     last_intrusion_t: dict[str, float] = field(default_factory=dict)
+    occupied: dict[str, bool] = field(default_factory=dict)  # zone → someone inside (presence events)
 
 
 class ZoneRules:
-    def __init__(self, zones: Sequence[Zone], timings: RuleTimings | None = None) -> None:
+    def __init__(
+        self, zones: Sequence[Zone], timings: RuleTimings | None = None, presence_events: bool = False
+    ) -> None:
         self.zones = tuple(zones)
         self.timings = timings or RuleTimings()
+        self.presence_events = presence_events
         self._state = _RuleState()
         self._zone_masks: dict[tuple[str, tuple[int, int]], tuple[np.ndarray, int]] = {}
 
@@ -157,6 +161,26 @@ class ZoneRules:
             else:
                 detections += self._presence(zone, eligible, t, zone.id in armed)
         self._forget_gone(objects)
+        if self.presence_events:
+            detections += self._occupancy_changes(objects, t, armed)
+        return detections
+
+    def _occupancy_changes(self, objects: Sequence[ObjectBox], t: float, armed: Collection[str]) -> list[Detection]:
+        """A `presence` detection per armed intrusion or loitering zone whose occupancy changed: someone is in it
+        while a visit is open (it closes `leave_s` after the person is last seen inside, or when the track ends)."""
+        detections = []
+        inside = {zone_id for _, zone_id in self._state.visits}
+        for zone in self.zones:
+            if zone.kind not in (ZoneKind.INTRUSION, ZoneKind.LOITERING):
+                continue
+            occupied = zone.id in inside
+            if occupied == self._state.occupied.get(zone.id, False):
+                continue
+            self._state.occupied[zone.id] = occupied
+            if zone.id in armed:
+                there = [o for o in objects if (o.track_id, zone.id) in self._state.visits]
+                detection = self._detection(DetectionType.PRESENCE, zone, t, there, 0.8)
+                detections.append(replace(detection, present=occupied))
         return detections
 
     # --- intrusion and loitering ---------------------------------------------------------------------------

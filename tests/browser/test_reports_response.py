@@ -46,3 +46,24 @@ async def test_the_month_report_shows_video_verification_per_site(hub: HubUnderT
     await expect(page.get_by_test_id("verification-summary")).to_contain_text(
         f"{totals['requested']} presses asked for video: {totals['verified']} answered"
     )
+
+
+async def test_the_month_report_shows_the_deterrence_rate_per_site_and_month(hub: HubUnderTest, page: Page) -> None:
+    await fill_history(hub)
+    await sign_in(page, hub, "/reports?period=month&month=2026-10")
+    await expect(page.get_by_test_id("report")).to_have_attribute("data-period", "2026-10", timeout=10_000)
+    answer = await (await page.request.get(f"{hub.http}/api/v1/reports?period=month&month=2026-10")).json()
+    figures = answer["deterrence"]
+    totals = figures["totals"]
+    assert totals["warned"] > 0
+
+    panel = page.get_by_test_id("deterrence")
+    await expect(panel).to_be_visible()
+    await expect(panel.get_by_test_id("deterrence-row")).to_have_count(len(figures["sites"]))
+    await expect(page.get_by_test_id("deterrence-summary")).to_contain_text(
+        f"喊话后判定 {totals['warned']} 起：人员离开 {totals['deterred']} 起"
+    )
+    await page.get_by_test_id("lang-toggle").click()
+    await expect(page.get_by_test_id("deterrence-summary")).to_contain_text(
+        f"{totals['warned']} warnings with a verdict: {totals['deterred']} deterred"
+    )

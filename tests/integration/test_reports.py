@@ -296,6 +296,7 @@ async def test_every_figure_of_a_generated_month_matches_an_independent_computat
     assert set(stated) == {
         "incidents", "times", "within_target", "officers", "escalated", "false_alarm_rate", "warnings", "drills",
         "availability", "patrol_coverage", "video_verification", "step_compliance",
+        "deterrence",
     }  # fmt: skip
     assert all(x["zh"] and x["en"] for x in stated.values())
     assert "dispatched and never accepted" in stated["officers"]["en"] and "无人接警" in stated["officers"]["zh"]

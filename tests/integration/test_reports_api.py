@@ -148,6 +148,7 @@ async def test_json_csv_and_pdf_of_one_month_say_the_same(client: Client, superv
         "巡查摄像机 Patrol cameras",
         "按压视频核验 Press to video verification",
         "处置步骤执行率 Response step compliance",
+        "喊话劝离率 Deterrence rate",
     ]
     assert len(sections["视频巡查覆盖率 Patrol log coverage"]) == 1 + len(report["patrol_coverage"]["shifts"]) == 63
     header, *grids = sections["网格 Grids"]

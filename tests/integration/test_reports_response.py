@@ -142,3 +142,29 @@ async def test_step_compliance_per_desk_seat_matches_an_independent_computation(
     compliance = {row["seat"]: row["compliance"] for row in figures["seats"]}
     assert compliance["user:zhang"] < compliance["user:li"] < compliance["user:wang"]
     assert figures["totals"]["required_due"] == sum(s["due"] for s in expected.values())
+
+
+async def test_deterrence_rate_per_site_and_month_matches_an_independent_computation(pool: asyncpg.Pool) -> None:
+    d = parse_district(synthetic_district(sites=5))
+    history, report = await october(pool, d, seed=31)
+    figures = report["deterrence"]
+
+    expected: dict[tuple[str, str], dict[str, int]] = {}
+    for i in history.incidents:
+        if not (START <= i.created_at < END) or i.test or i.talkdown is None:
+            continue
+        key = (i.site_id, i.created_at.astimezone(ZONE).strftime("%Y-%m"))
+        row = expected.setdefault(key, {"deterred": 0, "not_deterred": 0})
+        row["deterred" if i.talkdown == "deterred" else "not_deterred"] += 1
+    assert sum(r["deterred"] for r in expected.values()) > 10 and sum(r["not_deterred"] for r in expected.values()) > 5
+    measured = {
+        (row["site_id"], row["month"]): {"deterred": row["deterred"], "not_deterred": row["not_deterred"]}
+        for row in figures["sites"]
+    }
+    assert measured == expected
+    for row in figures["sites"]:
+        assert row["deterred_share"] == pytest.approx(row["deterred"] / (row["deterred"] + row["not_deterred"]))
+        assert row["site_name"] == d.sites[row["site_id"]].name
+    deterred = sum(r["deterred"] for r in expected.values())
+    warned = deterred + sum(r["not_deterred"] for r in expected.values())
+    assert (figures["totals"]["warned"], figures["totals"]["deterred"]) == (warned, deterred)

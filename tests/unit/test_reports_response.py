@@ -1,4 +1,4 @@
-"""The CSV export carries the press-to-video-verification and step-compliance sections of the report."""
+"""The CSV export carries the press-to-video-verification, step-compliance and deterrence sections of the report."""
 
 from __future__ import annotations
 
@@ -34,3 +34,17 @@ def test_the_csv_has_verification_per_site_and_compliance_per_seat() -> None:
     assert verification[2][0] == "total"
     compliance = _section(rows, "Response step compliance")
     assert compliance[1][:4] == ["user:zhang", "3", "6", "5"] and compliance[2][0] == "total"
+
+
+def test_the_csv_has_the_deterrence_rate_per_site_and_month() -> None:
+    report = sample_report()
+    figures = {"warned": 5, "deterred": 4, "not_deterred": 1, "deterred_share": 0.8}
+    report["deterrence"] = {
+        "totals": figures,
+        "sites": [{"site_id": "site-01", "site_name": "测试银行01", "month": "2026-10", **figures}],
+    }
+    rows = list(csv.reader(io.StringIO(render_csv(report).decode("utf-8").lstrip("\ufeff"))))
+
+    deterrence = _section(rows, "Deterrence rate")
+    assert deterrence[1] == ["site-01", "测试银行01", "2026-10", "5", "4", "1", "0.8000"]
+    assert deterrence[2][:3] == ["total", "", ""]

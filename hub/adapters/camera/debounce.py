@@ -4,7 +4,7 @@ the site's open incident, so an undebounced busy camera buries the incident and 
 
 from __future__ import annotations
 
-from hub.video.detections import Detection
+from hub.video.detections import Detection, DetectionType
 
 
 class ZoneEventDebounce:
@@ -17,7 +17,7 @@ class ZoneEventDebounce:
         self._last: dict[tuple[str, str], float] = {}
 
     def allow(self, detection: Detection) -> bool:
-        if self.repeat_s <= 0 or detection.zone_id is None:
+        if self.repeat_s <= 0 or detection.zone_id is None or detection.type is DetectionType.PRESENCE:
             return True
         key = (detection.type.value, detection.zone_id)
         last = self._last.get(key)

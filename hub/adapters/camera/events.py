@@ -34,6 +34,8 @@ def camera_event_payload(
     body = as_dict(event)
     if detection.tamper is not None:
         body["detail"] = detection.tamper.value
+    if detection.present is not None:
+        body["present"] = detection.present
     if detection.rules_suspended is not None:
         body["rules_suspended"] = detection.rules_suspended
     return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")

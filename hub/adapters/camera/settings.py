@@ -36,5 +36,6 @@ def to_analyzer_settings(config: CameraConfig, timezone: str) -> AnalyzerSetting
         min_object_area=config.min_object_area,
         far_scale=config.min_object_far_scale,
         motion_events=config.motion_events,
+        presence_events=config.presence_events,
         tamper=TamperSettings() if config.tamper else None,
     )

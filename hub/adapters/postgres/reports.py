@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 import asyncpg
 
 from hub.adapters.postgres.patrol import patrol_coverage
+from hub.adapters.postgres.reports_deterrence import deterrence
 from hub.adapters.postgres.reports_steps import step_compliance
 from hub.adapters.postgres.reports_verification import video_verification
 from hub.domain.district import District
@@ -272,6 +273,7 @@ class PostgresReports:
             patrol = await patrol_coverage(conn, d, period, now)
             verification = await video_verification(conn, d, period)
             steps = await step_compliance(conn, d, period)
+            deterred = await deterrence(conn, d, period)
         groups = self._groups(response, breakdown, officers, warnings)
         return {
             "district": {"id": d.id, "name": d.name, "name_en": getattr(d, "name_en", None), "timezone": d.timezone},
@@ -300,6 +302,7 @@ class PostgresReports:
             "definitions": [{"figure": x.figure, "zh": x.zh, "en": x.en} for x in DEFINITIONS],
             "video_verification": verification,
             "step_compliance": steps,
+            "deterrence": deterred,
             "sections_not_available": [],
         }
 

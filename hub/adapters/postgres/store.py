@@ -18,6 +18,7 @@ from hub.domain.events import DeviceEvent, EventIdentity
 from hub.domain.incidents import Incident, IncidentState, Priority, TimelineEntry
 from hub.domain.routing import OfficerPresence
 from hub.domain.supervision import Heard
+from hub.domain.talkdown import ZoneReport
 from hub.domain.warnings import WarningState
 from hub.services.lifecycle import SELF_CLEARING_KINDS
 from hub.services.media import MediaItem, PendingMedia
@@ -63,7 +64,7 @@ def _incident_json(incident: Incident) -> dict[str, object]:
 
 _WARNING_COLUMNS = (
     "id, command_id, speaker_id, site_id, incident_id, state, attempts, expires_at, command, duration_s, repeat,"
-    " playing_at"
+    " playing_at, rule_id"
 )
 
 
@@ -80,6 +81,7 @@ def _stored_warning(row: asyncpg.Record) -> StoredWarning:
         command=bytes(row["command"]),
         playing_for_s=float(row["duration_s"]) * row["repeat"],
         playing_at=row["playing_at"],
+        rule_id=row["rule_id"],
     )
 
 
@@ -366,6 +368,25 @@ class PostgresTransaction:
             " WHERE ie.incident_id = $1 AND m.kind = 'snapshot' AND m.state = 'stored' ORDER BY m.id DESC LIMIT 1",
             incident_id,
         )
+
+    async def zone_reports(self, site_id: str, since: datetime) -> list[ZoneReport]:
+        """What the site's cameras said about their zones since `since` (hub.domain.talkdown): intrusions and
+        presence changes, each with its snapshot's media row when it carried one."""
+        rows = await self._conn.fetch(
+            """
+            SELECT e.received_at, coalesce(e.payload->>'zone', '') AS zone,
+                   e.type <> 'presence' OR coalesce((e.payload->>'present')::boolean, false) AS present,
+                   (SELECT m.id FROM media m WHERE m.event_pk = e.id AND m.kind = 'snapshot' ORDER BY m.id LIMIT 1)
+                       AS snapshot_id
+            FROM events e
+            WHERE e.site_id = $1 AND e.device_kind = 'camera' AND e.received_at >= $2
+              AND e.type IN ('intrusion', 'loitering', 'line_crossing', 'presence')
+            ORDER BY e.received_at, e.id
+            """,
+            site_id,
+            since,
+        )
+        return [ZoneReport(r["received_at"], r["zone"], r["present"], r["snapshot_id"]) for r in rows]
 
     async def faulty_devices(self, site_id: str) -> list[str]:
         rows = await self._conn.fetch(

@@ -45,6 +45,13 @@ export const DESK_STRINGS = {
       video_verified: (p) => p.device + " 的核验录像和抓拍",
       step_done: (p) => p.label + (p.note ? "：" + p.note : ""),
       steps_skipped: (p) => p.label + " 未完成：" + p.reason,
+      talkdown_watch: (p) => "喊话播放完毕：观察警戒区 " + p.seconds + " 秒",
+      talkdown_deterred: (p) => "喊话劝离成功：人员已离开，" + p.seconds + " 秒内未返回",
+      talkdown_failed: (p) =>
+        (p.reason === "returned" ? "人员离开后又返回" : "喊话 " + p.seconds + " 秒后人员仍在") +
+        "：级别由 P" + p.from + " 提升为 P" + p.to + "，派警并再次喊话",
+      zone_occupied: (p) => p.device + "：警戒区 " + p.zone + " 有人",
+      zone_empty: (p) => p.device + "：警戒区 " + p.zone + " 已无人",
     },
     free_text: "自定义内容",
     langs: { "zh-CN": "中文", en: "英文", both: "中英双语" },
@@ -101,6 +108,13 @@ export const DESK_STRINGS = {
       video_verified: (p) => "Verification clip and snapshot from " + p.device,
       step_done: (p) => p.label_en + (p.note ? ": " + p.note : ""),
       steps_skipped: (p) => p.label_en + " left open: " + p.reason,
+      talkdown_watch: (p) => "Warning played: watching the zone for " + p.seconds + " s",
+      talkdown_deterred: (p) => "Deterred by the warning: left and did not return within " + p.seconds + " s",
+      talkdown_failed: (p) =>
+        (p.reason === "returned" ? "Came back after leaving" : "Still present " + p.seconds + " s after the warning") +
+        ": P" + p.from + " raised to P" + p.to + ", officer dispatched, warned again",
+      zone_occupied: (p) => p.device + ": someone in zone " + p.zone,
+      zone_empty: (p) => p.device + ": zone " + p.zone + " empty",
     },
     free_text: "free text",
     langs: { "zh-CN": "Chinese", en: "English", both: "Chinese and English" },

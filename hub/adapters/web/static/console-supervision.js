@@ -13,7 +13,7 @@ const REFRESH_MS = 15000;
 const PAGE = 25;
 const KINDS = ["panic", "duress", "intrusion", "tamper", "loitering", "crowd", "line_crossing", "device_offline"];
 const STATES = ["new", "acknowledged", "dispatched", "accepted", "en_route", "on_scene", "resolved", "cancelled"];
-const DISPOSITIONS = ["genuine", "false_alarm", "test", "malicious", "other"];
+const DISPOSITIONS = ["genuine", "false_alarm", "test", "malicious", "other", "deterred"];
 
 const el = {};
 let visible = false;

@@ -23,7 +23,7 @@ import { createSteps, fillSteps } from "./officer-steps.js";
 export const STATE_RANK = { offered: 0, accepted: 1, en_route: 2, on_scene: 3 };
 export const NEXT_ACTION = { accepted: "en_route", en_route: "on_scene" };
 const STEPS = ["accepted", "en_route", "on_scene", "resolved"];
-const DISPOSITIONS = ["genuine", "false_alarm", "test", "malicious", "other"];
+const DISPOSITIONS = ["genuine", "false_alarm", "test", "malicious", "other", "deterred"];
 const URGENT_S = 15;
 
 function coordinate(value) {

@@ -134,6 +134,14 @@
       verification_summary: (v, target) =>
         "请求视频核验 " + v.requested + " 起：收到录像 " + v.verified + " 起（" + percent(v.verified_share) + "），" +
         target + " 秒内 " + v.within_target + " 起（" + percent(v.within_target_share) + "）；用时中位数 " + clock(v.median_s) + "，90分位 " + clock(v.p90_s) + "。",
+      deterrence_title: "喊话劝离率（喊话后经视频判定）",
+      deterrence_summary: (v) =>
+        "喊话后判定 " + v.warned + " 起：人员离开 " + v.deterred + " 起（" + percent(v.deterred_share) + "），仍在或返回 " + v.not_deterred + " 起。",
+      col_month: "月份",
+      col_warned: "已判定",
+      col_deterred: "劝离",
+      col_not_deterred: "未劝离",
+      col_deterred_share: "劝离率",
       col_requested: "请求",
       col_verified: "收到",
       col_within: "按时",
@@ -287,6 +295,14 @@
       verification_summary: (v, target) =>
         v.requested + " presses asked for video: " + v.verified + " answered (" + percent(v.verified_share) + "), " +
         v.within_target + " within " + target + " s (" + percent(v.within_target_share) + "); median " + clock(v.median_s) + ", 90th percentile " + clock(v.p90_s) + ".",
+      deterrence_title: "Deterrence rate (verdict by video after a warning)",
+      deterrence_summary: (v) =>
+        v.warned + " warnings with a verdict: " + v.deterred + " deterred (" + percent(v.deterred_share) + "), " + v.not_deterred + " still present or back.",
+      col_month: "Month",
+      col_warned: "Verdicts",
+      col_deterred: "Deterred",
+      col_not_deterred: "Not deterred",
+      col_deterred_share: "Rate",
       col_requested: "Asked",
       col_verified: "Answered",
       col_within: "In time",
@@ -700,6 +716,7 @@
     renderPatrol(r.patrol_coverage, r.sites);
     renderVerification(r.video_verification);
     renderStepCompliance(r.step_compliance);
+    renderDeterrence(r.deterrence);
     replace(
       el.definitions,
       (r.definitions || []).map((d) => h("p", { "data-testid": "definition", "data-figure": d.figure }, lang === "en" ? d.en : d.zh)),
@@ -1033,6 +1050,34 @@
     );
   }
 
+  // Talk-down verdicts per site and month (hub/adapters/postgres/reports_deterrence.py).
+  function renderDeterrence(figures) {
+    const strings = t();
+    el.deterrence.hidden = !figures || !figures.totals.warned;
+    if (el.deterrence.hidden) return;
+    el.deterrenceSummary.textContent = strings.deterrence_summary(figures.totals);
+    replace(
+      el.deterrenceTable,
+      h("thead", {}, h("tr", {}, th(strings.col_site), th(strings.col_month), th(strings.col_warned, true), th(strings.col_deterred, true), th(strings.col_not_deterred, true), th(strings.col_deterred_share, true))),
+      h(
+        "tbody",
+        {},
+        figures.sites.map((row) =>
+          h(
+            "tr",
+            { "data-testid": "deterrence-row", "data-site-id": row.site_id, "data-month": row.month },
+            td(lang === "en" ? row.site_name_en || row.site_name : row.site_name),
+            td(row.month),
+            td(String(row.warned), "num"),
+            td(String(row.deterred), "num"),
+            td(String(row.not_deterred), "num"),
+            td(percent(row.deterred_share), "num"),
+          ),
+        ),
+      ),
+    );
+  }
+
   // Press to video verification per site (hub/adapters/postgres/reports_verification.py).
   function renderVerification(figures) {
     const strings = t();
@@ -1183,6 +1228,9 @@
     el.definitions = document.getElementById("definitions");
     el.patrol = document.getElementById("patrol-panel");
     el.verification = document.getElementById("verification-panel");
+    el.deterrence = document.getElementById("deterrence-panel");
+    el.deterrenceSummary = document.getElementById("deterrence-summary");
+    el.deterrenceTable = document.getElementById("deterrence-table");
     el.steps = document.getElementById("steps-panel");
     el.stepsSummary = document.getElementById("steps-summary");
     el.stepsTable = document.getElementById("steps-table");
