@@ -320,6 +320,7 @@ def to_domain(config: DistrictConfig) -> District:
     return District(
         info.id,
         info.name,
+        name_en=info.name_en or info.name,
         sites=sites,
         devices=devices,
         grids=grids,

@@ -99,6 +99,7 @@ class District:
     messages: dict[str, Message] = field(default_factory=dict)
     warning_rules: tuple[WarningRule, ...] = ()
     patrol_tours: tuple[Tour, ...] = ()  # the duty desk's rounds of cameras (hub.domain.patrol)
+    name_en: str = ""  # English mode (the district file's name_en, else the name)
     panels: PanelDirectory = field(default_factory=PanelDirectory)  # alarm panels reporting over SIA DC-09
     verification: VerificationPolicy = field(default_factory=VerificationPolicy)  # what cameras record of a press
     response_steps: tuple[StepPlan, ...] = ()  # guided response per incident kind and site kind

@@ -388,3 +388,14 @@ async def test_openapi_documents_the_console_endpoints(app_client: Client) -> No
         "supervisor",
         "admin",
     ]
+
+
+def test_the_district_has_an_english_name_for_english_mode_and_reports() -> None:
+    from pathlib import Path
+
+    from hub.adapters.web.desk import district_json
+    from hub.config.district import load_district
+
+    demo = load_district(Path(__file__).parents[2] / "config" / "demo-district.yaml")
+    assert demo.name_en == "Dongcheng demo district"
+    assert district_json(demo)["name_en"] == "Dongcheng demo district"

@@ -276,7 +276,7 @@ class PostgresReports:
             deterred = await deterrence(conn, d, period)
         groups = self._groups(response, breakdown, officers, warnings)
         return {
-            "district": {"id": d.id, "name": d.name, "name_en": getattr(d, "name_en", None), "timezone": d.timezone},
+            "district": {"id": d.id, "name": d.name, "name_en": d.name_en or d.name, "timezone": d.timezone},
             "period": {
                 "kind": period.kind.value,
                 "label": period.label,

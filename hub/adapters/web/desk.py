@@ -19,6 +19,7 @@ def district_json(district: District) -> dict[str, Any]:
     return {
         "id": district.id,
         "name": district.name,
+        "name_en": district.name_en or district.name,
         "timezone": district.timezone,
         "targets": [
             {"priority": int(priority), "ack_s": t.ack_s, "accept_s": t.accept_s, "arrival_s": t.arrival_s}

@@ -35,6 +35,7 @@ def console_schemas() -> dict[str, Schema]:
             "properties": {
                 "id": {"type": "string"},
                 "name": {"type": "string"},
+                "name_en": {"type": "string", "description": "The name in English mode (else the name)"},
                 "timezone": {"type": "string", "examples": ["Asia/Shanghai"]},
                 "targets": {
                     "type": "array",
