@@ -197,7 +197,8 @@ class EspeakSynthesizer:
         except FileNotFoundError:
             raise SpeechError(f"{self._executable} not found; install Debian's espeak-ng (./dev does)") from None
         try:
-            out, err = await asyncio.wait_for(process.communicate(stdin), ESPEAK_TIMEOUT_S)
+            async with asyncio.timeout(ESPEAK_TIMEOUT_S):  # not wait_for: in 3.11 it can swallow a cancellation
+                out, err = await process.communicate(stdin)
         except TimeoutError:
             process.kill()
             await process.wait()

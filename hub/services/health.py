@@ -137,7 +137,8 @@ class HealthMonitor:
             await self.check_once(name)
             interval = watch.every_s if self.is_up(name) else watch.every_down_s
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(wake.wait(), timeout=interval)
+                async with asyncio.timeout(interval):  # not wait_for: in 3.11 it can swallow a cancellation
+                    await wake.wait()
 
     def _change(self, new: DependencyState) -> None:
         old = self._states[new.name]
@@ -195,7 +196,8 @@ async def sleep_or_recovered(delay: float, recovered: Callable[[], Awaitable[Non
         await asyncio.sleep(delay)
         return
     with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(recovered(), timeout=delay)
+        async with asyncio.timeout(delay):  # not wait_for: in 3.11 it can swallow a cancellation
+            await recovered()
 
 
 @dataclass(frozen=True)

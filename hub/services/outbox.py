@@ -145,7 +145,10 @@ class OutboxRelay:
                 delay = backoff.next_delay()
                 log.warning("outbox relay failed; will retry", error=repr(exc), retry_in_s=delay)
             with suppress(TimeoutError):
-                await asyncio.wait_for(self._nudge.wait(), timeout=delay)
+                # Not wait_for: in Python 3.11 a cancellation that meets a nudge is swallowed, and the hub
+                # then never stops (measured: SIGTERM right after start, the relay looped on).
+                async with asyncio.timeout(delay):
+                    await self._nudge.wait()
 
     async def relay_once(self) -> int:
         """Send one claimed batch; return how many were sent. Raises if some could not be sent

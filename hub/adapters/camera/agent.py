@@ -136,7 +136,8 @@ async def _connect(publisher: MqttCameraPublisher, camera: CameraSpec, stop: asy
             delay = backoff.next_delay()
             log.warning("camera_agent_mqtt_unreachable", camera=camera.device, error=str(exc), retry_in_s=delay)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), delay)
+                async with asyncio.timeout(delay):  # not wait_for: in 3.11 it can swallow a cancellation
+                    await stop.wait()
 
 
 async def _supervise(pipeline: CameraPipeline) -> None:
