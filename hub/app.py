@@ -147,7 +147,7 @@ class Hub:
                 on_outbox=outbox_nudge,
                 media_url=lambda media_id: f"{public_url.value}/api/v1/media/{media_id}",
                 # A failed talk-down's firmer message (the warning service is made just below).
-                on_talkdown_failed=lambda incident, rule: warnings.warn_firmer(incident, rule),
+                firmer_warning=lambda tx, incident, rule, now: warnings.queue_firmer(tx, incident, rule, now),
             )
             leader = LeaseLeader(s.database_url, s.instance_id)
             media_files = DiskMediaFiles(s.data_dir / "hub-media", s.media_retention_days, s.media_retention_gb)

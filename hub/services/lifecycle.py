@@ -65,6 +65,10 @@ _KIND_NAMES = {
 }
 
 
+# Writes a failed talk-down's firmer message in the given transaction; returns its speaker commands.
+FirmerWarning = Callable[[LifecycleTransaction, Incident, TalkdownRule, datetime], Awaitable[list[OutboundMessage]]]
+
+
 class NotFound(LookupError):
     pass
 
@@ -94,9 +98,9 @@ class LifecycleService:
         clock: Clock = utc_now,
         on_outbox: asyncio.Event | None = None,
         media_url: Callable[[int], str] | None = None,
-        on_talkdown_failed: Callable[[Incident, TalkdownRule], Awaitable[object]] | None = None,
+        firmer_warning: FirmerWarning | None = None,
     ) -> None:
-        self._on_talkdown_failed = on_talkdown_failed  # plays the firmer message (hub.services.talkdown)
+        self._firmer_warning = firmer_warning  # a failed talk-down's second message (WarningService.queue_firmer)
         self._media_url = media_url  # the absolute URL of a media file (for officers' phones)
         self._store = store
         self._district = district
@@ -222,11 +226,6 @@ class LifecycleService:
                     # The world moved on (e.g. the incident was just closed): the timer is spent.
                     log.info("timer no longer applies", timer=timer.id, kind=timer.kind.value, reason=str(exc))
             fired += 1
-            if unit.talkdown_failed is not None and self._on_talkdown_failed is not None:
-                try:
-                    await self._on_talkdown_failed(*unit.talkdown_failed)
-                except Exception as exc:  # the verdict and the dispatch stand without the second message
-                    log.error("firmer warning failed", incident=unit.talkdown_failed[0].id, error=repr(exc))
         return fired
 
     # --- plumbing -------------------------------------------------------------------------------------
@@ -250,7 +249,6 @@ class _Unit:
         self.outbound: list[OutboundMessage] = []
         self._feedback: list[tuple[FeedbackState, int | None]] = []
         self._current: Incident | None = None
-        self.talkdown_failed: tuple[Incident, TalkdownRule] | None = None
 
     async def __aenter__(self) -> _Unit:
         self._tx_context = self.service._store.transaction()
@@ -518,7 +516,11 @@ class _Unit:
                     )
                     await self.send_officer(back, None, "system", by_person=False)
             case TimerKind.TALKDOWN:
-                self.talkdown_failed = await give_verdict(self, incident, timer.due_at)
+                failed = await give_verdict(self, incident, timer.due_at)
+                if failed is not None and self.service._firmer_warning is not None:
+                    # In this transaction, through the outbox: the verdict, the dispatch and the second
+                    # message commit together or not at all (a hub stopped mid-verdict loses none, doubles none).
+                    self.outbound += await self.service._firmer_warning(self.tx, *failed, self.now)
             case TimerKind.ARRIVAL:
                 if incident.on_scene_at is None and incident.arrival_overdue_at is None and not incident.test:
                     await self.transition(flag_arrival_overdue(incident, self.now, targets.arrival_s))

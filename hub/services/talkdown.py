@@ -51,7 +51,7 @@ def _rule_ending_at(district: District, incident: Incident, due: datetime) -> Ta
 
 async def give_verdict(unit: _Unit, incident: Incident, due: datetime) -> tuple[Incident, TalkdownRule] | None:
     """At the end of the window: close the incident as deterred, or raise it and send the grid's officer.
-    Returns the incident and rule when the talk-down failed (the firmer message is the caller's, after commit)."""
+    Returns the incident and rule when the talk-down failed (the caller queues the firmer message in this unit)."""
     assert incident.id is not None
     rule = _rule_ending_at(unit.district, incident, due)
     if rule is None:

@@ -11,7 +11,7 @@ import asyncio
 import uuid
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -77,10 +77,25 @@ class StoredWarning:
     rule_id: str | None = None  # the rule that sent it (None: a person)
 
 
-class WarningTransaction(Protocol):
-    async def hold_lease(self, lease: Lease) -> None: ...
+class WarningWriter(Protocol):
+    """What writing a warning needs of a transaction (a lifecycle transaction has it too: a failed
+    talk-down's firmer message is written in the verdict's own)."""
+
+    async def incident(self, incident_id: int, lock: bool = True) -> Incident | None: ...
 
     async def add_warning(self, row: dict[str, Any]) -> int: ...
+
+    async def append_timeline(self, incident_id: int, entries: Sequence[TimelineEntry]) -> None: ...
+
+    async def announce(self, incident_ids: Sequence[int], dispatch_ids: Sequence[int] = ()) -> None: ...
+
+    async def announce_warnings(self, warning_ids: Sequence[int]) -> None: ...
+
+    async def audit(self, actor: str, action: str, target: str, detail: dict[str, Any]) -> None: ...
+
+
+class WarningTransaction(WarningWriter, Protocol):
+    async def hold_lease(self, lease: Lease) -> None: ...
 
     async def warning_by_command(self, command_id: str) -> StoredWarning | None: ...
 
@@ -98,25 +113,15 @@ class WarningTransaction(Protocol):
 
     async def last_rule_warning(self, rule_id: str, speaker_id: str) -> datetime | None: ...
 
-    async def incident(self, incident_id: int, lock: bool = True) -> Incident | None: ...
-
     async def schedule_timers(self, timers: Sequence[Timer]) -> None: ...
 
     async def cancel_timers(self, incident_id: int, kinds: Sequence[TimerKind]) -> None: ...
-
-    async def append_timeline(self, incident_id: int, entries: Sequence[TimelineEntry]) -> None: ...
 
     async def mark_steps(
         self, incident_id: int, step_ids: Sequence[str], at: datetime, actor: str, note: str, automatic: bool
     ) -> list[str]: ...
 
     async def enqueue(self, messages: Sequence[OutboundMessage]) -> None: ...
-
-    async def announce(self, incident_ids: Sequence[int], dispatch_ids: Sequence[int] = ()) -> None: ...
-
-    async def announce_warnings(self, warning_ids: Sequence[int]) -> None: ...
-
-    async def audit(self, actor: str, action: str, target: str, detail: dict[str, Any]) -> None: ...
 
 
 class WarningStore(Protocol):
@@ -141,11 +146,6 @@ class WarningRequest:
     incident_id: int | None = None
     rule_id: str | None = None
     expires_s: int = 60
-
-
-@dataclass
-class _Issued:
-    ids: list[int] = field(default_factory=list)
 
 
 # How long the hub waits for an answer after asking a quiet speaker again, before it gives up.
@@ -194,94 +194,10 @@ class WarningService:
 
     async def warn(self, request: WarningRequest, actor: str) -> list[int]:
         """Send the warning to each speaker; return the warning ids."""
-        text = self._text_of(request)
-        for speaker in request.speakers:
-            device = self._district.devices.get(speaker)
-            if device is None or device.kind != "speaker":
-                raise UnknownTarget(f"unknown speaker {speaker!r}")
-        recorded = (
-            self._recordings.get(request.message_id, request.lang) if self._recordings and request.message_id else None
-        )
-        audio = recorded or await self._speech.render(text, request.lang)
-        now = self._clock()
-        issued = _Issued()
+        text, audio = await self._prepare(request)
         async with self._store.transaction() as tx:
-            incident = await tx.incident(request.incident_id, lock=False) if request.incident_id else None
-            if request.incident_id and incident is None:
-                raise UnknownTarget(f"no incident {request.incident_id}")
-            outbound = []
-            for speaker in request.speakers:
-                site_id = self._district.devices[speaker].site_id
-                command_id = uuid.uuid4().hex
-                expires_at = now + timedelta(seconds=request.expires_s)
-                command = SpeakerCommand(
-                    command_id=command_id,
-                    action=SpeakerAction.PLAY,
-                    audio_url=self._audio_url(audio.key),
-                    text=text,
-                    lang=request.lang,
-                    repeat=request.repeat,
-                    volume=request.volume,
-                    priority=request.priority,
-                    expires_at=expires_at,
-                )
-                payload = encode(command)
-                warning_id = await tx.add_warning(
-                    {
-                        "command_id": command_id,
-                        "speaker_id": speaker,
-                        "site_id": site_id,
-                        "incident_id": request.incident_id,
-                        "rule_id": request.rule_id,
-                        "message_id": request.message_id,
-                        "text": text,
-                        "lang": request.lang,
-                        "audio_key": audio.key,
-                        "audio_url": command.audio_url,
-                        "duration_s": audio.duration_s,
-                        "repeat": request.repeat,
-                        "volume": request.volume,
-                        "priority": request.priority,
-                        "expires_at": expires_at,
-                        "state": WarningState.SENT.value,
-                        "next_resend_at": now + timedelta(seconds=resend_delay_s(1)),
-                        "created_by": actor,
-                        "created_at": now,
-                        "command": payload,
-                    }
-                )
-                issued.ids.append(warning_id)
-                outbound.append(OutboundMessage(self._topics.speaker_command(site_id, speaker), payload))
-                await tx.audit(
-                    actor,
-                    "warning.send",
-                    f"speaker:{speaker}",
-                    {
-                        "warning_id": warning_id,
-                        "message_id": request.message_id,
-                        "text": text,
-                        "lang": request.lang,
-                        "incident_id": request.incident_id,
-                        "rule_id": request.rule_id,
-                    },
-                )
-                if incident is not None and incident.id is not None:
-                    reason = f"{speaker}: {request.message_id or 'free text'} ({request.lang}) ×{request.repeat}"
-                    params: dict[str, str | int] = {
-                        "warning": warning_id,
-                        "speaker": speaker,
-                        "message": request.message_id or "",
-                        "lang": request.lang,
-                        "repeat": request.repeat,
-                    }
-                    entry = TimelineEntry(
-                        now, actor, "warning", incident.state, incident.state, reason, "warning_sent", params
-                    )
-                    await tx.append_timeline(incident.id, [entry])
+            ids, outbound = await self._write(tx, request, text, audio, actor, self._clock())
             await tx.enqueue(outbound)
-            await tx.announce_warnings(issued.ids)
-            if incident is not None and incident.id is not None:
-                await tx.announce([incident.id])
         if self._outbox_nudge is not None:
             self._outbox_nudge.set()
         log.info(
@@ -292,7 +208,102 @@ class WarningService:
             actor=actor,
             incident=request.incident_id,
         )
-        return issued.ids
+        return ids
+
+    async def _prepare(self, request: WarningRequest) -> tuple[str, SpeechAudio]:
+        """What to say and its audio (rendered before any transaction: speech takes a while the first time)."""
+        text = self._text_of(request)
+        for speaker in request.speakers:
+            device = self._district.devices.get(speaker)
+            if device is None or device.kind != "speaker":
+                raise UnknownTarget(f"unknown speaker {speaker!r}")
+        recorded = (
+            self._recordings.get(request.message_id, request.lang) if self._recordings and request.message_id else None
+        )
+        return text, recorded or await self._speech.render(text, request.lang)
+
+    async def _write(
+        self, tx: WarningWriter, request: WarningRequest, text: str, audio: SpeechAudio, actor: str, now: datetime
+    ) -> tuple[list[int], list[OutboundMessage]]:
+        """The warning rows, their audit and timeline entries in `tx`; returns the ids and the speaker
+        commands for the caller to put in the outbox of the same transaction."""
+        incident = await tx.incident(request.incident_id, lock=False) if request.incident_id else None
+        if request.incident_id and incident is None:
+            raise UnknownTarget(f"no incident {request.incident_id}")
+        ids: list[int] = []
+        outbound = []
+        for speaker in request.speakers:
+            site_id = self._district.devices[speaker].site_id
+            command_id = uuid.uuid4().hex
+            expires_at = now + timedelta(seconds=request.expires_s)
+            command = SpeakerCommand(
+                command_id=command_id,
+                action=SpeakerAction.PLAY,
+                audio_url=self._audio_url(audio.key),
+                text=text,
+                lang=request.lang,
+                repeat=request.repeat,
+                volume=request.volume,
+                priority=request.priority,
+                expires_at=expires_at,
+            )
+            payload = encode(command)
+            warning_id = await tx.add_warning(
+                {
+                    "command_id": command_id,
+                    "speaker_id": speaker,
+                    "site_id": site_id,
+                    "incident_id": request.incident_id,
+                    "rule_id": request.rule_id,
+                    "message_id": request.message_id,
+                    "text": text,
+                    "lang": request.lang,
+                    "audio_key": audio.key,
+                    "audio_url": command.audio_url,
+                    "duration_s": audio.duration_s,
+                    "repeat": request.repeat,
+                    "volume": request.volume,
+                    "priority": request.priority,
+                    "expires_at": expires_at,
+                    "state": WarningState.SENT.value,
+                    "next_resend_at": now + timedelta(seconds=resend_delay_s(1)),
+                    "created_by": actor,
+                    "created_at": now,
+                    "command": payload,
+                }
+            )
+            ids.append(warning_id)
+            outbound.append(OutboundMessage(self._topics.speaker_command(site_id, speaker), payload))
+            await tx.audit(
+                actor,
+                "warning.send",
+                f"speaker:{speaker}",
+                {
+                    "warning_id": warning_id,
+                    "message_id": request.message_id,
+                    "text": text,
+                    "lang": request.lang,
+                    "incident_id": request.incident_id,
+                    "rule_id": request.rule_id,
+                },
+            )
+            if incident is not None and incident.id is not None:
+                reason = f"{speaker}: {request.message_id or 'free text'} ({request.lang}) ×{request.repeat}"
+                params: dict[str, str | int] = {
+                    "warning": warning_id,
+                    "speaker": speaker,
+                    "message": request.message_id or "",
+                    "lang": request.lang,
+                    "repeat": request.repeat,
+                }
+                entry = TimelineEntry(
+                    now, actor, "warning", incident.state, incident.state, reason, "warning_sent", params
+                )
+                await tx.append_timeline(incident.id, [entry])
+        await tx.announce_warnings(ids)
+        if incident is not None and incident.id is not None:
+            await tx.announce([incident.id])
+        return ids, outbound
 
     def _text_of(self, request: WarningRequest) -> str:
         """What the speakers will say: free text refused with the reason when it holds markup or control
@@ -326,20 +337,34 @@ class WarningService:
                     sent += await self._warn_by_rule(rule, tuple(speakers), incidents.get(event.site_id))
         return sent
 
-    async def warn_firmer(self, incident: Incident, rule: TalkdownRule) -> int:
-        """After a failed talk-down: the rule's firmer message on every speaker of the site, above a rule's
-        priority; it gets no verdict of its own (its rule id says it came from the talk-down)."""
+    async def queue_firmer(
+        self, tx: WarningWriter, incident: Incident, rule: TalkdownRule, now: datetime
+    ) -> list[OutboundMessage]:
+        """After a failed talk-down, inside the verdict's own transaction: the rule's firmer message for every
+        speaker of the site, above a rule's priority, its commands returned for that transaction's outbox
+        (so the verdict, the dispatch and the message commit or roll back together, and no connection but
+        the verdict's is used). It gets no verdict of its own (its rule id says it came from the talk-down).
+        The audio is the library's, rendered at start (warm_up), so this does not wait for speech."""
         if not rule.firmer_message_id or incident.id is None:
-            return 0
+            return []
         firmer = WarningRule(
             f"{FIRMER_RULE_PREFIX}{rule.id}", "talkdown", rule.firmer_message_id, rule.languages, repeat=2, priority=8
         )
-        return await self._warn_by_rule(firmer, tuple(self._district.speakers_for(incident.site_id)), incident.id)
+        speakers = tuple(self._district.speakers_for(incident.site_id))
+        outbound: list[OutboundMessage] = []
+        for request in self._rule_requests(firmer, speakers, incident.id):
+            try:
+                text, audio = await self._prepare(request)
+            except Exception as exc:  # the verdict and the dispatch stand without the second message
+                log.error("firmer warning not possible", incident=incident.id, rule=rule.id, error=repr(exc))
+                continue
+            outbound += (await self._write(tx, request, text, audio, f"rule:{firmer.id}", now))[1]
+        return outbound
 
-    async def _warn_by_rule(self, rule: WarningRule, speakers: tuple[str, ...], incident_id: int | None) -> int:
-        sent = 0
-        for lang in rule.languages:
-            request = WarningRequest(
+    @staticmethod
+    def _rule_requests(rule: WarningRule, speakers: tuple[str, ...], incident_id: int | None) -> list[WarningRequest]:
+        return [
+            WarningRequest(
                 speakers,
                 lang,
                 message_id=rule.message_id,
@@ -348,6 +373,12 @@ class WarningService:
                 incident_id=incident_id,
                 rule_id=rule.id,
             )
+            for lang in rule.languages
+        ]
+
+    async def _warn_by_rule(self, rule: WarningRule, speakers: tuple[str, ...], incident_id: int | None) -> int:
+        sent = 0
+        for request in self._rule_requests(rule, speakers, incident_id):
             try:
                 sent += len(await self.warn(request, f"rule:{rule.id}"))
             except Exception as exc:  # a rule's warning must never hold up the alarm that caused it
