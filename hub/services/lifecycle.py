@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
@@ -489,7 +489,10 @@ class _Unit:
                 if not incident.test and not any(d.is_active for d in dispatches):
                     await self.send_officer(incident, None, "system", by_person=False)
             case TimerKind.ACK:
-                if incident.acknowledged_at is None and not incident.test:
+                verdict_at = await self.tx.pending_timer(timer.incident_id, TimerKind.TALKDOWN)
+                if incident.acknowledged_at is None and not incident.test and verdict_at is not None:
+                    await self._hold_escalation(incident, verdict_at)
+                elif incident.acknowledged_at is None and not incident.test:
                     escalated = await self.transition(escalate(incident, self.now))
                     # Keep alerting until someone acknowledges.
                     next_due = max(self.now, ack_deadline(self.now, targets))
@@ -524,6 +527,21 @@ class _Unit:
             case TimerKind.ARRIVAL:
                 if incident.on_scene_at is None and incident.arrival_overdue_at is None and not incident.test:
                     await self.transition(flag_arrival_overdue(incident, self.now, targets.arrival_s))
+
+    async def _hold_escalation(self, incident: Incident, verdict_at: datetime) -> None:
+        """A talk-down is being watched: the supervisor is not alerted about an incident the hub itself is
+        handling. The alert waits for the verdict, then the ack target again (a failed verdict restarts it
+        at once, at the raised priority: hub.services.talkdown); a deterred incident closes and cancels it."""
+        assert incident.id is not None
+        due = verdict_at + timedelta(seconds=self.district.targets[incident.priority].ack_s)
+        await self.tx.schedule_timers([Timer(TimerKind.ACK, incident.id, due)])
+        seconds = max(0, round((verdict_at - self.now).total_seconds()))
+        reason = f"talk-down in progress: supervisor alert held until the verdict in {seconds} s"
+        entry = TimelineEntry(
+            self.now, "system", "escalation_held", incident.state, incident.state, reason, "escalation_held",
+            {"seconds": seconds},
+        )  # fmt: skip
+        await self.note(incident, entry)
 
     # --- commit-time work ---------------------------------------------------------------------------
     async def _flush(self) -> None:

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import structlog
 
 from hub.domain.district import District
+from hub.domain.escalation import Timer, TimerKind, ack_deadline
 from hub.domain.incidents import Incident, TimelineEntry
 from hub.domain.lifecycle import Action, Disposition, Transition
 from hub.domain.talkdown import TALKED_DOWN_KINDS, TalkdownRule, Verdict, rule_for, verdict
@@ -72,6 +73,12 @@ async def give_verdict(unit: _Unit, incident: Incident, due: datetime) -> tuple[
         return None
     raised = replace(incident, priority=min(incident.priority, rule.raise_to))
     current = await unit.transition(Transition(raised, entry))
+    if current.acknowledged_at is None and not current.test:
+        # Now the desk's: the unacknowledged-escalation clock starts again from the verdict, at the raised
+        # priority (it was held while the zone was watched: LifecycleService._hold_escalation).
+        await unit.tx.cancel_timers(incident.id, [TimerKind.ACK])
+        targets = unit.district.targets[current.priority]
+        await unit.tx.schedule_timers([Timer(TimerKind.ACK, incident.id, ack_deadline(unit.now, targets))])
     await unit.audit("system", "incident.talkdown_failed", incident.id, detail)
     if not current.test and not any(d.is_active for d in await unit.tx.dispatches_of(incident.id)):
         await unit.send_officer(current, None, "system", by_person=False)

@@ -12,6 +12,7 @@ from typing import Any
 import asyncpg
 
 from hub.adapters.postgres.dead_letters import kept_payload
+from hub.adapters.postgres.timer_queries import PendingTimerQueries
 from hub.domain.dispatch import Dispatch, DispatchState, RouteRule
 from hub.domain.escalation import Timer, TimerKind
 from hub.domain.events import DeviceEvent, EventIdentity
@@ -99,7 +100,7 @@ def dispatch_from_row(row: asyncpg.Record) -> Dispatch:
     )
 
 
-class PostgresTransaction:
+class PostgresTransaction(PendingTimerQueries):
     def __init__(self, conn: asyncpg.pool.PoolConnectionProxy) -> None:
         self._conn = conn
 
