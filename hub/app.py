@@ -36,6 +36,7 @@ from hub.adapters.postgres.probe import PostgresProbe, is_database_outage
 from hub.adapters.postgres.queries import PostgresIncidentQueries
 from hub.adapters.postgres.reports import PostgresReports
 from hub.adapters.postgres.schema import migrate
+from hub.adapters.postgres.shift_summary import PostgresShiftSummary
 from hub.adapters.postgres.store import PostgresStore
 from hub.adapters.speech import AudioFiles, EspeakSynthesizer, PrerecordedAudio
 from hub.adapters.web import WebServices, make_app
@@ -231,6 +232,7 @@ class Hub:
                     warnings=warnings,
                     audio_files=AudioFiles(speech_dir, recordings),
                     reports=PostgresReports(pool, self.district),
+                    shift_summary=PostgresShiftSummary(pool, self.district),
                     patrol=PatrolService(PostgresPatrolStore(pool), self.district),
                     steps=StepService(store, self.district),
                     http_limits=http_limits,

@@ -147,6 +147,43 @@ def reports_schemas() -> dict[str, Schema]:
                 "sections_not_available": {"type": "array", "items": {"type": "string"}},
             },
         },
+        "ShiftSummary": {
+            "type": "object",
+            "required": ["shift", "as_of", "totals", "by_kind", "deterred", "handed_over"],
+            "properties": {
+                "shift": {
+                    "type": "object",
+                    "description": "which (current, previous), seat and seat_en (the desk seat rostered; empty when "
+                    "none), start, end, until (the end, or now for the running shift), complete.",
+                },
+                "as_of": {"type": "string", "format": "date-time"},
+                "totals": {
+                    "type": "object",
+                    "description": "incidents (opened in the shift, tests excluded), test_incidents, deterred, "
+                    "handed_over.",
+                    "additionalProperties": {"type": "integer"},
+                },
+                "by_kind": {
+                    "type": "array",
+                    "description": "Per incident kind: total and outcomes as of now (open, cancelled, or the "
+                    "resolved disposition, e.g. deterred, genuine, false_alarm).",
+                    "items": {"type": "object"},
+                },
+                "deterred": {
+                    "type": "array",
+                    "description": "Deterred by warning (talk-down verdicts given in the shift): incident_id, "
+                    "site_id, site_name, site_name_en, kind, opened_at, verdict_at, window_s, before_snapshot, "
+                    "after_snapshot (media ids), closed.",
+                    "items": {"type": "object"},
+                },
+                "handed_over": {
+                    "type": "array",
+                    "description": "Incidents open at the shift's end (now for the running shift): incident_id, "
+                    "site names, kind, priority, state (now), opened_at, acknowledged (by then), closed_at.",
+                    "items": {"type": "object"},
+                },
+            },
+        },
     }
 
 
@@ -167,6 +204,38 @@ def reports_paths() -> dict[str, Schema]:
             "The report as a printable PDF: the district, one page per grid, drills and availability",
             {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
         ),
+        "/api/v1/shift-summary": {
+            "get": {
+                "operationId": "getShiftSummary",
+                "summary": "The duty desk's shift summary: incidents by kind and outcome, deterred by warning, "
+                "handed over",
+                "description": "The desk shift is the roster's desk seat on shift (calendar days when the roster "
+                "has no desk shift).",
+                "parameters": [
+                    {
+                        "name": "shift",
+                        "in": "query",
+                        "required": False,
+                        "description": "current (the default) or previous.",
+                        "schema": {"type": "string", "enum": ["current", "previous"]},
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "The summary.",
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ShiftSummary"}}},
+                    },
+                    "400": {
+                        "description": "An unknown or repeated parameter (`invalid_parameter`).",
+                        "content": {"application/json": {"schema": _error()}},
+                    },
+                    "503": {
+                        "description": "No report store.",
+                        "content": {"application/json": {"schema": _error()}},
+                    },
+                },
+            }
+        },
         "/reports": {
             "get": {
                 "operationId": "reportsPage",
