@@ -33,6 +33,8 @@ CUT = """() => Array.from(document.querySelectorAll('#view-handover *'))
   .filter((el) => el.offsetParent !== null && el.children.length === 0 && el.scrollWidth > el.clientWidth + 1)
   .map((el) => (el.getAttribute('data-testid') || el.className || el.tagName) + ': ' + el.textContent.trim())"""
 PAGE_WIDER_THAN_WINDOW = "() => document.documentElement.scrollWidth > window.innerWidth"
+# The language toggle, the top bar's last item, is on the screen.
+TOGGLE_ON_SCREEN = "() => document.getElementById('lang-toggle').getBoundingClientRect().right <= window.innerWidth"
 
 
 def add_roster(district: Path) -> None:
@@ -66,7 +68,8 @@ async def test_the_shift_summary_lists_the_deterred_intruder_and_the_open_press_
     await verdict_entry(db, "talkdown_deterred")
     await press_button(hub, device_link, "site-00", "btn-00-0")  # stays open: handed over
     await sign_in(page, hub)
-    await page.get_by_test_id("nav-handover").click()
+    await page.get_by_test_id("nav-roster").click()  # the summary is opened from the roster page
+    await page.get_by_test_id("handover-link").click()
     view = page.get_by_test_id("view-handover")
     await expect(view).to_be_visible()
 
@@ -88,6 +91,7 @@ async def test_the_shift_summary_lists_the_deterred_intruder_and_the_open_press_
     await expect(view.locator('[data-total="handed_over"] strong')).to_have_text("1")
     assert await page.evaluate(CUT) == [], "cut short (zh)"
     assert not await page.evaluate(PAGE_WIDER_THAN_WINDOW)
+    assert await page.evaluate(TOGGLE_ON_SCREEN)
     assert await untranslated(page, "#view-handover") == []
     await screenshot(page, "desk-handover-zh-1366x768")
 
@@ -101,6 +105,7 @@ async def test_the_shift_summary_lists_the_deterred_intruder_and_the_open_press_
     await expect(view.locator('[data-kind="intrusion"]')).to_contain_text("Intrusion")
     assert await page.evaluate(CUT) == [], "cut short (en)"
     assert not await page.evaluate(PAGE_WIDER_THAN_WINDOW)
+    assert await page.evaluate(TOGGLE_ON_SCREEN)
     await screenshot(page, "desk-handover-en-1366x768")
 
     # The previous shift: nothing happened then.
