@@ -1,5 +1,6 @@
 """A report as a printable PDF (A4 landscape): the district's summary, then one page per grid, then
-button drills and device availability, then patrol log coverage per shift. Headings are bilingual
+button drills and device availability, then patrol log coverage per shift, then video verification,
+response step compliance and talk-down deterrence. Headings are bilingual
 (中文 / English); tables and bar charts are drawn in the PDF; Noto Sans CJK (Debian's fonts-noto-cjk)
 is embedded as a subset.
 
@@ -449,6 +450,8 @@ class _Renderer:
         self.drills_and_availability()
         if self.r.get("patrol_coverage") is not None:
             self.patrol_coverage(self.r["patrol_coverage"])
+        if any(self.r.get(key) is not None for key in ("video_verification", "step_compliance", "deterrence")):
+            self.verification_steps_and_deterrence()
         return bytes(self.pdf.output())
 
     def _tiles(self, y: float, row: dict[str, Any], extra: Sequence[tuple[str, str, str]]) -> float:
@@ -715,6 +718,104 @@ class _Renderer:
         else:
             pdf.font(8.5)
             pdf.put(MARGIN, y, WIDTH, 5, "本时段尚无班次。 No shift has started in this period.")
+
+    def verification_steps_and_deterrence(self) -> None:
+        """Press to video verification per site, response step compliance per desk seat, and the deterrence
+        rate per site and month (issue 19; the definitions are on page 2)."""
+        pdf, r = self.pdf, self.r
+        pdf.add_page()
+        heading = ("视频核实、处置步骤与喊话劝离", "Video verification, response steps and talk-down")
+
+        def title() -> float:
+            return pdf.banner(heading[0], f"{heading[1]} (continued 续)", self.detail)
+
+        def room(y: float, needed: float) -> float:
+            if y + needed <= PAGE_H - 14:
+                return y
+            pdf.add_page()
+            return title()
+
+        def empty(y: float, zh: str, en: str) -> float:
+            pdf.font(8.5)
+            pdf.put(MARGIN, y, WIDTH, 5, f"{zh} {en}")
+            return y + 8
+
+        y = pdf.banner(*heading, self.detail)
+        verification = r.get("video_verification") or {"target_s": 10, "totals": None, "sites": []}
+        steps = r.get("step_compliance") or {"totals": None, "seats": []}
+        deterrence = r.get("deterrence") or {"totals": None, "sites": []}
+        v, c, d = verification["totals"], steps["totals"], deterrence["totals"]
+        target = f"{verification['target_s']:g} s"
+        y = pdf.tiles(
+            y,
+            [
+                ("核实用时中位数", "Median time to video", seconds_text(v["median_s"]) if v else "–"),
+                (f"{target}内核实", f"Verified within {target}", percent_text(v["within_target_share"]) if v else "–"),
+                ("必做步骤执行率", "Required steps done", percent_text(c["compliance"]) if c else "–"),
+                ("喊话劝离率", "Deterred by warning", percent_text(d["deterred_share"]) if d else "–"),
+                ("喊话后判定", "Talk-down verdicts", str(d["warned"]) if d else "–"),
+            ],
+        )
+
+        y = pdf.section(y, "按压视频核实", f"Press to video verification per site (target {target})")
+        columns = [
+            Column("单位", "Site", 95, "L", lambda row: _names(row, "site_name")),
+            Column("调取录像", "Video asked", 24, value=lambda row: str(row["requested"])),
+            Column("已核实", "Verified", 24, value=lambda row: str(row["verified"])),
+            Column("核实率", "Verified share", 24, value=lambda row: percent_text(row["verified_share"])),
+            Column("中位/90%", "p50 / p90", 36, value=lambda row: _pair_of(row["median_s"], row["p90_s"])),
+            Column(f"{target}内", f"Within {target}", 30, value=lambda row: _share_of(row, "within_target")),
+        ]
+        rows = [*verification["sites"], *([dict(v, site_name="全辖区 District", _bold=True)] if v else [])]
+        if verification["sites"]:
+            y = pdf.bilingual_table(y, columns, rows, title)
+        else:
+            y = empty(y, "本时段无调取录像的报警。", "No press asked for video in this period.")
+
+        y = pdf.section(room(y, 30), "处置步骤执行率", "Response step compliance per desk seat")
+        columns = [
+            Column("值班席位", "Desk seat", 95, "L", lambda row: _seat(row["seat"])),
+            Column("办结事件", "Incidents", 24, value=lambda row: str(row["incidents"])),
+            Column("应做必做步骤", "Required due", 30, value=lambda row: str(row["required_due"])),
+            Column("已完成", "Done", 24, value=lambda row: str(row["required_done"])),
+            Column("执行率", "Compliance", 24, value=lambda row: percent_text(row["compliance"])),
+            Column(
+                "带未完成步骤办结", "Resolved with steps open", 40, value=lambda r: str(r["resolved_with_open_steps"])
+            ),
+        ]
+        if steps["seats"]:
+            rows = [*steps["seats"], dict(c, seat="全辖区 District", _bold=True)]
+            y = pdf.bilingual_table(y, columns, rows, title)
+        else:
+            y = empty(y, "本时段无带必做步骤的办结事件。", "No resolved incident had required steps in this period.")
+
+        y = pdf.section(room(y, 30), "喊话劝离率", "Deterrence per site and month (warnings that ended an intrusion)")
+        columns = [
+            Column("单位", "Site", 95, "L", lambda row: _names(row, "site_name")),
+            Column("月份", "Month", 24, "C", lambda row: str(row["month"])),
+            Column("判定", "Verdicts", 24, value=lambda row: str(row["warned"])),
+            Column("劝离", "Deterred", 24, value=lambda row: str(row["deterred"])),
+            Column("未劝离", "Not deterred", 24, value=lambda row: str(row["not_deterred"])),
+            Column("劝离率", "Deterrence rate", 30, value=lambda row: percent_text(row["deterred_share"])),
+        ]
+        if deterrence["sites"]:
+            rows = [*deterrence["sites"], dict(d, site_name="全辖区 District", month="", _bold=True)]
+            pdf.bilingual_table(y, columns, rows, title)
+        else:
+            empty(y, "本时段无喊话后的判定。", "No talk-down verdict in this period.")
+
+
+def _pair_of(median: float | None, p90: float | None) -> str:
+    return "–" if median is None else f"{clock_text(median)} / {clock_text(p90)}"
+
+
+def _share_of(row: dict[str, Any], key: str) -> str:
+    return f"{row[key]} ({percent_text(row[f'{key}_share'])})"
+
+
+def _seat(actor: str) -> str:
+    """A desk seat as the timeline names it (user:zhang) without its prefix; the hub itself as such."""
+    return "系统 system" if actor == "system" else actor.split(":", 1)[-1]
 
 
 def _not_checked(shift: dict[str, Any], names: dict[str, str]) -> str:
