@@ -5,7 +5,7 @@ opens its incident."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -13,14 +13,14 @@ import yaml
 from playwright.async_api import Page, expect
 
 from devices.link import DeviceLink
-from hub.adapters.local import PrivateMosquitto
 from hub.config import Settings
 from simulators.speaker import SpeakerSimulator
 from tests.browser.conftest import screenshot
 from tests.browser.test_console import press_button, sign_in
 from tests.browser.test_desk import untranslated
 from tests.integration.conftest import HubUnderTest, running_hub
-from tests.integration.test_talkdown import SITE, SPEAKER, camera_says, first_done, verdict_entry
+from tests.integration.test_talkdown import camera_says, first_done, verdict_entry
+from tests.integration.test_talkdown import speaker as speaker  # a fixture (on this module's hub)
 from tests.integration.test_talkdown import talkdown_district as talkdown_district  # a fixture
 
 # Two desk seats covering the whole day, so a seat is on shift whatever the time of the test.
@@ -48,13 +48,6 @@ async def hub(hub_settings: Settings, talkdown_district: Path) -> AsyncIterator[
     add_roster(talkdown_district)
     async with running_hub(hub_settings.model_copy(update={"district_file": talkdown_district})) as running:
         yield running
-
-
-@pytest.fixture
-def speaker(hub: HubUnderTest, mqtt_broker: PrivateMosquitto) -> Iterator[SpeakerSimulator]:
-    simulator = SpeakerSimulator(mqtt_broker.url, hub.topics, SITE, SPEAKER, time_scale=10).start()
-    yield simulator
-    simulator.stop()
 
 
 async def test_the_shift_summary_lists_the_deterred_intruder_and_the_open_press_in_both_languages(

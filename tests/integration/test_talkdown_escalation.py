@@ -5,7 +5,7 @@ restarted at the raised priority; a deterred one closes without any alert (docs/
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -14,12 +14,12 @@ import pytest
 import yaml
 
 from devices.link import DeviceLink
-from hub.adapters.local import PrivateMosquitto
 from hub.config import Settings
 from simulators.districts import synthetic_district
 from simulators.speaker import SpeakerSimulator
 from tests.integration.conftest import HubUnderTest, eventually, fetch_value, running_hub
-from tests.integration.test_talkdown import SITE, SPEAKER, camera_says, first_done, rows, verdict_entry
+from tests.integration.test_talkdown import camera_says, first_done, rows, verdict_entry
+from tests.integration.test_talkdown import speaker as speaker  # a fixture (on this module's hub)
 
 WINDOW_S = 8
 ACK_S = 5  # the district file's minimum; the watch starts ~1 s after the press, so this falls inside it
@@ -44,13 +44,6 @@ def district(tmp_path: Path) -> Path:
 async def hub(hub_settings: Settings, district: Path) -> AsyncIterator[HubUnderTest]:
     async with running_hub(hub_settings.model_copy(update={"district_file": district})) as running:
         yield running
-
-
-@pytest.fixture
-def speaker(hub: HubUnderTest, mqtt_broker: PrivateMosquitto) -> Iterator[SpeakerSimulator]:
-    simulator = SpeakerSimulator(mqtt_broker.url, hub.topics, SITE, SPEAKER, time_scale=10).start()
-    yield simulator
-    simulator.stop()
 
 
 async def timeline(db: str, code: str) -> list[dict[str, Any]]:

@@ -12,7 +12,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import pytest
 import yaml
 
@@ -24,6 +23,7 @@ from hub.services.messages import OutboundMessage
 from hub.services.ports import LifecycleTransaction
 from simulators.districts import synthetic_district
 from tests.integration.conftest import HubUnderTest, eventually, fetch_value, running_hub
+from tests.integration.test_talkdown import rows
 
 SITES = 24
 STOP_AT = 9  # the verdict during which the hub is stopped
@@ -37,14 +37,6 @@ def settings(hub_settings: Settings, tmp_path: Path) -> Settings:
     path = tmp_path / "many-verdicts.yaml"
     path.write_text(yaml.safe_dump(district, allow_unicode=True, sort_keys=False), "utf-8")
     return hub_settings.model_copy(update={"district_file": path})
-
-
-async def rows(db: str, sql: str, *args: object) -> list[dict[str, Any]]:
-    conn = await asyncpg.connect(db)
-    try:
-        return [dict(r) for r in await conn.fetch(sql, *args)]
-    finally:
-        await conn.close()
 
 
 async def open_intrusions(hub: HubUnderTest, link: DeviceLink) -> None:
