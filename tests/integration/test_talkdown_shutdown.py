@@ -113,6 +113,7 @@ async def test_a_hub_stopped_mid_verdict_exits_promptly_and_loses_or_doubles_no_
         started = time.monotonic()
         await hub_context.__aexit__(None, None, None)
         stopped_in = time.monotonic() - started
+    print(f"\nstopped mid-verdict in {stopped_in:.2f} s")
     assert stopped_in < 8, f"the hub took {stopped_in:.1f} s to stop"  # its pool closes under 5 s timeouts
 
     escalated = await escalated_sites(db)
