@@ -701,10 +701,7 @@ class _Renderer:
             Column("覆盖率", "Coverage", 18, value=lambda row: percent_text(row["coverage"])),
             Column("记录", "Views", 14, value=lambda row: str(row["views"])),
             Column("轮次", "Rounds", 14, value=lambda row: str(row["runs"])),
-            *(
-                Column(zh, en, 17, value=_outcome_count(code))
-                for code, (zh, en) in OUTCOMES.items()
-            ),
+            *(Column(zh, en, 17, value=_outcome_count(code)) for code, (zh, en) in OUTCOMES.items()),
             Column("未查看", "Not checked", 60, "L", lambda row: _not_checked(row, names)),
             Column(
                 "巡查人员", "Patrolled by", 21, "L", lambda row: " ".join(a.split(":", 1)[-1] for a in row["staff"])

@@ -57,7 +57,7 @@ async def give_verdict(unit: _Unit, incident: Incident, due: datetime) -> tuple[
     if rule is None:
         return None
     done_at = due - timedelta(seconds=rule.window_s)
-    reports = await unit.tx.zone_reports(incident.site_id, incident.created_at - timedelta(seconds=60))
+    reports = await unit.tx.events.zone_reports(incident.site_id, incident.created_at - timedelta(seconds=60))
     zones = frozenset(r.zone for r in reports if r.present and r.zone and r.at <= done_at)
     found = verdict(reports, zones, done_at, rule.window_s)
     entry = _entry(unit.now, incident, found, rule)
@@ -73,7 +73,7 @@ async def give_verdict(unit: _Unit, incident: Incident, due: datetime) -> tuple[
     raised = replace(incident, priority=min(incident.priority, rule.raise_to))
     current = await unit.transition(Transition(raised, entry))
     await unit.audit("system", "incident.talkdown_failed", incident.id, detail)
-    if not current.test and not any(d.is_active for d in await unit.tx.dispatches_of(incident.id)):
+    if not current.test and not any(d.is_active for d in await unit.tx.dispatches.dispatches_of(incident.id)):
         await unit.send_officer(current, None, "system", by_person=False)
     return unit.result, rule
 

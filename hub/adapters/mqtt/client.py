@@ -170,9 +170,7 @@ class MqttClient:
         if stale:
             log.info("acknowledgements dropped after reconnect; broker will redeliver", count=stale)
 
-    async def publish(
-        self, message: OutboundMessage, *, retain: bool = False, not_after: float | None = None
-    ) -> None:
+    async def publish(self, message: OutboundMessage, *, retain: bool = False, not_after: float | None = None) -> None:
         """Publish at QoS 1 and wait for the broker's PUBACK. While disconnected it waits for the
         link (paho must not be touched while the connect thread works on it); a message the link
         loses before its PUBACK is resent by paho on the resumed session. With `not_after` (a

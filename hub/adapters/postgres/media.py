@@ -5,11 +5,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+import asyncpg
+
+from hub.adapters.postgres.changes import PostgresChanges
 from hub.adapters.postgres.rows import Rows
-from hub.services.media import MediaItem, PendingMedia
+from hub.services.ports.devices import MediaItem, PendingMedia
 
 
 class PostgresMedia(Rows):
+    def __init__(self, conn: asyncpg.pool.PoolConnectionProxy, changes: PostgresChanges) -> None:
+        super().__init__(conn)
+        self._changes = changes  # a stored file changes its incidents' views
+
     async def add_media(self, items: Sequence[tuple[int, MediaItem]]) -> None:
         await self._conn.executemany(
             "INSERT INTO media (event_pk, kind, state, source_url, path, content_type, bytes, error,"
@@ -52,7 +59,7 @@ class PostgresMedia(Rows):
             size,
         )
         if incident_ids:
-            await self.announce([r["incident_id"] for r in incident_ids])
+            await self._changes.announce([r["incident_id"] for r in incident_ids])
 
     async def media_retry(self, media_id: int, at: datetime, error: str) -> None:
         await self._conn.execute("UPDATE media SET next_attempt_at = $2, error = $3 WHERE id = $1", media_id, at, error)

@@ -1,14 +1,13 @@
 """Video patrol in PostgreSQL (migration 009): patrol runs and the append-only patrol log, for the patrol
 service; and the patrol log's coverage per shift, for the supervisors' reports.
 
-A patrol transaction is the incident store's transaction plus the patrol tables, so a manual incident is
-written with the store's own incident methods (save_incident, append_timeline, timers, NOTIFY).
+A patrol transaction is the store's transaction (hub.adapters.postgres.store), whose `patrol` holds the runs
+(hub.adapters.postgres.patrol_runs), so a manual incident is written with its incident ports.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,41 +15,30 @@ from zoneinfo import ZoneInfo
 import asyncpg
 
 from hub.adapters.postgres.patrol_runs import (
-    _RUN_COLUMNS,
-    _VIEW_COLUMNS,
-    PostgresPatrolRuns,
+    RUN_COLUMNS,
+    VIEW_COLUMNS,
     run_from_row,
     view_from_row,
 )
-from hub.adapters.postgres.store import PostgresTransaction
+from hub.adapters.postgres.store import PostgresStore
 from hub.domain.district import District
 from hub.domain.patrol import SHIFT_DAY_START, SHIFT_HOURS, Half, Outcome, PatrolRun, PatrolView, shifts_starting
 from hub.domain.reports import Period, share
 from hub.services.ports import JsonObject
 
 
-class PostgresPatrolTransaction(PostgresTransaction, PostgresPatrolRuns):
-    """Move-only step: the incident store's transaction plus the patrol runs."""
-
-
-class PostgresPatrolStore:
-    def __init__(self, pool: asyncpg.Pool) -> None:
-        self._pool = pool
-
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[PostgresPatrolTransaction]:
-        async with self._pool.acquire() as conn, conn.transaction():
-            yield PostgresPatrolTransaction(conn)
+class PostgresPatrolStore(PostgresStore):
+    """The store's transactions (patrol runs are `tx.patrol`) and the patrol log's reads."""
 
     async def latest_runs(self) -> dict[str, PatrolRun]:
         rows = await self._pool.fetch(
-            f"SELECT DISTINCT ON (tour_id) {_RUN_COLUMNS} FROM patrol_runs ORDER BY tour_id, started_at DESC, id DESC"
+            f"SELECT DISTINCT ON (tour_id) {RUN_COLUMNS} FROM patrol_runs ORDER BY tour_id, started_at DESC, id DESC"
         )
         return {r["tour_id"]: run_from_row(r) for r in rows}
 
     async def open_runs(self, since: datetime) -> list[PatrolRun]:
         rows = await self._pool.fetch(
-            f"SELECT {_RUN_COLUMNS} FROM patrol_runs WHERE finished_at IS NULL AND started_at >= $1"
+            f"SELECT {RUN_COLUMNS} FROM patrol_runs WHERE finished_at IS NULL AND started_at >= $1"
             " ORDER BY started_at DESC, id DESC",
             since,
         )
@@ -67,7 +55,7 @@ class PostgresPatrolStore:
         self, start: datetime | None, end: datetime | None, camera_id: str | None, limit: int
     ) -> list[tuple[PatrolView, PatrolRun]]:
         rows = await self._pool.fetch(
-            f"SELECT {', '.join('v.' + c for c in _VIEW_COLUMNS.split(', '))},"
+            f"SELECT {', '.join('v.' + c for c in VIEW_COLUMNS.split(', '))},"
             " r.tour_id, r.tour_name, r.cameras, r.dwell_s, r.started_by, r.started_at, r.shift, r.finished_at,"
             " r.finished_by"
             " FROM patrol_views v JOIN patrol_runs r ON r.id = v.run_id"

@@ -11,8 +11,8 @@ import asyncpg
 from hub.adapters.postgres.rows import Rows
 from hub.domain.patrol import Outcome, PatrolRun, PatrolView
 
-_RUN_COLUMNS = "id, tour_id, tour_name, cameras, dwell_s, started_by, started_at, shift, finished_at, finished_by"
-_VIEW_COLUMNS = "id, run_id, camera_id, site_id, viewed_at, outcome, note, incident_id, warning_ids, logged_by"
+RUN_COLUMNS = "id, tour_id, tour_name, cameras, dwell_s, started_by, started_at, shift, finished_at, finished_by"
+VIEW_COLUMNS = "id, run_id, camera_id, site_id, viewed_at, outcome, note, incident_id, warning_ids, logged_by"
 
 
 def run_from_row(row: asyncpg.Record | Mapping[str, Any]) -> PatrolRun:
@@ -49,7 +49,7 @@ class PostgresPatrolRuns(Rows):
     async def add_run(self, run: dict[str, Any]) -> PatrolRun:
         row = await self._conn.fetchrow(
             "INSERT INTO patrol_runs (tour_id, tour_name, cameras, dwell_s, started_by, started_at, shift)"
-            f" VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {_RUN_COLUMNS}",
+            f" VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {RUN_COLUMNS}",
             run["tour_id"],
             run["tour_name"],
             run["cameras"],
@@ -63,14 +63,14 @@ class PostgresPatrolRuns(Rows):
 
     async def run(self, run_id: int, lock: bool = True) -> PatrolRun | None:
         row = await self._conn.fetchrow(
-            f"SELECT {_RUN_COLUMNS} FROM patrol_runs WHERE id = $1{' FOR UPDATE' if lock else ''}", run_id
+            f"SELECT {RUN_COLUMNS} FROM patrol_runs WHERE id = $1{' FOR UPDATE' if lock else ''}", run_id
         )
         return run_from_row(row) if row else None
 
     async def finish_run(self, run_id: int, at: datetime, actor: str) -> PatrolRun:
         row = await self._conn.fetchrow(
             f"UPDATE patrol_runs SET finished_at = $2, finished_by = $3 WHERE id = $1 AND finished_at IS NULL"
-            f" RETURNING {_RUN_COLUMNS}",
+            f" RETURNING {RUN_COLUMNS}",
             run_id,
             at,
             actor,
@@ -82,7 +82,7 @@ class PostgresPatrolRuns(Rows):
         row = await self._conn.fetchrow(
             "INSERT INTO patrol_views"
             " (run_id, camera_id, site_id, viewed_at, outcome, note, incident_id, warning_ids, logged_by)"
-            f" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING {_VIEW_COLUMNS}",
+            f" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING {VIEW_COLUMNS}",
             view["run_id"],
             view["camera_id"],
             view["site_id"],
@@ -97,7 +97,7 @@ class PostgresPatrolRuns(Rows):
         return view_from_row(row)
 
     async def views_of(self, run_id: int) -> list[PatrolView]:
-        rows = await self._conn.fetch(f"SELECT {_VIEW_COLUMNS} FROM patrol_views WHERE run_id = $1 ORDER BY id", run_id)
+        rows = await self._conn.fetch(f"SELECT {VIEW_COLUMNS} FROM patrol_views WHERE run_id = $1 ORDER BY id", run_id)
         return [view_from_row(r) for r in rows]
 
     async def warning_sites(self, warning_ids: Sequence[int]) -> dict[int, str]:

@@ -9,7 +9,7 @@ import asyncpg
 
 from hub.adapters.postgres.rows import Rows
 from hub.domain.warnings import WarningState
-from hub.services.warnings import StoredWarning
+from hub.services.ports.warnings import StoredWarning
 
 _WARNING_COLUMNS = (
     "id, command_id, speaker_id, site_id, incident_id, state, attempts, expires_at, command, duration_s, repeat,"

@@ -8,38 +8,39 @@ from contextlib import asynccontextmanager
 import asyncpg
 
 from hub.adapters.postgres.audit_log import PostgresAuditLog
-from hub.adapters.postgres.changes import CHANGES_CHANNEL, PostgresChanges
+from hub.adapters.postgres.changes import PostgresChanges
 from hub.adapters.postgres.device_health import PostgresDeviceHealth
-from hub.adapters.postgres.dispatches import PostgresDispatches, dispatch_from_row
+from hub.adapters.postgres.dispatches import PostgresDispatches
 from hub.adapters.postgres.events import PostgresEvents
-from hub.adapters.postgres.incidents import INCIDENT_COLUMNS, INCIDENT_FIELDS, PostgresIncidents, incident_from_row
+from hub.adapters.postgres.incidents import PostgresIncidents
 from hub.adapters.postgres.lease_check import PostgresLeaseCheck
 from hub.adapters.postgres.media import PostgresMedia
 from hub.adapters.postgres.officers import PostgresOfficers
 from hub.adapters.postgres.outbox_writes import PostgresOutboxWrites
+from hub.adapters.postgres.patrol_runs import PostgresPatrolRuns
 from hub.adapters.postgres.speaker_warnings import PostgresWarnings
 from hub.adapters.postgres.steps import PostgresSteps
 from hub.adapters.postgres.timers import PostgresTimers
 
-__all__ = ["CHANGES_CHANNEL", "INCIDENT_COLUMNS", "INCIDENT_FIELDS", "dispatch_from_row", "incident_from_row"]
 
+class PostgresTransaction:
+    """One transaction's ports by kind of data (hub.services.ports.transaction), on its connection."""
 
-class PostgresTransaction(
-    PostgresEvents,
-    PostgresIncidents,
-    PostgresDispatches,
-    PostgresOfficers,
-    PostgresTimers,
-    PostgresDeviceHealth,
-    PostgresLeaseCheck,
-    PostgresMedia,
-    PostgresWarnings,
-    PostgresAuditLog,
-    PostgresSteps,
-    PostgresOutboxWrites,
-    PostgresChanges,
-):
-    """Move-only step: the per-kind classes, mixed in (the next commit composes them instead)."""
+    def __init__(self, conn: asyncpg.pool.PoolConnectionProxy) -> None:
+        self.changes = PostgresChanges(conn)
+        self.incidents = PostgresIncidents(conn)
+        self.dispatches = PostgresDispatches(conn)
+        self.officers = PostgresOfficers(conn)
+        self.steps = PostgresSteps(conn)
+        self.events = PostgresEvents(conn)
+        self.devices = PostgresDeviceHealth(conn)
+        self.media = PostgresMedia(conn, self.changes)
+        self.warnings = PostgresWarnings(conn)
+        self.patrol = PostgresPatrolRuns(conn)
+        self.timers = PostgresTimers(conn)
+        self.outbox = PostgresOutboxWrites(conn)
+        self.audit_log = PostgresAuditLog(conn)
+        self.lease = PostgresLeaseCheck(conn)
 
 
 class PostgresStore:
