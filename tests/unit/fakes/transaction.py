@@ -4,9 +4,11 @@ whole store, rolled back when a transaction's block raises, as PostgreSQL would.
 from __future__ import annotations
 
 import copy
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from datetime import datetime
 
+from hub.domain.patrol import PatrolRun, PatrolView
 from tests.unit.fakes.devices import FakeDeviceHealth, FakeEvents, FakeMedia
 from tests.unit.fakes.effects import FakeAuditLog, FakeChanges, FakeLeaseCheck, FakeOutbox, FakeTimers
 from tests.unit.fakes.incidents import FakeDispatches, FakeIncidents, FakeOfficers, FakeSteps
@@ -52,3 +54,30 @@ class FakeStore:
             self.rollbacks += 1
             raise
         self.commits += 1
+
+
+class FakePatrolStore(FakeStore):
+    """The store plus the patrol log's reads (hub.services.patrol.PatrolStore), on the committed tables."""
+
+    async def latest_runs(self) -> dict[str, PatrolRun]:
+        runs = sorted(self.tables.patrol.runs.values(), key=lambda r: (r.started_at, r.id))
+        return {r.tour_id: r for r in runs}
+
+    async def open_runs(self, since: datetime) -> list[PatrolRun]:
+        runs = [r for r in self.tables.patrol.runs.values() if r.finished_at is None and r.started_at >= since]
+        return sorted(runs, key=lambda r: (r.started_at, r.id), reverse=True)
+
+    async def view_counts(self, run_ids: Sequence[int]) -> dict[int, int]:
+        views = [v.run_id for v in self.tables.patrol.views.values() if v.run_id in run_ids]
+        return {run_id: views.count(run_id) for run_id in set(views)}
+
+    async def log(
+        self, start: datetime | None, end: datetime | None, camera_id: str | None, limit: int
+    ) -> list[tuple[PatrolView, PatrolRun]]:
+        views = [
+            v for v in self.tables.patrol.views.values()
+            if (start is None or v.viewed_at >= start) and (end is None or v.viewed_at < end)
+            and (camera_id is None or v.camera_id == camera_id)
+        ]  # fmt: skip
+        views.sort(key=lambda v: (v.viewed_at, v.id), reverse=True)
+        return [(v, self.tables.patrol.runs[v.run_id]) for v in views[:limit]]
