@@ -21,13 +21,13 @@ import asyncpg
 
 from benchmarks.common import median, report
 from benchmarks.reports import year_setup
-from hub.adapters.local import PrivatePostgres
 from hub.adapters.postgres.pool import create_pool
 from hub.adapters.postgres.reports import PostgresReports
 from hub.adapters.postgres.schema import migrate
 from hub.adapters.reports_pdf import render_pdf
 from hub.domain.district import District
 from hub.domain.reports import Period
+from sentinel_dev.services import PrivatePostgres
 from simulators.history import generate, patrol_rounds, write
 
 TARGET_S = 2.0

@@ -21,7 +21,6 @@ from zoneinfo import ZoneInfo
 import asyncpg
 
 from benchmarks.common import median, report
-from hub.adapters.local import PrivatePostgres
 from hub.adapters.postgres.pool import create_pool
 from hub.adapters.postgres.reports import PostgresReports
 from hub.adapters.postgres.schema import migrate
@@ -30,6 +29,7 @@ from hub.adapters.reports_pdf import render_pdf
 from hub.config.district import parse_district
 from hub.domain.district import District
 from hub.domain.reports import Period, parse_period
+from sentinel_dev.services import PrivatePostgres
 from simulators.districts import synthetic_district
 from simulators.history import generate, write
 

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 import asyncpg
 import pytest
 
-from hub.adapters.local import PrivateMosquitto, PrivatePostgres
+from sentinel_dev.services import PrivateMosquitto, PrivatePostgres
 
 TEMPLATE_DB = "sentinel_template"
 _HINT = "run ./dev test, which installs Mosquitto and PostgreSQL and sets up the venv"

@@ -21,10 +21,10 @@ import pytest
 
 from devices.contract import Topics
 from devices.link import DeviceLink
-from hub.adapters.local import PrivateMosquitto, PrivatePostgres, free_port
 from hub.adapters.postgres.accounts import accounts_service
 from hub.app import Hub, RunningHub
 from hub.config import Settings, load_district
+from sentinel_dev.services import PrivateMosquitto, PrivatePostgres, free_port
 from simulators.districts import write_district
 
 REPO = Path(__file__).resolve().parents[2]

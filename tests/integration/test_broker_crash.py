@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 
 from devices.contract import Topics
-from hub.adapters.local import PrivateMosquitto, free_port
 from hub.adapters.mqtt.credentials import BrokerAccount, write_broker_files
 from hub.config import Settings, load_district
+from sentinel_dev.services import PrivateMosquitto, free_port
 from simulators.button import BurstResult, ButtonRef, confirmed_burst
 from tests.integration.conftest import eventually, fetch_value, hub_process, process_ready
 

@@ -14,10 +14,10 @@ from pathlib import Path
 import paho.mqtt.client as mqtt
 import pytest
 
-from hub.adapters.local import PrivateMosquitto
 from hub.adapters.mqtt.broker_conf import hub_account_name
 from hub.adapters.mqtt.credentials import district_accounts, write_broker_files
 from hub.config import Settings, load_district
+from sentinel_dev.services import PrivateMosquitto
 from simulators.button import press_payload
 from tests.integration.conftest import HubUnderTest, eventually, fetch_value, running_hub
 

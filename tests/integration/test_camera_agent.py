@@ -23,7 +23,7 @@ from devices.link import DeviceLink
 from hub.adapters.camera.agent import AgentOptions, serve_agent
 from hub.adapters.camera.media import count_frames
 from hub.adapters.camera.registry import load_cameras
-from hub.adapters.local import PrivateMosquitto
+from sentinel_dev.services import PrivateMosquitto
 from simulators.camera.mjpeg import MjpegCamera, SceneSource
 from simulators.camera.render import Scene
 from simulators.camera.scenarios import YARD, Scenario, walker

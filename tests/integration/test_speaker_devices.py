@@ -34,8 +34,8 @@ from devices.contract import (
 )
 from devices.link import DeviceLink
 from devices.speaker_agent import Playback, SpeakerAgent, speaker_link
-from hub.adapters.local import PrivateMosquitto
 from hub.adapters.speech import AudioFiles, EspeakSynthesizer, PrerecordedAudio, RenderedAudio, audio_url
+from sentinel_dev.services import PrivateMosquitto
 from simulators.speaker import Mode, SpeakerSimulator
 from tests.integration.conftest import REPO
 

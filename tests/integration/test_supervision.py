@@ -15,8 +15,8 @@ import pytest
 
 from devices.contract import DeviceState, Topics
 from devices.link import DeviceLink, status_payload
-from hub.adapters.local import PrivateMosquitto
 from hub.config import Settings
+from sentinel_dev.services import PrivateMosquitto
 from tests.integration.conftest import HubUnderTest, eventually, fetch_value, running_hub, write_district
 
 

@@ -16,8 +16,8 @@ import pytest
 import yaml
 
 from hub.adapters.camera.agent import AgentOptions
-from hub.adapters.local import PrivateMosquitto
 from hub.config import Settings
+from sentinel_dev.services import PrivateMosquitto
 from simulators.camera.mjpeg import MjpegCamera, SceneSource
 from simulators.camera.render import Scene
 from simulators.camera.scenarios import YARD, Scenario, walker

@@ -22,8 +22,8 @@ import weakref
 from pathlib import Path
 from types import TracebackType
 
-from hub.adapters.local.mosquitto import pid_alive, tail_file
-from hub.adapters.local.ports import free_port, port_accepts
+from sentinel_dev.services.mosquitto import pid_alive, tail_file
+from sentinel_dev.services.ports import free_port, port_accepts
 
 log = logging.getLogger(__name__)
 
