@@ -77,5 +77,3 @@ def _broker_creds(args: argparse.Namespace) -> int:
             "(no use_username_as_clientid, no device account), never on a production broker"
         )
     return 0
-
-

@@ -82,5 +82,3 @@ def _report(args: argparse.Namespace) -> int:
         path.write_bytes(renderers[fmt](report))
         print(path)
     return 0
-
-

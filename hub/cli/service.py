@@ -104,5 +104,3 @@ def _camera_agent(args: argparse.Namespace) -> int:
             log_level=settings.log_level,
         )
     )
-
-

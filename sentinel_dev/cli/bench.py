@@ -70,5 +70,3 @@ def _bench(args: argparse.Namespace) -> int:
         print()
         print(bench.compare_table(bench.compare(old, doc)))
     return 1 if failed else 0
-
-

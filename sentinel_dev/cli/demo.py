@@ -33,5 +33,3 @@ def _demo(args: argparse.Namespace) -> int:
         print(banner)
         return 0
     return run_demo(settings, press_every_s=args.press_every, simulators=not args.no_simulators)
-
-

@@ -116,5 +116,3 @@ def _simulate_load(args: argparse.Namespace) -> int:
     )
     result = run_load(options, out=lambda line: print(line, flush=True))
     return 0 if result.held else 1
-
-

@@ -159,5 +159,3 @@ def _simulate_officer(args: argparse.Namespace) -> int:
         time.sleep(0.5)
         link.close()
     return 0
-
-
