@@ -33,7 +33,8 @@ from devices.contract import (
     decode,
 )
 from devices.link import DeviceLink
-from devices.speaker_agent import Playback, SpeakerAgent, speaker_link
+from devices.speaker_agent import SpeakerAgent, speaker_link
+from devices.speaker_playback import Playback
 from hub.adapters.speech import AudioFiles, EspeakSynthesizer, PrerecordedAudio, RenderedAudio, audio_url
 from sentinel_dev.services import PrivateMosquitto
 from simulators.speaker import Mode, SpeakerSimulator
