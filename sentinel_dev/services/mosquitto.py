@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import os
 import shutil
 import signal
 import subprocess
 import time
-import weakref
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 from urllib.parse import quote
 
 from hub.adapters.mqtt.broker_conf import (
@@ -22,11 +19,9 @@ from hub.adapters.mqtt.broker_conf import (
     tls_listener_lines,
 )
 from sentinel_dev.services.ports import free_port, port_accepts, wait_for_port
+from sentinel_dev.services.process import LIVE, PrivateService, pid_alive, tail_file
 
 _INSTALL_HINT = "install Debian's mosquitto package (./dev demo and ./dev test do it for you)"
-
-# Brokers still running at interpreter exit are stopped, so a crashed demo or test run does not leak them.
-_live: weakref.WeakSet[PrivateMosquitto] = weakref.WeakSet()
 
 
 def find_mosquitto() -> Path:
@@ -35,25 +30,6 @@ def find_mosquitto() -> Path:
         if candidate and os.access(candidate, os.X_OK):
             return Path(candidate)
     raise FileNotFoundError(f"mosquitto binary not found; {_INSTALL_HINT}")
-
-
-def tail_file(path: Path, lines: int = 20) -> str:
-    """The last lines of a log file, for error messages ('' if it does not exist)."""
-    try:
-        text = path.read_text(errors="replace")
-    except OSError:
-        return ""
-    return "\n".join(text.splitlines()[-lines:])
-
-
-def pid_alive(pid: int) -> bool:
-    """True if pid runs and is not a zombie (an orphan killed here may wait long for our PID 1 to reap it)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    # Format: "pid (comm) state ..."; comm may contain spaces, so split after the last ')'.
-    return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
 
 
 @dataclass(frozen=True)
@@ -75,11 +51,13 @@ class LabListener:
     acl_file: Path
 
 
-class PrivateMosquitto:
+class PrivateMosquitto(PrivateService):
     """Mosquitto 2.x bound to 127.0.0.1:port, configured for durability (see DESIGN.md, Architecture).
 
     The port is fixed at construction so restart() (and a reconnecting client) finds the broker again.
     """
+
+    exit_timeout_s = 5.0
 
     def __init__(
         self,
@@ -208,7 +186,7 @@ class PrivateMosquitto:
                 cwd=self.base_dir,
                 start_new_session=True,
             )
-        _live.add(self)
+        LIVE.add(self)
         self.pid_path.write_text(f"{self._proc.pid}\n")
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -238,7 +216,7 @@ class PrivateMosquitto:
                 self._signal(signal.SIGKILL)
                 proc.wait()
         self._proc = None
-        _live.discard(self)
+        LIVE.discard(self)
 
     def kill(self) -> None:
         """SIGKILL, simulating a crash: nothing since the last autosave is written."""
@@ -249,7 +227,7 @@ class PrivateMosquitto:
             self._signal(signal.SIGKILL)
         proc.wait()
         self._proc = None
-        _live.discard(self)
+        LIVE.discard(self)
 
     def restart(self, timeout: float = 10) -> None:
         """Stop (if running) and start again on the same port with the same persistence."""
@@ -281,20 +259,5 @@ class PrivateMosquitto:
         with contextlib.suppress(ProcessLookupError):  # already gone
             os.killpg(self._proc.pid, sig)
 
-    def __enter__(self) -> PrivateMosquitto:
-        self.start()
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
-
     def __repr__(self) -> str:
         return f"PrivateMosquitto(url={self.url!r}, base_dir={str(self.base_dir)!r}, running={self.running})"
-
-
-@atexit.register
-def _stop_all() -> None:
-    for broker in list(_live):
-        broker.stop(timeout=5)

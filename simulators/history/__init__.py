@@ -8,15 +8,7 @@ object, so a test can compute what a report must say without asking the database
 """
 
 from simulators.history.generate import DESK_SEATS, generate, patrol_rounds
-from simulators.history.model import (
-    GenDispatch,
-    GenEvent,
-    GenIncident,
-    GenPatrolRun,
-    GenPatrolView,
-    GenWarning,
-    History,
-)
+from simulators.history.model import GenDispatch, GenEvent, GenIncident, GenWarning, History
 from simulators.history.write import write
 
 __all__ = [
@@ -24,8 +16,6 @@ __all__ = [
     "GenDispatch",
     "GenEvent",
     "GenIncident",
-    "GenPatrolRun",
-    "GenPatrolView",
     "GenWarning",
     "History",
     "generate",

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -91,16 +92,21 @@ def district_file(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def hub_settings(mqtt_broker: PrivateMosquitto, database_url: str, district_file: Path, tmp_path: Path) -> Settings:
-    # A topic prefix and instance of its own keep tests apart on the shared test broker.
+    return settings_for_test(mqtt_broker.url, database_url, district_file, tmp_path)
+
+
+def settings_for_test(mqtt_url: str, database_url: str, district_file: Path, tmp_path: Path) -> Settings:
+    """A hub's settings for one test: a topic prefix and instance of its own keep tests apart on the shared
+    test broker; media and speech cache under the test's tmp_path."""
     unique = uuid.uuid4().hex[:8]
     return Settings(
-        mqtt_url=mqtt_broker.url,
+        mqtt_url=mqtt_url,
         database_url=database_url,
         http=f"127.0.0.1:{free_port()}",
         district_file=district_file,
         topic_prefix=f"t{unique}",
         instance_id=f"test-{unique}",
-        data_dir=tmp_path / "data",  # media and speech cache of this test's hub only
+        data_dir=tmp_path / "data",
     )
 
 
@@ -219,3 +225,26 @@ def hub_process(settings: Settings, log_path: Path) -> subprocess.Popen[bytes]:
     }
     log = log_path.open("ab")
     return subprocess.Popen([sys.executable, "-m", "hub", "run"], cwd=REPO, env=env, stdout=log, stderr=log)
+
+
+def stop_hub_process(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM a `hub_process` and wait up to 15 s for it to exit (killed, and the wait's error raised, if not)."""
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(15)
+    except Exception:
+        process.kill()
+        raise
+
+
+async def assert_each_press_stored_once(database_url: str, presses: int) -> None:
+    """What a fault test checks at the end: every press stored once, none refused, each counted once in an
+    incident."""
+    for sql, expected in (
+        ("SELECT count(*) FROM events", presses),
+        ("SELECT count(DISTINCT (device_id, event_id)) FROM events", presses),
+        ("SELECT count(*) FROM dead_letters", 0),
+        ("SELECT sum(event_count) FROM incidents", presses),
+        ("SELECT count(*) FROM incident_events", presses),
+    ):
+        assert await fetch_value(database_url, sql) == expected, sql

@@ -195,6 +195,12 @@ class Document(FPDF):
         self.line(MARGIN, y + 6.6, MARGIN + WIDTH, y + 6.6)
         return y + 8.5
 
+    def summary_line(self, y: float, text: str) -> float:
+        """A section's one-line summary under its heading; returns the y below it."""
+        self.font(8, colour=DIM)
+        self.put(MARGIN, y - 1, WIDTH, 4.5, text)
+        return y + 5
+
     def tiles(self, y: float, items: Sequence[tuple[str, str, str]]) -> float:
         """KPI tiles: (Chinese label, English label, value)."""
         gap = 3.0

@@ -205,16 +205,11 @@ class _Renderer:
         drills = r["drills"]
         y = pdf.section(y, "一键报警演练", "Button drills: a test press received = passed")
         s = drills["summary"]
-        pdf.font(8, colour=DIM)
-        pdf.put(
-            MARGIN,
-            y - 1,
-            WIDTH,
-            4.5,
+        y = pdf.summary_line(
+            y,
             f"单位 sites {s['sites']} · 通过 passed {s['passed']} · 部分 partial {s['partial']} · "
             f"未测试 missing {s['missing']}",
         )
-        y += 5
         grid_names = {g["id"]: name_lines(g) for g in r["grids"]}
         order = {"missing": 0, "partial": 1, "passed": 2}
         rows = [
@@ -241,15 +236,10 @@ class _Renderer:
             f"{DEVICE_KINDS.get(k, (k, k))[0]} {v['devices']} 台, 在线率 {percent_text(v['uptime_share'], 2)}"
             for k, v in summary["by_kind"].items()
         )
-        pdf.font(8, colour=DIM)
-        pdf.put(
-            MARGIN,
-            y - 1,
-            WIDTH,
-            4.5,
+        y = pdf.summary_line(
+            y,
             f"设备 devices {summary['devices']} · 有离线 with outages {summary['with_outages']} · {kinds}",
         )
-        y += 5
         devices = sorted(
             (d for d in availability["devices"] if d["outages"]),
             key=lambda d: (d["uptime_share"] if d["uptime_share"] is not None else 1, d["device_id"]),
