@@ -15,6 +15,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import asyncpg
@@ -22,6 +23,8 @@ import pytest
 
 from devices.contract import Topics
 from devices.link import DeviceLink
+from hub.adapters.mqtt.broker_conf import hub_account_name
+from hub.adapters.mqtt.credentials import district_accounts, write_broker_files
 from hub.adapters.postgres.accounts import accounts_service
 from hub.app import Hub, RunningHub
 from hub.config import Settings, load_district
@@ -248,3 +251,30 @@ async def assert_each_press_stored_once(database_url: str, presses: int) -> None
         ("SELECT count(*) FROM incident_events", presses),
     ):
         assert await fetch_value(database_url, sql) == expected, sql
+
+
+@contextlib.contextmanager
+def district_broker(
+    district_file: Path, settings: Settings, prefix: str, **options: Any
+) -> Iterator[tuple[PrivateMosquitto, dict[str, str], str]]:
+    """A private Mosquitto with the district's accounts (one per device and officer, and the hub instance's),
+    binding client ids to accounts as in the field: (the broker, passwords by account, the hub's account)."""
+    accounts = district_accounts(load_district(district_file), prefix, hub_instances=(settings.instance_id,))
+    base = Path(tempfile.mkdtemp(prefix="sentinel-test-accounts-"))
+    files = write_broker_files(accounts, base / "auth")
+    passwords = {a.username: a.password for a in accounts}
+    hub_account = hub_account_name(settings.instance_id)
+    broker = PrivateMosquitto(
+        base,
+        password_file=files.password_file,
+        acl_file=files.acl_file,
+        login=(hub_account, passwords[hub_account]),
+        bind_client_ids=True,
+        **options,
+    )
+    broker.start()
+    try:
+        yield broker, passwords, hub_account
+    finally:
+        broker.stop()
+        shutil.rmtree(base, ignore_errors=True)
