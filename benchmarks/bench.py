@@ -3,7 +3,7 @@ table of figures each next to its baseline measured in the same run, and one JSO
 documented in benchmarks/README.md) that `sentinel bench --compare OLD.json` compares with.
 
 Each benchmark runs as its own process (`python -m benchmarks.NAME` with reduced sizes) and writes its
-own results file; this module reads those files and extracts the figures. The extraction and the
+own results file; this module reads those files and extracts the figures (bench_figures.py). The extraction and the
 comparison are pure functions (tested in tests/unit/test_bench.py); nothing here fakes a figure: a
 benchmark that fails is reported as failed with no figures.
 """
