@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from hub.cli.common import Commands, settings_of
+from hub.cli.common import DEMO_STATE_FILE, Commands, settings_of
 
 
 def register(commands: Commands) -> None:
@@ -26,7 +26,7 @@ def _demo(args: argparse.Namespace) -> int:
     if args.action == "info":
         from sentinel_dev.demo_banner import saved_banner
 
-        banner = saved_banner(settings.data_dir / "demo.json")
+        banner = saved_banner(settings.data_dir / DEMO_STATE_FILE)
         if banner is None:
             print(f"no demo is running with data in {settings.data_dir} (start one with ./dev demo)", file=sys.stderr)
             return 1
