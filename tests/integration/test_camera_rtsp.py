@@ -13,7 +13,7 @@ import pytest
 
 from devices.contract import Topics
 from hub.adapters.camera.agent import AgentOptions
-from hub.adapters.local import PrivateMosquitto, free_port
+from sentinel_dev.services import PrivateMosquitto, free_port
 from tests.integration.test_camera_agent import AgentThread, Listener, district
 
 REPO = Path(__file__).resolve().parents[2]

@@ -9,6 +9,9 @@ Acknowledgement is manual: a message is PUBACKed only when `acknowledge()` is ca
 content is committed. A receipt belongs to one connection: after a reconnect the broker redelivers
 whatever was not acknowledged, so stale receipts are dropped instead of acknowledging the packet id
 of some other message on the new connection.
+
+Over 400 lines for a reason: one paho client and the connection state every method shares (session,
+lanes, receipts, the socket's registration with the loop); split, the parts would reach into that state.
 """
 
 from __future__ import annotations

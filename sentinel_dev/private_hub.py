@@ -13,11 +13,11 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-from hub.adapters.local import PrivateMosquitto, PrivatePostgres, free_port
 from hub.adapters.mqtt.credentials import BrokerAccount, write_broker_files
 from hub.adapters.postgres.accounts import accounts_service
 from hub.app import Hub, RunningHub
 from hub.config import Settings, load_district
+from sentinel_dev.services import PrivateMosquitto, PrivatePostgres, free_port
 from simulators.scenario.runner import Target
 
 

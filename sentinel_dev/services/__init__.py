@@ -3,8 +3,8 @@
 They run from the Debian binaries on free loopback ports, never touching a system-wide broker or cluster.
 """
 
-from hub.adapters.local.mosquitto import PrivateMosquitto
-from hub.adapters.local.ports import free_port
-from hub.adapters.local.postgres import PrivatePostgres
+from sentinel_dev.services.mosquitto import PrivateMosquitto
+from sentinel_dev.services.ports import free_port
+from sentinel_dev.services.postgres import PrivatePostgres
 
 __all__ = ["PrivateMosquitto", "PrivatePostgres", "free_port"]

@@ -1,24 +1,9 @@
-"""`sentinel simulate load`: thousands of devices against a hub, at configured rates.
+"""A worker thread: drives its connections from one selector (paho's external-loop API) and its share of
+the devices and rates; every callback, publish and counter of a connection happens on its thread.
 
-Each device sends its status (heartbeat) every period, buttons press and cameras report at district-wide
-rates (evenly spaced, each from a device drawn at random), and presses follow the contract's resend rule
-(`devices.contract.resend`): kept until the hub's `received`, resent at 2, 4, 8, 16, 30… s and at once
-after a reconnect, given up after the rule's bound.
-
-How devices reach the broker, as load tools do it (one MQTT connection per device costs a socket and a
-few tens of KB on both sides, so the two ways differ):
-
-* **multiplexed** (default): the devices share a few connections (`per_connection` devices each) of a
-  lab account that may speak for every device, on the lab listener (no `use_username_as_clientid`).
-  Cheap; the broker and the hub see the same topics and payloads, not the same number of sessions.
-* **per device** (`credentials` given): every device has its own connection with its own account from
-  `sentinel broker creds` (on a listener with `use_username_as_clientid` the client id is the account),
-  so the broker checks each device's password and ACL as in the field.
-
-Either way no thread per connection: a few worker threads each drive their share of the paho clients
-from one selector (paho's external-loop API: `loop_read`, `loop_write`, `loop_misc`), and everything
-of a connection (callbacks, publishes, counters) happens on its worker's thread.
-"""
+Over 400 lines for a reason: it is one thread's state machine (connections, presses awaiting confirmation,
+the selector loop), and its callbacks, publishing and loop share that state without locks; split across
+modules they would share it only by reaching into each other."""
 
 from __future__ import annotations
 
@@ -27,26 +12,20 @@ import heapq
 import itertools
 import random
 import selectors
-import signal
 import socket
 import threading
 import time
-import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import paho.mqtt.client as paho
 
 from devices.contract import (
-    RESEND_RULE,
     ButtonFeedback,
     CameraEvent,
     CameraEventType,
     ContractError,
     DeviceState,
-    ResendRule,
-    Topics,
     decode,
     encode,
 )
@@ -54,37 +33,8 @@ from devices.contract.payloads import DetectedObject
 from devices.link import status_payload
 from devices.mqtt_url import parse_mqtt_url
 from simulators.button import press_payload
-from simulators.load_stats import HEADER, Counts, Rates, row, summary, total, unacked
-
-
-@dataclass(frozen=True)
-class LoadDevice:
-    site: str
-    kind: str  # button, camera, speaker
-    device: str
-    heartbeat_s: float
-
-
-@dataclass(frozen=True)
-class LoadOptions:
-    url: str  # the broker: the lab account's URL, or (per device) the device listener's
-    topics: Topics
-    devices: list[LoadDevice]
-    press_per_s: float = 2.0
-    camera_per_s: float = 1.0
-    duration_s: float | None = None  # None: until Ctrl-C
-    credentials: dict[str, str] | None = None  # device id → password: one connection per device
-    per_connection: int = 250  # multiplexed: devices per connection
-    workers: int = 2
-    press_type: str = "panic"
-    drain_s: float = 30.0  # after the stop: wait this long for PUBACKs and the hub's confirmations
-    report_every_s: float = 1.0
-    connect_timeout_s: float = 120.0
-    rule: ResendRule = RESEND_RULE
-    run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:6])
-
-    def rates(self) -> Rates:
-        return Rates(sum(1 / d.heartbeat_s for d in self.devices), self.press_per_s, self.camera_per_s)
+from simulators.load.options import LoadDevice, LoadOptions
+from simulators.load.stats import Counts
 
 
 @dataclass(eq=False)
@@ -116,7 +66,7 @@ class _Conn:
         return press.last_mid is not None and press.last_mid in self.mids
 
 
-class _Worker(threading.Thread):
+class Worker(threading.Thread):
     """Drives its connections and its share of the devices and rates."""
 
     def __init__(self, index: int, options: LoadOptions, devices: list[LoadDevice], share: float) -> None:
@@ -481,101 +431,3 @@ class _Worker(threading.Thread):
                 if conn.client.socket() is None:
                     self._forget_socket(conn)
         self._selector.close()
-
-
-@dataclass
-class LoadResult:
-    counts: Counts
-    elapsed_s: float
-    connections: int
-    connected: int
-    held: bool
-    interrupted: bool
-
-
-def run_load(
-    options: LoadOptions, out: Callable[[str], None] = print, stop: threading.Event | None = None
-) -> LoadResult:
-    """Connect every device, run until `duration_s`, Ctrl-C (SIGINT/SIGTERM, when called on the main
-    thread) or `stop`, drain, disconnect, and print the live table and the summary."""
-    workers = max(1, min(options.workers, len(options.devices)))
-    shares = [options.devices[i::workers] for i in range(workers)]
-    threads = [_Worker(i, options, shares[i], 1 / workers) for i in range(workers)]
-    stop = stop or threading.Event()
-    interrupted = False
-
-    def on_signal(_signum: int, _frame: object) -> None:
-        nonlocal interrupted
-        if stop.is_set():  # a second Ctrl-C while draining: stop waiting for confirmations
-            for thread in threads:
-                thread.abort()
-        interrupted = True
-        stop.set()
-
-    on_main_thread = threading.current_thread() is threading.main_thread()
-    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)} if on_main_thread else {}
-    try:
-        for thread in threads:
-            thread.start()
-        mode = "one per device" if options.credentials is not None else f"{options.per_connection} devices each"
-        out(f"load: connecting {len(options.devices)} devices ({mode}) to {parse_mqtt_url(options.url).host}…")
-        connecting_until = time.monotonic() + options.connect_timeout_s
-        wanted = (
-            len(options.devices)
-            if options.credentials is not None
-            else sum(-(-len(s) // options.per_connection) for s in shares)
-        )
-        last_said = 0.0
-        while not stop.is_set() and time.monotonic() < connecting_until:
-            connected = sum(t.connected for t in threads)
-            if connected >= wanted:
-                break
-            if time.monotonic() - last_said >= 2:
-                out(f"load: {connected}/{wanted} connections up")
-                last_said = time.monotonic()
-            stop.wait(0.2)
-        connected = sum(t.connected for t in threads)
-        rates = options.rates()
-        out(
-            f"load: {connected}/{wanted} connections up; status {rates.status:.1f}/s, presses {rates.press:g}/s "
-            f"({options.press_type}), camera events {rates.camera:g}/s"
-            + (f" for {options.duration_s:g} s" if options.duration_s else " until Ctrl-C")
-        )
-        start = time.monotonic() + 0.2
-        for thread in threads:
-            thread.stop_at = start + options.duration_s if options.duration_s else None
-            thread.begin(start)
-        out(HEADER)
-        before, last = total(t.counts for t in threads), start
-        while not stop.is_set():
-            left = start + options.duration_s - time.monotonic() if options.duration_s else options.report_every_s
-            stop.wait(max(min(options.report_every_s, left), 0.0))
-            now = time.monotonic()
-            current = total(t.counts for t in threads)
-            if now - last >= 0.25:  # a last sliver of a window says nothing per second
-                out(row(before, current, now - last, now - start, options.duration_s))
-            before, last = current, now
-            if options.duration_s and now - start >= options.duration_s - 0.01:
-                break
-            if any(t.error is not None for t in threads):
-                out("load: a worker failed; stopping")
-                break
-        elapsed = max(min(time.monotonic() - start, options.duration_s or float("inf")), 1e-3)
-        for thread in threads:
-            thread.stop()
-        waiting = sum(t.pending_presses for t in threads)
-        outstanding = unacked(total(t.counts for t in threads))
-        out(
-            f"load: stopping (Ctrl-C again: stop waiting); up to {options.drain_s:g} s for {outstanding} "
-            f"PUBACKs and {waiting} press confirmation(s)"
-        )
-        for thread in threads:
-            while not thread.finished.wait(0.5):
-                pass  # signals are handled between waits
-        counts = total(t.counts for t in threads)
-        text, held = summary(counts, rates, elapsed, len(options.devices), sum(len(t.connections) for t in threads))
-        out(text)
-        return LoadResult(counts, elapsed, sum(len(t.connections) for t in threads), connected, held, interrupted)
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)

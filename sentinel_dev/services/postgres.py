@@ -6,7 +6,6 @@ PostgreSQL refuses to run as root, so when we are root every server-side binary 
 
 from __future__ import annotations
 
-import atexit
 import glob
 import hashlib
 import logging
@@ -18,12 +17,10 @@ import shutil
 import signal
 import subprocess
 import time
-import weakref
 from pathlib import Path
-from types import TracebackType
 
-from hub.adapters.local.mosquitto import pid_alive, tail_file
-from hub.adapters.local.ports import free_port, port_accepts
+from sentinel_dev.services.ports import free_port, port_accepts
+from sentinel_dev.services.process import LIVE, PrivateService, pid_alive, tail_file
 
 log = logging.getLogger(__name__)
 
@@ -31,8 +28,6 @@ _INSTALL_HINT = "install Debian's postgresql package (./dev demo and ./dev test 
 _SUPERUSER = "sentinel"
 _FALLBACK_ROOT = Path("/var/lib/sentinel")
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-
-_live: weakref.WeakSet[PrivatePostgres] = weakref.WeakSet()
 
 
 def _version_key(name: str) -> tuple[int, ...]:
@@ -68,7 +63,7 @@ def _is_postgres(pid: int) -> bool:
         return False
 
 
-class PrivatePostgres:
+class PrivatePostgres(PrivateService):
     """A PostgreSQL cluster owned by this project, listening on 127.0.0.1:port and a private unix socket dir.
 
     The port is fixed at construction so restart() keeps the same URL. Data survive stop/start and new
@@ -131,7 +126,7 @@ class PrivatePostgres:
         running_pid = self._postmaster_pid()
         if running_pid is not None:
             if self._pidfile_port() == self._port:
-                _live.add(self)  # adopted (e.g. left by a killed run): stop it at exit like our own
+                LIVE.add(self)  # adopted (e.g. left by a killed run): stop it at exit like our own
                 self.create_database(self.database)
                 return
             # A previous run (e.g. a killed demo) left the server up on another port: restart it on ours.
@@ -176,13 +171,13 @@ class PrivatePostgres:
                 f"private PostgreSQL failed to start on port {self._port} (data {self.data_dir}):\n"
                 f"{proc.stdout}{proc.stderr}\n--- {self.log_path} ---\n{tail_file(self.log_path)}"
             )
-        _live.add(self)
+        LIVE.add(self)
         self.create_database(self.database)
 
     def stop(self, timeout: float = 30) -> None:
         """Fast shutdown (rolls back open transactions, checkpoints); SIGKILL if it does not finish in time."""
         if self._postmaster_pid() is None:
-            _live.discard(self)
+            LIVE.discard(self)
             return
         self._run(
             [
@@ -202,7 +197,7 @@ class PrivatePostgres:
         if self._postmaster_pid() is not None:
             log.warning("PostgreSQL in %s did not stop within %ss; killing it", self.data_dir, timeout)
             self.kill()
-        _live.discard(self)
+        LIVE.discard(self)
 
     def kill(self) -> None:
         """SIGKILL the postmaster and its backends, simulating a crash; the next start runs WAL recovery."""
@@ -220,7 +215,7 @@ class PrivatePostgres:
             deadline = time.monotonic() + 10
             while pid_alive(pid) and time.monotonic() < deadline:
                 time.sleep(0.02)
-        _live.discard(self)
+        LIVE.discard(self)
 
     def restart(self, timeout: float = 60) -> None:
         self.stop()
@@ -384,20 +379,5 @@ class PrivatePostgres:
         except (OSError, ValueError, IndexError):
             return None
 
-    def __enter__(self) -> PrivatePostgres:
-        self.start()
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
-
     def __repr__(self) -> str:
         return f"PrivatePostgres(url={self.url!r}, data_dir={str(self.data_dir)!r}, running={self.running})"
-
-
-@atexit.register
-def _stop_all() -> None:
-    for server in list(_live):
-        server.stop(timeout=10)

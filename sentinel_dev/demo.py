@@ -20,7 +20,6 @@ from typing import Any
 
 from devices.contract import Topics
 from devices.link import DeviceLink
-from hub.adapters.local import free_port
 from hub.adapters.mqtt.broker_conf import hub_account_name
 from hub.adapters.mqtt.credentials import (
     district_accounts,
@@ -31,38 +30,29 @@ from hub.adapters.mqtt.credentials import (
 )
 from hub.adapters.postgres.accounts import ensure_demo_accounts
 from hub.app import Hub, RunningHub, run_until_signalled
+from hub.cli.common import DEMO_STATE_FILE, running_demo
 from hub.config import Settings, load_district
-from hub.demo_banner import DemoBanner, phone_officer, show
 from hub.domain.district import District
 from hub.logging import configure_logging
+from sentinel_dev.demo_banner import DemoBanner, phone_officer, show
+from sentinel_dev.services import free_port
 from simulators.officer import Behaviour, Mode, OfficerSimulator, officer_simulators
 from simulators.panel import PanelSimulator, keep_polling
 from simulators.speaker import SpeakerSimulator, speaker_simulators
 
-_STATE_FILE = "demo.json"
 DEMO_MEDIA_DAYS = 1.0
 DEMO_MEDIA_GB = 0.5
 
 
-def running_demo_mqtt_url(data_dir: Path) -> str | None:
-    try:
-        return json.loads((data_dir / _STATE_FILE).read_text())["mqtt_url"]
-    except (OSError, ValueError, KeyError):
-        return None
-
-
 def running_demo_device_listener(data_dir: Path) -> tuple[str, Path] | None:
     """The running demo's device listener (binds client ids to accounts) and its devices' passwords."""
-    try:
-        state = json.loads((data_dir / _STATE_FILE).read_text())
-        return state["device_mqtt_url"], Path(state["device_credentials"])
-    except (OSError, ValueError, KeyError):
-        return None
+    url, credentials = running_demo(data_dir, "device_mqtt_url"), running_demo(data_dir, "device_credentials")
+    return (url, Path(credentials)) if url and credentials else None
 
 
 def run_demo(settings: Settings, press_every_s: float, simulators: bool) -> int:
-    from hub.adapters.local.mosquitto import LabListener, PrivateMosquitto
-    from hub.adapters.local.postgres import PrivatePostgres
+    from sentinel_dev.services.mosquitto import LabListener, PrivateMosquitto
+    from sentinel_dev.services.postgres import PrivatePostgres
     from simulators.ambient import AmbientDistrict
 
     district = load_district(settings.district_file)
@@ -109,7 +99,7 @@ def run_demo(settings: Settings, press_every_s: float, simulators: bool) -> int:
             overrides["dc09_tcp"] = _DEMO_DC09
         settings = settings.model_copy(update={**overrides, **_demo_retention()})
         assert settings.mqtt_url and settings.database_url and simulator_url
-        state_file = data_dir / _STATE_FILE
+        state_file = data_dir / DEMO_STATE_FILE
         # `sentinel simulate`, `sentinel user add` and `sentinel demo info` find the running demo here.
         state: dict[str, str] = {"mqtt_url": simulator_url, "database_url": settings.database_url, **device_listener}
         _write_state(state_file, state)
