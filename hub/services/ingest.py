@@ -38,10 +38,12 @@ from hub.services.lifecycle import (
     NotFound,
     OfficerReplyCommand,
 )
-from hub.services.media import MediaFiles, MediaItem, take_inline_media
+from hub.services.media import MediaFiles, take_inline_media
 from hub.services.messages import InboundMessage, OutboundMessage, Rejection
 from hub.services.outbox import ImmediateSender, OutboxLease
-from hub.services.ports import IngestObserver, IngestStore, MessageSource
+from hub.services.ports import IngestObserver, MessageSource
+from hub.services.ports.devices import MediaItem
+from hub.services.ports.transaction import Store
 from hub.services.recording import EventRecorder, Recorded
 from hub.services.supervision import SupervisionService
 from hub.services.warnings import WarningService
@@ -55,7 +57,7 @@ class IngestService:
     def __init__(
         self,
         intake: IntakeChecker,
-        store: IngestStore,
+        store: Store,
         district: District,
         topics: Topics,
         observer: IngestObserver,
@@ -180,7 +182,7 @@ class IngestService:
                 rejection = Rejection(message.topic, message.payload, message.received_at, "internal_error", repr(exc))
                 try:
                     async with self._store.transaction() as tx:
-                        await tx.add_dead_letters([rejection])
+                        await tx.events.add_dead_letters([rejection])
                 except Exception:
                     return False
                 self._observer.rejected("internal_error")
@@ -248,20 +250,20 @@ class IngestService:
                 (recorded.pks[(m.device_id, m.event_id)], m) for m in media if (m.device_id, m.event_id) in recorded.pks
             ]
             if new_media:
-                await tx.add_media(new_media)
+                await tx.media.add_media(new_media)
             returned = await self._supervision.heard(tx, accepted, statuses, now) if self._supervision else []
             if rejections:
-                await tx.add_dead_letters(rejections)
+                await tx.events.add_dead_letters(rejections)
             if statuses:
-                await tx.record_device_status([s.report for s in statuses])
+                await tx.events.record_device_status([s.report for s in statuses])
             at_commit: tuple[OutboxLease, list[tuple[int, OutboundMessage]]] | None = None
             if recorded.outbound and self._send_at_commit is not None:
                 lease = self._send_at_commit.lease()
-                at_commit = lease, await tx.enqueue_claimed(recorded.outbound, lease.token, lease.lease_s)
+                at_commit = lease, await tx.outbox.enqueue_claimed(recorded.outbound, lease.token, lease.lease_s)
             elif recorded.outbound:
-                await tx.enqueue(recorded.outbound)
+                await tx.outbox.enqueue(recorded.outbound)
             if recorded.touched:
-                await tx.announce(sorted(recorded.touched))
+                await tx.changes.announce(sorted(recorded.touched))
         if at_commit is not None and self._send_at_commit is not None:
             self._send_at_commit.send(*at_commit)
         elif recorded.outbound and self._outbox_nudge is not None:
@@ -287,7 +289,7 @@ class IngestService:
                 message.topic, message.payload, message.received_at, "unknown_command", ack.command_id
             )
             async with self._store.transaction() as tx:
-                await tx.add_dead_letters([rejection])
+                await tx.events.add_dead_letters([rejection])
             self._observer.rejected(rejection.reason)
 
     async def _apply_presence(self, intake: PresenceIntake) -> None:
@@ -323,7 +325,7 @@ class IngestService:
                 intake.message.topic, intake.message.payload, intake.message.received_at, reason[type(exc)], str(exc)
             )
             async with self._store.transaction() as tx:
-                await tx.add_dead_letters([rejection])
+                await tx.events.add_dead_letters([rejection])
             self._observer.rejected(rejection.reason)
             log.warning("officer reply refused", officer=intake.officer_id, reason=rejection.reason, detail=str(exc))
 

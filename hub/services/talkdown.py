@@ -58,7 +58,7 @@ async def give_verdict(unit: _Unit, incident: Incident, due: datetime) -> tuple[
     if rule is None:
         return None
     done_at = due - timedelta(seconds=rule.window_s)
-    reports = await unit.tx.zone_reports(incident.site_id, incident.created_at - timedelta(seconds=60))
+    reports = await unit.tx.events.zone_reports(incident.site_id, incident.created_at - timedelta(seconds=60))
     zones = frozenset(r.zone for r in reports if r.present and r.zone and r.at <= done_at)
     found = verdict(reports, zones, done_at, rule.window_s)
     entry = _entry(unit.now, incident, found, rule)
@@ -76,11 +76,11 @@ async def give_verdict(unit: _Unit, incident: Incident, due: datetime) -> tuple[
     if current.acknowledged_at is None and not current.test:
         # Now the desk's: the unacknowledged-escalation clock starts again from the verdict, at the raised
         # priority (it was held while the zone was watched: LifecycleService._hold_escalation).
-        await unit.tx.cancel_timers(incident.id, [TimerKind.ACK])
+        await unit.tx.timers.cancel_timers(incident.id, [TimerKind.ACK])
         targets = unit.district.targets[current.priority]
-        await unit.tx.schedule_timers([Timer(TimerKind.ACK, incident.id, ack_deadline(unit.now, targets))])
+        await unit.tx.timers.schedule_timers([Timer(TimerKind.ACK, incident.id, ack_deadline(unit.now, targets))])
     await unit.audit("system", "incident.talkdown_failed", incident.id, detail)
-    if not current.test and not any(d.is_active for d in await unit.tx.dispatches_of(incident.id)):
+    if not current.test and not any(d.is_active for d in await unit.tx.dispatches.dispatches_of(incident.id)):
         await unit.send_officer(current, None, "system", by_person=False)
     return unit.result, rule
 

@@ -10,10 +10,9 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Callable, Sequence
-from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Protocol
 
 import structlog
 
@@ -40,6 +39,8 @@ from hub.services.clock import utc_now
 from hub.services.messages import OutboundMessage
 from hub.services.polling import every
 from hub.services.ports import Lease, LeaseLost
+from hub.services.ports.transaction import Store, Transaction
+from hub.services.ports.warnings import StoredWarning
 from hub.services.steps import tick_seen
 from hub.services.talkdown import watch_rule
 
@@ -59,73 +60,6 @@ class Speech(Protocol):
 
 class Recordings(Protocol):
     def get(self, message_id: str, lang: str) -> SpeechAudio | None: ...
-
-
-@dataclass(frozen=True, slots=True)
-class StoredWarning:
-    id: int
-    command_id: str
-    speaker_id: str
-    site_id: str
-    incident_id: int | None
-    state: WarningState
-    attempts: int
-    expires_at: datetime
-    command: bytes  # the encoded command, resent as it was
-    playing_for_s: float  # audio duration × repeats
-    playing_at: datetime | None = None  # when the hub heard `playing`
-    rule_id: str | None = None  # the rule that sent it (None: a person)
-
-
-class WarningWriter(Protocol):
-    """What writing a warning needs of a transaction (a lifecycle transaction has it too: a failed
-    talk-down's firmer message is written in the verdict's own)."""
-
-    async def incident(self, incident_id: int, lock: bool = True) -> Incident | None: ...
-
-    async def add_warning(self, row: dict[str, Any]) -> int: ...
-
-    async def append_timeline(self, incident_id: int, entries: Sequence[TimelineEntry]) -> None: ...
-
-    async def announce(self, incident_ids: Sequence[int], dispatch_ids: Sequence[int] = ()) -> None: ...
-
-    async def announce_warnings(self, warning_ids: Sequence[int]) -> None: ...
-
-    async def audit(self, actor: str, action: str, target: str, detail: dict[str, Any]) -> None: ...
-
-
-class WarningTransaction(WarningWriter, Protocol):
-    async def hold_lease(self, lease: Lease) -> None: ...
-
-    async def warning_by_command(self, command_id: str) -> StoredWarning | None: ...
-
-    async def set_warning_state(
-        self, warning_id: int, state: WarningState, at: datetime, error: str, next_resend_at: datetime | None
-    ) -> None: ...
-
-    async def add_warning_ack(
-        self, warning_id: int, state: str, reported_at: datetime, received_at: datetime, error: str
-    ) -> None: ...
-
-    async def due_warnings(self, now: datetime, limit: int) -> list[StoredWarning]: ...
-
-    async def resent(self, warning_id: int, attempts: int, next_resend_at: datetime) -> None: ...
-
-    async def last_rule_warning(self, rule_id: str, speaker_id: str) -> datetime | None: ...
-
-    async def schedule_timers(self, timers: Sequence[Timer]) -> None: ...
-
-    async def cancel_timers(self, incident_id: int, kinds: Sequence[TimerKind]) -> None: ...
-
-    async def mark_steps(
-        self, incident_id: int, step_ids: Sequence[str], at: datetime, actor: str, note: str, automatic: bool
-    ) -> list[str]: ...
-
-    async def enqueue(self, messages: Sequence[OutboundMessage]) -> None: ...
-
-
-class WarningStore(Protocol):
-    def transaction(self) -> AbstractAsyncContextManager[WarningTransaction]: ...
 
 
 class UnknownTarget(LookupError):
@@ -160,7 +94,7 @@ def _end_due(warning: StoredWarning, now: datetime) -> datetime:
 class WarningService:
     def __init__(
         self,
-        store: WarningStore,
+        store: Store,
         district: District,
         topics: Topics,
         speech: Speech,
@@ -197,7 +131,7 @@ class WarningService:
         text, audio = await self._prepare(request)
         async with self._store.transaction() as tx:
             ids, outbound = await self._write(tx, request, text, audio, actor, self._clock())
-            await tx.enqueue(outbound)
+            await tx.outbox.enqueue(outbound)
         if self._outbox_nudge is not None:
             self._outbox_nudge.set()
         log.info(
@@ -223,11 +157,11 @@ class WarningService:
         return text, recorded or await self._speech.render(text, request.lang)
 
     async def _write(
-        self, tx: WarningWriter, request: WarningRequest, text: str, audio: SpeechAudio, actor: str, now: datetime
+        self, tx: Transaction, request: WarningRequest, text: str, audio: SpeechAudio, actor: str, now: datetime
     ) -> tuple[list[int], list[OutboundMessage]]:
         """The warning rows, their audit and timeline entries in `tx`; returns the ids and the speaker
         commands for the caller to put in the outbox of the same transaction."""
-        incident = await tx.incident(request.incident_id, lock=False) if request.incident_id else None
+        incident = await tx.incidents.incident(request.incident_id, lock=False) if request.incident_id else None
         if request.incident_id and incident is None:
             raise UnknownTarget(f"no incident {request.incident_id}")
         ids: list[int] = []
@@ -248,7 +182,7 @@ class WarningService:
                 expires_at=expires_at,
             )
             payload = encode(command)
-            warning_id = await tx.add_warning(
+            warning_id = await tx.warnings.add_warning(
                 {
                     "command_id": command_id,
                     "speaker_id": speaker,
@@ -274,7 +208,7 @@ class WarningService:
             )
             ids.append(warning_id)
             outbound.append(OutboundMessage(self._topics.speaker_command(site_id, speaker), payload))
-            await tx.audit(
+            await tx.audit_log.audit(
                 actor,
                 "warning.send",
                 f"speaker:{speaker}",
@@ -299,10 +233,10 @@ class WarningService:
                 entry = TimelineEntry(
                     now, actor, "warning", incident.state, incident.state, reason, "warning_sent", params
                 )
-                await tx.append_timeline(incident.id, [entry])
-        await tx.announce_warnings(ids)
+                await tx.incidents.append_timeline(incident.id, [entry])
+        await tx.changes.announce_warnings(ids)
         if incident is not None and incident.id is not None:
-            await tx.announce([incident.id])
+            await tx.changes.announce([incident.id])
         return ids, outbound
 
     def _text_of(self, request: WarningRequest) -> str:
@@ -330,7 +264,7 @@ class WarningService:
                 speakers = []
                 for speaker in self._district.speakers_for(event.site_id, event.device_id):
                     async with self._store.transaction() as tx:
-                        last = await tx.last_rule_warning(rule.id, speaker)
+                        last = await tx.warnings.last_rule_warning(rule.id, speaker)
                     if cooled_down(rule, last, now):
                         speakers.append(speaker)
                 if speakers:
@@ -338,7 +272,7 @@ class WarningService:
         return sent
 
     async def queue_firmer(
-        self, tx: WarningWriter, incident: Incident, rule: TalkdownRule, now: datetime
+        self, tx: Transaction, incident: Incident, rule: TalkdownRule, now: datetime
     ) -> list[OutboundMessage]:
         """After a failed talk-down, inside the verdict's own transaction: the rule's firmer message for every
         speaker of the site, above a rule's priority, its commands returned for that transaction's outbox
@@ -392,15 +326,15 @@ class WarningService:
         """A speaker's ack. False: no such command for this speaker (dead-lettered by the caller)."""
         now = self._clock()
         async with self._store.transaction() as tx:
-            warning = await tx.warning_by_command(command_id)
+            warning = await tx.warnings.warning_by_command(command_id)
             if warning is None or warning.speaker_id != speaker_id:
                 return False
-            await tx.add_warning_ack(warning.id, reported.value, reported_at, now, error)
+            await tx.warnings.add_warning_ack(warning.id, reported.value, reported_at, now, error)
             state = next_state(warning.state, reported)
             if state is None:
                 return True
-            await tx.set_warning_state(warning.id, state, now, error, self._watch_until(warning, state, now))
-            await tx.announce_warnings([warning.id])
+            await tx.warnings.set_warning_state(warning.id, state, now, error, self._watch_until(warning, state, now))
+            await tx.changes.announce_warnings([warning.id])
             await self._note(tx, warning, state, now, f"speaker:{speaker_id}", error)
         log.info("warning ack", speaker=speaker_id, command=command_id, state=state.value, error=error or None)
         return True
@@ -416,15 +350,15 @@ class WarningService:
         return warning.expires_at
 
     async def _note(
-        self, tx: WarningTransaction, warning: StoredWarning, state: WarningState, now: datetime, actor: str, error: str
+        self, tx: Transaction, warning: StoredWarning, state: WarningState, now: datetime, actor: str, error: str
     ) -> None:
-        await tx.audit(
+        await tx.audit_log.audit(
             actor, f"warning.{state.value}", f"speaker:{warning.speaker_id}", {"warning_id": warning.id, "error": error}
         )
         if warning.incident_id is None:
             return
         played = state is WarningState.DONE  # ticks the incident's "warn on site" step: a write, under the site lock
-        incident = await tx.incident(warning.incident_id, lock=played)
+        incident = await tx.incidents.incident(warning.incident_id, lock=played)
         if incident is None:
             return
         reason = f"{warning.speaker_id}: {state.value}" + (f" ({error})" if error else "")
@@ -437,15 +371,13 @@ class WarningService:
         entry = TimelineEntry(
             now, actor, f"warning_{state.value}", incident.state, incident.state, reason, "warning_state", params
         )
-        await tx.append_timeline(warning.incident_id, [entry])
+        await tx.incidents.append_timeline(warning.incident_id, [entry])
         if played:
             await tick_seen(tx, self._district, incident, SeenAction.WARNING, actor, now)
             await self._watch_after(tx, warning, incident, now)
-        await tx.announce([warning.incident_id])
+        await tx.changes.announce([warning.incident_id])
 
-    async def _watch_after(
-        self, tx: WarningTransaction, warning: StoredWarning, incident: Incident, now: datetime
-    ) -> None:
+    async def _watch_after(self, tx: Transaction, warning: StoredWarning, incident: Incident, now: datetime) -> None:
         """A warning has played about someone in a zone: watch it for the talk-down rule's window
         (hub.domain.talkdown; the verdict is a lifecycle timer). The last speaker to finish sets the window."""
         if warning.rule_id and warning.rule_id.startswith(FIRMER_RULE_PREFIX):
@@ -454,8 +386,8 @@ class WarningService:
         if rule is None or incident.id is None:
             return
         due = now + timedelta(seconds=rule.window_s)
-        await tx.cancel_timers(incident.id, [TimerKind.TALKDOWN])
-        await tx.schedule_timers([Timer(TimerKind.TALKDOWN, incident.id, due)])
+        await tx.timers.cancel_timers(incident.id, [TimerKind.TALKDOWN])
+        await tx.timers.schedule_timers([Timer(TimerKind.TALKDOWN, incident.id, due)])
         params: dict[str, str | int] = {"rule": rule.id, "seconds": rule.window_s}
         entry = TimelineEntry(
             now,
@@ -467,7 +399,7 @@ class WarningService:
             "talkdown_watch",
             params,
         )
-        await tx.append_timeline(incident.id, [entry])
+        await tx.incidents.append_timeline(incident.id, [entry])
         log.info("talk-down watch", incident=incident.id, rule=rule.id, window_s=rule.window_s)
 
     # --- resend and expiry (leader) -----------------------------------------------------------------
@@ -476,8 +408,8 @@ class WarningService:
         handled = 0
         async with self._store.transaction() as tx:
             if lease is not None:
-                await tx.hold_lease(lease)
-            for warning in await tx.due_warnings(now, limit):
+                await tx.lease.hold_lease(lease)
+            for warning in await tx.warnings.due_warnings(now, limit):
                 handled += 1
                 # A speaker that took the command but went quiet may have acked and lost the ack with
                 # the broker: ask once (the same command; the speaker answers a repeat with where it
@@ -498,17 +430,17 @@ class WarningService:
                     attempts = warning.attempts + 1
                     await self._resend(tx, warning, now + timedelta(seconds=resend_delay_s(attempts)))
                 else:  # received: it must start playing before it expires
-                    await tx.resent(warning.id, warning.attempts, warning.expires_at)
+                    await tx.warnings.resent(warning.id, warning.attempts, warning.expires_at)
         if handled and self._outbox_nudge is not None:
             self._outbox_nudge.set()
         return handled
 
-    async def _resend(self, tx: WarningTransaction, warning: StoredWarning, look_again_at: datetime) -> None:
+    async def _resend(self, tx: Transaction, warning: StoredWarning, look_again_at: datetime) -> None:
         # Same command id: a speaker that got it already just acks again with its latest state.
         attempts = warning.attempts + 1
         topic = self._topics.speaker_command(warning.site_id, warning.speaker_id)
-        await tx.enqueue([OutboundMessage(topic, warning.command)])
-        await tx.resent(warning.id, attempts, look_again_at)
+        await tx.outbox.enqueue([OutboundMessage(topic, warning.command)])
+        await tx.warnings.resent(warning.id, attempts, look_again_at)
         log.info(
             "warning resent",
             speaker=warning.speaker_id,
@@ -518,10 +450,10 @@ class WarningService:
         )
 
     async def _give_up(
-        self, tx: WarningTransaction, warning: StoredWarning, state: WarningState, now: datetime, why: str
+        self, tx: Transaction, warning: StoredWarning, state: WarningState, now: datetime, why: str
     ) -> None:
-        await tx.set_warning_state(warning.id, state, now, why, None)
-        await tx.announce_warnings([warning.id])
+        await tx.warnings.set_warning_state(warning.id, state, now, why, None)
+        await tx.changes.announce_warnings([warning.id])
         await self._note(tx, warning, state, now, "system", why)
         log.warning(
             "warning gave up", speaker=warning.speaker_id, command=warning.command_id, state=state.value, why=why

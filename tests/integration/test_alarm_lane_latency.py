@@ -54,7 +54,7 @@ async def write_claimed(pool: asyncpg.Pool, sender: ImmediateSender) -> None:
     """What the alarm lane does: rows written claimed in its transaction, sent after the commit."""
     lease = sender.lease()
     async with PostgresStore(pool).transaction() as tx:
-        rows = await tx.enqueue_claimed([RECEIVED], lease.token, lease.lease_s)
+        rows = await tx.outbox.enqueue_claimed([RECEIVED], lease.token, lease.lease_s)
     sender.send(lease, rows)
 
 
@@ -94,7 +94,7 @@ async def test_feedback_of_a_sender_that_died_before_sending_is_the_relays_once_
     died = ImmediateSender(outbox, RecordingPublisher(), asyncio.Event(), lease_s=1.0)
     lease = died.lease()
     async with PostgresStore(pool).transaction() as tx:
-        await tx.enqueue_claimed([RECEIVED], lease.token, lease.lease_s)
+        await tx.outbox.enqueue_claimed([RECEIVED], lease.token, lease.lease_s)
     # ... and the hub is killed before `send`: nothing of the claim goes out.
     publisher = RecordingPublisher()
     relay = OutboxRelay(outbox, publisher, asyncio.Event())

@@ -20,7 +20,7 @@ from hub.config import Settings
 from hub.domain.incidents import Incident
 from hub.domain.talkdown import TalkdownRule
 from hub.services.messages import OutboundMessage
-from hub.services.ports import LifecycleTransaction
+from hub.services.ports.transaction import Transaction
 from simulators.districts import synthetic_district
 from tests.integration.conftest import HubUnderTest, eventually, fetch_value, running_hub
 from tests.integration.test_talkdown import rows
@@ -53,11 +53,11 @@ async def open_intrusions(hub: HubUnderTest, link: DeviceLink) -> None:
 def stall_at(hub: HubUnderTest, n: int, reached: asyncio.Event) -> None:
     """The n-th verdict that writes its firmer message stalls in a query: the hub is stopped inside it."""
     lifecycle = hub.running.lifecycle
-    queue: Callable[[LifecycleTransaction, Incident, TalkdownRule, datetime], Awaitable[list[OutboundMessage]]]
+    queue: Callable[[Transaction, Incident, TalkdownRule, datetime], Awaitable[list[OutboundMessage]]]
     queue = lifecycle._firmer_warning  # type: ignore[assignment]
     calls = 0
 
-    async def stalling(tx: LifecycleTransaction, incident: Incident, rule: TalkdownRule, now: datetime) -> Any:
+    async def stalling(tx: Transaction, incident: Incident, rule: TalkdownRule, now: datetime) -> Any:
         nonlocal calls
         calls += 1
         written = await queue(tx, incident, rule, now)
@@ -65,7 +65,7 @@ def stall_at(hub: HubUnderTest, n: int, reached: asyncio.Event) -> None:
             reached.set()
             # Cancelled inside a query, the hardest moment for the connection (asyncpg must cancel it on the
             # server before the rollback can run).
-            await tx._conn.execute("SELECT pg_sleep(60)")  # type: ignore[attr-defined]
+            await tx.timers._conn.execute("SELECT pg_sleep(60)")  # type: ignore[attr-defined]
         return written
 
     lifecycle._firmer_warning = stalling
