@@ -5,12 +5,13 @@ through PostgreSQL and MQTT: tests/integration/test_lifecycle_flow.py and test_l
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 
 from devices.contract import OfficerAction
 from hub.domain.dispatch import DispatchState
-from hub.domain.escalation import TimerKind
+from hub.domain.escalation import Timer, TimerKind
 from hub.domain.incidents import IncidentState
 from hub.domain.lifecycle import Disposition, IllegalTransition
 from hub.services.lifecycle import LifecycleService, NotAllowed, NotFound, OfficerReplyCommand
@@ -190,3 +191,20 @@ async def test_a_leader_that_lost_its_lease_fires_no_timer() -> None:
 
     assert world.store.tables.timers.fired == []
     assert world.store.tables.incidents.rows[incident_id].escalation_count == 0
+
+
+async def test_an_ack_timer_during_a_talk_down_watch_holds_the_alert_until_the_verdict_then_the_ack_target() -> None:
+    world = World()
+    service = lifecycle(world)
+    incident_id = await world.open_incident(1)
+    verdict_at = world.clock() + timedelta(seconds=40)
+    await world.store.tables.timers.schedule_timers([Timer(TimerKind.TALKDOWN, incident_id, verdict_at)])
+    world.clock.advance(31)  # past the P1 acknowledgement target (30 s), before the verdict
+
+    await service.fire_due_timers("hub-a")
+
+    tables = world.store.tables
+    assert tables.incidents.rows[incident_id].escalation_count == 0
+    assert "escalation_held" in tables.incidents.actions_of(incident_id)
+    assert await tables.timers.pending_timer(incident_id, TimerKind.ACK) == verdict_at + timedelta(seconds=30)
+    assert await tables.timers.pending_timer(incident_id, TimerKind.TALKDOWN) == verdict_at

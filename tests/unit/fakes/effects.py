@@ -38,7 +38,8 @@ class FakeTimers:
         return timer
 
     async def pending_timer(self, incident_id: int, kind: TimerKind) -> datetime | None:
-        return min((t.due_at for t in self.pending.values() if t.incident_id == incident_id and t.kind is kind), default=None)
+        due = [t.due_at for t in self.pending.values() if t.incident_id == incident_id and t.kind is kind]
+        return min(due, default=None)
 
     def kinds_of(self, incident_id: int) -> set[TimerKind]:
         """The kinds of the incident's pending timers (for tests)."""
