@@ -14,8 +14,8 @@ import pytest
 import yaml
 
 from devices.link import DeviceLink
-from hub.adapters.local import PrivateMosquitto
 from hub.config import Settings
+from sentinel_dev.services import PrivateMosquitto
 from simulators.camera.mjpeg import MjpegCamera, SceneSource
 from simulators.districts import synthetic_district
 from simulators.speaker import SpeakerSimulator
