@@ -83,6 +83,8 @@ class _Schemas:
             elif branches:
                 member["anyOf"] = branches
             member.pop("title", None)
+            if member.get("default", "") is None:
+                del member["default"]
             parameter: Schema = {"name": alias, "in": "query", "required": alias in required}
             if "description" in member:
                 parameter["description"] = member.pop("description")
