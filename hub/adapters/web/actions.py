@@ -22,7 +22,7 @@ from hub.adapters.web.models import accounts as a
 from hub.adapters.web.models import incidents as m
 from hub.adapters.web.models import registry as r
 from hub.adapters.web.models.base import read_body, read_query
-from hub.adapters.web.operations import Answer, documented
+from hub.adapters.web.operations import Answer, Response, documented
 from hub.domain.lifecycle import IllegalTransition
 from hub.domain.routing import Candidate
 from hub.services import lifecycle as lifecycle_errors
@@ -90,7 +90,7 @@ async def _incident_answer(request: web.Request, incident_id: int) -> web.Respon
 
 
 # --- the duty desk ----------------------------------------------------------------------------------
-_ACTION_ANSWERS = {
+_ACTION_ANSWERS: dict[int, Response] = {
     200: m.IncidentDetail,
     400: "A bad id or body.",
     404: "No such incident (or officer).",
@@ -157,6 +157,7 @@ async def cancel(request: web.Request) -> web.Response:
     {
         200: Answer("The incident with the note on its timeline.", m.IncidentDetail),
         404: "No such incident.",
+        409: "Not possible in the incident's present state.",
         503: "Incident actions are not available on this server, or the database is away.",
     },
     body=m.TimelineNote,

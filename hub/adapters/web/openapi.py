@@ -248,5 +248,6 @@ DOCUMENT = web.AppKey("openapi_document", dict[str, Any])
 async def openapi(request: web.Request) -> web.Response:
     document = request.app[DOCUMENT]
     if not document:
-        document.update(openapi_document(request.app[ACCESS]))
+        access = request.app[ACCESS]
+        document.update(openapi_document(access))
     return json_ok(document)

@@ -63,16 +63,18 @@ def camera_view(district: District, camera_id: str) -> p.PatrolCamera:
     site = district.sites.get(device.site_id) if device else None
     live = stream_kind(device.stream) if device else "none"
     base = f"/api/v1/cameras/{camera_id}"
-    return p.PatrolCamera(
-        id=camera_id,
-        label=device.label if device else camera_id,
-        site_id=device.site_id if device else None,
-        site_name=site.name if site else None,
-        site_name_en=site.name_en if site else None,
-        speakers=district.speakers_for(device.site_id, camera_id) if device else [],
-        live=live,
-        live_url=f"{base}/live" if live == "mjpeg" else None,
-        snapshot_url=f"{base}/snapshot" if live == "mjpeg" else None,
+    return p.PatrolCamera.model_validate(  # `live` is checked here: stream_kind says only str
+        {
+            "id": camera_id,
+            "label": device.label if device else camera_id,
+            "site_id": device.site_id if device else None,
+            "site_name": site.name if site else None,
+            "site_name_en": site.name_en if site else None,
+            "speakers": district.speakers_for(device.site_id, camera_id) if device else [],
+            "live": live,
+            "live_url": f"{base}/live" if live == "mjpeg" else None,
+            "snapshot_url": f"{base}/snapshot" if live == "mjpeg" else None,
+        }
     )
 
 

@@ -24,6 +24,7 @@ from hub.adapters.web.operations import documented
     {
         200: m.IncidentDetail,
         404: "No such incident, or no such step in its plan.",
+        409: "Not possible in the incident's present state.",
         503: "Response steps are not available on this server, or the database is away.",
     },
     body=m.NoteBody,

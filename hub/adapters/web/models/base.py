@@ -156,8 +156,11 @@ def _refusal(error: ValidationError, where: str) -> BadRequest:
         return BadRequest("invalid_parameter", f"unknown parameter {name!r}")
     if first["type"] == "missing":
         return BadRequest("invalid_parameter", f"{name} is required")
+    pattern = (first.get("ctx") or {}).get("pattern")
+    if first["type"] == "string_pattern_mismatch" and pattern == NOT_BLANK_PATTERN:
+        return BadRequest("invalid_parameter", f"{name} must not be blank")
     message = str(first["msg"]).removeprefix("Value error, ")
-    return BadRequest("invalid_parameter", f"{name}: {message}")
+    return BadRequest("invalid_parameter", f"{name}: {message}" if first["loc"] else message)
 
 
 async def read_body(request: web.Request, model: type[B]) -> B:

@@ -3,7 +3,7 @@ search pages, and the bodies and query strings of the desk's actions on them."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import Field, StringConstraints
 
@@ -36,9 +36,9 @@ SearchState = Literal[
     "open", "closed", "new", "acknowledged", "dispatched", "accepted", "en_route", "on_scene", "resolved", "cancelled"
 ]
 DispositionName = Literal["genuine", "false_alarm", "test", "malicious", "other", "deterred"]
-assert set(StateFilter.__args__) == {"open", "all", *(s.value for s in IncidentState)}
-assert set(SearchState.__args__) == {"open", "closed", *(s.value for s in IncidentState)}
-assert set(DispositionName.__args__) == {d.value for d in Disposition}
+assert set(get_args(StateFilter)) == {"open", "all", *(s.value for s in IncidentState)}
+assert set(get_args(SearchState)) == {"open", "closed", *(s.value for s in IncidentState)}
+assert set(get_args(DispositionName)) == {d.value for d in Disposition}
 
 Kind = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
 TimeOrNull = Time | None

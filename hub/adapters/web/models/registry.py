@@ -3,7 +3,7 @@ and grids, device health and the roster. The handlers build these views from the
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import Field
 
@@ -11,7 +11,7 @@ from hub.adapters.web.models.base import Time, View
 
 FAULTS = ("never_heard", "offline", "reported_offline", "low_battery", "tamper")
 Fault = Literal["never_heard", "offline", "reported_offline", "low_battery", "tamper"]
-assert Fault.__args__ == FAULTS
+assert get_args(Fault) == FAULTS
 
 
 class Site(View):

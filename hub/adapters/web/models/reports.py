@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import ConfigDict, Field, StringConstraints
 
@@ -10,7 +10,7 @@ from hub.adapters.web.models.base import Query, Time, View
 from hub.domain.reports import MAX_CUSTOM_DAYS, PeriodKind
 
 PeriodName = Literal["day", "week", "month", "custom"]
-assert set(PeriodName.__args__) == {k.value for k in PeriodKind}
+assert set(get_args(PeriodName)) == {k.value for k in PeriodKind}
 
 
 class ReportQuery(Query):
