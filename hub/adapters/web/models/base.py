@@ -23,7 +23,7 @@ from pydantic import (
 )
 
 from hub.adapters.web.bodies import parse_json_body
-from hub.adapters.web.errors import BadRequest
+from hub.adapters.web.errors import ApiError, BadRequest
 
 MAX_ID = 2**63 - 1  # ids are the store's positive bigints
 MAX_NOTE = 2000
@@ -148,19 +148,22 @@ B = TypeVar("B", bound=Body)
 Q = TypeVar("Q", bound=Query)
 
 
-def _refusal(error: ValidationError, where: str) -> BadRequest:
-    """The first problem, naming the member or parameter at fault (the console shows the code's words)."""
+def _refusal(error: ValidationError, where: str) -> ApiError:
+    """The first problem as 400 invalid_parameter, naming the member or parameter at fault in the message and in
+    `params.parameter` (the console words the code; the message is for people reading logs and tools)."""
     first = error.errors()[0]
     name = ".".join(str(part) for part in first["loc"]) or where
-    if first["type"] == "extra_forbidden":
-        return BadRequest("invalid_parameter", f"unknown parameter {name!r}")
-    if first["type"] == "missing":
-        return BadRequest("invalid_parameter", f"{name} is required")
     pattern = (first.get("ctx") or {}).get("pattern")
-    if first["type"] == "string_pattern_mismatch" and pattern == NOT_BLANK_PATTERN:
-        return BadRequest("invalid_parameter", f"{name} must not be blank")
-    message = str(first["msg"]).removeprefix("Value error, ")
-    return BadRequest("invalid_parameter", f"{name}: {message}" if first["loc"] else message)
+    if first["type"] == "extra_forbidden":
+        message = f"unknown parameter {name!r}"
+    elif first["type"] == "missing":
+        message = f"{name} is required"
+    elif first["type"] == "string_pattern_mismatch" and pattern == NOT_BLANK_PATTERN:
+        message = f"{name} must not be blank"
+    else:
+        problem = str(first["msg"]).removeprefix("Value error, ")
+        message = f"{name}: {problem}" if first["loc"] else problem
+    return ApiError(400, "invalid_parameter", message, {"parameter": name})
 
 
 async def read_body(request: web.Request, model: type[B]) -> B:
