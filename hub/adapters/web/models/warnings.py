@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, WithJsonSchema
 
-from hub.adapters.web.models.base import Body, DeviceRef, Id, Query, QueryDigits, View
+from hub.adapters.web.models.base import MAX_ID, Body, DeviceRef, Id, Query, QueryDigits, View
 from hub.adapters.web.models.incidents import DEFAULT_LIMIT, MAX_LIMIT, SpeakerWarning
 from hub.domain.warnings import speech_problem
 
@@ -85,6 +85,6 @@ class OfficerWarningBody(_Spoken):
 
 class WarningListQuery(Query):
     empty_is_absent = False
-    incident_id: Annotated[int, Field(ge=1, le=2**63 - 1), QueryDigits] | None = None
+    incident_id: Annotated[int, Field(ge=1, le=MAX_ID), QueryDigits] | None = None
     state: WarningStateName | None = None
     limit: Annotated[int, Field(ge=1, le=MAX_LIMIT), QueryDigits] = DEFAULT_LIMIT
