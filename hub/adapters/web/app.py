@@ -115,6 +115,7 @@ def make_app(services: WebServices) -> web.Application:
         services.accounts, services.auth_policy, clock=services.clock, throttle=services.login_throttle
     )
     app[RECENT] = RecentPrincipals(services.auth_policy.idle_timeout)
+    app[openapi.DOCUMENT] = {}
     app[auth.ACCESS] = {}
     app[live_view.LIVE] = live_view.LiveViews(
         max_viewers=services.live_max_viewers, max_per_camera=max(2, services.live_max_viewers // 4)

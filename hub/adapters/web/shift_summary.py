@@ -9,22 +9,28 @@ from __future__ import annotations
 from aiohttp import web
 
 from hub.adapters.web.context import SERVICES
-from hub.adapters.web.errors import ApiError, BadRequest, json_ok
+from hub.adapters.web.errors import ApiError, json_ok
+from hub.adapters.web.models.base import read_query
+from hub.adapters.web.models.shift_summary import ShiftSummary, ShiftSummaryQuery
+from hub.adapters.web.operations import Answer, documented
 
-SHIFTS = ("current", "previous")
 
-
+@documented(
+    "getShiftSummary",
+    "The duty desk's shift summary: incidents by kind and outcome, deterred by warning, handed over",
+    {
+        200: Answer("The summary.", ShiftSummary),
+        400: "An unknown or repeated parameter (`invalid_parameter`).",
+        503: "No report store, or the database is away.",
+    },
+    description="The desk shift is the roster's desk seat on shift (calendar days when the roster has no desk shift).",
+    query=ShiftSummaryQuery,
+)
 async def shift_summary(request: web.Request) -> web.Response:
     services = request.app[SERVICES]
-    query = request.query
-    unknown = sorted(set(query) - {"shift"})
-    if unknown:
-        raise BadRequest("invalid_parameter", f"unknown parameter {unknown[0]!r}; known: shift")
-    shifts = query.getall("shift", ["current"])
-    if len(shifts) > 1 or shifts[0] not in SHIFTS:
-        raise BadRequest("invalid_parameter", f"shift must be one of {', '.join(SHIFTS)}, given once")
+    which = read_query(request.query, ShiftSummaryQuery).shift
     if services.shift_summary is None:
         raise ApiError(503, "shift_summary_unavailable", "this server has no report store")
-    response = json_ok(await services.shift_summary.build(shifts[0] == "previous", services.clock()))
+    response = json_ok(await services.shift_summary.build(which == "previous", services.clock()))
     response.headers["Cache-Control"] = "private, no-store"
     return response
