@@ -19,7 +19,7 @@ from tests.browser.conftest import screenshot
 from tests.browser.test_console import press_button, sign_in
 from tests.browser.test_desk import untranslated
 from tests.integration.conftest import HubUnderTest, running_hub
-from tests.integration.test_talkdown import camera_says, first_done, verdict_entry
+from tests.integration.test_talkdown import an_intruder_warned_off
 from tests.integration.test_talkdown import speaker as speaker  # a fixture (on this module's hub)
 from tests.integration.test_talkdown import talkdown_district as talkdown_district  # a fixture
 
@@ -55,10 +55,7 @@ async def test_the_shift_summary_lists_the_deterred_intruder_and_the_open_press_
 ) -> None:
     db = hub.settings.database_url
     assert db
-    await camera_says(hub, device_link, "in-1", "intrusion")
-    await first_done(db)
-    await camera_says(hub, device_link, "left-1", "presence", present=False)
-    await verdict_entry(db, "talkdown_deterred")
+    await an_intruder_warned_off(hub, device_link)
     await press_button(hub, device_link, "site-00", "btn-00-0")  # stays open: handed over
     await sign_in(page, hub)
     await page.get_by_test_id("nav-roster").click()  # the summary is opened from the roster page

@@ -89,15 +89,22 @@ async def verdict_entry(db: str, code: str) -> dict[str, Any]:
     return {"at": entries[0]["at"], **(json.loads(params) if isinstance(params, str) else params)}
 
 
+async def an_intruder_warned_off(hub: HubUnderTest, link: DeviceLink) -> tuple[datetime, dict[str, Any]]:
+    """An intruder warned by the rule leaves after the warning: (when the warning finished, the verdict entry)."""
+    db = hub.settings.database_url
+    assert db
+    await camera_says(hub, link, "in-1", "intrusion")
+    done_at = await first_done(db)
+    await camera_says(hub, link, "left-1", "presence", present=False)
+    return done_at, await verdict_entry(db, "talkdown_deterred")
+
+
 async def test_an_intruder_who_leaves_after_the_warning_closes_the_incident_as_deterred_with_snapshots(
     hub: HubUnderTest, speaker: SpeakerSimulator, device_link: DeviceLink
 ) -> None:
     db = hub.settings.database_url
     assert db
-    await camera_says(hub, device_link, "in-1", "intrusion")
-    done_at = await first_done(db)
-    await camera_says(hub, device_link, "left-1", "presence", present=False)
-    entry = await verdict_entry(db, "talkdown_deterred")
+    done_at, entry = await an_intruder_warned_off(hub, device_link)
     assert abs((entry["at"] - done_at).total_seconds() - WINDOW_S) <= 1.0, (entry["at"], done_at)
     assert entry["seconds"] == WINDOW_S and entry["reason"] == "left"
     snapshots = await rows(

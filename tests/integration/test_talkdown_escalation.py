@@ -18,7 +18,7 @@ from hub.config import Settings
 from simulators.districts import synthetic_district
 from simulators.speaker import SpeakerSimulator
 from tests.integration.conftest import HubUnderTest, eventually, fetch_value, running_hub
-from tests.integration.test_talkdown import camera_says, first_done, rows, verdict_entry
+from tests.integration.test_talkdown import an_intruder_warned_off, camera_says, first_done, rows, verdict_entry
 from tests.integration.test_talkdown import speaker as speaker  # a fixture (on this module's hub)
 
 WINDOW_S = 8
@@ -75,10 +75,7 @@ async def test_a_deterred_intruder_closes_the_incident_without_alerting_the_supe
 ) -> None:
     db = hub.settings.database_url
     assert db
-    await camera_says(hub, device_link, "in-1", "intrusion")
-    await first_done(db)
-    await camera_says(hub, device_link, "left-1", "presence", present=False)
-    await verdict_entry(db, "talkdown_deterred")
+    await an_intruder_warned_off(hub, device_link)
     await asyncio.sleep(ACK_S + 1)  # past the held alert's due time
     assert len(await timeline(db, "escalation_held")) == 1
     assert await timeline(db, "escalated") == []
