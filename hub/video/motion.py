@@ -42,6 +42,7 @@ class MotionDetector:
     def __init__(self, settings: MotionSettings | None = None) -> None:
         self.settings = settings or MotionSettings()
         self._background: np.ndarray | None = None  # float32
+        self._background_u8: np.ndarray | None = None  # its 8-bit picture, made when first asked for after a change
         self._still: np.ndarray | None = None  # uint8 mask of the pixels that were still last frame
         self._last_t = 0.0
         self._learning_until = 0.0
@@ -52,7 +53,12 @@ class MotionDetector:
 
     @property
     def background(self) -> np.ndarray | None:
-        return None if self._background is None else cv2.convertScaleAbs(self._background)
+        """The learnt background as an 8-bit picture (shared: do not write to it)."""
+        if self._background is None:
+            return None
+        if self._background_u8 is None:
+            self._background_u8 = cv2.convertScaleAbs(self._background)
+        return self._background_u8
 
     @property
     def still_picture(self) -> np.ndarray | None:
@@ -65,6 +71,7 @@ class MotionDetector:
 
     def reset(self, gray: np.ndarray, t: float) -> None:
         self._background = gray.astype(np.float32)
+        self._background_u8 = None
         self._still = np.full(gray.shape, 255, np.uint8)
         self._last_t = t
         self._learning_until = t + self.settings.warmup_s
@@ -73,6 +80,7 @@ class MotionDetector:
     def detect(self, gray: np.ndarray, t: float) -> np.ndarray:
         s = self.settings
         self.scene_changed = False
+        self._background_u8 = None  # the background changes below
         background, still = self._background, self._still
         if background is None or still is None or background.shape != gray.shape:
             self.reset(gray, t)
