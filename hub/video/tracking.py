@@ -92,16 +92,18 @@ class ObjectTracker:
         if not self._tracks or not boxes:
             return []
         tracks = np.array([(*t.box, *t.velocity) for t in self._tracks])  # x, y, w, h, vx, vy
-        found = np.asarray(boxes, dtype=np.float64)
-        predicted = tracks[:, :2] + tracks[:, 2:4] / 2 + tracks[:, 4:6] * dt
-        centres = found[:, :2] + found[:, 2:4] / 2
-        distance = np.hypot(*(predicted[:, None, :] - centres[None, :, :]).transpose(2, 0, 1))
-        size = np.maximum(tracks[:, 2:4].max(axis=1)[:, None], found[:, 2:4].max(axis=1)[None, :])
-        gate = np.maximum(self.settings.gate * size, self.settings.min_gate_px)
-        # Overlap breaks ties between equally near blobs.
+        found = np.array(boxes, dtype=np.float64)
+        # Predicted and found centres, and each one's larger side.
+        px, py = tracks[:, 0] + tracks[:, 2] / 2 + tracks[:, 4] * dt, tracks[:, 1] + tracks[:, 3] / 2 + tracks[:, 5] * dt
+        fx, fy = found[:, 0] + found[:, 2] / 2, found[:, 1] + found[:, 3] / 2
+        distance = np.hypot(px[:, None] - fx, py[:, None] - fy)
+        gate = np.maximum(tracks[:, 2:4].max(axis=1)[:, None], found[:, 2:4].max(axis=1))
+        gate *= self.settings.gate
+        np.maximum(gate, self.settings.min_gate_px, out=gate)
         ti, bi = np.nonzero(distance <= gate)
         if not len(ti):
             return []
+        # Overlap breaks ties between equally near blobs.
         cost = distance[ti, bi] / gate[ti, bi] - 0.5 * _iou_pairs(tracks[ti, :4], found[bi])
         order = np.argsort(cost, kind="stable")
         return list(zip(ti[order].tolist(), bi[order].tolist(), strict=True))
@@ -129,10 +131,9 @@ class ObjectTracker:
 
 def _iou_pairs(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Intersection over union of each (x, y, w, h) box of `a` with the box of `b` in the same row."""
-    left = np.maximum(a[:, 0], b[:, 0])
-    top = np.maximum(a[:, 1], b[:, 1])
-    right = np.minimum(a[:, 0] + a[:, 2], b[:, 0] + b[:, 2])
-    bottom = np.minimum(a[:, 1] + a[:, 3], b[:, 1] + b[:, 3])
-    inter = np.clip(right - left, 0, None) * np.clip(bottom - top, 0, None)
+    top_left = np.maximum(a[:, :2], b[:, :2])
+    bottom_right = np.minimum(a[:, :2] + a[:, 2:4], b[:, :2] + b[:, 2:4])
+    sides = np.clip(bottom_right - top_left, 0, None)
+    inter = sides[:, 0] * sides[:, 1]
     union = a[:, 2] * a[:, 3] + b[:, 2] * b[:, 3] - inter
     return np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
