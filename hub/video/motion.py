@@ -32,6 +32,20 @@ class MotionSettings:
     close_px: int = 7  # joins the fragments of one body (head, torso, legs)
 
 
+def median_picture(pictures: list[np.ndarray]) -> np.ndarray:
+    """The per-pixel median of 8-bit pictures (the mean of the middle two for an even count), as float32: the
+    same as `np.median` over the stack, sorted by an odd-even transposition network of OpenCV min/max, which
+    takes ~0.3 ms for ten 320×180 pictures where `np.median` takes ~10 ms."""
+    ordered = list(pictures)
+    count = len(ordered)
+    for round_ in range(count):
+        for i in range(round_ % 2, count - 1, 2):
+            low, high = ordered[i], ordered[i + 1]
+            ordered[i], ordered[i + 1] = cv2.min(low, high), cv2.max(low, high)
+    middle = ordered[count // 2].astype(np.float32)
+    return middle if count % 2 else (ordered[count // 2 - 1].astype(np.float32) + middle) / 2
+
+
 def _alpha(dt: float, tau: float) -> float:
     return 1.0 - math.exp(-dt / tau)
 
@@ -90,7 +104,7 @@ class MotionDetector:
         if self._warmup_frames:
             self._warmup_frames.append(gray)
             if t >= self._learning_until:
-                background[:] = np.median(np.stack(self._warmup_frames), axis=0)
+                background[:] = median_picture(self._warmup_frames)
                 self._warmup_frames = []
             return np.zeros_like(gray)
 

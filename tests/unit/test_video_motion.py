@@ -7,7 +7,7 @@ import numpy as np
 
 from hub.video.blobs import Blob, find_blobs, is_lighting_change, split_side_by_side
 from hub.video.frames import to_analysis_gray
-from hub.video.motion import MotionDetector
+from hub.video.motion import MotionDetector, median_picture
 from hub.video.tracking import ObjectTracker
 
 RNG = np.random.default_rng(3)
@@ -25,6 +25,14 @@ def scene(t: float, box_at: tuple[int, int] | None = None, gain: float = 1.0, no
         jitter = np.random.default_rng(int(t * 100)).normal(0, noise, frame.shape)
         frame = np.clip(frame + jitter, 0, 255).astype(np.uint8)
     return frame
+
+
+def test_the_median_picture_is_numpys_median_for_odd_and_even_counts() -> None:
+    rng = np.random.default_rng(5)
+    for count in (1, 2, 3, 10, 11):
+        pictures = [rng.integers(0, 256, (9, 13), dtype=np.uint8) for _ in range(count)]
+        expected = np.median(np.stack(pictures), axis=0).astype(np.float32)
+        assert np.array_equal(median_picture(pictures), expected), count
 
 
 def learnt_detector(seconds: float = 3.0) -> tuple[MotionDetector, float]:
