@@ -139,6 +139,13 @@ class ZoneRules:
         self.presence_events = presence_events
         self._state = _RuleState()
         self._zone_masks: dict[tuple[str, tuple[int, int]], tuple[np.ndarray, int]] = {}
+        # Each polygon's bounding box: most objects are far from most zones, and the box test is cheap.
+        self._bounds = {
+            zone.id: (min(xs), min(ys), max(xs), max(ys))
+            for zone in self.zones
+            if zone.polygon
+            for xs, ys in [([x for x, _ in zone.polygon], [y for _, y in zone.polygon])]
+        }
 
     def reset(self) -> None:
         self._state = _RuleState()
@@ -190,7 +197,7 @@ class ZoneRules:
         for obj in objects:
             key = (obj.track_id, zone.id)
             visit = visits.get(key)
-            if point_in_polygon(obj.foot, zone.polygon):
+            if self._inside(obj.foot, zone):
                 if visit is None:
                     visit = visits[key] = _Visit(entered_t=t, last_inside_t=t)
                 visit.last_inside_t = t
@@ -266,7 +273,7 @@ class ZoneRules:
     def _crowd(
         self, zone: Zone, objects: Sequence[ObjectBox], t: float, armed: bool, motion: np.ndarray | None
     ) -> list[Detection]:
-        inside = [o for o in objects if point_in_polygon(o.foot, zone.polygon)]
+        inside = [o for o in objects if self._inside(o.foot, zone)]
         crowded = len(inside) >= zone.crowd_count
         if not crowded and zone.crowd_area_share is not None and motion is not None:
             crowded = self._moving_share(zone, motion) >= zone.crowd_area_share
@@ -300,6 +307,14 @@ class ZoneRules:
         return cv2.countNonZero(cv2.bitwise_and(motion, zone_mask)) / zone_pixels
 
     # --- helpers --------------------------------------------------------------------------------------------
+    def _inside(self, point: Point, zone: Zone) -> bool:
+        bounds = self._bounds.get(zone.id)
+        if bounds is None:
+            return False
+        left, top, right, bottom = bounds
+        x, y = point
+        return left <= x <= right and top <= y <= bottom and point_in_polygon(point, zone.polygon)
+
     def _forget_gone(self, objects: Sequence[ObjectBox]) -> None:
         alive = {o.track_id for o in objects}
         for table in (self._state.visits, self._state.sides):
