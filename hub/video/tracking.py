@@ -109,22 +109,23 @@ class ObjectTracker:
         return list(zip(ti[order].tolist(), bi[order].tolist(), strict=True))
 
     def _follow(self, track: Track, box: Box, t: float, dt: float) -> None:
-        old_cx, old_cy = track.centre
-        track.box = box
+        # Centres and foot inlined (not the properties): this runs for every tracked object in every frame.
+        x0, y0, w0, h0 = track.box
+        x, y, w, h = track.box = box
         if dt > 0:
-            cx, cy = track.centre
-            vx, vy = (cx - old_cx) / dt, (cy - old_cy) / dt
+            vx, vy = ((x + w / 2) - (x0 + w0 / 2)) / dt, ((y + h / 2) - (y0 + h0 / 2)) / dt
             # A track that was never followed has no velocity yet: take the first measurement whole.
-            weight = 0.5 if track.hits > 1 else 1.0
-            track.velocity = (
-                (1 - weight) * track.velocity[0] + weight * vx,
-                (1 - weight) * track.velocity[1] + weight * vy,
-            )
+            if track.hits > 1:
+                track.velocity = (0.5 * track.velocity[0] + 0.5 * vx, 0.5 * track.velocity[1] + 0.5 * vy)
+            else:
+                track.velocity = (vx, vy)
         track.last_t = t
         track.hits += 1
         track.seen_now = True
-        track.path.append(track.foot)
-        del track.path[:-20]
+        path = track.path
+        path.append((x + w / 2, y + h))
+        if len(path) > 20:
+            del path[0]
         if track.hits >= self.settings.min_hits:
             track.confirmed = True
 
