@@ -94,7 +94,8 @@ class ObjectTracker:
         tracks = np.array([(*t.box, *t.velocity) for t in self._tracks])  # x, y, w, h, vx, vy
         found = np.array(boxes, dtype=np.float64)
         # Predicted and found centres, and each one's larger side.
-        px, py = tracks[:, 0] + tracks[:, 2] / 2 + tracks[:, 4] * dt, tracks[:, 1] + tracks[:, 3] / 2 + tracks[:, 5] * dt
+        px = tracks[:, 0] + tracks[:, 2] / 2 + tracks[:, 4] * dt
+        py = tracks[:, 1] + tracks[:, 3] / 2 + tracks[:, 5] * dt
         fx, fy = found[:, 0] + found[:, 2] / 2, found[:, 1] + found[:, 3] / 2
         distance = np.hypot(px[:, None] - fx, py[:, None] - fy)
         gate = np.maximum(tracks[:, 2:4].max(axis=1)[:, None], found[:, 2:4].max(axis=1))
