@@ -114,6 +114,10 @@ def sharpness_of(gray: np.ndarray) -> float:
 # Motion over this share of the reference's strongest edges is more than a crowd (measured up to 0.77 in the plaza
 # footage): the view itself moved (0.9 measured on synthetic moves).
 _MOVING_STRUCTURE_SHARE = 0.85
+# The view is registered again unfilled only when this much of it was filled in: when less was, the two views are
+# nearly the same picture and cannot register differently (a small knock hidden by the filling moves the whole
+# structure, which then moves in the mask: far more than this).
+_UNFILLED_CHECK_SHARE = 0.05
 # Successive views alike to this degree: the picture holds still (nobody, or people standing).
 _STILL_CORRELATION = 0.97
 
@@ -137,17 +141,21 @@ class _Reference:
         edge_total = max(float(cv2.countNonZero(strong)), 1.0)
         return cls(view, own, thumbnail_sample(own), strong, edge_total, sharpness, t)
 
-    def fill_moving(self, gray: np.ndarray, sampled: np.ndarray, moving: np.ndarray | None) -> np.ndarray:
+    def fill_moving(self, gray: np.ndarray, sampled: np.ndarray, moving: np.ndarray | None) -> tuple[np.ndarray, float]:
         """The `thumbnail_sample` of the picture with what moves in it (people) taken from the reference, so that
-        a crowd does not look like another view; `sampled` (the picture's own sample) when nothing is filled in:
-        not when the moving parts hold most of the reference's structure, for then the view has moved (a move
-        leaves only featureless areas unchanged) and filling them in would hide it."""
+        a crowd does not look like another view, and the share of the sample so filled in. Nothing is filled in
+        (`sampled` itself, 0.0) when the moving parts hold most of the reference's structure, for then the view
+        has moved (a move leaves only featureless areas unchanged) and filling them in would hide it."""
         if moving is None or moving.shape != gray.shape or self.picture.shape != gray.shape:
-            return sampled
+            return sampled, 0.0
         moving_share = cv2.countNonZero(cv2.bitwise_and(self.edges, moving)) / self.edge_total
         if moving_share >= _MOVING_STRUCTURE_SHARE:
-            return sampled
-        return np.where(thumbnail_sample(moving) != 0, self.picture_sample, sampled)
+            return sampled, 0.0
+        fill = thumbnail_sample(moving)
+        filled_share = cv2.countNonZero(fill) / fill.size
+        if not filled_share:
+            return sampled, 0.0
+        return np.where(fill != 0, self.picture_sample, sampled), filled_share
 
 
 class TamperDetector:
@@ -208,7 +216,7 @@ class TamperDetector:
                 self._reference = _Reference.of(still if still is not None else gray, view, sharpness_of(gray), t)
             return events
         sampled = thumbnail_sample(gray)
-        filled = reference.fill_moving(gray, sampled, moving)
+        filled, filled_share = reference.fill_moving(gray, sampled, moving)
         view = View.of_sample(filled)
         sharpness = sharpness_of(gray)
         self._follow_stability(view, t)
@@ -217,7 +225,7 @@ class TamperDetector:
         raw_view, last_raw = (view if filled is sampled else View.of_sample(sampled)), self._last_raw
         self._last_raw = raw_view
         holds_still = last_raw is not None and float(np.dot(raw_view.layout, last_raw.layout)) >= _STILL_CORRELATION
-        if same_view and filled is not sampled and holds_still:
+        if same_view and filled_share >= _UNFILLED_CHECK_SHARE and holds_still:
             # Filling in what moves can hide a small knock. A view that stays put (unlike a crowd) and registers
             # shifted unfilled is moved all the same.
             raw_shift, raw_correlation = raw_view.registration(reference.view)
