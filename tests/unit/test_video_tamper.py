@@ -5,6 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from hub.video.analyzer import AnalyzerSettings, CameraAnalyzer
 from hub.video.detections import TamperKind
 from hub.video.hysteresis import Change, Debounced
 from hub.video.stream import FreshFrames, StreamWatchdog
@@ -181,3 +182,12 @@ def test_the_histogram_percentile_is_numpys_percentile() -> None:
         picture = rng.integers(0, high, (37, 53), dtype=np.uint8)
         for q in (0, 10, 50, 90, 100):
             assert abs(percentile_u8(picture, q) - np.percentile(picture, q)) < 1e-9, (high, q)
+
+
+def test_the_analyzer_does_not_search_a_covered_picture_for_objects() -> None:
+    analyzer = CameraAnalyzer(AnalyzerSettings())
+    textured = np.random.default_rng(2).integers(0, 255, (180, 320), dtype=np.uint8)
+    analyzer.analyze(textured, 0.0)
+    assert analyzer.searched_objects
+    analyzer.analyze(np.full((180, 320), 24, np.uint8), 0.2)  # a hand over the lens: suspected at once
+    assert not analyzer.searched_objects
