@@ -91,7 +91,7 @@ class ObjectTracker:
         has tens of tracks and blobs."""
         if not self._tracks or not boxes:
             return []
-        tracks = np.array([(*t.box, *t.velocity) for t in self._tracks])  # x, y, w, h, vx, vy
+        tracks = np.array([t.box + t.velocity for t in self._tracks])  # x, y, w, h, vx, vy
         found = np.array(boxes, dtype=np.float64)
         # Predicted and found centres, and each one's larger side.
         px = tracks[:, 0] + tracks[:, 2] / 2 + tracks[:, 4] * dt
