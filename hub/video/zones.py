@@ -226,10 +226,15 @@ class ZoneRules:
         assert zone.line is not None
         a, b = zone.line
         timings, sides = self.timings, self._state.sides
+        # `side_of_line` inlined with the line's terms worked out once (the same arithmetic): this runs per object,
+        # line and frame.
+        (ax, ay), line_dx, line_dy = a, b[0] - a[0], b[1] - a[1]
+        length = (line_dx * line_dx + line_dy * line_dy) ** 0.5 or 1.0
         detections = []
         for obj in objects:
-            foot, height = obj.foot, obj.box[3]
-            distance = side_of_line(foot, a, b)
+            x, y, w, height = obj.box
+            foot = (x + w / 2, y + height)
+            distance = ((foot[0] - ax) * line_dy - (foot[1] - ay) * line_dx) / length
             if abs(distance) < timings.line_deadband:
                 continue
             side = 1 if distance > 0 else -1
