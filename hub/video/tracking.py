@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 Box = tuple[float, float, float, float]  # x, y, w, h in pixels of the analysis frame
+_FEW_PAIRS = 64  # up to this many track–blob pairs are costed in plain Python
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,9 +89,11 @@ class ObjectTracker:
 
     def _candidate_pairs(self, boxes: Sequence[Box], dt: float) -> list[tuple[int, int]]:
         """(track index, box index) of every pair within the gate, lowest cost first. Vectorised: a busy scene
-        has tens of tracks and blobs."""
+        has tens of tracks and blobs; a quiet one, a few, where numpy's overhead is most of the cost."""
         if not self._tracks or not boxes:
             return []
+        if len(self._tracks) * len(boxes) <= _FEW_PAIRS:
+            return self._few_candidate_pairs(boxes, dt)
         tracks = np.array([t.box + t.velocity for t in self._tracks])  # x, y, w, h, vx, vy
         found = np.array(boxes, dtype=np.float64)
         # Predicted and found centres, and each one's larger side.
@@ -108,6 +111,29 @@ class ObjectTracker:
         cost = distance[ti, bi] / gate[ti, bi] - 0.5 * _iou_pairs(tracks[ti, :4], found[bi])
         order = np.argsort(cost, kind="stable")
         return list(zip(ti[order].tolist(), bi[order].tolist(), strict=True))
+
+    def _few_candidate_pairs(self, boxes: Sequence[Box], dt: float) -> list[tuple[int, int]]:
+        """`_candidate_pairs` in plain Python, the same arithmetic pair by pair (the distances by one `np.hypot`,
+        which can differ from `math.hypot` in the last bit)."""
+        settings = self.settings
+        found = [(x + w / 2, y + h / 2, max(w, h)) for x, y, w, h in boxes]
+        pairs, dxs, dys, gates = [], [], [], []
+        for ti, track in enumerate(self._tracks):
+            x, y, w, h = track.box
+            vx, vy = track.velocity
+            px, py, size = x + w / 2 + vx * dt, y + h / 2 + vy * dt, max(w, h)
+            for bi, (fx, fy, found_size) in enumerate(found):
+                pairs.append((ti, bi))
+                dxs.append(px - fx)
+                dys.append(py - fy)
+                gates.append(max(max(size, found_size) * settings.gate, settings.min_gate_px))
+        costed = [
+            (distance / gate - 0.5 * _iou(self._tracks[ti].box, boxes[bi]), ti, bi)
+            for (ti, bi), distance, gate in zip(pairs, np.hypot(dxs, dys).tolist(), gates, strict=True)
+            if distance <= gate
+        ]
+        costed.sort(key=lambda pair: pair[0])  # stable: ties keep track-then-blob order, as argsort's
+        return [(ti, bi) for _, ti, bi in costed]
 
     def _follow(self, track: Track, box: Box, t: float, dt: float) -> None:
         # Centres and foot inlined (not the properties): this runs for every tracked object in every frame.
@@ -129,6 +155,15 @@ class ObjectTracker:
             del path[0]
         if track.hits >= self.settings.min_hits:
             track.confirmed = True
+
+
+def _iou(a: Box, b: Box) -> float:
+    """Intersection over union of two (x, y, w, h) boxes, as `_iou_pairs` works it out."""
+    side_x = max(min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]), 0)
+    side_y = max(min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]), 0)
+    inter = side_x * side_y
+    union = a[2] * a[3] + b[2] * b[3] - inter
+    return inter / union if union > 0 else 0.0
 
 
 def _iou_pairs(a: np.ndarray, b: np.ndarray) -> np.ndarray:
