@@ -6,6 +6,7 @@ from it and the configured time zone, never read from a clock.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -50,17 +51,26 @@ class CameraAnalyzer:
         self._rules = ZoneRules(settings.zones, settings.rules, settings.presence_events)
         self._tamper = TamperDetector(settings.tamper) if settings.tamper is not None else None
         self._last_motion_t: float | None = None
+        self._armed: tuple[int, frozenset[str]] | None = None  # (epoch second, zones armed then)
         self._last_mask: np.ndarray | None = None
         self._light_verdicts: dict[int, tuple[bool, float]] = {}  # track id → (is light, when judged)
         self.last_objects: list[ObjectBox] = []  # the confirmed objects of the last frame, for drawing and tests
+        # Whether the last frame was searched for objects (not while a tamper is suspected, nor on a scene
+        # change): what a frame costs depends on it.
+        self.searched_objects = False
 
     def prepare(self, frame: np.ndarray) -> np.ndarray:
         width = self.settings.analysis_width
         return frame if is_analysis_gray(frame, width) else to_analysis_gray(frame, width)
 
-    def armed_zones(self, t: float) -> set[str]:
-        local = datetime.fromtimestamp(t, self._zone_tz)
-        return {zone.id for zone in self.settings.zones if zone.schedule.is_armed(local)}
+    def armed_zones(self, t: float) -> frozenset[str]:
+        # Arming windows are in whole minutes and time-zone offsets in whole seconds: within one second of the
+        # epoch the answer cannot change, and the frames of that second share it.
+        second = math.floor(t)
+        if self._armed is None or self._armed[0] != second:
+            local = datetime.fromtimestamp(t, self._zone_tz)
+            self._armed = (second, frozenset(z.id for z in self.settings.zones if z.schedule.is_armed(local)))
+        return self._armed[1]
 
     def analyze(self, frame: np.ndarray, t: float) -> list[Detection]:
         """Events raised by this frame (BGR of any size, or an already prepared grey analysis frame)."""
@@ -79,8 +89,10 @@ class CameraAnalyzer:
         if self._motion.scene_changed or blinded:
             self._tracker.reset()
             self.last_objects = []
+            self.searched_objects = False
             return detections
 
+        self.searched_objects = True
         height, width = gray.shape
         settings = self.settings
         min_area = settings.min_object_area * width * height
@@ -114,9 +126,11 @@ class CameraAnalyzer:
             background = self._motion.background
             x, y, w, h = (int(v) for v in track.box)
             lit = background is not None and is_lighting_change(gray, background, Blob(x, y, w, h))
-            verdict = self._light_verdicts[track.id] = (lit, t)
-            for gone in [i for i, (_, checked) in self._light_verdicts.items() if t - checked > 60]:
-                del self._light_verdicts[gone]
+            verdicts = self._light_verdicts
+            verdicts.pop(track.id, None)  # re-inserted last: the table stays in the order of judging
+            verdict = verdicts[track.id] = (lit, t)
+            while t - next(iter(verdicts.values()))[1] > 60:  # forget the oldest, not scan them all each time
+                del verdicts[next(iter(verdicts))]
         return verdict is not None and verdict[0]
 
     def _motion_due(self, t: float) -> bool:

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import cv2
 import numpy as np
 
 
-@dataclass(frozen=True, slots=True)
-class Blob:
-    """A connected moving region, in pixels of the analysis frame."""
+class Blob(NamedTuple):
+    """A connected moving region, in pixels of the analysis frame. A named tuple (not a dataclass): tens are
+    made per frame, and a tuple is made several times faster."""
 
     x: int
     y: int
@@ -43,11 +43,10 @@ def find_blobs(
         least = min_area_px * scale * scale
         if w * h < least:
             continue
-        blob = Blob(x, y, w, h)
         if person_aspect and w >= 1.5 * person_aspect * h and person_aspect * h * h >= least:
-            blobs += split_side_by_side(mask, blob, person_aspect)
+            blobs += split_side_by_side(mask, Blob(x, y, w, h), person_aspect)
         else:
-            blobs.append(blob)
+            blobs.append(Blob(x, y, w, h))
     return blobs
 
 

@@ -32,6 +32,20 @@ class MotionSettings:
     close_px: int = 7  # joins the fragments of one body (head, torso, legs)
 
 
+def median_picture(pictures: list[np.ndarray]) -> np.ndarray:
+    """The per-pixel median of 8-bit pictures (the mean of the middle two for an even count), as float32: the
+    same as `np.median` over the stack, sorted by an odd-even transposition network of OpenCV min/max, which
+    takes ~0.3 ms for ten 320×180 pictures where `np.median` takes ~10 ms."""
+    ordered = list(pictures)
+    count = len(ordered)
+    for round_ in range(count):
+        for i in range(round_ % 2, count - 1, 2):
+            low, high = ordered[i], ordered[i + 1]
+            ordered[i], ordered[i + 1] = cv2.min(low, high), cv2.max(low, high)
+    middle = ordered[count // 2].astype(np.float32)
+    return middle if count % 2 else (ordered[count // 2 - 1].astype(np.float32) + middle) / 2
+
+
 def _alpha(dt: float, tau: float) -> float:
     return 1.0 - math.exp(-dt / tau)
 
@@ -42,6 +56,7 @@ class MotionDetector:
     def __init__(self, settings: MotionSettings | None = None) -> None:
         self.settings = settings or MotionSettings()
         self._background: np.ndarray | None = None  # float32
+        self._background_u8: np.ndarray | None = None  # its 8-bit picture, made when first asked for after a change
         self._still: np.ndarray | None = None  # uint8 mask of the pixels that were still last frame
         self._last_t = 0.0
         self._learning_until = 0.0
@@ -52,7 +67,12 @@ class MotionDetector:
 
     @property
     def background(self) -> np.ndarray | None:
-        return None if self._background is None else cv2.convertScaleAbs(self._background)
+        """The learnt background as an 8-bit picture (shared: do not write to it)."""
+        if self._background is None:
+            return None
+        if self._background_u8 is None:
+            self._background_u8 = cv2.convertScaleAbs(self._background)
+        return self._background_u8
 
     @property
     def still_picture(self) -> np.ndarray | None:
@@ -65,6 +85,7 @@ class MotionDetector:
 
     def reset(self, gray: np.ndarray, t: float) -> None:
         self._background = gray.astype(np.float32)
+        self._background_u8 = None
         self._still = np.full(gray.shape, 255, np.uint8)
         self._last_t = t
         self._learning_until = t + self.settings.warmup_s
@@ -73,6 +94,7 @@ class MotionDetector:
     def detect(self, gray: np.ndarray, t: float) -> np.ndarray:
         s = self.settings
         self.scene_changed = False
+        self._background_u8 = None  # the background changes below
         background, still = self._background, self._still
         if background is None or still is None or background.shape != gray.shape:
             self.reset(gray, t)
@@ -82,7 +104,7 @@ class MotionDetector:
         if self._warmup_frames:
             self._warmup_frames.append(gray)
             if t >= self._learning_until:
-                background[:] = np.median(np.stack(self._warmup_frames), axis=0)
+                background[:] = median_picture(self._warmup_frames)
                 self._warmup_frames = []
             return np.zeros_like(gray)
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 Box = tuple[float, float, float, float]  # x, y, w, h in pixels of the analysis frame
+_FEW_PAIRS = 64  # up to this many track–blob pairs are costed in plain Python
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,51 +89,88 @@ class ObjectTracker:
 
     def _candidate_pairs(self, boxes: Sequence[Box], dt: float) -> list[tuple[int, int]]:
         """(track index, box index) of every pair within the gate, lowest cost first. Vectorised: a busy scene
-        has tens of tracks and blobs."""
+        has tens of tracks and blobs; a quiet one, a few, where numpy's overhead is most of the cost."""
         if not self._tracks or not boxes:
             return []
-        tracks = np.array([(*t.box, *t.velocity) for t in self._tracks])  # x, y, w, h, vx, vy
-        found = np.asarray(boxes, dtype=np.float64)
-        predicted = tracks[:, :2] + tracks[:, 2:4] / 2 + tracks[:, 4:6] * dt
-        centres = found[:, :2] + found[:, 2:4] / 2
-        distance = np.hypot(*(predicted[:, None, :] - centres[None, :, :]).transpose(2, 0, 1))
-        size = np.maximum(tracks[:, 2:4].max(axis=1)[:, None], found[:, 2:4].max(axis=1)[None, :])
-        gate = np.maximum(self.settings.gate * size, self.settings.min_gate_px)
-        # Overlap breaks ties between equally near blobs.
+        if len(self._tracks) * len(boxes) <= _FEW_PAIRS:
+            return self._few_candidate_pairs(boxes, dt)
+        tracks = np.array([t.box + t.velocity for t in self._tracks])  # x, y, w, h, vx, vy
+        found = np.array(boxes, dtype=np.float64)
+        # Predicted and found centres, and each one's larger side.
+        px = tracks[:, 0] + tracks[:, 2] / 2 + tracks[:, 4] * dt
+        py = tracks[:, 1] + tracks[:, 3] / 2 + tracks[:, 5] * dt
+        fx, fy = found[:, 0] + found[:, 2] / 2, found[:, 1] + found[:, 3] / 2
+        distance = np.hypot(px[:, None] - fx, py[:, None] - fy)
+        gate = np.maximum(tracks[:, 2:4].max(axis=1)[:, None], found[:, 2:4].max(axis=1))
+        gate *= self.settings.gate
+        np.maximum(gate, self.settings.min_gate_px, out=gate)
         ti, bi = np.nonzero(distance <= gate)
         if not len(ti):
             return []
+        # Overlap breaks ties between equally near blobs.
         cost = distance[ti, bi] / gate[ti, bi] - 0.5 * _iou_pairs(tracks[ti, :4], found[bi])
         order = np.argsort(cost, kind="stable")
         return list(zip(ti[order].tolist(), bi[order].tolist(), strict=True))
 
+    def _few_candidate_pairs(self, boxes: Sequence[Box], dt: float) -> list[tuple[int, int]]:
+        """`_candidate_pairs` in plain Python, the same arithmetic pair by pair (the distances by one `np.hypot`,
+        which can differ from `math.hypot` in the last bit)."""
+        settings = self.settings
+        found = [(x + w / 2, y + h / 2, max(w, h)) for x, y, w, h in boxes]
+        pairs, dxs, dys, gates = [], [], [], []
+        for ti, track in enumerate(self._tracks):
+            x, y, w, h = track.box
+            vx, vy = track.velocity
+            px, py, size = x + w / 2 + vx * dt, y + h / 2 + vy * dt, max(w, h)
+            for bi, (fx, fy, found_size) in enumerate(found):
+                pairs.append((ti, bi))
+                dxs.append(px - fx)
+                dys.append(py - fy)
+                gates.append(max(max(size, found_size) * settings.gate, settings.min_gate_px))
+        costed = [
+            (distance / gate - 0.5 * _iou(self._tracks[ti].box, boxes[bi]), ti, bi)
+            for (ti, bi), distance, gate in zip(pairs, np.hypot(dxs, dys).tolist(), gates, strict=True)
+            if distance <= gate
+        ]
+        costed.sort(key=lambda pair: pair[0])  # stable: ties keep track-then-blob order, as argsort's
+        return [(ti, bi) for _, ti, bi in costed]
+
     def _follow(self, track: Track, box: Box, t: float, dt: float) -> None:
-        old_cx, old_cy = track.centre
-        track.box = box
+        # Centres and foot inlined (not the properties): this runs for every tracked object in every frame.
+        x0, y0, w0, h0 = track.box
+        x, y, w, h = track.box = box
         if dt > 0:
-            cx, cy = track.centre
-            vx, vy = (cx - old_cx) / dt, (cy - old_cy) / dt
+            vx, vy = ((x + w / 2) - (x0 + w0 / 2)) / dt, ((y + h / 2) - (y0 + h0 / 2)) / dt
             # A track that was never followed has no velocity yet: take the first measurement whole.
-            weight = 0.5 if track.hits > 1 else 1.0
-            track.velocity = (
-                (1 - weight) * track.velocity[0] + weight * vx,
-                (1 - weight) * track.velocity[1] + weight * vy,
-            )
+            if track.hits > 1:
+                track.velocity = (0.5 * track.velocity[0] + 0.5 * vx, 0.5 * track.velocity[1] + 0.5 * vy)
+            else:
+                track.velocity = (vx, vy)
         track.last_t = t
         track.hits += 1
         track.seen_now = True
-        track.path.append(track.foot)
-        del track.path[:-20]
+        path = track.path
+        path.append((x + w / 2, y + h))
+        if len(path) > 20:
+            del path[0]
         if track.hits >= self.settings.min_hits:
             track.confirmed = True
 
 
+def _iou(a: Box, b: Box) -> float:
+    """Intersection over union of two (x, y, w, h) boxes, as `_iou_pairs` works it out."""
+    side_x = max(min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]), 0)
+    side_y = max(min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]), 0)
+    inter = side_x * side_y
+    union = a[2] * a[3] + b[2] * b[3] - inter
+    return inter / union if union > 0 else 0.0
+
+
 def _iou_pairs(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Intersection over union of each (x, y, w, h) box of `a` with the box of `b` in the same row."""
-    left = np.maximum(a[:, 0], b[:, 0])
-    top = np.maximum(a[:, 1], b[:, 1])
-    right = np.minimum(a[:, 0] + a[:, 2], b[:, 0] + b[:, 2])
-    bottom = np.minimum(a[:, 1] + a[:, 3], b[:, 1] + b[:, 3])
-    inter = np.clip(right - left, 0, None) * np.clip(bottom - top, 0, None)
+    top_left = np.maximum(a[:, :2], b[:, :2])
+    bottom_right = np.minimum(a[:, :2] + a[:, 2:4], b[:, :2] + b[:, 2:4])
+    sides = np.clip(bottom_right - top_left, 0, None)
+    inter = sides[:, 0] * sides[:, 1]
     union = a[:, 2] * a[:, 3] + b[:, 2] * b[:, 3] - inter
     return np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)

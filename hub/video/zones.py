@@ -139,6 +139,13 @@ class ZoneRules:
         self.presence_events = presence_events
         self._state = _RuleState()
         self._zone_masks: dict[tuple[str, tuple[int, int]], tuple[np.ndarray, int]] = {}
+        # Each polygon's bounding box: most objects are far from most zones, and the box test is cheap.
+        self._bounds = {
+            zone.id: (min(xs), min(ys), max(xs), max(ys))
+            for zone in self.zones
+            if zone.polygon
+            for xs, ys in [([x for x, _ in zone.polygon], [y for _, y in zone.polygon])]
+        }
 
     def reset(self) -> None:
         self._state = _RuleState()
@@ -190,7 +197,7 @@ class ZoneRules:
         for obj in objects:
             key = (obj.track_id, zone.id)
             visit = visits.get(key)
-            if point_in_polygon(obj.foot, zone.polygon):
+            if self._inside(obj.foot, zone):
                 if visit is None:
                     visit = visits[key] = _Visit(entered_t=t, last_inside_t=t)
                 visit.last_inside_t = t
@@ -219,10 +226,15 @@ class ZoneRules:
         assert zone.line is not None
         a, b = zone.line
         timings, sides = self.timings, self._state.sides
+        # `side_of_line` inlined with the line's terms worked out once (the same arithmetic): this runs per object,
+        # line and frame.
+        (ax, ay), line_dx, line_dy = a, b[0] - a[0], b[1] - a[1]
+        length = (line_dx * line_dx + line_dy * line_dy) ** 0.5 or 1.0
         detections = []
         for obj in objects:
-            foot, height = obj.foot, obj.box[3]
-            distance = side_of_line(foot, a, b)
+            x, y, w, height = obj.box
+            foot = (x + w / 2, y + height)
+            distance = ((foot[0] - ax) * line_dy - (foot[1] - ay) * line_dx) / length
             if abs(distance) < timings.line_deadband:
                 continue
             side = 1 if distance > 0 else -1
@@ -266,7 +278,7 @@ class ZoneRules:
     def _crowd(
         self, zone: Zone, objects: Sequence[ObjectBox], t: float, armed: bool, motion: np.ndarray | None
     ) -> list[Detection]:
-        inside = [o for o in objects if point_in_polygon(o.foot, zone.polygon)]
+        inside = [o for o in objects if self._inside(o.foot, zone)]
         crowded = len(inside) >= zone.crowd_count
         if not crowded and zone.crowd_area_share is not None and motion is not None:
             crowded = self._moving_share(zone, motion) >= zone.crowd_area_share
@@ -300,6 +312,14 @@ class ZoneRules:
         return cv2.countNonZero(cv2.bitwise_and(motion, zone_mask)) / zone_pixels
 
     # --- helpers --------------------------------------------------------------------------------------------
+    def _inside(self, point: Point, zone: Zone) -> bool:
+        bounds = self._bounds.get(zone.id)
+        if bounds is None:
+            return False
+        left, top, right, bottom = bounds
+        x, y = point
+        return left <= x <= right and top <= y <= bottom and point_in_polygon(point, zone.polygon)
+
     def _forget_gone(self, objects: Sequence[ObjectBox]) -> None:
         alive = {o.track_id for o in objects}
         for table in (self._state.visits, self._state.sides):

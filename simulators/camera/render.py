@@ -167,7 +167,8 @@ class SceneRenderer:
             elif isinstance(effect, CoveredLens):
                 image = _covered(image, effect.fog)
         plus, minus = self._noise[frame_index % len(self._noise)]
-        image = cv2.subtract(cv2.add(image, plus), minus)
+        cv2.add(image, plus, dst=image)  # in place: the frame is this call's own
+        cv2.subtract(image, minus, dst=image)
         return image
 
     def _view(self, moved: MovedCamera | None) -> np.ndarray:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+import pytest
 
+from hub.video import tracking
 from hub.video.blobs import Blob, find_blobs, is_lighting_change, split_side_by_side
 from hub.video.frames import to_analysis_gray
-from hub.video.motion import MotionDetector
+from hub.video.motion import MotionDetector, median_picture
 from hub.video.tracking import ObjectTracker
 
 RNG = np.random.default_rng(3)
@@ -25,6 +27,14 @@ def scene(t: float, box_at: tuple[int, int] | None = None, gain: float = 1.0, no
         jitter = np.random.default_rng(int(t * 100)).normal(0, noise, frame.shape)
         frame = np.clip(frame + jitter, 0, 255).astype(np.uint8)
     return frame
+
+
+def test_the_median_picture_is_numpys_median_for_odd_and_even_counts() -> None:
+    rng = np.random.default_rng(5)
+    for count in (1, 2, 3, 10, 11):
+        pictures = [rng.integers(0, 256, (9, 13), dtype=np.uint8) for _ in range(count)]
+        expected = np.median(np.stack(pictures), axis=0).astype(np.float32)
+        assert np.array_equal(median_picture(pictures), expected), count
 
 
 def learnt_detector(seconds: float = 3.0) -> tuple[MotionDetector, float]:
@@ -161,3 +171,18 @@ def test_a_wide_blob_too_low_for_a_person_of_its_height_is_not_split() -> None:
     mask = np.zeros((180, 320), np.uint8)
     mask[150:160, 100:130] = 255  # 30×10: an object, but a 4×10 "person" would be noise: one blob
     assert find_blobs(mask, 115, person_aspect=0.4) == [Blob(100, 150, 30, 10)]
+
+
+def test_few_tracks_are_paired_in_python_exactly_as_many_are_in_numpy(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(11)
+    for _ in range(300):
+        tracker = ObjectTracker()
+        least = np.array([0, 0, 4, 8])  # x, y, w, h: boxes at least 4 × 8
+        boxes = [tuple(float(v) for v in rng.integers(0, 60, 4) + least) for _ in range(rng.integers(1, 7))]
+        tracker.update(boxes, 0.0)
+        tracker.update([(x + rng.normal(0, 3), y + rng.normal(0, 3), w, h) for x, y, w, h in boxes], 0.2)
+        moved = [(x + rng.normal(0, 6), y + rng.normal(0, 6), w, h) for x, y, w, h in boxes]
+        few = tracker._candidate_pairs(moved, 0.2)
+        monkeypatch.setattr(tracking, "_FEW_PAIRS", 0)
+        assert tracker._candidate_pairs(moved, 0.2) == few
+        monkeypatch.undo()

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from hub.domain.weekly import parse_hhmm
+from hub.video.analyzer import AnalyzerSettings, CameraAnalyzer
 from hub.video.schedule import ALWAYS, ArmingWindow, WeeklySchedule
+from hub.video.zones import Zone, ZoneKind
 
 MONDAY = datetime(2026, 3, 2)  # a Monday
 EVERY_DAY = frozenset(range(7))
@@ -72,3 +75,13 @@ def test_an_overnight_window_equals_its_evening_and_morning_halves(start: int, e
     morning = (ArmingWindow(EVERY_DAY, 0, end),) if end > 0 else ()  # 00:00–00:00 would mean the whole day
     halves = WeeklySchedule((evening, *morning))
     assert overnight.is_armed(local) == halves.is_armed(local)
+
+
+def test_the_analyzer_arms_a_zone_on_the_first_frame_of_its_window_between_frames_of_one_second() -> None:
+    yard = WeeklySchedule((ArmingWindow(EVERY_DAY, parse_hhmm("19:00"), parse_hhmm("07:00")),))
+    zone = Zone("yard", ZoneKind.INTRUSION, polygon=((0, 0), (1, 0), (1, 1)), schedule=yard)
+    analyzer = CameraAnalyzer(AnalyzerSettings(zones=(zone,), timezone="Asia/Shanghai", tamper=None))
+    seven = datetime(2026, 3, 2, 19, 0, tzinfo=ZoneInfo("Asia/Shanghai")).timestamp()
+    assert [bool(analyzer.armed_zones(seven + dt)) for dt in (-1.0, -0.4, -0.2, 0.0, 0.2, 0.8)] == [
+        False, False, False, True, True, True,
+    ]  # fmt: skip

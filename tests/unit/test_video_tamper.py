@@ -5,10 +5,11 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from hub.video.analyzer import AnalyzerSettings, CameraAnalyzer
 from hub.video.detections import TamperKind
 from hub.video.hysteresis import Change, Debounced
 from hub.video.stream import FreshFrames, StreamWatchdog
-from hub.video.tamper import TamperDetector
+from hub.video.tamper import TamperDetector, percentile_u8
 from simulators.camera.render import MovedCamera, Scene, SceneRenderer
 
 FPS = 5.0
@@ -173,3 +174,20 @@ def test_a_frame_whose_stream_timestamp_did_not_advance_is_stale() -> None:
     assert fresh.is_fresh(NORMAL, 1200.0)
     fresh.restart()  # a reconnection: timestamps start again
     assert fresh.is_fresh(other, 40.0)
+
+
+def test_the_histogram_percentile_is_numpys_percentile() -> None:
+    rng = np.random.default_rng(7)
+    for high in (1, 2, 40, 256):
+        picture = rng.integers(0, high, (37, 53), dtype=np.uint8)
+        for q in (0, 10, 50, 90, 100):
+            assert abs(percentile_u8(picture, q) - np.percentile(picture, q)) < 1e-9, (high, q)
+
+
+def test_the_analyzer_does_not_search_a_covered_picture_for_objects() -> None:
+    analyzer = CameraAnalyzer(AnalyzerSettings())
+    textured = np.random.default_rng(2).integers(0, 255, (180, 320), dtype=np.uint8)
+    analyzer.analyze(textured, 0.0)
+    assert analyzer.searched_objects
+    analyzer.analyze(np.full((180, 320), 24, np.uint8), 0.2)  # a hand over the lens: suspected at once
+    assert not analyzer.searched_objects
