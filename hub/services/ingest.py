@@ -10,13 +10,14 @@ import asyncio
 import contextlib
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 import structlog
 
 from devices.contract import Topics
 from hub.domain.district import District
+from hub.domain.incidents import Incident
 from hub.domain.lifecycle import IllegalTransition
 from hub.domain.warnings import WarningState
 from hub.services.backoff import Backoff
@@ -68,6 +69,7 @@ class IngestService:
         right_of_way: AlarmRightOfWay | None = None,
         alarm_lane: bool = False,
         send_at_commit: ImmediateSender | None = None,
+        show_committed: Callable[[Sequence[Incident]], None] | None = None,
     ) -> None:
         # The lanes share the event loop: the alarm lane says when it holds alarms, the routine lane
         # then holds back (hub/services/lanes.py).
@@ -75,6 +77,9 @@ class IngestService:
         self._alarm_lane = alarm_lane
         # The alarm lane's feedback goes out right after its commit instead of through the relay.
         self._send_at_commit = send_at_commit
+        # This instance's live views get the incidents a batch changed the moment it commits, from
+        # memory; the NOTIFY that every instance hears follows with the row as read back.
+        self._show_committed = show_committed
         self._warnings = warnings
         # Tells a database outage from a bad message, and when the database is back.
         self._database = database
@@ -264,6 +269,8 @@ class IngestService:
                 await tx.announce(sorted(recorded.touched))
         if at_commit is not None and self._send_at_commit is not None:
             self._send_at_commit.send(*at_commit)
+        if recorded.saved and self._show_committed is not None:
+            self._show_committed(recorded.saved)
         elif recorded.outbound and self._outbox_nudge is not None:
             self._outbox_nudge.set()
         if returned and self._supervision is not None:

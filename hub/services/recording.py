@@ -47,6 +47,7 @@ class Recorded:
     pks: dict[tuple[str, str], int] = field(default_factory=dict)  # (device, event id) → row of each new event
     opened: int = 0
     touched: set[int] = field(default_factory=set)  # incidents changed
+    saved: list[Incident] = field(default_factory=list)  # the changed incidents as this transaction wrote them
     incident_of_site: dict[str, int] = field(default_factory=dict)  # where each site's new events went
     outbound: list[OutboundMessage] = field(default_factory=list)
     # Not recorded now: their site was busy (another writer holds it). The caller retries them.
@@ -132,6 +133,7 @@ class EventRecorder:
                 timers.extend(timers_for_new_incident(saved, self._district, now))
                 timeline.setdefault(site_id, []).extend(self._request_verification(saved, openers[site_id], result))
             result.touched.add(saved.id)
+            result.saved.append(saved)
             result.incident_of_site[site_id] = saved.id
             links.extend((saved.id, pk) for pk in members.get(site_id, ()))
             entries.extend((saved.id, entry) for entry in timeline.get(site_id, ()))

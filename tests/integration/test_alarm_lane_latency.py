@@ -1,6 +1,7 @@
 """The alarm lane's feedback goes out the moment its transaction commits, from rows written already
 claimed: the relay never sends them too, takes them at once when the send fails, and after the lease
-when the sender died before sending. And the routine lane gives way to an alarm in hand."""
+when the sender died before sending. And the routine lane gives way to an alarm in hand, and the
+incidents a batch commits reach this instance's live views from memory, as the change feed would load them."""
 
 from __future__ import annotations
 
@@ -18,13 +19,17 @@ from devices.link import status_payload
 from hub.adapters.metrics import HubMetrics
 from hub.adapters.postgres.outbox import PostgresOutbox
 from hub.adapters.postgres.pool import create_pool
+from hub.adapters.postgres.queries import PostgresIncidentQueries
 from hub.adapters.postgres.store import PostgresStore
 from hub.config import load_district
+from hub.domain.incidents import Incident
 from hub.services.ingest import IngestService
 from hub.services.intake import IntakeChecker, IntakeLimits
 from hub.services.lanes import AlarmRightOfWay
 from hub.services.messages import InboundMessage, OutboundMessage
 from hub.services.outbox import ImmediateSender, OutboxRelay
+from hub.services.ports import JsonObject
+from simulators.button import press_payload
 from tests.integration.conftest import eventually
 
 RECEIVED = OutboundMessage("t/site/s1/button/b1/feedback", b'{"state": "received"}')
@@ -152,3 +157,31 @@ async def test_the_routine_lane_commits_nothing_new_while_the_alarm_lane_holds_a
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+async def test_the_incidents_a_batch_commits_are_shown_from_memory_exactly_as_the_change_feed_loads_them(
+    pool: asyncpg.Pool, district_file: Path
+) -> None:
+    topics = Topics("sentinel")
+    district = load_district(district_file)
+    queries = PostgresIncidentQueries(pool, district)
+    shown: list[JsonObject] = []
+
+    def show(incidents: Sequence[Incident]) -> None:
+        shown.extend(queries.incident_json(incident) for incident in incidents)
+
+    ingest = IngestService(
+        IntakeChecker(topics, district, IntakeLimits()),
+        PostgresStore(pool),
+        district,
+        topics,
+        HubMetrics(),
+        show_committed=show,
+    )
+    for n in range(2):  # a press that opens the incident, then one that joins it
+        _, payload = press_payload("panic")
+        await ingest.process([InboundMessage(topics.button_event("site-00", "btn-00-0"), payload, datetime.now(UTC))])
+        assert len(shown) == n + 1
+        loaded = await queries.incidents_by_id([shown[-1]["id"]])
+        assert shown[-1] == loaded[0]
+        assert loaded[0]["event_count"] == n + 1
