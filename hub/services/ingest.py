@@ -260,13 +260,16 @@ class IngestService:
             if statuses:
                 await tx.record_device_status([s.report for s in statuses])
             at_commit: tuple[OutboxLease, list[tuple[int, OutboundMessage]]] | None = None
+            announce = sorted(recorded.touched)
             if recorded.outbound and self._send_at_commit is not None:
                 lease = self._send_at_commit.lease()
-                at_commit = lease, await tx.enqueue_claimed(recorded.outbound, lease.token, lease.lease_s)
+                # The change's NOTIFY rides on the outbox insert: one round trip less before the commit.
+                rows = await tx.enqueue_claimed(recorded.outbound, lease.token, lease.lease_s, announce=announce)
+                at_commit, announce = (lease, rows), []
             elif recorded.outbound:
                 await tx.enqueue(recorded.outbound)
-            if recorded.touched:
-                await tx.announce(sorted(recorded.touched))
+            if announce:
+                await tx.announce(announce)
         if at_commit is not None and self._send_at_commit is not None:
             self._send_at_commit.send(*at_commit)
         if recorded.saved and self._show_committed is not None:

@@ -162,6 +162,13 @@ class IngestTransaction(Protocol):
         without `wait`, lock only those free now. Returns the sites locked."""
         ...
 
+    async def add_events_of_free_sites(
+        self, site_ids: Sequence[str], events: Sequence[tuple[DeviceEvent, JsonObject]]
+    ) -> tuple[set[str], dict[tuple[str, str], int]]:
+        """`lock_sites(site_ids, wait=False)` and `add_events` of the events of the sites locked, in one
+        round trip: (the sites locked, {(device_id, event_id): pk} of the new events)."""
+        ...
+
     async def open_incidents(self, site_ids: Sequence[str]) -> dict[str, Incident]:
         """Each (locked) site's open incident, row-locked."""
         ...
@@ -188,9 +195,10 @@ class IngestTransaction(Protocol):
     async def enqueue(self, messages: Sequence[OutboundMessage]) -> None: ...
 
     async def enqueue_claimed(
-        self, messages: Sequence[OutboundMessage], token: uuid.UUID, lease_s: float
+        self, messages: Sequence[OutboundMessage], token: uuid.UUID, lease_s: float, announce: Sequence[int] = ()
     ) -> list[tuple[int, OutboundMessage]]:
-        """Outbox rows written already claimed under `token` for `lease_s`; each with its row id."""
+        """Outbox rows written already claimed under `token` for `lease_s`; each with its row id. With
+        `announce`, also `announce(announce)`, in the same round trip."""
         ...
 
     async def schedule_timers(self, timers: Sequence[Timer]) -> None: ...

@@ -73,15 +73,22 @@ class EventRecorder:
         if not events:
             return result
         sites = {e.site_id for e, _ in events}
-        busy = sites - await tx.lock_sites(sorted(sites), wait=not defer_busy_sites)
+        # One batch can hold the same event twice (a resend right behind the original).
+        unique = list({(e.device_id, e.event_id): (e, p) for e, p in reversed(events)}.values())[::-1]
+        stored: dict[tuple[str, str], int] | None = None
+        if defer_busy_sites:  # the sites' locks and the events in one round trip
+            locked, stored = await tx.add_events_of_free_sites(sorted(sites), unique)
+        else:
+            locked = await tx.lock_sites(sorted(sites))
+        busy = sites - locked
         if busy:
             result.deferred = [e for e, _ in events if e.site_id in busy]
             events = [(e, p) for e, p in events if e.site_id not in busy]
+            unique = [(e, p) for e, p in unique if e.site_id not in busy]
             if not events:
                 return result
-        # One batch can hold the same event twice (a resend right behind the original).
-        unique = list({(e.device_id, e.event_id): (e, p) for e, p in reversed(events)}.values())[::-1]
-        stored = await tx.add_events(unique)
+        if stored is None:
+            stored = await tx.add_events(unique)
         result.new_events = [e for e, _ in unique if (e.device_id, e.event_id) in stored]
         result.pks = stored
         firsts = {(e.device_id, e.event_id): e.identity for e, _ in unique}

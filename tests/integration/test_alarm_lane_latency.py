@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
+import uuid
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,8 +22,9 @@ from hub.adapters.metrics import HubMetrics
 from hub.adapters.postgres.outbox import PostgresOutbox
 from hub.adapters.postgres.pool import create_pool
 from hub.adapters.postgres.queries import PostgresIncidentQueries
-from hub.adapters.postgres.store import PostgresStore
+from hub.adapters.postgres.store import CHANGES_CHANNEL, PostgresStore
 from hub.config import load_district
+from hub.domain.events import DeviceEvent
 from hub.domain.incidents import Incident
 from hub.services.ingest import IngestService
 from hub.services.intake import IntakeChecker, IntakeLimits
@@ -185,3 +188,47 @@ async def test_the_incidents_a_batch_commits_are_shown_from_memory_exactly_as_th
         loaded = await queries.incidents_by_id([shown[-1]["id"]])
         assert shown[-1] == loaded[0]
         assert loaded[0]["event_count"] == n + 1
+
+
+def panic_at(site_id: str, device_id: str) -> tuple[DeviceEvent, JsonObject]:
+    now = datetime.now(UTC)
+    return DeviceEvent(site_id, device_id, "button", uuid.uuid4().hex, "panic", now, now, fingerprint="f"), {}
+
+
+async def test_one_round_trip_locks_the_free_sites_and_stores_only_their_events(
+    pool: asyncpg.Pool, database_url: str
+) -> None:
+    other = await asyncpg.connect(database_url)
+    try:
+        async with other.transaction():  # another writer holds site-01
+            await other.execute("SELECT pg_advisory_xact_lock(hashtextextended('site:' || 'site-01', 0))")
+            free, busy = panic_at("site-00", "btn-00-0"), panic_at("site-01", "btn-01-0")
+            async with PostgresStore(pool).transaction() as tx:
+                locked, stored = await tx.add_events_of_free_sites(["site-00", "site-01"], [free, busy])
+            assert locked == {"site-00"}
+            assert set(stored) == {("btn-00-0", free[0].event_id)}
+    finally:
+        await other.close()
+    ids = await pool.fetch(
+        "SELECT event_id FROM events WHERE event_id = ANY($1::text[])", [free[0].event_id, busy[0].event_id]
+    )
+    assert [r["event_id"] for r in ids] == [free[0].event_id]
+
+
+async def test_the_outbox_insert_announces_the_incidents_it_is_given_and_nothing_without_them(
+    pool: asyncpg.Pool, database_url: str
+) -> None:
+    heard: list[str] = []
+    listener = await asyncpg.connect(database_url)
+    try:
+        await listener.add_listener(CHANGES_CHANNEL, lambda _c, _pid, _ch, payload: heard.append(payload))
+        lease = ImmediateSender(PostgresOutbox(pool), RecordingPublisher(), asyncio.Event()).lease()
+        async with PostgresStore(pool).transaction() as tx:
+            quiet = await tx.enqueue_claimed([RECEIVED], lease.token, lease.lease_s)
+        async with PostgresStore(pool).transaction() as tx:
+            announced = await tx.enqueue_claimed([RECEIVED], lease.token, lease.lease_s, announce=[7, 9])
+        await asyncio.sleep(0.3)
+    finally:
+        await listener.close()
+    assert [m for _, m in quiet] == [RECEIVED] and [m for _, m in announced] == [RECEIVED]
+    assert [json.loads(p) for p in heard] == [{"type": "incidents", "ids": [7, 9]}]

@@ -125,6 +125,44 @@ class PostgresTransaction:
         )
         return {(r["device_id"], r["event_id"]): r["id"] for r in rows}
 
+    async def add_events_of_free_sites(
+        self, site_ids: Sequence[str], events: Sequence[tuple[DeviceEvent, JsonObject]]
+    ) -> tuple[set[str], dict[tuple[str, str], int]]:
+        # lock_sites(wait=False) and add_events in one statement: a data-modifying CTE always runs, and it
+        # reads the sites locked (a CTE referenced twice is evaluated once), so no event of a busy site is stored.
+        rows = await self._conn.fetch(
+            """
+            WITH locked AS MATERIALIZED (
+                SELECT s FROM unnest($10::text[]) AS s
+                WHERE pg_try_advisory_xact_lock(hashtextextended('site:' || s, 0))
+            ), stored AS (
+                INSERT INTO events (device_id, event_id, site_id, device_kind, type, occurred_at, received_at, payload,
+                                    fingerprint)
+                SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
+                                     $6::timestamptz[], $7::timestamptz[], $8::jsonb[], $9::text[])
+                    AS e(device_id, event_id, site_id, device_kind, type, occurred_at, received_at, payload,
+                         fingerprint)
+                WHERE e.site_id IN (SELECT s FROM locked)
+                ON CONFLICT ON CONSTRAINT events_device_event_unique DO NOTHING
+                RETURNING id, device_id, event_id
+            )
+            SELECT NULL::bigint AS id, NULL::text AS device_id, NULL::text AS event_id, s AS site_id FROM locked
+            UNION ALL SELECT id, device_id, event_id, NULL FROM stored
+            """,
+            [e.device_id for e, _ in events],
+            [e.event_id for e, _ in events],
+            [e.site_id for e, _ in events],
+            [e.device_kind for e, _ in events],
+            [e.type for e, _ in events],
+            [e.occurred_at for e, _ in events],
+            [e.received_at for e, _ in events],
+            [p for _, p in events],
+            [e.fingerprint for e, _ in events],
+            sorted(set(site_ids)),
+        )
+        locked = {r["site_id"] for r in rows if r["site_id"] is not None}
+        return locked, {(r["device_id"], r["event_id"]): r["id"] for r in rows if r["id"] is not None}
+
     async def stored_events(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], EventIdentity]:
         rows = await self._conn.fetch(
             "SELECT e.device_id, e.event_id, e.type, e.occurred_at, e.fingerprint FROM events e"
@@ -717,20 +755,28 @@ class PostgresTransaction:
         )
 
     async def enqueue_claimed(
-        self, messages: Sequence[OutboundMessage], token: uuid.UUID, lease_s: float
+        self, messages: Sequence[OutboundMessage], token: uuid.UUID, lease_s: float, announce: Sequence[int] = ()
     ) -> list[tuple[int, OutboundMessage]]:
         """Outbox rows written already claimed for `lease_s` (the relay leaves them alone until it
-        lapses); each with its row id."""
+        lapses); each with its row id. With `announce`, the incidents' NOTIFY goes in the same statement
+        (the function in FROM runs once, and not at all without ids: the WHERE has no column)."""
+        if len(announce) > _NOTIFY_CHUNK:
+            await self.announce(announce)
+            announce = ()
         rows = await self._conn.fetch(
-            "INSERT INTO outbox (topic, payload, claim_token, claimed_until, attempts)"
+            "WITH m AS (INSERT INTO outbox (topic, payload, claim_token, claimed_until, attempts)"
             " SELECT t, p, $3, now() + make_interval(secs => $4), 1 FROM unnest($1::text[], $2::bytea[]) AS m(t, p)"
-            " RETURNING id, topic, payload",
+            " RETURNING id, topic, payload)"
+            " SELECT id, topic, payload FROM m"
+            " UNION ALL SELECT NULL, NULL, NULL FROM pg_notify($5, $6) WHERE $6::text IS NOT NULL",
             [m.topic for m in messages],
             [m.payload for m in messages],
             token,
             lease_s,
+            CHANGES_CHANNEL,
+            json.dumps({"type": "incidents", "ids": list(announce)}) if announce else None,
         )
-        return [(r["id"], OutboundMessage(r["topic"], bytes(r["payload"]))) for r in rows]
+        return [(r["id"], OutboundMessage(r["topic"], bytes(r["payload"]))) for r in rows if r["id"] is not None]
 
     async def announce(self, incident_ids: Sequence[int], dispatch_ids: Sequence[int] = ()) -> None:
         # NOTIFY is delivered only on commit, to every hub instance: live views never show what
