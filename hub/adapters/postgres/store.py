@@ -99,29 +99,37 @@ def dispatch_from_row(row: asyncpg.Record) -> Dispatch:
     )
 
 
+_EVENT_FIELDS = "device_id, event_id, site_id, device_kind, type, occurred_at, received_at, payload, fingerprint"
+_EVENT_ROWS = (  # the rows of _event_columns' arrays
+    "unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],"
+    " $6::timestamptz[], $7::timestamptz[], $8::jsonb[], $9::text[])"
+)
+
+
+def _event_columns(events: Sequence[tuple[DeviceEvent, JsonObject]]) -> list[list[Any]]:
+    """The events as one array per column of _EVENT_FIELDS."""
+    return [
+        [e.device_id for e, _ in events],
+        [e.event_id for e, _ in events],
+        [e.site_id for e, _ in events],
+        [e.device_kind for e, _ in events],
+        [e.type for e, _ in events],
+        [e.occurred_at for e, _ in events],
+        [e.received_at for e, _ in events],
+        [p for _, p in events],
+        [e.fingerprint for e, _ in events],
+    ]
+
+
 class PostgresTransaction:
     def __init__(self, conn: asyncpg.pool.PoolConnectionProxy) -> None:
         self._conn = conn
 
     async def add_events(self, events: Sequence[tuple[DeviceEvent, JsonObject]]) -> dict[tuple[str, str], int]:
         rows = await self._conn.fetch(
-            """
-            INSERT INTO events (device_id, event_id, site_id, device_kind, type, occurred_at, received_at, payload,
-                                fingerprint)
-            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
-                                 $6::timestamptz[], $7::timestamptz[], $8::jsonb[], $9::text[])
-            ON CONFLICT ON CONSTRAINT events_device_event_unique DO NOTHING
-            RETURNING id, device_id, event_id
-            """,
-            [e.device_id for e, _ in events],
-            [e.event_id for e, _ in events],
-            [e.site_id for e, _ in events],
-            [e.device_kind for e, _ in events],
-            [e.type for e, _ in events],
-            [e.occurred_at for e, _ in events],
-            [e.received_at for e, _ in events],
-            [p for _, p in events],
-            [e.fingerprint for e, _ in events],
+            f"INSERT INTO events ({_EVENT_FIELDS}) SELECT * FROM {_EVENT_ROWS}"
+            " ON CONFLICT ON CONSTRAINT events_device_event_unique DO NOTHING RETURNING id, device_id, event_id",
+            *_event_columns(events),
         )
         return {(r["device_id"], r["event_id"]): r["id"] for r in rows}
 
@@ -131,33 +139,14 @@ class PostgresTransaction:
         # lock_sites(wait=False) and add_events in one statement: a data-modifying CTE always runs, and it
         # reads the sites locked (a CTE referenced twice is evaluated once), so no event of a busy site is stored.
         rows = await self._conn.fetch(
-            """
-            WITH locked AS MATERIALIZED (
-                SELECT s FROM unnest($10::text[]) AS s
-                WHERE pg_try_advisory_xact_lock(hashtextextended('site:' || s, 0))
-            ), stored AS (
-                INSERT INTO events (device_id, event_id, site_id, device_kind, type, occurred_at, received_at, payload,
-                                    fingerprint)
-                SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
-                                     $6::timestamptz[], $7::timestamptz[], $8::jsonb[], $9::text[])
-                    AS e(device_id, event_id, site_id, device_kind, type, occurred_at, received_at, payload,
-                         fingerprint)
-                WHERE e.site_id IN (SELECT s FROM locked)
-                ON CONFLICT ON CONSTRAINT events_device_event_unique DO NOTHING
-                RETURNING id, device_id, event_id
-            )
-            SELECT NULL::bigint AS id, NULL::text AS device_id, NULL::text AS event_id, s AS site_id FROM locked
-            UNION ALL SELECT id, device_id, event_id, NULL FROM stored
-            """,
-            [e.device_id for e, _ in events],
-            [e.event_id for e, _ in events],
-            [e.site_id for e, _ in events],
-            [e.device_kind for e, _ in events],
-            [e.type for e, _ in events],
-            [e.occurred_at for e, _ in events],
-            [e.received_at for e, _ in events],
-            [p for _, p in events],
-            [e.fingerprint for e, _ in events],
+            "WITH locked AS MATERIALIZED (SELECT s FROM unnest($10::text[]) AS s"
+            "  WHERE pg_try_advisory_xact_lock(hashtextextended('site:' || s, 0))),"
+            f" stored AS (INSERT INTO events ({_EVENT_FIELDS}) SELECT * FROM {_EVENT_ROWS} AS e({_EVENT_FIELDS})"
+            "  WHERE e.site_id IN (SELECT s FROM locked)"
+            "  ON CONFLICT ON CONSTRAINT events_device_event_unique DO NOTHING RETURNING id, device_id, event_id)"
+            " SELECT NULL::bigint AS id, NULL::text AS device_id, NULL::text AS event_id, s AS site_id FROM locked"
+            " UNION ALL SELECT id, device_id, event_id, NULL FROM stored",
+            *_event_columns(events),
             sorted(set(site_ids)),
         )
         locked = {r["site_id"] for r in rows if r["site_id"] is not None}
