@@ -3,7 +3,7 @@ table of figures each next to its baseline measured in the same run, and one JSO
 documented in benchmarks/README.md) that `sentinel bench --compare OLD.json` compares with.
 
 Each benchmark runs as its own process (`python -m benchmarks.NAME` with reduced sizes) and writes its
-own results file; this module reads those files and extracts the figures. The extraction and the
+own results file; this module reads those files and extracts the figures (bench_figures.py). The extraction and the
 comparison are pure functions (tested in tests/unit/test_bench.py); nothing here fakes a figure: a
 benchmark that fails is reported as failed with no figures.
 """
@@ -11,7 +11,6 @@ benchmark that fails is reported as failed with no figures.
 from __future__ import annotations
 
 import json
-import math
 import os
 import platform
 import subprocess
@@ -22,6 +21,8 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from benchmarks.bench_figures import EXTRACT, Figure, is_nan
 
 FORMAT = "sentinel-bench"
 VERSION = 1  # bump when a field changes meaning or goes away; adding fields keeps the version
@@ -37,186 +38,6 @@ PLAN: dict[str, list[str]] = {
     "video": ["--frames", "100", "--repeats", "3"],
     "warnings": ["--seconds", "90"],
     "reports": ["--incidents", "5000", "--filler-events", "100000", "--repeats", "3"],
-}
-
-
-@dataclass(frozen=True)
-class Figure:
-    id: str  # stable: "benchmark.what" — what --compare matches on
-    benchmark: str
-    name: str
-    unit: str
-    better: str  # "higher" or "lower"
-    value: float
-    baseline: float | None = None  # the same quantity measured in the same run without the thing measured
-    baseline_name: str | None = None
-
-    @property
-    def ratio(self) -> float | None:
-        """value / baseline (e.g. 12 = twelve times the baseline's presses/s)."""
-        if self.baseline is None or not self.baseline or _nan(self.value) or _nan(self.baseline):
-            return None
-        return self.value / self.baseline
-
-    def as_json(self) -> dict[str, Any]:
-        return {**asdict(self), "ratio": self.ratio}
-
-
-def _nan(value: float) -> bool:
-    return isinstance(value, float) and math.isnan(value)
-
-
-def _rows(data: dict[str, Any]) -> dict[str, list[Any]]:
-    """A `benchmarks.common.report` file's rows by their first column."""
-    return {str(r[0]): r for r in data["rows"]}
-
-
-# --- figures out of each benchmark's results file ---------------------------------------------------
-def ingest_figures(data: dict[str, Any]) -> list[Figure]:
-    """benchmarks.ingest rows: [measure, unit, hub, baseline name, baseline, ratio]. The drain row is
-    `ingest.presses_per_s`; each latency row `latency.{websocket|feedback}_{median|p99}_ms`, suffixed
-    with `_at_{rate}hb` for background rates other than 1,000 heartbeats/s."""
-    rows = data["rows"]
-    drain = rows[0]
-    figures = [Figure("ingest.presses_per_s", "ingest", drain[0], "presses/s", "higher", drain[2], drain[4], drain[3])]
-    for measure, _unit, value, baseline_name, baseline, _ratio in rows[1:]:
-        what, quantile, _at, rate, _hb = measure.rsplit(" ", 4)
-        kind = "websocket" if "WebSocket" in what else "feedback"
-        q = "median" if quantile == "p50" else quantile
-        suffix = "" if rate == "1000" else f"_at_{rate}hb"
-        figures.append(
-            Figure(f"latency.{kind}_{q}_ms{suffix}", "latency", measure, "ms", "lower", value, baseline, baseline_name)
-        )
-    return figures
-
-
-def supervision_figures(data: dict[str, Any]) -> list[Figure]:
-    idle, busy = data["rows"][0], data["rows"][1]
-    devices = int(data.get("devices", 0))
-    base = "idle hub, same district"
-    return [
-        Figure(
-            "supervision.cpu_percent",
-            "supervision",
-            f"hub CPU, {devices} devices heartbeating",
-            "% of a core",
-            "lower",
-            busy[1],
-            idle[1],
-            base,
-        ),
-        Figure(
-            "supervision.rss_mib",
-            "supervision",
-            f"hub RSS, {devices} devices heartbeating",
-            "MiB",
-            "lower",
-            busy[3],
-            idle[3],
-            base,
-        ),
-        Figure(
-            "supervision.false_offline", "supervision", "devices wrongly reported offline", "devices", "lower", busy[6]
-        ),
-        Figure(
-            "supervision.found_after_deadline_s",
-            "supervision",
-            "silent device found after its deadline (median)",
-            "s",
-            "lower",
-            busy[7],
-        ),
-    ]
-
-
-def video_figures(data: dict[str, Any]) -> list[Figure]:
-    out = []
-    for r in data["results"]:
-        key = f"{r['source']} {r['resolution']} {r['codec']}".replace(" ", "_").lower()
-        out.append(
-            Figure(
-                f"video.analysis_ms.{key}",
-                "video",
-                f"analysis per frame, {r['source']} {r['resolution']} {r['codec']}",
-                "ms/frame",
-                "lower",
-                r["analysis_ms"],
-                r["decode_ms"],
-                "decoding the same frame",
-            )
-        )
-    return out
-
-
-def warnings_figures(data: dict[str, Any]) -> list[Figure]:
-    rows = _rows(data)
-    base = rows["broker round trip (baseline)"]
-    name = "broker round trip"
-    command = rows["intrusion frame → speaker command sent"]
-    playing = rows["intrusion frame → speaker `playing` ack"]
-    return [
-        Figure(
-            "warnings.command_median_ms",
-            "warnings",
-            "intrusion frame → speaker command (median)",
-            "ms",
-            "lower",
-            command[2],
-            base[2],
-            name,
-        ),
-        Figure(
-            "warnings.playing_median_ms",
-            "warnings",
-            "intrusion frame → speaker `playing` (median)",
-            "ms",
-            "lower",
-            playing[2],
-            base[2],
-            name,
-        ),
-    ]
-
-
-def reports_figures(data: dict[str, Any]) -> list[Figure]:
-    by: dict[tuple[str, str], list[Any]] = {(str(r[0]), str(r[1])): r for r in data["rows"]}
-    base, indexed = "without 007 (baseline)", "with 007 indexes"
-    name = "same queries without migration 007's indexes"
-    out = []
-    for label, key in (("build month 2026-10", "month"), ("build year (366 days)", "year")):
-        if (label, indexed) in by:
-            out.append(
-                Figure(
-                    f"reports.build_{key}_ms",
-                    "reports",
-                    f"report {label.removeprefix('build ')}",
-                    "ms",
-                    "lower",
-                    by[(label, indexed)][2],
-                    by[(label, base)][2],
-                    name,
-                )
-            )
-    if ("render PDF (month)", "-") in by:
-        out.append(
-            Figure(
-                "reports.pdf_month_ms",
-                "reports",
-                "render the month's PDF",
-                "ms",
-                "lower",
-                by[("render PDF (month)", "-")][2],
-            )
-        )
-    return out
-
-
-EXTRACT: dict[str, Callable[[dict[str, Any]], list[Figure]]] = {
-    "ingest": ingest_figures,
-    "supervision": supervision_figures,
-    "video": video_figures,
-    "warnings": warnings_figures,
-    "reports": reports_figures,
 }
 
 
@@ -278,7 +99,7 @@ def load_document(path: Path) -> dict[str, Any]:
 
 # --- tables -------------------------------------------------------------------------------------------
 def _num(value: float | None) -> str:
-    if value is None or _nan(value):
+    if value is None or is_nan(value):
         return "–"
     return f"{value:.3g}" if abs(value) < 1000 else f"{value:.0f}"
 
@@ -350,7 +171,7 @@ def compare(old: dict[str, Any], new: dict[str, Any], same_within: float = 0.05)
             )
             continue
         ov, nv = o["value"], n["value"]
-        if ov is None or nv is None or _nan(ov) or _nan(nv) or ov == 0:
+        if ov is None or nv is None or is_nan(ov) or is_nan(nv) or ov == 0:
             out.append(Change(fid, ref["name"], ref["unit"], ov, nv, None, "same" if ov == nv else "n/a"))
             continue
         change = (nv - ov) / abs(ov)

@@ -30,7 +30,7 @@ class Services:
 
 @contextlib.contextmanager
 def private_services() -> Iterator[Services]:
-    from hub.adapters.local import PrivateMosquitto, PrivatePostgres
+    from sentinel_dev.services import PrivateMosquitto, PrivatePostgres
 
     base = Path(tempfile.mkdtemp(prefix="sentinel-bench-"))
     base.chmod(0o755)

@@ -37,7 +37,7 @@ from benchmarks.common import Services, fresh_database, median, private_services
 from devices.contract import DeviceState, Topics
 from devices.link import DeviceLink, status_payload
 from devices.mqtt_url import parse_mqtt_url
-from hub.adapters.local import free_port
+from sentinel_dev.services import free_port
 from simulators.button import ButtonRef, burst, press_payload
 from simulators.districts import write_district
 

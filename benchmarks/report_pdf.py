@@ -11,20 +11,16 @@ from __future__ import annotations
 
 import asyncio
 import sys
-import tempfile
 import time
 from datetime import datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import asyncpg
 
 from benchmarks.common import median, report
-from benchmarks.reports import year_setup
-from hub.adapters.local import PrivatePostgres
+from benchmarks.reports import migrated_database, year_setup
 from hub.adapters.postgres.pool import create_pool
 from hub.adapters.postgres.reports import PostgresReports
-from hub.adapters.postgres.schema import migrate
 from hub.adapters.reports_pdf import render_pdf
 from hub.domain.district import District
 from hub.domain.reports import Period
@@ -73,12 +69,7 @@ async def _timed(url: str, district: District, period: Period, now: datetime, re
 def main() -> None:
     setup = year_setup(__doc__, filler_events=100_000)
     args, district, now, month = setup.args, setup.district, setup.now, setup.month
-    base = Path(tempfile.mkdtemp(prefix="sentinel-bench-pdf-"))
-    base.chmod(0o755)
-    with PrivatePostgres(base / "pg") as pg:
-        pg.create_database("year")
-        url = pg.admin_url("year")
-        asyncio.run(migrate(url))
+    with migrated_database("sentinel-bench-pdf-", "year") as (_, url):
         incidents = asyncio.run(_fill(url, district, args.incidents, args.filler_events))
         print(f"history: {incidents} incidents in a year of {len(district.sites)} sites", flush=True)
         times = asyncio.run(_timed(url, district, month, now, args.repeats))

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,7 +23,6 @@ from zoneinfo import ZoneInfo
 import asyncpg
 
 from benchmarks.common import median, report
-from hub.adapters.local import PrivatePostgres
 from hub.adapters.postgres.pool import create_pool
 from hub.adapters.postgres.reports import PostgresReports
 from hub.adapters.postgres.schema import migrate
@@ -30,6 +31,7 @@ from hub.adapters.reports_pdf import render_pdf
 from hub.config.district import parse_district
 from hub.domain.district import District
 from hub.domain.reports import Period, parse_period
+from sentinel_dev.services import PrivatePostgres
 from simulators.districts import synthetic_district
 from simulators.history import generate, write
 
@@ -118,16 +120,23 @@ def year_setup(description: str | None, filler_events: int) -> YearSetup:
     return YearSetup(parser.parse_args(), district, datetime(2026, 11, 21, 9, 0, tzinfo=UTC), month)
 
 
+@contextlib.contextmanager
+def migrated_database(prefix: str, name: str) -> Iterator[tuple[PrivatePostgres, str]]:
+    """A private PostgreSQL with one migrated database: (the server, the database's URL)."""
+    base = Path(tempfile.mkdtemp(prefix=prefix))
+    base.chmod(0o755)  # user postgres works in it when we are root
+    with PrivatePostgres(base / "pg") as pg:
+        pg.create_database(name)
+        url = pg.admin_url(name)
+        asyncio.run(migrate(url))
+        yield pg, url
+
+
 def main() -> None:
     setup = year_setup(__doc__, filler_events=400_000)
     args, district, now, month = setup.args, setup.district, setup.now, setup.month
     year = parse_period({"period": "custom", "from": "2025-11-01", "to": "2026-10-31"}, district.timezone)
-    base = Path(tempfile.mkdtemp(prefix="sentinel-bench-reports-"))
-    base.chmod(0o755)
-    with PrivatePostgres(base / "pg") as pg:
-        pg.create_database("indexed")
-        indexed = pg.admin_url("indexed")
-        asyncio.run(migrate(indexed))
+    with migrated_database("sentinel-bench-reports-", "indexed") as (pg, indexed):
         sizes = asyncio.run(_fill(indexed, district, args.incidents, args.filler_events))
         print(
             f"history: {sizes['incidents']} incidents, {sizes['dispatches']} dispatches, {sizes['events']} events, "

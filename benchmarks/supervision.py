@@ -27,7 +27,7 @@ from benchmarks.common import (
 )
 from devices.contract import DeviceState, Topics
 from devices.link import DeviceLink, status_payload
-from hub.adapters.local import free_port
+from sentinel_dev.services import free_port
 from simulators.districts import write_district
 
 INTERVAL_S = 30

@@ -35,7 +35,7 @@ from benchmarks.common import (
 )
 from devices.contract import Topics
 from devices.link import DeviceLink
-from hub.adapters.local import free_port
+from sentinel_dev.services import free_port
 from simulators.districts import synthetic_district
 from simulators.speaker import SpeakerSimulator
 

@@ -1,5 +1,6 @@
 """Composition root: builds the adapters and services of one hub instance and runs them in one
-TaskGroup. Nothing is created at import time."""
+TaskGroup. Nothing is created at import time. Over 400 lines for a reason: it is where every part is
+wired to every other, read top to bottom as the hub starts."""
 
 from __future__ import annotations
 
@@ -36,6 +37,7 @@ from hub.adapters.postgres.probe import PostgresProbe, is_database_outage
 from hub.adapters.postgres.queries import PostgresIncidentQueries
 from hub.adapters.postgres.reports import PostgresReports
 from hub.adapters.postgres.schema import migrate
+from hub.adapters.postgres.shift_summary import PostgresShiftSummary
 from hub.adapters.postgres.store import PostgresStore
 from hub.adapters.speech import AudioFiles, EspeakSynthesizer, PrerecordedAudio
 from hub.adapters.web import WebServices, make_app
@@ -148,7 +150,7 @@ class Hub:
                 on_outbox=outbox_nudge,
                 media_url=lambda media_id: f"{public_url.value}/api/v1/media/{media_id}",
                 # A failed talk-down's firmer message (the warning service is made just below).
-                on_talkdown_failed=lambda incident, rule: warnings.warn_firmer(incident, rule),
+                firmer_warning=lambda tx, incident, rule, now: warnings.queue_firmer(tx, incident, rule, now),
             )
             leader = LeaseLeader(s.database_url, s.instance_id)
             media_files = DiskMediaFiles(s.data_dir / "hub-media", s.media_retention_days, s.media_retention_gb)
@@ -237,6 +239,7 @@ class Hub:
                     warnings=warnings,
                     audio_files=AudioFiles(speech_dir, recordings),
                     reports=PostgresReports(pool, self.district),
+                    shift_summary=PostgresShiftSummary(pool, self.district),
                     patrol=PatrolService(PostgresPatrolStore(pool), self.district),
                     steps=StepService(store, self.district),
                     http_limits=http_limits,

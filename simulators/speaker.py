@@ -21,7 +21,8 @@ import structlog
 
 from devices.contract import DeviceKind, SpeakerAck, Topics
 from devices.link import DeviceLink
-from devices.speaker_agent import Playback, PlayerError, SpeakerAgent, speaker_link
+from devices.speaker_agent import SpeakerAgent, speaker_link
+from devices.speaker_playback import Playback, PlayerError
 
 log = structlog.get_logger(__name__)
 

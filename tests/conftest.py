@@ -11,14 +11,14 @@ import concurrent.futures
 import shutil
 import tempfile
 import uuid
-from collections.abc import Coroutine, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
 import asyncpg
 import pytest
 
-from hub.adapters.local import PrivateMosquitto, PrivatePostgres
+from sentinel_dev.services import PrivateMosquitto, PrivatePostgres
 
 TEMPLATE_DB = "sentinel_template"
 _HINT = "run ./dev test, which installs Mosquitto and PostgreSQL and sets up the venv"
@@ -42,6 +42,15 @@ def _temp_dir(prefix: str) -> Path:
     return path
 
 
+def _start_or_fail(what: str, start: Callable[[], None], clean_up: Callable[[], object]) -> None:
+    """Start a private service, or clean up after it and fail the run saying what to do."""
+    try:
+        start()
+    except (FileNotFoundError, RuntimeError) as exc:
+        clean_up()
+        pytest.fail(f"cannot start a private {what}: {exc}\n({_HINT})", pytrace=False)
+
+
 @pytest.fixture(scope="session")
 def mqtt_broker() -> Iterator[PrivateMosquitto]:
     """The test broker refuses anonymous clients, like the demo's. Tests sign in as `tester`, which
@@ -54,11 +63,7 @@ def mqtt_broker() -> Iterator[PrivateMosquitto]:
     broker = PrivateMosquitto(
         base, password_file=files.password_file, acl_file=files.acl_file, login=(tester.username, tester.password)
     )
-    try:
-        broker.start()
-    except (FileNotFoundError, RuntimeError) as exc:
-        shutil.rmtree(base, ignore_errors=True)
-        pytest.fail(f"cannot start a private Mosquitto: {exc}\n({_HINT})", pytrace=False)
+    _start_or_fail("Mosquitto", broker.start, lambda: shutil.rmtree(base, ignore_errors=True))
     try:
         yield broker
     finally:
@@ -70,12 +75,7 @@ def mqtt_broker() -> Iterator[PrivateMosquitto]:
 def pg_server() -> Iterator[PrivatePostgres]:
     base = _temp_dir("sentinel-test-pg-")
     server = PrivatePostgres(base, fast_unsafe=True)
-    try:
-        server.start()
-    except (FileNotFoundError, RuntimeError) as exc:
-        server.kill()
-        shutil.rmtree(base, ignore_errors=True)
-        pytest.fail(f"cannot start a private PostgreSQL: {exc}\n({_HINT})", pytrace=False)
+    _start_or_fail("PostgreSQL", server.start, lambda: (server.kill(), shutil.rmtree(base, ignore_errors=True)))
     try:
         yield server
     finally:

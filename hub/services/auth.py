@@ -1,106 +1,43 @@
-"""Who may do what, and how people and programs prove who they are.
-
-* The access model (pure): roles, permissions, and the `Principal` a request acts as.
-* Passwords: argon2id, hashed and verified on a worker thread (deliberately slow, never on the loop).
-* `AuthService`: logins with throttling, sessions with idle and absolute timeouts, bearer API tokens,
-  accounts and the audit log, over the `AccountStore` port. Only SHA-256 digests of session and API
-  tokens are ever stored; the clock is injected so timeouts can be tested without waiting.
+"""Who may do what, and how people and programs prove who they are: `AuthService` (logins with throttling,
+sessions with idle and absolute timeouts, bearer API tokens, accounts and the audit log) over the
+`AccountStore` port. Only SHA-256 digests of session and API tokens are ever stored; the clock is injected
+so timeouts can be tested without waiting. Its parts: the access model (hub.services.access), passwords and
+tokens (hub.services.passwords), login throttling (hub.services.throttle); their names are importable from
+here too.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import re
 import secrets
-from collections import OrderedDict
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from enum import StrEnum
-from ipaddress import IPv4Network, IPv6Network, ip_address
+from ipaddress import IPv4Network, IPv6Network
 from typing import Any, Protocol
 
 import structlog
-from argon2 import PasswordHasher, Type
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from hub.services.access import ROLE_PERMISSIONS as ROLE_PERMISSIONS
+from hub.services.access import AuthKind as AuthKind
+from hub.services.access import Permission as Permission
+from hub.services.access import Principal as Principal
+from hub.services.access import Role as Role
+from hub.services.access import role_may as role_may
 from hub.services.clock import Clock, utc_now
+from hub.services.passwords import API_TOKEN_PREFIX as API_TOKEN_PREFIX
+from hub.services.passwords import Passwords as Passwords
+from hub.services.passwords import new_token as new_token
+from hub.services.passwords import token_digest as token_digest
+from hub.services.throttle import MemoryThrottleStore as MemoryThrottleStore
+from hub.services.throttle import ThrottlePolicy as ThrottlePolicy
+from hub.services.throttle import ThrottleState as ThrottleState
+from hub.services.throttle import ThrottleStore as ThrottleStore
+from hub.services.throttle import client_address as client_address
+from hub.services.throttle import throttle_wait as throttle_wait
 
 log = structlog.get_logger(__name__)
-
-
-# ---- the access model --------------------------------------------------------------------------
-
-
-class Role(StrEnum):
-    DUTY = "duty"
-    SUPERVISOR = "supervisor"
-    ADMIN = "admin"
-    OFFICER = "officer"
-
-
-class Permission(StrEnum):
-    VIEW_CONSOLE = "console:view"
-    READ_INCIDENTS = "incidents:read"  # incidents, their detail and the live stream
-    READ_REGISTRY = "registry:read"  # sites, devices, officers
-    ACT_ON_INCIDENTS = "incidents:act"  # acknowledge, dispatch, resolve, loudspeaker warnings
-    SUPERVISE = "supervision:view"  # escalations, history, response-time reports
-    MANAGE_ACCOUNTS = "accounts:manage"  # users and API tokens
-    OWN_DISPATCHES = "dispatches:own"  # an officer's own dispatches (scoped by officer_id)
-
-
-_DESK = frozenset(
-    {
-        Permission.VIEW_CONSOLE,
-        Permission.READ_INCIDENTS,
-        Permission.READ_REGISTRY,
-        Permission.ACT_ON_INCIDENTS,
-    }
-)
-ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = {
-    Role.DUTY: _DESK,
-    Role.SUPERVISOR: _DESK | {Permission.SUPERVISE},
-    Role.ADMIN: _DESK | {Permission.SUPERVISE, Permission.MANAGE_ACCOUNTS},
-    Role.OFFICER: frozenset({Permission.OWN_DISPATCHES}),
-}
-
-
-def role_may(role: Role, permission: Permission) -> bool:
-    return permission in ROLE_PERMISSIONS[role]
-
-
-class AuthKind(StrEnum):
-    SESSION = "session"  # the console's cookie
-    TOKEN = "token"  # a bearer API token
-
-
-@dataclass(frozen=True)
-class Principal:
-    """Who a request acts as: a signed-in user (session) or an API token."""
-
-    name: str  # the username, or the token's name
-    role: Role
-    kind: AuthKind
-    officer_id: str | None = None
-    display_name: str = ""
-    session_id: int | None = None
-    token_id: int | None = None
-    csrf_token: str | None = field(default=None, repr=False)  # sessions only
-
-    @property
-    def actor(self) -> str:
-        """How the audit log and incident timelines name this principal."""
-        return f"{'user' if self.kind is AuthKind.SESSION else 'token'}:{self.name}"
-
-    def may(self, permission: Permission) -> bool:
-        return role_may(self.role, permission)
-
-    def may_see_officer(self, officer_id: str) -> bool:
-        """An officer sees only their own dispatches; the desk, supervisors and admins see all."""
-        if self.role is Role.OFFICER:
-            return self.officer_id is not None and self.officer_id == officer_id
-        return self.may(Permission.READ_INCIDENTS)
 
 
 # ---- what the store keeps ----------------------------------------------------------------------
@@ -182,212 +119,7 @@ class AccountStore(Protocol):
     async def audit(self, actor: str, action: str, target: str, detail: Mapping[str, Any]) -> None: ...
 
 
-# ---- secrets -----------------------------------------------------------------------------------
-
-API_TOKEN_PREFIX = "sentinel_"  # recognisable by secret scanners; session tokens have no prefix
 _MAX_TOKEN_LENGTH = 200
-
-
-def token_digest(token: str) -> bytes:
-    """What the store keeps of a session or API token: its SHA-256."""
-    return hashlib.sha256(token.encode("utf-8")).digest()
-
-
-def new_token(prefix: str = "") -> tuple[str, bytes]:
-    """A fresh 32-byte random token (URL-safe text) and its digest."""
-    token = prefix + secrets.token_urlsafe(32)
-    return token, token_digest(token)
-
-
-# argon2id with argon2-cffi's default parameters (m=64 MiB, t=3, p=4) of a password nobody has.
-_DUMMY_HASH = "$argon2id$v=19$m=65536,t=3,p=4$GvD7YpxWfNwnbEpNPHmvKw$iHr29VvokHsq/vFUBcWodRI+Udi4QuyJcVOoyfnn4kw"
-
-
-class Passwords:
-    """argon2id hashing on worker threads, a few at a time (each takes ~64 MiB and ~0.1 s)."""
-
-    def __init__(self, hasher: PasswordHasher | None = None, max_concurrent: int = 4) -> None:
-        self._hasher = hasher or PasswordHasher(type=Type.ID)
-        self._slots = asyncio.Semaphore(max_concurrent)
-        # A hash made with the hasher's own parameters, so that checking it costs what a real one does.
-        self._dummy: str | None = None if hasher else _DUMMY_HASH
-
-    async def hash(self, password: str) -> str:
-        async with self._slots:
-            return await asyncio.to_thread(self._hasher.hash, password)
-
-    async def verify(self, password_hash: str, password: str) -> tuple[bool, bool]:
-        """(matches, needs rehash with the current parameters)."""
-        async with self._slots:
-            return await asyncio.to_thread(self._verify, password_hash, password)
-
-    async def burn(self, password: str) -> None:
-        """Spend the time a real verification would, so an unknown username is not told apart."""
-        if self._dummy is None:
-            self._dummy = await self.hash(secrets.token_urlsafe(16))
-        await self.verify(self._dummy, password)
-
-    def _verify(self, password_hash: str, password: str) -> tuple[bool, bool]:
-        try:
-            self._hasher.verify(password_hash, password)
-        except (VerifyMismatchError, VerificationError, InvalidHashError):
-            return False, False
-        return True, self._hasher.check_needs_rehash(password_hash)
-
-
-# ---- login throttling --------------------------------------------------------------------------
-#
-# Throttling slows guessing without handing anyone a lockout lever:
-# * per (account, address): a few free failures, then an exponential backoff (capped) before the
-#   next attempt of that account from that address; a success clears it. The right password from
-#   another address is never held up by someone else's guesses.
-# * per address: a looser cap on failures across accounts (password spraying). Past it, attempts
-#   from that address wait, except for accounts that have signed in from that address before: the
-#   desk behind a NAT or a reverse proxy keeps signing in while someone guesses other accounts there.
-# The state is kept in PostgreSQL (shared by hub instances, cleared by `sentinel user unlock`).
-
-
-@dataclass(frozen=True)
-class ThrottleState:
-    failures: int  # of this account from this address since its last success
-    last_failure_at: datetime | None
-    known: bool  # this account signed in from this address within the policy's `known_for`
-    address_failures: int  # of every account from this address within the policy's window
-    address_last_failure_at: datetime | None
-
-
-class ThrottleStore(Protocol):
-    """Failed logins per (account, address) (the PostgreSQL adapter: PostgresLoginThrottle)."""
-
-    async def state(
-        self, username: str, client: str, now: datetime, window: timedelta, known_for: timedelta
-    ) -> ThrottleState: ...
-
-    async def count_attempt(self, username: str, client: str, now: datetime) -> None:
-        """Count an attempt as a failure when it starts (a success clears it)."""
-        ...
-
-    async def succeeded(self, username: str, client: str, now: datetime) -> None: ...
-
-    async def unlock(self, username: str | None, client: str | None) -> int:
-        """Forget the failures of an account (every address), of an address, or of the pair."""
-        ...
-
-
-@dataclass(frozen=True)
-class ThrottlePolicy:
-    free_failures: int = 3  # per account and address before the backoff starts
-    backoff_base: timedelta = timedelta(seconds=1)  # doubled at every further failure...
-    backoff_max: timedelta = timedelta(seconds=60)  # ...up to this
-    address_failures: int = 30  # across accounts from one address within `window`...
-    address_backoff: timedelta = timedelta(seconds=30)  # ...then unknown accounts from it wait this long
-    window: timedelta = timedelta(minutes=10)
-    known_for: timedelta = timedelta(days=30)  # a sign-in this recent makes the pair known
-
-
-def throttle_wait(state: ThrottleState, policy: ThrottlePolicy, now: datetime) -> tuple[float, str] | None:
-    """Seconds to wait before this attempt, and which limit it hit ('account_address' or 'address')."""
-    waits: list[tuple[float, str]] = []
-    if state.failures >= policy.free_failures and state.last_failure_at is not None:
-        steps = min(state.failures - policy.free_failures, 30)
-        delay = min(policy.backoff_base * (2**steps), policy.backoff_max)
-        waits.append(((state.last_failure_at + delay - now).total_seconds(), "account_address"))
-    if (
-        not state.known
-        and state.address_failures >= policy.address_failures
-        and state.address_last_failure_at is not None
-    ):
-        waits.append(((state.address_last_failure_at + policy.address_backoff - now).total_seconds(), "address"))
-    wait = max(waits, default=(0.0, ""))
-    return wait if wait[0] > 0 else None
-
-
-@dataclass
-class _Pair:
-    failures: int = 0
-    last_failure_at: datetime | None = None
-    last_success_at: datetime | None = None
-
-
-class MemoryThrottleStore:
-    """The throttle in memory, for one process (unit tests, `accounts_service` without a pool); at
-    most `max_keys` pairs, least recently used forgotten first."""
-
-    def __init__(self, max_keys: int = 10_000) -> None:
-        self.max_keys = max_keys
-        self._pairs: OrderedDict[tuple[str, str], _Pair] = OrderedDict()
-
-    def __len__(self) -> int:
-        return len(self._pairs)
-
-    async def state(
-        self, username: str, client: str, now: datetime, window: timedelta, known_for: timedelta
-    ) -> ThrottleState:
-        pair = self._pairs.get((username, client), _Pair())
-        recent = [
-            p
-            for (_, c), p in self._pairs.items()
-            if c == client and p.last_failure_at is not None and now - p.last_failure_at < window
-        ]
-        return ThrottleState(
-            failures=pair.failures,
-            last_failure_at=pair.last_failure_at,
-            known=pair.last_success_at is not None and now - pair.last_success_at < known_for,
-            address_failures=sum(p.failures for p in recent),
-            address_last_failure_at=max((p.last_failure_at for p in recent if p.last_failure_at), default=None),
-        )
-
-    async def count_attempt(self, username: str, client: str, now: datetime) -> None:
-        pair = self._pair(username, client)
-        pair.failures += 1
-        pair.last_failure_at = now
-
-    async def succeeded(self, username: str, client: str, now: datetime) -> None:
-        pair = self._pair(username, client)
-        pair.failures, pair.last_success_at = 0, now
-
-    async def unlock(self, username: str | None, client: str | None) -> int:
-        cleared = 0
-        for (user, address), pair in self._pairs.items():
-            if (username is None or user == username) and (client is None or address == client) and pair.failures:
-                pair.failures, cleared = 0, cleared + 1
-        return cleared
-
-    def _pair(self, username: str, client: str) -> _Pair:
-        key = (username, client)
-        pair = self._pairs.get(key)
-        if pair is None:
-            while len(self._pairs) >= self.max_keys:
-                self._pairs.popitem(last=False)
-            pair = self._pairs[key] = _Pair()
-        self._pairs.move_to_end(key)
-        return pair
-
-
-def client_address(peer: str | None, forwarded_for: str | None, trusted: Iterable[IPv4Network | IPv6Network]) -> str:
-    """The address a request comes from: the peer's, unless the peer is a trusted proxy; then the
-    last address in X-Forwarded-For that is not itself a trusted proxy (anything to its left could
-    have been written by the client)."""
-    trusted = tuple(trusted)
-
-    def is_trusted(address: str) -> bool:
-        try:
-            ip = ip_address(address.strip())
-        except ValueError:
-            return False
-        return any(ip in network for network in trusted)
-
-    address = peer or "unknown"
-    if not forwarded_for or not is_trusted(address):
-        return address
-    for hop in reversed([part.strip() for part in forwarded_for.split(",") if part.strip()]):
-        address = hop
-        if not is_trusted(hop):
-            break
-    try:
-        return str(ip_address(address))
-    except ValueError:
-        return peer or "unknown"  # a garbled header: keep the proxy's own address
 
 
 # ---- the service -------------------------------------------------------------------------------

@@ -39,10 +39,12 @@ from hub.services.lifecycle import (
     NotFound,
     OfficerReplyCommand,
 )
-from hub.services.media import MediaFiles, MediaItem, take_inline_media
+from hub.services.media import MediaFiles, take_inline_media
 from hub.services.messages import InboundMessage, OutboundMessage, Rejection
 from hub.services.outbox import ImmediateSender, OutboxLease
-from hub.services.ports import IngestObserver, IngestStore, MessageSource
+from hub.services.ports import IngestObserver, MessageSource
+from hub.services.ports.devices import MediaItem
+from hub.services.ports.transaction import Store
 from hub.services.recording import EventRecorder, Recorded
 from hub.services.supervision import SupervisionService
 from hub.services.warnings import WarningService
@@ -56,7 +58,7 @@ class IngestService:
     def __init__(
         self,
         intake: IntakeChecker,
-        store: IngestStore,
+        store: Store,
         district: District,
         topics: Topics,
         observer: IngestObserver,
@@ -185,7 +187,7 @@ class IngestService:
                 rejection = Rejection(message.topic, message.payload, message.received_at, "internal_error", repr(exc))
                 try:
                     async with self._store.transaction() as tx:
-                        await tx.add_dead_letters([rejection])
+                        await tx.events.add_dead_letters([rejection])
                 except Exception:
                     return False
                 self._observer.rejected("internal_error")
@@ -253,29 +255,29 @@ class IngestService:
                 (recorded.pks[(m.device_id, m.event_id)], m) for m in media if (m.device_id, m.event_id) in recorded.pks
             ]
             if new_media:
-                await tx.add_media(new_media)
+                await tx.media.add_media(new_media)
             returned = await self._supervision.heard(tx, accepted, statuses, now) if self._supervision else []
             if rejections:
-                await tx.add_dead_letters(rejections)
+                await tx.events.add_dead_letters(rejections)
             if statuses:
-                await tx.record_device_status([s.report for s in statuses])
+                await tx.events.record_device_status([s.report for s in statuses])
             at_commit: tuple[OutboxLease, list[tuple[int, OutboundMessage]]] | None = None
             announce = sorted(recorded.touched)
             if recorded.outbound and self._send_at_commit is not None:
                 lease = self._send_at_commit.lease()
                 # The change's NOTIFY rides on the outbox insert: one round trip less before the commit.
-                rows = await tx.enqueue_claimed(recorded.outbound, lease.token, lease.lease_s, announce=announce)
+                rows = await tx.outbox.enqueue_claimed(recorded.outbound, lease.token, lease.lease_s, announce=announce)
                 at_commit, announce = (lease, rows), []
             elif recorded.outbound:
-                await tx.enqueue(recorded.outbound)
+                await tx.outbox.enqueue(recorded.outbound)
             if announce:
-                await tx.announce(announce)
+                await tx.changes.announce(announce)
         if at_commit is not None and self._send_at_commit is not None:
             self._send_at_commit.send(*at_commit)
-        if recorded.saved and self._show_committed is not None:
-            self._show_committed(recorded.saved)
         elif recorded.outbound and self._outbox_nudge is not None:
             self._outbox_nudge.set()
+        if recorded.saved and self._show_committed is not None:
+            self._show_committed(recorded.saved)
         if returned and self._supervision is not None:
             self._supervision.restored(sorted({site for site, _ in returned}))
         if self._warnings is not None and recorded.new_events:
@@ -297,7 +299,7 @@ class IngestService:
                 message.topic, message.payload, message.received_at, "unknown_command", ack.command_id
             )
             async with self._store.transaction() as tx:
-                await tx.add_dead_letters([rejection])
+                await tx.events.add_dead_letters([rejection])
             self._observer.rejected(rejection.reason)
 
     async def _apply_presence(self, intake: PresenceIntake) -> None:
@@ -333,7 +335,7 @@ class IngestService:
                 intake.message.topic, intake.message.payload, intake.message.received_at, reason[type(exc)], str(exc)
             )
             async with self._store.transaction() as tx:
-                await tx.add_dead_letters([rejection])
+                await tx.events.add_dead_letters([rejection])
             self._observer.rejected(rejection.reason)
             log.warning("officer reply refused", officer=intake.officer_id, reason=rejection.reason, detail=str(exc))
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
@@ -43,7 +43,8 @@ from hub.domain.steps import SeenAction
 from hub.domain.talkdown import TalkdownRule
 from hub.services.clock import Clock, utc_now
 from hub.services.messages import OutboundMessage
-from hub.services.ports import Lease, LifecycleStore, LifecycleTransaction
+from hub.services.ports import Lease
+from hub.services.ports.transaction import Store, Transaction
 from hub.services.steps import check_before_resolve, tick_seen
 from hub.services.talkdown import give_verdict
 
@@ -63,6 +64,10 @@ _KIND_NAMES = {
     "line_crossing": "越线 Line crossing",
     "device_offline": "设备离线 Device offline",
 }
+
+
+# Writes a failed talk-down's firmer message in the given transaction; returns its speaker commands.
+FirmerWarning = Callable[[Transaction, Incident, TalkdownRule, datetime], Awaitable[list[OutboundMessage]]]
 
 
 class NotFound(LookupError):
@@ -88,15 +93,15 @@ class OfficerReplyCommand:
 class LifecycleService:
     def __init__(
         self,
-        store: LifecycleStore,
+        store: Store,
         district: District,
         topics: Topics,
         clock: Clock = utc_now,
         on_outbox: asyncio.Event | None = None,
         media_url: Callable[[int], str] | None = None,
-        on_talkdown_failed: Callable[[Incident, TalkdownRule], Awaitable[object]] | None = None,
+        firmer_warning: FirmerWarning | None = None,
     ) -> None:
-        self._on_talkdown_failed = on_talkdown_failed  # plays the firmer message (hub.services.talkdown)
+        self._firmer_warning = firmer_warning  # a failed talk-down's second message (WarningService.queue_firmer)
         self._media_url = media_url  # the absolute URL of a media file (for officers' phones)
         self._store = store
         self._district = district
@@ -160,8 +165,12 @@ class LifecycleService:
         """Close the site's device-offline or camera-tamper incident once every device of the site is
         back and no fault is left (a panic that a tamper joined stays with the desk)."""
         async with self._unit() as unit:
-            incident = await unit.tx.open_incident_of_site(site_id)
-            if incident is None or incident.kind not in SELF_CLEARING_KINDS or await unit.tx.faulty_devices(site_id):
+            incident = await unit.tx.incidents.open_incident_of_site(site_id)
+            if (
+                incident is None
+                or incident.kind not in SELF_CLEARING_KINDS
+                or await unit.tx.devices.faulty_devices(site_id)
+            ):
                 return None
             unit._current = incident
             note = "设备已恢复正常 / devices back to normal"
@@ -172,20 +181,23 @@ class LifecycleService:
         async with self._unit(read_only=True) as unit:
             incident = await unit.incident(incident_id, lock=False)
             return rank_officers(
-                self._district, incident.site_id, await unit.tx.officer_presence(), await unit.excluded(incident)
+                self._district,
+                incident.site_id,
+                await unit.tx.officers.officer_presence(),
+                await unit.excluded(incident),
             )
 
     # --- officers -------------------------------------------------------------------------------------
     async def officer_reply(self, command: OfficerReplyCommand, actor: str | None = None) -> Incident:
         actor = actor or f"officer:{command.officer_id}"
         async with self._unit() as unit:
-            dispatch = await unit.tx.dispatch(command.dispatch_id)
+            dispatch = await unit.tx.dispatches.dispatch(command.dispatch_id)
             if dispatch is None:
                 raise NotFound(f"no dispatch {command.dispatch_id}")
             if dispatch.officer_id != command.officer_id:
                 raise NotAllowed(f"dispatch {dispatch.id} belongs to another officer")
             if command.lat is not None and command.lon is not None:
-                await unit.tx.record_location(command.officer_id, command.lat, command.lon, command.at)
+                await unit.tx.officers.record_location(command.officer_id, command.lat, command.lon, command.at)
             incident = await unit.incident(dispatch.incident_id)
             await unit.officer_action(incident, dispatch, command, actor)
             await unit.audit(actor, f"dispatch.{command.action.value}", incident.id, {"dispatch_id": dispatch.id})
@@ -195,14 +207,14 @@ class LifecycleService:
         if officer_id not in self._district.officers:
             raise NotFound(f"unknown officer {officer_id!r}")
         async with self._unit() as unit:
-            await unit.tx.set_signed_on(officer_id, signed_on, unit.now)
+            await unit.tx.officers.set_signed_on(officer_id, signed_on, unit.now)
             await unit.audit(
                 actor, "officer.sign_on" if signed_on else "officer.sign_off", None, {"officer": officer_id}
             )
 
     async def report_location(self, officer_id: str, lat: float, lon: float) -> None:
         async with self._unit() as unit:
-            await unit.tx.record_location(officer_id, lat, lon, unit.now)
+            await unit.tx.officers.record_location(officer_id, lat, lon, unit.now)
 
     # --- timers (run by the leader instance only) -----------------------------------------------------
     async def fire_due_timers(self, fired_by: str, lease: Lease | None = None, limit: int = 50) -> int:
@@ -212,8 +224,8 @@ class LifecycleService:
         while fired < limit:
             async with self._unit() as unit:
                 if lease is not None:
-                    await unit.tx.hold_lease(lease)
-                timer = await unit.tx.claim_due_timer(unit.now, fired_by)
+                    await unit.tx.lease.hold_lease(lease)
+                timer = await unit.tx.timers.claim_due_timer(unit.now, fired_by)
                 if timer is None:
                     return fired
                 try:
@@ -222,11 +234,6 @@ class LifecycleService:
                     # The world moved on (e.g. the incident was just closed): the timer is spent.
                     log.info("timer no longer applies", timer=timer.id, kind=timer.kind.value, reason=str(exc))
             fired += 1
-            if unit.talkdown_failed is not None and self._on_talkdown_failed is not None:
-                try:
-                    await self._on_talkdown_failed(*unit.talkdown_failed)
-                except Exception as exc:  # the verdict and the dispatch stand without the second message
-                    log.error("firmer warning failed", incident=unit.talkdown_failed[0].id, error=repr(exc))
         return fired
 
     # --- plumbing -------------------------------------------------------------------------------------
@@ -244,13 +251,12 @@ class _Unit:
         self.now = service._clock()
         self.read_only = read_only
         self._tx_context: Any = None
-        self._tx: LifecycleTransaction | None = None
+        self._tx: Transaction | None = None
         self.incidents: dict[int, Incident] = {}
         self.dispatches: set[int] = set()
         self.outbound: list[OutboundMessage] = []
         self._feedback: list[tuple[FeedbackState, int | None]] = []
         self._current: Incident | None = None
-        self.talkdown_failed: tuple[Incident, TalkdownRule] | None = None
 
     async def __aenter__(self) -> _Unit:
         self._tx_context = self.service._store.transaction()
@@ -258,7 +264,7 @@ class _Unit:
         return self
 
     @property
-    def tx(self) -> LifecycleTransaction:
+    def tx(self) -> Transaction:
         assert self._tx is not None, "the unit is used inside `async with`"
         return self._tx
 
@@ -279,16 +285,16 @@ class _Unit:
         return self._current
 
     async def incident(self, incident_id: int, lock: bool = True) -> Incident:
-        incident = await self.tx.incident(incident_id, lock)
+        incident = await self.tx.incidents.incident(incident_id, lock)
         if incident is None:
             raise NotFound(f"no incident {incident_id}")
         self._current = incident
         return incident
 
     async def transition(self, step: Transition) -> Incident:
-        incident = await self.tx.save_incident(step.incident)
+        incident = await self.tx.incidents.save_incident(step.incident)
         assert incident.id is not None
-        await self.tx.append_timeline(incident.id, [step.entry])
+        await self.tx.incidents.append_timeline(incident.id, [step.entry])
         self.incidents[incident.id] = incident
         self._current = incident
         log.info(
@@ -303,7 +309,7 @@ class _Unit:
 
     async def note(self, incident: Incident, entry: TimelineEntry) -> None:
         assert incident.id is not None
-        await self.tx.append_timeline(incident.id, [entry])
+        await self.tx.incidents.append_timeline(incident.id, [entry])
         self.incidents[incident.id] = incident
 
     def feedback(self, state: FeedbackState, eta_s: int | None = None) -> None:
@@ -312,13 +318,13 @@ class _Unit:
     async def audit(
         self, actor: str, action: str, incident_id: int | None, detail: dict[str, Any] | None = None
     ) -> None:
-        await self.tx.audit(actor, action, f"incident:{incident_id}" if incident_id else "", detail or {})
+        await self.tx.audit_log.audit(actor, action, f"incident:{incident_id}" if incident_id else "", detail or {})
 
     async def excluded(self, incident: Incident) -> set[str]:
         assert incident.id is not None
         return {
             d.officer_id
-            for d in await self.tx.dispatches_of(incident.id)
+            for d in await self.tx.dispatches.dispatches_of(incident.id)
             if d.state in (DispatchState.DECLINED, DispatchState.TIMED_OUT)
         }
 
@@ -332,7 +338,10 @@ class _Unit:
         candidate: Candidate | None
         if officer_id is None:
             candidate = choose_officer(
-                self.district, incident.site_id, await self.tx.officer_presence(), await self.excluded(incident)
+                self.district,
+                incident.site_id,
+                await self.tx.officers.officer_presence(),
+                await self.excluded(incident),
             )
             if candidate is None:
                 await self.note(
@@ -362,7 +371,7 @@ class _Unit:
             params=params,
             by_person=by_person,
         )
-        for active in await self.tx.dispatches_of(incident.id):
+        for active in await self.tx.dispatches.dispatches_of(incident.id):
             if active.is_active:
                 await self._save_dispatch(active.moved_to(DispatchState.WITHDRAWN, self.now, "another officer sent"))
                 await self._publish_dispatch(step.incident, active, DispatchStatus.WITHDRAWN)
@@ -381,22 +390,24 @@ class _Unit:
             )
         )
         assert dispatch.id is not None
-        await self.tx.cancel_timers(incident.id, [TimerKind.ACCEPT, TimerKind.ROUTE])
-        await self.tx.schedule_timers([Timer(TimerKind.ACCEPT, incident.id, dispatch.accept_by, dispatch.id)])
+        await self.tx.timers.cancel_timers(incident.id, [TimerKind.ACCEPT, TimerKind.ROUTE])
+        await self.tx.timers.schedule_timers([Timer(TimerKind.ACCEPT, incident.id, dispatch.accept_by, dispatch.id)])
         await self._publish_dispatch(incident, dispatch, DispatchStatus.OFFERED)
         await tick_seen(self.tx, self.district, incident, SeenAction.DISPATCH, actor, self.now)
         self.feedback(FeedbackState.DISPATCHED)
         return True
 
     async def _save_dispatch(self, dispatch: Dispatch) -> Dispatch:
-        saved = await self.tx.save_dispatch(dispatch)
+        saved = await self.tx.dispatches.save_dispatch(dispatch)
         assert saved.id is not None
         self.dispatches.add(saved.id)
         return saved
 
     async def _publish_dispatch(self, incident: Incident, dispatch: Dispatch, status: DispatchStatus) -> None:
         site = self.district.sites[incident.site_id]
-        snapshot = await self.tx.latest_snapshot(dispatch.incident_id) if status is DispatchStatus.OFFERED else None
+        snapshot = (
+            await self.tx.media.latest_snapshot(dispatch.incident_id) if status is DispatchStatus.OFFERED else None
+        )
         contact = " ".join(p for p in (site.contact_name, site.contact_phone) if p)
         summary = f"{_KIND_NAMES.get(incident.kind, incident.kind)} — {site.name} ({incident.event_count})"
         message = OfficerDispatch(
@@ -432,7 +443,7 @@ class _Unit:
                 )
             await self.transition(apply(incident, Action.ACCEPT, self.now, actor, command.note))
             await self._save_dispatch(dispatch.moved_to(DispatchState.ACCEPTED, self.now, command.note))
-            await self.tx.cancel_timers(dispatch.incident_id, [TimerKind.ACCEPT])
+            await self.tx.timers.cancel_timers(dispatch.incident_id, [TimerKind.ACCEPT])
         elif action is OfficerAction.DECLINE:
             if dispatch.state is not DispatchState.OFFERED:
                 raise IllegalTransition(
@@ -458,7 +469,7 @@ class _Unit:
         site = self.district.sites[incident.site_id]
         lat, lon = command.lat, command.lon
         if lat is None or lon is None:
-            presence = (await self.tx.officer_presence()).get(officer_id)
+            presence = (await self.tx.officers.officer_presence()).get(officer_id)
             lat, lon = (presence.lat, presence.lon) if presence else (None, None)
         if lat is None or lon is None or site.lat is None or site.lon is None:
             return None
@@ -470,12 +481,12 @@ class _Unit:
         step = apply(incident, action, self.now, actor, disposition=disposition, note=note)
         closed = await self.transition(step)
         assert closed.id is not None
-        for dispatch in await self.tx.dispatches_of(closed.id):
+        for dispatch in await self.tx.dispatches.dispatches_of(closed.id):
             if dispatch.is_active:
                 await self._save_dispatch(dispatch.moved_to(DispatchState.COMPLETED, self.now))
                 if dispatch.state is DispatchState.OFFERED:
                     await self._publish_dispatch(closed, dispatch, DispatchStatus.COMPLETED)
-        await self.tx.cancel_timers(closed.id, list(TimerKind))
+        await self.tx.timers.cancel_timers(closed.id, list(TimerKind))
         if action is Action.RESOLVE:
             self.feedback(FeedbackState.RESOLVED)
 
@@ -487,15 +498,18 @@ class _Unit:
         targets = self.district.targets[incident.priority]
         match timer.kind:
             case TimerKind.ROUTE:
-                dispatches = await self.tx.dispatches_of(timer.incident_id)
+                dispatches = await self.tx.dispatches.dispatches_of(timer.incident_id)
                 if not incident.test and not any(d.is_active for d in dispatches):
                     await self.send_officer(incident, None, "system", by_person=False)
             case TimerKind.ACK:
-                if incident.acknowledged_at is None and not incident.test:
+                verdict_at = await self.tx.timers.pending_timer(timer.incident_id, TimerKind.TALKDOWN)
+                if incident.acknowledged_at is None and not incident.test and verdict_at is not None:
+                    await self._hold_escalation(incident, verdict_at)
+                elif incident.acknowledged_at is None and not incident.test:
                     escalated = await self.transition(escalate(incident, self.now))
                     # Keep alerting until someone acknowledges.
                     next_due = max(self.now, ack_deadline(self.now, targets))
-                    await self.tx.schedule_timers([Timer(TimerKind.ACK, timer.incident_id, next_due)])
+                    await self.tx.timers.schedule_timers([Timer(TimerKind.ACK, timer.incident_id, next_due)])
                     log.warning(
                         "incident escalated",
                         incident=escalated.id,
@@ -503,7 +517,7 @@ class _Unit:
                         escalations=escalated.escalation_count,
                     )
             case TimerKind.ACCEPT:
-                dispatch = await self.tx.dispatch(timer.dispatch_id) if timer.dispatch_id else None
+                dispatch = await self.tx.dispatches.dispatch(timer.dispatch_id) if timer.dispatch_id else None
                 if dispatch is not None and dispatch.state is DispatchState.OFFERED:
                     await self._save_dispatch(
                         dispatch.moved_to(DispatchState.TIMED_OUT, self.now, "not accepted in time")
@@ -518,15 +532,34 @@ class _Unit:
                     )
                     await self.send_officer(back, None, "system", by_person=False)
             case TimerKind.TALKDOWN:
-                self.talkdown_failed = await give_verdict(self, incident, timer.due_at)
+                failed = await give_verdict(self, incident, timer.due_at)
+                if failed is not None and self.service._firmer_warning is not None:
+                    # In this transaction, through the outbox: the verdict, the dispatch and the second
+                    # message commit together or not at all (a hub stopped mid-verdict loses none, doubles none).
+                    self.outbound += await self.service._firmer_warning(self.tx, *failed, self.now)
             case TimerKind.ARRIVAL:
                 if incident.on_scene_at is None and incident.arrival_overdue_at is None and not incident.test:
                     await self.transition(flag_arrival_overdue(incident, self.now, targets.arrival_s))
 
+    async def _hold_escalation(self, incident: Incident, verdict_at: datetime) -> None:
+        """A talk-down is being watched: the supervisor is not alerted about an incident the hub itself is
+        handling. The alert waits for the verdict, then the ack target again (a failed verdict restarts it
+        at once, at the raised priority: hub.services.talkdown); a deterred incident closes and cancels it."""
+        assert incident.id is not None
+        due = verdict_at + timedelta(seconds=self.district.targets[incident.priority].ack_s)
+        await self.tx.timers.schedule_timers([Timer(TimerKind.ACK, incident.id, due)])
+        seconds = max(0, round((verdict_at - self.now).total_seconds()))
+        reason = f"talk-down in progress: supervisor alert held until the verdict in {seconds} s"
+        entry = TimelineEntry(
+            self.now, "system", "escalation_held", incident.state, incident.state, reason, "escalation_held",
+            {"seconds": seconds},
+        )  # fmt: skip
+        await self.note(incident, entry)
+
     # --- commit-time work ---------------------------------------------------------------------------
     async def _flush(self) -> None:
         if self._feedback and self._current is not None and self._current.id is not None:
-            buttons = await self.tx.button_events_of(self._current.id)
+            buttons = await self.tx.events.button_events_of(self._current.id)
             for state, eta_s in self._feedback:
                 for site_id, device_id, event_id in buttons:
                     payload = ButtonFeedback(event_id=event_id, state=state, ts=self.now, eta_s=eta_s)
@@ -534,9 +567,9 @@ class _Unit:
                         OutboundMessage(self.topics.button_feedback(site_id, device_id), encode(payload))
                     )
         if self.outbound:
-            await self.tx.enqueue(self.outbound)
+            await self.tx.outbox.enqueue(self.outbound)
         if self.incidents or self.dispatches:
-            await self.tx.announce(sorted(self.incidents), sorted(self.dispatches))
+            await self.tx.changes.announce(sorted(self.incidents), sorted(self.dispatches))
 
 
 # Incidents that end by themselves when the fault behind them ends.

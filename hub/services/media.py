@@ -13,7 +13,6 @@ import asyncio
 import base64
 import binascii
 from collections.abc import Callable, Sequence
-from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -26,34 +25,10 @@ from hub.domain.media import MAX_BYTES, SUFFIXES, media_problem, origin_of, snif
 from hub.services.clock import utc_now
 from hub.services.intake import AcceptedEvent
 from hub.services.polling import every
+from hub.services.ports.devices import MediaItem, PendingMedia
+from hub.services.ports.transaction import Store
 
 log = structlog.get_logger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class MediaItem:
-    """Media of one event, before it has an event row to hang on."""
-
-    device_id: str
-    event_id: str
-    kind: str  # snapshot or clip
-    state: str  # stored, pending (to fetch) or failed
-    source_url: str | None = None
-    path: str | None = None
-    content_type: str | None = None
-    size: int | None = None
-    error: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class PendingMedia:
-    id: int
-    device_id: str
-    event_id: str
-    kind: str
-    url: str
-    attempts: int  # including this one
-    occurred_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,20 +54,6 @@ class MediaFiles(Protocol):
 
 class Downloader(Protocol):
     async def fetch(self, request: FetchRequest) -> Download: ...
-
-
-class MediaTransaction(Protocol):
-    async def claim_due_media(self, now: datetime, lease: timedelta, limit: int) -> list[PendingMedia]: ...
-
-    async def media_stored(self, media_id: int, path: str, content_type: str, size: int) -> None: ...
-
-    async def media_retry(self, media_id: int, at: datetime, error: str) -> None: ...
-
-    async def media_failed(self, media_id: int, error: str) -> None: ...
-
-
-class MediaStorePort(Protocol):
-    def transaction(self) -> AbstractAsyncContextManager[MediaTransaction]: ...
 
 
 def _is_url(value: str) -> bool:
@@ -158,7 +119,7 @@ class MediaFetcher:
 
     def __init__(
         self,
-        store: MediaStorePort,
+        store: Store,
         downloader: Downloader,
         files: MediaFiles,
         district: District,
@@ -172,7 +133,7 @@ class MediaFetcher:
 
     async def fetch_due(self, limit: int = 8) -> int:
         async with self._store.transaction() as tx:
-            due = await tx.claim_due_media(self._clock(), self.LEASE, limit)
+            due = await tx.media.claim_due_media(self._clock(), self.LEASE, limit)
         results = await asyncio.gather(*(self._fetch(item) for item in due))
         return sum(results)
 
@@ -189,7 +150,7 @@ class MediaFetcher:
                 problem = media_problem(item.kind, download.data)
         async with self._store.transaction() as tx:
             if problem is not None:
-                await tx.media_failed(item.id, problem)
+                await tx.media.media_failed(item.id, problem)
                 log.warning("camera media refused", device=item.device_id, kind=item.kind, reason=problem)
                 return 0
             assert download is not None
@@ -199,15 +160,15 @@ class MediaFetcher:
                 path = await self._files.save(
                     item.device_id, item.event_id, item.occurred_at, download.data, SUFFIXES[content_type]
                 )
-                await tx.media_stored(item.id, path, content_type, len(download.data))
+                await tx.media.media_stored(item.id, path, content_type, len(download.data))
                 log.info("camera media fetched", device=item.device_id, kind=item.kind, bytes=len(download.data))
                 return 1
             if item.attempts >= self.MAX_ATTEMPTS:
-                await tx.media_failed(item.id, download.error or "not ready in time")
+                await tx.media.media_failed(item.id, download.error or "not ready in time")
                 log.warning("camera media given up", device=item.device_id, kind=item.kind, url=item.url)
                 return 0
             wait = download.retry_after_s or min(2.0 * item.attempts, 30.0)
-            await tx.media_retry(item.id, self._clock() + timedelta(seconds=wait), download.error)
+            await tx.media.media_retry(item.id, self._clock() + timedelta(seconds=wait), download.error)
             return 0
 
     def _refusal(self, item: PendingMedia) -> str | None:

@@ -3,7 +3,7 @@ hand when a view calls for one.
 
 Each command is one transaction and one audit row: start a round, log a view (checked, an observation, a
 warning issued with its warning ids, an incident opened with its id), finish the round. A manual incident
-(`open_incident`) is written with the store's own incident methods: it joins the site's open incident if there
+(`open_incident`) is written through the transaction's incident ports: it joins the site's open incident if there
 is one (one open incident per site), otherwise opens a new one with its response timers.
 """
 
@@ -11,15 +11,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Protocol
 
 import structlog
 
 from hub.domain.district import District
-from hub.domain.escalation import Timer
 from hub.domain.incidents import Incident, IncidentState, Priority, TimelineEntry
 from hub.domain.patrol import (
     Outcome,
@@ -35,6 +33,7 @@ from hub.domain.patrol import (
 )
 from hub.services.clock import utc_now
 from hub.services.lifecycle import timers_for_new_incident
+from hub.services.ports.transaction import Store
 
 log = structlog.get_logger(__name__)
 
@@ -44,39 +43,8 @@ MANUAL_KIND = "patrol_observation"
 ABANDONED_AFTER = timedelta(minutes=30)
 
 
-class PatrolTransaction(Protocol):
-    async def add_run(self, run: dict[str, Any]) -> PatrolRun: ...
-
-    async def run(self, run_id: int, lock: bool = True) -> PatrolRun | None: ...
-
-    async def finish_run(self, run_id: int, at: datetime, actor: str) -> PatrolRun: ...
-
-    async def add_view(self, view: dict[str, Any]) -> PatrolView: ...
-
-    async def views_of(self, run_id: int) -> list[PatrolView]: ...
-
-    async def warning_sites(self, warning_ids: Sequence[int]) -> dict[int, str]:
-        """The site each of these warnings played at, by warning id (unknown ids are left out)."""
-        ...
-
-    # The incident store's own methods (PostgresTransaction), for manual incidents.
-    async def lock_open_incidents(self, site_ids: Sequence[str]) -> dict[str, Incident]: ...
-
-    async def save_incident(self, incident: Incident) -> Incident: ...
-
-    async def incident(self, incident_id: int, lock: bool = True) -> Incident | None: ...
-
-    async def append_timeline(self, incident_id: int, entries: Sequence[TimelineEntry]) -> None: ...
-
-    async def schedule_timers(self, timers: Sequence[Timer]) -> None: ...
-
-    async def audit(self, actor: str, action: str, target: str, detail: dict[str, Any]) -> None: ...
-
-    async def announce(self, incident_ids: Sequence[int], dispatch_ids: Sequence[int] = ()) -> None: ...
-
-
-class PatrolStore(Protocol):
-    def transaction(self) -> AbstractAsyncContextManager[PatrolTransaction]: ...
+class PatrolStore(Store, Protocol):
+    """Transactions (the runs are `tx.patrol`), and the patrol log's reads."""
 
     async def latest_runs(self) -> dict[str, PatrolRun]:
         """The latest round started of each tour, by tour id."""
@@ -189,7 +157,7 @@ class PatrolService:
         tour = self.tour(tour_id)
         now = self._clock()
         async with self._store.transaction() as tx:
-            run = await tx.add_run(
+            run = await tx.patrol.add_run(
                 {
                     "tour_id": tour.id,
                     "tour_name": tour.name,
@@ -200,14 +168,14 @@ class PatrolService:
                     "shift": shift_of(now, self._district.timezone).label,
                 }
             )
-            await tx.audit(actor, "patrol.start", f"patrol_run:{run.id}", {"tour_id": tour.id})
+            await tx.audit_log.audit(actor, "patrol.start", f"patrol_run:{run.id}", {"tour_id": tour.id})
         log.info("patrol round started", run=run.id, tour=tour.id, actor=actor)
         return run
 
     async def log_view(self, run_id: int, view: ViewRequest, actor: str) -> PatrolView:
         now = self._clock()
         async with self._store.transaction() as tx:
-            run = await tx.run(run_id, lock=True)
+            run = await tx.patrol.run(run_id, lock=True)
             if run is None:
                 raise NotFound(f"no patrol run {run_id}")
             if run.finished:
@@ -221,19 +189,19 @@ class PatrolService:
             if camera is None:  # on the tour when the round started, since removed from the district
                 raise Invalid("invalid_view", f"camera {view.camera_id!r} is no longer in the district")
             if view.incident_id is not None:
-                incident = await tx.incident(view.incident_id, lock=False)
+                incident = await tx.incidents.incident(view.incident_id, lock=False)
                 if incident is None:
                     raise Invalid("unknown_incident", f"no incident {view.incident_id}")
                 if incident.site_id != camera.site_id:
                     raise Invalid("incident_elsewhere", f"incident {view.incident_id} is not at this camera's site")
             if view.warning_ids:
-                sites = await tx.warning_sites(view.warning_ids)
+                sites = await tx.patrol.warning_sites(view.warning_ids)
                 for warning_id in view.warning_ids:
                     if warning_id not in sites:
                         raise Invalid("unknown_warning", f"no warning {warning_id}")
                     if sites[warning_id] != camera.site_id:
                         raise Invalid("warning_elsewhere", f"warning {warning_id} did not play at this camera's site")
-            saved = await tx.add_view(
+            saved = await tx.patrol.add_view(
                 {
                     "run_id": run.id,
                     "camera_id": view.camera_id,
@@ -246,7 +214,7 @@ class PatrolService:
                     "logged_by": actor,
                 }
             )
-            await tx.audit(
+            await tx.audit_log.audit(
                 actor,
                 "patrol.view",
                 f"camera:{view.camera_id}",
@@ -266,14 +234,14 @@ class PatrolService:
         """Finish a round (finishing one already finished changes nothing) and say what it covered."""
         now = self._clock()
         async with self._store.transaction() as tx:
-            run = await tx.run(run_id, lock=True)
+            run = await tx.patrol.run(run_id, lock=True)
             if run is None:
                 raise NotFound(f"no patrol run {run_id}")
-            views = await tx.views_of(run_id)
+            views = await tx.patrol.views_of(run_id)
             summary = summarize(run.cameras, [(v.camera_id, v.outcome) for v in views])
             if not run.finished:
-                run = await tx.finish_run(run_id, max(now, run.started_at), actor)
-                await tx.audit(
+                run = await tx.patrol.finish_run(run_id, max(now, run.started_at), actor)
+                await tx.audit_log.audit(
                     actor,
                     "patrol.finish",
                     f"patrol_run:{run_id}",
@@ -297,7 +265,7 @@ class PatrolService:
         now = self._clock()
         reason = request.note.strip() or request.kind
         async with self._store.transaction() as tx:
-            current = (await tx.lock_open_incidents([site.id])).get(site.id)
+            current = (await tx.incidents.lock_open_incidents([site.id])).get(site.id)
             if current is not None and current.id is not None:
                 incident_id = current.id
                 noted = {"kind": request.kind, "note": reason}
@@ -320,7 +288,7 @@ class PatrolService:
                         "from": current.priority.value,
                         "to": priority.value,
                     }
-                    current = await tx.save_incident(replace(current, priority=priority))
+                    current = await tx.incidents.save_incident(replace(current, priority=priority))
                     entries.append(
                         TimelineEntry(
                             now,
@@ -333,14 +301,14 @@ class PatrolService:
                             change,
                         )
                     )
-                await tx.append_timeline(incident_id, entries)
-                await tx.audit(
+                await tx.incidents.append_timeline(incident_id, entries)
+                await tx.audit_log.audit(
                     actor, "incident.join", f"incident:{incident_id}", {"kind": request.kind, "note": request.note}
                 )
-                await tx.announce([incident_id])
+                await tx.changes.announce([incident_id])
                 return current, False
             # Opened by the person who saw it: acknowledged by them at once, never ringing at the desk.
-            incident = await tx.save_incident(
+            incident = await tx.incidents.save_incident(
                 Incident(
                     id=None,
                     site_id=site.id,
@@ -356,20 +324,20 @@ class PatrolService:
             )
             assert incident.id is not None
             opened = {"kind": request.kind, "note": request.note.strip()}
-            await tx.append_timeline(
+            await tx.incidents.append_timeline(
                 incident.id,
                 [
                     TimelineEntry(now, actor, "opened", None, IncidentState.NEW, reason, "opened_by_person", opened),
                     TimelineEntry(now, actor, "acknowledge", IncidentState.NEW, incident.state),
                 ],
             )
-            await tx.schedule_timers(timers_for_new_incident(incident, self._district, now))
-            await tx.audit(
+            await tx.timers.schedule_timers(timers_for_new_incident(incident, self._district, now))
+            await tx.audit_log.audit(
                 actor,
                 "incident.open",
                 f"incident:{incident.id}",
                 {"site_id": site.id, "kind": request.kind, "priority": int(priority), "note": request.note},
             )
-            await tx.announce([incident.id])
+            await tx.changes.announce([incident.id])
         log.info("incident opened by hand", incident=incident.id, site=site.id, kind=request.kind, actor=actor)
         return incident, True

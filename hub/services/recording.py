@@ -29,7 +29,7 @@ from hub.domain.incidents import Incident, TimelineEntry, correlate
 from hub.domain.verification import VerificationRequest, verification_requests
 from hub.services.lifecycle import timers_for_new_incident
 from hub.services.messages import OutboundMessage
-from hub.services.ports import IngestTransaction
+from hub.services.ports.transaction import Transaction
 
 log = structlog.get_logger(__name__)
 
@@ -61,7 +61,7 @@ class EventRecorder:
 
     async def record(
         self,
-        tx: IngestTransaction,
+        tx: Transaction,
         events: Sequence[tuple[DeviceEvent, dict[str, Any]]],
         now: datetime,
         defer_busy_sites: bool = False,
@@ -77,9 +77,9 @@ class EventRecorder:
         unique = list({(e.device_id, e.event_id): (e, p) for e, p in reversed(events)}.values())[::-1]
         stored: dict[tuple[str, str], int] | None = None
         if defer_busy_sites:  # the sites' locks and the events in one round trip
-            locked, stored = await tx.add_events_of_free_sites(sorted(sites), unique)
+            locked, stored = await tx.events.add_events_of_free_sites(sorted(sites), unique)
         else:
-            locked = await tx.lock_sites(sorted(sites))
+            locked = await tx.incidents.lock_sites(sorted(sites))
         busy = sites - locked
         if busy:
             result.deferred = [e for e, _ in events if e.site_id in busy]
@@ -88,7 +88,7 @@ class EventRecorder:
             if not events:
                 return result
         if stored is None:
-            stored = await tx.add_events(unique)
+            stored = await tx.events.add_events(unique)
         result.new_events = [e for e, _ in unique if (e.device_id, e.event_id) in stored]
         result.pks = stored
         firsts = {(e.device_id, e.event_id): e.identity for e, _ in unique}
@@ -98,7 +98,7 @@ class EventRecorder:
         repeated = [e for e, _ in unique if (e.device_id, e.event_id) not in stored]
         resent: list[DeviceEvent] = []  # plain resends of stored events: confirmed again
         if repeated:
-            originals = await tx.stored_events([(e.device_id, e.event_id) for e in repeated])
+            originals = await tx.events.stored_events([(e.device_id, e.event_id) for e in repeated])
             for e in repeated:
                 original = originals.get((e.device_id, e.event_id))
                 if original is None:
@@ -109,7 +109,7 @@ class EventRecorder:
         result.outbound = self._received([*result.new_events, *resent], now)
         if not result.new_events:
             return result
-        current = await tx.open_incidents(sorted({e.site_id for e in result.new_events}))
+        current = await tx.incidents.open_incidents(sorted({e.site_id for e in result.new_events}))
         timeline: dict[str, list[TimelineEntry]] = {}
         members: dict[str, list[int]] = {}
         changed: dict[str, Incident] = {}
@@ -131,7 +131,7 @@ class EventRecorder:
         timers: list[Timer] = []
         entries: list[tuple[int, TimelineEntry]] = []
         # Every changed incident in one statement (two when some are new), not one per site.
-        saved_all = await tx.save_incidents(list(changed.values()))
+        saved_all = await tx.incidents.save_incidents(list(changed.values()))
         for (site_id, incident), saved in zip(changed.items(), saved_all, strict=True):
             was_new = incident.id is None
             assert saved.id is not None
@@ -164,11 +164,11 @@ class EventRecorder:
                         incident=saved.id,
                     )
         if timers:
-            await tx.schedule_timers(timers)
+            await tx.timers.schedule_timers(timers)
         if entries:
-            await tx.append_timelines(entries)
+            await tx.incidents.append_timelines(entries)
         if links:
-            await tx.link_events(links)
+            await tx.events.link_events(links)
         return result
 
     def _request_verification(self, incident: Incident, opener: DeviceEvent, result: Recorded) -> list[TimelineEntry]:

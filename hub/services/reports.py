@@ -18,3 +18,10 @@ class ReportSource(Protocol):
         """The report of `period` (district, period, targets, totals, grids, officers, sites, drills,
         availability), with figures as of `now`."""
         ...
+
+
+class ShiftSummarySource(Protocol):
+    async def build(self, previous: bool, now: datetime) -> JsonObject:
+        """The summary of the desk shift running at `now` (or, with `previous`, of the one before it): incidents
+        by kind and outcome, the deterred-by-warning list and the open incidents handed over."""
+        ...

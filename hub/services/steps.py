@@ -9,23 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from hub.domain.district import District
 from hub.domain.incidents import Incident, TimelineEntry
 from hub.domain.steps import SeenAction, Step, open_required, steps_for, ticked_by
 from hub.services.clock import utc_now
-from hub.services.ports import LifecycleStore, LifecycleTransaction
-
-
-class StepWriter(Protocol):
-    """What ticking a seen step needs of a transaction (that already holds the incident's site lock)."""
-
-    async def mark_steps(
-        self, incident_id: int, step_ids: Sequence[str], at: datetime, actor: str, note: str, automatic: bool
-    ) -> list[str]: ...
-
-    async def append_timeline(self, incident_id: int, entries: Sequence[TimelineEntry]) -> None: ...
+from hub.services.ports.transaction import Store, Transaction
 
 
 class UnknownStep(LookupError):
@@ -46,16 +36,18 @@ def plan_of(district: District, incident: Incident) -> tuple[Step, ...]:
 
 
 async def tick_seen(
-    tx: StepWriter, district: District, incident: Incident, action: SeenAction, actor: str, at: datetime
+    tx: Transaction, district: District, incident: Incident, action: SeenAction, actor: str, at: datetime
 ) -> list[str]:
     """Inside a transaction that holds the incident's site lock: mark the steps `action` completes."""
     ids = ticked_by(plan_of(district, incident), action)
     if not ids or incident.id is None or not incident.is_open:
         return []
-    marked = await tx.mark_steps(incident.id, ids, at, actor, "", True)
+    marked = await tx.steps.mark_steps(incident.id, ids, at, actor, "", True)
     if marked:
         steps = [s for s in plan_of(district, incident) if s.id in marked]
-        await tx.append_timeline(incident.id, [_entry(at, actor, "step_done", incident, steps, ", ".join(marked))])
+        await tx.incidents.append_timeline(
+            incident.id, [_entry(at, actor, "step_done", incident, steps, ", ".join(marked))]
+        )
     return marked
 
 
@@ -73,19 +65,21 @@ def _entry(
 
 
 async def check_before_resolve(
-    tx: LifecycleTransaction, district: District, incident: Incident, actor: str, at: datetime, reason: str
+    tx: Transaction, district: District, incident: Incident, actor: str, at: datetime, reason: str
 ) -> list[str]:
     """Raise StepsOpen when a required step is open and no reason is given; with a reason, record it on the
     timeline. Returns the open required steps."""
     assert incident.id is not None
-    missing = open_required(plan_of(district, incident), await tx.steps_done(incident.id))
+    missing = open_required(plan_of(district, incident), await tx.steps.steps_done(incident.id))
     if not missing:
         return []
     if not reason.strip():
         raise StepsOpen(missing)
     ids = [s.id for s in missing]
     text = f"{', '.join(ids)}: {reason}"
-    await tx.append_timeline(incident.id, [_entry(at, actor, "steps_skipped", incident, missing, text, reason=reason)])
+    await tx.incidents.append_timeline(
+        incident.id, [_entry(at, actor, "steps_skipped", incident, missing, text, reason=reason)]
+    )
     return ids
 
 
@@ -94,48 +88,50 @@ def _mark_json(mark: dict[str, Any]) -> dict[str, Any]:
 
 
 class StepService:
-    def __init__(self, store: LifecycleStore, district: District, clock: Callable[[], datetime] = utc_now) -> None:
+    def __init__(self, store: Store, district: District, clock: Callable[[], datetime] = utc_now) -> None:
         self._store, self._district, self._clock = store, district, clock
 
     async def complete(self, incident_id: int, step_id: str, actor: str, note: str = "") -> bool:
         """The desk (or the officer) marks a step done; False when it was already done."""
         async with self._store.transaction() as tx:
-            incident = await tx.incident(incident_id, lock=True)
+            incident = await tx.incidents.incident(incident_id, lock=True)
             if incident is None:
                 raise UnknownStep(f"no incident {incident_id}")
             if step_id not in {s.id for s in plan_of(self._district, incident)}:
                 raise UnknownStep(f"incident {incident_id} has no step {step_id!r}")
             now = self._clock()
-            marked = await tx.mark_steps(incident_id, [step_id], now, actor, note, False)
+            marked = await tx.steps.mark_steps(incident_id, [step_id], now, actor, note, False)
             if marked:
                 step = [s for s in plan_of(self._district, incident) if s.id == step_id]
                 reason = f"{step_id}: {note}" if note else step_id
-                await tx.append_timeline(
+                await tx.incidents.append_timeline(
                     incident_id, [_entry(now, actor, "step_done", incident, step, reason, note=note)]
                 )
-                await tx.audit(actor, "incident.step", f"incident:{incident_id}", {"step": step_id, "note": note})
-                await tx.announce([incident_id])
+                await tx.audit_log.audit(
+                    actor, "incident.step", f"incident:{incident_id}", {"step": step_id, "note": note}
+                )
+                await tx.changes.announce([incident_id])
             return bool(marked)
 
     async def seen_at_site(self, site_id: str, action: SeenAction, actor: str) -> list[str]:
         """Something happened at a site (a camera of it watched live): tick its open incident's steps."""
         async with self._store.transaction() as tx:
-            await tx.lock_sites([site_id])
-            incident = await tx.open_incident_of_site(site_id)
+            await tx.incidents.lock_sites([site_id])
+            incident = await tx.incidents.open_incident_of_site(site_id)
             if incident is None or incident.id is None:
                 return []
             marked = await tick_seen(tx, self._district, incident, action, actor, self._clock())
             if marked:
-                await tx.announce([incident.id])
+                await tx.changes.announce([incident.id])
             return marked
 
     async def view(self, incident_id: int) -> list[dict[str, Any]]:
         """The incident's steps in order, each with its mark (done_at, actor, note, automatic) or none."""
         async with self._store.transaction() as tx:
-            incident = await tx.incident(incident_id, lock=False)
+            incident = await tx.incidents.incident(incident_id, lock=False)
             if incident is None:
                 raise UnknownStep(f"no incident {incident_id}")
-            done = await tx.steps_done(incident_id)
+            done = await tx.steps.steps_done(incident_id)
         return [
             {
                 "id": step.id,

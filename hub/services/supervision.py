@@ -23,7 +23,8 @@ from hub.services.clock import utc_now
 from hub.services.intake import AcceptedEvent, StatusReport
 from hub.services.lifecycle import LifecycleService
 from hub.services.polling import every
-from hub.services.ports import Lease, LeaseLost, LifecycleStore, SupervisionTransaction
+from hub.services.ports import Lease, LeaseLost
+from hub.services.ports.transaction import Store, Transaction
 from hub.services.recording import EventRecorder
 
 log = structlog.get_logger(__name__)
@@ -34,7 +35,7 @@ _CLOSING_AT_ONCE = 4  # fault incidents closed concurrently (pool connections th
 class SupervisionService:
     def __init__(
         self,
-        store: LifecycleStore,
+        store: Store,
         district: District,
         recorder: EventRecorder,
         lifecycle: LifecycleService,
@@ -61,7 +62,7 @@ class SupervisionService:
 
     async def heard(
         self,
-        tx: SupervisionTransaction,
+        tx: Transaction,
         events: Sequence[AcceptedEvent],
         statuses: Sequence[StatusReport],
         now: datetime,
@@ -91,7 +92,7 @@ class SupervisionService:
             (h, self._deadline_of(h), h.battery is not None and h.battery < LOW_BATTERY_PERCENT)
             for h in latest.values()
         ]
-        returned = await tx.record_heard(rows)
+        returned = await tx.devices.record_heard(rows)
         cleared = [(h.site_id, h.device_id) for h in latest.values() if h.fault_cleared]
         if returned:
             online = [
@@ -120,8 +121,8 @@ class SupervisionService:
         now = self._clock()
         async with self._store.transaction() as tx:
             if lease is not None:
-                await tx.hold_lease(lease)
-            overdue = await tx.mark_overdue(now, limit)
+                await tx.lease.hold_lease(lease)
+            overdue = await tx.devices.mark_overdue(now, limit)
             if not overdue:
                 return 0
             events: list[tuple[DeviceEvent, dict[str, Any]]] = [
@@ -133,9 +134,9 @@ class SupervisionService:
             ]
             recorded = await self._recorder.record(tx, events, now)
             if recorded.outbound:
-                await tx.enqueue(recorded.outbound)
+                await tx.outbox.enqueue(recorded.outbound)
             if recorded.touched:
-                await tx.announce(sorted(recorded.touched))
+                await tx.changes.announce(sorted(recorded.touched))
         log.warning("devices offline", devices=len(overdue), sites=len({site for _, site, _, _, _ in overdue}))
         for device, site, _kind, _due, last_seen in overdue:
             log.debug("device offline", site=site, device=device, last_seen=last_seen.isoformat())
@@ -153,7 +154,7 @@ class SupervisionService:
         """Close the self-clearing incidents of these sites (None: of every site) whose devices are
         all back: one query finds them, then one lifecycle transaction per incident that closes."""
         async with self._store.transaction() as tx:
-            closable = await tx.restorable_sites(site_ids)
+            closable = await tx.devices.restorable_sites(site_ids)
         # A few sites at a time: each close is its own transaction of round trips, and sites do not
         # share locks, so a district coming back closes its incidents several times faster.
         slots = asyncio.Semaphore(_CLOSING_AT_ONCE)
@@ -179,7 +180,7 @@ class SupervisionService:
         """Every registered device is supervised from the start, even one never heard from."""
         now = self._clock()
         async with self._store.transaction() as tx:
-            await tx.seed_health(
+            await tx.devices.seed_health(
                 [
                     (Heard(d.id, d.site_id, d.kind, now), self._deadline_of(Heard(d.id, d.site_id, d.kind, now)))
                     for d in self._district.devices.values()

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import structlog
 
 from hub.domain.district import District
+from hub.domain.escalation import Timer, TimerKind, ack_deadline
 from hub.domain.incidents import Incident, TimelineEntry
 from hub.domain.lifecycle import Action, Disposition, Transition
 from hub.domain.talkdown import TALKED_DOWN_KINDS, TalkdownRule, Verdict, rule_for, verdict
@@ -51,13 +52,13 @@ def _rule_ending_at(district: District, incident: Incident, due: datetime) -> Ta
 
 async def give_verdict(unit: _Unit, incident: Incident, due: datetime) -> tuple[Incident, TalkdownRule] | None:
     """At the end of the window: close the incident as deterred, or raise it and send the grid's officer.
-    Returns the incident and rule when the talk-down failed (the firmer message is the caller's, after commit)."""
+    Returns the incident and rule when the talk-down failed (the caller queues the firmer message in this unit)."""
     assert incident.id is not None
     rule = _rule_ending_at(unit.district, incident, due)
     if rule is None:
         return None
     done_at = due - timedelta(seconds=rule.window_s)
-    reports = await unit.tx.zone_reports(incident.site_id, incident.created_at - timedelta(seconds=60))
+    reports = await unit.tx.events.zone_reports(incident.site_id, incident.created_at - timedelta(seconds=60))
     zones = frozenset(r.zone for r in reports if r.present and r.zone and r.at <= done_at)
     found = verdict(reports, zones, done_at, rule.window_s)
     entry = _entry(unit.now, incident, found, rule)
@@ -72,8 +73,14 @@ async def give_verdict(unit: _Unit, incident: Incident, due: datetime) -> tuple[
         return None
     raised = replace(incident, priority=min(incident.priority, rule.raise_to))
     current = await unit.transition(Transition(raised, entry))
+    if current.acknowledged_at is None and not current.test:
+        # Now the desk's: the unacknowledged-escalation clock starts again from the verdict, at the raised
+        # priority (it was held while the zone was watched: LifecycleService._hold_escalation).
+        await unit.tx.timers.cancel_timers(incident.id, [TimerKind.ACK])
+        targets = unit.district.targets[current.priority]
+        await unit.tx.timers.schedule_timers([Timer(TimerKind.ACK, incident.id, ack_deadline(unit.now, targets))])
     await unit.audit("system", "incident.talkdown_failed", incident.id, detail)
-    if not current.test and not any(d.is_active for d in await unit.tx.dispatches_of(incident.id)):
+    if not current.test and not any(d.is_active for d in await unit.tx.dispatches.dispatches_of(incident.id)):
         await unit.send_officer(current, None, "system", by_person=False)
     return unit.result, rule
 

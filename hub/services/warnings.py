@@ -10,10 +10,9 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Callable, Sequence
-from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Protocol
 
 import structlog
 
@@ -40,6 +39,8 @@ from hub.services.clock import utc_now
 from hub.services.messages import OutboundMessage
 from hub.services.polling import every
 from hub.services.ports import Lease, LeaseLost
+from hub.services.ports.transaction import Store, Transaction
+from hub.services.ports.warnings import StoredWarning
 from hub.services.steps import tick_seen
 from hub.services.talkdown import watch_rule
 
@@ -59,68 +60,6 @@ class Speech(Protocol):
 
 class Recordings(Protocol):
     def get(self, message_id: str, lang: str) -> SpeechAudio | None: ...
-
-
-@dataclass(frozen=True, slots=True)
-class StoredWarning:
-    id: int
-    command_id: str
-    speaker_id: str
-    site_id: str
-    incident_id: int | None
-    state: WarningState
-    attempts: int
-    expires_at: datetime
-    command: bytes  # the encoded command, resent as it was
-    playing_for_s: float  # audio duration × repeats
-    playing_at: datetime | None = None  # when the hub heard `playing`
-    rule_id: str | None = None  # the rule that sent it (None: a person)
-
-
-class WarningTransaction(Protocol):
-    async def hold_lease(self, lease: Lease) -> None: ...
-
-    async def add_warning(self, row: dict[str, Any]) -> int: ...
-
-    async def warning_by_command(self, command_id: str) -> StoredWarning | None: ...
-
-    async def set_warning_state(
-        self, warning_id: int, state: WarningState, at: datetime, error: str, next_resend_at: datetime | None
-    ) -> None: ...
-
-    async def add_warning_ack(
-        self, warning_id: int, state: str, reported_at: datetime, received_at: datetime, error: str
-    ) -> None: ...
-
-    async def due_warnings(self, now: datetime, limit: int) -> list[StoredWarning]: ...
-
-    async def resent(self, warning_id: int, attempts: int, next_resend_at: datetime) -> None: ...
-
-    async def last_rule_warning(self, rule_id: str, speaker_id: str) -> datetime | None: ...
-
-    async def incident(self, incident_id: int, lock: bool = True) -> Incident | None: ...
-
-    async def schedule_timers(self, timers: Sequence[Timer]) -> None: ...
-
-    async def cancel_timers(self, incident_id: int, kinds: Sequence[TimerKind]) -> None: ...
-
-    async def append_timeline(self, incident_id: int, entries: Sequence[TimelineEntry]) -> None: ...
-
-    async def mark_steps(
-        self, incident_id: int, step_ids: Sequence[str], at: datetime, actor: str, note: str, automatic: bool
-    ) -> list[str]: ...
-
-    async def enqueue(self, messages: Sequence[OutboundMessage]) -> None: ...
-
-    async def announce(self, incident_ids: Sequence[int], dispatch_ids: Sequence[int] = ()) -> None: ...
-
-    async def announce_warnings(self, warning_ids: Sequence[int]) -> None: ...
-
-    async def audit(self, actor: str, action: str, target: str, detail: dict[str, Any]) -> None: ...
-
-
-class WarningStore(Protocol):
-    def transaction(self) -> AbstractAsyncContextManager[WarningTransaction]: ...
 
 
 class UnknownTarget(LookupError):
@@ -143,11 +82,6 @@ class WarningRequest:
     expires_s: int = 60
 
 
-@dataclass
-class _Issued:
-    ids: list[int] = field(default_factory=list)
-
-
 # How long the hub waits for an answer after asking a quiet speaker again, before it gives up.
 ASK_BEFORE_GIVING_UP_S = 10.0
 
@@ -160,7 +94,7 @@ def _end_due(warning: StoredWarning, now: datetime) -> datetime:
 class WarningService:
     def __init__(
         self,
-        store: WarningStore,
+        store: Store,
         district: District,
         topics: Topics,
         speech: Speech,
@@ -194,94 +128,10 @@ class WarningService:
 
     async def warn(self, request: WarningRequest, actor: str) -> list[int]:
         """Send the warning to each speaker; return the warning ids."""
-        text = self._text_of(request)
-        for speaker in request.speakers:
-            device = self._district.devices.get(speaker)
-            if device is None or device.kind != "speaker":
-                raise UnknownTarget(f"unknown speaker {speaker!r}")
-        recorded = (
-            self._recordings.get(request.message_id, request.lang) if self._recordings and request.message_id else None
-        )
-        audio = recorded or await self._speech.render(text, request.lang)
-        now = self._clock()
-        issued = _Issued()
+        text, audio = await self._prepare(request)
         async with self._store.transaction() as tx:
-            incident = await tx.incident(request.incident_id, lock=False) if request.incident_id else None
-            if request.incident_id and incident is None:
-                raise UnknownTarget(f"no incident {request.incident_id}")
-            outbound = []
-            for speaker in request.speakers:
-                site_id = self._district.devices[speaker].site_id
-                command_id = uuid.uuid4().hex
-                expires_at = now + timedelta(seconds=request.expires_s)
-                command = SpeakerCommand(
-                    command_id=command_id,
-                    action=SpeakerAction.PLAY,
-                    audio_url=self._audio_url(audio.key),
-                    text=text,
-                    lang=request.lang,
-                    repeat=request.repeat,
-                    volume=request.volume,
-                    priority=request.priority,
-                    expires_at=expires_at,
-                )
-                payload = encode(command)
-                warning_id = await tx.add_warning(
-                    {
-                        "command_id": command_id,
-                        "speaker_id": speaker,
-                        "site_id": site_id,
-                        "incident_id": request.incident_id,
-                        "rule_id": request.rule_id,
-                        "message_id": request.message_id,
-                        "text": text,
-                        "lang": request.lang,
-                        "audio_key": audio.key,
-                        "audio_url": command.audio_url,
-                        "duration_s": audio.duration_s,
-                        "repeat": request.repeat,
-                        "volume": request.volume,
-                        "priority": request.priority,
-                        "expires_at": expires_at,
-                        "state": WarningState.SENT.value,
-                        "next_resend_at": now + timedelta(seconds=resend_delay_s(1)),
-                        "created_by": actor,
-                        "created_at": now,
-                        "command": payload,
-                    }
-                )
-                issued.ids.append(warning_id)
-                outbound.append(OutboundMessage(self._topics.speaker_command(site_id, speaker), payload))
-                await tx.audit(
-                    actor,
-                    "warning.send",
-                    f"speaker:{speaker}",
-                    {
-                        "warning_id": warning_id,
-                        "message_id": request.message_id,
-                        "text": text,
-                        "lang": request.lang,
-                        "incident_id": request.incident_id,
-                        "rule_id": request.rule_id,
-                    },
-                )
-                if incident is not None and incident.id is not None:
-                    reason = f"{speaker}: {request.message_id or 'free text'} ({request.lang}) ×{request.repeat}"
-                    params: dict[str, str | int] = {
-                        "warning": warning_id,
-                        "speaker": speaker,
-                        "message": request.message_id or "",
-                        "lang": request.lang,
-                        "repeat": request.repeat,
-                    }
-                    entry = TimelineEntry(
-                        now, actor, "warning", incident.state, incident.state, reason, "warning_sent", params
-                    )
-                    await tx.append_timeline(incident.id, [entry])
-            await tx.enqueue(outbound)
-            await tx.announce_warnings(issued.ids)
-            if incident is not None and incident.id is not None:
-                await tx.announce([incident.id])
+            ids, outbound = await self._write(tx, request, text, audio, actor, self._clock())
+            await tx.outbox.enqueue(outbound)
         if self._outbox_nudge is not None:
             self._outbox_nudge.set()
         log.info(
@@ -292,7 +142,102 @@ class WarningService:
             actor=actor,
             incident=request.incident_id,
         )
-        return issued.ids
+        return ids
+
+    async def _prepare(self, request: WarningRequest) -> tuple[str, SpeechAudio]:
+        """What to say and its audio (rendered before any transaction: speech takes a while the first time)."""
+        text = self._text_of(request)
+        for speaker in request.speakers:
+            device = self._district.devices.get(speaker)
+            if device is None or device.kind != "speaker":
+                raise UnknownTarget(f"unknown speaker {speaker!r}")
+        recorded = (
+            self._recordings.get(request.message_id, request.lang) if self._recordings and request.message_id else None
+        )
+        return text, recorded or await self._speech.render(text, request.lang)
+
+    async def _write(
+        self, tx: Transaction, request: WarningRequest, text: str, audio: SpeechAudio, actor: str, now: datetime
+    ) -> tuple[list[int], list[OutboundMessage]]:
+        """The warning rows, their audit and timeline entries in `tx`; returns the ids and the speaker
+        commands for the caller to put in the outbox of the same transaction."""
+        incident = await tx.incidents.incident(request.incident_id, lock=False) if request.incident_id else None
+        if request.incident_id and incident is None:
+            raise UnknownTarget(f"no incident {request.incident_id}")
+        ids: list[int] = []
+        outbound = []
+        for speaker in request.speakers:
+            site_id = self._district.devices[speaker].site_id
+            command_id = uuid.uuid4().hex
+            expires_at = now + timedelta(seconds=request.expires_s)
+            command = SpeakerCommand(
+                command_id=command_id,
+                action=SpeakerAction.PLAY,
+                audio_url=self._audio_url(audio.key),
+                text=text,
+                lang=request.lang,
+                repeat=request.repeat,
+                volume=request.volume,
+                priority=request.priority,
+                expires_at=expires_at,
+            )
+            payload = encode(command)
+            warning_id = await tx.warnings.add_warning(
+                {
+                    "command_id": command_id,
+                    "speaker_id": speaker,
+                    "site_id": site_id,
+                    "incident_id": request.incident_id,
+                    "rule_id": request.rule_id,
+                    "message_id": request.message_id,
+                    "text": text,
+                    "lang": request.lang,
+                    "audio_key": audio.key,
+                    "audio_url": command.audio_url,
+                    "duration_s": audio.duration_s,
+                    "repeat": request.repeat,
+                    "volume": request.volume,
+                    "priority": request.priority,
+                    "expires_at": expires_at,
+                    "state": WarningState.SENT.value,
+                    "next_resend_at": now + timedelta(seconds=resend_delay_s(1)),
+                    "created_by": actor,
+                    "created_at": now,
+                    "command": payload,
+                }
+            )
+            ids.append(warning_id)
+            outbound.append(OutboundMessage(self._topics.speaker_command(site_id, speaker), payload))
+            await tx.audit_log.audit(
+                actor,
+                "warning.send",
+                f"speaker:{speaker}",
+                {
+                    "warning_id": warning_id,
+                    "message_id": request.message_id,
+                    "text": text,
+                    "lang": request.lang,
+                    "incident_id": request.incident_id,
+                    "rule_id": request.rule_id,
+                },
+            )
+            if incident is not None and incident.id is not None:
+                reason = f"{speaker}: {request.message_id or 'free text'} ({request.lang}) ×{request.repeat}"
+                params: dict[str, str | int] = {
+                    "warning": warning_id,
+                    "speaker": speaker,
+                    "message": request.message_id or "",
+                    "lang": request.lang,
+                    "repeat": request.repeat,
+                }
+                entry = TimelineEntry(
+                    now, actor, "warning", incident.state, incident.state, reason, "warning_sent", params
+                )
+                await tx.incidents.append_timeline(incident.id, [entry])
+        await tx.changes.announce_warnings(ids)
+        if incident is not None and incident.id is not None:
+            await tx.changes.announce([incident.id])
+        return ids, outbound
 
     def _text_of(self, request: WarningRequest) -> str:
         """What the speakers will say: free text refused with the reason when it holds markup or control
@@ -319,27 +264,41 @@ class WarningService:
                 speakers = []
                 for speaker in self._district.speakers_for(event.site_id, event.device_id):
                     async with self._store.transaction() as tx:
-                        last = await tx.last_rule_warning(rule.id, speaker)
+                        last = await tx.warnings.last_rule_warning(rule.id, speaker)
                     if cooled_down(rule, last, now):
                         speakers.append(speaker)
                 if speakers:
                     sent += await self._warn_by_rule(rule, tuple(speakers), incidents.get(event.site_id))
         return sent
 
-    async def warn_firmer(self, incident: Incident, rule: TalkdownRule) -> int:
-        """After a failed talk-down: the rule's firmer message on every speaker of the site, above a rule's
-        priority; it gets no verdict of its own (its rule id says it came from the talk-down)."""
+    async def queue_firmer(
+        self, tx: Transaction, incident: Incident, rule: TalkdownRule, now: datetime
+    ) -> list[OutboundMessage]:
+        """After a failed talk-down, inside the verdict's own transaction: the rule's firmer message for every
+        speaker of the site, above a rule's priority, its commands returned for that transaction's outbox
+        (so the verdict, the dispatch and the message commit or roll back together, and no connection but
+        the verdict's is used). It gets no verdict of its own (its rule id says it came from the talk-down).
+        The audio is the library's, rendered at start (warm_up), so this does not wait for speech."""
         if not rule.firmer_message_id or incident.id is None:
-            return 0
+            return []
         firmer = WarningRule(
             f"{FIRMER_RULE_PREFIX}{rule.id}", "talkdown", rule.firmer_message_id, rule.languages, repeat=2, priority=8
         )
-        return await self._warn_by_rule(firmer, tuple(self._district.speakers_for(incident.site_id)), incident.id)
+        speakers = tuple(self._district.speakers_for(incident.site_id))
+        outbound: list[OutboundMessage] = []
+        for request in self._rule_requests(firmer, speakers, incident.id):
+            try:
+                text, audio = await self._prepare(request)
+            except Exception as exc:  # the verdict and the dispatch stand without the second message
+                log.error("firmer warning not possible", incident=incident.id, rule=rule.id, error=repr(exc))
+                continue
+            outbound += (await self._write(tx, request, text, audio, f"rule:{firmer.id}", now))[1]
+        return outbound
 
-    async def _warn_by_rule(self, rule: WarningRule, speakers: tuple[str, ...], incident_id: int | None) -> int:
-        sent = 0
-        for lang in rule.languages:
-            request = WarningRequest(
+    @staticmethod
+    def _rule_requests(rule: WarningRule, speakers: tuple[str, ...], incident_id: int | None) -> list[WarningRequest]:
+        return [
+            WarningRequest(
                 speakers,
                 lang,
                 message_id=rule.message_id,
@@ -348,6 +307,12 @@ class WarningService:
                 incident_id=incident_id,
                 rule_id=rule.id,
             )
+            for lang in rule.languages
+        ]
+
+    async def _warn_by_rule(self, rule: WarningRule, speakers: tuple[str, ...], incident_id: int | None) -> int:
+        sent = 0
+        for request in self._rule_requests(rule, speakers, incident_id):
             try:
                 sent += len(await self.warn(request, f"rule:{rule.id}"))
             except Exception as exc:  # a rule's warning must never hold up the alarm that caused it
@@ -361,15 +326,15 @@ class WarningService:
         """A speaker's ack. False: no such command for this speaker (dead-lettered by the caller)."""
         now = self._clock()
         async with self._store.transaction() as tx:
-            warning = await tx.warning_by_command(command_id)
+            warning = await tx.warnings.warning_by_command(command_id)
             if warning is None or warning.speaker_id != speaker_id:
                 return False
-            await tx.add_warning_ack(warning.id, reported.value, reported_at, now, error)
+            await tx.warnings.add_warning_ack(warning.id, reported.value, reported_at, now, error)
             state = next_state(warning.state, reported)
             if state is None:
                 return True
-            await tx.set_warning_state(warning.id, state, now, error, self._watch_until(warning, state, now))
-            await tx.announce_warnings([warning.id])
+            await tx.warnings.set_warning_state(warning.id, state, now, error, self._watch_until(warning, state, now))
+            await tx.changes.announce_warnings([warning.id])
             await self._note(tx, warning, state, now, f"speaker:{speaker_id}", error)
         log.info("warning ack", speaker=speaker_id, command=command_id, state=state.value, error=error or None)
         return True
@@ -385,15 +350,15 @@ class WarningService:
         return warning.expires_at
 
     async def _note(
-        self, tx: WarningTransaction, warning: StoredWarning, state: WarningState, now: datetime, actor: str, error: str
+        self, tx: Transaction, warning: StoredWarning, state: WarningState, now: datetime, actor: str, error: str
     ) -> None:
-        await tx.audit(
+        await tx.audit_log.audit(
             actor, f"warning.{state.value}", f"speaker:{warning.speaker_id}", {"warning_id": warning.id, "error": error}
         )
         if warning.incident_id is None:
             return
         played = state is WarningState.DONE  # ticks the incident's "warn on site" step: a write, under the site lock
-        incident = await tx.incident(warning.incident_id, lock=played)
+        incident = await tx.incidents.incident(warning.incident_id, lock=played)
         if incident is None:
             return
         reason = f"{warning.speaker_id}: {state.value}" + (f" ({error})" if error else "")
@@ -406,15 +371,13 @@ class WarningService:
         entry = TimelineEntry(
             now, actor, f"warning_{state.value}", incident.state, incident.state, reason, "warning_state", params
         )
-        await tx.append_timeline(warning.incident_id, [entry])
+        await tx.incidents.append_timeline(warning.incident_id, [entry])
         if played:
             await tick_seen(tx, self._district, incident, SeenAction.WARNING, actor, now)
             await self._watch_after(tx, warning, incident, now)
-        await tx.announce([warning.incident_id])
+        await tx.changes.announce([warning.incident_id])
 
-    async def _watch_after(
-        self, tx: WarningTransaction, warning: StoredWarning, incident: Incident, now: datetime
-    ) -> None:
+    async def _watch_after(self, tx: Transaction, warning: StoredWarning, incident: Incident, now: datetime) -> None:
         """A warning has played about someone in a zone: watch it for the talk-down rule's window
         (hub.domain.talkdown; the verdict is a lifecycle timer). The last speaker to finish sets the window."""
         if warning.rule_id and warning.rule_id.startswith(FIRMER_RULE_PREFIX):
@@ -423,8 +386,8 @@ class WarningService:
         if rule is None or incident.id is None:
             return
         due = now + timedelta(seconds=rule.window_s)
-        await tx.cancel_timers(incident.id, [TimerKind.TALKDOWN])
-        await tx.schedule_timers([Timer(TimerKind.TALKDOWN, incident.id, due)])
+        await tx.timers.cancel_timers(incident.id, [TimerKind.TALKDOWN])
+        await tx.timers.schedule_timers([Timer(TimerKind.TALKDOWN, incident.id, due)])
         params: dict[str, str | int] = {"rule": rule.id, "seconds": rule.window_s}
         entry = TimelineEntry(
             now,
@@ -436,7 +399,7 @@ class WarningService:
             "talkdown_watch",
             params,
         )
-        await tx.append_timeline(incident.id, [entry])
+        await tx.incidents.append_timeline(incident.id, [entry])
         log.info("talk-down watch", incident=incident.id, rule=rule.id, window_s=rule.window_s)
 
     # --- resend and expiry (leader) -----------------------------------------------------------------
@@ -445,8 +408,8 @@ class WarningService:
         handled = 0
         async with self._store.transaction() as tx:
             if lease is not None:
-                await tx.hold_lease(lease)
-            for warning in await tx.due_warnings(now, limit):
+                await tx.lease.hold_lease(lease)
+            for warning in await tx.warnings.due_warnings(now, limit):
                 handled += 1
                 # A speaker that took the command but went quiet may have acked and lost the ack with
                 # the broker: ask once (the same command; the speaker answers a repeat with where it
@@ -467,17 +430,17 @@ class WarningService:
                     attempts = warning.attempts + 1
                     await self._resend(tx, warning, now + timedelta(seconds=resend_delay_s(attempts)))
                 else:  # received: it must start playing before it expires
-                    await tx.resent(warning.id, warning.attempts, warning.expires_at)
+                    await tx.warnings.resent(warning.id, warning.attempts, warning.expires_at)
         if handled and self._outbox_nudge is not None:
             self._outbox_nudge.set()
         return handled
 
-    async def _resend(self, tx: WarningTransaction, warning: StoredWarning, look_again_at: datetime) -> None:
+    async def _resend(self, tx: Transaction, warning: StoredWarning, look_again_at: datetime) -> None:
         # Same command id: a speaker that got it already just acks again with its latest state.
         attempts = warning.attempts + 1
         topic = self._topics.speaker_command(warning.site_id, warning.speaker_id)
-        await tx.enqueue([OutboundMessage(topic, warning.command)])
-        await tx.resent(warning.id, attempts, look_again_at)
+        await tx.outbox.enqueue([OutboundMessage(topic, warning.command)])
+        await tx.warnings.resent(warning.id, attempts, look_again_at)
         log.info(
             "warning resent",
             speaker=warning.speaker_id,
@@ -487,10 +450,10 @@ class WarningService:
         )
 
     async def _give_up(
-        self, tx: WarningTransaction, warning: StoredWarning, state: WarningState, now: datetime, why: str
+        self, tx: Transaction, warning: StoredWarning, state: WarningState, now: datetime, why: str
     ) -> None:
-        await tx.set_warning_state(warning.id, state, now, why, None)
-        await tx.announce_warnings([warning.id])
+        await tx.warnings.set_warning_state(warning.id, state, now, why, None)
+        await tx.changes.announce_warnings([warning.id])
         await self._note(tx, warning, state, now, "system", why)
         log.warning(
             "warning gave up", speaker=warning.speaker_id, command=warning.command_id, state=state.value, why=why

@@ -1,11 +1,14 @@
 """The labelled synthetic suite: scripted scenes, the zones a camera would have there, and the events an ideal
 detector raises (derived from the script by `truth`). Used by the quality tests, the benchmark and the MJPEG
-simulator (`scene` names below)."""
+simulator (`scene` names below); the variants the suite adds are in `suite`.
+
+Over 400 lines for a reason: a catalogue of short scene scripts, one function each, over the zones and shades
+defined once at the top; split by kind, `SCENARIOS` would only gather them back from several files."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -14,7 +17,6 @@ from hub.video.zones import Direction, Zone, ZoneKind
 from simulators.camera.render import (
     CoveredLens,
     Defocus,
-    Effect,
     Headlights,
     InfraredSwitch,
     LightRamp,
@@ -409,69 +411,3 @@ SCENARIOS: dict[str, Callable[[], Scenario]] = {
         walking_in_pairs,
     )
 }
-
-
-def all_scenarios(variants: bool = True) -> list[Scenario]:
-    """The suite: every scenario and, with `variants`, each one mirrored and each one reseeded and recoloured."""
-    scenarios = [make() for make in SCENARIOS.values()]
-    if not variants:
-        return scenarios
-    return (
-        scenarios
-        + [variant(s, 100, mirror=True) for s in scenarios]
-        + [variant(s, 200, mirror=False) for s in scenarios]
-    )
-
-
-# --- variants ------------------------------------------------------------------------------------------------
-_MIRRORED_DIRECTION = {
-    Direction.LEFT_TO_RIGHT: Direction.RIGHT_TO_LEFT,
-    Direction.RIGHT_TO_LEFT: Direction.LEFT_TO_RIGHT,
-}
-
-
-def _mirror_point(point: tuple[float, float]) -> tuple[float, float]:
-    return (1.0 - point[0], point[1])
-
-
-def _mirror_zone(zone: Zone) -> Zone:
-    line = (_mirror_point(zone.line[0]), _mirror_point(zone.line[1])) if zone.line is not None else None
-    return replace(
-        zone,
-        polygon=tuple(_mirror_point(p) for p in zone.polygon),
-        line=line,
-        direction=_MIRRORED_DIRECTION.get(zone.direction, zone.direction),
-    )
-
-
-def _mirror_effect(effect: Effect) -> Effect:
-    if isinstance(effect, Headlights):
-        return replace(effect, x_from=1.0 - effect.x_from, x_to=1.0 - effect.x_to)
-    if isinstance(effect, MovedCamera):
-        return replace(effect, dx=-effect.dx, degrees=-effect.degrees)
-    return effect
-
-
-def variant(scenario: Scenario, seed_offset: int, mirror: bool) -> Scenario:
-    """The scenario in another world (seed: background, noise, rain) with other clothes, optionally seen in a
-    mirror: the same events at the same times, in other places and colours."""
-    scene = scenario.scene
-
-    def flip(x: float) -> float:
-        return 1.0 - x if mirror else x
-
-    walkers = tuple(
-        replace(
-            w,
-            path=tuple((t, flip(x), y) for t, x, y in w.path),
-            shade=SHADES[(SHADES.index(w.shade) + seed_offset // 100 * 3) % len(SHADES)],
-        )
-        for w in scene.walkers
-    )
-    effects = tuple(_mirror_effect(e) for e in scene.effects) if mirror else scene.effects
-    return replace(
-        scenario,
-        name=f"{scenario.name}_{'mirrored' if mirror else 'reseeded'}",
-        scene=replace(scene, seed=scene.seed + seed_offset, walkers=walkers, effects=effects),
-        zones=tuple(_mirror_zone(z) for z in scenario.zones) if mirror else scenario.zones,
-    )

@@ -185,7 +185,7 @@ class ScenarioDevices:
         """Play a synthetic scene through the video analytics (as the camera agent would) and publish what
         they find as the camera's events, `speed` times faster than the scene."""
         from simulators.camera.run import play
-        from simulators.camera.scenarios import all_scenarios
+        from simulators.camera.suite import all_scenarios
 
         scenes = {s.name: s for s in all_scenarios(variants=False)}
         if scene not in scenes:

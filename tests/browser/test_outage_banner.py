@@ -9,8 +9,8 @@ import re
 
 from playwright.async_api import Browser, expect
 
-from hub.adapters.local import PrivatePostgres
 from hub.config import Settings
+from sentinel_dev.services import PrivatePostgres
 from tests.browser.conftest import screenshot
 from tests.browser.test_console import sign_in
 from tests.browser.test_officer_app import phone_context, sign_in_and_on, watch_errors

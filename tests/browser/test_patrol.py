@@ -14,7 +14,7 @@ import pytest
 from playwright.async_api import Page, expect
 
 from devices.link import DeviceLink
-from hub.adapters.local import PrivateMosquitto
+from sentinel_dev.services import PrivateMosquitto
 from simulators.camera.mjpeg import MjpegCamera
 from simulators.speaker import SpeakerSimulator
 from tests.browser.conftest import screenshot

@@ -11,7 +11,7 @@ from pathlib import Path
 from playwright.async_api import Page, expect
 
 from devices.link import DeviceLink
-from hub.adapters.local import PrivateMosquitto
+from sentinel_dev.services import PrivateMosquitto
 from simulators.button import ButtonRef, press
 from tests.browser.conftest import screenshot
 from tests.browser.test_console import row_at, sign_in

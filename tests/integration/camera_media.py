@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 from aiohttp import web
 
-from hub.adapters.local import free_port
+from sentinel_dev.services import free_port
 from simulators.districts import synthetic_district
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -14,6 +15,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import asyncpg
@@ -21,10 +23,12 @@ import pytest
 
 from devices.contract import Topics
 from devices.link import DeviceLink
-from hub.adapters.local import PrivateMosquitto, PrivatePostgres, free_port
+from hub.adapters.mqtt.broker_conf import hub_account_name
+from hub.adapters.mqtt.credentials import district_accounts, write_broker_files
 from hub.adapters.postgres.accounts import accounts_service
 from hub.app import Hub, RunningHub
 from hub.config import Settings, load_district
+from sentinel_dev.services import PrivateMosquitto, PrivatePostgres, free_port
 from simulators.districts import write_district
 
 REPO = Path(__file__).resolve().parents[2]
@@ -91,16 +95,21 @@ def district_file(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def hub_settings(mqtt_broker: PrivateMosquitto, database_url: str, district_file: Path, tmp_path: Path) -> Settings:
-    # A topic prefix and instance of its own keep tests apart on the shared test broker.
+    return settings_for_test(mqtt_broker.url, database_url, district_file, tmp_path)
+
+
+def settings_for_test(mqtt_url: str, database_url: str, district_file: Path, tmp_path: Path) -> Settings:
+    """A hub's settings for one test: a topic prefix and instance of its own keep tests apart on the shared
+    test broker; media and speech cache under the test's tmp_path."""
     unique = uuid.uuid4().hex[:8]
     return Settings(
-        mqtt_url=mqtt_broker.url,
+        mqtt_url=mqtt_url,
         database_url=database_url,
         http=f"127.0.0.1:{free_port()}",
         district_file=district_file,
         topic_prefix=f"t{unique}",
         instance_id=f"test-{unique}",
-        data_dir=tmp_path / "data",  # media and speech cache of this test's hub only
+        data_dir=tmp_path / "data",
     )
 
 
@@ -219,3 +228,53 @@ def hub_process(settings: Settings, log_path: Path) -> subprocess.Popen[bytes]:
     }
     log = log_path.open("ab")
     return subprocess.Popen([sys.executable, "-m", "hub", "run"], cwd=REPO, env=env, stdout=log, stderr=log)
+
+
+def stop_hub_process(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM a `hub_process` and wait up to 15 s for it to exit (killed, and the wait's error raised, if not)."""
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(15)
+    except Exception:
+        process.kill()
+        raise
+
+
+async def assert_each_press_stored_once(database_url: str, presses: int) -> None:
+    """What a fault test checks at the end: every press stored once, none refused, each counted once in an
+    incident."""
+    for sql, expected in (
+        ("SELECT count(*) FROM events", presses),
+        ("SELECT count(DISTINCT (device_id, event_id)) FROM events", presses),
+        ("SELECT count(*) FROM dead_letters", 0),
+        ("SELECT sum(event_count) FROM incidents", presses),
+        ("SELECT count(*) FROM incident_events", presses),
+    ):
+        assert await fetch_value(database_url, sql) == expected, sql
+
+
+@contextlib.contextmanager
+def district_broker(
+    district_file: Path, settings: Settings, prefix: str, **options: Any
+) -> Iterator[tuple[PrivateMosquitto, dict[str, str], str]]:
+    """A private Mosquitto with the district's accounts (one per device and officer, and the hub instance's),
+    binding client ids to accounts as in the field: (the broker, passwords by account, the hub's account)."""
+    accounts = district_accounts(load_district(district_file), prefix, hub_instances=(settings.instance_id,))
+    base = Path(tempfile.mkdtemp(prefix="sentinel-test-accounts-"))
+    files = write_broker_files(accounts, base / "auth")
+    passwords = {a.username: a.password for a in accounts}
+    hub_account = hub_account_name(settings.instance_id)
+    broker = PrivateMosquitto(
+        base,
+        password_file=files.password_file,
+        acl_file=files.acl_file,
+        login=(hub_account, passwords[hub_account]),
+        bind_client_ids=True,
+        **options,
+    )
+    broker.start()
+    try:
+        yield broker, passwords, hub_account
+    finally:
+        broker.stop()
+        shutil.rmtree(base, ignore_errors=True)

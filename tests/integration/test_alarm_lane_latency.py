@@ -19,10 +19,11 @@ import pytest
 from devices.contract import DeviceState, Topics
 from devices.link import status_payload
 from hub.adapters.metrics import HubMetrics
+from hub.adapters.postgres.changes import CHANGES_CHANNEL
 from hub.adapters.postgres.outbox import PostgresOutbox
 from hub.adapters.postgres.pool import create_pool
 from hub.adapters.postgres.queries import PostgresIncidentQueries
-from hub.adapters.postgres.store import CHANGES_CHANNEL, PostgresStore
+from hub.adapters.postgres.store import PostgresStore
 from hub.config import load_district
 from hub.domain.events import DeviceEvent
 from hub.domain.incidents import Incident
@@ -62,7 +63,7 @@ async def write_claimed(pool: asyncpg.Pool, sender: ImmediateSender) -> None:
     """What the alarm lane does: rows written claimed in its transaction, sent after the commit."""
     lease = sender.lease()
     async with PostgresStore(pool).transaction() as tx:
-        rows = await tx.enqueue_claimed([RECEIVED], lease.token, lease.lease_s)
+        rows = await tx.outbox.enqueue_claimed([RECEIVED], lease.token, lease.lease_s)
     sender.send(lease, rows)
 
 
@@ -102,7 +103,7 @@ async def test_feedback_of_a_sender_that_died_before_sending_is_the_relays_once_
     died = ImmediateSender(outbox, RecordingPublisher(), asyncio.Event(), lease_s=1.0)
     lease = died.lease()
     async with PostgresStore(pool).transaction() as tx:
-        await tx.enqueue_claimed([RECEIVED], lease.token, lease.lease_s)
+        await tx.outbox.enqueue_claimed([RECEIVED], lease.token, lease.lease_s)
     # ... and the hub is killed before `send`: nothing of the claim goes out.
     publisher = RecordingPublisher()
     relay = OutboxRelay(outbox, publisher, asyncio.Event())
@@ -204,7 +205,7 @@ async def test_one_round_trip_locks_the_free_sites_and_stores_only_their_events(
             await other.execute("SELECT pg_advisory_xact_lock(hashtextextended('site:' || 'site-01', 0))")
             free, busy = panic_at("site-00", "btn-00-0"), panic_at("site-01", "btn-01-0")
             async with PostgresStore(pool).transaction() as tx:
-                locked, stored = await tx.add_events_of_free_sites(["site-00", "site-01"], [free, busy])
+                locked, stored = await tx.events.add_events_of_free_sites(["site-00", "site-01"], [free, busy])
             assert locked == {"site-00"}
             assert set(stored) == {("btn-00-0", free[0].event_id)}
     finally:
@@ -224,9 +225,9 @@ async def test_the_outbox_insert_announces_the_incidents_it_is_given_and_nothing
         await listener.add_listener(CHANGES_CHANNEL, lambda _c, _pid, _ch, payload: heard.append(payload))
         lease = ImmediateSender(PostgresOutbox(pool), RecordingPublisher(), asyncio.Event()).lease()
         async with PostgresStore(pool).transaction() as tx:
-            quiet = await tx.enqueue_claimed([RECEIVED], lease.token, lease.lease_s)
+            quiet = await tx.outbox.enqueue_claimed([RECEIVED], lease.token, lease.lease_s)
         async with PostgresStore(pool).transaction() as tx:
-            announced = await tx.enqueue_claimed([RECEIVED], lease.token, lease.lease_s, announce=[7, 9])
+            announced = await tx.outbox.enqueue_claimed([RECEIVED], lease.token, lease.lease_s, announce=[7, 9])
         await asyncio.sleep(0.3)
     finally:
         await listener.close()

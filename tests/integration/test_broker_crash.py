@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-import signal
 import threading
 import uuid
 from collections.abc import Iterator
@@ -18,11 +17,19 @@ from pathlib import Path
 import pytest
 
 from devices.contract import Topics
-from hub.adapters.local import PrivateMosquitto, free_port
 from hub.adapters.mqtt.credentials import BrokerAccount, write_broker_files
-from hub.config import Settings, load_district
+from hub.config import load_district
+from sentinel_dev.services import PrivateMosquitto
 from simulators.button import BurstResult, ButtonRef, confirmed_burst
-from tests.integration.conftest import eventually, fetch_value, hub_process, process_ready
+from tests.integration.conftest import (
+    assert_each_press_stored_once,
+    eventually,
+    fetch_value,
+    hub_process,
+    process_ready,
+    settings_for_test,
+    stop_hub_process,
+)
 
 PRESSES = 5000
 BUTTONS = 50
@@ -50,16 +57,7 @@ def own_broker(tmp_path: Path) -> Iterator[PrivateMosquitto]:
 async def test_kill_9_of_the_broker_mid_burst_loses_no_press_of_buttons_that_resend(
     run: int, own_broker: PrivateMosquitto, database_url: str, district_file: Path, tmp_path: Path
 ) -> None:
-    unique = uuid.uuid4().hex[:8]
-    settings = Settings(
-        mqtt_url=own_broker.url,
-        database_url=database_url,
-        http=f"127.0.0.1:{free_port()}",
-        district_file=district_file,
-        topic_prefix=f"t{unique}",
-        instance_id=f"test-{unique}",
-        data_dir=tmp_path / "data",
-    )
+    settings = settings_for_test(own_broker.url, database_url, district_file, tmp_path)
     district = load_district(district_file)
     buttons = [ButtonRef(d.site_id, d.id) for d in district.devices.values() if d.kind == "button"]
     assert len(buttons) == BUTTONS
@@ -94,16 +92,7 @@ async def test_kill_9_of_the_broker_mid_burst_loses_no_press_of_buttons_that_res
         assert isinstance(stored_at_kill, int) and stored_at_kill < PRESSES, "the burst ended before the kill"
         assert result.unconfirmed == 0 and result.given_up == 0
         await asyncio.sleep(1.0)  # anything redelivered late must not add to it
-        assert await fetch_value(database_url, "SELECT count(*) FROM events") == PRESSES
-        assert await fetch_value(database_url, "SELECT count(DISTINCT (device_id, event_id)) FROM events") == PRESSES
-        assert await fetch_value(database_url, "SELECT count(*) FROM dead_letters") == 0
-        assert await fetch_value(database_url, "SELECT sum(event_count) FROM incidents") == PRESSES
-        assert await fetch_value(database_url, "SELECT count(*) FROM incident_events") == PRESSES
+        await assert_each_press_stored_once(database_url, PRESSES)
     finally:
-        hub.send_signal(signal.SIGTERM)
-        try:
-            hub.wait(15)
-        except Exception:
-            hub.kill()
-            raise
+        stop_hub_process(hub)
     assert hub.returncode == 0, log.read_text()[-3000:]

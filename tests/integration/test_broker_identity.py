@@ -8,8 +8,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import queue
-import shutil
-import tempfile
 import threading
 import time
 import uuid
@@ -23,12 +21,10 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from devices.contract import Topics
-from hub.adapters.local import PrivateMosquitto
-from hub.adapters.mqtt.broker_conf import hub_account_name
-from hub.adapters.mqtt.credentials import district_accounts, write_broker_files
-from hub.config import Settings, load_district
+from hub.config import Settings
+from sentinel_dev.services import PrivateMosquitto
 from simulators.button import press_payload
-from tests.integration.conftest import eventually, fetch_value, running_hub
+from tests.integration.conftest import district_broker, eventually, fetch_value, running_hub
 
 
 @dataclass
@@ -47,26 +43,10 @@ class Broker:
 @pytest.fixture
 def broker(district_file: Path, hub_settings: Settings) -> Iterator[Broker]:
     prefix = f"id{uuid.uuid4().hex[:6]}"
-    accounts = district_accounts(load_district(district_file), prefix, hub_instances=(hub_settings.instance_id,))
-    base = Path(tempfile.mkdtemp(prefix="sentinel-test-identity-"))
-    files = write_broker_files(accounts, base / "auth")
-    passwords = {a.username: a.password for a in accounts}
-    hub_account = hub_account_name(hub_settings.instance_id)
-    mosquitto = PrivateMosquitto(
-        base,
-        password_file=files.password_file,
-        acl_file=files.acl_file,
-        login=(hub_account, passwords[hub_account]),
-        bind_client_ids=True,
-        max_message_bytes=hub_settings.max_camera_payload_bytes,
-    )
-    mosquitto.start()
-    settings = hub_settings.model_copy(update={"mqtt_url": mosquitto.url, "topic_prefix": prefix})
-    try:
-        yield Broker(mosquitto, passwords, hub_account, settings)
-    finally:
-        mosquitto.stop()
-        shutil.rmtree(base, ignore_errors=True)
+    limit = hub_settings.max_camera_payload_bytes
+    with district_broker(district_file, hub_settings, prefix, max_message_bytes=limit) as (mosquitto, passwords, hub):
+        settings = hub_settings.model_copy(update={"mqtt_url": mosquitto.url, "topic_prefix": prefix})
+        yield Broker(mosquitto, passwords, hub, settings)
 
 
 class Client:

@@ -14,9 +14,9 @@ from typing import Any
 import aiohttp
 import pytest
 
-from hub.adapters.local import PrivateMosquitto
 from hub.adapters.mqtt.credentials import BrokerAccount, write_broker_files
 from hub.config import Settings
+from sentinel_dev.services import PrivateMosquitto
 from tests.integration.conftest import eventually, running_hub
 
 SHOWN_WITHIN_S = 5.0  # the broker flag has a 2 s grace against reconnect blips

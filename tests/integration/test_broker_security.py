@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import queue
-import shutil
-import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -14,12 +12,12 @@ from pathlib import Path
 import paho.mqtt.client as mqtt
 import pytest
 
-from hub.adapters.local import PrivateMosquitto
 from hub.adapters.mqtt.broker_conf import hub_account_name
-from hub.adapters.mqtt.credentials import district_accounts, write_broker_files
+from hub.adapters.mqtt.credentials import district_accounts
 from hub.config import Settings, load_district
+from sentinel_dev.services import PrivateMosquitto
 from simulators.button import press_payload
-from tests.integration.conftest import HubUnderTest, eventually, fetch_value, running_hub
+from tests.integration.conftest import HubUnderTest, district_broker, eventually, fetch_value, running_hub
 
 NOT_AUTHORIZED = 135
 
@@ -60,23 +58,9 @@ class Device:
 @pytest.fixture
 def secured(district_file: Path, hub_settings: Settings) -> Iterator[tuple[PrivateMosquitto, dict[str, str], str]]:
     prefix = f"s{uuid.uuid4().hex[:6]}"
-    accounts = district_accounts(load_district(district_file), prefix, hub_instances=(hub_settings.instance_id,))
-    base = Path(tempfile.mkdtemp(prefix="sentinel-test-acl-"))
-    files = write_broker_files(accounts, base / "auth")
-    passwords = {a.username: a.password for a in accounts}
-    hub = hub_account_name(hub_settings.instance_id)
-    passwords["hub"] = passwords[hub]  # the hub's side in these tests, whatever its instance
-    broker = PrivateMosquitto(
-        base,
-        password_file=files.password_file,
-        acl_file=files.acl_file,
-        login=(hub, passwords[hub]),
-        bind_client_ids=True,
-    )
-    broker.start()
-    yield broker, passwords, prefix
-    broker.stop()
-    shutil.rmtree(base, ignore_errors=True)
+    with district_broker(district_file, hub_settings, prefix) as (broker, passwords, hub):
+        passwords["hub"] = passwords[hub]  # the hub's side in these tests, whatever its instance
+        yield broker, passwords, prefix
 
 
 @pytest.fixture

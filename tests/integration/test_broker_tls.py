@@ -16,12 +16,12 @@ from pathlib import Path
 import pytest
 
 from devices.link import DeviceLink, LinkError
-from hub.adapters.local import PrivateMosquitto, free_port
-from hub.adapters.local.mosquitto import TlsListener
 from hub.adapters.mqtt.broker_conf import hub_account_name
 from hub.adapters.mqtt.certificates import TlsFiles, issue_certificates
 from hub.adapters.mqtt.credentials import district_accounts, write_broker_files
 from hub.config import Settings, load_district
+from sentinel_dev.services import PrivateMosquitto, free_port
+from sentinel_dev.services.mosquitto import TlsListener
 from tests.integration.conftest import eventually, fetch_value, running_hub
 
 

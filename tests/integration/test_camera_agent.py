@@ -13,6 +13,7 @@ import time
 import urllib.request
 from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Any
 from urllib.error import HTTPError
 
 import pytest
@@ -23,7 +24,7 @@ from devices.link import DeviceLink
 from hub.adapters.camera.agent import AgentOptions, serve_agent
 from hub.adapters.camera.media import count_frames
 from hub.adapters.camera.registry import load_cameras
-from hub.adapters.local import PrivateMosquitto
+from sentinel_dev.services import PrivateMosquitto
 from simulators.camera.mjpeg import MjpegCamera, SceneSource
 from simulators.camera.render import Scene
 from simulators.camera.scenarios import YARD, Scenario, walker
@@ -36,30 +37,30 @@ INTRUDER = Scenario(
 )
 
 
-def district(path: Path, stream: str, settings: Mapping[str, object] | None = None) -> Path:
+def yard_school(stream: str, report_interval_s: int, **camera: object) -> dict[str, Any]:
+    """A district of one school whose camera (`stream`) watches the yard, an intrusion zone, beside a loudspeaker."""
     yard = {"id": "yard", "kind": "intrusion", "polygon": [list(p) for p in YARD.polygon]}
-    camera = {"stream": stream, "fps": 5, "speakers": ["spk-yard"], "zones": [yard], "stream_timeout_s": 2}
-    camera |= settings or {}
-    path.write_text(
-        yaml.safe_dump(
+    settings = {"stream": stream, "fps": 5, "speakers": ["spk-yard"], "zones": [yard], **camera}
+    return {
+        "district": {"id": "d", "name": "D", "timezone": "Asia/Shanghai"},
+        "grids": [{"id": "g1", "name": "G"}],
+        "sites": [
             {
-                "district": {"id": "d", "name": "D", "timezone": "Asia/Shanghai"},
-                "grids": [{"id": "g1", "name": "G"}],
-                "sites": [
-                    {
-                        "id": SITE,
-                        "name": "School",
-                        "kind": "school",
-                        "grid": "g1",
-                        "devices": [
-                            {"id": CAMERA, "kind": "camera", "report_interval_s": 10, "camera": camera},
-                            {"id": "spk-yard", "kind": "speaker"},
-                        ],
-                    }
+                "id": SITE,
+                "name": "School",
+                "kind": "school",
+                "grid": "g1",
+                "devices": [
+                    {"id": CAMERA, "kind": "camera", "report_interval_s": report_interval_s, "camera": settings},
+                    {"id": "spk-yard", "kind": "speaker"},
                 ],
             }
-        )
-    )
+        ],
+    }
+
+
+def district(path: Path, stream: str, settings: Mapping[str, object] | None = None) -> Path:
+    path.write_text(yaml.safe_dump(yard_school(stream, 10, **{"stream_timeout_s": 2, **(settings or {})})))
     return path
 
 

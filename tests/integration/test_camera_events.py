@@ -18,7 +18,7 @@ import yaml
 from aiohttp import web
 
 from devices.link import DeviceLink
-from hub.adapters.local import free_port
+from sentinel_dev.services import free_port
 from tests.integration.camera_media import district_with_media_origins, jpeg, video
 from tests.integration.conftest import HubUnderTest, bearer, create_api_token, eventually, fetch_value
 

@@ -15,7 +15,7 @@ import pytest
 from aiohttp import web
 
 from hub.adapters.camera.capture import Backoff, CapturedFrame, OpenCvCapture
-from hub.adapters.local import free_port
+from sentinel_dev.services import free_port
 from simulators.camera.mjpeg import MjpegCamera, SceneSource, VideoFileSource
 from simulators.camera.scenarios import SCENARIOS
 

@@ -13,7 +13,7 @@ import pytest
 
 from devices.contract import Topics
 from hub.adapters.camera.agent import AgentOptions
-from hub.adapters.local import PrivateMosquitto, free_port
+from sentinel_dev.services import PrivateMosquitto, free_port
 from tests.integration.test_camera_agent import AgentThread, Listener, district
 
 REPO = Path(__file__).resolve().parents[2]
@@ -130,7 +130,5 @@ def test_a_frozen_picture_is_lost_and_restored(rtsp_camera: RtspCamera, agent_on
     lost_and_restored(agent_on, lambda: rtsp_camera.send("still"), lambda: rtsp_camera.send("play"))
 
 
-def test_a_killed_camera_is_lost_and_restored_once_it_serves_again(
-    rtsp_camera: RtspCamera, agent_on: Listener
-) -> None:
+def test_a_killed_camera_is_lost_and_restored_once_it_serves_again(rtsp_camera: RtspCamera, agent_on: Listener) -> None:
     lost_and_restored(agent_on, rtsp_camera.kill, rtsp_camera.start)

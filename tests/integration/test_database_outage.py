@@ -22,8 +22,8 @@ import pytest
 
 from devices.contract import Topics
 from devices.link import DeviceLink
-from hub.adapters.local import PrivatePostgres
 from hub.config import Settings, load_district
+from sentinel_dev.services import PrivatePostgres
 from simulators.button import ButtonRef, press_payload
 from tests.integration.conftest import eventually, fetch_value, running_hub
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 import asyncpg
 import pytest
 
-from hub.adapters.local import free_port
 from hub.adapters.postgres.probe import PostgresProbe, is_database_outage
+from sentinel_dev.services import free_port
 
 
 async def test_the_check_passes_and_survives_the_loss_of_its_own_connection(database_url: str) -> None:

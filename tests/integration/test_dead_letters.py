@@ -32,7 +32,7 @@ async def test_a_32_mb_bad_payload_is_kept_as_its_prefix_length_and_sha256(pool:
     small = b'{"event_id": 1}'
     now = datetime.now(UTC)
     async with PostgresStore(pool).transaction() as tx:
-        await tx.add_dead_letters(
+        await tx.events.add_dead_letters(
             [Rejection("t/big", payload, now, "oversized_payload"), Rejection("t/small", small, now, "bad_type")]
         )
     rows = await pool.fetch("SELECT payload, payload_bytes, payload_sha256 FROM dead_letters ORDER BY topic")

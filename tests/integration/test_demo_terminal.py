@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from hub.adapters.local import free_port
+from sentinel_dev.services import free_port
 from tests.integration.conftest import REPO
 
 BANNER_END = "Stop      Ctrl-C"

@@ -214,7 +214,7 @@ async def test_two_hub_instances_fire_each_timer_exactly_once_and_the_survivor_t
 
 
 def _other_port() -> str:
-    from hub.adapters.local import free_port
+    from sentinel_dev.services import free_port
 
     return f"127.0.0.1:{free_port()}"
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 import threading
 
-from hub.adapters.local import PrivateMosquitto
 from hub.config import load_district
+from sentinel_dev.services import PrivateMosquitto
 from simulators.load import LoadDevice, LoadOptions, run_load
 from tests.integration.conftest import HubUnderTest
 

@@ -13,7 +13,7 @@ import pytest
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from hub.adapters.local import PrivateMosquitto, PrivatePostgres
+from sentinel_dev.services import PrivateMosquitto, PrivatePostgres
 
 pytestmark = pytest.mark.timeout(30)
 

@@ -21,8 +21,8 @@ import pytest
 import yaml
 from aiohttp import web
 
-from hub.adapters.local import free_port
 from hub.adapters.mjpeg import MjpegParser, boundary_of
+from sentinel_dev.services import free_port
 from simulators.camera.mjpeg import MjpegCamera, SceneSource
 from simulators.camera.scenarios import SCENARIOS
 from simulators.districts import synthetic_district

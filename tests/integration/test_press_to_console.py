@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import aiohttp
 
 from devices.link import DeviceLink
-from hub.adapters.local import PrivateMosquitto
+from sentinel_dev.services import PrivateMosquitto
 from simulators.button import ButtonRef, press, press_payload
 from tests.integration.conftest import HubUnderTest, eventually, fetch_value, get_json
 

@@ -1,5 +1,5 @@
 """Supervisors' reports against the private PostgreSQL: a generated history with known clocks
-(simulators/history.py) is written into a fresh database, and every figure of the report is checked
+(simulators/history/) is written into a fresh database, and every figure of the report is checked
 against values computed here, in plain Python, from the generated objects (never from the database).
 A small worked example with hand-picked numbers comes first."""
 

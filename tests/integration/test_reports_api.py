@@ -203,26 +203,17 @@ def test_the_command_line_writes_the_csv_and_the_pdf(database_url: str, tmp_path
     district_file = write_district(tmp_path / "district.yaml", sites=6)
     env = {**os.environ, "SENTINEL_DATABASE_URL": database_url, "SENTINEL_CONFIG": str(district_file)}
     out = tmp_path / "out"
-    done = subprocess.run(
-        [sys.executable, "-m", "hub", "report", "--month", "2026-10", "--out", str(out)],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+
+    def report(month: str, timeout: float) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "hub", "report", "--month", month, "--out", str(out)]
+        return subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout)
+
+    done = report("2026-10", timeout=120)
     assert done.returncode == 0, done.stderr
     csv_file = out / "sentinel-report-test-district-2026-10.csv"
     pdf_file = out / "sentinel-report-test-district-2026-10.pdf"
     assert done.stdout.split() == [str(csv_file), str(pdf_file)]
     assert csv_file.read_bytes().startswith("\ufeff## 报表 Report".encode())
     assert pdf_file.read_bytes().startswith(b"%PDF-")
-    refused = subprocess.run(
-        [sys.executable, "-m", "hub", "report", "--month", "2026-13", "--out", str(out)],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    refused = report("2026-13", timeout=60)
     assert refused.returncode == 2 and "month" in refused.stderr

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from hub.adapters.local import PrivateMosquitto, free_port
 from hub.config import Settings
+from sentinel_dev.services import PrivateMosquitto, free_port
 from simulators.scenario.model import load_scenario
 from simulators.scenario.runner import Report, Target, run_scenario
 from tests.integration.conftest import create_api_token, running_hub

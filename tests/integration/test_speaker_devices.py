@@ -33,9 +33,10 @@ from devices.contract import (
     decode,
 )
 from devices.link import DeviceLink
-from devices.speaker_agent import Playback, SpeakerAgent, speaker_link
-from hub.adapters.local import PrivateMosquitto
+from devices.speaker_agent import SpeakerAgent, speaker_link
+from devices.speaker_playback import Playback
 from hub.adapters.speech import AudioFiles, EspeakSynthesizer, PrerecordedAudio, RenderedAudio, audio_url
+from sentinel_dev.services import PrivateMosquitto
 from simulators.speaker import Mode, SpeakerSimulator
 from tests.integration.conftest import REPO
 

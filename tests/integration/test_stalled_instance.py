@@ -21,8 +21,8 @@ import asyncpg
 
 from devices.contract import Topics
 from devices.link import DeviceLink
-from hub.adapters.local import free_port
 from hub.config import Settings
+from sentinel_dev.services import free_port
 from simulators.button import press_payload
 from tests.integration.conftest import HubUnderTest, eventually, fetch_value, hub_process, process_ready, write_district
 

@@ -15,8 +15,8 @@ import pytest
 
 from devices.contract import DeviceState, Topics
 from devices.link import DeviceLink, status_payload
-from hub.adapters.local import PrivateMosquitto
 from hub.config import Settings
+from sentinel_dev.services import PrivateMosquitto
 from tests.integration.conftest import HubUnderTest, eventually, fetch_value, running_hub, write_district
 
 
@@ -48,10 +48,7 @@ async def test_a_silent_camera_goes_offline_within_interval_plus_grace_and_its_r
 ) -> None:
     db, topics = watched_hub.settings.database_url, watched_hub.topics
     assert db
-    stop = asyncio.Event()
-    others = asyncio.create_task(keep_alive(device_link, topics, ["01", "02"], stop))
-    try:
-        await asyncio.to_thread(heartbeat, device_link, topics, "site-00", "camera", "cam-00", DeviceState.ONLINE)
+    async with only_cam_00_falls_silent(watched_hub, device_link):
         silent_from = datetime.now(UTC)
         await eventually(lambda: fetch_value(db, "SELECT count(*) = 1 FROM incidents"), timeout=10)
         raised_after = (datetime.now(UTC) - silent_from).total_seconds()
@@ -64,9 +61,6 @@ async def test_a_silent_camera_goes_offline_within_interval_plus_grace_and_its_r
         assert await fetch_value(db, "SELECT count(*) FROM incidents") == 1  # the others kept talking
         types = await fetch_value(db, "SELECT array_agg(type ORDER BY id) FROM events WHERE device_id = 'cam-00'")
         assert types == ["offline", "online"]
-    finally:
-        stop.set()
-        await others
 
 
 async def test_a_clean_restart_inside_the_grace_raises_nothing(
@@ -74,9 +68,7 @@ async def test_a_clean_restart_inside_the_grace_raises_nothing(
 ) -> None:
     db, topics = watched_hub.settings.database_url, watched_hub.topics
     assert db
-    stop = asyncio.Event()
-    others = asyncio.create_task(keep_alive(device_link, topics, ["01", "02"], stop))
-    try:
+    async with others_keep_reporting(device_link, topics):
         for _ in range(8):  # 4 s of restarts: offline, back 0.3 s later, heartbeat
             await asyncio.to_thread(heartbeat, device_link, topics, "site-00", "camera", "cam-00", DeviceState.OFFLINE)
             await asyncio.sleep(0.3)
@@ -84,9 +76,6 @@ async def test_a_clean_restart_inside_the_grace_raises_nothing(
             await asyncio.sleep(0.2)
         await asyncio.sleep(2.5)  # one more scan
         assert await fetch_value(db, "SELECT count(*) FROM incidents") == 0
-    finally:
-        stop.set()
-        await others
     # Then silence for good: now it goes offline.
     await eventually(lambda: fetch_value(db, "SELECT count(*) >= 1 FROM incidents"), timeout=10)
 
@@ -148,10 +137,17 @@ async def test_a_fault_incident_left_open_by_an_instance_that_died_is_closed_by_
 @contextlib.asynccontextmanager
 async def only_cam_00_falls_silent(hub: HubUnderTest, link: DeviceLink) -> AsyncIterator[None]:
     """cam-00 reports once and then falls silent; the other sites' cameras keep reporting."""
-    stop = asyncio.Event()
-    others = asyncio.create_task(keep_alive(link, hub.topics, ["01", "02"], stop))
-    try:
+    async with others_keep_reporting(link, hub.topics):
         await asyncio.to_thread(heartbeat, link, hub.topics, "site-00", "camera", "cam-00", DeviceState.ONLINE)
+        yield
+
+
+@contextlib.asynccontextmanager
+async def others_keep_reporting(link: DeviceLink, topics: Topics) -> AsyncIterator[None]:
+    """The cameras of site-01 and site-02 report every 0.5 s while the block runs."""
+    stop = asyncio.Event()
+    others = asyncio.create_task(keep_alive(link, topics, ["01", "02"], stop))
+    try:
         yield
     finally:
         stop.set()

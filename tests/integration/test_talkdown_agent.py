@@ -16,19 +16,19 @@ import pytest
 import yaml
 
 from hub.adapters.camera.agent import AgentOptions
-from hub.adapters.local import PrivateMosquitto
 from hub.config import Settings
+from sentinel_dev.services import PrivateMosquitto
 from simulators.camera.mjpeg import MjpegCamera, SceneSource
 from simulators.camera.render import Scene
 from simulators.camera.scenarios import YARD, Scenario, walker
 from simulators.speaker import SpeakerSimulator
 from tests.integration.conftest import HubUnderTest, eventually, fetch_value, running_hub
-from tests.integration.test_camera_agent import AgentThread
+from tests.integration.test_camera_agent import AgentThread, yard_school
 from tests.integration.test_camera_mjpeg import ServedCamera
 from tests.integration.test_talkdown import rows
 
 WINDOW_S = 10
-SITE, CAMERA, SPEAKER = "school-1", "cam-yard", "spk-yard"
+SITE, CAMERA, SPEAKER = "school-1", "cam-yard", "spk-yard"  # as in test_camera_agent.yard_school
 # Into the yard at about 6 s (the analysis learns the background for 2 s first), standing there until 11 s, then
 # walking off to the left and out of the picture.
 LEAVES = Scenario(
@@ -41,26 +41,12 @@ STAYS = Scenario("stays", Scene(seed=31, walkers=(walker((4, 0.05, 0.78), (9, 0.
 
 
 def district(path: Path, stream: str) -> Path:
-    yard = {"id": "yard", "kind": "intrusion", "polygon": [list(p) for p in YARD.polygon]}
-    camera = {"stream": stream, "fps": 5, "speakers": [SPEAKER], "zones": [yard]}
     text = {"zh-CN": "这里是公安视频监控区域，请立即离开。", "en": "Leave now."}
     firmer = {"zh-CN": "警方正在赶来。", "en": "The police are on the way."}
-    raw: dict[str, Any] = {
-        "district": {"id": "d", "name": "D", "timezone": "Asia/Shanghai"},
-        "grids": [{"id": "g1", "name": "G", "officer": "o1"}],
+    raw = yard_school(stream, 30)
+    raw["grids"][0]["officer"] = "o1"
+    raw |= {
         "officers": [{"id": "o1", "name": "警员1", "grid": "g1"}],
-        "sites": [
-            {
-                "id": SITE,
-                "name": "School",
-                "kind": "school",
-                "grid": "g1",
-                "devices": [
-                    {"id": CAMERA, "kind": "camera", "report_interval_s": 30, "camera": camera},
-                    {"id": SPEAKER, "kind": "speaker"},
-                ],
-            }
-        ],
         "messages": [{"id": "leave-now", "text": text}, {"id": "police-coming", "text": firmer}],
         "warning_rules": [{"id": "yard", "event": "intrusion", "message": "leave-now", "repeat": 1}],
         "talkdown": [

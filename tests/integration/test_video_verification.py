@@ -15,7 +15,7 @@ import pytest
 from devices.contract import CameraCommand, decode
 from devices.link import DeviceLink
 from hub.adapters.camera.media import count_frames
-from hub.adapters.local import PrivateMosquitto, free_port
+from sentinel_dev.services import PrivateMosquitto, free_port
 from simulators.button import ButtonRef, press
 from tests.integration.conftest import HubUnderTest, fetch_value
 from tests.integration.test_camera_mjpeg import ServedCamera

@@ -17,8 +17,8 @@ import pytest
 from devices.contract import SpeakerAck, SpeakerAckState
 from devices.link import DeviceLink
 from devices.speaker_agent import SpeakerAgent, speaker_link
-from hub.adapters.local import PrivateMosquitto
 from hub.config import Settings
+from sentinel_dev.services import PrivateMosquitto
 from simulators.button import ButtonRef, press
 from simulators.districts import write_district
 from simulators.speaker import Mode, SimulatedPlayer, SpeakerSimulator

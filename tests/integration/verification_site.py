@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 
 from hub.adapters.camera.agent import AgentOptions
-from hub.adapters.local import PrivateMosquitto
+from sentinel_dev.services import PrivateMosquitto
 from simulators.camera.mjpeg import MjpegCamera, SceneSource
 from simulators.camera.render import Scene
 from simulators.camera.scenarios import Scenario

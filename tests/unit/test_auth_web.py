@@ -18,6 +18,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from hub.adapters.web import WebServices, make_app
 from hub.adapters.web.auth import ACCESS, Route, add_routes, principal_of, requires
+from hub.adapters.web.operations import documented
 from hub.domain.district import District
 from hub.services.auth import AuthPolicy, Permission, Role
 from hub.services.changes import Broadcaster
@@ -37,6 +38,7 @@ class NoIncidents:
         return None
 
 
+@documented("testAction", "A state-changing action, for the tests", {200: "Done."})
 async def act(request: web.Request) -> web.Response:
     return web.json_response({"actor": principal_of(request).actor})
 

@@ -13,9 +13,9 @@ import structlog
 
 from hub.adapters.camera.debounce import ZoneEventDebounce
 from hub.config import load_district
-from hub.demo_banner import DemoBanner, phone_officer, saved_banner
 from hub.logging import configure_logging
 from hub.video.detections import Detection, DetectionType, TamperKind
+from sentinel_dev.demo_banner import DemoBanner, phone_officer, saved_banner
 
 DEMO = Path(__file__).resolve().parents[2] / "config" / "demo-district.yaml"
 

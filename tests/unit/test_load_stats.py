@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from simulators.load_stats import Counts, Rates, row, summary, total, unacked, verdicts
+from simulators.load.stats import Counts, Rates, row, summary, total, unacked, verdicts
 
 
 def counts(status: tuple[int, int, int], press: tuple[int, int, int], confirmed: int = 0) -> Counts:

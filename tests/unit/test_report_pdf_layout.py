@@ -15,6 +15,7 @@ from xml.etree import ElementTree
 import pytest
 
 from hub.adapters.reports_pdf import MARGIN, PAGE_H, PAGE_W, render_pdf
+from hub.adapters.reports_text import percent_text
 from hub.domain.reports import DEFINITIONS
 from tests.unit.test_reports import sample_coverage, sample_report
 
@@ -40,9 +41,41 @@ def crowded_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
         shift["cameras_not_checked"] = [f"x{n}" for n in range(20)]
         shift["staff"] = ["user:zhangwei", "user:liqiang", "officer:o-wang-xiaoming"]
     report["patrol_coverage"] = coverage
+    report |= issue_19_figures()
     path = tmp_path_factory.mktemp("pdf") / "report.pdf"
     path.write_bytes(render_pdf(report))
     return path
+
+
+LONG_SEAT = "user:zhangwei-night-desk-seat-2"
+
+
+def issue_19_figures(sites: int = 30) -> dict[str, Any]:
+    """Video verification, step compliance and deterrence (issue 19) with a long site name and enough rows to
+    run over a page."""
+
+    def site(n: int) -> dict[str, Any]:
+        if n == 0:
+            return {"site_id": "s0", "site_name": LONG_SITE, "site_name_en": LONG_SITE_EN}
+        return {"site_id": f"s{n}", "site_name": f"第{n}小学", "site_name_en": f"School {n}"}
+
+    verified = {"requested": 9, "verified": 8, "verified_share": 8 / 9, "median_s": 4.2, "p90_s": 71.0}
+    verified |= {"within_target": 7, "within_target_share": 7 / 9}
+    seat = {"incidents": 40, "required_due": 120, "required_done": 111, "compliance": 0.925}
+    seat |= {"resolved_with_open_steps": 3}
+    deterred = {"warned": 5, "deterred": 3, "not_deterred": 2, "deterred_share": 0.6}
+    return {
+        "video_verification": {
+            "target_s": 10.0,
+            "totals": dict(verified, requested=9 * sites),
+            "sites": [site(n) | verified for n in range(sites)],
+        },
+        "step_compliance": {"totals": seat, "seats": [{"seat": LONG_SEAT} | seat, {"seat": "system"} | seat]},
+        "deterrence": {
+            "totals": deterred,
+            "sites": [site(n) | {"month": month} | deterred for n in range(sites) for month in ("2026-09", "2026-10")],
+        },
+    }
 
 
 def words(pdf: Path) -> list[tuple[int, str, float, float, float, float]]:
@@ -114,3 +147,20 @@ def test_the_right_margin_stays_blank_on_every_page(crowded_report: Path, tmp_pa
         banner = int(height * 26 / PAGE_H)  # the banner runs edge to edge on purpose
         strip = image.crop((margin_from, banner, width, height))
         assert strip.getextrema()[0] > 200, f"{png.name}: something is drawn in the right margin"
+
+
+def test_the_issue_19_figures_are_printed_whole(crowded_report: Path) -> None:
+    text = text_of(crowded_report)
+    flat = re.sub(r"\s+", "", text)
+    assert "视频核实、处置步骤与喊话劝离" in flat and "(continued续)" in flat  # the section runs over a page
+    assert flat.count(re.sub(r"\s+", "", LONG_SITE)) >= 3  # verification, deterrence (two months) and the site pages
+    assert "zhangwei-night-desk-seat-2" in flat and "user:" not in text
+    assert "2026-09" in text and "1:11" in text  # a month of the deterrence table, a p90 of 71 s
+    for rate in (0.925, 0.6):  # the step compliance and the deterrence rate
+        assert re.sub(r"\s+", "", percent_text(rate)) in flat
+
+
+def test_a_report_without_the_issue_19_figures_has_no_such_page(tmp_path: Path) -> None:
+    path = tmp_path / "plain.pdf"
+    path.write_bytes(render_pdf(sample_report()))
+    assert "视频核实、处置步骤与喊话劝离" not in re.sub(r"\s+", "", text_of(path))

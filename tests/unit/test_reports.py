@@ -271,16 +271,16 @@ def test_the_pdf_embeds_the_cjk_font_and_has_a_page_per_grid() -> None:
 
 
 def test_the_pdf_says_so_when_no_cjk_font_is_installed(monkeypatch: pytest.MonkeyPatch) -> None:
-    from hub.adapters import reports_pdf
+    from hub.adapters.reports_pdf import document
 
-    reports_pdf._font_file.cache_clear()
+    document.font_file.cache_clear()
     monkeypatch.setenv("SENTINEL_REPORT_FONT", "/nonexistent/font.ttc")
     try:
         with pytest.raises(FontMissing):
             render_pdf(sample_report())
     finally:
         monkeypatch.delenv("SENTINEL_REPORT_FONT")
-        reports_pdf._font_file.cache_clear()
+        document.font_file.cache_clear()
 
 
 def sample_coverage(shifts: int = 62) -> dict[str, Any]:

@@ -11,10 +11,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hub.adapters.web.api import MAX_ID
 from hub.adapters.web.bodies import parse_json_body
-from hub.adapters.web.openapi import WEBSOCKETS, openapi_document
-from hub.adapters.web.openapi_complete import NOT_BLANK_PATTERN, complete, speakable_text
+from hub.adapters.web.models.base import NOT_BLANK_PATTERN
+from hub.adapters.web.models.warnings import speakable_text
 from hub.domain.roster import Shift
 from hub.domain.warnings import speech_problem
 from hub.domain.weekly import EVERY_DAY, WeeklyWindow, format_hhmm, parse_hhmm, weekday_numbers
@@ -83,34 +82,6 @@ def test_request_bodies_read_null_as_absent_whole_numbers_as_integers_and_keep_t
     assert isinstance(body["priority"], int)
     with pytest.raises(ValueError):
         parse_json_body("{not json")
-
-
-def test_every_operation_lists_the_answers_any_operation_can_give() -> None:
-    document = complete(openapi_document())
-    operations = [
-        (path, operation)
-        for paths in (document["paths"], document[WEBSOCKETS])
-        for path, item in paths.items()
-        for operation in item.values()
-    ]
-    assert len(operations) > 40
-    for path, operation in operations:
-        assert {"500", "503"} <= set(operation["responses"]), path
-        if operation.get("parameters") or "requestBody" in operation:
-            assert "400" in operation["responses"], path
-        for parameter in operation.get("parameters", []):
-            is_id = parameter["name"] == "id" or parameter["name"].endswith("_id")
-            if is_id and parameter["schema"].get("type") == "integer":
-                assert (parameter["schema"]["minimum"], parameter["schema"]["maximum"]) == (1, MAX_ID), path
-
-
-def test_optional_body_members_may_be_null_and_required_ones_may_not() -> None:
-    document = complete(openapi_document())
-    body = document["paths"]["/api/v1/incidents/{id}/notes"]["post"]["requestBody"]["content"]["application/json"]
-    assert body["schema"]["properties"]["text"]["type"] == "string"  # required
-    warning = document["paths"]["/api/v1/warnings"]["post"]["requestBody"]["content"]["application/json"]["schema"]
-    assert warning["properties"]["repeat"]["type"] == ["integer", "null"]
-    assert warning["properties"]["incident_id"]["maximum"] == MAX_ID
 
 
 class _RoundsUntilStopped(Exception):

@@ -18,7 +18,8 @@ from hub.video.detections import Detection
 from hub.video.zones import Direction, Zone, ZoneKind
 from simulators.camera import run
 from simulators.camera.run import evaluate
-from simulators.camera.scenarios import EVENING, SCENARIOS, TAMPER_WITHIN_S, all_scenarios
+from simulators.camera.scenarios import EVENING, SCENARIOS, TAMPER_WITHIN_S
+from simulators.camera.suite import all_scenarios
 from simulators.camera.truth import EARLY_S, Outcome, TypeScore, score
 
 REPO = Path(__file__).resolve().parents[2]

@@ -280,6 +280,50 @@ async def test_unexpected_error_is_500_json_and_logged(client: Client, queries: 
     assert failures[0]["path"] == "/api/v1/incidents"
 
 
+# ---- request bodies ---------------------------------------------------------------------------------
+
+
+async def test_a_body_member_of_the_wrong_type_is_400_naming_it(client: Client) -> None:
+    response = await client.post("/api/v1/incidents/1/dispatch", json={"officer_id": 5})
+
+    error = await error_of(response, 400)
+    assert (error["code"], error["params"]) == ("invalid_parameter", {"parameter": "officer_id"})
+    assert "officer_id" in error["message"]
+
+
+async def test_a_null_body_member_is_read_as_absent(client: Client) -> None:
+    response = await client.post("/api/v1/incidents/1/dispatch", json={"officer_id": None})
+
+    # Accepted as a body: refused further on, only because this server has no lifecycle service.
+    assert (await error_of(response, 503))["code"] == "unavailable"
+
+
+async def test_a_body_that_is_not_a_json_object_is_400_invalid_json(client: Client) -> None:
+    for data in ("{not json", "[1, 2]"):
+        response = await client.post(
+            "/api/v1/incidents/1/cancel", data=data, headers={"Content-Type": "application/json"}
+        )
+        assert (await error_of(response, 400))["code"] == "invalid_json"
+
+
+@pytest.mark.parametrize(
+    ("body", "says"),
+    [
+        ({"text": "快离开", "message_id": "leave", "site_id": "s1"}, "exactly one of message_id or text"),
+        ({"text": "快离开"}, "exactly one of speaker_id or site_id"),
+        ({"text": "快离开", "site_id": "s1", "repeat": 2.5}, "repeat"),
+        ({"text": "快离开", "site_id": "s1", "incident_id": 0}, "incident_id"),
+        ({"text": "快离开", "site_id": "s1", "lang": "fr"}, "lang"),
+    ],
+)
+async def test_a_warning_body_is_checked_before_anything_is_sent(
+    client: Client, body: dict[str, Any], says: str
+) -> None:
+    error = await error_of(await client.post("/api/v1/warnings", json=body), 400)
+
+    assert error["code"] == "invalid_parameter" and says in error["message"]
+
+
 # ---- district ----------------------------------------------------------------------------------
 
 

@@ -9,6 +9,9 @@ Acknowledgement is manual: a message is PUBACKed only when `acknowledge()` is ca
 content is committed. A receipt belongs to one connection: after a reconnect the broker redelivers
 whatever was not acknowledged, so stale receipts are dropped instead of acknowledging the packet id
 of some other message on the new connection.
+
+Over 400 lines for a reason: one paho client and the connection state every method shares (session,
+lanes, receipts, the socket's registration with the loop); split, the parts would reach into that state.
 """
 
 from __future__ import annotations
@@ -171,9 +174,7 @@ class MqttClient:
         if stale:
             log.info("acknowledgements dropped after reconnect; broker will redeliver", count=stale)
 
-    async def publish(
-        self, message: OutboundMessage, *, retain: bool = False, not_after: float | None = None
-    ) -> None:
+    async def publish(self, message: OutboundMessage, *, retain: bool = False, not_after: float | None = None) -> None:
         """Publish at QoS 1 and wait for the broker's PUBACK. While disconnected it waits for the
         link (paho must not be touched while the connect thread works on it); a message the link
         loses before its PUBACK is resent by paho on the resumed session. With `not_after` (a

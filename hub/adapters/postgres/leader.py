@@ -5,7 +5,7 @@ pause) keeps its idle session, and with it the lock, for as long as it stalls. H
 row with an expiry that it renews every `renew_s`; when it stops renewing, another instance takes the
 row over once it has expired (a new `epoch`). The leader's work passes its `Lease` to every
 transaction that has effects, which checks and share-locks the row with that epoch (see
-`PostgresTransaction.hold_lease`): a leader that wakes up after losing the lease can fire nothing, and
+`PostgresLeaseCheck.hold_lease`): a leader that wakes up after losing the lease can fire nothing, and
 a takeover waits for the old leader's transaction in progress to end (bounded by the hub's
 `idle_in_transaction_session_timeout`), so the two never act at once.
 """

@@ -9,8 +9,8 @@ from collections.abc import Awaitable, Callable
 import asyncpg
 import structlog
 
+from hub.adapters.postgres.changes import CHANGES_CHANNEL
 from hub.adapters.postgres.queries import PostgresIncidentQueries
-from hub.adapters.postgres.store import CHANGES_CHANNEL
 from hub.services.backoff import Backoff
 from hub.services.changes import RESYNC, Broadcaster
 from hub.services.health import sleep_or_recovered

@@ -65,7 +65,7 @@ class PostgresOutbox:
         return OutboxClaim(self._pool, token, messages, started + lease_s * 0.8)
 
     def held(self, lease: OutboxLease, messages: list[tuple[int, OutboundMessage]]) -> OutboxClaim:
-        """Rows written already claimed (PostgresTransaction.enqueue_claimed)."""
+        """Rows written already claimed (PostgresOutboxWrites.enqueue_claimed)."""
         return OutboxClaim(self._pool, lease.token, messages, lease.send_until)
 
     async def backlog(self) -> int:

@@ -1,140 +1,44 @@
 """Video patrol in PostgreSQL (migration 009): patrol runs and the append-only patrol log, for the patrol
 service; and the patrol log's coverage per shift, for the supervisors' reports.
 
-A patrol transaction is the incident store's transaction plus the patrol tables, so a manual incident is
-written with the store's own incident methods (save_incident, append_timeline, timers, NOTIFY).
+A patrol transaction is the store's transaction (hub.adapters.postgres.store), whose `patrol` holds the runs
+(hub.adapters.postgres.patrol_runs), so a manual incident is written with its incident ports.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import asyncpg
 
-from hub.adapters.postgres.store import PostgresTransaction
+from hub.adapters.postgres.patrol_runs import (
+    RUN_COLUMNS,
+    VIEW_COLUMNS,
+    run_from_row,
+    view_from_row,
+)
+from hub.adapters.postgres.store import PostgresStore
 from hub.domain.district import District
 from hub.domain.patrol import SHIFT_DAY_START, SHIFT_HOURS, Half, Outcome, PatrolRun, PatrolView, shifts_starting
 from hub.domain.reports import Period, share
 from hub.services.ports import JsonObject
 
-_RUN_COLUMNS = "id, tour_id, tour_name, cameras, dwell_s, started_by, started_at, shift, finished_at, finished_by"
-_VIEW_COLUMNS = "id, run_id, camera_id, site_id, viewed_at, outcome, note, incident_id, warning_ids, logged_by"
 
-
-def run_from_row(row: asyncpg.Record | Mapping[str, Any]) -> PatrolRun:
-    return PatrolRun(
-        id=row["id"],
-        tour_id=row["tour_id"],
-        tour_name=row["tour_name"],
-        cameras=tuple(row["cameras"]),
-        dwell_s=row["dwell_s"],
-        started_by=row["started_by"],
-        started_at=row["started_at"],
-        shift=row["shift"],
-        finished_at=row["finished_at"],
-        finished_by=row["finished_by"],
-    )
-
-
-def view_from_row(row: asyncpg.Record) -> PatrolView:
-    return PatrolView(
-        id=row["id"],
-        run_id=row["run_id"],
-        camera_id=row["camera_id"],
-        site_id=row["site_id"],
-        viewed_at=row["viewed_at"],
-        outcome=Outcome(row["outcome"]),
-        note=row["note"],
-        incident_id=row["incident_id"],
-        warning_ids=tuple(row["warning_ids"]),
-        logged_by=row["logged_by"],
-    )
-
-
-class PostgresPatrolTransaction(PostgresTransaction):
-    async def add_run(self, run: dict[str, Any]) -> PatrolRun:
-        row = await self._conn.fetchrow(
-            "INSERT INTO patrol_runs (tour_id, tour_name, cameras, dwell_s, started_by, started_at, shift)"
-            f" VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {_RUN_COLUMNS}",
-            run["tour_id"],
-            run["tour_name"],
-            run["cameras"],
-            run["dwell_s"],
-            run["started_by"],
-            run["started_at"],
-            run["shift"],
-        )
-        assert row is not None
-        return run_from_row(row)
-
-    async def run(self, run_id: int, lock: bool = True) -> PatrolRun | None:
-        row = await self._conn.fetchrow(
-            f"SELECT {_RUN_COLUMNS} FROM patrol_runs WHERE id = $1{' FOR UPDATE' if lock else ''}", run_id
-        )
-        return run_from_row(row) if row else None
-
-    async def finish_run(self, run_id: int, at: datetime, actor: str) -> PatrolRun:
-        row = await self._conn.fetchrow(
-            f"UPDATE patrol_runs SET finished_at = $2, finished_by = $3 WHERE id = $1 AND finished_at IS NULL"
-            f" RETURNING {_RUN_COLUMNS}",
-            run_id,
-            at,
-            actor,
-        )
-        assert row is not None, f"patrol run {run_id} vanished or was finished meanwhile"
-        return run_from_row(row)
-
-    async def add_view(self, view: dict[str, Any]) -> PatrolView:
-        row = await self._conn.fetchrow(
-            "INSERT INTO patrol_views"
-            " (run_id, camera_id, site_id, viewed_at, outcome, note, incident_id, warning_ids, logged_by)"
-            f" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING {_VIEW_COLUMNS}",
-            view["run_id"],
-            view["camera_id"],
-            view["site_id"],
-            view["viewed_at"],
-            view["outcome"],
-            view["note"],
-            view["incident_id"],
-            view["warning_ids"],
-            view["logged_by"],
-        )
-        assert row is not None
-        return view_from_row(row)
-
-    async def views_of(self, run_id: int) -> list[PatrolView]:
-        rows = await self._conn.fetch(f"SELECT {_VIEW_COLUMNS} FROM patrol_views WHERE run_id = $1 ORDER BY id", run_id)
-        return [view_from_row(r) for r in rows]
-
-    async def warning_sites(self, warning_ids: Sequence[int]) -> dict[int, str]:
-        rows = await self._conn.fetch(
-            "SELECT id, site_id FROM warnings WHERE id = ANY($1::bigint[])", list(warning_ids)
-        )
-        return {r["id"]: r["site_id"] for r in rows}
-
-
-class PostgresPatrolStore:
-    def __init__(self, pool: asyncpg.Pool) -> None:
-        self._pool = pool
-
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[PostgresPatrolTransaction]:
-        async with self._pool.acquire() as conn, conn.transaction():
-            yield PostgresPatrolTransaction(conn)
+class PostgresPatrolStore(PostgresStore):
+    """The store's transactions (patrol runs are `tx.patrol`) and the patrol log's reads."""
 
     async def latest_runs(self) -> dict[str, PatrolRun]:
         rows = await self._pool.fetch(
-            f"SELECT DISTINCT ON (tour_id) {_RUN_COLUMNS} FROM patrol_runs ORDER BY tour_id, started_at DESC, id DESC"
+            f"SELECT DISTINCT ON (tour_id) {RUN_COLUMNS} FROM patrol_runs ORDER BY tour_id, started_at DESC, id DESC"
         )
         return {r["tour_id"]: run_from_row(r) for r in rows}
 
     async def open_runs(self, since: datetime) -> list[PatrolRun]:
         rows = await self._pool.fetch(
-            f"SELECT {_RUN_COLUMNS} FROM patrol_runs WHERE finished_at IS NULL AND started_at >= $1"
+            f"SELECT {RUN_COLUMNS} FROM patrol_runs WHERE finished_at IS NULL AND started_at >= $1"
             " ORDER BY started_at DESC, id DESC",
             since,
         )
@@ -151,7 +55,7 @@ class PostgresPatrolStore:
         self, start: datetime | None, end: datetime | None, camera_id: str | None, limit: int
     ) -> list[tuple[PatrolView, PatrolRun]]:
         rows = await self._pool.fetch(
-            f"SELECT {', '.join('v.' + c for c in _VIEW_COLUMNS.split(', '))},"
+            f"SELECT {', '.join('v.' + c for c in VIEW_COLUMNS.split(', '))},"
             " r.tour_id, r.tour_name, r.cameras, r.dwell_s, r.started_by, r.started_at, r.shift, r.finished_at,"
             " r.finished_by"
             " FROM patrol_views v JOIN patrol_runs r ON r.id = v.run_id"

@@ -8,7 +8,7 @@ from typing import Any
 
 import asyncpg
 
-from hub.adapters.postgres.store import INCIDENT_COLUMNS, INCIDENT_FIELDS
+from hub.adapters.postgres.incidents import INCIDENT_COLUMNS, INCIDENT_FIELDS
 from hub.domain.district import District
 from hub.domain.incidents import FINAL_STATES, Incident, IncidentState
 from hub.domain.steps import StepRole, steps_for

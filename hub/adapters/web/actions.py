@@ -9,23 +9,25 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from typing import Any, Literal, overload
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from devices.contract import OfficerAction
 from hub.adapters.web.api import incident_detail, parse_id, parse_incident_id
 from hub.adapters.web.auth import principal_of
-from hub.adapters.web.bodies import parse_json_body
 from hub.adapters.web.context import SERVICES
-from hub.adapters.web.errors import ApiError, BadRequest, NotFound, json_ok
-from hub.domain.lifecycle import Disposition, IllegalTransition
+from hub.adapters.web.errors import ApiError, NotFound, json_ok
+from hub.adapters.web.models import accounts as a
+from hub.adapters.web.models import incidents as m
+from hub.adapters.web.models import registry as r
+from hub.adapters.web.models.base import read_body, read_query
+from hub.adapters.web.operations import Answer, Response, documented
+from hub.domain.lifecycle import IllegalTransition
 from hub.domain.routing import Candidate
 from hub.services import lifecycle as lifecycle_errors
 from hub.services.lifecycle import LifecycleService, OfficerReplyCommand
 from hub.services.steps import StepsOpen, UnknownStep
-
-MAX_NOTE = 2000
 
 
 def _lifecycle(request: web.Request) -> LifecycleService:
@@ -83,47 +85,21 @@ async def _conflict(
     return "illegal_transition", params
 
 
-async def _body(request: web.Request) -> dict[str, Any]:
-    if not request.body_exists:  # (read already, within the body deadline)
-        return {}
-    try:
-        body = parse_json_body(await request.text())
-    except ValueError:
-        raise BadRequest("invalid_json", "the request body is not JSON") from None
-    if not isinstance(body, dict):
-        raise BadRequest("invalid_json", "the request body must be a JSON object")
-    return body
-
-
-@overload
-def _text(body: dict[str, Any], name: str, required: Literal[True], limit: int = MAX_NOTE) -> str: ...
-@overload
-def _text(body: dict[str, Any], name: str, required: bool = False, limit: int = MAX_NOTE) -> str | None: ...
-def _text(body: dict[str, Any], name: str, required: bool = False, limit: int = MAX_NOTE) -> str | None:
-    value = body.get(name)
-    if value is None:
-        if required:
-            raise BadRequest("invalid_parameter", f"{name} is required")
-        return None
-    if not isinstance(value, str) or len(value) > limit:
-        raise BadRequest("invalid_parameter", f"{name} must be a string of at most {limit} characters")
-    return value
-
-
-def _coordinate(body: dict[str, Any], name: str, bound: float) -> float | None:
-    value = body.get(name)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or not -bound <= value <= bound:
-        raise BadRequest("invalid_parameter", f"{name} must be a number between {-bound} and {bound}")
-    return float(value)
-
-
 async def _incident_answer(request: web.Request, incident_id: int) -> web.Response:
     return json_ok(await incident_detail(request, incident_id))
 
 
 # --- the duty desk ----------------------------------------------------------------------------------
+_ACTION_ANSWERS: dict[int, Response] = {
+    200: m.IncidentDetail,
+    400: "A bad id or body.",
+    404: "No such incident (or officer).",
+    409: "Not possible in the incident's present state (already_acknowledged, already_closed, illegal_transition).",
+    503: "Incident actions are not available on this server, the database is away, or the incident is busy.",
+}
+
+
+@documented("acknowledgeIncident", "Acknowledge (the desk has seen it)", _ACTION_ANSWERS)
 async def acknowledge(request: web.Request) -> web.Response:
     incident_id = parse_incident_id(request.match_info["id"])
     async with _refusals(request, incident_id):
@@ -131,110 +107,135 @@ async def acknowledge(request: web.Request) -> web.Response:
     return await _incident_answer(request, incident_id)
 
 
+@documented(
+    "dispatchIncident",
+    "Send an officer: the one named, or the first the routing rules choose",
+    _ACTION_ANSWERS,
+    body=m.DispatchBody,
+)
 async def dispatch(request: web.Request) -> web.Response:
     incident_id = parse_incident_id(request.match_info["id"])
-    officer_id = _text(await _body(request), "officer_id", limit=64)
+    body = await read_body(request, m.DispatchBody)
     async with _refusals(request, incident_id):
-        await _lifecycle(request).dispatch(incident_id, principal_of(request).actor, officer_id)
+        await _lifecycle(request).dispatch(incident_id, principal_of(request).actor, body.officer_id)
     return await _incident_answer(request, incident_id)
 
 
+@documented(
+    "resolveIncident",
+    "Resolve with a disposition",
+    {**_ACTION_ANSWERS, 409: "Not possible now, or required response steps are open (steps_open)."},
+    body=m.ResolveBody,
+)
 async def resolve(request: web.Request) -> web.Response:
     incident_id = parse_incident_id(request.match_info["id"])
-    body = await _body(request)
-    raw = _text(body, "disposition", required=True, limit=32)
-    try:
-        disposition = Disposition(raw)
-    except ValueError:
-        allowed = ", ".join(d.value for d in Disposition)
-        raise BadRequest("invalid_parameter", f"disposition must be one of: {allowed}") from None
-    note = _text(body, "note") or ""
-    steps_reason = _text(body, "steps_reason") or ""
+    body = await read_body(request, m.ResolveBody)
     async with _refusals(request, incident_id):
-        await _lifecycle(request).resolve(incident_id, principal_of(request).actor, disposition, note, steps_reason)
+        await _lifecycle(request).resolve(
+            incident_id, principal_of(request).actor, body.disposition, body.note or "", body.steps_reason or ""
+        )
     return await _incident_answer(request, incident_id)
 
 
+@documented(
+    "cancelIncident",
+    "Cancel (a test, or a mistaken press confirmed with the guard)",
+    _ACTION_ANSWERS,
+    body=m.NoteBody,
+)
 async def cancel(request: web.Request) -> web.Response:
     incident_id = parse_incident_id(request.match_info["id"])
-    note = _text(await _body(request), "note") or ""
+    body = await read_body(request, m.NoteBody)
     async with _refusals(request, incident_id):
-        await _lifecycle(request).cancel(incident_id, principal_of(request).actor, note)
+        await _lifecycle(request).cancel(incident_id, principal_of(request).actor, body.note or "")
     return await _incident_answer(request, incident_id)
 
 
+@documented(
+    "addIncidentNote",
+    "Add a note to the incident's timeline (who and when are recorded); the state is unchanged",
+    {
+        200: Answer("The incident with the note on its timeline.", m.IncidentDetail),
+        404: "No such incident.",
+        409: "Not possible in the incident's present state.",
+        503: "Incident actions are not available on this server, or the database is away.",
+    },
+    body=m.TimelineNote,
+)
 async def add_note(request: web.Request) -> web.Response:
     """A note on the incident's timeline: `{"text": "..."}` (1 to 2000 characters, not blank)."""
     incident_id = parse_incident_id(request.match_info["id"])
-    text = (_text(await _body(request), "text", required=True) or "").strip()
-    if not text:
-        raise BadRequest("invalid_parameter", "text must not be blank")
+    text = (await read_body(request, m.TimelineNote)).text.strip()
     async with _refusals():
         await _lifecycle(request).add_note(incident_id, principal_of(request).actor, text)
     return await _incident_answer(request, incident_id)
 
 
-def _candidate_json(candidate: Candidate, request: web.Request) -> dict[str, Any]:
+def _candidate(candidate: Candidate, request: web.Request) -> m.Candidate:
     officer = request.app[SERVICES].district.officers.get(candidate.officer_id)
-    return {
-        "officer_id": candidate.officer_id,
-        "name": officer.name if officer else candidate.officer_id,
-        "phone": officer.phone if officer else "",
-        "rule": candidate.rule.value,
-        "distance_m": round(candidate.distance_m) if candidate.distance_m is not None else None,
-        "available": candidate.available,
-        "why_not": candidate.why_not,
-    }
+    return m.Candidate(
+        officer_id=candidate.officer_id,
+        name=officer.name if officer else candidate.officer_id,
+        phone=officer.phone if officer else "",
+        rule=candidate.rule.value,
+        distance_m=round(candidate.distance_m) if candidate.distance_m is not None else None,
+        available=candidate.available,
+        why_not=candidate.why_not,
+    )
 
 
+@documented(
+    "rankOfficers",
+    "Officers in routing order (grid → nearest → supervisor) with availability",
+    {200: m.Candidates, 404: "No such incident."},
+)
 async def candidates(request: web.Request) -> web.Response:
     """Officers in the order routing prefers them, with why someone would not be chosen."""
     incident_id = parse_incident_id(request.match_info["id"])
     async with _refusals():
         ranked = await _lifecycle(request).candidates(incident_id)
-    return json_ok({"candidates": [_candidate_json(c, request) for c in ranked]})
+    return json_ok(m.Candidates(candidates=[_candidate(c, request) for c in ranked]).dump())
 
 
+@documented("getRoster", "Weekly shifts, coverage gaps, who is on shift and who is signed on", {200: r.Roster})
 async def roster(request: web.Request) -> web.Response:
     """The week's shifts, the gaps in coverage, who is on shift now and who is signed on."""
     services = request.app[SERVICES]
     district = services.district
-    from zoneinfo import ZoneInfo
-
     local_now = datetime.now(ZoneInfo(district.timezone))
     presence = {p["officer_id"]: p for p in await services.queries.officer_presence()}
     shifts = [
-        {
-            "who": s.who,
-            "who_en": s.who_en or s.who,
-            "desk": s.desk,
-            "days": sorted(s.days),
-            "start_minute": s.start,
-            "end_minute": s.end,
-        }
+        r.Shift(
+            who=s.who,
+            who_en=s.who_en or s.who,
+            desk=s.desk,
+            days=sorted(s.days),
+            start_minute=s.start,
+            end_minute=s.end,
+        )
         for s in district.shifts
     ]
     officers = []
     for officer in district.officers.values():
         p = presence.get(officer.id, {})
         officers.append(
-            {
-                "officer_id": officer.id,
-                "name": officer.name,
-                "role": officer.role,
-                "grid_id": officer.grid_id,
-                "on_shift": any(s.who == officer.id and s.covers(local_now) for s in district.shifts),
-                "signed_on": bool(p.get("signed_on")),
-                "lat": p.get("lat"),
-                "lon": p.get("lon"),
-                "located_at": p.get("located_at"),
-            }
+            r.RosterOfficer(
+                officer_id=officer.id,
+                name=officer.name,
+                role=officer.role,
+                grid_id=officer.grid_id,
+                on_shift=any(s.who == officer.id and s.covers(local_now) for s in district.shifts),
+                signed_on=bool(p.get("signed_on")),
+                lat=p.get("lat"),
+                lon=p.get("lon"),
+                located_at=p.get("located_at"),
+            )
         )
     gaps = [
-        {"who": g.who, "start_minute": g.start, "end_minute": g.end, "text": g.describe()}
+        r.RosterGap(who=g.who, start_minute=g.start, end_minute=g.end, text=g.describe())
         for g in district.roster_gaps()
     ]
-    return json_ok({"timezone": district.timezone, "shifts": shifts, "gaps": gaps, "officers": officers})
+    return json_ok(r.Roster(timezone=district.timezone, shifts=shifts, gaps=gaps, officers=officers).dump())
 
 
 # --- officers ---------------------------------------------------------------------------------------
@@ -245,59 +246,70 @@ def _officer_id(request: web.Request) -> str:
     return officer_id
 
 
+_NOT_AN_OFFICER = "Not an officer's own account (or the role lacks the permission)."
+
+
+@documented(
+    "myDispatches",
+    "The signed-in officer's dispatches (active; `?all=1`: the last 50)",
+    {200: a.DispatchList, 403: _NOT_AN_OFFICER},
+    query=a.MyDispatchesQuery,
+)
 async def my_dispatches(request: web.Request) -> web.Response:
     officer_id = _officer_id(request)
-    active_only = request.query.get("all") != "1"
+    active_only = not read_query(request.query, a.MyDispatchesQuery).every
     dispatches = await request.app[SERVICES].queries.dispatches_for_officer(officer_id, active_only)
     return json_ok({"dispatches": dispatches})
 
 
+@documented("signOn", "Sign on or off duty (the daily sign-in)", {200: a.Duty, 403: _NOT_AN_OFFICER}, body=a.DutyBody)
 async def my_duty(request: web.Request) -> web.Response:
     """The daily sign-in: `{"on_duty": true|false}`."""
     officer_id = _officer_id(request)
-    on_duty = (await _body(request)).get("on_duty")
-    if not isinstance(on_duty, bool):
-        raise BadRequest("invalid_parameter", "on_duty must be true or false")
+    on_duty = (await read_body(request, a.DutyBody)).on_duty
     async with _refusals():
         await _lifecycle(request).sign_on(officer_id, on_duty, principal_of(request).actor)
-    return json_ok({"officer_id": officer_id, "on_duty": on_duty})
+    return json_ok(a.Duty(officer_id=officer_id, on_duty=on_duty).dump())
 
 
+@documented(
+    "shareLocation",
+    "Share the officer's location (used for the nearest-officer rule and ETAs)",
+    {200: a.Location, 403: _NOT_AN_OFFICER},
+    body=a.LocationBody,
+)
 async def my_location(request: web.Request) -> web.Response:
     officer_id = _officer_id(request)
-    body = await _body(request)
-    lat, lon = _coordinate(body, "lat", 90), _coordinate(body, "lon", 180)
-    if lat is None or lon is None:
-        raise BadRequest("invalid_parameter", "lat and lon are required")
-    await _lifecycle(request).report_location(officer_id, lat, lon)
-    return json_ok({"officer_id": officer_id, "lat": lat, "lon": lon})
+    body = await read_body(request, a.LocationBody)
+    await _lifecycle(request).report_location(officer_id, body.lat, body.lon)
+    return json_ok(a.Location(officer_id=officer_id, lat=body.lat, lon=body.lon).dump())
 
 
+@documented(
+    "replyToDispatch",
+    "Answer a dispatch: accept, decline, en_route, on_scene or resolved",
+    {
+        200: a.Reply,
+        403: "Not this officer's dispatch, or not an officer's own account.",
+        404: "No such dispatch.",
+        409: "Not possible in the dispatch's present state.",
+    },
+    body=a.ReplyBody,
+)
 async def my_reply(request: web.Request) -> web.Response:
     """accept, decline, en_route, on_scene or resolved, with an optional note and location."""
     officer_id = _officer_id(request)
     dispatch_id = parse_id(request.match_info["dispatch_id"], "dispatch")
-    body = await _body(request)
-    try:
-        action = OfficerAction(_text(body, "action", required=True, limit=16))
-    except ValueError:
-        allowed = ", ".join(a.value for a in OfficerAction)
-        raise BadRequest("invalid_parameter", f"action must be one of: {allowed}") from None
-    disposition = None
-    if body.get("disposition") is not None:
-        try:
-            disposition = Disposition(_text(body, "disposition", required=True, limit=32))
-        except ValueError:
-            raise BadRequest("invalid_parameter", "unknown disposition") from None
+    body = await read_body(request, a.ReplyBody)
     command = OfficerReplyCommand(
         officer_id=officer_id,
         dispatch_id=dispatch_id,
-        action=action,
+        action=body.action,
         at=datetime.now(UTC),
-        note=_text(body, "note") or "",
-        lat=_coordinate(body, "lat", 90),
-        lon=_coordinate(body, "lon", 180),
-        disposition=disposition,
+        note=body.note or "",
+        lat=body.lat,
+        lon=body.lon,
+        disposition=body.disposition,
     )
     async with _refusals():
         incident = await _lifecycle(request).officer_reply(command, principal_of(request).actor)

@@ -20,6 +20,7 @@ from hub.adapters.web import (
     ops,
     patrol_api,
     reports,
+    shift_summary,
     steps_api,
     stream,
     warnings_api,
@@ -82,6 +83,8 @@ def routes() -> list[Route]:
         Route("GET", "/api/v1/reports.csv", reports.report_csv, requires(Permission.SUPERVISE)),
         Route("GET", "/api/v1/reports.pdf", reports.report_pdf, requires(Permission.SUPERVISE)),
         Route("GET", "/reports", reports.page, page(Permission.SUPERVISE)),
+        # The desk's shift summary (issue 19): what the shift saw, what was deterred, what it hands over.
+        Route("GET", "/api/v1/shift-summary", shift_summary.shift_summary, requires(Permission.READ_INCIDENTS)),
         # Video patrol (issue 5): tours, rounds and their log; live camera views relayed by the hub.
         Route("GET", "/api/v1/patrol/tours", patrol_api.list_tours, requires(Permission.READ_INCIDENTS)),
         Route("POST", "/api/v1/patrol/runs", patrol_api.start_run, requires(Permission.ACT_ON_INCIDENTS)),
@@ -112,6 +115,7 @@ def make_app(services: WebServices) -> web.Application:
         services.accounts, services.auth_policy, clock=services.clock, throttle=services.login_throttle
     )
     app[RECENT] = RecentPrincipals(services.auth_policy.idle_timeout)
+    app[openapi.DOCUMENT] = {}
     app[auth.ACCESS] = {}
     app[live_view.LIVE] = live_view.LiveViews(
         max_viewers=services.live_max_viewers, max_per_camera=max(2, services.live_max_viewers // 4)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,10 +25,12 @@ from aiohttp.typedefs import Handler
 from aiohttp.web_urldispatcher import AbstractRoute
 from yarl import URL
 
-from hub.adapters.web.bodies import parse_json_body
 from hub.adapters.web.console import SECURITY_HEADERS, STATIC_DIR
 from hub.adapters.web.context import AUTH, CREDENTIAL, PRINCIPAL, RECENT, SERVICES
-from hub.adapters.web.errors import json_error, json_ok
+from hub.adapters.web.errors import ApiError, BadRequest, json_error, json_ok
+from hub.adapters.web.models.accounts import LoginRequest, Session, User
+from hub.adapters.web.models.base import read_body
+from hub.adapters.web.operations import HTML_PAGE, Answer, documented
 from hub.services.auth import (
     AuthKind,
     AuthService,
@@ -46,8 +48,6 @@ SESSION_COOKIE = "sentinel_session"
 CSRF_HEADER = "X-CSRF-Token"
 LOGIN_PATH = "/login"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-MAX_USERNAME = 64
-MAX_PASSWORD = 1024
 NO_STORE = {"Cache-Control": "no-store"}
 
 
@@ -246,18 +246,29 @@ async def _denied(request: web.Request, auth: AuthService, actor: str, status: i
 
 
 def session_json(principal: Principal) -> dict[str, Any]:
-    return {
-        "user": {
-            "username": principal.name,
-            "role": principal.role.value,
-            "officer_id": principal.officer_id,
-            "display_name": principal.display_name,
-        },
-        "auth": principal.kind.value,
-        "csrf_token": principal.csrf_token,
-    }
+    user = User(
+        username=principal.name,
+        role=principal.role,
+        officer_id=principal.officer_id,
+        display_name=principal.display_name,
+    )
+    return Session(user=user, auth=principal.kind, csrf_token=principal.csrf_token).dump()
 
 
+@documented(
+    "login",
+    "Sign in: sets the session cookie and returns the CSRF token",
+    {
+        200: Answer("Signed in.", Session),
+        400: "Not a JSON object with a username and a password.",
+        401: "Wrong username or password.",
+        403: "Sent from another origin.",
+        429: "Too many failed sign-ins; see Retry-After.",
+    },
+    description=f"Sets `{SESSION_COOKIE}` (HttpOnly, SameSite=Strict; Secure behind HTTPS). After 5 failures for "
+    "a username or from an address within 5 minutes, answers 429 with `Retry-After`.",
+    body=LoginRequest,
+)
 async def login(request: web.Request) -> web.Response:
     auth = request.app[AUTH]
     if not same_origin(request, auth.policy.allowed_origins):
@@ -295,25 +306,24 @@ async def login(request: web.Request) -> web.Response:
 
 
 async def _credentials_from_body(request: web.Request) -> tuple[str, str]:
-    def bad(message: str) -> web.HTTPException:
-        return web.HTTPBadRequest(text=message)
-
+    """The login's own code for any malformed body, `bad_request` (the login page has always read it)."""
     if request.content_type != "application/json":
-        raise bad("send the username and password as application/json")
+        raise BadRequest("bad_request", "send the username and password as application/json")
     try:
-        body = parse_json_body(await request.text())
-    except ValueError:
-        raise bad("the body is not valid JSON") from None
-    if not isinstance(body, Mapping):
-        raise bad("the body must be a JSON object")
-    username, password = body.get("username"), body.get("password")
-    if not isinstance(username, str) or not isinstance(password, str) or not username or not password:
-        raise bad("username and password are required strings")
-    if len(username) > MAX_USERNAME or len(password) > MAX_PASSWORD:
-        raise bad("username or password too long")
-    return username.strip(), password
+        body = await read_body(request, LoginRequest)
+    except ApiError as exc:
+        raise BadRequest("bad_request", exc.message) from None
+    return body.username.strip(), body.password
 
 
+@documented(
+    "logout",
+    "Sign out: the session ends, its cookie no longer works",
+    {
+        204: Answer("Signed out; the cookie is cleared."),
+        403: "Called with an API token, which is revoked with `sentinel token revoke`.",
+    },
+)
 async def logout(request: web.Request) -> web.Response:
     principal = principal_of(request)
     if principal.kind is not AuthKind.SESSION:  # refused, not malformed: the request itself is well formed
@@ -325,12 +335,18 @@ async def logout(request: web.Request) -> web.Response:
     return response
 
 
+@documented("me", "Who is signed in, with the session's CSRF token", {200: Answer("The principal.", Session)})
 async def me(request: web.Request) -> web.Response:
     response = json_ok(session_json(principal_of(request)))
     response.headers.update(NO_STORE)
     return response
 
 
+@documented(
+    "loginPage",
+    "The sign-in page (HTML); `?next=` is where to go afterwards (a path on this hub)",
+    {200: HTML_PAGE},
+)
 async def login_page(request: web.Request) -> web.FileResponse:
     return web.FileResponse(STATIC_DIR / "login.html", headers=SECURITY_HEADERS)
 

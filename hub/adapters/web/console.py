@@ -7,6 +7,7 @@ from pathlib import Path
 from aiohttp import web
 
 from hub.adapters.web.hardening import PAGE_CSP
+from hub.adapters.web.operations import HTML_PAGE, documented
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -19,5 +20,6 @@ SECURITY_HEADERS = {
 }
 
 
+@documented("console", "The duty desk console (HTML; its assets are under /static/)", {200: HTML_PAGE})
 async def index(request: web.Request) -> web.FileResponse:
     return web.FileResponse(STATIC_DIR / "index.html", headers=SECURITY_HEADERS)

@@ -28,7 +28,7 @@ from hub.services.health import HealthMonitor
 from hub.services.lifecycle import LifecycleService
 from hub.services.patrol import PatrolService
 from hub.services.ports import ChangeFeed, HealthProbe, IncidentQueries
-from hub.services.reports import ReportSource
+from hub.services.reports import ReportSource, ShiftSummarySource
 from hub.services.steps import StepService
 from hub.services.warnings import WarningService
 
@@ -49,6 +49,7 @@ class WebServices:
     warnings: WarningService | None = None
     audio_files: MediaFileLookup | None = None  # rendered speech by content hash
     reports: ReportSource | None = None  # supervisors' reports (None: answered with 503)
+    shift_summary: ShiftSummarySource | None = None  # the desk's shift summary (None: answered with 503)
     patrol: PatrolService | None = None  # video patrol tours and log (None: answered with 503)
     steps: StepService | None = None  # guided response steps (None: none shown, ticking answered with 503)
     http_limits: HttpLimits = field(default_factory=HttpLimits)  # reaping idle and slow connections

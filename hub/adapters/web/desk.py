@@ -9,53 +9,57 @@ from aiohttp import web
 
 from hub.adapters.web.context import SERVICES
 from hub.adapters.web.errors import json_ok
+from hub.adapters.web.models import registry as r
+from hub.adapters.web.operations import documented
 from hub.domain.district import Device, District
 
 
-def district_json(district: District) -> dict[str, Any]:
+def district_view(district: District) -> r.District:
     sites_of: dict[str, list[str]] = {grid_id: [] for grid_id in district.grids}
     for site in district.sites.values():
         sites_of.setdefault(site.grid_id, []).append(site.id)
-    return {
-        "id": district.id,
-        "name": district.name,
-        "name_en": district.name_en or district.name,
-        "timezone": district.timezone,
-        "targets": [
-            {"priority": int(priority), "ack_s": t.ack_s, "accept_s": t.accept_s, "arrival_s": t.arrival_s}
+    return r.District(
+        id=district.id,
+        name=district.name,
+        name_en=district.name_en or district.name,
+        timezone=district.timezone,
+        targets=[
+            r.Target(priority=int(priority), ack_s=t.ack_s, accept_s=t.accept_s, arrival_s=t.arrival_s)
             for priority, t in sorted(district.targets.items())
         ],
-        "auto_dispatch": sorted(int(p) for p in district.auto_dispatch),
-        "grids": [
-            {
-                "id": grid.id,
-                "name": grid.name,
-                "name_en": grid.name_en or grid.name,
-                "officer_id": grid.officer_id,
-                "assistant_ids": list(grid.assistant_ids),
-                "site_ids": sites_of.get(grid.id, []),
-            }
+        auto_dispatch=sorted(int(p) for p in district.auto_dispatch),
+        grids=[
+            r.Grid(
+                id=grid.id,
+                name=grid.name,
+                name_en=grid.name_en or grid.name,
+                officer_id=grid.officer_id,
+                assistant_ids=list(grid.assistant_ids),
+                site_ids=sites_of.get(grid.id, []),
+            )
             for grid in district.grids.values()
         ],
-    }
+    )
 
 
+def district_json(district: District) -> dict[str, Any]:
+    return district_view(district).dump()
+
+
+@documented("getDistrict", "The district: response targets per priority, grids and their officers", {200: r.District})
 async def district(request: web.Request) -> web.Response:
     """The district: response targets per priority (the console's clocks), grids and their teams."""
     return json_ok(district_json(request.app[SERVICES].district))
 
 
-FAULTS = ("never_heard", "offline", "reported_offline", "low_battery", "tamper")
-
-
-def _device_health_json(device: Device, health: dict[str, Any] | None) -> dict[str, Any]:
+def _device_health(device: Device, health: dict[str, Any] | None) -> r.DeviceHealth:
     heard = bool(health and health.get("heard"))
     online = health.get("online") if health else None
     battery = None
     if health:
         battery = health.get("battery") if health.get("battery") is not None else health.get("status_battery")
     open_faults = list(health.get("open_faults", [])) if health else []
-    faults: list[str] = []
+    faults: list[r.Fault] = []
     if not heard:
         faults.append("never_heard")
     if online is False:
@@ -67,40 +71,47 @@ def _device_health_json(device: Device, health: dict[str, Any] | None) -> dict[s
     if any(f["type"] == "tamper" for f in open_faults):
         faults.append("tamper")
     state = "offline" if online is False else "online" if heard else "never_heard"
-    return {
-        "id": device.id,
-        "site_id": device.site_id,
-        "kind": device.kind,
-        "label": device.label,
-        "report_interval_s": device.report_interval_s,
-        "state": state,
-        "heard": heard,
-        "online": online,
-        "last_seen_at": health.get("last_seen_at") if heard and health else None,
-        "offline_since": health.get("offline_since") if health else None,
-        "deadline_at": health.get("deadline_at") if health else None,
-        "battery": battery,
-        "low_battery": bool(health and health.get("low_battery")),
-        "rssi": health.get("rssi") if health else None,
-        "firmware": health.get("firmware") if health else None,
-        "status_state": health.get("status_state") if health else None,
-        "status_reported_at": health.get("status_reported_at") if health else None,
-        "faults": faults,
-        "open_faults": open_faults,
-    }
+    return r.DeviceHealth.model_validate(
+        {
+            "id": device.id,
+            "site_id": device.site_id,
+            "kind": device.kind,
+            "label": device.label,
+            "report_interval_s": device.report_interval_s,
+            "state": state,
+            "heard": heard,
+            "online": online,
+            "last_seen_at": health.get("last_seen_at") if heard and health else None,
+            "offline_since": health.get("offline_since") if health else None,
+            "deadline_at": health.get("deadline_at") if health else None,
+            "battery": battery,
+            "low_battery": bool(health and health.get("low_battery")),
+            "rssi": health.get("rssi") if health else None,
+            "firmware": health.get("firmware") if health else None,
+            "status_state": health.get("status_state") if health else None,
+            "status_reported_at": health.get("status_reported_at") if health else None,
+            "faults": faults,
+            "open_faults": open_faults,
+        }
+    )
 
 
+@documented(
+    "deviceHealth",
+    "Every registered device with online/offline, last seen, battery and open faults",
+    {200: r.DeviceHealthList},
+)
 async def device_health(request: web.Request) -> web.Response:
     """Every registered device (in registry order) with its health, and totals for the header."""
     services = request.app[SERVICES]
     known = {row["device_id"]: row for row in await services.queries.device_health()}
-    devices = [_device_health_json(device, known.get(device.id)) for device in services.district.devices.values()]
-    summary = {
-        "total": len(devices),
-        "online": sum(d["state"] == "online" for d in devices),
-        "offline": sum(d["state"] == "offline" for d in devices),
-        "never_heard": sum(d["state"] == "never_heard" for d in devices),
-        "low_battery": sum(d["low_battery"] for d in devices),
-        "with_faults": sum(bool(d["faults"]) for d in devices),
-    }
-    return json_ok({"summary": summary, "devices": devices})
+    devices = [_device_health(device, known.get(device.id)) for device in services.district.devices.values()]
+    summary = r.HealthSummary(
+        total=len(devices),
+        online=sum(d.state == "online" for d in devices),
+        offline=sum(d.state == "offline" for d in devices),
+        never_heard=sum(d.state == "never_heard" for d in devices),
+        low_battery=sum(d.low_battery for d in devices),
+        with_faults=sum(bool(d.faults) for d in devices),
+    )
+    return json_ok(r.DeviceHealthList(summary=summary, devices=devices).dump())

@@ -29,6 +29,7 @@ from hub.adapters.mjpeg import MjpegError, mjpeg_frames, stream_kind
 from hub.adapters.web.auth import principal_of, until_signed_out
 from hub.adapters.web.context import AUTH, SERVICES
 from hub.adapters.web.errors import ApiError, NotFound
+from hub.adapters.web.operations import Answer, documented
 from hub.domain.district import Device
 from hub.domain.steps import SeenAction
 
@@ -127,6 +128,23 @@ async def _tick_live_view_step(request: web.Request, device: Device) -> None:
         log.warning("live view step not ticked", camera=device.id, error=repr(exc))
 
 
+@documented(
+    "cameraLive",
+    "A camera's live view, relayed by the hub (MJPEG, for an <img>)",
+    {
+        200: Answer(
+            "`multipart/x-mixed-replace` of JPEG images.",
+            media={"multipart/x-mixed-replace": {"schema": {"type": "string", "format": "binary"}}},
+        ),
+        404: "No such camera, or no live view: "
+        + "; ".join(f"`{code}` ({message})" for code, message in NO_LIVE_VIEW.values()),
+        502: "The camera cannot be read (camera_unreachable).",
+        503: "Too many live views open (too_many_viewers), or live view is not running.",
+    },
+    description=f"Only for cameras whose stream is HTTP MJPEG; at most {MAX_FPS:g} frames a second. The hub closes "
+    "its connection to the camera when the viewer goes.",
+    path={"id": {"type": "string"}},
+)
 async def live(request: web.Request) -> web.StreamResponse:
     device, url = _camera(request)
     views = request.app[LIVE]
@@ -185,6 +203,17 @@ async def _relay(response: web.StreamResponse, first: bytes, frames: AsyncIterat
         log.warning("live view: camera lost", error=str(exc))
 
 
+@documented(
+    "cameraSnapshot",
+    "One JPEG from a camera's MJPEG stream (the fallback for live view)",
+    {
+        200: Answer("A JPEG.", media={"image/jpeg": {}}),
+        404: "No such camera, or no HTTP stream.",
+        502: "The camera cannot be read (camera_unreachable).",
+        503: "Too many live views open, or live view is not running.",
+    },
+    path={"id": {"type": "string"}},
+)
 async def snapshot(request: web.Request) -> web.Response:
     device, url = _camera(request)
     views = request.app[LIVE]

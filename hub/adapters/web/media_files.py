@@ -17,6 +17,7 @@ from hub.adapters.web.api import parse_id
 from hub.adapters.web.auth import principal_of
 from hub.adapters.web.context import SERVICES
 from hub.adapters.web.errors import ApiError, NotFound
+from hub.adapters.web.operations import Answer, documented
 from hub.domain.media import SUFFIXES, sniff
 from hub.services.auth import Permission
 
@@ -24,6 +25,15 @@ from hub.services.auth import Permission
 MEDIA_CSP = "default-src 'none'; img-src 'self'; media-src 'self'; sandbox; frame-ancestors 'none'"
 
 
+@documented(
+    "getMedia",
+    "A camera snapshot (JPEG) or clip (WebM, MP4) kept by the hub; supports Range requests",
+    {
+        200: Answer("The file.", media={"image/jpeg": {}, "video/webm": {}, "video/mp4": {}}),
+        403: "Neither the desk nor an officer sent to its incident.",
+        404: "No such media, no longer kept, or not a file the hub serves.",
+    },
+)
 async def media(request: web.Request) -> web.StreamResponse:
     media_id = parse_id(request.match_info["id"], "media")
     services = request.app[SERVICES]

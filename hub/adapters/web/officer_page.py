@@ -9,6 +9,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from hub.adapters.web.console import SECURITY_HEADERS, STATIC_DIR
+from hub.adapters.web.operations import HTML_PAGE, documented
 
 # The console's headers, and the page may ask for the phone's location (nothing else).
 OFFICER_HEADERS = {
@@ -17,5 +18,6 @@ OFFICER_HEADERS = {
 }
 
 
+@documented("officerApp", "The officers' mobile app (HTML; its assets are under /static/)", {200: HTML_PAGE})
 async def index(request: web.Request) -> web.FileResponse:
     return web.FileResponse(STATIC_DIR / "officer.html", headers=OFFICER_HEADERS)

@@ -9,11 +9,14 @@ from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 
 from hub.adapters.web.context import SERVICES
 from hub.adapters.web.errors import json_ok
+from hub.adapters.web.models.ops import Liveness, Readiness
+from hub.adapters.web.operations import Answer, documented
 from hub.services.ports import HealthProbe
 
 log = structlog.get_logger(__name__)
 
 
+@documented("healthz", "Liveness: the process answers", {200: Answer("Alive.", Liveness)})
 async def healthz(request: web.Request) -> web.Response:
     """The process is alive and its event loop answers; says nothing about dependencies."""
     return json_ok({"status": "ok"})
@@ -27,6 +30,11 @@ def _probe_ready(probe: HealthProbe) -> bool:
         return False
 
 
+@documented(
+    "readyz",
+    "Readiness: every dependency is up",
+    {200: Answer("Ready.", Readiness), 503: Answer("At least one probe or dependency is not ready.", Readiness)},
+)
 async def readyz(request: web.Request) -> web.Response:
     """Ready to serve only when every dependency is up (503 otherwise, for the balancer and the
     operator): `dependencies` names each one the health monitor watches, up or down since when."""
@@ -41,6 +49,11 @@ async def readyz(request: web.Request) -> web.Response:
     return json_ok({"status": "ready" if ready else "not_ready", **body}, 200 if ready else 503)
 
 
+@documented(
+    "metrics",
+    "Prometheus metrics",
+    {200: Answer("Prometheus text exposition format 0.0.4.", media={"text/plain": {"schema": {"type": "string"}}})},
+)
 async def metrics(request: web.Request) -> web.Response:
     body = prometheus_client.generate_latest(request.app[SERVICES].metrics)
     return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_PLAIN_0_0_4})

@@ -17,25 +17,34 @@ from hub.adapters.reports_csv import render_csv
 from hub.adapters.web.console import SECURITY_HEADERS, STATIC_DIR
 from hub.adapters.web.context import SERVICES
 from hub.adapters.web.errors import ApiError, BadRequest, json_ok
+from hub.adapters.web.models.base import read_query
+from hub.adapters.web.models.reports import Report, ReportQuery
+from hub.adapters.web.operations import HTML_PAGE, Answer, Response, documented
 from hub.domain.reports import Period, PeriodError, parse_period
 
-PARAMETERS = ("period", "date", "week", "month", "from", "to")
 # Reports are private: never kept by a shared cache.
 _PRIVATE = {"Cache-Control": "private, no-store"}
 
 
 def period_of(request: web.Request) -> Period:
-    query = request.query
-    unknown = sorted(set(query) - set(PARAMETERS))
-    if unknown:
-        raise BadRequest("invalid_parameter", f"unknown parameter {unknown[0]!r}; known: {', '.join(PARAMETERS)}")
-    for name in PARAMETERS:
-        if len(query.getall(name, [])) > 1:
-            raise BadRequest("invalid_parameter", f"{name} is given more than once")
+    given = read_query(request.query, ReportQuery).given()
     try:
-        return parse_period({k: v for k, v in query.items() if v != ""}, request.app[SERVICES].district.timezone)
+        return parse_period(given, request.app[SERVICES].district.timezone)
     except PeriodError as exc:
         raise BadRequest("invalid_period", str(exc)) from None
+
+
+def _answers(content: Answer) -> dict[int, Response]:
+    return {
+        200: content,
+        400: "A bad, unknown or repeated parameter (`invalid_parameter`, `invalid_period`).",
+        503: "No report store, (PDF) no CJK font to embed, or the database is away.",
+    }
+
+
+_DESCRIPTION = (
+    "Whole days in the district's time zone. Test incidents are counted apart and excluded from every other figure."
+)
 
 
 async def _report(request: web.Request) -> dict[str, Any]:
@@ -51,12 +60,26 @@ def _filename(report: dict[str, Any], suffix: str) -> str:
     return f"sentinel-report-{report['district']['id']}-{label}.{suffix}"
 
 
+@documented(
+    "getReport",
+    "Supervisors' report of a period: response times per grid, officer and site, drills, availability",
+    _answers(Answer("The report.", Report)),
+    description=_DESCRIPTION,
+    query=ReportQuery,
+)
 async def report_json(request: web.Request) -> web.Response:
     response = json_ok(await _report(request))
     response.headers.update(_PRIVATE)
     return response
 
 
+@documented(
+    "getReportCsv",
+    "The report as one CSV file with sections (UTF-8 with BOM, for spreadsheets)",
+    _answers(Answer("The report.", media={"text/csv": {"schema": {"type": "string"}}})),
+    description=_DESCRIPTION,
+    query=ReportQuery,
+)
 async def report_csv(request: web.Request) -> web.Response:
     report = await _report(request)
     return web.Response(
@@ -67,6 +90,13 @@ async def report_csv(request: web.Request) -> web.Response:
     )
 
 
+@documented(
+    "getReportPdf",
+    "The report as a printable PDF: the district, one page per grid, drills and availability",
+    _answers(Answer("The report.", media={"application/pdf": {"schema": {"type": "string", "format": "binary"}}})),
+    description=_DESCRIPTION,
+    query=ReportQuery,
+)
 async def report_pdf(request: web.Request) -> web.Response:
     # Imported on first use: fpdf and its font tools take about a second to import, which every hub
     # start (and so the drain after an outage) would otherwise pay.
@@ -84,5 +114,6 @@ async def report_pdf(request: web.Request) -> web.Response:
     )
 
 
+@documented("reportsPage", "The supervisors' reports page (HTML; its assets are under /static/)", {200: HTML_PAGE})
 async def page(request: web.Request) -> web.FileResponse:
     return web.FileResponse(STATIC_DIR / "reports.html", headers=SECURITY_HEADERS)

@@ -8,16 +8,31 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from hub.adapters.web.actions import _body, _incident_answer, _refusals, _text
+from hub.adapters.web.actions import _incident_answer, _refusals
 from hub.adapters.web.api import parse_incident_id
 from hub.adapters.web.auth import principal_of
 from hub.adapters.web.context import SERVICES
 from hub.adapters.web.errors import ApiError
+from hub.adapters.web.models import incidents as m
+from hub.adapters.web.models.base import read_body
+from hub.adapters.web.operations import documented
 
 
+@documented(
+    "completeStep",
+    "Mark a response step done (guided response)",
+    {
+        200: m.IncidentDetail,
+        404: "No such incident, or no such step in its plan.",
+        409: "Not possible in the incident's present state.",
+        503: "Response steps are not available on this server, or the database is away.",
+    },
+    body=m.NoteBody,
+    path={"step": {"type": "string"}},
+)
 async def complete_step(request: web.Request) -> web.Response:
     incident_id = parse_incident_id(request.match_info["id"])
-    note = (_text(await _body(request), "note") or "").strip()
+    note = ((await read_body(request, m.NoteBody)).note or "").strip()
     steps = request.app[SERVICES].steps
     if steps is None:
         raise ApiError(503, "unavailable", "response steps are not available on this server")

@@ -32,6 +32,8 @@ from aiohttp import WSCloseCode, WSMsgType, web
 from hub.adapters.web.auth import principal_of, until_signed_out
 from hub.adapters.web.context import SERVICES, SOCKETS
 from hub.adapters.web.errors import dumps
+from hub.adapters.web.models.ops import StreamMessage
+from hub.adapters.web.operations import Answer, documented
 from hub.services.health import HealthMonitor
 from hub.services.ports import ChangeSubscription, JsonObject
 
@@ -43,7 +45,53 @@ MAX_CLIENT_MESSAGE = 4096
 SNAPSHOT_RETRY_S = 2.0  # while the database is down, a new stream tries its snapshot this often
 PONG = {"type": "pong"}
 
+# The handshake's headers (RFC 6455): a plain GET without them is answered 400.
+WEBSOCKET_HANDSHAKE: tuple[dict[str, Any], ...] = (
+    {"name": "Upgrade", "in": "header", "required": True, "schema": {"const": "websocket"}},
+    {"name": "Connection", "in": "header", "required": True, "schema": {"const": "Upgrade"}},
+    {"name": "Sec-WebSocket-Version", "in": "header", "required": True, "schema": {"const": "13"}},
+    {
+        "name": "Sec-WebSocket-Key",
+        "in": "header",
+        "required": True,
+        "description": "16 random bytes, base64.",
+        "schema": {"type": "string", "pattern": "^[A-Za-z0-9+/]{21}[AQgw]==$"},
+    },
+)
+_NOT_AN_UPGRADE = "Not a WebSocket upgrade request."
 
+_STREAM_DESCRIPTION = """\
+WebSocket (JSON text frames). On connect the server subscribes to changes, sends
+`{"type": "health", "ok": ..., "dependencies": [...]}` (again whenever the database, the broker link
+or the change feed goes down or comes back), then `{"type": "snapshot", "incidents": [...]}` with
+every open incident (while the database is down: as soon as it is back), then every change as it is
+committed: `{"type": "incident", "incident": {...}}` (an incident in a final state leaves the open
+set), `{"type": "resync"}` (changes were lost: reload the open incidents, or reconnect), and other
+types unchanged. A client may send `{"type": "ping"}` and gets `{"type": "pong"}`, to notice a dead
+link. The server pings every 20 s and closes with 1001 when the hub shuts down."""
+
+
+@documented(
+    "stream",
+    "Live changes (WebSocket)",
+    {
+        101: Answer("Switching to the WebSocket protocol; each frame is a StreamMessage (`x-sentinel-frames`)."),
+        400: _NOT_AN_UPGRADE,
+    },
+    description=_STREAM_DESCRIPTION,
+    parameters=(
+        {
+            "name": "token",
+            "in": "query",
+            "description": "An API token, for clients that cannot set `Authorization` (accepted on this WebSocket "
+            "handshake only).",
+            "schema": {"type": "string"},
+        },
+        *WEBSOCKET_HANDSHAKE,
+    ),
+    websocket=True,
+    frames=StreamMessage,
+)
 async def stream(request: web.Request) -> web.WebSocketResponse:
     queries = request.app[SERVICES].queries
 
@@ -53,6 +101,13 @@ async def stream(request: web.Request) -> web.WebSocketResponse:
     return await _serve(request, snapshot)
 
 
+@documented(
+    "officerStream",
+    "WebSocket: a snapshot of the officer's active dispatches, then each change",
+    {101: Answer("Switching to the WebSocket protocol."), 400: _NOT_AN_UPGRADE, 403: "Not an officer's own account."},
+    parameters=WEBSOCKET_HANDSHAKE,
+    websocket=True,
+)
 async def officer_stream(request: web.Request) -> web.WebSocketResponse:
     """An officer's own dispatches: {"type": "snapshot", "dispatches": [...]}, then each change of
     one of them as {"type": "dispatch", "dispatch": {...}} (and health/resync/pong as above)."""

@@ -5,20 +5,19 @@ rendered audio that speakers fetch."""
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from aiohttp import web
 
-from hub.adapters.web.actions import _body, _text
-from hub.adapters.web.api import parse_incident_id, parse_limit
 from hub.adapters.web.auth import principal_of
 from hub.adapters.web.context import SERVICES
 from hub.adapters.web.errors import ApiError, BadRequest, NotFound, json_ok
-from hub.domain.warnings import UnspeakableText, WarningState
+from hub.adapters.web.models import warnings as w
+from hub.adapters.web.models.base import read_body, read_query
+from hub.adapters.web.operations import Answer, documented
+from hub.domain.warnings import UnspeakableText
 from hub.services.warnings import UnknownTarget, WarningRequest, WarningService
 
 _AUDIO_KEY = re.compile(r"[0-9a-f]{64}")
-LANGS = ("zh-CN", "en")
 
 
 def _service(request: web.Request) -> WarningService:
@@ -28,31 +27,13 @@ def _service(request: web.Request) -> WarningService:
     return service
 
 
+@documented("listMessages", "The loudspeaker message library (texts per language)", {200: w.MessageList})
 async def list_messages(request: web.Request) -> web.Response:
     district = request.app[SERVICES].district
     messages = [
-        {"id": m.id, "texts": dict(m.texts), "languages": list(m.languages)} for m in district.messages.values()
+        w.Message(id=m.id, texts=dict(m.texts), languages=list(m.languages)) for m in district.messages.values()
     ]
-    return json_ok({"messages": messages})
-
-
-def _what(body: dict[str, Any]) -> tuple[str | None, str | None, str, int]:
-    message_id = _text(body, "message_id", limit=64)
-    text = _text(body, "text", limit=500)
-    if (message_id is None) == (text is None):
-        raise BadRequest("invalid_parameter", "give exactly one of message_id or text")
-    lang = _text(body, "lang", limit=8) or "zh-CN"
-    if lang not in LANGS:
-        raise BadRequest("invalid_parameter", f"lang must be one of: {', '.join(LANGS)}")
-    repeat = _integer(body, "repeat", 2, 1, 10)
-    return message_id, text, lang, repeat
-
-
-def _integer(body: dict[str, Any], name: str, default: int, low: int, high: int) -> int:
-    value = body.get(name, default)
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise BadRequest("invalid_parameter", f"{name} must be an integer from {low} to {high}")
-    return value
+    return json_ok(w.MessageList(messages=messages).dump())
 
 
 async def _send(request: web.Request, warning: WarningRequest) -> web.Response:
@@ -67,39 +48,65 @@ async def _send(request: web.Request, warning: WarningRequest) -> web.Response:
     return json_ok({"warnings": warnings}, status=202)
 
 
+_SENT = Answer("Sent; the speakers' answers follow on the stream.", w.WarningList)
+_UNAVAILABLE = "Loudspeaker warnings are not available on this server, or the database is away."
+
+
+@documented(
+    "sendWarning",
+    "Play a spoken warning on a speaker, or on every speaker of a site",
+    {
+        202: _SENT,
+        400: "A bad body, text a speaker cannot say (text_not_speakable) or a site without one (no_speaker).",
+        404: "Unknown speaker, site, message or incident.",
+        503: _UNAVAILABLE,
+    },
+    body=w.WarningBody,
+)
 async def send_warning(request: web.Request) -> web.Response:
     """The desk: `speaker_id` or `site_id` (every speaker of the site), `message_id` or `text`."""
-    body = await _body(request)
-    message_id, text, lang, repeat = _what(body)
-    speaker_id, site_id = _text(body, "speaker_id", limit=64), _text(body, "site_id", limit=64)
-    if (speaker_id is None) == (site_id is None):
-        raise BadRequest("invalid_parameter", "give exactly one of speaker_id or site_id")
-    incident_id = body.get("incident_id")
-    if incident_id is not None:
-        incident_id = parse_incident_id(str(incident_id))
+    body = await read_body(request, w.WarningBody)
     try:
-        speakers = (speaker_id,) if speaker_id else _service(request).speakers_at(site_id or "")
+        speakers = (body.speaker_id,) if body.speaker_id else _service(request).speakers_at(body.site_id or "")
     except UnknownTarget as exc:
         raise NotFound(str(exc)) from None
     if not speakers:
-        raise BadRequest("no_speaker", f"site {site_id} has no loudspeaker")
-    expires_s = _integer(body, "expires_s", 60, 5, 600)
+        raise BadRequest("no_speaker", f"site {body.site_id} has no loudspeaker")
     return await _send(
         request,
-        WarningRequest(speakers, lang, message_id, text, repeat, incident_id=incident_id, expires_s=expires_s),
+        WarningRequest(
+            speakers,
+            body.lang,
+            body.message_id,
+            body.text,
+            body.repeat,
+            incident_id=body.incident_id,
+            expires_s=body.expires_s,
+        ),
     )
 
 
+@documented(
+    "officerWarning",
+    "An officer warns on the speakers at the site of one of their open dispatches",
+    {
+        202: _SENT,
+        400: "A bad body, text a speaker cannot say (text_not_speakable) or a site without one (no_speaker).",
+        403: "Not an officer's own account, or not one of their open dispatches.",
+        404: "Unknown message.",
+        503: _UNAVAILABLE,
+    },
+    body=w.OfficerWarningBody,
+)
 async def officer_warning(request: web.Request) -> web.Response:
     """An officer warns at the site of one of their own open dispatches: `dispatch_id` plus the message."""
     officer_id = principal_of(request).officer_id
     if not officer_id:
         raise ApiError(403, "forbidden", "only an officer's own account can warn from the app")
-    body = await _body(request)
-    message_id, text, lang, repeat = _what(body)
+    body = await read_body(request, w.OfficerWarningBody)
     services = request.app[SERVICES]
-    dispatches = {str(d["id"]): d for d in await services.queries.dispatches_for_officer(officer_id, True)}
-    dispatch = dispatches.get(str(body.get("dispatch_id")))
+    dispatches = {d["id"]: d for d in await services.queries.dispatches_for_officer(officer_id, True)}
+    dispatch = dispatches.get(body.dispatch_id)
     if dispatch is None:
         raise ApiError(403, "forbidden", "warn only at the site of one of your open dispatches")
     speakers = _service(request).speakers_at(dispatch["site_id"])
@@ -108,24 +115,36 @@ async def officer_warning(request: web.Request) -> web.Response:
     return await _send(
         request,
         WarningRequest(
-            speakers, lang, message_id=message_id, text=text, repeat=repeat, incident_id=dispatch["incident_id"]
+            speakers,
+            body.lang,
+            message_id=body.message_id,
+            text=body.text,
+            repeat=body.repeat,
+            incident_id=dispatch["incident_id"],
         ),
     )
 
 
+@documented(
+    "listWarnings",
+    "Loudspeaker warnings, newest first, each with its speaker's latest answer",
+    {200: w.WarningList, 400: "A bad filter."},
+    query=w.WarningListQuery,
+)
 async def list_warnings(request: web.Request) -> web.Response:
-    incident = request.query.get("incident_id")
-    state = request.query.get("state")
-    if state is not None and state not in {s.value for s in WarningState}:
-        raise BadRequest("invalid_parameter", "unknown warning state")
+    query = read_query(request.query, w.WarningListQuery)
     warnings = await request.app[SERVICES].queries.list_warnings(
-        incident_id=parse_incident_id(incident) if incident is not None else None,
-        state=state,
-        limit=parse_limit(request.query.get("limit")),
+        incident_id=query.incident_id, state=query.state, limit=query.limit
     )
     return json_ok({"warnings": warnings})
 
 
+@documented(
+    "getAudio",
+    "Rendered speech by content hash (what speakers download)",
+    {200: Answer("WAV audio.", media={"audio/wav": {}}), 404: "No such audio."},
+    path={"key": {"type": "string"}},
+)
 async def audio(request: web.Request) -> web.StreamResponse:
     """Rendered speech, by its content hash: unguessable, so speakers fetch it without a session."""
     key = request.match_info["key"]

@@ -46,6 +46,7 @@ export const DESK_STRINGS = {
       step_done: (p) => p.label + (p.note ? "：" + p.note : ""),
       steps_skipped: (p) => p.label + " 未完成：" + p.reason,
       talkdown_watch: (p) => "喊话播放完毕：观察警戒区 " + p.seconds + " 秒",
+      escalation_held: (p) => "喊话劝离观察中：" + p.seconds + " 秒后判定，判定前暂不上报值班领导",
       talkdown_deterred: (p) => "喊话劝离成功：人员已离开，" + p.seconds + " 秒内未返回",
       talkdown_failed: (p) =>
         (p.reason === "returned" ? "人员离开后又返回" : "喊话 " + p.seconds + " 秒后人员仍在") +
@@ -109,6 +110,7 @@ export const DESK_STRINGS = {
       step_done: (p) => p.label_en + (p.note ? ": " + p.note : ""),
       steps_skipped: (p) => p.label_en + " left open: " + p.reason,
       talkdown_watch: (p) => "Warning played: watching the zone for " + p.seconds + " s",
+      escalation_held: (p) => "Talk-down in progress: the supervisor alert waits for the verdict in " + p.seconds + " s",
       talkdown_deterred: (p) => "Deterred by the warning: left and did not return within " + p.seconds + " s",
       talkdown_failed: (p) =>
         (p.reason === "returned" ? "Came back after leaving" : "Still present " + p.seconds + " s after the warning") +

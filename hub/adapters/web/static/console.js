@@ -1,7 +1,7 @@
 // Sentinel duty desk console: the entry point. It signs in (the session cookie; /api/v1/auth/me
 // names the user and gives the CSRF token), loads the district, keeps the open incidents live over
 // /api/v1/stream, and routes between the views: board (with the incident detail), map, devices,
-// roster, supervision and video patrol (#/board, #/incident/42, #/map, #/patrol, ...).
+// roster, the shift summary (handover), supervision and video patrol (#/board, #/incident/42, #/map, #/patrol, ...).
 //
 // The board is never silently stale: the stream sends a snapshot of every open incident first,
 // then each change; when the link drops, a red banner says so, the board greys out, and the console
@@ -16,6 +16,7 @@ import * as overlay from "./console-alarm-overlay.js";
 import * as board from "./console-board.js";
 import * as detail from "./console-detail.js";
 import * as devices from "./console-devices.js";
+import * as handover from "./console-handover.js";
 import { applyStaticText, clockText, lang, setLang, t, term } from "./console-i18n.js";
 import * as map from "./console-map.js";
 import * as patrol from "./console-patrol.js";
@@ -31,7 +32,7 @@ const ME_PATH = "/api/v1/auth/me";
 const LOGOUT_PATH = "/api/v1/auth/logout";
 const REGISTRY_RETRY_MS = 5000;
 
-const VIEWS = { board: null, patrol: patrol, map: map, devices: devices, roster: roster, supervision: supervision };
+const VIEWS = { board: null, patrol: patrol, map: map, devices: devices, roster: roster, handover: handover, supervision: supervision };
 
 let currentView = "board";
 let health = null; // the hub's last health frame: which dependency is down since when
@@ -385,6 +386,7 @@ function start() {
   map.initMap({ open: openIncident });
   devices.initDevices({ open: openIncident });
   roster.initRoster();
+  handover.initHandover({ open: openIncident });
   supervision.initSupervision({ open: openIncident });
   patrol.initPatrol({ open: openIncident });
   alarm.initAlarm();

@@ -1,0 +1,107 @@
+"""Patrol runs and the append-only patrol log in PostgreSQL (migration 009), inside a transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from hub.adapters.postgres.rows import Rows
+from hub.domain.patrol import Outcome, PatrolRun, PatrolView
+
+RUN_COLUMNS = "id, tour_id, tour_name, cameras, dwell_s, started_by, started_at, shift, finished_at, finished_by"
+VIEW_COLUMNS = "id, run_id, camera_id, site_id, viewed_at, outcome, note, incident_id, warning_ids, logged_by"
+
+
+def run_from_row(row: asyncpg.Record | Mapping[str, Any]) -> PatrolRun:
+    return PatrolRun(
+        id=row["id"],
+        tour_id=row["tour_id"],
+        tour_name=row["tour_name"],
+        cameras=tuple(row["cameras"]),
+        dwell_s=row["dwell_s"],
+        started_by=row["started_by"],
+        started_at=row["started_at"],
+        shift=row["shift"],
+        finished_at=row["finished_at"],
+        finished_by=row["finished_by"],
+    )
+
+
+def view_from_row(row: asyncpg.Record) -> PatrolView:
+    return PatrolView(
+        id=row["id"],
+        run_id=row["run_id"],
+        camera_id=row["camera_id"],
+        site_id=row["site_id"],
+        viewed_at=row["viewed_at"],
+        outcome=Outcome(row["outcome"]),
+        note=row["note"],
+        incident_id=row["incident_id"],
+        warning_ids=tuple(row["warning_ids"]),
+        logged_by=row["logged_by"],
+    )
+
+
+class PostgresPatrolRuns(Rows):
+    async def add_run(self, run: dict[str, Any]) -> PatrolRun:
+        row = await self._conn.fetchrow(
+            "INSERT INTO patrol_runs (tour_id, tour_name, cameras, dwell_s, started_by, started_at, shift)"
+            f" VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {RUN_COLUMNS}",
+            run["tour_id"],
+            run["tour_name"],
+            run["cameras"],
+            run["dwell_s"],
+            run["started_by"],
+            run["started_at"],
+            run["shift"],
+        )
+        assert row is not None
+        return run_from_row(row)
+
+    async def run(self, run_id: int, lock: bool = True) -> PatrolRun | None:
+        row = await self._conn.fetchrow(
+            f"SELECT {RUN_COLUMNS} FROM patrol_runs WHERE id = $1{' FOR UPDATE' if lock else ''}", run_id
+        )
+        return run_from_row(row) if row else None
+
+    async def finish_run(self, run_id: int, at: datetime, actor: str) -> PatrolRun:
+        row = await self._conn.fetchrow(
+            f"UPDATE patrol_runs SET finished_at = $2, finished_by = $3 WHERE id = $1 AND finished_at IS NULL"
+            f" RETURNING {RUN_COLUMNS}",
+            run_id,
+            at,
+            actor,
+        )
+        assert row is not None, f"patrol run {run_id} vanished or was finished meanwhile"
+        return run_from_row(row)
+
+    async def add_view(self, view: dict[str, Any]) -> PatrolView:
+        row = await self._conn.fetchrow(
+            "INSERT INTO patrol_views"
+            " (run_id, camera_id, site_id, viewed_at, outcome, note, incident_id, warning_ids, logged_by)"
+            f" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING {VIEW_COLUMNS}",
+            view["run_id"],
+            view["camera_id"],
+            view["site_id"],
+            view["viewed_at"],
+            view["outcome"],
+            view["note"],
+            view["incident_id"],
+            view["warning_ids"],
+            view["logged_by"],
+        )
+        assert row is not None
+        return view_from_row(row)
+
+    async def views_of(self, run_id: int) -> list[PatrolView]:
+        rows = await self._conn.fetch(f"SELECT {VIEW_COLUMNS} FROM patrol_views WHERE run_id = $1 ORDER BY id", run_id)
+        return [view_from_row(r) for r in rows]
+
+    async def warning_sites(self, warning_ids: Sequence[int]) -> dict[int, str]:
+        rows = await self._conn.fetch(
+            "SELECT id, site_id FROM warnings WHERE id = ANY($1::bigint[])", list(warning_ids)
+        )
+        return {r["id"]: r["site_id"] for r in rows}

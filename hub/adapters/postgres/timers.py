@@ -1,0 +1,51 @@
+"""Lifecycle timers in PostgreSQL: scheduled with their incident's change, fired once."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from hub.adapters.postgres.rows import Rows
+from hub.domain.escalation import Timer, TimerKind
+
+
+class PostgresTimers(Rows):
+    async def schedule_timers(self, timers: Sequence[Timer]) -> None:
+        await self._conn.executemany(
+            "INSERT INTO timers (incident_id, kind, dispatch_id, due_at) VALUES ($1, $2, $3, $4)",
+            [(t.incident_id, t.kind.value, t.dispatch_id, t.due_at) for t in timers],
+        )
+
+    async def cancel_timers(self, incident_id: int, kinds: Sequence[TimerKind]) -> None:
+        await self._conn.execute(
+            "UPDATE timers SET cancelled = true WHERE incident_id = $1 AND kind = ANY($2::text[])"
+            " AND fired_at IS NULL AND NOT cancelled",
+            incident_id,
+            [k.value for k in kinds],
+        )
+
+    async def pending_timer(self, incident_id: int, kind: TimerKind) -> datetime | None:
+        due: datetime | None = await self._conn.fetchval(
+            "SELECT min(due_at) FROM timers"
+            " WHERE incident_id = $1 AND kind = $2 AND fired_at IS NULL AND NOT cancelled",
+            incident_id,
+            kind.value,
+        )
+        return due
+
+    async def claim_due_timer(self, now: datetime, fired_by: str) -> Timer | None:
+        # SKIP LOCKED plus fired_at set in the same transaction as the timer's effects: a timer
+        # fires once even if two instances ever looked at the same moment.
+        row = await self._conn.fetchrow(
+            """
+            UPDATE timers SET fired_at = $1, fired_by = $2
+            WHERE id = (SELECT id FROM timers WHERE fired_at IS NULL AND NOT cancelled AND due_at <= $1
+                        ORDER BY due_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)
+            RETURNING id, incident_id, kind, dispatch_id, due_at
+            """,
+            now,
+            fired_by,
+        )
+        if row is None:
+            return None
+        return Timer(TimerKind(row["kind"]), row["incident_id"], row["due_at"], row["dispatch_id"], row["id"])

@@ -1,0 +1,101 @@
+"""What every operation may answer (the error), the operations endpoints (liveness, readiness) and the frames
+of the live stream."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, RootModel
+
+from hub.adapters.web.models.base import Time, View
+from hub.adapters.web.models.incidents import Incident
+
+
+class ErrorDetail(View):
+    code: str = Field(
+        description="Stable, for programs.",
+        examples=[
+            "invalid_parameter",
+            "invalid_id",
+            "invalid_json",
+            "not_found",
+            "method_not_allowed",
+            "internal_error",
+            "database_unavailable",
+            "already_acknowledged",
+            "already_closed",
+            "illegal_transition",
+        ],
+    )
+    message: str = Field(description="For people.")
+    params: dict[str, str | int | float | bool | list[str | int] | None] | None = Field(
+        None,
+        description="What the code refers to, for a console to word the refusal in its language (e.g. "
+        "already_acknowledged: by, at; already_closed: state, by, at; illegal_transition: state, action)",
+    )
+    since: Time | None = Field(None, description="database_unavailable only: when the outage began, if known.")
+
+
+class Error(View):
+    """Every refusal: `{"error": {"code", "message"}}`."""
+
+    error: ErrorDetail
+
+
+class Liveness(View):
+    status: Literal["ok"]
+
+
+class Probe(View):
+    name: str
+    ready: bool
+
+
+class Dependency(View):
+    name: Literal["database", "broker", "change_feed"]
+    up: bool | None = Field(description="null: not checked yet.")
+    since: Time = Field(description="When this state began.")
+    error: str | None = Field(None, description="/readyz only: the kind of failure.")
+
+
+class Readiness(View):
+    status: Literal["ready", "not_ready"]
+    probes: list[Probe]
+    dependencies: list[Dependency] | None = None
+    failing: list[str] | None = Field(None, description="The dependencies not up (down, or not checked yet).")
+
+
+class SnapshotFrame(View):
+    type: Literal["snapshot"]
+    incidents: list[Incident]
+
+
+class IncidentFrame(View):
+    type: Literal["incident"]
+    incident: Incident
+
+
+class ResyncFrame(View):
+    type: Literal["resync"]
+
+
+class PongFrame(View):
+    type: Literal["pong"]
+
+
+class HealthFrame(View):
+    type: Literal["health"]
+    ok: bool
+    dependencies: list[Dependency]
+
+
+class StreamMessage(
+    RootModel[
+        Annotated[
+            SnapshotFrame | IncidentFrame | ResyncFrame | PongFrame | HealthFrame,
+            Field(discriminator="type"),
+        ]
+    ]
+):
+    """A server → client frame of /api/v1/stream. Other types may be added; clients ignore types they do not
+    know."""
