@@ -9,7 +9,7 @@ import contextlib
 import functools
 import gc
 import signal
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from ipaddress import ip_network
@@ -44,6 +44,7 @@ from hub.adapters.web import WebServices, make_app
 from hub.adapters.web.limits import HttpLimits
 from hub.config import Settings
 from hub.domain.district import District
+from hub.domain.incidents import Incident
 from hub.domain.panels import PanelDirectory
 from hub.services.auth import AuthPolicy
 from hub.services.changes import Broadcaster
@@ -172,6 +173,10 @@ class Hub:
             right_of_way = AlarmRightOfWay()
             outbox = PostgresOutbox(pool)
 
+            def show_committed(incidents: Sequence[Incident]) -> None:
+                for incident in incidents:
+                    broadcaster.publish({"type": "incident", "incident": queries.incident_json(incident)})
+
             def ingest_lane(lane_store: PostgresStore, alarm_lane: bool = False) -> IngestService:
                 return IngestService(
                     intake,
@@ -188,6 +193,7 @@ class Hub:
                     right_of_way=right_of_way,
                     alarm_lane=alarm_lane,
                     send_at_commit=ImmediateSender(outbox, mqtt, outbox_nudge) if alarm_lane else None,
+                    show_committed=show_committed,
                 )
 
             ingest = ingest_lane(store)

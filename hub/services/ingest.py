@@ -10,13 +10,14 @@ import asyncio
 import contextlib
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 import structlog
 
 from devices.contract import Topics
 from hub.domain.district import District
+from hub.domain.incidents import Incident
 from hub.domain.lifecycle import IllegalTransition
 from hub.domain.warnings import WarningState
 from hub.services.backoff import Backoff
@@ -70,6 +71,7 @@ class IngestService:
         right_of_way: AlarmRightOfWay | None = None,
         alarm_lane: bool = False,
         send_at_commit: ImmediateSender | None = None,
+        show_committed: Callable[[Sequence[Incident]], None] | None = None,
     ) -> None:
         # The lanes share the event loop: the alarm lane says when it holds alarms, the routine lane
         # then holds back (hub/services/lanes.py).
@@ -77,6 +79,9 @@ class IngestService:
         self._alarm_lane = alarm_lane
         # The alarm lane's feedback goes out right after its commit instead of through the relay.
         self._send_at_commit = send_at_commit
+        # This instance's live views get the incidents a batch changed the moment it commits, from
+        # memory; the NOTIFY that every instance hears follows with the row as read back.
+        self._show_committed = show_committed
         self._warnings = warnings
         # Tells a database outage from a bad message, and when the database is back.
         self._database = database
@@ -257,17 +262,22 @@ class IngestService:
             if statuses:
                 await tx.events.record_device_status([s.report for s in statuses])
             at_commit: tuple[OutboxLease, list[tuple[int, OutboundMessage]]] | None = None
+            announce = sorted(recorded.touched)
             if recorded.outbound and self._send_at_commit is not None:
                 lease = self._send_at_commit.lease()
-                at_commit = lease, await tx.outbox.enqueue_claimed(recorded.outbound, lease.token, lease.lease_s)
+                # The change's NOTIFY rides on the outbox insert: one round trip less before the commit.
+                rows = await tx.outbox.enqueue_claimed(recorded.outbound, lease.token, lease.lease_s, announce=announce)
+                at_commit, announce = (lease, rows), []
             elif recorded.outbound:
                 await tx.outbox.enqueue(recorded.outbound)
-            if recorded.touched:
-                await tx.changes.announce(sorted(recorded.touched))
+            if announce:
+                await tx.changes.announce(announce)
         if at_commit is not None and self._send_at_commit is not None:
             self._send_at_commit.send(*at_commit)
         elif recorded.outbound and self._outbox_nudge is not None:
             self._outbox_nudge.set()
+        if recorded.saved and self._show_committed is not None:
+            self._show_committed(recorded.saved)
         if returned and self._supervision is not None:
             self._supervision.restored(sorted({site for site, _ in returned}))
         if self._warnings is not None and recorded.new_events:

@@ -47,6 +47,7 @@ class Recorded:
     pks: dict[tuple[str, str], int] = field(default_factory=dict)  # (device, event id) → row of each new event
     opened: int = 0
     touched: set[int] = field(default_factory=set)  # incidents changed
+    saved: list[Incident] = field(default_factory=list)  # the changed incidents as this transaction wrote them
     incident_of_site: dict[str, int] = field(default_factory=dict)  # where each site's new events went
     outbound: list[OutboundMessage] = field(default_factory=list)
     # Not recorded now: their site was busy (another writer holds it). The caller retries them.
@@ -72,15 +73,22 @@ class EventRecorder:
         if not events:
             return result
         sites = {e.site_id for e, _ in events}
-        busy = sites - await tx.incidents.lock_sites(sorted(sites), wait=not defer_busy_sites)
+        # One batch can hold the same event twice (a resend right behind the original).
+        unique = list({(e.device_id, e.event_id): (e, p) for e, p in reversed(events)}.values())[::-1]
+        stored: dict[tuple[str, str], int] | None = None
+        if defer_busy_sites:  # the sites' locks and the events in one round trip
+            locked, stored = await tx.events.add_events_of_free_sites(sorted(sites), unique)
+        else:
+            locked = await tx.incidents.lock_sites(sorted(sites))
+        busy = sites - locked
         if busy:
             result.deferred = [e for e, _ in events if e.site_id in busy]
             events = [(e, p) for e, p in events if e.site_id not in busy]
+            unique = [(e, p) for e, p in unique if e.site_id not in busy]
             if not events:
                 return result
-        # One batch can hold the same event twice (a resend right behind the original).
-        unique = list({(e.device_id, e.event_id): (e, p) for e, p in reversed(events)}.values())[::-1]
-        stored = await tx.events.add_events(unique)
+        if stored is None:
+            stored = await tx.events.add_events(unique)
         result.new_events = [e for e, _ in unique if (e.device_id, e.event_id) in stored]
         result.pks = stored
         firsts = {(e.device_id, e.event_id): e.identity for e, _ in unique}
@@ -132,6 +140,7 @@ class EventRecorder:
                 timers.extend(timers_for_new_incident(saved, self._district, now))
                 timeline.setdefault(site_id, []).extend(self._request_verification(saved, openers[site_id], result))
             result.touched.add(saved.id)
+            result.saved.append(saved)
             result.incident_of_site[site_id] = saved.id
             links.extend((saved.id, pk) for pk in members.get(site_id, ()))
             entries.extend((saved.id, entry) for entry in timeline.get(site_id, ()))

@@ -1,11 +1,14 @@
 """The alarm lane's feedback goes out the moment its transaction commits, from rows written already
 claimed: the relay never sends them too, takes them at once when the send fails, and after the lease
-when the sender died before sending. And the routine lane gives way to an alarm in hand."""
+when the sender died before sending. And the routine lane gives way to an alarm in hand, and the
+incidents a batch commits reach this instance's live views from memory, as the change feed would load them."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
+import uuid
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,15 +19,21 @@ import pytest
 from devices.contract import DeviceState, Topics
 from devices.link import status_payload
 from hub.adapters.metrics import HubMetrics
+from hub.adapters.postgres.changes import CHANGES_CHANNEL
 from hub.adapters.postgres.outbox import PostgresOutbox
 from hub.adapters.postgres.pool import create_pool
+from hub.adapters.postgres.queries import PostgresIncidentQueries
 from hub.adapters.postgres.store import PostgresStore
 from hub.config import load_district
+from hub.domain.events import DeviceEvent
+from hub.domain.incidents import Incident
 from hub.services.ingest import IngestService
 from hub.services.intake import IntakeChecker, IntakeLimits
 from hub.services.lanes import AlarmRightOfWay
 from hub.services.messages import InboundMessage, OutboundMessage
 from hub.services.outbox import ImmediateSender, OutboxRelay
+from hub.services.ports import JsonObject
+from simulators.button import press_payload
 from tests.integration.conftest import eventually
 
 RECEIVED = OutboundMessage("t/site/s1/button/b1/feedback", b'{"state": "received"}')
@@ -152,3 +161,75 @@ async def test_the_routine_lane_commits_nothing_new_while_the_alarm_lane_holds_a
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+async def test_the_incidents_a_batch_commits_are_shown_from_memory_exactly_as_the_change_feed_loads_them(
+    pool: asyncpg.Pool, district_file: Path
+) -> None:
+    topics = Topics("sentinel")
+    district = load_district(district_file)
+    queries = PostgresIncidentQueries(pool, district)
+    shown: list[JsonObject] = []
+
+    def show(incidents: Sequence[Incident]) -> None:
+        shown.extend(queries.incident_json(incident) for incident in incidents)
+
+    ingest = IngestService(
+        IntakeChecker(topics, district, IntakeLimits()),
+        PostgresStore(pool),
+        district,
+        topics,
+        HubMetrics(),
+        show_committed=show,
+    )
+    for n in range(2):  # a press that opens the incident, then one that joins it
+        _, payload = press_payload("panic")
+        await ingest.process([InboundMessage(topics.button_event("site-00", "btn-00-0"), payload, datetime.now(UTC))])
+        assert len(shown) == n + 1
+        loaded = await queries.incidents_by_id([shown[-1]["id"]])
+        assert shown[-1] == loaded[0]
+        assert loaded[0]["event_count"] == n + 1
+
+
+def panic_at(site_id: str, device_id: str) -> tuple[DeviceEvent, JsonObject]:
+    now = datetime.now(UTC)
+    return DeviceEvent(site_id, device_id, "button", uuid.uuid4().hex, "panic", now, now, fingerprint="f"), {}
+
+
+async def test_one_round_trip_locks_the_free_sites_and_stores_only_their_events(
+    pool: asyncpg.Pool, database_url: str
+) -> None:
+    other = await asyncpg.connect(database_url)
+    try:
+        async with other.transaction():  # another writer holds site-01
+            await other.execute("SELECT pg_advisory_xact_lock(hashtextextended('site:' || 'site-01', 0))")
+            free, busy = panic_at("site-00", "btn-00-0"), panic_at("site-01", "btn-01-0")
+            async with PostgresStore(pool).transaction() as tx:
+                locked, stored = await tx.events.add_events_of_free_sites(["site-00", "site-01"], [free, busy])
+            assert locked == {"site-00"}
+            assert set(stored) == {("btn-00-0", free[0].event_id)}
+    finally:
+        await other.close()
+    ids = await pool.fetch(
+        "SELECT event_id FROM events WHERE event_id = ANY($1::text[])", [free[0].event_id, busy[0].event_id]
+    )
+    assert [r["event_id"] for r in ids] == [free[0].event_id]
+
+
+async def test_the_outbox_insert_announces_the_incidents_it_is_given_and_nothing_without_them(
+    pool: asyncpg.Pool, database_url: str
+) -> None:
+    heard: list[str] = []
+    listener = await asyncpg.connect(database_url)
+    try:
+        await listener.add_listener(CHANGES_CHANNEL, lambda _c, _pid, _ch, payload: heard.append(payload))
+        lease = ImmediateSender(PostgresOutbox(pool), RecordingPublisher(), asyncio.Event()).lease()
+        async with PostgresStore(pool).transaction() as tx:
+            quiet = await tx.outbox.enqueue_claimed([RECEIVED], lease.token, lease.lease_s)
+        async with PostgresStore(pool).transaction() as tx:
+            announced = await tx.outbox.enqueue_claimed([RECEIVED], lease.token, lease.lease_s, announce=[7, 9])
+        await asyncio.sleep(0.3)
+    finally:
+        await listener.close()
+    assert [m for _, m in quiet] == [RECEIVED] and [m for _, m in announced] == [RECEIVED]
+    assert [json.loads(p) for p in heard] == [{"type": "incidents", "ids": [7, 9]}]

@@ -170,6 +170,7 @@ class MqttClient:
                 stale += 1  # the broker will redeliver it on the new connection; the store dedupes
                 continue
             client.ack(receipt.mid, receipt.qos)
+        self._write_now()
         if stale:
             log.info("acknowledgements dropped after reconnect; broker will redeliver", count=stale)
 
@@ -186,6 +187,7 @@ class MqttClient:
         info = client.publish(message.topic, message.payload, qos=1, retain=retain)
         if info.rc not in (paho.MQTT_ERR_SUCCESS, paho.MQTT_ERR_NO_CONN, paho.MQTT_ERR_QUEUE_SIZE):
             raise MqttError(f"publish failed: {paho.error_string(info.rc)}")
+        self._write_now()
         if info.is_published():
             return
         future = asyncio.get_running_loop().create_future()
@@ -378,6 +380,13 @@ class MqttClient:
     def _loop_write(self) -> None:
         if self._client is not None and not self._connecting:
             self._client.loop_write()
+
+    def _write_now(self) -> None:
+        """Send what paho queued at once (a guard's `received`, PUBACKs), not at the event loop's next
+        turn, which may come after other work's slice; what the socket does not take now, the writer
+        callback sends as before."""
+        if self.connected:
+            self._loop_write()
 
     async def _misc_loop(self) -> None:
         # Keepalive pings and timeouts.

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from hub.adapters.postgres.rows import Rows
 
 CHANGES_CHANNEL = "sentinel_changes"
-_NOTIFY_CHUNK = 400  # ids per NOTIFY, keeping each payload far below PostgreSQL's 8000-byte limit
+NOTIFY_CHUNK = 400  # ids per NOTIFY, keeping each payload far below PostgreSQL's 8000-byte limit
 
 
 class PostgresChanges(Rows):
@@ -16,8 +16,8 @@ class PostgresChanges(Rows):
         # NOTIFY is delivered only on commit, to every hub instance: live views never show what
         # was rolled back.
         for kind, ids in (("incidents", incident_ids), ("dispatches", dispatch_ids)):
-            for start in range(0, len(ids), _NOTIFY_CHUNK):
-                chunk = list(ids[start : start + _NOTIFY_CHUNK])
+            for start in range(0, len(ids), NOTIFY_CHUNK):
+                chunk = list(ids[start : start + NOTIFY_CHUNK])
                 await self._conn.execute(
                     "SELECT pg_notify($1, $2)", CHANGES_CHANNEL, json.dumps({"type": kind, "ids": chunk})
                 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from hub.adapters.postgres.dead_letters import kept_payload
 from hub.adapters.postgres.rows import Rows
@@ -12,29 +13,56 @@ from hub.domain.talkdown import ZoneReport
 from hub.services.messages import Rejection
 from hub.services.ports import JsonObject
 
+_EVENT_FIELDS = "device_id, event_id, site_id, device_kind, type, occurred_at, received_at, payload, fingerprint"
+_EVENT_ROWS = (  # the rows of _event_columns' arrays
+    "unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],"
+    " $6::timestamptz[], $7::timestamptz[], $8::jsonb[], $9::text[])"
+)
+
+
+def _event_columns(events: Sequence[tuple[DeviceEvent, JsonObject]]) -> list[list[Any]]:
+    """The events as one array per column of _EVENT_FIELDS."""
+    return [
+        [e.device_id for e, _ in events],
+        [e.event_id for e, _ in events],
+        [e.site_id for e, _ in events],
+        [e.device_kind for e, _ in events],
+        [e.type for e, _ in events],
+        [e.occurred_at for e, _ in events],
+        [e.received_at for e, _ in events],
+        [p for _, p in events],
+        [e.fingerprint for e, _ in events],
+    ]
+
 
 class PostgresEvents(Rows):
     async def add_events(self, events: Sequence[tuple[DeviceEvent, JsonObject]]) -> dict[tuple[str, str], int]:
         rows = await self._conn.fetch(
-            """
-            INSERT INTO events (device_id, event_id, site_id, device_kind, type, occurred_at, received_at, payload,
-                                fingerprint)
-            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
-                                 $6::timestamptz[], $7::timestamptz[], $8::jsonb[], $9::text[])
-            ON CONFLICT ON CONSTRAINT events_device_event_unique DO NOTHING
-            RETURNING id, device_id, event_id
-            """,
-            [e.device_id for e, _ in events],
-            [e.event_id for e, _ in events],
-            [e.site_id for e, _ in events],
-            [e.device_kind for e, _ in events],
-            [e.type for e, _ in events],
-            [e.occurred_at for e, _ in events],
-            [e.received_at for e, _ in events],
-            [p for _, p in events],
-            [e.fingerprint for e, _ in events],
+            f"INSERT INTO events ({_EVENT_FIELDS}) SELECT * FROM {_EVENT_ROWS}"
+            " ON CONFLICT ON CONSTRAINT events_device_event_unique DO NOTHING RETURNING id, device_id, event_id",
+            *_event_columns(events),
         )
         return {(r["device_id"], r["event_id"]): r["id"] for r in rows}
+
+    async def add_events_of_free_sites(
+        self, site_ids: Sequence[str], events: Sequence[tuple[DeviceEvent, JsonObject]]
+    ) -> tuple[set[str], dict[tuple[str, str], int]]:
+        # The sites' try-locks (the very locks PostgresIncidents.lock_sites takes) and add_events in one
+        # statement: a data-modifying CTE always runs, and it reads the sites locked (a CTE referenced twice
+        # is evaluated once), so no event of a busy site is stored.
+        rows = await self._conn.fetch(
+            "WITH locked AS MATERIALIZED (SELECT s FROM unnest($10::text[]) AS s"
+            "  WHERE pg_try_advisory_xact_lock(hashtextextended('site:' || s, 0))),"
+            f" stored AS (INSERT INTO events ({_EVENT_FIELDS}) SELECT * FROM {_EVENT_ROWS} AS e({_EVENT_FIELDS})"
+            "  WHERE e.site_id IN (SELECT s FROM locked)"
+            "  ON CONFLICT ON CONSTRAINT events_device_event_unique DO NOTHING RETURNING id, device_id, event_id)"
+            " SELECT NULL::bigint AS id, NULL::text AS device_id, NULL::text AS event_id, s AS site_id FROM locked"
+            " UNION ALL SELECT id, device_id, event_id, NULL FROM stored",
+            *_event_columns(events),
+            sorted(set(site_ids)),
+        )
+        locked = {r["site_id"] for r in rows if r["site_id"] is not None}
+        return locked, {(r["device_id"], r["event_id"]): r["id"] for r in rows if r["id"] is not None}
 
     async def stored_events(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], EventIdentity]:
         rows = await self._conn.fetch(

@@ -8,9 +8,9 @@ from typing import Any
 
 import asyncpg
 
-from hub.adapters.postgres.incidents import INCIDENT_COLUMNS
+from hub.adapters.postgres.incidents import INCIDENT_COLUMNS, INCIDENT_FIELDS
 from hub.domain.district import District
-from hub.domain.incidents import FINAL_STATES, IncidentState
+from hub.domain.incidents import FINAL_STATES, Incident, IncidentState
 from hub.domain.steps import StepRole, steps_for
 from hub.services.ports import JsonObject
 
@@ -49,10 +49,20 @@ class PostgresIncidentQueries:
         self._district = district
 
     def _incident(self, row: asyncpg.Record) -> JsonObject:
-        incident = {key: _json_value(value) for key, value in row.items()}
-        site = self._district.sites.get(row["site_id"])
-        incident["site_name"] = site.name if site else row["site_id"]
-        incident["site_name_en"] = site.name_en if site else row["site_id"]
+        return self._with_site_names({key: _json_value(value) for key, value in row.items()})
+
+    def incident_json(self, incident: Incident) -> JsonObject:
+        """What `incidents_by_id` gives for this incident's row, from the incident a writer has just
+        committed (it came back from the database as that row): live views get it without a query."""
+        values: dict[str, Any] = {"id": incident.id, **{f: getattr(incident, f) for f in INCIDENT_FIELDS}}
+        values["priority"] = int(incident.priority)
+        values["state"] = incident.state.value
+        return self._with_site_names({key: _json_value(value) for key, value in values.items()})
+
+    def _with_site_names(self, incident: JsonObject) -> JsonObject:
+        site = self._district.sites.get(incident["site_id"])
+        incident["site_name"] = site.name if site else incident["site_id"]
+        incident["site_name_en"] = site.name_en if site else incident["site_id"]
         return incident
 
     async def list_incidents(self, state: str | None = None, limit: int = 200) -> list[JsonObject]:

@@ -46,6 +46,13 @@ class Events(Protocol):
         """Insert events, ignoring ones already stored; return {(device_id, event_id): pk} of new ones."""
         ...
 
+    async def add_events_of_free_sites(
+        self, site_ids: Sequence[str], events: Sequence[tuple[DeviceEvent, JsonObject]]
+    ) -> tuple[set[str], dict[tuple[str, str], int]]:
+        """The incidents port's `lock_sites(site_ids, wait=False)` and `add_events` of the events of the
+        sites locked, in one round trip: (the sites locked, {(device_id, event_id): pk} of the new events)."""
+        ...
+
     async def stored_events(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], EventIdentity]:
         """The identity (type, occurred_at, fingerprint) of events already stored, by (device_id, event_id)."""
         ...

@@ -33,9 +33,10 @@ class Outbox(Protocol):
     async def enqueue(self, messages: Sequence[OutboundMessage]) -> None: ...
 
     async def enqueue_claimed(
-        self, messages: Sequence[OutboundMessage], token: uuid.UUID, lease_s: float
+        self, messages: Sequence[OutboundMessage], token: uuid.UUID, lease_s: float, announce: Sequence[int] = ()
     ) -> list[tuple[int, OutboundMessage]]:
-        """Outbox rows written already claimed under `token` for `lease_s`; each with its row id."""
+        """Outbox rows written already claimed under `token` for `lease_s`; each with its row id. With
+        `announce`, also the Changes port's `announce(announce)`, in the same round trip."""
         ...
 
 

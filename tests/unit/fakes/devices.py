@@ -19,7 +19,8 @@ from tests.unit.fakes.incidents import FakeIncidents
 
 
 class FakeEvents:
-    def __init__(self) -> None:
+    def __init__(self, incidents: FakeIncidents) -> None:
+        self._incidents = incidents  # whose site locks add_events_of_free_sites takes
         self.rows: dict[tuple[str, str], tuple[int, DeviceEvent, JsonObject]] = {}
         self.links: list[tuple[int, int]] = []  # (incident id, event row)
         self.dead_letters: list[Rejection] = []
@@ -34,6 +35,12 @@ class FakeEvents:
                 self.rows[key] = (next(self._ids), event, payload)
                 new[key] = self.rows[key][0]
         return new
+
+    async def add_events_of_free_sites(
+        self, site_ids: Sequence[str], events: Sequence[tuple[DeviceEvent, JsonObject]]
+    ) -> tuple[set[str], dict[tuple[str, str], int]]:
+        locked = await self._incidents.lock_sites(site_ids, wait=False)
+        return locked, await self.add_events([(e, p) for e, p in events if e.site_id in locked])
 
     async def stored_events(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], EventIdentity]:
         return {

@@ -47,7 +47,8 @@ class FakeTimers:
 
 
 class FakeOutbox:
-    def __init__(self) -> None:
+    def __init__(self, changes: FakeChanges) -> None:
+        self._changes = changes  # what enqueue_claimed announces with the rows
         self.messages: list[OutboundMessage] = []
         self.claimed: list[tuple[uuid.UUID, OutboundMessage]] = []
         self._ids = count(1)
@@ -56,8 +57,9 @@ class FakeOutbox:
         self.messages.extend(messages)
 
     async def enqueue_claimed(
-        self, messages: Sequence[OutboundMessage], token: uuid.UUID, lease_s: float
+        self, messages: Sequence[OutboundMessage], token: uuid.UUID, lease_s: float, announce: Sequence[int] = ()
     ) -> list[tuple[int, OutboundMessage]]:
+        await self._changes.announce(announce)
         self.messages.extend(messages)
         self.claimed.extend((token, m) for m in messages)
         return [(next(self._ids), m) for m in messages]
