@@ -26,6 +26,42 @@ _HINT = "run ./dev test, which installs Mosquitto and PostgreSQL and sets up the
 T = TypeVar("T")
 
 
+# Fault tests that load the machine (bursts of thousands of presses, 100,000 bad messages, a fuzzer, two hubs) or
+# hold the hub to its timings under such load. `./dev test` runs the suite on two workers (pytest-xdist,
+# --dist loadgroup) and these modules as one group: one after another on one worker, never two at once, while
+# the other worker goes through the rest. (By module name here: xdist_group marks no longer reach xdist's
+# scheduler under pytest 9.2, which ignores the node id xdist rewrites.)
+HEAVY_MODULES = frozenset(
+    {
+        "test_bad_input_fuzz",
+        "test_broker_crash",
+        "test_concurrent_writers",
+        "test_crash_durability",
+        "test_database_outage",
+        "test_load_generator",
+        "test_openapi_fuzz",
+        "test_stalled_instance",
+    }
+)
+
+
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    if config.getoption("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class HeavyInOneGroup(LoadScopeScheduling):
+        """Each test on its own, as --dist load does, but the heavy modules' tests as one unit of work
+        (the largest, so it is handed out first)."""
+
+        def _split_scope(self, nodeid: str) -> str:
+            module = Path(nodeid.partition("::")[0]).stem
+            return "heavy" if module in HEAVY_MODULES else nodeid
+
+    return HeavyInOneGroup(config, log)
+
+
 def run_async(coro: Coroutine[Any, Any, T]) -> T:
     """Run a coroutine to completion from a sync fixture.
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import json
 import re
 import time
@@ -18,6 +19,7 @@ import numpy as np
 import pytest
 import yaml
 from playwright.async_api import Browser, ConsoleMessage, Page, Route, expect
+from playwright.async_api import Error as PlaywrightError
 
 from devices.contract import OfficerAction
 from devices.link import DeviceLink
@@ -249,11 +251,23 @@ async def test_a_guards_cancel_request_is_shown_and_confirmed(
         ]
         await route.fulfill(response=response, json=body)
 
+    # The clip's file does not exist: its request is held (a player still loading), since the 404 would replace the
+    # player by an error at once, and before the check below on a busy machine.
+    clip_requested, release = asyncio.Event(), asyncio.Event()
+
+    async def hold(route: Route) -> None:
+        clip_requested.set()
+        await release.wait()
+        with contextlib.suppress(PlaywrightError):  # the page may be gone by then
+            await route.abort()
+
+    await page.route(re.compile(r".*/static/media-test\.mp4$"), hold)
     await page.route(re.compile(r".*/api/v1/incidents/\d+$"), with_media)
     await row.click()
     detail = page.get_by_test_id("incident-detail")
     await expect(detail.get_by_test_id("media-snapshot")).to_have_attribute("src", "/static/media-test.jpg")
     await expect(detail.get_by_test_id("media-clip")).to_have_attribute("src", "/static/media-test.mp4")
+    await asyncio.wait_for(clip_requested.wait(), 5)
     await detail.get_by_test_id("media-more").click()  # the pending clip is behind one click
     await expect(detail.get_by_test_id("media-missing")).to_contain_text("获取")
     await expect(detail.get_by_test_id("warnings")).to_contain_text("警察已接警，正在赶来")
@@ -267,6 +281,7 @@ async def test_a_guards_cancel_request_is_shown_and_confirmed(
     await expect(row).to_have_count(0)
     await expect(page.get_by_test_id("detail-state")).to_have_text("已取消")
     # A detail refresh still in the route when the page closes must not fail the next test's setup.
+    release.set()
     await page.unroute_all(behavior="ignoreErrors")
 
 
