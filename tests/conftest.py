@@ -33,6 +33,7 @@ T = TypeVar("T")
 # scheduler under pytest 9.2, which ignores the node id xdist rewrites.)
 HEAVY_MODULES = frozenset(
     {
+        "test_alarm_lane",
         "test_bad_input_fuzz",
         "test_broker_crash",
         "test_concurrent_writers",
