@@ -33,6 +33,7 @@ MODULES = (
     "officer-i18n.js",
     "officer-location.js",
     "officer-steps.js",
+    "i18n-core.js",
 )
 SCRIPTS = (*MODULES, "officer-sw.js")
 FILES = ("officer.html", "officer.css", *SCRIPTS)
@@ -296,11 +297,13 @@ def test_the_hubs_states_kinds_and_outcomes_are_all_translated() -> None:
 
 
 def test_the_language_choice_is_remembered_and_set_on_the_page() -> None:
-    words = static_text("officer-i18n.js")
+    core = static_text("i18n-core.js")
 
-    assert 'const LANG_KEY = "sentinel.console.lang";' in words
-    assert "store(LANG_KEY, lang)" in words
-    assert "document.documentElement.lang = s.htmlLang" in static_text("officer.js")
+    assert 'const LANG_KEY = "sentinel.console.lang";' in core
+    assert "store(LANG_KEY, current)" in core
+    assert "document.documentElement.lang = strings.htmlLang" in core
+    assert "languages(STRINGS, false)" in static_text("officer-i18n.js")
+    assert "applyPageText(s)" in static_text("officer.js")
 
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
@@ -318,6 +321,7 @@ def test_the_scripts_are_valid_javascript(name: str, tmp_path: Path) -> None:
 def test_the_modules_import_only_each_other() -> None:
     for name in MODULES:
         for target in re.findall(r'^import \{[^}]*\} from "([^"]+)";', static_text(name), re.MULTILINE):
-            shared = ("./live-socket.js", "./health-banner.js")  # the live link and its health banner
+            # the live link, its health banner and the language core every page shares
+            shared = ("./live-socket.js", "./health-banner.js", "./i18n-core.js")
             own = target.startswith("./officer-") or target in shared
             assert own and (STATIC / target[2:]).exists(), (name, target)

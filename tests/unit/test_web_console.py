@@ -53,8 +53,9 @@ def static_text(name: str) -> str:
     return (STATIC / name).read_text(encoding="utf-8")
 
 
-# + the shared live link and health banner
-SCRIPTS = sorted([*(path.name for path in STATIC.glob("console*.js")), "live-socket.js", "health-banner.js"])
+# + the shared live link, health banner and language core
+SHARED = ("live-socket.js", "health-banner.js", "i18n-core.js")
+SCRIPTS = sorted([*(path.name for path in STATIC.glob("console*.js")), *SHARED])
 
 
 def console_scripts() -> str:
@@ -113,9 +114,9 @@ def test_console_is_split_into_modules_that_all_exist() -> None:
     page = static_text("index.html")
     assert '<script type="module" src="/static/console.js">' in page
     imported = set(re.findall(r'from "\./(console[a-z0-9-]*\.js)"', console_scripts()))
-    assert imported == set(SCRIPTS) - {"console.js", "live-socket.js", "health-banner.js"}
-    assert 'from "./live-socket.js"' in static_text("console.js")
-    assert 'from "./health-banner.js"' in static_text("console.js")
+    assert imported == set(SCRIPTS) - {"console.js", *SHARED}
+    for shared in SHARED:
+        assert f'from "./{shared}"' in static_text("console.js")
 
 
 def test_console_never_parses_hub_data_as_html() -> None:

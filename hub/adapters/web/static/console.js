@@ -17,7 +17,8 @@ import * as board from "./console-board.js";
 import * as detail from "./console-detail.js";
 import * as devices from "./console-devices.js";
 import * as handover from "./console-handover.js";
-import { applyStaticText, clockText, lang, setLang, t, term } from "./console-i18n.js";
+import { clockText, lang, setLang, t, term } from "./console-i18n.js";
+import { applyPageText, labelToggle } from "./i18n-core.js";
 import * as map from "./console-map.js";
 import * as patrol from "./console-patrol.js";
 import * as roster from "./console-roster.js";
@@ -51,12 +52,8 @@ const el = {};
 // ---- language -------------------------------------------------------------------------------
 
 function applyLang() {
-  const s = t();
-  document.documentElement.lang = s.htmlLang;
-  applyStaticText(document);
-  el.toggle.textContent = s.toggleText;
-  el.toggle.setAttribute("lang", s.toggleLang);
-  el.toggle.setAttribute("aria-label", s.toggleLabel);
+  applyPageText(t());
+  labelToggle(el.toggle, t());
   renderUser();
   renderConnection();
   renderAll();

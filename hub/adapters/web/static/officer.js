@@ -46,6 +46,7 @@ import {
   timeMs,
   whenText,
 } from "./officer-i18n.js";
+import { applyPageText, labelToggle } from "./i18n-core.js";
 import { configureLocation, freshFix, sendLocation, startLocation, syncLocation, where } from "./officer-location.js";
 import { renderHealth } from "./health-banner.js";
 import { liveSocket } from "./live-socket.js";
@@ -128,14 +129,8 @@ function warn(id, messageId, lang) {
 
 function applyLang() {
   const s = t();
-  document.documentElement.lang = s.htmlLang;
-  document.querySelectorAll("[data-i18n]").forEach((node) => {
-    const key = node.getAttribute("data-i18n");
-    if (typeof s[key] === "string") node.textContent = s[key];
-  });
-  el.toggle.textContent = s.toggleText;
-  el.toggle.setAttribute("lang", s.toggleLang);
-  el.toggle.setAttribute("aria-label", s.toggleLabel);
+  applyPageText(s);
+  labelToggle(el.toggle, s);
   el.logout.setAttribute("aria-label", s.logout);
   el.logout.title = s.logout;
   renderAll();
