@@ -21,7 +21,7 @@ from tests.unit.test_auth_service import FakeAccounts
 
 Client = TestClient[web.Request, web.Application]
 STATIC = Path(__file__).parents[2] / "hub" / "adapters" / "web" / "static"
-LOGIN_FILES = ("login.html", "login.css", "login.js")
+LOGIN_FILES = ("login.html", "base.css", "login.css", "login.js")
 
 
 class NoIncidents:

@@ -99,7 +99,7 @@ async def test_missing_or_escaping_static_paths_are_refused(client: Client, path
     assert "make_app" not in await response.text()
 
 
-@pytest.mark.parametrize("name", ["index.html", "console.css", *SCRIPTS])
+@pytest.mark.parametrize("name", ["index.html", "base.css", "console.css", *SCRIPTS])
 def test_console_loads_nothing_from_outside_the_hub(name: str) -> None:
     # The SVG namespace is a name, not an address: nothing is fetched from it.
     text = static_text(name).replace('"http://www.w3.org/2000/svg"', '""')
