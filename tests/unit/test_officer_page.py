@@ -34,6 +34,7 @@ MODULES = (
     "officer-location.js",
     "officer-steps.js",
     "i18n-core.js",
+    "i18n-kinds.js",
 )
 SCRIPTS = (*MODULES, "officer-sw.js")
 FILES = ("officer.html", "base.css", "officer.css", *SCRIPTS)
@@ -250,8 +251,10 @@ def test_both_languages_have_the_same_texts() -> None:
     zh, en = language_blocks()
 
     assert keys(zh) == keys(en)
-    for name in ("kinds", "states", "outcomes", "steps", "rules", "dispositions"):
+    for name in ("states", "outcomes", "steps", "rules", "dispositions"):
         assert nested_keys(zh, name) == nested_keys(en, name), name
+    # The kinds' names: the table every page shares (its two halves are compared by the console's tests).
+    assert "    kinds: INCIDENT_KINDS.zh," in zh and "    kinds: INCIDENT_KINDS.en," in en
 
 
 def test_every_text_the_page_and_script_use_exists_in_both_languages() -> None:
@@ -281,7 +284,9 @@ def test_the_hubs_states_kinds_and_outcomes_are_all_translated() -> None:
         assert {"resolved", "cancelled"} <= nested_keys(block, "outcomes")
     script = static_text("officer-card.js")
     assert re.search(r"const DISPOSITIONS = \[([^\]]*)\]", script).group(1).count('"') == 2 * len(Disposition)  # type: ignore[union-attr]
-    # The kinds read as on the console.
+    # The kinds read as on the console: the same table.
+    assert 'import { INCIDENT_KINDS } from "./i18n-kinds.js";' in static_text("officer-i18n.js")
+    zh, en = static_text("i18n-kinds.js").split("\n  en: {\n")
     for kind, chinese, english in [
         ("panic", "紧急报警", "Panic alarm"),
         ("duress", "胁迫报警", "Duress"),
@@ -322,6 +327,6 @@ def test_the_modules_import_only_each_other() -> None:
     for name in MODULES:
         for target in re.findall(r'^import \{[^}]*\} from "([^"]+)";', static_text(name), re.MULTILINE):
             # the live link, its health banner and the language core every page shares
-            shared = ("./live-socket.js", "./health-banner.js", "./i18n-core.js")
+            shared = ("./live-socket.js", "./health-banner.js", "./i18n-core.js", "./i18n-kinds.js")
             own = target.startswith("./officer-") or target in shared
             assert own and (STATIC / target[2:]).exists(), (name, target)

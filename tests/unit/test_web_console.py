@@ -54,7 +54,7 @@ def static_text(name: str) -> str:
 
 
 # + the shared live link, health banner and language core
-SHARED = ("live-socket.js", "health-banner.js", "i18n-core.js")
+SHARED = ("live-socket.js", "health-banner.js", "i18n-core.js", "i18n-kinds.js")
 SCRIPTS = sorted([*(path.name for path in STATIC.glob("console*.js")), *SHARED])
 
 
@@ -116,7 +116,7 @@ def test_console_is_split_into_modules_that_all_exist() -> None:
     imported = set(re.findall(r'from "\./(console[a-z0-9-]*\.js)"', console_scripts()))
     assert imported == set(SCRIPTS) - {"console.js", *SHARED}
     for shared in SHARED:
-        assert f'from "./{shared}"' in static_text("console.js")
+        assert f'from "./{shared}"' in console_scripts()
 
 
 def test_console_never_parses_hub_data_as_html() -> None:
@@ -139,7 +139,11 @@ def test_console_has_the_test_ids_browser_tests_rely_on() -> None:
 
 def test_console_translates_every_kind_and_state_both_ways() -> None:
     script = static_text("console-i18n.js")
+    kinds = static_text("i18n-kinds.js")
+    zh_kinds, en_kinds = kinds.split("\n  en: {\n")
 
+    assert "    kinds: INCIDENT_KINDS.zh," in script and "    kinds: INCIDENT_KINDS.en," in script
+    assert re.findall(r"^    (\w+):", zh_kinds, re.MULTILINE) == re.findall(r"^    (\w+):", en_kinds, re.MULTILINE)
     for kind, chinese, english in [
         ("panic", "紧急报警", "Panic alarm"),
         ("duress", "胁迫报警", "Duress"),
@@ -150,8 +154,8 @@ def test_console_translates_every_kind_and_state_both_ways() -> None:
         ("line_crossing", "越线", "Line crossing"),
         ("device_offline", "设备离线", "Device offline"),
     ]:
-        assert f'{kind}: "{chinese}"' in script
-        assert f'{kind}: "{english}"' in script
+        assert f'{kind}: "{chinese}"' in zh_kinds
+        assert f'{kind}: "{english}"' in en_kinds
     for name in ("zh", "en"):
         block = script[script.index(f"  {name}: {{") :]
         states = block[block.index("    states: {") : block.index("    },", block.index("    states: {"))]

@@ -3,6 +3,7 @@
 
 import { DESK_STRINGS } from "./console-i18n-desk.js";
 import { dhms, languages, pad, sameDay } from "./i18n-core.js";
+import { INCIDENT_KINDS } from "./i18n-kinds.js";
 
 export { pad };
 
@@ -82,17 +83,7 @@ const STRINGS = {
       other: "其他",
     },
     deviceKinds: { button: "报警按钮", camera: "摄像机", speaker: "广播", panel: "报警主机" },
-    kinds: {
-      panic: "紧急报警",
-      duress: "胁迫报警",
-      intrusion: "入侵",
-      tamper: "防拆",
-      loitering: "徘徊",
-      crowd: "人员聚集",
-      line_crossing: "越线",
-      device_offline: "设备离线",
-      patrol_observation: "巡查发现",
-    },
+    kinds: INCIDENT_KINDS.zh,
     states: {
       new: "新警情",
       acknowledged: "已确认",
@@ -541,17 +532,7 @@ const STRINGS = {
       other: "Other",
     },
     deviceKinds: { button: "Panic button", camera: "Camera", speaker: "Speaker", panel: "Alarm panel" },
-    kinds: {
-      panic: "Panic alarm",
-      duress: "Duress",
-      intrusion: "Intrusion",
-      tamper: "Tamper",
-      loitering: "Loitering",
-      crowd: "Crowd",
-      line_crossing: "Line crossing",
-      device_offline: "Device offline",
-      patrol_observation: "Patrol observation",
-    },
+    kinds: INCIDENT_KINDS.en,
     states: {
       new: "New",
       acknowledged: "Acknowledged",

@@ -2,6 +2,7 @@
 // counts and names. The choice is remembered in localStorage, shared with the login page and console.
 
 import { dhms, languages, pad, sameDay, store, stored } from "./i18n-core.js";
+import { INCIDENT_KINDS } from "./i18n-kinds.js";
 
 export { store, stored };
 
@@ -122,17 +123,7 @@ const STRINGS = {
     toast_signed_off: "已签退",
     announce: (p, kind, site) => "新派警：" + p + " " + kind + "，" + site,
     notify_title: (p, kind) => "新派警 " + p + " " + kind,
-    kinds: {
-      panic: "紧急报警",
-      duress: "胁迫报警",
-      intrusion: "入侵",
-      tamper: "防拆",
-      loitering: "徘徊",
-      crowd: "人员聚集",
-      line_crossing: "越线",
-      device_offline: "设备离线",
-      patrol_observation: "巡查发现",
-    },
+    kinds: INCIDENT_KINDS.zh,
     kind_other: "其他警情",
     states: {
       offered: "待接警",
@@ -284,17 +275,7 @@ const STRINGS = {
     toast_signed_off: "Signed off",
     announce: (p, kind, site) => "New dispatch: " + p + " " + kind + ", " + site,
     notify_title: (p, kind) => "New dispatch " + p + " " + kind,
-    kinds: {
-      panic: "Panic alarm",
-      duress: "Duress",
-      intrusion: "Intrusion",
-      tamper: "Tamper",
-      loitering: "Loitering",
-      crowd: "Crowd",
-      line_crossing: "Line crossing",
-      device_offline: "Device offline",
-      patrol_observation: "Patrol observation",
-    },
+    kinds: INCIDENT_KINDS.en,
     kind_other: "Other incident",
     states: {
       offered: "Offered",

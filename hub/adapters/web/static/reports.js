@@ -4,6 +4,7 @@
 // report can be bookmarked or sent. zh-CN by default; the language choice is shared with the console.
 import { applyPageText, dhms, labelToggle, languages, pad } from "./i18n-core.js";
 import { h, replace, s } from "./console-ui.js";
+import { INCIDENT_KINDS } from "./i18n-kinds.js";
 
 const STEPS = ["ack", "accept", "arrive"];
 
@@ -105,20 +106,7 @@ const STRINGS = {
     offline: "离线",
     online: "在线",
     status: { passed: "已通过", partial: "部分通过", missing: "未测试" },
-    kinds: {
-      panic: "紧急报警",
-      duress: "胁迫报警",
-      intrusion: "入侵",
-      tamper: "防拆",
-      loitering: "徘徊",
-      crowd: "人员聚集",
-      line_crossing: "越线",
-      device_offline: "设备离线",
-      fire: "火警",
-      trouble: "设备故障",
-      patrol_observation: "巡查发现",
-      other: "其他",
-    },
+    kinds: { ...INCIDENT_KINDS.zh, fire: "火警", trouble: "设备故障", other: "其他" },
     device_kinds: { button: "报警按钮", camera: "摄像机", speaker: "音柱", panel: "报警主机" },
     duration: (d, h, m, s) =>
       d > 0 ? d + "天" + h + "小时" : h > 0 ? h + "小时" + pad(m) + "分" : m > 0 ? m + "分" + pad(s) + "秒" : s + "秒",
@@ -266,20 +254,7 @@ const STRINGS = {
     offline: "offline",
     online: "online",
     status: { passed: "Passed", partial: "Partial", missing: "Missing" },
-    kinds: {
-      panic: "Panic",
-      duress: "Duress",
-      intrusion: "Intrusion",
-      tamper: "Tamper",
-      loitering: "Loitering",
-      crowd: "Crowd",
-      line_crossing: "Line crossing",
-      device_offline: "Device offline",
-      fire: "Fire",
-      trouble: "Panel trouble",
-      patrol_observation: "Patrol observation",
-      other: "Other",
-    },
+    kinds: { ...INCIDENT_KINDS.en, panic: "Panic", fire: "Fire", trouble: "Panel trouble", other: "Other" },
     device_kinds: { button: "Button", camera: "Camera", speaker: "Speaker", panel: "Panel" },
     duration: (d, h, m, s) =>
       d > 0 ? d + " d " + h + " h" : h > 0 ? h + " h " + pad(m) + " min" : m > 0 ? m + " min " + pad(s) + " s" : s + " s",
