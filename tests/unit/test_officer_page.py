@@ -35,6 +35,7 @@ MODULES = (
     "officer-steps.js",
     "i18n-core.js",
     "i18n-kinds.js",
+    "hub-fetch.js",
 )
 SCRIPTS = (*MODULES, "officer-sw.js")
 FILES = ("officer.html", "base.css", "officer.css", *SCRIPTS)
@@ -181,9 +182,10 @@ def test_links_built_from_hub_data_are_only_geo_and_tel() -> None:
 def test_the_app_signs_in_and_reconnects_like_the_console() -> None:
     script = static_text("officer.js")
 
-    assert '"X-CSRF-Token"' in script
+    # The console's fetch for the API (CSRF token, JSON, 401), shared by both pages.
+    assert 'from "./hub-fetch.js"' in script and 'from "./hub-fetch.js"' in static_text("console-api.js")
+    assert '"X-CSRF-Token"' in static_text("hub-fetch.js") and "response.status === 401" in static_text("hub-fetch.js")
     assert "/api/v1/auth/me" in script and "/api/v1/auth/logout" in script
-    assert "response.status === 401" in script
     assert '"/login?next=" + encodeURIComponent(' in script
     # The console's own live link (ping, silence limit, backoff), shared by both pages.
     shared = static_text("live-socket.js")
@@ -327,6 +329,6 @@ def test_the_modules_import_only_each_other() -> None:
     for name in MODULES:
         for target in re.findall(r'^import \{[^}]*\} from "([^"]+)";', static_text(name), re.MULTILINE):
             # the live link, its health banner and the language core every page shares
-            shared = ("./live-socket.js", "./health-banner.js", "./i18n-core.js", "./i18n-kinds.js")
+            shared = ("./live-socket.js", "./health-banner.js", "./i18n-core.js", "./i18n-kinds.js", "./hub-fetch.js")
             own = target.startswith("./officer-") or target in shared
             assert own and (STATIC / target[2:]).exists(), (name, target)

@@ -54,7 +54,7 @@ def static_text(name: str) -> str:
 
 
 # + the shared live link, health banner and language core
-SHARED = ("live-socket.js", "health-banner.js", "i18n-core.js", "i18n-kinds.js")
+SHARED = ("live-socket.js", "health-banner.js", "i18n-core.js", "i18n-kinds.js", "hub-fetch.js")
 SCRIPTS = sorted([*(path.name for path in STATIC.glob("console*.js")), *SHARED])
 
 
