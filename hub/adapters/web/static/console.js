@@ -45,6 +45,7 @@ const live = liveSocket(STREAM_PATH, {
     loadSession(); // a stream refused or closed because the session ended: off to the login page
     setConnection("disconnected");
   },
+  onResync: () => setConnection("syncing"),
 });
 
 const el = {};
@@ -201,13 +202,6 @@ function renderHealthBanner() {
   renderHealth(el.healthBanner, el.healthText, health, t(), store.connection !== "disconnected");
 }
 
-function resync() {
-  // The hub dropped changes for us: a new connection subscribes again and sends a fresh snapshot.
-  live.abandon();
-  setConnection("syncing");
-  live.connect();
-}
-
 function handle(message) {
   switch (message.type) {
     case "snapshot":
@@ -225,7 +219,7 @@ function handle(message) {
       if (message.warning) emit("warning", message.warning);
       break;
     case "resync":
-      resync();
+      live.resync();
       break;
     case "health":
       health = message;

@@ -9,7 +9,7 @@ const SILENCE_LIMIT_MS = 40000; // no frame at all (not even a pong) for this lo
 const CONNECT_LIMIT_MS = 15000; // a handshake that hangs this long is abandoned
 
 // hooks: isLeaving() — the page is on its way elsewhere, stop; onMessage(message) — each JSON object;
-// onDown() — the link was lost and a reconnect is scheduled.
+// onDown() — the link was lost and a reconnect is scheduled; onResync() — resync() is reconnecting.
 export function liveSocket(path, hooks) {
   let socket = null;
   let generation = 0; // events of an abandoned socket are ignored
@@ -105,9 +105,17 @@ export function liveSocket(path, hooks) {
     }
   }
 
+  // The hub dropped changes for us: a new connection subscribes again and sends a fresh snapshot.
+  function resync() {
+    abandon();
+    hooks.onResync();
+    connect();
+  }
+
   return {
     connect: connect,
     abandon: abandon,
+    resync: resync,
     lost: lost,
     watchdog: watchdog,
     synced: () => {

@@ -83,6 +83,7 @@ const live = liveSocket(STREAM_PATH, {
     loadSession(); // a stream refused or closed because the session ended: off to the login page
     setConnection("disconnected");
   },
+  onResync: () => setConnection("syncing"),
 });
 let serverOffsetMs = 0; // the hub's clock minus ours, when they differ noticeably
 
@@ -655,13 +656,6 @@ function renderHealthBanner() {
   renderHealth(el.healthBanner, el.healthText, health, t(), connection !== "disconnected");
 }
 
-function resync() {
-  // The hub dropped changes for us: a new connection subscribes again and sends a fresh snapshot.
-  live.abandon();
-  setConnection("syncing");
-  live.connect();
-}
-
 function handle(message) {
   switch (message.type) {
     case "snapshot": {
@@ -678,7 +672,7 @@ function handle(message) {
       if (loaded) applyDispatch(message.dispatch);
       break;
     case "resync":
-      resync();
+      live.resync();
       break;
     case "health":
       health = message;
