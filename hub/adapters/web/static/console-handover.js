@@ -37,6 +37,11 @@ function load() {
   return apiJson("/api/v1/shift-summary?shift=" + asked).then((answer) => (asked === which ? answer : undefined));
 }
 
+// An incident's row: a click opens the incident.
+function incidentRow(testid, row, ...cells) {
+  return h("tr", { testid: testid, "data-incident-id": String(row.incident_id), onclick: () => openIncident(row.incident_id) }, cells);
+}
+
 function siteText(row) {
   return t().htmlLang === "en" ? row.site_name_en || row.site_name : row.site_name;
 }
@@ -126,19 +131,17 @@ export function render() {
     table(
       "handover-deterred",
       [s.col_site, s.col_kind, s.col_opened, s.handover_verdict_at, s.col_state],
-      data.deterred.map((row) => {
-        const tr = h(
-          "tr",
-          { testid: "handover-deterred-row", "data-incident-id": String(row.incident_id) },
+      data.deterred.map((row) =>
+        incidentRow(
+          "handover-deterred-row",
+          row,
           h("td", { class: "strong" }, siteText(row)),
           h("td", null, term("kinds", row.kind)),
           h("td", null, whenText(parseTime(row.opened_at))),
           h("td", null, whenText(parseTime(row.verdict_at))),
           h("td", null, h("span", { class: "pill " + (row.closed ? "pill-ok" : "pill-warn") }, row.closed ? s.handover_closed : s.handover_still_open)),
-        );
-        tr.addEventListener("click", () => openIncident(row.incident_id));
-        return tr;
-      }),
+        ),
+      ),
       s.handover_none_deterred,
     ),
   );
@@ -148,19 +151,17 @@ export function render() {
     table(
       "handover-open",
       [s.col_priority, s.col_site, s.col_kind, s.col_opened, s.col_state],
-      data.handed_over.map((row) => {
-        const tr = h(
-          "tr",
-          { testid: "handover-open-row", "data-incident-id": String(row.incident_id) },
+      data.handed_over.map((row) =>
+        incidentRow(
+          "handover-open-row",
+          row,
           h("td", null, h("span", { class: "badge badge-p" + row.priority }, "P" + row.priority)),
           h("td", { class: "strong" }, siteText(row)),
           h("td", null, term("kinds", row.kind)),
           h("td", null, whenText(parseTime(row.opened_at))),
           h("td", null, row.closed_at ? s.handover_closed_since : term("states", row.state) + (row.acknowledged ? "" : " · " + s.handover_unacknowledged)),
-        );
-        tr.addEventListener("click", () => openIncident(row.incident_id));
-        return tr;
-      }),
+        ),
+      ),
       s.handover_none_open,
     ),
   );
