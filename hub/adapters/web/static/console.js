@@ -218,9 +218,6 @@ function handle(message) {
       if (message.warning && message.warning.incident_id != null) detail.changed(message.warning.incident_id);
       if (message.warning) emit("warning", message.warning);
       break;
-    case "resync":
-      live.resync();
-      break;
     case "health":
       health = message;
       renderHealthBanner();

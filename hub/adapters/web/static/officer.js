@@ -671,9 +671,6 @@ function handle(message) {
     case "dispatch":
       if (loaded) applyDispatch(message.dispatch);
       break;
-    case "resync":
-      live.resync();
-      break;
     case "health":
       health = message;
       renderHealthBanner();
