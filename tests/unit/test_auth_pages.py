@@ -130,7 +130,9 @@ def test_the_console_shows_the_user_and_a_logout_button() -> None:
 
 
 def test_the_console_sends_the_csrf_token_and_goes_to_login_on_401() -> None:
-    script = "\n".join(path.read_text(encoding="utf-8") for path in [*sorted(STATIC.glob("console*.js")), STATIC / "hub-fetch.js"])
+    script = "\n".join(
+        path.read_text(encoding="utf-8") for path in [*sorted(STATIC.glob("console*.js")), STATIC / "hub-fetch.js"]
+    )
 
     assert '"X-CSRF-Token"' in script
     assert "/api/v1/auth/me" in script and "/api/v1/auth/logout" in script

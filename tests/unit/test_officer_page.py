@@ -131,7 +131,10 @@ async def test_the_desk_has_the_console_not_the_officer_app(client: Client, acco
 
 @pytest.mark.parametrize(
     ("path", "content_type"),
-    [*((f"/static/{name}", "javascript") for name in SCRIPTS), *((f"/static/{name}", "text/css") for name in ("base.css", "officer.css"))],
+    [
+        *((f"/static/{name}", "javascript") for name in SCRIPTS),
+        *((f"/static/{name}", "text/css") for name in ("base.css", "officer.css")),
+    ],
 )
 async def test_the_apps_assets_are_served(client: Client, path: str, content_type: str) -> None:
     response = await client.get(path)
