@@ -7,47 +7,19 @@ import shutil
 import subprocess
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
-import prometheus_client
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestClient, TestServer
 
-from hub.adapters.web import WebServices, make_app
-from hub.domain.district import District
-from hub.services.changes import Broadcaster
 from tests.unit.test_auth_service import FakeAccounts
+from tests.unit.web_pages import STATIC, Client, page_client, static_text
 
-Client = TestClient[web.Request, web.Application]
-STATIC = Path(__file__).parents[2] / "hub" / "adapters" / "web" / "static"
 LOGIN_FILES = ("login.html", "base.css", "login.css", "login.js")
-
-
-class NoIncidents:
-    async def list_incidents(self, state: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
-        return []
-
-    async def get_incident(self, incident_id: int) -> dict[str, Any] | None:
-        return None
 
 
 @pytest.fixture
 async def client() -> AsyncIterator[Client]:
-    services = WebServices(
-        NoIncidents(),
-        Broadcaster(),
-        District("d1", "城南派出所"),
-        [],
-        prometheus_client.CollectorRegistry(),
-        FakeAccounts(),
-    )
-    async with TestClient(TestServer(make_app(services))) as client:
+    async with page_client(FakeAccounts()) as client:
         yield client
-
-
-def static_text(name: str) -> str:
-    return (STATIC / name).read_text(encoding="utf-8")
 
 
 # ---- the sign-in page --------------------------------------------------------------------------

@@ -6,51 +6,22 @@ import re
 import shutil
 import subprocess
 from collections.abc import AsyncIterator
-from pathlib import Path
-from typing import Any
 
-import prometheus_client
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestClient, TestServer
 
-from hub.adapters.web import WebServices, make_app
-from hub.domain.district import District
 from hub.domain.incidents import IncidentState
 from hub.services.auth import Role
-from hub.services.changes import Broadcaster
 from tests.unit.test_auth_service import FakeAccounts, bearer
+from tests.unit.web_pages import STATIC, Client, page_client, static_text
 
-Client = TestClient[web.Request, web.Application]
-STATIC = Path(__file__).parents[2] / "hub" / "adapters" / "web" / "static"
 KINDS = ("panic", "duress", "intrusion", "tamper", "loitering", "crowd", "line_crossing", "device_offline")
-
-
-class FakeIncidentQueries:
-    async def list_incidents(self, state: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
-        return []
-
-    async def get_incident(self, incident_id: int) -> dict[str, Any] | None:
-        return None
 
 
 @pytest.fixture
 async def client() -> AsyncIterator[Client]:
     accounts = FakeAccounts()
-    services = WebServices(
-        queries=FakeIncidentQueries(),
-        changes=Broadcaster(),
-        district=District("d1", "城南派出所"),
-        probes=[],
-        metrics=prometheus_client.CollectorRegistry(),
-        accounts=accounts,
-    )
-    async with TestClient(TestServer(make_app(services)), headers=bearer(accounts.issue_token(Role.DUTY))) as client:
+    async with page_client(accounts, headers=bearer(accounts.issue_token(Role.DUTY))) as client:
         yield client
-
-
-def static_text(name: str) -> str:
-    return (STATIC / name).read_text(encoding="utf-8")
 
 
 # + the shared live link, health banner and language core
