@@ -1,5 +1,5 @@
-"""What the tests of the web pages (console, officer app, sign-in) share: the static folder, and a hub app
-with no incidents and the accounts the test gives."""
+"""What the tests of the web pages (console, officer app, sign-in) and of signing in share: the static
+folder, and a hub app with no incidents and the accounts the test gives."""
 
 from __future__ import annotations
 
@@ -33,16 +33,21 @@ class NoIncidents:
         return None
 
 
-@asynccontextmanager
-async def page_client(accounts: FakeAccounts, headers: dict[str, str] | None = None) -> AsyncIterator[Client]:
-    """A test client of the whole web app, over no incidents, signed in with `headers` if given."""
-    services = WebServices(
+def page_services(accounts: FakeAccounts, **extra: Any) -> WebServices:
+    """The web app's services over no incidents; `extra` sets the others (auth_policy, clock...)."""
+    return WebServices(
         queries=NoIncidents(),
         changes=Broadcaster(),
         district=District("d1", "城南派出所"),
         probes=[],
         metrics=prometheus_client.CollectorRegistry(),
         accounts=accounts,
+        **extra,
     )
-    async with TestClient(TestServer(make_app(services)), headers=headers) as client:
+
+
+@asynccontextmanager
+async def page_client(accounts: FakeAccounts, headers: dict[str, str] | None = None) -> AsyncIterator[Client]:
+    """A test client of the whole web app, over no incidents, signed in with `headers` if given."""
+    async with TestClient(TestServer(make_app(page_services(accounts))), headers=headers) as client:
         yield client
