@@ -42,6 +42,11 @@ function incidentRow(testid, row, ...cells) {
   return h("tr", { testid: testid, "data-incident-id": String(row.incident_id), onclick: () => openIncident(row.incident_id) }, cells);
 }
 
+// Where, what and when: the cells both tables start (or nearly start) with.
+function incidentCells(row) {
+  return [h("td", { class: "strong" }, siteText(row)), h("td", null, term("kinds", row.kind)), h("td", null, whenText(parseTime(row.opened_at)))];
+}
+
 function siteText(row) {
   return t().htmlLang === "en" ? row.site_name_en || row.site_name : row.site_name;
 }
@@ -135,9 +140,7 @@ export function render() {
         incidentRow(
           "handover-deterred-row",
           row,
-          h("td", { class: "strong" }, siteText(row)),
-          h("td", null, term("kinds", row.kind)),
-          h("td", null, whenText(parseTime(row.opened_at))),
+          incidentCells(row),
           h("td", null, whenText(parseTime(row.verdict_at))),
           h("td", null, h("span", { class: "pill " + (row.closed ? "pill-ok" : "pill-warn") }, row.closed ? s.handover_closed : s.handover_still_open)),
         ),
@@ -156,9 +159,7 @@ export function render() {
           "handover-open-row",
           row,
           h("td", null, h("span", { class: "badge badge-p" + row.priority }, "P" + row.priority)),
-          h("td", { class: "strong" }, siteText(row)),
-          h("td", null, term("kinds", row.kind)),
-          h("td", null, whenText(parseTime(row.opened_at))),
+          incidentCells(row),
           h("td", null, row.closed_at ? s.handover_closed_since : term("states", row.state) + (row.acknowledged ? "" : " · " + s.handover_unacknowledged)),
         ),
       ),
