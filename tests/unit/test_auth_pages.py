@@ -7,47 +7,19 @@ import shutil
 import subprocess
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
-import prometheus_client
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestClient, TestServer
 
-from hub.adapters.web import WebServices, make_app
-from hub.domain.district import District
-from hub.services.changes import Broadcaster
 from tests.unit.test_auth_service import FakeAccounts
+from tests.unit.web_pages import STATIC, Client, page_client, static_text
 
-Client = TestClient[web.Request, web.Application]
-STATIC = Path(__file__).parents[2] / "hub" / "adapters" / "web" / "static"
-LOGIN_FILES = ("login.html", "login.css", "login.js")
-
-
-class NoIncidents:
-    async def list_incidents(self, state: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
-        return []
-
-    async def get_incident(self, incident_id: int) -> dict[str, Any] | None:
-        return None
+LOGIN_FILES = ("login.html", "base.css", "login.css", "login.js")
 
 
 @pytest.fixture
 async def client() -> AsyncIterator[Client]:
-    services = WebServices(
-        NoIncidents(),
-        Broadcaster(),
-        District("d1", "城南派出所"),
-        [],
-        prometheus_client.CollectorRegistry(),
-        FakeAccounts(),
-    )
-    async with TestClient(TestServer(make_app(services))) as client:
+    async with page_client(FakeAccounts()) as client:
         yield client
-
-
-def static_text(name: str) -> str:
-    return (STATIC / name).read_text(encoding="utf-8")
 
 
 # ---- the sign-in page --------------------------------------------------------------------------
@@ -95,10 +67,10 @@ def test_the_login_page_translates_every_text_both_ways() -> None:
 
     keys = set(re.findall(r'data-i18n="([a-z_]+)"', page))
     assert {"heading", "username", "password", "submit"} <= keys
-    zh, en = script.split("    en: {", 1)
+    zh, en = script.split("  en: {", 1)
     for key in keys | {"refused", "throttled", "offline", "missing"}:
-        assert f"      {key}:" in zh
-        assert f"      {key}:" in en
+        assert f"    {key}:" in zh
+        assert f"    {key}:" in en
 
 
 def test_the_login_page_only_returns_to_paths_on_this_hub() -> None:
@@ -108,11 +80,15 @@ def test_the_login_page_only_returns_to_paths_on_this_hub() -> None:
     assert "innerHTML" not in script and "eval(" not in script
 
 
-def test_the_login_script_is_valid_javascript() -> None:
+@pytest.mark.parametrize("name", ["login.js", "reports.js"])
+def test_the_login_and_reports_scripts_are_valid_javascript(name: str, tmp_path: Path) -> None:
     node = shutil.which("node")
     if node is None:
         pytest.skip("node is not installed")
-    subprocess.run([node, "--check", str(STATIC / "login.js")], check=True, timeout=30)
+    # ES modules, checked as .mjs: Node 20 guesses CommonJS for a .js file and lets a module's syntax error pass.
+    module = tmp_path / f"{Path(name).stem}.mjs"
+    module.write_text(static_text(name), encoding="utf-8")
+    subprocess.run([node, "--check", str(module)], check=True, timeout=30)
 
 
 # ---- the console's session handling ------------------------------------------------------------
@@ -126,7 +102,9 @@ def test_the_console_shows_the_user_and_a_logout_button() -> None:
 
 
 def test_the_console_sends_the_csrf_token_and_goes_to_login_on_401() -> None:
-    script = "\n".join(path.read_text(encoding="utf-8") for path in sorted(STATIC.glob("console*.js")))
+    script = "\n".join(
+        path.read_text(encoding="utf-8") for path in [*sorted(STATIC.glob("console*.js")), STATIC / "hub-fetch.js"]
+    )
 
     assert '"X-CSRF-Token"' in script
     assert "/api/v1/auth/me" in script and "/api/v1/auth/logout" in script

@@ -23,19 +23,12 @@ from hub.domain.district import District
 from hub.services.auth import AuthPolicy, Permission, Role
 from hub.services.changes import Broadcaster
 from tests.unit.test_auth_service import FAST_HASHER, T0, FakeAccounts, FakeClock, bearer
+from tests.unit.web_pages import NoIncidents, page_services
 
 Client = TestClient[web.Request, web.Application]
 PASSWORD = "correct horse"
 TIMEOUT = 5.0
 ACTION = "/api/v1/test-action"  # a state-changing route added for these tests only
-
-
-class NoIncidents:
-    async def list_incidents(self, state: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
-        return []
-
-    async def get_incident(self, incident_id: int) -> dict[str, Any] | None:
-        return None
 
 
 @documented("testAction", "A state-changing action, for the tests", {200: "Done."})
@@ -67,17 +60,7 @@ async def client(accounts: FakeAccounts, clock: FakeClock, policy: AuthPolicy) -
         ("o1", Role.OFFICER, "o1"),
     ]:
         await accounts.add_user(username, FAST_HASHER.hash(PASSWORD), role, officer_id, f"{username} 显示名")
-    services = WebServices(
-        queries=NoIncidents(),
-        changes=Broadcaster(),
-        district=District("d1", "城南派出所"),
-        probes=[],
-        metrics=prometheus_client.CollectorRegistry(),
-        accounts=accounts,
-        auth_policy=policy,
-        clock=clock,
-    )
-    app = make_app(services)
+    app = make_app(page_services(accounts, auth_policy=policy, clock=clock))
     add_routes(app, [Route("POST", ACTION, act, requires(Permission.ACT_ON_INCIDENTS))])
     async with TestClient(TestServer(app)) as client:
         yield client

@@ -8,23 +8,15 @@ import shutil
 import subprocess
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
-import prometheus_client
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestClient, TestServer
 
-from hub.adapters.web import WebServices, make_app
 from hub.domain.dispatch import DispatchState
-from hub.domain.district import District
 from hub.domain.lifecycle import Disposition
 from hub.services.auth import Role
-from hub.services.changes import Broadcaster
 from tests.unit.test_auth_service import FakeAccounts, bearer
+from tests.unit.web_pages import STATIC, Client, page_client, static_text
 
-Client = TestClient[web.Request, web.Application]
-STATIC = Path(__file__).parents[2] / "hub" / "adapters" / "web" / "static"
 MODULES = (
     "officer.js",
     "officer-alarm.js",
@@ -33,17 +25,12 @@ MODULES = (
     "officer-i18n.js",
     "officer-location.js",
     "officer-steps.js",
+    "i18n-core.js",
+    "i18n-kinds.js",
+    "hub-fetch.js",
 )
 SCRIPTS = (*MODULES, "officer-sw.js")
-FILES = ("officer.html", "officer.css", *SCRIPTS)
-
-
-class NoIncidents:
-    async def list_incidents(self, state: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
-        return []
-
-    async def get_incident(self, incident_id: int) -> dict[str, Any] | None:
-        return None
+FILES = ("officer.html", "base.css", "officer.css", *SCRIPTS)
 
 
 @pytest.fixture
@@ -53,20 +40,8 @@ def accounts() -> FakeAccounts:
 
 @pytest.fixture
 async def client(accounts: FakeAccounts) -> AsyncIterator[Client]:
-    services = WebServices(
-        queries=NoIncidents(),
-        changes=Broadcaster(),
-        district=District("d1", "城南派出所"),
-        probes=[],
-        metrics=prometheus_client.CollectorRegistry(),
-        accounts=accounts,
-    )
-    async with TestClient(TestServer(make_app(services))) as client:
+    async with page_client(accounts) as client:
         yield client
-
-
-def static_text(name: str) -> str:
-    return (STATIC / name).read_text(encoding="utf-8")
 
 
 def all_scripts() -> str:
@@ -128,7 +103,10 @@ async def test_the_desk_has_the_console_not_the_officer_app(client: Client, acco
 
 @pytest.mark.parametrize(
     ("path", "content_type"),
-    [*((f"/static/{name}", "javascript") for name in SCRIPTS), ("/static/officer.css", "text/css")],
+    [
+        *((f"/static/{name}", "javascript") for name in SCRIPTS),
+        *((f"/static/{name}", "text/css") for name in ("base.css", "officer.css")),
+    ],
 )
 async def test_the_apps_assets_are_served(client: Client, path: str, content_type: str) -> None:
     response = await client.get(path)
@@ -179,9 +157,10 @@ def test_links_built_from_hub_data_are_only_geo_and_tel() -> None:
 def test_the_app_signs_in_and_reconnects_like_the_console() -> None:
     script = static_text("officer.js")
 
-    assert '"X-CSRF-Token"' in script
+    # The console's fetch for the API (CSRF token, JSON, 401), shared by both pages.
+    assert 'from "./hub-fetch.js"' in script and 'from "./hub-fetch.js"' in static_text("console-api.js")
+    assert '"X-CSRF-Token"' in static_text("hub-fetch.js") and "response.status === 401" in static_text("hub-fetch.js")
     assert "/api/v1/auth/me" in script and "/api/v1/auth/logout" in script
-    assert "response.status === 401" in script
     assert '"/login?next=" + encodeURIComponent(' in script
     # The console's own live link (ping, silence limit, backoff), shared by both pages.
     shared = static_text("live-socket.js")
@@ -249,8 +228,10 @@ def test_both_languages_have_the_same_texts() -> None:
     zh, en = language_blocks()
 
     assert keys(zh) == keys(en)
-    for name in ("kinds", "states", "outcomes", "steps", "rules", "dispositions"):
+    for name in ("states", "outcomes", "steps", "rules", "dispositions"):
         assert nested_keys(zh, name) == nested_keys(en, name), name
+    # The kinds' names: the table every page shares (its two halves are compared by the console's tests).
+    assert "    kinds: INCIDENT_KINDS.zh," in zh and "    kinds: INCIDENT_KINDS.en," in en
 
 
 def test_every_text_the_page_and_script_use_exists_in_both_languages() -> None:
@@ -280,27 +261,18 @@ def test_the_hubs_states_kinds_and_outcomes_are_all_translated() -> None:
         assert {"resolved", "cancelled"} <= nested_keys(block, "outcomes")
     script = static_text("officer-card.js")
     assert re.search(r"const DISPOSITIONS = \[([^\]]*)\]", script).group(1).count('"') == 2 * len(Disposition)  # type: ignore[union-attr]
-    # The kinds read as on the console.
-    for kind, chinese, english in [
-        ("panic", "紧急报警", "Panic alarm"),
-        ("duress", "胁迫报警", "Duress"),
-        ("intrusion", "入侵", "Intrusion"),
-        ("tamper", "防拆", "Tamper"),
-        ("loitering", "徘徊", "Loitering"),
-        ("crowd", "人员聚集", "Crowd"),
-        ("line_crossing", "越线", "Line crossing"),
-        ("device_offline", "设备离线", "Device offline"),
-    ]:
-        assert f'{kind}: "{chinese}"' in zh
-        assert f'{kind}: "{english}"' in en
+    # The kinds read as on the console: the same table (its names are checked with the console's).
+    assert 'import { INCIDENT_KINDS } from "./i18n-kinds.js";' in static_text("officer-i18n.js")
 
 
 def test_the_language_choice_is_remembered_and_set_on_the_page() -> None:
-    words = static_text("officer-i18n.js")
+    core = static_text("i18n-core.js")
 
-    assert 'const LANG_KEY = "sentinel.console.lang";' in words
-    assert "store(LANG_KEY, lang)" in words
-    assert "document.documentElement.lang = s.htmlLang" in static_text("officer.js")
+    assert 'const LANG_KEY = "sentinel.console.lang";' in core
+    assert "store(LANG_KEY, current)" in core
+    assert "document.documentElement.lang = strings.htmlLang" in core
+    assert "languages(STRINGS, false)" in static_text("officer-i18n.js")
+    assert "applyPageText(s)" in static_text("officer.js")
 
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
@@ -318,6 +290,7 @@ def test_the_scripts_are_valid_javascript(name: str, tmp_path: Path) -> None:
 def test_the_modules_import_only_each_other() -> None:
     for name in MODULES:
         for target in re.findall(r'^import \{[^}]*\} from "([^"]+)";', static_text(name), re.MULTILINE):
-            shared = ("./live-socket.js", "./health-banner.js")  # the live link and its health banner
+            # the live link, its health banner and the language core every page shares
+            shared = ("./live-socket.js", "./health-banner.js", "./i18n-core.js", "./i18n-kinds.js", "./hub-fetch.js")
             own = target.startswith("./officer-") or target in shared
             assert own and (STATIC / target[2:]).exists(), (name, target)

@@ -6,55 +6,27 @@ import re
 import shutil
 import subprocess
 from collections.abc import AsyncIterator
-from pathlib import Path
-from typing import Any
 
-import prometheus_client
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestClient, TestServer
 
-from hub.adapters.web import WebServices, make_app
-from hub.domain.district import District
 from hub.domain.incidents import IncidentState
 from hub.services.auth import Role
-from hub.services.changes import Broadcaster
 from tests.unit.test_auth_service import FakeAccounts, bearer
+from tests.unit.web_pages import STATIC, Client, page_client, static_text
 
-Client = TestClient[web.Request, web.Application]
-STATIC = Path(__file__).parents[2] / "hub" / "adapters" / "web" / "static"
 KINDS = ("panic", "duress", "intrusion", "tamper", "loitering", "crowd", "line_crossing", "device_offline")
-
-
-class FakeIncidentQueries:
-    async def list_incidents(self, state: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
-        return []
-
-    async def get_incident(self, incident_id: int) -> dict[str, Any] | None:
-        return None
 
 
 @pytest.fixture
 async def client() -> AsyncIterator[Client]:
     accounts = FakeAccounts()
-    services = WebServices(
-        queries=FakeIncidentQueries(),
-        changes=Broadcaster(),
-        district=District("d1", "城南派出所"),
-        probes=[],
-        metrics=prometheus_client.CollectorRegistry(),
-        accounts=accounts,
-    )
-    async with TestClient(TestServer(make_app(services)), headers=bearer(accounts.issue_token(Role.DUTY))) as client:
+    async with page_client(accounts, headers=bearer(accounts.issue_token(Role.DUTY))) as client:
         yield client
 
 
-def static_text(name: str) -> str:
-    return (STATIC / name).read_text(encoding="utf-8")
-
-
-# + the shared live link and health banner
-SCRIPTS = sorted([*(path.name for path in STATIC.glob("console*.js")), "live-socket.js", "health-banner.js"])
+# + the shared live link, health banner and language core
+SHARED = ("live-socket.js", "health-banner.js", "i18n-core.js", "i18n-kinds.js", "hub-fetch.js")
+SCRIPTS = sorted([*(path.name for path in STATIC.glob("console*.js")), *SHARED])
 
 
 def console_scripts() -> str:
@@ -98,7 +70,7 @@ async def test_missing_or_escaping_static_paths_are_refused(client: Client, path
     assert "make_app" not in await response.text()
 
 
-@pytest.mark.parametrize("name", ["index.html", "console.css", *SCRIPTS])
+@pytest.mark.parametrize("name", ["index.html", "base.css", "console.css", *SCRIPTS])
 def test_console_loads_nothing_from_outside_the_hub(name: str) -> None:
     # The SVG namespace is a name, not an address: nothing is fetched from it.
     text = static_text(name).replace('"http://www.w3.org/2000/svg"', '""')
@@ -113,9 +85,9 @@ def test_console_is_split_into_modules_that_all_exist() -> None:
     page = static_text("index.html")
     assert '<script type="module" src="/static/console.js">' in page
     imported = set(re.findall(r'from "\./(console[a-z0-9-]*\.js)"', console_scripts()))
-    assert imported == set(SCRIPTS) - {"console.js", "live-socket.js", "health-banner.js"}
-    assert 'from "./live-socket.js"' in static_text("console.js")
-    assert 'from "./health-banner.js"' in static_text("console.js")
+    assert imported == set(SCRIPTS) - {"console.js", *SHARED}
+    for shared in SHARED:
+        assert f'from "./{shared}"' in console_scripts()
 
 
 def test_console_never_parses_hub_data_as_html() -> None:
@@ -138,7 +110,11 @@ def test_console_has_the_test_ids_browser_tests_rely_on() -> None:
 
 def test_console_translates_every_kind_and_state_both_ways() -> None:
     script = static_text("console-i18n.js")
+    kinds = static_text("i18n-kinds.js")
+    zh_kinds, en_kinds = kinds.split("\n  en: {\n")
 
+    assert "    kinds: INCIDENT_KINDS.zh," in script and "    kinds: INCIDENT_KINDS.en," in script
+    assert re.findall(r"^    (\w+):", zh_kinds, re.MULTILINE) == re.findall(r"^    (\w+):", en_kinds, re.MULTILINE)
     for kind, chinese, english in [
         ("panic", "紧急报警", "Panic alarm"),
         ("duress", "胁迫报警", "Duress"),
@@ -149,8 +125,8 @@ def test_console_translates_every_kind_and_state_both_ways() -> None:
         ("line_crossing", "越线", "Line crossing"),
         ("device_offline", "设备离线", "Device offline"),
     ]:
-        assert f'{kind}: "{chinese}"' in script
-        assert f'{kind}: "{english}"' in script
+        assert f'{kind}: "{chinese}"' in zh_kinds
+        assert f'{kind}: "{english}"' in en_kinds
     for name in ("zh", "en"):
         block = script[script.index(f"  {name}: {{") :]
         states = block[block.index("    states: {") : block.index("    },", block.index("    states: {"))]

@@ -2,9 +2,7 @@
 // bodies, and the login page on 401 (the session ended).
 
 import { store } from "./console-state.js";
-
-const CSRF_HEADER = "X-CSRF-Token";
-const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+import { hubFetch } from "./hub-fetch.js";
 
 let leaving = false; // on the way to the login page: stop everything
 const leaveHandlers = [];
@@ -39,24 +37,10 @@ export function toLogin() {
 }
 
 export function api(path, options) {
-  const opts = Object.assign({ credentials: "same-origin" }, options || {});
-  const method = String(opts.method || "GET").toUpperCase();
-  const headers = new Headers(opts.headers || {});
-  headers.set("Accept", "application/json");
   const session = store.session;
-  if (!SAFE_METHODS.has(method) && session && session.csrf_token) headers.set(CSRF_HEADER, session.csrf_token);
-  if (opts.body !== undefined && typeof opts.body !== "string") {
-    headers.set("Content-Type", "application/json");
-    opts.body = JSON.stringify(opts.body);
-  }
-  opts.method = method;
-  opts.headers = headers;
-  return window.fetch(path, opts).then((response) => {
-    if (response.status === 401) {
-      toLogin();
-      throw new ApiError(401, "unauthenticated", "not signed in");
-    }
-    return response;
+  return hubFetch(path, options, session && session.csrf_token, () => {
+    toLogin();
+    return new ApiError(401, "unauthenticated", "not signed in");
   });
 }
 

@@ -5,61 +5,25 @@ import { apiJson } from "./console-api.js";
 import { ageText, clockText, parseTime, t, term, whenText } from "./console-i18n.js";
 import { store } from "./console-state.js";
 import { deviceName } from "./console-names.js";
-import { h, replace } from "./console-ui.js";
+import { byIds, h, replace } from "./console-ui.js";
+import { refreshingView } from "./console-view.js";
 
 const REFRESH_MS = 10000;
 const MAX_ROWS = 500;
 const SEVERITY = { tamper: 0, offline: 1, never_heard: 2, reported_offline: 3, low_battery: 4 };
 
 const el = {};
-let visible = false;
-let refreshTimer = null;
-let data = null;
-let loadedAt = 0;
-let failed = "";
+const view = refreshingView({ every: REFRESH_MS, load: () => apiJson("/api/v1/devices/health"), render });
 let openHandler = () => {};
 
 export function initDevices(handlers) {
   openHandler = handlers.open;
-  el.summary = document.getElementById("devices-summary");
-  el.body = document.getElementById("devices-body");
-  el.table = document.getElementById("devices-table");
-  el.empty = document.getElementById("devices-empty");
-  el.problems = document.getElementById("devices-problems");
-  el.search = document.getElementById("devices-search");
-  el.shown = document.getElementById("devices-shown");
+  Object.assign(el, byIds("devices", ["summary", "body", "table", "empty", "problems", "search", "shown"]));
   el.problems.addEventListener("change", render);
   el.search.addEventListener("input", render);
 }
 
-export function show() {
-  visible = true;
-  render();
-  refresh();
-}
-
-export function hide() {
-  visible = false;
-  window.clearTimeout(refreshTimer);
-}
-
-function refresh() {
-  window.clearTimeout(refreshTimer);
-  apiJson("/api/v1/devices/health")
-    .then((answer) => {
-      data = answer;
-      loadedAt = Date.now();
-      failed = "";
-    })
-    .catch((error) => {
-      failed = error.message;
-    })
-    .then(() => {
-      if (!visible) return;
-      render();
-      refreshTimer = window.setTimeout(refresh, REFRESH_MS);
-    });
-}
+export const { show, hide } = view;
 
 function rank(device) {
   const faults = device.faults || [];
@@ -74,10 +38,11 @@ function siteName(siteId) {
 }
 
 export function render() {
-  if (!visible) return;
+  if (!view.visible) return;
   const s = t();
+  const { data, failed, loadedAt } = view;
   if (!data) {
-    replace(el.summary, h("p", { class: failed ? "detail-error" : "muted" }, failed || s.detail_loading));
+    replace(el.summary, view.placeholder());
     el.table.hidden = true;
     return;
   }

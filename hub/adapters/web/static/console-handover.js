@@ -4,64 +4,47 @@
 
 import { apiJson } from "./console-api.js";
 import { dateText, parseTime, t, term, whenText } from "./console-i18n.js";
-import { h, replace } from "./console-ui.js";
+import { byIds, h, replace } from "./console-ui.js";
+import { refreshingView } from "./console-view.js";
 
 const REFRESH_MS = 30000;
 // Outcomes in the order the table shows them; any other disposition follows.
 const OUTCOMES = ["open", "genuine", "deterred", "false_alarm", "malicious", "other", "cancelled"];
 
 const el = {};
-let visible = false;
-let refreshTimer = null;
 let which = "current";
-let data = null;
-let failed = "";
+const view = refreshingView({ every: REFRESH_MS, load, render });
 let openIncident = () => {};
 
 export function initHandover(options) {
   openIncident = options.open;
-  el.head = document.getElementById("handover-shift");
-  el.kinds = document.getElementById("handover-kinds");
-  el.deterred = document.getElementById("handover-deterred");
-  el.open = document.getElementById("handover-open");
+  Object.assign(el, byIds("handover", ["kinds", "deterred", "open"]), { head: document.getElementById("handover-shift") });
   document.querySelectorAll("[data-handover-shift]").forEach((button) => {
     button.addEventListener("click", () => {
       which = button.getAttribute("data-handover-shift");
-      data = null;
+      view.data = null;
       render();
-      refresh();
+      view.refresh();
     });
   });
 }
 
-export function show() {
-  visible = true;
-  render();
-  refresh();
-}
+export const { show, hide } = view;
 
-export function hide() {
-  visible = false;
-  window.clearTimeout(refreshTimer);
-}
-
-function refresh() {
-  window.clearTimeout(refreshTimer);
+// The summary of the shift asked for; an answer for a shift no longer asked for is dropped.
+function load() {
   const asked = which;
-  apiJson("/api/v1/shift-summary?shift=" + asked)
-    .then((answer) => {
-      if (asked !== which) return;
-      data = answer;
-      failed = "";
-    })
-    .catch((error) => {
-      failed = error.message;
-    })
-    .then(() => {
-      if (!visible) return;
-      render();
-      refreshTimer = window.setTimeout(refresh, REFRESH_MS);
-    });
+  return apiJson("/api/v1/shift-summary?shift=" + asked).then((answer) => (asked === which ? answer : undefined));
+}
+
+// An incident's row: a click opens the incident.
+function incidentRow(testid, row, ...cells) {
+  return h("tr", { testid: testid, "data-incident-id": String(row.incident_id), onclick: () => openIncident(row.incident_id) }, cells);
+}
+
+// Where, what and when: the cells both tables start (or nearly start) with.
+function incidentCells(row) {
+  return [h("td", { class: "strong" }, siteText(row)), h("td", null, term("kinds", row.kind)), h("td", null, whenText(parseTime(row.opened_at)))];
 }
 
 function siteText(row) {
@@ -92,13 +75,14 @@ function table(testid, headings, rows, empty) {
 }
 
 export function render() {
-  if (!visible) return;
+  if (!view.visible) return;
   const s = t();
+  const data = view.data;
   document.querySelectorAll("[data-handover-shift]").forEach((button) => {
     button.setAttribute("aria-pressed", String(button.getAttribute("data-handover-shift") === which));
   });
   if (!data) {
-    replace(el.head, h("p", { class: failed ? "detail-error" : "muted" }, failed || s.detail_loading));
+    replace(el.head, view.placeholder());
     [el.kinds, el.deterred, el.open].forEach((node) => replace(node));
     return;
   }
@@ -152,19 +136,15 @@ export function render() {
     table(
       "handover-deterred",
       [s.col_site, s.col_kind, s.col_opened, s.handover_verdict_at, s.col_state],
-      data.deterred.map((row) => {
-        const tr = h(
-          "tr",
-          { testid: "handover-deterred-row", "data-incident-id": String(row.incident_id) },
-          h("td", { class: "strong" }, siteText(row)),
-          h("td", null, term("kinds", row.kind)),
-          h("td", null, whenText(parseTime(row.opened_at))),
+      data.deterred.map((row) =>
+        incidentRow(
+          "handover-deterred-row",
+          row,
+          incidentCells(row),
           h("td", null, whenText(parseTime(row.verdict_at))),
           h("td", null, h("span", { class: "pill " + (row.closed ? "pill-ok" : "pill-warn") }, row.closed ? s.handover_closed : s.handover_still_open)),
-        );
-        tr.addEventListener("click", () => openIncident(row.incident_id));
-        return tr;
-      }),
+        ),
+      ),
       s.handover_none_deterred,
     ),
   );
@@ -174,19 +154,15 @@ export function render() {
     table(
       "handover-open",
       [s.col_priority, s.col_site, s.col_kind, s.col_opened, s.col_state],
-      data.handed_over.map((row) => {
-        const tr = h(
-          "tr",
-          { testid: "handover-open-row", "data-incident-id": String(row.incident_id) },
+      data.handed_over.map((row) =>
+        incidentRow(
+          "handover-open-row",
+          row,
           h("td", null, h("span", { class: "badge badge-p" + row.priority }, "P" + row.priority)),
-          h("td", { class: "strong" }, siteText(row)),
-          h("td", null, term("kinds", row.kind)),
-          h("td", null, whenText(parseTime(row.opened_at))),
+          incidentCells(row),
           h("td", null, row.closed_at ? s.handover_closed_since : term("states", row.state) + (row.acknowledged ? "" : " · " + s.handover_unacknowledged)),
-        );
-        tr.addEventListener("click", () => openIncident(row.incident_id));
-        return tr;
-      }),
+        ),
+      ),
       s.handover_none_open,
     ),
   );

@@ -2,12 +2,10 @@
 // durations and distances. The choice is remembered in localStorage (shared with the login page).
 
 import { DESK_STRINGS } from "./console-i18n-desk.js";
+import { dhms, languages, pad, sameDay } from "./i18n-core.js";
+import { INCIDENT_KINDS } from "./i18n-kinds.js";
 
-const LANG_KEY = "sentinel.console.lang";
-
-export function pad(n) {
-  return n < 10 ? "0" + n : String(n);
-}
+export { pad };
 
 const STRINGS = {
   zh: {
@@ -85,17 +83,7 @@ const STRINGS = {
       other: "其他",
     },
     deviceKinds: { button: "报警按钮", camera: "摄像机", speaker: "广播", panel: "报警主机" },
-    kinds: {
-      panic: "紧急报警",
-      duress: "胁迫报警",
-      intrusion: "入侵",
-      tamper: "防拆",
-      loitering: "徘徊",
-      crowd: "人员聚集",
-      line_crossing: "越线",
-      device_offline: "设备离线",
-      patrol_observation: "巡查发现",
-    },
+    kinds: INCIDENT_KINDS.zh,
     states: {
       new: "新警情",
       acknowledged: "已确认",
@@ -544,17 +532,7 @@ const STRINGS = {
       other: "Other",
     },
     deviceKinds: { button: "Panic button", camera: "Camera", speaker: "Speaker", panel: "Alarm panel" },
-    kinds: {
-      panic: "Panic alarm",
-      duress: "Duress",
-      intrusion: "Intrusion",
-      tamper: "Tamper",
-      loitering: "Loitering",
-      crowd: "Crowd",
-      line_crossing: "Line crossing",
-      device_offline: "Device offline",
-      patrol_observation: "Patrol observation",
-    },
+    kinds: INCIDENT_KINDS.en,
     states: {
       new: "New",
       acknowledged: "Acknowledged",
@@ -930,42 +908,9 @@ const STRINGS = {
 Object.assign(STRINGS.zh, DESK_STRINGS.zh);
 Object.assign(STRINGS.en, DESK_STRINGS.en);
 
-let current = loadLang();
-
-function loadLang() {
-  // ?lang=en or ?lang=zh (for a wall display set up once) wins over the remembered choice.
-  const asked = new URLSearchParams(window.location.search).get("lang");
-  if (asked === "en" || asked === "zh") {
-    saveLang(asked);
-    return asked;
-  }
-  try {
-    return window.localStorage.getItem(LANG_KEY) === "en" ? "en" : "zh";
-  } catch (e) {
-    return "zh";
-  }
-}
-
-function saveLang(value) {
-  try {
-    window.localStorage.setItem(LANG_KEY, value);
-  } catch (e) {
-    // Private mode or storage disabled: the choice lasts for this page only.
-  }
-}
-
-export function lang() {
-  return current;
-}
-
-export function setLang(value) {
-  current = value === "en" ? "en" : "zh";
-  saveLang(current);
-}
-
-export function t() {
-  return STRINGS[current];
-}
+// ?lang=en or ?lang=zh (for a wall display set up once) is remembered.
+const language = languages(STRINGS, true);
+export const { lang, t, set: setLang } = language;
 
 // Look a code up in one of the tables (kinds, states, ...); unknown codes are shown as they are.
 export function term(table, code) {
@@ -974,20 +919,6 @@ export function term(table, code) {
   return known || String(code == null ? "" : code);
 }
 
-// Every element with data-i18n gets its string; data-i18n-placeholder / -label / -title likewise.
-export function applyStaticText(root) {
-  const s = t();
-  (root || document).querySelectorAll("[data-i18n]").forEach((node) => {
-    const value = s[node.getAttribute("data-i18n")];
-    if (typeof value === "string") node.textContent = value;
-  });
-  for (const attr of ["placeholder", "title", "aria-label"]) {
-    (root || document).querySelectorAll("[data-i18n-" + attr.replace("aria-", "") + "]").forEach((node) => {
-      const value = s[node.getAttribute("data-i18n-" + attr.replace("aria-", ""))];
-      if (typeof value === "string") node.setAttribute(attr, value);
-    });
-  }
-}
 
 // ---- formatting -------------------------------------------------------------------------------
 
@@ -1015,10 +946,7 @@ export function dateText(ms) {
 // The month and day when not today: 23:50:00 seen the next morning must not look recent.
 export function dayPrefix(ms) {
   const d = new Date(ms);
-  const now = new Date();
-  const sameDay =
-    d.getFullYear() === now.getFullYear() && d.getMonth() === now.getMonth() && d.getDate() === now.getDate();
-  return sameDay ? "" : pad(d.getMonth() + 1) + "-" + pad(d.getDate());
+  return sameDay(d, new Date()) ? "" : pad(d.getMonth() + 1) + "-" + pad(d.getDate());
 }
 
 export function whenText(ms) {
@@ -1033,14 +961,7 @@ export function ageText(ms, now) {
 }
 
 export function durationText(seconds) {
-  let total = Math.max(0, Math.floor(seconds));
-  const d = Math.floor(total / 86400);
-  total -= d * 86400;
-  const h = Math.floor(total / 3600);
-  total -= h * 3600;
-  const m = Math.floor(total / 60);
-  const s = total - m * 60;
-  return t().age(d, h, m, s);
+  return t().age(...dhms(Math.max(0, Math.floor(seconds))));
 }
 
 // A stopwatch for the clocks: 0:07, 1:05, 12:30, 1:02:03.

@@ -7,8 +7,9 @@ import { apiJson } from "./console-api.js";
 import { joinList, t, term } from "./console-i18n.js";
 import { priorityOf, store } from "./console-state.js";
 import { deviceName, gridName, officerName } from "./console-names.js";
-import { h, priorityBadge, replace, s as svg } from "./console-ui.js";
+import { byIds, h, priorityBadge, replace, s as svg } from "./console-ui.js";
 import { compareIncidents, siteText } from "./console-board.js";
+import { refreshingView } from "./console-view.js";
 
 const REFRESH_MS = 10000;
 const GRID_COLOURS = ["#4f8cff", "#35c48b", "#c77dff", "#ffb84d", "#4dd0e1", "#ff7ab6", "#a3e635", "#f87171"];
@@ -16,51 +17,36 @@ const PAD = 70; // px around the plan
 const HULL_PAD = 34; // px around a grid's sites
 
 const el = {};
-let visible = false;
-let refreshTimer = null;
+const view = refreshingView({ every: REFRESH_MS, load, render });
 let health = new Map(); // device id → health
 let roster = []; // officers with positions
 let openHandler = () => {};
 
 export function initMap(handlers) {
   openHandler = handlers.open;
-  el.svg = document.getElementById("map-svg");
-  el.wrap = document.getElementById("map-canvas");
-  el.side = document.getElementById("map-side");
-  if (window.ResizeObserver) new ResizeObserver(() => visible && render()).observe(el.wrap);
+  Object.assign(el, byIds("map", ["svg", "side"]), { wrap: document.getElementById("map-canvas") });
+  if (window.ResizeObserver) new ResizeObserver(() => view.visible && render()).observe(el.wrap);
 }
 
-export function show() {
-  visible = true;
-  render();
-  refresh();
-}
+export const { show, hide } = view;
 
-export function hide() {
-  visible = false;
-  window.clearTimeout(refreshTimer);
-}
-
-function refresh() {
-  window.clearTimeout(refreshTimer);
-  Promise.all([
+// Device health and officers' positions, each kept as it was when its request fails.
+function load() {
+  return Promise.all([
     apiJson("/api/v1/devices/health").then((data) => {
       health = new Map((data.devices || []).map((d) => [d.id, d]));
     }),
     apiJson("/api/v1/roster").then((data) => {
       roster = data.officers || [];
     }),
-  ])
-    .catch(() => {})
-    .then(() => {
-      if (!visible) return;
-      render();
-      refreshTimer = window.setTimeout(refresh, REFRESH_MS);
-    });
+  ]).then(
+    () => undefined,
+    () => undefined,
+  );
 }
 
 export function changed() {
-  if (visible) render();
+  if (view.visible) render();
 }
 
 // ---- geometry -------------------------------------------------------------------------------
@@ -132,7 +118,7 @@ function incidentBySite() {
 }
 
 export function render() {
-  if (!visible || !el.svg) return;
+  if (!view.visible || !el.svg) return;
   const tr = t();
   const width = Math.max(320, el.wrap.clientWidth);
   const labelSize = width > 1400 ? 15 : 13;

@@ -5,51 +5,21 @@ import { apiJson } from "./console-api.js";
 import { ageText, minuteOfDayText, parseTime, t, term } from "./console-i18n.js";
 import { store } from "./console-state.js";
 import { gridName, officerName } from "./console-names.js";
-import { h, replace } from "./console-ui.js";
+import { byIds, h, replace } from "./console-ui.js";
+import { refreshingView } from "./console-view.js";
 
 const REFRESH_MS = 15000;
 const DAY = 1440;
 const WEEK = 7 * DAY;
 
 const el = {};
-let visible = false;
-let refreshTimer = null;
-let data = null;
-let failed = "";
+const view = refreshingView({ every: REFRESH_MS, load: () => apiJson("/api/v1/roster"), render });
 
 export function initRoster() {
-  el.officers = document.getElementById("roster-officers");
-  el.week = document.getElementById("roster-week");
-  el.gaps = document.getElementById("roster-gaps");
+  Object.assign(el, byIds("roster", ["officers", "week", "gaps"]));
 }
 
-export function show() {
-  visible = true;
-  render();
-  refresh();
-}
-
-export function hide() {
-  visible = false;
-  window.clearTimeout(refreshTimer);
-}
-
-function refresh() {
-  window.clearTimeout(refreshTimer);
-  apiJson("/api/v1/roster")
-    .then((answer) => {
-      data = answer;
-      failed = "";
-    })
-    .catch((error) => {
-      failed = error.message;
-    })
-    .then(() => {
-      if (!visible) return;
-      render();
-      refreshTimer = window.setTimeout(refresh, REFRESH_MS);
-    });
-}
+export const { show, hide } = view;
 
 function intervals(shift) {
   const length = (((shift.end_minute - shift.start_minute) % DAY) + DAY) % DAY || DAY;
@@ -88,10 +58,11 @@ function nowInWeek() {
 }
 
 export function render() {
-  if (!visible) return;
+  if (!view.visible) return;
   const s = t();
+  const data = view.data;
   if (!data) {
-    replace(el.officers, h("p", { class: failed ? "detail-error" : "muted" }, failed || s.detail_loading));
+    replace(el.officers, view.placeholder());
     return;
   }
   const now = Date.now();

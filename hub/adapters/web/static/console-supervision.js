@@ -6,7 +6,7 @@ import { apiJson } from "./console-api.js";
 import { parseTime, t, term, whenText } from "./console-i18n.js";
 import { durationCell } from "./console-clocks.js";
 import { canSupervise, priorityOf, store } from "./console-state.js";
-import { h, priorityBadge, replace } from "./console-ui.js";
+import { byIds, h, priorityBadge, replace } from "./console-ui.js";
 import { siteText } from "./console-board.js";
 
 const REFRESH_MS = 15000;
@@ -27,12 +27,7 @@ let openHandler = () => {};
 
 export function initSupervision(handlers) {
   openHandler = handlers.open;
-  el.forbidden = document.getElementById("sup-forbidden");
-  el.content = document.getElementById("sup-content");
-  el.escalations = document.getElementById("sup-escalations");
-  el.form = document.getElementById("sup-form");
-  el.results = document.getElementById("sup-results");
-  el.pager = document.getElementById("sup-pager");
+  Object.assign(el, byIds("sup", ["forbidden", "content", "escalations", "form", "results", "pager"]));
   el.form.addEventListener("submit", (event) => {
     event.preventDefault();
     search(0);

@@ -81,3 +81,8 @@ export function isTyping(target) {
   const tag = target.tagName.toLowerCase();
   return tag === "input" || tag === "textarea" || tag === "select" || target.isContentEditable;
 }
+
+// The page's elements by id, under the names a view knows them by: byIds("devices", ["body"]).body is #devices-body.
+export function byIds(prefix, names) {
+  return Object.fromEntries(names.map((name) => [name, document.getElementById(prefix + "-" + name)]));
+}

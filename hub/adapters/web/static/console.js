@@ -17,7 +17,8 @@ import * as board from "./console-board.js";
 import * as detail from "./console-detail.js";
 import * as devices from "./console-devices.js";
 import * as handover from "./console-handover.js";
-import { applyStaticText, clockText, lang, setLang, t, term } from "./console-i18n.js";
+import { clockText, lang, setLang, t, term } from "./console-i18n.js";
+import { applyPageText, labelToggle } from "./i18n-core.js";
 import * as map from "./console-map.js";
 import * as patrol from "./console-patrol.js";
 import * as roster from "./console-roster.js";
@@ -44,6 +45,7 @@ const live = liveSocket(STREAM_PATH, {
     loadSession(); // a stream refused or closed because the session ended: off to the login page
     setConnection("disconnected");
   },
+  onResync: () => setConnection("syncing"),
 });
 
 const el = {};
@@ -51,12 +53,8 @@ const el = {};
 // ---- language -------------------------------------------------------------------------------
 
 function applyLang() {
-  const s = t();
-  document.documentElement.lang = s.htmlLang;
-  applyStaticText(document);
-  el.toggle.textContent = s.toggleText;
-  el.toggle.setAttribute("lang", s.toggleLang);
-  el.toggle.setAttribute("aria-label", s.toggleLabel);
+  applyPageText(t());
+  labelToggle(el.toggle, t());
   renderUser();
   renderConnection();
   renderAll();
@@ -204,13 +202,6 @@ function renderHealthBanner() {
   renderHealth(el.healthBanner, el.healthText, health, t(), store.connection !== "disconnected");
 }
 
-function resync() {
-  // The hub dropped changes for us: a new connection subscribes again and sends a fresh snapshot.
-  live.abandon();
-  setConnection("syncing");
-  live.connect();
-}
-
 function handle(message) {
   switch (message.type) {
     case "snapshot":
@@ -226,9 +217,6 @@ function handle(message) {
     case "warning":
       if (message.warning && message.warning.incident_id != null) detail.changed(message.warning.incident_id);
       if (message.warning) emit("warning", message.warning);
-      break;
-    case "resync":
-      resync();
       break;
     case "health":
       health = message;

@@ -9,7 +9,8 @@ const SILENCE_LIMIT_MS = 40000; // no frame at all (not even a pong) for this lo
 const CONNECT_LIMIT_MS = 15000; // a handshake that hangs this long is abandoned
 
 // hooks: isLeaving() — the page is on its way elsewhere, stop; onMessage(message) — each JSON object;
-// onDown() — the link was lost and a reconnect is scheduled.
+// onDown() — the link was lost and a reconnect is scheduled; onResync() — the hub asked for a resync
+// (it dropped changes for us) and the link is reconnecting.
 export function liveSocket(path, hooks) {
   let socket = null;
   let generation = 0; // events of an abandoned socket are ignored
@@ -52,7 +53,9 @@ export function liveSocket(path, hooks) {
       } catch (e) {
         return;
       }
-      if (message && typeof message === "object") hooks.onMessage(message);
+      if (!message || typeof message !== "object") return;
+      if (message.type === "resync") resync();
+      else hooks.onMessage(message);
     };
     ws.onclose = ws.onerror = () => {
       if (mine !== generation) return;
@@ -103,6 +106,13 @@ export function liveSocket(path, hooks) {
         }
       }
     }
+  }
+
+  // The hub dropped changes for us: a new connection subscribes again and sends a fresh snapshot.
+  function resync() {
+    abandon();
+    hooks.onResync();
+    connect();
   }
 
   return {

@@ -2,7 +2,7 @@
 // and the officer's controls for the dispatch's state. A card is built once per dispatch and then
 // filled again on every change, so a note being typed survives updates and language switches.
 
-import { h, icon, setText } from "./officer-dom.js";
+import { h, icon, iconText, setText } from "./officer-dom.js";
 import {
   ageText,
   countText,
@@ -137,10 +137,7 @@ export function createCard(id, actions) {
   c.snapshot.appendChild(c.snapshotImg);
   body.appendChild(c.snapshot);
 
-  c.nav = h("a", "btn btn-nav", { "data-testid": "navigate" });
-  c.nav.appendChild(icon("navigate"));
-  c.navText = h("span");
-  c.nav.appendChild(c.navText);
+  [c.nav, c.navText] = iconText(h("a", "btn btn-nav", { "data-testid": "navigate" }), "navigate");
   body.appendChild(c.nav);
 
 
@@ -157,10 +154,7 @@ export function createCard(id, actions) {
   body.appendChild(c.coords);
   body.appendChild(c.noCoords);
 
-  c.call = h("a", "btn btn-call", { "data-testid": "contact-call" });
-  c.call.appendChild(icon("phone"));
-  c.callText = h("span");
-  c.call.appendChild(c.callText);
+  [c.call, c.callText] = iconText(h("a", "btn btn-call", { "data-testid": "contact-call" }), "phone");
   body.appendChild(c.call);
 
   c.steps = h("ol", "steps", { "data-testid": "steps" });
@@ -176,10 +170,7 @@ export function createCard(id, actions) {
   });
   body.appendChild(c.steps);
 
-  c.sharing = h("p", "sharing", { "data-testid": "sharing-location" });
-  c.sharing.appendChild(icon("gps"));
-  c.sharingText = h("span");
-  c.sharing.appendChild(c.sharingText);
+  [c.sharing, c.sharingText] = iconText(h("p", "sharing", { "data-testid": "sharing-location" }), "gps");
   body.appendChild(c.sharing);
 
   // What the officer can do now: one set of controls per state, all built once so that a note

@@ -23,6 +23,14 @@ export function icon(name) {
   return svg;
 }
 
+// An icon at the start of `node`, then a span for its text: [node, span].
+export function iconText(node, name) {
+  const text = document.createElement("span");
+  node.appendChild(icon(name));
+  node.appendChild(text);
+  return [node, text];
+}
+
 export function setText(node, text) {
   if (node.textContent !== text) node.textContent = text;
 }

@@ -1,12 +1,12 @@
 // The officer app's words in Mandarin (zh-CN, the default) and English, and how it writes times,
 // counts and names. The choice is remembered in localStorage, shared with the login page and console.
 
-const LANG_KEY = "sentinel.console.lang";
-const PRESS_KINDS = new Set(["panic", "duress"]);
+import { dhms, languages, pad, sameDay, store, stored } from "./i18n-core.js";
+import { INCIDENT_KINDS } from "./i18n-kinds.js";
 
-function pad(n) {
-  return n < 10 ? "0" + n : String(n);
-}
+export { store, stored };
+
+const PRESS_KINDS = new Set(["panic", "duress"]);
 
 const STRINGS = {
   zh: {
@@ -123,17 +123,7 @@ const STRINGS = {
     toast_signed_off: "已签退",
     announce: (p, kind, site) => "新派警：" + p + " " + kind + "，" + site,
     notify_title: (p, kind) => "新派警 " + p + " " + kind,
-    kinds: {
-      panic: "紧急报警",
-      duress: "胁迫报警",
-      intrusion: "入侵",
-      tamper: "防拆",
-      loitering: "徘徊",
-      crowd: "人员聚集",
-      line_crossing: "越线",
-      device_offline: "设备离线",
-      patrol_observation: "巡查发现",
-    },
+    kinds: INCIDENT_KINDS.zh,
     kind_other: "其他警情",
     states: {
       offered: "待接警",
@@ -285,17 +275,7 @@ const STRINGS = {
     toast_signed_off: "Signed off",
     announce: (p, kind, site) => "New dispatch: " + p + " " + kind + ", " + site,
     notify_title: (p, kind) => "New dispatch " + p + " " + kind,
-    kinds: {
-      panic: "Panic alarm",
-      duress: "Duress",
-      intrusion: "Intrusion",
-      tamper: "Tamper",
-      loitering: "Loitering",
-      crowd: "Crowd",
-      line_crossing: "Line crossing",
-      device_offline: "Device offline",
-      patrol_observation: "Patrol observation",
-    },
+    kinds: INCIDENT_KINDS.en,
     kind_other: "Other incident",
     states: {
       offered: "Offered",
@@ -335,47 +315,8 @@ const STRINGS = {
 };
 
 
-let lang = loadLang();
-
-function loadLang() {
-  const asked = new URLSearchParams(window.location.search).get("lang");
-  if (asked === "en" || asked === "zh") return asked;
-  try {
-    return window.localStorage.getItem(LANG_KEY) === "en" ? "en" : "zh";
-  } catch (e) {
-    return "zh";
-  }
-}
-
-export function store(key, value) {
-  try {
-    window.localStorage.setItem(key, value);
-  } catch (e) {
-    // storage disabled: the choice lasts for this page only
-  }
-}
-
-export function stored(key) {
-  try {
-    return window.localStorage.getItem(key);
-  } catch (e) {
-    return null;
-  }
-}
-
-export function t() {
-  return STRINGS[lang];
-}
-
-export function currentLang() {
-  return lang;
-}
-
-export function switchLang() {
-  lang = lang === "en" ? "zh" : "en";
-  store(LANG_KEY, lang);
-  return lang;
-}
+const language = languages(STRINGS, false);
+export const { t, lang: currentLang, toggle: switchLang } = language;
 
 export function timeMs(value) {
   const ms = Date.parse(value);
@@ -407,12 +348,12 @@ export function siteOf(d) {
 export function siteName(d) {
   const site = siteOf(d);
   const zh = String(site.name || d.site_id || "");
-  return lang === "en" ? String(site.name_en || zh) : zh;
+  return currentLang() === "en" ? String(site.name_en || zh) : zh;
 }
 
 export function siteAltName(d) {
   const site = siteOf(d);
-  const other = lang === "en" ? site.name : site.name_en;
+  const other = currentLang() === "en" ? site.name : site.name_en;
   return other && other !== siteName(d) ? String(other) : "";
 }
 
@@ -423,13 +364,7 @@ export function countText(d) {
 
 export function ageText(ms, at) {
   if (!ms) return "—";
-  let total = Math.max(0, Math.floor((at - ms) / 1000));
-  const d = Math.floor(total / 86400);
-  total -= d * 86400;
-  const h = Math.floor(total / 3600);
-  total -= h * 3600;
-  const m = Math.floor(total / 60);
-  const s = total - m * 60;
+  const [d, h, m, s] = dhms(Math.max(0, Math.floor((at - ms) / 1000)));
   if (d + h + m === 0 && s < 5) return t().just_now;
   return t().ago(t().age(d, h, m, s));
 }
@@ -437,9 +372,6 @@ export function ageText(ms, at) {
 export function whenText(ms) {
   if (!ms) return "—";
   const d = new Date(ms);
-  const today = new Date();
   const time = pad(d.getHours()) + ":" + pad(d.getMinutes());
-  const sameDay =
-    d.getFullYear() === today.getFullYear() && d.getMonth() === today.getMonth() && d.getDate() === today.getDate();
-  return sameDay ? time : pad(d.getMonth() + 1) + "-" + pad(d.getDate()) + " " + time;
+  return sameDay(d, new Date()) ? time : pad(d.getMonth() + 1) + "-" + pad(d.getDate()) + " " + time;
 }

@@ -46,6 +46,8 @@ import {
   timeMs,
   whenText,
 } from "./officer-i18n.js";
+import { applyPageText, labelToggle } from "./i18n-core.js";
+import { hubFetch } from "./hub-fetch.js";
 import { configureLocation, freshFix, sendLocation, startLocation, syncLocation, where } from "./officer-location.js";
 import { renderHealth } from "./health-banner.js";
 import { liveSocket } from "./live-socket.js";
@@ -56,8 +58,6 @@ const DUTY_PATH = "/api/v1/me/duty";
 const LOCATION_PATH = "/api/v1/me/location";
 const DISPATCHES_PATH = "/api/v1/me/dispatches";
 const STREAM_PATH = "/api/v1/me/stream";
-const CSRF_HEADER = "X-CSRF-Token";
-const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 const TOAST_MS = 6000;
 const TOAST_SHORT_MS = 2500;
 const HISTORY_SHOWN = 10;
@@ -83,6 +83,7 @@ const live = liveSocket(STREAM_PATH, {
     loadSession(); // a stream refused or closed because the session ended: off to the login page
     setConnection("disconnected");
   },
+  onResync: () => setConnection("syncing"),
 });
 let serverOffsetMs = 0; // the hub's clock minus ours, when they differ noticeably
 
@@ -128,14 +129,8 @@ function warn(id, messageId, lang) {
 
 function applyLang() {
   const s = t();
-  document.documentElement.lang = s.htmlLang;
-  document.querySelectorAll("[data-i18n]").forEach((node) => {
-    const key = node.getAttribute("data-i18n");
-    if (typeof s[key] === "string") node.textContent = s[key];
-  });
-  el.toggle.textContent = s.toggleText;
-  el.toggle.setAttribute("lang", s.toggleLang);
-  el.toggle.setAttribute("aria-label", s.toggleLabel);
+  applyPageText(s);
+  labelToggle(el.toggle, s);
   el.logout.setAttribute("aria-label", s.logout);
   el.logout.title = s.logout;
   renderAll();
@@ -578,26 +573,11 @@ function toLogin() {
   window.location.replace("/login?next=" + encodeURIComponent(here));
 }
 
-// fetch() for the hub's API: same-origin cookie, the CSRF token on state-changing requests, JSON
-// bodies, and the login page on 401.
+// fetch() for the hub's API (hub-fetch.js), and the login page on 401.
 function api(path, options) {
-  const opts = Object.assign({ credentials: "same-origin" }, options || {});
-  const method = String(opts.method || "GET").toUpperCase();
-  const headers = new Headers(opts.headers || {});
-  headers.set("Accept", "application/json");
-  if (!SAFE_METHODS.has(method) && session && session.csrf_token) headers.set(CSRF_HEADER, session.csrf_token);
-  if (opts.body !== undefined && typeof opts.body !== "string") {
-    headers.set("Content-Type", "application/json");
-    opts.body = JSON.stringify(opts.body);
-  }
-  opts.method = method;
-  opts.headers = headers;
-  return window.fetch(path, opts).then((response) => {
-    if (response.status === 401) {
-      toLogin();
-      throw new Error("not signed in");
-    }
-    return response;
+  return hubFetch(path, options, session && session.csrf_token, () => {
+    toLogin();
+    return new Error("not signed in");
   });
 }
 
@@ -676,13 +656,6 @@ function renderHealthBanner() {
   renderHealth(el.healthBanner, el.healthText, health, t(), connection !== "disconnected");
 }
 
-function resync() {
-  // The hub dropped changes for us: a new connection subscribes again and sends a fresh snapshot.
-  live.abandon();
-  setConnection("syncing");
-  live.connect();
-}
-
 function handle(message) {
   switch (message.type) {
     case "snapshot": {
@@ -697,9 +670,6 @@ function handle(message) {
     }
     case "dispatch":
       if (loaded) applyDispatch(message.dispatch);
-      break;
-    case "resync":
-      resync();
       break;
     case "health":
       health = message;
