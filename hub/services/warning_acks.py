@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import structlog
@@ -40,20 +41,15 @@ def _end_due(warning: StoredWarning, now: datetime) -> datetime:
     return (warning.playing_at or now) + timedelta(seconds=warning.playing_for_s + 30)
 
 
+@dataclass(frozen=True, slots=True)
 class WarningAcks:
-    def __init__(
-        self,
-        store: Store,
-        district: District,
-        topics: Topics,
-        clock: Callable[[], datetime],
-        on_outbox: asyncio.Event | None = None,
-    ) -> None:
-        self._store = store
-        self._district = district
-        self._topics = topics
-        self._clock = clock
-        self._outbox_nudge = on_outbox
+    """The warning service's answers and resend round (WarningService delegates to it)."""
+
+    _store: Store
+    _district: District
+    _topics: Topics
+    _clock: Callable[[], datetime]
+    _outbox_nudge: asyncio.Event | None = None
 
     async def acknowledge(
         self, speaker_id: str, command_id: str, reported: WarningState, reported_at: datetime, error: str = ""

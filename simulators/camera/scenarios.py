@@ -75,6 +75,11 @@ def _crossings(walkers: tuple[Walker, ...], *zones: Zone) -> tuple[ExpectedEvent
     return tuple(window("line_crossing", zone.id, t) for zone in zones for w in walkers for t in crossings(w, zone))
 
 
+def _intruded(name: str, scene: Scene, duration_s: float, zone: Zone, description: str) -> Scenario:
+    """A scene where every entry into the one zone is an intrusion."""
+    return Scenario(name, scene, duration_s, (zone,), _intrusions(scene.walkers, zone), description=description)
+
+
 def yard_intrusions() -> Scenario:
     walkers = (
         walker((2, 0.05, 0.75), (8, 0.55, 0.8), (12, 0.62, 0.99)),
@@ -83,13 +88,12 @@ def yard_intrusions() -> Scenario:
         walker((0, 0.0, 0.45), (20, 1.0, 0.47), shade=3, height=0.15),  # passes above the yard
         walker((20, 0.15, 0.42), (40, 0.18, 0.98), shade=4),  # passes left of the yard
     )
-    return Scenario(
+    return _intruded(
         "yard_intrusions",
         Scene(seed=11, walkers=walkers),
         42,
-        (YARD,),
-        _intrusions(walkers, YARD),
-        description="three people walk into the yard, two pass by outside it",
+        YARD,
+        "three people walk into the yard, two pass by outside it",
     )
 
 
@@ -219,13 +223,12 @@ def rain_intruders() -> Scenario:
         walker((4, 0.05, 0.78), (10, 0.55, 0.8), (14, 0.6, 0.99), shade=4),
         walker((18, 0.98, 0.62), (24, 0.6, 0.7), (28, 0.98, 0.66), shade=1),
     )
-    return Scenario(
+    return _intruded(
         "rain_intruders",
         Scene(seed=17, walkers=walkers, effects=(Rain(0, 40, drops=350),)),
         32,
-        (YARD,),
-        _intrusions(walkers, YARD),
-        description="two people walk into the yard in heavy rain",
+        YARD,
+        "two people walk into the yard in heavy rain",
     )
 
 
@@ -340,13 +343,12 @@ def small_people() -> Scenario:
         walker((26, 0.1, 0.62), (34, 0.45, 0.55), (40, 0.1, 0.45), shade=4, height=38 / 360),
         walker((0, 0.0, 0.38), (20, 1.0, 0.4), shade=2, height=30 / 360),  # passes above the zone
     )
-    return Scenario(
+    return _intruded(
         "small_people",
         Scene(seed=26, walkers=walkers),
         42,
-        (far_yard,),
-        _intrusions(walkers, far_yard),
-        description="three people 30–40 px tall walk into a far zone, one passes above it",
+        far_yard,
+        "three people 30–40 px tall walk into a far zone, one passes above it",
     )
 
 
