@@ -8,7 +8,7 @@ from typing import Any
 
 import asyncpg
 
-from hub.adapters.postgres.rows import Rows
+from hub.adapters.postgres.rows import Rows, record
 from hub.domain.patrol import Outcome, PatrolRun, PatrolView
 
 RUN_COLUMNS = "id, tour_id, tour_name, cameras, dwell_s, started_by, started_at, shift, finished_at, finished_by"
@@ -16,33 +16,11 @@ VIEW_COLUMNS = "id, run_id, camera_id, site_id, viewed_at, outcome, note, incide
 
 
 def run_from_row(row: asyncpg.Record | Mapping[str, Any]) -> PatrolRun:
-    return PatrolRun(
-        id=row["id"],
-        tour_id=row["tour_id"],
-        tour_name=row["tour_name"],
-        cameras=tuple(row["cameras"]),
-        dwell_s=row["dwell_s"],
-        started_by=row["started_by"],
-        started_at=row["started_at"],
-        shift=row["shift"],
-        finished_at=row["finished_at"],
-        finished_by=row["finished_by"],
-    )
+    return record(PatrolRun, row, cameras=tuple(row["cameras"]))
 
 
 def view_from_row(row: asyncpg.Record) -> PatrolView:
-    return PatrolView(
-        id=row["id"],
-        run_id=row["run_id"],
-        camera_id=row["camera_id"],
-        site_id=row["site_id"],
-        viewed_at=row["viewed_at"],
-        outcome=Outcome(row["outcome"]),
-        note=row["note"],
-        incident_id=row["incident_id"],
-        warning_ids=tuple(row["warning_ids"]),
-        logged_by=row["logged_by"],
-    )
+    return record(PatrolView, row, outcome=Outcome(row["outcome"]), warning_ids=tuple(row["warning_ids"]))
 
 
 class PostgresPatrolRuns(Rows):

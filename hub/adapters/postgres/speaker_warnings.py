@@ -7,7 +7,7 @@ from typing import Any
 
 import asyncpg
 
-from hub.adapters.postgres.rows import Rows
+from hub.adapters.postgres.rows import Rows, record
 from hub.domain.warnings import WarningState
 from hub.services.ports.warnings import StoredWarning
 
@@ -18,19 +18,12 @@ _WARNING_COLUMNS = (
 
 
 def _stored_warning(row: asyncpg.Record) -> StoredWarning:
-    return StoredWarning(
-        id=row["id"],
-        command_id=row["command_id"],
-        speaker_id=row["speaker_id"],
-        site_id=row["site_id"],
-        incident_id=row["incident_id"],
+    return record(
+        StoredWarning,
+        row,
         state=WarningState(row["state"]),
-        attempts=row["attempts"],
-        expires_at=row["expires_at"],
         command=bytes(row["command"]),
         playing_for_s=float(row["duration_s"]) * row["repeat"],
-        playing_at=row["playing_at"],
-        rule_id=row["rule_id"],
     )
 
 
