@@ -137,7 +137,10 @@ def outage_settings(hub_settings: Settings, private_pg: PrivatePostgres) -> Sett
 
 
 @contextlib.asynccontextmanager
-async def running_hub(settings: Settings) -> AsyncIterator[HubUnderTest]:
+async def running_hub(settings: Settings, district_file: Path | None = None) -> AsyncIterator[HubUnderTest]:
+    """A hub on `settings` (on `district_file` when given), until the block ends."""
+    if district_file is not None:
+        settings = settings.model_copy(update={"district_file": district_file})
     started: asyncio.Future[RunningHub] = asyncio.get_running_loop().create_future()
     task = asyncio.create_task(Hub(settings, load_district(settings.district_file)).run(started))
     try:

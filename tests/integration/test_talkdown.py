@@ -15,12 +15,11 @@ from typing import Any
 
 import asyncpg
 import pytest
-import yaml
 
 from devices.link import DeviceLink
 from hub.config import Settings
 from sentinel_dev.services import PrivateMosquitto
-from simulators.districts import synthetic_district
+from simulators.districts import save_district, synthetic_district
 from simulators.speaker import SpeakerSimulator
 from tests.integration.camera_media import jpeg
 from tests.integration.conftest import HubUnderTest, eventually, fetch_value, running_hub
@@ -38,14 +37,12 @@ def talkdown_district(tmp_path: Path) -> Path:
     )
     rule = {"id": "banks", "site_kinds": ["bank"], "window_s": WINDOW_S, "firmer_message": "police-coming"}
     district["talkdown"] = [rule]
-    path = tmp_path / "talkdown.yaml"
-    path.write_text(yaml.safe_dump(district, allow_unicode=True, sort_keys=False), "utf-8")
-    return path
+    return save_district(tmp_path / "talkdown.yaml", district)
 
 
 @pytest.fixture
 async def hub(hub_settings: Settings, talkdown_district: Path) -> AsyncIterator[HubUnderTest]:
-    async with running_hub(hub_settings.model_copy(update={"district_file": talkdown_district})) as running:
+    async with running_hub(hub_settings, talkdown_district) as running:
         yield running
 
 
