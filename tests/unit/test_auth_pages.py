@@ -7,16 +7,13 @@ import shutil
 import subprocess
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
-import prometheus_client
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from hub.adapters.web import WebServices, make_app
-from hub.domain.district import District
-from hub.services.changes import Broadcaster
+from hub.adapters.web import make_app
+from tests.unit.fakes.web import web_services
 from tests.unit.test_auth_service import FakeAccounts
 
 Client = TestClient[web.Request, web.Application]
@@ -24,24 +21,9 @@ STATIC = Path(__file__).parents[2] / "hub" / "adapters" / "web" / "static"
 LOGIN_FILES = ("login.html", "login.css", "login.js")
 
 
-class NoIncidents:
-    async def list_incidents(self, state: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
-        return []
-
-    async def get_incident(self, incident_id: int) -> dict[str, Any] | None:
-        return None
-
-
 @pytest.fixture
 async def client() -> AsyncIterator[Client]:
-    services = WebServices(
-        NoIncidents(),
-        Broadcaster(),
-        District("d1", "城南派出所"),
-        [],
-        prometheus_client.CollectorRegistry(),
-        FakeAccounts(),
-    )
+    services = web_services(FakeAccounts())
     async with TestClient(TestServer(make_app(services))) as client:
         yield client
 

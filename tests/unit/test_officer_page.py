@@ -8,20 +8,18 @@ import shutil
 import subprocess
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
-import prometheus_client
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from hub.adapters.web import WebServices, make_app
+from hub.adapters.web import make_app
 from hub.domain.dispatch import DispatchState
-from hub.domain.district import District
 from hub.domain.lifecycle import Disposition
 from hub.services.auth import Role
-from hub.services.changes import Broadcaster
+from tests.unit.fakes.web import web_services
 from tests.unit.test_auth_service import FakeAccounts, bearer
+from tests.unit.test_web_console import KIND_WORDS
 
 Client = TestClient[web.Request, web.Application]
 STATIC = Path(__file__).parents[2] / "hub" / "adapters" / "web" / "static"
@@ -38,14 +36,6 @@ SCRIPTS = (*MODULES, "officer-sw.js")
 FILES = ("officer.html", "officer.css", *SCRIPTS)
 
 
-class NoIncidents:
-    async def list_incidents(self, state: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
-        return []
-
-    async def get_incident(self, incident_id: int) -> dict[str, Any] | None:
-        return None
-
-
 @pytest.fixture
 def accounts() -> FakeAccounts:
     return FakeAccounts()
@@ -53,13 +43,8 @@ def accounts() -> FakeAccounts:
 
 @pytest.fixture
 async def client(accounts: FakeAccounts) -> AsyncIterator[Client]:
-    services = WebServices(
-        queries=NoIncidents(),
-        changes=Broadcaster(),
-        district=District("d1", "城南派出所"),
-        probes=[],
-        metrics=prometheus_client.CollectorRegistry(),
-        accounts=accounts,
+    services = web_services(
+        accounts,
     )
     async with TestClient(TestServer(make_app(services))) as client:
         yield client
@@ -281,16 +266,7 @@ def test_the_hubs_states_kinds_and_outcomes_are_all_translated() -> None:
     script = static_text("officer-card.js")
     assert re.search(r"const DISPOSITIONS = \[([^\]]*)\]", script).group(1).count('"') == 2 * len(Disposition)  # type: ignore[union-attr]
     # The kinds read as on the console.
-    for kind, chinese, english in [
-        ("panic", "紧急报警", "Panic alarm"),
-        ("duress", "胁迫报警", "Duress"),
-        ("intrusion", "入侵", "Intrusion"),
-        ("tamper", "防拆", "Tamper"),
-        ("loitering", "徘徊", "Loitering"),
-        ("crowd", "人员聚集", "Crowd"),
-        ("line_crossing", "越线", "Line crossing"),
-        ("device_offline", "设备离线", "Device offline"),
-    ]:
+    for kind, chinese, english in KIND_WORDS:
         assert f'{kind}: "{chinese}"' in zh
         assert f'{kind}: "{english}"' in en
 

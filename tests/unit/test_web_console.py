@@ -7,43 +7,38 @@ import shutil
 import subprocess
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
-import prometheus_client
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from hub.adapters.web import WebServices, make_app
-from hub.domain.district import District
+from hub.adapters.web import make_app
 from hub.domain.incidents import IncidentState
 from hub.services.auth import Role
-from hub.services.changes import Broadcaster
+from tests.unit.fakes.web import web_services
 from tests.unit.test_auth_service import FakeAccounts, bearer
 
 Client = TestClient[web.Request, web.Application]
 STATIC = Path(__file__).parents[2] / "hub" / "adapters" / "web" / "static"
-KINDS = ("panic", "duress", "intrusion", "tamper", "loitering", "crowd", "line_crossing", "device_offline")
-
-
-class FakeIncidentQueries:
-    async def list_incidents(self, state: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
-        return []
-
-    async def get_incident(self, incident_id: int) -> dict[str, Any] | None:
-        return None
+# What each incident kind reads as on the console and the officer's page, in Chinese and English.
+KIND_WORDS = (
+    ("panic", "紧急报警", "Panic alarm"),
+    ("duress", "胁迫报警", "Duress"),
+    ("intrusion", "入侵", "Intrusion"),
+    ("tamper", "防拆", "Tamper"),
+    ("loitering", "徘徊", "Loitering"),
+    ("crowd", "人员聚集", "Crowd"),
+    ("line_crossing", "越线", "Line crossing"),
+    ("device_offline", "设备离线", "Device offline"),
+)
+KINDS = tuple(kind for kind, _, _ in KIND_WORDS)
 
 
 @pytest.fixture
 async def client() -> AsyncIterator[Client]:
     accounts = FakeAccounts()
-    services = WebServices(
-        queries=FakeIncidentQueries(),
-        changes=Broadcaster(),
-        district=District("d1", "城南派出所"),
-        probes=[],
-        metrics=prometheus_client.CollectorRegistry(),
-        accounts=accounts,
+    services = web_services(
+        accounts,
     )
     async with TestClient(TestServer(make_app(services)), headers=bearer(accounts.issue_token(Role.DUTY))) as client:
         yield client
@@ -139,16 +134,7 @@ def test_console_has_the_test_ids_browser_tests_rely_on() -> None:
 def test_console_translates_every_kind_and_state_both_ways() -> None:
     script = static_text("console-i18n.js")
 
-    for kind, chinese, english in [
-        ("panic", "紧急报警", "Panic alarm"),
-        ("duress", "胁迫报警", "Duress"),
-        ("intrusion", "入侵", "Intrusion"),
-        ("tamper", "防拆", "Tamper"),
-        ("loitering", "徘徊", "Loitering"),
-        ("crowd", "人员聚集", "Crowd"),
-        ("line_crossing", "越线", "Line crossing"),
-        ("device_offline", "设备离线", "Device offline"),
-    ]:
+    for kind, chinese, english in KIND_WORDS:
         assert f'{kind}: "{chinese}"' in script
         assert f'{kind}: "{english}"' in script
     for name in ("zh", "en"):
