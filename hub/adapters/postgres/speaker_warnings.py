@@ -7,7 +7,7 @@ from typing import Any
 
 import asyncpg
 
-from hub.adapters.postgres.rows import Rows, record
+from hub.adapters.postgres.rows import Rows, insert_sql, record
 from hub.domain.warnings import WarningState
 from hub.services.ports.warnings import StoredWarning
 
@@ -29,11 +29,7 @@ def _stored_warning(row: asyncpg.Record) -> StoredWarning:
 
 class PostgresWarnings(Rows):
     async def add_warning(self, row: dict[str, Any]) -> int:
-        columns = list(row)
-        placeholders = ", ".join(f"${i}" for i in range(1, len(columns) + 1))
-        return await self._conn.fetchval(
-            f"INSERT INTO warnings ({', '.join(columns)}) VALUES ({placeholders}) RETURNING id", *row.values()
-        )
+        return await self._conn.fetchval(insert_sql("warnings", list(row), "id"), *row.values())
 
     async def warning_by_command(self, command_id: str) -> StoredWarning | None:
         row = await self._conn.fetchrow(
