@@ -47,6 +47,12 @@ class HubUnderTest:
         return self.running.http_url
 
     @property
+    def db(self) -> str:
+        """The hub's database URL (a hub under test always has one)."""
+        assert self.settings.database_url
+        return self.settings.database_url
+
+    @property
     def headers(self) -> dict[str, str]:
         """Authorization for API calls and WebSocket handshakes as the duty desk."""
         return bearer(self.token)

@@ -50,8 +50,7 @@ async def timeline(db: str, code: str) -> list[dict[str, Any]]:
 async def test_the_supervisor_is_not_alerted_while_the_talk_down_is_watched_and_is_after_a_failed_verdict(
     hub: HubUnderTest, speaker: SpeakerSimulator, device_link: DeviceLink
 ) -> None:
-    db = hub.settings.database_url
-    assert db
+    db = hub.db
     await camera_says(hub, device_link, "in-1", "intrusion")
     done_at = await first_done(db)
     created = await fetch_value(db, "SELECT created_at FROM incidents")
@@ -70,8 +69,7 @@ async def test_the_supervisor_is_not_alerted_while_the_talk_down_is_watched_and_
 async def test_a_deterred_intruder_closes_the_incident_without_alerting_the_supervisor(
     hub: HubUnderTest, speaker: SpeakerSimulator, device_link: DeviceLink
 ) -> None:
-    db = hub.settings.database_url
-    assert db
+    db = hub.db
     await an_intruder_warned_off(hub, device_link)
     await asyncio.sleep(ACK_S + 1)  # past the held alert's due time
     assert len(await timeline(db, "escalation_held")) == 1

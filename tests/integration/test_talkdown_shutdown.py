@@ -43,8 +43,7 @@ async def open_intrusions(hub: HubUnderTest, link: DeviceLink) -> None:
         body = {"event_id": f"in-{s}", "type": "intrusion", "zone": "yard", "ts": datetime.now(UTC).isoformat()}
         topic = hub.topics.camera_event(f"site-{s:02d}", f"cam-{s:02d}")
         await asyncio.to_thread(link.publish_and_wait, topic, json.dumps(body).encode())
-    db = hub.settings.database_url
-    assert db
+    db = hub.db
     await eventually(lambda: fetch_value(db, "SELECT count(*) = $1 FROM incidents", SITES), timeout=20)
 
 
