@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
@@ -22,6 +21,7 @@ from hub.adapters.web.errors import BadRequest, json_ok
 from hub.adapters.web.models.base import read_query
 from hub.adapters.web.models.incidents import DEFAULT_PAGE, SearchPage, SearchQuery
 from hub.adapters.web.operations import Answer, documented
+from hub.services.ports import IncidentSearch
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -38,16 +38,10 @@ class Search:
     limit: int = DEFAULT_PAGE
     offset: int = 0
 
-    def filters(self) -> dict[str, Any]:
-        return {
-            "site_id": self.site_id,
-            "kind": self.kind,
-            "state": self.state,
-            "disposition": self.disposition,
-            "created_from": self.created_from,
-            "created_to": self.created_to,
-            "escalated": self.escalated,
-        }
+    def filters(self) -> IncidentSearch:
+        return IncidentSearch(
+            self.site_id, self.kind, self.state, self.disposition, self.created_from, self.created_to, self.escalated
+        )
 
 
 def _bad(name: str, message: str) -> BadRequest:
@@ -106,6 +100,6 @@ async def search(request: web.Request) -> web.Response:
     services = request.app[SERVICES]
     wanted = parse_search(request.query, ZoneInfo(services.district.timezone))
     incidents, total = await services.queries.search_incidents(
-        **wanted.filters(), limit=wanted.limit, offset=wanted.offset
+        wanted.filters(), limit=wanted.limit, offset=wanted.offset
     )
     return json_ok({"incidents": incidents, "total": total, "limit": wanted.limit, "offset": wanted.offset})
