@@ -28,20 +28,9 @@ _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 @dataclass(frozen=True)
 class Search:
-    site_id: str | None = None
-    kind: str | None = None
-    state: str | None = None
-    disposition: str | None = None
-    created_from: datetime | None = None
-    created_to: datetime | None = None
-    escalated: bool | None = None
+    filters: IncidentSearch
     limit: int = DEFAULT_PAGE
     offset: int = 0
-
-    def filters(self) -> IncidentSearch:
-        return IncidentSearch(
-            self.site_id, self.kind, self.state, self.disposition, self.created_from, self.created_to, self.escalated
-        )
 
 
 def _bad(name: str, message: str) -> BadRequest:
@@ -75,13 +64,15 @@ def parse_search(query: MultiMapping[str], zone: ZoneInfo) -> Search:
     if created_from and created_to and created_from >= created_to:
         raise _bad("from", "must be before to")
     return Search(
-        wanted.site,
-        wanted.kind,
-        wanted.state,
-        wanted.disposition,
-        created_from,
-        created_to,
-        wanted.escalated,
+        IncidentSearch(
+            wanted.site,
+            wanted.kind,
+            wanted.state,
+            wanted.disposition,
+            created_from,
+            created_to,
+            wanted.escalated,
+        ),
         wanted.limit,
         wanted.offset,
     )
@@ -99,7 +90,5 @@ def parse_search(query: MultiMapping[str], zone: ZoneInfo) -> Search:
 async def search(request: web.Request) -> web.Response:
     services = request.app[SERVICES]
     wanted = parse_search(request.query, ZoneInfo(services.district.timezone))
-    incidents, total = await services.queries.search_incidents(
-        wanted.filters(), limit=wanted.limit, offset=wanted.offset
-    )
+    incidents, total = await services.queries.search_incidents(wanted.filters, limit=wanted.limit, offset=wanted.offset)
     return json_ok({"incidents": incidents, "total": total, "limit": wanted.limit, "offset": wanted.offset})
