@@ -9,7 +9,6 @@ from typing import Any
 import asyncpg
 
 from hub.adapters.postgres.incidents import INCIDENT_COLUMNS
-from hub.adapters.postgres.site_names import site_names
 from hub.domain.district import District
 from hub.domain.incidents import FINAL_STATES, IncidentState
 from hub.domain.steps import StepRole, steps_for
@@ -51,7 +50,10 @@ class PostgresIncidentQueries:
 
     def _incident(self, row: asyncpg.Record) -> JsonObject:
         incident = {key: _json_value(value) for key, value in row.items()}
-        return incident | site_names(self._district, row["site_id"])
+        site = self._district.sites.get(row["site_id"])
+        incident["site_name"] = site.name if site else row["site_id"]
+        incident["site_name_en"] = site.name_en if site else row["site_id"]
+        return incident
 
     async def list_incidents(self, state: str | None = None, limit: int = 200) -> list[JsonObject]:
         """`state`: "open" (every non-final state), "all"/None, or one state. Highest priority
