@@ -67,5 +67,10 @@ def synthetic_district(
 
 
 def write_district(path: Path, **options: Any) -> Path:
-    path.write_text(yaml.safe_dump(synthetic_district(**options), allow_unicode=True, sort_keys=False), "utf-8")
+    return save_district(path, synthetic_district(**options))
+
+
+def save_district(path: Path, district: dict[str, Any]) -> Path:
+    """A district (e.g. a synthetic one with sections added) as the YAML file the hub reads."""
+    path.write_text(yaml.safe_dump(district, allow_unicode=True, sort_keys=False), "utf-8")
     return path

@@ -105,18 +105,19 @@ class Topics:
     def speaker_ack(self, site: str, device: str) -> str:
         return self._site(site, DeviceKind.SPEAKER, device, "ack")
 
-    def officer_dispatch(self, officer: str) -> str:
+    def _officer(self, officer: str, leaf: str) -> str:
         _check(officer)
-        return f"{self._root}/officer/{officer}/dispatch"
+        return f"{self._root}/officer/{officer}/{leaf}"
+
+    def officer_dispatch(self, officer: str) -> str:
+        return self._officer(officer, "dispatch")
 
     def officer_reply(self, officer: str) -> str:
-        _check(officer)
-        return f"{self._root}/officer/{officer}/reply"
+        return self._officer(officer, "reply")
 
     def officer_presence(self, officer: str) -> str:
         """Addition to the contract: an officer's app signs on/off duty and shares its location."""
-        _check(officer)
-        return f"{self._root}/officer/{officer}/presence"
+        return self._officer(officer, "presence")
 
     def hub_status(self, instance: str) -> str:
         _check(instance)

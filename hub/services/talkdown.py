@@ -19,7 +19,7 @@ from hub.domain.lifecycle import Action, Disposition, Transition
 from hub.domain.talkdown import TALKED_DOWN_KINDS, TalkdownRule, Verdict, rule_for, verdict
 
 if TYPE_CHECKING:  # the lifecycle service's unit of work runs the verdict
-    from hub.services.lifecycle import _Unit
+    from hub.services.dispatching import DispatchingUnit
 
 log = structlog.get_logger(__name__)
 
@@ -50,7 +50,9 @@ def _rule_ending_at(district: District, incident: Incident, due: datetime) -> Ta
     return None
 
 
-async def give_verdict(unit: _Unit, incident: Incident, due: datetime) -> tuple[Incident, TalkdownRule] | None:
+async def give_verdict(
+    unit: DispatchingUnit, incident: Incident, due: datetime
+) -> tuple[Incident, TalkdownRule] | None:
     """At the end of the window: close the incident as deterred, or raise it and send the grid's officer.
     Returns the incident and rule when the talk-down failed (the caller queues the firmer message in this unit)."""
     assert incident.id is not None

@@ -71,6 +71,15 @@ def _intrusions(walkers: tuple[Walker, ...], zone: Zone, armed_from: float = 0.0
     return tuple(window("intrusion", zone.id, t) for t in times)
 
 
+def _crossings(walkers: tuple[Walker, ...], *zones: Zone) -> tuple[ExpectedEvent, ...]:
+    return tuple(window("line_crossing", zone.id, t) for zone in zones for w in walkers for t in crossings(w, zone))
+
+
+def _intruded(name: str, scene: Scene, duration_s: float, zone: Zone, description: str) -> Scenario:
+    """A scene where every entry into the one zone is an intrusion."""
+    return Scenario(name, scene, duration_s, (zone,), _intrusions(scene.walkers, zone), description=description)
+
+
 def yard_intrusions() -> Scenario:
     walkers = (
         walker((2, 0.05, 0.75), (8, 0.55, 0.8), (12, 0.62, 0.99)),
@@ -79,13 +88,12 @@ def yard_intrusions() -> Scenario:
         walker((0, 0.0, 0.45), (20, 1.0, 0.47), shade=3, height=0.15),  # passes above the yard
         walker((20, 0.15, 0.42), (40, 0.18, 0.98), shade=4),  # passes left of the yard
     )
-    return Scenario(
+    return _intruded(
         "yard_intrusions",
         Scene(seed=11, walkers=walkers),
         42,
-        (YARD,),
-        _intrusions(walkers, YARD),
-        description="three people walk into the yard, two pass by outside it",
+        YARD,
+        "three people walk into the yard, two pass by outside it",
     )
 
 
@@ -181,15 +189,12 @@ def line_crossing() -> Scenario:
         walker((25, 0.16, 0.92), (32, 0.17, 0.45), shade=2, height=0.15),
         walker((44, 0.2, 0.45), (52, 0.22, 0.92), shade=3, height=0.17),
     )
-    expected = tuple(
-        window("line_crossing", zone.id, t) for zone in (GATE, KERB) for w in walkers for t in crossings(w, zone)
-    )
     return Scenario(
         "line_crossing",
         Scene(seed=15, walkers=walkers),
         62,
         (GATE, KERB),
-        expected,
+        _crossings(walkers, GATE, KERB),
         description="left-to-right crossings of the gate count, right-to-left ones do not; the kerb counts both",
     )
 
@@ -218,13 +223,12 @@ def rain_intruders() -> Scenario:
         walker((4, 0.05, 0.78), (10, 0.55, 0.8), (14, 0.6, 0.99), shade=4),
         walker((18, 0.98, 0.62), (24, 0.6, 0.7), (28, 0.98, 0.66), shade=1),
     )
-    return Scenario(
+    return _intruded(
         "rain_intruders",
         Scene(seed=17, walkers=walkers, effects=(Rain(0, 40, drops=350),)),
         32,
-        (YARD,),
-        _intrusions(walkers, YARD),
-        description="two people walk into the yard in heavy rain",
+        YARD,
+        "two people walk into the yard in heavy rain",
     )
 
 
@@ -242,71 +246,67 @@ def _tamper_expectations(name: str, start: float, end: float) -> tuple[ExpectedE
 _PASSER = walker((4, 0.0, 0.8), (24, 1.0, 0.75), shade=4)
 
 
-def covered_lens() -> Scenario:
+def _tampered(
+    name: str,
+    seed: int,
+    effect: CoveredLens | MovedCamera | Defocus,
+    description: str,
+    walkers: tuple[Walker, ...] = (),
+    zones: tuple[Zone, ...] = (),
+    intrusions: tuple[ExpectedEvent, ...] = (),
+) -> Scenario:
+    """A tamper scene of 26 s (24 for a covered lens): the effect's tamper raised at its start and restored at its
+    end, after the `intrusions` expected before it."""
+    duration = 24 if isinstance(effect, CoveredLens) else 26
+    tamper = {CoveredLens: "tamper_covered", MovedCamera: "tamper_moved", Defocus: "tamper_defocused"}[type(effect)]
     return Scenario(
-        "covered_lens",
-        Scene(seed=18, walkers=(_PASSER,), effects=(CoveredLens(8, 16),)),
-        24,
-        (),
-        _tamper_expectations("tamper_covered", 8, 16),
-        description="a hand over the lens for 8 s",
+        name,
+        Scene(seed=seed, walkers=walkers, effects=(effect,)),
+        duration,
+        zones,
+        intrusions + _tamper_expectations(tamper, effect.start, effect.end),
+        description=description,
     )
+
+
+def covered_lens() -> Scenario:
+    return _tampered("covered_lens", 18, CoveredLens(8, 16), "a hand over the lens for 8 s", walkers=(_PASSER,))
 
 
 def sprayed_lens() -> Scenario:
-    return Scenario(
-        "sprayed_lens",
-        Scene(seed=19, effects=(CoveredLens(8, 16, fog=True),)),
-        24,
-        (),
-        _tamper_expectations("tamper_covered", 8, 16),
-        description="the lens sprayed over, then cleaned",
-    )
+    return _tampered("sprayed_lens", 19, CoveredLens(8, 16, fog=True), "the lens sprayed over, then cleaned")
 
 
 def moved_camera() -> Scenario:
-    return Scenario(
-        "moved_camera",
-        Scene(seed=20, effects=(MovedCamera(8, 18),)),
-        26,
-        (),
-        _tamper_expectations("tamper_moved", 8, 18),
-        description="the camera is turned away, then put back",
-    )
+    return _tampered("moved_camera", 20, MovedCamera(8, 18), "the camera is turned away, then put back")
 
 
 def defocused() -> Scenario:
-    return Scenario(
-        "defocused",
-        Scene(seed=21, walkers=(_PASSER,), effects=(Defocus(8, 18),)),
-        26,
-        (),
-        _tamper_expectations("tamper_defocused", 8, 18),
-        description="the lens is knocked out of focus, then refocused",
-    )
+    description = "the lens is knocked out of focus, then refocused"
+    return _tampered("defocused", 21, Defocus(8, 18), description, walkers=(_PASSER,))
 
 
 def knocked_camera() -> Scenario:
     """Knocked by 15 % across, 10 % down and 4°: a view that still half matches the old one, then put back."""
     walkers = (walker((2, 0.0, 0.8), (7.5, 1.0, 0.78), shade=4),)
-    return Scenario(
+    return _tampered(
         "knocked_camera",
-        Scene(seed=22, walkers=walkers, effects=(MovedCamera(8, 18, dx=0.15, dy=0.10, degrees=4.0),)),
-        26,
+        22,
+        MovedCamera(8, 18, dx=0.15, dy=0.10, degrees=4.0),
+        "someone crosses the yard; the camera is knocked a little askew, then put back",
+        walkers,
         (YARD,),
-        _intrusions(walkers, YARD) + _tamper_expectations("tamper_moved", 8, 18),
-        description="someone crosses the yard; the camera is knocked a little askew, then put back",
+        _intrusions(walkers, YARD),
     )
 
 
 def panned_camera() -> Scenario:
-    return Scenario(
+    return _tampered(
         "panned_camera",
-        Scene(seed=23, effects=(MovedCamera(8, 18, dx=0.3, dy=0.0, degrees=0.0),)),
-        26,
-        (YARD,),
-        _tamper_expectations("tamper_moved", 8, 18),
-        description="the camera is panned by 30 % of the view, then back",
+        23,
+        MovedCamera(8, 18, dx=0.3, dy=0.0, degrees=0.0),
+        "the camera is panned by 30 % of the view, then back",
+        zones=(YARD,),
     )
 
 
@@ -316,14 +316,8 @@ def defocus_with_walkers() -> Scenario:
         walker((9, 0.05, 0.75), (13, 0.55, 0.8), (17, 0.6, 0.99), shade=1),
         walker((10, 0.98, 0.6), (14, 0.6, 0.7), (17.5, 0.98, 0.64), shade=4),
     )
-    return Scenario(
-        "defocus_with_walkers",
-        Scene(seed=24, walkers=walkers, effects=(Defocus(8, 18),)),
-        26,
-        (YARD,),
-        _tamper_expectations("tamper_defocused", 8, 18),
-        description="the lens is knocked out of focus while two people walk through the yard, then refocused",
-    )
+    description = "the lens is knocked out of focus while two people walk through the yard, then refocused"
+    return _tampered("defocus_with_walkers", 24, Defocus(8, 18), description, walkers, (YARD,))
 
 
 def lights_on() -> Scenario:
@@ -334,7 +328,7 @@ def lights_on() -> Scenario:
         Scene(seed=25, walkers=walkers, effects=(LightRamp(8, 8, 1.0, 1.4), InfraredSwitch(20))),
         42,
         (YARD, BENCHES, SQUARE, GATE),
-        _intrusions(walkers, YARD) + tuple(window("line_crossing", GATE.id, t) for t in crossings(walkers[0], GATE)),
+        _intrusions(walkers, YARD) + _crossings(walkers, GATE),
         description="a +40 % lights-on step and an IR switch raise nothing; a later intruder is still seen",
     )
 
@@ -349,13 +343,12 @@ def small_people() -> Scenario:
         walker((26, 0.1, 0.62), (34, 0.45, 0.55), (40, 0.1, 0.45), shade=4, height=38 / 360),
         walker((0, 0.0, 0.38), (20, 1.0, 0.4), shade=2, height=30 / 360),  # passes above the zone
     )
-    return Scenario(
+    return _intruded(
         "small_people",
         Scene(seed=26, walkers=walkers),
         42,
-        (far_yard,),
-        _intrusions(walkers, far_yard),
-        description="three people 30–40 px tall walk into a far zone, one passes above it",
+        far_yard,
+        "three people 30–40 px tall walk into a far zone, one passes above it",
     )
 
 
@@ -376,15 +369,12 @@ def walking_in_pairs() -> Scenario:
         *_pair(0.03, (22, 0.15, 0.42), (30, 0.16, 0.9), shade=4),
         *_pair(0.035, (32, 0.25, 0.62), (40, 0.75, 0.6), shade=1),
     )
-    expected = tuple(
-        window("line_crossing", zone.id, t) for zone in (GATE, KERB) for w in walkers for t in crossings(w, zone)
-    )
     return Scenario(
         "walking_in_pairs",
         Scene(seed=27, walkers=walkers),
         44,
         (GATE, KERB),
-        expected,
+        _crossings(walkers, GATE, KERB),
         description="people walk in pairs across the gate and the kerb: each person's crossing counts",
     )
 

@@ -1,4 +1,5 @@
-"""Scenario files: YAML read with the line of every value, validated into plain dataclasses.
+"""Scenario files: YAML read with the line of every value (simulators.scenario.yaml_nodes), validated into
+plain dataclasses.
 
 Every problem is reported as `FILE:LINE: what is wrong`, all of them at once (see `ScenarioError`).
 The format is documented in scenarios/README.md.
@@ -10,62 +11,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-# --- YAML with line numbers ---------------------------------------------------------------------------
-
-
-class ScenarioError(Exception):
-    """Every problem found in a scenario file, each naming the file and line."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("\n".join(problems))
-        self.problems = problems
-
-
-@dataclass(frozen=True)
-class Node:
-    """A YAML value and the (1-based) line it starts on."""
-
-    value: Any  # dict[str, Node] | list[Node] | scalar
-    line: int
-
-    def plain(self) -> Any:
-        if isinstance(self.value, dict):
-            return {k: v.plain() for k, v in self.value.items()}
-        if isinstance(self.value, list):
-            return [v.plain() for v in self.value]
-        return self.value
-
-
-def _convert(node: yaml.Node) -> Node:
-    line = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        return Node({str(_scalar(k)): _convert(v) for k, v in node.value}, line)
-    if isinstance(node, yaml.SequenceNode):
-        return Node([_convert(v) for v in node.value], line)
-    return Node(_scalar(node), line)
-
-
-def _scalar(node: yaml.Node) -> Any:
-    return yaml.SafeLoader(yaml.safe_dump(None)).construct_object(node)  # resolves int, float, bool, null
-
-
-def read_yaml(path: Path) -> Node:
-    try:
-        text = path.read_text("utf-8")
-    except OSError as exc:
-        raise ScenarioError([f"{path}: cannot read: {exc.strerror or exc}"]) from None
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark else str(path)
-        raise ScenarioError([f"{where}: not valid YAML: {getattr(exc, 'problem', exc)}"]) from None
-    if root is None:
-        raise ScenarioError([f"{path}:1: the file is empty"])
-    return _convert(root)
-
+from simulators.scenario.yaml_nodes import (
+    Node,
+    Problems,
+    ScenarioError,
+    as_mapping,
+    as_number,
+    as_text,
+    check_keys,
+    kind_of,
+    read_yaml,
+)
 
 # --- the scenario ---------------------------------------------------------------------------------------
 
@@ -122,62 +78,6 @@ class Scenario:
     speakers: dict[str, str]
     panels: dict[str, str]  # panel device → DC-09 account
     steps: list[Step] = field(default_factory=list)
-
-
-class _Problems:
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.items: list[str] = []
-
-    def add(self, node: Node | int, message: str) -> None:
-        line = node if isinstance(node, int) else node.line
-        self.items.append(f"{self.path}:{line}: {message}")
-
-
-def _mapping(node: Node, what: str, problems: _Problems) -> dict[str, Node] | None:
-    if not isinstance(node.value, dict):
-        problems.add(node, f"{what} must be a mapping (key: value), not {_kind(node.value)}")
-        return None
-    return node.value
-
-
-def _kind(value: Any) -> str:
-    if isinstance(value, list):
-        return "a list"
-    if value is None:
-        return "empty"
-    return f"{type(value).__name__} {value!r}"
-
-
-def _keys(mapping: dict[str, Node], allowed: tuple[str, ...], what: str, problems: _Problems) -> None:
-    for key, node in mapping.items():
-        if key not in allowed:
-            problems.add(node, f"{what}: unknown key {key!r} (known: {', '.join(allowed)})")
-
-
-def _number(node: Node | None, what: str, problems: _Problems, minimum: float = 0.0) -> float | None:
-    if node is None:
-        return None
-    if isinstance(node.value, bool) or not isinstance(node.value, int | float) or node.value < minimum:
-        problems.add(node, f"{what} must be a number ≥ {minimum:g}, not {_kind(node.value)}")
-        return None
-    return node.value
-
-
-def _text(node: Node | None, what: str, problems: _Problems, choices: tuple[str, ...] = ()) -> str | None:
-    if node is None:
-        return None
-    if isinstance(node.value, int | float) and not isinstance(node.value, bool):
-        value = str(node.value)  # an account or a code written without quotes
-    elif isinstance(node.value, str) and node.value:
-        value = node.value
-    else:
-        problems.add(node, f"{what} must be text, not {_kind(node.value)}")
-        return None
-    if choices and value not in choices:
-        problems.add(node, f"{what} must be one of {', '.join(choices)}, not {value!r}")
-        return None
-    return value
 
 
 # Per action: allowed keys → (type, required, choices). Types: str, num, bool, list, any.
@@ -241,12 +141,12 @@ _REQUIRED: dict[str, tuple[str, ...]] = {"feedback": ("device",), "device": ("de
 _STEP_COMMON = ("at_s", "name")
 
 
-def _action_args(kind: str, node: Node, problems: _Problems) -> dict[str, Any]:
+def _action_args(kind: str, node: Node, problems: Problems) -> dict[str, Any]:
     spec = _ACTIONS[kind]
-    mapping = _mapping(node, kind, problems)
+    mapping = as_mapping(node, kind, problems)
     if mapping is None:
         return {}
-    _keys(mapping, tuple(spec), kind, problems)
+    check_keys(mapping, tuple(spec), kind, problems)
     args: dict[str, Any] = {}
     for key, (typ, required, choices) in spec.items():
         value = mapping.get(key)
@@ -257,16 +157,16 @@ def _action_args(kind: str, node: Node, problems: _Problems) -> dict[str, Any]:
             continue
         what = f"{kind}.{key}"
         if typ == "str":
-            args[key] = _text(value, what, problems, choices)
+            args[key] = as_text(value, what, problems, choices)
         elif typ == "num":
-            args[key] = _number(value, what, problems)
+            args[key] = as_number(value, what, problems)
         elif typ == "bool":
             if not isinstance(value.value, bool):
-                problems.add(value, f"{what} must be true or false, not {_kind(value.value)}")
+                problems.add(value, f"{what} must be true or false, not {kind_of(value.value)}")
             args[key] = bool(value.value)
         elif typ == "list":
             items = value.value if isinstance(value.value, list) else [value]
-            args[key] = [_text(item, what, problems) for item in items]
+            args[key] = [as_text(item, what, problems) for item in items]
     if kind == "camera" and (args.get("event") is None) == (args.get("scene") is None):
         problems.add(
             node, "camera: give either 'event' (one event) or 'scene' (a synthetic scene played through the analytics)"
@@ -282,19 +182,19 @@ def _action_args(kind: str, node: Node, problems: _Problems) -> dict[str, Any]:
     return args
 
 
-def _expectation(kind: str, node: Node, problems: _Problems) -> dict[str, Any]:
-    mapping = _mapping(node, kind, problems)
+def _expectation(kind: str, node: Node, problems: Problems) -> dict[str, Any]:
+    mapping = as_mapping(node, kind, problems)
     if mapping is None:
         return {}
     window = "for_s" if kind == "expect_none" else "within_s"
     whats = [k for k in mapping if k in _EXPECT_FIELDS]
-    _keys(mapping, (*_EXPECT_FIELDS, window, "since"), kind, problems)
+    check_keys(mapping, (*_EXPECT_FIELDS, window, "since"), kind, problems)
     if len(whats) != 1:
         problems.add(node, f"{kind}: name exactly one of {', '.join(_EXPECT_FIELDS)} (found {len(whats)})")
         return {}
     what = whats[0]
-    fields = _mapping(mapping[what], f"{kind}.{what}", problems) or {}
-    _keys(fields, _EXPECT_FIELDS[what], f"{kind}.{what}", problems)
+    fields = as_mapping(mapping[what], f"{kind}.{what}", problems) or {}
+    check_keys(fields, _EXPECT_FIELDS[what], f"{kind}.{what}", problems)
     for required in _REQUIRED.get(what, ()):
         if required not in fields:
             problems.add(mapping[what], f"{kind}.{what}: {required!r} is required")
@@ -302,19 +202,19 @@ def _expectation(kind: str, node: Node, problems: _Problems) -> dict[str, Any]:
         problems.add(mapping[what], f"expect_none works on incident, dispatch and warning, not {what}")
     if what == "feedback" and "states" in fields and not isinstance(fields["states"].value, list):
         problems.add(fields["states"], "feedback.states must be a list of states, in the order they come")
-    seconds = _number(mapping.get(window), f"{kind}.{window}", problems)
+    seconds = as_number(mapping.get(window), f"{kind}.{window}", problems)
     if seconds is None and window not in mapping:
         problems.add(node, f"{kind}: {window!r} is required (seconds)")
     return {
         "what": what,
         "match": {k: v.plain() for k, v in fields.items()},
         "seconds": seconds or 0.0,
-        "since": _text(mapping.get("since"), f"{kind}.since", problems),
+        "since": as_text(mapping.get("since"), f"{kind}.since", problems),
     }
 
 
-def _step(node: Node, problems: _Problems) -> Step | None:
-    mapping = _mapping(node, "a step", problems)
+def _step(node: Node, problems: Problems) -> Step | None:
+    mapping = as_mapping(node, "a step", problems)
     if mapping is None:
         return None
     kinds = [k for k in mapping if k not in _STEP_COMMON]
@@ -324,13 +224,13 @@ def _step(node: Node, problems: _Problems) -> Step | None:
         return None
     kind = kinds[0]
     if kind == "wait":
-        args: dict[str, Any] = {"seconds": _number(mapping["wait"], "wait", problems) or 0.0}
+        args: dict[str, Any] = {"seconds": as_number(mapping["wait"], "wait", problems) or 0.0}
     elif kind in ("expect", "expect_none"):
         args = _expectation(kind, mapping[kind], problems)
     else:
         args = _action_args(kind, mapping[kind], problems)
-    at_s = _number(mapping.get("at_s"), "at_s", problems)
-    name = _text(mapping.get("name"), "name", problems) or ""
+    at_s = as_number(mapping.get("at_s"), "at_s", problems)
+    name = as_text(mapping.get("name"), "name", problems) or ""
     return Step(kind, args, node.line, at_s, name)
 
 
@@ -338,31 +238,33 @@ def load_scenario(path: Path) -> Scenario:
     """Read and validate a scenario file; ScenarioError lists every problem with its file and line."""
     path = Path(path)
     root = read_yaml(path)
-    problems = _Problems(path)
-    top = _mapping(root, "a scenario", problems)
+    problems = Problems(path)
+    top = as_mapping(root, "a scenario", problems)
     if top is None:
         raise ScenarioError(problems.items)
-    _keys(top, ("name", "description", "district", "officers", "speakers", "panels", "steps"), "scenario", problems)
-    name = _text(top.get("name"), "name", problems) or path.stem
-    description = _text(top.get("description"), "description", problems) or ""
+    check_keys(
+        top, ("name", "description", "district", "officers", "speakers", "panels", "steps"), "scenario", problems
+    )
+    name = as_text(top.get("name"), "name", problems) or path.stem
+    description = as_text(top.get("description"), "description", problems) or ""
     district = None
     if "district" in top:
-        text = _text(top["district"], "district", problems)
+        text = as_text(top["district"], "district", problems)
         if text:
             district = (path.parent / text).resolve()
             if not district.is_file():
                 problems.add(top["district"], f"district file {text!r} not found next to the scenario")
     officers: dict[str, OfficerPlan] = {}
     for officer_id, plan in (
-        _mapping(top["officers"], "officers", problems) or {} if "officers" in top else {}
+        as_mapping(top["officers"], "officers", problems) or {} if "officers" in top else {}
     ).items():
         officers[officer_id] = _officer_plan(plan, f"officers.{officer_id}", problems)
     speakers = {}
-    for device, mode in (_mapping(top["speakers"], "speakers", problems) or {} if "speakers" in top else {}).items():
-        speakers[device] = _text(mode, f"speakers.{device}", problems, SPEAKER_MODES) or "normal"
+    for device, mode in (as_mapping(top["speakers"], "speakers", problems) or {} if "speakers" in top else {}).items():
+        speakers[device] = as_text(mode, f"speakers.{device}", problems, SPEAKER_MODES) or "normal"
     panels = {}
-    for device, account in (_mapping(top["panels"], "panels", problems) or {} if "panels" in top else {}).items():
-        panels[device] = _text(account, f"panels.{device} (the DC-09 account)", problems) or ""
+    for device, account in (as_mapping(top["panels"], "panels", problems) or {} if "panels" in top else {}).items():
+        panels[device] = as_text(account, f"panels.{device} (the DC-09 account)", problems) or ""
     steps: list[Step] = []
     if "steps" not in top or not isinstance(top["steps"].value, list) or not top["steps"].value:
         problems.add(top.get("steps", root), "'steps' must be a non-empty list")
@@ -383,20 +285,20 @@ def load_scenario(path: Path) -> Scenario:
     return Scenario(path, name, description, district, officers, speakers, panels, steps)
 
 
-def _officer_plan(node: Node, what: str, problems: _Problems) -> OfficerPlan:
+def _officer_plan(node: Node, what: str, problems: Problems) -> OfficerPlan:
     if isinstance(node.value, str):
-        return OfficerPlan(answer=_text(node, what, problems, ANSWERS) or "accept")
-    mapping = _mapping(node, what, problems) or {}
-    _keys(mapping, ("answer", "after_s", "travel_s", "on_scene_s"), what, problems)
+        return OfficerPlan(answer=as_text(node, what, problems, ANSWERS) or "accept")
+    mapping = as_mapping(node, what, problems) or {}
+    check_keys(mapping, ("answer", "after_s", "travel_s", "on_scene_s"), what, problems)
     default = OfficerPlan()
     on_scene = mapping.get("on_scene_s")
     return OfficerPlan(
-        answer=_text(mapping.get("answer"), f"{what}.answer", problems, ANSWERS) or default.answer,
-        after_s=_or(_number(mapping.get("after_s"), f"{what}.after_s", problems), default.after_s),
-        travel_s=_or(_number(mapping.get("travel_s"), f"{what}.travel_s", problems), default.travel_s),
+        answer=as_text(mapping.get("answer"), f"{what}.answer", problems, ANSWERS) or default.answer,
+        after_s=_or(as_number(mapping.get("after_s"), f"{what}.after_s", problems), default.after_s),
+        travel_s=_or(as_number(mapping.get("travel_s"), f"{what}.travel_s", problems), default.travel_s),
         on_scene_s=None
         if on_scene is not None and on_scene.value is None
-        else _or(_number(on_scene, f"{what}.on_scene_s", problems), default.on_scene_s or 1.0),
+        else _or(as_number(on_scene, f"{what}.on_scene_s", problems), default.on_scene_s or 1.0),
     )
 
 

@@ -18,7 +18,7 @@ from playwright.async_api import Browser, BrowserContext, Locator, Page, WebSock
 
 from devices.link import DeviceLink
 from simulators.button import ButtonRef, press
-from simulators.districts import synthetic_district
+from simulators.districts import save_district, synthetic_district
 from tests.browser.conftest import screenshot
 from tests.integration.conftest import HubUnderTest, create_user, eventually, fetch_value
 
@@ -36,9 +36,7 @@ def district_file(tmp_path: Path) -> Path:
         if site["id"] == SITE.site:
             site["address"] = "东城区东四北大街 107 号"
             site["contact"] = {"name": "王经理", "phone": "010-6400 1001"}
-    path = tmp_path / "district.yaml"
-    path.write_text(yaml.safe_dump(district, allow_unicode=True, sort_keys=False), "utf-8")
-    return path
+    return save_district(tmp_path / "district.yaml", district)
 
 
 async def phone_context(browser: Browser, color_scheme: str = "light") -> BrowserContext:

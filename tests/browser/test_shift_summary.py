@@ -46,7 +46,7 @@ def add_roster(district: Path) -> None:
 @pytest.fixture
 async def hub(hub_settings: Settings, talkdown_district: Path) -> AsyncIterator[HubUnderTest]:
     add_roster(talkdown_district)
-    async with running_hub(hub_settings.model_copy(update={"district_file": talkdown_district})) as running:
+    async with running_hub(hub_settings, talkdown_district) as running:
         yield running
 
 

@@ -47,6 +47,12 @@ class HubUnderTest:
         return self.running.http_url
 
     @property
+    def db(self) -> str:
+        """The hub's database URL (a hub under test always has one)."""
+        assert self.settings.database_url
+        return self.settings.database_url
+
+    @property
     def headers(self) -> dict[str, str]:
         """Authorization for API calls and WebSocket handshakes as the duty desk."""
         return bearer(self.token)
@@ -137,7 +143,10 @@ def outage_settings(hub_settings: Settings, private_pg: PrivatePostgres) -> Sett
 
 
 @contextlib.asynccontextmanager
-async def running_hub(settings: Settings) -> AsyncIterator[HubUnderTest]:
+async def running_hub(settings: Settings, district_file: Path | None = None) -> AsyncIterator[HubUnderTest]:
+    """A hub on `settings` (on `district_file` when given), until the block ends."""
+    if district_file is not None:
+        settings = settings.model_copy(update={"district_file": district_file})
     started: asyncio.Future[RunningHub] = asyncio.get_running_loop().create_future()
     task = asyncio.create_task(Hub(settings, load_district(settings.district_file)).run(started))
     try:

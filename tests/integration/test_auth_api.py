@@ -12,20 +12,18 @@ from typing import Any
 
 import aiohttp
 import asyncpg
-import prometheus_client
 import pytest
 from aiohttp import WSCloseCode, WSMsgType, web
 from aiohttp.test_utils import TestClient, TestServer
 
-from hub.adapters.postgres.accounts import PostgresAccounts, accounts_service
+from hub.adapters.postgres.accounts import accounts_service
 from hub.adapters.postgres.login_throttle import PostgresLoginThrottle
 from hub.adapters.postgres.pool import create_pool
-from hub.adapters.postgres.queries import PostgresIncidentQueries
-from hub.adapters.web import WebServices, make_app
+from hub.adapters.web import make_app
 from hub.domain.district import District, Officer
 from hub.services.auth import AuthPolicy
-from hub.services.changes import Broadcaster
 from tests.integration.conftest import bearer, create_api_token, create_user
+from tests.integration.web_services import web_services
 from tests.unit.test_auth_service import FakeClock
 
 Client = TestClient[web.Request, web.Application]
@@ -54,13 +52,9 @@ async def client(database_url: str, pool: asyncpg.Pool, clock: FakeClock) -> Asy
         ("o1", "officer", "o1"),
     ]:
         await create_user(database_url, username, PASSWORD, role, officer_id)
-    services = WebServices(
-        queries=PostgresIncidentQueries(pool, district),
-        changes=Broadcaster(),
-        district=district,
-        probes=[],
-        metrics=prometheus_client.CollectorRegistry(),
-        accounts=PostgresAccounts(pool),
+    services = web_services(
+        pool,
+        district,
         auth_policy=AuthPolicy(stream_recheck=timedelta(seconds=0.05), trusted_proxies=(ip_network("127.0.0.0/8"),)),
         clock=clock,
         login_throttle=PostgresLoginThrottle(pool),

@@ -65,7 +65,7 @@ class Presser:
 @pytest.fixture
 async def busy_hub(hub_settings: Settings, tmp_path: Path) -> AsyncIterator[HubUnderTest]:
     district = write_district(tmp_path / "busy.yaml", sites=TRIALS, buttons_per_site=BUTTONS)
-    async with running_hub(hub_settings.model_copy(update={"district_file": district})) as hub:
+    async with running_hub(hub_settings, district) as hub:
         yield hub
 
 

@@ -15,6 +15,7 @@ from devices.link import DeviceLink
 from hub.adapters.postgres.queries import PostgresIncidentQueries
 from hub.config import load_district
 from hub.domain.lifecycle import Disposition
+from hub.services.ports import IncidentSearch
 from simulators.button import ButtonRef, press
 from tests.integration.conftest import HubUnderTest, bearer, create_api_token, eventually, fetch_value
 
@@ -136,9 +137,9 @@ async def test_search_values_are_parameters_never_sql(hub: HubUnderTest, device_
     pool = await asyncpg.create_pool(db, min_size=1, max_size=2)
     try:
         queries = PostgresIncidentQueries(pool, load_district(hub.settings.district_file))
-        found, total = await queries.search_incidents(site_id="site-01' OR '1'='1")
+        found, total = await queries.search_incidents(IncidentSearch(site_id="site-01' OR '1'='1"))
         assert (found, total) == ([], 0)
-        found, total = await queries.search_incidents(kind="panic'; DROP TABLE incidents; --")
+        found, total = await queries.search_incidents(IncidentSearch(kind="panic'; DROP TABLE incidents; --"))
         assert (found, total) == ([], 0)
         assert await pool.fetchval("SELECT count(*) FROM incidents") == 1
     finally:

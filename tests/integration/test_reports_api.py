@@ -14,22 +14,19 @@ from datetime import timedelta
 from pathlib import Path
 
 import asyncpg
-import prometheus_client
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from hub.adapters.postgres.accounts import PostgresAccounts
 from hub.adapters.postgres.pool import create_pool
-from hub.adapters.postgres.queries import PostgresIncidentQueries
 from hub.adapters.postgres.reports import PostgresReports
-from hub.adapters.web import WebServices, make_app
+from hub.adapters.web import make_app
 from hub.config.district import parse_district
-from hub.services.changes import Broadcaster
 from simulators.districts import synthetic_district, write_district
 from simulators.history import generate, write
 from tests.integration.conftest import REPO, bearer, create_api_token
 from tests.integration.test_reports import END, NOW, START
+from tests.integration.web_services import web_services
 
 Client = TestClient[web.Request, web.Application]
 DISTRICT = parse_district(synthetic_district(sites=6))
@@ -46,13 +43,9 @@ async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
 
 @pytest.fixture
 async def client(pool: asyncpg.Pool) -> AsyncIterator[Client]:
-    services = WebServices(
-        queries=PostgresIncidentQueries(pool, DISTRICT),
-        changes=Broadcaster(),
-        district=DISTRICT,
-        probes=[],
-        metrics=prometheus_client.CollectorRegistry(),
-        accounts=PostgresAccounts(pool),
+    services = web_services(
+        pool,
+        DISTRICT,
         clock=lambda: NOW,
         reports=PostgresReports(pool, DISTRICT),
     )

@@ -10,11 +10,10 @@ from typing import Any
 
 import aiohttp
 import pytest
-import yaml
 
 from devices.link import DeviceLink
 from simulators.button import ButtonRef, press
-from simulators.districts import synthetic_district
+from simulators.districts import save_district, synthetic_district
 from tests.integration.conftest import HubUnderTest, create_api_token, fetch_value, get_json
 from tests.integration.test_lifecycle_rest import post
 
@@ -46,9 +45,7 @@ STEPS = [
 def district_file(tmp_path: Path) -> Path:
     district = synthetic_district(sites=2, auto_dispatch=[])
     district["response_steps"] = STEPS
-    path = tmp_path / "district.yaml"
-    path.write_text(yaml.safe_dump(district, allow_unicode=True), "utf-8")
-    return path
+    return save_district(tmp_path / "district.yaml", district)
 
 
 async def open_incident(hub: HubUnderTest, link: DeviceLink) -> int:

@@ -11,13 +11,12 @@ from typing import Any
 
 import aiohttp
 import pytest
-import yaml
 
 from devices.link import DeviceLink
 from hub.config import Settings
 from sentinel_dev.services import PrivateMosquitto
 from simulators.camera.mjpeg import MjpegCamera, SceneSource
-from simulators.districts import synthetic_district
+from simulators.districts import save_district, synthetic_district
 from simulators.speaker import SpeakerSimulator
 from tests.integration.conftest import HubUnderTest, eventually, get_json, running_hub
 from tests.integration.test_camera_mjpeg import ServedCamera
@@ -40,9 +39,8 @@ async def hub(hub_settings: Settings, camera: ServedCamera, tmp_path: Path) -> A
     for device in district["sites"][1]["devices"]:
         if device["id"] == "cam-01":
             device["camera"] = {"stream": camera.url}
-    path = tmp_path / "district.yaml"
-    path.write_text(yaml.safe_dump(district, allow_unicode=True), "utf-8")
-    async with running_hub(hub_settings.model_copy(update={"district_file": path})) as running:
+    path = save_district(tmp_path / "district.yaml", district)
+    async with running_hub(hub_settings, path) as running:
         yield running
 
 

@@ -10,21 +10,18 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import prometheus_client
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from hub.adapters.postgres.accounts import PostgresAccounts
 from hub.adapters.postgres.pool import create_pool
-from hub.adapters.postgres.queries import PostgresIncidentQueries
 from hub.adapters.postgres.shift_summary import PostgresShiftSummary
-from hub.adapters.web import WebServices, make_app
+from hub.adapters.web import make_app
 from hub.config.district import parse_district
-from hub.services.changes import Broadcaster
 from simulators.districts import synthetic_district
 from simulators.history import GenIncident, History, generate, write
 from tests.integration.conftest import bearer, create_api_token
+from tests.integration.web_services import web_services
 
 Client = TestClient[web.Request, web.Application]
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -50,13 +47,9 @@ async def client(database_url: str) -> AsyncIterator[Client]:
     pool = await create_pool(database_url, min_size=1, max_size=4)
     async with pool.acquire() as conn:
         await write(conn, HISTORY)
-    services = WebServices(
-        queries=PostgresIncidentQueries(pool, DISTRICT),
-        changes=Broadcaster(),
-        district=DISTRICT,
-        probes=[],
-        metrics=prometheus_client.CollectorRegistry(),
-        accounts=PostgresAccounts(pool),
+    services = web_services(
+        pool,
+        DISTRICT,
         clock=lambda: NOW,
         shift_summary=PostgresShiftSummary(pool, DISTRICT),
     )

@@ -28,7 +28,7 @@ def watched_district(tmp_path: Path) -> Path:
 
 @pytest.fixture
 async def watched_hub(hub_settings: Settings, watched_district: Path) -> AsyncIterator[HubUnderTest]:
-    async with running_hub(hub_settings.model_copy(update={"district_file": watched_district})) as hub:
+    async with running_hub(hub_settings, watched_district) as hub:
         yield hub
 
 

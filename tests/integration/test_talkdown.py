@@ -15,12 +15,11 @@ from typing import Any
 
 import asyncpg
 import pytest
-import yaml
 
 from devices.link import DeviceLink
 from hub.config import Settings
 from sentinel_dev.services import PrivateMosquitto
-from simulators.districts import synthetic_district
+from simulators.districts import save_district, synthetic_district
 from simulators.speaker import SpeakerSimulator
 from tests.integration.camera_media import jpeg
 from tests.integration.conftest import HubUnderTest, eventually, fetch_value, running_hub
@@ -38,14 +37,12 @@ def talkdown_district(tmp_path: Path) -> Path:
     )
     rule = {"id": "banks", "site_kinds": ["bank"], "window_s": WINDOW_S, "firmer_message": "police-coming"}
     district["talkdown"] = [rule]
-    path = tmp_path / "talkdown.yaml"
-    path.write_text(yaml.safe_dump(district, allow_unicode=True, sort_keys=False), "utf-8")
-    return path
+    return save_district(tmp_path / "talkdown.yaml", district)
 
 
 @pytest.fixture
 async def hub(hub_settings: Settings, talkdown_district: Path) -> AsyncIterator[HubUnderTest]:
-    async with running_hub(hub_settings.model_copy(update={"district_file": talkdown_district})) as running:
+    async with running_hub(hub_settings, talkdown_district) as running:
         yield running
 
 
@@ -91,8 +88,7 @@ async def verdict_entry(db: str, code: str) -> dict[str, Any]:
 
 async def an_intruder_warned_off(hub: HubUnderTest, link: DeviceLink) -> tuple[datetime, dict[str, Any]]:
     """An intruder warned by the rule leaves after the warning: (when the warning finished, the verdict entry)."""
-    db = hub.settings.database_url
-    assert db
+    db = hub.db
     await camera_says(hub, link, "in-1", "intrusion")
     done_at = await first_done(db)
     await camera_says(hub, link, "left-1", "presence", present=False)
@@ -102,8 +98,7 @@ async def an_intruder_warned_off(hub: HubUnderTest, link: DeviceLink) -> tuple[d
 async def test_an_intruder_who_leaves_after_the_warning_closes_the_incident_as_deterred_with_snapshots(
     hub: HubUnderTest, speaker: SpeakerSimulator, device_link: DeviceLink
 ) -> None:
-    db = hub.settings.database_url
-    assert db
+    db = hub.db
     done_at, entry = await an_intruder_warned_off(hub, device_link)
     assert abs((entry["at"] - done_at).total_seconds() - WINDOW_S) <= 1.0, (entry["at"], done_at)
     assert entry["seconds"] == WINDOW_S and entry["reason"] == "left"
@@ -124,8 +119,7 @@ async def test_an_intruder_who_leaves_after_the_warning_closes_the_incident_as_d
 async def test_an_intruder_who_stays_is_escalated_dispatched_and_warned_again_more_firmly(
     hub: HubUnderTest, speaker: SpeakerSimulator, device_link: DeviceLink
 ) -> None:
-    db = hub.settings.database_url
-    assert db
+    db = hub.db
     await hub.running.lifecycle.sign_on("o1", True, "officer:o1")
     await camera_says(hub, device_link, "in-1", "intrusion")
     done_at = await first_done(db)
@@ -147,8 +141,7 @@ async def test_an_intruder_who_stays_is_escalated_dispatched_and_warned_again_mo
 async def test_an_intruder_who_returns_within_the_window_is_escalated(
     hub: HubUnderTest, speaker: SpeakerSimulator, device_link: DeviceLink
 ) -> None:
-    db = hub.settings.database_url
-    assert db
+    db = hub.db
     await camera_says(hub, device_link, "in-1", "intrusion")
     await first_done(db)
     await camera_says(hub, device_link, "left-1", "presence", present=False)

@@ -11,11 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from devices.link import DeviceLink
 from hub.config import Settings
-from simulators.districts import synthetic_district
+from simulators.districts import save_district, synthetic_district
 from simulators.speaker import SpeakerSimulator
 from tests.integration.conftest import HubUnderTest, eventually, fetch_value, running_hub
 from tests.integration.test_talkdown import an_intruder_warned_off, camera_says, first_done, rows, verdict_entry
@@ -35,14 +34,12 @@ def district(tmp_path: Path) -> Path:
         auto_dispatch=[],
     )
     district["talkdown"] = [{"id": "banks", "site_kinds": ["bank"], "window_s": WINDOW_S}]
-    path = tmp_path / "talkdown-short-ack.yaml"
-    path.write_text(yaml.safe_dump(district, allow_unicode=True, sort_keys=False), "utf-8")
-    return path
+    return save_district(tmp_path / "talkdown-short-ack.yaml", district)
 
 
 @pytest.fixture
 async def hub(hub_settings: Settings, district: Path) -> AsyncIterator[HubUnderTest]:
-    async with running_hub(hub_settings.model_copy(update={"district_file": district})) as running:
+    async with running_hub(hub_settings, district) as running:
         yield running
 
 
@@ -53,8 +50,7 @@ async def timeline(db: str, code: str) -> list[dict[str, Any]]:
 async def test_the_supervisor_is_not_alerted_while_the_talk_down_is_watched_and_is_after_a_failed_verdict(
     hub: HubUnderTest, speaker: SpeakerSimulator, device_link: DeviceLink
 ) -> None:
-    db = hub.settings.database_url
-    assert db
+    db = hub.db
     await camera_says(hub, device_link, "in-1", "intrusion")
     done_at = await first_done(db)
     created = await fetch_value(db, "SELECT created_at FROM incidents")
@@ -73,8 +69,7 @@ async def test_the_supervisor_is_not_alerted_while_the_talk_down_is_watched_and_
 async def test_a_deterred_intruder_closes_the_incident_without_alerting_the_supervisor(
     hub: HubUnderTest, speaker: SpeakerSimulator, device_link: DeviceLink
 ) -> None:
-    db = hub.settings.database_url
-    assert db
+    db = hub.db
     await an_intruder_warned_off(hub, device_link)
     await asyncio.sleep(ACK_S + 1)  # past the held alert's due time
     assert len(await timeline(db, "escalation_held")) == 1

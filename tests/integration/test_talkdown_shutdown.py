@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from devices.link import DeviceLink
 from hub.config import Settings
@@ -21,7 +20,7 @@ from hub.domain.incidents import Incident
 from hub.domain.talkdown import TalkdownRule
 from hub.services.messages import OutboundMessage
 from hub.services.ports.transaction import Transaction
-from simulators.districts import synthetic_district
+from simulators.districts import save_district, synthetic_district
 from tests.integration.conftest import HubUnderTest, eventually, fetch_value, running_hub
 from tests.integration.test_talkdown import rows
 
@@ -34,8 +33,7 @@ FIRMER_TEXT = "警方正在赶来，请保持冷静。"
 def settings(hub_settings: Settings, tmp_path: Path) -> Settings:
     district = synthetic_district(sites=SITES, buttons_per_site=1)
     district["talkdown"] = [{"id": "banks", "site_kinds": ["bank"], "window_s": 5, "firmer_message": "police-coming"}]
-    path = tmp_path / "many-verdicts.yaml"
-    path.write_text(yaml.safe_dump(district, allow_unicode=True, sort_keys=False), "utf-8")
+    path = save_district(tmp_path / "many-verdicts.yaml", district)
     return hub_settings.model_copy(update={"district_file": path})
 
 
@@ -45,8 +43,7 @@ async def open_intrusions(hub: HubUnderTest, link: DeviceLink) -> None:
         body = {"event_id": f"in-{s}", "type": "intrusion", "zone": "yard", "ts": datetime.now(UTC).isoformat()}
         topic = hub.topics.camera_event(f"site-{s:02d}", f"cam-{s:02d}")
         await asyncio.to_thread(link.publish_and_wait, topic, json.dumps(body).encode())
-    db = hub.settings.database_url
-    assert db
+    db = hub.db
     await eventually(lambda: fetch_value(db, "SELECT count(*) = $1 FROM incidents", SITES), timeout=20)
 
 

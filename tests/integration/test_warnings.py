@@ -43,7 +43,7 @@ def warned_district(tmp_path: Path) -> Path:
 
 @pytest.fixture
 async def hub_with_rules(hub_settings: Settings, warned_district: Path) -> AsyncIterator[HubUnderTest]:
-    async with running_hub(hub_settings.model_copy(update={"district_file": warned_district})) as hub:
+    async with running_hub(hub_settings, warned_district) as hub:
         yield hub
 
 

@@ -11,19 +11,17 @@ from datetime import timedelta
 from typing import Any
 
 import aiohttp
-import prometheus_client
 import pytest
 from aiohttp import WSCloseCode, WSMsgType, web
 from aiohttp.test_utils import TestClient, TestServer
 
-from hub.adapters.web import WebServices, make_app
+from hub.adapters.web import make_app
 from hub.adapters.web.auth import ACCESS, Route, add_routes, principal_of, requires
 from hub.adapters.web.operations import documented
 from hub.domain.district import District
 from hub.services.auth import AuthPolicy, Permission, Role
-from hub.services.changes import Broadcaster
+from tests.unit.fakes.web import web_services
 from tests.unit.test_auth_service import FAST_HASHER, T0, FakeAccounts, FakeClock, bearer
-from tests.unit.web_pages import NoIncidents, page_services
 
 Client = TestClient[web.Request, web.Application]
 PASSWORD = "correct horse"
@@ -60,7 +58,7 @@ async def client(accounts: FakeAccounts, clock: FakeClock, policy: AuthPolicy) -
         ("o1", Role.OFFICER, "o1"),
     ]:
         await accounts.add_user(username, FAST_HASHER.hash(PASSWORD), role, officer_id, f"{username} 显示名")
-    app = make_app(page_services(accounts, auth_policy=policy, clock=clock))
+    app = make_app(web_services(accounts, auth_policy=policy, clock=clock))
     add_routes(app, [Route("POST", ACTION, act, requires(Permission.ACT_ON_INCIDENTS))])
     async with TestClient(TestServer(app)) as client:
         yield client
@@ -107,11 +105,7 @@ async def test_every_route_declares_who_may_use_it(client: Client) -> None:
 
 
 async def test_an_app_with_an_undeclared_route_refuses_to_start(accounts: FakeAccounts) -> None:
-    app = make_app(
-        WebServices(
-            NoIncidents(), Broadcaster(), District("d1", "d"), [], prometheus_client.CollectorRegistry(), accounts
-        )
-    )
+    app = make_app(web_services(accounts, district=District("d1", "d")))
     app.router.add_get("/api/v1/forgotten", act)
 
     with pytest.raises(RuntimeError, match="GET /api/v1/forgotten"):
@@ -279,15 +273,7 @@ async def test_login_sets_a_strict_httponly_cookie_and_returns_the_user_and_csrf
 
 async def test_the_cookie_is_secure_when_the_console_is_behind_https(accounts: FakeAccounts) -> None:
     await accounts.add_user("duty1", FAST_HASHER.hash(PASSWORD), Role.DUTY, None, "")
-    services = WebServices(
-        NoIncidents(),
-        Broadcaster(),
-        District("d1", "d"),
-        [],
-        prometheus_client.CollectorRegistry(),
-        accounts,
-        AuthPolicy(secure_cookie=True),
-    )
+    services = web_services(accounts, district=District("d1", "d"), auth_policy=AuthPolicy(secure_cookie=True))
     async with TestClient(TestServer(make_app(services))) as client:
         response = await client.post("/api/v1/auth/login", json={"username": "duty1", "password": PASSWORD})
 

@@ -9,16 +9,15 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
-import prometheus_client
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from hub.adapters.web import WebServices, make_app
-from hub.domain.district import District
+from hub.adapters.web import make_app
 from hub.services.auth import ApiTokenRecord, Role, SessionRecord
 from hub.services.changes import Broadcaster
 from hub.services.health import HealthMonitor, Watch
+from tests.unit.fakes.web import web_services
 from tests.unit.test_auth_service import FakeAccounts, bearer
 from tests.unit.test_health import FakeCheck
 from tests.unit.test_web_stream import FakeIncidentQueries, incident
@@ -78,13 +77,10 @@ def accounts() -> OutageAccounts:
 async def client(
     queries: FakeIncidentQueries, changes: Broadcaster, accounts: OutageAccounts, health: HealthMonitor
 ) -> AsyncIterator[Client]:
-    services = WebServices(
+    services = web_services(
+        accounts,
         queries=queries,
         changes=changes,
-        district=District("d1", "城南派出所"),
-        probes=[],
-        metrics=prometheus_client.CollectorRegistry(),
-        accounts=accounts,
         health=health,
         is_database_outage=outage,
     )

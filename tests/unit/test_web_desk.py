@@ -5,6 +5,7 @@ tests/integration/test_console_api.py.)"""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,6 +20,7 @@ from hub.domain.escalation import ResponseTargets
 from hub.domain.incidents import Priority
 from hub.services.auth import Role
 from hub.services.changes import Broadcaster
+from hub.services.ports import IncidentSearch
 from tests.unit.test_auth_service import FakeAccounts, bearer
 from tests.unit.test_web_api import district, error_of, incident
 
@@ -43,8 +45,10 @@ class FakeDeskQueries:
     async def device_health(self) -> list[dict[str, Any]]:
         return self.health
 
-    async def search_incidents(self, **filters: Any) -> tuple[list[dict[str, Any]], int]:
-        self.searches.append(filters)
+    async def search_incidents(
+        self, search: IncidentSearch, limit: int = 50, offset: int = 0
+    ) -> tuple[list[dict[str, Any]], int]:
+        self.searches.append({**asdict(search), "limit": limit, "offset": offset})
         return self.found, 31
 
 

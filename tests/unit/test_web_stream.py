@@ -6,7 +6,6 @@ import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
-import prometheus_client
 import pytest
 from aiohttp import WSCloseCode, WSMsgType, web
 from aiohttp.test_utils import TestClient, TestServer
@@ -14,9 +13,9 @@ from structlog.testing import capture_logs
 
 from hub.adapters.web import WebServices, make_app
 from hub.adapters.web.context import SOCKETS
-from hub.domain.district import District
 from hub.services.auth import Role
 from hub.services.changes import Broadcaster
+from tests.unit.fakes.web import web_services
 from tests.unit.test_auth_service import FakeAccounts, bearer
 
 Client = TestClient[web.Request, web.Application]
@@ -78,13 +77,10 @@ def accounts() -> FakeAccounts:
 
 @pytest.fixture
 def services(queries: FakeIncidentQueries, changes: Broadcaster, accounts: FakeAccounts) -> WebServices:
-    return WebServices(
+    return web_services(
+        accounts,
         queries=queries,
         changes=changes,
-        district=District("d1", "城南派出所"),
-        probes=[],
-        metrics=prometheus_client.CollectorRegistry(),
-        accounts=accounts,
     )
 
 

@@ -14,6 +14,7 @@ import asyncpg
 
 from hub.adapters.postgres.login_throttle import PostgresLoginThrottle
 from hub.adapters.postgres.pool import create_pool
+from hub.adapters.postgres.rows import record
 from hub.adapters.postgres.schema import migrate
 from hub.domain.district import District
 from hub.services.auth import (
@@ -32,27 +33,11 @@ _JSON_SCALARS = (str, int, float, bool, type(None))
 
 
 def _user(row: asyncpg.Record) -> UserRecord:
-    return UserRecord(
-        id=row["id"],
-        username=row["username"],
-        password_hash=row["password_hash"],
-        role=Role(row["role"]),
-        officer_id=row["officer_id"],
-        display_name=row["display_name"],
-        disabled=row["disabled"],
-    )
+    return record(UserRecord, row, role=Role(row["role"]))
 
 
 def _token(row: asyncpg.Record) -> ApiTokenRecord:
-    return ApiTokenRecord(
-        id=row["id"],
-        name=row["name"],
-        role=Role(row["role"]),
-        officer_id=row["officer_id"],
-        created_at=row["created_at"],
-        last_used_at=row["last_used_at"],
-        revoked_at=row["revoked_at"],
-    )
+    return record(ApiTokenRecord, row, role=Role(row["role"]))
 
 
 class PostgresAccounts:

@@ -4,24 +4,14 @@ from __future__ import annotations
 
 import asyncpg
 
-from hub.adapters.postgres.rows import Rows
+from hub.adapters.postgres.rows import Rows, record
 from hub.domain.dispatch import Dispatch, DispatchState, RouteRule
 
 _DISPATCH_COLUMNS = "id, incident_id, officer_id, state, rule, offered_at, accept_by, answered_at, note"
 
 
 def dispatch_from_row(row: asyncpg.Record) -> Dispatch:
-    return Dispatch(
-        id=row["id"],
-        incident_id=row["incident_id"],
-        officer_id=row["officer_id"],
-        state=DispatchState(row["state"]),
-        rule=RouteRule(row["rule"]),
-        offered_at=row["offered_at"],
-        accept_by=row["accept_by"],
-        answered_at=row["answered_at"],
-        note=row["note"],
-    )
+    return record(Dispatch, row, state=DispatchState(row["state"]), rule=RouteRule(row["rule"]))
 
 
 class PostgresDispatches(Rows):

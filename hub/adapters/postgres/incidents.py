@@ -10,7 +10,7 @@ from datetime import datetime
 
 import asyncpg
 
-from hub.adapters.postgres.rows import Rows
+from hub.adapters.postgres.rows import Rows, insert_sql
 from hub.domain.incidents import Incident, IncidentState, Priority, TimelineEntry
 
 _OPEN = ("resolved", "cancelled")  # states that are NOT open
@@ -83,12 +83,7 @@ class PostgresIncidents(Rows):
     async def save_incident(self, incident: Incident) -> Incident:
         values = _incident_values(incident)
         if incident.id is None:
-            placeholders = ", ".join(f"${i}" for i in range(1, len(values) + 1))
-            row = await self._conn.fetchrow(
-                f"INSERT INTO incidents ({', '.join(INCIDENT_FIELDS)}) VALUES ({placeholders})"
-                f" RETURNING {INCIDENT_COLUMNS}",
-                *values,
-            )
+            row = await self._conn.fetchrow(insert_sql("incidents", INCIDENT_FIELDS, INCIDENT_COLUMNS), *values)
         else:
             assignments = ", ".join(f"{field} = ${i}" for i, field in enumerate(INCIDENT_FIELDS, start=1))
             row = await self._conn.fetchrow(

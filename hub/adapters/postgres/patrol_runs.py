@@ -8,55 +8,30 @@ from typing import Any
 
 import asyncpg
 
-from hub.adapters.postgres.rows import Rows
+from hub.adapters.postgres.rows import Rows, insert_sql, record
 from hub.domain.patrol import Outcome, PatrolRun, PatrolView
 
 RUN_COLUMNS = "id, tour_id, tour_name, cameras, dwell_s, started_by, started_at, shift, finished_at, finished_by"
-VIEW_COLUMNS = "id, run_id, camera_id, site_id, viewed_at, outcome, note, incident_id, warning_ids, logged_by"
+# What a new run and a new view are written with (the rest is the database's: ids, a run's finish).
+_RUN_INSERT = ("tour_id", "tour_name", "cameras", "dwell_s", "started_by", "started_at", "shift")
+_VIEW_INSERT = (
+    "run_id", "camera_id", "site_id", "viewed_at", "outcome", "note", "incident_id", "warning_ids", "logged_by"
+)  # fmt: skip
+VIEW_COLUMNS = ", ".join(("id", *_VIEW_INSERT))
 
 
 def run_from_row(row: asyncpg.Record | Mapping[str, Any]) -> PatrolRun:
-    return PatrolRun(
-        id=row["id"],
-        tour_id=row["tour_id"],
-        tour_name=row["tour_name"],
-        cameras=tuple(row["cameras"]),
-        dwell_s=row["dwell_s"],
-        started_by=row["started_by"],
-        started_at=row["started_at"],
-        shift=row["shift"],
-        finished_at=row["finished_at"],
-        finished_by=row["finished_by"],
-    )
+    return record(PatrolRun, row, cameras=tuple(row["cameras"]))
 
 
 def view_from_row(row: asyncpg.Record) -> PatrolView:
-    return PatrolView(
-        id=row["id"],
-        run_id=row["run_id"],
-        camera_id=row["camera_id"],
-        site_id=row["site_id"],
-        viewed_at=row["viewed_at"],
-        outcome=Outcome(row["outcome"]),
-        note=row["note"],
-        incident_id=row["incident_id"],
-        warning_ids=tuple(row["warning_ids"]),
-        logged_by=row["logged_by"],
-    )
+    return record(PatrolView, row, outcome=Outcome(row["outcome"]), warning_ids=tuple(row["warning_ids"]))
 
 
 class PostgresPatrolRuns(Rows):
     async def add_run(self, run: dict[str, Any]) -> PatrolRun:
         row = await self._conn.fetchrow(
-            "INSERT INTO patrol_runs (tour_id, tour_name, cameras, dwell_s, started_by, started_at, shift)"
-            f" VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {RUN_COLUMNS}",
-            run["tour_id"],
-            run["tour_name"],
-            run["cameras"],
-            run["dwell_s"],
-            run["started_by"],
-            run["started_at"],
-            run["shift"],
+            insert_sql("patrol_runs", _RUN_INSERT, RUN_COLUMNS), *(run[column] for column in _RUN_INSERT)
         )
         assert row is not None
         return run_from_row(row)
@@ -80,18 +55,7 @@ class PostgresPatrolRuns(Rows):
 
     async def add_view(self, view: dict[str, Any]) -> PatrolView:
         row = await self._conn.fetchrow(
-            "INSERT INTO patrol_views"
-            " (run_id, camera_id, site_id, viewed_at, outcome, note, incident_id, warning_ids, logged_by)"
-            f" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING {VIEW_COLUMNS}",
-            view["run_id"],
-            view["camera_id"],
-            view["site_id"],
-            view["viewed_at"],
-            view["outcome"],
-            view["note"],
-            view["incident_id"],
-            view["warning_ids"],
-            view["logged_by"],
+            insert_sql("patrol_views", _VIEW_INSERT, VIEW_COLUMNS), *(view[column] for column in _VIEW_INSERT)
         )
         assert row is not None
         return view_from_row(row)

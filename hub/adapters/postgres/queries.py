@@ -12,7 +12,7 @@ from hub.adapters.postgres.incidents import INCIDENT_COLUMNS, INCIDENT_FIELDS
 from hub.domain.district import District
 from hub.domain.incidents import FINAL_STATES, Incident, IncidentState
 from hub.domain.steps import StepRole, steps_for
-from hub.services.ports import JsonObject
+from hub.services.ports import IncidentSearch, JsonObject
 
 _COLUMNS = INCIDENT_COLUMNS
 _DISPATCH_JSON_COLUMNS = (
@@ -268,21 +268,9 @@ class PostgresIncidentQueries:
         return result
 
     async def search_incidents(
-        self,
-        *,
-        site_id: str | None = None,
-        kind: str | None = None,
-        state: str | None = None,
-        disposition: str | None = None,
-        created_from: datetime | None = None,
-        created_to: datetime | None = None,
-        escalated: bool | None = None,
-        limit: int = 50,
-        offset: int = 0,
+        self, search: IncidentSearch, limit: int = 50, offset: int = 0
     ) -> tuple[list[JsonObject], int]:
-        """Incidents matching every filter given, newest first, and how many match in all.
-        `state`: one state, "open" or "closed"; `created_to` is exclusive; `escalated`: escalated
-        to the supervisor or flagged late on scene (True), or neither (False)."""
+        """Incidents matching every filter of `search`, newest first, and how many match in all."""
         clauses: list[str] = []
         args: list[Any] = []
 
@@ -290,25 +278,25 @@ class PostgresIncidentQueries:
             args.append(value)
             return f"${len(args)}"
 
-        if site_id is not None:
-            clauses.append(f"site_id = {param(site_id)}")
-        if kind is not None:
-            clauses.append(f"kind = {param(kind)}")
-        if state == "open":
+        if search.site_id is not None:
+            clauses.append(f"site_id = {param(search.site_id)}")
+        if search.kind is not None:
+            clauses.append(f"kind = {param(search.kind)}")
+        if search.state == "open":
             clauses.append(f"state <> ALL({param(_FINAL)}::text[])")
-        elif state == "closed":
+        elif search.state == "closed":
             clauses.append(f"state = ANY({param(_FINAL)}::text[])")
-        elif state is not None:
-            clauses.append(f"state = {param(IncidentState(state).value)}")
-        if disposition is not None:
-            clauses.append(f"disposition = {param(disposition)}")
-        if created_from is not None:
-            clauses.append(f"created_at >= {param(created_from)}")
-        if created_to is not None:
-            clauses.append(f"created_at < {param(created_to)}")
-        if escalated is not None:
+        elif search.state is not None:
+            clauses.append(f"state = {param(IncidentState(search.state).value)}")
+        if search.disposition is not None:
+            clauses.append(f"disposition = {param(search.disposition)}")
+        if search.created_from is not None:
+            clauses.append(f"created_at >= {param(search.created_from)}")
+        if search.created_to is not None:
+            clauses.append(f"created_at < {param(search.created_to)}")
+        if search.escalated is not None:
             flagged = "(escalation_count > 0 OR arrival_overdue_at IS NOT NULL)"
-            clauses.append(flagged if escalated else f"NOT {flagged}")
+            clauses.append(flagged if search.escalated else f"NOT {flagged}")
         where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
         async with self._pool.acquire() as conn:
             total = await conn.fetchval(f"SELECT count(*) FROM incidents{where}", *args)

@@ -12,6 +12,7 @@ from typing import Any
 
 import asyncpg
 
+from hub.adapters.postgres.site_names import site_names
 from hub.domain.district import District
 from hub.domain.reports import Period, share
 
@@ -50,12 +51,9 @@ async def deterrence(conn: asyncpg.pool.PoolConnectionProxy, district: District,
     for row in sorted(rows, key=lambda r: (r["site_id"], r["month"])):
         deterred += row["deterred"]
         not_deterred += row["not_deterred"]
-        site = district.sites.get(row["site_id"])
         out.append(
             {
-                "site_id": row["site_id"],
-                "site_name": site.name if site else row["site_id"],
-                "site_name_en": site.name_en if site else row["site_id"],
+                **site_names(district, row["site_id"]),
                 "month": row["month"],
                 **_figures(row["deterred"], row["not_deterred"]),
             }

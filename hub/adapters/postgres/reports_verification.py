@@ -12,6 +12,7 @@ from typing import Any
 
 import asyncpg
 
+from hub.adapters.postgres.site_names import site_names
 from hub.domain.district import District
 from hub.domain.reports import Period, percentile, share
 
@@ -56,12 +57,9 @@ async def video_verification(conn: asyncpg.pool.PoolConnectionProxy, district: D
         seconds = list(row["seconds"])
         every += seconds
         requested += row["requested"]
-        site = district.sites.get(row["site_id"])
         sites.append(
             {
-                "site_id": row["site_id"],
-                "site_name": site.name if site else row["site_id"],
-                "site_name_en": site.name_en if site else row["site_id"],
+                **site_names(district, row["site_id"]),
                 **_figures(row["requested"], seconds),
             }
         )

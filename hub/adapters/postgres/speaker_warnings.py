@@ -7,7 +7,7 @@ from typing import Any
 
 import asyncpg
 
-from hub.adapters.postgres.rows import Rows
+from hub.adapters.postgres.rows import Rows, insert_sql, record
 from hub.domain.warnings import WarningState
 from hub.services.ports.warnings import StoredWarning
 
@@ -18,29 +18,18 @@ _WARNING_COLUMNS = (
 
 
 def _stored_warning(row: asyncpg.Record) -> StoredWarning:
-    return StoredWarning(
-        id=row["id"],
-        command_id=row["command_id"],
-        speaker_id=row["speaker_id"],
-        site_id=row["site_id"],
-        incident_id=row["incident_id"],
+    return record(
+        StoredWarning,
+        row,
         state=WarningState(row["state"]),
-        attempts=row["attempts"],
-        expires_at=row["expires_at"],
         command=bytes(row["command"]),
         playing_for_s=float(row["duration_s"]) * row["repeat"],
-        playing_at=row["playing_at"],
-        rule_id=row["rule_id"],
     )
 
 
 class PostgresWarnings(Rows):
     async def add_warning(self, row: dict[str, Any]) -> int:
-        columns = list(row)
-        placeholders = ", ".join(f"${i}" for i in range(1, len(columns) + 1))
-        return await self._conn.fetchval(
-            f"INSERT INTO warnings ({', '.join(columns)}) VALUES ({placeholders}) RETURNING id", *row.values()
-        )
+        return await self._conn.fetchval(insert_sql("warnings", list(row), "id"), *row.values())
 
     async def warning_by_command(self, command_id: str) -> StoredWarning | None:
         row = await self._conn.fetchrow(

@@ -29,9 +29,14 @@ def response_page(pdf: Document, report: dict[str, Any], detail: str) -> None:
         pdf.add_page()
         return title()
 
-    def empty(y: float, zh: str, en: str) -> float:
+    def table(
+        y: float, columns: list[Column], rows: list[dict[str, Any]], total: Any, named: dict[str, str], none: str
+    ) -> float:
+        """The rows and their total in bold (`named` as the district), or the line that says there are none."""
+        if rows:
+            return pdf.bilingual_table(y, columns, [*rows, dict(total, **named, _bold=True)], title)
         pdf.font(8.5)
-        pdf.put(MARGIN, y, WIDTH, 5, f"{zh} {en}")
+        pdf.put(MARGIN, y, WIDTH, 5, none)
         return y + 8
 
     y = pdf.banner(*HEADING, detail)
@@ -60,11 +65,8 @@ def response_page(pdf: Document, report: dict[str, Any], detail: str) -> None:
         Column("中位/90%", "p50 / p90", 36, value=lambda row: _pair_of(row["median_s"], row["p90_s"])),
         Column(f"{target}内", f"Within {target}", 30, value=lambda row: _share_of(row, "within_target")),
     ]
-    if verification["sites"]:
-        rows = [*verification["sites"], dict(v, site_name="全辖区 District", _bold=True)]
-        y = pdf.bilingual_table(y, columns, rows, title)
-    else:
-        y = empty(y, "本时段无调取录像的报警。", "No press asked for video in this period.")
+    none = "本时段无调取录像的报警。 No press asked for video in this period."
+    y = table(y, columns, verification["sites"], v, {"site_name": "全辖区 District"}, none)
 
     y = pdf.section(room(y, 30), "处置步骤执行率", "Response step compliance per desk seat")
     columns = [
@@ -75,11 +77,8 @@ def response_page(pdf: Document, report: dict[str, Any], detail: str) -> None:
         Column("执行率", "Compliance", 24, value=lambda row: percent_text(row["compliance"])),
         Column("带未完成步骤办结", "Resolved with steps open", 40, value=lambda r: str(r["resolved_with_open_steps"])),
     ]
-    if steps["seats"]:
-        rows = [*steps["seats"], dict(c, seat="全辖区 District", _bold=True)]
-        y = pdf.bilingual_table(y, columns, rows, title)
-    else:
-        y = empty(y, "本时段无带必做步骤的办结事件。", "No resolved incident had required steps in this period.")
+    none = "本时段无带必做步骤的办结事件。 No resolved incident had required steps in this period."
+    y = table(y, columns, steps["seats"], c, {"seat": "全辖区 District"}, none)
 
     y = pdf.section(room(y, 30), "喊话劝离率", "Deterrence per site and month (warnings that ended an intrusion)")
     columns = [
@@ -90,11 +89,8 @@ def response_page(pdf: Document, report: dict[str, Any], detail: str) -> None:
         Column("未劝离", "Not deterred", 24, value=lambda row: str(row["not_deterred"])),
         Column("劝离率", "Deterrence rate", 30, value=lambda row: percent_text(row["deterred_share"])),
     ]
-    if deterrence["sites"]:
-        rows = [*deterrence["sites"], dict(d, site_name="全辖区 District", month="", _bold=True)]
-        pdf.bilingual_table(y, columns, rows, title)
-    else:
-        empty(y, "本时段无喊话后的判定。", "No talk-down verdict in this period.")
+    none = "本时段无喊话后的判定。 No talk-down verdict in this period."
+    table(y, columns, deterrence["sites"], d, {"site_name": "全辖区 District", "month": ""}, none)
 
 
 def _pair_of(median: float | None, p90: float | None) -> str:

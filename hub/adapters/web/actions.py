@@ -7,7 +7,7 @@ log); the answer is the incident (or dispatch) as it now stands.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -90,6 +90,16 @@ async def _incident_answer(request: web.Request, incident_id: int) -> web.Respon
 
 
 # --- the duty desk ----------------------------------------------------------------------------------
+async def _desk_action(
+    request: web.Request, incident_id: int, act: Callable[[LifecycleService, str], Awaitable[object]]
+) -> web.Response:
+    """Do `act` as the signed-in user, the lifecycle's refusals as HTTP answers (a conflict says who got there
+    first); the answer is the incident as it now stands."""
+    async with _refusals(request, incident_id):
+        await act(_lifecycle(request), principal_of(request).actor)
+    return await _incident_answer(request, incident_id)
+
+
 _ACTION_ANSWERS: dict[int, Response] = {
     200: m.IncidentDetail,
     400: "A bad id or body.",
@@ -102,9 +112,7 @@ _ACTION_ANSWERS: dict[int, Response] = {
 @documented("acknowledgeIncident", "Acknowledge (the desk has seen it)", _ACTION_ANSWERS)
 async def acknowledge(request: web.Request) -> web.Response:
     incident_id = parse_incident_id(request.match_info["id"])
-    async with _refusals(request, incident_id):
-        await _lifecycle(request).acknowledge(incident_id, principal_of(request).actor)
-    return await _incident_answer(request, incident_id)
+    return await _desk_action(request, incident_id, lambda desk, actor: desk.acknowledge(incident_id, actor))
 
 
 @documented(
@@ -116,9 +124,9 @@ async def acknowledge(request: web.Request) -> web.Response:
 async def dispatch(request: web.Request) -> web.Response:
     incident_id = parse_incident_id(request.match_info["id"])
     body = await read_body(request, m.DispatchBody)
-    async with _refusals(request, incident_id):
-        await _lifecycle(request).dispatch(incident_id, principal_of(request).actor, body.officer_id)
-    return await _incident_answer(request, incident_id)
+    return await _desk_action(
+        request, incident_id, lambda desk, actor: desk.dispatch(incident_id, actor, body.officer_id)
+    )
 
 
 @documented(
@@ -130,11 +138,13 @@ async def dispatch(request: web.Request) -> web.Response:
 async def resolve(request: web.Request) -> web.Response:
     incident_id = parse_incident_id(request.match_info["id"])
     body = await read_body(request, m.ResolveBody)
-    async with _refusals(request, incident_id):
-        await _lifecycle(request).resolve(
-            incident_id, principal_of(request).actor, body.disposition, body.note or "", body.steps_reason or ""
-        )
-    return await _incident_answer(request, incident_id)
+    return await _desk_action(
+        request,
+        incident_id,
+        lambda desk, actor: desk.resolve(
+            incident_id, actor, body.disposition, body.note or "", body.steps_reason or ""
+        ),
+    )
 
 
 @documented(
@@ -146,9 +156,9 @@ async def resolve(request: web.Request) -> web.Response:
 async def cancel(request: web.Request) -> web.Response:
     incident_id = parse_incident_id(request.match_info["id"])
     body = await read_body(request, m.NoteBody)
-    async with _refusals(request, incident_id):
-        await _lifecycle(request).cancel(incident_id, principal_of(request).actor, body.note or "")
-    return await _incident_answer(request, incident_id)
+    return await _desk_action(
+        request, incident_id, lambda desk, actor: desk.cancel(incident_id, actor, body.note or "")
+    )
 
 
 @documented(
@@ -166,9 +176,7 @@ async def add_note(request: web.Request) -> web.Response:
     """A note on the incident's timeline: `{"text": "..."}` (1 to 2000 characters, not blank)."""
     incident_id = parse_incident_id(request.match_info["id"])
     text = (await read_body(request, m.TimelineNote)).text.strip()
-    async with _refusals():
-        await _lifecycle(request).add_note(incident_id, principal_of(request).actor, text)
-    return await _incident_answer(request, incident_id)
+    return await _desk_action(request, incident_id, lambda desk, actor: desk.add_note(incident_id, actor, text))
 
 
 def _candidate(candidate: Candidate, request: web.Request) -> m.Candidate:

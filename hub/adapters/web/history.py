@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
@@ -22,32 +21,16 @@ from hub.adapters.web.errors import BadRequest, json_ok
 from hub.adapters.web.models.base import read_query
 from hub.adapters.web.models.incidents import DEFAULT_PAGE, SearchPage, SearchQuery
 from hub.adapters.web.operations import Answer, documented
+from hub.services.ports import IncidentSearch
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 @dataclass(frozen=True)
 class Search:
-    site_id: str | None = None
-    kind: str | None = None
-    state: str | None = None
-    disposition: str | None = None
-    created_from: datetime | None = None
-    created_to: datetime | None = None
-    escalated: bool | None = None
+    filters: IncidentSearch
     limit: int = DEFAULT_PAGE
     offset: int = 0
-
-    def filters(self) -> dict[str, Any]:
-        return {
-            "site_id": self.site_id,
-            "kind": self.kind,
-            "state": self.state,
-            "disposition": self.disposition,
-            "created_from": self.created_from,
-            "created_to": self.created_to,
-            "escalated": self.escalated,
-        }
 
 
 def _bad(name: str, message: str) -> BadRequest:
@@ -81,13 +64,15 @@ def parse_search(query: MultiMapping[str], zone: ZoneInfo) -> Search:
     if created_from and created_to and created_from >= created_to:
         raise _bad("from", "must be before to")
     return Search(
-        wanted.site,
-        wanted.kind,
-        wanted.state,
-        wanted.disposition,
-        created_from,
-        created_to,
-        wanted.escalated,
+        IncidentSearch(
+            wanted.site,
+            wanted.kind,
+            wanted.state,
+            wanted.disposition,
+            created_from,
+            created_to,
+            wanted.escalated,
+        ),
         wanted.limit,
         wanted.offset,
     )
@@ -105,7 +90,5 @@ def parse_search(query: MultiMapping[str], zone: ZoneInfo) -> Search:
 async def search(request: web.Request) -> web.Response:
     services = request.app[SERVICES]
     wanted = parse_search(request.query, ZoneInfo(services.district.timezone))
-    incidents, total = await services.queries.search_incidents(
-        **wanted.filters(), limit=wanted.limit, offset=wanted.offset
-    )
+    incidents, total = await services.queries.search_incidents(wanted.filters, limit=wanted.limit, offset=wanted.offset)
     return json_ok({"incidents": incidents, "total": total, "limit": wanted.limit, "offset": wanted.offset})

@@ -19,6 +19,21 @@ JsonObject = dict[str, Any]
 
 
 @dataclass(frozen=True)
+class IncidentSearch:
+    """A history search's filters; None matches everything. `state`: one state, "open" or "closed";
+    `created_to` is exclusive; `escalated`: escalated to the supervisor or flagged late on scene (True),
+    or neither (False)."""
+
+    site_id: str | None = None
+    kind: str | None = None
+    state: str | None = None
+    disposition: str | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    escalated: bool | None = None
+
+
+@dataclass(frozen=True)
 class Lease:
     """The leader's right to run the timers: `epoch` is the fencing token, checked by every
     transaction of the leader's work (`hold_lease`)."""
@@ -68,20 +83,9 @@ class IncidentQueries(Protocol):
         ...
 
     async def search_incidents(
-        self,
-        *,
-        site_id: str | None = None,
-        kind: str | None = None,
-        state: str | None = None,
-        disposition: str | None = None,
-        created_from: datetime | None = None,
-        created_to: datetime | None = None,
-        escalated: bool | None = None,
-        limit: int = 50,
-        offset: int = 0,
+        self, search: IncidentSearch, limit: int = 50, offset: int = 0
     ) -> tuple[list[JsonObject], int]:
-        """(incidents newest first, total matching). `state`: a state, "open" or "closed";
-        `created_to` exclusive; `escalated`: escalated or flagged late on scene."""
+        """(incidents matching every filter of `search`, newest first; how many match in all)."""
         ...
 
 
