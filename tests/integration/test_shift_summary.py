@@ -143,7 +143,7 @@ async def test_the_previous_shift_lists_what_was_deterred_and_what_it_handed_ove
 
 async def test_a_bad_shift_is_refused_and_the_summary_needs_a_signed_in_desk(client: Client, desk: Any) -> None:
     assert (await client.get("/api/v1/shift-summary")).status == 401
-    for query in ("shift=tomorrow", "shift=current&shift=previous", "from=2026-10-01"):
+    for query in ("shift=tomorrow", "shift=", "shift=current&shift=previous", "from=2026-10-01"):
         response = await client.get("/api/v1/shift-summary?" + query, headers=desk)
         assert response.status == 400, query
         assert (await response.json())["error"]["code"] == "invalid_parameter"

@@ -10,6 +10,7 @@ from hub.adapters.web.models.base import Query, Time, View
 
 
 class ShiftSummaryQuery(Query):
+    empty_is_absent = False  # `shift=` names no shift: refused, as the document's enum says
     shift: Literal["current", "previous"] = Field("current", description="current (the default) or previous.")
 
 
