@@ -95,6 +95,9 @@ function applySnapshot(list) {
   }
   const shown = detail.shownId();
   if (shown) detail.changed(shown);
+  // Everything that reads the incidents, the alarm bar and the title count first: a snapshot (the
+  // first, or the one after a resync) may be all that says an alarm waits or has been acknowledged.
+  renderAll();
   emit("incidents");
 }
 
