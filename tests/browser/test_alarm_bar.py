@@ -6,16 +6,15 @@ incident. Screenshots kept in tests/artifacts/alarm-bar-*."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
 from playwright.async_api import Page, expect
 
 from devices.link import DeviceLink
-from simulators.districts import write_district
 from tests.browser.conftest import screenshot
 from tests.browser.test_console import SIZES, press_button, row_at, sign_in
-from tests.integration.conftest import HubUnderTest, eventually, fetch_value
+
+# The desk's district (nothing dispatched, so nothing acknowledged, automatically) and helpers.
+from tests.browser.test_desk import bar, district_file, incident_at  # noqa: F401
+from tests.integration.conftest import HubUnderTest
 
 VIEWS = ("board", "patrol", "map", "devices", "roster", "handover", "supervision")
 
@@ -48,29 +47,11 @@ BAR_UNSEEN = """() => {
   const y = r.top + r.height / 2;
   for (const x of [r.left + 4, r.left + r.width / 2, r.right - 4]) {
     const hit = document.elementFromPoint(x, y);
-    if (!bar.contains(hit)) return "covered at x=" + Math.round(x) + " by " + (hit ? hit.outerHTML.slice(0, 80) : "nothing");
+    const by = hit ? hit.outerHTML.slice(0, 80) : "nothing";
+    if (!bar.contains(hit)) return "covered at x=" + Math.round(x) + " by " + by;
   }
   return "";
 }"""
-
-
-@pytest.fixture
-def district_file(tmp_path: Path) -> Path:
-    # Nothing is dispatched (and so acknowledged) automatically: the alarms wait for the desk.
-    return write_district(tmp_path / "district.yaml", auto_dispatch=[])
-
-
-def bar(page: Page):  # type: ignore[no-untyped-def]
-    return page.get_by_test_id("alarm-overlay")
-
-
-async def incident_at(hub: HubUnderTest, site: str) -> int:
-    db = hub.settings.database_url
-    assert db
-    found = await eventually(
-        lambda: fetch_value(db, "SELECT id FROM incidents WHERE site_id = $1 ORDER BY id DESC LIMIT 1", site)
-    )
-    return int(found)  # type: ignore[arg-type]
 
 
 async def open_view(page: Page, view: str, incident: int) -> None:
