@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit.test_auth_service import FakeAccounts
+from tests.unit.fakes.accounts import FakeAccounts
 from tests.unit.web_pages import STATIC, Client, page_client, static_text
 
 LOGIN_FILES = ("login.html", "base.css", "login.css", "login.js")

@@ -14,7 +14,7 @@ import pytest
 from hub.domain.dispatch import DispatchState
 from hub.domain.lifecycle import Disposition
 from hub.services.auth import Role
-from tests.unit.test_auth_service import FakeAccounts, bearer
+from tests.unit.fakes.accounts import FakeAccounts, bearer
 from tests.unit.web_pages import STATIC, Client, page_client, static_text
 
 MODULES = (
@@ -31,11 +31,6 @@ MODULES = (
 )
 SCRIPTS = (*MODULES, "officer-sw.js")
 FILES = ("officer.html", "base.css", "officer.css", *SCRIPTS)
-
-
-@pytest.fixture
-def accounts() -> FakeAccounts:
-    return FakeAccounts()
 
 
 @pytest.fixture

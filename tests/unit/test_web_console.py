@@ -11,7 +11,7 @@ import pytest
 
 from hub.domain.incidents import IncidentState
 from hub.services.auth import Role
-from tests.unit.test_auth_service import FakeAccounts, bearer
+from tests.unit.fakes.accounts import FakeAccounts, bearer
 from tests.unit.web_pages import STATIC, Client, page_client, static_text
 
 KINDS = ("panic", "duress", "intrusion", "tamper", "loitering", "crowd", "line_crossing", "device_offline")

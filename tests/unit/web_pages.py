@@ -11,8 +11,8 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from hub.adapters.web import make_app
+from tests.unit.fakes.accounts import FakeAccounts
 from tests.unit.fakes.web import web_services
-from tests.unit.test_auth_service import FakeAccounts
 
 Client = TestClient[web.Request, web.Application]
 STATIC = Path(__file__).parents[2] / "hub" / "adapters" / "web" / "static"
