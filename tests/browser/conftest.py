@@ -17,6 +17,7 @@ from tests.integration.conftest import (  # noqa: F401
     district_file,
     hub,
     hub_settings,
+    speaker,
 )
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"

@@ -418,8 +418,7 @@ def night_snapshot() -> str:
 async def build_scene(hub: HubUnderTest, link: DeviceLink) -> dict[str, int]:
     """A busy evening: alarms in every state, officers on the move, a few devices in trouble."""
     lifecycle = hub.running.lifecycle
-    db = hub.settings.database_url
-    assert db
+    db = hub.db
     for officer, lat, lon in [
         ("o-li-ming", 39.9290, 116.4160),
         ("o-wang-fang", 39.9335, 116.4230),

@@ -94,8 +94,7 @@ async def press_and_see_offer(page: Page, hub: HubUnderTest, device_link: Device
 async def test_an_officer_takes_a_dispatch_from_the_alarm_to_resolved(
     hub: HubUnderTest, device_link: DeviceLink, phone: Page
 ) -> None:
-    db = hub.settings.database_url
-    assert db
+    db = hub.db
     page = phone
     await sign_in_and_on(page, hub)
     await expect(page.get_by_test_id("location-status")).to_have_attribute("data-state", "ok")
@@ -191,8 +190,7 @@ async def test_a_dispatch_the_desk_gives_to_another_officer_leaves_the_screen(
 async def test_declining_asks_for_a_reason_and_hands_the_dispatch_on(
     hub: HubUnderTest, device_link: DeviceLink, phone: Page
 ) -> None:
-    db = hub.settings.database_url
-    assert db
+    db = hub.db
     page = phone
     await sign_in_and_on(page, hub)
     card = await press_and_see_offer(page, hub, device_link)
@@ -324,8 +322,7 @@ async def test_a_lost_link_shows_a_banner_and_heals(hub: HubUnderTest, device_li
 async def test_an_officer_on_the_way_warns_on_the_site_loudspeaker_with_one_tap(
     hub: HubUnderTest, device_link: DeviceLink, phone: Page
 ) -> None:
-    db = hub.settings.database_url
-    assert db
+    db = hub.db
     page = phone
     await sign_in_and_on(page, hub)
     card = await press_and_see_offer(page, hub, device_link)
