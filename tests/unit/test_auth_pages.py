@@ -11,7 +11,14 @@ from pathlib import Path
 import pytest
 
 from tests.unit.fakes.accounts import FakeAccounts
-from tests.unit.web_pages import STATIC, Client, assert_fetches_nothing_from_outside, page_client, static_text
+from tests.unit.web_pages import (
+    STATIC,
+    Client,
+    assert_fetches_nothing_from_outside,
+    page_client,
+    served_page,
+    static_text,
+)
 
 LOGIN_FILES = ("login.html", "base.css", "login.css", "login.js")
 
@@ -28,10 +35,7 @@ async def client() -> AsyncIterator[Client]:
 async def test_the_login_page_is_served_in_chinese_with_the_consoles_security_headers(client: Client) -> None:
     response = await client.get("/login?next=/")
 
-    assert response.status == 200
-    assert response.content_type == "text/html"
-    page = await response.text()
-    assert '<html lang="zh-CN">' in page
+    await served_page(response)
     csp = response.headers["Content-Security-Policy"]
     assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
     assert response.headers["X-Content-Type-Options"] == "nosniff"

@@ -21,6 +21,7 @@ from tests.unit.web_pages import (
     assert_fetches_nothing_from_outside,
     assert_never_parses_as_html,
     page_client,
+    served_page,
     static_text,
 )
 
@@ -75,10 +76,7 @@ def nested_keys(block: str, name: str) -> set[str]:
 async def test_the_app_is_served_to_an_officer(client: Client, accounts: FakeAccounts) -> None:
     response = await client.get("/officer", headers=bearer(accounts.issue_token(Role.OFFICER, officer_id="o1")))
 
-    assert response.status == 200
-    assert response.content_type == "text/html"
-    page = await response.text()
-    assert '<html lang="zh-CN">' in page
+    page = await served_page(response)
     assert 'href="/static/officer.css"' in page
     assert '<script type="module" src="/static/officer.js">' in page
     assert 'name="viewport"' in page

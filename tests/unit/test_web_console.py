@@ -18,6 +18,7 @@ from tests.unit.web_pages import (
     assert_fetches_nothing_from_outside,
     assert_never_parses_as_html,
     page_client,
+    served_page,
     static_text,
 )
 
@@ -44,10 +45,7 @@ def console_scripts() -> str:
 async def test_console_page_is_served(client: Client) -> None:
     response = await client.get("/")
 
-    assert response.status == 200
-    assert response.content_type == "text/html"
-    page = await response.text()
-    assert '<html lang="zh-CN">' in page
+    page = await served_page(response)
     assert 'href="/static/console.css"' in page
     assert 'src="/static/console.js"' in page
     assert "default-src 'self'" in response.headers["Content-Security-Policy"]

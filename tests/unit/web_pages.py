@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from aiohttp import web
+from aiohttp import ClientResponse, web
 from aiohttp.test_utils import TestClient, TestServer
 
 from hub.adapters.web import make_app
@@ -42,3 +42,12 @@ def assert_never_parses_as_html(script: str) -> None:
     """Hub data (names, notes, addresses) reaches the page as text only."""
     for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function"):
         assert sink not in script, sink  # (a helper module: pytest does not spell the assert out)
+
+
+async def served_page(response: ClientResponse) -> str:
+    """The text of a page the hub served: 200, HTML, in Chinese (the default language)."""
+    assert response.status == 200, response.status
+    assert response.content_type == "text/html", response.content_type
+    page = await response.text()
+    assert '<html lang="zh-CN">' in page
+    return page
