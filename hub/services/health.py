@@ -11,7 +11,6 @@ sleeping out its backoff.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
@@ -20,6 +19,7 @@ from datetime import datetime
 import structlog
 
 from hub.services.auth import Clock, utc_now
+from hub.services.polling import wait_at_most
 from hub.services.ports import DependencyCheck, JsonObject
 
 log = structlog.get_logger(__name__)
@@ -136,9 +136,7 @@ class HealthMonitor:
             wake.clear()
             await self.check_once(name)
             interval = watch.every_s if self.is_up(name) else watch.every_down_s
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(interval):  # not wait_for: in 3.11 it can swallow a cancellation
-                    await wake.wait()
+            await wait_at_most(interval, wake.wait())
 
     def _change(self, new: DependencyState) -> None:
         old = self._states[new.name]
@@ -195,9 +193,7 @@ async def sleep_or_recovered(delay: float, recovered: Callable[[], Awaitable[Non
     if recovered is None:
         await asyncio.sleep(delay)
         return
-    with contextlib.suppress(TimeoutError):
-        async with asyncio.timeout(delay):  # not wait_for: in 3.11 it can swallow a cancellation
-            await recovered()
+    await wait_at_most(delay, recovered())
 
 
 @dataclass(frozen=True)

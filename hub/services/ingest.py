@@ -7,7 +7,6 @@ committed, so a crash at any instant loses nothing; a redelivery is a duplicate 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -42,6 +41,7 @@ from hub.services.lifecycle import (
 from hub.services.media import MediaFiles, take_inline_media
 from hub.services.messages import InboundMessage, OutboundMessage, Rejection
 from hub.services.outbox import ImmediateSender, OutboxLease
+from hub.services.polling import wait_at_most
 from hub.services.ports import IngestObserver, MessageSource
 from hub.services.ports.devices import MediaItem
 from hub.services.ports.transaction import Store
@@ -113,9 +113,7 @@ class IngestService:
                 if not deferred:
                     await ahead.wait()
                 else:
-                    with contextlib.suppress(TimeoutError):
-                        async with asyncio.timeout(retry_deferred_s):
-                            await ahead.wait()
+                    await wait_at_most(retry_deferred_s, ahead.wait())
                 if self._right_of_way is not None and not self._alarm_lane:
                     await self._right_of_way.routine_turn()
                 messages, intakes = ahead.take()

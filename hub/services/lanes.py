@@ -10,7 +10,8 @@ routine traffic and never stops it.
 from __future__ import annotations
 
 import asyncio
-import contextlib
+
+from hub.services.polling import wait_at_most
 
 
 class AlarmRightOfWay:
@@ -31,6 +32,4 @@ class AlarmRightOfWay:
         """Before the routine lane starts new work: wait while an alarm is in hand (bounded)."""
         if self._clear.is_set():
             return
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(self._max_hold_s):
-                await self._clear.wait()
+        await wait_at_most(self._max_hold_s, self._clear.wait())

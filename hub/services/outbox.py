@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from contextlib import suppress
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -22,6 +21,7 @@ import structlog
 
 from hub.services.backoff import Backoff
 from hub.services.messages import OutboundMessage
+from hub.services.polling import wait_at_most
 from hub.services.ports import Publisher
 
 log = structlog.get_logger(__name__)
@@ -144,11 +144,7 @@ class OutboxRelay:
             except Exception as exc:  # broker or database down: the rows stay unsent, retry with backoff
                 delay = backoff.next_delay()
                 log.warning("outbox relay failed; will retry", error=repr(exc), retry_in_s=delay)
-            with suppress(TimeoutError):
-                # Not wait_for: in Python 3.11 a cancellation that meets a nudge is swallowed, and the hub
-                # then never stops (measured: SIGTERM right after start, the relay looped on).
-                async with asyncio.timeout(delay):
-                    await self._nudge.wait()
+            await wait_at_most(delay, self._nudge.wait())
 
     async def relay_once(self) -> int:
         """Send one claimed batch; return how many were sent. Raises if some could not be sent

@@ -1,13 +1,14 @@
 """The loop behind every periodic job (timers, supervision scans, warning resends, media fetches, pruning):
 one round, then a pause, forever. A round that fails is logged and the next runs as usual: the work stays due
 in the database, which may be away for a while. The errors in `stop_on` end the loop (LeaseLost: a leader's
-term is over)."""
+term is over). And the bounded wait that the hub's wake-up loops pause with (`wait_at_most`)."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import structlog
 
@@ -32,3 +33,13 @@ async def every(
             log.warning(failure, error=repr(exc))
             await asyncio.sleep(pause_after_failure_s)
         await asyncio.sleep(interval_s)
+
+
+async def wait_at_most(timeout_s: float, awaited: Awaitable[Any]) -> None:
+    """Await `awaited` (a wake-up: an event, a nudge, a dependency's return) for at most `timeout_s`; running
+    out of time is no error. Not asyncio.wait_for: in Python 3.11 a cancellation that meets the awaited thing's
+    completion is swallowed, and the hub then never stops (measured: SIGTERM right after start, the relay
+    looped on)."""
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(timeout_s):
+            await awaited

@@ -13,10 +13,13 @@ from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
 # The hub, its settings and a device link come from the integration fixtures.
 from tests.integration.conftest import (  # noqa: F401
+    HubUnderTest,
+    create_user,
     device_link,
     district_file,
     hub,
     hub_settings,
+    speaker,
 )
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
@@ -70,3 +73,23 @@ async def screenshot(page: Page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     await page.screenshot(path=str(path), full_page=False)
     return path
+
+
+PASSWORD = "correct horse"
+
+
+async def fill_sign_in(
+    page: Page,
+    hub: HubUnderTest,  # noqa: F811 (a parameter, not the fixture imported above)
+    username: str,
+    role: str,
+    start: str = "/",
+    officer_id: str | None = None,
+) -> None:
+    """Make the account, open `start` (the hub sends a stranger to its sign-in page) and fill the form in;
+    the test submits it (Enter) and waits for where it should land."""
+    await create_user(hub.db, username, PASSWORD, role, officer_id=officer_id)
+    await page.goto(f"{hub.http}{start}")
+    await page.wait_for_url("**/login**")
+    await page.fill("input[name=username]", username)
+    await page.fill("input[name=password]", PASSWORD)

@@ -28,10 +28,9 @@ from hub.domain.lifecycle import Disposition
 from hub.services.lifecycle import OfficerReplyCommand
 from simulators.button import ButtonRef, press
 from simulators.districts import write_district
-from tests.browser.conftest import CHROMIUM_FLAGS, chromium_path, screenshot
+from tests.browser.conftest import CHROMIUM_FLAGS, PASSWORD, chromium_path, fill_sign_in, screenshot
 from tests.integration.conftest import HubUnderTest, create_user, eventually, fetch_value, running_hub
 
-PASSWORD = "correct horse"
 SIZES = {"1366x768": {"width": 1366, "height": 768}, "1920x1080": {"width": 1920, "height": 1080}}
 
 
@@ -42,12 +41,7 @@ def district_file(tmp_path: Path) -> Path:
 
 
 async def sign_in(page: Page, hub: HubUnderTest, username: str = "zhang", role: str = "duty") -> None:
-    assert hub.settings.database_url
-    await create_user(hub.settings.database_url, username, PASSWORD, role)
-    await page.goto(f"{hub.http}/")
-    await page.wait_for_url("**/login**")
-    await page.fill("input[name=username]", username)
-    await page.fill("input[name=password]", PASSWORD)
+    await fill_sign_in(page, hub, username, role)
     await page.keyboard.press("Enter")
     await page.wait_for_url(re.compile(r".*/(#.*)?$"))
     await expect(page.get_by_test_id("connection-status")).to_have_attribute("data-state", "live", timeout=10_000)
@@ -418,8 +412,7 @@ def night_snapshot() -> str:
 async def build_scene(hub: HubUnderTest, link: DeviceLink) -> dict[str, int]:
     """A busy evening: alarms in every state, officers on the move, a few devices in trouble."""
     lifecycle = hub.running.lifecycle
-    db = hub.settings.database_url
-    assert db
+    db = hub.db
     for officer, lat, lon in [
         ("o-li-ming", 39.9290, 116.4160),
         ("o-wang-fang", 39.9335, 116.4230),

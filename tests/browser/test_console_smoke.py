@@ -8,19 +8,14 @@ from playwright.async_api import Page, expect
 
 from devices.link import DeviceLink
 from simulators.button import ButtonRef, press
-from tests.browser.conftest import screenshot
-from tests.integration.conftest import HubUnderTest, create_user
+from tests.browser.conftest import fill_sign_in, screenshot
+from tests.integration.conftest import HubUnderTest
 
 
 async def test_a_signed_in_duty_officer_sees_a_press_appear_live(
     hub: HubUnderTest, device_link: DeviceLink, page: Page
 ) -> None:
-    assert hub.settings.database_url
-    await create_user(hub.settings.database_url, "zhang", "correct horse", "duty")
-    await page.goto(f"{hub.http}/")
-    await page.wait_for_url("**/login**")
-    await page.fill("input[name=username]", "zhang")
-    await page.fill("input[name=password]", "correct horse")
+    await fill_sign_in(page, hub, "zhang", "duty")
     await page.keyboard.press("Enter")
     await page.wait_for_url(f"{hub.http}/")
     await expect(page.get_by_test_id("connection-status")).to_have_attribute("data-state", "live", timeout=10_000)

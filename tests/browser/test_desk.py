@@ -33,8 +33,7 @@ def bar(page: Page):  # type: ignore[no-untyped-def]
 
 
 async def incident_at(hub: HubUnderTest, site: str) -> int:
-    db = hub.settings.database_url
-    assert db
+    db = hub.db
     found = await eventually(
         lambda: fetch_value(db, "SELECT id FROM incidents WHERE site_id = $1 ORDER BY id DESC LIMIT 1", site)
     )

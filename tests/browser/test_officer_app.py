@@ -19,13 +19,12 @@ from playwright.async_api import Browser, BrowserContext, Locator, Page, WebSock
 from devices.link import DeviceLink
 from simulators.button import ButtonRef, press
 from simulators.districts import save_district, synthetic_district
-from tests.browser.conftest import screenshot
-from tests.integration.conftest import HubUnderTest, create_user, eventually, fetch_value
+from tests.browser.conftest import fill_sign_in, screenshot
+from tests.integration.conftest import HubUnderTest, eventually, fetch_value
 
 PHONE = {"width": 390, "height": 844}
 HERE = {"latitude": 39.9052, "longitude": 116.4071}  # about 700 m from site-01
 SITE = ButtonRef("site-01", "btn-01-0")  # grid g1, whose officer is o1
-PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
@@ -70,11 +69,7 @@ def watch_errors(page: Page) -> list[str]:
 
 async def sign_in_and_on(page: Page, hub: HubUnderTest, username: str = "li") -> None:
     """Log in at /login as officer o1, land on /officer, sign on."""
-    assert hub.settings.database_url
-    await create_user(hub.settings.database_url, username, PASSWORD, "officer", officer_id="o1")
-    await page.goto(f"{hub.http}/login")
-    await page.fill("input[name=username]", username)
-    await page.fill("input[name=password]", PASSWORD)
+    await fill_sign_in(page, hub, username, "officer", start="/login", officer_id="o1")
     await page.keyboard.press("Enter")
     await page.wait_for_url(f"{hub.http}/officer")
     await expect(page.get_by_test_id("connection-status")).to_have_attribute("data-state", "live")
@@ -94,8 +89,7 @@ async def press_and_see_offer(page: Page, hub: HubUnderTest, device_link: Device
 async def test_an_officer_takes_a_dispatch_from_the_alarm_to_resolved(
     hub: HubUnderTest, device_link: DeviceLink, phone: Page
 ) -> None:
-    db = hub.settings.database_url
-    assert db
+    db = hub.db
     page = phone
     await sign_in_and_on(page, hub)
     await expect(page.get_by_test_id("location-status")).to_have_attribute("data-state", "ok")
@@ -191,8 +185,7 @@ async def test_a_dispatch_the_desk_gives_to_another_officer_leaves_the_screen(
 async def test_declining_asks_for_a_reason_and_hands_the_dispatch_on(
     hub: HubUnderTest, device_link: DeviceLink, phone: Page
 ) -> None:
-    db = hub.settings.database_url
-    assert db
+    db = hub.db
     page = phone
     await sign_in_and_on(page, hub)
     card = await press_and_see_offer(page, hub, device_link)
@@ -324,8 +317,7 @@ async def test_a_lost_link_shows_a_banner_and_heals(hub: HubUnderTest, device_li
 async def test_an_officer_on_the_way_warns_on_the_site_loudspeaker_with_one_tap(
     hub: HubUnderTest, device_link: DeviceLink, phone: Page
 ) -> None:
-    db = hub.settings.database_url
-    assert db
+    db = hub.db
     page = phone
     await sign_in_and_on(page, hub)
     card = await press_and_see_offer(page, hub, device_link)

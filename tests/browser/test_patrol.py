@@ -7,14 +7,12 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.async_api import Page, expect
 
 from devices.link import DeviceLink
-from sentinel_dev.services import PrivateMosquitto
 from simulators.camera.mjpeg import MjpegCamera
 from simulators.speaker import SpeakerSimulator
 from tests.browser.conftest import screenshot
@@ -34,13 +32,6 @@ def district_file(tmp_path: Path, camera_port: int) -> Path:  # noqa: F811
         auto_dispatch=[],
         without_speakers=("site-03",),
     )
-
-
-@pytest.fixture
-def speaker(hub: HubUnderTest, mqtt_broker: PrivateMosquitto) -> Iterator[SpeakerSimulator]:
-    simulator = SpeakerSimulator(mqtt_broker.url, hub.topics, "site-01", "spk-01", time_scale=10).start()
-    yield simulator
-    simulator.stop()
 
 
 async def no_viewer(camera: MjpegCamera) -> bool:  # noqa: F811
@@ -132,8 +123,7 @@ async def test_a_round_with_the_camera_live_logs_a_view_of_each_kind(
     await expect(card.get_by_test_id("tour-state")).to_have_text("未到时间")
     await eventually(lambda: no_viewer(camera), timeout=3)
 
-    db = hub.settings.database_url
-    assert db
+    db = hub.db
     outcomes = await fetch_value(db, "SELECT array_agg(outcome ORDER BY id) FROM patrol_views")
     assert outcomes == ["checked", "observation", "warning_issued", "incident_opened"]
     assert await fetch_value(db, "SELECT count(*) FROM patrol_runs WHERE finished_at IS NOT NULL") == 1

@@ -18,10 +18,9 @@ from playwright.async_api import Page, expect
 
 from hub.config import load_district
 from simulators.history import generate, patrol_rounds, write
-from tests.browser.conftest import ARTIFACTS, screenshot
-from tests.integration.conftest import REPO, HubUnderTest, create_user
+from tests.browser.conftest import ARTIFACTS, fill_sign_in, screenshot
+from tests.integration.conftest import REPO, HubUnderTest
 
-PASSWORD = "correct horse"
 # Elements of the report whose content does not fit them (cut by overflow, scrolled sideways, or an SVG label
 # shortened with "…"), as "tag.class: text".
 CUT_TEXT = """() => {
@@ -63,12 +62,7 @@ async def fill_history(hub: HubUnderTest) -> None:
 
 
 async def sign_in(page: Page, hub: HubUnderTest, path: str) -> None:
-    assert hub.settings.database_url
-    await create_user(hub.settings.database_url, "huang", PASSWORD, "supervisor")
-    await page.goto(f"{hub.http}{path}")
-    await page.wait_for_url("**/login**")
-    await page.fill("input[name=username]", "huang")
-    await page.fill("input[name=password]", PASSWORD)
+    await fill_sign_in(page, hub, "huang", "supervisor", start=path)
     await page.keyboard.press("Enter")
     await page.wait_for_url(re.compile(r".*/reports\?.*"))
 
@@ -178,11 +172,7 @@ async def test_a_supervisor_reads_a_month_switches_language_and_period_and_expor
 
 
 async def test_the_desk_cannot_open_reports(hub: HubUnderTest, page: Page) -> None:
-    assert hub.settings.database_url
-    await create_user(hub.settings.database_url, "zhang", PASSWORD, "duty")
-    await page.goto(f"{hub.http}/login?next=/reports")
-    await page.fill("input[name=username]", "zhang")
-    await page.fill("input[name=password]", PASSWORD)
+    await fill_sign_in(page, hub, "zhang", "duty", start="/login?next=/reports")
     async with page.expect_response(lambda r: r.url.endswith("/reports")) as shown:
         await page.keyboard.press("Enter")
     assert (await shown.value).status == 403  # the page itself is refused, not only its data

@@ -20,7 +20,6 @@ from tests.browser.test_console import press_button, sign_in
 from tests.browser.test_desk import untranslated
 from tests.integration.conftest import HubUnderTest, running_hub
 from tests.integration.test_talkdown import an_intruder_warned_off
-from tests.integration.test_talkdown import speaker as speaker  # a fixture (on this module's hub)
 from tests.integration.test_talkdown import talkdown_district as talkdown_district  # a fixture
 
 # Two desk seats covering the whole day, so a seat is on shift whatever the time of the test.
@@ -53,8 +52,6 @@ async def hub(hub_settings: Settings, talkdown_district: Path) -> AsyncIterator[
 async def test_the_shift_summary_lists_the_deterred_intruder_and_the_open_press_in_both_languages(
     hub: HubUnderTest, speaker: SpeakerSimulator, device_link: DeviceLink, page: Page
 ) -> None:
-    db = hub.settings.database_url
-    assert db
     await an_intruder_warned_off(hub, device_link)
     await press_button(hub, device_link, "site-00", "btn-00-0")  # stays open: handed over
     await sign_in(page, hub)

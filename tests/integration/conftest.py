@@ -30,6 +30,7 @@ from hub.app import Hub, RunningHub
 from hub.config import Settings, load_district
 from sentinel_dev.services import PrivateMosquitto, PrivatePostgres, free_port
 from simulators.districts import write_district
+from simulators.speaker import SpeakerSimulator
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -170,6 +171,13 @@ async def running_hub(settings: Settings, district_file: Path | None = None) -> 
 async def hub(hub_settings: Settings) -> AsyncIterator[HubUnderTest]:
     async with running_hub(hub_settings) as running:
         yield running
+
+
+@pytest.fixture
+def speaker(hub: HubUnderTest, mqtt_broker: PrivateMosquitto) -> Iterator[SpeakerSimulator]:
+    """The speaker spk-01 at site-01, answering the module's `hub` at ten times speed."""
+    with SpeakerSimulator(mqtt_broker.url, hub.topics, "site-01", "spk-01", time_scale=10) as simulator:
+        yield simulator
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from hub.domain.district import District, Officer
 from hub.services.auth import AuthPolicy
 from tests.integration.conftest import bearer, create_api_token, create_user
 from tests.integration.web_services import web_services
-from tests.unit.test_auth_service import FakeClock
+from tests.unit.fakes.accounts import FakeClock
 
 Client = TestClient[web.Request, web.Application]
 PASSWORD = "correct horse battery"

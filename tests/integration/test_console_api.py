@@ -83,8 +83,7 @@ async def test_device_health_tells_heard_silent_and_faulty_devices_apart(
 async def test_the_history_search_filters_pages_and_needs_a_supervisor(
     hub: HubUnderTest, device_link: DeviceLink
 ) -> None:
-    db = hub.settings.database_url
-    assert db
+    db = hub.db
     lifecycle = hub.running.lifecycle
     for site in ("site-01", "site-02", "site-03"):
         await asyncio.to_thread(press, device_link, hub.topics, ButtonRef(site, f"btn-{site[-2:]}-0"))
@@ -130,8 +129,7 @@ async def test_the_history_search_filters_pages_and_needs_a_supervisor(
 
 
 async def test_search_values_are_parameters_never_sql(hub: HubUnderTest, device_link: DeviceLink) -> None:
-    db = hub.settings.database_url
-    assert db
+    db = hub.db
     await asyncio.to_thread(press, device_link, hub.topics, ButtonRef("site-01", "btn-01-0"))
     await incident_of(hub, "site-01")
     pool = await asyncpg.create_pool(db, min_size=1, max_size=2)
@@ -149,8 +147,7 @@ async def test_search_values_are_parameters_never_sql(hub: HubUnderTest, device_
 async def test_a_note_goes_on_the_timeline_with_its_author_and_is_pushed_live(
     hub: HubUnderTest, device_link: DeviceLink
 ) -> None:
-    db = hub.settings.database_url
-    assert db
+    db = hub.db
     await asyncio.to_thread(press, device_link, hub.topics, ButtonRef("site-05", "btn-05-0"))
     incident_id = await incident_of(hub, "site-05")
     api = f"{hub.http}/api/v1"

@@ -46,8 +46,7 @@ async def test_a_32_mb_bad_payload_is_kept_as_its_prefix_length_and_sha256(pool:
 async def test_an_oversized_message_from_a_device_is_dead_lettered_as_prefix_length_and_hash(
     hub: HubUnderTest, device_link: DeviceLink
 ) -> None:
-    db = hub.settings.database_url
-    assert db
+    db = hub.db
     payload = b'{"event_id": "' + b"x" * 300_000 + b'"}'
     topic = hub.topics.button_event("site-01", "btn-01-0")
     await asyncio.to_thread(device_link.publish_and_wait, topic, payload)

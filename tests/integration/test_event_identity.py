@@ -39,8 +39,7 @@ async def publish(link: DeviceLink, hub: HubUnderTest, payload: dict[str, object
 async def test_a_resend_of_a_stored_press_gets_received_again_and_stays_one_event(
     hub: HubUnderTest, device_link: DeviceLink
 ) -> None:
-    db = hub.settings.database_url
-    assert db
+    db = hub.db
     feedback = Feedback(device_link, hub)
     await asyncio.sleep(0.3)  # the subscription settles
     press = {"event_id": "r-1", "type": "panic", "ts": datetime.now(UTC).isoformat(), "seq": 1, "battery": 80}
@@ -57,8 +56,7 @@ async def test_a_resend_of_a_stored_press_gets_received_again_and_stays_one_even
 async def test_a_replay_with_the_same_id_type_and_time_but_other_fields_is_dead_lettered_as_reused(
     hub: HubUnderTest, device_link: DeviceLink
 ) -> None:
-    db = hub.settings.database_url
-    assert db
+    db = hub.db
     feedback = Feedback(device_link, hub)
     await asyncio.sleep(0.3)
     at = datetime.now(UTC) - timedelta(seconds=1)
@@ -85,8 +83,7 @@ async def test_a_replay_with_the_same_id_type_and_time_but_other_fields_is_dead_
 async def test_events_stored_without_a_fingerprint_are_compared_on_type_and_time(
     hub: HubUnderTest, device_link: DeviceLink
 ) -> None:
-    db = hub.settings.database_url
-    assert db
+    db = hub.db
     at = datetime.now(UTC).isoformat()
     await publish(device_link, hub, {"event_id": "old-1", "type": "panic", "ts": at, "seq": 1})
     await eventually(lambda: fetch_value(db, "SELECT count(*) = 1 FROM events"))

@@ -22,8 +22,7 @@ async def post(session: aiohttp.ClientSession, url: str, body: dict[str, Any] | 
 async def test_desk_and_officer_drive_an_incident_to_resolved_over_rest(
     hub: HubUnderTest, device_link: DeviceLink
 ) -> None:
-    db = hub.settings.database_url
-    assert db
+    db = hub.db
     officer_token = await create_api_token(db, "officer", "phone-o1", "o1")
     api = f"{hub.http}/api/v1"
     async with (

@@ -78,8 +78,7 @@ async def publish(link: DeviceLink, hub: HubUnderTest, **media: str) -> str:
 
 async def media_rows(hub: HubUnderTest, event_id: str, count: int) -> list[dict[str, Any]]:
     """The event's media rows once none is pending any more."""
-    db = hub.settings.database_url
-    assert db
+    db = hub.db
     sql = (
         "SELECT coalesce(json_agg(json_build_object('id', m.id, 'kind', m.kind, 'state', m.state, 'error', m.error,"
         " 'path', m.path, 'content_type', m.content_type) ORDER BY m.id), '[]')"

@@ -120,8 +120,7 @@ def expected_shift(moment: datetime) -> str:
 async def test_a_round_logs_each_outcome_and_the_log_and_the_report_agree(
     hub: HubUnderTest, camera: MjpegCamera
 ) -> None:
-    db = hub.settings.database_url
-    assert db
+    db = hub.db
     status, listing = await call(hub, "GET", "/api/v1/patrol/tours")
     assert status == 200
     tours = {t["id"]: t for t in listing["tours"]}
@@ -352,8 +351,7 @@ async def test_the_live_view_relays_the_cameras_frames_and_lets_go_of_the_camera
             assert len({f for f in frames}) > 1  # a moving scene, not one picture over and over
         # The viewer went away: the hub closes its connection to the camera, and the audit log says who watched.
         await eventually(lambda: _is(camera.clients == 0), timeout=5)
-        db = hub.settings.database_url
-        assert db
+        db = hub.db
         watched = "SELECT detail->>'watched_s' FROM audit_log WHERE action = 'camera.live' AND target = 'camera:cam-00'"
         assert float(await eventually(lambda: fetch_value(db, watched), timeout=5)) > 0  # type: ignore[arg-type]
 

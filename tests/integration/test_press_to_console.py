@@ -79,8 +79,7 @@ async def test_a_press_published_with_mosquitto_pub_reaches_the_console_stream_a
 
 
 async def test_the_same_event_sent_twice_is_one_event(hub: HubUnderTest, mqtt_broker: PrivateMosquitto) -> None:
-    db = hub.settings.database_url
-    assert db
+    db = hub.db
     payload = panic_json("resent-1")
     for _ in range(2):
         await asyncio.to_thread(mosquitto_pub, mqtt_broker, hub.topics.button_event("site-01", "btn-01-0"), payload)
@@ -132,8 +131,7 @@ async def test_the_guard_is_told_the_press_was_received_within_a_second(
 async def test_a_malformed_payload_among_valid_ones_is_dead_lettered_and_the_rest_land(
     hub: HubUnderTest, mqtt_broker: PrivateMosquitto, device_link: DeviceLink
 ) -> None:
-    db = hub.settings.database_url
-    assert db
+    db = hub.db
     topic = hub.topics.button_event("site-04", "btn-04-0")
     infos = []
     for n in range(20):
@@ -158,8 +156,7 @@ async def test_a_malformed_payload_among_valid_ones_is_dead_lettered_and_the_res
 async def test_a_device_status_is_recorded_and_a_stale_online_does_not_overwrite_a_newer_offline(
     hub: HubUnderTest, device_link: DeviceLink
 ) -> None:
-    db = hub.settings.database_url
-    assert db
+    db = hub.db
     topic = hub.topics.device_status("site-06", "camera", "cam-06")
     newer = json.dumps({"state": "offline", "ts": "2026-11-21T10:00:05+08:00", "battery": 80}).encode()
     older = json.dumps({"state": "online", "ts": "2026-11-21T10:00:00+08:00"}).encode()
@@ -178,8 +175,7 @@ async def _text(url: str) -> str:
 async def test_an_event_id_reused_with_other_content_is_dead_lettered_but_a_plain_resend_is_not(
     hub: HubUnderTest, device_link: DeviceLink
 ) -> None:
-    db = hub.settings.database_url
-    assert db
+    db = hub.db
     topic = hub.topics.button_event("site-08", "btn-08-0")
     now = datetime.now(UTC)
     original = json.dumps({"event_id": "e-1", "type": "panic", "ts": now.isoformat()}).encode()

@@ -14,7 +14,6 @@ import pytest
 
 from devices.link import DeviceLink
 from hub.config import Settings
-from sentinel_dev.services import PrivateMosquitto
 from simulators.camera.mjpeg import MjpegCamera, SceneSource
 from simulators.districts import save_district, synthetic_district
 from simulators.speaker import SpeakerSimulator
@@ -42,13 +41,6 @@ async def hub(hub_settings: Settings, camera: ServedCamera, tmp_path: Path) -> A
     path = save_district(tmp_path / "district.yaml", district)
     async with running_hub(hub_settings, path) as running:
         yield running
-
-
-@pytest.fixture
-def speaker(hub: HubUnderTest, mqtt_broker: PrivateMosquitto) -> Iterator[SpeakerSimulator]:
-    simulator = SpeakerSimulator(mqtt_broker.url, hub.topics, "site-01", "spk-01", time_scale=10).start()
-    yield simulator
-    simulator.stop()
 
 
 async def marks(hub: HubUnderTest, incident_id: int) -> dict[str, Any]:

@@ -46,8 +46,7 @@ async def keep_alive(link: DeviceLink, topics: Topics, cameras: list[str], stop:
 async def test_a_silent_camera_goes_offline_within_interval_plus_grace_and_its_return_closes_the_incident(
     watched_hub: HubUnderTest, device_link: DeviceLink
 ) -> None:
-    db, topics = watched_hub.settings.database_url, watched_hub.topics
-    assert db
+    db, topics = watched_hub.db, watched_hub.topics
     async with only_cam_00_falls_silent(watched_hub, device_link):
         silent_from = datetime.now(UTC)
         await eventually(lambda: fetch_value(db, "SELECT count(*) = 1 FROM incidents"), timeout=10)
@@ -66,8 +65,7 @@ async def test_a_silent_camera_goes_offline_within_interval_plus_grace_and_its_r
 async def test_a_clean_restart_inside_the_grace_raises_nothing(
     watched_hub: HubUnderTest, device_link: DeviceLink
 ) -> None:
-    db, topics = watched_hub.settings.database_url, watched_hub.topics
-    assert db
+    db, topics = watched_hub.db, watched_hub.topics
     async with others_keep_reporting(device_link, topics):
         for _ in range(8):  # 4 s of restarts: offline, back 0.3 s later, heartbeat
             await asyncio.to_thread(heartbeat, device_link, topics, "site-00", "camera", "cam-00", DeviceState.OFFLINE)
@@ -83,8 +81,7 @@ async def test_a_clean_restart_inside_the_grace_raises_nothing(
 async def test_a_whole_site_going_dark_is_one_incident_and_a_last_will_counts_as_silence(
     watched_hub: HubUnderTest, mqtt_broker: PrivateMosquitto
 ) -> None:
-    db, topics = watched_hub.settings.database_url, watched_hub.topics
-    assert db
+    db, topics = watched_hub.db, watched_hub.topics
     # Three cameras, each with its own link and Last Will, like real devices; then all drop dead.
     links = []
     for n in ("00", "01", "02"):
@@ -105,8 +102,7 @@ async def test_a_whole_site_going_dark_is_one_incident_and_a_last_will_counts_as
 
 
 async def test_every_registered_device_is_supervised_even_if_never_heard_from(watched_hub: HubUnderTest) -> None:
-    db = watched_hub.settings.database_url
-    assert db
+    db = watched_hub.db
     assert await fetch_value(db, "SELECT count(*) FROM device_health") == 9  # 3 sites × button, camera, speaker
     await eventually(lambda: fetch_value(db, "SELECT count(*) = 3 FROM incidents"), timeout=10)
     source = await fetch_value(db, "SELECT payload->>'source' FROM events WHERE type = 'offline' LIMIT 1")
@@ -118,8 +114,7 @@ async def test_a_fault_incident_left_open_by_an_instance_that_died_is_closed_by_
 ) -> None:
     """Devices coming back close their site's incident from a task beside ingest; if the instance dies
     before that task ran, the device is back (committed) but the incident is open: the sweep closes it."""
-    db = watched_hub.settings.database_url
-    assert db
+    db = watched_hub.db
     async with only_cam_00_falls_silent(watched_hub, device_link):
         await eventually(lambda: fetch_value(db, "SELECT count(*) = 1 FROM incidents"), timeout=10)
         # What a return committed by an instance that died before closing the incident leaves behind.

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,14 +18,13 @@ import pytest
 
 from devices.link import DeviceLink
 from hub.config import Settings
-from sentinel_dev.services import PrivateMosquitto
 from simulators.districts import save_district, synthetic_district
 from simulators.speaker import SpeakerSimulator
 from tests.integration.camera_media import jpeg
 from tests.integration.conftest import HubUnderTest, eventually, fetch_value, running_hub
 
 WINDOW_S = 6
-SITE, CAMERA, SPEAKER = "site-01", "cam-01", "spk-01"  # site-01 is in grid g1: officer o1
+SITE, CAMERA = "site-01", "cam-01"  # site-01 is in grid g1: officer o1; its speaker spk-01 is the `speaker` fixture
 
 
 @pytest.fixture
@@ -44,13 +43,6 @@ def talkdown_district(tmp_path: Path) -> Path:
 async def hub(hub_settings: Settings, talkdown_district: Path) -> AsyncIterator[HubUnderTest]:
     async with running_hub(hub_settings, talkdown_district) as running:
         yield running
-
-
-@pytest.fixture
-def speaker(hub: HubUnderTest, mqtt_broker: PrivateMosquitto) -> Iterator[SpeakerSimulator]:
-    simulator = SpeakerSimulator(mqtt_broker.url, hub.topics, SITE, SPEAKER, time_scale=10).start()
-    yield simulator
-    simulator.stop()
 
 
 async def camera_says(hub: HubUnderTest, link: DeviceLink, event_id: str, kind: str, **fields: Any) -> None:

@@ -97,8 +97,7 @@ def agent(
 async def test_the_verdict_on_a_scripted_scene_seen_by_the_camera_agent(
     hub: HubUnderTest, agent: AgentThread, camera: ServedCamera
 ) -> None:
-    db = hub.settings.database_url
-    assert db
+    db = hub.db
     done = await eventually(
         lambda: fetch_value(db, "SELECT min(finished_at) FROM warnings WHERE state = 'done' AND rule_id = 'yard'"), 30
     )

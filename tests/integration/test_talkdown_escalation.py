@@ -18,7 +18,6 @@ from simulators.districts import save_district, synthetic_district
 from simulators.speaker import SpeakerSimulator
 from tests.integration.conftest import HubUnderTest, eventually, fetch_value, running_hub
 from tests.integration.test_talkdown import an_intruder_warned_off, camera_says, first_done, rows, verdict_entry
-from tests.integration.test_talkdown import speaker as speaker  # a fixture (on this module's hub)
 
 WINDOW_S = 8
 ACK_S = 5  # the district file's minimum; the watch starts ~1 s after the press, so this falls inside it

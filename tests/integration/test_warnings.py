@@ -151,8 +151,7 @@ async def test_an_intrusion_warns_by_itself_once_per_cooldown_in_both_languages(
 async def test_an_ack_for_a_command_never_sent_is_dead_lettered(
     hub_with_rules: HubUnderTest, device_link: DeviceLink
 ) -> None:
-    db = hub_with_rules.settings.database_url
-    assert db
+    db = hub_with_rules.db
     ack = {"command_id": "made-up", "state": "done", "ts": datetime.now(UTC).isoformat()}
     topic = hub_with_rules.topics.speaker_ack("site-03", "spk-03")
     await asyncio.to_thread(device_link.publish_and_wait, topic, json.dumps(ack).encode())

@@ -20,8 +20,8 @@ from hub.adapters.web.auth import ACCESS, Route, add_routes, principal_of, requi
 from hub.adapters.web.operations import documented
 from hub.domain.district import District
 from hub.services.auth import AuthPolicy, Permission, Role
+from tests.unit.fakes.accounts import FAST_HASHER, T0, FakeAccounts, FakeClock, bearer
 from tests.unit.fakes.web import web_services
-from tests.unit.test_auth_service import FAST_HASHER, T0, FakeAccounts, FakeClock, bearer
 
 Client = TestClient[web.Request, web.Application]
 PASSWORD = "correct horse"
@@ -32,16 +32,6 @@ ACTION = "/api/v1/test-action"  # a state-changing route added for these tests o
 @documented("testAction", "A state-changing action, for the tests", {200: "Done."})
 async def act(request: web.Request) -> web.Response:
     return web.json_response({"actor": principal_of(request).actor})
-
-
-@pytest.fixture
-def accounts() -> FakeAccounts:
-    return FakeAccounts()
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
 
 
 @pytest.fixture

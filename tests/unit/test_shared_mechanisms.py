@@ -3,8 +3,10 @@ bodies as handlers read them, and what every operation of the OpenAPI document h
 
 from __future__ import annotations
 
+import asyncio
 import re
 import sys
+import time
 from datetime import datetime, timedelta
 
 import pytest
@@ -18,7 +20,7 @@ from hub.domain.roster import Shift
 from hub.domain.warnings import speech_problem
 from hub.domain.weekly import EVERY_DAY, WeeklyWindow, format_hhmm, parse_hhmm, weekday_numbers
 from hub.services.backoff import Backoff
-from hub.services.polling import every
+from hub.services.polling import every, wait_at_most
 from hub.video.schedule import WeeklySchedule
 
 MONDAY = datetime(2026, 10, 5)  # a Monday
@@ -101,6 +103,22 @@ async def test_a_failed_round_is_retried_at_the_next_interval_and_a_stop_error_e
     with pytest.raises(_RoundsUntilStopped):
         await every(0.001, run_round, "test round failed; will retry", stop_on=(_RoundsUntilStopped,))
     assert calls == [0, 1, 2]
+
+
+async def test_a_bounded_wait_ends_at_the_wake_up_or_quietly_at_its_limit_and_still_yields_to_cancellation() -> None:
+    woken = asyncio.Event()
+    asyncio.get_running_loop().call_later(0.01, woken.set)
+    started = time.monotonic()
+    await wait_at_most(5.0, woken.wait())
+    assert time.monotonic() - started < 1.0
+
+    await wait_at_most(0.01, asyncio.Event().wait())  # never set: returns at the limit, raises nothing
+
+    waiting = asyncio.create_task(wait_at_most(5.0, asyncio.Event().wait()))
+    await asyncio.sleep(0.01)
+    waiting.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
 
 
 def test_the_documented_not_blank_pattern_is_what_the_server_calls_blank() -> None:

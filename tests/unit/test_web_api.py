@@ -15,7 +15,7 @@ from hub.adapters.web import WebServices, make_app
 from hub.domain.district import Device, District, Grid, Officer, Site
 from hub.services.auth import Role
 from hub.services.changes import Broadcaster
-from tests.unit.test_auth_service import FakeAccounts, bearer
+from tests.unit.fakes.accounts import FakeAccounts, bearer
 
 FINAL = {"resolved", "cancelled"}
 
@@ -136,11 +136,6 @@ def queries() -> FakeIncidentQueries:
 @pytest.fixture
 def probes() -> list[FakeProbe]:
     return [FakeProbe("postgres"), FakeProbe("mqtt")]
-
-
-@pytest.fixture
-def accounts() -> FakeAccounts:
-    return FakeAccounts()
 
 
 @pytest.fixture

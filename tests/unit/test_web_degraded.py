@@ -17,8 +17,8 @@ from hub.adapters.web import make_app
 from hub.services.auth import ApiTokenRecord, Role, SessionRecord
 from hub.services.changes import Broadcaster
 from hub.services.health import HealthMonitor, Watch
+from tests.unit.fakes.accounts import FakeAccounts, bearer
 from tests.unit.fakes.web import web_services
-from tests.unit.test_auth_service import FakeAccounts, bearer
 from tests.unit.test_health import FakeCheck
 from tests.unit.test_web_stream import FakeIncidentQueries, incident
 

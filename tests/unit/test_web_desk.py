@@ -21,7 +21,7 @@ from hub.domain.incidents import Priority
 from hub.services.auth import Role
 from hub.services.changes import Broadcaster
 from hub.services.ports import IncidentSearch
-from tests.unit.test_auth_service import FakeAccounts, bearer
+from tests.unit.fakes.accounts import FakeAccounts, bearer
 from tests.unit.test_web_api import district, error_of, incident
 
 Client = TestClient[web.Request, web.Application]
@@ -55,11 +55,6 @@ class FakeDeskQueries:
 @pytest.fixture
 def queries() -> FakeDeskQueries:
     return FakeDeskQueries()
-
-
-@pytest.fixture
-def accounts() -> FakeAccounts:
-    return FakeAccounts()
 
 
 @pytest.fixture

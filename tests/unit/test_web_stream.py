@@ -15,8 +15,8 @@ from hub.adapters.web import WebServices, make_app
 from hub.adapters.web.context import SOCKETS
 from hub.services.auth import Role
 from hub.services.changes import Broadcaster
+from tests.unit.fakes.accounts import FakeAccounts, bearer
 from tests.unit.fakes.web import web_services
-from tests.unit.test_auth_service import FakeAccounts, bearer
 
 Client = TestClient[web.Request, web.Application]
 STREAM = "/api/v1/stream"
@@ -68,11 +68,6 @@ def changes() -> Broadcaster:
 @pytest.fixture
 def queries() -> FakeIncidentQueries:
     return FakeIncidentQueries([incident(1), incident(2, "dispatched"), incident(3, "resolved")])
-
-
-@pytest.fixture
-def accounts() -> FakeAccounts:
-    return FakeAccounts()
 
 
 @pytest.fixture
