@@ -2,6 +2,10 @@
 
 Durability rule (DESIGN.md): a message is acknowledged to the broker only after what it carries is
 committed, so a crash at any instant loses nothing; a redelivery is a duplicate the store ignores.
+
+Over 400 lines on purpose: the pipeline's stages (check ahead, record, commit, acknowledge in commit order,
+announce) share one ordering invariant, and keeping them in one class keeps that invariant readable in one place;
+what each stage decides lives elsewhere (intake checks, recording, lanes).
 """
 
 from __future__ import annotations
