@@ -51,7 +51,7 @@ from hub.services.changes import Broadcaster
 from hub.services.health import BROKER, CHANGE_FEED, DATABASE, FlagCheck, HealthMonitor, Watch, availability
 from hub.services.ingest import IngestService
 from hub.services.intake import IntakeChecker, IntakeLimits, is_alarm
-from hub.services.lanes import AlarmRightOfWay
+from hub.services.lanes import AlarmRightOfWay, AlarmTurns, RoutineTurns
 from hub.services.lifecycle import LifecycleService
 from hub.services.media import MediaFetcher
 from hub.services.messages import OutboundMessage
@@ -178,6 +178,7 @@ class Hub:
                     broadcaster.publish({"type": "incident", "incident": queries.incident_json(incident)})
 
             def ingest_lane(lane_store: PostgresStore, alarm_lane: bool = False) -> IngestService:
+                turns = AlarmTurns(right_of_way) if alarm_lane else RoutineTurns(right_of_way)
                 return IngestService(
                     intake,
                     lane_store,
@@ -190,8 +191,7 @@ class Hub:
                     media_files,
                     warnings,
                     database=database,
-                    right_of_way=right_of_way,
-                    alarm_lane=alarm_lane,
+                    lane=turns,
                     send_at_commit=ImmediateSender(outbox, mqtt, outbox_nudge) if alarm_lane else None,
                     show_committed=show_committed,
                 )

@@ -35,7 +35,7 @@ from hub.services.intake import (
     ReplyIntake,
     StatusReport,
 )
-from hub.services.lanes import AlarmRightOfWay
+from hub.services.lanes import LaneTurns
 from hub.services.lifecycle import (
     LifecycleService,
     NotAllowed,
@@ -72,15 +72,13 @@ class IngestService:
         media_files: MediaFiles | None = None,
         warnings: WarningService | None = None,
         database: Availability | None = None,
-        right_of_way: AlarmRightOfWay | None = None,
-        alarm_lane: bool = False,
+        lane: LaneTurns | None = None,
         send_at_commit: ImmediateSender | None = None,
         show_committed: Callable[[Sequence[Incident]], None] | None = None,
     ) -> None:
         # The lanes share the event loop: the alarm lane says when it holds alarms, the routine lane
         # then holds back (hub/services/lanes.py).
-        self._right_of_way = right_of_way
-        self._alarm_lane = alarm_lane
+        self._lane = lane if lane is not None else LaneTurns()
         # The alarm lane's feedback goes out right after its commit instead of through the relay.
         self._send_at_commit = send_at_commit
         # This instance's live views get the incidents a batch changed the moment it commits, from
@@ -118,8 +116,7 @@ class IngestService:
                     await ahead.wait()
                 else:
                     await wait_at_most(retry_deferred_s, ahead.wait())
-                if self._right_of_way is not None and not self._alarm_lane:
-                    await self._right_of_way.routine_turn()
+                await self._lane.before_batch()
                 messages, intakes = ahead.take()
                 batch = [*deferred, *messages]
                 checked = [*(self._intake.check(m) for m in deferred), *intakes]
@@ -129,8 +126,8 @@ class IngestService:
                     source.acknowledge([m for m in batch if id(m) not in held])
                 else:
                     source.acknowledge(batch)
-                if self._right_of_way is not None and self._alarm_lane and not deferred and ahead.empty:
-                    self._right_of_way.alarms_done()
+                if not deferred and ahead.empty:
+                    self._lane.settled()
 
     async def _check_ahead(self, source: MessageSource, ahead: _CheckedAhead) -> None:
         """Take and check messages as they arrive, in slices that let the event loop go between them
@@ -138,11 +135,7 @@ class IngestService:
         while True:
             await ahead.room()
             batch = await source.next_batch(min(_CHECK_SLICE, ahead.space))
-            if self._right_of_way is not None:
-                if self._alarm_lane:
-                    self._right_of_way.alarm_taken()
-                else:
-                    await self._right_of_way.routine_turn()
+            await self._lane.took()
             ahead.add(batch, [self._intake.check(m) for m in batch])
             await asyncio.sleep(0)
 

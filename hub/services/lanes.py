@@ -33,3 +33,42 @@ class AlarmRightOfWay:
         if self._clear.is_set():
             return
         await wait_at_most(self._max_hold_s, self._clear.wait())
+
+
+class LaneTurns:
+    """What an ingest lane tells the right of way, and when; this one: nothing (a hub with one lane)."""
+
+    async def before_batch(self) -> None:
+        """Before a batch of the lane's messages goes to the database."""
+
+    async def took(self) -> None:
+        """The lane took messages from the broker it has not committed yet."""
+
+    def settled(self) -> None:
+        """The lane committed everything it took."""
+
+
+class AlarmTurns(LaneTurns):
+    """The alarm lane: holding alarms raises the right of way, committing them all lowers it."""
+
+    def __init__(self, right_of_way: AlarmRightOfWay) -> None:
+        self._right_of_way = right_of_way
+
+    async def took(self) -> None:
+        self._right_of_way.alarm_taken()
+
+    def settled(self) -> None:
+        self._right_of_way.alarms_done()
+
+
+class RoutineTurns(LaneTurns):
+    """The routine lane: it starts no new batch or slice while an alarm is in hand (bounded)."""
+
+    def __init__(self, right_of_way: AlarmRightOfWay) -> None:
+        self._right_of_way = right_of_way
+
+    async def before_batch(self) -> None:
+        await self._right_of_way.routine_turn()
+
+    async def took(self) -> None:
+        await self._right_of_way.routine_turn()

@@ -29,7 +29,7 @@ from hub.domain.events import DeviceEvent
 from hub.domain.incidents import Incident
 from hub.services.ingest import IngestService
 from hub.services.intake import IntakeChecker, IntakeLimits
-from hub.services.lanes import AlarmRightOfWay
+from hub.services.lanes import AlarmRightOfWay, RoutineTurns
 from hub.services.messages import InboundMessage, OutboundMessage
 from hub.services.outbox import ImmediateSender, OutboxRelay
 from hub.services.ports import JsonObject
@@ -139,7 +139,7 @@ async def test_the_routine_lane_commits_nothing_new_while_the_alarm_lane_holds_a
         district,
         topics,
         HubMetrics(),
-        right_of_way=right_of_way,
+        lane=RoutineTurns(right_of_way),
     )
     source = QueuedMessages()
     right_of_way.alarm_taken()
