@@ -28,15 +28,11 @@ class DeskShift:
 
 def _occurrences(desk: Iterable[Shift], around: datetime) -> list[DeskShift]:
     """Every occurrence opening from eight days before `around` to eight days after (a week's gap is found)."""
-    out = []
-    for shift in desk:
-        window = shift.window
-        for back in range(-8, 9):
-            day = around.date() - timedelta(days=back)
-            if day.weekday() in window.days:
-                opens = datetime.combine(day, datetime.min.time()) + timedelta(minutes=shift.start)
-                out.append(DeskShift(opens, opens + window.length, shift.who, shift.who_en or shift.who))
-    return out
+    return [
+        DeskShift(opens, opens + shift.window.length, shift.who, shift.who_en or shift.who)
+        for shift in desk
+        for opens in shift.window.openings(around.date(), 8)
+    ]
 
 
 def _holding(desk: list[Shift], local: datetime) -> DeskShift:

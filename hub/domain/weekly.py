@@ -77,6 +77,13 @@ class WeeklyWindow:
     def _opening(self, day: date) -> datetime:
         return datetime.combine(day, time(self.start // 60, self.start % 60))
 
+    def openings(self, around: date, days: int) -> Iterator[datetime]:
+        """Every opening (naive local wall time) from `days` days before `around` to `days` days after."""
+        for offset in range(-days, days + 1):
+            day = around + timedelta(days=offset)
+            if day.weekday() in self.days:
+                yield self._opening(day)
+
     def occurrence(self, local: datetime) -> tuple[datetime, datetime] | None:
         """The opening and closing (naive local wall times) of the occurrence that contains `local`, if any."""
         for back in (1, 0):
