@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import os
@@ -46,6 +47,19 @@ async def fresh_database(services: Services) -> str:
     finally:
         await conn.close()
     return services.database_admin_url.rsplit("/", 1)[0] + f"/{name}"
+
+
+def query(db: str, sql: str) -> list[asyncpg.Record]:
+    """The rows of one query on a connection of its own, for a benchmark's synchronous driver code."""
+
+    async def rows() -> list[asyncpg.Record]:
+        conn = await asyncpg.connect(db)
+        try:
+            return await conn.fetch(sql)
+        finally:
+            await conn.close()
+
+    return asyncio.run(rows())
 
 
 def start_hub(

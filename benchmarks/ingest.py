@@ -33,7 +33,16 @@ import paho.mqtt.client as paho
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from benchmarks.common import Services, fresh_database, median, private_services, report, start_hub, wait_ready
+from benchmarks.common import (
+    Services,
+    fresh_database,
+    median,
+    private_services,
+    query,
+    report,
+    start_hub,
+    wait_ready,
+)
 from devices.contract import DeviceState, Topics
 from devices.link import DeviceLink, status_payload
 from devices.mqtt_url import parse_mqtt_url
@@ -113,16 +122,6 @@ class BareSubscriber:
         return count / seconds
 
 
-async def _fetchval(db: str, sql: str) -> object:
-    import asyncpg
-
-    conn = await asyncpg.connect(db)
-    try:
-        return await conn.fetchval(sql)
-    finally:
-        await conn.close()
-
-
 def drain_run(services: Services, district: Path, presses: int) -> tuple[float, float]:
     """(hub presses/s with its start, bare paho messages/s) from the same backlog in the same broker."""
     db = asyncio.run(fresh_database(services))
@@ -145,12 +144,12 @@ def drain_run(services: Services, district: Path, presses: int) -> tuple[float, 
     hub = start_hub(services.mqtt_url, db, district, prefix, port, **extra)
     try:
         deadline = time.monotonic() + 600
-        while asyncio.run(_fetchval(db, "SELECT count(*) FROM events")) < presses:  # type: ignore[operator]
+        while query(db, "SELECT count(*) FROM events")[0][0] < presses:
             if time.monotonic() > deadline:
                 raise TimeoutError("the hub did not drain the backlog")
             time.sleep(0.1)
-        last = asyncio.run(_fetchval(db, "SELECT extract(epoch FROM max(stored_at)) FROM events"))
-        return presses / (float(last) - started), bare_rate  # type: ignore[arg-type]
+        last = query(db, "SELECT extract(epoch FROM max(stored_at)) FROM events")[0][0]
+        return presses / (float(last) - started), bare_rate
     finally:
         hub.terminate()
         hub.wait(20)

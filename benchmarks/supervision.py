@@ -20,6 +20,7 @@ from benchmarks.common import (
     fresh_database,
     median,
     private_services,
+    query,
     report,
     rss_mib,
     start_hub,
@@ -62,16 +63,6 @@ def heartbeats(
     return sent
 
 
-async def _fetch(db: str, sql: str) -> object:
-    import asyncpg
-
-    conn = await asyncpg.connect(db)
-    try:
-        return await conn.fetch(sql)
-    finally:
-        await conn.close()
-
-
 def run(services, district: Path, devices: list[tuple[str, str, str]], seconds: float, load: bool) -> dict[str, float]:  # type: ignore[no-untyped-def]
     db = asyncio.run(fresh_database(services))
     prefix = f"s{uuid.uuid4().hex[:6]}"
@@ -105,18 +96,14 @@ def run(services, district: Path, devices: list[tuple[str, str, str]], seconds: 
         if worker:
             worker.join()
         link.close()
-        rows = asyncio.run(
-            _fetch(db, "SELECT device_id, offline_since, last_seen_at FROM device_health WHERE NOT online")
+        rows = query(db, "SELECT device_id, offline_since, last_seen_at FROM device_health WHERE NOT online")
+        offline = {r["device_id"] for r in rows}
+        events = query(
+            db,
+            "SELECT device_id, extract(epoch FROM received_at - occurred_at) AS late"
+            " FROM events WHERE type = 'offline'",
         )
-        offline = {r["device_id"] for r in rows}  # type: ignore[union-attr]
-        events = asyncio.run(
-            _fetch(
-                db,
-                "SELECT device_id, extract(epoch FROM received_at - occurred_at) AS late"
-                " FROM events WHERE type = 'offline'",
-            )
-        )
-        delays = [float(r["late"]) for r in events]  # type: ignore[union-attr]
+        delays = [float(r["late"]) for r in events]
         return {
             "cpu_percent": cpu * 100,
             "rss_mib": median(rss),

@@ -2,91 +2,51 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
+from importlib import resources
 from typing import Any
 
 from hub.domain.reports import DEFINITIONS
 
+Words = tuple[str, str]  # (Chinese, English)
+
+# The tables are data, kept in reports_words.json next to this module: one table for each kind of word.
+_WORDS: dict[str, Any] = json.loads(resources.files(__package__).joinpath("reports_words.json").read_text("utf-8"))
+
+
+def _table(name: str) -> dict[str, Words]:
+    return {code: (zh, en) for code, (zh, en) in _WORDS[name].items()}
+
+
+def _words(name: str) -> Words:
+    zh, en = _WORDS[name]
+    return zh, en
+
+
 # Every kind an incident can have (hub.domain.incidents, patrol's manual incidents); any other kind a desk
 # may type is reported as "other", never as its code.
-KINDS = {
-    "panic": ("紧急报警", "Panic"),
-    "duress": ("胁迫报警", "Duress"),
-    "fire": ("火警", "Fire"),
-    "intrusion": ("入侵", "Intrusion"),
-    "tamper": ("防拆", "Tamper"),
-    "trouble": ("设备故障", "Panel trouble"),
-    "loitering": ("徘徊", "Loitering"),
-    "crowd": ("人员聚集", "Crowd"),
-    "line_crossing": ("越线", "Line crossing"),
-    "device_offline": ("设备离线", "Device offline"),
-    "patrol_observation": ("巡查发现", "Patrol observation"),
-}
+KINDS = _table("kinds")
 OTHER_KIND = "other"
-OTHER_KIND_WORDS = ("其他", "Other")
-DISPOSITIONS = {
-    "genuine": ("真实警情", "Genuine"),
-    "false_alarm": ("误报", "False alarm"),
-    "test": ("测试", "Test"),
-    "malicious": ("恶意报警", "Malicious"),
-    "other": ("其他", "Other"),
-    "open": ("未结", "Open"),
-}
-DRILL_STATUS = {
-    "passed": ("已通过", "Passed"),
-    "partial": ("部分通过", "Partial"),
-    "missing": ("未测试", "Missing"),
-}
-DEVICE_KINDS = {
-    "button": ("报警按钮", "Button"),
-    "camera": ("摄像机", "Camera"),
-    "speaker": ("音柱", "Speaker"),
-    "panel": ("报警主机", "Panel"),
-}
-PERIODS = {
-    "day": ("日报", "Daily report"),
-    "week": ("周报", "Weekly report"),
-    "month": ("月报", "Monthly report"),
-    "custom": ("自定义时段", "Custom period"),
-}
-STEPS = {
-    "ack": ("确认", "Acknowledge"),
-    "accept": ("接警", "Accept"),
-    "arrive": ("到场", "Arrive"),
-}
-
-TEST_NOTE = (
-    "响应时间等数据不含测试事件（测试按压、测试模式单位）。",
-    "Response times and all other figures exclude test incidents (test presses, sites in test mode).",
-)
-PATROL_NOTE = (
-    "视频巡查覆盖率：白班 08:00–20:00、夜班 20:00–08:00（辖区时间），班次计入其开始的日期；"
-    "本班内有任一巡查记录即算该摄像机已查看。",
-    "Patrol log coverage: shifts are the day (08:00–20:00) and night (20:00–08:00) halves in the district's "
-    "time zone, each counted on the day it starts; any logged view counts as the camera checked in that shift.",
-)
-PATROL_MISSING_NOTE = (
-    "视频巡查记录覆盖率：本报表不含巡查记录。",
-    "Patrol log coverage: this report holds no patrol log.",
-)
-HALVES = {"day": ("白班", "day"), "night": ("夜班", "night")}
-OUTCOMES = {
-    "checked": ("正常", "Checked"),
-    "observation": ("记录情况", "Observation"),
-    "warning_issued": ("已喊话", "Warning issued"),
-    "incident_opened": ("已立案", "Incident opened"),
-}
-TARGET_NOTE = (
-    "达标率：确认、到场自首次报警起计；接警自首次派警起计。",
-    "Within target: acknowledge and arrive from the first event; accept from the first dispatch.",
-)
+OTHER_KIND_WORDS = _words("other_kind_words")
+DISPOSITIONS = _table("dispositions")
+DRILL_STATUS = _table("drill_status")
+DEVICE_KINDS = _table("device_kinds")
+PERIODS = _table("periods")
+STEPS = _table("steps")
+HALVES = _table("halves")
+OUTCOMES = _table("outcomes")
+TEST_NOTE = _words("test_note")
+PATROL_NOTE = _words("patrol_note")
+PATROL_MISSING_NOTE = _words("patrol_missing_note")
+TARGET_NOTE = _words("target_note")
 
 
-def both(pair: tuple[str, str]) -> str:
+def both(pair: Words) -> str:
     return f"{pair[0]} {pair[1]}"
 
 
-def term(table: dict[str, tuple[str, str]], code: str | None) -> str:
+def term(table: Mapping[str, Words], code: str | None) -> str:
     if code is None:
         return "—"
     return both(table[code]) if code in table else code

@@ -87,25 +87,20 @@ def _check(incident: Incident, action: Action) -> None:
         raise IllegalTransition(incident, action, "the incident is already acknowledged")
 
 
+# Where an action leads; acknowledge and decline depend on the incident (see _target).
+_TO: dict[Action, IncidentState] = {
+    Action.DISPATCH: S.DISPATCHED, Action.ACCEPT: S.ACCEPTED, Action.EN_ROUTE: S.EN_ROUTE,
+    Action.ON_SCENE: S.ON_SCENE, Action.RESOLVE: S.RESOLVED, Action.CANCEL: S.CANCELLED,
+}  # fmt: skip
+
+
 def _target(incident: Incident, action: Action) -> IncidentState:
-    match action:
-        case Action.ACKNOWLEDGE:
-            # After an automatic dispatch the desk still acknowledges; the state stays where it is.
-            return S.ACKNOWLEDGED if incident.state is S.NEW else incident.state
-        case Action.DECLINE:
-            return S.ACKNOWLEDGED if incident.acknowledged_at is not None else S.NEW
-        case Action.DISPATCH:
-            return S.DISPATCHED
-        case Action.ACCEPT:
-            return S.ACCEPTED
-        case Action.EN_ROUTE:
-            return S.EN_ROUTE
-        case Action.ON_SCENE:
-            return S.ON_SCENE
-        case Action.RESOLVE:
-            return S.RESOLVED
-        case Action.CANCEL:
-            return S.CANCELLED
+    if action is Action.ACKNOWLEDGE:
+        # After an automatic dispatch the desk still acknowledges; the state stays where it is.
+        return S.ACKNOWLEDGED if incident.state is S.NEW else incident.state
+    if action is Action.DECLINE:
+        return S.ACKNOWLEDGED if incident.acknowledged_at is not None else S.NEW
+    return _TO[action]
 
 
 def apply(

@@ -107,10 +107,8 @@ class IntakeChecker:
         match = self._topics.parse(message.topic)
         if match is None or match.kind not in INGEST_TOPIC_KINDS:
             return reject("unknown_topic", message.topic)
-        if match.kind is TopicKind.OFFICER_REPLY:
-            return self._check_reply(message, match.officer or "", reject)
-        if match.kind is TopicKind.OFFICER_PRESENCE:
-            return self._check_presence(message, match.officer or "", reject)
+        if match.kind in (TopicKind.OFFICER_REPLY, TopicKind.OFFICER_PRESENCE):
+            return self._check_officer(message, match.kind, match.officer or "", reject)
         assert match.site is not None and match.device is not None and match.device_kind is not None
         limit = (
             self._limits.max_camera_payload_bytes
@@ -161,25 +159,18 @@ class IntakeChecker:
         )
         return AcceptedEvent(event, as_dict(payload), message)
 
-    def _check_reply(self, message: InboundMessage, officer_id: str, reject: Any) -> Intake:
+    def _check_officer(self, message: InboundMessage, kind: TopicKind, officer_id: str, reject: Any) -> Intake:
+        """An officer's phone: a reply to a dispatch, or where the officer is."""
         if len(message.payload) > self._limits.max_payload_bytes:
             return reject("oversized_payload", f"{len(message.payload)} bytes")
         if officer_id not in self._district.officers:
             return reject("unknown_officer", officer_id)
         try:
-            reply = decode(OfficerReply, message.payload)
-        except ContractError as exc:
-            return reject(exc.reason, exc.detail)
-        if not reply.dispatch_id.isdigit():
-            return reject("unknown_dispatch", reply.dispatch_id)
-        return ReplyIntake(officer_id, int(reply.dispatch_id), reply, message)
-
-    def _check_presence(self, message: InboundMessage, officer_id: str, reject: Any) -> Intake:
-        if len(message.payload) > self._limits.max_payload_bytes:
-            return reject("oversized_payload", f"{len(message.payload)} bytes")
-        if officer_id not in self._district.officers:
-            return reject("unknown_officer", officer_id)
-        try:
+            if kind is TopicKind.OFFICER_REPLY:
+                reply = decode(OfficerReply, message.payload)
+                if not reply.dispatch_id.isdigit():
+                    return reject("unknown_dispatch", reply.dispatch_id)
+                return ReplyIntake(officer_id, int(reply.dispatch_id), reply, message)
             presence = decode(OfficerPresence, message.payload)
         except ContractError as exc:
             return reject(exc.reason, exc.detail)

@@ -19,11 +19,17 @@ MAX_FRAME_BYTES = MAX_MESSAGE_BYTES + 10  # LF, CRC (4), length (4), CR
 DAMAGED = frozenset({"malformed_frame", "bad_length", "bad_crc"})
 
 
-class FrameError(ValueError):
+class Dc09Error(ValueError):
+    """A DC-09 message refused, with a stable machine-readable `reason` (the dead letter's reason)."""
+
     def __init__(self, reason: str, detail: str = "") -> None:
         super().__init__(f"{reason}: {detail}" if detail else reason)
         self.reason = reason
         self.detail = detail
+
+
+class FrameError(Dc09Error):
+    """The envelope is damaged or malformed."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from hub.adapters.dc09.crypto import DecryptError, decrypt, encrypt, strip_pad
-from hub.adapters.dc09.frames import Frame, encode_frame
+from hub.adapters.dc09.frames import Dc09Error, Frame, encode_frame
 
 ADM_CID, SIA_DCS, NULL = "ADM-CID", "SIA-DCS", "NULL"
 ACK, NAK, DUH = "ACK", "NAK", "DUH"
@@ -26,11 +26,8 @@ _ECHOED_ACCOUNT = re.compile(r"#?([0-9A-Fa-f]{3,16})\|")
 _CID_AT_END = re.compile(r"\d{4} ?\d{2} ?\d{3}$")
 
 
-class ContentError(ValueError):
-    def __init__(self, reason: str, detail: str = "") -> None:
-        super().__init__(f"{reason}: {detail}" if detail else reason)
-        self.reason = reason
-        self.detail = detail
+class ContentError(Dc09Error):
+    """The envelope is sound but what it carries cannot be read (or must not be, unencrypted)."""
 
 
 @dataclass(frozen=True, slots=True)
