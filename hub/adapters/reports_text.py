@@ -29,17 +29,12 @@ def _words(name: str) -> Words:
 KINDS = _table("kinds")
 OTHER_KIND = "other"
 OTHER_KIND_WORDS = _words("other_kind_words")
-DISPOSITIONS = _table("dispositions")
-DRILL_STATUS = _table("drill_status")
-DEVICE_KINDS = _table("device_kinds")
-PERIODS = _table("periods")
-STEPS = _table("steps")
-HALVES = _table("halves")
-OUTCOMES = _table("outcomes")
-TEST_NOTE = _words("test_note")
-PATROL_NOTE = _words("patrol_note")
-PATROL_MISSING_NOTE = _words("patrol_missing_note")
-TARGET_NOTE = _words("target_note")
+DISPOSITIONS, DRILL_STATUS, DEVICE_KINDS, PERIODS, STEPS, HALVES, OUTCOMES = map(
+    _table, ("dispositions", "drill_status", "device_kinds", "periods", "steps", "halves", "outcomes")
+)
+TEST_NOTE, PATROL_NOTE, PATROL_MISSING_NOTE, TARGET_NOTE = map(
+    _words, ("test_note", "patrol_note", "patrol_missing_note", "target_note")
+)
 
 
 def both(pair: Words) -> str:
@@ -52,18 +47,23 @@ def term(table: Mapping[str, Words], code: str | None) -> str:
     return both(table[code]) if code in table else code
 
 
-def seconds_text(value: float | None) -> str:
-    """Seconds as people read them: 42 s, 3 min 05 s, 1 h 02 min; '–' for none."""
+def seconds_text(value: float | None, compact: bool = False) -> str:
+    """Seconds as people read them: 42 s, 3 min 05 s, 1 h 02 min; compact, for tables and bars: 47 s,
+    2:17 (min:s), 1:02:05 (h:min:s); '–' for none."""
     if value is None:
         return "–"
     total = round(value)
     if total < 60:
         return f"{total} s"
+    hours, rest = divmod(total, 3600)
+    minutes, seconds = divmod(rest, 60)
+    if compact:
+        return f"{minutes}:{seconds:02d}" if hours == 0 else f"{hours}:{minutes:02d}:{seconds:02d}"
     if total < 3600:
-        return f"{total // 60} min {total % 60:02d} s"
+        return f"{minutes} min {seconds:02d} s"
     if total < 86400:
-        return f"{total // 3600} h {total % 3600 // 60:02d} min"
-    return f"{total // 86400} d {total % 86400 // 3600} h"
+        return f"{hours} h {minutes:02d} min"
+    return f"{total // 86400} d {hours % 24} h"
 
 
 def percent_text(value: float | None, digits: int = 0) -> str:

@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 import pytest
 import yaml
-from playwright.async_api import Browser, ConsoleMessage, Page, Route, expect
+from playwright.async_api import Browser, ConsoleMessage, Locator, Page, Route, expect
 from playwright.async_api import Error as PlaywrightError
 
 from devices.contract import OfficerAction
@@ -57,6 +57,15 @@ def row_of(page: Page, site_name: str):  # type: ignore[no-untyped-def]
 
 def row_at(page: Page, site_id: str):  # type: ignore[no-untyped-def]
     return page.locator(f'[data-testid="incident-row"][data-site-id="{site_id}"]')
+
+
+async def signed_in_with_alarm(page: Page, hub: HubUnderTest, link: DeviceLink, site_id: str) -> Locator:
+    """The desk signed in, and the first button of `site_id` pressed: the incident's row on the board."""
+    await sign_in(page, hub)
+    await press_button(hub, link, site_id, "btn-" + site_id.removeprefix("site-") + "-0")
+    row = row_at(page, site_id)
+    await expect(row).to_be_visible(timeout=2_000)
+    return row
 
 
 async def test_a_press_sounds_the_alarm_within_a_second_and_the_keyboard_acknowledges_it(
@@ -224,10 +233,7 @@ async def test_the_desk_works_an_incident_from_the_detail_panel(
 async def test_a_guards_cancel_request_is_shown_and_confirmed(
     hub: HubUnderTest, device_link: DeviceLink, page: Page
 ) -> None:
-    await sign_in(page, hub)
-    await press_button(hub, device_link, "site-05", "btn-05-0")
-    row = row_of(page, "测试银行05")
-    await expect(row).to_be_visible(timeout=2_000)
+    row = await signed_in_with_alarm(page, hub, device_link, "site-05")
     await asyncio.to_thread(press, device_link, hub.topics, ButtonRef("site-05", "btn-05-0"), "cancel")
     await expect(row.get_by_test_id("cancel-requested-flag")).to_be_visible(timeout=3_000)
 

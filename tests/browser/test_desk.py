@@ -18,7 +18,15 @@ from hub.adapters.postgres.accounts import accounts_service
 from hub.config import Settings
 from simulators.districts import write_district
 from tests.browser.conftest import screenshot
-from tests.browser.test_console import SIZES, build_scene, press_button, row_at, scene_district, sign_in
+from tests.browser.test_console import (
+    SIZES,
+    build_scene,
+    press_button,
+    row_at,
+    scene_district,
+    sign_in,
+    signed_in_with_alarm,
+)
 from tests.integration.conftest import HubUnderTest, create_user, eventually, fetch_value, running_hub
 
 
@@ -128,10 +136,7 @@ async def test_losing_the_link_to_the_hub_sounds_its_own_alarm(hub_settings: Set
 async def test_the_detail_reads_in_priority_order_and_folds_the_media(
     hub: HubUnderTest, device_link: DeviceLink, page: Page
 ) -> None:
-    await sign_in(page, hub)
-    await press_button(hub, device_link, "site-05", "btn-05-0")
-    row = row_at(page, "site-05")
-    await expect(row).to_be_visible(timeout=2_000)
+    row = await signed_in_with_alarm(page, hub, device_link, "site-05")
 
     async def with_media(route: Route) -> None:
         response = await route.fetch()

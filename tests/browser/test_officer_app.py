@@ -86,6 +86,13 @@ async def press_and_see_offer(page: Page, hub: HubUnderTest, device_link: Device
     return card
 
 
+@pytest.fixture
+async def offered(hub: HubUnderTest, device_link: DeviceLink, phone: Page) -> Locator:
+    """Officer o1 signed in on the phone and on duty, with a dispatch just offered: its card."""
+    await sign_in_and_on(phone, hub)
+    return await press_and_see_offer(phone, hub, device_link)
+
+
 async def test_an_officer_takes_a_dispatch_from_the_alarm_to_resolved(
     hub: HubUnderTest, device_link: DeviceLink, phone: Page
 ) -> None:
@@ -164,11 +171,9 @@ async def test_an_officer_takes_a_dispatch_from_the_alarm_to_resolved(
 
 
 async def test_a_dispatch_the_desk_gives_to_another_officer_leaves_the_screen(
-    hub: HubUnderTest, device_link: DeviceLink, phone: Page
+    hub: HubUnderTest, phone: Page, offered: Locator
 ) -> None:
-    page = phone
-    await sign_in_and_on(page, hub)
-    card = await press_and_see_offer(page, hub, device_link)
+    page, card = phone, offered
     incident_id = await card.get_attribute("data-incident-id")
     assert incident_id
 
@@ -183,14 +188,10 @@ async def test_a_dispatch_the_desk_gives_to_another_officer_leaves_the_screen(
 
 
 async def test_declining_asks_for_a_reason_and_hands_the_dispatch_on(
-    hub: HubUnderTest, device_link: DeviceLink, phone: Page
+    hub: HubUnderTest, phone: Page, offered: Locator
 ) -> None:
-    db = hub.db
     page = phone
-    await sign_in_and_on(page, hub)
-    card = await press_and_see_offer(page, hub, device_link)
-
-    await card.get_by_test_id("decline").click()
+    await offered.get_by_test_id("decline").click()
     sheet = page.get_by_test_id("decline-sheet")
     await expect(sheet).to_be_visible()
     await page.get_by_test_id("decline-confirm").click()  # no reason yet
@@ -202,9 +203,9 @@ async def test_declining_asks_for_a_reason_and_hands_the_dispatch_on(
 
     await expect(page.get_by_test_id("dispatch-card")).to_have_count(0)
     await expect(page.get_by_test_id("toasts")).to_contain_text("已拒绝")
-    note = await fetch_value(db, "SELECT note FROM dispatches WHERE officer_id = 'o1'")
+    note = await fetch_value(hub.db, "SELECT note FROM dispatches WHERE officer_id = 'o1'")
     assert note == "正在处置其他警情 — 在东四处置纠纷"
-    assert await fetch_value(db, "SELECT officer_id FROM dispatches WHERE state = 'offered'") == "sup"
+    assert await fetch_value(hub.db, "SELECT officer_id FROM dispatches WHERE state = 'offered'") == "sup"
 
 
 async def test_the_app_switches_to_english_and_remembers_it(
@@ -315,19 +316,16 @@ async def test_a_lost_link_shows_a_banner_and_heals(hub: HubUnderTest, device_li
 
 
 async def test_an_officer_on_the_way_warns_on_the_site_loudspeaker_with_one_tap(
-    hub: HubUnderTest, device_link: DeviceLink, phone: Page
+    hub: HubUnderTest, phone: Page, offered: Locator
 ) -> None:
-    db = hub.db
     page = phone
-    await sign_in_and_on(page, hub)
-    card = await press_and_see_offer(page, hub, device_link)
-    await card.get_by_test_id("accept").click()
+    await offered.get_by_test_id("accept").click()
     active = page.get_by_test_id("dispatch-card").first
     await expect(active).to_have_attribute("data-state", "accepted")
     await active.get_by_test_id("warn-panel").locator("summary").click()
     await active.get_by_test_id("warn-message").first.click()
     await expect(page.get_by_test_id("toasts")).to_contain_text("喊话已发送")
     await screenshot(page, "officer-warn")
-    row = await fetch_value(db, "SELECT row(speaker_id, message_id, created_by)::text FROM warnings")
+    row = await fetch_value(hub.db, "SELECT row(speaker_id, message_id, created_by)::text FROM warnings")
     assert row == "(spk-01,leave-now,user:li)"
-    assert await fetch_value(db, "SELECT count(*) FROM incident_timeline WHERE action = 'warning'") == 1
+    assert await fetch_value(hub.db, "SELECT count(*) FROM incident_timeline WHERE action = 'warning'") == 1

@@ -4,6 +4,7 @@ seat) of the JSON report, in both languages."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.async_api import Page, expect
@@ -17,11 +18,18 @@ def district_file() -> Path:
     return DEMO
 
 
-async def test_the_month_report_shows_video_verification_per_site(hub: HubUnderTest, page: Page) -> None:
+async def october_report(hub: HubUnderTest, page: Page) -> dict[str, Any]:
+    """The demo history's October report, shown on the page; returns its JSON, which the page is checked against."""
     await fill_history(hub)
     await sign_in(page, hub, "/reports?period=month&month=2026-10")
     await expect(page.get_by_test_id("report")).to_have_attribute("data-period", "2026-10", timeout=10_000)
-    answer = await (await page.request.get(f"{hub.http}/api/v1/reports?period=month&month=2026-10")).json()
+    response = await page.request.get(f"{hub.http}/api/v1/reports?period=month&month=2026-10")
+    answer: dict[str, Any] = await response.json()
+    return answer
+
+
+async def test_the_month_report_shows_video_verification_per_site(hub: HubUnderTest, page: Page) -> None:
+    answer = await october_report(hub, page)
     figures = answer["video_verification"]
     assert figures["totals"]["requested"] > 0
 
@@ -49,10 +57,7 @@ async def test_the_month_report_shows_video_verification_per_site(hub: HubUnderT
 
 
 async def test_the_month_report_shows_the_deterrence_rate_per_site_and_month(hub: HubUnderTest, page: Page) -> None:
-    await fill_history(hub)
-    await sign_in(page, hub, "/reports?period=month&month=2026-10")
-    await expect(page.get_by_test_id("report")).to_have_attribute("data-period", "2026-10", timeout=10_000)
-    answer = await (await page.request.get(f"{hub.http}/api/v1/reports?period=month&month=2026-10")).json()
+    answer = await october_report(hub, page)
     figures = answer["deterrence"]
     totals = figures["totals"]
     assert totals["warned"] > 0

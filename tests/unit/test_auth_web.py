@@ -22,6 +22,7 @@ from hub.domain.district import District
 from hub.services.auth import AuthPolicy, Permission, Role
 from tests.unit.fakes.accounts import FAST_HASHER, T0, FakeAccounts, FakeClock, bearer
 from tests.unit.fakes.web import web_services
+from tests.unit.web_pages import assert_sends_strangers_to_sign_in_and_back
 
 Client = TestClient[web.Request, web.Application]
 PASSWORD = "correct horse"
@@ -160,12 +161,7 @@ async def test_operations_docs_the_login_page_and_static_files_are_public(client
 
 
 async def test_the_console_sends_strangers_to_the_login_page_and_back(client: Client) -> None:
-    response = await client.get("/?lang=en", allow_redirects=False)
-
-    assert response.status == 302
-    location = response.headers["Location"]
-    assert location.startswith("/login?")
-    assert client.make_url(location).query["next"] == "/?lang=en"
+    await assert_sends_strangers_to_sign_in_and_back(client, "/?lang=en")
 
 
 async def test_an_unknown_path_is_still_404_not_401(client: Client) -> None:

@@ -20,6 +20,7 @@ from tests.unit.web_pages import (
     Client,
     assert_fetches_nothing_from_outside,
     assert_never_parses_as_html,
+    assert_sends_strangers_to_sign_in_and_back,
     page_client,
     served_page,
     static_text,
@@ -87,12 +88,7 @@ async def test_the_app_is_served_to_an_officer(client: Client, accounts: FakeAcc
 
 
 async def test_strangers_are_sent_to_the_login_page_and_back(client: Client) -> None:
-    response = await client.get("/officer?lang=en", allow_redirects=False)
-
-    assert response.status == 302
-    location = response.headers["Location"]
-    assert location.startswith("/login?")
-    assert client.make_url(location).query["next"] == "/officer?lang=en"
+    await assert_sends_strangers_to_sign_in_and_back(client, "/officer?lang=en")
 
 
 async def test_the_desk_has_the_console_not_the_officer_app(client: Client, accounts: FakeAccounts) -> None:

@@ -51,3 +51,12 @@ async def served_page(response: ClientResponse) -> str:
     page = await response.text()
     assert '<html lang="zh-CN">' in page
     return page
+
+
+async def assert_sends_strangers_to_sign_in_and_back(client: Client, path: str) -> None:
+    """A page asked for without signing in redirects to the sign-in page, which comes back to `path`."""
+    response = await client.get(path, allow_redirects=False)
+    assert response.status == 302
+    location = response.headers["Location"]
+    assert location.startswith("/login?")
+    assert client.make_url(location).query["next"] == path

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from hub.adapters.reports_text import STEPS, percent_text
+from hub.adapters.reports_text import STEPS, percent_text, seconds_text
 
 
 @dataclass(frozen=True)
@@ -20,14 +20,7 @@ class Column:
 
 def clock_text(value: float | None) -> str:
     """Compact durations for tables and bars: 47 s, 2:17 (min:s), 1:02:05 (h:min:s)."""
-    if value is None:
-        return "–"
-    total = round(value)
-    if total < 60:
-        return f"{total} s"
-    if total < 3600:
-        return f"{total // 60}:{total % 60:02d}"
-    return f"{total // 3600}:{total % 3600 // 60:02d}:{total % 60:02d}"
+    return seconds_text(value, compact=True)
 
 
 def outcome_count(code: str) -> Callable[[dict[str, Any]], str]:

@@ -463,22 +463,11 @@ function candidatesList() {
     );
   });
   if (candidates.length > limit || showAllCandidates) {
+    const label = showAllCandidates ? s.dispatch_fewer : s.dispatch_all(candidates.length);
     list.appendChild(
-      h(
-        "button",
-        {
-          type: "button",
-          class: "btn btn-quiet btn-more",
-          testid: "candidates-toggle",
-          "data-focus": "candidates-toggle",
-          "aria-expanded": showAllCandidates ? "true" : "false",
-          onclick: () => {
-            showAllCandidates = !showAllCandidates;
-            render();
-          },
-        },
-        showAllCandidates ? s.dispatch_fewer : s.dispatch_all(candidates.length),
-      ),
+      foldToggle("candidates-toggle", "btn-more", showAllCandidates, label, () => {
+        showAllCandidates = !showAllCandidates;
+      }),
     );
   }
   return list;
@@ -552,6 +541,16 @@ function mediaItem(m) {
   return h("figure", { class: "media-item", "data-kind": kind }, element, h("figcaption", null, term("mediaKinds", kind) + (caption ? " · " + caption : "")));
 }
 
+// The button that unfolds a folded list or folds it again (`testid` also keeps focus over the re-render).
+function foldToggle(testid, className, expanded, label, flip) {
+  const onclick = () => {
+    flip();
+    render();
+  };
+  const attrs = { type: "button", class: "btn btn-quiet " + className, testid, "data-focus": testid, onclick };
+  return h("button", { ...attrs, "aria-expanded": expanded ? "true" : "false" }, label);
+}
+
 function mediaSection(incident) {
   const s = t();
   const all = Array.isArray(incident.media) ? incident.media : [];
@@ -560,22 +559,11 @@ function mediaSection(incident) {
   if (!media.length) return null;
   const { leading, rest } = foldedMedia(media);
   const shown = showAllMedia ? leading.concat(rest) : leading;
+  const label = showAllMedia ? s.media_less : s.media_more(rest.length);
   const toggle = rest.length
-    ? h(
-        "button",
-        {
-          type: "button",
-          class: "btn btn-quiet media-more",
-          testid: "media-more",
-          "data-focus": "media-more",
-          "aria-expanded": showAllMedia ? "true" : "false",
-          onclick: () => {
-            showAllMedia = !showAllMedia;
-            render();
-          },
-        },
-        showAllMedia ? s.media_less : s.media_more(rest.length),
-      )
+    ? foldToggle("media-more", "media-more", showAllMedia, label, () => {
+        showAllMedia = !showAllMedia;
+      })
     : null;
   return section(s.media_title, "media", h("div", { class: "media-grid" }, shown.map(mediaItem)), toggle);
 }

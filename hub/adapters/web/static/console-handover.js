@@ -64,6 +64,11 @@ function spanText(shift) {
   return dateText(start) + " " + hhmm(start) + " – " + endDay + hhmm(end);
 }
 
+// A table of incidents, a row each (testid "<testid>-row"), that open the incident when clicked.
+function incidentTable(testid, headings, incidents, empty, cells) {
+  return table(testid, headings, incidents.map((row) => incidentRow(testid + "-row", row, cells(row))), empty);
+}
+
 function table(testid, headings, rows, empty) {
   if (!rows.length) return h("p", { class: "muted", testid: testid + "-empty" }, empty);
   return h(
@@ -131,39 +136,22 @@ export function render() {
     ),
   );
 
+  const closedPill = (row) => h("span", { class: "pill " + (row.closed ? "pill-ok" : "pill-warn") }, row.closed ? s.handover_closed : s.handover_still_open);
   replace(
     el.deterred,
-    table(
-      "handover-deterred",
-      [s.col_site, s.col_kind, s.col_opened, s.handover_verdict_at, s.col_state],
-      data.deterred.map((row) =>
-        incidentRow(
-          "handover-deterred-row",
-          row,
-          incidentCells(row),
-          h("td", null, whenText(parseTime(row.verdict_at))),
-          h("td", null, h("span", { class: "pill " + (row.closed ? "pill-ok" : "pill-warn") }, row.closed ? s.handover_closed : s.handover_still_open)),
-        ),
-      ),
-      s.handover_none_deterred,
-    ),
+    incidentTable("handover-deterred", [s.col_site, s.col_kind, s.col_opened, s.handover_verdict_at, s.col_state], data.deterred, s.handover_none_deterred, (row) => [
+      incidentCells(row),
+      h("td", null, whenText(parseTime(row.verdict_at))),
+      h("td", null, closedPill(row)),
+    ]),
   );
-
+  const openState = (row) => (row.closed_at ? s.handover_closed_since : term("states", row.state) + (row.acknowledged ? "" : " · " + s.handover_unacknowledged));
   replace(
     el.open,
-    table(
-      "handover-open",
-      [s.col_priority, s.col_site, s.col_kind, s.col_opened, s.col_state],
-      data.handed_over.map((row) =>
-        incidentRow(
-          "handover-open-row",
-          row,
-          h("td", null, h("span", { class: "badge badge-p" + row.priority }, "P" + row.priority)),
-          incidentCells(row),
-          h("td", null, row.closed_at ? s.handover_closed_since : term("states", row.state) + (row.acknowledged ? "" : " · " + s.handover_unacknowledged)),
-        ),
-      ),
-      s.handover_none_open,
-    ),
+    incidentTable("handover-open", [s.col_priority, s.col_site, s.col_kind, s.col_opened, s.col_state], data.handed_over, s.handover_none_open, (row) => [
+      h("td", null, h("span", { class: "badge badge-p" + row.priority }, "P" + row.priority)),
+      incidentCells(row),
+      h("td", null, openState(row)),
+    ]),
   );
 }

@@ -199,39 +199,15 @@ export function createWarnPanel(options) {
           ),
         ),
       ),
-      h(
-        "label",
-        { class: "warn-field" },
-        h("span", null, s.warn_repeat),
-        h(
-          "select",
-          {
-            testid: "warn-repeat",
-            "data-focus": key("repeat"),
-            onchange: (event) => {
-              state.repeat = Number(event.target.value);
-            },
-          },
-          REPEATS.map((n) => h("option", { value: String(n), selected: n === state.repeat }, s.warn_times(n))),
-        ),
-      ),
-      h(
-        "label",
-        { class: "warn-field" },
-        h("span", null, s.warn_target),
-        h(
-          "select",
-          {
-            testid: "warn-target",
-            "data-focus": key("target"),
-            onchange: (event) => {
-              state.target = event.target.value;
-            },
-          },
-          h("option", { value: "site", selected: state.target === "site" }, s.warn_all_speakers(speakers.length)),
-          speakers.map((d) => h("option", { value: d.id, selected: state.target === d.id }, deviceName(d))),
-        ),
-      ),
+      selectField(s.warn_repeat, "repeat", key, (value) => {
+        state.repeat = Number(value);
+      }, REPEATS.map((n) => h("option", { value: String(n), selected: n === state.repeat }, s.warn_times(n)))),
+      selectField(s.warn_target, "target", key, (value) => {
+        state.target = value;
+      }, [
+        h("option", { value: "site", selected: state.target === "site" }, s.warn_all_speakers(speakers.length)),
+        speakers.map((d) => h("option", { value: d.id, selected: state.target === d.id }, deviceName(d))),
+      ]),
     );
     const send = h(
       "button",
@@ -319,4 +295,10 @@ function messageText(message, lang) {
   const texts = message.texts || {};
   if (lang === "both") return [texts["zh-CN"], texts.en].filter(Boolean).join(" / ") || message.id;
   return texts[lang] || texts["zh-CN"] || texts.en || message.id;
+}
+
+// One labelled drop-down of the form (its testid "warn-<name>"); `pick` keeps the chosen value.
+function selectField(label, name, key, pick, options) {
+  const onchange = (event) => pick(event.target.value);
+  return h("label", { class: "warn-field" }, h("span", null, label), h("select", { testid: "warn-" + name, "data-focus": key(name), onchange }, options));
 }
