@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from hub.adapters.web import pages
 from hub.domain.incidents import IncidentState
 from hub.services.auth import Role
 from tests.unit.fakes.accounts import FakeAccounts, bearer
@@ -84,7 +85,7 @@ def test_console_loads_nothing_from_outside_the_hub(name: str) -> None:
 
 
 def test_console_is_split_into_modules_that_all_exist() -> None:
-    page = static_text("index.html")
+    page = pages.html(pages.CONSOLE).decode()
     assert '<script type="module" src="/static/console.js">' in page
     imported = set(re.findall(r'from "\./(console[a-z0-9-]*\.js)"', console_scripts()))
     assert imported == set(SCRIPTS) - {"console.js", *SHARED}

@@ -25,7 +25,8 @@ from aiohttp.typedefs import Handler
 from aiohttp.web_urldispatcher import AbstractRoute
 from yarl import URL
 
-from hub.adapters.web.console import SECURITY_HEADERS, STATIC_DIR
+from hub.adapters.web import pages
+from hub.adapters.web.console import SECURITY_HEADERS
 from hub.adapters.web.context import AUTH, CREDENTIAL, PRINCIPAL, RECENT, SERVICES
 from hub.adapters.web.errors import ApiError, BadRequest, json_error, json_ok
 from hub.adapters.web.models.accounts import LoginRequest, Session, User
@@ -347,8 +348,8 @@ async def me(request: web.Request) -> web.Response:
     "The sign-in page (HTML); `?next=` is where to go afterwards (a path on this hub)",
     {200: HTML_PAGE},
 )
-async def login_page(request: web.Request) -> web.FileResponse:
-    return web.FileResponse(STATIC_DIR / "login.html", headers=SECURITY_HEADERS)
+async def login_page(request: web.Request) -> web.Response:
+    return pages.respond(request, pages.LOGIN, SECURITY_HEADERS)
 
 
 # ---- long-lived connections --------------------------------------------------------------------

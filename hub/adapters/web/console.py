@@ -1,15 +1,14 @@
-"""The duty desk console: one static page, its stylesheet and script, no build step."""
+"""The duty desk console: one page (hub.adapters.web.pages), its stylesheets and scripts, no build step."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 from aiohttp import web
 
 from hub.adapters.web.hardening import PAGE_CSP
 from hub.adapters.web.operations import HTML_PAGE, documented
+from hub.adapters.web.pages import CONSOLE, STATIC_DIR, respond
 
-STATIC_DIR = Path(__file__).parent / "static"
+__all__ = ["SECURITY_HEADERS", "STATIC_DIR", "index"]
 
 # The pages' policy (hardening.PAGE_CSP; every other answer gets the rest of the headers there too).
 SECURITY_HEADERS = {
@@ -21,5 +20,5 @@ SECURITY_HEADERS = {
 
 
 @documented("console", "The duty desk console (HTML; its assets are under /static/)", {200: HTML_PAGE})
-async def index(request: web.Request) -> web.FileResponse:
-    return web.FileResponse(STATIC_DIR / "index.html", headers=SECURITY_HEADERS)
+async def index(request: web.Request) -> web.Response:
+    return respond(request, CONSOLE, SECURITY_HEADERS)

@@ -14,7 +14,8 @@ from typing import Any
 from aiohttp import web
 
 from hub.adapters.reports_csv import render_csv
-from hub.adapters.web.console import SECURITY_HEADERS, STATIC_DIR
+from hub.adapters.web import pages
+from hub.adapters.web.console import SECURITY_HEADERS
 from hub.adapters.web.context import SERVICES
 from hub.adapters.web.errors import ApiError, BadRequest, json_ok
 from hub.adapters.web.models.base import read_query
@@ -115,5 +116,5 @@ async def report_pdf(request: web.Request) -> web.Response:
 
 
 @documented("reportsPage", "The supervisors' reports page (HTML; its assets are under /static/)", {200: HTML_PAGE})
-async def page(request: web.Request) -> web.FileResponse:
-    return web.FileResponse(STATIC_DIR / "reports.html", headers=SECURITY_HEADERS)
+async def page(request: web.Request) -> web.Response:
+    return pages.respond(request, pages.REPORTS, SECURITY_HEADERS)
