@@ -12,6 +12,7 @@ import uuid
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import pytest
@@ -25,6 +26,7 @@ from hub.adapters.postgres.pool import create_pool
 from hub.adapters.postgres.queries import PostgresIncidentQueries
 from hub.adapters.postgres.store import PostgresStore
 from hub.config import load_district
+from hub.domain.district import District
 from hub.domain.events import DeviceEvent
 from hub.domain.incidents import Incident
 from hub.services.ingest import IngestService
@@ -127,20 +129,19 @@ class QueuedMessages:
         self.acked.extend(messages)
 
 
+def ingest_on(pool: asyncpg.Pool, district: District, topics: Topics, **more: Any) -> IngestService:
+    """The ingest service on the test database: default limits, fresh metrics, `more` as given."""
+    checker = IntakeChecker(topics, district, IntakeLimits())
+    return IngestService(checker, PostgresStore(pool), district, topics, HubMetrics(), **more)
+
+
 async def test_the_routine_lane_commits_nothing_new_while_the_alarm_lane_holds_an_alarm(
     pool: asyncpg.Pool, district_file: Path
 ) -> None:
     topics = Topics("sentinel")
     district = load_district(district_file)
     right_of_way = AlarmRightOfWay(max_hold_s=30.0)
-    routine = IngestService(
-        IntakeChecker(topics, district, IntakeLimits()),
-        PostgresStore(pool),
-        district,
-        topics,
-        HubMetrics(),
-        lane=RoutineTurns(right_of_way),
-    )
+    routine = ingest_on(pool, district, topics, lane=RoutineTurns(right_of_way))
     source = QueuedMessages()
     right_of_way.alarm_taken()
     task = asyncio.create_task(routine.run(source, 100))
@@ -174,14 +175,7 @@ async def test_the_incidents_a_batch_commits_are_shown_from_memory_exactly_as_th
     def show(incidents: Sequence[Incident]) -> None:
         shown.extend(queries.incident_json(incident) for incident in incidents)
 
-    ingest = IngestService(
-        IntakeChecker(topics, district, IntakeLimits()),
-        PostgresStore(pool),
-        district,
-        topics,
-        HubMetrics(),
-        show_committed=show,
-    )
+    ingest = ingest_on(pool, district, topics, show_committed=show)
     for n in range(2):  # a press that opens the incident, then one that joins it
         _, payload = press_payload("panic")
         await ingest.process([InboundMessage(topics.button_event("site-00", "btn-00-0"), payload, datetime.now(UTC))])

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
+from collections.abc import Callable
 
 import asyncpg
 import pytest
@@ -46,31 +47,42 @@ async def tamper(dsn: str, sql: str, *args: object) -> None:
         await conn.close()
 
 
-def verify(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], dsn: str) -> tuple[int, str]:
-    monkeypatch.setenv("SENTINEL_DATABASE_URL", dsn)
-    status = sentinel(monkeypatch, "audit", "verify")
-    captured = capsys.readouterr()
-    return status, captured.out + captured.err
+def tampered_log(dsn: str, sql: str, entry: int) -> list[int]:
+    """Ten entries, then `sql` run on the id of the `entry`-th: the ten ids."""
+    ids = run_async(write_entries(dsn, 10))
+    run_async(tamper(dsn, sql, ids[entry]))
+    return ids
 
 
-def test_an_untouched_audit_log_verifies_with_its_count(
-    database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+Verify = Callable[[], tuple[int, str]]
+
+
+@pytest.fixture
+def audit_verify(database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Verify:
+    """`sentinel audit verify` on the test's database: its exit status and what it printed."""
+    monkeypatch.setenv("SENTINEL_DATABASE_URL", database_url)
+
+    def run() -> tuple[int, str]:
+        status = sentinel(monkeypatch, "audit", "verify")
+        captured = capsys.readouterr()
+        return status, captured.out + captured.err
+
+    return run
+
+
+def test_an_untouched_audit_log_verifies_with_its_count(database_url: str, audit_verify: Verify) -> None:
     run_async(write_entries(database_url, 12))
 
-    status, output = verify(monkeypatch, capsys, database_url)
+    status, output = audit_verify()
 
     assert status == 0
     assert "audit log intact: 12 entries" in output
 
 
-def test_an_edited_entry_is_named_as_the_first_broken_link(
-    database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    ids = run_async(write_entries(database_url, 10))
-    run_async(tamper(database_url, "UPDATE audit_log SET actor = 'user:someone-else' WHERE id = $1", ids[4]))
+def test_an_edited_entry_is_named_as_the_first_broken_link(database_url: str, audit_verify: Verify) -> None:
+    ids = tampered_log(database_url, "UPDATE audit_log SET actor = 'user:someone-else' WHERE id = $1", 4)
 
-    status, output = verify(monkeypatch, capsys, database_url)
+    status, output = audit_verify()
 
     assert status == 1
     assert f"BROKEN at entry id {ids[4]} (seq 5): its content was changed" in output
@@ -78,15 +90,12 @@ def test_an_edited_entry_is_named_as_the_first_broken_link(
 
 
 def test_an_entry_edited_and_rehashed_breaks_the_link_to_the_next(database_url: str) -> None:
-    ids = run_async(write_entries(database_url, 10))
-    run_async(
-        tamper(
-            database_url,
-            'UPDATE audit_log SET detail = \'{"note": "rewritten"}\','
-            ' hash = audit_row_hash(prev_hash, seq, id, at, actor, action, target, \'{"note": "rewritten"}\')'
-            " WHERE id = $1",
-            ids[2],
-        )
+    ids = tampered_log(
+        database_url,
+        'UPDATE audit_log SET detail = \'{"note": "rewritten"}\','
+        ' hash = audit_row_hash(prev_hash, seq, id, at, actor, action, target, \'{"note": "rewritten"}\')'
+        " WHERE id = $1",
+        2,
     )
 
     verdict = run_async(verify_audit_chain(database_url))
@@ -96,21 +105,17 @@ def test_an_entry_edited_and_rehashed_breaks_the_link_to_the_next(database_url: 
     assert "does not follow the entry before it" in verdict.broken.reason
 
 
-def test_a_deleted_entry_is_named_by_the_entry_after_it(
-    database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    ids = run_async(write_entries(database_url, 10))
-    run_async(tamper(database_url, "DELETE FROM audit_log WHERE id = $1", ids[6]))
+def test_a_deleted_entry_is_named_by_the_entry_after_it(database_url: str, audit_verify: Verify) -> None:
+    ids = tampered_log(database_url, "DELETE FROM audit_log WHERE id = $1", 6)
 
-    status, output = verify(monkeypatch, capsys, database_url)
+    status, output = audit_verify()
 
     assert status == 1
     assert f"BROKEN at entry id {ids[7]} (seq 8): 1 entry before it (seq 7) deleted" in output
 
 
 def test_deleting_the_last_entries_is_seen_against_the_chain_head(database_url: str) -> None:
-    ids = run_async(write_entries(database_url, 10))
-    run_async(tamper(database_url, "DELETE FROM audit_log WHERE id >= $1", ids[8]))
+    tampered_log(database_url, "DELETE FROM audit_log WHERE id >= $1", 8)
 
     verdict = run_async(verify_audit_chain(database_url))
 

@@ -13,20 +13,17 @@ from typing import Any
 import aiohttp
 import asyncpg
 import pytest
-from aiohttp import WSCloseCode, WSMsgType, web
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp import WSCloseCode, WSMsgType
 
 from hub.adapters.postgres.accounts import accounts_service
 from hub.adapters.postgres.login_throttle import PostgresLoginThrottle
 from hub.adapters.postgres.pool import create_pool
-from hub.adapters.web import make_app
 from hub.domain.district import District, Officer
 from hub.services.auth import AuthPolicy
 from tests.integration.conftest import bearer, create_api_token, create_user
-from tests.integration.web_services import web_services
+from tests.integration.web_services import Client, web_client
 from tests.unit.fakes.accounts import FakeClock
 
-Client = TestClient[web.Request, web.Application]
 PASSWORD = "correct horse battery"
 TIMEOUT = 5.0
 
@@ -52,14 +49,13 @@ async def client(database_url: str, pool: asyncpg.Pool, clock: FakeClock) -> Asy
         ("o1", "officer", "o1"),
     ]:
         await create_user(database_url, username, PASSWORD, role, officer_id)
-    services = web_services(
+    async with web_client(
         pool,
         district,
         auth_policy=AuthPolicy(stream_recheck=timedelta(seconds=0.05), trusted_proxies=(ip_network("127.0.0.0/8"),)),
         clock=clock,
         login_throttle=PostgresLoginThrottle(pool),
-    )
-    async with TestClient(TestServer(make_app(services))) as client:
+    ) as client:
         yield client
 
 

@@ -15,20 +15,16 @@ from pathlib import Path
 
 import asyncpg
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestClient, TestServer
 
 from hub.adapters.postgres.pool import create_pool
 from hub.adapters.postgres.reports import PostgresReports
-from hub.adapters.web import make_app
 from hub.config.district import parse_district
 from simulators.districts import synthetic_district, write_district
 from simulators.history import generate, write
 from tests.integration.conftest import REPO, bearer, create_api_token
 from tests.integration.test_reports import END, NOW, START
-from tests.integration.web_services import web_services
+from tests.integration.web_services import Client, web_client
 
-Client = TestClient[web.Request, web.Application]
 DISTRICT = parse_district(synthetic_district(sites=6))
 
 
@@ -43,13 +39,7 @@ async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
 
 @pytest.fixture
 async def client(pool: asyncpg.Pool) -> AsyncIterator[Client]:
-    services = web_services(
-        pool,
-        DISTRICT,
-        clock=lambda: NOW,
-        reports=PostgresReports(pool, DISTRICT),
-    )
-    async with TestClient(TestServer(make_app(services))) as client:
+    async with web_client(pool, DISTRICT, clock=lambda: NOW, reports=PostgresReports(pool, DISTRICT)) as client:
         yield client
 
 

@@ -58,15 +58,24 @@ async def open_incident(hub: HubUnderTest, link: DeviceLink) -> int:
     raise AssertionError("no incident")
 
 
+@pytest.fixture
+def api(hub: HubUnderTest) -> str:
+    return f"{hub.http}/api/v1"
+
+
+@pytest.fixture
+async def incident_id(hub: HubUnderTest, device_link: DeviceLink) -> int:
+    """An incident opened by a press at site-01."""
+    return await open_incident(hub, device_link)
+
+
 def _marks(detail: dict[str, Any]) -> dict[str, Any]:
     return {step["id"]: step["done"] for step in detail["steps"]}
 
 
 async def test_steps_tick_from_a_dispatch_and_a_click_and_an_open_required_step_needs_a_reason(
-    hub: HubUnderTest, device_link: DeviceLink
+    hub: HubUnderTest, api: str, incident_id: int
 ) -> None:
-    api = f"{hub.http}/api/v1"
-    incident_id = await open_incident(hub, device_link)
     async with aiohttp.ClientSession(headers=hub.headers) as desk:
         detail: Any = await get_json(f"{api}/incidents/{incident_id}", hub.token)
         assert [s["id"] for s in detail["steps"]] == [
@@ -117,10 +126,8 @@ async def test_steps_tick_from_a_dispatch_and_a_click_and_an_open_required_step_
 
 
 async def test_resolving_with_a_required_step_open_records_the_reason(
-    hub: HubUnderTest, device_link: DeviceLink
+    hub: HubUnderTest, api: str, incident_id: int
 ) -> None:
-    api = f"{hub.http}/api/v1"
-    incident_id = await open_incident(hub, device_link)
     async with aiohttp.ClientSession(headers=hub.headers) as desk:
         body = {"disposition": "false_alarm", "steps_reason": "保安电话确认误按"}
         status, resolved = await post(desk, f"{api}/incidents/{incident_id}/resolve", body)
@@ -136,10 +143,8 @@ async def test_resolving_with_a_required_step_open_records_the_reason(
 
 
 async def test_steps_racing_the_desks_actions_never_undo_them_and_are_marked_once(
-    hub: HubUnderTest, device_link: DeviceLink
+    hub: HubUnderTest, api: str, incident_id: int
 ) -> None:
-    api = f"{hub.http}/api/v1"
-    incident_id = await open_incident(hub, device_link)
     async with aiohttp.ClientSession(headers=hub.headers) as desk:
         clicks = [
             post(desk, f"{api}/incidents/{incident_id}/steps/{step}", {"note": f"seat {n}"})

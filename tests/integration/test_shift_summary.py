@@ -11,19 +11,15 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestClient, TestServer
 
 from hub.adapters.postgres.pool import create_pool
 from hub.adapters.postgres.shift_summary import PostgresShiftSummary
-from hub.adapters.web import make_app
 from hub.config.district import parse_district
 from simulators.districts import synthetic_district
 from simulators.history import GenIncident, History, generate, write
 from tests.integration.conftest import bearer, create_api_token
-from tests.integration.web_services import web_services
+from tests.integration.web_services import Client, web_client
 
-Client = TestClient[web.Request, web.Application]
 ZONE = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 10, 6, 10, 30, tzinfo=ZONE)  # a Tuesday, in the day desk's shift (08:00–20:00)
 VERDICT_AFTER = timedelta(seconds=40)  # simulators.history writes each talk-down verdict 40 s after the first event
@@ -47,13 +43,9 @@ async def client(database_url: str) -> AsyncIterator[Client]:
     pool = await create_pool(database_url, min_size=1, max_size=4)
     async with pool.acquire() as conn:
         await write(conn, HISTORY)
-    services = web_services(
-        pool,
-        DISTRICT,
-        clock=lambda: NOW,
-        shift_summary=PostgresShiftSummary(pool, DISTRICT),
-    )
-    async with TestClient(TestServer(make_app(services))) as client:
+    async with web_client(
+        pool, DISTRICT, clock=lambda: NOW, shift_summary=PostgresShiftSummary(pool, DISTRICT)
+    ) as client:
         yield client
     await pool.close()
 

@@ -27,16 +27,18 @@ WINDOW_S = 6
 SITE, CAMERA = "site-01", "cam-01"  # site-01 is in grid g1: officer o1; its speaker spk-01 is the `speaker` fixture
 
 
+def save_talkdown_district(path: Path, talkdown: dict[str, Any], **more: Any) -> Path:
+    """Two sites with a button each, a warning on intrusions in the yard, and the talk-down rule `talkdown`."""
+    yard = {"id": "yard", "event": "intrusion", "message": "leave-now", "repeat": 1, "cooldown_s": 300}
+    district = synthetic_district(sites=2, buttons_per_site=1, warning_rules=[yard], **more)
+    district["talkdown"] = [talkdown]
+    return save_district(path, district)
+
+
 @pytest.fixture
 def talkdown_district(tmp_path: Path) -> Path:
-    district = synthetic_district(
-        sites=2,
-        buttons_per_site=1,
-        warning_rules=[{"id": "yard", "event": "intrusion", "message": "leave-now", "repeat": 1, "cooldown_s": 300}],
-    )
     rule = {"id": "banks", "site_kinds": ["bank"], "window_s": WINDOW_S, "firmer_message": "police-coming"}
-    district["talkdown"] = [rule]
-    return save_district(tmp_path / "talkdown.yaml", district)
+    return save_talkdown_district(tmp_path / "talkdown.yaml", rule)
 
 
 @pytest.fixture

@@ -14,10 +14,16 @@ import pytest
 
 from devices.link import DeviceLink
 from hub.config import Settings
-from simulators.districts import save_district, synthetic_district
 from simulators.speaker import SpeakerSimulator
 from tests.integration.conftest import HubUnderTest, eventually, fetch_value, running_hub
-from tests.integration.test_talkdown import an_intruder_warned_off, camera_says, first_done, rows, verdict_entry
+from tests.integration.test_talkdown import (
+    an_intruder_warned_off,
+    camera_says,
+    first_done,
+    rows,
+    save_talkdown_district,
+    verdict_entry,
+)
 
 WINDOW_S = 8
 ACK_S = 5  # the district file's minimum; the watch starts ~1 s after the press, so this falls inside it
@@ -25,15 +31,12 @@ ACK_S = 5  # the district file's minimum; the watch starts ~1 s after the press,
 
 @pytest.fixture
 def district(tmp_path: Path) -> Path:
-    district = synthetic_district(
-        sites=2,
-        buttons_per_site=1,
-        warning_rules=[{"id": "yard", "event": "intrusion", "message": "leave-now", "repeat": 1, "cooldown_s": 300}],
+    return save_talkdown_district(
+        tmp_path / "talkdown-short-ack.yaml",
+        {"id": "banks", "site_kinds": ["bank"], "window_s": WINDOW_S},
         targets={p: {"ack_s": ACK_S, "accept_s": 60, "arrival_s": 600} for p in ("P1", "P2")},
         auto_dispatch=[],
     )
-    district["talkdown"] = [{"id": "banks", "site_kinds": ["bank"], "window_s": WINDOW_S}]
-    return save_district(tmp_path / "talkdown-short-ack.yaml", district)
 
 
 @pytest.fixture

@@ -104,22 +104,20 @@ async def test_a_failure_is_down_at_once_since_the_first_failure_and_the_return_
 async def test_a_failure_shorter_than_the_grace_is_not_shown(clock: FakeClock, frames: list[Any]) -> None:
     connected = [True]
     monitor = monitor_of(clock, frames, Watch(FlagCheck("broker", lambda: connected[0]), grace_s=2.0))
-    await monitor.check_once("broker")
 
-    connected[0] = False
-    clock.advance(5)
-    await monitor.check_once("broker")
-    clock.advance(1.5)
-    await monitor.check_once("broker")
+    async def check_after(seconds: float, up: bool) -> None:
+        clock.advance(seconds)
+        connected[0] = up
+        await monitor.check_once("broker")
+
+    await check_after(0, up=True)
+    await check_after(5, up=False)
+    await check_after(1.5, up=False)
     assert monitor.is_up("broker") and frames == []
 
-    connected[0] = True  # reconnected within the grace
-    await monitor.check_once("broker")
-    connected[0] = False
-    clock.advance(1)
-    await monitor.check_once("broker")
-    clock.advance(2)
-    await monitor.check_once("broker")
+    await check_after(0, up=True)  # reconnected within the grace
+    await check_after(1, up=False)
+    await check_after(2, up=False)
 
     assert not monitor.is_up("broker")
     assert monitor.state("broker").since == T0 + timedelta(seconds=7.5)  # the first failure of this run

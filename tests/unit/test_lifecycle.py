@@ -14,15 +14,8 @@ from hub.domain.lifecycle import Action, Disposition, IllegalTransition, apply, 
 
 T0 = datetime(2026, 11, 21, 20, 0, tzinfo=UTC)
 S = IncidentState
-CLOCKS = (
-    "acknowledged_at",
-    "dispatched_at",
-    "accepted_at",
-    "en_route_at",
-    "on_scene_at",
-    "resolved_at",
-    "cancelled_at",
-)
+# Every state after new sets the clock named after it, in the lifecycle's order.
+CLOCKS = tuple(f"{state.value}_at" for state in S if state is not S.NEW)
 
 
 def new_incident(test: bool = False) -> Incident:

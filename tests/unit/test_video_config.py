@@ -19,20 +19,14 @@ def camera(**overrides: object) -> dict[str, object]:
     return {"stream": "rtsp://10.0.0.5/stream1", "zones": [YARD], **overrides}
 
 
+def school_district(devices: list[dict[str, object]]) -> dict[str, object]:
+    """A district file's content: one school site, alone in its grid, with `devices`."""
+    school = {"id": "school", "name": "School", "kind": "school", "grid": "g1", "devices": devices}
+    return {"district": {"id": "d", "name": "D"}, "grids": [{"id": "g1", "name": "G"}], "sites": [school]}
+
+
 def district(device: dict[str, object]) -> dict[str, object]:
-    return {
-        "district": {"id": "d", "name": "D"},
-        "grids": [{"id": "g1", "name": "G"}],
-        "sites": [
-            {
-                "id": "school",
-                "name": "School",
-                "kind": "school",
-                "grid": "g1",
-                "devices": [device, {"id": "spk-yard", "kind": "speaker"}],
-            }
-        ],
-    }
+    return school_district([device, {"id": "spk-yard", "kind": "speaker"}])
 
 
 def test_a_camera_needs_only_a_stream_and_gets_the_documented_defaults() -> None:

@@ -24,6 +24,7 @@ from hub.adapters.camera.ring_buffer import PreEventBuffer
 from hub.config.district import ConfigError
 from hub.video.annotate import draw_detection
 from hub.video.detections import Detection, DetectionType, ObjectBox, TamperKind
+from tests.unit.test_video_config import school_district
 
 T = datetime(2026, 3, 2, 20, 0, tzinfo=ZoneInfo("Asia/Shanghai")).timestamp()
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -176,24 +177,14 @@ def test_backoff_doubles_to_its_maximum_and_resets() -> None:
 
 def write_district(tmp_path: Path, speakers: list[str]) -> Path:
     camera = {"stream": "clips/yard.avi", "speakers": speakers, "zones": []}
-    district = {
-        "district": {"id": "d", "name": "D", "timezone": "Asia/Shanghai"},
-        "grids": [{"id": "g1", "name": "G"}],
-        "sites": [
-            {
-                "id": "school",
-                "name": "School",
-                "kind": "school",
-                "grid": "g1",
-                "devices": [
-                    {"id": "cam-yard", "kind": "camera", "camera": camera},
-                    {"id": "cam-gate", "kind": "camera"},
-                    {"id": "spk-yard", "kind": "speaker"},
-                    {"id": "btn-gate", "kind": "button"},
-                ],
-            }
-        ],
-    }
+    district = school_district(
+        [
+            {"id": "cam-yard", "kind": "camera", "camera": camera},
+            {"id": "cam-gate", "kind": "camera"},
+            {"id": "spk-yard", "kind": "speaker"},
+            {"id": "btn-gate", "kind": "button"},
+        ]
+    )
     path = tmp_path / "district.yaml"
     path.write_text(yaml.safe_dump(district))
     return path
