@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import structlog
@@ -72,6 +72,7 @@ async def deliver(publisher: Publisher, claim: OutboxClaim, publish_timeout_s: f
     return len(sent)
 
 
+@dataclass(eq=False)
 class ImmediateSender:
     """Sends a transaction's outbound messages the moment it commits (the alarm lane's `received`),
     without the relay's wake-up and claim round trip. The rows are written already claimed under a
@@ -79,79 +80,65 @@ class ImmediateSender:
     be sent is released to the relay at once, and if the hub dies first the lease lapses and the
     relay sends them. Lost: never; doubled: as with the relay, which receivers deduplicate."""
 
-    def __init__(
-        self,
-        outbox: Outbox,
-        publisher: Publisher,
-        relay_nudge: asyncio.Event,
-        lease_s: float = 5.0,
-        publish_timeout_s: float = 4.0,
-    ) -> None:
-        self._outbox = outbox
-        self._publisher = publisher
-        self._relay_nudge = relay_nudge
-        self._lease_s = lease_s
-        self._publish_timeout_s = publish_timeout_s
-        self._sending: set[asyncio.Task[None]] = set()
+    outbox: Outbox
+    publisher: Publisher
+    relay_nudge: asyncio.Event
+    lease_s: float = 5.0
+    publish_timeout_s: float = 4.0
+    _sending: set[asyncio.Task[None]] = field(default_factory=set, init=False, repr=False)
 
     def lease(self) -> OutboxLease:
         """Taken before the transaction that writes the rows, so `send_until` errs early."""
-        return OutboxLease(uuid.uuid4(), self._lease_s, time.monotonic() + self._lease_s * 0.8)
+        return OutboxLease(uuid.uuid4(), self.lease_s, time.monotonic() + self.lease_s * 0.8)
 
     def send(self, lease: OutboxLease, messages: list[tuple[int, OutboundMessage]]) -> None:
         """After the commit: send in the background (the caller acknowledges meanwhile)."""
-        task = asyncio.create_task(self._send(self._outbox.held(lease, messages)), name="outbox-at-commit")
+        task = asyncio.create_task(self._send(self.outbox.held(lease, messages)), name="outbox-at-commit")
         self._sending.add(task)
         task.add_done_callback(self._sending.discard)
 
     async def _send(self, claim: OutboxClaim) -> None:
         try:
-            await deliver(self._publisher, claim, self._publish_timeout_s)
+            await deliver(self.publisher, claim, self.publish_timeout_s)
         except Exception as exc:
             log.warning("outbound message not sent at commit; the relay takes it", error=repr(exc))
-            self._relay_nudge.set()
+            self.relay_nudge.set()
 
 
+@dataclass(eq=False)
 class OutboxRelay:
-    def __init__(
-        self,
-        outbox: Outbox,
-        publisher: Publisher,
-        nudge: asyncio.Event,
-        batch: int = 200,
-        poll_s: float = 1.0,
-        lease_s: float = 5.0,
-        publish_timeout_s: float = 4.0,
-    ) -> None:
-        self._outbox = outbox
-        self._publisher = publisher
-        self._nudge = nudge
-        self._batch = batch
-        self._poll_s = poll_s
-        self._lease_s = lease_s
-        self._publish_timeout_s = publish_timeout_s
-        self.sent = 0
+    """Sends what the outbox holds, in claimed batches: woken by `nudge` (a commit wrote rows), else
+    every `poll_s`; with backoff while the broker or the database is down."""
+
+    outbox: Outbox
+    publisher: Publisher
+    nudge: asyncio.Event
+    batch: int = 200
+    poll_s: float = 1.0
+    lease_s: float = 5.0
+    publish_timeout_s: float = 4.0
+    sent: int = field(default=0, init=False)
 
     async def run(self) -> None:
-        backoff = Backoff(initial_s=self._poll_s, maximum_s=30.0)
+        backoff = Backoff(initial_s=self.poll_s, maximum_s=30.0)
         while True:
-            self._nudge.clear()  # before draining, so a nudge that arrives meanwhile is kept
+            self.nudge.clear()  # before draining, so a nudge that arrives meanwhile is kept
             try:
                 while await self.relay_once():
                     pass
                 backoff.reset()
-                delay = self._poll_s
+                delay = self.poll_s
             except Exception as exc:  # broker or database down: the rows stay unsent, retry with backoff
                 delay = backoff.next_delay()
                 log.warning("outbox relay failed; will retry", error=repr(exc), retry_in_s=delay)
-            await wait_at_most(delay, self._nudge.wait())
+            await wait_at_most(delay, self.nudge.wait())
 
     async def relay_once(self) -> int:
         """Send one claimed batch; return how many were sent. Raises if some could not be sent
         (they are released for the next try)."""
-        claim = await self._outbox.claim(self._batch, self._lease_s)
+        claim = await self.outbox.claim(self.batch, self.lease_s)
         if not claim.messages:
             return 0
-        sent = await deliver(self._publisher, claim, self._publish_timeout_s)
+        sent = await deliver(self.publisher, claim, self.publish_timeout_s)
         self.sent += sent
         return sent

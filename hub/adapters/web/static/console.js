@@ -25,7 +25,7 @@ import * as roster from "./console-roster.js";
 import { canSupervise, emit, isOpen, isUnacknowledged, on, store } from "./console-state.js";
 import * as supervision from "./console-supervision.js";
 import { isTyping, notify } from "./console-ui.js";
-import { renderHealth } from "./health-banner.js";
+import { healthBanner } from "./health-banner.js";
 import { liveSocket } from "./live-socket.js";
 
 const STREAM_PATH = "/api/v1/stream";
@@ -36,7 +36,9 @@ const REGISTRY_RETRY_MS = 5000;
 const VIEWS = { board: null, patrol: patrol, map: map, devices: devices, roster: roster, handover: handover, supervision: supervision };
 
 let currentView = "board";
-let health = null; // the hub's last health frame: which dependency is down since when
+// A database or broker outage at the hub: amber, until a frame says it is over. Hidden while our own
+// link is down (the frame is stale then, and the red banner says more).
+const health = healthBanner(() => t(), () => store.connection !== "disconnected");
 
 const live = liveSocket(STREAM_PATH, {
   isLeaving: isLeaving,
@@ -196,13 +198,7 @@ function renderConnection() {
   el.banner.hidden = store.connection !== "disconnected";
   alarm.setLinkLost(store.connection === "disconnected");
   document.body.classList.toggle("is-stale", store.connection !== "live");
-  renderHealthBanner();
-}
-
-// A database or broker outage at the hub: amber, until a frame says it is over. Hidden while our own
-// link is down (the frame is stale then, and the red banner says more).
-function renderHealthBanner() {
-  renderHealth(el.healthBanner, el.healthText, health, t(), store.connection !== "disconnected");
+  health.render();
 }
 
 function handle(message) {
@@ -222,8 +218,7 @@ function handle(message) {
       if (message.warning) emit("warning", message.warning);
       break;
     case "health":
-      health = message;
-      renderHealthBanner();
+      health.update(message);
       break;
     default:
       break; // pong, and types this console does not show yet
@@ -363,8 +358,6 @@ function start() {
   el.status = document.getElementById("connection-status");
   el.statusLabel = document.getElementById("connection-label");
   el.banner = document.getElementById("disconnected-banner");
-  el.healthBanner = document.getElementById("health-banner");
-  el.healthText = document.getElementById("health-banner-text");
   el.clock = document.getElementById("clock");
   el.toggle = document.getElementById("lang-toggle");
   el.userName = document.getElementById("user-name");

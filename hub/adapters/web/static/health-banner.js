@@ -41,3 +41,19 @@ export function renderHealth(node, textNode, frame, strings, shown) {
   const words = strings["health_" + down.name];
   textNode.textContent = typeof words === "function" ? words(sinceText(down.since)) : String(words || "");
 }
+
+// A page's banner (#health-banner, its words in #health-banner-text) over the last frame the hub sent:
+// `update` with each frame, `render` again when the language or the page's own link changes.
+// `strings()` is the page's current table, `shown()` whether its link is up (see renderHealth).
+export function healthBanner(strings, shown) {
+  let frame = null;
+  const render = () => {
+    const node = document.getElementById("health-banner");
+    renderHealth(node, document.getElementById("health-banner-text"), frame, strings(), shown());
+  };
+  const update = (next) => {
+    frame = next;
+    render();
+  };
+  return { render, update };
+}

@@ -49,7 +49,7 @@ import {
 import { applyPageText, labelToggle } from "./i18n-core.js";
 import { hubFetch } from "./hub-fetch.js";
 import { configureLocation, freshFix, sendLocation, startLocation, syncLocation, where } from "./officer-location.js";
-import { renderHealth } from "./health-banner.js";
+import { healthBanner } from "./health-banner.js";
 import { liveSocket } from "./live-socket.js";
 
 const ME_PATH = "/api/v1/auth/me";
@@ -72,7 +72,9 @@ const alerted = new Set(); // dispatch ids already announced (sound, vibration, 
 const pending = new Set(); // dispatch ids with a reply on its way
 let history = [];
 let connection = "connecting"; // connecting | live | syncing | disconnected
-let health = null; // the hub's last health frame: which dependency is down since when
+// A database or broker outage at the hub: amber, until a frame says it is over (hidden while our
+// own link is down: the frame is stale then, and the red banner says more).
+const health = healthBanner(() => t(), () => connection !== "disconnected");
 let loaded = false; // a snapshot has been applied at least once
 let session = null; // {user, auth, csrf_token} from /api/v1/auth/me
 let leaving = false; // on the way to the login page: stop reconnecting
@@ -647,13 +649,7 @@ function renderConnection() {
   el.statusLabel.textContent = s["status_" + connection];
   el.banner.hidden = connection !== "disconnected";
   el.main.classList.toggle("stale", connection !== "live");
-  renderHealthBanner();
-}
-
-// A database or broker outage at the hub: amber, until a frame says it is over (hidden while our
-// own link is down: the frame is stale then, and the red banner says more).
-function renderHealthBanner() {
-  renderHealth(el.healthBanner, el.healthText, health, t(), connection !== "disconnected");
+  health.render();
 }
 
 function handle(message) {
@@ -672,8 +668,7 @@ function handle(message) {
       if (loaded) applyDispatch(message.dispatch);
       break;
     case "health":
-      health = message;
-      renderHealthBanner();
+      health.update(message);
       break;
     default:
       break; // pong
@@ -685,8 +680,6 @@ function handle(message) {
 function start() {
   const ids = {
     banner: "disconnected-banner",
-    healthBanner: "health-banner",
-    healthText: "health-banner-text",
     status: "connection-status",
     statusLabel: "connection-label",
     officerName: "officer-name",
