@@ -89,9 +89,13 @@ def _check(incident: Incident, action: Action) -> None:
 
 # Where an action leads; acknowledge and decline depend on the incident (see _target).
 _TO: dict[Action, IncidentState] = {
-    Action.DISPATCH: S.DISPATCHED, Action.ACCEPT: S.ACCEPTED, Action.EN_ROUTE: S.EN_ROUTE,
-    Action.ON_SCENE: S.ON_SCENE, Action.RESOLVE: S.RESOLVED, Action.CANCEL: S.CANCELLED,
-}  # fmt: skip
+    Action.DISPATCH: S.DISPATCHED,
+    Action.ACCEPT: S.ACCEPTED,
+    Action.EN_ROUTE: S.EN_ROUTE,
+    Action.ON_SCENE: S.ON_SCENE,
+    Action.RESOLVE: S.RESOLVED,
+    Action.CANCEL: S.CANCELLED,
+}
 
 
 def _target(incident: Incident, action: Action) -> IncidentState:

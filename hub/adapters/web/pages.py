@@ -44,7 +44,7 @@ _PHONE_META = (
     '<meta name="theme-color" content="#0d1b2a">',
     '<meta name="format-detection" content="telephone=no">',
     '<meta name="mobile-web-app-capable" content="yes">',
-)  # fmt: skip
+)
 
 
 def head(page: Page) -> str:
