@@ -15,7 +15,7 @@ import binascii
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import ClassVar, Protocol
 
 import structlog
 
@@ -110,30 +110,23 @@ def _to_fetch(event: DeviceEvent, kind: str, url: str, district: District) -> Me
     return MediaItem(event.device_id, event.event_id, kind, "failed", source_url=url[:2048], error=problem)
 
 
+@dataclass(eq=False)
 class MediaFetcher:
     """Fetches pending media. Rows are leased (claimed with a deadline), so several instances may run
     it and a crashed fetch is taken up again."""
 
-    MAX_ATTEMPTS = 40
-    LEASE = timedelta(seconds=60)
+    MAX_ATTEMPTS: ClassVar[int] = 40
+    LEASE: ClassVar[timedelta] = timedelta(seconds=60)
 
-    def __init__(
-        self,
-        store: Store,
-        downloader: Downloader,
-        files: MediaFiles,
-        district: District,
-        clock: Callable[[], datetime] = utc_now,
-    ) -> None:
-        self._store = store
-        self._downloader = downloader
-        self._files = files
-        self._district = district
-        self._clock = clock
+    store: Store
+    downloader: Downloader
+    files: MediaFiles
+    district: District
+    clock: Callable[[], datetime] = utc_now
 
     async def fetch_due(self, limit: int = 8) -> int:
-        async with self._store.transaction() as tx:
-            due = await tx.media.claim_due_media(self._clock(), self.LEASE, limit)
+        async with self.store.transaction() as tx:
+            due = await tx.media.claim_due_media(self.clock(), self.LEASE, limit)
         results = await asyncio.gather(*(self._fetch(item) for item in due))
         return sum(results)
 
@@ -143,12 +136,12 @@ class MediaFetcher:
             origin = origin_of(item.url)
             assert origin is not None  # url_problem passed
             request = FetchRequest(item.url, MAX_BYTES[item.kind], origin.names_local_address)
-            download = await self._downloader.fetch(request)
+            download = await self.downloader.fetch(request)
             if download.refused:
                 problem = download.error
             elif download.data is not None:
                 problem = media_problem(item.kind, download.data)
-        async with self._store.transaction() as tx:
+        async with self.store.transaction() as tx:
             if problem is not None:
                 await tx.media.media_failed(item.id, problem)
                 log.warning("camera media refused", device=item.device_id, kind=item.kind, reason=problem)
@@ -157,7 +150,7 @@ class MediaFetcher:
             if download.data is not None:
                 content_type = sniff(download.data)
                 assert content_type is not None  # media_problem passed
-                path = await self._files.save(
+                path = await self.files.save(
                     item.device_id, item.event_id, item.occurred_at, download.data, SUFFIXES[content_type]
                 )
                 await tx.media.media_stored(item.id, path, content_type, len(download.data))
@@ -168,12 +161,12 @@ class MediaFetcher:
                 log.warning("camera media given up", device=item.device_id, kind=item.kind, url=item.url)
                 return 0
             wait = download.retry_after_s or min(2.0 * item.attempts, 30.0)
-            await tx.media.media_retry(item.id, self._clock() + timedelta(seconds=wait), download.error)
+            await tx.media.media_retry(item.id, self.clock() + timedelta(seconds=wait), download.error)
             return 0
 
     def _refusal(self, item: PendingMedia) -> str | None:
         """Checked again at fetch time: rows noted before a change of the district file."""
-        device = self._district.devices.get(item.device_id)
+        device = self.district.devices.get(item.device_id)
         if item.kind not in MAX_BYTES:
             return f"unknown media kind {item.kind!r}"
         return url_problem(item.url, device.media_origins if device else ())
