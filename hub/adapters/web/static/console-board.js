@@ -7,6 +7,9 @@ import { ageText, clockText, dayPrefix, parseTime, t, term } from "./console-i18
 import { fillChip, clockChip, measureAll } from "./console-clocks.js";
 import { PRESS_KINDS, isOpen, isUnacknowledged, priorityOf, store } from "./console-state.js";
 import { h } from "./console-ui.js";
+import { siteText } from "./console-names.js";
+
+export { siteText }; // the views that list incidents name their sites as the board does
 
 const FLASH_MS = 3500;
 const rows = new Map(); // id → {tr, cells...}
@@ -36,11 +39,6 @@ export function initBoard(handlers) {
       openHandler(selectedId);
     }
   });
-}
-
-export function siteText(incident) {
-  const zh = incident.site_name || incident.site_id || "";
-  return String(t().htmlLang === "en" ? incident.site_name_en || zh : zh);
 }
 
 export function countText(incident) {

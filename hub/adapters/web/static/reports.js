@@ -2,6 +2,7 @@
 // SVG charts and tables (grids, officers, sites, drills, device availability), and the CSV and PDF
 // exports of the same period. The period lives in the address (?period=month&month=2026-10), so a
 // report can be bookmarked or sent. zh-CN by default; the language choice is shared with the console.
+import { alarmLanguage, watchAlarms } from "./alarm-watch.js";
 import { applyPageText, dhms, labelToggle, languages, pad } from "./i18n-core.js";
 import { h, replace, s } from "./console-ui.js";
 import { INCIDENT_KINDS } from "./i18n-kinds.js";
@@ -593,6 +594,7 @@ function applyLang() {
   const strings = t();
   applyPageText(strings);
   document.title = strings.docTitle;
+  alarmLanguage(lang(), strings.docTitle);
   labelToggle(el.toggle, strings);
   renderStatus();
   if (report) render();
@@ -1158,13 +1160,11 @@ function start() {
     toggle();
     applyLang();
   });
+  // The desk's alarms go on while the figures are read (the session comes with them).
+  watchAlarms(document.querySelector(".topbar"), document.querySelector(".user")).then((user) => {
+    if (user) document.getElementById("user-name").textContent = user.display_name || user.username || "";
+  });
   applyLang();
-  getJson("/api/v1/auth/me")
-    .then((me) => {
-      const user = me.user || {};
-      document.getElementById("user-name").textContent = user.display_name || user.username || "";
-    })
-    .catch(() => {});
   load();
 }
 
