@@ -25,7 +25,7 @@ import * as patrol from "./console-patrol.js";
 import * as roster from "./console-roster.js";
 import { canSupervise, emit, isUnacknowledged, on, store, takeIncident, takeSnapshot } from "./console-state.js";
 import * as supervision from "./console-supervision.js";
-import { isTyping, notify } from "./console-ui.js";
+import { h, isTyping, notify, replace } from "./console-ui.js";
 import { renderHealth } from "./health-banner.js";
 import { liveSocket } from "./live-socket.js";
 
@@ -133,7 +133,9 @@ function renderUser() {
     return;
   }
   const role = t().roles[user.role] || String(user.role || "");
-  el.userName.textContent = String(user.display_name || user.username || "") + " · " + role;
+  const name = String(user.display_name || user.username || "");
+  // Name over role, two short lines: one long line was cut to "h…" in English.
+  replace(el.userName, h("span", { class: "user-display" }, name), h("span", { class: "user-role" }, role));
   el.userName.title = String(user.username || "");
   el.logout.hidden = store.session.auth !== "session";
 }

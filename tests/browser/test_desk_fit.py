@@ -1,0 +1,96 @@
+"""What a user tripped over on a busy evening in English, where words are longest, at 1366×768 and
+1920×1080: a site name squeezed to one letter by its flags, the signed-in user cut to "h…", a device's
+fault past the screen's right edge, the handover's open incidents cut at the panel's edge, and an
+escalation count said twice ("▲4 Escalated ×4"). Screenshots kept in tests/artifacts/fit-*."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Browser, Page, expect
+
+from devices.link import DeviceLink
+from hub.config import Settings
+from tests.browser.conftest import screenshot
+from tests.browser.test_console import SIZES, build_scene, row_at, scene_district, sign_in
+from tests.integration.conftest import running_hub
+
+# Board rows whose site name is narrower than 6 em while it does not fit ("Sunshine Kindergarten" → "S").
+SQUEEZED_NAMES = """() => Array.from(document.querySelectorAll('.board .site-name'))
+  .filter((el) => el.scrollWidth > el.clientWidth + 1
+    && el.clientWidth < 6 * parseFloat(getComputedStyle(el).fontSize))
+  .map((el) => el.textContent + ': ' + el.clientWidth + 'px')"""
+
+# Buttons and links of the shown view that reach past the window's right edge.
+PAST_THE_EDGE = """() => Array.from(document.querySelectorAll('.view:not([hidden]) button, .view:not([hidden]) a'))
+  .filter((el) => el.offsetParent !== null && el.getBoundingClientRect().right > innerWidth + 1)
+  .map((el) => el.textContent.trim() + ' ' + Math.round(el.getBoundingClientRect().right))"""
+
+# Cells of a table that reach past the right edge of the panel holding it.
+CUT_BY_PANEL = """(id) => {
+  const panel = document.getElementById(id).closest('.panel');
+  const edge = panel.getBoundingClientRect().right;
+  return Array.from(panel.querySelectorAll('td, th'))
+    .filter((el) => el.getBoundingClientRect().right > edge + 1)
+    .map((el) => el.textContent.trim());
+}"""
+
+
+async def english(page: Page) -> None:
+    await page.get_by_test_id("lang-toggle").click()
+    await expect(page.locator("html")).to_have_attribute("lang", "en")
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+async def test_in_english_what_the_desk_needs_is_neither_cut_nor_off_screen(
+    hub_settings: Settings, device_link: DeviceLink, browser: Browser, tmp_path: Path, size: str
+) -> None:
+    settings = hub_settings.model_copy(
+        update={"district_file": scene_district(tmp_path / "scene.yaml"), "data_dir": tmp_path / "data"}
+    )
+    context = await browser.new_context(viewport=SIZES[size], locale="zh-CN")  # type: ignore[arg-type]
+    try:
+        async with running_hub(settings) as hub:
+            ids = await build_scene(hub, device_link)
+            page = await context.new_page()
+            await sign_in(page, hub, "huang", "supervisor")
+            await expect(page.get_by_test_id("incident-row")).to_have_count(6, timeout=10_000)
+            await english(page)
+            # The kindergarten: escalated and its guard asks to cancel — two flags beside a long name.
+            kindergarten = row_at(page, "kg-yangguang")
+            await expect(kindergarten.get_by_test_id("cancel-requested-flag")).to_be_visible()
+            await expect(kindergarten.get_by_test_id("escalated-flag")).to_be_visible(timeout=15_000)
+            assert await page.evaluate(SQUEEZED_NAMES) == [], f"site names squeezed ({size})"
+            # The count is the symbol's; the flag's words and tooltip say it once each.
+            school = row_at(page, "school-shiyan").get_by_test_id("escalated-flag")
+            await expect(school.locator(".flag-text")).to_have_text("Escalated")
+            await expect(school).to_have_attribute("title", re.compile(r"^Escalated( ×\d+)?$"))
+            assert "×" not in await school.inner_text()
+            # The signed-in user: the name whole, the role under it.
+            user = page.get_by_test_id("user-name")
+            await expect(user.locator(".user-display")).to_have_text("huang")
+            await expect(user.locator(".user-role")).to_have_text("Supervisor")
+            cut = await user.evaluate(
+                "(el) => Array.from(el.children).filter((c) => c.scrollWidth > c.clientWidth + 1).length"
+            )
+            assert cut == 0, f"the user's name is cut ({size})"
+            await screenshot(page, f"fit-board-en-{size}")
+            # The detail beside the board: still a name to read in every row.
+            await page.goto(f"{hub.http}/#/incident/{ids['school']}")
+            await expect(page.get_by_test_id("incident-detail")).to_be_visible()
+            assert await page.evaluate(SQUEEZED_NAMES) == [], f"site names squeezed beside the detail ({size})"
+
+            await page.get_by_test_id("nav-devices").click()
+            await expect(page.get_by_test_id("device-row").first).to_be_visible()
+            await expect(page.locator(".fault-link").first).to_be_visible(timeout=10_000)
+            assert await page.evaluate(PAST_THE_EDGE) == [], f"device controls past the edge ({size})"
+            await screenshot(page, f"fit-devices-en-{size}")
+
+            await page.evaluate("() => { location.hash = '#/handover'; }")
+            await expect(page.get_by_test_id("handover-open-row").first).to_be_visible(timeout=10_000)
+            assert await page.evaluate(CUT_BY_PANEL, "handover-open") == [], f"handover cut ({size})"
+            await screenshot(page, f"fit-handover-en-{size}")
+    finally:
+        await context.close()
