@@ -1,7 +1,8 @@
 """What a user tripped over on a busy evening in English, where words are longest, at 1366×768 and
 1920×1080: a site name squeezed to one letter by its flags, the signed-in user cut to "h…", a device's
 fault past the screen's right edge, the handover's open incidents cut at the panel's edge, and an
-escalation count said twice ("▲4 Escalated ×4"). Screenshots kept in tests/artifacts/fit-*."""
+escalation count said twice ("▲4 Escalated ×4"), the roster's "Not signed on" broken into a
+three-line blob, and the map's list cutting names after a dozen letters. Screenshots kept in tests/artifacts/fit-*."""
 
 from __future__ import annotations
 
@@ -28,9 +29,26 @@ PAST_THE_EDGE = """() => Array.from(document.querySelectorAll('.view:not([hidden
   .filter((el) => el.offsetParent !== null && el.getBoundingClientRect().right > innerWidth + 1)
   .map((el) => el.textContent.trim() + ' ' + Math.round(el.getBoundingClientRect().right))"""
 
+# Elements (by selector) whose text runs onto more lines than `most`.
+TOO_MANY_LINES = """([selector, most]) => Array.from(document.querySelectorAll(selector))
+  .filter((el) => {
+    if (el.offsetParent === null) return false;
+    const range = document.createRange();
+    range.selectNodeContents(el);
+    const tops = new Set(Array.from(range.getClientRects()).map((r) => Math.round(r.top)));
+    return tops.size > most;
+  })
+  .map((el) => el.textContent.trim())"""
+
+# Elements (by selector) whose text is clipped (a line clamp, an ellipsis).
+CLIPPED = """(selector) => Array.from(document.querySelectorAll(selector))
+  .filter((el) => el.offsetParent !== null
+    && (el.scrollHeight > el.clientHeight + 1 || el.scrollWidth > el.clientWidth + 1))
+  .map((el) => el.textContent.trim())"""
+
 # Cells of a table that reach past the right edge of the panel holding it.
-CUT_BY_PANEL = """(id) => {
-  const panel = document.getElementById(id).closest('.panel');
+CUT_BY_PANEL = """(selector) => {
+  const panel = document.querySelector(selector).closest('.panel');
   const edge = panel.getBoundingClientRect().right;
   return Array.from(panel.querySelectorAll('td, th'))
     .filter((el) => el.getBoundingClientRect().right > edge + 1)
@@ -90,7 +108,21 @@ async def test_in_english_what_the_desk_needs_is_neither_cut_nor_off_screen(
 
             await page.evaluate("() => { location.hash = '#/handover'; }")
             await expect(page.get_by_test_id("handover-open-row").first).to_be_visible(timeout=10_000)
-            assert await page.evaluate(CUT_BY_PANEL, "handover-open") == [], f"handover cut ({size})"
+            assert await page.evaluate(CUT_BY_PANEL, "#handover-open") == [], f"handover cut ({size})"
             await screenshot(page, f"fit-handover-en-{size}")
+
+            await page.get_by_test_id("nav-roster").click()
+            await expect(page.get_by_test_id("roster-row").first).to_be_visible(timeout=10_000)
+            assert await page.evaluate(TOO_MANY_LINES, ["#view-roster .pill", 1]) == [], f"roster pills ({size})"
+            names = "[data-testid=roster-table] td:first-child"
+            assert await page.evaluate(TOO_MANY_LINES, [names, 1]) == [], f"roster names ({size})"
+            cut_roster = await page.evaluate(CUT_BY_PANEL, "[data-testid=roster-table]")
+            assert cut_roster == [], f"roster cut ({size})"
+            await screenshot(page, f"fit-roster-en-{size}")
+
+            await page.get_by_test_id("nav-map").click()
+            await expect(page.locator(".map-incident-site").first).to_be_visible(timeout=10_000)
+            assert await page.evaluate(CLIPPED, ".map-incident-site") == [], f"map list names cut ({size})"
+            await screenshot(page, f"fit-map-en-{size}")
     finally:
         await context.close()
