@@ -1,8 +1,8 @@
 // The alarm that cannot be missed from any view: while an open, non-test P1 or P2 waits for
-// acknowledgement, a bar over every page (board, detail, patrol round, map, supervision…) names the
-// newest one's site and kind, says how many more wait, and acknowledges it with one key (A) or one
-// click — whatever row is selected. A new alarm re-flashes the bar even when the number waiting is
-// unchanged (one incident closed as another opened).
+// acknowledgement, a bar over every page (board, detail, patrol round, map, supervision…, and the
+// reports: alarm-watch.js) names the newest one's site and kind, says how many more wait, and
+// acknowledges it with one key (A) or one click — whatever row is selected. A new alarm re-flashes
+// the bar even when the number waiting is unchanged (one incident closed as another opened).
 
 import { parseTime, t, term } from "./console-i18n.js";
 import { isOpen, isUnacknowledged, priorityOf, store } from "./console-state.js";
