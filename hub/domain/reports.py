@@ -98,7 +98,7 @@ DEFINITIONS: tuple[Definition, ...] = (
     ),
     Definition(
         "availability",
-        "设备在线率 = 1 − 离线时长 / 时段时长（本时段未结束时计至现在）；离线自监测的 offline 至 online 事件。",
+        "设备在线率 = 1 − 离线时长 / 时段时长（本时段未结束时计至现在）；离线自监测的离线事件至上线事件。",
         "Device uptime = 1 − time offline / the period's length (up to now while the period runs); offline from "
         "supervision's offline event to its online event.",
     ),

@@ -397,6 +397,12 @@ def scene_district(path: Path) -> Path:
     return path
 
 
+def scene_settings(settings: Settings, tmp_path: Path) -> Settings:
+    """`settings` on the scene's district, with a data directory of its own (camera snapshots go there)."""
+    update = {"district_file": scene_district(tmp_path / "scene.yaml"), "data_dir": tmp_path / "data"}
+    return settings.model_copy(update=update)
+
+
 def night_snapshot() -> str:
     """A camera's view at night (synthetic): a lit forecourt and someone where nobody should be."""
     frame = np.zeros((360, 640, 3), np.uint8)
@@ -504,9 +510,7 @@ async def build_scene(hub: HubUnderTest, link: DeviceLink) -> dict[str, int]:
 async def test_screenshots_of_every_view(
     hub_settings: Settings, device_link: DeviceLink, browser: Browser, tmp_path: Path, size: str
 ) -> None:
-    # A data directory of its own: camera snapshots are kept under it.
-    update = {"district_file": scene_district(tmp_path / "scene.yaml"), "data_dir": tmp_path / "data"}
-    settings = hub_settings.model_copy(update=update)
+    settings = scene_settings(hub_settings, tmp_path)
     context = await browser.new_context(viewport=SIZES[size], locale="zh-CN")  # type: ignore[arg-type]
     try:
         async with running_hub(settings) as hub:

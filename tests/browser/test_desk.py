@@ -23,7 +23,7 @@ from tests.browser.test_console import (
     build_scene,
     press_button,
     row_at,
-    scene_district,
+    scene_settings,
     sign_in,
     signed_in_with_alarm,
 )
@@ -226,9 +226,7 @@ async def untranslated(page: Page, selector: str = "body") -> list[str]:
 async def test_every_view_fits_and_speaks_one_language(
     hub_settings: Settings, device_link: DeviceLink, browser: Browser, tmp_path: Path, size: str
 ) -> None:
-    settings = hub_settings.model_copy(
-        update={"district_file": scene_district(tmp_path / "scene.yaml"), "data_dir": tmp_path / "data"}
-    )
+    settings = scene_settings(hub_settings, tmp_path)
     context = await browser.new_context(viewport=SIZES[size], locale="zh-CN")  # type: ignore[arg-type]
     shots: list[Path] = []
     try:

@@ -185,6 +185,11 @@ async def test_a_dispatch_the_desk_gives_to_another_officer_leaves_the_screen(
     await expect(page.get_by_test_id("toasts")).to_contain_text("改派给其他警员")
     await expect(page.get_by_test_id("history-item").first).to_contain_text("已改派")
     await screenshot(page, "officer-withdrawn")
+    # A long (English) site name in the list shows whole on two lines, not cut after a dozen letters.
+    site = page.get_by_test_id("history-item").first.locator(".history-site")
+    await site.evaluate("(el) => { el.textContent = 'Dongsi Experimental Primary School'; }")
+    fits = "(el) => el.scrollHeight <= el.clientHeight + 1 && el.scrollWidth <= el.clientWidth + 1"
+    assert await site.evaluate(fits)
 
 
 async def test_declining_asks_for_a_reason_and_hands_the_dispatch_on(

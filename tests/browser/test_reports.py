@@ -19,6 +19,7 @@ from playwright.async_api import Page, expect
 from hub.config import load_district
 from simulators.history import generate, patrol_rounds, write
 from tests.browser.conftest import ARTIFACTS, fill_sign_in, screenshot
+from tests.browser.test_desk import untranslated
 from tests.integration.conftest import REPO, HubUnderTest
 
 # Elements of the report whose content does not fit them (cut by overflow, scrolled sideways, or an SVG label
@@ -207,7 +208,7 @@ async def test_the_pdf_downloads_with_progress_in_the_page_and_every_text_is_in_
     await expect(definitions.first).to_have_text(answer["definitions"][0]["en"])
     # The acknowledge tile and its chart rest on the same counts, and say which is which.
     ack = answer["totals"]["ack"]
-    await expect(page.get_by_test_id("kpi-ack")).to_contain_text(f"{ack['within']} within of {ack['due']} due")
+    await expect(page.get_by_test_id("kpi-ack")).to_contain_text(f"{ack['within']} within target of {ack['due']} due")
     await expect(page.get_by_test_id("chart-ack")).to_contain_text(f"{ack['within']} of {ack['due']} due")
     await expect(page.get_by_test_id("chart-ack")).to_contain_text(f"timed n={ack['n']}")
     # English site names, kinds by name, never a code.
@@ -260,3 +261,26 @@ async def test_the_pdf_downloads_with_progress_in_the_page_and_every_text_is_in_
     await expect(page.get_by_test_id("report-status")).to_contain_text("PDF downloaded")
     await expect(page.get_by_test_id("pdf-progress")).to_be_hidden()
     assert len(page.context.pages) == pages_before
+
+
+async def test_the_page_says_when_it_cannot_reach_the_hub_and_reads_in_one_language(
+    hub: HubUnderTest, page: Page
+) -> None:
+    await sign_in(page, hub, "/reports")
+    report = page.get_by_test_id("report")
+    await expect(report).to_be_visible(timeout=10_000)
+    # The device uptime tile's figure stays on one line ("100.0 %", not "100.0" over "%").
+    value = page.get_by_test_id("kpi-uptime").locator(".value")
+    await expect(value).to_have_text("100.0\u202f%")
+    height, line = await value.evaluate(
+        "(el) => [el.getBoundingClientRect().height, parseFloat(getComputedStyle(el).lineHeight)]"
+    )
+    assert height < 1.5 * line, (height, line)
+    # A site's name in the other language, under its name, is marked as that language.
+    sub = page.get_by_test_id("site-table").locator(".sub").first
+    await expect(sub).to_have_attribute("lang", "en")
+    assert await untranslated(page, "[data-testid=site-table]") == []
+    # The hub cannot be reached: the sentence that says so (its key was shadowed by a device state's "离线").
+    await page.route("**/api/v1/reports?*", lambda route: route.abort())
+    await page.get_by_test_id("report-load").click()
+    await expect(page.get_by_test_id("report-status")).to_have_text("无法连接中心，请检查网络后重试。")

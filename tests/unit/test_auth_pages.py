@@ -82,7 +82,7 @@ def test_the_login_page_only_returns_to_paths_on_this_hub() -> None:
     assert "innerHTML" not in script and "eval(" not in script
 
 
-@pytest.mark.parametrize("name", ["login.js", "reports.js"])
+@pytest.mark.parametrize("name", ["login.js", "reports.js", "alarm-watch.js"])
 def test_the_login_and_reports_scripts_are_valid_javascript(name: str, tmp_path: Path) -> None:
     node = shutil.which("node")
     if node is None:

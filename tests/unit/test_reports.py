@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import statistics
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -17,6 +18,7 @@ from hypothesis import strategies as st
 from hub.adapters.reports_csv import render_csv
 from hub.adapters.reports_pdf import FontMissing, clock_text, render_pdf
 from hub.domain.reports import (
+    DEFINITIONS,
     MAX_CUSTOM_DAYS,
     PeriodError,
     PeriodKind,
@@ -370,3 +372,9 @@ def test_the_pdf_ends_with_the_patrol_coverage_pages() -> None:
     # summary, definitions, 3 grids, drills and availability, then 62 shifts: three pages of patrol coverage
     assert b"/Count 9" in pdf
     assert b"/Count 7" in render_pdf({**report, "patrol_coverage": sample_coverage(shifts=4)})
+
+
+def test_the_mandarin_definitions_use_no_english_words_but_the_sample_size_n() -> None:
+    for definition in DEFINITIONS:
+        words = set(re.findall(r"[A-Za-z][A-Za-z0-9]*", definition.zh)) - {"n"}
+        assert words == set(), (definition.figure, words)  # e.g. "offline 至 online" was left in English

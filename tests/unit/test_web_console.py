@@ -103,9 +103,23 @@ def test_console_has_the_test_ids_browser_tests_rely_on() -> None:
     page = static_text("index.html")
     script = console_scripts()
 
-    for test_id in ("incident-board", "open-count", "connection-status", "disconnected-banner", "empty-state"):
+    for test_id in ("incident-board", "open-count", "connection-status", "empty-state"):
         assert f'data-testid="{test_id}"' in page
-    for test_id in ("incident-row", "event-count", "priority", "site", "kind", "state", "opened", "age"):
+    # The alarm's elements are built by console-alarm-chrome.js (the reports page has them too).
+    for test_id in (
+        "disconnected-banner",
+        "alarm-overlay",
+        "sound-toggle",
+        "sound-unlock",
+        "incident-row",
+        "event-count",
+        "priority",
+        "site",
+        "kind",
+        "state",
+        "opened",
+        "age",
+    ):
         assert f'"{test_id}"' in script
     assert '"data-incident-id"' in script
 

@@ -29,10 +29,10 @@ class Page:
     phone: bool = False  # the officer app: light or dark with the phone, edge to edge, installable
 
 
-CONSOLE = Page("index.html", "值班台 · Sentinel", ("console.css", "console-desk.css"), "console.js")
+CONSOLE = Page("index.html", "值班台 · Sentinel", ("alarm.css", "console.css", "console-desk.css"), "console.js")
 LOGIN = Page("login.html", "登录 · Sentinel", ("login.css",), "login.js")
 OFFICER = Page("officer.html", "民警 · Sentinel", ("officer.css",), "officer.js", phone=True)
-REPORTS = Page("reports.html", "督导报表 · Sentinel", ("reports.css",), "reports.js")
+REPORTS = Page("reports.html", "督导报表 · Sentinel", ("alarm.css", "reports.css"), "reports.js")
 
 _DESK_META = (
     '<meta name="viewport" content="width=device-width, initial-scale=1">',

@@ -1,13 +1,13 @@
 // The alarm that cannot be missed from any view: while an open, non-test P1 or P2 waits for
-// acknowledgement, a bar over every page (board, detail, patrol round, map, supervision…) names the
-// newest one's site and kind, says how many more wait, and acknowledges it with one key (A) or one
-// click — whatever row is selected. A new alarm re-flashes the bar even when the number waiting is
-// unchanged (one incident closed as another opened).
+// acknowledgement, a bar over every page (board, detail, patrol round, map, supervision…, and the
+// reports: alarm-watch.js) names the newest one's site and kind, says how many more wait, and
+// acknowledges it with one key (A) or one click — whatever row is selected. A new alarm re-flashes
+// the bar even when the number waiting is unchanged (one incident closed as another opened).
 
 import { parseTime, t, term } from "./console-i18n.js";
-import { isUnacknowledged, priorityOf, store } from "./console-state.js";
-import { h, replace } from "./console-ui.js";
-import { siteText } from "./console-board.js";
+import { isOpen, isUnacknowledged, priorityOf, store } from "./console-state.js";
+import { h, notify, replace } from "./console-ui.js";
+import { siteText } from "./console-names.js";
 
 const el = {};
 let shownId = null;
@@ -77,4 +77,23 @@ export function render() {
     el.bar.classList.add("flash");
     shownId = id;
   }
+}
+
+// Acknowledge one waiting alarm: `send(id)` posts it (and says why when it fails), the desk is told,
+// and the answer is shown at once (`shown()` re-renders) — the stream brings the same a moment later.
+export function acknowledgeAlarm(id, send, shown) {
+  if (!id) return;
+  const incident = store.incidents.get(id);
+  if (!incident || incident.acknowledged_at) return;
+  send(id).then(
+    (data) => {
+      notify(t().overlay_acked(term("kinds", incident.kind), siteText(incident)), "info");
+      if (data && isOpen(data) && store.incidents.has(String(data.id))) {
+        const { timeline, events, dispatches, warnings, media, ...incident } = data;
+        store.incidents.set(String(data.id), incident);
+        shown();
+      }
+    },
+    () => {},
+  );
 }

@@ -34,7 +34,6 @@ export function initAlarm() {
   el.label = document.getElementById("sound-label");
   el.unlock = document.getElementById("sound-unlock");
   el.unlockButton = document.getElementById("sound-unlock-button");
-  el.unlockButton.prepend(el.button.querySelector(".sound-icon").cloneNode(true)); // one icon in the page
   const Context = window.AudioContext || window.webkitAudioContext;
   if (Context) {
     try {

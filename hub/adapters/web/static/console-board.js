@@ -7,6 +7,9 @@ import { ageText, clockText, dayPrefix, parseTime, t, term } from "./console-i18
 import { fillChip, clockChip, measureAll } from "./console-clocks.js";
 import { PRESS_KINDS, isOpen, isUnacknowledged, priorityOf, store } from "./console-state.js";
 import { h } from "./console-ui.js";
+import { siteText } from "./console-names.js";
+
+export { siteText }; // the views that list incidents name their sites as the board does
 
 const FLASH_MS = 3500;
 const rows = new Map(); // id → {tr, cells...}
@@ -36,11 +39,6 @@ export function initBoard(handlers) {
       openHandler(selectedId);
     }
   });
-}
-
-export function siteText(incident) {
-  const zh = incident.site_name || incident.site_id || "";
-  return String(t().htmlLang === "en" ? incident.site_name_en || zh : zh);
 }
 
 export function countText(incident) {
@@ -81,7 +79,8 @@ function createRow(id) {
   row.site = cell(tr, "site", "c-site");
   row.siteName = h("span", { class: "site-name" });
   row.flags = h("span", { class: "flags" });
-  // Name and flags on one line: a long name is cut short, the flags never are.
+  // Name and flags on one line: a long name is cut short, the flags never are (their words give way
+  // first when the column is narrow: console-desk.css).
   row.site.appendChild(h("div", { class: "site-line" }, row.siteName, row.flags));
   row.testBadge = h("span", { class: "badge badge-test badge-drill", testid: "test-badge" });
   row.escalated = h("span", { class: "flag flag-escalated", testid: "escalated-flag" });
@@ -121,7 +120,8 @@ function fillRow(row, incident, now) {
   row.testBadge.textContent = isTest ? s.drill : "";
   row.testBadge.hidden = !isTest;
   const escalations = Number(incident.escalation_count) || 0;
-  setFlag(row.escalated, escalations > 0, "▲" + (escalations > 1 ? escalations : ""), s.escalated(escalations));
+  // The symbol carries the count ("▲4 Escalated", not "▲4 Escalated ×4").
+  setFlag(row.escalated, escalations > 0, "▲" + (escalations > 1 ? escalations : ""), s.escalated(1), s.escalated(escalations));
   setFlag(row.overdue, Boolean(incident.arrival_overdue_at), "◷", s.overdue);
   setFlag(row.cancelRequested, Boolean(incident.cancel_requested_at), "⚑", s.cancel_requested);
   row.kind.textContent = term("kinds", incident.kind);
@@ -137,10 +137,12 @@ function fillRow(row, incident, now) {
 }
 
 // A flag: a symbol, and its words (hidden when the board is narrow; the title keeps them).
-function setFlag(node, on, symbol, words) {
+// A flag: its symbol, its words beside it (dropped when the row is narrow) and in full as its tooltip
+// (`title`, when the words leave out what the symbol says, e.g. how many times).
+function setFlag(node, on, symbol, words, title) {
   node.hidden = !on;
   if (!on) return;
-  node.title = words;
+  node.title = title || words;
   if (!node.firstChild) node.append(h("span", { class: "flag-symbol", "aria-hidden": "true" }), h("span", { class: "flag-text" }));
   node.firstChild.textContent = symbol;
   node.lastChild.textContent = words;

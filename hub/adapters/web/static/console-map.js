@@ -297,7 +297,7 @@ function renderSide(sites, placedOfficers) {
           "button",
           { type: "button", class: "map-incident", onclick: () => openHandler(String(incident.id)) },
           priorityBadge(priorityOf(incident)),
-          h("span", { class: "map-incident-site" }, siteText(incident)),
+          h("span", { class: "map-incident-site", title: siteText(incident) }, siteText(incident)),
           h("span", { class: "muted" }, term("kinds", incident.kind) + " · " + term("states", incident.state)),
         ),
       ),

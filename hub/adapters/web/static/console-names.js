@@ -43,6 +43,12 @@ export function actorText(actor, actorName) {
   return value;
 }
 
+// An incident's site: its name (English mode: name_en), its id only when the hub sent no name.
+export function siteText(incident) {
+  const zh = incident.site_name || incident.site_id || "";
+  return String(english() ? incident.site_name_en || zh : zh);
+}
+
 // A camera zone as events name it (its id), in words: the district file's name / name_en.
 export function zoneName(deviceId, zoneId) {
   const device = store.devices.get(deviceId);

@@ -39,6 +39,28 @@ export function isOpen(incident) {
   return Boolean(incident) && incident.id != null && !FINAL_STATES.has(incident.state);
 }
 
+// The stream's snapshot replaces the open incidents; answers the ids that were not open before.
+export function takeSnapshot(list) {
+  const before = new Set(store.incidents.keys());
+  store.incidents.clear();
+  (Array.isArray(list) ? list : []).forEach((incident) => {
+    if (isOpen(incident)) store.incidents.set(String(incident.id), incident);
+  });
+  store.loaded = true;
+  return Array.from(store.incidents.keys()).filter((id) => !before.has(id));
+}
+
+// One incident's change from the stream: answers "new", "changed", "closed", or "" (closed, and it
+// was not open here: nothing changed).
+export function takeIncident(incident) {
+  if (!incident || incident.id == null) return "";
+  const id = String(incident.id);
+  if (!isOpen(incident)) return store.incidents.delete(id) ? "closed" : "";
+  const isNew = !store.incidents.has(id);
+  store.incidents.set(id, incident);
+  return isNew ? "new" : "changed";
+}
+
 export function priorityOf(incident) {
   const p = Number(incident && incident.priority);
   return p >= 1 && p <= 4 ? Math.floor(p) : 0;

@@ -61,7 +61,8 @@ function stepItem(incident, step, actorText, onChanged) {
       },
       s.step_mark_done,
     );
-    children.push(note, button);
+    // The note and its button wrap together: never a "Done" alone on a line under another step's text.
+    children.push(h("span", { class: "response-step-act" }, note, button));
   }
   return h("li", { class: "response-step" + (step.done ? " response-step-done" : ""), testid: "step", "data-step-id": step.id, "data-done": step.done ? "true" : "false" }, children);
 }

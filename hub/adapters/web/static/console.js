@@ -12,19 +12,20 @@
 
 import { ApiError, api, apiJson, isLeaving, leave, onLeave, toLogin } from "./console-api.js";
 import * as alarm from "./console-alarm.js";
+import { mountAlarmChrome } from "./console-alarm-chrome.js";
 import * as overlay from "./console-alarm-overlay.js";
 import * as board from "./console-board.js";
 import * as detail from "./console-detail.js";
 import * as devices from "./console-devices.js";
 import * as handover from "./console-handover.js";
-import { clockText, lang, setLang, t, term } from "./console-i18n.js";
+import { clockText, lang, setLang, t } from "./console-i18n.js";
 import { applyPageText, labelToggle } from "./i18n-core.js";
 import * as map from "./console-map.js";
 import * as patrol from "./console-patrol.js";
 import * as roster from "./console-roster.js";
-import { canSupervise, emit, isOpen, isUnacknowledged, on, store } from "./console-state.js";
+import { canSupervise, emit, isUnacknowledged, on, store, takeIncident, takeSnapshot } from "./console-state.js";
 import * as supervision from "./console-supervision.js";
-import { isTyping, notify } from "./console-ui.js";
+import { h, isTyping, notify, replace } from "./console-ui.js";
 import { healthBanner } from "./health-banner.js";
 import { liveSocket } from "./live-socket.js";
 
@@ -81,20 +82,11 @@ function titleBase() {
 // ---- incidents from the stream ----------------------------------------------------------------
 
 function applySnapshot(list) {
-  const before = new Set(store.incidents.keys());
   const wasLoaded = store.loaded;
-  store.incidents.clear();
-  (Array.isArray(list) ? list : []).forEach((incident) => {
-    if (isOpen(incident)) store.incidents.set(String(incident.id), incident);
-  });
-  store.loaded = true;
+  const fresh = takeSnapshot(list);
   setConnection("live");
-  if (wasLoaded) {
-    // After a reconnect, what arrived while we were away is new to the desk.
-    store.incidents.forEach((incident, id) => {
-      if (!before.has(id)) arrived(incident);
-    });
-  }
+  // After a reconnect, what arrived while we were away is new to the desk.
+  if (wasLoaded) fresh.forEach((id) => arrived(store.incidents.get(id)));
   const shown = detail.shownId();
   if (shown) detail.changed(shown);
   // Everything that reads the incidents, the alarm bar and the title count first: a snapshot (the
@@ -105,20 +97,12 @@ function applySnapshot(list) {
 
 function applyIncident(incident) {
   if (!incident || incident.id == null) return;
-  const id = String(incident.id);
-  detail.changed(id);
-  if (!isOpen(incident)) {
-    if (store.incidents.delete(id)) {
-      renderAll();
-      emit("incidents");
-    }
-    return;
-  }
-  const isNew = !store.incidents.has(id);
-  store.incidents.set(id, incident);
+  detail.changed(String(incident.id));
+  const change = takeIncident(incident);
+  if (!change) return;
   renderAll();
   emit("incidents");
-  if (isNew) arrived(incident);
+  if (change === "new") arrived(incident);
 }
 
 function arrived(incident) {
@@ -151,7 +135,9 @@ function renderUser() {
     return;
   }
   const role = t().roles[user.role] || String(user.role || "");
-  el.userName.textContent = String(user.display_name || user.username || "") + " · " + role;
+  const name = String(user.display_name || user.username || "");
+  // Name over role, two short lines: one long line was cut to "h…" in English.
+  replace(el.userName, h("span", { class: "user-display" }, name), h("span", { class: "user-role" }, role));
   el.userName.title = String(user.username || "");
   el.logout.hidden = store.session.auth !== "session";
 }
@@ -289,21 +275,7 @@ function acknowledgeNewest() {
 }
 
 function acknowledge(id) {
-  if (!id) return;
-  const incident = store.incidents.get(id);
-  if (!incident || incident.acknowledged_at) return;
-  detail.acknowledge(id).then(
-    (data) => {
-      notify(t().overlay_acked(term("kinds", incident.kind), board.siteText(incident)), "info");
-      // Shown at once; the stream brings the same change a moment later.
-      if (data && isOpen(data) && store.incidents.has(String(data.id))) {
-        const { timeline, events, dispatches, warnings, media, ...incident } = data;
-        store.incidents.set(String(data.id), incident);
-        renderAll();
-      }
-    },
-    () => {},
-  );
+  overlay.acknowledgeAlarm(id, detail.acknowledge, renderAll);
 }
 
 function onKey(event) {
@@ -355,6 +327,7 @@ function onKey(event) {
 // ---- start ----------------------------------------------------------------------------------
 
 function start() {
+  mountAlarmChrome(document.querySelector(".topbar"), document.getElementById("connection-status"));
   el.status = document.getElementById("connection-status");
   el.statusLabel = document.getElementById("connection-label");
   el.banner = document.getElementById("disconnected-banner");

@@ -2,6 +2,7 @@
 // SVG charts and tables (grids, officers, sites, drills, device availability), and the CSV and PDF
 // exports of the same period. The period lives in the address (?period=month&month=2026-10), so a
 // report can be bookmarked or sent. zh-CN by default; the language choice is shared with the console.
+import { alarmLanguage, watchAlarms } from "./alarm-watch.js";
 import { applyPageText, dhms, labelToggle, languages, pad } from "./i18n-core.js";
 import { h, replace, s } from "./console-ui.js";
 import { INCIDENT_KINDS } from "./i18n-kinds.js";
@@ -103,8 +104,8 @@ const STRINGS = {
     availability_summary: (s, kinds) =>
       "设备 " + s.devices + " 台，其中 " + s.with_outages + " 台有离线记录。" + kinds + " 下表仅列出有离线记录的设备。",
     kind_uptime: (name, n, up) => name + " " + n + " 台 在线率 " + up,
-    offline: "离线",
-    online: "在线",
+    device_offline: "离线",
+    device_online: "在线",
     status: { passed: "已通过", partial: "部分通过", missing: "未测试" },
     kinds: { ...INCIDENT_KINDS.zh, fire: "火警", trouble: "设备故障", other: "其他" },
     device_kinds: { button: "报警按钮", camera: "摄像机", speaker: "音柱", panel: "报警主机" },
@@ -213,7 +214,7 @@ const STRINGS = {
     tile_drills: "Sites drilled",
     tile_uptime: "Device uptime",
     of: (a, b) => a + " / " + b,
-    of_due: (a, b) => a + " within of " + b + " due",
+    of_due: (a, b) => a + " within target of " + b + " due",
     list_join: ", ",
     col_grid: "Grid",
     col_officer: "Officer",
@@ -251,8 +252,8 @@ const STRINGS = {
     availability_summary: (s, kinds) =>
       s.devices + " devices, " + s.with_outages + " with outages. " + kinds + " Only devices with outages are listed.",
     kind_uptime: (name, n, up) => name + " " + n + ", uptime " + up,
-    offline: "offline",
-    online: "online",
+    device_offline: "offline",
+    device_online: "online",
     status: { passed: "Passed", partial: "Partial", missing: "Missing" },
     kinds: { ...INCIDENT_KINDS.en, panic: "Panic", fire: "Fire", trouble: "Panel trouble", other: "Other" },
     device_kinds: { button: "Button", camera: "Camera", speaker: "Speaker", panel: "Panel" },
@@ -329,7 +330,7 @@ function clock(seconds) {
 
 function percent(value, digits) {
   if (value === null || value === undefined) return "–";
-  return (value * 100).toFixed(digits || 0) + " %";
+  return (value * 100).toFixed(digits || 0) + "\u202f%"; // a narrow no-break space: "100.0 %" never splits over two lines
 }
 
 function level(share) {
@@ -593,6 +594,7 @@ function applyLang() {
   const strings = t();
   applyPageText(strings);
   document.title = strings.docTitle;
+  alarmLanguage(lang(), strings.docTitle);
   labelToggle(el.toggle, strings);
   renderStatus();
   if (report) render();
@@ -798,8 +800,9 @@ function metricHeaders() {
   ];
 }
 
-function nameCell(main, sub) {
-  return h("td", { class: "name" }, main, sub ? h("span", { class: "sub" }, sub) : null);
+// A name, and under it a second line; `subLang`: that line is in the other language (a site's name).
+function nameCell(main, sub, subLang) {
+  return h("td", { class: "name" }, main, sub ? h("span", { class: "sub", lang: subLang || null }, sub) : null);
 }
 
 function renderGroups(table, what, rows, totals) {
@@ -815,7 +818,7 @@ function renderGroups(table, what, rows, totals) {
     const cells = [];
     if (what === "grid") cells.push(nameCell((row.name && named(row)) || strings.unknown_grid, named(row, "officer_name") || ""));
     if (what === "site") {
-      cells.push(nameCell(named(row), lang() === "en" ? row.name : row.name_en));
+      cells.push(nameCell(named(row), lang() === "en" ? row.name : row.name_en, lang() === "en" ? "zh-CN" : "en"));
       cells.push(td(gridNames[row.grid_id] || row.grid_id || "—"));
     }
     if (what === "officer") {
@@ -912,7 +915,7 @@ function renderAvailability(availability, sites) {
               td(String(d.outages), "num"),
               td(duration(d.downtime_s), "num"),
               td(duration(d.longest_outage_s), "num"),
-              td(d.offline_at_end ? strings.offline : strings.online),
+              td(d.offline_at_end ? strings.device_offline : strings.device_online),
             ),
           )
         : h("tr", {}, h("td", { class: "empty", colspan: 8 }, strings.no_outages)),
@@ -1158,13 +1161,11 @@ function start() {
     toggle();
     applyLang();
   });
+  // The desk's alarms go on while the figures are read (the session comes with them).
+  watchAlarms(document.querySelector(".topbar"), document.querySelector(".user")).then((user) => {
+    if (user) document.getElementById("user-name").textContent = user.display_name || user.username || "";
+  });
   applyLang();
-  getJson("/api/v1/auth/me")
-    .then((me) => {
-      const user = me.user || {};
-      document.getElementById("user-name").textContent = user.display_name || user.username || "";
-    })
-    .catch(() => {});
   load();
 }
 
