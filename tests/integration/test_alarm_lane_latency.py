@@ -172,7 +172,7 @@ async def test_the_incidents_a_batch_commits_are_shown_from_memory_exactly_as_th
     shown: list[JsonObject] = []
 
     def show(incidents: Sequence[Incident]) -> None:
-        shown.extend(queries.incident_json(incident) for incident in incidents)
+        shown.extend(queries.incident_view(incident).dump() for incident in incidents)
 
     ingest = IngestService(
         IntakeChecker(topics, district, IntakeLimits()),
@@ -187,7 +187,7 @@ async def test_the_incidents_a_batch_commits_are_shown_from_memory_exactly_as_th
         await ingest.process([InboundMessage(topics.button_event("site-00", "btn-00-0"), payload, datetime.now(UTC))])
         assert len(shown) == n + 1
         loaded = await queries.incidents_by_id([shown[-1]["id"]])
-        assert shown[-1] == loaded[0]
+        assert shown[-1] == loaded[0].dump()
         assert loaded[0]["event_count"] == n + 1
 
 

@@ -8,7 +8,9 @@ from typing import Annotated, Literal
 from pydantic import Field, RootModel
 
 from hub.adapters.web.models.base import Time, View
-from hub.adapters.web.models.incidents import Incident
+from hub.services.views.changes import DispatchChange, IncidentChange, WarningChange
+from hub.services.views.dispatches import Dispatch
+from hub.services.views.incidents import Incident
 
 
 class ErrorDetail(View):
@@ -70,11 +72,6 @@ class SnapshotFrame(View):
     incidents: list[Incident]
 
 
-class IncidentFrame(View):
-    type: Literal["incident"]
-    incident: Incident
-
-
 class ResyncFrame(View):
     type: Literal["resync"]
 
@@ -92,10 +89,27 @@ class HealthFrame(View):
 class StreamMessage(
     RootModel[
         Annotated[
-            SnapshotFrame | IncidentFrame | ResyncFrame | PongFrame | HealthFrame,
+            SnapshotFrame | IncidentChange | DispatchChange | WarningChange | ResyncFrame | PongFrame | HealthFrame,
             Field(discriminator="type"),
         ]
     ]
 ):
     """A server → client frame of /api/v1/stream. Other types may be added; clients ignore types they do not
     know."""
+
+
+class DispatchSnapshotFrame(View):
+    type: Literal["snapshot"]
+    dispatches: list[Dispatch]
+
+
+class OfficerStreamMessage(
+    RootModel[
+        Annotated[
+            DispatchSnapshotFrame | DispatchChange | ResyncFrame | PongFrame | HealthFrame,
+            Field(discriminator="type"),
+        ]
+    ]
+):
+    """A server → client frame of /api/v1/me/stream: the officer's active dispatches, then each change of one of
+    them. Other types may be added; clients ignore types they do not know."""
