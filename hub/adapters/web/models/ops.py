@@ -57,7 +57,9 @@ class Dependency(View):
     name: Literal["database", "broker", "change_feed"]
     up: bool | None = Field(description="null: not checked yet.")
     since: Time = Field(description="When this state began.")
-    error: str | None = Field(None, description="/readyz only: the kind of failure.")
+    error: str | None = Field(
+        None, exclude_if=lambda error: error is None, description="/readyz only, when down: the kind of failure."
+    )
 
 
 class Readiness(View):
