@@ -188,7 +188,7 @@ async def test_the_incidents_a_batch_commits_are_shown_from_memory_exactly_as_th
         assert len(shown) == n + 1
         loaded = await queries.incidents_by_id([shown[-1]["id"]])
         assert shown[-1] == loaded[0].dump()
-        assert loaded[0]["event_count"] == n + 1
+        assert loaded[0].event_count == n + 1
 
 
 def panic_at(site_id: str, device_id: str) -> tuple[DeviceEvent, JsonObject]:
