@@ -10,6 +10,7 @@ from pydantic import Field, RootModel
 from hub.adapters.web.models.base import Time, View
 from hub.services.views.changes import DispatchChange, IncidentChange, WarningChange
 from hub.services.views.dispatches import Dispatch
+from hub.services.views.health import Dependency, HealthFrame
 from hub.services.views.incidents import Incident
 
 
@@ -53,20 +54,17 @@ class Probe(View):
     ready: bool
 
 
-class Dependency(View):
-    name: Literal["database", "broker", "change_feed"]
-    up: bool | None = Field(description="null: not checked yet.")
-    since: Time = Field(description="When this state began.")
-    error: str | None = Field(
-        None, exclude_if=lambda error: error is None, description="/readyz only, when down: the kind of failure."
-    )
-
-
 class Readiness(View):
     status: Literal["ready", "not_ready"]
     probes: list[Probe]
-    dependencies: list[Dependency] | None = None
-    failing: list[str] | None = Field(None, description="The dependencies not up (down, or not checked yet).")
+    dependencies: list[Dependency] | None = Field(
+        None, exclude_if=lambda given: given is None, description="Absent when the server watches none."
+    )
+    failing: list[str] | None = Field(
+        None,
+        exclude_if=lambda given: given is None,
+        description="The dependencies not up (down, or not checked yet); absent with `dependencies`.",
+    )
 
 
 class SnapshotFrame(View):
@@ -80,12 +78,6 @@ class ResyncFrame(View):
 
 class PongFrame(View):
     type: Literal["pong"]
-
-
-class HealthFrame(View):
-    type: Literal["health"]
-    ok: bool
-    dependencies: list[Dependency]
 
 
 class StreamMessage(
