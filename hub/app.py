@@ -62,6 +62,7 @@ from hub.services.recording import EventRecorder
 from hub.services.steps import StepService
 from hub.services.supervision import SupervisionService
 from hub.services.timers import run_timers
+from hub.services.views.changes import IncidentChange, frame
 from hub.services.warnings import WarningService
 
 log = structlog.get_logger(__name__)
@@ -175,7 +176,7 @@ class Hub:
 
             def show_committed(incidents: Sequence[Incident]) -> None:
                 for incident in incidents:
-                    broadcaster.publish({"type": "incident", "incident": queries.incident_json(incident)})
+                    broadcaster.publish(frame(IncidentChange(incident=queries.incident_view(incident))))
 
             def ingest_lane(lane_store: PostgresStore, alarm_lane: bool = False) -> IngestService:
                 turns = AlarmTurns(right_of_way) if alarm_lane else RoutineTurns(right_of_way)

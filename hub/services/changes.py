@@ -3,11 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from types import TracebackType
+from typing import Any
 
 from hub.services.ports import JsonObject
 
 RESYNC: JsonObject = {"type": "resync"}
+
+
+class Frame(dict[str, Any]):
+    """A change (a JSON object) with its text, made once when it is published rather than by each live view
+    that sends it: one incident reaches every console, and the push is on the alarm's path."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, change: JsonObject) -> None:
+        super().__init__(change)
+        self.text = json.dumps(change, ensure_ascii=False)
 
 
 class Subscription:

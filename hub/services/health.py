@@ -19,8 +19,10 @@ from datetime import datetime
 import structlog
 
 from hub.services.auth import Clock, utc_now
+from hub.services.changes import Frame
 from hub.services.polling import wait_at_most
 from hub.services.ports import DependencyCheck, JsonObject
+from hub.services.views.health import Dependency, HealthFrame
 
 log = structlog.get_logger(__name__)
 
@@ -48,11 +50,9 @@ class DependencyState:
     since: datetime  # when the current state began (for "down": the first failed check)
     error: str = ""  # the kind of failure, for operators (never shown to the desk)
 
-    def as_json(self, with_error: bool = False) -> JsonObject:
-        data: JsonObject = {"name": self.name, "up": self.up, "since": self.since.isoformat()}
-        if with_error and self.error:
-            data["error"] = self.error
-        return data
+    def view(self, with_error: bool = False) -> Dependency:
+        error = self.error if with_error and self.error else None
+        return Dependency.model_validate({"name": self.name, "up": self.up, "since": self.since, "error": error})
 
 
 class HealthMonitor:
@@ -83,10 +83,10 @@ class HealthMonitor:
     def ok(self) -> bool:
         return all(s.up is True for s in self._states.values())
 
-    def frame(self) -> JsonObject:
+    def frame(self) -> Frame:
         """The live views' health frame: every dependency checked so far, up or down since when."""
-        known = [s.as_json() for s in self._states.values() if s.up is not None]
-        return {"type": "health", "ok": all(s["up"] for s in known), "dependencies": known}
+        known = [s.view() for s in self._states.values() if s.up is not None]
+        return Frame(HealthFrame(ok=all(s.up for s in known), dependencies=known).dump())
 
     # ---- hooks for the rest of the hub ---------------------------------------------------------
     def suspect(self, name: str) -> None:

@@ -11,6 +11,7 @@ from typing import Protocol
 
 from hub.domain.reports import Period
 from hub.services.ports import JsonObject
+from hub.services.views.shift_summary import ShiftSummary
 
 
 class ReportSource(Protocol):
@@ -21,7 +22,7 @@ class ReportSource(Protocol):
 
 
 class ShiftSummarySource(Protocol):
-    async def build(self, previous: bool, now: datetime) -> JsonObject:
+    async def build(self, previous: bool, now: datetime) -> ShiftSummary:
         """The summary of the desk shift running at `now` (or, with `previous`, of the one before it): incidents
         by kind and outcome, the deterred-by-warning list and the open incidents handed over."""
         ...

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
 
 from hub.domain.district import District
 from hub.domain.incidents import Incident, TimelineEntry
 from hub.domain.steps import SeenAction, Step, open_required, steps_for, ticked_by
 from hub.services.clock import utc_now
 from hub.services.ports.transaction import Store, Transaction
+from hub.services.views import incidents as views
 
 
 class UnknownStep(LookupError):
@@ -83,10 +83,6 @@ async def check_before_resolve(
     return ids
 
 
-def _mark_json(mark: dict[str, Any]) -> dict[str, Any]:
-    return {**mark, "done_at": mark["done_at"].isoformat()}
-
-
 class StepService:
     def __init__(self, store: Store, district: District, clock: Callable[[], datetime] = utc_now) -> None:
         self._store, self._district, self._clock = store, district, clock
@@ -125,7 +121,7 @@ class StepService:
                 await tx.changes.announce([incident.id])
             return marked
 
-    async def view(self, incident_id: int) -> list[dict[str, Any]]:
+    async def view(self, incident_id: int) -> list[views.Step]:
         """The incident's steps in order, each with its mark (done_at, actor, note, automatic) or none."""
         async with self._store.transaction() as tx:
             incident = await tx.incidents.incident(incident_id, lock=False)
@@ -133,13 +129,13 @@ class StepService:
                 raise UnknownStep(f"no incident {incident_id}")
             done = await tx.steps.steps_done(incident_id)
         return [
-            {
-                "id": step.id,
-                "label": step.label,
-                "required": step.required,
-                "done_by": step.done_by.value if step.done_by else None,
-                "role": step.role.value,
-                "done": _mark_json(done[step.id]) if step.id in done else None,
-            }
+            views.Step(
+                id=step.id,
+                label=step.label,
+                required=step.required,
+                done_by=step.done_by.value if step.done_by else None,
+                role=step.role.value,
+                done=views.StepMark(**done[step.id]) if step.id in done else None,
+            )
             for step in plan_of(self._district, incident)
         ]

@@ -173,7 +173,7 @@ async def test_the_incidents_a_batch_commits_are_shown_from_memory_exactly_as_th
     shown: list[JsonObject] = []
 
     def show(incidents: Sequence[Incident]) -> None:
-        shown.extend(queries.incident_json(incident) for incident in incidents)
+        shown.extend(queries.incident_view(incident).dump() for incident in incidents)
 
     ingest = ingest_on(pool, district, topics, show_committed=show)
     for n in range(2):  # a press that opens the incident, then one that joins it
@@ -181,8 +181,8 @@ async def test_the_incidents_a_batch_commits_are_shown_from_memory_exactly_as_th
         await ingest.process([InboundMessage(topics.button_event("site-00", "btn-00-0"), payload, datetime.now(UTC))])
         assert len(shown) == n + 1
         loaded = await queries.incidents_by_id([shown[-1]["id"]])
-        assert shown[-1] == loaded[0]
-        assert loaded[0]["event_count"] == n + 1
+        assert shown[-1] == loaded[0].dump()
+        assert loaded[0].event_count == n + 1
 
 
 def panic_at(site_id: str, device_id: str) -> tuple[DeviceEvent, JsonObject]:

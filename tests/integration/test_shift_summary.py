@@ -144,7 +144,7 @@ async def test_a_bad_shift_is_refused_and_the_summary_needs_a_signed_in_desk(cli
 async def test_a_quiet_shift_has_zero_figures_and_empty_lists(database_url: str) -> None:
     pool = await create_pool(database_url, min_size=1, max_size=1)
     try:
-        summary = await PostgresShiftSummary(pool, DISTRICT).build(False, NOW)
+        summary = (await PostgresShiftSummary(pool, DISTRICT).build(False, NOW)).dump()
     finally:
         await pool.close()
     assert summary["totals"] == {"incidents": 0, "test_incidents": 0, "deterred": 0, "handed_over": 0}

@@ -15,12 +15,14 @@ from hub.adapters.web import WebServices, make_app
 from hub.domain.district import Device, District, Grid, Officer, Site
 from hub.services.auth import Role
 from hub.services.changes import Broadcaster
+from hub.services.views.incidents import Incident, IncidentDetail
 from tests.unit.fakes.accounts import FakeAccounts, bearer
 
 FINAL = {"resolved", "cancelled"}
 
 
 def incident(incident_id: int, state: str = "new", **fields: Any) -> dict[str, Any]:
+    """An incident as the API sends it."""
     return {
         "id": incident_id,
         "site_id": "school-1",
@@ -40,6 +42,13 @@ def incident(incident_id: int, state: str = "new", **fields: Any) -> dict[str, A
         "on_scene_at": None,
         "resolved_at": None,
         "cancelled_at": None,
+        "escalated_at": None,
+        "escalation_count": 0,
+        "arrival_overdue_at": None,
+        "cancel_requested_at": None,
+        "disposition": None,
+        "resolution_note": "",
+        "changed_at": None,
         **fields,
     }
 
@@ -52,7 +61,7 @@ class FakeIncidentQueries:
         self.calls: list[tuple[str | None, int]] = []
         self.failure: Exception | None = None
 
-    async def list_incidents(self, state: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
+    async def list_incidents(self, state: str | None = None, limit: int = 200) -> list[Incident]:
         self.calls.append((state, limit))
         if self.failure is not None:
             raise self.failure
@@ -62,14 +71,21 @@ class FakeIncidentQueries:
             chosen = [i for i in self.incidents if i["state"] not in FINAL]
         else:
             chosen = [i for i in self.incidents if i["state"] == state]
-        return chosen[:limit]
+        return [Incident.model_validate(i) for i in chosen[:limit]]
 
-    async def get_incident(self, incident_id: int) -> dict[str, Any] | None:
+    async def get_incident(self, incident_id: int) -> IncidentDetail | None:
         if self.failure is not None:
             raise self.failure
         for found in self.incidents:
             if found["id"] == incident_id:
-                return {**found, "timeline": [], "events": [], "dispatches": [], "warnings": [], "media": []}
+                parts: dict[str, list[Any]] = {
+                    "timeline": [],
+                    "events": [],
+                    "dispatches": [],
+                    "warnings": [],
+                    "media": [],
+                }
+                return IncidentDetail.model_validate({**found, **parts})
         return None
 
 

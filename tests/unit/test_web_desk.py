@@ -21,6 +21,8 @@ from hub.domain.incidents import Priority
 from hub.services.auth import Role
 from hub.services.changes import Broadcaster
 from hub.services.ports import IncidentSearch
+from hub.services.views.devices import DeviceStatus
+from hub.services.views.incidents import Incident, IncidentDetail
 from tests.unit.fakes.accounts import FakeAccounts, bearer
 from tests.unit.test_web_api import district, error_of, incident
 
@@ -36,20 +38,20 @@ class FakeDeskQueries:
         self.searches: list[dict[str, Any]] = []
         self.found: list[dict[str, Any]] = [incident(7, "resolved", disposition="false_alarm")]
 
-    async def list_incidents(self, state: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
+    async def list_incidents(self, state: str | None = None, limit: int = 200) -> list[Incident]:
         return []
 
-    async def get_incident(self, incident_id: int) -> dict[str, Any] | None:
+    async def get_incident(self, incident_id: int) -> IncidentDetail | None:
         return None
 
-    async def device_health(self) -> list[dict[str, Any]]:
-        return self.health
+    async def device_health(self) -> list[DeviceStatus]:
+        return [DeviceStatus.model_validate(row) for row in self.health]
 
     async def search_incidents(
         self, search: IncidentSearch, limit: int = 50, offset: int = 0
-    ) -> tuple[list[dict[str, Any]], int]:
+    ) -> tuple[list[Incident], int]:
         self.searches.append({**asdict(search), "limit": limit, "offset": offset})
-        return self.found, 31
+        return [Incident.model_validate(found) for found in self.found], 31
 
 
 @pytest.fixture

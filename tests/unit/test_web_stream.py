@@ -14,28 +14,15 @@ from structlog.testing import capture_logs
 from hub.adapters.web import WebServices, make_app
 from hub.adapters.web.context import SOCKETS
 from hub.services.auth import Role
-from hub.services.changes import Broadcaster
+from hub.services.changes import Broadcaster, Frame
+from hub.services.views.incidents import Incident, IncidentDetail
 from tests.unit.fakes.accounts import FakeAccounts, bearer
 from tests.unit.fakes.web import web_services
+from tests.unit.test_web_api import incident
 
 Client = TestClient[web.Request, web.Application]
 STREAM = "/api/v1/stream"
 TIMEOUT = 5.0
-
-
-def incident(incident_id: int, state: str = "new") -> dict[str, Any]:
-    return {
-        "id": incident_id,
-        "site_id": "bank-1",
-        "site_name": "工商银行南街支行",
-        "site_name_en": "ICBC South Street",
-        "kind": "panic",
-        "priority": 1,
-        "state": state,
-        "test": False,
-        "created_at": "2024-05-01T10:00:00+08:00",
-        "event_count": 1,
-    }
 
 
 class FakeIncidentQueries:
@@ -47,16 +34,17 @@ class FakeIncidentQueries:
         self.before_snapshot: Callable[[], Awaitable[None]] | None = None
         self.failure: Exception | None = None
 
-    async def list_incidents(self, state: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
+    async def list_incidents(self, state: str | None = None, limit: int = 200) -> list[Incident]:
         self.calls.append((state, limit))
         if self.before_snapshot is not None:
             await self.before_snapshot()
         if self.failure is not None:
             raise self.failure
         assert state == "open"
-        return [i for i in self.incidents if i["state"] not in {"resolved", "cancelled"}][:limit]
+        open_incidents = [i for i in self.incidents if i["state"] not in {"resolved", "cancelled"}]
+        return [Incident.model_validate(i) for i in open_incidents[:limit]]
 
-    async def get_incident(self, incident_id: int) -> dict[str, Any] | None:
+    async def get_incident(self, incident_id: int) -> IncidentDetail | None:
         return None
 
 
@@ -110,6 +98,20 @@ async def test_stream_sends_snapshot_then_live_changes(client: Client, changes: 
 
         assert await receive(ws) == {"type": "incident", "incident": incident(4)}
         assert await receive(ws) == {"type": "incident", "incident": incident(1, "resolved")}
+
+
+async def test_a_published_frame_goes_out_as_the_text_it_was_made_with_once(
+    client: Client, changes: Broadcaster
+) -> None:
+    """Every console gets the text made when the change was published: no view serialises it again."""
+    frame = Frame({"type": "incident", "incident": incident(4)})
+    frame.text = '{"type": "incident", "marker": "made once"}'
+    async with client.ws_connect(STREAM) as first, client.ws_connect(STREAM) as second:
+        for ws in (first, second):
+            assert (await receive(ws))["type"] == "snapshot"
+        changes.publish(frame)
+        for ws in (first, second):
+            assert await receive(ws) == {"type": "incident", "marker": "made once"}
 
 
 async def test_stream_subscribes_before_loading_the_snapshot(

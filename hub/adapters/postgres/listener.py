@@ -14,6 +14,7 @@ from hub.adapters.postgres.queries import PostgresIncidentQueries
 from hub.services.backoff import Backoff
 from hub.services.changes import RESYNC, Broadcaster
 from hub.services.health import sleep_or_recovered
+from hub.services.views.changes import DispatchChange, IncidentChange, WarningChange, frame
 
 log = structlog.get_logger(__name__)
 
@@ -103,8 +104,8 @@ class PostgresChangeListener:
                 self._broadcaster.publish(RESYNC)
                 continue
             for incident in incidents:
-                self._broadcaster.publish({"type": "incident", "incident": incident})
+                self._broadcaster.publish(frame(IncidentChange(incident=incident)))
             for dispatch in dispatches:
-                self._broadcaster.publish({"type": "dispatch", "dispatch": dispatch})
+                self._broadcaster.publish(frame(DispatchChange(dispatch=dispatch)))
             for warning in warnings:
-                self._broadcaster.publish({"type": "warning", "warning": warning})
+                self._broadcaster.publish(frame(WarningChange(warning=warning)))

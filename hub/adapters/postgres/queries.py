@@ -1,9 +1,9 @@
-"""Read side for the console and REST API: incidents as JSON objects (see IncidentQueries)."""
+"""Read side for the console and REST API: rows read straight into the views of `hub.services.views` (the
+shapes the API sends), once, here (see IncidentQueries)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import asyncpg
@@ -13,6 +13,11 @@ from hub.domain.district import District
 from hub.domain.incidents import FINAL_STATES, Incident, IncidentState
 from hub.domain.steps import StepRole, steps_for
 from hub.services.ports import IncidentSearch, JsonObject
+from hub.services.views.devices import DeviceStatus, OpenFault
+from hub.services.views.dispatches import Dispatch, DispatchSite, OfficerPresence, OfficerStep
+from hub.services.views.incidents import Incident as IncidentView
+from hub.services.views.incidents import IncidentDetail, IncidentEvent, Media, TimelineEntry
+from hub.services.views.warnings import SpeakerWarning
 
 _COLUMNS = INCIDENT_COLUMNS
 _DISPATCH_JSON_COLUMNS = (
@@ -33,14 +38,8 @@ _WARNING_JSON_COLUMNS = (
 )
 
 
-def _media_json(row: asyncpg.Record) -> JsonObject:
-    media = {key: _json_value(value) for key, value in row.items()}
-    media["url"] = f"/api/v1/media/{row['id']}" if row["state"] == "stored" else None
-    return media
-
-
-def _json_value(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, datetime) else value
+def _media(row: asyncpg.Record) -> Media:
+    return Media(**row, url=f"/api/v1/media/{row['id']}" if row["state"] == "stored" else None)
 
 
 class PostgresIncidentQueries:
@@ -48,24 +47,21 @@ class PostgresIncidentQueries:
         self._pool = pool
         self._district = district
 
-    def _incident(self, row: asyncpg.Record) -> JsonObject:
-        return self._with_site_names({key: _json_value(value) for key, value in row.items()})
+    def _incident(self, row: asyncpg.Record | Mapping[str, Any]) -> IncidentView:
+        return IncidentView.model_validate({**row, **self._site_names(row["site_id"])})
 
-    def incident_json(self, incident: Incident) -> JsonObject:
+    def incident_view(self, incident: Incident) -> IncidentView:
         """What `incidents_by_id` gives for this incident's row, from the incident a writer has just
         committed (it came back from the database as that row): live views get it without a query."""
         values: dict[str, Any] = {"id": incident.id, **{f: getattr(incident, f) for f in INCIDENT_FIELDS}}
         values["priority"] = int(incident.priority)
-        values["state"] = incident.state.value
-        return self._with_site_names({key: _json_value(value) for key, value in values.items()})
+        return self._incident(values)
 
-    def _with_site_names(self, incident: JsonObject) -> JsonObject:
-        site = self._district.sites.get(incident["site_id"])
-        incident["site_name"] = site.name if site else incident["site_id"]
-        incident["site_name_en"] = site.name_en if site else incident["site_id"]
-        return incident
+    def _site_names(self, site_id: str) -> dict[str, str]:
+        site = self._district.sites.get(site_id)
+        return {"site_name": site.name if site else site_id, "site_name_en": site.name_en if site else site_id}
 
-    async def list_incidents(self, state: str | None = None, limit: int = 200) -> list[JsonObject]:
+    async def list_incidents(self, state: str | None = None, limit: int = 200) -> list[IncidentView]:
         """`state`: "open" (every non-final state), "all"/None, or one state. Highest priority
         first, then newest."""
         order = " ORDER BY priority, created_at DESC, id DESC LIMIT $1"
@@ -80,13 +76,13 @@ class PostgresIncidentQueries:
             rows = await self._pool.fetch(f"SELECT {_COLUMNS} FROM incidents WHERE state = $2{order}", limit, state)
         return [self._incident(r) for r in rows]
 
-    async def incidents_by_id(self, incident_ids: Sequence[int]) -> list[JsonObject]:
+    async def incidents_by_id(self, incident_ids: Sequence[int]) -> list[IncidentView]:
         rows = await self._pool.fetch(
             f"SELECT {_COLUMNS} FROM incidents WHERE id = ANY($1::bigint[]) ORDER BY id", list(incident_ids)
         )
         return [self._incident(r) for r in rows]
 
-    async def get_incident(self, incident_id: int) -> JsonObject | None:
+    async def get_incident(self, incident_id: int) -> IncidentDetail | None:
         async with self._pool.acquire() as conn:
             row = await conn.fetchrow(f"SELECT {_COLUMNS} FROM incidents WHERE id = $1", incident_id)
             if row is None:
@@ -118,17 +114,21 @@ class PostgresIncidentQueries:
                 " WHERE ie.incident_id = $1 ORDER BY m.id",
                 incident_id,
             )
-        detail = self._incident(row)
-        detail["timeline"] = [{k: _json_value(v) for k, v in r.items()} for r in timeline]
-        detail["events"] = [{k: _json_value(v) for k, v in r.items()} for r in events]
-        detail["dispatches"] = [self._dispatch(r) for r in dispatches]
-        detail["media"] = [_media_json(r) for r in media]
-        detail["warnings"] = await self.list_warnings(incident_id=incident_id)
-        return detail
+        return IncidentDetail.model_validate(
+            {
+                **row,
+                **self._site_names(row["site_id"]),
+                "timeline": [TimelineEntry(**r) for r in timeline],
+                "events": [IncidentEvent(**r) for r in events],
+                "dispatches": [self._dispatch(r) for r in dispatches],
+                "media": [_media(r) for r in media],
+                "warnings": await self.list_warnings(incident_id=incident_id),
+            }
+        )
 
     async def list_warnings(
         self, incident_id: int | None = None, state: str | None = None, limit: int = 200
-    ) -> list[JsonObject]:
+    ) -> list[SpeakerWarning]:
         rows = await self._pool.fetch(
             f"SELECT {_WARNING_JSON_COLUMNS} FROM warnings"
             " WHERE ($1::bigint IS NULL OR incident_id = $1) AND ($2::text IS NULL OR state = $2)"
@@ -139,17 +139,15 @@ class PostgresIncidentQueries:
         )
         return [self._warning(r) for r in rows]
 
-    async def warnings_by_id(self, warning_ids: Sequence[int]) -> list[JsonObject]:
+    async def warnings_by_id(self, warning_ids: Sequence[int]) -> list[SpeakerWarning]:
         rows = await self._pool.fetch(
             f"SELECT {_WARNING_JSON_COLUMNS} FROM warnings WHERE id = ANY($1::bigint[]) ORDER BY id", list(warning_ids)
         )
         return [self._warning(r) for r in rows]
 
-    def _warning(self, row: asyncpg.Record) -> JsonObject:
-        warning = {key: _json_value(value) for key, value in row.items()}
+    def _warning(self, row: asyncpg.Record) -> SpeakerWarning:
         speaker = self._district.devices.get(row["speaker_id"])
-        warning["speaker_label"] = speaker.label if speaker else row["speaker_id"]
-        return warning
+        return SpeakerWarning(**row, speaker_label=speaker.label if speaker else row["speaker_id"])
 
     async def media_file(self, media_id: int) -> JsonObject | None:
         """A stored media file: path (below the media root), content type, and the incidents and
@@ -169,35 +167,38 @@ class PostgresIncidentQueries:
         )
         return dict(row) if row else None
 
-    def _dispatch(self, row: asyncpg.Record) -> JsonObject:
-        dispatch = {key: _json_value(value) for key, value in row.items()}
+    def _dispatch(self, row: asyncpg.Record) -> Dispatch:
+        values = dict(row)
         site = self._district.sites.get(row["site_id"])
         officer = self._district.officers.get(row["officer_id"])
-        dispatch["officer_name"] = officer.name if officer else row["officer_id"]
-        media_id = dispatch.pop("snapshot_media_id")
-        dispatch["snapshot_url"] = f"/api/v1/media/{media_id}" if media_id else None
-        done = set(dispatch.pop("steps_done") or ())
+        media_id = values.pop("snapshot_media_id")
+        done = set(values.pop("steps_done") or ())
         plan = steps_for(self._district.response_steps, row["kind"], site.kind if site else "")
-        dispatch["steps"] = [  # guided response: the officer's own steps (hub.domain.steps)
-            {"id": step.id, "label": step.label, "required": step.required, "done": step.id in done}
-            for step in plan
-            if step.role is StepRole.OFFICER
-        ]
-        if site is not None:
-            dispatch["site"] = {
-                "id": site.id,
-                "name": site.name,
-                "name_en": site.name_en,
-                "address": site.address,
-                "lat": site.lat,
-                "lon": site.lon,
-                "contact_name": site.contact_name,
-                "contact_phone": site.contact_phone,
-                "navigation": site.geo_uri,
-            }
-        return dispatch
+        return Dispatch(
+            **values,
+            officer_name=officer.name if officer else row["officer_id"],
+            snapshot_url=f"/api/v1/media/{media_id}" if media_id else None,
+            steps=[  # guided response: the officer's own steps (hub.domain.steps)
+                OfficerStep(id=step.id, label=step.label, required=step.required, done=step.id in done)
+                for step in plan
+                if step.role is StepRole.OFFICER
+            ],
+            site=None
+            if site is None
+            else DispatchSite(
+                id=site.id,
+                name=site.name,
+                name_en=site.name_en,
+                address=site.address,
+                lat=site.lat,
+                lon=site.lon,
+                contact_name=site.contact_name,
+                contact_phone=site.contact_phone,
+                navigation=site.geo_uri,
+            ),
+        )
 
-    async def dispatches_by_id(self, dispatch_ids: Sequence[int]) -> list[JsonObject]:
+    async def dispatches_by_id(self, dispatch_ids: Sequence[int]) -> list[Dispatch]:
         rows = await self._pool.fetch(
             f"SELECT {_DISPATCH_JSON_COLUMNS} FROM dispatches d JOIN incidents i ON i.id = d.incident_id"
             " WHERE d.id = ANY($1::bigint[]) ORDER BY d.id",
@@ -205,7 +206,7 @@ class PostgresIncidentQueries:
         )
         return [self._dispatch(r) for r in rows]
 
-    async def dispatches_for_officer(self, officer_id: str, active_only: bool = True) -> list[JsonObject]:
+    async def dispatches_for_officer(self, officer_id: str, active_only: bool = True) -> list[Dispatch]:
         """An officer's own dispatches (the officer app): the active ones, or the last 50."""
         where = " AND d.state IN ('offered', 'accepted', 'en_route', 'on_scene')" if active_only else ""
         rows = await self._pool.fetch(
@@ -215,15 +216,15 @@ class PostgresIncidentQueries:
         )
         return [self._dispatch(r) for r in rows]
 
-    async def officer_presence(self) -> list[JsonObject]:
+    async def officer_presence(self) -> list[OfficerPresence]:
         rows = await self._pool.fetch(
             "SELECT officer_id, signed_on, changed_at, lat, lon, located_at FROM officer_presence ORDER BY officer_id"
         )
-        return [{k: _json_value(v) for k, v in r.items()} for r in rows]
+        return [OfficerPresence(**r) for r in rows]
 
     # --- the console's other views: device health, history search ---------------------------------
 
-    async def device_health(self) -> list[JsonObject]:
+    async def device_health(self) -> list[DeviceStatus]:
         """What supervision knows of each device (seeded for every registered device, so a device
         never heard from has a row too: `heard` tells them apart), its last status report, and the
         open incidents its own tamper or offline events belong to."""
@@ -255,21 +256,16 @@ class PostgresIncidentQueries:
                 """,
                 _FINAL,
             )
-        open_faults: dict[str, list[JsonObject]] = {}
+        open_faults: dict[str, list[OpenFault]] = {}
         for f in faults:
             open_faults.setdefault(f["device_id"], []).append(
-                {"type": f["type"], "incident_id": f["incident_id"], "since": _json_value(f["since"])}
+                OpenFault(type=f["type"], incident_id=f["incident_id"], since=f["since"])
             )
-        result = []
-        for r in rows:
-            device = {k: _json_value(v) for k, v in r.items()}
-            device["open_faults"] = open_faults.get(r["device_id"], [])
-            result.append(device)
-        return result
+        return [DeviceStatus(**r, open_faults=open_faults.get(r["device_id"], [])) for r in rows]
 
     async def search_incidents(
         self, search: IncidentSearch, limit: int = 50, offset: int = 0
-    ) -> tuple[list[JsonObject], int]:
+    ) -> tuple[list[IncidentView], int]:
         """Incidents matching every filter of `search`, newest first, and how many match in all."""
         clauses: list[str] = []
         args: list[Any] = []

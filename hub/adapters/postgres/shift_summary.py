@@ -11,15 +11,13 @@ In one REPEATABLE READ read-only transaction, for the shift's span [start, min(e
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import asyncpg
 
 from hub.domain.district import District
 from hub.domain.shifts import DeskShift, desk_shift
-
-JsonObject = dict[str, Any]
+from hub.services.views import shift_summary as v
 
 _BY_KIND = """
 SELECT kind, test,
@@ -61,73 +59,75 @@ class PostgresShiftSummary:
         shift = desk_shift(self._district.shifts, now.astimezone(zone).replace(tzinfo=None), previous)
         return shift, shift.start.replace(tzinfo=zone), shift.end.replace(tzinfo=zone)
 
-    async def build(self, previous: bool, now: datetime) -> JsonObject:
+    async def build(self, previous: bool, now: datetime) -> v.ShiftSummary:
         shift, start, end = self.shift(previous, now)
         until = min(end, now)
         async with self._pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
             by_kind = await conn.fetch(_BY_KIND, start, until)
             deterred = await conn.fetch(_DETERRED, start, until)
             handed = await conn.fetch(_HANDED_OVER, until, HANDED_OVER_LIMIT)
-        kinds: dict[str, JsonObject] = {}
+        kinds: dict[str, v.KindOutcomes] = {}
         tests = 0
         for row in by_kind:
             if row["test"]:
                 tests += row["n"]
                 continue
-            kind = kinds.setdefault(row["kind"], {"kind": row["kind"], "total": 0, "outcomes": {}})
-            kind["total"] += row["n"]
-            kind["outcomes"][row["outcome"]] = row["n"]
-        return {
-            "shift": {
-                "which": "previous" if previous else "current",
-                "seat": shift.seat,
-                "seat_en": shift.seat_en,
-                "start": start.isoformat(),
-                "end": end.isoformat(),
-                "until": until.isoformat(),
-                "complete": end <= now,
-            },
-            "as_of": now.isoformat(),
-            "totals": {
-                "incidents": sum(k["total"] for k in kinds.values()),
-                "test_incidents": tests,
-                "deterred": len(deterred),
-                "handed_over": len(handed),
-            },
-            "by_kind": sorted(kinds.values(), key=lambda k: (-k["total"], k["kind"])),
-            "deterred": sorted(
-                (self._deterred(r) for r in deterred), key=lambda d: (d["verdict_at"], d["incident_id"])
+            kind = kinds.setdefault(row["kind"], v.KindOutcomes(kind=row["kind"], total=0, outcomes={}))
+            kind.total += row["n"]
+            kind.outcomes[row["outcome"]] = row["n"]
+        return v.ShiftSummary(
+            shift=v.ShiftSpan(
+                which="previous" if previous else "current",
+                seat=shift.seat,
+                seat_en=shift.seat_en,
+                start=start,
+                end=end,
+                until=until,
+                complete=end <= now,
             ),
-            "handed_over": [self._handed_over(r) for r in handed],
-        }
+            as_of=now,
+            totals=v.ShiftTotals(
+                incidents=sum(k.total for k in kinds.values()),
+                test_incidents=tests,
+                deterred=len(deterred),
+                handed_over=len(handed),
+            ),
+            by_kind=sorted(kinds.values(), key=lambda k: (-k.total, k.kind)),
+            deterred=sorted((self._deterred(r) for r in deterred), key=lambda d: (d.verdict_at, d.incident_id)),
+            handed_over=[self._handed_over(r) for r in handed],
+        )
 
-    def _site(self, site_id: str) -> JsonObject:
+    def _site(self, site_id: str) -> dict[str, str]:
         site = self._district.sites.get(site_id)
         name = site.name if site else site_id
         return {"site_id": site_id, "site_name": name, "site_name_en": (site.name_en if site else "") or name}
 
-    def _deterred(self, row: asyncpg.Record) -> JsonObject:
+    def _deterred(self, row: asyncpg.Record) -> v.Deterred:
         params = row["params"] or {}
-        return {
-            "incident_id": row["id"],
-            **self._site(row["site_id"]),
-            "kind": row["kind"],
-            "opened_at": row["created_at"].isoformat(),
-            "verdict_at": row["verdict_at"].isoformat(),
-            "window_s": params.get("seconds"),
-            "before_snapshot": params.get("before"),
-            "after_snapshot": params.get("after"),
-            "closed": row["state"] in ("resolved", "cancelled"),
-        }
+        return v.Deterred.model_validate(
+            {
+                "incident_id": row["id"],
+                **self._site(row["site_id"]),
+                "kind": row["kind"],
+                "opened_at": row["created_at"],
+                "verdict_at": row["verdict_at"],
+                "window_s": params.get("seconds"),
+                "before_snapshot": params.get("before"),
+                "after_snapshot": params.get("after"),
+                "closed": row["state"] in ("resolved", "cancelled"),
+            }
+        )
 
-    def _handed_over(self, row: asyncpg.Record) -> JsonObject:
-        return {
-            "incident_id": row["id"],
-            **self._site(row["site_id"]),
-            "kind": row["kind"],
-            "priority": row["priority"],
-            "state": row["state"],
-            "opened_at": row["created_at"].isoformat(),
-            "acknowledged": bool(row["acknowledged"]),
-            "closed_at": row["closed_at"].isoformat() if row["closed_at"] else None,
-        }
+    def _handed_over(self, row: asyncpg.Record) -> v.HandedOver:
+        return v.HandedOver.model_validate(
+            {
+                "incident_id": row["id"],
+                **self._site(row["site_id"]),
+                "kind": row["kind"],
+                "priority": row["priority"],
+                "state": row["state"],
+                "opened_at": row["created_at"],
+                "acknowledged": bool(row["acknowledged"]),
+                "closed_at": row["closed_at"],
+            }
+        )

@@ -28,6 +28,7 @@ from hub.domain.routing import Candidate
 from hub.services import lifecycle as lifecycle_errors
 from hub.services.lifecycle import LifecycleService, OfficerReplyCommand
 from hub.services.steps import StepsOpen, UnknownStep
+from hub.services.views import incidents as v
 
 
 def _lifecycle(request: web.Request) -> LifecycleService:
@@ -69,24 +70,29 @@ async def _conflict(
     detail = await request.app[SERVICES].queries.get_incident(incident_id)
     if detail is None:
         return "illegal_transition", params
-    timeline = detail.get("timeline") or []
 
     def first(actions: tuple[str, ...]) -> dict[str, Any]:
-        entry: dict[str, Any] = next(
-            (e for e in timeline if e["action"] in actions and not str(e["actor"]).startswith("system")), {}
-        )
-        actor = str(entry.get("actor", ""))
-        return {"by": entry.get("actor_name") or actor.split(":", 1)[-1], "by_actor": actor, "at": entry.get("at")}
+        entry = next((e for e in detail.timeline if e.action in actions and not e.actor.startswith("system")), None)
+        if entry is None:
+            return {"by": "", "by_actor": "", "at": None}
+        return {
+            "by": entry.actor_name or entry.actor.split(":", 1)[-1],
+            "by_actor": entry.actor,
+            "at": entry.at.isoformat(),
+        }
 
     if exc.state.value in ("resolved", "cancelled"):
         return "already_closed", {"state": exc.state.value, **first(_CLOSING)}
-    if exc.action.value == "acknowledge" and detail.get("acknowledged_at"):
-        return "already_acknowledged", {**first(_ACKNOWLEDGING), "at": detail["acknowledged_at"]}
+    if exc.action.value == "acknowledge" and detail.acknowledged_at:
+        return "already_acknowledged", {**first(_ACKNOWLEDGING), "at": detail.acknowledged_at.isoformat()}
     return "illegal_transition", params
 
 
 async def _incident_answer(request: web.Request, incident_id: int) -> web.Response:
-    return json_ok(await incident_detail(request, incident_id))
+    detail = await incident_detail(request, incident_id)
+    if detail is None:
+        raise NotFound(f"no incident {incident_id}")
+    return json_ok(detail.dump())
 
 
 # --- the duty desk ----------------------------------------------------------------------------------
@@ -101,7 +107,7 @@ async def _desk_action(
 
 
 _ACTION_ANSWERS: dict[int, Response] = {
-    200: m.IncidentDetail,
+    200: v.IncidentDetail,
     400: "A bad id or body.",
     404: "No such incident (or officer).",
     409: "Not possible in the incident's present state (already_acknowledged, already_closed, illegal_transition).",
@@ -165,7 +171,7 @@ async def cancel(request: web.Request) -> web.Response:
     "addIncidentNote",
     "Add a note to the incident's timeline (who and when are recorded); the state is unchanged",
     {
-        200: Answer("The incident with the note on its timeline.", m.IncidentDetail),
+        200: Answer("The incident with the note on its timeline.", v.IncidentDetail),
         404: "No such incident.",
         409: "Not possible in the incident's present state.",
         503: "Incident actions are not available on this server, or the database is away.",
@@ -211,7 +217,7 @@ async def roster(request: web.Request) -> web.Response:
     services = request.app[SERVICES]
     district = services.district
     local_now = datetime.now(ZoneInfo(district.timezone))
-    presence = {p["officer_id"]: p for p in await services.queries.officer_presence()}
+    presence = {p.officer_id: p for p in await services.queries.officer_presence()}
     shifts = [
         r.Shift(
             who=s.who,
@@ -225,7 +231,7 @@ async def roster(request: web.Request) -> web.Response:
     ]
     officers = []
     for officer in district.officers.values():
-        p = presence.get(officer.id, {})
+        p = presence.get(officer.id)
         officers.append(
             r.RosterOfficer(
                 officer_id=officer.id,
@@ -233,10 +239,10 @@ async def roster(request: web.Request) -> web.Response:
                 role=officer.role,
                 grid_id=officer.grid_id,
                 on_shift=any(s.who == officer.id and s.covers(local_now) for s in district.shifts),
-                signed_on=bool(p.get("signed_on")),
-                lat=p.get("lat"),
-                lon=p.get("lon"),
-                located_at=p.get("located_at"),
+                signed_on=p is not None and p.signed_on,
+                lat=p.lat if p else None,
+                lon=p.lon if p else None,
+                located_at=p.located_at if p else None,
             )
         )
     gaps = [
@@ -267,7 +273,7 @@ async def my_dispatches(request: web.Request) -> web.Response:
     officer_id = _officer_id(request)
     active_only = not read_query(request.query, a.MyDispatchesQuery).every
     dispatches = await request.app[SERVICES].queries.dispatches_for_officer(officer_id, active_only)
-    return json_ok({"dispatches": dispatches})
+    return json_ok(a.DispatchList(dispatches=dispatches).dump())
 
 
 @documented("signOn", "Sign on or off duty (the daily sign-in)", {200: a.Duty, 403: _NOT_AN_OFFICER}, body=a.DutyBody)
@@ -322,4 +328,4 @@ async def my_reply(request: web.Request) -> web.Response:
     async with _refusals():
         incident = await _lifecycle(request).officer_reply(command, principal_of(request).actor)
     dispatches = await request.app[SERVICES].queries.dispatches_by_id([dispatch_id])
-    return json_ok({"dispatch": dispatches[0] if dispatches else None, "incident_state": incident.state.value})
+    return json_ok(a.Reply(dispatch=dispatches[0] if dispatches else None, incident_state=incident.state).dump())

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from aiohttp import web
 
@@ -14,6 +13,7 @@ from hub.adapters.web.models import registry as r
 from hub.adapters.web.models.base import MAX_ID, read_query
 from hub.adapters.web.operations import documented
 from hub.domain.district import Device, District, Officer, Site
+from hub.services.views.incidents import IncidentDetail
 
 _DIGITS = re.compile(r"[0-9]{1,19}")
 
@@ -39,28 +39,28 @@ async def list_incidents(request: web.Request) -> web.Response:
     query = read_query(request.query, m.IncidentListQuery)
     state = None if query.state == "all" else query.state
     incidents = await request.app[SERVICES].queries.list_incidents(state, query.limit)
-    return json_ok({"incidents": incidents})
+    return json_ok(m.IncidentList(incidents=incidents).dump())
 
 
 @documented(
     "getIncident",
     "One incident with its timeline, events, dispatches, warnings and media",
-    {200: m.IncidentDetail, 400: "The id is not a positive integer.", 404: "No such incident."},
+    {200: IncidentDetail, 400: "The id is not a positive integer.", 404: "No such incident."},
 )
 async def get_incident(request: web.Request) -> web.Response:
     incident_id = parse_incident_id(request.match_info["id"])
     incident = await incident_detail(request, incident_id)
     if incident is None:
         raise NotFound(f"no incident {incident_id}")
-    return json_ok(incident)
+    return json_ok(incident.dump())
 
 
-async def incident_detail(request: web.Request, incident_id: int) -> dict[str, Any] | None:
+async def incident_detail(request: web.Request, incident_id: int) -> IncidentDetail | None:
     """The incident with its timeline, events, dispatches, warnings, media and (guided response) steps."""
     incident = await request.app[SERVICES].queries.get_incident(incident_id)
     steps = request.app[SERVICES].steps
     if incident is not None and steps is not None:
-        incident["steps"] = await steps.view(incident_id)
+        incident.steps = await steps.view(incident_id)
     return incident
 
 

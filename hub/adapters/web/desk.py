@@ -12,6 +12,7 @@ from hub.adapters.web.errors import json_ok
 from hub.adapters.web.models import registry as r
 from hub.adapters.web.operations import documented
 from hub.domain.district import Device, District
+from hub.services.views.devices import DeviceStatus
 
 
 def district_view(district: District) -> r.District:
@@ -52,47 +53,45 @@ async def district(request: web.Request) -> web.Response:
     return json_ok(district_json(request.app[SERVICES].district))
 
 
-def _device_health(device: Device, health: dict[str, Any] | None) -> r.DeviceHealth:
-    heard = bool(health and health.get("heard"))
-    online = health.get("online") if health else None
+def _device_health(device: Device, health: DeviceStatus | None) -> r.DeviceHealth:
+    heard = health is not None and health.heard
+    online = health.online if health else None
     battery = None
     if health:
-        battery = health.get("battery") if health.get("battery") is not None else health.get("status_battery")
-    open_faults = list(health.get("open_faults", [])) if health else []
+        battery = health.battery if health.battery is not None else health.status_battery
+    open_faults = list(health.open_faults) if health else []
+    low_battery = bool(health and health.low_battery)
     faults: list[r.Fault] = []
     if not heard:
         faults.append("never_heard")
     if online is False:
         faults.append("offline")
-    if health and health.get("status_state") == "offline" and online is not False:
+    if health and health.status_state == "offline" and online is not False:
         faults.append("reported_offline")  # said goodbye (Last Will or clean stop); inside its grace
-    if health and health.get("low_battery"):
+    if low_battery:
         faults.append("low_battery")
-    if any(f["type"] == "tamper" for f in open_faults):
+    if any(f.type == "tamper" for f in open_faults):
         faults.append("tamper")
-    state = "offline" if online is False else "online" if heard else "never_heard"
-    return r.DeviceHealth.model_validate(
-        {
-            "id": device.id,
-            "site_id": device.site_id,
-            "kind": device.kind,
-            "label": device.label,
-            "report_interval_s": device.report_interval_s,
-            "state": state,
-            "heard": heard,
-            "online": online,
-            "last_seen_at": health.get("last_seen_at") if heard and health else None,
-            "offline_since": health.get("offline_since") if health else None,
-            "deadline_at": health.get("deadline_at") if health else None,
-            "battery": battery,
-            "low_battery": bool(health and health.get("low_battery")),
-            "rssi": health.get("rssi") if health else None,
-            "firmware": health.get("firmware") if health else None,
-            "status_state": health.get("status_state") if health else None,
-            "status_reported_at": health.get("status_reported_at") if health else None,
-            "faults": faults,
-            "open_faults": open_faults,
-        }
+    return r.DeviceHealth(
+        id=device.id,
+        site_id=device.site_id,
+        kind=device.kind,
+        label=device.label,
+        report_interval_s=device.report_interval_s,
+        state="offline" if online is False else "online" if heard else "never_heard",
+        heard=heard,
+        online=online,
+        last_seen_at=health.last_seen_at if heard and health else None,
+        offline_since=health.offline_since if health else None,
+        deadline_at=health.deadline_at if health else None,
+        battery=battery,
+        low_battery=low_battery,
+        rssi=health.rssi if health else None,
+        firmware=health.firmware if health else None,
+        status_state=health.status_state if health else None,
+        status_reported_at=health.status_reported_at if health else None,
+        faults=faults,
+        open_faults=open_faults,
     )
 
 
@@ -104,7 +103,7 @@ def _device_health(device: Device, health: dict[str, Any] | None) -> r.DeviceHea
 async def device_health(request: web.Request) -> web.Response:
     """Every registered device (in registry order) with its health, and totals for the header."""
     services = request.app[SERVICES]
-    known = {row["device_id"]: row for row in await services.queries.device_health()}
+    known = {row.device_id: row for row in await services.queries.device_health()}
     devices = [_device_health(device, known.get(device.id)) for device in services.district.devices.values()]
     summary = r.HealthSummary(
         total=len(devices),

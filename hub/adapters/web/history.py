@@ -91,4 +91,4 @@ async def search(request: web.Request) -> web.Response:
     services = request.app[SERVICES]
     wanted = parse_search(request.query, ZoneInfo(services.district.timezone))
     incidents, total = await services.queries.search_incidents(wanted.filters, limit=wanted.limit, offset=wanted.offset)
-    return json_ok({"incidents": incidents, "total": total, "limit": wanted.limit, "offset": wanted.offset})
+    return json_ok(SearchPage(incidents=incidents, total=total, limit=wanted.limit, offset=wanted.offset).dump())

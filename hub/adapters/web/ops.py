@@ -9,7 +9,7 @@ from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 
 from hub.adapters.web.context import SERVICES
 from hub.adapters.web.errors import json_ok
-from hub.adapters.web.models.ops import Liveness, Readiness
+from hub.adapters.web.models.ops import Liveness, Probe, Readiness
 from hub.adapters.web.operations import Answer, documented
 from hub.services.ports import HealthProbe
 
@@ -19,7 +19,7 @@ log = structlog.get_logger(__name__)
 @documented("healthz", "Liveness: the process answers", {200: Answer("Alive.", Liveness)})
 async def healthz(request: web.Request) -> web.Response:
     """The process is alive and its event loop answers; says nothing about dependencies."""
-    return json_ok({"status": "ok"})
+    return json_ok(Liveness(status="ok").dump())
 
 
 def _probe_ready(probe: HealthProbe) -> bool:
@@ -39,14 +39,17 @@ async def readyz(request: web.Request) -> web.Response:
     """Ready to serve only when every dependency is up (503 otherwise, for the balancer and the
     operator): `dependencies` names each one the health monitor watches, up or down since when."""
     services = request.app[SERVICES]
-    probes = [{"name": probe.name, "ready": _probe_ready(probe)} for probe in services.probes]
-    ready = all(probe["ready"] for probe in probes)
-    body: dict[str, object] = {"probes": probes}
+    probes = [Probe(name=probe.name, ready=_probe_ready(probe)) for probe in services.probes]
+    ready = all(probe.ready for probe in probes)
+    dependencies = failing = None
     if services.health is not None:
-        body["dependencies"] = [state.as_json(with_error=True) for state in services.health.states]
-        body["failing"] = [state.name for state in services.health.states if state.up is not True]
+        dependencies = [state.view(with_error=True) for state in services.health.states]
+        failing = [state.name for state in services.health.states if state.up is not True]
         ready = ready and services.health.ok
-    return json_ok({"status": "ready" if ready else "not_ready", **body}, 200 if ready else 503)
+    readiness = Readiness(
+        status="ready" if ready else "not_ready", probes=probes, dependencies=dependencies, failing=failing
+    )
+    return json_ok(readiness.dump(), 200 if ready else 503)
 
 
 @documented(

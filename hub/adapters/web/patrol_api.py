@@ -257,4 +257,5 @@ async def open_incident(request: web.Request) -> web.Response:
         raise _refused(exc) from None
     assert incident.id is not None
     detail = await request.app[SERVICES].queries.get_incident(incident.id)
-    return json_ok({"incident": detail, "created": created}, status=201 if created else 200)
+    assert detail is not None  # just opened or noted: a missing row would be a broken store
+    return json_ok(p.ManualIncident(incident=detail, created=created).dump(), status=201 if created else 200)

@@ -11,8 +11,9 @@ from aiohttp import web
 from hub.adapters.web.context import SERVICES
 from hub.adapters.web.errors import ApiError, json_ok
 from hub.adapters.web.models.base import read_query
-from hub.adapters.web.models.shift_summary import ShiftSummary, ShiftSummaryQuery
+from hub.adapters.web.models.shift_summary import ShiftSummaryQuery
 from hub.adapters.web.operations import Answer, documented
+from hub.services.views.shift_summary import ShiftSummary
 
 
 @documented(
@@ -31,6 +32,6 @@ async def shift_summary(request: web.Request) -> web.Response:
     which = read_query(request.query, ShiftSummaryQuery).shift
     if services.shift_summary is None:
         raise ApiError(503, "shift_summary_unavailable", "this server has no report store")
-    response = json_ok(await services.shift_summary.build(which == "previous", services.clock()))
+    response = json_ok((await services.shift_summary.build(which == "previous", services.clock())).dump())
     response.headers["Cache-Control"] = "private, no-store"
     return response

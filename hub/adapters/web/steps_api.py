@@ -16,13 +16,14 @@ from hub.adapters.web.errors import ApiError
 from hub.adapters.web.models import incidents as m
 from hub.adapters.web.models.base import read_body
 from hub.adapters.web.operations import documented
+from hub.services.views import incidents as v
 
 
 @documented(
     "completeStep",
     "Mark a response step done (guided response)",
     {
-        200: m.IncidentDetail,
+        200: v.IncidentDetail,
         404: "No such incident, or no such step in its plan.",
         409: "Not possible in the incident's present state.",
         503: "Response steps are not available on this server, or the database is away.",

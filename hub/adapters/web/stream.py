@@ -32,8 +32,9 @@ from aiohttp import WSCloseCode, WSMsgType, web
 from hub.adapters.web.auth import principal_of, until_signed_out
 from hub.adapters.web.context import SERVICES, SOCKETS
 from hub.adapters.web.errors import dumps
-from hub.adapters.web.models.ops import StreamMessage
+from hub.adapters.web.models.ops import DispatchSnapshotFrame, OfficerStreamMessage, SnapshotFrame, StreamMessage
 from hub.adapters.web.operations import Answer, documented
+from hub.services.changes import Frame
 from hub.services.health import HealthMonitor
 from hub.services.ports import ChangeSubscription, JsonObject
 
@@ -96,7 +97,7 @@ async def stream(request: web.Request) -> web.WebSocketResponse:
     queries = request.app[SERVICES].queries
 
     async def snapshot() -> JsonObject:
-        return {"type": "snapshot", "incidents": await queries.list_incidents("open", SNAPSHOT_LIMIT)}
+        return SnapshotFrame(type="snapshot", incidents=await queries.list_incidents("open", SNAPSHOT_LIMIT)).dump()
 
     return await _serve(request, snapshot)
 
@@ -104,9 +105,16 @@ async def stream(request: web.Request) -> web.WebSocketResponse:
 @documented(
     "officerStream",
     "WebSocket: a snapshot of the officer's active dispatches, then each change",
-    {101: Answer("Switching to the WebSocket protocol."), 400: _NOT_AN_UPGRADE, 403: "Not an officer's own account."},
+    {
+        101: Answer(
+            "Switching to the WebSocket protocol; each frame is an OfficerStreamMessage (`x-sentinel-frames`)."
+        ),
+        400: _NOT_AN_UPGRADE,
+        403: "Not an officer's own account.",
+    },
     parameters=WEBSOCKET_HANDSHAKE,
     websocket=True,
+    frames=OfficerStreamMessage,
 )
 async def officer_stream(request: web.Request) -> web.WebSocketResponse:
     """An officer's own dispatches: {"type": "snapshot", "dispatches": [...]}, then each change of
@@ -117,7 +125,8 @@ async def officer_stream(request: web.Request) -> web.WebSocketResponse:
         raise web.HTTPForbidden(text="only an officer's own account has dispatches")
 
     async def snapshot() -> JsonObject:
-        return {"type": "snapshot", "dispatches": await queries.dispatches_for_officer(officer_id, True)}
+        dispatches = await queries.dispatches_for_officer(officer_id, True)
+        return DispatchSnapshotFrame(type="snapshot", dispatches=dispatches).dump()
 
     def mine(change: JsonObject) -> bool:
         if change.get("type") == "dispatch":
@@ -239,7 +248,7 @@ class _Feed:
             await self._send(self.health.frame())
 
     async def _send(self, frame: JsonObject) -> None:
-        await self.socket.send_json(frame, dumps=dumps)
+        await self.socket.send_str(frame.text if isinstance(frame, Frame) else dumps(frame))
 
 
 def _is_ping(text: str) -> bool:

@@ -45,7 +45,7 @@ async def _send(request: web.Request, warning: WarningRequest) -> web.Response:
         # Both languages: the desk reads the reason whichever language its console is in.
         raise BadRequest("text_not_speakable", f"{exc.reason_zh}。{exc.reason_en}") from None
     warnings = await request.app[SERVICES].queries.warnings_by_id(ids)
-    return json_ok({"warnings": warnings}, status=202)
+    return json_ok(w.WarningList(warnings=warnings).dump(), status=202)
 
 
 _SENT = Answer("Sent; the speakers' answers follow on the stream.", w.WarningList)
@@ -105,13 +105,13 @@ async def officer_warning(request: web.Request) -> web.Response:
         raise ApiError(403, "forbidden", "only an officer's own account can warn from the app")
     body = await read_body(request, w.OfficerWarningBody)
     services = request.app[SERVICES]
-    dispatches = {d["id"]: d for d in await services.queries.dispatches_for_officer(officer_id, True)}
+    dispatches = {d.id: d for d in await services.queries.dispatches_for_officer(officer_id, True)}
     dispatch = dispatches.get(body.dispatch_id)
     if dispatch is None:
         raise ApiError(403, "forbidden", "warn only at the site of one of your open dispatches")
-    speakers = _service(request).speakers_at(dispatch["site_id"])
+    speakers = _service(request).speakers_at(dispatch.site_id)
     if not speakers:
-        raise BadRequest("no_speaker", f"site {dispatch['site_id']} has no loudspeaker")
+        raise BadRequest("no_speaker", f"site {dispatch.site_id} has no loudspeaker")
     return await _send(
         request,
         WarningRequest(
@@ -120,7 +120,7 @@ async def officer_warning(request: web.Request) -> web.Response:
             message_id=body.message_id,
             text=body.text,
             repeat=body.repeat,
-            incident_id=dispatch["incident_id"],
+            incident_id=dispatch.incident_id,
         ),
     )
 
@@ -136,7 +136,7 @@ async def list_warnings(request: web.Request) -> web.Response:
     warnings = await request.app[SERVICES].queries.list_warnings(
         incident_id=query.incident_id, state=query.state, limit=query.limit
     )
-    return json_ok({"warnings": warnings})
+    return json_ok(w.WarningList(warnings=warnings).dump())
 
 
 @documented(

@@ -14,6 +14,10 @@ from types import TracebackType
 from typing import Any, Protocol
 
 from hub.services.messages import InboundMessage, OutboundMessage
+from hub.services.views.devices import DeviceStatus
+from hub.services.views.dispatches import Dispatch, OfficerPresence
+from hub.services.views.incidents import Incident, IncidentDetail
+from hub.services.views.warnings import SpeakerWarning
 
 JsonObject = dict[str, Any]
 
@@ -48,43 +52,35 @@ class LeaseLost(RuntimeError):
 
 
 class IncidentQueries(Protocol):
-    """The read side used by the console and REST API. Shapes (all times RFC 3339 strings):
+    """The read side used by the console and REST API: the views of `hub.services.views`, as they are sent."""
 
-    incident: id, site_id, site_name, site_name_en, kind, priority (1-4), state, test,
-      created_at, last_event_at, event_count, acknowledged_at, dispatched_at, accepted_at,
-      en_route_at, on_scene_at, resolved_at, cancelled_at
-    incident detail: incident + timeline [{at, actor, action, from_state, to_state, reason}],
-      events [{device_id, event_id, type, occurred_at, received_at}], dispatches, warnings, media
-    """
+    async def list_incidents(self, state: str | None = None, limit: int = 200) -> list[Incident]: ...
 
-    async def list_incidents(self, state: str | None = None, limit: int = 200) -> list[JsonObject]: ...
+    async def get_incident(self, incident_id: int) -> IncidentDetail | None:
+        """The incident in detail, without its steps (the step service gives them)."""
+        ...
 
-    async def get_incident(self, incident_id: int) -> JsonObject | None: ...
+    async def dispatches_by_id(self, dispatch_ids: Sequence[int]) -> list[Dispatch]: ...
 
-    async def dispatches_by_id(self, dispatch_ids: Sequence[int]) -> list[JsonObject]: ...
+    async def dispatches_for_officer(self, officer_id: str, active_only: bool = True) -> list[Dispatch]: ...
 
-    async def dispatches_for_officer(self, officer_id: str, active_only: bool = True) -> list[JsonObject]: ...
-
-    async def officer_presence(self) -> list[JsonObject]: ...
+    async def officer_presence(self) -> list[OfficerPresence]: ...
 
     async def media_file(self, media_id: int) -> JsonObject | None: ...
 
     async def list_warnings(
         self, incident_id: int | None = None, state: str | None = None, limit: int = 200
-    ) -> list[JsonObject]: ...
+    ) -> list[SpeakerWarning]: ...
 
-    async def warnings_by_id(self, warning_ids: Sequence[int]) -> list[JsonObject]: ...
+    async def warnings_by_id(self, warning_ids: Sequence[int]) -> list[SpeakerWarning]: ...
 
-    async def device_health(self) -> list[JsonObject]:
-        """Per device the hub supervises or heard a status from: device_id, site_id, online,
-        last_seen_at, deadline_at, offline_since, battery, low_battery, status_state,
-        status_reported_at, status_battery, rssi, firmware, heard (anything ever heard from it),
-        open_faults [{type: tamper|offline, incident_id, since}]."""
+    async def device_health(self) -> list[DeviceStatus]:
+        """Every device the hub supervises or heard a status from."""
         ...
 
     async def search_incidents(
         self, search: IncidentSearch, limit: int = 50, offset: int = 0
-    ) -> tuple[list[JsonObject], int]:
+    ) -> tuple[list[Incident], int]:
         """(incidents matching every filter of `search`, newest first; how many match in all)."""
         ...
 
@@ -100,8 +96,8 @@ class ChangeSubscription(Protocol):
 
 
 class ChangeFeed(Protocol):
-    """Committed changes, for live views. Each change is a JSON object with a `type`:
-    {"type": "incident", "incident": {...}} or {"type": "resync"} (the feed lost changes: reload).
+    """Committed changes, for live views. Each change is a JSON object with a `type`: a view's change
+    (`hub.services.views.changes`, published as a Frame) or {"type": "resync"} (the feed lost changes: reload).
     A subscription is live from the moment `subscribe()` returns."""
 
     def subscribe(self) -> ChangeSubscription: ...

@@ -9,10 +9,10 @@ from pydantic import ConfigDict, Field, StringConstraints
 
 from devices.contract import OfficerAction
 from hub.adapters.web.models.base import Body, Note, Query, View
-from hub.adapters.web.models.incidents import Dispatch
 from hub.domain.incidents import IncidentState
 from hub.domain.lifecycle import Disposition
 from hub.services.auth import AuthKind, Role
+from hub.services.views.dispatches import Dispatch
 
 MAX_USERNAME = 64
 MAX_PASSWORD = 1024

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime
 from typing import Annotated, Any, ClassVar, Self, TypeVar
 
 from aiohttp import web
@@ -15,17 +14,22 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
-    PlainSerializer,
     StringConstraints,
     ValidationError,
-    WithJsonSchema,
     model_validator,
 )
 
 from hub.adapters.web.bodies import parse_json_body
 from hub.adapters.web.errors import ApiError, BadRequest
+from hub.services.views.base import MAX_ID as MAX_ID
+from hub.services.views.base import DateTime as DateTime
+from hub.services.views.base import Id as Id
+from hub.services.views.base import Time as Time
+from hub.services.views.base import View as View
 
-MAX_ID = 2**63 - 1  # ids are the store's positive bigints
+# The views (what responses send) live in hub.services.views, for the read side builds them too; they are
+# named here as well so that the web's models find every building block in one place.
+
 MAX_NOTE = 2000
 
 Schema = dict[str, Any]
@@ -33,23 +37,8 @@ Schema = dict[str, Any]
 # Text with at least one character Python's str.strip() keeps (JSON Schema's \\s is another set of spaces).
 NOT_BLANK_PATTERN = "[^\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
 
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
-"""A store id: a positive bigint."""
-
 Note = Annotated[str, Field(max_length=MAX_NOTE)]
 DeviceRef = Annotated[str, Field(max_length=64)]
-
-_TIME_SCHEMA = {"type": "string", "format": "date-time"}
-Time = Annotated[str, WithJsonSchema(_TIME_SCHEMA)]
-"""An RFC 3339 time as the read side sends it (already text)."""
-
-
-def _iso(value: datetime) -> str:
-    return value.isoformat()
-
-
-DateTime = Annotated[datetime, PlainSerializer(_iso, return_type=str), WithJsonSchema(_TIME_SCHEMA)]
-"""A time the adapter formats itself: isoformat(), as the API has always sent it (`+00:00`, not `Z`)."""
 
 
 def _nullable(schema: Schema) -> Schema:
@@ -104,15 +93,6 @@ class Query(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True, json_schema_mode_override="validation")
     empty_is_absent: ClassVar[bool] = True
-
-
-class View(BaseModel):
-    """A response shape, as the API sends it (the console's JavaScript reads these names)."""
-
-    model_config = ConfigDict(json_schema_mode_override="serialization")
-
-    def dump(self) -> dict[str, Any]:
-        return self.model_dump(mode="json", by_alias=True)
 
 
 _DIGITS = re.compile(r"[0-9]{1,19}")

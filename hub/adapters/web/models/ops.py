@@ -8,7 +8,10 @@ from typing import Annotated, Literal
 from pydantic import Field, RootModel
 
 from hub.adapters.web.models.base import Time, View
-from hub.adapters.web.models.incidents import Incident
+from hub.services.views.changes import DispatchChange, IncidentChange, WarningChange
+from hub.services.views.dispatches import Dispatch
+from hub.services.views.health import Dependency, HealthFrame
+from hub.services.views.incidents import Incident
 
 
 class ErrorDetail(View):
@@ -51,28 +54,22 @@ class Probe(View):
     ready: bool
 
 
-class Dependency(View):
-    name: Literal["database", "broker", "change_feed"]
-    up: bool | None = Field(description="null: not checked yet.")
-    since: Time = Field(description="When this state began.")
-    error: str | None = Field(None, description="/readyz only: the kind of failure.")
-
-
 class Readiness(View):
     status: Literal["ready", "not_ready"]
     probes: list[Probe]
-    dependencies: list[Dependency] | None = None
-    failing: list[str] | None = Field(None, description="The dependencies not up (down, or not checked yet).")
+    dependencies: list[Dependency] | None = Field(
+        None, exclude_if=lambda given: given is None, description="Absent when the server watches none."
+    )
+    failing: list[str] | None = Field(
+        None,
+        exclude_if=lambda given: given is None,
+        description="The dependencies not up (down, or not checked yet); absent with `dependencies`.",
+    )
 
 
 class SnapshotFrame(View):
     type: Literal["snapshot"]
     incidents: list[Incident]
-
-
-class IncidentFrame(View):
-    type: Literal["incident"]
-    incident: Incident
 
 
 class ResyncFrame(View):
@@ -83,19 +80,30 @@ class PongFrame(View):
     type: Literal["pong"]
 
 
-class HealthFrame(View):
-    type: Literal["health"]
-    ok: bool
-    dependencies: list[Dependency]
-
-
 class StreamMessage(
     RootModel[
         Annotated[
-            SnapshotFrame | IncidentFrame | ResyncFrame | PongFrame | HealthFrame,
+            SnapshotFrame | IncidentChange | DispatchChange | WarningChange | ResyncFrame | PongFrame | HealthFrame,
             Field(discriminator="type"),
         ]
     ]
 ):
     """A server → client frame of /api/v1/stream. Other types may be added; clients ignore types they do not
     know."""
+
+
+class DispatchSnapshotFrame(View):
+    type: Literal["snapshot"]
+    dispatches: list[Dispatch]
+
+
+class OfficerStreamMessage(
+    RootModel[
+        Annotated[
+            DispatchSnapshotFrame | DispatchChange | ResyncFrame | PongFrame | HealthFrame,
+            Field(discriminator="type"),
+        ]
+    ]
+):
+    """A server → client frame of /api/v1/me/stream: the officer's active dispatches, then each change of one of
+    them. Other types may be added; clients ignore types they do not know."""

@@ -8,8 +8,9 @@ from typing import Annotated, Literal
 from pydantic import ConfigDict, Field
 
 from hub.adapters.web.models.base import Body, DateTime, DeviceId, DeviceRef, Id, Query, QueryDigits, View
-from hub.adapters.web.models.incidents import IncidentDetail, Kind
+from hub.adapters.web.models.incidents import Kind
 from hub.domain.patrol import MAX_NOTE, MAX_WARNINGS_PER_VIEW, Outcome, TourState
+from hub.services.views.incidents import IncidentDetail
 
 DEFAULT_LOG_LIMIT = 200
 MAX_LOG_LIMIT = 2000

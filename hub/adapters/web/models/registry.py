@@ -7,7 +7,8 @@ from typing import Literal, get_args
 
 from pydantic import Field
 
-from hub.adapters.web.models.base import Time, View
+from hub.adapters.web.models.base import DateTime, View
+from hub.services.views.devices import OpenFault
 
 FAULTS = ("never_heard", "offline", "reported_offline", "low_battery", "tamper")
 Fault = Literal["never_heard", "offline", "reported_offline", "low_battery", "tamper"]
@@ -97,12 +98,6 @@ class District(View):
     grids: list[Grid]
 
 
-class OpenFault(View):
-    type: Literal["tamper", "offline"]
-    incident_id: int
-    since: Time
-
-
 class DeviceHealth(View):
     id: str
     site_id: str
@@ -112,15 +107,15 @@ class DeviceHealth(View):
     state: Literal["online", "offline", "never_heard"]
     heard: bool = Field(description="Anything (event or status) ever heard from it.")
     online: bool | None = Field(description="Supervision's verdict; null: not supervised.")
-    last_seen_at: Time | None
-    offline_since: Time | None
-    deadline_at: Time | None = Field(description="Offline if nothing is heard by then.")
+    last_seen_at: DateTime | None
+    offline_since: DateTime | None
+    deadline_at: DateTime | None = Field(description="Offline if nothing is heard by then.")
     battery: int | None = Field(ge=0, le=100)
     low_battery: bool
     rssi: int | None
     firmware: str | None
     status_state: Literal["online", "offline"] | None
-    status_reported_at: Time | None
+    status_reported_at: DateTime | None
     faults: list[Fault]
     open_faults: list[OpenFault] = Field(
         description="Open incidents this device's own tamper or offline events belong to."
@@ -168,7 +163,7 @@ class RosterOfficer(View):
     signed_on: bool
     lat: float | None
     lon: float | None
-    located_at: Time | None
+    located_at: DateTime | None
 
 
 class Roster(View):

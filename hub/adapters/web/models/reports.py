@@ -101,6 +101,18 @@ class Report(View):
         description="Per device: uptime share, outages and the longest, from supervision's offline/online events "
         "within the period (up to now)."
     )
+    patrol_coverage: dict[str, Any] | None = Field(
+        None, description="Cameras checked by the video patrol per shift (the definition `patrol_coverage`)."
+    )
+    video_verification: dict[str, Any] | None = Field(
+        None, description="Incidents that asked the site's cameras for video, and how fast they answered."
+    )
+    step_compliance: dict[str, Any] | None = Field(
+        None, description="Required response steps done per desk seat, and incidents resolved with one open."
+    )
+    deterrence: dict[str, Any] | None = Field(
+        None, description="Incidents deterred by a spoken warning per site and month, of those with a verdict."
+    )
     definitions: list[Definition] | None = Field(
         None, description="What each figure counts, as every rendering of the report prints it."
     )

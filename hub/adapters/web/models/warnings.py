@@ -10,8 +10,9 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, WithJsonSchema
 
 from hub.adapters.web.models.base import MAX_ID, Body, DeviceRef, Id, Query, QueryDigits, View
-from hub.adapters.web.models.incidents import DEFAULT_LIMIT, MAX_LIMIT, SpeakerWarning
+from hub.adapters.web.models.incidents import DEFAULT_LIMIT, MAX_LIMIT
 from hub.domain.warnings import speech_problem
+from hub.services.views.warnings import SpeakerWarning, WarningStateName
 
 MAX_TEXT = 500
 
@@ -40,7 +41,6 @@ def speakable_text(max_length: int) -> dict[str, Any]:
 # The service checks what can be spoken (400 text_not_speakable); the model checks the length.
 SpeakableText = Annotated[str, Field(max_length=MAX_TEXT), WithJsonSchema(speakable_text(MAX_TEXT))]
 Lang = Literal["zh-CN", "en"]
-WarningStateName = Literal["sent", "received", "playing", "done", "failed", "expired"]
 
 
 class Message(View):
