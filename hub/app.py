@@ -175,8 +175,13 @@ class Hub:
             outbox = PostgresOutbox(pool)
 
             def show_committed(incidents: Sequence[Incident]) -> None:
+                # Best effort, after the commit: a failure here must not fail the batch (the change's
+                # NOTIFY read-back shows the incident anyway).
                 for incident in incidents:
-                    broadcaster.publish(frame(IncidentChange(incident=queries.incident_view(incident))))
+                    try:
+                        broadcaster.publish(frame(IncidentChange(incident=queries.incident_view(incident))))
+                    except Exception:
+                        log.exception("showing a committed incident failed", incident=incident.id)
 
             def ingest_lane(lane_store: PostgresStore, alarm_lane: bool = False) -> IngestService:
                 turns = AlarmTurns(right_of_way) if alarm_lane else RoutineTurns(right_of_way)
