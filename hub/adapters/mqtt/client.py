@@ -197,6 +197,47 @@ class MqttClient:
         finally:
             self._published.pop(info.mid, None)
 
+    async def publish_all(
+        self, messages: Sequence[OutboundMessage], *, not_after: float | None = None, timeout_s: float
+    ) -> list[BaseException | None]:
+        """Publish a batch at QoS 1 as `publish` does each message, with one write and one wait for all
+        the PUBACKs (a backlog's `received` confirmations: no task, timeout or socket write per message).
+        One result per message: None once the broker confirmed it, else the reason it was not."""
+        results: list[BaseException | None] = [None] * len(messages)
+        pending: dict[int, tuple[int, asyncio.Future[None]]] = {}  # message index → (packet id, PUBACK)
+        try:
+            async with asyncio.timeout(timeout_s):
+                client = self._require_client()
+                await self._connected.wait()
+                loop = asyncio.get_running_loop()
+                for i, message in enumerate(messages):
+                    if not_after is not None and time.monotonic() >= not_after:
+                        results[i] = SendWindowClosed(f"claim lapsed before {message.topic} was sent")
+                        continue
+                    info = client.publish(message.topic, message.payload, qos=1)
+                    if info.rc not in (paho.MQTT_ERR_SUCCESS, paho.MQTT_ERR_NO_CONN, paho.MQTT_ERR_QUEUE_SIZE):
+                        results[i] = MqttError(f"publish failed: {paho.error_string(info.rc)}")
+                    elif not info.is_published():
+                        # Registered before the loop runs again, so before its PUBACK can be read.
+                        future = self._published[info.mid] = loop.create_future()
+                        pending[i] = (info.mid, future)
+                self._write_now()
+                if pending:
+                    await asyncio.wait([future for _, future in pending.values()])
+        except TimeoutError as exc:
+            for i, result in enumerate(results):
+                if result is None and (i not in pending or not pending[i][1].done()):
+                    results[i] = exc
+        finally:
+            for mid, future in pending.values():
+                self._published.pop(mid, None)
+                if not future.done():
+                    future.cancel()
+        for i, (_, future) in pending.items():
+            if results[i] is None and future.done() and not future.cancelled():
+                results[i] = future.exception()
+        return results
+
     async def run(self) -> None:
         """Connect, and reconnect with exponential backoff and jitter whenever the link drops."""
         self._loop = asyncio.get_running_loop()
