@@ -253,7 +253,10 @@ class MqttClient:
         """Give paho one QoS 1 publish that holds a place in the window (taken by the caller); the place is
         freed by its PUBACK, or at once if paho refused it."""
         info = client.publish(message.topic, message.payload, qos=1, retain=retain)
-        if info.rc in (paho.MQTT_ERR_SUCCESS, paho.MQTT_ERR_NO_CONN, paho.MQTT_ERR_QUEUE_SIZE) and not info.is_published():
+        if (
+            info.rc in (paho.MQTT_ERR_SUCCESS, paho.MQTT_ERR_NO_CONN, paho.MQTT_ERR_QUEUE_SIZE)
+            and not info.is_published()
+        ):
             self._in_window.add(info.mid)
         else:
             self._window.release()
