@@ -252,7 +252,11 @@ class MqttClient:
     def _hand_over(self, client: paho.Client, message: OutboundMessage, retain: bool = False) -> paho.MQTTMessageInfo:
         """Give paho one QoS 1 publish that holds a place in the window (taken by the caller); the place is
         freed by its PUBACK, or at once if paho refused it."""
-        info = client.publish(message.topic, message.payload, qos=1, retain=retain)
+        try:
+            info = client.publish(message.topic, message.payload, qos=1, retain=retain)
+        except BaseException:  # paho refuses a bad topic or payload by raising
+            self._window.release()
+            raise
         if (
             info.rc in (paho.MQTT_ERR_SUCCESS, paho.MQTT_ERR_NO_CONN, paho.MQTT_ERR_QUEUE_SIZE)
             and not info.is_published()
