@@ -9,7 +9,7 @@
 
 Each figure is the median over `--repeats` runs.
 
-    python -m benchmarks.ingest [--presses 20000] [--repeats 3] [--samples 200] [--rates 1000,3000]
+    python -m benchmarks.ingest [--presses 20000] [--repeats 3] [--samples 200] [--rates 1000,3000|none]
 """
 
 from __future__ import annotations
@@ -335,9 +335,11 @@ def main() -> None:
     parser.add_argument("--presses", type=int, default=20_000)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--samples", type=int, default=200)
-    parser.add_argument("--rates", default="1000,3000", help="heartbeats per second in the background")
+    parser.add_argument(
+        "--rates", default="1000,3000", help="heartbeats per second in the background ('none': drain only)"
+    )
     args = parser.parse_args()
-    rates = [float(r) for r in args.rates.split(",")]
+    rates = [] if args.rates == "none" else [float(r) for r in args.rates.split(",")]
     district = write_district(Path(tempfile.mkdtemp()) / "bench.yaml", sites=SITES, buttons_per_site=BUTTONS)
     drains: list[tuple[float, float]] = []
     latencies: dict[float, list[dict[str, float]]] = {rate: [] for rate in rates}

@@ -285,7 +285,8 @@ class Hub:
                     tasks.create_task(listener.run(), name="db-listener")
                     tasks.create_task(ingest.run(mqtt, s.ingest_batch_max), name="ingest")
                     tasks.create_task(
-                        alarm_ingest.run(mqtt.alarms, s.ingest_batch_max, retry_deferred_s=0.01), name="ingest-alarms"
+                        alarm_ingest.run(mqtt.alarms, s.ingest_alarm_batch_max, retry_deferred_s=0.01),
+                        name="ingest-alarms",
                     )
                     tasks.create_task(relay.run(), name="outbox-relay")
                     tasks.create_task(_announce_presence(mqtt, status_topic), name="hub-status")

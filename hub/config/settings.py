@@ -30,6 +30,7 @@ ENVIRONMENT = {
     "SENTINEL_DATA_DIR": "data_dir",
     "SENTINEL_SHARED_GROUP": "shared_subscription_group",
     "SENTINEL_INGEST_BATCH_MAX": "ingest_batch_max",
+    "SENTINEL_INGEST_ALARM_BATCH_MAX": "ingest_alarm_batch_max",
     "SENTINEL_SECURE_COOKIES": "secure_cookies",
     "SENTINEL_PUBLIC_URL": "public_url",
     "SENTINEL_DC09_TCP": "dc09_tcp",
@@ -89,6 +90,9 @@ class Settings(BaseModel):
     trusted_proxies: list[str] = []
     # Ingest: messages committed per transaction at most.
     ingest_batch_max: Annotated[int, Field(ge=1, le=10_000)] = 500
+    # The alarm lane's: larger, since its batches grow only when alarms queue (a backlog after an outage),
+    # and then each transaction's fixed round trips, not its rows, set how fast the backlog drains.
+    ingest_alarm_batch_max: Annotated[int, Field(ge=1, le=10_000)] = 2000
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod

@@ -152,7 +152,8 @@ class IntakeChecker:
             type=payload.type.value,
             occurred_at=payload.ts,
             received_at=message.received_at,
-            zone=getattr(payload, "zone", None),
+            # isinstance, not getattr with a default: a pydantic model's missing attribute costs an exception.
+            zone=payload.zone if isinstance(payload, CameraEvent) else None,
             detail=_detail_of(payload),
             # The decoded payload, every contract field: key order and unknown extra fields do not count.
             fingerprint=content_fingerprint(payload.model_dump()),
@@ -203,6 +204,8 @@ def _filter_kind(topic_filter: str, prefix: str) -> TopicKind | None:
 
 def _detail_of(payload: ButtonEvent | CameraEvent) -> str | None:
     """A presence event's `present` as its detail ("present" or "absent"), like a tamper's kind."""
-    if isinstance(payload, CameraEvent) and payload.type is CameraEventType.PRESENCE:
+    if not isinstance(payload, CameraEvent):
+        return None  # a button event has no detail
+    if payload.type is CameraEventType.PRESENCE:
         return "present" if payload.present else "absent"
-    return getattr(payload, "detail", None)
+    return payload.detail

@@ -55,12 +55,9 @@ class Outbox(Protocol):
 
 async def deliver(publisher: Publisher, claim: OutboxClaim, publish_timeout_s: float) -> int:
     """Send what `claim` holds, mark it sent; release what could not be sent and raise."""
-
-    async def send(message: OutboundMessage) -> None:
-        async with asyncio.timeout(publish_timeout_s):
-            await publisher.publish(message, not_after=claim.send_until)
-
-    results = await asyncio.gather(*(send(message) for _, message in claim.messages), return_exceptions=True)
+    results = await publisher.publish_all(
+        [message for _, message in claim.messages], not_after=claim.send_until, timeout_s=publish_timeout_s
+    )
     sent = [i for (i, _), r in zip(claim.messages, results, strict=True) if r is None]
     unsent = [i for (i, _), r in zip(claim.messages, results, strict=True) if r is not None]
     if sent:

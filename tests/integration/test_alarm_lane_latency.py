@@ -53,6 +53,18 @@ class RecordingPublisher:
             raise ConnectionError("broker away")
         self.published.append(message)
 
+    async def publish_all(
+        self, messages: Sequence[OutboundMessage], *, not_after: float | None = None, timeout_s: float
+    ) -> list[BaseException | None]:
+        results: list[BaseException | None] = []
+        for message in messages:
+            try:
+                await self.publish(message, not_after)
+                results.append(None)
+            except ConnectionError as exc:
+                results.append(exc)
+        return results
+
 
 @pytest.fixture
 async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:

@@ -13,9 +13,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import cv2
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
+
+# cv2 (and numpy with it) is imported where frames are encoded or decoded, not here: the hub keeps only
+# the store and its retention, and must not pay OpenCV's import before it begins ingest.
 
 CLIP_FOURCC = "VP80"  # VP8 in WebM: what the opencv wheel writes and Chromium plays
 SNAPSHOT_SUFFIX, CLIP_SUFFIX = ".jpg", ".webm"
@@ -55,6 +59,8 @@ class MediaStore:
 
     def save_snapshot(self, camera: str, event_id: str, t: float, image: np.ndarray, quality: int = 85) -> bytes:
         """Encode and store the snapshot; return the JPEG bytes (the event also carries them inline)."""
+        import cv2
+
         ok, encoded = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])
         if not ok:
             raise MediaError("JPEG encoding failed")
@@ -73,6 +79,8 @@ class MediaStore:
 
     def save_clip(self, camera: str, event_id: str, t: float, frames: Sequence[np.ndarray], fps: float) -> Path:
         """Write the frames as a WebM (VP8) clip and check it by reading it back."""
+        import cv2
+
         if not frames:
             raise MediaError("a clip needs at least one frame")
         path = self.path_for(camera, event_id, t, CLIP_SUFFIX)
@@ -122,6 +130,8 @@ class MediaStore:
 
 def count_frames(path: Path) -> int:
     """Frames decodable from a video file (0 if it cannot be opened)."""
+    import cv2
+
     capture = cv2.VideoCapture(str(path))
     count = 0
     try:

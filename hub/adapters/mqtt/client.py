@@ -57,7 +57,9 @@ class MqttSettings:
     # behind a broker backlog reaches the hub's alarm lane at once instead of waiting its turn at the
     # broker (a message costs well under a kilobyte here).
     receive_maximum: int = 20_000
-    # Our own outgoing in-flight window; paho queues the rest (packet ids must never wrap around).
+    # Our own outgoing in-flight window (packet ids must never wrap around). Kept here, not by paho: paho
+    # scans every message in flight on each PUBACK to find one to send next, which a backlog's thousands of
+    # `received` confirmations turn quadratic.
     max_inflight_out: int = 1000
     will: tuple[str, bytes] | None = None  # retained Last Will (topic, payload)
     clean_start: bool = False
@@ -118,6 +120,9 @@ class MqttClient:
         # with when it arrived (monotonic), oldest first: the inbound backlog an operator watches.
         self._unacked: dict[_Receipt, float] = {}
         self._published: dict[int, asyncio.Future[None]] = {}
+        # Publishes handed to paho and not yet confirmed, at most max_inflight_out (see MqttSettings).
+        self._window = asyncio.Semaphore(settings.max_inflight_out)
+        self._in_window: set[int] = set()
         self._generation = 0
         self._connected = asyncio.Event()
         self._lost = asyncio.Event()
@@ -182,9 +187,11 @@ class MqttClient:
         wait, right before the write, so a sender that stalled past it sends nothing."""
         client = self._require_client()
         await self._connected.wait()
+        await self._window.acquire()
         if not_after is not None and time.monotonic() >= not_after:
+            self._window.release()
             raise SendWindowClosed(f"claim lapsed before {message.topic} was sent")
-        info = client.publish(message.topic, message.payload, qos=1, retain=retain)
+        info = self._hand_over(client, message, retain)
         if info.rc not in (paho.MQTT_ERR_SUCCESS, paho.MQTT_ERR_NO_CONN, paho.MQTT_ERR_QUEUE_SIZE):
             raise MqttError(f"publish failed: {paho.error_string(info.rc)}")
         self._write_now()
@@ -196,6 +203,68 @@ class MqttClient:
             await future
         finally:
             self._published.pop(info.mid, None)
+
+    async def publish_all(
+        self, messages: Sequence[OutboundMessage], *, not_after: float | None = None, timeout_s: float
+    ) -> list[BaseException | None]:
+        """Publish a batch at QoS 1 as `publish` does each message, with one write and one wait for all
+        the PUBACKs (a backlog's `received` confirmations: no task, timeout or socket write per message).
+        One result per message: None once the broker confirmed it, else the reason it was not."""
+        results: list[BaseException | None] = [None] * len(messages)
+        pending: dict[int, tuple[int, asyncio.Future[None]]] = {}  # message index → (packet id, PUBACK)
+        try:
+            async with asyncio.timeout(timeout_s):
+                client = self._require_client()
+                await self._connected.wait()
+                loop = asyncio.get_running_loop()
+                for i, message in enumerate(messages):
+                    if self._window.locked():
+                        self._write_now()  # what is handed over goes out while we wait for room
+                    await self._window.acquire()
+                    if not_after is not None and time.monotonic() >= not_after:
+                        self._window.release()
+                        results[i] = SendWindowClosed(f"claim lapsed before {message.topic} was sent")
+                        continue
+                    info = self._hand_over(client, message)
+                    if info.rc not in (paho.MQTT_ERR_SUCCESS, paho.MQTT_ERR_NO_CONN, paho.MQTT_ERR_QUEUE_SIZE):
+                        results[i] = MqttError(f"publish failed: {paho.error_string(info.rc)}")
+                    elif not info.is_published():
+                        # Registered before the loop runs again, so before its PUBACK can be read.
+                        future = self._published[info.mid] = loop.create_future()
+                        pending[i] = (info.mid, future)
+                self._write_now()
+                if pending:
+                    await asyncio.wait([future for _, future in pending.values()])
+        except TimeoutError as exc:
+            for i, result in enumerate(results):
+                if result is None and (i not in pending or not pending[i][1].done()):
+                    results[i] = exc
+        finally:
+            for mid, future in pending.values():
+                self._published.pop(mid, None)
+                if not future.done():
+                    future.cancel()
+        for i, (_, future) in pending.items():
+            if results[i] is None and future.done() and not future.cancelled():
+                results[i] = future.exception()
+        return results
+
+    def _hand_over(self, client: paho.Client, message: OutboundMessage, retain: bool = False) -> paho.MQTTMessageInfo:
+        """Give paho one QoS 1 publish that holds a place in the window (taken by the caller); the place is
+        freed by its PUBACK, or at once if paho refused it."""
+        try:
+            info = client.publish(message.topic, message.payload, qos=1, retain=retain)
+        except BaseException:  # paho refuses a bad topic or payload by raising
+            self._window.release()
+            raise
+        if (
+            info.rc in (paho.MQTT_ERR_SUCCESS, paho.MQTT_ERR_NO_CONN, paho.MQTT_ERR_QUEUE_SIZE)
+            and not info.is_published()
+        ):
+            self._in_window.add(info.mid)
+        else:
+            self._window.release()
+        return info
 
     async def run(self) -> None:
         """Connect, and reconnect with exponential backoff and jitter whenever the link drops."""
@@ -247,7 +316,7 @@ class MqttClient:
             client.tls_set(self._tls.ca_file, self._tls.cert_file, self._tls.key_file)
         if s.will is not None:
             client.will_set(s.will[0], s.will[1], qos=1, retain=True)
-        client.max_inflight_messages_set(s.max_inflight_out)
+        client.max_inflight_messages_set(0)  # unlimited in paho: the window is ours (self._window)
         client.max_queued_messages_set(0)  # unlimited: callers bound what they publish
         client.on_socket_open = self._on_socket_open
         client.on_socket_close = self._on_socket_close
@@ -323,6 +392,9 @@ class MqttClient:
         lane.queue.put_nowait(InboundMessage(topic, payload, datetime.now(UTC), receipt))
 
     def _on_publish(self, _client: paho.Client, _userdata: Any, mid: int, _reason: Any, _props: Any) -> None:
+        if mid in self._in_window:
+            self._in_window.discard(mid)
+            self._window.release()
         future = self._published.get(mid)
         if future is not None and not future.done():
             future.set_result(None)

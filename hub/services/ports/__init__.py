@@ -137,6 +137,13 @@ class Publisher(Protocol):
 
     async def publish(self, message: OutboundMessage, *, not_after: float | None = None) -> None: ...
 
+    async def publish_all(
+        self, messages: Sequence[OutboundMessage], *, not_after: float | None = None, timeout_s: float
+    ) -> list[BaseException | None]:
+        """Publish several at once, as `publish` each; wait at most `timeout_s` for the broker to confirm
+        them all. One result per message: None once confirmed, else why it was not."""
+        ...
+
 
 class IngestObserver(Protocol):
     """What the ingest pipeline reports for metrics."""
