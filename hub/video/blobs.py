@@ -23,6 +23,11 @@ class Blob(NamedTuple):
         return (float(self.x), float(self.y), float(self.w), float(self.h))
 
 
+# `_blob(Blob, (x, y, w, h))` is `Blob(x, y, w, h)` without the named tuple's Python-level `__new__`: ~5× faster, for
+# the tens of blobs and parts made per frame.
+_blob = tuple.__new__
+
+
 def find_blobs(
     mask: np.ndarray, min_area_px: float, far_scale: float = 1.0, person_aspect: float | None = None
 ) -> list[Blob]:
@@ -44,9 +49,9 @@ def find_blobs(
         if w * h < least:
             continue
         if person_aspect and w >= 1.5 * person_aspect * h and person_aspect * h * h >= least:
-            blobs += split_side_by_side(mask, Blob(x, y, w, h), person_aspect)
+            blobs += split_side_by_side(mask, _blob(Blob, (x, y, w, h)), person_aspect)
         else:
-            blobs.append(Blob(x, y, w, h))
+            blobs.append(_blob(Blob, (x, y, w, h)))
     return blobs
 
 
@@ -76,7 +81,7 @@ def split_side_by_side(mask: np.ndarray, blob: Blob, aspect: float) -> list[Blob
     for left, right in itertools.pairwise(cuts):
         x, y, w, h = cv2.boundingRect(region[:, left:right])  # the part's own extent
         if w and h:
-            parts.append(Blob(blob.x + left + x, blob.y + y, w, h))
+            parts.append(_blob(Blob, (blob.x + left + x, blob.y + y, w, h)))
     return parts
 
 
