@@ -178,4 +178,3 @@ def _iou(a: Box, b: Box) -> float:
     inter = side_x * side_y
     union = a[2] * a[3] + b[2] * b[3] - inter
     return inter / union if union > 0 else 0.0
-
