@@ -8,8 +8,8 @@ coasts for `max_coast_s` when it is missed (occlusion, two people merging into o
 from __future__ import annotations
 
 from collections.abc import Sequence
-from itertools import chain
 from dataclasses import dataclass, field
+from itertools import chain
 
 import numpy as np
 
