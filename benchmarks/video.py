@@ -11,9 +11,13 @@ For each source (real footage and a synthetic scene, as H.264 / MPEG-4 / MJPEG a
 * cameras on two cores: 2 × 1000 ms / (5 frames/s × ms per frame), decode only against decode + analysis;
 * 25 fps ratio: a camera streaming 25 fps is decoded whole but analysed at 5 fps;
 * searched: the share of frames searched for objects (the rest are skipped while a tamper is suspected or the
-  scene changed, and cost far less): a cost compares with another only at a like share.
+  scene changed, and cost far less): a cost compares with another only at a like share;
+* stages: where the analysis time goes, ms per frame (averaged over all frames), from a third pass per repeat
+  with a CPU clock around each stage (`STAGES`): preparing the frame, tamper, motion, blobs, tracking, light
+  checks, zone rules, and the rest of `analyze`. Timing the stages costs a little, so they add up to a bit more
+  than the analysis column, which is measured without them.
 
-Medians over `--repeats`. Prints a table and writes `benchmarks/results/video.json`.
+Medians over `--repeats`. Prints two tables and writes `benchmarks/results/video.json`.
 """
 
 from __future__ import annotations
@@ -25,11 +29,15 @@ import platform
 import statistics
 import tempfile
 import time
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import cv2
 
+import hub.video.analyzer as analyzer_module
 from hub.video.analyzer import AnalyzerSettings, CameraAnalyzer
 from hub.video.zones import Zone
 from simulators.camera.render import SceneRenderer
@@ -65,6 +73,20 @@ class Result:
     cameras_with_analysis: float
     stream_25fps_ratio: float  # a 25 fps stream is decoded whole but analysed at 5 fps
     searched_share: float  # frames searched for objects (not skipped as tampered or a scene change)
+    stages_ms: dict[str, float] = field(default_factory=dict)  # stage → ms per frame, median over the repeats
+
+
+# Stage → where its callable is: (the analyzer's attribute holding it, "" for the analyzer itself, None for the
+# analyzer's module; the callable's name). A stage this version of the analyzer does not have is left out.
+STAGES: dict[str, tuple[str | None, str]] = {
+    "prepare": ("", "prepare"),
+    "tamper": ("_tamper", "update"),
+    "motion": ("_motion", "detect"),
+    "blobs": (None, "find_blobs"),
+    "tracking": ("_tracker", "update"),
+    "light": ("", "_is_light"),
+    "rules": ("_rules", "evaluate"),
+}
 
 
 def _zones() -> tuple[Zone, ...]:
@@ -90,23 +112,67 @@ def decode_pass(path: str, frames: int) -> float:
     return spent / done * 1000
 
 
-def analysis_pass(path: str, frames: int) -> tuple[float, float]:
+def analysis_pass(path: str, frames: int, stages: dict[str, float] | None = None) -> tuple[float, float]:
     """CPU ms per frame inside the analyzer, decoding and analysing `frames` frames; and the share of frames
-    searched for objects."""
+    searched for objects. With `stages`, each stage's CPU ms per frame is added to it (and `other` for the rest)."""
     analyzer = CameraAnalyzer(AnalyzerSettings(zones=_zones()))
     capture = _open(path)
     done, searched, spent = 0, 0, 0.0
-    while done < frames:
-        ok, image = capture.read()
-        if not ok:
-            break
-        started = time.process_time()
-        analyzer.analyze(image, done / CAMERA_FPS)
-        spent += time.process_time() - started
-        searched += analyzer.searched_objects
-        done += 1
+    spent_in: dict[str, float] = {}
+    with _stage_clocks(analyzer, spent_in) if stages is not None else _nothing():
+        while done < frames:
+            ok, image = capture.read()
+            if not ok:
+                break
+            started = time.process_time()
+            analyzer.analyze(image, done / CAMERA_FPS)
+            spent += time.process_time() - started
+            searched += getattr(analyzer, "searched_objects", True)
+            done += 1
     capture.release()
+    if stages is not None:
+        for name, seconds in spent_in.items():
+            stages[name] = seconds / done * 1000
+        stages["other"] = (spent - sum(spent_in.values())) / done * 1000
     return spent / done * 1000, searched / done
+
+
+@contextmanager
+def _nothing() -> Iterator[None]:
+    yield
+
+
+@contextmanager
+def _stage_clocks(analyzer: CameraAnalyzer, spent_in: dict[str, float]) -> Iterator[None]:
+    """Wraps each stage in a CPU clock adding to `spent_in[stage]` (seconds); the module's functions are restored
+    on exit (the analyzer's own attributes go with it)."""
+    restore: list[tuple[Any, str, Any]] = []
+
+    def clocked(name: str, call: Callable[..., Any]) -> Callable[..., Any]:
+        spent_in[name] = 0.0
+
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            started = time.process_time()
+            try:
+                return call(*args, **kwargs)
+            finally:
+                spent_in[name] += time.process_time() - started
+
+        return timed
+
+    for name, (holder, attribute) in STAGES.items():
+        owner: Any = analyzer_module if holder is None else getattr(analyzer, holder, None) if holder else analyzer
+        call = getattr(owner, attribute, None)
+        if call is None:
+            continue
+        if owner is analyzer_module:
+            restore.append((owner, attribute, call))
+        setattr(owner, attribute, clocked(name, call))
+    try:
+        yield
+    finally:
+        for owner, attribute, call in restore:
+            setattr(owner, attribute, call)
 
 
 def cameras_on_two_cores(ms_per_frame: float) -> float:
@@ -115,11 +181,14 @@ def cameras_on_two_cores(ms_per_frame: float) -> float:
 
 def measure(source: Source, frames: int, repeats: int) -> Result:
     decode, analysis = [], []
+    stages: list[dict[str, float]] = []
     searched = 0.0
     for _ in range(repeats):  # interleaved, so that a busy moment of the machine hits both alike
         decode.append(decode_pass(source.path, frames))
         ms, searched = analysis_pass(source.path, frames)  # the same every repeat: the analysis is deterministic
         analysis.append(ms)
+        stages.append({})
+        analysis_pass(source.path, frames, stages[-1])
     decode_ms, analysis_ms = statistics.median(decode), statistics.median(analysis)
     return Result(
         source=source.name,
@@ -133,6 +202,7 @@ def measure(source: Source, frames: int, repeats: int) -> Result:
         cameras_with_analysis=round(cameras_on_two_cores(decode_ms + analysis_ms), 1),
         stream_25fps_ratio=round(analysis_ms / (5 * decode_ms), 3),
         searched_share=round(searched, 2),
+        stages_ms={name: round(statistics.median(s[name] for s in stages), 3) for name in stages[0]},
     )
 
 
@@ -195,6 +265,13 @@ def main() -> int:
             f"{r.ratio:6.0%} {r.cameras_decode_only:11.0f} {r.cameras_with_analysis:14.0f} "
             f"{r.stream_25fps_ratio:11.0%} {r.searched_share:8.0%}"
         )
+    names = list(results[0].stages_ms) if results else []
+    header = f"{'source':15} {'size':>9} {'codec':17} " + " ".join(f"{name:>8}" for name in names)
+    print(f"\nwhere the analysis time goes, ms per frame (stages timed in a pass of their own):\n{header}")
+    print("-" * len(header))
+    for r in results:
+        cells = " ".join(f"{r.stages_ms.get(name, float('nan')):8.3f}" for name in names)
+        print(f"{r.source:15} {r.resolution:>9} {r.codec:17} {cells}")
     print(
         f"\nratio = analysis / decode per frame (target < {TARGET_RATIO:.0%}); cams = 5 fps cameras two cores "
         "sustain (from CPU ms per frame); 25fps ratio = a 25 fps stream decoded whole and analysed at 5 fps; "

@@ -80,10 +80,11 @@ class CameraAnalyzer:
         if self._tamper is not None:
             still = self._motion.still_picture if self._tamper.due(t) else None  # a conversion: only when used
             events = self._tamper.update(gray, t, self._last_mask, still)
-            suspended = bool(self._tamper.active)
-            detections += [
-                Detection(DetectionType.TAMPER, t, 0.9, tamper=e.kind, rules_suspended=suspended) for e in events
-            ]
+            if events:  # whether rules are suspended is asked only when there is an event to say it in
+                suspended = bool(self._tamper.active)
+                detections += [
+                    Detection(DetectionType.TAMPER, t, 0.9, tamper=e.kind, rules_suspended=suspended) for e in events
+                ]
             blinded = self._tamper.suspect
         mask = self._last_mask = self._motion.detect(gray, t)
         if self._motion.scene_changed or blinded:
@@ -98,7 +99,13 @@ class CameraAnalyzer:
         min_area = settings.min_object_area * width * height
         blobs = find_blobs(mask, min_area, settings.far_scale, settings.person_aspect)
         tracks = self._tracker.update([b.box for b in blobs], t)
-        lit = [track for track in tracks if self._is_light(track, gray, t)]
+        # A track judged not light stays so (only light is judged again): most tracks are settled without a call.
+        verdicts = self._light_verdicts
+        lit = [
+            track
+            for track in tracks
+            if ((verdict := verdicts.get(track.id)) is None or verdict[0]) and self._is_light(track, gray, t)
+        ]
         if lit:
             mask = mask.copy()
             for track in lit:  # crowd zones measure their moving share on this mask: light is not a crowd

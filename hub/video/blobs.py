@@ -23,6 +23,11 @@ class Blob(NamedTuple):
         return (float(self.x), float(self.y), float(self.w), float(self.h))
 
 
+# `_blob(Blob, (x, y, w, h))` is `Blob(x, y, w, h)` without the named tuple's Python-level `__new__`: ~5× faster, for
+# the tens of blobs and parts made per frame.
+_blob = tuple.__new__
+
+
 def find_blobs(
     mask: np.ndarray, min_area_px: float, far_scale: float = 1.0, person_aspect: float | None = None
 ) -> list[Blob]:
@@ -44,9 +49,9 @@ def find_blobs(
         if w * h < least:
             continue
         if person_aspect and w >= 1.5 * person_aspect * h and person_aspect * h * h >= least:
-            blobs += split_side_by_side(mask, Blob(x, y, w, h), person_aspect)
+            blobs += split_side_by_side(mask, _blob(Blob, (x, y, w, h)), person_aspect)
         else:
-            blobs.append(Blob(x, y, w, h))
+            blobs.append(_blob(Blob, (x, y, w, h)))
     return blobs
 
 
@@ -58,20 +63,25 @@ def split_side_by_side(mask: np.ndarray, blob: Blob, aspect: float) -> list[Blob
     if count < 2:
         return [blob]
     region = mask[blob.y : blob.y + blob.h, blob.x : blob.x + blob.w]
-    columns = cv2.reduce(region, 0, cv2.REDUCE_SUM, dtype=cv2.CV_32S)[0]
+    # A list: the windows are a few columns, where `np.argmin`'s overhead is most of the cost; `index(min(…))` is
+    # the same first lowest column.
+    columns = cv2.reduce(region, 0, cv2.REDUCE_SUM, dtype=cv2.CV_32S)[0].tolist()
     step = blob.w / count
     reach = max(int(step / 3), 1)
     cuts = [0]
     for i in range(1, count):
         centre = round(i * step)
         lo, hi = max(centre - reach, cuts[-1] + 1), min(centre + reach, blob.w - 1)
-        cuts.append(lo + int(np.argmin(columns[lo:hi])) if hi > lo else centre)
+        if hi > lo:
+            window = columns[lo:hi]
+            centre = lo + window.index(min(window))
+        cuts.append(centre)
     cuts.append(blob.w)
     parts = []
     for left, right in itertools.pairwise(cuts):
         x, y, w, h = cv2.boundingRect(region[:, left:right])  # the part's own extent
         if w and h:
-            parts.append(Blob(blob.x + left + x, blob.y + y, w, h))
+            parts.append(_blob(Blob, (blob.x + left + x, blob.y + y, w, h)))
     return parts
 
 

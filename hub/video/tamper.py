@@ -82,8 +82,10 @@ class View:
     def of_sample(cls, sampled: np.ndarray) -> View:
         """The view of a `thumbnail_sample`."""
         thumb = cv2.GaussianBlur(sampled.astype(np.float32), (3, 3), 0)
-        vector = thumb.ravel() - float(thumb.mean())
-        norm = float(np.linalg.norm(vector))
+        # `thumb.mean()` and `np.linalg.norm(vector)` as numpy works them out (a float32 sum over the size; the root
+        # of the vector's dot with itself), without their Python wrappers' overhead: this runs on every check.
+        vector = thumb.ravel() - float(np.add.reduce(thumb, axis=None) / thumb.size)
+        norm = float(np.sqrt(vector.dot(vector)))
         return cls(thumb, vector / norm if norm > 1e-6 else vector)
 
     def registration(self, reference: View) -> tuple[float, float]:
@@ -152,7 +154,7 @@ class _Reference:
         if moving_share >= _MOVING_STRUCTURE_SHARE:
             return sampled, 0.0
         fill = thumbnail_sample(moving)
-        filled_share = cv2.countNonZero(fill) / fill.size
+        filled_share = np.count_nonzero(fill) / fill.size  # numpy: `fill` is a strided view, which OpenCV would copy
         if not filled_share:
             return sampled, 0.0
         return np.where(fill != 0, self.picture_sample, sampled), filled_share
@@ -182,8 +184,10 @@ class TamperDetector:
     @property
     def suspect(self) -> bool:
         """A tamper is raised, or one is holding and about to be: the picture cannot be trusted for zone rules."""
-        conditions = (self._covered, self._moved, self._defocused)
-        return any(c.active or c.pending for c in conditions)
+        covered, moved, defocused = self._covered, self._moved, self._defocused  # asked every frame: no generator
+        return (
+            covered.active or covered.pending or moved.active or moved.pending or defocused.active or defocused.pending
+        )
 
     def due(self, t: float) -> bool:
         """Whether `update` at `t` measures the view (not only the contrast)."""

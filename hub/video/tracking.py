@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 
 import numpy as np
 
@@ -62,25 +63,28 @@ class ObjectTracker:
         """Match this frame's boxes to the tracks; return the confirmed tracks (seen now or coasting)."""
         dt = 0.0 if self._last_t is None else max(t - self._last_t, 0.0)
         self._last_t = t
-        pairs = self._candidate_pairs(boxes, dt)
-        matched_tracks: set[int] = set()
-        matched_boxes: set[int] = set()
-        for ti, bi in pairs:
-            if ti in matched_tracks or bi in matched_boxes:
-                continue
-            matched_tracks.add(ti)
-            matched_boxes.add(bi)
-            self._follow(self._tracks[ti], boxes[bi], t, dt)
+        tracks = self._tracks
+        # Flags by index (not sets of matched indices): this loop runs over every candidate pair of a busy scene.
+        free_tracks, free_boxes = [True] * len(tracks), [True] * len(boxes)
+        unmatched = min(len(tracks), len(boxes))  # once the fewer side is all matched, no later pair can be
+        for ti, bi in self._candidate_pairs(boxes, dt):
+            if free_tracks[ti] and free_boxes[bi]:
+                free_tracks[ti] = free_boxes[bi] = False
+                self._follow(tracks[ti], boxes[bi], t, dt)
+                unmatched -= 1
+                if not unmatched:
+                    break
 
         survivors = []
-        for i, track in enumerate(self._tracks):
-            if i in matched_tracks:
+        max_coast_s = self.settings.max_coast_s
+        for track, free in zip(tracks, free_tracks, strict=True):
+            if not free:
                 survivors.append(track)
-            elif track.confirmed and t - track.last_t <= self.settings.max_coast_s:
+            elif track.confirmed and t - track.last_t <= max_coast_s:
                 track.seen_now = False
                 survivors.append(track)
-        for bi, box in enumerate(boxes):
-            if bi not in matched_boxes:
+        for box, free in zip(boxes, free_boxes, strict=True):
+            if free:
                 x, y, w, h = box
                 survivors.append(Track(self._next_id, box, t, t, path=[(x + w / 2, y + h)]))
                 self._next_id += 1
@@ -94,21 +98,31 @@ class ObjectTracker:
             return []
         if len(self._tracks) * len(boxes) <= _FEW_PAIRS:
             return self._few_candidate_pairs(boxes, dt)
-        tracks = np.array([t.box + t.velocity for t in self._tracks])  # x, y, w, h, vx, vy
-        found = np.array(boxes, dtype=np.float64)
+        # Built from flat iterables (not nested tuples): a busy scene pays this every frame.
+        tracks = np.fromiter(
+            chain.from_iterable(t.box + t.velocity for t in self._tracks), np.float64, 6 * len(self._tracks)
+        ).reshape(-1, 6)  # x, y, w, h, vx, vy
+        found = np.fromiter(chain.from_iterable(boxes), np.float64, 4 * len(boxes)).reshape(-1, 4)
+        tx, ty, tw, th = tracks[:, 0], tracks[:, 1], tracks[:, 2], tracks[:, 3]
+        fx, fy, fw, fh = found[:, 0], found[:, 1], found[:, 2], found[:, 3]
         # Predicted and found centres, and each one's larger side.
-        px = tracks[:, 0] + tracks[:, 2] / 2 + tracks[:, 4] * dt
-        py = tracks[:, 1] + tracks[:, 3] / 2 + tracks[:, 5] * dt
-        fx, fy = found[:, 0] + found[:, 2] / 2, found[:, 1] + found[:, 3] / 2
-        distance = np.hypot(px[:, None] - fx, py[:, None] - fy)
-        gate = np.maximum(tracks[:, 2:4].max(axis=1)[:, None], found[:, 2:4].max(axis=1))
+        px = tx + tw / 2 + tracks[:, 4] * dt
+        py = ty + th / 2 + tracks[:, 5] * dt
+        distance = np.hypot(px[:, None] - (fx + fw / 2), py[:, None] - (fy + fh / 2))
+        gate = np.maximum(np.maximum(tw, th)[:, None], np.maximum(fw, fh))
         gate *= self.settings.gate
         np.maximum(gate, self.settings.min_gate_px, out=gate)
         ti, bi = np.nonzero(distance <= gate)
         if not len(ti):
             return []
-        # Overlap breaks ties between equally near blobs.
-        cost = distance[ti, bi] / gate[ti, bi] - 0.5 * _iou_pairs(tracks[ti, :4], found[bi])
+        # Overlap breaks ties between equally near blobs: intersection over union of each pair, from each box's
+        # far corner and area worked out once per box.
+        side_x = np.minimum((tx + tw)[ti], (fx + fw)[bi]) - np.maximum(tx[ti], fx[bi])
+        side_y = np.minimum((ty + th)[ti], (fy + fh)[bi]) - np.maximum(ty[ti], fy[bi])
+        inter = np.maximum(side_x, 0) * np.maximum(side_y, 0)
+        union = (tw * th)[ti] + (fw * fh)[bi] - inter
+        iou = np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
+        cost = distance[ti, bi] / gate[ti, bi] - 0.5 * iou
         order = np.argsort(cost, kind="stable")
         return list(zip(ti[order].tolist(), bi[order].tolist(), strict=True))
 
@@ -158,19 +172,9 @@ class ObjectTracker:
 
 
 def _iou(a: Box, b: Box) -> float:
-    """Intersection over union of two (x, y, w, h) boxes, as `_iou_pairs` works it out."""
+    """Intersection over union of two (x, y, w, h) boxes, as `_candidate_pairs` works it out."""
     side_x = max(min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]), 0)
     side_y = max(min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]), 0)
     inter = side_x * side_y
     union = a[2] * a[3] + b[2] * b[3] - inter
     return inter / union if union > 0 else 0.0
-
-
-def _iou_pairs(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Intersection over union of each (x, y, w, h) box of `a` with the box of `b` in the same row."""
-    top_left = np.maximum(a[:, :2], b[:, :2])
-    bottom_right = np.minimum(a[:, :2] + a[:, 2:4], b[:, :2] + b[:, 2:4])
-    sides = np.clip(bottom_right - top_left, 0, None)
-    inter = sides[:, 0] * sides[:, 1]
-    union = a[:, 2] * a[:, 3] + b[:, 2] * b[:, 3] - inter
-    return np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import cv2
 import numpy as np
 import pytest
@@ -94,6 +96,23 @@ def test_analysis_frames_are_at_most_320_pixels_wide_and_grey() -> None:
     frame = np.zeros((720, 1280, 3), np.uint8)
     gray = to_analysis_gray(frame)
     assert gray.shape == (180, 320) and gray.dtype == np.uint8
+
+
+@pytest.mark.parametrize(
+    "size", [(640, 360), (704, 576), (960, 540), (1280, 720), (1920, 1080), (2688, 1520), (1277, 719), (1285, 720)]
+)
+def test_analysis_frames_are_the_nearest_resize_of_the_frame_whatever_its_size(size: tuple[int, int]) -> None:
+    """Sampled without a resize where every n-th pixel is what the resize takes (not at 704 or 2688 wide, say): the
+    same picture either way, colour or grey."""
+    width, height = size
+    stride = math.ceil(width / 320)
+    small = (math.ceil(width / stride), math.ceil(height / stride))
+    rng = np.random.default_rng(width)
+    for frame in (rng.integers(0, 256, (height, width, 3), np.uint8), rng.integers(0, 256, (height, width), np.uint8)):
+        resized = cv2.resize(frame, small, interpolation=cv2.INTER_NEAREST)
+        expected = cv2.blur(cv2.cvtColor(resized, cv2.COLOR_BGR2GRAY) if frame.ndim == 3 else resized, (3, 3))
+        gray = to_analysis_gray(frame)
+        assert np.array_equal(gray, expected) and gray.flags.c_contiguous
 
 
 def test_a_tracked_object_keeps_its_id_while_it_moves() -> None:

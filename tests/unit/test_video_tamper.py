@@ -9,7 +9,7 @@ from hub.video.analyzer import AnalyzerSettings, CameraAnalyzer
 from hub.video.detections import TamperKind
 from hub.video.hysteresis import Change, Debounced
 from hub.video.stream import FreshFrames, StreamWatchdog
-from hub.video.tamper import TamperDetector, percentile_u8
+from hub.video.tamper import TamperDetector, View, percentile_u8
 from simulators.camera.render import MovedCamera, Scene, SceneRenderer
 
 FPS = 5.0
@@ -174,6 +174,14 @@ def test_a_frame_whose_stream_timestamp_did_not_advance_is_stale() -> None:
     assert fresh.is_fresh(NORMAL, 1200.0)
     fresh.restart()  # a reconnection: timestamps start again
     assert fresh.is_fresh(other, 40.0)
+
+
+def test_a_view_is_the_thumbnail_less_its_mean_over_its_norm_as_numpy_works_them_out() -> None:
+    rng = np.random.default_rng(8)
+    for scale in (3.0, 40.0, 255.0):
+        view = View.of_sample((rng.random((36, 64)) * scale).astype(np.uint8))
+        centred = view.thumb.ravel() - float(view.thumb.mean())
+        assert np.array_equal(view.layout, centred / float(np.linalg.norm(centred)))
 
 
 def test_the_histogram_percentile_is_numpys_percentile() -> None:
