@@ -30,6 +30,8 @@ class MotionSettings:
     global_change_share: float = 0.35
     open_px: int = 3  # removes specks and streaks thinner than this
     close_px: int = 7  # joins the fragments of one body (head, torso, legs)
+    ghost_check_s: float = 1.0  # how often ghosts are looked for; 0: never
+    ghost_reach_px: int = 8  # how far around a pixel the still background is looked at
 
 
 def median_picture(pictures: list[np.ndarray]) -> np.ndarray:
@@ -64,6 +66,10 @@ class MotionDetector:
         self._open = cv2.getStructuringElement(cv2.MORPH_RECT, (self.settings.open_px,) * 2)
         self._close = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (self.settings.close_px,) * 2)
         self.scene_changed = False  # the last frame was a global change (the model was reset)
+        self._ghost_frame: np.ndarray | None = None  # the frame of the last ghost check
+        self._next_ghost_t = 0.0
+        reach = 2 * self.settings.ghost_reach_px + 1
+        self._reach = cv2.getStructuringElement(cv2.MORPH_RECT, (reach, reach))
 
     @property
     def background(self) -> np.ndarray | None:
@@ -91,7 +97,7 @@ class MotionDetector:
         self._learning_until = t + self.settings.warmup_s
         self._warmup_frames = [gray]
 
-    def detect(self, gray: np.ndarray, t: float) -> np.ndarray:
+    def detect(self, gray: np.ndarray, t: float, absorb_ghosts: bool = True) -> np.ndarray:
         s = self.settings
         self.scene_changed = False
         self._background_u8 = None  # the background changes below
@@ -124,4 +130,30 @@ class MotionDetector:
         cv2.bitwise_not(mask, dst=still)
         cv2.accumulateWeighted(gray, background, _alpha(dt, s.background_tau_s), mask=still)
         cv2.accumulateWeighted(gray, background, _alpha(dt, s.foreground_tau_s), mask=mask)
+        if s.ghost_check_s > 0 and t >= self._next_ghost_t:
+            self._next_ghost_t = t + s.ghost_check_s
+            last, self._ghost_frame = self._ghost_frame, gray
+            if absorb_ghosts and last is not None and last.shape == gray.shape:
+                self._absorb_ghosts(gray, last, mask, background)
+        elif not absorb_ghosts:
+            self._ghost_frame = None
         return mask
+
+    def _absorb_ghosts(self, gray: np.ndarray, last: np.ndarray, mask: np.ndarray, background: np.ndarray) -> None:
+        """Take into the background the foreground pixels that show the scene's own ground: what stood there when
+        the background was learnt has left. Such a pixel held still since the last check, and its value lies within
+        the range of the still background around it, while the background's value there lies outside it. A person
+        standing differs from the ground around them (they stay foreground); textured ground has a wide range, so
+        its pixels are never taken as ghosts."""
+        s = self.settings
+        picture = cv2.convertScaleAbs(background)
+        # The still background's range around each pixel, widened by the threshold: foreground pixels are left out
+        # (set to 255 for the minimum, 0 for the maximum); a pixel with no still pixel around gets an empty range.
+        low = cv2.subtract(cv2.erode(cv2.bitwise_or(picture, mask), self._reach), s.threshold)
+        high = cv2.add(cv2.dilate(cv2.bitwise_and(picture, cv2.bitwise_not(mask)), self._reach), s.threshold)
+        ghosts = cv2.bitwise_and(mask, cv2.inRange(gray, low, high))
+        ghosts = cv2.bitwise_and(ghosts, cv2.bitwise_not(cv2.inRange(picture, low, high)))
+        _, still = cv2.threshold(cv2.absdiff(gray, last), s.threshold, 255, cv2.THRESH_BINARY_INV)
+        ghosts = cv2.bitwise_and(ghosts, still)
+        if cv2.countNonZero(ghosts):
+            cv2.accumulateWeighted(gray, background, 1.0, mask=ghosts)
