@@ -98,8 +98,8 @@ class ObjectTracker:
         found = np.array(boxes, dtype=np.float64)
         # Predicted and found centres, and each one's larger side.
         px = tracks[:, 0] + tracks[:, 2] / 2 + tracks[:, 4] * dt
-        py = tracks[:, 1] + tracks[:, 3] / 2 + tracks[:, 5] * dt
-        fx, fy = found[:, 0] + found[:, 2] / 2, found[:, 1] + found[:, 3] / 2
+        py = tracks[:, 1] + tracks[:, 3] + tracks[:, 5] * dt
+        fx, fy = found[:, 0] + found[:, 2] / 2, found[:, 1] + found[:, 3]
         distance = np.hypot(px[:, None] - fx, py[:, None] - fy)
         gate = np.maximum(tracks[:, 2:4].max(axis=1)[:, None], found[:, 2:4].max(axis=1))
         gate *= self.settings.gate
@@ -116,12 +116,12 @@ class ObjectTracker:
         """`_candidate_pairs` in plain Python, the same arithmetic pair by pair (the distances by one `np.hypot`,
         which can differ from `math.hypot` in the last bit)."""
         settings = self.settings
-        found = [(x + w / 2, y + h / 2, max(w, h)) for x, y, w, h in boxes]
+        found = [(x + w / 2, y + h, max(w, h)) for x, y, w, h in boxes]
         pairs, dxs, dys, gates = [], [], [], []
         for ti, track in enumerate(self._tracks):
             x, y, w, h = track.box
             vx, vy = track.velocity
-            px, py, size = x + w / 2 + vx * dt, y + h / 2 + vy * dt, max(w, h)
+            px, py, size = x + w / 2 + vx * dt, y + h + vy * dt, max(w, h)
             for bi, (fx, fy, found_size) in enumerate(found):
                 pairs.append((ti, bi))
                 dxs.append(px - fx)
@@ -140,7 +140,7 @@ class ObjectTracker:
         x0, y0, w0, h0 = track.box
         x, y, w, h = track.box = box
         if dt > 0:
-            vx, vy = ((x + w / 2) - (x0 + w0 / 2)) / dt, ((y + h / 2) - (y0 + h0 / 2)) / dt
+            vx, vy = ((x + w / 2) - (x0 + w0 / 2)) / dt, ((y + h) - (y0 + h0)) / dt
             # A track that was never followed has no velocity yet: take the first measurement whole.
             if track.hits > 1:
                 track.velocity = (0.5 * track.velocity[0] + 0.5 * vx, 0.5 * track.velocity[1] + 0.5 * vy)
