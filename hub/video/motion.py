@@ -149,8 +149,9 @@ class MotionDetector:
         picture = cv2.convertScaleAbs(background)
         # The still background's range around each pixel, widened by the threshold: foreground pixels are left out
         # (set to 255 for the minimum, 0 for the maximum); a pixel with no still pixel around gets an empty range.
-        low = cv2.subtract(cv2.erode(cv2.bitwise_or(picture, mask), self._reach), s.threshold)
-        high = cv2.add(cv2.dilate(cv2.bitwise_and(picture, cv2.bitwise_not(mask)), self._reach), s.threshold)
+        margin = np.full_like(picture, s.threshold)
+        low = cv2.subtract(cv2.erode(cv2.bitwise_or(picture, mask), self._reach), margin)
+        high = cv2.add(cv2.dilate(cv2.bitwise_and(picture, cv2.bitwise_not(mask)), self._reach), margin)
         ghosts = cv2.bitwise_and(mask, cv2.inRange(gray, low, high))
         ghosts = cv2.bitwise_and(ghosts, cv2.bitwise_not(cv2.inRange(picture, low, high)))
         _, still = cv2.threshold(cv2.absdiff(gray, last), s.threshold, 255, cv2.THRESH_BINARY_INV)
