@@ -108,6 +108,17 @@ def test_passing_beyond_the_end_of_the_line_is_no_crossing() -> None:
     assert walk(ZoneRules([GATE]), 1, across(0.3, 0.7, 0.1), armed={"gate"}) == []  # above the segment
 
 
+def test_crossing_just_beyond_the_end_of_the_line_is_no_crossing() -> None:
+    # Beside the line's end, not over it (a man walking down just past the plaza line's end counted once).
+    assert walk(ZoneRules([GATE]), 1, across(0.3, 0.7, 0.97), armed={"gate"}) == []
+
+
+def test_a_foot_that_jumps_across_the_line_is_not_a_crossing() -> None:
+    # A box's bottom jumping further than a person could step (a track taken over by another blob, a replay's cut).
+    assert walk(ZoneRules([GATE]), 1, [(0.3, 0.6)] * 4 + [(0.8, 0.6)] * 4, armed={"gate"}) == []
+    assert len(walk(ZoneRules([GATE]), 1, [(0.45, 0.6)] * 4 + [(0.55, 0.6)] * 4, armed={"gate"})) == 1
+
+
 def test_jitter_across_the_line_is_not_a_crossing() -> None:
     jitter = [(0.5 + (0.01 if i % 2 else -0.01), 0.6) for i in range(20)]
     any_way = Zone("gate", ZoneKind.LINE_CROSSING, line=GATE.line)
