@@ -58,7 +58,8 @@ def find_blobs(
 def split_side_by_side(mask: np.ndarray, blob: Blob, aspect: float) -> list[Blob]:
     """A blob as wide as several people of its height standing side by side, split into that many: people who
     walk together are people, not one wide object. Cuts go through the emptiest columns near the even split, and
-    each part is trimmed to its own rows, so each part's foot is its person's."""
+    each part is trimmed to its own rows, so each part's foot is its person's. When a part is much shorter than the
+    blob (a bag, an arm, someone further back), the blob is kept whole."""
     count = round(blob.w / (aspect * blob.h)) if blob.h > 0 else 1
     if count < 2:
         return [blob]

@@ -3,7 +3,11 @@
 * Adaptive background: learnt at start (and after a scene change) as the per-pixel median of the warm-up frames,
   so people walking through then leave no ghosts; then a running average with two time constants — fast where
   the scene is still, slow where something moves, so a person standing still is not absorbed within seconds
-  (loitering needs them) while a parked car or a leftover ghost is, within a minute.
+  (loitering needs them) while a parked car is, within a minute.
+* Ghosts: in a crowd the warm-up median still holds people who walked slowly, and the slow update would keep them
+  (and the lanes a crowd keeps walking) for tens of seconds, merging every passer-by with them. Once a second, the
+  foreground pixels that held still and show the ground around them, where the background does not, are taken
+  into the background at once (see `_absorb_ghosts`); never while the analyzer distrusts the picture (tamper).
 * Global light changes (clouds, headlights on the whole scene, IR switching): the background is rescaled by the
   ratio of frame to background brightness over the still pixels before comparing; a change that still covers
   more than `global_change_share` of the frame is a scene change: the model is re-learnt instead of reporting a
@@ -96,6 +100,7 @@ class MotionDetector:
         self._last_t = t
         self._learning_until = t + self.settings.warmup_s
         self._warmup_frames = [gray]
+        self._ghost_frame = None
 
     def detect(self, gray: np.ndarray, t: float, absorb_ghosts: bool = True) -> np.ndarray:
         s = self.settings
@@ -130,13 +135,13 @@ class MotionDetector:
         cv2.bitwise_not(mask, dst=still)
         cv2.accumulateWeighted(gray, background, _alpha(dt, s.background_tau_s), mask=still)
         cv2.accumulateWeighted(gray, background, _alpha(dt, s.foreground_tau_s), mask=mask)
-        if s.ghost_check_s > 0 and t >= self._next_ghost_t:
+        if not absorb_ghosts:
+            self._ghost_frame = None  # the next check starts over from a trusted frame
+        elif s.ghost_check_s > 0 and t >= self._next_ghost_t:
             self._next_ghost_t = t + s.ghost_check_s
-            last, self._ghost_frame = self._ghost_frame, gray
-            if absorb_ghosts and last is not None and last.shape == gray.shape:
+            last, self._ghost_frame = self._ghost_frame, gray.copy()  # a copy: a caller may reuse its buffer
+            if last is not None and last.shape == gray.shape:
                 self._absorb_ghosts(gray, last, mask, background)
-        elif not absorb_ghosts:
-            self._ghost_frame = None
         return mask
 
     def _absorb_ghosts(self, gray: np.ndarray, last: np.ndarray, mask: np.ndarray, background: np.ndarray) -> None:

@@ -1,7 +1,9 @@
 """Tracking blobs across frames: who is who, for how long, and where their feet are.
 
-Greedy nearest-neighbour matching on predicted centres (constant velocity), gated by the object's size. A track
-must be seen in `min_hits` frames before it counts (rain, snow and flicker rarely persist); a confirmed track
+Greedy nearest-neighbour matching on predicted foot points (constant velocity), gated by the object's size. Feet,
+not centres: when two people merge into one blob, its bottom is the nearer one's feet, so that person's track
+follows it (and keeps crossing lines where their feet are) while the other coasts; a centre lies between the two.
+A track must be seen in `min_hits` frames before it counts (rain, snow and flicker rarely persist); a confirmed track
 coasts for `max_coast_s` when it is missed (occlusion, two people merging into one blob).
 """
 
@@ -20,7 +22,7 @@ _FEW_PAIRS = 64  # up to this many track–blob pairs are costed in plain Python
 class TrackerSettings:
     min_hits: int = 4  # with 3, short-lived fragments at a line counted: plaza precision 0.56, 0.64 with 4
     max_coast_s: float = 1.5
-    gate: float = 1.0  # how far (in object sizes) a blob may be from a track's predicted centre
+    gate: float = 1.0  # how far (in object sizes) a blob may be from a track's predicted foot point
     min_gate_px: float = 6.0
 
 
@@ -32,7 +34,7 @@ class Track:
     last_t: float
     hits: int = 1
     confirmed: bool = False
-    velocity: tuple[float, float] = (0.0, 0.0)  # centre, pixels per second
+    velocity: tuple[float, float] = (0.0, 0.0)  # foot point, pixels per second
     seen_now: bool = True
     path: list[tuple[float, float]] = field(default_factory=list)  # foot points, most recent last
 
@@ -96,7 +98,7 @@ class ObjectTracker:
             return self._few_candidate_pairs(boxes, dt)
         tracks = np.array([t.box + t.velocity for t in self._tracks])  # x, y, w, h, vx, vy
         found = np.array(boxes, dtype=np.float64)
-        # Predicted and found centres, and each one's larger side.
+        # Predicted and found foot points, and each one's larger side.
         px = tracks[:, 0] + tracks[:, 2] / 2 + tracks[:, 4] * dt
         py = tracks[:, 1] + tracks[:, 3] + tracks[:, 5] * dt
         fx, fy = found[:, 0] + found[:, 2] / 2, found[:, 1] + found[:, 3]
@@ -136,7 +138,7 @@ class ObjectTracker:
         return [(ti, bi) for _, ti, bi in costed]
 
     def _follow(self, track: Track, box: Box, t: float, dt: float) -> None:
-        # Centres and foot inlined (not the properties): this runs for every tracked object in every frame.
+        # Foot points inlined (not the properties): this runs for every tracked object in every frame.
         x0, y0, w0, h0 = track.box
         x, y, w, h = track.box = box
         if dt > 0:

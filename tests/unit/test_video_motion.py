@@ -89,7 +89,7 @@ def test_a_ghost_of_someone_who_stood_through_the_warm_up_is_absorbed_while_some
     ghost = (slice(60, 90), slice(100, 112))
     standing = (slice(100, 130), slice(200, 212))
     masks = []
-    for i in range(15):  # they have left; someone else stands at (200, 100)
+    for _ in range(15):  # they have left; someone else stands at (200, 100)
         frame = scene(t)
         frame[standing] = 40
         masks.append(detector.detect(frame, t))
