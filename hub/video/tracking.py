@@ -21,8 +21,8 @@ _FEW_PAIRS = 64  # up to this many track–blob pairs are costed in plain Python
 @dataclass(frozen=True, slots=True)
 class TrackerSettings:
     min_hits: int = 4  # with 3, short-lived fragments at a line counted: plaza precision 0.56, 0.64 with 4
-    max_coast_s: float = 1.5
-    gate: float = 1.0  # how far (in object sizes) a blob may be from a track's predicted foot point
+    max_coast_s: float = 1.0
+    gate: float = 0.7  # how far (in object sizes) a blob may be from a track's predicted foot point
     min_gate_px: float = 6.0
 
 

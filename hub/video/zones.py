@@ -93,7 +93,7 @@ class RuleTimings:
     line_confirm_frames: int = 2  # the new side must hold this many observations (a merge's jump does not)
     line_max_step: float = 1.5  # a foot that moved further than this many heights across a line jumped: not a crossing
     size_jump: float = 0.4  # a box whose height changes more than this between observations has merged or split
-    size_settle_frames: int = 4  # … unless the new size lasts this many observations
+    size_settle_frames: int = 2  # … unless the new size lasts this many observations (4 before tracks followed feet)
     crowd_hold_s: float = 2.0  # crowded this long → event
     crowd_clear_s: float = 5.0  # not crowded this long → the episode is over
 

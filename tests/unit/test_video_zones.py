@@ -130,7 +130,7 @@ def test_a_box_that_jumps_in_size_as_two_people_merge_does_not_cross() -> None:
     rules = ZoneRules([any_way])
     events = []
     for i in range(12):
-        merged = 4 <= i < 7  # a taller merged box whose bottom reaches past the line, then a split
+        merged = 4 <= i < 6  # a taller merged box whose bottom reaches past the line, then a split
         box = ObjectBox(1, (0.4, 0.35, 0.06, 0.35 if merged else 0.2))
         events += rules.evaluate([box], i * 0.2, {"gate"})
     assert events == []
