@@ -151,6 +151,17 @@ class MotionDetector:
         standing differs from the ground around them (they stay foreground); textured ground has a wide range, so
         its pixels are never taken as ghosts."""
         s = self.settings
+        # Only around what moves: a quiet scene's check costs next to nothing. Views, not copies (OpenCV writes
+        # through a view whose rows are contiguous); every foreground pixel keeps its whole reach inside.
+        x, y, w, h = cv2.boundingRect(mask)
+        if not w:
+            return
+        reach, (height, width) = s.ghost_reach_px, mask.shape
+        area = (
+            slice(max(y - reach, 0), min(y + h + reach, height)),
+            slice(max(x - reach, 0), min(x + w + reach, width)),
+        )
+        gray, last, mask, background = gray[area], last[area], mask[area], background[area]
         picture = cv2.convertScaleAbs(background)
         # The still background's range around each pixel, widened by the threshold: foreground pixels are left out
         # (set to 255 for the minimum, 0 for the maximum); a pixel with no still pixel around gets an empty range.
