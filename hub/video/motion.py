@@ -8,6 +8,7 @@
   (and the lanes a crowd keeps walking) for tens of seconds, merging every passer-by with them. Once a second, the
   foreground pixels that held still and show the ground around them, where the background does not, are taken
   into the background at once (see `_absorb_ghosts`); never while the analyzer distrusts the picture (tamper).
+  Looked for every 5 s, and every second while some are found.
 * Global light changes (clouds, headlights on the whole scene, IR switching): the background is rescaled by the
   ratio of frame to background brightness over the still pixels before comparing; a change that still covers
   more than `global_change_share` of the frame is a scene change: the model is re-learnt instead of reporting a
@@ -34,7 +35,8 @@ class MotionSettings:
     global_change_share: float = 0.35
     open_px: int = 3  # removes specks and streaks thinner than this
     close_px: int = 7  # joins the fragments of one body (head, torso, legs)
-    ghost_check_s: float = 1.0  # how often ghosts are looked for; 0: never
+    ghost_check_s: float = 1.0  # how often ghosts are looked for while some are found; 0: never
+    ghost_idle_check_s: float = 5.0  # … and after a check that found none (most scenes, most of the time)
     ghost_reach_px: int = 8  # how far around a pixel the still background is looked at
 
 
@@ -138,24 +140,23 @@ class MotionDetector:
         if not absorb_ghosts:
             self._ghost_frame = None  # the next check starts over from a trusted frame
         elif s.ghost_check_s > 0 and t >= self._next_ghost_t:
-            self._next_ghost_t = t + s.ghost_check_s
             last, self._ghost_frame = self._ghost_frame, gray.copy()  # a copy: a caller may reuse its buffer
-            if last is not None and last.shape == gray.shape:
-                self._absorb_ghosts(gray, last, mask, background)
+            found = last is None or last.shape != gray.shape or self._absorb_ghosts(gray, last, mask, background)
+            self._next_ghost_t = t + (s.ghost_check_s if found else s.ghost_idle_check_s)
         return mask
 
-    def _absorb_ghosts(self, gray: np.ndarray, last: np.ndarray, mask: np.ndarray, background: np.ndarray) -> None:
+    def _absorb_ghosts(self, gray: np.ndarray, last: np.ndarray, mask: np.ndarray, background: np.ndarray) -> bool:
         """Take into the background the foreground pixels that show the scene's own ground: what stood there when
         the background was learnt has left. Such a pixel held still since the last check, and its value lies within
         the range of the still background around it, while the background's value there lies outside it. A person
         standing differs from the ground around them (they stay foreground); textured ground has a wide range, so
-        its pixels are never taken as ghosts."""
+        its pixels are never taken as ghosts. Returns whether any pixel was taken."""
         s = self.settings
         # Only around what moves: a quiet scene's check costs next to nothing. Views, not copies (OpenCV writes
         # through a view whose rows are contiguous); every foreground pixel keeps its whole reach inside.
         x, y, w, h = cv2.boundingRect(mask)
         if not w:
-            return
+            return False
         reach, (height, width) = s.ghost_reach_px, mask.shape
         area = (
             slice(max(y - reach, 0), min(y + h + reach, height)),
@@ -172,5 +173,7 @@ class MotionDetector:
         ghosts = cv2.bitwise_and(ghosts, cv2.bitwise_not(cv2.inRange(picture, low, high)))
         _, still = cv2.threshold(cv2.absdiff(gray, last), s.threshold, 255, cv2.THRESH_BINARY_INV)
         ghosts = cv2.bitwise_and(ghosts, still)
-        if cv2.countNonZero(ghosts):
-            cv2.accumulateWeighted(gray, background, 1.0, mask=ghosts)
+        if not cv2.countNonZero(ghosts):
+            return False
+        cv2.accumulateWeighted(gray, background, 1.0, mask=ghosts)
+        return True

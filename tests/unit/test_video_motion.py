@@ -89,7 +89,7 @@ def test_a_ghost_of_someone_who_stood_through_the_warm_up_is_absorbed_while_some
     ghost = (slice(60, 90), slice(100, 112))
     standing = (slice(100, 130), slice(200, 212))
     masks = []
-    for _ in range(15):  # they have left; someone else stands at (200, 100)
+    for _ in range(40):  # they have left; someone else stands at (200, 100) for 8 s
         frame = scene(t)
         frame[standing] = 40
         masks.append(detector.detect(frame, t))
@@ -105,7 +105,7 @@ def test_no_ghost_is_absorbed_while_the_picture_cannot_be_trusted() -> None:
     while t < 3.0:
         detector.detect(scene(t, box_at=(100, 60)), t)
         t += 1 / FPS
-    for _ in range(15):
+    for _ in range(40):
         mask = detector.detect(scene(t), t, absorb_ghosts=False)  # e.g. a tamper is suspected
         t += 1 / FPS
     assert cv2.countNonZero(mask[60:90, 100:112]) > 0.8 * 30 * 12
