@@ -86,7 +86,8 @@ class CameraAnalyzer:
                     Detection(DetectionType.TAMPER, t, 0.9, tamper=e.kind, rules_suspended=suspended) for e in events
                 ]
             blinded = self._tamper.suspect
-        mask = self._last_mask = self._motion.detect(gray, t)
+        # Ghosts are absorbed only from a picture that can be trusted: a moved camera's old view is not a ghost.
+        mask = self._last_mask = self._motion.detect(gray, t, absorb_ghosts=not blinded)
         if self._motion.scene_changed or blinded:
             self._tracker.reset()
             self.last_objects = []

@@ -1,7 +1,9 @@
 """Tracking blobs across frames: who is who, for how long, and where their feet are.
 
-Greedy nearest-neighbour matching on predicted centres (constant velocity), gated by the object's size. A track
-must be seen in `min_hits` frames before it counts (rain, snow and flicker rarely persist); a confirmed track
+Greedy nearest-neighbour matching on predicted foot points (constant velocity), gated by the object's size. Feet,
+not centres: when two people merge into one blob, its bottom is the nearer one's feet, so that person's track
+follows it (and keeps crossing lines where their feet are) while the other coasts; a centre lies between the two.
+A track must be seen in `min_hits` frames before it counts (rain, snow and flicker rarely persist); a confirmed track
 coasts for `max_coast_s` when it is missed (occlusion, two people merging into one blob).
 """
 
@@ -20,8 +22,8 @@ _FEW_PAIRS = 64  # up to this many track–blob pairs are costed in plain Python
 @dataclass(frozen=True, slots=True)
 class TrackerSettings:
     min_hits: int = 4  # with 3, short-lived fragments at a line counted: plaza precision 0.56, 0.64 with 4
-    max_coast_s: float = 1.5
-    gate: float = 1.0  # how far (in object sizes) a blob may be from a track's predicted centre
+    max_coast_s: float = 1.0
+    gate: float = 0.7  # how far (in object sizes) a blob may be from a track's predicted foot point
     min_gate_px: float = 6.0
 
 
@@ -33,7 +35,7 @@ class Track:
     last_t: float
     hits: int = 1
     confirmed: bool = False
-    velocity: tuple[float, float] = (0.0, 0.0)  # centre, pixels per second
+    velocity: tuple[float, float] = (0.0, 0.0)  # foot point, pixels per second
     seen_now: bool = True
     path: list[tuple[float, float]] = field(default_factory=list)  # foot points, most recent last
 
@@ -105,10 +107,10 @@ class ObjectTracker:
         found = np.fromiter(chain.from_iterable(boxes), np.float64, 4 * len(boxes)).reshape(-1, 4)
         tx, ty, tw, th = tracks[:, 0], tracks[:, 1], tracks[:, 2], tracks[:, 3]
         fx, fy, fw, fh = found[:, 0], found[:, 1], found[:, 2], found[:, 3]
-        # Predicted and found centres, and each one's larger side.
+        # Predicted and found foot points, and each one's larger side.
         px = tx + tw / 2 + tracks[:, 4] * dt
-        py = ty + th / 2 + tracks[:, 5] * dt
-        distance = np.hypot(px[:, None] - (fx + fw / 2), py[:, None] - (fy + fh / 2))
+        py = ty + th + tracks[:, 5] * dt
+        distance = np.hypot(px[:, None] - (fx + fw / 2), py[:, None] - (fy + fh))
         gate = np.maximum(np.maximum(tw, th)[:, None], np.maximum(fw, fh))
         gate *= self.settings.gate
         np.maximum(gate, self.settings.min_gate_px, out=gate)
@@ -130,12 +132,12 @@ class ObjectTracker:
         """`_candidate_pairs` in plain Python, the same arithmetic pair by pair (the distances by one `np.hypot`,
         which can differ from `math.hypot` in the last bit)."""
         settings = self.settings
-        found = [(x + w / 2, y + h / 2, max(w, h)) for x, y, w, h in boxes]
+        found = [(x + w / 2, y + h, max(w, h)) for x, y, w, h in boxes]
         pairs, dxs, dys, gates = [], [], [], []
         for ti, track in enumerate(self._tracks):
             x, y, w, h = track.box
             vx, vy = track.velocity
-            px, py, size = x + w / 2 + vx * dt, y + h / 2 + vy * dt, max(w, h)
+            px, py, size = x + w / 2 + vx * dt, y + h + vy * dt, max(w, h)
             for bi, (fx, fy, found_size) in enumerate(found):
                 pairs.append((ti, bi))
                 dxs.append(px - fx)
@@ -150,11 +152,11 @@ class ObjectTracker:
         return [(ti, bi) for _, ti, bi in costed]
 
     def _follow(self, track: Track, box: Box, t: float, dt: float) -> None:
-        # Centres and foot inlined (not the properties): this runs for every tracked object in every frame.
+        # Foot points inlined (not the properties): this runs for every tracked object in every frame.
         x0, y0, w0, h0 = track.box
         x, y, w, h = track.box = box
         if dt > 0:
-            vx, vy = ((x + w / 2) - (x0 + w0 / 2)) / dt, ((y + h / 2) - (y0 + h0 / 2)) / dt
+            vx, vy = ((x + w / 2) - (x0 + w0 / 2)) / dt, ((y + h) - (y0 + h0)) / dt
             # A track that was never followed has no velocity yet: take the first measurement whole.
             if track.hits > 1:
                 track.velocity = (0.5 * track.velocity[0] + 0.5 * vx, 0.5 * track.velocity[1] + 0.5 * vy)

@@ -89,10 +89,11 @@ class RuleTimings:
     leave_s: float = 1.0  # outside this long before a re-entry counts as a new intrusion
     intrusion_repeat_s: float = 10.0  # at most one intrusion event per zone in this time
     line_deadband: float = 0.004  # a foot this close to a line is on neither side
-    line_end_margin: float = 0.05  # crossings this far past a line's ends (fraction of its length) still count
+    line_end_margin: float = 0.0  # crossings this far past a line's ends (fraction of its length) still count
     line_confirm_frames: int = 2  # the new side must hold this many observations (a merge's jump does not)
+    line_max_step: float = 1.5  # a foot that moved further than this many heights across a line jumped: not a crossing
     size_jump: float = 0.4  # a box whose height changes more than this between observations has merged or split
-    size_settle_frames: int = 4  # … unless the new size lasts this many observations
+    size_settle_frames: int = 2  # … unless the new size lasts this many observations (4 before tracks followed feet)
     crowd_hold_s: float = 2.0  # crowded this long → event
     crowd_clear_s: float = 5.0  # not crowded this long → the episode is over
 
@@ -259,6 +260,9 @@ class ZoneRules:
             before = state.foot
             state.side, state.foot, state.other_side_count = side, foot, 0
             if not armed:
+                continue
+            step = ((foot[0] - before[0]) ** 2 + (foot[1] - before[1]) ** 2) ** 0.5
+            if step > timings.line_max_step * height:
                 continue
             # Where the path meets the line must lie on the segment, not on its extension.
             d0 = side_of_line(before, a, b)

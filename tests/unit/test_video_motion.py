@@ -82,6 +82,37 @@ def test_a_change_of_the_whole_scene_relearns_instead_of_reporting_a_giant_objec
     assert cv2.countNonZero(mask) == 0 and detector.scene_changed and detector.learning
 
 
+def test_a_ghost_of_someone_who_stood_through_the_warm_up_is_absorbed_while_someone_standing_stays() -> None:
+    detector = MotionDetector()
+    t = 0.0
+    while t < 3.0:  # learnt with someone standing at (100, 60) throughout
+        detector.detect(scene(t, box_at=(100, 60)), t)
+        t += 1 / FPS
+    ghost = (slice(60, 90), slice(100, 112))
+    standing = (slice(100, 130), slice(200, 212))
+    masks = []
+    for _ in range(40):  # they have left; someone else stands at (200, 100) for 8 s
+        frame = scene(t)
+        frame[standing] = 40
+        masks.append(detector.detect(frame, t))
+        t += 1 / FPS
+    assert cv2.countNonZero(masks[0][ghost]) > 0.8 * 30 * 12  # at first, the ghost shows as motion
+    assert cv2.countNonZero(masks[-1][ghost]) == 0
+    assert all(cv2.countNonZero(m[standing]) > 0.8 * 30 * 12 for m in masks)
+
+
+def test_no_ghost_is_absorbed_while_the_picture_cannot_be_trusted() -> None:
+    detector = MotionDetector()
+    t = 0.0
+    while t < 3.0:
+        detector.detect(scene(t, box_at=(100, 60)), t)
+        t += 1 / FPS
+    for _ in range(40):
+        mask = detector.detect(scene(t), t, absorb_ghosts=False)  # e.g. a tamper is suspected
+        t += 1 / FPS
+    assert cv2.countNonZero(mask[60:90, 100:112]) > 0.8 * 30 * 12
+
+
 def test_a_soft_light_patch_is_recognised_as_light_and_a_person_as_an_object() -> None:
     background = GROUND
     ys, xs = np.ogrid[:180, :320]
@@ -184,6 +215,26 @@ def test_blobs_are_split_where_they_are_found_when_each_part_would_be_an_object(
     mask[110:112, 111:112] = 255
     assert len(find_blobs(mask, 115, person_aspect=0.4)) == 2
     assert len(find_blobs(mask, 115)) == 1
+
+
+def test_a_person_with_a_bag_at_their_side_is_not_split_into_two() -> None:
+    mask = np.zeros((180, 320), np.uint8)
+    mask[100:130, 100:111] = 255  # a person, 11×30
+    mask[115:128, 111:121] = 255  # a bag held at the hip: as wide as a second person, half as tall
+    (blob,) = find_blobs(mask, 50)
+    assert split_side_by_side(mask, blob, aspect=0.4) == [blob]
+
+
+def test_a_blob_two_people_merge_into_is_followed_by_the_one_whose_feet_it_stands_on() -> None:
+    tracker = ObjectTracker()
+    for i in range(5):  # one walks up behind another who stands: the boxes touch, then merge into one
+        tracker.update([(100.0, 65.0, 12.0, 30.0), (100.0, 110.0 - 2 * i, 12.0, 30.0)], i / FPS)
+    below = next(
+        t for t in tracker.update([(100.0, 65.0, 12.0, 30.0), (100.0, 100.0, 12.0, 30.0)], 1.0) if t.box[1] == 100.0
+    )
+    tracks = tracker.update([(100.0, 65.0, 12.0, 63.0)], 1.2)  # the merged blob's bottom is the walker's feet
+    (follower,) = [t for t in tracks if t.seen_now]
+    assert follower.id == below.id
 
 
 def test_a_wide_blob_too_low_for_a_person_of_its_height_is_not_split() -> None:
