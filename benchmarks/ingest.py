@@ -9,7 +9,7 @@
 
 Each figure is the median over `--repeats` runs.
 
-    python -m benchmarks.ingest [--presses 20000] [--repeats 3] [--samples 200] [--rates 1000,3000]
+    python -m benchmarks.ingest [--presses 20000] [--repeats 3] [--samples 200] [--rates 1000,3000] [--no-drain]
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import json
 import multiprocessing
+import os
 import statistics
 import tempfile
 import threading
@@ -325,6 +326,7 @@ def latency_run(services: Services, district: Path, rate: float, samples: int) -
         for name, values in (("broker", broker), ("ws", to_ws), ("received", to_received)):
             figures[f"{name}_p50"], figures[f"{name}_p99"] = _quantiles(values)
         figures["ws_missed"], figures["received_missed"] = float(missed[0]), float(missed[1])
+        figures["load_1min"] = os.getloadavg()[0]  # the machine is shared: say how busy it was
         return figures
     finally:
         hub.terminate()
@@ -337,6 +339,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--samples", type=int, default=200)
     parser.add_argument("--rates", default="1000,3000", help="heartbeats per second in the background")
+    parser.add_argument("--no-drain", action="store_true", help="measure the latencies only")
     args = parser.parse_args()
     rates = [float(r) for r in args.rates.split(",")]
     district = write_district(Path(tempfile.mkdtemp()) / "bench.yaml", sites=SITES, buttons_per_site=BUTTONS)
@@ -344,13 +347,16 @@ def main() -> None:
     latencies: dict[float, list[dict[str, float]]] = {rate: [] for rate in rates}
     with private_services() as services:
         for repeat in range(args.repeats):
-            drains.append(drain_run(services, district, args.presses))
-            print(f"drain run {repeat + 1}: hub {drains[-1][0]:.0f}/s, bare paho {drains[-1][1]:.0f}/s", flush=True)
+            if not args.no_drain:
+                drains.append(drain_run(services, district, args.presses))
+                print(f"drain run {repeat + 1}: hub {drains[-1][0]:.0f}/s, bare paho {drains[-1][1]:.0f}/s", flush=True)
             for rate in rates:
                 latencies[rate].append(latency_run(services, district, rate, args.samples))
                 print(f"latency run {repeat + 1} at {rate:.0f} hb/s: {latencies[rate][-1]}", flush=True)
-    hub_rate, bare_rate = median([d[0] for d in drains]), median([d[1] for d in drains])
-    rows: list[list[object]] = [["drain, hub start included", "msg/s", hub_rate, "bare paho subscriber", bare_rate]]
+    rows: list[list[object]] = []
+    if drains:
+        hub_rate, bare_rate = median([d[0] for d in drains]), median([d[1] for d in drains])
+        rows.append(["drain, hub start included", "msg/s", hub_rate, "bare paho subscriber", bare_rate])
     for rate in rates:
         runs = latencies[rate]
 

@@ -40,6 +40,8 @@ ENVIRONMENT = {
     "SENTINEL_HTTP_IDLE_TIMEOUT_S": "http_idle_timeout_s",
     "SENTINEL_HTTP_BODY_TIMEOUT_S": "http_body_timeout_s",
     "SENTINEL_TRUSTED_PROXIES": "trusted_proxies",
+    "SENTINEL_ROUTINE_PROCESS": "routine_process",
+    "SENTINEL_ROUTINE_MQTT_URL": "routine_mqtt_url",
 }
 
 
@@ -89,6 +91,13 @@ class Settings(BaseModel):
     trusted_proxies: list[str] = []
     # Ingest: messages committed per transaction at most.
     ingest_batch_max: Annotated[int, Field(ge=1, le=10_000)] = 500
+    # The routine lane (everything but button events) in an OS process of its own, which the hub starts
+    # and supervises (docs/design.md, "Processes"); off: one process does everything.
+    routine_process: bool = True
+    # The routine process's broker account (mqtt://user:pass@host:port). Needed where the broker binds
+    # client ids to accounts (it would otherwise take the main process's session); without one, on such
+    # a broker, the routine lane stays in the main process. Default: the hub's URL on an open broker.
+    routine_mqtt_url: str | None = None
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod

@@ -1,0 +1,107 @@
+"""A child process the hub keeps running: started, restarted when it dies, stopped with the hub.
+
+The child's standard input is a pipe from the hub: its first line is what the child needs to start
+(the hub's settings, so they never show in `ps` or need a file), and then it is the child's lifeline:
+at end of file the hub is gone, even killed with -9, and the child stops (see `lifeline`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import sys
+import time
+from collections.abc import Sequence
+
+import structlog
+
+from hub.services.backoff import Backoff
+
+log = structlog.get_logger(__name__)
+
+_STOP_TIMEOUT_S = 10.0  # a clean stop (SIGTERM) waits this long before SIGKILL
+_STABLE_S = 30.0  # a child that ran this long starts its next restart from the shortest delay
+
+
+class SupervisedProcess:
+    def __init__(self, name: str, argv: Sequence[str], first_line: bytes, niceness: int = 0) -> None:
+        self.name = name
+        self._argv = list(argv)
+        self._first_line = first_line.rstrip(b"\n") + b"\n"
+        self._niceness = niceness
+        self.pid: int | None = None
+        self.starts = 0
+        self._running = asyncio.Event()
+
+    async def running(self) -> int:
+        """The pid of the child once it is running."""
+        await self._running.wait()
+        assert self.pid is not None
+        return self.pid
+
+    async def run(self) -> None:
+        """Start the child, restart it (with backoff) whenever it exits; on cancel, stop it."""
+        backoff = Backoff(initial_s=0.2, maximum_s=10.0, jitter=0.2)
+        while True:
+            started = time.monotonic()
+            process = await asyncio.create_subprocess_exec(*self._argv, stdin=asyncio.subprocess.PIPE)
+            self.pid, self.starts = process.pid, self.starts + 1
+            if self._niceness:
+                # Lower priority than the hub's own process, so the alarm side wins the CPU.
+                with contextlib.suppress(OSError):
+                    os.setpriority(os.PRIO_PROCESS, process.pid, self._niceness)
+            try:
+                assert process.stdin is not None
+                with contextlib.suppress(ConnectionError):  # it died at once: seen by wait() below
+                    process.stdin.write(self._first_line)
+                    await process.stdin.drain()
+                self._running.set()
+                log.info("child process started", process=self.name, pid=process.pid, starts=self.starts)
+                code = await process.wait()
+            except BaseException:
+                await _stop(process)
+                raise
+            finally:
+                self._running.clear()
+            if time.monotonic() - started > _STABLE_S:
+                backoff.reset()
+            delay = backoff.next_delay()
+            log.error("child process exited; restarting", process=self.name, code=code, restart_in_s=round(delay, 2))
+            await asyncio.sleep(delay)
+
+
+async def _stop(process: asyncio.subprocess.Process) -> None:
+    if process.returncode is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        process.terminate()
+    try:
+        async with asyncio.timeout(_STOP_TIMEOUT_S):
+            await process.wait()
+    except TimeoutError:
+        with contextlib.suppress(ProcessLookupError):
+            process.kill()
+        await process.wait()
+
+
+def read_first_line() -> bytes:
+    """In the child: the line the hub wrote first (before the event loop starts)."""
+    return sys.stdin.buffer.readline()
+
+
+async def lifeline() -> None:
+    """In the child: returns when the hub's end of the pipe closes (the hub stopped or died)."""
+    loop = asyncio.get_running_loop()
+    closed = loop.create_future()
+
+    class _Watch(asyncio.Protocol):
+        def connection_lost(self, exc: Exception | None) -> None:
+            if not closed.done():
+                closed.set_result(None)
+
+    transport, _ = await loop.connect_read_pipe(_Watch, sys.stdin.buffer)
+    try:
+        await closed
+    finally:
+        transport.close()
