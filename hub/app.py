@@ -162,15 +162,16 @@ class Hub:
 
             def ingest_lane(lane_store: PostgresStore, alarm_lane: bool = False) -> IngestService:
                 turns = AlarmTurns(right_of_way) if alarm_lane else RoutineTurns(right_of_way)
-                return parts.ingest(
+                return IngestService(
                     intake,
                     lane_store,
                     self.district,
                     topics,
                     metrics,
                     outbox_nudge,
-                    database,
-                    turns,
+                    **parts.for_ingest(),
+                    database=database,
+                    lane=turns,
                     send_at_commit=ImmediateSender(outbox, mqtt, outbox_nudge) if alarm_lane else None,
                     show_committed=show_committed,
                 )

@@ -5,24 +5,19 @@ check messages and apply device facts with the same services, wired the same way
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from devices.contract import Topics
 from hub.adapters.media import DiskMediaFiles
 from hub.adapters.speech import EspeakSynthesizer, PrerecordedAudio
 from hub.config import Settings
 from hub.domain.district import District
-from hub.domain.incidents import Incident
-from hub.services.health import Availability
-from hub.services.ingest import IngestService
 from hub.services.intake import IntakeChecker, IntakeLimits
-from hub.services.lanes import LaneTurns
 from hub.services.lifecycle import LifecycleService
-from hub.services.outbox import ImmediateSender
-from hub.services.ports import IngestObserver
 from hub.services.ports.transaction import Store
 from hub.services.recording import EventRecorder
 from hub.services.supervision import SupervisionService
@@ -58,36 +53,14 @@ class DeviceServices:
     recordings: PrerecordedAudio
     speech_dir: Path
 
-    def ingest(
-        self,
-        intake: IntakeChecker,
-        store: Store,
-        district: District,
-        topics: Topics,
-        observer: IngestObserver,
-        outbox_nudge: asyncio.Event,
-        database: Availability,
-        lane: LaneTurns,
-        send_at_commit: ImmediateSender | None = None,
-        show_committed: Callable[[Sequence[Incident]], None] | None = None,
-    ) -> IngestService:
-        """One ingest lane writing through `store`."""
-        return IngestService(
-            intake,
-            store,
-            district,
-            topics,
-            observer,
-            outbox_nudge,
-            self.lifecycle,
-            self.supervision,
-            self.media_files,
-            self.warnings,
-            database=database,
-            lane=lane,
-            send_at_commit=send_at_commit,
-            show_committed=show_committed,
-        )
+    def for_ingest(self) -> dict[str, Any]:
+        """The keyword arguments of an IngestService that apply what it stores."""
+        return {
+            "lifecycle": self.lifecycle,
+            "supervision": self.supervision,
+            "media_files": self.media_files,
+            "warnings": self.warnings,
+        }
 
 
 async def device_services(

@@ -33,6 +33,7 @@ from hub.config import Settings, load_district
 from hub.domain.district import District
 from hub.parts import device_services, intake_checker, shared
 from hub.services.health import DATABASE, HealthMonitor, Watch, availability
+from hub.services.ingest import IngestService
 from hub.services.intake import ROUTINE_PROCESS_TOPIC_KINDS, is_alarm
 from hub.services.lanes import AlarmRightOfWay, AlarmTurns, RoutineTurns
 from hub.services.outbox import OutboxRelay
@@ -82,9 +83,9 @@ class RoutineLane:
             parts = await device_services(s, self.district, topics, store, outbox_nudge, lambda: s.public_url)
             metrics = HubMetrics()
             right_of_way = AlarmRightOfWay()
-            lane = (intake, store, self.district, topics, metrics, outbox_nudge, database)
-            routine = parts.ingest(*lane, RoutineTurns(right_of_way))
-            camera_alarms = parts.ingest(*lane, AlarmTurns(right_of_way))
+            lane = (intake, store, self.district, topics, metrics, outbox_nudge)
+            routine = IngestService(*lane, **parts.for_ingest(), database=database, lane=RoutineTurns(right_of_way))
+            camera_alarms = IngestService(*lane, **parts.for_ingest(), database=database, lane=AlarmTurns(right_of_way))
             relay = OutboxRelay(PostgresOutbox(pool), mqtt, outbox_nudge)
             log.info("routine process starting", instance=s.instance_id, client_id=routine_account_name(s.instance_id))
             async with asyncio.TaskGroup() as tasks:

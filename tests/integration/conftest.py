@@ -59,6 +59,22 @@ class HubUnderTest:
         return bearer(self.token)
 
 
+async def incident_on_stream(
+    ws: aiohttp.ClientWebSocketResponse, site_id: str, kind: str, timeout: float = 30
+) -> dict[str, Any] | None:
+    """The first incident of `site_id` and `kind` a console stream shows (in its snapshot or as a change)
+    within `timeout` seconds; None if none."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        message = await ws.receive_json(timeout=timeout)
+        incidents = message.get("incidents", []) if message["type"] == "snapshot" else []
+        incidents += [message["incident"]] if message["type"] == "incident" else []
+        found = next((i for i in incidents if i["site_id"] == site_id and i["kind"] == kind), None)
+        if found is not None:
+            return dict(found)
+    return None
+
+
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 

@@ -26,6 +26,7 @@ from tests.integration.conftest import (
     eventually,
     fetch_value,
     hub_process,
+    incident_on_stream,
     process_ready,
     stop_hub_process,
 )
@@ -83,14 +84,15 @@ def publish_routine_load(url: str, topics: Topics, events: int, tag: str, per_se
 
 async def until_routine_session(settings: Settings) -> None:
     """Heartbeats until the routine process has stored one: its session exists and is subscribed."""
-    assert settings.mqtt_url and settings.database_url
+    db = settings.database_url
+    assert settings.mqtt_url and db
     topics = Topics(settings.topic_prefix)
     link = DeviceLink(settings.mqtt_url, f"probe-{uuid.uuid4().hex[:6]}").connect()
     try:
 
         async def heard() -> bool:
             link.publish(topics.device_status("site-00", "button", "btn-00-0"), status_payload(DeviceState.ONLINE))
-            return bool(await fetch_value(settings.database_url, "SELECT count(*) FROM device_status"))
+            return bool(await fetch_value(db, "SELECT count(*) FROM device_status"))
 
         await eventually(heard, timeout=60, interval=0.5)
     finally:
@@ -175,13 +177,7 @@ async def test_a_panic_is_committed_and_announced_while_the_routine_process_drai
             aiohttp.ClientSession() as session,
             session.ws_connect(f"{running.http_url}/api/v1/stream", headers=bearer(token)) as ws,
         ):
-            panic = None
-            deadline = time.monotonic() + 30
-            while panic is None and time.monotonic() < deadline:
-                message = await ws.receive_json(timeout=30)
-                incidents = message.get("incidents", []) if message["type"] == "snapshot" else []
-                incidents += [message["incident"]] if message["type"] == "incident" else []
-                panic = next((i for i in incidents if i["site_id"] == "site-07" and i["kind"] == "panic"), None)
+            panic = await incident_on_stream(ws, "site-07", "panic")
             assert panic is not None, "the panic never reached the console"
             stored_when_announced = await fetch_value(db, CAMERA_EVENTS)
         assert isinstance(stored_when_announced, int) and stored_when_announced < backlog, (
