@@ -34,7 +34,16 @@ import paho.mqtt.client as paho
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from benchmarks.common import Services, fresh_database, median, private_services, report, start_hub, wait_ready
+from benchmarks.common import (
+    Services,
+    cpu_seconds,
+    fresh_database,
+    median,
+    private_services,
+    report,
+    start_hub,
+    wait_ready,
+)
 from devices.contract import DeviceState, Topics
 from devices.link import DeviceLink, status_payload
 from devices.mqtt_url import parse_mqtt_url
@@ -317,15 +326,20 @@ def latency_run(services: Services, district: Path, rate: float, samples: int) -
         try:
             time.sleep(1)  # the background at its rate
             broker = broker_latency(services.mqtt_url, topics, samples)
+            cpu, wall = cpu_seconds(hub.pid), time.perf_counter()
             to_ws, to_received, missed = asyncio.run(
                 press_latency(services.mqtt_url, f"http://127.0.0.1:{port}", token, topics, samples)
             )
+            # The share of one core the hub's (main) process used while presses were timed: less sensitive
+            # to the machine's other load than the latencies.
+            hub_cpu = (cpu_seconds(hub.pid) - cpu) / (time.perf_counter() - wall)
         finally:
             background.stop()
         figures = {}
         for name, values in (("broker", broker), ("ws", to_ws), ("received", to_received)):
             figures[f"{name}_p50"], figures[f"{name}_p99"] = _quantiles(values)
         figures["ws_missed"], figures["received_missed"] = float(missed[0]), float(missed[1])
+        figures["hub_cpu"] = hub_cpu
         figures["load_1min"] = os.getloadavg()[0]  # the machine is shared: say how busy it was
         return figures
     finally:
@@ -367,6 +381,7 @@ def main() -> None:
             for q in ("p50", "p99"):
                 broker = f"broker publish → subscribe {q}"
                 rows.append([f"{what} {q} at {rate:.0f} hb/s", "ms", m(f"{key}_{q}"), broker, m(f"broker_{q}")])
+        rows.append([f"hub main process CPU at {rate:.0f} hb/s", "cores", m("hub_cpu"), "-", None])
     for row in rows:
         value, baseline = row[2], row[4]
         row.append(value / baseline if isinstance(value, float) and isinstance(baseline, float) and baseline else None)
