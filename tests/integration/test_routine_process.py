@@ -56,6 +56,15 @@ def routine_children(pid: int) -> list[int]:
     return children
 
 
+def runs(pid: int) -> bool:
+    """Whether the process exists and is not a zombie (one nobody reaps runs no more)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state not in ("Z", "X")
+
+
 def motion(n: int, tag: str) -> bytes:
     return encode(CameraEvent(event_id=f"{tag}-{n}", type=CameraEventType.MOTION, ts=datetime.now(UTC)))
 
@@ -189,3 +198,22 @@ async def test_a_panic_is_committed_and_announced_while_the_routine_process_drai
         assert await fetch_value(db, "SELECT count(*) FROM dead_letters") == 0
     finally:
         await stop(task)
+
+
+async def test_the_routine_process_does_not_outlive_a_hub_killed_with_sigkill(
+    hub_settings: Settings, tmp_path: Path
+) -> None:
+    settings = routine_apart(hub_settings)
+    hub = hub_process(settings, tmp_path / "hub.log")
+    try:
+        await eventually(lambda: process_ready(settings.http), timeout=60)
+        await until_routine_session(settings)
+        [child] = routine_children(hub.pid)
+    finally:
+        hub.send_signal(signal.SIGKILL)
+        hub.wait(10)
+
+    async def gone() -> bool:
+        return not await asyncio.to_thread(runs, child)
+
+    await eventually(gone, timeout=15)  # its end of the lifeline pipe closed with the hub
