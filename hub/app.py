@@ -269,7 +269,7 @@ class Hub:
                         tasks.create_task(dc09.run(), name="dc09-receiver")
                     if apart:
                         # Started once the HTTP server is bound: it needs the public URL for media links.
-                        routine = routine_process(s.model_copy(update={"public_url": public_url.value}))
+                        routine = routine_process(s.model_copy(update={"public_url": public_url.value}), right_of_way)
                         tasks.create_task(routine.run(), name="routine-process")
                     tasks.create_task(warnings.warm_up(), name="speech-warm-up")
                     tasks.create_task(media_files.prune_forever(), name="media-retention")

@@ -41,12 +41,19 @@ from hub.services.outbox import OutboxRelay
 log = structlog.get_logger(__name__)
 
 ROUTINE_NICENESS = 10  # below the main process: under CPU pressure the alarm lane and console go first
+# What the main process writes to the routine process's input when its alarm lane comes to hold alarms,
+# and when it holds none any more: the routine lane then holds back (hub/services/lanes.py).
+ALARMS_HELD, ALARMS_CLEAR = b"A", b"C"
+_MAIN = "main process"
 
 
-def routine_process(settings: Settings) -> SupervisedProcess:
-    """The routine process the main process supervises, given the main process's settings."""
+def routine_process(settings: Settings, right_of_way: AlarmRightOfWay) -> SupervisedProcess:
+    """The routine process the main process supervises, given the main process's settings; it hears
+    when the main process's alarm lane holds alarms."""
     argv = [sys.executable, "-m", "hub", "routine"]
-    return SupervisedProcess("routine", argv, settings.model_dump_json().encode(), ROUTINE_NICENESS)
+    process = SupervisedProcess("routine", argv, settings.model_dump_json().encode(), ROUTINE_NICENESS)
+    right_of_way.observe(lambda held: process.send(ALARMS_HELD if held else ALARMS_CLEAR))
+    return process
 
 
 class RoutineLane:
@@ -55,6 +62,15 @@ class RoutineLane:
             raise ValueError("the routine process needs the broker and the database")
         self.settings = settings
         self.district = district
+        self.right_of_way = AlarmRightOfWay()
+
+    def heard(self, data: bytes) -> None:
+        """Bytes from the main process: whether its alarm lane holds alarms (the last one counts)."""
+        last = next((bytes([b]) for b in reversed(data) if bytes([b]) in (ALARMS_HELD, ALARMS_CLEAR)), None)
+        if last == ALARMS_HELD:
+            self.right_of_way.alarm_taken(_MAIN)
+        elif last == ALARMS_CLEAR:
+            self.right_of_way.alarms_done(_MAIN)
 
     async def run(self) -> None:
         s = self.settings
@@ -82,7 +98,7 @@ class RoutineLane:
             store = PostgresStore(pool)
             parts = await device_services(s, self.district, topics, store, outbox_nudge, lambda: s.public_url)
             metrics = HubMetrics()
-            right_of_way = AlarmRightOfWay()
+            right_of_way = self.right_of_way
             lane = (intake, store, self.district, topics, metrics, outbox_nudge)
             routine = IngestService(*lane, **parts.for_ingest(), database=database, lane=RoutineTurns(right_of_way))
             camera_alarms = IngestService(*lane, **parts.for_ingest(), database=database, lane=AlarmTurns(right_of_way))
@@ -118,7 +134,7 @@ def run_routine() -> None:
     async def until_orphaned() -> None:
         async with asyncio.TaskGroup() as tasks:
             work = tasks.create_task(lane.run(), name="routine")
-            await lifeline()
+            await lifeline(lane.heard)
             log.warning("the hub's main process is gone; the routine process stops")
             work.cancel()
 

@@ -2,7 +2,8 @@
 
 The child's standard input is a pipe from the hub: its first line is what the child needs to start
 (the hub's settings, so they never show in `ps` or need a file), and then it is the child's lifeline:
-at end of file the hub is gone, even killed with -9, and the child stops (see `lifeline`).
+at end of file the hub is gone, even killed with -9, and the child stops (see `lifeline`). The hub
+may write single bytes after the first line (`send`), which `lifeline` hands to the child as they come.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import contextlib
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import structlog
 
@@ -33,6 +34,13 @@ class SupervisedProcess:
         self.pid: int | None = None
         self.starts = 0
         self._running = asyncio.Event()
+        self._stdin: asyncio.StreamWriter | None = None
+
+    def send(self, data: bytes) -> None:
+        """Write to the running child's input at once (without waiting); nothing while none runs."""
+        if self._stdin is not None and not self._stdin.is_closing():
+            with contextlib.suppress(ConnectionError):
+                self._stdin.write(data)
 
     async def running(self) -> int:
         """The pid of the child once it is running."""
@@ -57,6 +65,7 @@ class SupervisedProcess:
                     process.stdin.write(self._first_line)
                     await process.stdin.drain()
                 self._running.set()
+                self._stdin = process.stdin
                 log.info("child process started", process=self.name, pid=process.pid, starts=self.starts)
                 code = await process.wait()
             except BaseException:
@@ -64,6 +73,7 @@ class SupervisedProcess:
                 raise
             finally:
                 self._running.clear()
+                self._stdin = None
             if time.monotonic() - started > _STABLE_S:
                 backoff.reset()
             delay = backoff.next_delay()
@@ -90,12 +100,16 @@ def read_first_line() -> bytes:
     return sys.stdin.buffer.readline()
 
 
-async def lifeline() -> None:
-    """In the child: returns when the hub's end of the pipe closes (the hub stopped or died)."""
+async def lifeline(on_data: Callable[[bytes], None] = lambda _data: None) -> None:
+    """In the child: returns when the hub's end of the pipe closes (the hub stopped or died); what the
+    hub sends meanwhile goes to `on_data`."""
     loop = asyncio.get_running_loop()
     closed = loop.create_future()
 
     class _Watch(asyncio.Protocol):
+        def data_received(self, data: bytes) -> None:
+            on_data(data)
+
         def connection_lost(self, exc: Exception | None) -> None:
             if not closed.done():
                 closed.set_result(None)
