@@ -31,6 +31,7 @@ from hub.adapters.postgres.store import PostgresStore
 from hub.adapters.supervised import SupervisedProcess, lifeline, read_first_line
 from hub.config import Settings, load_district
 from hub.domain.district import District
+from hub.logging import log_stream
 from hub.parts import device_services, intake_checker, shared
 from hub.services.health import DATABASE, HealthMonitor, Watch, availability
 from hub.services.ingest import IngestService
@@ -51,7 +52,10 @@ def routine_process(settings: Settings, right_of_way: AlarmRightOfWay) -> Superv
     """The routine process the main process supervises, given the main process's settings; it hears
     when the main process's alarm lane holds alarms."""
     argv = [sys.executable, "-m", "hub", "routine"]
-    process = SupervisedProcess("routine", argv, settings.model_dump_json().encode(), ROUTINE_NICENESS)
+    # Its log lines go where the main process's go (the demo's log file, say).
+    process = SupervisedProcess(
+        "routine", argv, settings.model_dump_json().encode(), ROUTINE_NICENESS, output=log_stream()
+    )
     right_of_way.observe(lambda held: process.send(ALARMS_HELD if held else ALARMS_CLEAR))
     return process
 

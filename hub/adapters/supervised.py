@@ -14,6 +14,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Sequence
+from typing import TextIO
 
 import structlog
 
@@ -26,8 +27,12 @@ _STABLE_S = 30.0  # a child that ran this long starts its next restart from the 
 
 
 class SupervisedProcess:
-    def __init__(self, name: str, argv: Sequence[str], first_line: bytes, niceness: int = 0) -> None:
+    def __init__(
+        self, name: str, argv: Sequence[str], first_line: bytes, niceness: int = 0, output: TextIO | None = None
+    ) -> None:
+        """`output`: where the child's standard output and error go (default: this process's)."""
         self.name = name
+        self._output = _descriptor(output)
         self._argv = list(argv)
         self._first_line = first_line.rstrip(b"\n") + b"\n"
         self._niceness = niceness
@@ -53,7 +58,9 @@ class SupervisedProcess:
         backoff = Backoff(initial_s=0.2, maximum_s=10.0, jitter=0.2)
         while True:
             started = time.monotonic()
-            process = await asyncio.create_subprocess_exec(*self._argv, stdin=asyncio.subprocess.PIPE)
+            process = await asyncio.create_subprocess_exec(
+                *self._argv, stdin=asyncio.subprocess.PIPE, stdout=self._output, stderr=self._output
+            )
             self.pid, self.starts = process.pid, self.starts + 1
             if self._niceness:
                 # Lower priority than the hub's own process, so the alarm side wins the CPU.
@@ -79,6 +86,14 @@ class SupervisedProcess:
             delay = backoff.next_delay()
             log.error("child process exited; restarting", process=self.name, code=code, restart_in_s=round(delay, 2))
             await asyncio.sleep(delay)
+
+
+def _descriptor(output: TextIO | None) -> int | None:
+    """The file descriptor behind `output`; None (inherit ours) when it has none (a test's captured stream)."""
+    try:
+        return output.fileno() if output is not None else None
+    except (AttributeError, OSError, ValueError):
+        return None
 
 
 async def _stop(process: asyncio.subprocess.Process) -> None:
