@@ -9,7 +9,7 @@
 
 Each figure is the median over `--repeats` runs.
 
-    python -m benchmarks.ingest [--presses 20000] [--repeats 3] [--samples 200] [--rates 1000,3000|none]
+    python -m benchmarks.ingest [--presses 20000] [--repeats 3] [--samples 200] [--rates 1000,3000|none] [--no-drain]
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import json
 import multiprocessing
+import os
 import statistics
 import tempfile
 import threading
@@ -35,6 +36,7 @@ from paho.mqtt.properties import Properties
 
 from benchmarks.common import (
     Services,
+    cpu_seconds,
     fresh_database,
     median,
     private_services,
@@ -315,15 +317,21 @@ def latency_run(services: Services, district: Path, rate: float, samples: int) -
         try:
             time.sleep(1)  # the background at its rate
             broker = broker_latency(services.mqtt_url, topics, samples)
+            cpu, wall = cpu_seconds(hub.pid), time.perf_counter()
             to_ws, to_received, missed = asyncio.run(
                 press_latency(services.mqtt_url, f"http://127.0.0.1:{port}", token, topics, samples)
             )
+            # The share of one core the hub's (main) process used while presses were timed: less sensitive
+            # to the machine's other load than the latencies.
+            hub_cpu = (cpu_seconds(hub.pid) - cpu) / (time.perf_counter() - wall)
         finally:
             background.stop()
         figures = {}
         for name, values in (("broker", broker), ("ws", to_ws), ("received", to_received)):
             figures[f"{name}_p50"], figures[f"{name}_p99"] = _quantiles(values)
         figures["ws_missed"], figures["received_missed"] = float(missed[0]), float(missed[1])
+        figures["hub_cpu"] = hub_cpu
+        figures["load_1min"] = os.getloadavg()[0]  # the machine is shared: say how busy it was
         return figures
     finally:
         hub.terminate()
@@ -338,6 +346,7 @@ def main() -> None:
     parser.add_argument(
         "--rates", default="1000,3000", help="heartbeats per second in the background ('none': drain only)"
     )
+    parser.add_argument("--no-drain", action="store_true", help="measure the latencies only")
     args = parser.parse_args()
     rates = [] if args.rates == "none" else [float(r) for r in args.rates.split(",")]
     district = write_district(Path(tempfile.mkdtemp()) / "bench.yaml", sites=SITES, buttons_per_site=BUTTONS)
@@ -345,13 +354,16 @@ def main() -> None:
     latencies: dict[float, list[dict[str, float]]] = {rate: [] for rate in rates}
     with private_services() as services:
         for repeat in range(args.repeats):
-            drains.append(drain_run(services, district, args.presses))
-            print(f"drain run {repeat + 1}: hub {drains[-1][0]:.0f}/s, bare paho {drains[-1][1]:.0f}/s", flush=True)
+            if not args.no_drain:
+                drains.append(drain_run(services, district, args.presses))
+                print(f"drain run {repeat + 1}: hub {drains[-1][0]:.0f}/s, bare paho {drains[-1][1]:.0f}/s", flush=True)
             for rate in rates:
                 latencies[rate].append(latency_run(services, district, rate, args.samples))
                 print(f"latency run {repeat + 1} at {rate:.0f} hb/s: {latencies[rate][-1]}", flush=True)
-    hub_rate, bare_rate = median([d[0] for d in drains]), median([d[1] for d in drains])
-    rows: list[list[object]] = [["drain, hub start included", "msg/s", hub_rate, "bare paho subscriber", bare_rate]]
+    rows: list[list[object]] = []
+    if drains:
+        hub_rate, bare_rate = median([d[0] for d in drains]), median([d[1] for d in drains])
+        rows.append(["drain, hub start included", "msg/s", hub_rate, "bare paho subscriber", bare_rate])
     for rate in rates:
         runs = latencies[rate]
 
@@ -362,6 +374,7 @@ def main() -> None:
             for q in ("p50", "p99"):
                 broker = f"broker publish → subscribe {q}"
                 rows.append([f"{what} {q} at {rate:.0f} hb/s", "ms", m(f"{key}_{q}"), broker, m(f"broker_{q}")])
+        rows.append([f"hub main process CPU at {rate:.0f} hb/s", "cores", m("hub_cpu"), "-", None])
     for row in rows:
         value, baseline = row[2], row[4]
         row.append(value / baseline if isinstance(value, float) and isinstance(baseline, float) and baseline else None)

@@ -13,15 +13,15 @@ from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from ipaddress import ip_network
-from pathlib import Path
 
 import structlog
 from aiohttp import web
 
 from devices.contract import DeviceState, HubStatus, Topics, encode
+from devices.mqtt_url import parse_mqtt_url
 from hub import __version__
 from hub.adapters.dc09 import Dc09Listen, Dc09Receiver, Dc09Server
-from hub.adapters.media import DiskMediaFiles, HttpDownloader
+from hub.adapters.media import HttpDownloader
 from hub.adapters.metrics import HubMetrics
 from hub.adapters.mqtt import MqttClient, MqttSettings
 from hub.adapters.mqtt.broker_conf import hub_account_name
@@ -39,18 +39,20 @@ from hub.adapters.postgres.reports import PostgresReports
 from hub.adapters.postgres.schema import migrate
 from hub.adapters.postgres.shift_summary import PostgresShiftSummary
 from hub.adapters.postgres.store import PostgresStore
-from hub.adapters.speech import AudioFiles, EspeakSynthesizer, PrerecordedAudio
+from hub.adapters.speech import AudioFiles
 from hub.adapters.web import WebServices, make_app
 from hub.adapters.web.limits import HttpLimits
 from hub.config import Settings
 from hub.domain.district import District
 from hub.domain.incidents import Incident
 from hub.domain.panels import PanelDirectory
+from hub.parts import device_services, intake_checker, shared
+from hub.routine import routine_process
 from hub.services.auth import AuthPolicy
 from hub.services.changes import Broadcaster
 from hub.services.health import BROKER, CHANGE_FEED, DATABASE, FlagCheck, HealthMonitor, Watch, availability
 from hub.services.ingest import IngestService
-from hub.services.intake import IntakeChecker, IntakeLimits, is_alarm
+from hub.services.intake import INGEST_TOPIC_KINDS, MAIN_PROCESS_TOPIC_KINDS, is_alarm
 from hub.services.lanes import AlarmRightOfWay, AlarmTurns, RoutineTurns
 from hub.services.lifecycle import LifecycleService
 from hub.services.media import MediaFetcher
@@ -58,7 +60,6 @@ from hub.services.messages import OutboundMessage
 from hub.services.outbox import ImmediateSender, OutboxRelay
 from hub.services.patrol import PatrolService
 from hub.services.ports import Lease, LeaseLost
-from hub.services.recording import EventRecorder
 from hub.services.steps import StepService
 from hub.services.supervision import SupervisionService
 from hub.services.timers import run_timers
@@ -105,24 +106,22 @@ class Hub:
             queries = PostgresIncidentQueries(pool, self.district)
             # The health monitor (below) wakes the listener when the database is back.
             listener = PostgresChangeListener(s.database_url, queries, broadcaster, lambda: health.recovered(DATABASE))
-            intake = IntakeChecker(
-                topics,
-                self.district,
-                IntakeLimits(
-                    max_payload_bytes=s.max_payload_bytes,
-                    max_camera_payload_bytes=s.max_camera_payload_bytes,
-                    max_clock_skew=timedelta(seconds=s.max_clock_skew_s),
-                    max_event_age=timedelta(seconds=s.max_event_age_s),
-                ),
-            )
+            intake = intake_checker(s, self.district, topics)
             status_topic = topics.hub_status(s.instance_id)
+            # With the routine lane in a process of its own, this one takes only the button events.
+            apart = _routine_apart(s)
+            taken = MAIN_PROCESS_TOPIC_KINDS if apart else INGEST_TOPIC_KINDS
             mqtt = MqttClient(
                 MqttSettings(
                     url=s.mqtt_url,
                     # The same name as its broker account: with use_username_as_clientid the session is the
                     # account's, and nobody else's client id can be the hub's (broker_conf).
                     client_id=hub_account_name(s.instance_id),
-                    subscriptions=_shared(intake.subscriptions(), s.shared_subscription_group),
+                    subscriptions=shared(intake.subscriptions(taken), s.shared_subscription_group),
+                    unsubscriptions=shared(
+                        [f for f in intake.subscriptions() if f not in intake.subscriptions(taken)],
+                        s.shared_subscription_group,
+                    ),
                     will=(status_topic, _hub_status(DeviceState.OFFLINE)),
                     # A stalled instance is dropped by the broker within 1.5 × this, and a broker that
                     # balances shared subscriptions stops routing to it.
@@ -144,31 +143,15 @@ class Hub:
             outbox_nudge = asyncio.Event()
             store = PostgresStore(pool)
             public_url = _PublicUrl(s.public_url)
-            lifecycle = LifecycleService(
-                store,
-                self.district,
-                topics,
-                on_outbox=outbox_nudge,
-                media_url=lambda media_id: f"{public_url.value}/api/v1/media/{media_id}",
-                # A failed talk-down's firmer message (the warning service is made just below).
-                firmer_warning=lambda tx, incident, rule, now: warnings.queue_firmer(tx, incident, rule, now),
+            parts = await device_services(s, self.district, topics, store, outbox_nudge, lambda: public_url.value)
+            lifecycle, warnings, supervision, media_files = (
+                parts.lifecycle,
+                parts.warnings,
+                parts.supervision,
+                parts.media_files,
             )
             leader = LeaseLeader(s.database_url, s.instance_id)
-            media_files = DiskMediaFiles(s.data_dir / "hub-media", s.media_retention_days, s.media_retention_gb)
             media_fetcher = MediaFetcher(store, HttpDownloader(), media_files, self.district)
-            speech_dir = s.data_dir / "speech"
-            recordings = await _register_recordings(self.district, s.district_file.absolute().parent)
-            warnings = WarningService(
-                store,
-                self.district,
-                topics,
-                EspeakSynthesizer(speech_dir),
-                lambda key: f"{public_url.value}/audio/{key}.wav",
-                on_outbox=outbox_nudge,
-                recordings=recordings,
-            )
-            recorder = EventRecorder(self.district, topics)
-            supervision = SupervisionService(store, self.district, recorder, lifecycle, on_outbox=outbox_nudge)
             await supervision.seed()
 
             right_of_way = AlarmRightOfWay()
@@ -192,10 +175,7 @@ class Hub:
                     topics,
                     metrics,
                     outbox_nudge,
-                    lifecycle,
-                    supervision,
-                    media_files,
-                    warnings,
+                    **parts.for_ingest(),
                     database=database,
                     lane=turns,
                     send_at_commit=ImmediateSender(outbox, mqtt, outbox_nudge) if alarm_lane else None,
@@ -243,7 +223,7 @@ class Hub:
                     lifecycle=lifecycle,
                     media_files=media_files,
                     warnings=warnings,
-                    audio_files=AudioFiles(speech_dir, recordings),
+                    audio_files=AudioFiles(parts.speech_dir, parts.recordings),
                     reports=PostgresReports(pool, self.district),
                     shift_summary=PostgresShiftSummary(pool, self.district),
                     patrol=PatrolService(PostgresPatrolStore(pool), self.district),
@@ -294,6 +274,10 @@ class Hub:
                     tasks.create_task(supervision.run_restorer(), name="supervision-restorer")
                     if dc09 is not None:
                         tasks.create_task(dc09.run(), name="dc09-receiver")
+                    if apart:
+                        # Started once the HTTP server is bound: it needs the public URL for media links.
+                        routine = routine_process(s.model_copy(update={"public_url": public_url.value}), right_of_way)
+                        tasks.create_task(routine.run(), name="routine-process")
                     tasks.create_task(warnings.warm_up(), name="speech-warm-up")
                     tasks.create_task(media_files.prune_forever(), name="media-retention")
                     tasks.create_task(dead_letters.run(), name="dead-letter-retention")
@@ -316,6 +300,18 @@ class Hub:
                 async with asyncio.timeout(5):
                     await alarm_pool.close()
             log.info("hub stopped")
+
+
+def _routine_apart(s: Settings) -> bool:
+    """Whether the routine lane runs in a process of its own. Not with the hub's own broker account:
+    where the broker binds client ids to accounts, the routine process would take the hub's session."""
+    if not s.routine_process:
+        return False
+    assert s.mqtt_url
+    if s.routine_mqtt_url is None and parse_mqtt_url(s.mqtt_url).username is not None:
+        log.warning("the routine lane stays in this process: set SENTINEL_ROUTINE_MQTT_URL to its broker account")
+        return False
+    return True
 
 
 async def _nudge_on_return(health: HealthMonitor, nudge: asyncio.Event) -> None:
@@ -348,15 +344,6 @@ async def _leader_work(
             tasks.create_task(warnings.run(lease), name="warnings")
     except* LeaseLost:
         log.warning("leader work stopped: the lease passed to another instance", epoch=lease.epoch)
-
-
-async def _register_recordings(district: District, folder: Path) -> PrerecordedAudio:
-    """The library's recorded messages (WAV files next to the district file)."""
-    recordings = PrerecordedAudio(folder)
-    for message in district.messages.values():
-        for lang, file in message.recordings.items():
-            await recordings.register(message.id, lang, folder / file, message.texts.get(lang, ""))
-    return recordings
 
 
 async def _start_dc09(
@@ -399,11 +386,6 @@ async def _announce_presence(mqtt: MqttClient, topic: str) -> None:
             with contextlib.suppress(Exception):
                 async with asyncio.timeout(2):
                     await mqtt.publish(OutboundMessage(topic, _hub_status(DeviceState.OFFLINE)), retain=True)
-
-
-def _shared(filters: list[str], group: str | None) -> list[str]:
-    """Several instances share the inbound load through MQTT 5 shared subscriptions."""
-    return [f"$share/{group}/{f}" for f in filters] if group else filters
 
 
 def _hub_status(state: DeviceState) -> bytes:

@@ -14,8 +14,16 @@ import structlog
 # for days does not fill the disk with its own log.
 ROTATE_AT_BYTES = 64 * 1024**2
 
+_stream: TextIO = sys.stderr
+
+
+def log_stream() -> TextIO:
+    """Where this process's log lines go: a child process's lines go there too (hub/routine.py)."""
+    return _stream
+
 
 def configure_logging(level: str = "info", json: bool | None = None, file: Path | None = None) -> None:
+    global _stream
     stream: TextIO = sys.stderr
     if file is not None:
         stream = _open_log(file)
@@ -30,6 +38,7 @@ def configure_logging(level: str = "info", json: bool | None = None, file: Path 
             )
         )
         logging.basicConfig(handlers=[handler], level=logging.WARNING, force=True)
+    _stream = stream
     if json is None:
         json = not sys.stderr.isatty()
     renderer: structlog.typing.Processor = (

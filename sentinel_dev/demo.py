@@ -20,7 +20,7 @@ from typing import Any
 
 from devices.contract import Topics
 from devices.link import DeviceLink
-from hub.adapters.mqtt.broker_conf import hub_account_name
+from hub.adapters.mqtt.broker_conf import hub_account_name, routine_account_name
 from hub.adapters.mqtt.credentials import (
     district_accounts,
     lab_accounts,
@@ -85,6 +85,10 @@ def run_demo(settings: Settings, press_every_s: float, simulators: bool) -> int:
                 )
             )
             overrides["mqtt_url"] = broker.url
+            routine_account = routine_account_name(settings.instance_id)
+            overrides["routine_mqtt_url"] = with_credentials(
+                f"mqtt://127.0.0.1:{broker.port}", routine_account, passwords[routine_account]
+            )
             # For `sentinel simulate load --per-device`: each device signs in with its own account.
             device_listener = {
                 "device_mqtt_url": f"mqtt://127.0.0.1:{broker.port}",
@@ -211,7 +215,7 @@ def _broker_accounts(settings: Settings, district: District, folder: Path) -> di
     demo's simulator account (in folder/lab), made again when the district file or instance changes."""
     stamp = folder / "district.sha256"
     digest = hashlib.sha256(
-        Path(settings.district_file).read_bytes() + f"{settings.topic_prefix}\0{settings.instance_id}\0v2".encode()
+        Path(settings.district_file).read_bytes() + f"{settings.topic_prefix}\0{settings.instance_id}\0v3".encode()
     ).hexdigest()
     credentials, lab_credentials = folder / "credentials.json", folder / "lab" / "credentials.json"
     if credentials.exists() and lab_credentials.exists() and stamp.exists() and stamp.read_text() == digest:

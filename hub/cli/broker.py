@@ -49,7 +49,7 @@ def _broker_creds(args: argparse.Namespace) -> int:
         print(f"cannot make the broker accounts: {exc}", file=sys.stderr)
         return 2
     files = write_broker_files(accounts, args.out)
-    hubs = ", ".join(a.username for a in accounts[: len(instances)])
+    hubs = ", ".join(a.username for a in accounts[: 2 * len(instances)])  # each instance's, and its routine lane's
     print(f"{len(accounts)} accounts: {hubs}, {len(district.devices)} devices, {len(district.officers)} officers")
     print(f"  password file  {files.password_file}  (salted hashes)")
     print(f"  ACL            {files.acl_file}")

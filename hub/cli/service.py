@@ -15,6 +15,9 @@ def register(commands: Commands) -> None:
     run = commands.add_parser("run", help="run the hub against the configured broker and database")
     run.set_defaults(handler=_run)
 
+    routine = commands.add_parser("routine", help="the hub's routine lane process (`sentinel run` starts it)")
+    routine.set_defaults(handler=_routine)
+
     db = commands.add_parser("db", help="database maintenance").add_subparsers(metavar="ACTION")
     migrate = db.add_parser("migrate", help="apply pending SQL migrations to SENTINEL_DATABASE_URL")
     migrate.set_defaults(handler=_db_migrate)
@@ -52,6 +55,13 @@ def _run(args: argparse.Namespace) -> int:
         return 2
     hub = Hub(settings, load_district(settings.district_file))
     run_until_signalled(hub.run())
+    return 0
+
+
+def _routine(_args: argparse.Namespace) -> int:
+    from hub.routine import run_routine
+
+    run_routine()
     return 0
 
 

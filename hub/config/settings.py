@@ -41,6 +41,8 @@ ENVIRONMENT = {
     "SENTINEL_HTTP_IDLE_TIMEOUT_S": "http_idle_timeout_s",
     "SENTINEL_HTTP_BODY_TIMEOUT_S": "http_body_timeout_s",
     "SENTINEL_TRUSTED_PROXIES": "trusted_proxies",
+    "SENTINEL_ROUTINE_PROCESS": "routine_process",
+    "SENTINEL_ROUTINE_MQTT_URL": "routine_mqtt_url",
 }
 
 
@@ -93,6 +95,13 @@ class Settings(BaseModel):
     # The alarm lane's: larger, since its batches grow only when alarms queue (a backlog after an outage),
     # and then each transaction's fixed round trips, not its rows, set how fast the backlog drains.
     ingest_alarm_batch_max: Annotated[int, Field(ge=1, le=10_000)] = 2000
+    # The routine lane (everything but button events) in an OS process of its own, which the hub starts
+    # and supervises (docs/design.md, "Processes"); off: one process does everything.
+    routine_process: bool = True
+    # The routine process's broker account (mqtt://user:pass@host:port). Needed where the broker binds
+    # client ids to accounts (it would otherwise take the main process's session); without one, on such
+    # a broker, the routine lane stays in the main process. Default: the hub's URL on an open broker.
+    routine_mqtt_url: str | None = None
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod

@@ -88,6 +88,10 @@ INGEST_TOPIC_KINDS = frozenset(
         TopicKind.OFFICER_PRESENCE,
     }
 )
+# What the hub's main process takes when the routine lane runs in a process of its own (hub/routine.py):
+# the button events; the routine process takes the rest (docs/design.md, "Processes").
+MAIN_PROCESS_TOPIC_KINDS = frozenset({TopicKind.BUTTON_EVENT})
+ROUTINE_PROCESS_TOPIC_KINDS = INGEST_TOPIC_KINDS - MAIN_PROCESS_TOPIC_KINDS
 
 
 class IntakeChecker:
@@ -96,9 +100,10 @@ class IntakeChecker:
         self._district = district
         self._limits = limits
 
-    def subscriptions(self) -> list[str]:
+    def subscriptions(self, kinds: frozenset[TopicKind] = INGEST_TOPIC_KINDS) -> list[str]:
+        """The topic filters of these kinds (default: everything ingest consumes)."""
         prefix = self._topics.prefix
-        return [f for f in self._topics.hub_inbound_filters() if _filter_kind(f, prefix) in INGEST_TOPIC_KINDS]
+        return [f for f in self._topics.hub_inbound_filters() if _filter_kind(f, prefix) in kinds]
 
     def check(self, message: InboundMessage) -> Intake:
         def reject(reason: str, detail: str = "") -> Rejection:

@@ -5,11 +5,16 @@ wait behind the routine lane's parsing and batch building between each of their 
 the alarm lane holds messages not yet committed, the routine lane starts no new slice or batch (what
 it has in flight goes on); it waits at most `max_hold_s` per turn, so a flood of alarms slows the
 routine traffic and never stops it.
+
+With the routine lane in a process of its own (hub/routine.py) the loops are two, but the database is
+still one: the main process tells the routine process when it holds alarms (`observe`), and the routine
+lane there holds back the same way, so an alarm's statements meet as little routine work in PostgreSQL.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 from hub.services.polling import wait_at_most
 
@@ -19,14 +24,31 @@ class AlarmRightOfWay:
         self._max_hold_s = max_hold_s
         self._clear = asyncio.Event()
         self._clear.set()
+        self._holders: set[str] = set()
+        self._observers: list[Callable[[bool], None]] = []
 
-    def alarm_taken(self) -> None:
-        """The alarm lane took messages it has not committed yet."""
-        self._clear.clear()
+    def observe(self, observer: Callable[[bool], None]) -> None:
+        """Call `observer(held)` whenever alarms come to be held, or none any more."""
+        self._observers.append(observer)
 
-    def alarms_done(self) -> None:
-        """The alarm lane holds nothing uncommitted."""
-        self._clear.set()
+    def alarm_taken(self, holder: str = "alarm lane") -> None:
+        """An alarm lane (this process's, or another's) took messages it has not committed yet."""
+        self._change(self._holders | {holder})
+
+    def alarms_done(self, holder: str = "alarm lane") -> None:
+        """That alarm lane holds nothing uncommitted."""
+        self._change(self._holders - {holder})
+
+    def _change(self, holders: set[str]) -> None:
+        was_held, self._holders = bool(self._holders), holders
+        if bool(holders) == was_held:
+            return
+        if holders:
+            self._clear.clear()
+        else:
+            self._clear.set()
+        for observer in self._observers:
+            observer(bool(holders))
 
     async def routine_turn(self) -> None:
         """Before the routine lane starts new work: wait while an alarm is in hand (bounded)."""

@@ -59,6 +59,22 @@ class HubUnderTest:
         return bearer(self.token)
 
 
+async def incident_on_stream(
+    ws: aiohttp.ClientWebSocketResponse, site_id: str, kind: str, timeout: float = 30
+) -> dict[str, Any] | None:
+    """The first incident of `site_id` and `kind` a console stream shows (in its snapshot or as a change)
+    within `timeout` seconds; None if none."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        message = await ws.receive_json(timeout=timeout)
+        incidents = message.get("incidents", []) if message["type"] == "snapshot" else []
+        incidents += [message["incident"]] if message["type"] == "incident" else []
+        found = next((i for i in incidents if i["site_id"] == site_id and i["kind"] == kind), None)
+        if found is not None:
+            return dict(found)
+    return None
+
+
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
@@ -107,7 +123,8 @@ def hub_settings(mqtt_broker: PrivateMosquitto, database_url: str, district_file
 
 def settings_for_test(mqtt_url: str, database_url: str, district_file: Path, tmp_path: Path) -> Settings:
     """A hub's settings for one test: a topic prefix and instance of its own keep tests apart on the shared
-    test broker; media and speech cache under the test's tmp_path."""
+    test broker; media and speech cache under the test's tmp_path. One process does everything (the
+    tests look into the running hub's parts); tests of the process layout turn `routine_process` on."""
     unique = uuid.uuid4().hex[:8]
     return Settings(
         mqtt_url=mqtt_url,
@@ -117,6 +134,7 @@ def settings_for_test(mqtt_url: str, database_url: str, district_file: Path, tmp
         topic_prefix=f"t{unique}",
         instance_id=f"test-{unique}",
         data_dir=tmp_path / "data",
+        routine_process=False,
     )
 
 
@@ -251,6 +269,8 @@ def hub_process(settings: Settings, log_path: Path) -> subprocess.Popen[bytes]:
         "SENTINEL_TOPIC_PREFIX": settings.topic_prefix,
         "SENTINEL_INSTANCE": settings.instance_id,
         "SENTINEL_LOG_LEVEL": "warning",
+        "SENTINEL_ROUTINE_PROCESS": "1" if settings.routine_process else "0",
+        "SENTINEL_ROUTINE_MQTT_URL": settings.routine_mqtt_url or "",
     }
     log = log_path.open("ab")
     return subprocess.Popen([sys.executable, "-m", "hub", "run"], cwd=REPO, env=env, stdout=log, stderr=log)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 import uuid
 
 import aiohttp
@@ -14,7 +13,14 @@ from devices.link import DeviceLink, status_payload
 from hub.app import Hub, RunningHub
 from hub.config import Settings, load_district
 from simulators.button import press_payload
-from tests.integration.conftest import bearer, create_api_token, eventually, fetch_value, running_hub
+from tests.integration.conftest import (
+    bearer,
+    create_api_token,
+    eventually,
+    fetch_value,
+    incident_on_stream,
+    running_hub,
+)
 
 BACKLOG = 10_000
 
@@ -60,13 +66,7 @@ async def test_a_panic_press_is_committed_and_announced_while_a_routine_backlog_
             aiohttp.ClientSession() as session,
             session.ws_connect(f"{running.http_url}/api/v1/stream", headers=bearer(token)) as ws,
         ):
-            panic = None
-            deadline = time.monotonic() + 30
-            while panic is None and time.monotonic() < deadline:
-                message = await ws.receive_json(timeout=30)
-                incidents = message.get("incidents", []) if message["type"] == "snapshot" else []
-                incidents += [message["incident"]] if message["type"] == "incident" else []
-                panic = next((i for i in incidents if i["site_id"] == "site-07" and i["kind"] == "panic"), None)
+            panic = await incident_on_stream(ws, "site-07", "panic")
             assert panic is not None, "the panic never reached the console"
             # Announced while the routine lane still had heartbeats received and not yet committed.
             still_draining = running.mqtt.backlog

@@ -12,8 +12,10 @@ from pathlib import Path
 import paho.mqtt.client as mqtt
 import pytest
 
-from hub.adapters.mqtt.broker_conf import hub_account_name
-from hub.adapters.mqtt.credentials import district_accounts
+from devices.contract import DeviceState
+from devices.link import status_payload
+from hub.adapters.mqtt.broker_conf import HUB_CLIENT_PREFIX, hub_account_name, routine_account_name
+from hub.adapters.mqtt.credentials import district_accounts, with_credentials
 from hub.config import Settings, load_district
 from sentinel_dev.services import PrivateMosquitto
 from simulators.button import press_payload
@@ -111,6 +113,49 @@ async def test_a_device_cannot_publish_for_another_site_and_nothing_is_stored(
     assert await fetch_value(db, "SELECT count(*) FROM dead_letters") == 0  # refused at the broker
 
 
+async def test_the_routine_process_signs_in_with_an_account_of_its_own_that_cannot_touch_button_events(
+    secured: tuple[PrivateMosquitto, dict[str, str], str], hub_settings: Settings
+) -> None:
+    broker, passwords, prefix = secured
+    routine = routine_account_name(hub_settings.instance_id)
+    settings = hub_settings.model_copy(
+        update={
+            "mqtt_url": broker.url,
+            "topic_prefix": prefix,
+            "routine_process": True,
+            "routine_mqtt_url": with_credentials(f"mqtt://127.0.0.1:{broker.port}", routine, passwords[routine]),
+        }
+    )
+    async with running_hub(settings) as hub:
+        db, topics = settings.database_url, hub.topics
+        assert db
+        device = Device(broker.port, "btn-00-0", passwords["btn-00-0"])
+        try:
+            assert device.connack.get(timeout=5) == 0
+            status_topic = topics.device_status("site-00", "button", "btn-00-0")
+
+            async def status_stored() -> bool:  # sent again until the routine process is there to take it
+                await asyncio.to_thread(device.publish, status_topic, status_payload(DeviceState.ONLINE, battery=77))
+                return bool(await fetch_value(db, "SELECT count(*) FROM device_status WHERE battery = 77"))
+
+            await eventually(status_stored, timeout=30, interval=0.5)
+            press = topics.button_event("site-00", "btn-00-0")
+            assert await asyncio.to_thread(device.publish, press, press_payload()[1]) == 0
+        finally:
+            device.close()
+        # The press went through the main process, the status through the routine process: neither took the
+        # other's session.
+        await eventually(lambda: fetch_value(db, "SELECT count(*) = 1 FROM events"), timeout=30)
+        assert hub.running.mqtt.reconnects == 0
+    routine_side = Device(broker.port, routine, passwords[routine])
+    try:
+        assert routine_side.connack.get(timeout=5) == 0
+        press = topics.button_event("site-00", "btn-00-0")
+        assert await asyncio.to_thread(routine_side.publish, press, press_payload()[1]) == NOT_AUTHORIZED
+    finally:
+        routine_side.close()
+
+
 async def test_anonymous_and_wrong_password_are_refused(secured: tuple[PrivateMosquitto, dict[str, str], str]) -> None:
     broker, _, _ = secured
     for username, password in (("anonymous", None), ("btn-00-0", "wrong")):
@@ -139,14 +184,17 @@ async def test_an_officer_may_answer_only_their_own_dispatches(
 def test_the_acl_names_each_device_topic_and_nothing_wider(district_file: Path) -> None:
     from hub.adapters.mqtt.credentials import acl_text
 
-    text = acl_text(district_accounts(load_district(district_file), "sentinel"))
+    accounts = district_accounts(load_district(district_file), "sentinel")
+    text = acl_text(accounts)
     block = text.split("user btn-03-2\n", 1)[1].split("\n\n", 1)[0].splitlines()
     assert block == [
         "topic write sentinel/v1/site/site-03/button/btn-03-2/event",
         "topic write sentinel/v1/site/site-03/button/btn-03-2/status",
         "topic read sentinel/v1/site/site-03/button/btn-03-2/feedback",
     ]
-    assert "+" not in text and "simulator" not in text
+    assert "simulator" not in text
+    # Wildcards only for the hub's own accounts (the main process's and its routine process's).
+    assert "+" not in acl_text([a for a in accounts if not a.username.startswith(HUB_CLIENT_PREFIX)])
 
 
 def test_a_camera_may_read_its_own_command_topic_and_no_other(district_file: Path) -> None:

@@ -28,6 +28,12 @@ def hub_account_name(instance_id: str) -> str:
     return f"{HUB_CLIENT_PREFIX}{instance_id}"
 
 
+def routine_account_name(instance_id: str) -> str:
+    """The broker account, and the MQTT client id, of one hub instance's routine lane process
+    (hub/routine.py): a session of its own, and an account that reads only the routine topics."""
+    return f"{hub_account_name(instance_id)}-routine"
+
+
 _PACKET_HEADROOM = 64 * 1024  # topic, properties and fixed header around the largest payload
 
 

@@ -49,6 +49,9 @@ class MqttSettings:
     url: str  # mqtt://user:pass@host:port
     client_id: str
     subscriptions: Sequence[str] = ()
+    # Filters a persistent session may still hold from another process layout (the hub's main session
+    # once took the routine topics too): dropped at each connect, so the session stops queueing them.
+    unsubscriptions: Sequence[str] = ()
     keepalive_s: int = 30
     # How long the broker keeps our session (and queues QoS 1 messages) while we are away.
     session_expiry_s: int = 7 * 24 * 3600
@@ -361,6 +364,8 @@ class MqttClient:
             return
         self._generation += 1
         options = SubscribeOptions(qos=1, retainHandling=SubscribeOptions.RETAIN_SEND_ON_SUBSCRIBE)
+        if self._settings.unsubscriptions:
+            client.unsubscribe(list(self._settings.unsubscriptions))
         if self._settings.subscriptions:
             client.subscribe([(topic, options) for topic in self._settings.subscriptions])
         self._connected.set()

@@ -1,8 +1,10 @@
 """Broker accounts generated from the device registry: a Mosquitto password file and ACL so that
 each device publishes only under its own `site/{site}/{kind}/{device}` and reads only its own
 command topics; officers likewise under `officer/{id}`; each hub instance (its own account, named
-as its client id) reads and writes everything. Lab accounts (simulators speaking for every device)
-go in files of their own, for a listener that no device reaches (see broker_conf).
+as its client id) reads and writes everything, and its routine lane process (an account of its own)
+reads the routine topics and writes the commands and feedback its outbox relay sends. Lab accounts
+(simulators speaking for every device) go in files of their own, for a listener that no device
+reaches (see broker_conf).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hub.adapters.mqtt.broker_conf import HUB_CLIENT_PREFIX, hub_account_name
+from hub.adapters.mqtt.broker_conf import HUB_CLIENT_PREFIX, hub_account_name, routine_account_name
 from hub.domain.district import District
 
 # What each device kind may publish (leaves under its own topic) and read (commands to it).
@@ -56,6 +58,8 @@ def district_accounts(
     is also its client id, so no two of them may share a name and no device may be named like a hub."""
     root = f"{prefix}/v1"
     accounts = [BrokerAccount(hub_account_name(i), _password(), readwrites=(f"{root}/#",)) for i in hub_instances]
+    accounts += [_routine_account(routine_account_name(i), root) for i in hub_instances]
+    hubs = len(accounts)
     for device in sorted(district.devices.values(), key=lambda d: d.id):
         base = f"{root}/site/{device.site_id}/{device.kind}/{device.id}"
         accounts.append(
@@ -76,8 +80,24 @@ def district_accounts(
                 reads=(f"{base}/dispatch",),
             )
         )
-    _check_identities(accounts, len(hub_instances))
+    _check_identities(accounts, hubs)
     return accounts
+
+
+def _routine_account(username: str, root: str) -> BrokerAccount:
+    """Reads everything the hub takes in but button events (those are the main process's alone)."""
+    return BrokerAccount(
+        username,
+        _password(),
+        writes=(f"{root}/site/+/+/+/command", f"{root}/site/+/button/+/feedback", f"{root}/officer/+/dispatch"),
+        reads=(
+            f"{root}/site/+/camera/+/event",
+            f"{root}/site/+/+/+/status",
+            f"{root}/site/+/speaker/+/ack",
+            f"{root}/officer/+/reply",
+            f"{root}/officer/+/presence",
+        ),
+    )
 
 
 def lab_accounts(prefix: str = "sentinel") -> list[BrokerAccount]:
