@@ -36,22 +36,26 @@ from hub.adapters.reports_text import (
     percent_text,
     seconds_text,
 )
+from hub.services.views.reports import Report
 
 CLOCK_NOTE = ("时长格式：秒 s，分:秒，时:分:秒。", "Durations: s, min:s, h:min:s.")
 DEFINITIONS_NOTE = ("各项数据的定义见第 2 页。", "What each figure counts: page 2.")
 
 
 class _Renderer:
-    def __init__(self, report: dict[str, Any]) -> None:
-        self.r = report
+    def __init__(self, report: Report) -> None:
+        self.report = report
+        # The tables below are columns over JSON rows, with display members added (`_status`): they read the
+        # report as the API writes it.
+        self.r = report.dump()
         self.pdf = Document(report)
-        generated = datetime.fromisoformat(report["generated_at"])
-        period = report["period"]
+        generated = datetime.fromisoformat(report.generated_at)
+        period = report.period
         self.detail = (
-            f"{period['first_day']} – {period['last_day']} ({report['district']['timezone']}) · "
+            f"{period.first_day} – {period.last_day} ({report.district.timezone}) · "
             f"生成 generated {generated:%Y-%m-%d %H:%M}"
         )
-        self.drill_status = {s["site_id"]: s["status"] for s in report["drills"]["sites"]}
+        self.drill_status = {s.site_id: s.status for s in report.drills.sites}
 
     def render(self) -> bytes:
         self.summary_page()
@@ -59,7 +63,7 @@ class _Renderer:
         for grid in self.r["grids"]:
             self.grid_page(grid)
         self.drills_and_availability()
-        if self.r.get("patrol_coverage") is not None:
+        if self.report.patrol_coverage is not None:
             self.patrol_coverage(self.r["patrol_coverage"])
         if has_response_figures(self.r):
             response_page(self.pdf, self.r, self.detail)
@@ -91,7 +95,7 @@ class _Renderer:
         pdf = self.pdf
         pdf.add_page()
         y = pdf.banner("指标定义", "What each figure counts", self.detail)
-        for zh, en in definitions(self.r):
+        for zh, en in definitions(self.report):
             pdf.font(8.4)
             y = pdf.paragraph(MARGIN, y, WIDTH, zh)
             pdf.font(7.6, colour=DIM)
@@ -290,7 +294,7 @@ class _Renderer:
             ],
         )
         pdf.font(7.2, colour=DIM)
-        zh, en = patrol_note(self.r)
+        zh, en = patrol_note(self.report)
         pdf.put(MARGIN, y - 3, WIDTH, 4, zh)
         pdf.put(MARGIN, y + 0.6, WIDTH, 4, en)
         y += 6
@@ -318,6 +322,6 @@ class _Renderer:
             pdf.put(MARGIN, y, WIDTH, 5, "本时段尚无班次。 No shift has started in this period.")
 
 
-def render_pdf(report: dict[str, Any]) -> bytes:
+def render_pdf(report: Report) -> bytes:
     """The report as PDF bytes. Raises FontMissing without a CJK font to embed."""
     return _Renderer(report).render()
