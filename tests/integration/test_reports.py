@@ -44,7 +44,7 @@ async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
 async def report_of(pool: asyncpg.Pool, d: District, history: History, query: dict[str, str] = OCTOBER) -> Any:
     async with pool.acquire() as conn:
         await write(conn, history)
-    return await PostgresReports(pool, d).build(parse_period(query, d.timezone), NOW)
+    return (await PostgresReports(pool, d).build(parse_period(query, d.timezone), NOW)).dump()  # as the API sends it
 
 
 # ---- a worked example --------------------------------------------------------------------------------
@@ -401,14 +401,14 @@ async def test_periods_are_whole_days_in_the_district_time_zone(pool: asyncpg.Po
         month["period"]["from"] == "2026-10-01T00:00:00+08:00" and month["period"]["to"] == "2026-11-01T00:00:00+08:00"
     )
     reports = PostgresReports(pool, d)
-    day = await reports.build(parse_period({"period": "day", "date": "2026-11-01"}, d.timezone), NOW)
+    day = (await reports.build(parse_period({"period": "day", "date": "2026-11-01"}, d.timezone), NOW)).dump()
     assert day["totals"]["incidents"] == 1
-    week = await reports.build(parse_period({"period": "week", "week": "2026-W44"}, d.timezone), NOW)
+    week = (await reports.build(parse_period({"period": "week", "week": "2026-W44"}, d.timezone), NOW)).dump()
     assert (week["period"]["first_day"], week["period"]["last_day"]) == ("2026-10-26", "2026-11-01")
     assert week["totals"]["incidents"] == 3
-    custom = await reports.build(
-        parse_period({"period": "custom", "from": "2026-10-31", "to": "2026-10-31"}, d.timezone), NOW
-    )
+    custom = (
+        await reports.build(parse_period({"period": "custom", "from": "2026-10-31", "to": "2026-10-31"}, d.timezone), NOW)
+    ).dump()
     assert custom["totals"]["incidents"] == 2 and custom["period"]["days"] == 1
 
 
@@ -437,7 +437,7 @@ async def test_a_report_of_the_current_month_counts_availability_up_to_now(pool:
     async with pool.acquire() as conn:
         await write(conn, history)
     today = now.astimezone(ZONE).date().isoformat()
-    report = await PostgresReports(pool, d).build(parse_period({"period": "day", "date": today}, d.timezone), now)
+    report = (await PostgresReports(pool, d).build(parse_period({"period": "day", "date": today}, d.timezone), now)).dump()
     row = next(r for r in report["availability"]["devices"] if r["device_id"] == device.id)
     window = report["availability"]["window"]["seconds"]
     assert window < 86400 and row["offline_at_end"]
@@ -502,7 +502,7 @@ async def test_patrol_coverage_counts_the_cameras_checked_in_each_shift(pool: as
                 incident_id if outcome == "incident_opened" else None,
                 [1] if outcome == "warning_issued" else [],
             )
-    report = await PostgresReports(pool, d).build(parse_period(OCTOBER, d.timezone), NOW)
+    report = (await PostgresReports(pool, d).build(parse_period(OCTOBER, d.timezone), NOW)).dump()
     coverage = report["patrol_coverage"]
 
     tour = {"cam-00", "cam-01", "cam-02"}
