@@ -407,7 +407,9 @@ async def test_periods_are_whole_days_in_the_district_time_zone(pool: asyncpg.Po
     assert (week["period"]["first_day"], week["period"]["last_day"]) == ("2026-10-26", "2026-11-01")
     assert week["totals"]["incidents"] == 3
     custom = (
-        await reports.build(parse_period({"period": "custom", "from": "2026-10-31", "to": "2026-10-31"}, d.timezone), NOW)
+        await reports.build(
+            parse_period({"period": "custom", "from": "2026-10-31", "to": "2026-10-31"}, d.timezone), NOW
+        )
     ).dump()
     assert custom["totals"]["incidents"] == 2 and custom["period"]["days"] == 1
 
@@ -437,7 +439,9 @@ async def test_a_report_of_the_current_month_counts_availability_up_to_now(pool:
     async with pool.acquire() as conn:
         await write(conn, history)
     today = now.astimezone(ZONE).date().isoformat()
-    report = (await PostgresReports(pool, d).build(parse_period({"period": "day", "date": today}, d.timezone), now)).dump()
+    report = (
+        await PostgresReports(pool, d).build(parse_period({"period": "day", "date": today}, d.timezone), now)
+    ).dump()
     row = next(r for r in report["availability"]["devices"] if r["device_id"] == device.id)
     window = report["availability"]["window"]["seconds"]
     assert window < 86400 and row["offline_at_end"]

@@ -42,7 +42,9 @@ def test_the_csv_has_the_deterrence_rate_per_site_and_month() -> None:
     figures = {"warned": 5, "deterred": 4, "not_deterred": 1, "deterred_share": 0.8}
     report["deterrence"] = {
         "totals": figures,
-        "sites": [{"site_id": "site-01", "site_name": "测试银行01", "site_name_en": "Bank 01", "month": "2026-10", **figures}],
+        "sites": [
+            {"site_id": "site-01", "site_name": "测试银行01", "site_name_en": "Bank 01", "month": "2026-10", **figures}
+        ],
     }
     rows = list(csv.reader(io.StringIO(render_csv(Report.model_validate(report)).decode("utf-8").lstrip("\ufeff"))))
 
