@@ -20,6 +20,7 @@ from hub.adapters.postgres.reports import PostgresReports
 from hub.config.district import parse_district
 from hub.domain.district import District
 from hub.domain.reports import parse_period
+from hub.services.views.reports import Report
 from simulators.districts import synthetic_district
 from simulators.history import GenDispatch, GenEvent, GenIncident, GenWarning, History, generate, write
 
@@ -428,6 +429,21 @@ async def test_an_empty_period_has_no_figures_rather_than_zeros(pool: asyncpg.Po
     assert coverage["summary"]["shifts"] == 62 and coverage["summary"]["shifts_patrolled"] == 0
     assert coverage["summary"]["cameras_expected"] == 3  # no tours: every camera is to be patrolled
     assert coverage["summary"]["mean_coverage"] == 0.0
+
+
+async def test_incidents_of_sites_gone_from_the_district_file_keep_rows_of_their_own(pool: asyncpg.Pool) -> None:
+    whole = district(sites=4)
+    history = generate(whole, START, END, incidents=80, seed=5)
+    d = district(sites=2)  # the file shrank after the incidents
+    report = await report_of(pool, d, history)
+    gone = {i.site_id for i in history.incidents if i.site_id not in d.sites}
+    assert gone
+    nameless = report["grids"][-1]
+    assert [nameless[k] for k in ("id", "name", "officer_id", "site_ids")] == [None, None, None, []]
+    assert nameless["incidents"] == sum(i.site_id in gone and not i.test for i in history.incidents)
+    unknown = [s for s in report["sites"] if s["id"] in gone]
+    assert {s["id"] for s in unknown} == gone and all(s["kind"] is None and s["name"] == s["id"] for s in unknown)
+    assert Report.model_validate(report).dump() == report
 
 
 async def test_a_report_of_the_current_month_counts_availability_up_to_now(pool: asyncpg.Pool) -> None:

@@ -32,6 +32,7 @@ from hub.domain.reports import DEFINITIONS, Period, share
 from hub.services.views.reports import (
     Definition,
     DispatchCounts,
+    GridNames,
     GridRow,
     OfficerRow,
     Report,
@@ -311,18 +312,8 @@ class PostgresReports:
                 )
             )
         if ("grid", None) in groups:  # incidents of sites no longer in the district file
-            rows.append(
-                GridRow(
-                    id=None,
-                    name=None,
-                    name_en=None,
-                    officer_id=None,
-                    officer_name=None,
-                    officer_name_en=None,
-                    site_ids=[],
-                    **dict(groups[("grid", None)]),
-                )
-            )
+            nameless: dict[str, Any] = dict.fromkeys(GridNames.model_fields)
+            rows.append(GridRow(**{**nameless, "site_ids": [], **dict(groups[("grid", None)])}))
         return rows
 
     def _officer_rows(self, groups: Groups, dispatches: dict[str, DispatchCounts]) -> list[OfficerRow]:
