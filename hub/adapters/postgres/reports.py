@@ -40,8 +40,8 @@ from hub.services.views.reports import (
     ReportPeriod,
     ReportStats,
     ResponseStep,
+    ResponseTarget,
     SiteRow,
-    Target,
 )
 
 Groups = dict[tuple[str, str | None], ReportStats]
@@ -220,7 +220,7 @@ class PostgresReports:
             ),
             generated_at=now.astimezone(self._zone).isoformat(),
             targets=[
-                Target(priority=int(p), ack_s=t.ack_s, accept_s=t.accept_s, arrival_s=t.arrival_s)
+                ResponseTarget(priority=int(p), ack_s=t.ack_s, accept_s=t.accept_s, arrival_s=t.arrival_s)
                 for p, t in sorted(d.targets.items())
             ],
             totals=groups[("total", None)],

@@ -13,13 +13,13 @@ from hub.domain.reports import Period
 from hub.services.views.report_sections import (
     Availability,
     AvailabilitySummary,
+    AvailabilityWindow,
     DeviceAvailability,
     DrillButton,
     Drills,
     DrillSite,
     DrillSummary,
     KindAvailability,
-    Window,
 )
 
 _TEST_PRESSES = """
@@ -184,7 +184,9 @@ def _availability(
         by_kind.setdefault(row.kind, []).append(row)
     every = _kind_figures(devices)
     return Availability(
-        window=Window(from_=start.astimezone(zone).isoformat(), to=end.astimezone(zone).isoformat(), seconds=window_s),
+        window=AvailabilityWindow(
+            from_=start.astimezone(zone).isoformat(), to=end.astimezone(zone).isoformat(), seconds=window_s
+        ),
         summary=AvailabilitySummary(
             **dict(every), by_kind={kind: _kind_figures(rows) for kind, rows in by_kind.items()}
         ),

@@ -71,7 +71,7 @@ class Drills(ReportView):
 # ---- device availability ----------------------------------------------------------------------------------
 
 
-class Window(ReportView):
+class AvailabilityWindow(ReportView):
     from_: Time = Field(validation_alias=FROM, serialization_alias="from", description="The period's start.")
     to: Time = Field(description="The period's end, or now while the period runs.")
     seconds: float
@@ -108,7 +108,7 @@ class Availability(ReportView):
     """Per device: uptime share, outages and the longest, from supervision's offline/online events within the
     period (up to now)."""
 
-    window: Window
+    window: AvailabilityWindow
     summary: AvailabilitySummary
     devices: list[DeviceAvailability]
 

@@ -122,7 +122,7 @@ class ReportPeriod(ReportView):
     query: dict[str, str] = Field(description="The query parameters that ask for this period again.")
 
 
-class Target(ReportView):
+class ResponseTarget(ReportView):
     priority: int
     ack_s: int
     accept_s: int
@@ -142,7 +142,7 @@ class Report(ReportView):
     district: ReportDistrict
     period: ReportPeriod
     generated_at: Time = Field(description="When the figures were taken, in the district's time zone.")
-    targets: list[Target]
+    targets: list[ResponseTarget]
     totals: ReportStats
     grids: list[GridRow]
     officers: list[OfficerRow]
