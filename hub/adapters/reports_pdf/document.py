@@ -15,7 +15,7 @@ from fpdf import FPDF
 from fpdf.enums import TextMode
 from fpdf.fonts import TTFFont
 
-from hub.adapters.reports_pdf.cells import Column, axis_text, clock_text, nice_ceiling
+from hub.adapters.reports_pdf.cells import Column, Row, axis_text, clock_text, nice_ceiling
 from hub.adapters.reports_text import (
     PERIODS,
 )
@@ -221,9 +221,10 @@ class Document(FPDF):
         return y + 21
 
     def bilingual_table(
-        self, y: float, columns: Sequence[Column], rows: Sequence[dict[str, Any]], title: Callable[[], float]
+        self, y: float, columns: Sequence[Column], rows: Sequence[Any], title: Callable[[], float]
     ) -> float:
-        """A table with a two-line (中文 / English) header; continues on a new page when full."""
+        """A table with a two-line (中文 / English) header; continues on a new page when full. A row is a model, or
+        a `Row` of one that says how to draw it."""
         row_h = 6.2
 
         def header(y: float) -> float:
@@ -239,9 +240,10 @@ class Document(FPDF):
             return y + 9.5
 
         y = header(y)
-        for n, row in enumerate(rows):
-            self.font(7.6, bold=bool(row.get("_bold")))
-            cells = [self.wrap(c.value(row), c.width - 2.4) for c in columns]
+        for n, given in enumerate(rows):
+            row = given if isinstance(given, Row) else Row(given)
+            self.font(7.6, bold=row.bold)
+            cells = [self.wrap(c.value(row.item), c.width - 2.4) for c in columns]
             height = max(row_h, max(len(lines) for lines in cells) * self.line_height() + 1.6)
             if y + height > PAGE_H - 14:
                 self.add_page()
@@ -251,8 +253,8 @@ class Document(FPDF):
                 self.rect(MARGIN, y, sum(c.width for c in columns), height, style="F")
             x = MARGIN
             for c, lines in zip(columns, cells, strict=True):
-                status = row.get("_status_column") == c.zh and row.get("_status")
-                self.font(7.6, bold=bool(row.get("_bold")), colour=STATUS_COLOURS.get(status, INK) if status else INK)
+                status = row.status if row.status_column == c.zh else None
+                self.font(7.6, bold=row.bold, colour=STATUS_COLOURS.get(status, INK) if status else INK)
                 top = y + 0.8 if len(lines) > 1 else y + (height - self.line_height()) / 2
                 self.lines(x + 0.8, top, c.width - 1.6, lines, c.align)
                 x += c.width
