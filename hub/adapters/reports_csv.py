@@ -29,6 +29,8 @@ from hub.adapters.reports_text import (
     kind_words,
     term,
 )
+from hub.services.views.report_sections import Deterrence, PatrolCoverage, StepCompliance, VideoVerification
+from hub.services.views.reports import Report, ReportStats
 
 _STEP_FIELDS = (
     ("n", "样本", "n"),
@@ -59,10 +61,10 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def _kinds(report: dict[str, Any]) -> list[str]:
+def _kinds(report: Report) -> list[str]:
     seen: dict[str, int] = {}
-    for row in (report["totals"], *report["grids"], *report["officers"], *report["sites"]):
-        seen.update(row["by_kind"])
+    for row in (report.totals, *report.grids, *report.officers, *report.sites):
+        seen.update(row.by_kind)
     return list(kind_counts(seen))
 
 
@@ -77,15 +79,15 @@ def _metric_header(kinds: Sequence[str]) -> list[str]:
     return header
 
 
-def _metrics(row: dict[str, Any], kinds: Sequence[str]) -> list[Any]:
-    cells: list[Any] = [row["incidents"], row["test_incidents"]]
-    by_kind = kind_counts(row["by_kind"])
+def _metrics(row: ReportStats, kinds: Sequence[str]) -> list[Any]:
+    cells: list[Any] = [row.incidents, row.test_incidents]
+    by_kind = kind_counts(row.by_kind)
     cells += [by_kind.get(k, 0) for k in kinds]
-    cells += [row["by_priority"].get(f"P{p}", 0) for p in range(1, 5)]
-    cells += [row["by_disposition"].get(code, 0) for code in DISPOSITIONS]
+    cells += [row.by_priority.get(f"P{p}", 0) for p in range(1, 5)]
+    cells += [row.by_disposition.get(code, 0) for code in DISPOSITIONS]
     for step in STEPS:
-        cells += [row[step][key] for key, _, _ in _STEP_FIELDS]
-    cells += [row[key] for key, _, _ in _TAIL_FIELDS]
+        cells += [getattr(getattr(row, step), key) for key, _, _ in _STEP_FIELDS]
+    cells += [getattr(row, key) for key, _, _ in _TAIL_FIELDS]
     return [_cell(c) for c in cells]
 
 
@@ -97,24 +99,24 @@ def _section(out: Any, title: str, header: Sequence[str], rows: Iterable[Sequenc
     out.writerow([])
 
 
-def render_csv(report: dict[str, Any]) -> bytes:
+def render_csv(report: Report) -> bytes:
     buffer = io.StringIO()
     out = csv.writer(buffer, lineterminator="\r\n")
-    period = report["period"]
-    district = report["district"]
+    period = report.period
+    district = report.district
     kinds = _kinds(report)
     _section(
         out,
         "报表 Report",
         ["项目 item", "值 value"],
         [
-            ["辖区 district", f"{district['name']} ({district['id']})"],
-            ["报表 report", both(PERIODS[period["kind"]])],
-            ["时段 period", period["label"]],
-            ["起 from", period["from"]],
-            ["止(不含) to (exclusive)", period["to"]],
-            ["时区 timezone", district["timezone"]],
-            ["生成时间 generated at", report["generated_at"]],
+            ["辖区 district", f"{district.name} ({district.id})"],
+            ["报表 report", both(PERIODS[period.kind])],
+            ["时段 period", period.label],
+            ["起 from", period.from_],
+            ["止(不含) to (exclusive)", period.to],
+            ["时区 timezone", district.timezone],
+            ["生成时间 generated at", report.generated_at],
             *(["定义 definition", f"{zh} {en}"] for zh, en in definitions(report)),
         ],
     )
@@ -122,7 +124,7 @@ def render_csv(report: dict[str, Any]) -> bytes:
         out,
         "响应目标 Response targets",
         ["级别 priority", "确认(秒) ack_s", "接警(秒) accept_s", "到场(秒) arrival_s"],
-        [[f"P{t['priority']}", t["ack_s"], t["accept_s"], t["arrival_s"]] for t in report["targets"]],
+        [[f"P{t.priority}", t.ack_s, t.accept_s, t.arrival_s] for t in report.targets],
     )
     header = _metric_header(kinds)
     _section(
@@ -131,10 +133,10 @@ def render_csv(report: dict[str, Any]) -> bytes:
         ["网格编号 grid_id", "网格 grid", "责任民警 officer", *header],
         [
             *(
-                [g["id"] or "", g["name"] or "（不在辖区配置中）", g["officer_name"] or "", *_metrics(g, kinds)]
-                for g in report["grids"]
+                [g.id or "", g.name or "（不在辖区配置中）", g.officer_name or "", *_metrics(g, kinds)]
+                for g in report.grids
             ),
-            ["", "全辖区 District total", "", *_metrics(report["totals"], kinds)],
+            ["", "全辖区 District total", "", *_metrics(report.totals, kinds)],
         ],
     )
     _section(
@@ -151,22 +153,22 @@ def render_csv(report: dict[str, Any]) -> bytes:
         ],
         (
             [
-                o["id"] or "",
-                o["name"] or "（无人接警：已派警、无人接受）Dispatched, never accepted",
-                o["grid_id"] or "",
-                o["dispatches"]["offered"],
-                o["dispatches"]["declined"],
-                o["dispatches"]["timed_out"],
+                o.id or "",
+                o.name or "（无人接警：已派警、无人接受）Dispatched, never accepted",
+                o.grid_id or "",
+                o.dispatches.offered,
+                o.dispatches.declined,
+                o.dispatches.timed_out,
                 *_metrics(o, kinds),
             ]
-            for o in report["officers"]
+            for o in report.officers
         ),
     )
     _section(
         out,
         "单位 Sites",
         ["单位编号 site_id", "单位 site", "Site", "网格 grid_id", *header],
-        ([s["id"], s["name"], s["name_en"], s["grid_id"] or "", *_metrics(s, kinds)] for s in report["sites"]),
+        ([s.id, s.name, s.name_en, s.grid_id or "", *_metrics(s, kinds)] for s in report.sites),
     )
     _section(
         out,
@@ -185,22 +187,22 @@ def render_csv(report: dict[str, Any]) -> bytes:
         ],
         (
             [
-                s["site_id"],
-                s["name"],
-                s["grid_id"],
-                term(DRILL_STATUS, s["status"]),
-                b["device_id"],
-                b["label"],
-                b["passed"],
-                b["presses"],
-                b["first_at"],
-                b["last_at"],
+                s.site_id,
+                s.name,
+                s.grid_id,
+                term(DRILL_STATUS, s.status),
+                b.device_id,
+                b.label,
+                b.passed,
+                b.presses,
+                b.first_at,
+                b.last_at,
             ]
-            for s in report["drills"]["sites"]
-            for b in s["devices"]
+            for s in report.drills.sites
+            for b in s.devices
         ),
     )
-    availability = report["availability"]
+    availability = report.availability
     _section(
         out,
         "设备可用性 Device availability",
@@ -220,34 +222,34 @@ def render_csv(report: dict[str, Any]) -> bytes:
         ],
         (
             [
-                d["device_id"],
-                term(DEVICE_KINDS, d["kind"]),
-                d["label"],
-                d["site_id"],
-                d["grid_id"] or "",
-                d["uptime_share"],
-                d["downtime_s"],
-                d["outages"],
-                d["longest_outage_s"],
-                d["longest_outage_from"],
-                d["offline_at_end"],
-                d["online_now"],
+                d.device_id,
+                term(DEVICE_KINDS, d.kind),
+                d.label,
+                d.site_id,
+                d.grid_id or "",
+                d.uptime_share,
+                d.downtime_s,
+                d.outages,
+                d.longest_outage_s,
+                d.longest_outage_from,
+                d.offline_at_end,
+                d.online_now,
             ]
-            for d in availability["devices"]
+            for d in availability.devices
         ),
     )
-    if report.get("patrol_coverage") is not None:
-        _patrol(out, report["patrol_coverage"])
-    if report.get("video_verification") is not None:
-        _video_verification(out, report["video_verification"])
-    if report.get("step_compliance") is not None:
-        _step_compliance(out, report["step_compliance"])
-    if report.get("deterrence") is not None:
-        _deterrence(out, report["deterrence"])
+    if report.patrol_coverage is not None:
+        _patrol(out, report.patrol_coverage)
+    if report.video_verification is not None:
+        _video_verification(out, report.video_verification)
+    if report.step_compliance is not None:
+        _step_compliance(out, report.step_compliance)
+    if report.deterrence is not None:
+        _deterrence(out, report.deterrence)
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-def _video_verification(out: Any, figures: dict[str, Any]) -> None:
+def _video_verification(out: Any, figures: VideoVerification) -> None:
     """Press to video verification per site (hub/adapters/postgres/reports_verification.py)."""
     keys = ("requested", "verified", "verified_share", "within_target", "within_target_share", "median_s", "p90_s")
     _section(
@@ -259,19 +261,19 @@ def _video_verification(out: Any, figures: dict[str, Any]) -> None:
             "请求 requested",
             "收到 verified",
             "收到率 verified_share",
-            f"{figures['target_s']:g}秒内 within_target",
+            f"{figures.target_s:g}秒内 within_target",
             "按时率 within_target_share",
             "中位数 median_s",
             "90分位 p90_s",
         ],
         [
-            *([r["site_id"], r["site_name"], *(r[k] for k in keys)] for r in figures["sites"]),
-            ["total", "", *(figures["totals"][k] for k in keys)],
+            *([r.site_id, r.site_name, *(getattr(r, k) for k in keys)] for r in figures.sites),
+            ["total", "", *(getattr(figures.totals, k) for k in keys)],
         ],
     )
 
 
-def _deterrence(out: Any, figures: dict[str, Any]) -> None:
+def _deterrence(out: Any, figures: Deterrence) -> None:
     """Talk-down verdicts per site and month (hub/adapters/postgres/reports_deterrence.py)."""
     keys = ("warned", "deterred", "not_deterred", "deterred_share")
     _section(
@@ -287,13 +289,13 @@ def _deterrence(out: Any, figures: dict[str, Any]) -> None:
             "劝离率 deterred_share",
         ],
         [
-            *([r["site_id"], r["site_name"], r["month"], *(r[k] for k in keys)] for r in figures["sites"]),
-            ["total", "", "", *(figures["totals"][k] for k in keys)],
+            *([r.site_id, r.site_name, r.month, *(getattr(r, k) for k in keys)] for r in figures.sites),
+            ["total", "", "", *(getattr(figures.totals, k) for k in keys)],
         ],
     )
 
 
-def _step_compliance(out: Any, figures: dict[str, Any]) -> None:
+def _step_compliance(out: Any, figures: StepCompliance) -> None:
     """Response step compliance per desk seat (hub/adapters/postgres/reports_steps.py)."""
     keys = ("incidents", "required_due", "required_done", "compliance", "resolved_with_open_steps")
     _section(
@@ -308,13 +310,13 @@ def _step_compliance(out: Any, figures: dict[str, Any]) -> None:
             "未完成即处置 resolved_with_open_steps",
         ],
         [
-            *([r["seat"], *(r[k] for k in keys)] for r in figures["seats"]),
-            ["total", *(figures["totals"][k] for k in keys)],
+            *([r.seat, *(getattr(r, k) for k in keys)] for r in figures.seats),
+            ["total", *(getattr(figures.totals, k) for k in keys)],
         ],
     )
 
 
-def _patrol(out: Any, coverage: dict[str, Any]) -> None:
+def _patrol(out: Any, coverage: PatrolCoverage) -> None:
     _section(
         out,
         "视频巡查覆盖率 Patrol log coverage",
@@ -335,21 +337,21 @@ def _patrol(out: Any, coverage: dict[str, Any]) -> None:
         ],
         (
             [
-                s["shift"],
-                s["day"],
-                term(HALVES, s["half"]),
-                s["from"],
-                s["to"],
-                s["cameras_checked"],
-                s["cameras_expected"],
-                s["coverage"],
-                s["views"],
-                s["runs"],
-                *(s["by_outcome"][code] for code in OUTCOMES),
-                " ".join(s["staff"]),
-                " ".join(s["cameras_not_checked"]),
+                s.shift,
+                s.day,
+                term(HALVES, s.half),
+                s.from_,
+                s.to,
+                s.cameras_checked,
+                s.cameras_expected,
+                s.coverage,
+                s.views,
+                s.runs,
+                *(s.by_outcome[code] for code in OUTCOMES),
+                " ".join(s.staff),
+                " ".join(s.cameras_not_checked),
             ]
-            for s in coverage["shifts"]
+            for s in coverage.shifts
         ),
     )
     _section(
@@ -367,15 +369,15 @@ def _patrol(out: Any, coverage: dict[str, Any]) -> None:
         ],
         (
             [
-                c["camera_id"],
-                c["label"],
-                c["site_id"] or "",
-                c["expected"],
-                c["views"],
-                c["shifts_checked"],
-                c["shift_coverage"],
-                c["last_viewed_at"],
+                c.camera_id,
+                c.label,
+                c.site_id or "",
+                c.expected,
+                c.views,
+                c.shifts_checked,
+                c.shift_coverage,
+                c.last_viewed_at,
             ]
-            for c in coverage["cameras"]
+            for c in coverage.cameras
         ),
     )

@@ -8,6 +8,7 @@ from importlib import resources
 from typing import Any
 
 from hub.domain.reports import DEFINITIONS
+from hub.services.views.reports import Report
 
 Words = tuple[str, str]  # (Chinese, English)
 
@@ -70,9 +71,9 @@ def percent_text(value: float | None, digits: int = 0) -> str:
     return "–" if value is None else f"{value * 100:.{digits}f} %"
 
 
-def patrol_note(report: dict[str, Any]) -> tuple[str, str]:
+def patrol_note(report: Report) -> tuple[str, str]:
     """How patrol coverage is counted, or that the report has none (a report made before patrol logs)."""
-    return PATROL_NOTE if report.get("patrol_coverage") is not None else PATROL_MISSING_NOTE
+    return PATROL_NOTE if report.patrol_coverage is not None else PATROL_MISSING_NOTE
 
 
 def group_name(row: dict[str, Any], fallback: str = "—") -> str:
@@ -97,9 +98,8 @@ def kind_counts(counts: Mapping[str, int]) -> dict[str, int]:
     return {k: merged[k] for k in sorted(merged, key=order.index)}
 
 
-def definitions(report: dict[str, Any]) -> list[tuple[str, str]]:
+def definitions(report: Report) -> list[tuple[str, str]]:
     """(Chinese, English) of each figure's definition: the report's own, else today's."""
-    stated = report.get("definitions")
-    if stated:
-        return [(d["zh"], d["en"]) for d in stated]
+    if report.definitions:
+        return [(d.zh, d.en) for d in report.definitions]
     return [(d.zh, d.en) for d in DEFINITIONS]

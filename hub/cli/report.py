@@ -37,6 +37,7 @@ def _report(args: argparse.Namespace) -> int:
     from hub.adapters.reports_csv import render_csv
     from hub.adapters.reports_pdf import render_pdf
     from hub.domain.reports import PeriodError, parse_period
+    from hub.services.views.reports import Report
 
     formats = [f.strip() for f in args.format.split(",") if f.strip()]
     if not formats or set(formats) - {"csv", "pdf", "json"}:
@@ -62,7 +63,7 @@ def _report(args: argparse.Namespace) -> int:
         return 2
     dsn = database_url(settings)
 
-    async def build() -> dict[str, object]:
+    async def build() -> Report:
         pool = await create_pool(dsn, min_size=1, max_size=2)
         try:
             return await PostgresReports(pool, district).build(period, datetime.now(UTC))
@@ -75,7 +76,7 @@ def _report(args: argparse.Namespace) -> int:
     renderers = {
         "csv": render_csv,
         "pdf": render_pdf,
-        "json": lambda r: json.dumps(r, ensure_ascii=False, indent=1).encode(),
+        "json": lambda r: json.dumps(r.dump(), ensure_ascii=False, indent=1).encode(),
     }
     for fmt in formats:
         path = args.out / f"{stem}.{fmt}"

@@ -10,14 +10,13 @@ from datetime import datetime
 from typing import Protocol
 
 from hub.domain.reports import Period
-from hub.services.ports import JsonObject
+from hub.services.views.reports import Report
 from hub.services.views.shift_summary import ShiftSummary
 
 
 class ReportSource(Protocol):
-    async def build(self, period: Period, now: datetime) -> JsonObject:
-        """The report of `period` (district, period, targets, totals, grids, officers, sites, drills,
-        availability), with figures as of `now`."""
+    async def build(self, period: Period, now: datetime) -> Report:
+        """The report of `period`, with figures as of `now`."""
         ...
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import aiohttp
 import pytest
@@ -21,6 +21,7 @@ from hub.adapters.web.models.ops import OfficerStreamMessage, StreamMessage
 from hub.adapters.web.models.warnings import WarningList
 from hub.adapters.web.operations import Answer, operation_of
 from hub.services.views.incidents import IncidentDetail
+from hub.services.views.reports import Report
 from simulators.button import ButtonRef, press
 from simulators.districts import save_district, synthetic_district
 from tests.integration.conftest import HubUnderTest, bearer, create_api_token, eventually, fetch_value
@@ -67,6 +68,25 @@ def _differences(sent: Any, again: Any, path: str = "") -> list[str]:
     if isinstance(sent, list) and isinstance(again, list) and len(sent) == len(again):
         return [d for i, (a, b) in enumerate(zip(sent, again, strict=True)) for d in _differences(a, b, f"{path}[{i}]")]
     return [] if sent == again else [f"{path}: sent {sent!r}, the model writes {again!r}"]
+
+
+def _models_forbidding_extras(model: type[BaseModel]) -> bool:
+    """Every model reachable from `model` refuses members it does not declare."""
+    seen: set[type[BaseModel]] = set()
+    todo = [model]
+    while todo:
+        current = todo.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        assert current.model_config.get("extra") == "forbid", f"{current.__name__} accepts undeclared members"
+        for field in current.model_fields.values():
+            todo += [t for t in _types_in(field.annotation) if isinstance(t, type) and issubclass(t, BaseModel)]
+    return True
+
+
+def _types_in(annotation: Any) -> list[Any]:
+    return [annotation, *(t for arg in get_args(annotation) for t in _types_in(arg))]
 
 
 def assert_is_exactly(model: type[BaseModel], sent: Any, where: str) -> None:
@@ -120,7 +140,11 @@ async def test_every_read_endpoint_answers_exactly_its_documented_model(
                 assert_is_exactly(model, await response.json(), path)
             checked.append(path)
         # The incident, its dispatch and its timeline were there to be checked, not empty lists.
-        assert {"/api/v1/incidents", "/api/v1/incidents/{id}", "/api/v1/me/dispatches"} <= set(checked)
+        assert {"/api/v1/incidents", "/api/v1/incidents/{id}", "/api/v1/me/dispatches", "/api/v1/reports"} <= set(
+            checked
+        )
+        # The report's every part is typed: no member anywhere in it is an open dict the document cannot describe.
+        assert _json_reads()["/api/v1/reports"] is Report and _models_forbidding_extras(Report)
 
         console_frames = await _frames_until(console, "dispatch")
         app_frames = await _frames_until(app, "dispatch")

@@ -17,6 +17,7 @@ import pytest
 from hub.adapters.reports_pdf import MARGIN, PAGE_H, PAGE_W, render_pdf
 from hub.adapters.reports_text import percent_text
 from hub.domain.reports import DEFINITIONS
+from hub.services.views.reports import Report
 from tests.unit.test_reports import sample_coverage, sample_report
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils is installed by ./dev test")
@@ -43,7 +44,7 @@ def crowded_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     report["patrol_coverage"] = coverage
     report |= issue_19_figures()
     path = tmp_path_factory.mktemp("pdf") / "report.pdf"
-    path.write_bytes(render_pdf(report))
+    path.write_bytes(render_pdf(Report.model_validate(report)))
     return path
 
 
@@ -162,5 +163,5 @@ def test_the_issue_19_figures_are_printed_whole(crowded_report: Path) -> None:
 
 def test_a_report_without_the_issue_19_figures_has_no_such_page(tmp_path: Path) -> None:
     path = tmp_path / "plain.pdf"
-    path.write_bytes(render_pdf(sample_report()))
+    path.write_bytes(render_pdf(Report.model_validate(sample_report())))
     assert "视频核实、处置步骤与喊话劝离" not in re.sub(r"\s+", "", text_of(path))

@@ -27,6 +27,7 @@ from hub.domain.reports import (
     share,
     within_target,
 )
+from hub.services.views.reports import Report
 
 SHANGHAI = "Asia/Shanghai"
 
@@ -147,7 +148,7 @@ def _stats(incidents: int, **extra: Any) -> dict[str, Any]:
 def sample_report(grids: int = 2) -> dict[str, Any]:
     dispatches = {"offered": 3, "declined": 1, "timed_out": 0}
     return {
-        "district": {"id": "d1", "name": "城南派出所辖区", "timezone": SHANGHAI},
+        "district": {"id": "d1", "name": "城南派出所辖区", "name_en": "Chengnan", "timezone": SHANGHAI},
         "period": {
             "kind": "month",
             "label": "2026-10",
@@ -162,13 +163,23 @@ def sample_report(grids: int = 2) -> dict[str, Any]:
         "targets": [{"priority": 1, "ack_s": 30, "accept_s": 60, "arrival_s": 600}],
         "totals": _stats(4 * grids),
         "grids": [
-            {"id": f"g{n}", "name": f"网格{n}", "officer_id": "o1", "officer_name": "李警官", "site_ids": [f"s{n}"]}
+            {"id": f"g{n}", "name": f"网格{n}", "name_en": None, "officer_id": "o1", "officer_name": "李警官"}
+            | {"officer_name_en": None, "site_ids": [f"s{n}"]}
             | _stats(4)
             for n in range(grids)
         ],
         "officers": [
-            {"id": "o1", "name": "李警官", "role": "officer", "grid_id": "g0", "dispatches": dispatches} | _stats(3),
-            {"id": None, "name": None, "role": None, "grid_id": None, "dispatches": dispatches} | _stats(0),
+            {
+                "id": "o1",
+                "name": "李警官",
+                "name_en": None,
+                "role": "officer",
+                "grid_id": "g0",
+                "dispatches": dispatches,
+            }
+            | _stats(3),
+            {"id": None, "name": None, "name_en": None, "role": None, "grid_id": None, "dispatches": dispatches}
+            | _stats(0),
         ],
         "sites": [
             {"id": f"s{n}", "name": f"第{n}小学", "name_en": f"School {n}", "kind": "school", "grid_id": f"g{n}"}
@@ -192,6 +203,7 @@ def sample_report(grids: int = 2) -> dict[str, Any]:
                         {
                             "device_id": "b1",
                             "label": "门卫室",
+                            "label_en": None,
                             "passed": True,
                             "presses": 2,
                             "first_at": "2026-10-02T10:00:00+08:00",
@@ -200,6 +212,7 @@ def sample_report(grids: int = 2) -> dict[str, Any]:
                         {
                             "device_id": "b2",
                             "label": "",
+                            "label_en": None,
                             "passed": False,
                             "presses": 0,
                             "first_at": None,
@@ -224,6 +237,7 @@ def sample_report(grids: int = 2) -> dict[str, Any]:
                     "grid_id": "g0",
                     "kind": "camera",
                     "label": "大门",
+                    "label_en": None,
                     "uptime_share": 0.99,
                     "downtime_s": 26784.0,
                     "outages": 2,
@@ -241,7 +255,7 @@ def sample_report(grids: int = 2) -> dict[str, Any]:
 
 def test_the_csv_has_a_section_per_table_with_bilingual_headers() -> None:
     report = sample_report()
-    text = render_csv(report).decode("utf-8")
+    text = render_csv(Report.model_validate(report)).decode("utf-8")
     assert text.startswith("\ufeff## 报表 Report\r\n")
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
     titles = [r[0] for r in rows if r and r[0].startswith("## ")]
@@ -266,7 +280,7 @@ def test_the_csv_has_a_section_per_table_with_bilingual_headers() -> None:
 
 
 def test_the_pdf_embeds_the_cjk_font_and_has_a_page_per_grid() -> None:
-    pdf = render_pdf(sample_report(grids=3))
+    pdf = render_pdf(Report.model_validate(sample_report(grids=3)))
     assert pdf.startswith(b"%PDF-")
     assert b"/FontFile3" in pdf and b"NotoSansCJKSC" in pdf
     assert b"/Count 6" in pdf  # summary, definitions, 3 grids, drills and availability
@@ -279,7 +293,7 @@ def test_the_pdf_says_so_when_no_cjk_font_is_installed(monkeypatch: pytest.Monke
     monkeypatch.setenv("SENTINEL_REPORT_FONT", "/nonexistent/font.ttc")
     try:
         with pytest.raises(FontMissing):
-            render_pdf(sample_report())
+            render_pdf(Report.model_validate(sample_report()))
     finally:
         monkeypatch.delenv("SENTINEL_REPORT_FONT")
         document.font_file.cache_clear()
@@ -336,6 +350,7 @@ def sample_coverage(shifts: int = 62) -> dict[str, Any]:
             {
                 "camera_id": c,
                 "label": label,
+                "label_en": None,
                 "site_id": "s0",
                 "expected": True,
                 "views": 10,
@@ -350,7 +365,7 @@ def sample_coverage(shifts: int = 62) -> dict[str, Any]:
 
 def test_the_csv_has_the_patrol_coverage_per_shift_and_per_camera() -> None:
     report = {**sample_report(), "patrol_coverage": sample_coverage(), "sections_not_available": []}
-    rows = list(csv.reader(io.StringIO(render_csv(report).decode("utf-8").lstrip("\ufeff"))))
+    rows = list(csv.reader(io.StringIO(render_csv(Report.model_validate(report)).decode("utf-8").lstrip("\ufeff"))))
     titles = [r[0] for r in rows if r and r[0].startswith("## ")]
     assert titles[-2:] == ["## 视频巡查覆盖率 Patrol log coverage", "## 巡查摄像机 Patrol cameras"]
     at = rows.index(["## 视频巡查覆盖率 Patrol log coverage"])
@@ -368,10 +383,10 @@ def test_the_csv_has_the_patrol_coverage_per_shift_and_per_camera() -> None:
 
 def test_the_pdf_ends_with_the_patrol_coverage_pages() -> None:
     report = {**sample_report(grids=3), "patrol_coverage": sample_coverage(), "sections_not_available": []}
-    pdf = render_pdf(report)
+    pdf = render_pdf(Report.model_validate(report))
     # summary, definitions, 3 grids, drills and availability, then 62 shifts: three pages of patrol coverage
     assert b"/Count 9" in pdf
-    assert b"/Count 7" in render_pdf({**report, "patrol_coverage": sample_coverage(shifts=4)})
+    assert b"/Count 7" in render_pdf(Report.model_validate({**report, "patrol_coverage": sample_coverage(shifts=4)}))
 
 
 def test_the_mandarin_definitions_use_no_english_words_but_the_sample_size_n() -> None:

@@ -6,6 +6,7 @@ import csv
 import io
 
 from hub.adapters.reports_csv import render_csv
+from hub.services.views.reports import Report
 from tests.unit.test_reports import sample_report
 
 
@@ -22,11 +23,11 @@ def test_the_csv_has_verification_per_site_and_compliance_per_seat() -> None:
     report["video_verification"] = {
         "target_s": 10.0,
         "totals": {**figures, **times},
-        "sites": [{"site_id": "site-01", "site_name": "测试银行01", **figures, **times}],
+        "sites": [{"site_id": "site-01", "site_name": "测试银行01", "site_name_en": "Bank 01", **figures, **times}],
     }
     seat = {"incidents": 3, "required_due": 6, "required_done": 5, "compliance": 5 / 6, "resolved_with_open_steps": 1}
     report["step_compliance"] = {"totals": seat, "seats": [{"seat": "user:zhang", **seat}]}
-    rows = list(csv.reader(io.StringIO(render_csv(report).decode("utf-8").lstrip("\ufeff"))))
+    rows = list(csv.reader(io.StringIO(render_csv(Report.model_validate(report)).decode("utf-8").lstrip("\ufeff"))))
 
     verification = _section(rows, "Press to video verification")
     assert verification[0][5] == "10秒内 within_target"
@@ -41,9 +42,11 @@ def test_the_csv_has_the_deterrence_rate_per_site_and_month() -> None:
     figures = {"warned": 5, "deterred": 4, "not_deterred": 1, "deterred_share": 0.8}
     report["deterrence"] = {
         "totals": figures,
-        "sites": [{"site_id": "site-01", "site_name": "测试银行01", "month": "2026-10", **figures}],
+        "sites": [
+            {"site_id": "site-01", "site_name": "测试银行01", "site_name_en": "Bank 01", "month": "2026-10", **figures}
+        ],
     }
-    rows = list(csv.reader(io.StringIO(render_csv(report).decode("utf-8").lstrip("\ufeff"))))
+    rows = list(csv.reader(io.StringIO(render_csv(Report.model_validate(report)).decode("utf-8").lstrip("\ufeff"))))
 
     deterrence = _section(rows, "Deterrence rate")
     assert deterrence[1] == ["site-01", "测试银行01", "2026-10", "5", "4", "1", "0.8000"]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import asyncpg
@@ -24,7 +23,7 @@ from hub.adapters.postgres.store import PostgresStore
 from hub.domain.district import District
 from hub.domain.patrol import SHIFT_DAY_START, SHIFT_HOURS, Half, Outcome, PatrolRun, PatrolView, shifts_starting
 from hub.domain.reports import Period, share
-from hub.services.ports import JsonObject
+from hub.services.views.report_sections import CameraCoverage, PatrolCoverage, PatrolSummary, ShiftCoverage
 
 
 class PostgresPatrolStore(PostgresStore):
@@ -118,7 +117,7 @@ def patrol_cameras(district: District) -> list[str]:
 
 async def patrol_coverage(
     conn: asyncpg.pool.PoolConnectionProxy, district: District, period: Period, now: datetime
-) -> JsonObject:
+) -> PatrolCoverage:
     """Cameras checked per shift: the shifts starting on the period's days (and before `now`), each with the
     cameras viewed at least once in it (any outcome), the views per outcome and who patrolled."""
     zone = ZoneInfo(district.timezone)
@@ -131,7 +130,7 @@ async def patrol_coverage(
     by_camera = {r["camera_id"]: r for r in await conn.fetch(_COVERAGE_BY_CAMERA, *args)}
     expected = patrol_cameras(district)
     expected_set = set(expected)
-    shifts: list[dict[str, Any]] = []
+    shifts: list[ShiftCoverage] = []
     for shift in shifts_starting(period.first_day, period.last_day):
         shift_start = shift.start(district.timezone)
         if shift_start >= now:
@@ -140,56 +139,55 @@ async def patrol_coverage(
         viewed = list(row["camera_ids"]) if row else []
         checked = sum(c in expected_set for c in viewed)
         shifts.append(
-            {
-                "shift": shift.label,
-                "day": shift.day.isoformat(),
-                "half": shift.half.value,
-                "from": shift_start.astimezone(zone).isoformat(),
-                "to": shift.end(district.timezone).astimezone(zone).isoformat(),
-                "cameras_checked": checked,
-                "cameras_expected": len(expected),
-                "coverage": share(checked, len(expected)),
-                "cameras_not_checked": [c for c in expected if c not in viewed],
-                "other_cameras": [c for c in viewed if c not in expected_set],
-                "views": row["views"] if row else 0,
-                "runs": row["runs"] if row else 0,
-                "by_outcome": {o.value: (row[o.value] if row else 0) for o in Outcome},
-                "staff": list(row["staff"]) if row else [],
-            }
+            ShiftCoverage(
+                shift=shift.label,
+                day=shift.day.isoformat(),
+                half=shift.half,
+                from_=shift_start.astimezone(zone).isoformat(),
+                to=shift.end(district.timezone).astimezone(zone).isoformat(),
+                cameras_checked=checked,
+                cameras_expected=len(expected),
+                coverage=share(checked, len(expected)),
+                cameras_not_checked=[c for c in expected if c not in viewed],
+                other_cameras=[c for c in viewed if c not in expected_set],
+                views=row["views"] if row else 0,
+                runs=row["runs"] if row else 0,
+                by_outcome={o.value: (row[o.value] if row else 0) for o in Outcome},
+                staff=list(row["staff"]) if row else [],
+            )
         )
     cameras = []
     for camera_id in [*expected, *sorted(set(by_camera) - expected_set)]:
         device = district.devices.get(camera_id)
         row = by_camera.get(camera_id)
         cameras.append(
-            {
-                "camera_id": camera_id,
-                "label": device.label if device else camera_id,
-                "label_en": (device.label_en or None) if device else None,
-                "site_id": device.site_id if device else None,
-                "expected": camera_id in expected_set,
-                "views": row["views"] if row else 0,
-                "shifts_checked": row["shifts"] if row else 0,
-                "shift_coverage": share(row["shifts"] if row else 0, len(shifts)),
-                "last_viewed_at": row["last_viewed_at"].astimezone(zone).isoformat() if row else None,
-            }
+            CameraCoverage(
+                camera_id=camera_id,
+                label=device.label if device else camera_id,
+                label_en=(device.label_en or None) if device else None,
+                site_id=device.site_id if device else None,
+                expected=camera_id in expected_set,
+                views=row["views"] if row else 0,
+                shifts_checked=row["shifts"] if row else 0,
+                shift_coverage=share(row["shifts"] if row else 0, len(shifts)),
+                last_viewed_at=row["last_viewed_at"].astimezone(zone).isoformat() if row else None,
+            )
         )
-    patrolled = [s for s in shifts if s["views"]]
-    return {
-        "shift_rule": "fixed halves: day 08:00-20:00, night 20:00-08:00 (district time), named by the day they start",
-        "summary": {
-            "shifts": len(shifts),
-            "shifts_patrolled": len(patrolled),
-            "shifts_fully_covered": sum(s["cameras_checked"] == len(expected) and bool(expected) for s in shifts),
-            "cameras_expected": len(expected),
-            "mean_coverage": _mean([s["coverage"] for s in shifts]),
-            "views": sum(s["views"] for s in shifts),
-            "runs": sum(s["runs"] for s in shifts),
-            "by_outcome": {o.value: sum(s["by_outcome"][o.value] for s in shifts) for o in Outcome},
-        },
-        "shifts": shifts,
-        "cameras": cameras,
-    }
+    return PatrolCoverage(
+        shift_rule="fixed halves: day 08:00-20:00, night 20:00-08:00 (district time), named by the day they start",
+        summary=PatrolSummary(
+            shifts=len(shifts),
+            shifts_patrolled=sum(bool(s.views) for s in shifts),
+            shifts_fully_covered=sum(s.cameras_checked == len(expected) and bool(expected) for s in shifts),
+            cameras_expected=len(expected),
+            mean_coverage=_mean([s.coverage for s in shifts]),
+            views=sum(s.views for s in shifts),
+            runs=sum(s.runs for s in shifts),
+            by_outcome={o.value: sum(s.by_outcome[o.value] for s in shifts) for o in Outcome},
+        ),
+        shifts=shifts,
+        cameras=cameras,
+    )
 
 
 def _mean(values: list[float | None]) -> float | None:

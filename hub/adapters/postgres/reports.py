@@ -29,7 +29,22 @@ from hub.adapters.postgres.reports_steps import step_compliance
 from hub.adapters.postgres.reports_verification import video_verification
 from hub.domain.district import District
 from hub.domain.reports import DEFINITIONS, Period, share
-from hub.services.ports import JsonObject
+from hub.services.views.reports import (
+    Definition,
+    DispatchCounts,
+    GridNames,
+    GridRow,
+    OfficerRow,
+    Report,
+    ReportDistrict,
+    ReportPeriod,
+    ReportStats,
+    ResponseStep,
+    ResponseTarget,
+    SiteRow,
+)
+
+Groups = dict[tuple[str, str | None], ReportStats]
 
 # The period's incidents (test ones too: counted apart), each with its site's grid, its priority's
 # targets and the officer whose dispatch was accepted. $1 start, $2 end, $3 the report's time.
@@ -151,29 +166,8 @@ def _group_key(row: asyncpg.Record) -> tuple[str, str | None]:
     return "total", None
 
 
-def empty_stats() -> JsonObject:
-    return {
-        "incidents": 0,
-        "test_incidents": 0,
-        "by_kind": {},
-        "by_priority": {},
-        "by_disposition": {},
-        **{
-            step: {"n": 0, "median_s": None, "p90_s": None, "due": 0, "within": 0, "share_within": None}
-            for step in _STEPS
-        },
-        "escalated_incidents": 0,
-        "escalations": 0,
-        "arrival_overdue": 0,
-        "resolved": 0,
-        "false_alarms": 0,
-        "false_alarm_rate": None,
-        "warnings": 0,
-    }
-
-
 class PostgresReports:
-    """Builds the report for a period as one JSON object (see `build`)."""
+    """Builds the report for a period (see `build`)."""
 
     def __init__(self, pool: asyncpg.Pool, district: District) -> None:
         self._pool = pool
@@ -195,7 +189,7 @@ class PostgresReports:
             [t.arrival_s for _, t in targets],
         ]
 
-    async def build(self, period: Period, now: datetime) -> JsonObject:
+    async def build(self, period: Period, now: datetime) -> Report:
         """The report of `period` as the district's supervisors read it, figures as of `now`."""
         d = self._district
         window_end = min(period.end, max(now, period.start))
@@ -211,37 +205,37 @@ class PostgresReports:
             verification = await video_verification(conn, d, period)
             steps = await step_compliance(conn, d, period)
             deterred = await deterrence(conn, d, period)
-        groups = self._groups(response, breakdown, officers, warnings)
-        return {
-            "district": {"id": d.id, "name": d.name, "name_en": d.name_en or d.name, "timezone": d.timezone},
-            "period": {
-                "kind": period.kind.value,
-                "label": period.label,
-                "from": period.start.isoformat(),
-                "to": period.end.isoformat(),
-                "first_day": period.first_day.isoformat(),
-                "last_day": period.last_day.isoformat(),
-                "days": period.days,
-                "query": period.query(),
-            },
-            "generated_at": now.astimezone(self._zone).isoformat(),
-            "targets": [
-                {"priority": int(p), "ack_s": t.ack_s, "accept_s": t.accept_s, "arrival_s": t.arrival_s}
+        groups, dispatches = self._groups(response, breakdown, officers, warnings)
+        return Report(
+            district=ReportDistrict(id=d.id, name=d.name, name_en=d.name_en or d.name, timezone=d.timezone),
+            period=ReportPeriod(
+                kind=period.kind.value,
+                label=period.label,
+                from_=period.start.isoformat(),
+                to=period.end.isoformat(),
+                first_day=period.first_day.isoformat(),
+                last_day=period.last_day.isoformat(),
+                days=period.days,
+                query=period.query(),
+            ),
+            generated_at=now.astimezone(self._zone).isoformat(),
+            targets=[
+                ResponseTarget(priority=int(p), ack_s=t.ack_s, accept_s=t.accept_s, arrival_s=t.arrival_s)
                 for p, t in sorted(d.targets.items())
             ],
-            "totals": groups[("total", None)],
-            "grids": self._grid_rows(groups),
-            "officers": self._officer_rows(groups),
-            "sites": self._site_rows(groups),
-            "drills": drill_figures,
-            "availability": availability_figures,
-            "patrol_coverage": patrol,
-            "definitions": [{"figure": x.figure, "zh": x.zh, "en": x.en} for x in DEFINITIONS],
-            "video_verification": verification,
-            "step_compliance": steps,
-            "deterrence": deterred,
-            "sections_not_available": [],
-        }
+            totals=groups[("total", None)],
+            grids=self._grid_rows(groups),
+            officers=self._officer_rows(groups, dispatches),
+            sites=self._site_rows(groups),
+            drills=drill_figures,
+            availability=availability_figures,
+            patrol_coverage=patrol,
+            definitions=[Definition(figure=x.figure, zh=x.zh, en=x.en) for x in DEFINITIONS],
+            video_verification=verification,
+            step_compliance=steps,
+            deterrence=deterred,
+            sections_not_available=[],
+        )
 
     # ---- response times and counts per group ---------------------------------------------------------
 
@@ -251,84 +245,78 @@ class PostgresReports:
         breakdown: list[asyncpg.Record],
         officers: list[asyncpg.Record],
         warnings: list[asyncpg.Record],
-    ) -> dict[tuple[str, str | None], JsonObject]:
-        groups: dict[tuple[str, str | None], JsonObject] = {("total", None): empty_stats()}
+    ) -> tuple[Groups, dict[str, DispatchCounts]]:
+        """Each group's figures, and the dispatches offered to each officer."""
+        groups: Groups = {("total", None): ReportStats()}
+        dispatches: dict[str, DispatchCounts] = {}
 
-        def group(key: tuple[str, str | None]) -> JsonObject:
-            return groups.setdefault(key, empty_stats())
+        def group(key: tuple[str, str | None]) -> ReportStats:
+            return groups.setdefault(key, ReportStats())
 
         for row in response:
             stats = group(_group_key(row))
-            stats["incidents"] = row["incidents"]
+            stats.incidents = row["incidents"]
             for step in _STEPS:
-                stats[step] = {
-                    "n": row[f"{step}_n"],
-                    "median_s": rounded_s(row[f"{step}_median"]),
-                    "p90_s": rounded_s(row[f"{step}_p90"]),
-                    "due": row[f"{step}_due"],
-                    "within": row[f"{step}_within"],
-                    "share_within": share(row[f"{step}_within"], row[f"{step}_due"]),
-                }
+                figures = ResponseStep(
+                    n=row[f"{step}_n"],
+                    median_s=rounded_s(row[f"{step}_median"]),
+                    p90_s=rounded_s(row[f"{step}_p90"]),
+                    due=row[f"{step}_due"],
+                    within=row[f"{step}_within"],
+                    share_within=share(row[f"{step}_within"], row[f"{step}_due"]),
+                )
+                setattr(stats, step, figures)
             for name in ("escalated_incidents", "escalations", "arrival_overdue", "resolved", "false_alarms"):
-                stats[name] = row[name]
-            stats["false_alarm_rate"] = share(row["false_alarms"], row["resolved"])
+                setattr(stats, name, row[name])
+            stats.false_alarm_rate = share(row["false_alarms"], row["resolved"])
         for row in breakdown:
             if row["dimension"] == "test" and row["by_officer"]:
                 continue  # never dispatched: no officer's figures
             stats = group(_group_key(row))
             if row["dimension"] == "test":
-                stats["test_incidents"] = row["n"]
+                stats.test_incidents = row["n"]
             else:
-                stats[f"by_{row['dimension']}"][row["value"]] = row["n"]
+                getattr(stats, f"by_{row['dimension']}")[row["value"]] = row["n"]
         for stats in groups.values():
             for name in ("by_kind", "by_priority", "by_disposition"):
-                stats[name] = dict(sorted(stats[name].items(), key=lambda item: (-item[1], item[0])))
+                counts: dict[str, int] = getattr(stats, name)
+                setattr(stats, name, dict(sorted(counts.items(), key=lambda item: (-item[1], item[0]))))
         for row in warnings:
             site = self._district.sites.get(row["site_id"])
-            group(("site", row["site_id"]))["warnings"] += row["warnings"]
-            group(("grid", site.grid_id if site else None))["warnings"] += row["warnings"]
-            groups[("total", None)]["warnings"] += row["warnings"]
+            group(("site", row["site_id"])).warnings += row["warnings"]
+            group(("grid", site.grid_id if site else None)).warnings += row["warnings"]
+            groups[("total", None)].warnings += row["warnings"]
         for row in officers:
             stats = group(("officer", row["officer_id"]))
             if row["what"] == "warnings":
-                stats["warnings"] = row["n"]
+                stats.warnings = row["n"]
             else:
-                stats.setdefault("dispatches", {"offered": 0, "declined": 0, "timed_out": 0})[row["what"]] = row["n"]
-        return groups
+                setattr(dispatches.setdefault(row["officer_id"], DispatchCounts()), row["what"], row["n"])
+        return groups, dispatches
 
-    def _grid_rows(self, groups: dict[tuple[str, str | None], JsonObject]) -> list[JsonObject]:
+    def _grid_rows(self, groups: Groups) -> list[GridRow]:
         d = self._district
         rows = []
         for grid in d.grids.values():
             officer = d.officers.get(grid.officer_id) if grid.officer_id else None
             rows.append(
-                {
-                    "id": grid.id,
-                    "name": grid.name,
-                    "name_en": grid.name_en or None,
-                    "officer_id": grid.officer_id,
-                    "officer_name": officer.name if officer else None,
-                    "officer_name_en": (officer.name_en or None) if officer else None,
-                    "site_ids": [s.id for s in d.sites.values() if s.grid_id == grid.id],
-                    **groups.get(("grid", grid.id), empty_stats()),
-                }
+                GridRow(
+                    id=grid.id,
+                    name=grid.name,
+                    name_en=grid.name_en or None,
+                    officer_id=grid.officer_id,
+                    officer_name=officer.name if officer else None,
+                    officer_name_en=(officer.name_en or None) if officer else None,
+                    site_ids=[s.id for s in d.sites.values() if s.grid_id == grid.id],
+                    **dict(groups.get(("grid", grid.id), ReportStats())),
+                )
             )
         if ("grid", None) in groups:  # incidents of sites no longer in the district file
-            rows.append(
-                {
-                    "id": None,
-                    "name": None,
-                    "name_en": None,
-                    "officer_id": None,
-                    "officer_name": None,
-                    "officer_name_en": None,
-                    "site_ids": [],
-                }
-            )
-            rows[-1].update(groups[("grid", None)])
+            nameless: dict[str, Any] = dict.fromkeys(GridNames.model_fields)
+            rows.append(GridRow(**{**nameless, "site_ids": [], **dict(groups[("grid", None)])}))
         return rows
 
-    def _officer_rows(self, groups: dict[tuple[str, str | None], JsonObject]) -> list[JsonObject]:
+    def _officer_rows(self, groups: Groups, dispatches: dict[str, DispatchCounts]) -> list[OfficerRow]:
         d = self._district
         known = list(d.officers)
         others = sorted(k for kind, k in groups if kind == "officer" and k is not None and k not in d.officers)
@@ -338,37 +326,44 @@ class PostgresReports:
             if officer_id is None and key not in groups:
                 continue
             officer = d.officers.get(officer_id) if officer_id else None
-            stats = groups.get(key, empty_stats())
-            stats.setdefault("dispatches", {"offered": 0, "declined": 0, "timed_out": 0})
             rows.append(
-                {
-                    "id": officer_id,
-                    "name": officer.name if officer else officer_id,
-                    "name_en": (officer.name_en or None) if officer else None,
-                    "role": officer.role if officer else None,
-                    "grid_id": officer.grid_id if officer else None,
-                    **stats,
-                }
+                OfficerRow(
+                    id=officer_id,
+                    name=officer.name if officer else officer_id,
+                    name_en=(officer.name_en or None) if officer else None,
+                    role=officer.role if officer else None,
+                    grid_id=officer.grid_id if officer else None,
+                    **dict(groups.get(key, ReportStats())),
+                    dispatches=(dispatches.get(officer_id) if officer_id else None) or DispatchCounts(),
+                )
             )
         return rows
 
-    def _site_rows(self, groups: dict[tuple[str, str | None], JsonObject]) -> list[JsonObject]:
+    def _site_rows(self, groups: Groups) -> list[SiteRow]:
         d = self._district
         rows = [
-            {
-                "id": site.id,
-                "name": site.name,
-                "name_en": site.name_en,
-                "kind": site.kind,
-                "grid_id": site.grid_id,
-                "test_mode": site.test_mode,
-                **groups.get(("site", site.id), empty_stats()),
-            }
+            SiteRow(
+                id=site.id,
+                name=site.name,
+                name_en=site.name_en,
+                kind=site.kind,
+                grid_id=site.grid_id,
+                test_mode=site.test_mode,
+                **dict(groups.get(("site", site.id), ReportStats())),
+            )
             for site in d.sites.values()
         ]
         for kind, site_id in sorted(k for k in groups if k[0] == "site" and k[1] not in d.sites):
+            assert site_id is not None  # a site's incidents always have one
             rows.append(
-                {"id": site_id, "name": site_id, "name_en": site_id, "kind": None, "grid_id": None, "test_mode": False}
+                SiteRow(
+                    id=site_id,
+                    name=site_id,
+                    name_en=site_id,
+                    kind=None,
+                    grid_id=None,
+                    test_mode=False,
+                    **dict(groups[(kind, site_id)]),
+                )
             )
-            rows[-1].update(groups[(kind, site_id)])
         return rows

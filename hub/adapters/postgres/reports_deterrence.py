@@ -8,15 +8,12 @@ district's time zone, by the incident's first event), and in total.
 
 from __future__ import annotations
 
-from typing import Any
-
 import asyncpg
 
 from hub.adapters.postgres.site_names import site_names
 from hub.domain.district import District
 from hub.domain.reports import Period, share
-
-JsonObject = dict[str, Any]
+from hub.services.views.report_sections import Deterrence, DeterrenceFigures, SiteMonthDeterrence
 
 _BY_SITE_AND_MONTH = """
 SELECT i.site_id,
@@ -34,16 +31,16 @@ GROUP BY 1, 2
 """
 
 
-def _figures(deterred: int, not_deterred: int) -> JsonObject:
-    return {
-        "warned": deterred + not_deterred,
-        "deterred": deterred,
-        "not_deterred": not_deterred,
-        "deterred_share": share(deterred, deterred + not_deterred),
-    }
+def _figures(deterred: int, not_deterred: int) -> DeterrenceFigures:
+    return DeterrenceFigures(
+        warned=deterred + not_deterred,
+        deterred=deterred,
+        not_deterred=not_deterred,
+        deterred_share=share(deterred, deterred + not_deterred),
+    )
 
 
-async def deterrence(conn: asyncpg.pool.PoolConnectionProxy, district: District, period: Period) -> JsonObject:
+async def deterrence(conn: asyncpg.pool.PoolConnectionProxy, district: District, period: Period) -> Deterrence:
     """Totals and one row per site and month that had a talk-down verdict in the period."""
     rows = await conn.fetch(_BY_SITE_AND_MONTH, period.start, period.end, district.timezone)
     out = []
@@ -52,10 +49,10 @@ async def deterrence(conn: asyncpg.pool.PoolConnectionProxy, district: District,
         deterred += row["deterred"]
         not_deterred += row["not_deterred"]
         out.append(
-            {
-                **site_names(district, row["site_id"]),
-                "month": row["month"],
-                **_figures(row["deterred"], row["not_deterred"]),
-            }
+            SiteMonthDeterrence(
+                **dict(site_names(district, row["site_id"])),
+                month=row["month"],
+                **dict(_figures(row["deterred"], row["not_deterred"])),
+            )
         )
-    return {"totals": _figures(deterred, not_deterred), "sites": out}
+    return Deterrence(totals=_figures(deterred, not_deterred), sites=out)

@@ -10,7 +10,17 @@ import asyncpg
 
 from hub.domain.district import District
 from hub.domain.reports import Period
-from hub.services.ports import JsonObject
+from hub.services.views.report_sections import (
+    Availability,
+    AvailabilitySummary,
+    AvailabilityWindow,
+    DeviceAvailability,
+    DrillButton,
+    Drills,
+    DrillSite,
+    DrillSummary,
+    KindAvailability,
+)
 
 _TEST_PRESSES = """
 SELECT device_id, count(*) AS presses, min(received_at) AS first_at, max(received_at) AS last_at
@@ -73,7 +83,7 @@ def rounded_s(value: float | None) -> float | None:
     return round(value, 3) if value is not None else None
 
 
-async def drills(conn: asyncpg.pool.PoolConnectionProxy, d: District, zone: ZoneInfo, period: Period) -> JsonObject:
+async def drills(conn: asyncpg.pool.PoolConnectionProxy, d: District, zone: ZoneInfo, period: Period) -> Drills:
     """Button drills: a site passes when every one of its buttons sent a `test` press in the period."""
     buttons = [dev.id for dev in d.devices.values() if dev.kind == "button"]
     return _drills(d, zone, await conn.fetch(_TEST_PRESSES, period.start, period.end, buttons))
@@ -81,7 +91,7 @@ async def drills(conn: asyncpg.pool.PoolConnectionProxy, d: District, zone: Zone
 
 async def availability(
     conn: asyncpg.pool.PoolConnectionProxy, d: District, zone: ZoneInfo, start: datetime, end: datetime
-) -> JsonObject:
+) -> Availability:
     """Every device's uptime over [start, end) and its state now."""
     devices = list(d.devices)
     outages = await conn.fetch(_AVAILABILITY, start, end, devices)
@@ -89,44 +99,50 @@ async def availability(
     return _availability(d, zone, outages, health, start, end)
 
 
-def _drills(d: District, zone: ZoneInfo, presses: list[asyncpg.Record]) -> JsonObject:
+def _drills(d: District, zone: ZoneInfo, presses: list[asyncpg.Record]) -> Drills:
     by_device = {r["device_id"]: r for r in presses}
     sites = []
     for site in d.sites.values():
         buttons = [dev for dev in d.devices.values() if dev.site_id == site.id and dev.kind == "button"]
         if not buttons:
             continue
-        rows: list[JsonObject] = []
+        rows: list[DrillButton] = []
         for button in buttons:
             pressed = by_device.get(button.id)
             rows.append(
-                {
-                    "device_id": button.id,
-                    "label": button.label,
-                    "label_en": button.label_en or None,
-                    "passed": pressed is not None,
-                    "presses": pressed["presses"] if pressed else 0,
-                    "first_at": local_iso(pressed["first_at"], zone) if pressed else None,
-                    "last_at": local_iso(pressed["last_at"], zone) if pressed else None,
-                }
+                DrillButton(
+                    device_id=button.id,
+                    label=button.label,
+                    label_en=button.label_en or None,
+                    passed=pressed is not None,
+                    presses=pressed["presses"] if pressed else 0,
+                    first_at=local_iso(pressed["first_at"], zone) if pressed else None,
+                    last_at=local_iso(pressed["last_at"], zone) if pressed else None,
+                )
             )
-        tested = sum(r["passed"] for r in rows)
-        status = "passed" if tested == len(rows) else "partial" if tested else "missing"
+        tested = sum(r.passed for r in rows)
         sites.append(
-            {
-                "site_id": site.id,
-                "name": site.name,
-                "name_en": site.name_en,
-                "grid_id": site.grid_id,
-                "status": status,
-                "buttons": len(rows),
-                "buttons_passed": tested,
-                "last_test_at": max((r["last_at"] for r in rows if r["last_at"]), default=None),
-                "devices": rows,
-            }
+            DrillSite(
+                site_id=site.id,
+                name=site.name,
+                name_en=site.name_en,
+                grid_id=site.grid_id,
+                status="passed" if tested == len(rows) else "partial" if tested else "missing",
+                buttons=len(rows),
+                buttons_passed=tested,
+                last_test_at=max((r.last_at for r in rows if r.last_at), default=None),
+                devices=rows,
+            )
         )
-    summary = {status: sum(s["status"] == status for s in sites) for status in ("passed", "partial", "missing")}
-    return {"summary": {"sites": len(sites), **summary}, "sites": sites}
+    return Drills(
+        summary=DrillSummary(
+            sites=len(sites),
+            passed=sum(s.status == "passed" for s in sites),
+            partial=sum(s.status == "partial" for s in sites),
+            missing=sum(s.status == "missing" for s in sites),
+        ),
+        sites=sites,
+    )
 
 
 def _availability(
@@ -136,53 +152,54 @@ def _availability(
     health: list[asyncpg.Record],
     start: datetime,
     end: datetime,
-) -> JsonObject:
+) -> Availability:
     window_s = max(0.0, (end - start).total_seconds())
     down = {r["device_id"]: r for r in outages}
     now_state = {r["device_id"]: r for r in health}
-    devices: list[JsonObject] = []
+    devices: list[DeviceAvailability] = []
     for device in d.devices.values():
         o = down.get(device.id)
         h = now_state.get(device.id)
         down_s = float(o["down_s"]) if o else 0.0
         devices.append(
-            {
-                "device_id": device.id,
-                "site_id": device.site_id,
-                "grid_id": d.sites[device.site_id].grid_id if device.site_id in d.sites else None,
-                "kind": device.kind,
-                "label": device.label,
-                "label_en": device.label_en or None,
-                "uptime_share": 1 - down_s / window_s if window_s else None,
-                "downtime_s": rounded_s(down_s),
-                "outages": o["outages"] if o else 0,
-                "longest_outage_s": rounded_s(o["longest_s"]) if o else 0.0,
-                "longest_outage_from": local_iso(o["longest_from"], zone) if o else None,
-                "offline_at_end": bool(o["ongoing"]) if o else False,
-                "online_now": h["online"] if h else None,
-                "last_seen_at": local_iso(h["last_seen_at"], zone) if h else None,
-            }
+            DeviceAvailability(
+                device_id=device.id,
+                site_id=device.site_id,
+                grid_id=d.sites[device.site_id].grid_id if device.site_id in d.sites else None,
+                kind=device.kind,
+                label=device.label,
+                label_en=device.label_en or None,
+                uptime_share=1 - down_s / window_s if window_s else None,
+                downtime_s=rounded_s(down_s),
+                outages=o["outages"] if o else 0,
+                longest_outage_s=rounded_s(o["longest_s"]) if o else 0.0,
+                longest_outage_from=local_iso(o["longest_from"], zone) if o else None,
+                offline_at_end=bool(o["ongoing"]) if o else False,
+                online_now=h["online"] if h else None,
+                last_seen_at=local_iso(h["last_seen_at"], zone) if h else None,
+            )
         )
-    by_kind: dict[str, list[JsonObject]] = {}
+    by_kind: dict[str, list[DeviceAvailability]] = {}
     for row in devices:
-        by_kind.setdefault(row["kind"], []).append(row)
-    return {
-        "window": {"from": local_iso(start, zone), "to": local_iso(end, zone), "seconds": window_s},
-        "summary": {
-            "devices": len(devices),
-            "with_outages": sum(r["outages"] > 0 for r in devices),
-            "uptime_share": _mean([r["uptime_share"] for r in devices]),
-            "by_kind": {
-                kind: {
-                    "devices": len(rows),
-                    "with_outages": sum(r["outages"] > 0 for r in rows),
-                    "uptime_share": _mean([r["uptime_share"] for r in rows]),
-                }
-                for kind, rows in by_kind.items()
-            },
-        },
-        "devices": devices,
-    }
+        by_kind.setdefault(row.kind, []).append(row)
+    every = _kind_figures(devices)
+    return Availability(
+        window=AvailabilityWindow(
+            from_=start.astimezone(zone).isoformat(), to=end.astimezone(zone).isoformat(), seconds=window_s
+        ),
+        summary=AvailabilitySummary(
+            **dict(every), by_kind={kind: _kind_figures(rows) for kind, rows in by_kind.items()}
+        ),
+        devices=devices,
+    )
+
+
+def _kind_figures(devices: list[DeviceAvailability]) -> KindAvailability:
+    return KindAvailability(
+        devices=len(devices),
+        with_outages=sum(r.outages > 0 for r in devices),
+        uptime_share=_mean([r.uptime_share for r in devices]),
+    )
 
 
 def _mean(values: list[float | None]) -> float | None:

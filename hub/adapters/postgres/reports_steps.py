@@ -9,15 +9,13 @@ and the incidents resolved with a required step open (a reason given).
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
 
 import asyncpg
 
 from hub.domain.district import District
 from hub.domain.reports import Period, share
 from hub.domain.steps import open_required, steps_for
-
-JsonObject = dict[str, Any]
+from hub.services.views.report_sections import ComplianceFigures, SeatCompliance, StepCompliance
 
 _RESOLVED = """
 SELECT i.id, i.site_id, i.kind,
@@ -29,20 +27,20 @@ WHERE i.created_at >= $1 AND i.created_at < $2 AND NOT i.test AND i.state = 'res
 """
 
 
-def _figures(due: int, done: int, incidents: int, left_open: int) -> JsonObject:
-    return {
-        "incidents": incidents,
-        "required_due": due,
-        "required_done": done,
-        "compliance": share(done, due),
-        "resolved_with_open_steps": left_open,
-    }
+def _figures(due: int, done: int, incidents: int, left_open: int) -> ComplianceFigures:
+    return ComplianceFigures(
+        incidents=incidents,
+        required_due=due,
+        required_done=done,
+        compliance=share(done, due),
+        resolved_with_open_steps=left_open,
+    )
 
 
-async def step_compliance(conn: asyncpg.pool.PoolConnectionProxy, district: District, period: Period) -> JsonObject:
+async def step_compliance(conn: asyncpg.pool.PoolConnectionProxy, district: District, period: Period) -> StepCompliance:
     """Totals and one row per desk seat; empty when the district file has no response steps."""
     if not district.response_steps:
-        return {"totals": _figures(0, 0, 0, 0), "seats": []}
+        return StepCompliance(totals=_figures(0, 0, 0, 0), seats=[])
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])  # due, done, incidents, left open
     for row in await conn.fetch(_RESOLVED, period.start, period.end):
         site = district.sites.get(row["site_id"])
@@ -55,6 +53,6 @@ async def step_compliance(conn: asyncpg.pool.PoolConnectionProxy, district: Dist
         seat[1] += len(required) - len(missing)
         seat[2] += 1
         seat[3] += bool(missing)
-    seats = [{"seat": seat, **_figures(*values)} for seat, values in sorted(counts.items())]
+    seats = [SeatCompliance(seat=seat, **dict(_figures(*values))) for seat, values in sorted(counts.items())]
     totals = [sum(values[n] for values in counts.values()) for n in range(4)]
-    return {"totals": _figures(*totals), "seats": seats}
+    return StepCompliance(totals=_figures(*totals), seats=seats)

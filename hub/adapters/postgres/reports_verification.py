@@ -8,15 +8,13 @@ over the incidents that got one. Within target: answered within `VERIFICATION_TA
 
 from __future__ import annotations
 
-from typing import Any
-
 import asyncpg
 
 from hub.adapters.postgres.site_names import site_names
 from hub.domain.district import District
 from hub.domain.reports import Period, percentile, share
+from hub.services.views.report_sections import VerificationFigures, VerificationSite, VideoVerification
 
-JsonObject = dict[str, Any]
 VERIFICATION_TARGET_S = 10.0
 
 _BY_SITE = """
@@ -34,20 +32,22 @@ GROUP BY i.site_id
 """
 
 
-def _figures(requested: int, seconds: list[float]) -> JsonObject:
+def _figures(requested: int, seconds: list[float]) -> VerificationFigures:
     within = sum(s <= VERIFICATION_TARGET_S for s in seconds)
-    return {
-        "requested": requested,
-        "verified": len(seconds),
-        "verified_share": share(len(seconds), requested),
-        "median_s": percentile(seconds, 0.5),
-        "p90_s": percentile(seconds, 0.9),
-        "within_target": within,
-        "within_target_share": share(within, requested),
-    }
+    return VerificationFigures(
+        requested=requested,
+        verified=len(seconds),
+        verified_share=share(len(seconds), requested),
+        median_s=percentile(seconds, 0.5),
+        p90_s=percentile(seconds, 0.9),
+        within_target=within,
+        within_target_share=share(within, requested),
+    )
 
 
-async def video_verification(conn: asyncpg.pool.PoolConnectionProxy, district: District, period: Period) -> JsonObject:
+async def video_verification(
+    conn: asyncpg.pool.PoolConnectionProxy, district: District, period: Period
+) -> VideoVerification:
     """Totals and one row per site that asked for video in the period."""
     rows = await conn.fetch(_BY_SITE, period.start, period.end)
     sites = []
@@ -58,9 +58,6 @@ async def video_verification(conn: asyncpg.pool.PoolConnectionProxy, district: D
         every += seconds
         requested += row["requested"]
         sites.append(
-            {
-                **site_names(district, row["site_id"]),
-                **_figures(row["requested"], seconds),
-            }
+            VerificationSite(**dict(site_names(district, row["site_id"])), **dict(_figures(row["requested"], seconds)))
         )
-    return {"target_s": VERIFICATION_TARGET_S, "totals": _figures(requested, every), "sites": sites}
+    return VideoVerification(target_s=VERIFICATION_TARGET_S, totals=_figures(requested, every), sites=sites)

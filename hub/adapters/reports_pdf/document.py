@@ -15,10 +15,11 @@ from fpdf import FPDF
 from fpdf.enums import TextMode
 from fpdf.fonts import TTFFont
 
-from hub.adapters.reports_pdf.cells import Column, axis_text, clock_text, nice_ceiling
+from hub.adapters.reports_pdf.cells import Column, Row, axis_text, clock_text, nice_ceiling
 from hub.adapters.reports_text import (
     PERIODS,
 )
+from hub.services.views.reports import Report
 
 FONT_DIRS = (Path("/usr/share/fonts/opentype/noto"), Path("/usr/share/fonts/noto-cjk"))
 FONT_FILE = "NotoSansCJK-Regular.ttc"
@@ -72,7 +73,7 @@ def font_file() -> tuple[Path, int]:
 
 
 class Document(FPDF):
-    def __init__(self, report: dict[str, Any]) -> None:
+    def __init__(self, report: Report) -> None:
         super().__init__(orientation="L", unit="mm", format="A4")
         self.report = report
         self.set_margins(MARGIN, MARGIN, MARGIN)
@@ -86,7 +87,7 @@ class Document(FPDF):
         embedded = self.fonts[FONT_FAMILY.lower()]
         if isinstance(embedded, TTFFont):
             embedded.ttfont.recalcBBoxes = False
-        self.set_title(f"{report['district']['name']} {report['period']['label']}")
+        self.set_title(f"{report.district.name} {report.period.label}")
         self.set_creator("Sentinel hub")
         self.set_lang("zh-CN")
 
@@ -167,14 +168,14 @@ class Document(FPDF):
     # ---- page furniture --------------------------------------------------------------------------
 
     def footer(self) -> None:
-        period = self.report["period"]
+        period = self.report.period
         self.font(7, colour=FAINT)
-        self.put(MARGIN, PAGE_H - 8, WIDTH / 2, 4, f"Sentinel · {self.report['district']['name']} · {period['label']}")
+        self.put(MARGIN, PAGE_H - 8, WIDTH / 2, 4, f"Sentinel · {self.report.district.name} · {period.label}")
         self.put(MARGIN + WIDTH / 2, PAGE_H - 8, WIDTH / 2, 4, f"第 {self.page_no()} 页 Page {self.page_no()}", "R")
 
     def banner(self, zh: str, en: str, detail: str) -> float:
-        period = self.report["period"]
-        kind = PERIODS.get(period["kind"], (period["kind"], period["kind"]))
+        period = self.report.period
+        kind = PERIODS.get(period.kind, (period.kind, period.kind))
         self.set_fill_color(*HEAD_BG)
         self.rect(0, 0, PAGE_W, 24, style="F")
         self.font(16, bold=True, colour=(255, 255, 255))
@@ -182,7 +183,7 @@ class Document(FPDF):
         self.font(10, colour=(205, 218, 235))
         self.put(MARGIN, 13.5, WIDTH * 0.62, 5, en)
         self.font(11, bold=True, colour=(255, 255, 255))
-        self.put(MARGIN + WIDTH * 0.6, 5, WIDTH * 0.4, 7, f"{kind[0]} {kind[1]} · {period['label']}", "R")
+        self.put(MARGIN + WIDTH * 0.6, 5, WIDTH * 0.4, 7, f"{kind[0]} {kind[1]} · {period.label}", "R")
         self.font(8, colour=(205, 218, 235))
         self.put(MARGIN + WIDTH * 0.45, 13.5, WIDTH * 0.55, 5, detail, "R")
         return 30.0
@@ -220,9 +221,10 @@ class Document(FPDF):
         return y + 21
 
     def bilingual_table(
-        self, y: float, columns: Sequence[Column], rows: Sequence[dict[str, Any]], title: Callable[[], float]
+        self, y: float, columns: Sequence[Column], rows: Sequence[Any], title: Callable[[], float]
     ) -> float:
-        """A table with a two-line (中文 / English) header; continues on a new page when full."""
+        """A table with a two-line (中文 / English) header; continues on a new page when full. A row is a model, or
+        a `Row` of one that says how to draw it."""
         row_h = 6.2
 
         def header(y: float) -> float:
@@ -238,9 +240,10 @@ class Document(FPDF):
             return y + 9.5
 
         y = header(y)
-        for n, row in enumerate(rows):
-            self.font(7.6, bold=bool(row.get("_bold")))
-            cells = [self.wrap(c.value(row), c.width - 2.4) for c in columns]
+        for n, given in enumerate(rows):
+            row = given if isinstance(given, Row) else Row(given)
+            self.font(7.6, bold=row.bold)
+            cells = [self.wrap(c.value(row.item), c.width - 2.4) for c in columns]
             height = max(row_h, max(len(lines) for lines in cells) * self.line_height() + 1.6)
             if y + height > PAGE_H - 14:
                 self.add_page()
@@ -250,8 +253,8 @@ class Document(FPDF):
                 self.rect(MARGIN, y, sum(c.width for c in columns), height, style="F")
             x = MARGIN
             for c, lines in zip(columns, cells, strict=True):
-                status = row.get("_status_column") == c.zh and row.get("_status")
-                self.font(7.6, bold=bool(row.get("_bold")), colour=STATUS_COLOURS.get(status, INK) if status else INK)
+                status = row.status if row.status_column == c.zh else None
+                self.font(7.6, bold=row.bold, colour=STATUS_COLOURS.get(status, INK) if status else INK)
                 top = y + 0.8 if len(lines) > 1 else y + (height - self.line_height()) / 2
                 self.lines(x + 0.8, top, c.width - 1.6, lines, c.align)
                 x += c.width

@@ -1,4 +1,5 @@
-"""Errors as JSON: `{"error": {"code": ..., "message": ...}}`, never an HTML page."""
+"""Errors as JSON (hub.adapters.web.models.error.Error: `{"error": {"code": ..., "message": ...}}`), never an HTML
+page."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from aiohttp import hdrs, web
 from aiohttp.typedefs import Handler
 
 from hub.adapters.web.context import SERVICES
+from hub.adapters.web.models.error import Error, ErrorDetail
 from hub.services.health import DATABASE
 
 log = structlog.get_logger(__name__)
@@ -48,10 +50,10 @@ def json_ok(data: Any, status: int = 200) -> web.Response:
 def json_error(
     status: int, code: str, message: str, headers: dict[str, str] | None = None, params: dict[str, Any] | None = None
 ) -> web.Response:
-    error: dict[str, Any] = {"code": code, "message": message}
-    if params:
-        error["params"] = params
-    return web.json_response({"error": error}, status=status, headers=headers, dumps=dumps)
+    detail = (
+        ErrorDetail(code=code, message=message, params=params) if params else ErrorDetail(code=code, message=message)
+    )
+    return web.json_response(Error(error=detail).dump(), status=status, headers=headers, dumps=dumps)
 
 
 _HTTP_CODES = {
@@ -109,11 +111,11 @@ def database_unavailable(request: web.Request, error: BaseException) -> web.Resp
         state = health.state(DATABASE)
         since = state.since.isoformat() if state.up is False else None
     log.warning("web.database_unavailable", method=request.method, path=request.path, error=repr(error))
-    body = {
-        "error": {
-            "code": "database_unavailable",
-            "message": "the database is unavailable; try again shortly (device alarms are queued meanwhile)",
-            "since": since,
-        }
-    }
-    return web.json_response(body, status=503, headers={hdrs.RETRY_AFTER: DATABASE_RETRY_S}, dumps=dumps)
+    body = Error(
+        error=ErrorDetail(
+            code="database_unavailable",
+            message="the database is unavailable; try again shortly (device alarms are queued meanwhile)",
+            since=since,
+        )
+    )
+    return web.json_response(body.dump(), status=503, headers={hdrs.RETRY_AFTER: DATABASE_RETRY_S}, dumps=dumps)

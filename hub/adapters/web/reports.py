@@ -9,7 +9,6 @@ parameter is refused (a typo must not quietly change the period).
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 from aiohttp import web
 
@@ -19,9 +18,10 @@ from hub.adapters.web.console import SECURITY_HEADERS
 from hub.adapters.web.context import SERVICES
 from hub.adapters.web.errors import ApiError, BadRequest, json_ok
 from hub.adapters.web.models.base import read_query
-from hub.adapters.web.models.reports import Report, ReportQuery
+from hub.adapters.web.models.reports import ReportQuery
 from hub.adapters.web.operations import HTML_PAGE, Answer, Response, documented
 from hub.domain.reports import Period, PeriodError, parse_period
+from hub.services.views.reports import Report
 
 # Reports are private: never kept by a shared cache.
 _PRIVATE = {"Cache-Control": "private, no-store"}
@@ -48,7 +48,7 @@ _DESCRIPTION = (
 )
 
 
-async def _report(request: web.Request) -> dict[str, Any]:
+async def _report(request: web.Request) -> Report:
     services = request.app[SERVICES]
     period = period_of(request)
     if services.reports is None:
@@ -56,9 +56,9 @@ async def _report(request: web.Request) -> dict[str, Any]:
     return await services.reports.build(period, services.clock())
 
 
-def _filename(report: dict[str, Any], suffix: str) -> str:
-    label = report["period"]["label"].replace("..", "_")
-    return f"sentinel-report-{report['district']['id']}-{label}.{suffix}"
+def _filename(report: Report, suffix: str) -> str:
+    label = report.period.label.replace("..", "_")
+    return f"sentinel-report-{report.district.id}-{label}.{suffix}"
 
 
 @documented(
@@ -69,7 +69,7 @@ def _filename(report: dict[str, Any], suffix: str) -> str:
     query=ReportQuery,
 )
 async def report_json(request: web.Request) -> web.Response:
-    response = json_ok(await _report(request))
+    response = json_ok((await _report(request)).dump())
     response.headers.update(_PRIVATE)
     return response
 

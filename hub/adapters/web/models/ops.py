@@ -7,42 +7,13 @@ from typing import Annotated, Literal
 
 from pydantic import Field, RootModel
 
-from hub.adapters.web.models.base import Time, View
+from hub.adapters.web.models.base import View
+from hub.adapters.web.models.error import Error as Error
+from hub.adapters.web.models.error import ErrorDetail as ErrorDetail
 from hub.services.views.changes import DispatchChange, IncidentChange, WarningChange
 from hub.services.views.dispatches import Dispatch
 from hub.services.views.health import Dependency, HealthFrame
 from hub.services.views.incidents import Incident
-
-
-class ErrorDetail(View):
-    code: str = Field(
-        description="Stable, for programs.",
-        examples=[
-            "invalid_parameter",
-            "invalid_id",
-            "invalid_json",
-            "not_found",
-            "method_not_allowed",
-            "internal_error",
-            "database_unavailable",
-            "already_acknowledged",
-            "already_closed",
-            "illegal_transition",
-        ],
-    )
-    message: str = Field(description="For people.")
-    params: dict[str, str | int | float | bool | list[str | int] | None] | None = Field(
-        None,
-        description="What the code refers to, for a console to word the refusal in its language (e.g. "
-        "already_acknowledged: by, at; already_closed: state, by, at; illegal_transition: state, action)",
-    )
-    since: Time | None = Field(None, description="database_unavailable only: when the outage began, if known.")
-
-
-class Error(View):
-    """Every refusal: `{"error": {"code", "message"}}`."""
-
-    error: ErrorDetail
 
 
 class Liveness(View):
