@@ -11,7 +11,8 @@ For each source (real footage and a synthetic scene, as H.264 / MPEG-4 / MJPEG a
 * cameras on two cores: 2 × 1000 ms / (5 frames/s × ms per frame), decode only against decode + analysis;
 * 25 fps ratio: a camera streaming 25 fps is decoded whole but analysed at 5 fps;
 * searched: the share of frames searched for objects (the rest are skipped while a tamper is suspected or the
-  scene changed, and cost far less): a cost compares with another only at a like share;
+  scene changed, and cost far less): a cost compares with another only at a like share; so the analysis ms per
+  searched frame and per skipped frame are given apart too;
 * stages: where the analysis time goes, ms per frame (averaged over all frames), from a third pass per repeat
   with a CPU clock around each stage (`STAGES`): preparing the frame, tamper, motion, blobs, tracking, light
   checks, zone rules, and the rest of `analyze`. Timing the stages costs a little, so they add up to a bit more
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import platform
 import statistics
@@ -73,6 +75,8 @@ class Result:
     cameras_with_analysis: float
     stream_25fps_ratio: float  # a 25 fps stream is decoded whole but analysed at 5 fps
     searched_share: float  # frames searched for objects (not skipped as tampered or a scene change)
+    searched_ms: float  # analysis ms per frame searched for objects (NaN: none was)
+    skipped_ms: float  # … and per frame not searched (NaN: none was)
     stages_ms: dict[str, float] = field(default_factory=dict)  # stage → ms per frame, median over the repeats
 
 
@@ -112,29 +116,59 @@ def decode_pass(path: str, frames: int) -> float:
     return spent / done * 1000
 
 
-def analysis_pass(path: str, frames: int, stages: dict[str, float] | None = None) -> tuple[float, float]:
-    """CPU ms per frame inside the analyzer, decoding and analysing `frames` frames; and the share of frames
-    searched for objects. With `stages`, each stage's CPU ms per frame is added to it (and `other` for the rest)."""
+@dataclass(frozen=True)
+class Pass:
+    ms: float  # CPU ms per frame
+    searched_share: float
+    searched_ms: float  # CPU ms per frame searched for objects, NaN when none was
+    skipped_ms: float  # … per frame not searched, NaN when all were
+
+
+def analysis_pass(path: str, frames: int, stages: dict[str, float] | None = None) -> Pass:
+    """CPU ms per frame inside the analyzer, decoding and analysing `frames` frames, over all frames and apart
+    for the frames searched for objects and the rest. With `stages`, each stage's CPU ms per frame is added to it
+    (and `other` for the rest).
+
+    A frame is searched when the analyzer updates its tracker on it, which any version of the analyzer does only
+    then: this benchmark run against an older tree (its directory first on PYTHONPATH) splits its costs alike."""
     analyzer = CameraAnalyzer(AnalyzerSettings(zones=_zones()))
     capture = _open(path)
-    done, searched, spent = 0, 0, 0.0
+    done, searched, spent, spent_searched = 0, 0, 0.0, 0.0
+    updates = [0]
+    tracker_update = analyzer._tracker.update
+
+    def counted(*args: Any) -> Any:
+        updates[0] += 1
+        return tracker_update(*args)
+
+    analyzer._tracker.update = counted  # type: ignore[method-assign]
     spent_in: dict[str, float] = {}
     with _stage_clocks(analyzer, spent_in) if stages is not None else _nothing():
         while done < frames:
             ok, image = capture.read()
             if not ok:
                 break
+            before = updates[0]
             started = time.process_time()
             analyzer.analyze(image, done / CAMERA_FPS)
-            spent += time.process_time() - started
-            searched += getattr(analyzer, "searched_objects", True)
+            took = time.process_time() - started
+            spent += took
+            if updates[0] != before:
+                searched += 1
+                spent_searched += took
             done += 1
     capture.release()
     if stages is not None:
         for name, seconds in spent_in.items():
             stages[name] = seconds / done * 1000
         stages["other"] = (spent - sum(spent_in.values())) / done * 1000
-    return spent / done * 1000, searched / done
+    skipped = done - searched
+    return Pass(
+        spent / done * 1000,
+        searched / done,
+        spent_searched / searched * 1000 if searched else math.nan,
+        (spent - spent_searched) / skipped * 1000 if skipped else math.nan,
+    )
 
 
 @contextmanager
@@ -180,16 +214,15 @@ def cameras_on_two_cores(ms_per_frame: float) -> float:
 
 
 def measure(source: Source, frames: int, repeats: int) -> Result:
-    decode, analysis = [], []
+    decode: list[float] = []
+    passes: list[Pass] = []
     stages: list[dict[str, float]] = []
-    searched = 0.0
     for _ in range(repeats):  # interleaved, so that a busy moment of the machine hits both alike
         decode.append(decode_pass(source.path, frames))
-        ms, searched = analysis_pass(source.path, frames)  # the same every repeat: the analysis is deterministic
-        analysis.append(ms)
+        passes.append(analysis_pass(source.path, frames))  # the same frames searched every repeat: deterministic
         stages.append({})
         analysis_pass(source.path, frames, stages[-1])
-    decode_ms, analysis_ms = statistics.median(decode), statistics.median(analysis)
+    decode_ms, analysis_ms = statistics.median(decode), statistics.median(p.ms for p in passes)
     return Result(
         source=source.name,
         resolution=f"{source.width}x{source.height}",
@@ -201,7 +234,9 @@ def measure(source: Source, frames: int, repeats: int) -> Result:
         cameras_decode_only=round(cameras_on_two_cores(decode_ms), 1),
         cameras_with_analysis=round(cameras_on_two_cores(decode_ms + analysis_ms), 1),
         stream_25fps_ratio=round(analysis_ms / (5 * decode_ms), 3),
-        searched_share=round(searched, 2),
+        searched_share=round(passes[0].searched_share, 2),
+        searched_ms=round(statistics.median(p.searched_ms for p in passes), 3),
+        skipped_ms=round(statistics.median(p.skipped_ms for p in passes), 3),
         stages_ms={name: round(statistics.median(s[name] for s in stages), 3) for name in stages[0]},
     )
 
@@ -255,7 +290,8 @@ def main() -> int:
         results = [measure(source, args.frames, args.repeats) for source in sources]
     header = (
         f"{'source':15} {'size':>9} {'codec':17} {'decode ms':>9} {'analysis ms':>11} {'ratio':>6} "
-        f"{'cams decode':>11} {'cams +analysis':>14} {'25fps ratio':>11} {'searched':>8}"
+        f"{'cams decode':>11} {'cams +analysis':>14} {'25fps ratio':>11} {'searched':>8} {'ms searched':>11} "
+        f"{'ms skipped':>10}"
     )
     print(header)
     print("-" * len(header))
@@ -263,7 +299,7 @@ def main() -> int:
         print(
             f"{r.source:15} {r.resolution:>9} {r.codec:17} {r.decode_ms:9.2f} {r.analysis_ms:11.2f} "
             f"{r.ratio:6.0%} {r.cameras_decode_only:11.0f} {r.cameras_with_analysis:14.0f} "
-            f"{r.stream_25fps_ratio:11.0%} {r.searched_share:8.0%}"
+            f"{r.stream_25fps_ratio:11.0%} {r.searched_share:8.0%} {r.searched_ms:11.2f} {r.skipped_ms:10.2f}"
         )
     names = list(results[0].stages_ms) if results else []
     header = f"{'source':15} {'size':>9} {'codec':17} " + " ".join(f"{name:>8}" for name in names)
@@ -275,7 +311,8 @@ def main() -> int:
     print(
         f"\nratio = analysis / decode per frame (target < {TARGET_RATIO:.0%}); cams = 5 fps cameras two cores "
         "sustain (from CPU ms per frame); 25fps ratio = a 25 fps stream decoded whole and analysed at 5 fps; "
-        "searched = frames searched for objects (not skipped as tampered or a scene change)."
+        "searched = frames searched for objects (not skipped as tampered or a scene change); ms searched / "
+        "skipped = analysis ms per frame of each kind (compare trees on these when their searched shares differ)."
     )
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(

@@ -84,12 +84,13 @@ def split_side_by_side(mask: np.ndarray, blob: Blob, aspect: float) -> list[Blob
         cuts.append(centre)
     cuts.append(blob.w)
     parts = []
+    shortest = _SIDE_BY_SIDE_HEIGHT * blob.h
     for left, right in itertools.pairwise(cuts):
         x, y, w, h = cv2.boundingRect(region[:, left:right])  # the part's own extent
         if w and h:
+            if h < shortest:
+                return [blob]  # the first short part settles it: the rest need not be measured
             parts.append(_blob(Blob, (blob.x + left + x, blob.y + y, w, h)))
-    if any(part.h < _SIDE_BY_SIDE_HEIGHT * blob.h for part in parts):
-        return [blob]
     return parts
 
 

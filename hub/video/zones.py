@@ -159,7 +159,12 @@ class ZoneRules:
         detections: list[Detection] = []
         for zone in self.zones:
             if zone.min_object_height is None:  # the common case, inline: this runs per object, zone and frame
-                eligible = [o for o in objects if o.box[2] * o.box[3] >= zone.min_object_area]
+                # With no minimum area every box passes (areas are not negative): no copy.
+                eligible = (
+                    [o for o in objects if o.box[2] * o.box[3] >= zone.min_object_area]
+                    if zone.min_object_area > 0
+                    else objects
+                )
             else:
                 eligible = [o for o in objects if zone.admits(o)]
             if zone.kind is ZoneKind.LINE_CROSSING:
@@ -195,10 +200,11 @@ class ZoneRules:
     def _presence(self, zone: Zone, objects: Sequence[ObjectBox], t: float, armed: bool) -> list[Detection]:
         timings, visits = self.timings, self._state.visits
         detections = []
+        bounds = self._bounds.get(zone.id)
         for obj in objects:
             key = (obj.track_id, zone.id)
             visit = visits.get(key)
-            if self._inside(obj.foot, zone):
+            if bounds is not None and _within(obj.box, bounds) and point_in_polygon(obj.foot, zone.polygon):
                 if visit is None:
                     visit = visits[key] = _Visit(entered_t=t, last_inside_t=t)
                 visit.last_inside_t = t
@@ -282,7 +288,12 @@ class ZoneRules:
     def _crowd(
         self, zone: Zone, objects: Sequence[ObjectBox], t: float, armed: bool, motion: np.ndarray | None
     ) -> list[Detection]:
-        inside = [o for o in objects if self._inside(o.foot, zone)]
+        bounds = self._bounds.get(zone.id)
+        inside = (
+            [o for o in objects if _within(o.box, bounds) and point_in_polygon(o.foot, zone.polygon)]
+            if bounds is not None
+            else []
+        )
         crowded = len(inside) >= zone.crowd_count
         if not crowded and zone.crowd_area_share is not None and motion is not None:
             crowded = self._moving_share(zone, motion) >= zone.crowd_area_share
@@ -316,13 +327,6 @@ class ZoneRules:
         return cv2.countNonZero(cv2.bitwise_and(motion, zone_mask)) / zone_pixels
 
     # --- helpers --------------------------------------------------------------------------------------------
-    def _inside(self, point: Point, zone: Zone) -> bool:
-        bounds = self._bounds.get(zone.id)
-        if bounds is None:
-            return False
-        left, top, right, bottom = bounds
-        x, y = point
-        return left <= x <= right and top <= y <= bottom and point_in_polygon(point, zone.polygon)
 
     def _forget_gone(self, objects: Sequence[ObjectBox]) -> None:
         alive = {o.track_id for o in objects}
@@ -333,3 +337,12 @@ class ZoneRules:
     @staticmethod
     def _detection(kind: DetectionType, zone: Zone, t: float, objects: Sequence[ObjectBox], score: float) -> Detection:
         return Detection(kind, t, score, zone_id=zone.id, objects=tuple(objects), zone_shape=zone.shape)
+
+
+def _within(box: tuple[float, float, float, float], bounds: tuple[float, float, float, float]) -> bool:
+    """Whether a box's foot point (bottom centre) lies in a polygon's bounding box: the cheap test first, before
+    `point_in_polygon` (most objects are far from most zones)."""
+    x, y, w, h = box
+    foot_x, foot_y = x + w / 2, y + h
+    left, top, right, bottom = bounds
+    return left <= foot_x <= right and top <= foot_y <= bottom
