@@ -50,7 +50,16 @@ from hub.parts import device_services, intake_checker, shared
 from hub.routine import routine_process
 from hub.services.auth import AuthPolicy
 from hub.services.changes import Broadcaster
-from hub.services.health import BROKER, CHANGE_FEED, DATABASE, FlagCheck, HealthMonitor, Watch, availability
+from hub.services.health import (
+    BROKER,
+    CHANGE_FEED,
+    DATABASE,
+    ROUTINE_PROCESS,
+    FlagCheck,
+    HealthMonitor,
+    Watch,
+    availability,
+)
 from hub.services.ingest import IngestService
 from hub.services.intake import INGEST_TOPIC_KINDS, MAIN_PROCESS_TOPIC_KINDS, is_alarm
 from hub.services.lanes import AlarmRightOfWay, AlarmTurns, RoutineTurns
@@ -130,12 +139,25 @@ class Hub:
                 is_alarm=is_alarm,
             )
             database_probe = PostgresProbe(s.database_url)
+            right_of_way = AlarmRightOfWay()
+            # Started once the HTTP server is bound (below): it needs the public URL for media links.
+            routine = (
+                routine_process(lambda: s.model_copy(update={"public_url": public_url.value}), right_of_way)
+                if apart
+                else None
+            )
             health = HealthMonitor(
                 [
                     Watch(database_probe),
                     # In-process flags: a reconnect that takes a moment must not flash a banner.
                     Watch(FlagCheck(BROKER, lambda: mqtt.connected), every_s=0.25, every_down_s=0.25, grace_s=2.0),
                     Watch(FlagCheck(CHANGE_FEED, listener.is_ready), every_s=0.25, every_down_s=0.25, grace_s=2.0),
+                    # Its watchdog already waited out the silence that makes it "down" (stall_after_s).
+                    *(
+                        [Watch(FlagCheck(ROUTINE_PROCESS, lambda: routine.up), every_s=0.25, every_down_s=0.25)]
+                        if routine is not None
+                        else []
+                    ),
                 ],
                 broadcaster.publish,
             )
@@ -154,7 +176,6 @@ class Hub:
             media_fetcher = MediaFetcher(store, HttpDownloader(), media_files, self.district)
             await supervision.seed()
 
-            right_of_way = AlarmRightOfWay()
             outbox = PostgresOutbox(pool)
 
             def show_committed(incidents: Sequence[Incident]) -> None:
@@ -194,10 +215,21 @@ class Hub:
             metrics.gauge("sentinel_timer_leader", "1 on the instance that runs the timers", lambda: leader.is_leader)
             metrics.labelled_gauges(
                 "sentinel_dependency_up",
-                "1 while the dependency answers (database, broker, change_feed), as /readyz says",
+                "1 while the dependency answers (database, broker, change_feed, routine_process), as /readyz says",
                 "dependency",
                 {state.name: functools.partial(health.is_up, state.name) for state in health.states},
             )
+            if routine is not None:
+                metrics.gauge(
+                    "sentinel_routine_process_up",
+                    "1 while the routine process runs and ticks (reports to the watchdog)",
+                    lambda: routine.up,
+                )
+                metrics.counter(
+                    "sentinel_routine_process_restarts",
+                    "Routine process restarts (it exited, or the watchdog killed it frozen)",
+                    lambda: routine.restarts,
+                )
             metrics.gauge(
                 "sentinel_inbound_backlog",
                 "Messages received from the broker and not yet committed and acknowledged",
@@ -274,9 +306,7 @@ class Hub:
                     tasks.create_task(supervision.run_restorer(), name="supervision-restorer")
                     if dc09 is not None:
                         tasks.create_task(dc09.run(), name="dc09-receiver")
-                    if apart:
-                        # Started once the HTTP server is bound: it needs the public URL for media links.
-                        routine = routine_process(s.model_copy(update={"public_url": public_url.value}), right_of_way)
+                    if routine is not None:
                         tasks.create_task(routine.run(), name="routine-process")
                     tasks.create_task(warnings.warm_up(), name="speech-warm-up")
                     tasks.create_task(media_files.prune_forever(), name="media-retention")

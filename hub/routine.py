@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sys
+from collections.abc import Callable
 
 import structlog
 
@@ -28,7 +29,7 @@ from hub.adapters.postgres.outbox import PostgresOutbox
 from hub.adapters.postgres.pool import create_pool
 from hub.adapters.postgres.probe import PostgresProbe, is_database_outage
 from hub.adapters.postgres.store import PostgresStore
-from hub.adapters.supervised import SupervisedProcess, lifeline, read_first_line
+from hub.adapters.supervised import SupervisedProcess, lifeline, read_first_line, tick_forever
 from hub.config import Settings, load_district
 from hub.domain.district import District
 from hub.logging import log_stream
@@ -37,6 +38,7 @@ from hub.services.health import DATABASE, HealthMonitor, Watch, availability
 from hub.services.ingest import IngestService
 from hub.services.intake import ROUTINE_PROCESS_TOPIC_KINDS, is_alarm
 from hub.services.lanes import AlarmRightOfWay, AlarmTurns, RoutineTurns
+from hub.services.liveness import Liveness
 from hub.services.outbox import OutboxRelay
 
 log = structlog.get_logger(__name__)
@@ -48,13 +50,21 @@ ALARMS_HELD, ALARMS_CLEAR = b"A", b"C"
 _MAIN = "main process"
 
 
-def routine_process(settings: Settings, right_of_way: AlarmRightOfWay) -> SupervisedProcess:
-    """The routine process the main process supervises, given the main process's settings; it hears
-    when the main process's alarm lane holds alarms."""
+def routine_process(
+    settings: Callable[[], Settings], right_of_way: AlarmRightOfWay, stall_after_s: float = 5.0
+) -> SupervisedProcess:
+    """The routine process the main process supervises, given the main process's settings (read at each
+    start); it hears when the main process's alarm lane holds alarms, and is killed when it stops ticking
+    for `stall_after_s`."""
     argv = [sys.executable, "-m", "hub", "routine"]
     # Its log lines go where the main process's go (the demo's log file, say).
     process = SupervisedProcess(
-        "routine", argv, settings.model_dump_json().encode(), ROUTINE_NICENESS, output=log_stream()
+        "routine",
+        argv,
+        lambda: settings().model_dump_json().encode(),
+        ROUTINE_NICENESS,
+        output=log_stream(),
+        liveness=Liveness(stall_after_s),
     )
     right_of_way.observe(lambda held: process.send(ALARMS_HELD if held else ALARMS_CLEAR))
     return process
@@ -67,6 +77,14 @@ class RoutineLane:
         self.settings = settings
         self.district = district
         self.right_of_way = AlarmRightOfWay()
+        self._metrics: HubMetrics | None = None
+        self._mqtt: MqttClient | None = None
+
+    def report(self) -> str:
+        """The tick line for the main process's watchdog (and its log, should it find us frozen)."""
+        if self._metrics is None or self._mqtt is None:
+            return "starting"
+        return f"committed={self._metrics.committed} backlog={self._mqtt.backlog}"
 
     def heard(self, data: bytes) -> None:
         """Bytes from the main process: whether its alarm lane holds alarms (the last one counts)."""
@@ -102,6 +120,7 @@ class RoutineLane:
             store = PostgresStore(pool)
             parts = await device_services(s, self.district, topics, store, outbox_nudge, lambda: s.public_url)
             metrics = HubMetrics()
+            self._metrics, self._mqtt = metrics, mqtt
             right_of_way = self.right_of_way
             lane = (intake, store, self.district, topics, metrics, outbox_nudge)
             routine = IngestService(*lane, **parts.for_ingest(), database=database, lane=RoutineTurns(right_of_way))
@@ -138,8 +157,11 @@ def run_routine() -> None:
     async def until_orphaned() -> None:
         async with asyncio.TaskGroup() as tasks:
             work = tasks.create_task(lane.run(), name="routine")
+            # From this event loop, so a loop that wedges (or a process stopped) goes silent.
+            ticks = tasks.create_task(tick_forever(lane.report), name="ticks")
             await lifeline(lane.heard)
             log.warning("the hub's main process is gone; the routine process stops")
             work.cancel()
+            ticks.cancel()
 
     run_until_signalled(until_orphaned())

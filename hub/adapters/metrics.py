@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 
 import structlog
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.core import CounterMetricFamily
+from prometheus_client.registry import Collector
 
 log = structlog.get_logger(__name__)
 
@@ -16,6 +18,7 @@ class HubMetrics:
 
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
         self.registry = registry or CollectorRegistry()
+        self.committed = 0  # messages committed, as a plain number (the routine process reports it)
         r = self.registry
         self.messages = Counter("sentinel_messages_total", "Inbound messages processed", registry=r)
         self.events = Counter("sentinel_events_stored_total", "New device events stored", ["device_kind"], registry=r)
@@ -71,6 +74,10 @@ class HubMetrics:
         for value, read in reads.items():
             gauge.labels(value).set_function(read)
 
+    def counter(self, name: str, documentation: str, read: Callable[[], float]) -> None:
+        """A counter kept elsewhere (read at each scrape); `name` without `_total`, which Prometheus adds."""
+        self.registry.register(_ReadCounter(name, documentation, read))
+
     async def sample_forever(
         self,
         name: str,
@@ -93,6 +100,7 @@ class HubMetrics:
     # --- IngestObserver ----------------------------------------------------------------------------
     def batch_committed(self, size: int, seconds: float) -> None:
         self.messages.inc(size)
+        self.committed += size
         self.batch_size.observe(size)
         self.commit_seconds.observe(seconds)
 
@@ -110,3 +118,11 @@ class HubMetrics:
 
     def incidents_opened(self, count: int) -> None:
         self.incidents.inc(count)
+
+
+class _ReadCounter(Collector):
+    def __init__(self, name: str, documentation: str, read: Callable[[], float]) -> None:
+        self._name, self._documentation, self._read = name, documentation, read
+
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        yield CounterMetricFamily(self._name, self._documentation, value=self._read())

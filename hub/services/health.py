@@ -1,6 +1,7 @@
 """Which of the hub's dependencies are up, and since when: the degraded state the desk must see.
 
-One `Watch` per dependency (the database, the broker link, the database's change feed) checks it
+One `Watch` per dependency (the database, the broker link, the database's change feed, the routine
+process where it runs apart) checks it
 over and over; the monitor keeps each one's state and, whenever a state changes, publishes a
 `{"type": "health", ...}` frame straight to the live views (never through the database, which may
 be the thing that is down). Waiters can be told the moment a dependency comes back, so whoever backs
@@ -29,6 +30,7 @@ log = structlog.get_logger(__name__)
 DATABASE = "database"
 BROKER = "broker"
 CHANGE_FEED = "change_feed"
+ROUTINE_PROCESS = "routine_process"  # when the routine lane runs apart: its process runs and ticks
 
 
 @dataclass(frozen=True)

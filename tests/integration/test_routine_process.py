@@ -108,6 +108,32 @@ async def until_routine_session(settings: Settings) -> None:
         link.close()
 
 
+async def load_under_way(settings: Settings, events: int, tag: str, per_second: float) -> threading.Thread:
+    """`publish_routine_load` in a thread, returned once a tenth of its camera events are stored."""
+    assert settings.mqtt_url and settings.database_url
+    db = settings.database_url
+    topics = Topics(settings.topic_prefix)
+    load = threading.Thread(target=publish_routine_load, args=(settings.mqtt_url, topics, events, tag, per_second))
+    load.start()
+    await eventually(lambda: fetch_value(db, CAMERA_EVENTS_AT_LEAST.format(events // 10)), timeout=30, interval=0.01)
+    return load
+
+
+async def replaced(hub_pid: int, first: int) -> bool:
+    """Whether the hub runs a routine process other than `first`."""
+    return any(pid != first for pid in routine_children(hub_pid))
+
+
+async def assert_all_stored_once(db: str, load: threading.Thread, events: int) -> None:
+    """Once the load is published: each of its camera events stored exactly once, nothing refused."""
+    await asyncio.to_thread(load.join, 120)
+    await eventually(lambda: fetch_value(db, CAMERA_EVENTS_AT_LEAST.format(events)), timeout=120)
+    await asyncio.sleep(1.0)  # anything redelivered late must not add to it
+    assert await fetch_value(db, CAMERA_EVENTS) == events
+    assert await fetch_value(db, DISTINCT_CAMERA_EVENTS) == events
+    assert await fetch_value(db, "SELECT count(*) FROM dead_letters") == 0
+
+
 async def test_a_routine_process_killed_under_heartbeat_load_is_restarted_and_loses_and_doubles_nothing(
     hub_settings: Settings, tmp_path: Path
 ) -> None:
@@ -120,32 +146,80 @@ async def test_a_routine_process_killed_under_heartbeat_load_is_restarted_and_lo
         await until_routine_session(settings)
         [first] = routine_children(hub.pid)
         events = 3000  # with 30,000 heartbeats, at 300 events (3,000 messages) a second
-        load = threading.Thread(
-            target=publish_routine_load, args=(url, Topics(settings.topic_prefix), events, "kill", 300.0)
-        )
-        load.start()
-        await eventually(lambda: fetch_value(db, CAMERA_EVENTS_AT_LEAST.format(300)), timeout=30, interval=0.01)
+        load = await load_under_way(settings, events, "kill", 300.0)
         os.kill(first, signal.SIGKILL)
         killed_at = await fetch_value(db, CAMERA_EVENTS)
         assert load.is_alive(), "the load ended before the kill: the test proves nothing"
-
-        async def restarted() -> bool:
-            return any(pid != first for pid in routine_children(hub.pid))
-
-        await eventually(restarted, timeout=30)
-        await asyncio.to_thread(load.join, 120)
-        await eventually(lambda: fetch_value(db, CAMERA_EVENTS_AT_LEAST.format(events)), timeout=120)
-        await asyncio.sleep(1.0)  # anything redelivered late must not add to it
+        await eventually(lambda: replaced(hub.pid, first), timeout=30)
         assert isinstance(killed_at, int) and killed_at < events
-        assert await fetch_value(db, CAMERA_EVENTS) == events
-        assert await fetch_value(db, DISTINCT_CAMERA_EVENTS) == events
-        assert await fetch_value(db, "SELECT count(*) FROM dead_letters") == 0
+        await assert_all_stored_once(db, load, events)
         assert hub.poll() is None, "the hub went down with its routine process"
         [second] = routine_children(hub.pid)
     finally:
         stop_hub_process(hub)
     assert hub.returncode == 0, (tmp_path / "hub.log").read_text()[-3000:]
     assert second not in routine_children(hub.pid), "the routine process outlived the hub"
+
+
+async def readiness(http: str) -> dict[str, object]:
+    async with aiohttp.ClientSession() as session, session.get(f"http://{http}/readyz") as response:
+        body = await response.json()
+        assert isinstance(body, dict)
+        return body
+
+
+async def metric(http: str, name: str) -> float | None:
+    async with aiohttp.ClientSession() as session, session.get(f"http://{http}/metrics") as response:
+        text = await response.text()
+    for line in text.splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[1])
+    return None
+
+
+async def test_a_frozen_routine_process_is_killed_and_restarted_by_the_watchdog_and_loses_and_doubles_nothing(
+    hub_settings: Settings, tmp_path: Path
+) -> None:
+    settings = routine_apart(hub_settings)
+    db, url, http = settings.database_url, settings.mqtt_url, settings.http
+    assert db and url
+    hub = hub_process(settings, tmp_path / "hub.log")
+    try:
+        await eventually(lambda: process_ready(http), timeout=60)
+        await until_routine_session(settings)
+        assert await metric(http, "sentinel_routine_process_up") == 1.0
+        assert await metric(http, "sentinel_routine_process_restarts_total") == 0.0
+        [first] = routine_children(hub.pid)
+        events = 2000  # with 20,000 heartbeats, at 200 events (2,200 messages) a second
+        load = await load_under_way(settings, events, "stall", 200.0)
+        os.kill(first, signal.SIGSTOP)  # frozen: alive to the kernel, silent to the hub
+        stopped_at = time.monotonic()
+        frozen_at = await fetch_value(db, CAMERA_EVENTS)
+
+        async def failing() -> bool:
+            failing = (await readiness(http)).get("failing")
+            return isinstance(failing, list) and "routine_process" in failing
+
+        await eventually(failing, timeout=15, interval=0.1)
+        failing_after = time.monotonic() - stopped_at
+        assert await metric(http, "sentinel_routine_process_up") == 0.0
+        # Down (and killed) once silent for stall_after_s (5 s), not before: a slow tick is no stall.
+        assert 4.5 <= failing_after <= 5.0 + 8.0, failing_after
+        await eventually(lambda: replaced(hub.pid, first), timeout=15, interval=0.1)
+        restarted_after = time.monotonic() - stopped_at
+        assert 4.5 <= restarted_after <= 5.0 + 8.0, restarted_after
+        assert load.is_alive(), "the load ended before the restart: the test proves nothing"
+        await eventually(lambda: process_ready(http), timeout=30, interval=0.2)
+        assert await metric(http, "sentinel_routine_process_restarts_total") == 1.0
+        assert isinstance(frozen_at, int) and frozen_at < events
+        await assert_all_stored_once(db, load, events)
+        assert not runs(first), "the frozen routine process was left behind"
+        assert hub.poll() is None
+    finally:
+        stop_hub_process(hub)
+    log = (tmp_path / "hub.log").read_text()
+    assert hub.returncode == 0, log[-3000:]
+    assert "child process frozen" in log, log[-3000:]
 
 
 async def test_a_panic_is_committed_and_announced_while_the_routine_process_drains_a_backlog(

@@ -4,8 +4,9 @@ Protocol (server → client, JSON text frames):
   {"type": "health", "ok": true|false, "dependencies": [{"name", "up", "since"}, ...]}
                                              first, on every connection, then whenever a dependency
                                              goes down or comes back (and after each resync); names:
-                                             "database", "broker", "change_feed"; `since` (RFC 3339)
-                                             is when the current state began. Sent straight from the
+                                             "database", "broker", "change_feed", "routine_process"
+                                             (the routine lane's own process); `since` (RFC 3339) is
+                                             when the current state began. Sent straight from the
                                              hub's memory, so it arrives while the database is down
   {"type": "snapshot", "incidents": [...]}   once: every open incident (while the database is down
                                              it comes as soon as the database is back)

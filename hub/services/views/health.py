@@ -10,7 +10,7 @@ from hub.services.views.base import DateTime, View
 
 
 class Dependency(View):
-    name: Literal["database", "broker", "change_feed"]
+    name: Literal["database", "broker", "change_feed", "routine_process"]
     up: bool | None = Field(description="null: not checked yet.")
     since: DateTime = Field(description="When this state began.")
     error: str | None = Field(

@@ -1,11 +1,12 @@
 // The hub's health frames ({"type": "health", "ok", "dependencies": [{name, up, since}]}) as one
 // banner, for the desk's console and the officer's app: which dependency is down and since when
 // (local time). Each page has its own words for it (health_database, health_broker,
-// health_change_feed in its i18n table, each a function of the time text).
+// health_change_feed, health_routine_process in its i18n table, each a function of the time text).
 
 // The most telling dependency first: without the database nothing is stored and the change feed is
-// down with it; without the broker link no device reaches the hub.
-const ORDER = ["database", "broker", "change_feed"];
+// down with it; without the broker link no device reaches the hub; without the routine process
+// (where the routine lane runs apart) heartbeats and camera events wait.
+const ORDER = ["database", "broker", "change_feed", "routine_process"];
 
 function pad(n) {
   return n < 10 ? "0" + n : String(n);
