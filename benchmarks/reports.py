@@ -31,6 +31,7 @@ from hub.adapters.reports_pdf import render_pdf
 from hub.config.district import parse_district
 from hub.domain.district import District
 from hub.domain.reports import Period, parse_period
+from hub.services.views.reports import Report
 from sentinel_dev.services import PrivatePostgres
 from simulators.districts import synthetic_district
 from simulators.history import generate, write
@@ -76,14 +77,14 @@ async def _timed_builds(url: str, district: District, period: Period, now: datet
         for _ in range(repeats):
             started = time.perf_counter()
             built = await reports.build(period, now)
-            json.dumps(built, ensure_ascii=False)  # what the API answers
+            json.dumps(built.dump(), ensure_ascii=False)  # what the API answers
             times.append(time.perf_counter() - started)
         return times
     finally:
         await pool.close()
 
 
-async def _build_once(url: str, district: District, period: Period, now: datetime) -> dict[str, object]:
+async def _build_once(url: str, district: District, period: Period, now: datetime) -> Report:
     pool = await create_pool(url, min_size=1, max_size=1)
     try:
         return await PostgresReports(pool, district).build(period, now)

@@ -35,13 +35,14 @@ async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
     await pool.close()
 
 
-async def october(pool: asyncpg.Pool, d: District, seed: int) -> tuple[History, Any]:
-    """A generated history around October, written to the database, and October's report of it."""
+async def october(pool: asyncpg.Pool, d: District, seed: int) -> tuple[History, dict[str, Any]]:
+    """A generated history around October, written to the database, and October's report of it as the API
+    sends it."""
     history = generate(d, START - timedelta(days=5), END + timedelta(days=5), incidents=400, seed=seed)
     async with pool.acquire() as conn:
         await write(conn, history)
     period = parse_period({"period": "month", "month": "2026-10"}, d.timezone)
-    return history, await PostgresReports(pool, d).build(period, NOW)
+    return history, (await PostgresReports(pool, d).build(period, NOW)).dump()
 
 
 def _median(values: list[float]) -> float | None:
