@@ -122,7 +122,11 @@ class SupervisionService:
         async with self._store.transaction() as tx:
             if lease is not None:
                 await tx.lease.hold_lease(lease)
-            overdue = await tx.devices.mark_overdue(now, limit)
+            candidates = await tx.devices.overdue_devices(now, limit)
+            # The sites' locks before the devices' rows, as ingest takes them; a site another writer
+            # holds waits for the next scan rather than hold up (or deadlock with) that writer.
+            free = await tx.incidents.lock_sites(sorted({site for _, site in candidates}), wait=False)
+            overdue = await tx.devices.mark_overdue([d for d, site in candidates if site in free], now)
             if not overdue:
                 return 0
             events: list[tuple[DeviceEvent, dict[str, Any]]] = [

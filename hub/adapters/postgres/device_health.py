@@ -55,16 +55,29 @@ class PostgresDeviceHealth(Rows):
         )
         return [(h.site_id, h.device_id) for h, _, _ in rows if h.device_id in was_offline and not h.reported_offline]
 
-    async def mark_overdue(self, now: datetime, limit: int) -> list[tuple[str, str, str, datetime, datetime]]:
+    async def overdue_devices(self, now: datetime, limit: int) -> list[tuple[str, str]]:
+        rows = await self._conn.fetch(
+            "SELECT device_id, site_id FROM device_health WHERE online AND deadline_at <= $1"
+            " ORDER BY deadline_at LIMIT $2",
+            now,
+            limit,
+        )
+        return [(r["device_id"], r["site_id"]) for r in rows]
+
+    async def mark_overdue(
+        self, device_ids: Sequence[str], now: datetime
+    ) -> list[tuple[str, str, str, datetime, datetime]]:
+        # SKIP LOCKED: a row another transaction holds is a device being heard right now.
         rows = await self._conn.fetch(
             """
             UPDATE device_health SET online = false, offline_since = deadline_at
-            WHERE device_id IN (SELECT device_id FROM device_health WHERE online AND deadline_at <= $1
-                                ORDER BY deadline_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+            WHERE device_id IN (SELECT device_id FROM device_health
+                                WHERE device_id = ANY($1::text[]) AND online AND deadline_at <= $2
+                                FOR UPDATE SKIP LOCKED)
             RETURNING device_id, site_id, kind, deadline_at, last_seen_at
             """,
+            list(device_ids),
             now,
-            limit,
         )
         return [(r["device_id"], r["site_id"], r["kind"], r["deadline_at"], r["last_seen_at"]) for r in rows]
 

@@ -33,16 +33,21 @@ class PostgresTimers(Rows):
         )
         return due
 
-    async def claim_due_timer(self, now: datetime, fired_by: str) -> Timer | None:
-        # SKIP LOCKED plus fired_at set in the same transaction as the timer's effects: a timer
-        # fires once even if two instances ever looked at the same moment.
+    async def next_due_timer(self, now: datetime) -> tuple[int, str] | None:
         row = await self._conn.fetchrow(
-            """
-            UPDATE timers SET fired_at = $1, fired_by = $2
-            WHERE id = (SELECT id FROM timers WHERE fired_at IS NULL AND NOT cancelled AND due_at <= $1
-                        ORDER BY due_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)
-            RETURNING id, incident_id, kind, dispatch_id, due_at
-            """,
+            "SELECT t.id, i.site_id FROM timers t JOIN incidents i ON i.id = t.incident_id"
+            " WHERE t.fired_at IS NULL AND NOT t.cancelled AND t.due_at <= $1 ORDER BY t.due_at, t.id LIMIT 1",
+            now,
+        )
+        return (row["id"], row["site_id"]) if row else None
+
+    async def claim_timer(self, timer_id: int, now: datetime, fired_by: str) -> Timer | None:
+        # fired_at is set in the same transaction as the timer's effects: a timer fires once even if
+        # two instances ever looked at the same moment.
+        row = await self._conn.fetchrow(
+            "UPDATE timers SET fired_at = $2, fired_by = $3 WHERE id = $1 AND fired_at IS NULL AND NOT cancelled"
+            " RETURNING id, incident_id, kind, dispatch_id, due_at",
+            timer_id,
             now,
             fired_by,
         )

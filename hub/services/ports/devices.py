@@ -81,8 +81,16 @@ class DeviceHealth(Protocol):
         """Upsert (heard, deadline, low battery); return (site, device) of those that were offline."""
         ...
 
-    async def mark_overdue(self, now: datetime, limit: int) -> list[tuple[str, str, str, datetime, datetime]]:
-        """Mark devices past their deadline offline: (device, site, kind, deadline, last seen)."""
+    async def overdue_devices(self, now: datetime, limit: int) -> list[tuple[str, str]]:
+        """(device, site) of online devices past their deadline, earliest first, unlocked: the caller
+        takes their sites' locks before `mark_overdue`, the order every writer of a site keeps."""
+        ...
+
+    async def mark_overdue(
+        self, device_ids: Sequence[str], now: datetime
+    ) -> list[tuple[str, str, str, datetime, datetime]]:
+        """Mark these devices offline if they are still past their deadline and no other transaction
+        is recording them heard: (device, site, kind, deadline, last seen)."""
         ...
 
     async def seed_health(self, rows: Sequence[tuple[Heard, datetime]]) -> None:

@@ -20,8 +20,14 @@ class Timers(Protocol):
         """Cancel the incident's unfired timers of these kinds."""
         ...
 
-    async def claim_due_timer(self, now: datetime, fired_by: str) -> Timer | None:
-        """The earliest due timer, marked fired (it fires once, even with two instances looking)."""
+    async def next_due_timer(self, now: datetime) -> tuple[int, str] | None:
+        """(timer id, site id) of the earliest due timer, unlocked: the caller takes the site's lock
+        before `claim_timer`, the order every writer of a site keeps."""
+        ...
+
+    async def claim_timer(self, timer_id: int, now: datetime, fired_by: str) -> Timer | None:
+        """The timer, marked fired, if it is still pending (it fires once, even with two instances
+        looking); None if it was cancelled or fired meanwhile."""
         ...
 
     async def pending_timer(self, incident_id: int, kind: TimerKind) -> datetime | None:

@@ -118,11 +118,20 @@ class FakeDeviceHealth:
             )  # fmt: skip
         return back
 
-    async def mark_overdue(self, now: datetime, limit: int) -> list[tuple[str, str, str, datetime, datetime]]:
+    async def overdue_devices(self, now: datetime, limit: int) -> list[tuple[str, str]]:
         due = sorted((h.deadline_at, d) for d, h in self.rows.items() if h.online and h.deadline_at <= now)[:limit]
-        for _, device_id in due:
+        return [(d, self.rows[d].site_id) for _, d in due]
+
+    async def mark_overdue(
+        self, device_ids: Sequence[str], now: datetime
+    ) -> list[tuple[str, str, str, datetime, datetime]]:
+        due = [d for d in device_ids if self.rows[d].online and self.rows[d].deadline_at <= now]
+        for device_id in due:
             self.rows[device_id].online = False
-        return [(d, self.rows[d].site_id, self.rows[d].kind, at, self.rows[d].last_seen_at) for at, d in due]
+        return [
+            (d, self.rows[d].site_id, self.rows[d].kind, self.rows[d].deadline_at, self.rows[d].last_seen_at)
+            for d in due
+        ]
 
     async def seed_health(self, rows: Sequence[tuple[Heard, datetime]]) -> None:
         for heard, deadline in rows:

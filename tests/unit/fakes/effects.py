@@ -11,10 +11,12 @@ from itertools import count
 from hub.domain.escalation import Timer, TimerKind
 from hub.services.messages import OutboundMessage
 from hub.services.ports import JsonObject, Lease, LeaseLost
+from tests.unit.fakes.incidents import FakeIncidents
 
 
 class FakeTimers:
-    def __init__(self) -> None:
+    def __init__(self, incidents: FakeIncidents) -> None:
+        self._incidents = incidents  # a timer's site is its incident's
         self.pending: dict[int, Timer] = {}  # neither fired nor cancelled
         self.fired: list[Timer] = []
         self._ids = count(1)
@@ -29,12 +31,17 @@ class FakeTimers:
             if t.incident_id == incident_id and t.kind in kinds:
                 del self.pending[timer_id]
 
-    async def claim_due_timer(self, now: datetime, fired_by: str) -> Timer | None:
+    async def next_due_timer(self, now: datetime) -> tuple[int, str] | None:
         due = sorted((t.due_at, i) for i, t in self.pending.items() if t.due_at <= now)
         if not due:
             return None
-        timer = self.pending.pop(due[0][1])
-        self.fired.append(timer)
+        timer_id = due[0][1]
+        return timer_id, self._incidents.rows[self.pending[timer_id].incident_id].site_id
+
+    async def claim_timer(self, timer_id: int, now: datetime, fired_by: str) -> Timer | None:
+        timer = self.pending.pop(timer_id, None)
+        if timer is not None:
+            self.fired.append(timer)
         return timer
 
     async def pending_timer(self, incident_id: int, kind: TimerKind) -> datetime | None:

@@ -28,7 +28,7 @@ class FakeTransaction:
         self.media = FakeMedia(self.events, self.changes)
         self.warnings = FakeWarnings()
         self.patrol = FakePatrolRuns(self.warnings)
-        self.timers = FakeTimers()
+        self.timers = FakeTimers(self.incidents)
         self.outbox = FakeOutbox(self.changes)
         self.audit_log = FakeAuditLog()
         self.lease = FakeLeaseCheck()
