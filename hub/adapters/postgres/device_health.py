@@ -12,11 +12,16 @@ from hub.services.lifecycle import SELF_CLEARING_KINDS
 
 class PostgresDeviceHealth(Rows):
     async def record_heard(self, rows: Sequence[tuple[Heard, datetime, bool]]) -> list[tuple[str, str]]:
+        # Rows locked in device order: the two lanes (and redundant instances) record the same devices
+        # at once, and two transactions taking the same rows in different orders can deadlock.
+        rows = sorted(rows, key=lambda row: row[0].device_id)
         ids = [h.device_id for h, _, _ in rows]
         was_offline = {
             r["device_id"]
             for r in await self._conn.fetch(
-                "SELECT device_id FROM device_health WHERE device_id = ANY($1::text[]) AND NOT online FOR UPDATE", ids
+                "SELECT device_id FROM device_health WHERE device_id = ANY($1::text[]) AND NOT online"
+                " ORDER BY device_id FOR UPDATE",
+                ids,
             )
         }
         # A device that says it goes offline keeps its state until its (short) deadline passes:

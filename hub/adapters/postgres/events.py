@@ -128,7 +128,8 @@ class PostgresEvents(Rows):
 
     async def record_device_status(self, reports: Sequence[JsonObject]) -> None:
         # Keep the newest report per device: a retained status replayed on reconnect is older. An
-        # `offline` always applies: a Last Will carries the time its device connected, not died.
+        # `offline` always applies: a Last Will carries the time its device connected, not died. Rows in
+        # device order, as record_heard takes them: redundant instances write the same devices at once.
         await self._conn.executemany(
             """
             INSERT INTO device_status (device_id, site_id, state, reported_at, received_at, battery, rssi, firmware)
@@ -150,6 +151,6 @@ class PostgresEvents(Rows):
                     r["rssi"],
                     r["firmware"],
                 )
-                for r in reports
+                for r in sorted(reports, key=lambda r: str(r["device_id"]))
             ],
         )
