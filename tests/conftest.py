@@ -20,6 +20,7 @@ import pytest
 from hypothesis import settings
 
 from sentinel_dev.services import PrivateMosquitto, PrivatePostgres
+from sentinel_dev.services.postgres import LOG_DATABASE_TAG
 
 TEMPLATE_DB = "sentinel_template"
 _HINT = "run ./dev test, which installs Mosquitto and PostgreSQL and sets up the venv"
@@ -139,6 +140,22 @@ def pg_template(pg_server: PrivatePostgres) -> str:
     return TEMPLATE_DB
 
 
+def _deadlock_lines(log_path: Path, database: str) -> str:
+    """The PostgreSQL log's reports of deadlocks in `database`: the error, its detail and the statement."""
+    tag, kept, taking = f"{LOG_DATABASE_TAG}{database} ", [], False
+    for line in log_path.read_text(errors="replace").splitlines():
+        if tag in line and "deadlock detected" in line:
+            taking = True
+        elif not (
+            line.startswith("\t")
+            or (tag in line and any(k in line for k in ("DETAIL", "HINT", "CONTEXT", "STATEMENT")))
+        ):
+            taking = False
+        if taking:
+            kept.append(line)
+    return "\n".join(kept[-60:])
+
+
 @pytest.fixture
 def database_url(pg_server: PrivatePostgres, pg_template: str) -> Iterator[str]:
     """URL of a fresh, migrated database private to this test; dropped afterwards."""
@@ -151,8 +168,24 @@ def database_url(pg_server: PrivatePostgres, pg_template: str) -> Iterator[str]:
         finally:
             await conn.close()
 
+    async def deadlocks() -> int:
+        conn = await asyncpg.connect(pg_server.admin_url("postgres"))
+        try:
+            for _ in range(40):  # a backend's statistics reach the server by its exit at the latest
+                if not await conn.fetchval("SELECT count(*) FROM pg_stat_activity WHERE datname = $1", name):
+                    break
+                await asyncio.sleep(0.05)
+            return await conn.fetchval("SELECT deadlocks FROM pg_stat_database WHERE datname = $1", name) or 0
+        finally:
+            await conn.close()
+
     run_async(execute(f'CREATE DATABASE "{name}" TEMPLATE "{pg_template}"'))
     try:
         yield pg_server.admin_url(name)
+        # Every writer takes a site's lock before its rows, so no two can wait for each other: a
+        # deadlock PostgreSQL broke (it aborts one of the two, and the hub retries or answers an
+        # error) is a bug even when the test's own checks passed.
+        found = run_async(deadlocks())
+        assert not found, f"{found} deadlock(s) in this test's database:\n" + _deadlock_lines(pg_server.log_path, name)
     finally:
         run_async(execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

@@ -24,6 +24,8 @@ from sentinel_dev.services.process import LIVE, PrivateService, pid_alive, tail_
 
 log = logging.getLogger(__name__)
 
+LOG_DATABASE_TAG = "db="  # in the log's line prefix, before the database's name
+
 _INSTALL_HINT = "install Debian's postgresql package (./dev demo and ./dev test do it for you)"
 _SUPERUSER = "sentinel"
 _FALLBACK_ROOT = Path("/var/lib/sentinel")
@@ -144,6 +146,8 @@ class PrivatePostgres(PrivateService):
             f"-p {self._port}",
             "-c listen_addresses=127.0.0.1",
             f"-c unix_socket_directories={shlex.quote(str(self.socket_dir))}",
+            # Each line names its database: a test's failure can quote its own database's lines.
+            f"-c {shlex.quote(f'log_line_prefix=%m [%p] {LOG_DATABASE_TAG}%d ')}",
         ]
         if self.fast_unsafe:
             options += ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"]
