@@ -187,6 +187,8 @@ class Hub:
                     except Exception:
                         log.exception("showing a committed incident failed", incident=incident.id)
 
+            opened_incidents = asyncio.Event()  # wakes the leader's timers (automatic dispatch)
+
             def ingest_lane(lane_store: PostgresStore, alarm_lane: bool = False) -> IngestService:
                 turns = AlarmTurns(right_of_way) if alarm_lane else RoutineTurns(right_of_way)
                 return IngestService(
@@ -201,6 +203,7 @@ class Hub:
                     lane=turns,
                     send_at_commit=ImmediateSender(outbox, mqtt, outbox_nudge) if alarm_lane else None,
                     show_committed=show_committed,
+                    opened_incidents=opened_incidents,
                 )
 
             ingest = ingest_lane(store)
@@ -312,7 +315,11 @@ class Hub:
                     tasks.create_task(media_files.prune_forever(), name="media-retention")
                     tasks.create_task(dead_letters.run(), name="dead-letter-retention")
                     tasks.create_task(
-                        leader.run(lambda lease: _leader_work(lifecycle, supervision, warnings, s.instance_id, lease)),
+                        leader.run(
+                            lambda lease: _leader_work(
+                                lifecycle, supervision, warnings, s.instance_id, lease, opened_incidents
+                            )
+                        ),
                         name="leader",
                     )
                     if started is not None and not started.done():
@@ -364,12 +371,13 @@ async def _leader_work(
     warnings: WarningService,
     instance: str,
     lease: Lease,
+    opened_incidents: asyncio.Event,
 ) -> None:
     """What exactly one instance does, while it holds the lease: fire timers, find silent devices,
     resend unanswered warnings. Each of their transactions checks the lease (fencing)."""
     try:
         async with asyncio.TaskGroup() as tasks:
-            tasks.create_task(run_timers(lifecycle, instance, lease), name="timers")
+            tasks.create_task(run_timers(lifecycle, instance, lease, due_now=opened_incidents), name="timers")
             tasks.create_task(supervision.run(lease), name="supervision")
             tasks.create_task(warnings.run(lease), name="warnings")
     except* LeaseLost:

@@ -75,6 +75,7 @@ class IngestService:
         lane: LaneTurns | None = None,
         send_at_commit: ImmediateSender | None = None,
         show_committed: Callable[[Sequence[Incident]], None] | None = None,
+        opened_incidents: asyncio.Event | None = None,
     ) -> None:
         # The lanes share the event loop: the alarm lane says when it holds alarms, the routine lane
         # then holds back (hub/services/lanes.py).
@@ -84,6 +85,8 @@ class IngestService:
         # This instance's live views get the incidents a batch changed the moment it commits, from
         # memory; the NOTIFY that every instance hears follows with the row as read back.
         self._show_committed = show_committed
+        # Set after a commit that opened incidents: their automatic dispatch is a timer due at once.
+        self._opened_incidents = opened_incidents
         self._warnings = warnings
         # Tells a database outage from a bad message, and when the database is back.
         self._database = database
@@ -273,6 +276,8 @@ class IngestService:
             self._outbox_nudge.set()
         if recorded.saved and self._show_committed is not None:
             self._show_committed(recorded.saved)
+        if recorded.opened and self._opened_incidents is not None:
+            self._opened_incidents.set()
         if returned and self._supervision is not None:
             self._supervision.restored(sorted({site for site, _ in returned}))
         if self._warnings is not None and recorded.new_events:

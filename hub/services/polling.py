@@ -22,9 +22,13 @@ async def every(
     *,
     stop_on: tuple[type[Exception], ...] = (),
     pause_after_failure_s: float = 0.0,
+    wake: asyncio.Event | None = None,
 ) -> NoReturn:
-    """`failure` is the log event of a failed round, e.g. "supervision scan failed; will retry"."""
+    """`failure` is the log event of a failed round, e.g. "supervision scan failed; will retry". With
+    `wake`, a round also starts as soon as it is set, before the interval is over."""
     while True:
+        if wake is not None:
+            wake.clear()  # before the round: what is set during it calls for the next one
         try:
             await run_round()
         except stop_on:
@@ -32,7 +36,10 @@ async def every(
         except Exception as exc:
             log.warning(failure, error=repr(exc))
             await asyncio.sleep(pause_after_failure_s)
-        await asyncio.sleep(interval_s)
+        if wake is None:
+            await asyncio.sleep(interval_s)
+        else:
+            await wait_at_most(interval_s, wake.wait())
 
 
 async def wait_at_most(timeout_s: float, awaited: Awaitable[Any]) -> None:

@@ -105,6 +105,23 @@ async def test_a_failed_round_is_retried_at_the_next_interval_and_a_stop_error_e
     assert calls == [0, 1, 2]
 
 
+async def test_a_round_starts_when_woken_without_waiting_out_its_interval() -> None:
+    wake, rounds = asyncio.Event(), 0
+
+    async def run_round() -> None:
+        nonlocal rounds
+        rounds += 1
+        if rounds == 3:
+            raise _RoundsUntilStopped
+
+    asyncio.get_running_loop().call_later(0.01, wake.set)
+    asyncio.get_running_loop().call_later(0.05, wake.set)
+    started = time.monotonic()
+    with pytest.raises(_RoundsUntilStopped):
+        await every(60.0, run_round, "test round failed; will retry", stop_on=(_RoundsUntilStopped,), wake=wake)
+    assert time.monotonic() - started < 5.0
+
+
 async def test_a_bounded_wait_ends_at_the_wake_up_or_quietly_at_its_limit_and_still_yields_to_cancellation() -> None:
     woken = asyncio.Event()
     asyncio.get_running_loop().call_later(0.01, woken.set)
