@@ -57,8 +57,8 @@ class Watch:
     # long from its first check (0: never starting; it is down at once).
     start_s: float = 0.0
     # On the alarm path (the database, the broker link, the change feed), the hub is not ready until it
-    # is up. Off it (the routine process: heartbeats and camera events wait at the broker meanwhile),
-    # only "down" holds readiness: one still starting does not.
+    # is up. Off it (the routine process: heartbeats and camera events), only "down" holds readiness:
+    # one still starting does not.
     alarm_path: bool = True
 
 

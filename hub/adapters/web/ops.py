@@ -39,8 +39,9 @@ async def readyz(request: web.Request) -> web.Response:
     """Ready to serve only once the alarm path is (the database, the broker link, the change feed
     up) and while no dependency is down (503 otherwise, for the balancer and the operator). The
     routine process still starting with the hub does not hold readiness: it is off the alarm path
-    (heartbeats and camera events wait at the broker for it), so presses are stored, shown and
-    dispatched meanwhile; not up within its start time, or down later, it does. `dependencies`
+    (heartbeats and camera events), so presses are stored, shown and dispatched meanwhile; not up
+    within its start time, or down later, it does. A client that needs the routine lane too waits for
+    every dependency's `state` to be "up". `dependencies`
     names each one the health monitor watches, in which state since when."""
     services = request.app[SERVICES]
     probes = [Probe(name=probe.name, ready=_probe_ready(probe)) for probe in services.probes]
