@@ -81,6 +81,9 @@ def start_hub(
 
 
 def wait_ready(http_port: int, timeout: float = 60) -> None:
+    """Until /readyz says every dependency is up: ready (the alarm path up) is not enough here, since the
+    runs publish heartbeats and camera events at once, and the routine process may still be starting
+    (on a fresh prefix, with no session at the broker yet to keep them)."""
     import urllib.error
     import urllib.request
 
@@ -88,7 +91,8 @@ def wait_ready(http_port: int, timeout: float = 60) -> None:
     while time.monotonic() < deadline:
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{http_port}/readyz", timeout=1) as response:
-                if response.status == 200:
+                body = json.load(response)
+                if response.status == 200 and all(d["state"] == "up" for d in body.get("dependencies", [])):
                     return
         except (urllib.error.URLError, OSError):
             pass

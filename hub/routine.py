@@ -48,6 +48,9 @@ ROUTINE_NICENESS = 10  # below the main process: under CPU pressure the alarm la
 # and when it holds none any more: the routine lane then holds back (hub/services/lanes.py).
 ALARMS_HELD, ALARMS_CLEAR = b"A", b"C"
 _MAIN = "main process"
+# It comes up in 1-7 s with the hub (imports, connects, then ticks): "starting" until then, not an
+# outage; not up this long after the hub's start is one (hub/services/health.py).
+START_S = 15.0
 
 
 def routine_process(

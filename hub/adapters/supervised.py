@@ -57,6 +57,7 @@ class SupervisedProcess:
         self.starts = 0
         self.stalls = 0  # children killed by the watchdog
         self.last_report = ""  # the child's last tick line, for the log
+        self._first_start_over = False  # a child has ticked, or one has exited
         self._running = asyncio.Event()
         self._stdin: asyncio.StreamWriter | None = None
 
@@ -70,6 +71,12 @@ class SupervisedProcess:
     def up(self) -> bool:
         """A child runs and ticks."""
         return self.liveness.up
+
+    @property
+    def starting(self) -> bool:
+        """The first child is still coming up: none has ticked or exited yet (a restart after a crash
+        or the watchdog's kill is an outage, not a start)."""
+        return not self._first_start_over
 
     @property
     def restarts(self) -> int:
@@ -124,6 +131,7 @@ class SupervisedProcess:
             finally:
                 self._running.clear()
                 self._stdin = None
+                self._first_start_over = True
                 self.liveness.stopped()
                 if ticks is not None:
                     ticks.close()
@@ -142,6 +150,7 @@ class SupervisedProcess:
         class _Ticks(asyncio.Protocol):
             def data_received(self, data: bytes) -> None:
                 supervised.liveness.ticked()
+                supervised._first_start_over = True
                 lines = data.rstrip(b"\n").rsplit(b"\n", 1)
                 supervised.last_report = lines[-1].decode(errors="replace")[:200]
 

@@ -4,9 +4,16 @@ One `Watch` per dependency (the database, the broker link, the database's change
 process where it runs apart) checks it
 over and over; the monitor keeps each one's state and, whenever a state changes, publishes a
 `{"type": "health", ...}` frame straight to the live views (never through the database, which may
-be the thing that is down). Waiters can be told the moment a dependency comes back, so whoever backs
-off while it is away (ingest, the change listener, the outbox relay) retries at once instead of
-sleeping out its backoff.
+be the thing that is down).
+
+A dependency's state: not checked yet (None), then "up", "down", or "starting". "Starting" is for a
+dependency that takes a while to come up with the hub (the routine process imports and connects
+before it first ticks): its check says so (raises `Starting`), and until it is first up it is shown
+as starting, not as an outage, for at most its watch's `start_s`; past that, or once it has been up
+or down, a failed check is "down" whatever it says.
+
+Waiters can be told the moment a dependency comes back, so whoever backs off while it is away
+(ingest, the change listener, the outbox relay) retries at once instead of sleeping out its backoff.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Literal
 
 import structlog
 
@@ -32,6 +40,8 @@ BROKER = "broker"
 CHANGE_FEED = "change_feed"
 ROUTINE_PROCESS = "routine_process"  # when the routine lane runs apart: its process runs and ticks
 
+Status = Literal["starting", "up", "down"]
+
 
 @dataclass(frozen=True)
 class Watch:
@@ -43,18 +53,32 @@ class Watch:
     every_down_s: float = 0.5  # while down: notice the return quickly
     timeout_s: float = 1.5  # a check slower than this is a failure
     grace_s: float = 0.0
+    # A check that raises `Starting` before the dependency was first up is "starting" for at most this
+    # long from its first check (0: never starting; it is down at once).
+    start_s: float = 0.0
+    # On the alarm path (the database, the broker link, the change feed), the hub is not ready until it
+    # is up. Off it (the routine process: heartbeats and camera events), only "down" holds readiness:
+    # one still starting does not.
+    alarm_path: bool = True
 
 
 @dataclass(frozen=True)
 class DependencyState:
     name: str
-    up: bool | None  # None: not checked yet
+    status: Status | None  # None: not checked yet
     since: datetime  # when the current state began (for "down": the first failed check)
     error: str = ""  # the kind of failure, for operators (never shown to the desk)
 
+    @property
+    def up(self) -> bool | None:
+        """True when up, False when down, None when neither (not checked yet, or starting)."""
+        return None if self.status in (None, "starting") else self.status == "up"
+
     def view(self, with_error: bool = False) -> Dependency:
         error = self.error if with_error and self.error else None
-        return Dependency.model_validate({"name": self.name, "up": self.up, "since": self.since, "error": error})
+        return Dependency.model_validate(
+            {"name": self.name, "state": self.status or "unchecked", "up": self.up, "since": self.since, "error": error}
+        )
 
 
 class HealthMonitor:
@@ -83,12 +107,29 @@ class HealthMonitor:
 
     @property
     def ok(self) -> bool:
-        return all(s.up is True for s in self._states.values())
+        """Every dependency is up."""
+        return all(s.status == "up" for s in self._states.values())
+
+    @property
+    def ready(self) -> bool:
+        """What /readyz answers: the hub is not ready until its alarm path is (every dependency on it
+        up), and not while any dependency is down. One off the alarm path that is still starting (the
+        routine process) does not hold it: presses are stored, shown and dispatched meanwhile."""
+        return not self.holding_readiness()
+
+    def holding_readiness(self) -> list[str]:
+        """The dependencies for which the hub is not ready (see `ready`)."""
+        return [s.name for s in self._states.values() if not self._ready_as_far_as(s)]
+
+    def _ready_as_far_as(self, state: DependencyState) -> bool:
+        return state.status == "up" or (state.status == "starting" and not self._watches[state.name].alarm_path)
 
     def frame(self) -> Frame:
-        """The live views' health frame: every dependency checked so far, up or down since when."""
-        known = [s.view() for s in self._states.values() if s.up is not None]
-        return Frame(HealthFrame(ok=all(s.up for s in known), dependencies=known).dump())
+        """The live views' health frame: every dependency checked so far, up, down or starting since when;
+        `ok` while none is down (one starting is no outage)."""
+        known = [s for s in self._states.values() if s.status is not None]
+        views = [s.view() for s in known]
+        return Frame(HealthFrame(ok=all(s.status != "down" for s in known), dependencies=views).dump())
 
     # ---- hooks for the rest of the hub ---------------------------------------------------------
     def suspect(self, name: str) -> None:
@@ -116,19 +157,24 @@ class HealthMonitor:
     async def check_once(self, name: str) -> DependencyState:
         """One check of one dependency, applied to its state (`run` does this forever)."""
         watch = self._watches[name]
-        error = await _attempt(watch)
+        error, starting = await _attempt(watch)
         now = self._clock()
         current = self._states[name]
         if error is None:
             self._failing_since.pop(name, None)
-            self._change(DependencyState(name, True, now))
-        else:
-            first = self._failing_since.setdefault(name, now)
-            if current.up is True and (now - first).total_seconds() < watch.grace_s:
-                return current
-            if current.up is None and (now - current.since).total_seconds() < watch.grace_s:
-                return current  # starting up: give it its grace from the monitor's start
-            self._change(DependencyState(name, False, first if current.up is not False else current.since, error))
+            self._change(DependencyState(name, "up", now))
+            return self._states[name]
+        first = self._failing_since.setdefault(name, now)
+        if starting and watch.start_s > 0 and current.status in (None, "starting"):
+            if (now - first).total_seconds() < watch.start_s:
+                self._change(DependencyState(name, "starting", first))
+                return self._states[name]
+            error = f"not up within {watch.start_s:g} s of its start"
+        elif current.status == "up" and (now - first).total_seconds() < watch.grace_s:
+            return current
+        elif current.status is None and (now - current.since).total_seconds() < watch.grace_s:
+            return current  # starting up: give it its grace from the monitor's start
+        self._change(DependencyState(name, "down", current.since if current.status == "down" else first, error))
         return self._states[name]
 
     async def _watch(self, watch: Watch) -> None:
@@ -142,19 +188,23 @@ class HealthMonitor:
 
     def _change(self, new: DependencyState) -> None:
         old = self._states[new.name]
-        if old.up == new.up:
-            if new.up is False and new.error != old.error:
+        if old.status == new.status:
+            if new.status != "up" and new.error != old.error:
                 self._states[new.name] = replace(old, error=new.error)
             return
         self._states[new.name] = new
-        if new.up is False:
+        if new.status == "down":
             log.warning("dependency down", dependency=new.name, since=new.since.isoformat(), error=new.error)
-        elif old.up is False:
+        elif new.status == "starting":
+            log.info("dependency starting", dependency=new.name)
+        elif old.status == "starting":
+            log.info("dependency up", dependency=new.name, start_s=round((new.since - old.since).total_seconds(), 1))
+        elif old.status == "down":
             log.info("dependency back", dependency=new.name, down_s=round((new.since - old.since).total_seconds(), 1))
             for future in self._recovery_waiters[new.name]:
                 if not future.done():
                     future.set_result(None)
-        if old.up is None and new.up is True:
+        if old.status is None and new.status == "up":
             return  # found up at start: no news for the live views (each gets the frame on connecting)
         self._publish(self.frame())
 
@@ -163,31 +213,45 @@ class NotReady(ConnectionError):
     pass
 
 
+class Starting(NotReady):
+    """Not up yet, and on its way: what a check raises for a dependency still coming up with the hub."""
+
+
+def _never() -> bool:
+    return False
+
+
 @dataclass(frozen=True)
 class FlagCheck:
-    """A dependency whose link the hub holds anyway (the broker, LISTEN): its own flag says it all."""
+    """A dependency whose link the hub holds anyway (the broker, LISTEN, the routine process): its own
+    flag says it all; `is_starting` says whether one not ready is still coming up (the hub's start)."""
 
     name: str
     is_ready: Callable[[], bool]
+    is_starting: Callable[[], bool] = _never
 
     async def check(self) -> None:
         if not self.is_ready():
+            if self.is_starting():
+                raise Starting(f"{self.name} is starting")
             raise NotReady(f"{self.name} is not connected")
 
 
-async def _attempt(watch: Watch) -> str | None:
-    """None when the check passed, else the kind of failure."""
+async def _attempt(watch: Watch) -> tuple[str | None, bool]:
+    """(None when the check passed, else the kind of failure; whether the check said it is starting)."""
     started = time.monotonic()
     try:
         async with asyncio.timeout(watch.timeout_s):
             await watch.check.check()
     except TimeoutError:
-        return f"no answer within {watch.timeout_s:g} s"
+        return f"no answer within {watch.timeout_s:g} s", False
+    except Starting as exc:
+        return type(exc).__name__, True
     except Exception as exc:
-        return type(exc).__name__
+        return type(exc).__name__, False
     if time.monotonic() - started > watch.timeout_s:
-        return f"no answer within {watch.timeout_s:g} s"
-    return None
+        return f"no answer within {watch.timeout_s:g} s", False
+    return None, False
 
 
 async def sleep_or_recovered(delay: float, recovered: Callable[[], Awaitable[None]] | None) -> None:

@@ -334,3 +334,22 @@ async def test_an_officer_on_the_way_warns_on_the_site_loudspeaker_with_one_tap(
     row = await fetch_value(hub.db, "SELECT row(speaker_id, message_id, created_by)::text FROM warnings")
     assert row == "(spk-01,leave-now,user:li)"
     assert await fetch_value(hub.db, "SELECT count(*) FROM incident_timeline WHERE action = 'warning'") == 1
+
+
+async def test_an_officer_who_opens_the_console_is_told_in_a_page_and_led_back_to_the_app(
+    hub: HubUnderTest, phone: Page
+) -> None:
+    await sign_in_and_on(phone, hub)
+
+    response = await phone.goto(f"{hub.http}/")
+
+    assert response is not None and response.status == 403
+    await expect(phone.get_by_test_id("forbidden-heading")).to_have_text("无权访问此页面")
+    await expect(phone.get_by_test_id("forbidden-who")).to_have_text("当前登录：li（民警）")
+    home = phone.get_by_test_id("forbidden-home")
+    await expect(home).to_have_text("返回民警应用")
+    await expect(home).to_have_attribute("href", "/officer")
+    await screenshot(phone, "officer-refused-console-phone-zh")
+    await home.click()
+    await phone.wait_for_url(f"{hub.http}/officer")
+    await expect(phone.get_by_test_id("connection-status")).to_have_attribute("data-state", "live")

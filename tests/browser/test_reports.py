@@ -172,13 +172,58 @@ async def test_a_supervisor_reads_a_month_switches_language_and_period_and_expor
     assert "NotoSansCJKSC" in fonts.stdout and " yes yes " in fonts.stdout  # embedded, subset
 
 
-async def test_the_desk_cannot_open_reports(hub: HubUnderTest, page: Page) -> None:
+async def test_the_desk_opening_reports_is_told_in_chinese_they_are_for_supervisors_and_led_back(
+    hub: HubUnderTest, page: Page
+) -> None:
     await fill_sign_in(page, hub, "zhang", "duty", start="/login?next=/reports")
     async with page.expect_response(lambda r: r.url.endswith("/reports")) as shown:
         await page.keyboard.press("Enter")
     assert (await shown.value).status == 403  # the page itself is refused, not only its data
+    await expect(page.get_by_test_id("forbidden-heading")).to_have_text("报表仅供值班领导查看")
+    await expect(page.get_by_test_id("forbidden-reason")).to_contain_text("只对值班领导和管理员账号开放")
+    await expect(page.get_by_test_id("forbidden-who")).to_have_text("当前登录：zhang（值班员）")
+    home = page.get_by_test_id("forbidden-home")
+    await expect(home).to_have_text("返回值班台")
+    await expect(home).to_have_attribute("href", "/")
+    assert await page.title() == "无权访问 · Sentinel"
+    assert await untranslated(page, "main") == []
+    await screenshot(page, "reports-refused-1366x768-zh")
+    # The API stays JSON.
     response = await page.request.get(f"{hub.http}/api/v1/reports?period=month&month=2026-10")
-    assert response.status == 403
+    assert response.status == 403 and (await response.json())["error"]["code"] == "forbidden"
+
+    await home.click()
+    await page.wait_for_url(re.compile(r".*/(#.*)?$"))
+    await expect(page.get_by_test_id("connection-status")).to_have_attribute("data-state", "live", timeout=10_000)
+
+
+async def test_the_desk_that_chose_english_on_the_console_is_refused_reports_in_english(
+    hub: HubUnderTest, page: Page
+) -> None:
+    await fill_sign_in(page, hub, "zhang", "duty")
+    await page.keyboard.press("Enter")
+    await expect(page.get_by_test_id("connection-status")).to_have_attribute("data-state", "live", timeout=10_000)
+    await page.get_by_test_id("lang-toggle").click()  # the console's choice, remembered for every page
+    await expect(page.get_by_test_id("lang-toggle")).to_have_text("中文")
+
+    response = await page.goto(f"{hub.http}/reports")
+    assert response is not None and response.status == 403
+    await expect(page.get_by_test_id("forbidden-heading")).to_have_text("Reports are for supervisors")
+    await expect(page.get_by_test_id("forbidden-reason")).to_contain_text("supervisor and administrator accounts only")
+    await expect(page.get_by_test_id("forbidden-who")).to_have_text("Signed in as zhang (Duty officer)")
+    await expect(page.get_by_test_id("forbidden-home")).to_have_text("Back to the console")
+    await expect(page.get_by_test_id("forbidden-switch")).to_have_attribute("href", "/login?next=%2Freports")
+    assert await page.title() == "Not allowed · Sentinel"
+    assert await page.evaluate("document.documentElement.lang") == "en"
+    await screenshot(page, "reports-refused-1366x768-en")
+
+    await page.get_by_test_id("lang-toggle").click()
+    await expect(page.get_by_test_id("forbidden-heading")).to_have_text("报表仅供值班领导查看")
+    await page.get_by_test_id("lang-toggle").click()
+    await page.get_by_test_id("forbidden-home").click()
+    await page.wait_for_url(re.compile(r".*/(#.*)?$"))
+    await expect(page.get_by_test_id("connection-status")).to_have_attribute("data-state", "live", timeout=10_000)
+    await expect(page.get_by_test_id("lang-toggle")).to_have_text("中文")  # still in English
 
 
 async def test_the_pdf_downloads_with_progress_in_the_page_and_every_text_is_in_the_page_language(

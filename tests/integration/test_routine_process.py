@@ -291,3 +291,94 @@ async def test_the_routine_process_does_not_outlive_a_hub_killed_with_sigkill(
         return not await asyncio.to_thread(runs, child)
 
     await eventually(gone, timeout=15)  # its end of the lifeline pipe closed with the hub
+
+
+def routine_entry(dependencies: object) -> dict[str, object] | None:
+    """The routine process's entry in a health frame's or /readyz's dependencies (None: not in it)."""
+    assert isinstance(dependencies, list)
+    found = [d for d in dependencies if d["name"] == "routine_process"]
+    return found[0] if found else None
+
+
+async def health_frames_until(ws: aiohttp.ClientWebSocketResponse, state: str, seen: list[dict[str, object]]) -> None:
+    """Read the stream's frames, keeping its health frames in `seen`, until one says the routine process is `state`."""
+    while True:
+        message = await ws.receive_json(timeout=30)
+        if message["type"] != "health":
+            continue
+        seen.append(message)
+        entry = routine_entry(message["dependencies"])
+        if entry is not None and entry["state"] == state:
+            return
+
+
+async def test_the_routine_process_starting_with_the_hub_is_starting_not_down_and_a_killed_one_is_down(
+    hub_settings: Settings, tmp_path: Path
+) -> None:
+    settings = routine_apart(hub_settings)
+    db, http = settings.database_url, settings.http
+    assert db
+    desk_token = await create_api_token(db)
+    officer_token = await create_api_token(db, "officer", "phone-o1", "o1")
+    log_path = tmp_path / "hub.log"
+    answers: list[tuple[int, dict[str, object]]] = []  # every /readyz answer from the first to "up"
+    desk_frames: list[dict[str, object]] = []
+    officer_frames: list[dict[str, object]] = []
+
+    async def readiness_until_up(session: aiohttp.ClientSession) -> None:
+        while True:
+            with contextlib.suppress(aiohttp.ClientConnectionError):
+                async with session.get(f"http://{http}/readyz") as response:
+                    answers.append((response.status, await response.json()))
+                    entry = routine_entry(answers[-1][1]["dependencies"])
+                    if entry is not None and entry["state"] == "up":
+                        return
+            await asyncio.sleep(0.05)
+
+    async def answered() -> bool:
+        return bool(answers)
+
+    hub = hub_process(settings, log_path)
+    try:
+        async with aiohttp.ClientSession() as session:
+            polling = asyncio.create_task(readiness_until_up(session))
+            await eventually(answered, timeout=60, interval=0.02)
+            async with (
+                session.ws_connect(f"http://{http}/api/v1/stream", headers=bearer(desk_token)) as desk,
+                session.ws_connect(f"http://{http}/api/v1/me/stream", headers=bearer(officer_token)) as phone,
+            ):
+                await asyncio.wait_for(polling, 60)
+                await health_frames_until(desk, "up", desk_frames)
+                await health_frames_until(phone, "up", officer_frames)
+                started_log = log_path.read_text()
+
+                [child] = routine_children(hub.pid)
+                os.kill(child, signal.SIGKILL)
+                after_kill: list[dict[str, object]] = []
+                await asyncio.wait_for(health_frames_until(desk, "down", after_kill), 15)
+                async with session.get(f"http://{http}/readyz") as response:
+                    status, body = response.status, await response.json()
+                await asyncio.wait_for(health_frames_until(desk, "up", after_kill), 30)  # restarted
+    finally:
+        stop_hub_process(hub)
+
+    states = [routine_entry(answer["dependencies"]) for _, answer in answers]
+    assert [entry for entry in states if entry and entry["state"] == "down"] == [], answers
+    assert all("routine_process" not in answer["failing"] for _, answer in answers), answers  # type: ignore[operator]
+    # Seen starting, and the hub ready meanwhile: the routine process is off the alarm path.
+    codes = [code for code, _ in answers]
+    ready_starting = [c for c, e in zip(codes, states, strict=True) if c == 200 and e and e["state"] == "starting"]
+    assert ready_starting, answers
+    for frames in (desk_frames, officer_frames):
+        first = frames[0]
+        assert first["ok"] is True, first
+        assert (routine_entry(first["dependencies"]) or {}).get("state") in (None, "starting", "up"), first
+        assert all((routine_entry(f["dependencies"]) or {}).get("up") is not False for f in frames), frames
+    assert "dependency down" not in started_log, started_log[-3000:]
+
+    # Killed: down in the frame, in /readyz and in the log, until the restarted one ticks.
+    down = [routine_entry(f["dependencies"]) for f in after_kill]
+    assert [entry["up"] for entry in down if entry] == [False, True], after_kill
+    assert status == 503 and "routine_process" in body["failing"], body
+    assert (routine_entry(body["dependencies"]) or {}).get("state") == "down", body
+    assert "dependency down" in log_path.read_text()

@@ -1,5 +1,6 @@
-"""The health monitor: each dependency up or down since when, frames on every change (none for
-"found up at start"), a grace against flapping, and waiters woken at a return."""
+"""The health monitor: each dependency up, down or starting since when, frames on every change (none
+for "found up at start"), a grace against flapping, a bounded start that is no outage, readiness held
+by the alarm path, and waiters woken at a return."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from structlog.testing import capture_logs
 
 from hub.services.health import FlagCheck, HealthMonitor, Watch, sleep_or_recovered
 
@@ -66,7 +68,7 @@ async def test_found_up_at_start_is_no_news_but_the_frame_lists_it(clock: FakeCl
     assert monitor.frame() == {
         "type": "health",
         "ok": True,
-        "dependencies": [{"name": "database", "up": True, "since": T0.isoformat()}],
+        "dependencies": [{"name": "database", "state": "up", "up": True, "since": T0.isoformat()}],
     }
 
 
@@ -85,7 +87,11 @@ async def test_a_failure_is_down_at_once_since_the_first_failure_and_the_return_
 
     down_at = (T0 + timedelta(seconds=10)).isoformat()
     assert frames == [
-        {"type": "health", "ok": False, "dependencies": [{"name": "database", "up": False, "since": down_at}]}
+        {
+            "type": "health",
+            "ok": False,
+            "dependencies": [{"name": "database", "state": "down", "up": False, "since": down_at}],
+        }
     ]
     assert monitor.state("database").error == "ConnectionRefusedError"
 
@@ -96,7 +102,7 @@ async def test_a_failure_is_down_at_once_since_the_first_failure_and_the_return_
     assert frames[-1] == {
         "type": "health",
         "ok": True,
-        "dependencies": [{"name": "database", "up": True, "since": back_at}],
+        "dependencies": [{"name": "database", "state": "up", "up": True, "since": back_at}],
     }
     assert len(frames) == 2
 
@@ -186,3 +192,136 @@ async def test_suspect_checks_at_once_instead_of_at_the_next_tick(clock: FakeClo
     finally:
         runner.cancel()
         await asyncio.gather(runner, return_exceptions=True)
+
+
+class FakeProcess:
+    """The routine process as its watch sees it: whether it ticks, and whether the first one is still
+    coming up (SupervisedProcess.up and .starting)."""
+
+    def __init__(self) -> None:
+        self.up = False
+        self.starting = True
+
+    def watch(self, start_s: float = 15.0, alarm_path: bool = False) -> Watch:
+        check = FlagCheck("routine_process", lambda: self.up, lambda: self.starting)
+        return Watch(check, every_s=0.25, every_down_s=0.25, start_s=start_s, alarm_path=alarm_path)
+
+
+def entry(frame: dict[str, Any], name: str) -> dict[str, Any]:
+    [found] = [d for d in frame["dependencies"] if d["name"] == name]
+    return dict(found)
+
+
+async def test_a_process_coming_up_with_the_hub_is_starting_then_up_never_down_nor_logged_as_a_warning(
+    clock: FakeClock, frames: list[Any]
+) -> None:
+    process = FakeProcess()
+    monitor = monitor_of(clock, frames, Watch(FakeCheck("database")), process.watch())
+    with capture_logs() as logs:
+        await monitor.check_once("database")
+        for _ in range(28):  # 7 s of checks, a quarter second apart
+            await monitor.check_once("routine_process")
+            assert monitor.state("routine_process").status == "starting"
+            assert monitor.ready and monitor.holding_readiness() == []  # off the alarm path: ready meanwhile
+            assert not monitor.ok  # not every dependency is up
+            clock.advance(0.25)
+        process.up, process.starting = True, False
+        await monitor.check_once("routine_process")
+
+    assert all(log["log_level"] != "warning" for log in logs), logs
+    up_at = (T0 + timedelta(seconds=7)).isoformat()
+    assert [(f["ok"], entry(f, "routine_process")) for f in frames] == [
+        (True, {"name": "routine_process", "state": "starting", "up": None, "since": T0.isoformat()}),
+        (True, {"name": "routine_process", "state": "up", "up": True, "since": up_at}),
+    ]
+    assert monitor.ok and monitor.ready
+
+
+async def test_a_process_not_up_within_its_start_time_is_down_since_the_start_with_a_warning(
+    clock: FakeClock, frames: list[Any]
+) -> None:
+    process = FakeProcess()
+    monitor = monitor_of(clock, frames, process.watch(start_s=15.0))
+    await monitor.check_once("routine_process")
+    clock.advance(14.9)
+    await monitor.check_once("routine_process")
+    assert monitor.state("routine_process").status == "starting" and monitor.ready
+
+    clock.advance(0.1)
+    with capture_logs() as logs:
+        state = await monitor.check_once("routine_process")
+
+    assert state.status == "down" and state.up is False
+    assert state.since == T0 and state.error == "not up within 15 s of its start"
+    assert not monitor.ready and monitor.holding_readiness() == ["routine_process"]
+    assert [log["event"] for log in logs if log["log_level"] == "warning"] == ["dependency down"]
+    assert frames[-1]["ok"] is False
+    assert entry(frames[-1], "routine_process") == {
+        "name": "routine_process",
+        "state": "down",
+        "up": False,
+        "since": T0.isoformat(),
+    }
+
+
+async def test_a_process_that_dies_while_starting_is_down_at_once(clock: FakeClock, frames: list[Any]) -> None:
+    process = FakeProcess()
+    monitor = monitor_of(clock, frames, process.watch())
+    await monitor.check_once("routine_process")
+    clock.advance(2)
+    process.starting = False  # the first child exited before its first tick: the next one is a restart
+
+    state = await monitor.check_once("routine_process")
+
+    assert state.status == "down" and state.since == T0 and not monitor.ready
+
+
+async def test_once_up_a_process_not_ticking_is_down_whatever_its_check_says(
+    clock: FakeClock, frames: list[Any]
+) -> None:
+    process = FakeProcess()
+    monitor = monitor_of(clock, frames, process.watch())
+    process.up = True
+    await monitor.check_once("routine_process")
+    clock.advance(60)
+    process.up = False  # killed by the watchdog, restarting; even a check that says "starting"
+    with capture_logs() as logs:
+        state = await monitor.check_once("routine_process")
+
+    assert state.status == "down" and state.since == T0 + timedelta(seconds=60)
+    assert [log["event"] for log in logs if log["log_level"] == "warning"] == ["dependency down"]
+    assert [entry(f, "routine_process")["state"] for f in frames] == ["down"]
+
+
+async def test_a_check_that_says_starting_without_a_start_time_is_down_at_once(
+    clock: FakeClock, frames: list[Any]
+) -> None:
+    process = FakeProcess()
+    monitor = monitor_of(clock, frames, process.watch(start_s=0.0))
+
+    state = await monitor.check_once("routine_process")
+
+    assert state.status == "down"
+
+
+async def test_a_dependency_on_the_alarm_path_holds_readiness_while_it_starts(
+    clock: FakeClock, frames: list[Any]
+) -> None:
+    process = FakeProcess()
+    monitor = monitor_of(clock, frames, process.watch(alarm_path=True))
+
+    state = await monitor.check_once("routine_process")
+
+    assert state.status == "starting" and frames[-1]["ok"] is True
+    assert not monitor.ready and monitor.holding_readiness() == ["routine_process"]
+
+
+async def test_readiness_waits_for_the_alarm_path_to_be_checked(clock: FakeClock, frames: list[Any]) -> None:
+    process = FakeProcess()
+    monitor = monitor_of(clock, frames, Watch(FakeCheck("database")), process.watch())
+    await monitor.check_once("routine_process")
+    assert monitor.holding_readiness() == ["database"]  # not checked yet
+
+    await monitor.check_once("database")
+
+    assert monitor.ready

@@ -62,7 +62,7 @@ def test_only_the_officer_app_follows_the_phones_light_or_dark_scheme() -> None:
 
 
 def test_the_page_files_hold_only_a_body() -> None:
-    for page in (pages.CONSOLE, pages.LOGIN, pages.OFFICER, pages.REPORTS):
+    for page in (pages.CONSOLE, pages.LOGIN, pages.OFFICER, pages.REPORTS, pages.FORBIDDEN):
         text = (STATIC / page.body).read_text(encoding="utf-8")
         assert not re.search(r"<(head|html|meta|title)[ >]", text), page.body
         assert text.count("<body") == 1, page.body
@@ -101,3 +101,54 @@ def test_an_edited_page_file_is_served_again_with_a_new_etag(tmp_path: Path, mon
     assert b"<body>one</body>" in first and b"a note" not in first
     assert b"<body>two</body>" in second
     assert first_tag != second_tag
+
+
+# ---- a page the role may not open --------------------------------------------------------------------
+
+REFUSED = [
+    ("/reports", Role.DUTY),  # the desk: the reports are the supervisors'
+    ("/", Role.OFFICER),  # an officer: the console is the desk's
+    ("/officer", Role.SUPERVISOR),
+]
+
+
+@pytest.mark.parametrize(("path", "role"), REFUSED)
+async def test_a_page_the_role_may_not_open_is_refused_with_a_page_not_json(
+    client: Client, accounts: FakeAccounts, path: str, role: Role
+) -> None:
+    response = await client.get(path, headers=signed_in(accounts, role))
+
+    assert response.status == 403
+    assert response.content_type == "text/html"
+    text = await response.text()
+    assert f"<title>{pages.FORBIDDEN.title}</title>" in text
+    assert re.findall(r'<script type="module" src="/static/([\w.-]+)">', text) == ["forbidden.js"]
+    assert 'href="/"' in text  # the way back, before the script has run
+    assert response.headers["Cache-Control"] == "no-store" and "ETag" not in response.headers
+    assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+    assert accounts.audit_log[-1][1:3] == ("access.denied", f"GET {path}")
+    assert accounts.audit_log[-1][3]["reason"] == "role"
+
+
+async def test_the_refusal_of_a_page_is_never_a_304(client: Client, accounts: FakeAccounts) -> None:
+    headers = signed_in(accounts, Role.DUTY)
+    etag = (await client.get("/", headers=headers)).headers["ETag"]
+    refused_etag = pages.composed(pages.FORBIDDEN)[1]
+
+    for tag in (etag, refused_etag, "*"):
+        response = await client.get("/reports", headers={**headers, "If-None-Match": tag})
+        assert response.status == 403 and await response.text()
+
+
+async def test_the_api_refuses_the_same_role_in_json(client: Client, accounts: FakeAccounts) -> None:
+    response = await client.get("/api/v1/reports?period=month&month=2026-10", headers=signed_in(accounts, Role.DUTY))
+
+    assert response.status == 403
+    assert response.content_type == "application/json"
+    assert (await response.json())["error"]["code"] == "forbidden"
+
+
+async def test_a_head_of_a_refused_page_is_403_too(client: Client, accounts: FakeAccounts) -> None:
+    response = await client.head("/reports", headers=signed_in(accounts, Role.DUTY))
+
+    assert response.status == 403 and await response.read() == b""

@@ -1,5 +1,5 @@
 """SupervisedProcess's watchdog with real child processes: a child that stops ticking is killed (SIGKILL)
-and restarted; one that keeps ticking is left alone."""
+and restarted; one that keeps ticking is left alone; only the first child, until it ticks, is starting."""
 
 from __future__ import annotations
 
@@ -62,6 +62,43 @@ async def test_a_child_that_keeps_ticking_is_up_and_left_alone() -> None:
         assert process.up
         await asyncio.sleep(1.5)
         assert process.up and process.stalls == 0 and process.starts == 1
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def test_the_first_child_is_starting_until_it_ticks_and_a_restart_is_no_start() -> None:
+    process = supervised(ticks=3)
+    assert process.starting  # not even spawned yet
+    task = asyncio.create_task(process.run())
+    try:
+        await process.running()
+        started = time.monotonic()
+        while not process.up:
+            assert process.starting
+            assert time.monotonic() - started < 10, "the child never ticked"
+            await asyncio.sleep(0.01)
+        assert not process.starting
+        while process.starts < 2:  # killed silent, restarted: not ticking yet, and no start either
+            assert time.monotonic() - started < 10, "the silent child was never killed"
+            await asyncio.sleep(0.05)
+        assert not process.starting
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def test_a_first_child_that_exits_before_its_first_tick_ends_the_start() -> None:
+    process = SupervisedProcess("test-child", [sys.executable, "-c", "raise SystemExit(3)"], lambda: b"{}")
+    task = asyncio.create_task(process.run())
+    try:
+        started = time.monotonic()
+        while process.starting:
+            assert time.monotonic() - started < 10, "the child's exit was not seen"
+            await asyncio.sleep(0.02)
+        assert not process.up and process.starts >= 1
     finally:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):

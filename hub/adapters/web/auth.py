@@ -161,6 +161,10 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
             return json_error(403, "csrf_failed", f"missing or wrong {CSRF_HEADER} header")
     if not access.allows(principal):
         await _denied(request, auth, principal.actor, 403, "role", role=principal.role.value)
+        if access.page and request.method in {"GET", "HEAD"}:
+            # A person in a browser (the desk opening /reports): a page in their language saying what this
+            # one is for, with the way back, rather than JSON. The API's refusals stay JSON.
+            return pages.refuse(pages.FORBIDDEN, SECURITY_HEADERS)
         return json_error(403, "forbidden", f"the {principal.role.value} role may not do this")
     assert credential is not None  # a principal was found for it
     request[PRINCIPAL] = principal

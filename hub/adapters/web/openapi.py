@@ -144,7 +144,7 @@ def _roles_with(access: Access) -> list[str]:
 
 def _annotate_access(operation: Schema, path: str, method: str, needed: Access) -> None:
     """What the route really requires: public operations need no security, the others answer 401 (pages
-    redirect to the sign-in page), and 403 when a role or the CSRF token is wrong."""
+    redirect to the sign-in page), and 403 when a role or the CSRF token is wrong (pages: an HTML page)."""
     responses = operation["responses"]
     if needed.public:
         operation["security"] = []
@@ -170,7 +170,18 @@ def _annotate_access(operation: Schema, path: str, method: str, needed: Access) 
         )
     if path == "/api/v1/stream":
         refusals.append("a cookie session from another origin")
-    if refusals:
+    if refusals and needed.page:
+        responses.setdefault(
+            "403",
+            {
+                "description": (
+                    "Refused: " + "; or ".join(refusals) + ". A page (HTML, in the language the user chose) saying "
+                    "what this page is for, with a link back to the user's own page."
+                ),
+                "content": {"text/html": {"schema": {"type": "string"}}},
+            },
+        )
+    elif refusals:
         responses.setdefault("403", _error("Refused: " + "; or ".join(refusals) + "."))
     operation["responses"] = dict(sorted(responses.items()))
 

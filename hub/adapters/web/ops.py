@@ -32,20 +32,25 @@ def _probe_ready(probe: HealthProbe) -> bool:
 
 @documented(
     "readyz",
-    "Readiness: every dependency is up",
+    "Readiness: the alarm path is up and no dependency is down",
     {200: Answer("Ready.", Readiness), 503: Answer("At least one probe or dependency is not ready.", Readiness)},
 )
 async def readyz(request: web.Request) -> web.Response:
-    """Ready to serve only when every dependency is up (503 otherwise, for the balancer and the
-    operator): `dependencies` names each one the health monitor watches, up or down since when."""
+    """Ready to serve only once the alarm path is (the database, the broker link, the change feed
+    up) and while no dependency is down (503 otherwise, for the balancer and the operator). The
+    routine process still starting with the hub does not hold readiness: it is off the alarm path
+    (heartbeats and camera events), so presses are stored, shown and dispatched meanwhile; not up
+    within its start time, or down later, it does. A client that needs the routine lane too waits for
+    every dependency's `state` to be "up". `dependencies`
+    names each one the health monitor watches, in which state since when."""
     services = request.app[SERVICES]
     probes = [Probe(name=probe.name, ready=_probe_ready(probe)) for probe in services.probes]
     ready = all(probe.ready for probe in probes)
     dependencies = failing = None
     if services.health is not None:
         dependencies = [state.view(with_error=True) for state in services.health.states]
-        failing = [state.name for state in services.health.states if state.up is not True]
-        ready = ready and services.health.ok
+        failing = services.health.holding_readiness()
+        ready = ready and services.health.ready
     readiness = Readiness(
         status="ready" if ready else "not_ready", probes=probes, dependencies=dependencies, failing=failing
     )

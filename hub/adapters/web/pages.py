@@ -1,7 +1,8 @@
-"""The HTML pages (console, officer app, sign-in, reports): one head, written here, in front of each
-page's body (static/<name>.html holds only the `<body>`), so the pages cannot drift apart in their
-meta tags. No build step: the page is put together when asked for (cached while its file is unchanged)
-and answered with the caller's headers and an ETag, so `Cache-Control: no-cache` revalidates with a 304.
+"""The HTML pages (console, officer app, sign-in, reports, and the refusal of a page to a role that may
+not open it): one head, written here, in front of each page's body (static/<name>.html holds only the
+`<body>`), so the pages cannot drift apart in their meta tags. No build step: the page is put together
+when asked for (cached while its file is unchanged) and answered with the caller's headers and an ETag,
+so `Cache-Control: no-cache` revalidates with a 304.
 
 The titles are the zh-CN ones a page shows before its script sets the chosen language's (the i18n
 tables' `docTitle`).
@@ -33,6 +34,8 @@ CONSOLE = Page("index.html", "值班台 · Sentinel", ("alarm.css", "console.css
 LOGIN = Page("login.html", "登录 · Sentinel", ("login.css",), "login.js")
 OFFICER = Page("officer.html", "民警 · Sentinel", ("officer.css",), "officer.js", phone=True)
 REPORTS = Page("reports.html", "督导报表 · Sentinel", ("alarm.css", "reports.css"), "reports.js")
+# Instead of a page the signed-in role may not open (403): what that page is for, and the way back.
+FORBIDDEN = Page("forbidden.html", "无权访问 · Sentinel", ("login.css", "forbidden.css"), "forbidden.js")
 
 _DESK_META = (
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
@@ -77,6 +80,19 @@ def _composed(page: Page, mtime_ns: int) -> tuple[bytes, str]:
         body = body[body.index("-->") + 3 :].lstrip("\n")
     document = f'<!doctype html>\n<html lang="zh-CN">\n{head(page)}{body}</html>\n'.encode()
     return document, '"' + hashlib.sha256(document).hexdigest()[:32] + '"'
+
+
+def refuse(page: Page, headers: Mapping[str, str]) -> web.Response:
+    """The page as a 403 answer (at the address the browser asked for): whole, no ETag, never stored, so the
+    page itself is fetched again once an account that may open it signs in."""
+    document, _ = composed(page)
+    return web.Response(
+        status=403,
+        body=document,
+        content_type="text/html",
+        charset="utf-8",
+        headers={**headers, "Cache-Control": "no-store"},
+    )
 
 
 def respond(request: web.Request, page: Page, headers: Mapping[str, str]) -> web.Response:

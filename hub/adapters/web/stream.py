@@ -1,13 +1,16 @@
 """The live stream at /api/v1/stream: a snapshot of the open incidents, then every change.
 
 Protocol (server → client, JSON text frames):
-  {"type": "health", "ok": true|false, "dependencies": [{"name", "up", "since"}, ...]}
+  {"type": "health", "ok": true|false, "dependencies": [{"name", "state", "up", "since"}, ...]}
                                              first, on every connection, then whenever a dependency
-                                             goes down or comes back (and after each resync); names:
-                                             "database", "broker", "change_feed", "routine_process"
-                                             (the routine lane's own process); `since` (RFC 3339) is
-                                             when the current state began. Sent straight from the
-                                             hub's memory, so it arrives while the database is down
+                                             goes down, comes back or is starting (and after each
+                                             resync); names: "database", "broker", "change_feed",
+                                             "routine_process" (the routine lane's own process);
+                                             `state` "up", "down" or "starting" (the routine process
+                                             coming up with the hub: no outage; `up` null); `since`
+                                             (RFC 3339) is when the current state began; `ok` while
+                                             none is down. Sent straight from the hub's memory, so
+                                             it arrives while the database is down
   {"type": "snapshot", "incidents": [...]}   once: every open incident (while the database is down
                                              it comes as soon as the database is back)
   {"type": "incident", "incident": {...}}    an incident changed (a final state removes it)
@@ -64,8 +67,9 @@ _NOT_AN_UPGRADE = "Not a WebSocket upgrade request."
 
 _STREAM_DESCRIPTION = """\
 WebSocket (JSON text frames). On connect the server subscribes to changes, sends
-`{"type": "health", "ok": ..., "dependencies": [...]}` (again whenever the database, the broker link
-or the change feed goes down or comes back), then `{"type": "snapshot", "incidents": [...]}` with
+`{"type": "health", "ok": ..., "dependencies": [...]}` (again whenever the database, the broker link,
+the change feed or the routine process goes down, comes back or is starting; `ok` while none is down),
+then `{"type": "snapshot", "incidents": [...]}` with
 every open incident (while the database is down: as soon as it is back), then every change as it is
 committed: `{"type": "incident", "incident": {...}}` (an incident in a final state leaves the open
 set), `{"type": "resync"}` (changes were lost: reload the open incidents, or reconnect), and other

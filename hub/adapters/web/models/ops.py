@@ -34,7 +34,10 @@ class Readiness(View):
     failing: list[str] | None = Field(
         None,
         exclude_if=lambda given: given is None,
-        description="The dependencies not up (down, or not checked yet); absent with `dependencies`.",
+        description=(
+            "The dependencies that hold readiness: down, or on the alarm path and not up yet (the routine "
+            "process starting is not failing); absent with `dependencies`."
+        ),
     )
 
 
