@@ -78,7 +78,8 @@ class CameraAnalyzer:
         detections: list[Detection] = []
         blinded = False
         if self._tamper is not None:
-            still = self._motion.still_picture if self._tamper.due(t) else None  # a conversion: only when used
+            due = self._tamper.due(t, self._last_mask)
+            still = self._motion.still_picture if due else None  # a conversion: only when used
             events = self._tamper.update(gray, t, self._last_mask, still)
             if events:  # whether rules are suspended is asked only when there is an event to say it in
                 suspended = bool(self._tamper.active)
