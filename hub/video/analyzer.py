@@ -100,7 +100,7 @@ class CameraAnalyzer:
         settings = self.settings
         min_area = settings.min_object_area * width * height
         blobs = find_blobs(mask, min_area, settings.far_scale, settings.person_aspect)
-        tracks = self._tracker.update([b.box for b in blobs], t)
+        tracks = self._tracker.update(blobs, t)  # blobs are (x, y, w, h) tuples: boxes as they are, no float copies
         # A track judged not light stays so (only light is judged again): most tracks are settled without a call.
         verdicts = self._light_verdicts
         lit = [
