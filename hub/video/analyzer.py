@@ -78,7 +78,8 @@ class CameraAnalyzer:
         detections: list[Detection] = []
         blinded = False
         if self._tamper is not None:
-            still = self._motion.still_picture if self._tamper.due(t) else None  # a conversion: only when used
+            due = self._tamper.due(t, self._last_mask)
+            still = self._motion.still_picture if due else None  # a conversion: only when used
             events = self._tamper.update(gray, t, self._last_mask, still)
             if events:  # whether rules are suspended is asked only when there is an event to say it in
                 suspended = bool(self._tamper.active)
@@ -99,7 +100,7 @@ class CameraAnalyzer:
         settings = self.settings
         min_area = settings.min_object_area * width * height
         blobs = find_blobs(mask, min_area, settings.far_scale, settings.person_aspect)
-        tracks = self._tracker.update([b.box for b in blobs], t)
+        tracks = self._tracker.update(blobs, t)  # blobs are (x, y, w, h) tuples: boxes as they are, no float copies
         # A track judged not light stays so (only light is judged again): most tracks are settled without a call.
         verdicts = self._light_verdicts
         lit = [

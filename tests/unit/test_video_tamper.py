@@ -127,6 +127,39 @@ def test_the_tamper_is_suspect_from_onset_until_restored() -> None:
     assert not detector.suspect
 
 
+def test_a_move_is_raised_within_two_seconds_of_its_onset_whatever_the_phase_of_the_checks() -> None:
+    """Settled, the view is measured once a second; a pending change is confirmed every 0.4 s: raised by 1.8 s."""
+    for phase in range(6):
+        detector = learnt()
+        run(detector, [NORMAL] * phase, t0=4.0)
+        onset = 4.0 + phase / FPS
+        events = run(detector, [SHIFTED] * 12, t0=onset)
+        assert events[:1] == [(events[0][0], TamperKind.MOVED)] and events[0][0] - onset <= 1.8 + 1e-6, phase
+
+
+def test_much_more_of_the_picture_moving_than_at_the_last_check_makes_a_check_due_at_once() -> None:
+    detector = learnt()
+    t = 4.0
+    while not detector.due(t):  # up to the next check on the cadence
+        run(detector, [NORMAL], t0=t)
+        t += 1 / FPS
+    still = np.zeros_like(NORMAL)
+    run(detector, [NORMAL], t0=t)  # this check: nothing moves
+    t += 1 / FPS
+    drifting, sudden = still.copy(), still.copy()
+    drifting[:, :8] = 255  # under 5 % of the frame more
+    sudden[:, : NORMAL.shape[1] // 5] = 255  # a fifth of it at once (a knock moves a quarter of the synthetic scenes)
+    assert not detector.due(t, still) and not detector.due(t, drifting)
+    assert detector.due(t, sudden)
+
+
+def test_a_change_held_for_the_time_to_within_frame_time_rounding_is_raised() -> None:
+    condition = Debounced(raise_after_s=0.8, clear_after_s=0.8)
+    t0 = 1764876000.0  # frame times on top of an epoch: (t0 + 4 / 5) - t0 is 0.79999995
+    assert condition.update(True, False, t0) is None
+    assert condition.update(True, False, t0 + 4 / 5) is Change.RAISED
+
+
 def test_debounced_needs_the_condition_to_hold_both_ways() -> None:
     condition = Debounced(raise_after_s=2, clear_after_s=3)
     assert condition.update(True, False, 0.0) is None
