@@ -47,7 +47,7 @@ from hub.domain.district import District
 from hub.domain.incidents import Incident
 from hub.domain.panels import PanelDirectory
 from hub.parts import device_services, intake_checker, shared
-from hub.routine import routine_process
+from hub.routine import routine_process, routine_ready
 from hub.services.auth import AuthPolicy
 from hub.services.changes import Broadcaster
 from hub.services.health import (
@@ -152,9 +152,16 @@ class Hub:
                     # In-process flags: a reconnect that takes a moment must not flash a banner.
                     Watch(FlagCheck(BROKER, lambda: mqtt.connected), every_s=0.25, every_down_s=0.25, grace_s=2.0),
                     Watch(FlagCheck(CHANGE_FEED, listener.is_ready), every_s=0.25, every_down_s=0.25, grace_s=2.0),
-                    # Its watchdog already waited out the silence that makes it "down" (stall_after_s).
+                    # Its watchdog already waited out the silence that makes it "down" (stall_after_s), and
+                    # the process its broker link's grace; up once its session is subscribed.
                     *(
-                        [Watch(FlagCheck(ROUTINE_PROCESS, lambda: routine.up), every_s=0.25, every_down_s=0.25)]
+                        [
+                            Watch(
+                                FlagCheck(ROUTINE_PROCESS, lambda: routine_ready(routine)),
+                                every_s=0.25,
+                                every_down_s=0.25,
+                            )
+                        ]
                         if routine is not None
                         else []
                     ),

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sys
+import time
 from collections.abc import Callable
 
 import structlog
@@ -48,6 +49,16 @@ ROUTINE_NICENESS = 10  # below the main process: under CPU pressure the alarm la
 # and when it holds none any more: the routine lane then holds back (hub/services/lanes.py).
 ALARMS_HELD, ALARMS_CLEAR = b"A", b"C"
 _MAIN = "main process"
+# The first word of a tick line while the routine lane takes messages: its broker session is connected and
+# subscribed (down for less than BROKER_GRACE_S counts as up, as the main process's broker watch allows a
+# reconnect that takes a moment). The main process's `routine_process` dependency is up only then.
+READY = "ready"
+BROKER_GRACE_S = 2.0
+
+
+def reports_ready(tick_line: str) -> bool:
+    """Whether a tick line (`RoutineLane.report`) says the routine lane takes messages."""
+    return tick_line.split(" ", 1)[0] == READY
 
 
 def routine_process(
@@ -70,8 +81,16 @@ def routine_process(
     return process
 
 
+def routine_ready(process: SupervisedProcess) -> bool:
+    """Whether the routine process runs, ticks and says its broker session is subscribed: until then a
+    routine message (a heartbeat, a speaker's ack) may find no session at the broker and be lost, or wait."""
+    return process.up and reports_ready(process.last_report)
+
+
 class RoutineLane:
-    def __init__(self, settings: Settings, district: District) -> None:
+    def __init__(
+        self, settings: Settings, district: District, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         if not settings.mqtt_url or not settings.database_url:
             raise ValueError("the routine process needs the broker and the database")
         self.settings = settings
@@ -79,12 +98,23 @@ class RoutineLane:
         self.right_of_way = AlarmRightOfWay()
         self._metrics: HubMetrics | None = None
         self._mqtt: MqttClient | None = None
+        self._clock = clock
+        self._ever_connected = False
+        self._link_down_since: float | None = None
 
     def report(self) -> str:
-        """The tick line for the main process's watchdog (and its log, should it find us frozen)."""
+        """The tick line for the main process's watchdog (and its log, should it find us frozen): `READY`
+        first while the broker session takes messages, else `starting` or `broker-down`; then counters."""
         if self._metrics is None or self._mqtt is None:
             return "starting"
-        return f"committed={self._metrics.committed} backlog={self._mqtt.backlog}"
+        now = self._clock()
+        if self._mqtt.connected:
+            self._ever_connected, self._link_down_since = True, None
+        elif self._link_down_since is None:
+            self._link_down_since = now
+        down_s = 0.0 if self._link_down_since is None else now - self._link_down_since
+        state = READY if self._ever_connected and down_s < BROKER_GRACE_S else "broker-down"
+        return f"{state} committed={self._metrics.committed} backlog={self._mqtt.backlog}"
 
     def heard(self, data: bytes) -> None:
         """Bytes from the main process: whether its alarm lane holds alarms (the last one counts)."""

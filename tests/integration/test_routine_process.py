@@ -17,6 +17,7 @@ import aiohttp
 
 from devices.contract import CameraEvent, CameraEventType, DeviceState, Topics, encode
 from devices.link import DeviceLink, status_payload
+from devices.mqtt_url import parse_mqtt_url
 from hub.app import Hub, RunningHub
 from hub.config import Settings, load_district
 from simulators.button import press_payload
@@ -291,3 +292,35 @@ async def test_the_routine_process_does_not_outlive_a_hub_killed_with_sigkill(
         return not await asyncio.to_thread(runs, child)
 
     await eventually(gone, timeout=15)  # its end of the lifeline pipe closed with the hub
+
+
+async def test_the_hub_is_not_ready_while_its_routine_process_has_no_broker_session(hub_settings: Settings) -> None:
+    """A routine process that cannot sign in to the broker (its account missing, its password wrong) ticks on,
+    yet takes no heartbeat, speaker ack or officer's reply: /readyz must say so, as it says when the main
+    process's own broker link is down. Once it is subscribed, a routine message sent the moment the hub is
+    ready would otherwise find no session at the broker, and be lost (a first start's session is new)."""
+    settings = routine_apart(hub_settings)
+    assert settings.mqtt_url
+    wrong = parse_mqtt_url(settings.mqtt_url)
+    refused = settings.model_copy(
+        update={"routine_mqtt_url": f"mqtt://{wrong.username}:not-the-password@{wrong.host}:{wrong.port}"}
+    )
+    started: asyncio.Future[RunningHub] = asyncio.get_running_loop().create_future()
+    task = asyncio.create_task(Hub(refused, load_district(refused.district_file)).run(started))
+    try:
+        running = await asyncio.wait_for(started, 60)
+        http = running.http_url.removeprefix("http://")
+        await eventually(lambda: only_routine_failing(http), timeout=30)
+        # Long enough for its process to start, tick and be refused by the broker again and again.
+        for _ in range(40):
+            assert await only_routine_failing(http), "ready (or failing otherwise) without a routine lane"
+            await asyncio.sleep(0.2)
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def only_routine_failing(http: str) -> bool:
+    return (await readiness(http)).get("failing") == ["routine_process"]
+
