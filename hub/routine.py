@@ -88,9 +88,7 @@ def routine_ready(process: SupervisedProcess) -> bool:
 
 
 class RoutineLane:
-    def __init__(
-        self, settings: Settings, district: District, clock: Callable[[], float] = time.monotonic
-    ) -> None:
+    def __init__(self, settings: Settings, district: District, clock: Callable[[], float] = time.monotonic) -> None:
         if not settings.mqtt_url or not settings.database_url:
             raise ValueError("the routine process needs the broker and the database")
         self.settings = settings

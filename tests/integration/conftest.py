@@ -117,8 +117,26 @@ def district_file(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def hub_settings(mqtt_broker: PrivateMosquitto, database_url: str, district_file: Path, tmp_path: Path) -> Settings:
-    return settings_for_test(mqtt_broker.url, database_url, district_file, tmp_path)
+def hub_settings(
+    request: pytest.FixtureRequest,
+    mqtt_broker: PrivateMosquitto,
+    database_url: str,
+    district_file: Path,
+    tmp_path: Path,
+) -> Settings:
+    return settings_for_test(mqtt_broker.url, database_url, district_file, tmp_path, layout(request.node))
+
+
+def layout(node: pytest.Item) -> bool | None:
+    """Whether a test's hub runs the routine lane in a process of its own: always with the mark
+    `routine_process` (the production layout, for the routine lane's most telling tests in every run),
+    never with `one_process(why)` (a test that looks into in-process parts that only see routine traffic in
+    that layout), else as `ROUTINE_PROCESS_ENV` says."""
+    if node.get_closest_marker("routine_process") is not None:
+        return True
+    if node.get_closest_marker("one_process") is not None:
+        return False
+    return None
 
 
 # Set to 1 to run the integration tests in the production layout: the routine lane (heartbeats, status,
@@ -152,12 +170,6 @@ def settings_for_test(
         routine_process=apart,
         routine_mqtt_url=mqtt_url if apart else None,
     )
-
-
-def one_process(settings: Settings) -> Settings:
-    """`settings` with the routine lane in the hub's main process, whatever `ROUTINE_PROCESS_ENV` says: for a
-    test that looks into in-process parts that only see routine traffic in that layout (each says why)."""
-    return settings.model_copy(update={"routine_process": False, "routine_mqtt_url": None})
 
 
 @pytest.fixture

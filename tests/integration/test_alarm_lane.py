@@ -7,6 +7,7 @@ import contextlib
 import uuid
 
 import aiohttp
+import pytest
 
 from devices.contract import DeviceState, Topics
 from devices.link import DeviceLink, status_payload
@@ -19,7 +20,6 @@ from tests.integration.conftest import (
     eventually,
     fetch_value,
     incident_on_stream,
-    one_process,
     running_hub,
 )
 
@@ -49,12 +49,13 @@ def queue_backlog_then_panic(settings: Settings, heartbeats: int) -> str:
     return event_id
 
 
+@pytest.mark.one_process(
+    "reads the routine backlog from the main process's MQTT client, which holds no routine traffic when the"
+    " routine lane has a process of its own (test_routine_process has this test for that layout)"
+)
 async def test_a_panic_press_is_committed_and_announced_while_a_routine_backlog_of_ten_thousand_still_drains(
     hub_settings: Settings,
 ) -> None:
-    # One process: the test reads the routine backlog from the main process's MQTT client, which with the
-    # routine process holds no routine traffic (test_routine_process has this test for that layout).
-    hub_settings = one_process(hub_settings)
     async with running_hub(hub_settings):
         pass  # the hub's persistent session now exists at the broker; the hub is stopped
     assert hub_settings.database_url

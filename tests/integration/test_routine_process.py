@@ -323,4 +323,3 @@ async def test_the_hub_is_not_ready_while_its_routine_process_has_no_broker_sess
 
 async def only_routine_failing(http: str) -> bool:
     return (await readiness(http)).get("failing") == ["routine_process"]
-
