@@ -142,7 +142,7 @@ class Hub:
             right_of_way = AlarmRightOfWay()
             # Started once the HTTP server is bound (below): it needs the public URL for media links.
             routine = (
-                routine_process(lambda: s.model_copy(update={"public_url": public_url.value}), right_of_way)
+                routine_process(lambda: s.model_copy(update={"public_url": public_url.value}), right_of_way, metrics)
                 if apart
                 else None
             )

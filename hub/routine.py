@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import sys
 import time
 from collections.abc import Callable
@@ -23,7 +24,7 @@ from collections.abc import Callable
 import structlog
 
 from devices.contract import Topics
-from hub.adapters.metrics import HubMetrics
+from hub.adapters.metrics import ForwardedCounts, HubMetrics
 from hub.adapters.mqtt import MqttClient, MqttSettings
 from hub.adapters.mqtt.broker_conf import routine_account_name
 from hub.adapters.postgres.outbox import PostgresOutbox
@@ -56,18 +57,37 @@ READY = "ready"
 BROKER_GRACE_S = 2.0
 
 
+_COUNTS = " counts="  # in a tick line, before the routine process's ingest counters (JSON)
+
+
 def reports_ready(tick_line: str) -> bool:
     """Whether a tick line (`RoutineLane.report`) says the routine lane takes messages."""
     return tick_line.split(" ", 1)[0] == READY
 
 
+def reported_counts(tick_line: str) -> dict[str, float]:
+    """The routine process's ingest counters in a tick line (`HubMetrics.forwarded`); none in a line without."""
+    _, found, counts = tick_line.partition(_COUNTS)
+    if not found:
+        return {}
+    parsed = json.loads(counts)
+    if not isinstance(parsed, dict):
+        return {}
+    return {str(k): float(v) for k, v in parsed.items() if isinstance(v, int | float)}
+
+
 def routine_process(
-    settings: Callable[[], Settings], right_of_way: AlarmRightOfWay, stall_after_s: float = 5.0
+    settings: Callable[[], Settings],
+    right_of_way: AlarmRightOfWay,
+    metrics: HubMetrics,
+    stall_after_s: float = 5.0,
 ) -> SupervisedProcess:
     """The routine process the main process supervises, given the main process's settings (read at each
-    start); it hears when the main process's alarm lane holds alarms, and is killed when it stops ticking
-    for `stall_after_s`."""
+    start); it hears when the main process's alarm lane holds alarms, is killed when it stops ticking
+    for `stall_after_s`, and what it counts (messages, events, rejections, incidents) is added into
+    `metrics`, the main process's, so /metrics counts the whole hub."""
     argv = [sys.executable, "-m", "hub", "routine"]
+    forwarded = ForwardedCounts(metrics)
     # Its log lines go where the main process's go (the demo's log file, say).
     process = SupervisedProcess(
         "routine",
@@ -76,6 +96,7 @@ def routine_process(
         ROUTINE_NICENESS,
         output=log_stream(),
         liveness=Liveness(stall_after_s),
+        on_report=lambda start, line: forwarded.heard(start, reported_counts(line)),
     )
     right_of_way.observe(lambda held: process.send(ALARMS_HELD if held else ALARMS_CLEAR))
     return process
@@ -102,7 +123,8 @@ class RoutineLane:
 
     def report(self) -> str:
         """The tick line for the main process's watchdog (and its log, should it find us frozen): `READY`
-        first while the broker session takes messages, else `starting` or `broker-down`; then counters."""
+        first while the broker session takes messages, else `starting` or `broker-down`; then counters, and
+        the ingest counters for the main process's /metrics (`reported_counts`)."""
         if self._metrics is None or self._mqtt is None:
             return "starting"
         now = self._clock()
@@ -112,7 +134,8 @@ class RoutineLane:
             self._link_down_since = now
         down_s = 0.0 if self._link_down_since is None else now - self._link_down_since
         state = READY if self._ever_connected and down_s < BROKER_GRACE_S else "broker-down"
-        return f"{state} committed={self._metrics.committed} backlog={self._mqtt.backlog}"
+        counts = json.dumps(self._metrics.forwarded, separators=(",", ":"))
+        return f"{state} committed={self._metrics.committed} backlog={self._mqtt.backlog}{_COUNTS}{counts}"
 
     def heard(self, data: bytes) -> None:
         """Bytes from the main process: whether its alarm lane holds alarms (the last one counts)."""

@@ -29,6 +29,7 @@ from tests.integration.conftest import (
     hub_process,
     incident_on_stream,
     process_ready,
+    running_hub,
     stop_hub_process,
 )
 
@@ -323,3 +324,32 @@ async def test_the_hub_is_not_ready_while_its_routine_process_has_no_broker_sess
 
 async def only_routine_failing(http: str) -> bool:
     return (await readiness(http)).get("failing") == ["routine_process"]
+
+
+async def metric_sum(http: str, name: str) -> float:
+    """The sum of a metric's samples on the hub's /metrics (every label)."""
+    async with aiohttp.ClientSession() as session, session.get(f"http://{http}/metrics") as response:
+        text = await response.text()
+    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith((name + " ", name + "{")))
+
+
+async def test_the_hubs_metrics_count_what_its_routine_process_refused_and_stored(hub_settings: Settings) -> None:
+    """An operator alerts on /metrics: the messages the routine process refuses (a bad heartbeat, a reply from
+    nobody) and the camera events it stores count there, as they do when one process does everything."""
+    async with running_hub(routine_apart(hub_settings)) as hub:
+        http = hub.http.removeprefix("http://")
+        link = DeviceLink(hub.settings.mqtt_url or "", f"bad-{uuid.uuid4().hex[:6]}").connect()
+        try:
+            link.publish_and_wait(hub.topics.device_status("site-01", "button", "btn-01-0"), b'{"state": "sleepy"}')
+            link.publish_and_wait(hub.topics.officer_reply("nobody"), b'{"dispatch_id": "1"}')
+            link.publish_and_wait(hub.topics.camera_event("site-01", "cam-01"), motion(0, "counted"))
+        finally:
+            link.close()
+        await eventually(lambda: fetch_value(hub.db, "SELECT count(*) = 2 FROM dead_letters"))
+
+        async def counted() -> bool:
+            rejected = await metric_sum(http, "sentinel_messages_rejected_total")
+            stored = await metric_sum(http, "sentinel_events_stored_total")
+            return rejected == 2 and stored == 1
+
+        await eventually(counted, timeout=5)
