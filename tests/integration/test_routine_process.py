@@ -312,8 +312,8 @@ async def test_the_hub_is_not_ready_while_its_routine_process_has_no_broker_sess
         running = await asyncio.wait_for(started, 60)
         http = running.http_url.removeprefix("http://")
         await eventually(lambda: only_routine_failing(http), timeout=30)
-        # Long enough for its process to start, tick and be refused by the broker again and again.
-        for _ in range(40):
+        # Long enough for its process to start (about 2 s), tick and be refused by the broker again and again.
+        for _ in range(25):
             assert await only_routine_failing(http), "ready (or failing otherwise) without a routine lane"
             await asyncio.sleep(0.2)
     finally:
