@@ -48,7 +48,7 @@ from hub.domain.incidents import Incident
 from hub.domain.panels import PanelDirectory
 from hub.parts import device_services, intake_checker, shared
 from hub.routine import START_S as ROUTINE_START_S
-from hub.routine import routine_process
+from hub.routine import routine_process, routine_ready
 from hub.services.auth import AuthPolicy
 from hub.services.changes import Broadcaster
 from hub.services.health import (
@@ -143,7 +143,7 @@ class Hub:
             right_of_way = AlarmRightOfWay()
             # Started once the HTTP server is bound (below): it needs the public URL for media links.
             routine = (
-                routine_process(lambda: s.model_copy(update={"public_url": public_url.value}), right_of_way)
+                routine_process(lambda: s.model_copy(update={"public_url": public_url.value}), right_of_way, metrics)
                 if apart
                 else None
             )
@@ -153,16 +153,17 @@ class Hub:
                     # In-process flags: a reconnect that takes a moment must not flash a banner.
                     Watch(FlagCheck(BROKER, lambda: mqtt.connected), every_s=0.25, every_down_s=0.25, grace_s=2.0),
                     Watch(FlagCheck(CHANGE_FEED, listener.is_ready), every_s=0.25, every_down_s=0.25, grace_s=2.0),
-                    # Its watchdog already waited out the silence that makes it "down" (stall_after_s). Off the
-                    # alarm path: while it starts (the hub's own start only), the hub is ready.
+                    # Its watchdog already waited out the silence that makes it "down" (stall_after_s), and
+                    # the process its broker link's grace; up once its session is subscribed. While the
+                    # first one starts (the hub's own start only) it is "starting", no outage, but the hub
+                    # is not ready: a routine message sent now might find no session at the broker.
                     *(
                         [
                             Watch(
-                                FlagCheck(ROUTINE_PROCESS, lambda: routine.up, lambda: routine.starting),
+                                FlagCheck(ROUTINE_PROCESS, lambda: routine_ready(routine), lambda: routine.starting),
                                 every_s=0.25,
                                 every_down_s=0.25,
                                 start_s=ROUTINE_START_S,
-                                alarm_path=False,
                             )
                         ]
                         if routine is not None

@@ -16,13 +16,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import sys
+import time
 from collections.abc import Callable
 
 import structlog
 
 from devices.contract import Topics
-from hub.adapters.metrics import HubMetrics
+from hub.adapters.metrics import ForwardedCounts, HubMetrics
 from hub.adapters.mqtt import MqttClient, MqttSettings
 from hub.adapters.mqtt.broker_conf import routine_account_name
 from hub.adapters.postgres.outbox import PostgresOutbox
@@ -48,18 +50,47 @@ ROUTINE_NICENESS = 10  # below the main process: under CPU pressure the alarm la
 # and when it holds none any more: the routine lane then holds back (hub/services/lanes.py).
 ALARMS_HELD, ALARMS_CLEAR = b"A", b"C"
 _MAIN = "main process"
-# It comes up in 1-7 s with the hub (imports, connects, then ticks): "starting" until then, not an
-# outage; not up this long after the hub's start is one (hub/services/health.py).
+# It comes up in 1-7 s with the hub (imports, connects, subscribes, then says READY): "starting" until
+# then, not an outage; not up this long after the hub's start is one (hub/services/health.py).
 START_S = 15.0
+# The first word of a tick line while the routine lane takes messages: its broker session is connected and
+# subscribed (down for less than BROKER_GRACE_S counts as up, as the main process's broker watch allows a
+# reconnect that takes a moment). The main process's `routine_process` dependency is up only then.
+READY = "ready"
+BROKER_GRACE_S = 2.0
+
+
+_COUNTS = " counts="  # in a tick line, before the routine process's ingest counters (JSON)
+
+
+def reports_ready(tick_line: str) -> bool:
+    """Whether a tick line (`RoutineLane.report`) says the routine lane takes messages."""
+    return tick_line.split(" ", 1)[0] == READY
+
+
+def reported_counts(tick_line: str) -> dict[str, float]:
+    """The routine process's ingest counters in a tick line (`HubMetrics.forwarded`); none in a line without."""
+    _, found, counts = tick_line.partition(_COUNTS)
+    if not found:
+        return {}
+    parsed = json.loads(counts)
+    if not isinstance(parsed, dict):
+        return {}
+    return {str(k): float(v) for k, v in parsed.items() if isinstance(v, int | float)}
 
 
 def routine_process(
-    settings: Callable[[], Settings], right_of_way: AlarmRightOfWay, stall_after_s: float = 5.0
+    settings: Callable[[], Settings],
+    right_of_way: AlarmRightOfWay,
+    metrics: HubMetrics,
+    stall_after_s: float = 5.0,
 ) -> SupervisedProcess:
     """The routine process the main process supervises, given the main process's settings (read at each
-    start); it hears when the main process's alarm lane holds alarms, and is killed when it stops ticking
-    for `stall_after_s`."""
+    start); it hears when the main process's alarm lane holds alarms, is killed when it stops ticking
+    for `stall_after_s`, and what it counts (messages, events, rejections, incidents) is added into
+    `metrics`, the main process's, so /metrics counts the whole hub."""
     argv = [sys.executable, "-m", "hub", "routine"]
+    forwarded = ForwardedCounts(metrics)
     # Its log lines go where the main process's go (the demo's log file, say).
     process = SupervisedProcess(
         "routine",
@@ -68,13 +99,21 @@ def routine_process(
         ROUTINE_NICENESS,
         output=log_stream(),
         liveness=Liveness(stall_after_s),
+        on_report=lambda start, line: forwarded.heard(start, reported_counts(line)),
+        reports_started=reports_ready,
     )
     right_of_way.observe(lambda held: process.send(ALARMS_HELD if held else ALARMS_CLEAR))
     return process
 
 
+def routine_ready(process: SupervisedProcess) -> bool:
+    """Whether the routine process runs, ticks and says its broker session is subscribed: until then a
+    routine message (a heartbeat, a speaker's ack) may find no session at the broker and be lost, or wait."""
+    return process.up and reports_ready(process.last_report)
+
+
 class RoutineLane:
-    def __init__(self, settings: Settings, district: District) -> None:
+    def __init__(self, settings: Settings, district: District, clock: Callable[[], float] = time.monotonic) -> None:
         if not settings.mqtt_url or not settings.database_url:
             raise ValueError("the routine process needs the broker and the database")
         self.settings = settings
@@ -82,12 +121,25 @@ class RoutineLane:
         self.right_of_way = AlarmRightOfWay()
         self._metrics: HubMetrics | None = None
         self._mqtt: MqttClient | None = None
+        self._clock = clock
+        self._ever_connected = False
+        self._link_down_since: float | None = None
 
     def report(self) -> str:
-        """The tick line for the main process's watchdog (and its log, should it find us frozen)."""
+        """The tick line for the main process's watchdog (and its log, should it find us frozen): `READY`
+        first while the broker session takes messages, else `starting` or `broker-down`; then counters, and
+        the ingest counters for the main process's /metrics (`reported_counts`)."""
         if self._metrics is None or self._mqtt is None:
             return "starting"
-        return f"committed={self._metrics.committed} backlog={self._mqtt.backlog}"
+        now = self._clock()
+        if self._mqtt.connected:
+            self._ever_connected, self._link_down_since = True, None
+        elif self._link_down_since is None:
+            self._link_down_since = now
+        down_s = 0.0 if self._link_down_since is None else now - self._link_down_since
+        state = READY if self._ever_connected and down_s < BROKER_GRACE_S else "broker-down"
+        counts = json.dumps(self._metrics.forwarded, separators=(",", ":"))
+        return f"{state} committed={self._metrics.committed} backlog={self._mqtt.backlog}{_COUNTS}{counts}"
 
     def heard(self, data: bytes) -> None:
         """Bytes from the main process: whether its alarm lane holds alarms (the last one counts)."""

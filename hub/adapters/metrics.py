@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import collections
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 
 import structlog
@@ -19,6 +20,9 @@ class HubMetrics:
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
         self.registry = registry or CollectorRegistry()
         self.committed = 0  # messages committed, as a plain number (the routine process reports it)
+        # The ingest counters as plain totals, `kind` or `kind:label` (e.g. `rejected:malformed_json`): what
+        # the routine process forwards to the main process's /metrics (`add_forwarded`, `ForwardedCounts`).
+        self.forwarded: collections.Counter[str] = collections.Counter()
         r = self.registry
         self.messages = Counter("sentinel_messages_total", "Inbound messages processed", registry=r)
         self.events = Counter("sentinel_events_stored_total", "New device events stored", ["device_kind"], registry=r)
@@ -58,6 +62,20 @@ class HubMetrics:
             "Payload bytes kept in dead letters (a large payload counts its prefix only)",
             registry=r,
         )
+
+    def add_forwarded(self, key: str, amount: float) -> None:
+        """Count what another process of this hub counted (a `forwarded` key) in this one's counters."""
+        kind, _, label = key.partition(":")
+        counter = {
+            "messages": self.messages,
+            "events": self.events,  # by device kind
+            "duplicates": self.duplicate_events,
+            "deferred": self.deferred_events,
+            "rejected": self.rejections,  # by reason
+            "incidents": self.incidents,
+        }.get(kind)
+        if counter is not None:
+            (counter.labels(label) if label else counter).inc(amount)
 
     def dead_letters_pruned(self, pruned: int, kept: int, payload_bytes: int) -> None:
         self.dead_letters_deleted.inc(pruned)
@@ -101,23 +119,51 @@ class HubMetrics:
     def batch_committed(self, size: int, seconds: float) -> None:
         self.messages.inc(size)
         self.committed += size
+        self.forwarded["messages"] += size
         self.batch_size.observe(size)
         self.commit_seconds.observe(seconds)
 
     def events_stored(self, device_kind: str, count: int) -> None:
         self.events.labels(device_kind).inc(count)
+        self.forwarded[f"events:{device_kind}"] += count
 
     def duplicates(self, count: int) -> None:
         self.duplicate_events.inc(count)
+        self.forwarded["duplicates"] += count
 
     def deferred(self, count: int) -> None:
         self.deferred_events.inc(count)
+        self.forwarded["deferred"] += count
 
     def rejected(self, reason: str) -> None:
         self.rejections.labels(reason).inc()
+        self.forwarded[f"rejected:{reason}"] += 1
 
     def incidents_opened(self, count: int) -> None:
         self.incidents.inc(count)
+        self.forwarded["incidents"] += count
+
+
+class ForwardedCounts:
+    """A child process's running totals (its `HubMetrics.forwarded`, sent in its ticks) added into this
+    process's counters, so /metrics counts what both of the hub's processes did: each report adds what grew
+    since the last one; a child restarted counts from zero again. What a child counted after its last report
+    and before it died is not seen (half a second at most)."""
+
+    def __init__(self, metrics: HubMetrics) -> None:
+        self._metrics = metrics
+        self._start: int | None = None
+        self._seen: dict[str, float] = {}
+
+    def heard(self, start: int, totals: Mapping[str, float]) -> None:
+        """`totals` reported by the child of this `start` (the supervisor's count of starts)."""
+        if start != self._start:
+            self._start, self._seen = start, {}
+        for key, total in totals.items():
+            grown = total - self._seen.get(key, 0.0)
+            if grown > 0:
+                self._metrics.add_forwarded(key, grown)
+                self._seen[key] = total
 
 
 class _ReadCounter(Collector):

@@ -32,6 +32,8 @@ _STOP_TIMEOUT_S = 10.0  # a clean stop (SIGTERM) waits this long before SIGKILL
 _STABLE_S = 30.0  # a child that ran this long starts its next restart from the shortest delay
 TICKS_FD_ENV = "HUB_SUPERVISOR_TICKS_FD"  # in the child's environment: where to write its ticks
 _TICK_EVERY_S = 0.5
+# A tick line's longest: one write of at most PIPE_BUF (4,096 bytes on Linux) reaches the hub whole.
+TICK_MAX_BYTES = 3500
 _WATCH_EVERY_S = 0.25
 
 
@@ -44,9 +46,13 @@ class SupervisedProcess:
         niceness: int = 0,
         output: TextIO | None = None,
         liveness: Liveness | None = None,
+        on_report: Callable[[int, str], None] | None = None,
+        reports_started: Callable[[str], bool] = lambda _line: True,
     ) -> None:
         """`first_line`: made at each start; `output`: where the child's standard output and error go
-        (default: this process's); `liveness`: the watchdog's timing (default: stalled after 5 s)."""
+        (default: this process's); `liveness`: the watchdog's timing (default: stalled after 5 s);
+        `on_report`: given each tick line whole, with the count of starts of the child that sent it;
+        `reports_started`: whether a tick line says the child has come up (default: any tick does)."""
         self.name = name
         self._output = _descriptor(output)
         self._argv = list(argv)
@@ -56,8 +62,10 @@ class SupervisedProcess:
         self.pid: int | None = None
         self.starts = 0
         self.stalls = 0  # children killed by the watchdog
-        self.last_report = ""  # the child's last tick line, for the log
-        self._first_start_over = False  # a child has ticked, or one has exited
+        self.last_report = ""  # the child's last tick line (its first 200 characters), for the log
+        self._on_report = on_report
+        self._reports_started = reports_started
+        self._first_start_over = False  # a child has said it came up, or one has exited
         self._running = asyncio.Event()
         self._stdin: asyncio.StreamWriter | None = None
 
@@ -74,7 +82,7 @@ class SupervisedProcess:
 
     @property
     def starting(self) -> bool:
-        """The first child is still coming up: none has ticked or exited yet (a restart after a crash
+        """The first child is still coming up: none has said so or exited yet (a restart after a crash
         or the watchdog's kill is an outage, not a start)."""
         return not self._first_start_over
 
@@ -150,9 +158,16 @@ class SupervisedProcess:
         class _Ticks(asyncio.Protocol):
             def data_received(self, data: bytes) -> None:
                 supervised.liveness.ticked()
-                supervised._first_start_over = True
                 lines = data.rstrip(b"\n").rsplit(b"\n", 1)
-                supervised.last_report = lines[-1].decode(errors="replace")[:200]
+                line = lines[-1].decode(errors="replace")
+                supervised.last_report = line[:200]
+                if supervised._reports_started(line):
+                    supervised._first_start_over = True
+                if supervised._on_report is not None:
+                    try:
+                        supervised._on_report(supervised.starts, line)
+                    except Exception:
+                        log.exception("a child's tick line could not be read", process=supervised.name)
 
         transport, _ = await asyncio.get_running_loop().connect_read_pipe(_Ticks, os.fdopen(fd, "rb", buffering=0))
         return transport
@@ -237,7 +252,7 @@ async def tick_forever(report: Callable[[], str], every_s: float = _TICK_EVERY_S
     try:
         while True:
             with contextlib.suppress(BlockingIOError):
-                os.write(fd, report().encode()[:200] + b"\n")
+                os.write(fd, report().encode()[:TICK_MAX_BYTES] + b"\n")
             await asyncio.sleep(every_s)
     except BrokenPipeError:
         return  # the hub is gone; the lifeline stops us

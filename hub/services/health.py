@@ -56,10 +56,6 @@ class Watch:
     # A check that raises `Starting` before the dependency was first up is "starting" for at most this
     # long from its first check (0: never starting; it is down at once).
     start_s: float = 0.0
-    # On the alarm path (the database, the broker link, the change feed), the hub is not ready until it
-    # is up. Off it (the routine process: heartbeats and camera events), only "down" holds readiness:
-    # one still starting does not.
-    alarm_path: bool = True
 
 
 @dataclass(frozen=True)
@@ -107,22 +103,13 @@ class HealthMonitor:
 
     @property
     def ok(self) -> bool:
-        """Every dependency is up."""
+        """Every dependency is up: what /readyz answers. One still starting holds it too (the routine
+        process: a heartbeat or a speaker's ack sent now might find no broker session to take it)."""
         return all(s.status == "up" for s in self._states.values())
 
-    @property
-    def ready(self) -> bool:
-        """What /readyz answers: the hub is not ready until its alarm path is (every dependency on it
-        up), and not while any dependency is down. One off the alarm path that is still starting (the
-        routine process) does not hold it: presses are stored, shown and dispatched meanwhile."""
-        return not self.holding_readiness()
-
-    def holding_readiness(self) -> list[str]:
-        """The dependencies for which the hub is not ready (see `ready`)."""
-        return [s.name for s in self._states.values() if not self._ready_as_far_as(s)]
-
-    def _ready_as_far_as(self, state: DependencyState) -> bool:
-        return state.status == "up" or (state.status == "starting" and not self._watches[state.name].alarm_path)
+    def not_up(self) -> list[str]:
+        """The dependencies that are not up (starting, down or not checked yet)."""
+        return [s.name for s in self._states.values() if s.status != "up"]
 
     def frame(self) -> Frame:
         """The live views' health frame: every dependency checked so far, up, down or starting since when;

@@ -117,15 +117,48 @@ def district_file(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def hub_settings(mqtt_broker: PrivateMosquitto, database_url: str, district_file: Path, tmp_path: Path) -> Settings:
-    return settings_for_test(mqtt_broker.url, database_url, district_file, tmp_path)
+def hub_settings(
+    request: pytest.FixtureRequest,
+    mqtt_broker: PrivateMosquitto,
+    database_url: str,
+    district_file: Path,
+    tmp_path: Path,
+) -> Settings:
+    return settings_for_test(mqtt_broker.url, database_url, district_file, tmp_path, layout(request.node))
 
 
-def settings_for_test(mqtt_url: str, database_url: str, district_file: Path, tmp_path: Path) -> Settings:
+def layout(node: pytest.Item) -> bool | None:
+    """Whether a test's hub runs the routine lane in a process of its own: always with the mark
+    `routine_process` (the production layout, for the routine lane's most telling tests in every run),
+    never with `one_process(why)` (a test that looks into in-process parts that only see routine traffic in
+    that layout), else as `ROUTINE_PROCESS_ENV` says."""
+    if node.get_closest_marker("routine_process") is not None:
+        return True
+    if node.get_closest_marker("one_process") is not None:
+        return False
+    return None
+
+
+# Set to 1 to run the integration tests in the production layout: the routine lane (heartbeats, status,
+# speaker acks, camera events, officers' messages) in a process of its own, as `sentinel run` runs it.
+ROUTINE_PROCESS_ENV = "SENTINEL_TEST_ROUTINE_PROCESS"
+
+
+def routine_process_wanted() -> bool:
+    """Whether this run asked for the production layout (`ROUTINE_PROCESS_ENV`)."""
+    return os.environ.get(ROUTINE_PROCESS_ENV, "0").strip().lower() in ("1", "true", "yes", "on")
+
+
+def settings_for_test(
+    mqtt_url: str, database_url: str, district_file: Path, tmp_path: Path, routine_process: bool | None = None
+) -> Settings:
     """A hub's settings for one test: a topic prefix and instance of its own keep tests apart on the shared
-    test broker; media and speech cache under the test's tmp_path. One process does everything (the
-    tests look into the running hub's parts); tests of the process layout turn `routine_process` on."""
+    test broker; media and speech cache under the test's tmp_path. By default one process does everything
+    (faster to start); `routine_process` (default: `ROUTINE_PROCESS_ENV`) puts the routine lane in a process
+    of its own, as in production (the test broker binds no client id to an account, so both sessions log in
+    with the same URL)."""
     unique = uuid.uuid4().hex[:8]
+    apart = routine_process_wanted() if routine_process is None else routine_process
     return Settings(
         mqtt_url=mqtt_url,
         database_url=database_url,
@@ -134,7 +167,8 @@ def settings_for_test(mqtt_url: str, database_url: str, district_file: Path, tmp
         topic_prefix=f"t{unique}",
         instance_id=f"test-{unique}",
         data_dir=tmp_path / "data",
-        routine_process=False,
+        routine_process=apart,
+        routine_mqtt_url=mqtt_url if apart else None,
     )
 
 

@@ -7,6 +7,7 @@ import contextlib
 import uuid
 
 import aiohttp
+import pytest
 
 from devices.contract import DeviceState, Topics
 from devices.link import DeviceLink, status_payload
@@ -48,6 +49,10 @@ def queue_backlog_then_panic(settings: Settings, heartbeats: int) -> str:
     return event_id
 
 
+@pytest.mark.one_process(
+    "reads the routine backlog from the main process's MQTT client, which holds no routine traffic when the"
+    " routine lane has a process of its own (test_routine_process has this test for that layout)"
+)
 async def test_a_panic_press_is_committed_and_announced_while_a_routine_backlog_of_ten_thousand_still_drains(
     hub_settings: Settings,
 ) -> None:

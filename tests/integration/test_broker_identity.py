@@ -117,6 +117,10 @@ def try_every_takeover(broker: Broker, victims: list[str]) -> int:
     return attempts
 
 
+@pytest.mark.one_process(
+    "moves the hub to a broker of its own that binds client ids to accounts (and for TLS, certificates): the"
+    " routine process would need its own account and URL there, which test_broker_security gives it"
+)
 async def test_no_device_account_can_take_the_hubs_client_id_or_another_devices(broker: Broker) -> None:
     db = broker.settings.database_url
     assert db

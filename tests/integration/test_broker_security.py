@@ -69,8 +69,12 @@ def secured(district_file: Path, hub_settings: Settings) -> Iterator[tuple[Priva
 async def secured_hub(
     secured: tuple[PrivateMosquitto, dict[str, str], str], hub_settings: Settings
 ) -> AsyncIterator[HubUnderTest]:
-    broker, _, prefix = secured
-    async with running_hub(hub_settings.model_copy(update={"mqtt_url": broker.url, "topic_prefix": prefix})) as hub:
+    broker, passwords, prefix = secured
+    update: dict[str, object] = {"mqtt_url": broker.url, "topic_prefix": prefix}
+    if hub_settings.routine_process:  # this broker binds client ids to accounts: the routine process has its own
+        routine = routine_account_name(hub_settings.instance_id)
+        update["routine_mqtt_url"] = with_credentials(f"mqtt://127.0.0.1:{broker.port}", routine, passwords[routine])
+    async with running_hub(hub_settings.model_copy(update=update)) as hub:
         yield hub
 
 

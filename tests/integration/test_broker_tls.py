@@ -49,6 +49,10 @@ def tls_url(broker: PrivateMosquitto, certs: TlsFiles, account: str) -> str:
     return f"mqtts://127.0.0.1:{broker.tls.port}?ca={certs.ca_file}&cert={cert}&key={key}"
 
 
+@pytest.mark.one_process(
+    "moves the hub to a broker of its own that binds client ids to accounts (and for TLS, certificates): the"
+    " routine process would need its own account and URL there, which test_broker_security gives it"
+)
 async def test_a_device_with_its_certificate_reaches_the_hub_over_tls_and_only_under_its_own_topic(
     tls_broker: tuple[PrivateMosquitto, TlsFiles, str], hub_settings: Settings
 ) -> None:

@@ -22,6 +22,9 @@ from sentinel_dev.services import free_port
 from tests.integration.camera_media import district_with_media_origins, jpeg, video
 from tests.integration.conftest import HubUnderTest, bearer, create_api_token, eventually, fetch_value
 
+# The production layout: camera events reach the hub's routine process (tamper on its alarm lane there).
+pytestmark = pytest.mark.routine_process
+
 CLIP = video(".webm")  # a real WebM: the hub takes media by its bytes
 
 

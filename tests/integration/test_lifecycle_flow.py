@@ -72,6 +72,7 @@ def press(link: DeviceLink, topics: Topics, site: str, device: str) -> str:
     return event_id
 
 
+@pytest.mark.routine_process  # production layout: officers' replies in the routine process
 async def test_a_press_is_dispatched_to_the_grid_officer_who_accepts_arrives_and_resolves(
     hub: HubUnderTest, listener: Listener
 ) -> None:
@@ -219,6 +220,7 @@ def _other_port() -> str:
     return f"127.0.0.1:{free_port()}"
 
 
+@pytest.mark.routine_process  # production layout: officers' presence in the routine process
 async def test_simulated_officers_sign_on_over_mqtt_and_a_declining_officer_passes_the_dispatch_on(
     hub: HubUnderTest, listener: Listener
 ) -> None:

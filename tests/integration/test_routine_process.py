@@ -17,6 +17,7 @@ import aiohttp
 
 from devices.contract import CameraEvent, CameraEventType, DeviceState, Topics, encode
 from devices.link import DeviceLink, status_payload
+from devices.mqtt_url import parse_mqtt_url
 from hub.app import Hub, RunningHub
 from hub.config import Settings, load_district
 from simulators.button import press_payload
@@ -28,6 +29,7 @@ from tests.integration.conftest import (
     hub_process,
     incident_on_stream,
     process_ready,
+    running_hub,
     stop_hub_process,
 )
 
@@ -364,11 +366,11 @@ async def test_the_routine_process_starting_with_the_hub_is_starting_not_down_an
 
     states = [routine_entry(answer["dependencies"]) for _, answer in answers]
     assert [entry for entry in states if entry and entry["state"] == "down"] == [], answers
-    assert all("routine_process" not in answer["failing"] for _, answer in answers), answers  # type: ignore[operator]
-    # Seen starting, and the hub ready meanwhile: the routine process is off the alarm path.
+    # Seen starting, no outage; the hub not ready meanwhile (a routine message might find no session yet).
     codes = [code for code, _ in answers]
-    ready_starting = [c for c, e in zip(codes, states, strict=True) if c == 200 and e and e["state"] == "starting"]
-    assert ready_starting, answers
+    while_starting = [c for c, e in zip(codes, states, strict=True) if e and e["state"] == "starting"]
+    assert while_starting and set(while_starting) == {503}, answers
+    assert codes[-1] == 200, answers
     for frames in (desk_frames, officer_frames):
         first = frames[0]
         assert first["ok"] is True, first
@@ -382,3 +384,63 @@ async def test_the_routine_process_starting_with_the_hub_is_starting_not_down_an
     assert status == 503 and "routine_process" in body["failing"], body
     assert (routine_entry(body["dependencies"]) or {}).get("state") == "down", body
     assert "dependency down" in log_path.read_text()
+
+
+async def test_the_hub_is_not_ready_while_its_routine_process_has_no_broker_session(hub_settings: Settings) -> None:
+    """A routine process that cannot sign in to the broker (its account missing, its password wrong) ticks on,
+    yet takes no heartbeat, speaker ack or officer's reply: /readyz must say so, as it says when the main
+    process's own broker link is down. Once it is subscribed, a routine message sent the moment the hub is
+    ready would otherwise find no session at the broker, and be lost (a first start's session is new)."""
+    settings = routine_apart(hub_settings)
+    assert settings.mqtt_url
+    wrong = parse_mqtt_url(settings.mqtt_url)
+    refused = settings.model_copy(
+        update={"routine_mqtt_url": f"mqtt://{wrong.username}:not-the-password@{wrong.host}:{wrong.port}"}
+    )
+    started: asyncio.Future[RunningHub] = asyncio.get_running_loop().create_future()
+    task = asyncio.create_task(Hub(refused, load_district(refused.district_file)).run(started))
+    try:
+        running = await asyncio.wait_for(started, 60)
+        http = running.http_url.removeprefix("http://")
+        await eventually(lambda: only_routine_failing(http), timeout=30)
+        # Long enough for its process to start (about 2 s), tick and be refused by the broker again and again.
+        for _ in range(25):
+            assert await only_routine_failing(http), "ready (or failing otherwise) without a routine lane"
+            await asyncio.sleep(0.2)
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def only_routine_failing(http: str) -> bool:
+    return (await readiness(http)).get("failing") == ["routine_process"]
+
+
+async def metric_sum(http: str, name: str) -> float:
+    """The sum of a metric's samples on the hub's /metrics (every label)."""
+    async with aiohttp.ClientSession() as session, session.get(f"http://{http}/metrics") as response:
+        text = await response.text()
+    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith((name + " ", name + "{")))
+
+
+async def test_the_hubs_metrics_count_what_its_routine_process_refused_and_stored(hub_settings: Settings) -> None:
+    """An operator alerts on /metrics: the messages the routine process refuses (a bad heartbeat, a reply from
+    nobody) and the camera events it stores count there, as they do when one process does everything."""
+    async with running_hub(routine_apart(hub_settings)) as hub:
+        http = hub.http.removeprefix("http://")
+        link = DeviceLink(hub.settings.mqtt_url or "", f"bad-{uuid.uuid4().hex[:6]}").connect()
+        try:
+            link.publish_and_wait(hub.topics.device_status("site-01", "button", "btn-01-0"), b'{"state": "sleepy"}')
+            link.publish_and_wait(hub.topics.officer_reply("nobody"), b'{"dispatch_id": "1"}')
+            link.publish_and_wait(hub.topics.camera_event("site-01", "cam-01"), motion(0, "counted"))
+        finally:
+            link.close()
+        await eventually(lambda: fetch_value(hub.db, "SELECT count(*) = 2 FROM dead_letters"))
+
+        async def counted() -> bool:
+            rejected = await metric_sum(http, "sentinel_messages_rejected_total")
+            stored = await metric_sum(http, "sentinel_events_stored_total")
+            return rejected == 2 and stored == 1
+
+        await eventually(counted, timeout=5)

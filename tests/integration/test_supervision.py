@@ -43,6 +43,7 @@ async def keep_alive(link: DeviceLink, topics: Topics, cameras: list[str], stop:
         await asyncio.sleep(0.5)
 
 
+@pytest.mark.routine_process  # production layout: heartbeats in the routine process
 async def test_a_silent_camera_goes_offline_within_interval_plus_grace_and_its_return_closes_the_incident(
     watched_hub: HubUnderTest, device_link: DeviceLink
 ) -> None:
@@ -78,6 +79,7 @@ async def test_a_clean_restart_inside_the_grace_raises_nothing(
     await eventually(lambda: fetch_value(db, "SELECT count(*) >= 1 FROM incidents"), timeout=10)
 
 
+@pytest.mark.routine_process  # production layout: last wills in the routine process
 async def test_a_whole_site_going_dark_is_one_incident_and_a_last_will_counts_as_silence(
     watched_hub: HubUnderTest, mqtt_broker: PrivateMosquitto
 ) -> None:

@@ -69,6 +69,7 @@ async def warning(db: str, warning_id: int) -> dict[str, Any]:
         await conn.close()
 
 
+@pytest.mark.routine_process  # production layout: the speaker's acks reach the routine process
 async def test_a_desk_warning_is_played_and_confirmed_and_the_timeline_shows_it(
     hub_with_rules: HubUnderTest, speaker: SpeakerSimulator, device_link: DeviceLink
 ) -> None:
@@ -130,6 +131,7 @@ async def test_an_offline_speaker_is_resent_to_until_the_warning_expires(
     assert expired["error"] == "not played before it expired"
 
 
+@pytest.mark.routine_process  # production layout: the routine process commits and relays the warning
 async def test_an_intrusion_warns_by_itself_once_per_cooldown_in_both_languages(
     hub_with_rules: HubUnderTest, speaker: SpeakerSimulator, device_link: DeviceLink
 ) -> None:

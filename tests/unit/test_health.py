@@ -202,9 +202,9 @@ class FakeProcess:
         self.up = False
         self.starting = True
 
-    def watch(self, start_s: float = 15.0, alarm_path: bool = False) -> Watch:
+    def watch(self, start_s: float = 15.0) -> Watch:
         check = FlagCheck("routine_process", lambda: self.up, lambda: self.starting)
-        return Watch(check, every_s=0.25, every_down_s=0.25, start_s=start_s, alarm_path=alarm_path)
+        return Watch(check, every_s=0.25, every_down_s=0.25, start_s=start_s)
 
 
 def entry(frame: dict[str, Any], name: str) -> dict[str, Any]:
@@ -222,8 +222,7 @@ async def test_a_process_coming_up_with_the_hub_is_starting_then_up_never_down_n
         for _ in range(28):  # 7 s of checks, a quarter second apart
             await monitor.check_once("routine_process")
             assert monitor.state("routine_process").status == "starting"
-            assert monitor.ready and monitor.holding_readiness() == []  # off the alarm path: ready meanwhile
-            assert not monitor.ok  # not every dependency is up
+            assert monitor.not_up() == ["routine_process"] and not monitor.ok  # not ready meanwhile
             clock.advance(0.25)
         process.up, process.starting = True, False
         await monitor.check_once("routine_process")
@@ -234,7 +233,7 @@ async def test_a_process_coming_up_with_the_hub_is_starting_then_up_never_down_n
         (True, {"name": "routine_process", "state": "starting", "up": None, "since": T0.isoformat()}),
         (True, {"name": "routine_process", "state": "up", "up": True, "since": up_at}),
     ]
-    assert monitor.ok and monitor.ready
+    assert monitor.ok
 
 
 async def test_a_process_not_up_within_its_start_time_is_down_since_the_start_with_a_warning(
@@ -245,7 +244,7 @@ async def test_a_process_not_up_within_its_start_time_is_down_since_the_start_wi
     await monitor.check_once("routine_process")
     clock.advance(14.9)
     await monitor.check_once("routine_process")
-    assert monitor.state("routine_process").status == "starting" and monitor.ready
+    assert monitor.state("routine_process").status == "starting" and frames[-1]["ok"] is True
 
     clock.advance(0.1)
     with capture_logs() as logs:
@@ -253,7 +252,7 @@ async def test_a_process_not_up_within_its_start_time_is_down_since_the_start_wi
 
     assert state.status == "down" and state.up is False
     assert state.since == T0 and state.error == "not up within 15 s of its start"
-    assert not monitor.ready and monitor.holding_readiness() == ["routine_process"]
+    assert monitor.not_up() == ["routine_process"]
     assert [log["event"] for log in logs if log["log_level"] == "warning"] == ["dependency down"]
     assert frames[-1]["ok"] is False
     assert entry(frames[-1], "routine_process") == {
@@ -273,7 +272,7 @@ async def test_a_process_that_dies_while_starting_is_down_at_once(clock: FakeClo
 
     state = await monitor.check_once("routine_process")
 
-    assert state.status == "down" and state.since == T0 and not monitor.ready
+    assert state.status == "down" and state.since == T0 and not monitor.ok
 
 
 async def test_once_up_a_process_not_ticking_is_down_whatever_its_check_says(
@@ -304,24 +303,14 @@ async def test_a_check_that_says_starting_without_a_start_time_is_down_at_once(
     assert state.status == "down"
 
 
-async def test_a_dependency_on_the_alarm_path_holds_readiness_while_it_starts(
-    clock: FakeClock, frames: list[Any]
-) -> None:
-    process = FakeProcess()
-    monitor = monitor_of(clock, frames, process.watch(alarm_path=True))
-
-    state = await monitor.check_once("routine_process")
-
-    assert state.status == "starting" and frames[-1]["ok"] is True
-    assert not monitor.ready and monitor.holding_readiness() == ["routine_process"]
-
-
-async def test_readiness_waits_for_the_alarm_path_to_be_checked(clock: FakeClock, frames: list[Any]) -> None:
+async def test_readiness_waits_for_every_dependency_to_be_checked_and_up(clock: FakeClock, frames: list[Any]) -> None:
     process = FakeProcess()
     monitor = monitor_of(clock, frames, Watch(FakeCheck("database")), process.watch())
     await monitor.check_once("routine_process")
-    assert monitor.holding_readiness() == ["database"]  # not checked yet
+    assert monitor.not_up() == ["database", "routine_process"]  # not checked yet; starting
 
     await monitor.check_once("database")
+    process.up, process.starting = True, False
+    await monitor.check_once("routine_process")
 
-    assert monitor.ready
+    assert monitor.ok and monitor.not_up() == []

@@ -32,25 +32,22 @@ def _probe_ready(probe: HealthProbe) -> bool:
 
 @documented(
     "readyz",
-    "Readiness: the alarm path is up and no dependency is down",
+    "Readiness: every dependency is up",
     {200: Answer("Ready.", Readiness), 503: Answer("At least one probe or dependency is not ready.", Readiness)},
 )
 async def readyz(request: web.Request) -> web.Response:
-    """Ready to serve only once the alarm path is (the database, the broker link, the change feed
-    up) and while no dependency is down (503 otherwise, for the balancer and the operator). The
-    routine process still starting with the hub does not hold readiness: it is off the alarm path
-    (heartbeats and camera events), so presses are stored, shown and dispatched meanwhile; not up
-    within its start time, or down later, it does. A client that needs the routine lane too waits for
-    every dependency's `state` to be "up". `dependencies`
-    names each one the health monitor watches, in which state since when."""
+    """Ready to serve only when every dependency is up (503 otherwise, for the balancer and the
+    operator): `dependencies` names each one the health monitor watches, in which state since when. The
+    routine process starting with the hub is "starting" there (no outage: no banner) but holds readiness,
+    since a heartbeat or a speaker's ack sent before its broker session exists may be lost."""
     services = request.app[SERVICES]
     probes = [Probe(name=probe.name, ready=_probe_ready(probe)) for probe in services.probes]
     ready = all(probe.ready for probe in probes)
     dependencies = failing = None
     if services.health is not None:
         dependencies = [state.view(with_error=True) for state in services.health.states]
-        failing = services.health.holding_readiness()
-        ready = ready and services.health.ready
+        failing = services.health.not_up()
+        ready = ready and services.health.ok
     readiness = Readiness(
         status="ready" if ready else "not_ready", probes=probes, dependencies=dependencies, failing=failing
     )
