@@ -309,9 +309,7 @@ class Hub:
                         name="outbox-backlog-metric",
                     )
                     tasks.create_task(listener.run(), name="db-listener")
-                    tasks.create_task(
-                        ingest.run(mqtt, s.ingest_batch_max, gather_s=s.ingest_routine_gather_ms / 1000), name="ingest"
-                    )
+                    tasks.create_task(ingest.run(mqtt, s.ingest_batch_max), name="ingest")
                     tasks.create_task(
                         alarm_ingest.run(mqtt.alarms, s.ingest_alarm_batch_max, retry_deferred_s=0.01),
                         name="ingest-alarms",

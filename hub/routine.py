@@ -185,9 +185,7 @@ class RoutineLane:
             async with asyncio.TaskGroup() as tasks:
                 tasks.create_task(health.run(), name="health")
                 tasks.create_task(mqtt.run(), name="mqtt")
-                tasks.create_task(
-                    routine.run(mqtt, s.ingest_batch_max, gather_s=s.ingest_routine_gather_ms / 1000), name="ingest"
-                )
+                tasks.create_task(routine.run(mqtt, s.ingest_batch_max), name="ingest")
                 tasks.create_task(
                     camera_alarms.run(mqtt.alarms, s.ingest_batch_max, retry_deferred_s=0.01), name="ingest-alarms"
                 )

@@ -31,7 +31,6 @@ ENVIRONMENT = {
     "SENTINEL_SHARED_GROUP": "shared_subscription_group",
     "SENTINEL_INGEST_BATCH_MAX": "ingest_batch_max",
     "SENTINEL_INGEST_ALARM_BATCH_MAX": "ingest_alarm_batch_max",
-    "SENTINEL_INGEST_ROUTINE_GATHER_MS": "ingest_routine_gather_ms",
     "SENTINEL_SECURE_COOKIES": "secure_cookies",
     "SENTINEL_PUBLIC_URL": "public_url",
     "SENTINEL_DC09_TCP": "dc09_tcp",
@@ -96,9 +95,6 @@ class Settings(BaseModel):
     # The alarm lane's: larger, since its batches grow only when alarms queue (a backlog after an outage),
     # and then each transaction's fixed round trips, not its rows, set how fast the backlog drains.
     ingest_alarm_batch_max: Annotated[int, Field(ge=1, le=10_000)] = 2000
-    # The routine lane's batch waits this long to fill after its first message (0: not at all): fewer
-    # commits competing with an alarm's for the database; no one waits on a heartbeat.
-    ingest_routine_gather_ms: Annotated[int, Field(ge=0, le=1000)] = 20
     # The routine lane (everything but button events) in an OS process of its own, which the hub starts
     # and supervises (docs/design.md, "Processes"); off: one process does everything.
     routine_process: bool = True

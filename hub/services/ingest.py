@@ -102,18 +102,14 @@ class IngestService:
         # Set after each commit that queued outbound messages, to wake the outbox relay.
         self._outbox_nudge = on_committed
 
-    async def run(
-        self, source: MessageSource, batch_max: int, retry_deferred_s: float = 0.1, gather_s: float = 0.0
-    ) -> None:
+    async def run(self, source: MessageSource, batch_max: int, retry_deferred_s: float = 0.1) -> None:
         """Consume forever: one batch per transaction. While one batch commits, the messages that
         arrive meanwhile are taken and checked (parsing and validation overlap the database's work),
         up to one batch ahead; they make the next batch, so under load batches grow by themselves.
         Commits, and so acknowledgements, follow one another in arrival order. Messages of a site
         that another writer holds are deferred: kept unacknowledged and retried with the next batch
         (or after `retry_deferred_s` when nothing else comes), while the rest are committed and
-        acknowledged. With `gather_s` (the routine lane's, whose messages no one waits for), a batch
-        waits that long to fill after its first message: fewer, larger commits, so less of the
-        database's time and of its WAL flushes goes to heartbeats when an alarm comes."""
+        acknowledged."""
         ahead = _CheckedAhead(batch_max)
         async with asyncio.TaskGroup() as tasks:
             tasks.create_task(self._check_ahead(source, ahead), name="ingest-check-ahead")
@@ -123,8 +119,6 @@ class IngestService:
                     await ahead.wait()
                 else:
                     await wait_at_most(retry_deferred_s, ahead.wait())
-                if gather_s > 0:
-                    await ahead.fill(gather_s)
                 await self._lane.before_batch()
                 messages, intakes = ahead.take()
                 batch = [*deferred, *messages]
@@ -404,13 +398,6 @@ class _CheckedAhead:
         while not self._messages:
             self._arrived.clear()
             await self._arrived.wait()
-
-    async def fill(self, within_s: float) -> None:
-        """Until a batch's worth is there, for at most `within_s`."""
-        deadline = time.monotonic() + within_s
-        while self.space > 0 and (left := deadline - time.monotonic()) > 0:
-            self._arrived.clear()
-            await wait_at_most(left, self._arrived.wait())
 
     async def room(self) -> None:
         """Until there is room for more."""
