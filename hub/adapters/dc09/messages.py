@@ -51,6 +51,10 @@ def read_content(frame: Frame, key: bytes | None) -> Content:
         text, separated = strip_pad(decrypt(key, frame.body))
         if not separated:
             text = _strip_unseparated_pad(text, frame.token)
+        if not text.isascii() or not text.isprintable():
+            # Garbage that happens to hold a `]` (say, as its last byte) would otherwise read as a
+            # message without a timestamp: the wrong key, not a panel breaking the protocol.
+            raise DecryptError("the decrypted text is not printable ASCII")
         content = _read(text)
     except (DecryptError, ContentError) as exc:
         # Garbage after decryption almost always means the panel has another key.
