@@ -7,8 +7,8 @@ over and over; the monitor keeps each one's state and, whenever a state changes,
 be the thing that is down).
 
 A dependency's state: not checked yet (None), then "up", "down", or "starting". "Starting" is for a
-dependency that takes a while to come up with the hub (the routine process imports and connects
-before it first ticks): its check says so (raises `Starting`), and until it is first up it is shown
+dependency that takes a while to come up with the hub (the routine process imports, connects and
+subscribes before it reports ready): its check says so (raises `Starting`), and until it is first up it is shown
 as starting, not as an outage, for at most its watch's `start_s`; past that, or once it has been up
 or down, a failed check is "down" whatever it says.
 
