@@ -6,6 +6,8 @@ import asyncio
 import contextlib
 import json
 import os
+import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -35,8 +37,18 @@ def private_services() -> Iterator[Services]:
 
     base = Path(tempfile.mkdtemp(prefix="sentinel-bench-"))
     base.chmod(0o755)
-    with PrivateMosquitto(base / "mqtt") as broker, PrivatePostgres(base / "pg") as pg:
-        yield Services(broker.url, pg.admin_url("postgres"))
+    # Stopped by SIGTERM (`timeout`, a kill), the benchmark still stops its broker and database on the way out.
+    previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    try:
+        with PrivateMosquitto(base / "mqtt") as broker, PrivatePostgres(base / "pg") as pg:
+            yield Services(broker.url, pg.admin_url("postgres"))
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def _exit_on_sigterm(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 async def fresh_database(services: Services) -> str:
