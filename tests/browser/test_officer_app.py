@@ -349,6 +349,7 @@ async def test_an_officer_who_opens_the_console_is_told_in_a_page_and_led_back_t
     home = phone.get_by_test_id("forbidden-home")
     await expect(home).to_have_text("返回民警应用")
     await expect(home).to_have_attribute("href", "/officer")
+    assert await phone.get_by_test_id("sound-toggle").count() == 0  # the desk's alarm watch is not an officer's
     await screenshot(phone, "officer-refused-console-phone-zh")
     await home.click()
     await phone.wait_for_url(f"{hub.http}/officer")

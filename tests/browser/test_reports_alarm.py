@@ -17,7 +17,7 @@ from tests.browser.conftest import screenshot
 from tests.browser.test_alarm_bar import BAR_UNSEEN
 from tests.browser.test_console import SIZES, press_button
 from tests.browser.test_desk import bar, district_file, incident_at  # noqa: F401
-from tests.browser.test_reports import sign_in
+from tests.browser.test_reports import fill_sign_in, sign_in
 from tests.integration.conftest import HubUnderTest, fetch_value, running_hub
 
 
@@ -84,3 +84,27 @@ async def test_the_reports_say_when_the_link_to_the_hub_is_lost(hub_settings: Se
     await expect(page.get_by_test_id("disconnected-banner")).to_contain_text("与中心连接中断")
     await expect(page.get_by_test_id("sound-toggle")).to_have_attribute("data-link", "lost")
     await screenshot(page, "reports-alarm-link-lost")
+
+
+async def test_the_desk_refused_the_reports_still_gets_the_alarm_there(
+    hub: HubUnderTest, device_link: DeviceLink, page: Page
+) -> None:
+    await fill_sign_in(page, hub, "zhang", "duty", start="/login?next=/reports")
+    await page.keyboard.press("Enter")
+    await expect(page.get_by_test_id("forbidden-heading")).to_have_text("报表仅供值班领导查看")
+    await expect(page.get_by_test_id("sound-toggle")).to_have_attribute("data-state", "on", timeout=5_000)
+    await expect(bar(page)).to_be_hidden()
+
+    await press_button(hub, device_link, "site-01", "btn-01-0")
+    await expect(bar(page)).to_be_visible(timeout=2_000)
+    await expect(bar(page)).to_contain_text("紧急报警 · 测试银行01")
+    await expect(page.get_by_test_id("sound-toggle")).to_have_attribute("data-alarm", "sounding")
+    await page.wait_for_function("() => /【报警】1 起未确认/.test(document.title)", timeout=3_000)
+    assert await page.evaluate(BAR_UNSEEN) == ""
+    await screenshot(page, "reports-refused-alarm-zh-1366x768")
+
+    await page.get_by_test_id("lang-toggle").click()
+    await expect(page.get_by_test_id("forbidden-heading")).to_have_text("Reports are for supervisors")
+    await expect(bar(page)).to_contain_text("Panic alarm · Test Bank 01")
+    await expect(bar(page).get_by_test_id("alarm-overlay-ack")).to_have_text("Acknowledge (A)")
+    await screenshot(page, "reports-refused-alarm-en-1366x768")

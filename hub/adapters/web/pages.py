@@ -34,8 +34,9 @@ CONSOLE = Page("index.html", "值班台 · Sentinel", ("alarm.css", "console.css
 LOGIN = Page("login.html", "登录 · Sentinel", ("login.css",), "login.js")
 OFFICER = Page("officer.html", "民警 · Sentinel", ("officer.css",), "officer.js", phone=True)
 REPORTS = Page("reports.html", "督导报表 · Sentinel", ("alarm.css", "reports.css"), "reports.js")
-# Instead of a page the signed-in role may not open (403): what that page is for, and the way back.
-FORBIDDEN = Page("forbidden.html", "无权访问 · Sentinel", ("login.css", "forbidden.css"), "forbidden.js")
+# Instead of a page the signed-in role may not open (403): what that page is for, the way back, and the
+# desk's alarms for a desk user (alarm.css).
+FORBIDDEN = Page("forbidden.html", "无权访问 · Sentinel", ("alarm.css", "login.css", "forbidden.css"), "forbidden.js")
 
 _DESK_META = (
     '<meta name="viewport" content="width=device-width, initial-scale=1">',

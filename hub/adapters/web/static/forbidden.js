@@ -1,6 +1,9 @@
 // The page a signed-in user gets instead of one their role may not open (the server answers it with 403 at
 // the address asked for): what that page is for, who is signed in, and the way back to their own page (the
-// console, or the officer app for an officer), in the language the console chose. No data of the hub.
+// console, or the officer app for an officer), in the language the console chose. A desk user (duty,
+// supervisor, administrator) still gets the desk's alarms here, as on the reports: someone who opened the
+// wrong page must not miss a panic press.
+import { alarmLanguage, watchAlarms } from "./alarm-watch.js";
 import { applyPageText, labelToggle, languages } from "./i18n-core.js";
 
 const ME_PATH = "/api/v1/auth/me";
@@ -40,14 +43,16 @@ function table(index) {
 
 const STRINGS = { zh: table(0), en: table(1) };
 
-const { t, toggle } = languages(STRINGS, false);
+const { t, lang, toggle } = languages(STRINGS, false);
 const page = FOR_WHOM[window.location.pathname] || null;
 let user = null; // from /api/v1/auth/me, once known
+let watching = false; // the desk's alarms are watched (the title is then the alarm's to set)
 
 function render() {
   const s = t();
   applyPageText(s);
-  document.title = s.docTitle;
+  if (watching) alarmLanguage(lang(), s.docTitle);
+  else document.title = s.docTitle;
   document.getElementById("forbidden-heading").textContent = page ? s["heading_" + page] : s.heading;
   document.getElementById("forbidden-reason").textContent = page ? s["reason_" + page] : s.reason;
   const officer = user && user.role === "officer";
@@ -71,6 +76,10 @@ window
   .then((response) => (response.ok ? response.json() : null))
   .then((session) => {
     user = session && session.user ? session.user : null;
+    if (user && user.role !== "officer") {
+      watching = true;
+      watchAlarms(document.querySelector(".topbar"), document.getElementById("lang-toggle"));
+    }
     render();
   })
   .catch(() => {}); // the way back to the console stays
