@@ -7,7 +7,7 @@ from enum import Enum
 
 # Frame times rarely add up to a duration to the last bit (t = i / fps, on top of an epoch): a change that held for
 # the duration within a millisecond held for it.
-_TOLERANCE_S = 1e-3
+FRAME_TIME_TOLERANCE_S = 1e-3
 
 
 class Change(Enum):
@@ -34,7 +34,7 @@ class Debounced:
             return None
         if self._since is None:
             self._since = t
-        if t - self._since < (self.clear_after_s if self.active else self.raise_after_s) - _TOLERANCE_S:
+        if t - self._since < (self.clear_after_s if self.active else self.raise_after_s) - FRAME_TIME_TOLERANCE_S:
             return None
         self._since = None
         self.active = not self.active

@@ -30,7 +30,7 @@ import cv2
 import numpy as np
 
 from hub.video.detections import TamperKind
-from hub.video.hysteresis import Change, Debounced
+from hub.video.hysteresis import FRAME_TIME_TOLERANCE_S, Change, Debounced
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +61,6 @@ class TamperEvent:
     measure: float  # the measurement that decided: contrast, shift, correlation or sharpness ratio
 
 
-_TIME_TOLERANCE_S = 1e-3
 _THUMB_SIZE = (64, 36)
 _WINDOW = cv2.createHanningWindow(_THUMB_SIZE, cv2.CV_32F)
 
@@ -187,8 +186,8 @@ class TamperDetector:
         self._stable_since: float | None = None
         self._next_check_t = 0.0
         self._checked_share = 0.0  # the share of the picture moving at the last measurement
-        # (a motion mask, whether much more of it moves than at the last measurement): asked twice a frame.
-        self._sudden: tuple[np.ndarray, bool] | None = None
+        # (a motion mask, the share of it moving): asked by `due` and `update` of the same frame, counted once.
+        self._moving_share: tuple[np.ndarray, float] | None = None
 
     @property
     def active(self) -> set[TamperKind]:
@@ -212,14 +211,16 @@ class TamperDetector:
         cadence (a frame due within a millisecond is due: frame times rarely add up to it to the last bit), or at
         once when much more of the picture moves than at the last measurement (a knock, a pan or a blur starts so;
         the zone rules are then suspended from its next frame rather than up to a cadence later)."""
-        if t >= self._next_check_t - _TIME_TOLERANCE_S:
+        if t >= self._next_check_t - FRAME_TIME_TOLERANCE_S:
             return True
         if moving is None or self._reference is None:
             return False
-        if self._sudden is None or self._sudden[0] is not moving:
-            share = cv2.countNonZero(moving) / moving.size
-            self._sudden = (moving, share - self._checked_share > _SUDDEN_MOTION_SHARE)
-        return self._sudden[1]
+        return self._share_moving(moving) - self._checked_share > _SUDDEN_MOTION_SHARE
+
+    def _share_moving(self, moving: np.ndarray) -> float:
+        if self._moving_share is None or self._moving_share[0] is not moving:
+            self._moving_share = (moving, cv2.countNonZero(moving) / moving.size)
+        return self._moving_share[1]
 
     def update(
         self, gray: np.ndarray, t: float, moving: np.ndarray | None = None, background: np.ndarray | None = None
@@ -237,7 +238,7 @@ class TamperDetector:
         if not self.due(t, moving):
             return events
         self._next_check_t = t + s.confirm_every_s  # until the view is measured against a reference
-        self._checked_share = 0.0 if moving is None else cv2.countNonZero(moving) / moving.size
+        self._checked_share = 0.0 if moving is None else self._share_moving(moving)
 
         reference = self._reference
         still = background if background is not None and background.shape == gray.shape else None
