@@ -55,6 +55,7 @@ from hub.services.health import (
     BROKER,
     CHANGE_FEED,
     DATABASE,
+    LINK_GRACE_S,
     ROUTINE_PROCESS,
     FlagCheck,
     HealthMonitor,
@@ -151,8 +152,12 @@ class Hub:
                 [
                     Watch(database_probe),
                     # In-process flags: a reconnect that takes a moment must not flash a banner.
-                    Watch(FlagCheck(BROKER, lambda: mqtt.connected), every_s=0.25, every_down_s=0.25, grace_s=2.0),
-                    Watch(FlagCheck(CHANGE_FEED, listener.is_ready), every_s=0.25, every_down_s=0.25, grace_s=2.0),
+                    Watch(
+                        FlagCheck(BROKER, lambda: mqtt.connected), every_s=0.25, every_down_s=0.25, grace_s=LINK_GRACE_S
+                    ),
+                    Watch(
+                        FlagCheck(CHANGE_FEED, listener.is_ready), every_s=0.25, every_down_s=0.25, grace_s=LINK_GRACE_S
+                    ),
                     # Its watchdog already waited out the silence that makes it "down" (stall_after_s), and
                     # the process its broker link's grace; up once its session is subscribed. While the
                     # first one starts (the hub's own start only) it is "starting", no outage, but the hub

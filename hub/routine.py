@@ -36,7 +36,7 @@ from hub.config import Settings, load_district
 from hub.domain.district import District
 from hub.logging import log_stream
 from hub.parts import device_services, intake_checker, shared
-from hub.services.health import DATABASE, HealthMonitor, Watch, availability
+from hub.services.health import DATABASE, LINK_GRACE_S, HealthMonitor, Watch, availability
 from hub.services.ingest import IngestService
 from hub.services.intake import ROUTINE_PROCESS_TOPIC_KINDS, is_alarm
 from hub.services.lanes import AlarmRightOfWay, AlarmTurns, RoutineTurns
@@ -54,10 +54,9 @@ _MAIN = "main process"
 # then, not an outage; not up this long after the hub's start is one (hub/services/health.py).
 START_S = 15.0
 # The first word of a tick line while the routine lane takes messages: its broker session is connected and
-# subscribed (down for less than BROKER_GRACE_S counts as up, as the main process's broker watch allows a
-# reconnect that takes a moment). The main process's `routine_process` dependency is up only then.
+# subscribed (down for less than LINK_GRACE_S counts as up, as for the main process's broker link). The main
+# process's `routine_process` dependency is up only then.
 READY = "ready"
-BROKER_GRACE_S = 2.0
 
 
 _COUNTS = " counts="  # in a tick line, before the routine process's ingest counters (JSON)
@@ -137,9 +136,9 @@ class RoutineLane:
         elif self._link_down_since is None:
             self._link_down_since = now
         down_s = 0.0 if self._link_down_since is None else now - self._link_down_since
-        state = READY if self._ever_connected and down_s < BROKER_GRACE_S else "broker-down"
+        state = READY if self._ever_connected and down_s < LINK_GRACE_S else "broker-down"
         counts = json.dumps(self._metrics.forwarded, separators=(",", ":"))
-        return f"{state} committed={self._metrics.committed} backlog={self._mqtt.backlog}{_COUNTS}{counts}"
+        return f"{state} committed={self._metrics.forwarded['messages']} backlog={self._mqtt.backlog}{_COUNTS}{counts}"
 
     def heard(self, data: bytes) -> None:
         """Bytes from the main process: whether its alarm lane holds alarms (the last one counts)."""

@@ -19,7 +19,6 @@ class HubMetrics:
 
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
         self.registry = registry or CollectorRegistry()
-        self.committed = 0  # messages committed, as a plain number (the routine process reports it)
         # The ingest counters as plain totals, `kind` or `kind:label` (e.g. `rejected:malformed_json`): what
         # the routine process forwards to the main process's /metrics (`add_forwarded`, `ForwardedCounts`).
         self.forwarded: collections.Counter[str] = collections.Counter()
@@ -118,7 +117,6 @@ class HubMetrics:
     # --- IngestObserver ----------------------------------------------------------------------------
     def batch_committed(self, size: int, seconds: float) -> None:
         self.messages.inc(size)
-        self.committed += size
         self.forwarded["messages"] += size
         self.batch_size.observe(size)
         self.commit_seconds.observe(seconds)

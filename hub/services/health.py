@@ -42,6 +42,10 @@ ROUTINE_PROCESS = "routine_process"  # when the routine lane runs apart: its pro
 
 Status = Literal["starting", "up", "down"]
 
+# A link the hub holds (the broker, LISTEN, the routine process's broker session) down for less than this is
+# reconnecting, not down: a reconnect that takes a moment must not flash a banner.
+LINK_GRACE_S = 2.0
+
 
 @dataclass(frozen=True)
 class Watch:

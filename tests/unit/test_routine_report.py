@@ -8,7 +8,8 @@ from pathlib import Path
 
 from hub.adapters.metrics import ForwardedCounts, HubMetrics
 from hub.config import Settings, load_district
-from hub.routine import BROKER_GRACE_S, RoutineLane, reported_counts, reports_ready
+from hub.routine import RoutineLane, reported_counts, reports_ready
+from hub.services.health import LINK_GRACE_S
 from simulators.districts import write_district
 
 
@@ -55,7 +56,7 @@ def test_a_broker_link_down_past_the_grace_makes_the_routine_lane_not_ready_unti
     assert reports_ready(routine.report())
     link.connected = False
     assert reports_ready(routine.report())  # a reconnect that takes a moment
-    clock.now += BROKER_GRACE_S - 0.1
+    clock.now += LINK_GRACE_S - 0.1
     assert reports_ready(routine.report())
     clock.now += 0.2
     assert not reports_ready(routine.report())

@@ -35,8 +35,8 @@ class Readiness(View):
         None,
         exclude_if=lambda given: given is None,
         description=(
-            "The dependencies that hold readiness: down, or on the alarm path and not up yet (the routine "
-            "process starting is not failing); absent with `dependencies`."
+            "The dependencies not up (down, starting, or not checked yet): each holds readiness; absent "
+            "with `dependencies`."
         ),
     )
 
