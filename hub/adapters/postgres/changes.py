@@ -18,8 +18,8 @@ class PostgresChanges(Rows):
         for kind, ids in (("incidents", incident_ids), ("dispatches", dispatch_ids)):
             for start in range(0, len(ids), NOTIFY_CHUNK):
                 chunk = list(ids[start : start + NOTIFY_CHUNK])
-                await self._conn.execute(
-                    "SELECT pg_notify($1, $2)", CHANGES_CHANNEL, json.dumps({"type": kind, "ids": chunk})
+                await self._conn.fetch_carrying(
+                    (), "SELECT pg_notify($1, $2)", CHANGES_CHANNEL, json.dumps({"type": kind, "ids": chunk})
                 )
 
     async def announce_warnings(self, warning_ids: Sequence[int]) -> None:

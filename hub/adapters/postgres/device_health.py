@@ -18,7 +18,8 @@ class PostgresDeviceHealth(Rows):
         ids = [h.device_id for h, _, _ in rows]
         was_offline = {
             r["device_id"]
-            for r in await self._conn.fetch(
+            for r in await self._conn.fetch_carrying(
+                ("device_health",),
                 "SELECT device_id FROM device_health WHERE device_id = ANY($1::text[]) AND NOT online"
                 " ORDER BY device_id FOR UPDATE",
                 ids,
@@ -26,7 +27,8 @@ class PostgresDeviceHealth(Rows):
         }
         # A device that says it goes offline keeps its state until its (short) deadline passes:
         # a clean restart inside the grace raises nothing.
-        await self._conn.execute(
+        await self._conn.hold(
+            "device_health",
             """
             INSERT INTO device_health AS h
                 (device_id, site_id, kind, online, last_seen_at, deadline_at, battery, low_battery, fault)

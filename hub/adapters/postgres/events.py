@@ -76,7 +76,8 @@ class PostgresEvents(Rows):
         }
 
     async def link_events(self, links: Sequence[tuple[int, int]]) -> None:
-        await self._conn.execute(
+        await self._conn.hold(
+            "incident_events",
             "INSERT INTO incident_events (incident_id, event_pk) SELECT * FROM unnest($1::bigint[], $2::bigint[])",
             [i for i, _ in links],
             [e for _, e in links],

@@ -102,7 +102,6 @@ class PostgresIncidents(Rows):
         new = [_incident_json(i) for i in incidents if i.id is None]
         changed = [{"id": i.id, **_incident_json(i)} for i in incidents if i.id is not None]
         by_site: dict[str, Incident] = {}
-        by_id: dict[int, Incident] = {}
         if new:
             rows = await self._conn.fetch(
                 f"INSERT INTO incidents ({fields}) SELECT {fields}"
@@ -110,16 +109,15 @@ class PostgresIncidents(Rows):
                 new,
             )
             by_site = {r["site_id"]: incident_from_row(r) for r in rows}
-        if changed:
-            rows = await self._conn.fetch(
+        if changed:  # held: an updated incident is saved as it is given (its row's columns are its fields)
+            await self._conn.hold(
+                "incidents",
                 f"UPDATE incidents AS i SET ({fields}) = ({', '.join(f'r.{f}' for f in INCIDENT_FIELDS)}),"
                 " updated_at = now() FROM jsonb_populate_recordset(NULL::incidents, $1::jsonb) AS r"
-                f" WHERE i.id = r.id RETURNING {', '.join(f'i.{c.strip()}' for c in INCIDENT_COLUMNS.split(','))}",
+                " WHERE i.id = r.id",
                 changed,
             )
-            by_id = {r["id"]: incident_from_row(r) for r in rows}
-        saved = [by_site[i.site_id] if i.id is None else by_id[i.id] for i in incidents]
-        return saved
+        return [by_site[i.site_id] if i.id is None else i for i in incidents]
 
     async def incident(self, incident_id: int, lock: bool = True) -> Incident | None:
         if lock:  # the site's lock first, as every writer of the site's incidents takes it (lock_sites)
@@ -143,7 +141,8 @@ class PostgresIncidents(Rows):
         await self.append_timelines([(incident_id, e) for e in entries])
 
     async def append_timelines(self, entries: Sequence[tuple[int, TimelineEntry]]) -> None:
-        await self._conn.execute(
+        await self._conn.hold(
+            "incident_timeline",
             "INSERT INTO incident_timeline"
             " (incident_id, at, actor, action, from_state, to_state, reason, reason_code, reason_params)"
             " SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[],"

@@ -5,15 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-import asyncpg
-
 from hub.adapters.postgres.changes import PostgresChanges
+from hub.adapters.postgres.held_writes import HoldingConnection
 from hub.adapters.postgres.rows import Rows
 from hub.services.ports.devices import MediaItem, PendingMedia
 
 
 class PostgresMedia(Rows):
-    def __init__(self, conn: asyncpg.pool.PoolConnectionProxy, changes: PostgresChanges) -> None:
+    def __init__(self, conn: HoldingConnection, changes: PostgresChanges) -> None:
         super().__init__(conn)
         self._changes = changes  # a stored file changes its incidents' views
 

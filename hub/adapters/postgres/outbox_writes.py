@@ -13,7 +13,8 @@ from hub.services.messages import OutboundMessage
 
 class PostgresOutboxWrites(Rows):
     async def enqueue(self, messages: Sequence[OutboundMessage]) -> None:
-        await self._conn.execute(
+        await self._conn.hold(
+            "outbox",
             "INSERT INTO outbox (topic, payload) SELECT * FROM unnest($1::text[], $2::bytea[])",
             [m.topic for m in messages],
             [m.payload for m in messages],
@@ -28,7 +29,8 @@ class PostgresOutboxWrites(Rows):
         if len(announce) > NOTIFY_CHUNK:
             await PostgresChanges(self._conn).announce(announce)
             announce = ()
-        rows = await self._conn.fetch(
+        rows = await self._conn.fetch_carrying(
+            ("outbox",),
             "WITH m AS (INSERT INTO outbox (topic, payload, claim_token, claimed_until, attempts)"
             " SELECT t, p, $3, now() + make_interval(secs => $4), 1 FROM unnest($1::text[], $2::bytea[]) AS m(t, p)"
             " RETURNING id, topic, payload)"

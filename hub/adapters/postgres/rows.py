@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import asyncpg
 
+from hub.adapters.postgres.held_writes import HoldingConnection
+
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
@@ -16,7 +18,7 @@ T = TypeVar("T", bound="DataclassInstance")
 
 
 class Rows:
-    def __init__(self, conn: asyncpg.pool.PoolConnectionProxy) -> None:
+    def __init__(self, conn: HoldingConnection) -> None:
         self._conn = conn
 
 

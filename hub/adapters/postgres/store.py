@@ -12,6 +12,7 @@ from hub.adapters.postgres.changes import PostgresChanges
 from hub.adapters.postgres.device_health import PostgresDeviceHealth
 from hub.adapters.postgres.dispatches import PostgresDispatches
 from hub.adapters.postgres.events import PostgresEvents
+from hub.adapters.postgres.held_writes import HoldingConnection
 from hub.adapters.postgres.incidents import PostgresIncidents
 from hub.adapters.postgres.lease_check import PostgresLeaseCheck
 from hub.adapters.postgres.media import PostgresMedia
@@ -26,7 +27,7 @@ from hub.adapters.postgres.timers import PostgresTimers
 class PostgresTransaction:
     """One transaction's ports by kind of data (hub.services.ports.transaction), on its connection."""
 
-    def __init__(self, conn: asyncpg.pool.PoolConnectionProxy) -> None:
+    def __init__(self, conn: HoldingConnection) -> None:
         self.changes = PostgresChanges(conn)
         self.incidents = PostgresIncidents(conn)
         self.dispatches = PostgresDispatches(conn)
@@ -50,4 +51,6 @@ class PostgresStore:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[PostgresTransaction]:
         async with self._pool.acquire() as conn, conn.transaction():
-            yield PostgresTransaction(conn)
+            holding = HoldingConnection(conn)
+            yield PostgresTransaction(holding)
+            await holding.flush()  # held writes go before the commit; after a failure, nowhere

@@ -11,9 +11,14 @@ from hub.domain.escalation import Timer, TimerKind
 
 class PostgresTimers(Rows):
     async def schedule_timers(self, timers: Sequence[Timer]) -> None:
-        await self._conn.executemany(
-            "INSERT INTO timers (incident_id, kind, dispatch_id, due_at) VALUES ($1, $2, $3, $4)",
-            [(t.incident_id, t.kind.value, t.dispatch_id, t.due_at) for t in timers],
+        await self._conn.hold(
+            "timers",
+            "INSERT INTO timers (incident_id, kind, dispatch_id, due_at)"
+            " SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::timestamptz[])",
+            [t.incident_id for t in timers],
+            [t.kind.value for t in timers],
+            [t.dispatch_id for t in timers],
+            [t.due_at for t in timers],
         )
 
     async def cancel_timers(self, incident_id: int, kinds: Sequence[TimerKind]) -> None:
