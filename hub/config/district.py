@@ -17,6 +17,7 @@ from hub.config.fields import Id, TimeOfDay
 from hub.config.panels import Dc09Config, dc09_problems, panel_directory
 from hub.config.patrol import PatrolTourConfig, patrol_problems, to_tours
 from hub.config.sites import DEFAULT_REPORT_INTERVAL_S, SiteConfig
+from hub.config.yaml_text import parse_yaml
 from hub.domain.district import Device, District, Grid, Officer, Site, Zone
 from hub.domain.escalation import DEFAULT_TARGETS, ResponseTargets
 from hub.domain.incidents import Priority
@@ -175,7 +176,7 @@ def read_district(path: Path | str) -> DistrictConfig:
     the domain's `District`, e.g. the camera agent); ConfigError lists every problem."""
     path = Path(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = parse_yaml(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ConfigError(path, [f"cannot read file: {exc.strerror}"]) from None
     except yaml.YAMLError as exc:

@@ -15,6 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from hub.config.errors import ConfigError
+from hub.config.yaml_text import parse_yaml
 
 DEFAULT_DISTRICT_FILE = Path("config/demo-district.yaml")
 
@@ -146,7 +147,7 @@ def load_settings(
     values: dict[str, object] = {}
     if settings_file is not None:
         try:
-            loaded = yaml.safe_load(Path(settings_file).read_text(encoding="utf-8")) or {}
+            loaded = parse_yaml(Path(settings_file).read_text(encoding="utf-8")) or {}
         except (OSError, yaml.YAMLError) as exc:
             raise ConfigError(settings_file, [f"cannot read settings: {exc}"]) from None
         if not isinstance(loaded, dict):
