@@ -124,8 +124,9 @@ class BareSubscriber:
         return count / seconds
 
 
-def drain_run(services: Services, district: Path, presses: int) -> tuple[float, float]:
-    """(hub presses/s with its start, bare paho messages/s) from the same backlog in the same broker."""
+def drain_run(services: Services, district: Path, presses: int) -> tuple[float, float, float, float]:
+    """(hub presses/s with its start, bare paho messages/s) from the same backlog in the same broker, then
+    where the hub's time went: seconds from its start to its first commit, presses/s from there on."""
     db = asyncio.run(fresh_database(services))
     prefix = f"b{uuid.uuid4().hex[:6]}"
     topics = Topics(prefix)
@@ -150,8 +151,11 @@ def drain_run(services: Services, district: Path, presses: int) -> tuple[float, 
             if time.monotonic() > deadline:
                 raise TimeoutError("the hub did not drain the backlog")
             time.sleep(0.1)
-        last = query(db, "SELECT extract(epoch FROM max(stored_at)) FROM events")[0][0]
-        return presses / (float(last) - started), bare_rate
+        first, last = query(
+            db, "SELECT extract(epoch FROM min(stored_at)), extract(epoch FROM max(stored_at)) FROM events"
+        )[0]
+        after_start = presses / max(float(last) - float(first), 1e-3)
+        return presses / (float(last) - started), bare_rate, float(first) - started, after_start
     finally:
         hub.terminate()
         hub.wait(20)
@@ -350,13 +354,18 @@ def main() -> None:
     args = parser.parse_args()
     rates = [] if args.rates == "none" else [float(r) for r in args.rates.split(",")]
     district = write_district(Path(tempfile.mkdtemp()) / "bench.yaml", sites=SITES, buttons_per_site=BUTTONS)
-    drains: list[tuple[float, float]] = []
+    drains: list[tuple[float, float, float, float]] = []
     latencies: dict[float, list[dict[str, float]]] = {rate: [] for rate in rates}
     with private_services() as services:
         for repeat in range(args.repeats):
             if not args.no_drain:
                 drains.append(drain_run(services, district, args.presses))
-                print(f"drain run {repeat + 1}: hub {drains[-1][0]:.0f}/s, bare paho {drains[-1][1]:.0f}/s", flush=True)
+                rate, bare, first, after = drains[-1]
+                print(
+                    f"drain run {repeat + 1}: hub {rate:.0f}/s, bare paho {bare:.0f}/s;"
+                    f" hub start to first commit {first:.2f} s, then {after:.0f}/s",
+                    flush=True,
+                )
             for rate in rates:
                 latencies[rate].append(latency_run(services, district, rate, args.samples))
                 print(f"latency run {repeat + 1} at {rate:.0f} hb/s: {latencies[rate][-1]}", flush=True)
@@ -364,6 +373,10 @@ def main() -> None:
     if drains:
         hub_rate, bare_rate = median([d[0] for d in drains]), median([d[1] for d in drains])
         rows.append(["drain, hub start included", "msg/s", hub_rate, "bare paho subscriber", bare_rate])
+        rows.append(["drain: hub start to first commit", "s", median([d[2] for d in drains]), "-", None])
+        rows.append(
+            ["drain: first to last commit", "msg/s", median([d[3] for d in drains]), "bare paho subscriber", bare_rate]
+        )
     for rate in rates:
         runs = latencies[rate]
 

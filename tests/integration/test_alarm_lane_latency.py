@@ -239,3 +239,31 @@ async def test_the_outbox_insert_announces_the_incidents_it_is_given_and_nothing
         await listener.close()
     assert [m for _, m in quiet] == [RECEIVED] and [m for _, m in announced] == [RECEIVED]
     assert [json.loads(p) for p in heard] == [{"type": "incidents", "ids": [7, 9]}]
+
+
+async def test_a_press_joining_an_open_incident_commits_its_writes_in_three_statements_between_begin_and_commit(
+    database_url: str, district_file: Path
+) -> None:
+    pool = await create_pool(database_url, min_size=1, max_size=1)
+    sent: list[str] = []
+    try:
+        async with pool.acquire() as conn:  # the pool's one connection: every statement of the test
+            conn.add_query_logger(lambda logged: sent.append(logged.query))
+        topics = Topics("sentinel")
+        sender = ImmediateSender(PostgresOutbox(pool), RecordingPublisher(), asyncio.Event())
+        ingest = ingest_on(pool, load_district(district_file), topics, send_at_commit=sender)
+        for _ in range(2):  # a press that opens the incident, then one that joins it
+            sent.clear()
+            _, payload = press_payload("panic")
+            await ingest.process(
+                [InboundMessage(topics.button_event("site-00", "btn-00-0"), payload, datetime.now(UTC))]
+            )
+    finally:
+        await pool.close()
+    begin = next(i for i, q in enumerate(sent) if q.strip().upper().startswith("BEGIN"))
+    commit = next(i for i, q in enumerate(sent) if q.strip().upper().startswith("COMMIT"))
+    transaction = sent[begin + 1 : commit]
+    # The sites' try-locks with the events; the open incidents; the outbox row and its NOTIFY, carrying the
+    # incident's update and the event's link to it (each had a round trip of its own before they were held).
+    assert len(transaction) == 3, "\n".join(transaction)
+    assert "UPDATE incidents" in transaction[2] and "INSERT INTO incident_events" in transaction[2], transaction[2]
