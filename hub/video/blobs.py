@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from functools import cache
 from typing import NamedTuple
 
 import cv2
@@ -46,19 +47,31 @@ def find_blobs(
     With `person_aspect`, a blob at least 1.5 people of its height wide is split (`split_side_by_side`) when one
     person of its height would pass the minimum: smaller blobs are fragments, and splitting them costs time."""
     contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-    height = mask.shape[0]
+    smallest = _least_areas(mask.shape[0], min_area_px, far_scale)
+    aspect = person_aspect or 0.0
+    wide = 1.5 * aspect
     blobs = []
     for contour in contours:
         x, y, w, h = cv2.boundingRect(contour)
-        scale = far_scale + (1.0 - far_scale) * (y + h) / height
-        least = min_area_px * scale * scale
+        least = smallest[y + h]
         if w * h < least:
             continue
-        if person_aspect and w >= 1.5 * person_aspect * h and person_aspect * h * h >= least:
-            blobs += split_side_by_side(mask, _blob(Blob, (x, y, w, h)), person_aspect)
+        if aspect and w >= wide * h and aspect * h * h >= least:
+            blobs += split_side_by_side(mask, _blob(Blob, (x, y, w, h)), aspect)
         else:
             blobs.append(_blob(Blob, (x, y, w, h)))
     return blobs
+
+
+@cache
+def _least_areas(height: int, min_area_px: float, far_scale: float) -> tuple[float, ...]:
+    """The minimum box area for a foot on each row 0…`height` (`find_blobs`), worked out once per frame size: the
+    same arithmetic as per blob, looked up."""
+    areas = []
+    for foot in range(height + 1):
+        scale = far_scale + (1.0 - far_scale) * foot / height
+        areas.append(min_area_px * scale * scale)
+    return tuple(areas)
 
 
 def split_side_by_side(mask: np.ndarray, blob: Blob, aspect: float) -> list[Blob]:
