@@ -113,10 +113,12 @@ class CameraAnalyzer:
             for track in lit:  # crowd zones measure their moving share on this mask: light is not a crowd
                 x, y, w, h = (int(v) for v in track.box)
                 mask[y : y + h, x : x + w] = 0
+        # By id: `track in lit` would compare tracks field by field (their paths too) with the dataclass's `__eq__`.
+        lit_ids = {track.id for track in lit}
         objects = [
             ObjectBox(track.id, (x / width, y / height, w / width, h / height))
             for track in tracks
-            if track not in lit
+            if track.id not in lit_ids
             for x, y, w, h in (track.box,)
         ]
         self.last_objects = objects

@@ -201,10 +201,15 @@ class ZoneRules:
         timings, visits = self.timings, self._state.visits
         detections = []
         bounds = self._bounds.get(zone.id)
+        left, top, right, bottom = bounds if bounds is not None else (1.0, 1.0, 0.0, 0.0)  # none: nothing within
+        polygon, zone_id = zone.polygon, zone.id
         for obj in objects:
-            key = (obj.track_id, zone.id)
+            key = (obj.track_id, zone_id)
             visit = visits.get(key)
-            if bounds is not None and _within(obj.box, bounds) and point_in_polygon(obj.foot, zone.polygon):
+            # `_within` and the foot inlined (the same arithmetic): this runs per object, zone and frame.
+            x, y, w, h = obj.box
+            foot = (x + w / 2, y + h)
+            if left <= foot[0] <= right and top <= foot[1] <= bottom and point_in_polygon(foot, polygon):
                 if visit is None:
                     visit = visits[key] = _Visit(entered_t=t, last_inside_t=t)
                 visit.last_inside_t = t
@@ -238,31 +243,35 @@ class ZoneRules:
         (ax, ay), line_dx, line_dy = a, b[0] - a[0], b[1] - a[1]
         length = (line_dx * line_dx + line_dy * line_dy) ** 0.5 or 1.0
         detections = []
+        # The timings' terms as locals: this loop runs per object, line and frame.
+        deadband, size_jump, settle = timings.line_deadband, timings.size_jump, timings.size_settle_frames
+        confirm, zone_id = timings.line_confirm_frames, zone.id
         for obj in objects:
             x, y, w, height = obj.box
-            foot = (x + w / 2, y + height)
-            distance = ((foot[0] - ax) * line_dy - (foot[1] - ay) * line_dx) / length
-            if abs(distance) < timings.line_deadband:
+            foot_x, foot_y = x + w / 2, y + height
+            distance = ((foot_x - ax) * line_dy - (foot_y - ay) * line_dx) / length
+            if -deadband < distance < deadband:  # abs(distance) < deadband
                 continue
             side = 1 if distance > 0 else -1
-            key = (obj.track_id, zone.id)
+            key = (obj.track_id, zone_id)
             state = sides.get(key)
             if state is None:
-                sides[key] = _LineSide(side, foot, height)
+                sides[key] = _LineSide(side, (foot_x, foot_y), height)
                 continue
-            if abs(height - state.height) > timings.size_jump * state.height:
+            if abs(height - state.height) > size_jump * state.height:
                 # Merged with a neighbour or split from one: the box's bottom is not this person's feet, unless
                 # the new size lasts (two people walking on together).
                 state.size_jumps += 1
-                if state.size_jumps < timings.size_settle_frames:
+                if state.size_jumps < settle:
                     continue
             state.height, state.size_jumps = height, 0
             if side == state.side:
-                state.foot, state.other_side_count = foot, 0
+                state.foot, state.other_side_count = (foot_x, foot_y), 0
                 continue
             state.other_side_count += 1
-            if state.other_side_count < timings.line_confirm_frames:
+            if state.other_side_count < confirm:
                 continue
+            foot = (foot_x, foot_y)
             before = state.foot
             state.side, state.foot, state.other_side_count = side, foot, 0
             if not armed:

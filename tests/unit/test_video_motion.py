@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from hub.video import tracking
-from hub.video.blobs import Blob, find_blobs, is_lighting_change, split_side_by_side
+from hub.video.blobs import _LOG_LEVELS, Blob, find_blobs, is_lighting_change, split_side_by_side
 from hub.video.frames import to_analysis_gray
 from hub.video.motion import MotionDetector, median_picture
 from hub.video.tracking import ObjectTracker
@@ -121,6 +121,14 @@ def test_a_soft_light_patch_is_recognised_as_light_and_a_person_as_an_object() -
     assert is_lighting_change(lit, background, Blob(110, 95, 100, 50))
     person = scene(0, box_at=(150, 100))
     assert not is_lighting_change(person, background, Blob(148, 98, 16, 34))
+
+
+def test_the_light_check_takes_the_same_logs_from_its_table_as_cv2_log_gives_at_any_width() -> None:
+    # cv2.log runs vectorised over most of a row and element by element over its tail: the table must match both.
+    rng = np.random.default_rng(7)
+    for width in (1, 3, 7, 8, 9, 15, 16, 17, 31, 33, 64, 100):
+        picture = rng.integers(0, 256, (5, width), dtype=np.uint8)
+        assert np.array_equal(_LOG_LEVELS.take(picture), cv2.log(picture.astype(np.float32) + 8)), width
 
 
 def test_analysis_frames_are_at_most_320_pixels_wide_and_grey() -> None:
