@@ -42,14 +42,17 @@ def _rows(data: dict[str, Any]) -> dict[str, list[Any]]:
 
 def ingest_figures(data: dict[str, Any]) -> list[Figure]:
     """benchmarks.ingest rows: [measure, unit, hub, baseline name, baseline, ratio]. The drain row is
-    `ingest.presses_per_s`; each latency row `latency.{websocket|feedback}_{median|p99}_ms`, suffixed
-    with `_at_{rate}hb` for background rates other than 1,000 heartbeats/s."""
+    `ingest.presses_per_s`; each latency row `latency.{websocket|feedback}[_opening]_{median|p99}_ms`
+    (`_opening`: a press that opens an incident; without: one that joins it), suffixed with `_at_{rate}hb`
+    for background rates other than 1,000 heartbeats/s. The drain's split and the CPU rows are left out."""
     rows = data["rows"]
     drain = rows[0]
     figures = [Figure("ingest.presses_per_s", "ingest", drain[0], "presses/s", "higher", drain[2], drain[4], drain[3])]
-    for measure, _unit, value, baseline_name, baseline, _ratio in rows[1:]:
+    for measure, unit, value, baseline_name, baseline, _ratio in rows[1:]:
+        if unit != "ms":
+            continue
         what, quantile, _at, rate, _hb = measure.rsplit(" ", 4)
-        kind = "websocket" if "WebSocket" in what else "feedback"
+        kind = ("websocket" if "WebSocket" in what else "feedback") + ("_opening" if "opening" in what else "")
         q = "median" if quantile == "p50" else quantile
         suffix = "" if rate == "1000" else f"_at_{rate}hb"
         figures.append(

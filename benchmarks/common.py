@@ -62,6 +62,17 @@ async def fresh_database(services: Services) -> str:
     return services.database_admin_url.rsplit("/", 1)[0] + f"/{name}"
 
 
+async def retire_database(services: Services, url: str) -> None:
+    """Drop a run's database and checkpoint, so that the next run does not share the server with this one's
+    aftermath (autovacuum of its tables, a checkpoint writing its pages)."""
+    conn = await asyncpg.connect(services.database_admin_url)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+        await conn.execute("CHECKPOINT")
+    finally:
+        await conn.close()
+
+
 def query(db: str, sql: str) -> list[asyncpg.Record]:
     """The rows of one query on a connection of its own, for a benchmark's synchronous driver code."""
 

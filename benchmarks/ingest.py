@@ -5,7 +5,8 @@
   draining its own copy of the same backlog from the same broker;
 * latency: press → incident on the console WebSocket and press → the guard's `received`, p50 and p99,
   with heartbeats in the background (1,000/s, then 3,000/s for the alarm lane), next to the broker's own
-  publish → subscribe latency at the same rate.
+  publish → subscribe latency at the same rate; for each sample a press that opens an incident at a site
+  of its own (a real alarm), then one that joins it (the rows without "opening").
 
 Each figure is the median over `--repeats` runs.
 
@@ -26,6 +27,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +44,7 @@ from benchmarks.common import (
     private_services,
     query,
     report,
+    retire_database,
     start_hub,
     wait_ready,
 )
@@ -52,7 +55,10 @@ from sentinel_dev.services import free_port
 from simulators.button import ButtonRef, burst, press_payload
 from simulators.districts import write_district
 
-SITES, BUTTONS = 50, 4
+SITES, BUTTONS = 50, 4  # the drain's district
+# The latency runs' district: one button per site, so that each sample's first press opens an incident (the
+# case of a real alarm) and its second joins it; the heartbeats come from its buttons.
+LATENCY_SITES = 200
 WAIT_S = 10.0  # how long a press is waited for on the WebSocket and for its `received`
 
 
@@ -159,6 +165,7 @@ def drain_run(services: Services, district: Path, presses: int) -> tuple[float, 
     finally:
         hub.terminate()
         hub.wait(20)
+        asyncio.run(retire_database(services, db))
 
 
 class Heartbeats:
@@ -166,12 +173,12 @@ class Heartbeats:
     of their own: in this one, the sender's thread and its paho network thread would hold the GIL
     against the latency probe's threads and add their waits to every figure (hub and broker alike)."""
 
-    def __init__(self, url: str, topics: Topics, rate: float) -> None:
+    def __init__(self, url: str, topics: Topics, rate: float, sites: int) -> None:
         context = multiprocessing.get_context("spawn")
         self._stopping = context.Event()
         self._sent = context.Value("q", 0)
         self._process = context.Process(
-            target=_send_heartbeats, args=(url, topics.prefix, rate, self._stopping, self._sent), daemon=True
+            target=_send_heartbeats, args=(url, topics.prefix, rate, sites, self._stopping, self._sent), daemon=True
         )
 
     @property
@@ -188,14 +195,10 @@ class Heartbeats:
             self._process.kill()
 
 
-def _send_heartbeats(url: str, prefix: str, rate: float, stopping: Any, sent: Any) -> None:
+def _send_heartbeats(url: str, prefix: str, rate: float, sites: int, stopping: Any, sent: Any) -> None:
     topics = Topics(prefix)
     link = DeviceLink(url, f"hb-{uuid.uuid4().hex[:6]}", max_inflight=20_000).connect()
-    status_topics = [
-        topics.device_status(f"site-{s:02d}", "button", f"btn-{s:02d}-{b}")
-        for s in range(SITES)
-        for b in range(BUTTONS)
-    ]
+    status_topics = [topics.device_status(b.site, "button", b.device) for b in _latency_buttons(sites)]
     payload = status_payload(DeviceState.ONLINE, battery=90)
     started = time.perf_counter()
     renewed = started
@@ -253,12 +256,23 @@ async def _token(db: str) -> str:
     return issued.token
 
 
-async def press_latency(
-    url: str, http: str, token: str, topics: Topics, samples: int
-) -> tuple[list[float], list[float], list[int]]:
-    """(press → WebSocket, press → `received`) in ms, one press at a time at one button, and how many
-    presses were not seen on each within WAIT_S."""
-    site, device = "site-00", "btn-00-0"
+def _latency_buttons(sites: int) -> list[ButtonRef]:
+    return [ButtonRef(f"site-{s:02d}", f"btn-{s:02d}-0") for s in range(sites)]
+
+
+@dataclass
+class PressTimes:
+    """ms from each press to its incident's change on the WebSocket and to its `received`, and how many
+    presses were not seen on each within WAIT_S (counted as WAIT_S, a lower bound: never dropped)."""
+
+    to_ws: list[float] = field(default_factory=list)
+    to_received: list[float] = field(default_factory=list)
+    missed_ws: int = 0
+    missed_received: int = 0
+
+
+async def press_latency(url: str, http: str, token: str, topics: Topics, samples: int) -> dict[str, PressTimes]:
+    """One press at a time: at each sample's button a press that opens an incident, then one that joins it."""
     loop = asyncio.get_running_loop()
     feedback: dict[str, float] = {}
     got_feedback = asyncio.Event()
@@ -270,41 +284,40 @@ async def press_latency(
             feedback[message["event_id"]] = time.perf_counter()
             loop.call_soon_threadsafe(got_feedback.set)
 
-    link.subscribe(topics.button_feedback(site, device), on_feedback)
-    to_ws: list[float] = []
-    to_received: list[float] = []
-    missed = [0, 0]  # presses never seen on the WebSocket, never confirmed
+    link.subscribe(f"{topics.prefix}/v1/site/+/button/+/feedback", on_feedback)
+    times = {"opening": PressTimes(), "joining": PressTimes()}
     async with (
         aiohttp.ClientSession() as session,
         session.ws_connect(f"{http}/api/v1/stream", headers={"Authorization": f"Bearer {token}"}) as ws,
     ):
         await asyncio.sleep(0.3)
-        for n in range(samples):
-            event_id, payload = press_payload("panic", f"lat-{uuid.uuid4().hex[:6]}-{n}")
-            got_feedback.clear()
-            sent = time.perf_counter()
-            link.publish(topics.button_event(site, device), payload)
-            seen = None
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(WAIT_S):
-                    while seen is None:
-                        message = await ws.receive_json()
-                        incident = message.get("incident") if message.get("type") == "incident" else None
-                        if incident and incident["site_id"] == site and incident["event_count"] == n + 1:
-                            seen = time.perf_counter()
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(max(0.0, sent + WAIT_S - time.perf_counter())):
-                    while event_id not in feedback:
-                        await got_feedback.wait()
-                        got_feedback.clear()
-            # A press not seen within WAIT_S counts as WAIT_S (a lower bound) and as missed: never dropped.
-            missed[0] += seen is None
-            missed[1] += event_id not in feedback
-            to_ws.append(((seen if seen is not None else sent + WAIT_S) - sent) * 1000)
-            to_received.append((feedback.get(event_id, sent + WAIT_S) - sent) * 1000)
-            await asyncio.sleep(0.02)
+        for n, button in enumerate(_latency_buttons(samples)):
+            for count, kind in ((1, "opening"), (2, "joining")):
+                event_id, payload = press_payload("panic", f"lat-{uuid.uuid4().hex[:6]}-{n}-{count}")
+                got_feedback.clear()
+                sent = time.perf_counter()
+                link.publish(topics.button_event(button.site, button.device), payload)
+                seen = None
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(WAIT_S):
+                        while seen is None:
+                            message = await ws.receive_json()
+                            incident = message.get("incident") if message.get("type") == "incident" else None
+                            if incident and incident["site_id"] == button.site and incident["event_count"] == count:
+                                seen = time.perf_counter()
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(max(0.0, sent + WAIT_S - time.perf_counter())):
+                        while event_id not in feedback:
+                            await got_feedback.wait()
+                            got_feedback.clear()
+                t = times[kind]
+                t.missed_ws += seen is None
+                t.missed_received += event_id not in feedback
+                t.to_ws.append(((seen if seen is not None else sent + WAIT_S) - sent) * 1000)
+                t.to_received.append((feedback.get(event_id, sent + WAIT_S) - sent) * 1000)
+                await asyncio.sleep(0.02)
     link.close()
-    return to_ws, to_received, missed
+    return times
 
 
 def latency_run(services: Services, district: Path, rate: float, samples: int) -> dict[str, float]:
@@ -316,30 +329,32 @@ def latency_run(services: Services, district: Path, rate: float, samples: int) -
     try:
         wait_ready(port)
         token = asyncio.run(_token(db))
-        background = Heartbeats(services.mqtt_url, topics, rate)
+        background = Heartbeats(services.mqtt_url, topics, rate, sites=max(samples, LATENCY_SITES))
         background.start()
         try:
             time.sleep(1)  # the background at its rate
             broker = broker_latency(services.mqtt_url, topics, samples)
             cpu, wall = cpu_seconds(hub.pid), time.perf_counter()
-            to_ws, to_received, missed = asyncio.run(
-                press_latency(services.mqtt_url, f"http://127.0.0.1:{port}", token, topics, samples)
-            )
+            times = asyncio.run(press_latency(services.mqtt_url, f"http://127.0.0.1:{port}", token, topics, samples))
             # The share of one core the hub's (main) process used while presses were timed: less sensitive
             # to the machine's other load than the latencies.
             hub_cpu = (cpu_seconds(hub.pid) - cpu) / (time.perf_counter() - wall)
         finally:
             background.stop()
         figures = {}
-        for name, values in (("broker", broker), ("ws", to_ws), ("received", to_received)):
-            figures[f"{name}_p50"], figures[f"{name}_p99"] = _quantiles(values)
-        figures["ws_missed"], figures["received_missed"] = float(missed[0]), float(missed[1])
+        figures["broker_p50"], figures["broker_p99"] = _quantiles(broker)
+        for kind, t in times.items():  # "joining" keeps the keys of the runs before openings were measured
+            key = "" if kind == "joining" else f"{kind}_"
+            for name, values in (("ws", t.to_ws), ("received", t.to_received)):
+                figures[f"{key}{name}_p50"], figures[f"{key}{name}_p99"] = _quantiles(values)
+            figures[f"{key}ws_missed"], figures[f"{key}received_missed"] = float(t.missed_ws), float(t.missed_received)
         figures["hub_cpu"] = hub_cpu
         figures["load_1min"] = os.getloadavg()[0]  # the machine is shared: say how busy it was
         return figures
     finally:
         hub.terminate()
         hub.wait(20)
+        asyncio.run(retire_database(services, db))
 
 
 def main() -> None:
@@ -353,7 +368,11 @@ def main() -> None:
     parser.add_argument("--no-drain", action="store_true", help="measure the latencies only")
     args = parser.parse_args()
     rates = [] if args.rates == "none" else [float(r) for r in args.rates.split(",")]
-    district = write_district(Path(tempfile.mkdtemp()) / "bench.yaml", sites=SITES, buttons_per_site=BUTTONS)
+    folder = Path(tempfile.mkdtemp())
+    district = write_district(folder / "drain.yaml", sites=SITES, buttons_per_site=BUTTONS)
+    latency_district = write_district(
+        folder / "latency.yaml", sites=max(args.samples, LATENCY_SITES), buttons_per_site=1
+    )
     drains: list[tuple[float, float, float, float]] = []
     latencies: dict[float, list[dict[str, float]]] = {rate: [] for rate in rates}
     with private_services() as services:
@@ -367,7 +386,7 @@ def main() -> None:
                     flush=True,
                 )
             for rate in rates:
-                latencies[rate].append(latency_run(services, district, rate, args.samples))
+                latencies[rate].append(latency_run(services, latency_district, rate, args.samples))
                 print(f"latency run {repeat + 1} at {rate:.0f} hb/s: {latencies[rate][-1]}", flush=True)
     rows: list[list[object]] = []
     if drains:
@@ -383,10 +402,12 @@ def main() -> None:
         def m(key: str, runs: list[dict[str, float]] = runs) -> float:
             return median([r[key] for r in runs])
 
-        for what, key in (("press → WebSocket", "ws"), ("press → received", "received")):
-            for q in ("p50", "p99"):
-                broker = f"broker publish → subscribe {q}"
-                rows.append([f"{what} {q} at {rate:.0f} hb/s", "ms", m(f"{key}_{q}"), broker, m(f"broker_{q}")])
+        for press, prefix in (("press opening an incident", "opening_"), ("press", "")):
+            for what, key in ((f"{press} → WebSocket", "ws"), (f"{press} → received", "received")):
+                for q in ("p50", "p99"):
+                    broker = f"broker publish → subscribe {q}"
+                    row = [f"{what} {q} at {rate:.0f} hb/s", "ms", m(f"{prefix}{key}_{q}"), broker, m(f"broker_{q}")]
+                    rows.append(row)
         rows.append([f"hub main process CPU at {rate:.0f} hb/s", "cores", m("hub_cpu"), "-", None])
     for row in rows:
         value, baseline = row[2], row[4]
@@ -401,10 +422,16 @@ def main() -> None:
             "samples": args.samples,
             "rates": rates,
             # Presses not seen within WAIT_S (counted in the figures as WAIT_S), per run: WebSocket, received.
-            "missed": {rate: [(r["ws_missed"], r["received_missed"]) for r in latencies[rate]] for rate in rates},
+            "missed": {
+                rate: [
+                    {kind: (r[f"{kind}ws_missed"], r[f"{kind}received_missed"]) for kind in ("opening_", "")}
+                    for r in latencies[rate]
+                ]
+                for rate in rates
+            },
         },
     )
-    missed = sum(r["ws_missed"] + r["received_missed"] for runs in latencies.values() for r in runs)
+    missed = sum(v for runs in latencies.values() for r in runs for k, v in r.items() if k.endswith("_missed"))
     if missed:
         print(
             f"{missed:.0f} presses not seen within {WAIT_S:.0f} s (counted as {WAIT_S:.0f} s): see 'missed' in the JSON"

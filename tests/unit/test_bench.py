@@ -17,11 +17,22 @@ INGEST = {
     "columns": ["measure", "unit", "hub (median)", "baseline", "baseline (median)", "ratio"],
     "rows": [
         ["drain, hub start included", "msg/s", 1500.0, "bare paho subscriber", 150.0, 10.0],
+        ["drain: hub start to first commit", "s", 0.7, "-", None, None],
+        ["drain: first to last commit", "msg/s", 2000.0, "bare paho subscriber", 150.0, 13.3],
+        [
+            "press opening an incident → WebSocket p99 at 1000 hb/s",
+            "ms",
+            11.0,
+            "broker publish → subscribe p99",
+            1.0,
+            11.0,
+        ],
         ["press → WebSocket p50 at 1000 hb/s", "ms", 3.0, "broker publish → subscribe p50", 0.5, 6.0],
         ["press → WebSocket p99 at 1000 hb/s", "ms", 9.0, "broker publish → subscribe p99", 1.0, 9.0],
         ["press → received p50 at 1000 hb/s", "ms", 12.0, "broker publish → subscribe p50", 30.0, 0.4],
         ["press → received p99 at 1000 hb/s", "ms", 40.0, "broker publish → subscribe p99", 90.0, 0.44],
         ["press → received p99 at 3000 hb/s", "ms", 8.0, "broker publish → subscribe p99", 2.0, 4.0],
+        ["hub main process CPU at 1000 hb/s", "cores", 0.12, "-", None, None],
     ],
 }
 SUPERVISION = {
@@ -78,6 +89,8 @@ def test_each_figure_stands_next_to_its_same_run_baseline_with_the_ratio() -> No
     assert figures["latency.feedback_median_ms"].ratio == pytest.approx(0.4)
     assert figures["latency.websocket_p99_ms"].baseline == 1.0
     assert figures["latency.feedback_p99_ms_at_3000hb"].ratio == pytest.approx(4.0)
+    assert figures["latency.websocket_opening_p99_ms"].value == 11.0  # a press opening an incident
+    assert len([f for f in figures.values() if f.benchmark == "latency"]) == 6  # the drain's split, CPU: not latency
     assert figures["supervision.cpu_percent"].ratio == pytest.approx(25.0)
     assert figures["video.analysis_ms.plaza_1280x720_mjpeg"].ratio == pytest.approx(0.25)
     assert figures["warnings.playing_median_ms"].baseline == 1.5
