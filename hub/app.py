@@ -179,7 +179,10 @@ class Hub:
             )
             database = availability(health, DATABASE, is_database_outage)
             outbox_nudge = asyncio.Event()
-            store = PostgresStore(pool)
+            # Ends of this process's transactions that held sites: the alarm lane retries a busy site's
+            # deferred presses the moment its holder (the desk, the leader's round) lets go.
+            sites_released = asyncio.Event()
+            store = PostgresStore(pool, on_sites_released=sites_released.set)
             public_url = _PublicUrl(s.public_url)
             parts = await device_services(s, self.district, topics, store, outbox_nudge, lambda: public_url.value)
             lifecycle, warnings, supervision, media_files = (
@@ -220,11 +223,12 @@ class Hub:
                     send_at_commit=ImmediateSender(outbox, mqtt, outbox_nudge) if alarm_lane else None,
                     show_committed=show_committed,
                     opened_incidents=opened_incidents,
+                    sites_released=sites_released if alarm_lane else None,
                 )
 
             ingest = ingest_lane(store)
             # The alarm lane writes through connections of its own (docs/design.md, "Lanes").
-            alarm_ingest = ingest_lane(PostgresStore(alarm_pool), alarm_lane=True)
+            alarm_ingest = ingest_lane(PostgresStore(alarm_pool, on_sites_released=sites_released.set), alarm_lane=True)
             relay = OutboxRelay(outbox, mqtt, outbox_nudge)
             dead_letters = PostgresDeadLetterRetention(pool, timedelta(days=s.dead_letter_retention_days), metrics)
             dc09 = await _start_dc09(s, self.district.panels, ingest, metrics)

@@ -76,6 +76,7 @@ class IngestService:
         send_at_commit: ImmediateSender | None = None,
         show_committed: Callable[[Sequence[Incident]], None] | None = None,
         opened_incidents: asyncio.Event | None = None,
+        sites_released: asyncio.Event | None = None,
     ) -> None:
         # The lanes share the event loop: the alarm lane says when it holds alarms, the routine lane
         # then holds back (hub/services/lanes.py).
@@ -87,6 +88,9 @@ class IngestService:
         self._show_committed = show_committed
         # Set after a commit that opened incidents: their automatic dispatch is a timer due at once.
         self._opened_incidents = opened_incidents
+        # Set when a transaction of this process that held sites' locks ends: deferred events of a busy
+        # site are retried then (another process's holder is waited for by polling, `retry_deferred_s`).
+        self._sites_released = sites_released
         self._warnings = warnings
         # Tells a database outage from a bad message, and when the database is back.
         self._database = database
@@ -107,9 +111,9 @@ class IngestService:
         arrive meanwhile are taken and checked (parsing and validation overlap the database's work),
         up to one batch ahead; they make the next batch, so under load batches grow by themselves.
         Commits, and so acknowledgements, follow one another in arrival order. Messages of a site
-        that another writer holds are deferred: kept unacknowledged and retried with the next batch
-        (or after `retry_deferred_s` when nothing else comes), while the rest are committed and
-        acknowledged."""
+        that another writer holds are deferred: kept unacknowledged and retried with the next batch, when
+        a writer of this process lets go of its sites, or after `retry_deferred_s`, whichever comes
+        first, while the rest are committed and acknowledged."""
         ahead = _CheckedAhead(batch_max)
         async with asyncio.TaskGroup() as tasks:
             tasks.create_task(self._check_ahead(source, ahead), name="ingest-check-ahead")
@@ -118,8 +122,10 @@ class IngestService:
                 if not deferred:
                     await ahead.wait()
                 else:
-                    await wait_at_most(retry_deferred_s, ahead.wait())
+                    await self._retry_wake(ahead, retry_deferred_s)
                 await self._lane.before_batch()
+                if self._sites_released is not None:
+                    self._sites_released.clear()  # releases from here on concern this batch's busy sites
                 messages, intakes = ahead.take()
                 batch = [*deferred, *messages]
                 checked = [*(self._intake.check(m) for m in deferred), *intakes]
@@ -131,6 +137,18 @@ class IngestService:
                     source.acknowledge(batch)
                 if not deferred and ahead.empty:
                     self._lane.settled()
+
+    async def _retry_wake(self, ahead: _CheckedAhead, retry_s: float) -> None:
+        """Until messages arrive, a site this process held is let go, or `retry_s` passes."""
+        if self._sites_released is None:
+            await wait_at_most(retry_s, ahead.wait())
+            return
+        wakes = [asyncio.ensure_future(ahead.wait()), asyncio.ensure_future(self._sites_released.wait())]
+        try:
+            await asyncio.wait(wakes, timeout=retry_s, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for wake in wakes:
+                wake.cancel()
 
     async def _check_ahead(self, source: MessageSource, ahead: _CheckedAhead) -> None:
         """Take and check messages as they arrive, in slices that let the event loop go between them

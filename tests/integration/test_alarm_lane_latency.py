@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import time
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
@@ -267,3 +268,33 @@ async def test_a_press_joining_an_open_incident_commits_its_writes_in_three_stat
     # incident's update and the event's link to it (each had a round trip of its own before they were held).
     assert len(transaction) == 3, "\n".join(transaction)
     assert "UPDATE incidents" in transaction[2] and "INSERT INTO incident_events" in transaction[2], transaction[2]
+
+
+async def test_a_press_at_a_site_another_writer_of_the_process_holds_commits_the_moment_it_lets_go(
+    pool: asyncpg.Pool, district_file: Path
+) -> None:
+    topics = Topics("sentinel")
+    released = asyncio.Event()
+    ingest = ingest_on(pool, load_district(district_file), topics, sites_released=released)
+    source = QueuedMessages()
+    task = asyncio.create_task(ingest.run(source, 100, retry_deferred_s=5.0))  # its polling: far too late
+    try:
+        async with PostgresStore(pool, on_sites_released=released.set).transaction() as tx:
+            await tx.incidents.lock_sites(["site-00"])  # the desk, or the leader's round, on the site
+            _, payload = press_payload("panic")
+            source.queue.put_nowait(
+                InboundMessage(topics.button_event("site-00", "btn-00-0"), payload, datetime.now(UTC))
+            )
+            await asyncio.sleep(0.3)
+            assert source.acked == [], "the press went through a site another writer held"
+        let_go = time.monotonic()
+
+        async def acked() -> bool:
+            return len(source.acked) == 1
+
+        await eventually(acked, timeout=5)
+        assert time.monotonic() - let_go < 1.0, "the deferred press waited for its polling delay"
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

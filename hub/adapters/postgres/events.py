@@ -62,6 +62,7 @@ class PostgresEvents(Rows):
             sorted(set(site_ids)),
         )
         locked = {r["site_id"] for r in rows if r["site_id"] is not None}
+        self._conn.sites_locked |= bool(locked)
         return locked, {(r["device_id"], r["event_id"]): r["id"] for r in rows if r["id"] is not None}
 
     async def stored_events(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], EventIdentity]:

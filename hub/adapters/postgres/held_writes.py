@@ -59,6 +59,9 @@ class HoldingConnection:
     def __init__(self, conn: asyncpg.pool.PoolConnectionProxy) -> None:
         self._conn = conn
         self._held: list[_HeldWrite] = []
+        # Set by whoever takes a site's lock (PostgresIncidents, PostgresEvents): its release at the
+        # transaction's end is news to a writer that deferred that site's events (PostgresStore).
+        self.sites_locked = False
 
     async def hold(self, table: str, sql: str, *args: Any) -> None:
         """Write `table` with `sql` (INSERT, UPDATE or DELETE, no RETURNING) in a later round trip."""

@@ -59,11 +59,13 @@ class PostgresIncidents(Rows):
                 " ORDER BY s",
                 ordered,
             )
+            self._conn.sites_locked = True
             return set(ordered)
         rows = await self._conn.fetch(
             "SELECT s FROM unnest($1::text[]) AS s WHERE pg_try_advisory_xact_lock(hashtextextended('site:' || s, 0))",
             ordered,
         )
+        self._conn.sites_locked |= bool(rows)
         return {r["s"] for r in rows}
 
     async def open_incidents(self, site_ids: Sequence[str]) -> dict[str, Incident]:
@@ -129,6 +131,7 @@ class PostgresIncidents(Rows):
             )
             if site_id is None:
                 return None
+            self._conn.sites_locked = True
         row = await self._conn.fetchrow(
             f"SELECT {INCIDENT_COLUMNS} FROM incidents WHERE id = $1{' FOR UPDATE' if lock else ''}", incident_id
         )

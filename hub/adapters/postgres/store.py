@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 import asyncpg
@@ -45,12 +45,20 @@ class PostgresTransaction:
 
 
 class PostgresStore:
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, pool: asyncpg.Pool, on_sites_released: Callable[[], None] | None = None) -> None:
         self._pool = pool
+        # Told when a transaction that held sites' locks has ended (committed or rolled back): a writer
+        # that deferred a busy site's events retries then rather than after its polling delay.
+        self._on_sites_released = on_sites_released
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[PostgresTransaction]:
-        async with self._pool.acquire() as conn, conn.transaction():
-            holding = HoldingConnection(conn)
-            yield PostgresTransaction(holding)
-            await holding.flush()  # held writes go before the commit; after a failure, nowhere
+        holding: HoldingConnection | None = None
+        try:
+            async with self._pool.acquire() as conn, conn.transaction():
+                holding = HoldingConnection(conn)
+                yield PostgresTransaction(holding)
+                await holding.flush()  # held writes go before the commit; after a failure, nowhere
+        finally:
+            if holding is not None and holding.sites_locked and self._on_sites_released is not None:
+                self._on_sites_released()
