@@ -85,6 +85,16 @@ async def test_only_writes_can_be_held(conn: asyncpg.Connection) -> None:
         await holding.hold("held_a", "SELECT pg_notify('x', 'y')")
 
 
+async def test_a_recursive_statement_goes_alone_after_the_held_writes(conn: asyncpg.Connection) -> None:
+    async with conn.transaction():
+        holding = HoldingConnection(conn)
+        await holding.hold("held_a", "INSERT INTO held_a (n, v) VALUES ($1, $2)", 1, "x")
+        rows = await holding.fetch_carrying(
+            ("held_b",), "WITH RECURSIVE r(n) AS (SELECT count(*) FROM held_a) SELECT n FROM r"
+        )
+        assert rows[0]["n"] == 1
+
+
 async def test_a_store_transaction_commits_what_it_held_and_keeps_nothing_after_a_failure(
     conn: asyncpg.Connection, database_url: str
 ) -> None:

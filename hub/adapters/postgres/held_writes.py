@@ -39,8 +39,16 @@ def _shifted(sql: str, by: int) -> str:
     return _PARAMETER.sub(lambda m: f"${int(m.group(1)) + by}", sql) if by else sql
 
 
+def _recursive(sql: str) -> bool:
+    return sql.lstrip()[:15].upper().startswith("WITH RECURSIVE")
+
+
 def combined(writes: Sequence[_HeldWrite], sql: str, args: Sequence[Any]) -> tuple[str, list[Any]]:
-    """One statement: each write as a WITH clause in order, then `sql` (which may open with its own WITH)."""
+    """One statement: each write as a WITH clause in order, then `sql` (which may open with its own WITH, not a
+    RECURSIVE one: that one goes alone, after the writes). Parameters are renumbered as text: held and carrying
+    SQL use `$` for parameters only."""
+    if _recursive(sql):
+        raise ValueError("a WITH RECURSIVE statement cannot carry held writes")
     clauses: list[str] = []
     values: list[Any] = []
     for number, write in enumerate(writes):
@@ -74,11 +82,11 @@ class HoldingConnection:
     async def fetch_carrying(self, tables: Iterable[str], sql: str, *args: Any) -> list[asyncpg.Record]:
         """`fetch(sql)`, carrying the held writes unless one of them writes a table `sql` touches."""
         touched = set(tables)
-        if not self._held or any(w.table in touched for w in self._held):
+        if not self._held or _recursive(sql) or any(w.table in touched for w in self._held):
             await self.flush()
             return await self._conn.fetch(sql, *args)
-        writes, self._held = self._held, []
-        statement, values = combined(writes, sql, args)
+        statement, values = combined(self._held, sql, args)
+        self._held = []
         return await self._conn.fetch(statement, *values)
 
     async def flush(self) -> None:
