@@ -3,7 +3,7 @@ later statement as data-modifying WITH clauses, so that one round trip carries s
 
 Each round trip of an alarm's transaction is a wake-up of the hub and of PostgreSQL's backend, each a chance to
 wait for a core on a busy machine: the press → console latency is mostly their count (benchmarks/README.md,
-"Sixth pass"). A held write is sent, in the order written:
+"Sixth pass"; what holding saved: "Seventh pass"). A held write is sent, in the order written:
 - inside the next statement that says which tables it touches (`fetch_carrying`), unless it writes one of them;
 - alone, just before any other statement (so every plain read sees every earlier write, as without holding);
 - alone, just before the commit (PostgresStore.transaction), and never after a failure (the transaction rolls
