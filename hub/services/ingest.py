@@ -45,7 +45,6 @@ from hub.services.lifecycle import (
 from hub.services.media import MediaFiles, take_inline_media
 from hub.services.messages import InboundMessage, OutboundMessage, Rejection
 from hub.services.outbox import ImmediateSender, OutboxLease
-from hub.services.polling import wait_at_most
 from hub.services.ports import IngestObserver, MessageSource
 from hub.services.ports.devices import MediaItem
 from hub.services.ports.transaction import Store
@@ -140,10 +139,9 @@ class IngestService:
 
     async def _retry_wake(self, ahead: _CheckedAhead, retry_s: float) -> None:
         """Until messages arrive, a site this process held is let go, or `retry_s` passes."""
-        if self._sites_released is None:
-            await wait_at_most(retry_s, ahead.wait())
-            return
-        wakes = [asyncio.ensure_future(ahead.wait()), asyncio.ensure_future(self._sites_released.wait())]
+        wakes: list[asyncio.Future[object]] = [asyncio.ensure_future(ahead.wait())]
+        if self._sites_released is not None:
+            wakes.append(asyncio.ensure_future(self._sites_released.wait()))
         try:
             await asyncio.wait(wakes, timeout=retry_s, return_when=asyncio.FIRST_COMPLETED)
         finally:
