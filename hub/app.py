@@ -320,7 +320,7 @@ class Hub:
                     tasks.create_task(listener.run(), name="db-listener")
                     tasks.create_task(ingest.run(mqtt, s.ingest_batch_max), name="ingest")
                     tasks.create_task(
-                        alarm_ingest.run(mqtt.alarms, s.ingest_alarm_batch_max, retry_deferred_s=0.01),
+                        alarm_ingest.run(mqtt.alarms, s.ingest_alarm_batch_max, retry_deferred_s=0.01, rehearse=True),
                         name="ingest-alarms",
                     )
                     tasks.create_task(relay.run(), name="outbox-relay")

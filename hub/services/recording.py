@@ -65,10 +65,12 @@ class EventRecorder:
         events: Sequence[tuple[DeviceEvent, dict[str, Any]]],
         now: datetime,
         defer_busy_sites: bool = False,
+        rehearsal: bool = False,
     ) -> Recorded:
         """With `defer_busy_sites`, events of a site whose lock another transaction holds are left
         out (`Recorded.deferred`) instead of waiting for it: one stalled writer must not hold up
-        every other site's alarms."""
+        every other site's alarms. A `rehearsal` (rolled back, hub.services.ingest) logs nothing: its
+        incidents never exist."""
         result = Recorded()
         if not events:
             return result
@@ -144,6 +146,8 @@ class EventRecorder:
             result.incident_of_site[site_id] = saved.id
             links.extend((saved.id, pk) for pk in members.get(site_id, ()))
             entries.extend((saved.id, entry) for entry in timeline.get(site_id, ()))
+            if rehearsal:
+                continue
             if was_new:  # one line per incident opened; each event's line is at debug (the timeline has it)
                 log.info(
                     "incident opened",

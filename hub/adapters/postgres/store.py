@@ -62,3 +62,20 @@ class PostgresStore:
         finally:
             if holding is not None and holding.sites_locked and self._on_sites_released is not None:
                 self._on_sites_released()
+
+    @asynccontextmanager
+    async def rehearsal(self) -> AsyncIterator[PostgresTransaction]:
+        holding: HoldingConnection | None = None
+        try:
+            async with self._pool.acquire() as conn:
+                transaction = conn.transaction()
+                await transaction.start()
+                try:
+                    holding = HoldingConnection(conn)
+                    yield PostgresTransaction(holding)
+                    await holding.flush()  # held writes are statements to warm too
+                finally:
+                    await transaction.rollback()
+        finally:
+            if holding is not None and holding.sites_locked and self._on_sites_released is not None:
+                self._on_sites_released()

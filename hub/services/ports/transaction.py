@@ -48,3 +48,8 @@ class Store(Protocol):
     def transaction(self) -> AbstractAsyncContextManager[Transaction]:
         """Commits when the block ends normally, rolls back when it raises."""
         ...
+
+    def rehearsal(self) -> AbstractAsyncContextManager[Transaction]:
+        """A transaction that runs every statement of its block and is then rolled back, whatever happens:
+        a path's first real use finds it warm, and nothing of the rehearsal remains."""
+        ...

@@ -55,6 +55,16 @@ class FakeStore:
             raise
         self.commits += 1
 
+    @asynccontextmanager
+    async def rehearsal(self) -> AsyncIterator[FakeTransaction]:
+        before = copy.deepcopy(self.tables)
+        self.tables.incidents.locked = set()
+        try:
+            yield self.tables
+        finally:
+            self.tables = before
+            self.rollbacks += 1
+
 
 class FakePatrolStore(FakeStore):
     """The store plus the patrol log's reads (hub.services.patrol.PatrolStore), on the committed tables."""
