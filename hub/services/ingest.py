@@ -56,7 +56,7 @@ from hub.services.warnings import WarningService
 log = structlog.get_logger(__name__)
 
 _CHECK_SLICE = 50  # messages checked between two turns of the event loop
-_REHEARSAL_TIMEOUT_S = 5.0
+_REHEARSAL_TIMEOUT_S = 2.0
 
 # What a transaction sends the moment it commits: the lease its outbox rows were written under, and the rows.
 _AtCommit = tuple[OutboxLease, list[tuple[int, OutboundMessage]]]

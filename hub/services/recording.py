@@ -111,7 +111,14 @@ class EventRecorder:
         result.outbound = self._received([*result.new_events, *resent], now)
         if not result.new_events:
             return result
-        current = await tx.incidents.open_incidents(sorted({e.site_id for e in result.new_events}))
+        # Where an event would open an incident if none were open, the store may set its id aside in the
+        # same round trip, and hold the new incident's insert like the other writes (no round trip of its own).
+        may_open = {
+            e.site_id
+            for e in result.new_events
+            if correlate(None, e, self._district.sites[e.site_id].test_mode).incident is not None
+        }
+        current = await tx.incidents.open_incidents(sorted({e.site_id for e in result.new_events}), sorted(may_open))
         timeline: dict[str, list[TimelineEntry]] = {}
         members: dict[str, list[int]] = {}
         changed: dict[str, Incident] = {}

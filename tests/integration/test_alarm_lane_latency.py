@@ -242,32 +242,42 @@ async def test_the_outbox_insert_announces_the_incidents_it_is_given_and_nothing
     assert [json.loads(p) for p in heard] == [{"type": "incidents", "ids": [7, 9]}]
 
 
-async def test_a_press_joining_an_open_incident_commits_its_writes_in_three_statements_between_begin_and_commit(
+async def test_a_press_opening_an_incident_and_one_joining_it_each_commit_their_writes_in_three_statements(
     database_url: str, district_file: Path
 ) -> None:
     pool = await create_pool(database_url, min_size=1, max_size=1)
     sent: list[str] = []
+    transactions: list[list[str]] = []
     try:
         async with pool.acquire() as conn:  # the pool's one connection: every statement of the test
             conn.add_query_logger(lambda logged: sent.append(logged.query))
         topics = Topics("sentinel")
         sender = ImmediateSender(PostgresOutbox(pool), RecordingPublisher(), asyncio.Event())
         ingest = ingest_on(pool, load_district(district_file), topics, send_at_commit=sender)
-        for _ in range(2):  # a press that opens the incident, then one that joins it
+        # Presses at another site first: the connection warm (asyncpg's type introspection done), as in the hub.
+        for site, button in (
+            ("site-01", "btn-01-0"),
+            ("site-01", "btn-01-0"),
+            ("site-00", "btn-00-0"),
+            ("site-00", "btn-00-0"),
+        ):
             sent.clear()
             _, payload = press_payload("panic")
-            await ingest.process(
-                [InboundMessage(topics.button_event("site-00", "btn-00-0"), payload, datetime.now(UTC))]
-            )
+            await ingest.process([InboundMessage(topics.button_event(site, button), payload, datetime.now(UTC))])
+            begin = next(i for i, q in enumerate(sent) if q.strip().upper().startswith("BEGIN"))
+            commit = next(i for i, q in enumerate(sent) if q.strip().upper().startswith("COMMIT"))
+            transactions.append(sent[begin + 1 : commit])
     finally:
         await pool.close()
-    begin = next(i for i, q in enumerate(sent) if q.strip().upper().startswith("BEGIN"))
-    commit = next(i for i, q in enumerate(sent) if q.strip().upper().startswith("COMMIT"))
-    transaction = sent[begin + 1 : commit]
-    # The sites' try-locks with the events; the open incidents; the outbox row and its NOTIFY, carrying the
-    # incident's update and the event's link to it (each had a round trip of its own before they were held).
-    assert len(transaction) == 3, "\n".join(transaction)
-    assert "UPDATE incidents" in transaction[2] and "INSERT INTO incident_events" in transaction[2], transaction[2]
+    # The sites' try-locks with the events; the open incidents (and, where none is, the new one's id); the
+    # outbox row and its NOTIFY, carrying the incident's insert or update, the event's link to it, and for a
+    # new incident its timeline and timers (each had a round trip of its own before they were held).
+    opening, joining = transactions[2:]
+    assert len(opening) == 3, "\n".join(opening)
+    assert "nextval('incidents_id_seq')" in opening[1], opening[1]
+    assert "INSERT INTO incidents" in opening[2] and "INSERT INTO incident_events" in opening[2], opening[2]
+    assert len(joining) == 3, "\n".join(joining)
+    assert "UPDATE incidents" in joining[2] and "INSERT INTO incident_events" in joining[2], joining[2]
 
 
 async def test_a_press_at_a_site_another_writer_of_the_process_holds_commits_the_moment_it_lets_go(

@@ -6,10 +6,12 @@ is what the concurrency tests pin down."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 
 import asyncpg
 
+from hub.adapters.postgres.held_writes import HoldingConnection
 from hub.adapters.postgres.rows import Rows, insert_sql
 from hub.domain.incidents import Incident, IncidentState, Priority, TimelineEntry
 
@@ -47,6 +49,12 @@ def _incident_json(incident: Incident) -> dict[str, object]:
 
 
 class PostgresIncidents(Rows):
+    def __init__(self, conn: HoldingConnection) -> None:
+        super().__init__(conn)
+        # Ids set aside by `open_incidents(may_open=...)` for the incident a site's events open: its insert
+        # is then held like the other writes instead of waiting for RETURNING.
+        self._set_aside: dict[str, int] = {}
+
     async def lock_sites(self, site_ids: Sequence[str], wait: bool = True) -> set[str]:
         """Every writer of a site's incidents holds the site's lock (a transaction-level advisory lock,
         released at commit) before it reads the incident, so none can undo another's change. Ingest
@@ -68,15 +76,28 @@ class PostgresIncidents(Rows):
         self._conn.sites_locked |= bool(rows)
         return {r["s"] for r in rows}
 
-    async def open_incidents(self, site_ids: Sequence[str]) -> dict[str, Incident]:
-        """The open incident of each site, row-locked (the caller holds the sites' locks)."""
-        rows = await self._conn.fetch(
+    async def open_incidents(self, site_ids: Sequence[str], may_open: Sequence[str] = ()) -> dict[str, Incident]:
+        """The open incident of each site, row-locked (the caller holds the sites' locks); for each site of
+        `may_open` without one, an id from the incidents' sequence in the same statement (a row of its own:
+        no incident, `set_aside_site` and `set_aside_id`)."""
+        select = (
             f"SELECT {INCIDENT_COLUMNS} FROM incidents WHERE site_id = ANY($1::text[]) AND state NOT IN ($2, $3)"
-            " ORDER BY id FOR UPDATE",
+            " ORDER BY id FOR UPDATE"
+        )
+        if not may_open:
+            rows = await self._conn.fetch(select, list(site_ids), *_OPEN)
+            return {r["site_id"]: incident_from_row(r) for r in rows}
+        rows = await self._conn.fetch(
+            f"WITH open AS MATERIALIZED ({select}),"
+            " set_aside AS (SELECT s AS set_aside_site, nextval('incidents_id_seq') AS set_aside_id"
+            "  FROM unnest($4::text[]) AS s WHERE s NOT IN (SELECT site_id FROM open))"
+            " SELECT * FROM open FULL JOIN set_aside ON false",
             list(site_ids),
             *_OPEN,
+            list(may_open),
         )
-        return {r["site_id"]: incident_from_row(r) for r in rows}
+        self._set_aside.update({r["set_aside_site"]: r["set_aside_id"] for r in rows if r["id"] is None})
+        return {r["site_id"]: incident_from_row(r) for r in rows if r["id"] is not None}
 
     async def lock_open_incidents(self, site_ids: Sequence[str]) -> dict[str, Incident]:
         await self.lock_sites(site_ids)
@@ -101,16 +122,27 @@ class PostgresIncidents(Rows):
         # The rows travel as one JSON array turned into incidents rows (jsonb_populate_recordset): one
         # statement whatever their number, where one INSERT or UPDATE per site cost a round trip each.
         fields = ", ".join(INCIDENT_FIELDS)
-        new = [_incident_json(i) for i in incidents if i.id is None]
-        changed = [{"id": i.id, **_incident_json(i)} for i in incidents if i.id is not None]
         by_site: dict[str, Incident] = {}
+        for incident in incidents:  # an id set aside for the site: the insert is held, its row known already
+            if incident.id is None and incident.site_id in self._set_aside:
+                by_site[incident.site_id] = replace(incident, id=self._set_aside.pop(incident.site_id))
+        if by_site:
+            await self._conn.hold(
+                "incidents",
+                # The id is an identity column: the one set aside from its sequence overrides it.
+                f"INSERT INTO incidents ({INCIDENT_COLUMNS}) OVERRIDING SYSTEM VALUE SELECT {INCIDENT_COLUMNS}"
+                " FROM jsonb_populate_recordset(NULL::incidents, $1::jsonb)",
+                [{"id": i.id, **_incident_json(i)} for i in by_site.values()],
+            )
+        new = [_incident_json(i) for i in incidents if i.id is None and i.site_id not in by_site]
+        changed = [{"id": i.id, **_incident_json(i)} for i in incidents if i.id is not None]
         if new:
             rows = await self._conn.fetch(
                 f"INSERT INTO incidents ({fields}) SELECT {fields}"
                 f" FROM jsonb_populate_recordset(NULL::incidents, $1::jsonb) RETURNING {INCIDENT_COLUMNS}",
                 new,
             )
-            by_site = {r["site_id"]: incident_from_row(r) for r in rows}
+            by_site |= {r["site_id"]: incident_from_row(r) for r in rows}
         if changed:  # held: an updated incident is saved as it is given (its row's columns are its fields)
             await self._conn.hold(
                 "incidents",

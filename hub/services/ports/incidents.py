@@ -22,8 +22,10 @@ class Incidents(Protocol):
         without `wait`, lock only those free now. Returns the sites locked."""
         ...
 
-    async def open_incidents(self, site_ids: Sequence[str]) -> dict[str, Incident]:
-        """Each (locked) site's open incident, row-locked."""
+    async def open_incidents(self, site_ids: Sequence[str], may_open: Sequence[str] = ()) -> dict[str, Incident]:
+        """Each (locked) site's open incident, row-locked. `may_open`: sites whose events open an incident
+        where none is open; the store may set an id aside for each of them that has none, and then write
+        the incident `save_incidents` opens there without waiting for its id."""
         ...
 
     async def lock_open_incidents(self, site_ids: Sequence[str]) -> dict[str, Incident]:

@@ -31,7 +31,7 @@ class FakeIncidents:
         self.locked |= got
         return got
 
-    async def open_incidents(self, site_ids: Sequence[str]) -> dict[str, Incident]:
+    async def open_incidents(self, site_ids: Sequence[str], may_open: Sequence[str] = ()) -> dict[str, Incident]:
         return {i.site_id: i for i in self.rows.values() if i.site_id in site_ids and i.is_open}
 
     async def lock_open_incidents(self, site_ids: Sequence[str]) -> dict[str, Incident]:
