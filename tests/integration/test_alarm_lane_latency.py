@@ -308,3 +308,18 @@ async def test_a_press_at_a_site_another_writer_of_the_process_holds_commits_the
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+async def test_incident_ids_follow_one_another_when_events_open_nothing_or_join_an_open_incident(
+    pool: asyncpg.Pool, district_file: Path
+) -> None:
+    topics = Topics("sentinel")
+    ingest = ingest_on(pool, load_district(district_file), topics)
+    presses = [("cancel", "site-00"), ("panic", "site-01"), ("panic", "site-01"), ("cancel", "site-02")]
+    presses += [("panic", "site-02")]
+    for event_type, site in presses:
+        _, payload = press_payload(event_type)
+        button = f"btn-{site.removeprefix('site-')}-0"
+        await ingest.process([InboundMessage(topics.button_event(site, button), payload, datetime.now(UTC))])
+    rows = await pool.fetch("SELECT id, site_id FROM incidents ORDER BY id")
+    assert [(r["id"], r["site_id"]) for r in rows] == [(1, "site-01"), (2, "site-02")]
