@@ -18,15 +18,8 @@ from hub.adapters.postgres.accounts import accounts_service
 from hub.config import Settings
 from simulators.districts import write_district
 from tests.browser.conftest import screenshot
-from tests.browser.test_console import (
-    SIZES,
-    build_scene,
-    press_button,
-    row_at,
-    scene_settings,
-    sign_in,
-    signed_in_with_alarm,
-)
+from tests.browser.test_console import SIZES, press_button, row_at, sign_in, signed_in_with_alarm
+from tests.browser.test_console_screenshots import build_scene, scene_settings
 from tests.integration.conftest import HubUnderTest, create_user, eventually, fetch_value, running_hub
 
 

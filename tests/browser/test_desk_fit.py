@@ -16,7 +16,8 @@ from playwright.async_api import Page, expect
 from devices.link import DeviceLink
 from hub.config import Settings
 from tests.browser.conftest import screenshot
-from tests.browser.test_console import SIZES, build_scene, row_at, scene_settings, sign_in
+from tests.browser.test_console import SIZES, row_at, sign_in
+from tests.browser.test_console_screenshots import build_scene, scene_settings
 from tests.integration.conftest import running_hub
 
 # Board rows whose site name is narrower than 6 em while it does not fit ("Sunshine Kindergarten" → "S").
