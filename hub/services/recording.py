@@ -113,11 +113,12 @@ class EventRecorder:
             return result
         # Where an event would open an incident if none were open, the store may set its id aside in the
         # same round trip, and hold the new incident's insert like the other writes (no round trip of its own).
-        may_open = {
-            e.site_id
-            for e in result.new_events
-            if correlate(None, e, self._district.sites[e.site_id].test_mode).incident is not None
-        }
+        may_open: set[str] = set()
+        for e in result.new_events:  # a site's first event that would open one settles it: once per site, mostly
+            if e.site_id in may_open:
+                continue
+            if correlate(None, e, self._district.sites[e.site_id].test_mode).incident is not None:
+                may_open.add(e.site_id)
         current = await tx.incidents.open_incidents(sorted({e.site_id for e in result.new_events}), sorted(may_open))
         timeline: dict[str, list[TimelineEntry]] = {}
         members: dict[str, list[int]] = {}
