@@ -33,7 +33,10 @@ async def _row_counts(conn: asyncpg.Connection) -> dict[str, int]:
     tables = await conn.fetch(
         "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'"
     )
-    return {t["table_name"]: await conn.fetchval(f'SELECT count(*) FROM "{t["table_name"]}"') for t in tables}
+    counts = {t["table_name"]: await conn.fetchval(f'SELECT count(*) FROM "{t["table_name"]}"') for t in tables}
+    # A sequence does not roll back: the incidents' must not have moved (a restart would skip a number).
+    counts["incidents_id_seq"] = await conn.fetchval("SELECT last_value + is_called::int FROM incidents_id_seq")
+    return counts
 
 
 async def test_after_the_rehearsal_a_press_opening_an_incident_and_one_joining_it_prepare_no_statement(
@@ -61,7 +64,7 @@ async def test_after_the_rehearsal_a_press_opening_an_incident_and_one_joining_i
         await pool.close()
 
 
-async def test_the_rehearsal_leaves_no_row_no_notify_no_log_of_its_incident_and_sends_nothing(
+async def test_the_rehearsal_leaves_no_row_no_incident_number_no_notify_no_log_of_its_incident_and_sends_nothing(
     database_url: str, district_file: Path
 ) -> None:
     pool = await create_pool(database_url, min_size=1, max_size=2)

@@ -64,12 +64,15 @@ def combined(writes: Sequence[_HeldWrite], sql: str, args: Sequence[Any]) -> tup
 class HoldingConnection:
     """The connection of one transaction, as the per-kind Rows classes use it."""
 
-    def __init__(self, conn: asyncpg.pool.PoolConnectionProxy) -> None:
+    def __init__(self, conn: asyncpg.pool.PoolConnectionProxy, incident_ids: str = "incidents_id_seq") -> None:
         self._conn = conn
         self._held: list[_HeldWrite] = []
         # Set by whoever takes a site's lock (PostgresIncidents, PostgresEvents): its release at the
         # transaction's end is news to a writer that deferred that site's events (PostgresStore).
         self.sites_locked = False
+        # The sequence new incidents' ids come from: a rehearsal's own (PostgresStore.rehearsal), since a
+        # sequence does not roll back and people read incident numbers.
+        self.incident_ids = incident_ids
 
     async def hold(self, table: str, sql: str, *args: Any) -> None:
         """Write `table` with `sql` (INSERT, UPDATE or DELETE, no RETURNING) in a later round trip."""

@@ -89,12 +89,13 @@ class PostgresIncidents(Rows):
             return {r["site_id"]: incident_from_row(r) for r in rows}
         rows = await self._conn.fetch(
             f"WITH open AS MATERIALIZED ({select}),"
-            " set_aside AS (SELECT s AS set_aside_site, nextval('incidents_id_seq') AS set_aside_id"
+            " set_aside AS (SELECT s AS set_aside_site, nextval($5::text::regclass) AS set_aside_id"
             "  FROM unnest($4::text[]) AS s WHERE s NOT IN (SELECT site_id FROM open))"
             " SELECT * FROM open FULL JOIN set_aside ON false",
             list(site_ids),
             *_OPEN,
             list(may_open),
+            self._conn.incident_ids,
         )
         self._set_aside.update({r["set_aside_site"]: r["set_aside_id"] for r in rows if r["id"] is None})
         return {r["site_id"]: incident_from_row(r) for r in rows if r["id"] is not None}

@@ -23,6 +23,8 @@ from hub.adapters.postgres.speaker_warnings import PostgresWarnings
 from hub.adapters.postgres.steps import PostgresSteps
 from hub.adapters.postgres.timers import PostgresTimers
 
+_REHEARSAL_IDS = "rehearsal_incident_ids"
+
 
 class PostgresTransaction:
     """One transaction's ports by kind of data (hub.services.ports.transaction), on its connection."""
@@ -65,13 +67,17 @@ class PostgresStore:
 
     @asynccontextmanager
     async def rehearsal(self) -> AsyncIterator[PostgresTransaction]:
+        """New incidents take their ids from a sequence of the rehearsal's own, gone with its rollback, far
+        above any real id: the incidents' sequence does not roll back, and a restart must not skip an
+        incident number that people read."""
         holding: HoldingConnection | None = None
         try:
             async with self._pool.acquire() as conn:
                 transaction = conn.transaction()
                 await transaction.start()
                 try:
-                    holding = HoldingConnection(conn)
+                    await conn.execute(f"CREATE TEMP SEQUENCE {_REHEARSAL_IDS} START {2**63 - 2**20}")
+                    holding = HoldingConnection(conn, incident_ids=f"pg_temp.{_REHEARSAL_IDS}")
                     yield PostgresTransaction(holding)
                     await holding.flush()  # held writes are statements to warm too
                 finally:
