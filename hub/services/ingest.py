@@ -119,8 +119,7 @@ class IngestService:
         Commits, and so acknowledgements, follow one another in arrival order. Messages of a site
         that another writer holds are deferred: kept unacknowledged and retried with the next batch, when
         a writer of this process lets go of its sites, or after `retry_deferred_s`, whichever comes
-        first, while the rest are committed and acknowledged. `rehearse`: first run a press's transaction
-        once and roll it back (`rehearse`)."""
+        first, while the rest are committed and acknowledged. With `rehearse`, `rehearse()` first."""
         if rehearse:
             await self.rehearse()
         ahead = _CheckedAhead(batch_max)
