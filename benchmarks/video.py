@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 import cv2
+import numpy as np
 
 import hub.video.analyzer as analyzer_module
 from hub.video.analyzer import AnalyzerSettings, CameraAnalyzer
@@ -241,25 +242,28 @@ def measure(source: Source, frames: int, repeats: int) -> Result:
     )
 
 
-def prepare_sources(folder: Path, frames: int) -> list[Source]:
-    """The plaza footage as it is (H.264, 1280×720), re-encoded at 640×360 (MPEG-4 part 2: the opencv wheel has
-    no H.264 encoder) and as MJPEG at both sizes; and a quiet synthetic yard as MJPEG at both sizes."""
-    if not PLAZA.exists():
-        raise SystemExit(f"the plaza footage is missing: {PLAZA}")
-    capture = cv2.VideoCapture(str(PLAZA))
-    plaza = []
-    while len(plaza) < frames:
-        ok, image = capture.read()
-        if not ok:
-            capture.set(cv2.CAP_PROP_POS_FRAMES, 0)
-            continue
-        plaza.append(image)
-    renderer = SceneRenderer(SCENARIOS["yard_intrusions"]().scene)
-    sources = [Source("plaza", str(PLAZA), 1280, 720, "H.264 (original)", "busy")]
-    for name, scene, images in (
-        ("plaza", "busy", plaza),
-        ("synthetic yard", "quiet", [renderer.frame(2 + i / CAMERA_FPS) for i in range(frames)]),
-    ):
+def prepare_sources(folder: Path, frames: int, scenes: tuple[str, ...] = ("busy", "quiet")) -> list[Source]:
+    """The plaza footage (the busy scene) as it is (H.264, 1280×720), re-encoded at 640×360 (MPEG-4 part 2: the
+    opencv wheel has no H.264 encoder) and as MJPEG at both sizes; and a quiet synthetic yard as MJPEG at both
+    sizes. Only the sources of `scenes`."""
+    sources, made = [], []
+    if "busy" in scenes:
+        if not PLAZA.exists():
+            raise SystemExit(f"the plaza footage is missing: {PLAZA}")
+        capture = cv2.VideoCapture(str(PLAZA))
+        plaza: list[np.ndarray] = []
+        while len(plaza) < frames:
+            ok, image = capture.read()
+            if not ok:
+                capture.set(cv2.CAP_PROP_POS_FRAMES, 0)
+                continue
+            plaza.append(image)
+        sources.append(Source("plaza", str(PLAZA), 1280, 720, "H.264 (original)", "busy"))
+        made.append(("plaza", "busy", plaza))
+    if "quiet" in scenes:
+        renderer = SceneRenderer(SCENARIOS["yard_intrusions"]().scene)
+        made.append(("synthetic yard", "quiet", [renderer.frame(2 + i / CAMERA_FPS) for i in range(frames)]))
+    for name, scene, images in made:
         for (width, height), fourcc, codec, ext in (
             ((640, 360), "mp4v", "MPEG-4 part 2", ".mp4"),
             ((1280, 720), "MJPG", "MJPEG", ".avi"),
@@ -283,10 +287,13 @@ def main() -> int:
     parser.add_argument("--frames", type=int, default=200, help="frames per measurement")
     parser.add_argument("--repeats", type=int, default=7, help="repeats; medians are reported")
     parser.add_argument("--json", type=Path, default=RESULTS, help="where to write the results")
+    parser.add_argument(
+        "--scene", choices=("busy", "quiet"), action="append", help="only this scene's sources (repeatable)"
+    )
     args = parser.parse_args()
     cv2.setNumThreads(1)
     with tempfile.TemporaryDirectory(prefix="sentinel-bench-video-") as folder:
-        sources = prepare_sources(Path(folder), args.frames)
+        sources = prepare_sources(Path(folder), args.frames, tuple(args.scene or ("busy", "quiet")))
         results = [measure(source, args.frames, args.repeats) for source in sources]
     header = (
         f"{'source':15} {'size':>9} {'codec':17} {'decode ms':>9} {'analysis ms':>11} {'ratio':>6} "

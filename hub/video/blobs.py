@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from functools import cache
 from typing import NamedTuple
 
@@ -36,6 +35,8 @@ _blob = tuple.__new__
 # element takes: checked on thousands of random pictures): two table lookups instead of converting, adding and
 # taking the log of two pictures per light check.
 _LOG_LEVELS = cv2.log(np.arange(256, dtype=np.float32) + 8).reshape(256)
+# OpenCV's functions and flags as module globals: looked up once, not per blob and part (tens a frame).
+_bounding_rect, _reduce, _REDUCE_SUM, _CV_32S = cv2.boundingRect, cv2.reduce, cv2.REDUCE_SUM, cv2.CV_32S
 
 
 def find_blobs(
@@ -54,8 +55,9 @@ def find_blobs(
     aspect = person_aspect or 0.0
     wide = 1.5 * aspect
     blobs = []
+    bounding_rect = _bounding_rect
     for contour in contours:
-        x, y, w, h = cv2.boundingRect(contour)
+        x, y, w, h = bounding_rect(contour)
         least = smallest[y + h]
         if w * h < least:
             continue
@@ -82,32 +84,34 @@ def split_side_by_side(mask: np.ndarray, blob: Blob, aspect: float) -> list[Blob
     walk together are people, not one wide object. Cuts go through the emptiest columns near the even split, and
     each part is trimmed to its own rows, so each part's foot is its person's. When a part is much shorter than the
     blob (a bag, an arm, someone further back), the blob is kept whole."""
-    count = round(blob.w / (aspect * blob.h)) if blob.h > 0 else 1
+    bx, by, bw, bh = blob  # unpacked once: the named tuple's fields are properties
+    count = round(bw / (aspect * bh)) if bh > 0 else 1
     if count < 2:
         return [blob]
-    region = mask[blob.y : blob.y + blob.h, blob.x : blob.x + blob.w]
+    region = mask[by : by + bh, bx : bx + bw]
     # A list: the windows are a few columns, where `np.argmin`'s overhead is most of the cost; `index(min(…))` is
     # the same first lowest column.
-    columns = cv2.reduce(region, 0, cv2.REDUCE_SUM, dtype=cv2.CV_32S)[0].tolist()
-    step = blob.w / count
+    columns = _reduce(region, 0, _REDUCE_SUM, dtype=_CV_32S)[0].tolist()
+    step = bw / count
     reach = max(int(step / 3), 1)
-    cuts = [0]
-    for i in range(1, count):
-        centre = round(i * step)
-        lo, hi = max(centre - reach, cuts[-1] + 1), min(centre + reach, blob.w - 1)
-        if hi > lo:
-            window = columns[lo:hi]
-            centre = lo + window.index(min(window))
-        cuts.append(centre)
-    cuts.append(blob.w)
+    shortest = _SIDE_BY_SIDE_HEIGHT * bh
     parts = []
-    shortest = _SIDE_BY_SIDE_HEIGHT * blob.h
-    for left, right in itertools.pairwise(cuts):
-        x, y, w, h = cv2.boundingRect(region[:, left:right])  # the part's own extent
-        if w and h:
+    # Each cut is found and its part measured in one pass (no list of cuts): a part too short settles it early.
+    left = 0
+    for i in range(1, count + 1):
+        right = bw
+        if i < count:
+            right = round(i * step)
+            lo, hi = max(right - reach, left + 1), min(right + reach, bw - 1)
+            if hi > lo:
+                window = columns[lo:hi]
+                right = lo + window.index(min(window))
+        x, y, w, h = _bounding_rect(region[:, left:right])  # the part's own extent
+        if w:
             if h < shortest:
                 return [blob]  # the first short part settles it: the rest need not be measured
-            parts.append(_blob(Blob, (blob.x + left + x, blob.y + y, w, h)))
+            parts.append(_blob(Blob, (bx + left + x, by + y, w, h)))
+        left = right
     return parts
 
 

@@ -139,7 +139,7 @@ class ZoneRules:
         self.timings = timings or RuleTimings()
         self.presence_events = presence_events
         self._state = _RuleState()
-        self._zone_masks: dict[tuple[str, tuple[int, int]], tuple[np.ndarray, int]] = {}
+        self._zone_masks: dict[tuple[str, tuple[int, int]], tuple[np.ndarray, tuple[slice, slice], int]] = {}
         # Each polygon's bounding box: most objects are far from most zones, and the box test is cheap.
         self._bounds = {
             zone.id: (min(xs), min(ys), max(xs), max(ys))
@@ -206,7 +206,8 @@ class ZoneRules:
         for obj in objects:
             key = (obj.track_id, zone_id)
             visit = visits.get(key)
-            # `_within` and the foot inlined (the same arithmetic): this runs per object, zone and frame.
+            # The foot inlined and tested against the zone's bounding box before the polygon (most objects are
+            # far from most zones): this runs per object, zone and frame.
             x, y, w, h = obj.box
             foot = (x + w / 2, y + h)
             if left <= foot[0] <= right and top <= foot[1] <= bottom and point_in_polygon(foot, polygon):
@@ -298,11 +299,16 @@ class ZoneRules:
         self, zone: Zone, objects: Sequence[ObjectBox], t: float, armed: bool, motion: np.ndarray | None
     ) -> list[Detection]:
         bounds = self._bounds.get(zone.id)
-        inside = (
-            [o for o in objects if _within(o.box, bounds) and point_in_polygon(o.foot, zone.polygon)]
-            if bounds is not None
-            else []
-        )
+        inside = []
+        if bounds is not None:
+            # As in `_presence`: the foot inlined, the bounding box before the polygon.
+            left, top, right, bottom = bounds
+            polygon = zone.polygon
+            for obj in objects:
+                x, y, w, h = obj.box
+                foot = (x + w / 2, y + h)
+                if left <= foot[0] <= right and top <= foot[1] <= bottom and point_in_polygon(foot, polygon):
+                    inside.append(obj)
         crowded = len(inside) >= zone.crowd_count
         if not crowded and zone.crowd_area_share is not None and motion is not None:
             crowded = self._moving_share(zone, motion) >= zone.crowd_area_share
@@ -331,9 +337,13 @@ class ZoneRules:
             zone_mask = np.zeros((height, width), np.uint8)
             points = np.array([[x * width, y * height] for x, y in zone.polygon], np.int32)
             cv2.fillPoly(zone_mask, [points], 255)
-            cached = self._zone_masks[key] = (zone_mask, max(cv2.countNonZero(zone_mask), 1))
-        zone_mask, zone_pixels = cached
-        return cv2.countNonZero(cv2.bitwise_and(motion, zone_mask)) / zone_pixels
+            # Only the zone's own rows and columns are compared (outside them its mask is empty): a zone is often a
+            # small part of the frame.
+            x, y, w, h = cv2.boundingRect(zone_mask)
+            area = (slice(y, y + h), slice(x, x + w))
+            cached = self._zone_masks[key] = (zone_mask[area], area, max(cv2.countNonZero(zone_mask), 1))
+        zone_mask, area, zone_pixels = cached
+        return cv2.countNonZero(cv2.bitwise_and(motion[area], zone_mask)) / zone_pixels
 
     # --- helpers --------------------------------------------------------------------------------------------
 
@@ -346,12 +356,3 @@ class ZoneRules:
     @staticmethod
     def _detection(kind: DetectionType, zone: Zone, t: float, objects: Sequence[ObjectBox], score: float) -> Detection:
         return Detection(kind, t, score, zone_id=zone.id, objects=tuple(objects), zone_shape=zone.shape)
-
-
-def _within(box: tuple[float, float, float, float], bounds: tuple[float, float, float, float]) -> bool:
-    """Whether a box's foot point (bottom centre) lies in a polygon's bounding box: the cheap test first, before
-    `point_in_polygon` (most objects are far from most zones)."""
-    x, y, w, h = box
-    foot_x, foot_y = x + w / 2, y + h
-    left, top, right, bottom = bounds
-    return left <= foot_x <= right and top <= foot_y <= bottom
