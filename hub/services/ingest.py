@@ -110,18 +110,14 @@ class IngestService:
         # Set after each commit that queued outbound messages, to wake the outbox relay.
         self._outbox_nudge = on_committed
 
-    async def run(
-        self, source: MessageSource, batch_max: int, retry_deferred_s: float = 0.1, rehearse: bool = False
-    ) -> None:
+    async def run(self, source: MessageSource, batch_max: int, retry_deferred_s: float = 0.1) -> None:
         """Consume forever: one batch per transaction. While one batch commits, the messages that
         arrive meanwhile are taken and checked (parsing and validation overlap the database's work),
         up to one batch ahead; they make the next batch, so under load batches grow by themselves.
         Commits, and so acknowledgements, follow one another in arrival order. Messages of a site
         that another writer holds are deferred: kept unacknowledged and retried with the next batch, when
         a writer of this process lets go of its sites, or after `retry_deferred_s`, whichever comes
-        first, while the rest are committed and acknowledged. With `rehearse`, `rehearse()` first."""
-        if rehearse:
-            await self.rehearse()
+        first, while the rest are committed and acknowledged."""
         ahead = _CheckedAhead(batch_max)
         async with asyncio.TaskGroup() as tasks:
             tasks.create_task(self._check_ahead(source, ahead), name="ingest-check-ahead")
@@ -151,8 +147,8 @@ class IngestService:
         press at the district's first button, and roll them back: the first real alarm after a start then
         finds its statements prepared on the lane's connection and the server's caches warm, as every later
         one does (cold, it took several times the usual time). Nothing is left behind: no row, no NOTIFY,
-        no message sent, nothing counted. Never fails the start: a database not there yet only means the
-        first alarm is slower."""
+        no message sent, nothing counted. Run it before messages flow (its round trips would wait behind
+        them). Never fails the start: a database not there yet only means the first alarm is slower."""
         button = next((d for d in self._district.devices.values() if d.kind == "button"), None)
         if button is None:
             return
