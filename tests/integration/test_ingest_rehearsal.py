@@ -4,10 +4,12 @@ its transaction prepared, and the rehearsal leaves nothing behind."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import asyncpg
+import pytest
 from structlog.testing import capture_logs
 
 from devices.contract import Topics
@@ -39,35 +41,36 @@ async def _row_counts(conn: asyncpg.Connection) -> dict[str, int]:
     return counts
 
 
-async def test_after_the_rehearsal_a_press_opening_an_incident_and_one_joining_it_prepare_no_statement(
-    database_url: str, district_file: Path
-) -> None:
+@pytest.fixture
+async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
     pool = await create_pool(database_url, min_size=1, max_size=1)  # one connection: the lane's, as in the hub
-    try:
-        sender = ImmediateSender(PostgresOutbox(pool), RecordingPublisher(), asyncio.Event())
-        ingest = ingest_on(pool, load_district(district_file), TOPICS, send_at_commit=sender)
-        await ingest.rehearse()
+    yield pool
+    await pool.close()
+
+
+async def test_after_the_rehearsal_a_press_opening_an_incident_and_one_joining_it_prepare_no_statement(
+    pool: asyncpg.Pool, district_file: Path
+) -> None:
+    sender = ImmediateSender(PostgresOutbox(pool), RecordingPublisher(), asyncio.Event())
+    ingest = ingest_on(pool, load_district(district_file), TOPICS, send_at_commit=sender)
+    await ingest.rehearse()
+    async with pool.acquire() as conn:
+        rehearsed = await _prepared(conn)
+    assert rehearsed > 5, "the rehearsal prepared nearly nothing"
+    # Another site than the rehearsal's (the district's first button is at site-00).
+    for _ in range(2):
+        _, payload = press_payload("panic")
+        message = InboundMessage(TOPICS.button_event("site-01", "btn-01-0"), payload, datetime.now(UTC))
+        assert await ingest.process([message]) == []
         async with pool.acquire() as conn:
-            rehearsed = await _prepared(conn)
-        assert rehearsed > 5, "the rehearsal prepared nearly nothing"
-        # Another site than the rehearsal's (the district's first button is at site-00).
-        for _ in range(2):
-            _, payload = press_payload("panic")
-            message = InboundMessage(TOPICS.button_event("site-01", "btn-01-0"), payload, datetime.now(UTC))
-            assert await ingest.process([message]) == []
-            async with pool.acquire() as conn:
-                # `_prepared`'s own statement is the one the check adds, and only the first time.
-                assert await _prepared(conn) <= rehearsed + 1, "a real press needed a statement the rehearsal missed"
-        async with pool.acquire() as conn:
-            assert await conn.fetchval("SELECT event_count FROM incidents WHERE site_id = 'site-01'") == 2
-    finally:
-        await pool.close()
+            # `_prepared`'s own statement is the one the check adds, and only the first time.
+            assert await _prepared(conn) <= rehearsed + 1, "a real press needed a statement the rehearsal missed"
+    assert await pool.fetchval("SELECT event_count FROM incidents WHERE site_id = 'site-01'") == 2
 
 
 async def test_the_rehearsal_leaves_no_row_no_incident_number_no_notify_no_log_of_its_incident_and_sends_nothing(
-    database_url: str, district_file: Path
+    pool: asyncpg.Pool, database_url: str, district_file: Path
 ) -> None:
-    pool = await create_pool(database_url, min_size=1, max_size=2)
     listener = await asyncpg.connect(database_url)
     heard: list[str] = []
     await listener.add_listener(CHANGES_CHANNEL, lambda *args: heard.append(args[3]))
@@ -96,4 +99,3 @@ async def test_the_rehearsal_leaves_no_row_no_incident_number_no_notify_no_log_o
         assert [line["event"] for line in logged] == ["ingest rehearsed"]
     finally:
         await listener.close()
-        await pool.close()
