@@ -9,6 +9,7 @@ import contextlib
 import functools
 import gc
 import signal
+import time
 from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -303,6 +304,7 @@ class Hub:
             # Before the broker session opens: a backlog waiting there would flood the event loop, and the
             # rehearsal's round trips would hold up its first batch (1.4 s for 20,000 queued presses).
             await alarm_ingest.rehearse()
+            await _rehearse_dispatch(lifecycle, alarm_ingest)
             # What start-up built lives as long as the hub: out of the collector's way, so a full
             # collection (a pause for every task, an alarm's included) walks only what came since.
             gc.collect()
@@ -372,6 +374,20 @@ def _routine_apart(s: Settings) -> bool:
         log.warning("the routine lane stays in this process: set SENTINEL_ROUTINE_MQTT_URL to its broker account")
         return False
     return True
+
+
+async def _rehearse_dispatch(lifecycle: LifecycleService, ingest: IngestService) -> None:
+    """The automatic dispatch rehearsed on an incident the made-up press opens (hub.services.lifecycle), on a
+    connection of the main pool, where the leader dispatches. Never fails the start."""
+    started = time.perf_counter()
+    try:
+        async with asyncio.timeout(2.0):
+            if not await lifecycle.rehearse_dispatch(ingest.rehearsal_press):
+                return
+    except Exception as exc:
+        log.warning("dispatch rehearsal failed; the first dispatch may be slower", error=repr(exc))
+        return
+    log.info("dispatch rehearsed", ms=round((time.perf_counter() - started) * 1000, 1))
 
 
 async def _nudge_on_return(health: HealthMonitor, nudge: asyncio.Event) -> None:

@@ -149,29 +149,31 @@ class IngestService:
         one does (cold, it took several times the usual time). Nothing is left behind: no row, no NOTIFY,
         no message sent, nothing counted. Run it before messages flow (its round trips would wait behind
         them). Never fails the start: a database not there yet only means the first alarm is slower."""
-        button = next((d for d in self._district.devices.values() if d.kind == "button"), None)
-        if button is None:
-            return
         started = time.perf_counter()
         try:
             async with asyncio.timeout(_REHEARSAL_TIMEOUT_S), self._store.rehearsal() as tx:
                 for _ in range(2):  # the first press opens an incident (or joins one open), the second joins it
-                    now = utc_now()
-                    press = ButtonEvent(event_id=uuid.uuid4().hex, type=ButtonEventType.PANIC, ts=now)
-                    topic = self._topics.button_event(button.site_id, button.id)
-                    checked = self._intake.check(InboundMessage(topic, encode(press), now))
-                    if not isinstance(checked, AcceptedEvent):
-                        raise AssertionError(f"the rehearsal's press was refused: {checked}")
-                    await self._write(tx, [checked], [], [], [], now, defer_busy_sites=True, rehearsal=True)
+                    if await self.rehearsal_press(tx) is None:
+                        return
         except Exception as exc:
             log.warning("ingest rehearsal failed; the first alarm may be slower", error=repr(exc))
             return
-        log.info(
-            "ingest rehearsed",
-            site=button.site_id,
-            device=button.id,
-            ms=round((time.perf_counter() - started) * 1000, 1),
-        )
+        log.info("ingest rehearsed", ms=round((time.perf_counter() - started) * 1000, 1))
+
+    async def rehearsal_press(self, tx: Transaction) -> Incident | None:
+        """A made-up panic at the district's first button, recorded on `tx` (a rehearsal's) as a real one would
+        be; the incident it opened or joined, None if the district has no button or the site was busy."""
+        button = next((d for d in self._district.devices.values() if d.kind == "button"), None)
+        if button is None:
+            return None
+        now = utc_now()
+        press = ButtonEvent(event_id=uuid.uuid4().hex, type=ButtonEventType.PANIC, ts=now)
+        topic = self._topics.button_event(button.site_id, button.id)
+        checked = self._intake.check(InboundMessage(topic, encode(press), now))
+        if not isinstance(checked, AcceptedEvent):
+            raise AssertionError(f"the rehearsal's press was refused: {checked}")
+        recorded, _, _ = await self._write(tx, [checked], [], [], [], now, defer_busy_sites=True, rehearsal=True)
+        return recorded.saved[0] if recorded.saved else None
 
     async def _retry_wake(self, ahead: _CheckedAhead, retry_s: float) -> None:
         """Until messages arrive, a site this process held is let go, or `retry_s` passes."""

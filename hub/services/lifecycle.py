@@ -9,13 +9,14 @@ change to every hub instance. The timers' effects live in hub.services.lifecycle
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import structlog
 
 from devices.contract import FeedbackState, Topics
 from hub.domain.district import District
+from hub.domain.escalation import Timer, TimerKind
 from hub.domain.incidents import Incident, TimelineEntry
 from hub.domain.lifecycle import Action, Disposition, IllegalTransition, apply
 from hub.domain.routing import Candidate, rank_officers
@@ -24,7 +25,7 @@ from hub.services.dispatching import OfficerReplyCommand
 from hub.services.lifecycle_timers import FirmerWarning, TimerUnit, timers_for_new_incident
 from hub.services.lifecycle_unit import NotAllowed, NotFound
 from hub.services.ports import Lease
-from hub.services.ports.transaction import Store
+from hub.services.ports.transaction import Store, Transaction
 from hub.services.steps import check_before_resolve
 
 # Callers import these from here: the service's commands, errors and the timers an incident opens with.
@@ -197,6 +198,23 @@ class LifecycleService:
                     log.info("timer no longer applies", timer=timer.id, kind=timer.kind.value, reason=str(exc))
             fired += 1
         return fired
+
+    async def rehearse_dispatch(self, open_incident: Callable[[Transaction], Awaitable[Incident | None]]) -> bool:
+        """Fire the automatic dispatch of an incident `open_incident` opens on the transaction, and roll it all
+        back: the first dispatches after a start find their statements prepared on the connection (cold, a
+        dispatch held its site several times as long, and the guard's next press waited behind it). Nothing
+        remains: no row, no message, no transition logged. False if there was no incident to dispatch to."""
+        async with TimerUnit(self, read_only=False, rehearsal=True) as unit:
+            incident = await open_incident(unit.tx)
+            if incident is None or incident.id is None or incident.test:
+                return False
+            # The timer round's own statements (fire_due_timers), its look-up and claim on no timer of
+            # anyone's: only the made-up incident's dispatch is fired.
+            await unit.tx.timers.next_due_timer(unit.now)
+            await unit.tx.incidents.lock_sites([incident.site_id])
+            await unit.tx.timers.claim_timer(0, unit.now, "rehearsal")
+            await unit.fire(Timer(TimerKind.ROUTE, incident.id, unit.now))
+        return True
 
     # --- plumbing -------------------------------------------------------------------------------------
     def _unit(self, read_only: bool = False) -> TimerUnit:

@@ -36,8 +36,11 @@ class NotAllowed(PermissionError):
 class LifecycleUnit:
     """One transaction of the lifecycle service, with what it changed."""
 
-    def __init__(self, service: LifecycleService, read_only: bool) -> None:
+    def __init__(self, service: LifecycleService, read_only: bool, rehearsal: bool = False) -> None:
         self.service = service
+        # A rehearsal's transaction is rolled back whatever happens (Store.rehearsal): it logs no transition
+        # and wakes no relay, since nothing of it will exist.
+        self.rehearsal = rehearsal
         self.district = service._district
         self.topics = service._topics
         self.now = service._clock()
@@ -51,7 +54,8 @@ class LifecycleUnit:
         self._current: Incident | None = None
 
     async def __aenter__(self) -> Self:
-        self._tx_context = self.service._store.transaction()
+        store = self.service._store
+        self._tx_context = store.rehearsal() if self.rehearsal else store.transaction()
         self._tx = await self._tx_context.__aenter__()
         return self
 
@@ -68,7 +72,7 @@ class LifecycleUnit:
             await self._tx_context.__aexit__(type(flush_error), flush_error, flush_error.__traceback__)
             raise
         await self._tx_context.__aexit__(exc_type, exc, tb)
-        if exc is None and self.outbound and self.service._outbox_nudge is not None:
+        if exc is None and self.outbound and self.service._outbox_nudge is not None and not self.rehearsal:
             self.service._outbox_nudge.set()
 
     @property
@@ -89,6 +93,8 @@ class LifecycleUnit:
         await self.tx.incidents.append_timeline(incident.id, [step.entry])
         self.incidents[incident.id] = incident
         self._current = incident
+        if self.rehearsal:
+            return incident
         log.info(
             "incident transition",
             incident=incident.id,
