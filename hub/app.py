@@ -80,6 +80,8 @@ from hub.services.warnings import WarningService
 
 log = structlog.get_logger(__name__)
 
+MAIN_POOL_MIN = 2  # connections the main pool keeps open (each gets the dispatch rehearsed at start)
+
 
 @dataclass
 class RunningHub:
@@ -111,7 +113,7 @@ class Hub:
             log.info("database migrated", applied=applied)
         topics = Topics(s.topic_prefix)
         metrics = HubMetrics()
-        pool = await create_pool(s.database_url)
+        pool = await create_pool(s.database_url, min_size=MAIN_POOL_MIN)
         alarm_pool = await create_pool(s.database_url, min_size=1, max_size=2)
         try:
             broadcaster = Broadcaster()
@@ -304,7 +306,8 @@ class Hub:
             # Before the broker session opens: a backlog waiting there would flood the event loop, and the
             # rehearsal's round trips would hold up its first batch (1.4 s for 20,000 queued presses).
             await alarm_ingest.rehearse()
-            await _rehearse_dispatch(lifecycle, alarm_ingest)
+            # On as many of the main pool's connections as it keeps open (the leader takes whichever is free).
+            await asyncio.gather(*(_rehearse_dispatch(lifecycle, alarm_ingest, n) for n in range(MAIN_POOL_MIN)))
             # What start-up built lives as long as the hub: out of the collector's way, so a full
             # collection (a pause for every task, an alarm's included) walks only what came since.
             gc.collect()
@@ -376,13 +379,14 @@ def _routine_apart(s: Settings) -> bool:
     return True
 
 
-async def _rehearse_dispatch(lifecycle: LifecycleService, ingest: IngestService) -> None:
-    """The automatic dispatch rehearsed on an incident the made-up press opens (hub.services.lifecycle), on a
-    connection of the main pool, where the leader dispatches. Never fails the start."""
+async def _rehearse_dispatch(lifecycle: LifecycleService, ingest: IngestService, site: int) -> None:
+    """The automatic dispatch rehearsed on an incident a made-up press at the district's `site`-th site opens
+    (hub.services.lifecycle), on a connection of the main pool, where the leader dispatches. Never fails the
+    start."""
     started = time.perf_counter()
     try:
         async with asyncio.timeout(2.0):
-            if not await lifecycle.rehearse_dispatch(ingest.rehearsal_press):
+            if not await lifecycle.rehearse_dispatch(functools.partial(ingest.rehearsal_press, site=site)):
                 return
     except Exception as exc:
         log.warning("dispatch rehearsal failed; the first dispatch may be slower", error=repr(exc))

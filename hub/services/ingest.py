@@ -160,12 +160,14 @@ class IngestService:
             return
         log.info("ingest rehearsed", ms=round((time.perf_counter() - started) * 1000, 1))
 
-    async def rehearsal_press(self, tx: Transaction) -> Incident | None:
-        """A made-up panic at the district's first button, recorded on `tx` (a rehearsal's) as a real one would
-        be; the incident it opened or joined, None if the district has no button or the site was busy."""
-        button = next((d for d in self._district.devices.values() if d.kind == "button"), None)
-        if button is None:
+    async def rehearsal_press(self, tx: Transaction, site: int = 0) -> Incident | None:
+        """A made-up panic at the first button of the district's `site`-th site with buttons, recorded on `tx`
+        (a rehearsal's) as a real one would be; the incident it opened or joined, None if there is no such
+        button or its site was busy."""
+        sites = list(dict.fromkeys(d.site_id for d in self._district.devices.values() if d.kind == "button"))
+        if site >= len(sites):
             return None
+        button = next(d for d in self._district.devices.values() if d.kind == "button" and d.site_id == sites[site])
         now = utc_now()
         press = ButtonEvent(event_id=uuid.uuid4().hex, type=ButtonEventType.PANIC, ts=now)
         topic = self._topics.button_event(button.site_id, button.id)
