@@ -63,7 +63,7 @@ from hub.services.health import (
     Watch,
     availability,
 )
-from hub.services.ingest import IngestService
+from hub.services.ingest import REHEARSAL_TIMEOUT_S, IngestService
 from hub.services.intake import INGEST_TOPIC_KINDS, MAIN_PROCESS_TOPIC_KINDS, is_alarm
 from hub.services.lanes import AlarmRightOfWay, AlarmTurns, RoutineTurns
 from hub.services.lifecycle import LifecycleService
@@ -385,7 +385,7 @@ async def _rehearse_dispatch(lifecycle: LifecycleService, ingest: IngestService,
     start."""
     started = time.perf_counter()
     try:
-        async with asyncio.timeout(2.0):
+        async with asyncio.timeout(REHEARSAL_TIMEOUT_S):
             if not await lifecycle.rehearse_dispatch(functools.partial(ingest.rehearsal_press, site=site)):
                 return
     except Exception as exc:

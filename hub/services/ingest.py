@@ -56,7 +56,7 @@ from hub.services.warnings import WarningService
 log = structlog.get_logger(__name__)
 
 _CHECK_SLICE = 50  # messages checked between two turns of the event loop
-_REHEARSAL_TIMEOUT_S = 2.0
+REHEARSAL_TIMEOUT_S = 2.0  # a rehearsal slower than this is no use: the start goes on without it
 
 # What a transaction sends the moment it commits: the lease its outbox rows were written under, and the rows.
 _AtCommit = tuple[OutboxLease, list[tuple[int, OutboundMessage]]]
@@ -151,7 +151,7 @@ class IngestService:
         them). Never fails the start: a database not there yet only means the first alarm is slower."""
         started = time.perf_counter()
         try:
-            async with asyncio.timeout(_REHEARSAL_TIMEOUT_S), self._store.rehearsal() as tx:
+            async with asyncio.timeout(REHEARSAL_TIMEOUT_S), self._store.rehearsal() as tx:
                 for _ in range(2):  # the first press opens an incident (or joins one open), the second joins it
                     if await self.rehearsal_press(tx) is None:
                         return

@@ -62,8 +62,7 @@ class PostgresStore:
                 yield PostgresTransaction(holding)
                 await holding.flush()  # held writes go before the commit; after a failure, nowhere
         finally:
-            if holding is not None and holding.sites_locked and self._on_sites_released is not None:
-                self._on_sites_released()
+            self._ended(holding)
 
     @asynccontextmanager
     async def rehearsal(self) -> AsyncIterator[PostgresTransaction]:
@@ -83,5 +82,8 @@ class PostgresStore:
                 finally:
                     await transaction.rollback()
         finally:
-            if holding is not None and holding.sites_locked and self._on_sites_released is not None:
-                self._on_sites_released()
+            self._ended(holding)
+
+    def _ended(self, holding: HoldingConnection | None) -> None:
+        if holding is not None and holding.sites_locked and self._on_sites_released is not None:
+            self._on_sites_released()
