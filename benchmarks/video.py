@@ -41,6 +41,7 @@ import cv2
 import numpy as np
 
 import hub.video.analyzer as analyzer_module
+from benchmarks.video_suite_timing import count_searches
 from hub.video.analyzer import AnalyzerSettings, CameraAnalyzer
 from hub.video.zones import Zone
 from simulators.camera.render import SceneRenderer
@@ -135,14 +136,7 @@ def analysis_pass(path: str, frames: int, stages: dict[str, float] | None = None
     analyzer = CameraAnalyzer(AnalyzerSettings(zones=_zones()))
     capture = _open(path)
     done, searched, spent, spent_searched = 0, 0, 0.0, 0.0
-    updates = [0]
-    tracker_update = analyzer._tracker.update
-
-    def counted(*args: Any) -> Any:
-        updates[0] += 1
-        return tracker_update(*args)
-
-    analyzer._tracker.update = counted  # type: ignore[method-assign]
+    updates = count_searches(analyzer)
     spent_in: dict[str, float] = {}
     with _stage_clocks(analyzer, spent_in) if stages is not None else _nothing():
         while done < frames:

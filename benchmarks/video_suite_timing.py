@@ -38,10 +38,9 @@ def make_zone(fields: dict[str, Any]) -> zones_module.Zone:
     return zones_module.Zone(**kwargs)
 
 
-def time_scene(frames: np.ndarray, zones: list[dict[str, Any]], t0: float) -> tuple[float, int]:
-    """CPU seconds inside `analyze` over the scene's frames, and how many frames were searched for objects (the
-    tracker updated: every version of the analyzer does that only on a searched frame)."""
-    analyzer = CameraAnalyzer(AnalyzerSettings(zones=tuple(make_zone(z) for z in zones)))
+def count_searches(analyzer: CameraAnalyzer) -> list[int]:
+    """A counter (its one item) of the frames the analyzer searches for objects from now on: it updates its tracker
+    on those only, in every version."""
     updates = [0]
     update = analyzer._tracker.update
 
@@ -50,6 +49,14 @@ def time_scene(frames: np.ndarray, zones: list[dict[str, Any]], t0: float) -> tu
         return update(*args)
 
     analyzer._tracker.update = counted  # type: ignore[method-assign]
+    return updates
+
+
+def time_scene(frames: np.ndarray, zones: list[dict[str, Any]], t0: float) -> tuple[float, int]:
+    """CPU seconds inside `analyze` over the scene's frames, and how many frames were searched for objects (the
+    tracker updated: every version of the analyzer does that only on a searched frame)."""
+    analyzer = CameraAnalyzer(AnalyzerSettings(zones=tuple(make_zone(z) for z in zones)))
+    updates = count_searches(analyzer)
     spent = 0.0
     for i in range(len(frames)):
         frame = frames[i]
