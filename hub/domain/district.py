@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from hub.domain.escalation import DEFAULT_TARGETS, ResponseTargets
 from hub.domain.incidents import Priority
@@ -105,12 +106,24 @@ class District:
     response_steps: tuple[StepPlan, ...] = ()  # guided response per incident kind and site kind
     talkdown_rules: tuple[TalkdownRule, ...] = ()  # the verdict after a warning (hub.domain.talkdown)
 
+    def devices_at(self, site_id: str) -> tuple[Device, ...]:
+        """The site's devices, in the district's order: looked up, not searched for among all the district's
+        (an opening press asks for its site's cameras; a district has thousands of devices)."""
+        return self._devices_by_site.get(site_id, ())
+
+    @cached_property
+    def _devices_by_site(self) -> dict[str, tuple[Device, ...]]:
+        by_site: dict[str, list[Device]] = {}
+        for device in self.devices.values():
+            by_site.setdefault(device.site_id, []).append(device)
+        return {site: tuple(devices) for site, devices in by_site.items()}
+
     def speakers_for(self, site_id: str, device_id: str | None = None) -> list[str]:
         """Where a warning about this device plays: its linked speakers, else every speaker of the site."""
         device = self.devices.get(device_id) if device_id else None
         if device is not None and device.speakers:
             return list(device.speakers)
-        return [d.id for d in self.devices.values() if d.site_id == site_id and d.kind == "speaker"]
+        return [d.id for d in self.devices_at(site_id) if d.kind == "speaker"]
 
     def roster_gaps(self) -> list[Gap]:
         teams = {g.id: tuple(o for o in (g.officer_id, *g.assistant_ids) if o) for g in self.grids.values()}

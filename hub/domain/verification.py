@@ -47,11 +47,7 @@ def verification_requests(incident: Incident, opened_by: DeviceEvent, district: 
     if incident.id is None or opened_by.device_kind not in PRESS_DEVICES or incident.kind not in VERIFIED_KINDS:
         return []
     at = min(opened_by.occurred_at, opened_by.received_at)
-    cameras = sorted(
-        d.id
-        for d in district.devices.values()
-        if d.site_id == incident.site_id and d.kind == "camera" and d.verifies_presses
-    )
+    cameras = sorted(d.id for d in district.devices_at(incident.site_id) if d.kind == "camera" and d.verifies_presses)
     return [
         VerificationRequest(
             camera_id=camera,

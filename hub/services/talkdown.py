@@ -35,7 +35,7 @@ def watch_rule(district: District, incident: Incident, at: datetime) -> Talkdown
     site = district.sites.get(incident.site_id)
     if site is None or incident.kind not in TALKED_DOWN_KINDS or not incident.is_open:
         return None
-    if not any(d.site_id == site.id and d.kind == "camera" for d in district.devices.values()):
+    if not any(d.kind == "camera" for d in district.devices_at(site.id)):
         return None
     return rule_for(district.talkdown_rules, site.kind, _minute_of_day(district, at))
 

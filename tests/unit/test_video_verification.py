@@ -67,6 +67,14 @@ def test_a_press_asks_every_camera_of_its_site_for_the_seconds_around_it() -> No
     assert requests[0].expires_at == T0 + timedelta(seconds=31)
 
 
+def test_the_district_gives_a_sites_devices_in_its_own_order_and_none_for_an_unknown_site() -> None:
+    d = district()
+    assert [x.id for x in d.devices_at("bank-1")] == ["btn-1", "cam-door", "cam-hall", "cam-old", "spk-1"]
+    assert [x.id for x in d.devices_at("bank-2")] == ["cam-other"]
+    assert d.devices_at("nowhere") == ()
+    assert d.speakers_for("bank-1") == ["spk-1"] and d.speakers_for("bank-2") == []
+
+
 def test_a_button_clock_ahead_of_the_hub_does_not_move_the_press_into_the_future() -> None:
     press = event("button", "btn-1", "duress", occurred=T0 + timedelta(minutes=2), received=T0)
     assert {r.at for r in verification_requests(opened(press), press, district())} == {T0}
