@@ -115,6 +115,12 @@ class Hub:
         metrics = HubMetrics()
         pool = await create_pool(s.database_url, min_size=MAIN_POOL_MIN)
         alarm_pool = await create_pool(s.database_url, min_size=1, max_size=2)
+        # Ends of this process's transactions that held sites: the alarm lane retries a busy site's
+        # deferred presses the moment its holder (the desk, the leader's round) lets go.
+        sites_released = asyncio.Event()
+        # The alarm lane writes through a connection of its own, kept between its transactions (docs/design.md,
+        # "Lanes").
+        alarm_store = PostgresStore(alarm_pool, on_sites_released=sites_released.set, keep_connection=True)
         try:
             broadcaster = Broadcaster()
             queries = PostgresIncidentQueries(pool, self.district)
@@ -182,9 +188,6 @@ class Hub:
             )
             database = availability(health, DATABASE, is_database_outage)
             outbox_nudge = asyncio.Event()
-            # Ends of this process's transactions that held sites: the alarm lane retries a busy site's
-            # deferred presses the moment its holder (the desk, the leader's round) lets go.
-            sites_released = asyncio.Event()
             store = PostgresStore(pool, on_sites_released=sites_released.set)
             public_url = _PublicUrl(s.public_url)
             parts = await device_services(s, self.district, topics, store, outbox_nudge, lambda: public_url.value)
@@ -230,8 +233,7 @@ class Hub:
                 )
 
             ingest = ingest_lane(store)
-            # The alarm lane writes through connections of its own (docs/design.md, "Lanes").
-            alarm_ingest = ingest_lane(PostgresStore(alarm_pool, on_sites_released=sites_released.set), alarm_lane=True)
+            alarm_ingest = ingest_lane(alarm_store, alarm_lane=True)
             relay = OutboxRelay(outbox, mqtt, outbox_nudge)
             dead_letters = PostgresDeadLetterRetention(pool, timedelta(days=s.dead_letter_retention_days), metrics)
             dc09 = await _start_dc09(s, self.district.panels, ingest, metrics)
@@ -363,6 +365,7 @@ class Hub:
                     await pool.close()
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(5):
+                    await alarm_store.close()
                     await alarm_pool.close()
             log.info("hub stopped")
 

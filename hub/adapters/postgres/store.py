@@ -47,22 +47,64 @@ class PostgresTransaction:
 
 
 class PostgresStore:
-    def __init__(self, pool: asyncpg.Pool, on_sites_released: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        on_sites_released: Callable[[], None] | None = None,
+        keep_connection: bool = False,
+    ) -> None:
         self._pool = pool
         # Told when a transaction that held sites' locks has ended (committed or rolled back): a writer
         # that deferred a busy site's events retries then rather than after its polling delay.
         self._on_sites_released = on_sites_released
+        # The alarm lane's store keeps its connection between transactions: asyncpg gives a connection back to
+        # its pool in a task of its own, a turn of the event loop after every commit that the guard's
+        # `received` waited for (~0.2 ms a press; benchmarks/README.md, "Ninth pass").
+        self._keep_connection = keep_connection
+        self._kept: asyncpg.pool.PoolConnectionProxy | None = None
+        self._kept_in_use = False
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[PostgresTransaction]:
         holding: HoldingConnection | None = None
         try:
-            async with self._pool.acquire() as conn, conn.transaction():
+            async with self._connection() as conn, conn.transaction():
                 holding = HoldingConnection(conn)
                 yield PostgresTransaction(holding)
                 await holding.flush()  # held writes go before the commit; after a failure, nowhere
         finally:
             self._ended(holding)
+
+    @asynccontextmanager
+    async def _connection(self) -> AsyncIterator[asyncpg.pool.PoolConnectionProxy]:
+        """A connection for one transaction: the pool's, or the one this store keeps. A transaction that
+        starts while the kept one is busy takes one from the pool; after a failure the kept one goes back
+        to the pool (which drops it if the failure broke it) and the next transaction takes another."""
+        if not self._keep_connection or self._kept_in_use:
+            async with self._pool.acquire() as pooled:
+                yield pooled
+            return
+        kept = self._kept
+        if kept is None:
+            kept = self._kept = await self._pool.acquire()
+        self._kept_in_use = True
+        failed = True
+        try:
+            yield kept
+            failed = kept.is_closed()
+        finally:
+            self._kept_in_use = False
+            if failed:
+                self._kept = None
+                await self._pool.release(kept)
+
+    async def close(self) -> None:
+        """Gives the kept connection back to the pool, whose closing waits for every connection (one in use
+        goes back when its transaction ends)."""
+        kept = self._kept
+        if kept is not None and not self._kept_in_use:
+            self._kept = None
+            await self._pool.release(kept)
 
     @asynccontextmanager
     async def rehearsal(self) -> AsyncIterator[PostgresTransaction]:
@@ -71,7 +113,7 @@ class PostgresStore:
         incident number that people read."""
         holding: HoldingConnection | None = None
         try:
-            async with self._pool.acquire() as conn:
+            async with self._connection() as conn:  # the lane's own: its statements are the ones to prepare
                 transaction = conn.transaction()
                 await transaction.start()
                 try:
