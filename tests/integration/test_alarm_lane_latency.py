@@ -323,3 +323,40 @@ async def test_incident_ids_follow_one_another_when_events_open_nothing_or_join_
         await ingest.process([InboundMessage(topics.button_event(site, button), payload, datetime.now(UTC))])
     rows = await pool.fetch("SELECT id, site_id FROM incidents ORDER BY id")
     assert [(r["id"], r["site_id"]) for r in rows] == [(1, "site-01"), (2, "site-02")]
+
+
+async def test_the_guards_received_goes_to_the_broker_before_the_press_is_acknowledged(
+    pool: asyncpg.Pool, district_file: Path
+) -> None:
+    """Right after the commit the `received` is handed over, ahead of the rest of the batch's follow-up (here the
+    acknowledgement; in the hub also the right of way and the next checks), not once the lane next waits."""
+    order: list[str] = []
+
+    class Publisher(RecordingPublisher):
+        async def publish(self, message: OutboundMessage, not_after: float | None = None) -> None:
+            order.append("received")
+            await super().publish(message, not_after)
+
+    class Source(QueuedMessages):
+        def acknowledge(self, messages: Sequence[InboundMessage]) -> None:
+            order.append("acknowledged")
+            super().acknowledge(messages)
+
+    topics = Topics("sentinel")
+    sender = ImmediateSender(PostgresOutbox(pool), Publisher(), asyncio.Event())
+    ingest = ingest_on(pool, load_district(district_file), topics, send_at_commit=sender)
+    source = Source()
+    task = asyncio.create_task(ingest.run(source, 100))
+    try:
+        _, payload = press_payload("panic")
+        source.queue.put_nowait(InboundMessage(topics.button_event("site-00", "btn-00-0"), payload, datetime.now(UTC)))
+
+        async def acked() -> bool:
+            return len(source.acked) == 1
+
+        await eventually(acked, timeout=5)
+        assert order == ["received", "acknowledged"]
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
