@@ -311,7 +311,7 @@ class IngestService:
         if at_commit is not None:
             # One turn of the loop: the task sending the guard's `received`, then the consoles' streams, write
             # to their sockets now, not after the rest of this batch's follow-up (acknowledging, the right of
-            # way, the next batch's checks): ~0.5 ms sooner a press (benchmarks/README.md, "Ninth pass").
+            # way, the next batch's checks): 0.2-0.4 ms sooner a press (benchmarks/README.md, "Ninth pass").
             await asyncio.sleep(0)
         if recorded.opened and self._opened_incidents is not None:
             self._opened_incidents.set()
