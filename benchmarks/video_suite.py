@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from hub.video.zones import Zone
 from simulators.camera.render import SceneRenderer
 from simulators.camera.suite import all_scenarios
 
@@ -52,15 +53,19 @@ def render_suite(folder: Path, variants: bool) -> list[dict[str, Any]]:
         count = int(scenario.duration_s * FPS)
         path = folder / f"scene{number:02}.npy"
         np.save(path, np.stack([renderer.frame(i / FPS) for i in range(count)]))
-        zones = []
-        for zone in scenario.zones:
-            values = {f.name: getattr(zone, f.name) for f in fields(zone) if f.name != "schedule"}
-            values["kind"], values["direction"] = zone.kind.value, zone.direction.value
-            zones.append(values)
+        zones = [zone_fields(zone) for zone in scenario.zones]
         index.append({"name": scenario.name, "file": path.name, "frames": count, "t0": scenario.t0, "zones": zones})
         print(f"rendered {number}/{len(scenarios)}: {scenario.name} ({count} frames)", file=sys.stderr, flush=True)
     (folder / "index.json").write_text(json.dumps(index))
     return index
+
+
+def zone_fields(zone: Zone) -> dict[str, Any]:
+    """A zone as plain JSON values for `video_suite_timing.make_zone`, without its schedule (whose classes differ
+    between versions: every zone is armed all the time)."""
+    values = {f.name: getattr(zone, f.name) for f in fields(zone) if f.name != "schedule"}
+    values["kind"], values["direction"] = zone.kind.value, zone.direction.value
+    return values
 
 
 def extract_tree(revision: str, folder: Path) -> Path:

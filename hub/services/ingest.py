@@ -167,7 +167,7 @@ class IngestService:
         sites = list(dict.fromkeys(d.site_id for d in self._district.devices.values() if d.kind == "button"))
         if site >= len(sites):
             return None
-        button = next(d for d in self._district.devices.values() if d.kind == "button" and d.site_id == sites[site])
+        button = next(d for d in self._district.devices_at(sites[site]) if d.kind == "button")
         now = utc_now()
         press = ButtonEvent(event_id=uuid.uuid4().hex, type=ButtonEventType.PANIC, ts=now)
         topic = self._topics.button_event(button.site_id, button.id)

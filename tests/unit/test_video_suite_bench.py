@@ -4,9 +4,9 @@ summed per scene with its variants. No benchmark is run here."""
 from __future__ import annotations
 
 import json
-from dataclasses import fields, replace
+from dataclasses import replace
 
-from benchmarks.video_suite import base_name, summarise
+from benchmarks.video_suite import base_name, summarise, zone_fields
 from benchmarks.video_suite_timing import make_zone
 from hub.video.schedule import ALWAYS
 from simulators.camera.suite import all_scenarios
@@ -15,9 +15,7 @@ from simulators.camera.suite import all_scenarios
 def test_every_suite_zone_reaches_the_timed_analyzer_as_the_quality_tests_play_it_but_always_armed() -> None:
     for scenario in all_scenarios():
         for zone in scenario.zones:
-            values = {f.name: getattr(zone, f.name) for f in fields(zone) if f.name != "schedule"}
-            values["kind"], values["direction"] = zone.kind.value, zone.direction.value
-            assert make_zone(json.loads(json.dumps(values))) == replace(zone, schedule=ALWAYS), scenario.name
+            assert make_zone(json.loads(json.dumps(zone_fields(zone)))) == replace(zone, schedule=ALWAYS), scenario.name
 
 
 def test_variants_count_with_their_scene_and_the_median_run_is_reported() -> None:
