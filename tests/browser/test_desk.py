@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, Page, Route, expect
+from playwright.async_api import Browser, Page, Route, WebSocketRoute, expect
 
 from devices.link import DeviceLink
 from hub.adapters.postgres.accounts import accounts_service
@@ -96,6 +96,16 @@ async def test_the_alarm_bar_follows_the_desk_to_every_view_and_A_acknowledges_t
 async def test_acknowledging_what_someone_else_acknowledged_says_who_and_when(
     hub: HubUnderTest, device_link: DeviceLink, page: Page
 ) -> None:
+    held: list[str | bytes] = []
+    holding = False
+
+    def through_unless_held(route: WebSocketRoute) -> None:
+        # The page must not hear of wei's acknowledgement before its own click, or there is no
+        # stale button to click: the hub's frames are held while the test says so.
+        server = route.connect_to_server()
+        server.on_message(lambda message: held.append(message) if holding else route.send(message))
+
+    await page.route_web_socket("**/api/v1/stream", through_unless_held)
     await sign_in(page, hub)
     await press_button(hub, device_link, "site-04", "btn-04-0")
     incident = await incident_at(hub, "site-04")
@@ -104,11 +114,42 @@ async def test_acknowledging_what_someone_else_acknowledged_says_who_and_when(
     await expect(ack).to_be_visible()
     assert hub.settings.database_url
     await create_user(hub.settings.database_url, "wei", "correct horse", "duty")
+    holding = True
     await hub.running.lifecycle.acknowledge(incident, "user:wei")
-    await ack.click(timeout=2_000, no_wait_after=True)
+    await ack.click()
     error = page.get_by_test_id("toast").filter(has_text="已由 wei 于")
     await expect(error.first).to_be_visible(timeout=3_000)
     await expect(error.first).to_contain_text("确认")
+    await expect(page.get_by_test_id("acked-mark")).to_be_visible()  # the refusal reloaded the detail
+
+
+async def test_a_double_click_on_acknowledge_dispatches_no_one(
+    hub: HubUnderTest, device_link: DeviceLink, page: Page
+) -> None:
+    await sign_in(page, hub)
+    await press_button(hub, device_link, "site-07", "btn-07-0")  # still unacknowledged: the alarm bar stays
+    await incident_at(hub, "site-07")
+    await press_button(hub, device_link, "site-06", "btn-06-0")
+    incident = await incident_at(hub, "site-06")
+    await page.goto(f"{hub.http}/#/incident/{incident}")
+    ack = page.get_by_test_id("ack-button")
+    await expect(ack).to_be_visible()
+    await expect(page.get_by_test_id("dispatch-button")).to_be_enabled()
+    box = await ack.bounding_box()
+    assert box is not None
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+    await page.mouse.click(x, y)
+    await expect(page.get_by_test_id("acked-mark")).to_be_visible()
+    # The hand's second click, after the hub has answered the first: it lands where the button was.
+    await page.mouse.click(x, y)
+    await page.wait_for_timeout(1_000)  # a dispatch it started would have been answered by now
+    assert hub.settings.database_url
+    dispatches = await fetch_value(
+        hub.settings.database_url, "SELECT count(*) FROM dispatches WHERE incident_id = $1", incident
+    )
+    assert dispatches == 0
+    await expect(page.get_by_test_id("dispatch-button")).to_be_enabled()
 
 
 async def test_losing_the_link_to_the_hub_sounds_its_own_alarm(hub_settings: Settings, page: Page) -> None:

@@ -317,6 +317,10 @@ function actionsSection(incident) {
   const buttons = [];
   if (open && !incident.acknowledged_at) {
     buttons.push(h("button", { type: "button", class: "btn btn-primary btn-ack", testid: "ack-button", "data-focus": "ack", disabled: busy, onclick: () => act("ack") }, s.act_ack));
+  } else if (open) {
+    // An inert mark keeps the acknowledge button's place: the second click of a double click, or a
+    // click as someone else acknowledges, must not land on the dispatch button moving in.
+    buttons.push(h("span", { class: "btn btn-acked", testid: "acked-mark" }, "✓ " + s.acked_mark));
   }
   if (open && incident.test !== true && (!activeDispatch(incident) || redispatching)) buttons.push(dispatchButton(incident));
   if (open) {
