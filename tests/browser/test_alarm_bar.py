@@ -13,8 +13,8 @@ from tests.browser.conftest import screenshot
 from tests.browser.test_console import SIZES, press_button, row_at, sign_in
 
 # The desk's district (nothing dispatched, so nothing acknowledged, automatically) and helpers.
-from tests.browser.test_desk import bar, district_file, incident_at  # noqa: F401
-from tests.integration.conftest import HubUnderTest
+from tests.browser.test_desk import bar, district_file, incident_at, ready_to_acknowledge  # noqa: F401
+from tests.integration.conftest import HubUnderTest, fetch_value
 
 VIEWS = ("board", "patrol", "map", "devices", "roster", "handover", "supervision")
 
@@ -103,6 +103,7 @@ async def test_an_alarm_that_came_while_the_link_was_down_shows_the_bar_after_th
     first = await incident_at(hub, "site-01")
     await expect(bar(page)).to_have_attribute("data-incident-id", str(first), timeout=3_000)
     await page.locator("body").click(position={"x": 5, "y": 740})
+    await ready_to_acknowledge(page)
     await page.keyboard.press("a")
     await expect(bar(page)).to_be_hidden(timeout=3_000)
 
@@ -121,3 +122,58 @@ async def test_an_alarm_that_came_while_the_link_was_down_shows_the_bar_after_th
     await hub.running.lifecycle.cancel(first, "test", "误按")
     await expect(row_at(page, "site-01")).to_have_count(0, timeout=3_000)
     await assert_bar_on_every_view(page, second, "after another incident's frame")
+
+
+async def acknowledged(hub: HubUnderTest, incident: int) -> bool:
+    assert hub.settings.database_url
+    return bool(
+        await fetch_value(
+            hub.settings.database_url, "SELECT acknowledged_at IS NOT NULL FROM incidents WHERE id = $1", incident
+        )
+    )
+
+
+async def test_a_double_click_or_a_second_A_does_not_acknowledge_the_alarm_that_took_the_bar_unseen(
+    hub: HubUnderTest, device_link: DeviceLink, page: Page
+) -> None:
+    await sign_in(page, hub)
+    incidents = []
+    for site in ("site-01", "site-02", "site-03", "site-04"):  # "3 more", "2 more", "1 more": all as wide
+        await press_button(hub, device_link, site, f"btn-{site[-2:]}-0")
+        incidents.append(await incident_at(hub, site))
+    first, second, third, fourth = incidents
+    await expect(bar(page)).to_have_attribute("data-incident-id", str(fourth), timeout=3_000)
+    await ready_to_acknowledge(page)
+
+    # A double click: the first acknowledges the newest; the second lands on the bar's button as it
+    # names the next alarm, which nobody has read yet.
+    box = await bar(page).get_by_test_id("alarm-overlay-ack").bounding_box()
+    assert box is not None
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    await page.mouse.click(x, y)
+    await expect(bar(page)).to_have_attribute("data-incident-id", str(third))
+    await page.mouse.click(x, y)
+
+    # `A` twice: the second press comes as the bar names the next alarm, and says why it did nothing.
+    await page.locator("body").click(position={"x": 5, "y": 740})
+    await ready_to_acknowledge(page)
+    await page.keyboard.press("a")
+    await expect(bar(page)).to_have_attribute("data-incident-id", str(second))
+    await page.keyboard.press("a")
+    await expect(page.get_by_test_id("toast").filter(has_text="新警情刚到，请看清后再确认")).to_be_visible()
+
+    # A held key: the press acknowledges the alarm read; its repeats, the next one, nothing.
+    await ready_to_acknowledge(page)
+    await page.keyboard.down("a")
+    await expect(bar(page)).to_have_attribute("data-incident-id", str(first))
+    await ready_to_acknowledge(page)
+    for _ in range(3):
+        await page.keyboard.down("a")  # a key already down: the browser's repeats
+    await page.keyboard.up("a")
+
+    await page.wait_for_timeout(1_000)  # an acknowledgement sent would have been answered by now
+    assert [await acknowledged(hub, incident) for incident in incidents] == [False, True, True, True]
+    await expect(bar(page)).to_have_attribute("data-incident-id", str(first))
+    await page.keyboard.press("a")  # read by now: a fresh press takes it
+    await expect(bar(page)).to_be_hidden()
+    assert await acknowledged(hub, first)

@@ -94,6 +94,7 @@ async def test_a_press_sounds_the_alarm_within_a_second_and_the_keyboard_acknowl
     await page.keyboard.press("j")
     await page.keyboard.press("k")
     await expect(row).to_have_attribute("aria-selected", "true")
+    await expect(page.get_by_test_id("alarm-overlay-ack")).to_be_enabled()  # half a second on the bar first
     await page.keyboard.press("a")
     await expect(second).to_have_attribute("data-state", "acknowledged")
     await expect(second.get_by_test_id("clock-ack")).to_have_attribute("data-level", "met")

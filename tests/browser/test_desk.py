@@ -33,6 +33,11 @@ def bar(page: Page):  # type: ignore[no-untyped-def]
     return page.get_by_test_id("alarm-overlay")
 
 
+async def ready_to_acknowledge(page: Page) -> None:
+    """The alarm the bar names has been there long enough (half a second) for the bar or `A` to take it."""
+    await expect(bar(page).get_by_test_id("alarm-overlay-ack")).to_be_enabled()
+
+
 async def incident_at(hub: HubUnderTest, site: str) -> int:
     db = hub.db
     found = await eventually(
@@ -59,6 +64,7 @@ async def test_the_alarm_bar_follows_the_desk_to_every_view_and_A_acknowledges_t
     await expect(page.get_by_test_id("incident-detail")).to_be_visible()
     await expect(bar(page)).to_have_attribute("data-incident-id", str(second))
     await page.locator("body").click(position={"x": 5, "y": 740})
+    await ready_to_acknowledge(page)
     await page.keyboard.press("a")
     await expect(row_at(page, "site-02")).to_have_attribute("data-unacked", "false")
     await expect(page.get_by_test_id("toast").filter(has_text="已确认：紧急报警 · 测试银行02")).to_be_visible()
@@ -81,6 +87,7 @@ async def test_the_alarm_bar_follows_the_desk_to_every_view_and_A_acknowledges_t
     await expect(bar(page)).to_contain_text("测试银行03", timeout=3_000)
     await expect(page.get_by_test_id("unacked-count-value")).to_have_text("1")
     await page.locator("body").click(position={"x": 5, "y": 740})
+    await ready_to_acknowledge(page)
     await page.keyboard.press("A")
     await expect(bar(page)).to_be_hidden()
     assert await fetch_value(

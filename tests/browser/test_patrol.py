@@ -227,6 +227,7 @@ async def test_a_new_alarm_during_a_round_raises_the_alarm_bar_and_A_acknowledge
     await expect(alarm_bar).to_be_in_viewport()
     await screenshot(page, "patrol-round-alarm")
     await page.get_by_test_id("patrol-pause").focus()
+    await expect(alarm_bar.get_by_test_id("alarm-overlay-ack")).to_be_enabled()  # half a second on the bar first
     await page.keyboard.press("a")
     await expect(alarm_bar).to_be_hidden()
     await expect(run).to_be_visible()  # still in the round

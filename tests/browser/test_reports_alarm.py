@@ -16,7 +16,7 @@ from tests.browser.conftest import screenshot
 # The bar's visibility check, and the desk's district (nothing dispatched, so nothing acknowledged).
 from tests.browser.test_alarm_bar import BAR_UNSEEN
 from tests.browser.test_console import SIZES, press_button
-from tests.browser.test_desk import bar, district_file, incident_at  # noqa: F401
+from tests.browser.test_desk import bar, district_file, incident_at, ready_to_acknowledge  # noqa: F401
 from tests.browser.test_reports import fill_sign_in, sign_in
 from tests.integration.conftest import HubUnderTest, fetch_value, running_hub
 
@@ -57,6 +57,7 @@ async def test_a_panic_pressed_while_the_reports_are_open_raises_the_alarm_bar_t
 
     # `A` acknowledges the newest; the bar names the one still waiting.
     await page.locator("body").click(position={"x": 5, "y": 700})
+    await ready_to_acknowledge(page)
     await page.keyboard.press("a")
     await expect(bar(page)).to_have_attribute("data-incident-id", str(first), timeout=3_000)
     acked = page.get_by_test_id("toast").filter(has_text="Acknowledged: Panic alarm · Test Bank 02")

@@ -45,7 +45,7 @@ function onKey(event) {
   if (event.defaultPrevented || event.ctrlKey || event.altKey || event.metaKey || isTyping(event.target)) return;
   if (event.key !== "a" && event.key !== "A") return;
   event.preventDefault();
-  acknowledgeNewest();
+  if (!event.repeat) acknowledgeNewest(); // a held key repeats: one press, one acknowledgement
 }
 
 // Starts the watch: the alarm's elements go before `topbar` (the sound button before `soundBefore`).

@@ -3,14 +3,25 @@
 // reports: alarm-watch.js) names the newest one's site and kind, says how many more wait, and
 // acknowledges it with one key (A) or one click — whatever row is selected. A new alarm re-flashes
 // the bar even when the number waiting is unchanged (one incident closed as another opened).
+//
+// An alarm cannot be acknowledged from the bar or with `A` in its first half second as the one they
+// name: the second click of a double click, or a second `A`, would otherwise acknowledge the alarm
+// that had just taken the first one's place, unseen. (Browsers hold their security prompts' buttons
+// back the same way.)
 
 import { parseTime, t, term } from "./console-i18n.js";
 import { isOpen, isUnacknowledged, priorityOf, store } from "./console-state.js";
 import { h, notify, replace } from "./console-ui.js";
 import { siteText } from "./console-names.js";
 
+const READ_FIRST_MS = 500;
+
 const el = {};
 let shownId = null;
+let newestId = null; // what the bar and `A` would acknowledge, and since when
+let newestSince = 0;
+let readTimer = null;
+const sending = new Set(); // acknowledgements on their way: a second click or `A` adds nothing
 let handlers = { acknowledge: () => {}, open: () => {} };
 
 export function initOverlay(callbacks) {
@@ -37,7 +48,21 @@ export function newestWaitingId() {
   return any.length ? String(any[0].id) : null;
 }
 
+function noteNewest() {
+  const id = newestWaitingId();
+  if (id === newestId) return;
+  newestId = id;
+  newestSince = Date.now();
+  window.clearTimeout(readTimer);
+  readTimer = id ? window.setTimeout(render, READ_FIRST_MS) : null;
+}
+
+function tooNewToAcknowledge(id) {
+  return id === newestId && Date.now() - newestSince < READ_FIRST_MS;
+}
+
 export function render() {
+  noteNewest();
   if (!el.bar) return;
   const alarms = waitingAlarms();
   if (!alarms.length) {
@@ -62,7 +87,7 @@ export function render() {
     alarms.length > 1 ? h("span", { class: "alarm-overlay-more", testid: "alarm-overlay-more" }, s.overlay_more(alarms.length - 1)) : null,
     h(
       "button",
-      { type: "button", class: "btn btn-primary alarm-overlay-ack", testid: "alarm-overlay-ack", onclick: () => handlers.acknowledge(id) },
+      { type: "button", class: "btn btn-primary alarm-overlay-ack", testid: "alarm-overlay-ack", disabled: tooNewToAcknowledge(id), onclick: () => handlers.acknowledge(id) },
       s.overlay_ack,
     ),
   );
@@ -84,9 +109,16 @@ export function render() {
 export function acknowledgeAlarm(id, send, shown) {
   if (!id) return;
   const incident = store.incidents.get(id);
-  if (!incident || incident.acknowledged_at) return;
+  if (!incident || incident.acknowledged_at || sending.has(id)) return;
+  noteNewest();
+  if (tooNewToAcknowledge(id)) {
+    notify(t().overlay_read_first, "info");
+    return;
+  }
+  sending.add(id);
   send(id).then(
     (data) => {
+      sending.delete(id);
       notify(t().overlay_acked(term("kinds", incident.kind), siteText(incident)), "info");
       if (data && isOpen(data) && store.incidents.has(String(data.id))) {
         const { timeline, events, dispatches, warnings, media, ...incident } = data;
@@ -94,6 +126,6 @@ export function acknowledgeAlarm(id, send, shown) {
         shown();
       }
     },
-    () => {},
+    () => sending.delete(id),
   );
 }

@@ -293,7 +293,7 @@ function onKey(event) {
   if (isTyping(target)) return;
   if (key === "a" || key === "A") {
     event.preventDefault();
-    acknowledgeNewest();
+    if (!event.repeat) acknowledgeNewest(); // a held key repeats: one press, one acknowledgement
     return;
   }
   if (currentView !== "board") return;
