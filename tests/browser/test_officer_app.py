@@ -93,6 +93,30 @@ async def offered(hub: HubUnderTest, device_link: DeviceLink, phone: Page) -> Lo
     return await press_and_see_offer(phone, hub, device_link)
 
 
+async def test_a_double_tap_on_en_route_does_not_report_on_scene(
+    hub: HubUnderTest, device_link: DeviceLink, offered: Locator
+) -> None:
+    page = offered.page
+    await offered.get_by_test_id("accept").click()
+    mine = page.get_by_test_id("active-list").get_by_test_id("dispatch-card")
+    step = mine.get_by_test_id("en-route")
+    await expect(step).to_be_enabled()
+    box = await step.bounding_box()
+    assert box is not None
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+    await page.touchscreen.tap(x, y)
+    await expect(mine).to_have_attribute("data-state", "en_route")
+    # The second tap lands on the same button, which now says "on scene": it is not armed yet.
+    await page.touchscreen.tap(x, y)
+    await page.wait_for_timeout(1_000)  # a reply it sent would have been answered by now
+    assert hub.settings.database_url
+    state = await fetch_value(hub.settings.database_url, "SELECT state FROM dispatches WHERE officer_id = 'o1'")
+    assert state == "en_route"
+    await expect(mine).to_have_attribute("data-state", "en_route")
+    await expect(mine.get_by_test_id("on-scene")).to_be_enabled()  # armed a moment later
+
+
 async def test_an_officer_takes_a_dispatch_from_the_alarm_to_resolved(
     hub: HubUnderTest, device_link: DeviceLink, phone: Page
 ) -> None:
@@ -126,6 +150,7 @@ async def test_an_officer_takes_a_dispatch_from_the_alarm_to_resolved(
 
     await mine.get_by_test_id("en-route").click()
     await expect(mine).to_have_attribute("data-state", "en_route")
+    await expect(mine.get_by_test_id("on-scene")).to_be_enabled()
     await screenshot(page, "officer-en-route")
     await mine.get_by_test_id("on-scene").click()
     await expect(mine).to_have_attribute("data-state", "on_scene")

@@ -25,6 +25,9 @@ export const NEXT_ACTION = { accepted: "en_route", en_route: "on_scene" };
 const STEPS = ["accepted", "en_route", "on_scene", "resolved"];
 const DISPOSITIONS = ["genuine", "false_alarm", "test", "malicious", "other", "deterred"];
 const URGENT_S = 15;
+// The step button ("en route", then "on scene") is the same button in the same place: after a step
+// it is held back for a moment, or the second tap of a double tap would report the next step too.
+const STEP_ARM_MS = 700;
 
 function coordinate(value) {
   const n = Number(value);
@@ -184,6 +187,7 @@ export function createCard(id, actions) {
   c.offered.appendChild(c.accept);
   c.offered.appendChild(c.decline);
   c.next = h("button", "btn btn-primary btn-next", { type: "button" });
+  c.rearm = () => actions.refresh();
   c.next.addEventListener("click", () => {
     const d = c.dispatch;
     if (d && NEXT_ACTION[d.state]) actions.reply(id, NEXT_ACTION[d.state]);
@@ -389,9 +393,17 @@ export function fillCard(c, d, at, view) {
   const next = NEXT_ACTION[state];
   c.next.hidden = !next;
   if (next) {
+    if (c.state !== state) c.nextArmsAt = Date.now() + STEP_ARM_MS;
+    const arming = c.nextArmsAt - Date.now();
+    if (arming > 0 && !c.armTimer) {
+      c.armTimer = window.setTimeout(() => {
+        c.armTimer = null;
+        c.rearm();
+      }, arming);
+    }
     c.next.setAttribute("data-testid", next === "en_route" ? "en-route" : "on-scene");
     setText(c.next, busy ? s.sending : s[next]);
-    c.next.disabled = busy;
+    c.next.disabled = busy || arming > 0;
   }
   c.resolveForm.hidden = state !== "on_scene";
   c.actions.setAttribute("data-mode", offered ? "offered" : next ? "next" : state === "on_scene" ? "resolve" : "");

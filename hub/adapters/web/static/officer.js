@@ -105,6 +105,7 @@ const cardActions = {
   copied: () => toast(t().copied, TOAST_SHORT_MS),
   messages: () => messages,
   warn: (id, messageId, lang) => warn(id, messageId, lang),
+  refresh: () => renderSoon(),
 };
 
 let messages = []; // the loudspeaker message library
