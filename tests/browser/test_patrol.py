@@ -208,6 +208,32 @@ async def test_a_camera_the_hub_cannot_read_falls_back_to_snapshots_and_says_so(
     await expect(page.get_by_test_id("patrol-log-entry")).to_contain_text("画面中断")
 
 
+async def test_a_double_click_on_checked_logs_only_the_camera_that_was_looked_at(hub: HubUnderTest, page: Page) -> None:
+    await sign_in(page, hub)
+    await page.get_by_test_id("nav-patrol").click()
+    await page.locator('[data-testid="tour-card"][data-tour-id="round"]').get_by_test_id("tour-start").click()
+    run = page.get_by_test_id("patrol-run")
+    await expect(run).to_have_attribute("data-camera-id", "cam-00")
+    checked = page.get_by_test_id("log-checked")
+    await expect(checked).to_be_enabled()
+    box = await checked.bounding_box()
+    assert box is not None
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+    await page.mouse.click(x, y)
+    await expect(run).to_have_attribute("data-camera-id", "cam-01")
+    await page.mouse.click(x, y)  # the second click of a double click, on the next camera's 正常
+    await page.wait_for_timeout(1_000)  # a view it logged would have been answered by now
+    assert hub.settings.database_url
+    logged = await fetch_value(
+        hub.settings.database_url, "SELECT string_agg(camera_id, ',' ORDER BY id) FROM patrol_views"
+    )
+    assert logged == "cam-00"
+    await expect(run).to_have_attribute("data-camera-id", "cam-01")
+    await checked.click()  # looked at for a second by now: logged
+    await expect(run).to_have_attribute("data-camera-id", "cam-02")
+
+
 async def test_a_new_alarm_during_a_round_raises_the_alarm_bar_and_A_acknowledges_it_in_place(
     hub: HubUnderTest,
     device_link: DeviceLink,

@@ -30,10 +30,14 @@ let loadError = "";
 let refreshTimer = null;
 let tickTimer = null;
 let snapshotTimer = null;
-let round = null; // the round under way: {run, tour, index, remainingMs, paused, views, warnings, panel}
+let round = null; // the round under way: {run, tour, index, shownAt, remainingMs, paused, views, warnings, panel}
 let summary = null; // the last finished round: {run, summary, tour}
 let busy = false;
 let warnPanel = null;
+// 正常 logs the camera and moves to the next in the same place: it waits a second on each new camera,
+// or the second click of a double click would log a camera nobody looked at.
+const LOOK_FIRST_MS = 1000;
+let lookTimer = null;
 let openIncident = () => {};
 
 export function initPatrol(handlers) {
@@ -266,6 +270,7 @@ function beginRound(run, tour, index, views) {
     panel: null, // "warn" | "incident"
     stageFor: null,
   };
+  shown();
   save();
   renderRound();
   startTicking();
@@ -306,6 +311,7 @@ function current() {
 function go(index) {
   if (!round || index < 0 || index >= round.cameras.length) return;
   round.index = index;
+  shown();
   round.remainingMs = round.run.dwell_s * 1000;
   round.panel = null;
   if (el.note) el.note.value = "";
@@ -504,7 +510,7 @@ function renderSide() {
     h("button", Object.assign({ type: "button", class: "btn btn-outcome " + cls, testid: "log-" + name, "data-focus": "log-" + name, disabled: busy, onclick: handler }, extra || {}), label);
   replace(
     el.outcomes,
-    outcome("checked", "✓ " + s.log_checked, "btn-resolve", () => log("checked")),
+    outcome("checked", "✓ " + s.log_checked, "btn-resolve", () => log("checked"), { disabled: busy || tooSoonToCheck() }),
     outcome("observation", "✎ " + s.log_observation, "", () => log("observation")),
     outcome("warn", [speakerIcon(), s.log_warn], round.panel === "warn" ? "btn-warn" : "", () => togglePanel("warn"), {
       disabled: busy || !hasSpeaker,
@@ -606,9 +612,20 @@ function incidentForm(camera) {
   );
 }
 
+// A camera has just come on screen: 正常 waits its second.
+function shown() {
+  round.shownAt = Date.now();
+  window.clearTimeout(lookTimer);
+  lookTimer = window.setTimeout(renderSide, LOOK_FIRST_MS);
+}
+
+function tooSoonToCheck() {
+  return Date.now() - (round.shownAt || 0) < LOOK_FIRST_MS;
+}
+
 function log(outcome, extra) {
   const s = t();
-  if (!round || busy) return Promise.resolve(null);
+  if (!round || busy || (outcome === "checked" && tooSoonToCheck())) return Promise.resolve(null);
   const camera = current();
   const note = el.note.value.trim();
   if (outcome === "observation" && !note) {
