@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+from playwright.async_api import Browser, BrowserContext, Locator, Page, async_playwright
 
 # The hub, its settings and a device link come from the integration fixtures.
 from tests.integration.conftest import (  # noqa: F401
@@ -73,6 +73,13 @@ async def screenshot(page: Page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     await page.screenshot(path=str(path), full_page=False)
     return path
+
+
+async def centre_of(element: Locator) -> tuple[float, float]:
+    """Where a hand clicks the element: to click the same spot again once the page has changed under it."""
+    box = await element.bounding_box()
+    assert box is not None, "the element is not on screen"
+    return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
 
 
 PASSWORD = "correct horse"

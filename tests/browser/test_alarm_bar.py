@@ -9,7 +9,7 @@ from __future__ import annotations
 from playwright.async_api import Page, expect
 
 from devices.link import DeviceLink
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import centre_of, screenshot
 from tests.browser.test_console import SIZES, press_button, row_at, sign_in
 
 # The desk's district (nothing dispatched, so nothing acknowledged, automatically) and helpers.
@@ -147,9 +147,7 @@ async def test_a_double_click_or_a_second_A_does_not_acknowledge_the_alarm_that_
 
     # A double click: the first acknowledges the newest; the second lands on the bar's button as it
     # names the next alarm, which nobody has read yet.
-    box = await bar(page).get_by_test_id("alarm-overlay-ack").bounding_box()
-    assert box is not None
-    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    x, y = await centre_of(bar(page).get_by_test_id("alarm-overlay-ack"))
     await page.mouse.click(x, y)
     await expect(bar(page)).to_have_attribute("data-incident-id", str(third))
     await page.mouse.click(x, y)

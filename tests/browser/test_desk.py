@@ -17,7 +17,7 @@ from devices.link import DeviceLink
 from hub.adapters.postgres.accounts import accounts_service
 from hub.config import Settings
 from simulators.districts import write_district
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import centre_of, screenshot
 from tests.browser.test_console import SIZES, press_button, row_at, sign_in, signed_in_with_alarm
 from tests.browser.test_console_screenshots import build_scene, scene_settings
 from tests.integration.conftest import HubUnderTest, create_user, eventually, fetch_value, running_hub
@@ -142,9 +142,7 @@ async def test_a_double_click_on_acknowledge_dispatches_no_one(
     ack = page.get_by_test_id("ack-button")
     await expect(ack).to_be_visible()
     await expect(page.get_by_test_id("dispatch-button")).to_be_enabled()
-    box = await ack.bounding_box()
-    assert box is not None
-    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    x, y = await centre_of(ack)
 
     await page.mouse.click(x, y)
     await expect(page.get_by_test_id("acked-mark")).to_be_visible()

@@ -19,7 +19,7 @@ from playwright.async_api import Browser, BrowserContext, Locator, Page, WebSock
 from devices.link import DeviceLink
 from simulators.button import ButtonRef, press
 from simulators.districts import save_district, synthetic_district
-from tests.browser.conftest import fill_sign_in, screenshot
+from tests.browser.conftest import centre_of, fill_sign_in, screenshot
 from tests.integration.conftest import HubUnderTest, eventually, fetch_value
 
 PHONE = {"width": 390, "height": 844}
@@ -101,9 +101,7 @@ async def test_a_double_tap_on_en_route_does_not_report_on_scene(
     mine = page.get_by_test_id("active-list").get_by_test_id("dispatch-card")
     step = mine.get_by_test_id("en-route")
     await expect(step).to_be_enabled()
-    box = await step.bounding_box()
-    assert box is not None
-    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    x, y = await centre_of(step)
 
     await page.touchscreen.tap(x, y)
     await expect(mine).to_have_attribute("data-state", "en_route")

@@ -15,7 +15,7 @@ from playwright.async_api import Page, expect
 from devices.link import DeviceLink
 from simulators.camera.mjpeg import MjpegCamera
 from simulators.speaker import SpeakerSimulator
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import centre_of, screenshot
 from tests.browser.test_console import press_button, row_at, sign_in
 from tests.integration.conftest import HubUnderTest, eventually, fetch_value
 from tests.integration.test_patrol_api import camera, camera_port, write_patrol_district  # noqa: F401
@@ -216,9 +216,7 @@ async def test_a_double_click_on_checked_logs_only_the_camera_that_was_looked_at
     await expect(run).to_have_attribute("data-camera-id", "cam-00")
     checked = page.get_by_test_id("log-checked")
     await expect(checked).to_be_enabled()
-    box = await checked.bounding_box()
-    assert box is not None
-    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    x, y = await centre_of(checked)
 
     await page.mouse.click(x, y)
     await expect(run).to_have_attribute("data-camera-id", "cam-01")
