@@ -157,6 +157,33 @@ async def test_a_double_click_on_acknowledge_dispatches_no_one(
     await expect(page.get_by_test_id("dispatch-button")).to_be_enabled()
 
 
+async def test_an_action_the_hub_never_answers_gives_the_buttons_back_and_says_it_may_not_be_done(
+    hub: HubUnderTest, device_link: DeviceLink, page: Page
+) -> None:
+    await page.clock.install()  # the page's timers, to be moved on 16 s at once
+    await sign_in(page, hub)
+    await press_button(hub, device_link, "site-08", "btn-08-0")
+    incident = await incident_at(hub, "site-08")
+    await page.goto(f"{hub.http}/#/incident/{incident}")
+    ack = page.get_by_test_id("ack-button")
+    await expect(ack).to_be_enabled()
+
+    held: list[Route] = []
+    await page.route(
+        "**/api/v1/incidents/*/ack", lambda route: held.append(route)
+    )  # a frozen hub: the request is never answered
+    await ack.click()
+    await expect(ack).to_be_disabled()
+    assert len(held) == 1
+    await page.clock.fast_forward(16_000)
+    await expect(page.get_by_test_id("toast").filter(has_text="中心 15 秒未答复：可能未办成")).to_be_visible()
+    await expect(ack).to_be_enabled()  # the desk can act again
+
+    await page.unroute("**/api/v1/incidents/*/ack")
+    await ack.click()
+    await expect(page.get_by_test_id("acked-mark")).to_be_visible()
+
+
 async def test_losing_the_link_to_the_hub_sounds_its_own_alarm(hub_settings: Settings, page: Page) -> None:
     async with running_hub(hub_settings) as hub:
         await sign_in(page, hub)

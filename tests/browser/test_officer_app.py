@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from playwright.async_api import Browser, BrowserContext, Locator, Page, WebSocketRoute, expect
+from playwright.async_api import Browser, BrowserContext, Locator, Page, Route, WebSocketRoute, expect
 
 from devices.link import DeviceLink
 from simulators.button import ButtonRef, press
@@ -91,6 +91,29 @@ async def offered(hub: HubUnderTest, device_link: DeviceLink, phone: Page) -> Lo
     """Officer o1 signed in on the phone and on duty, with a dispatch just offered: its card."""
     await sign_in_and_on(phone, hub)
     return await press_and_see_offer(phone, hub, device_link)
+
+
+async def test_a_reply_the_hub_never_answers_gives_the_buttons_back_and_checks_the_dispatch(
+    hub: HubUnderTest, device_link: DeviceLink, phone: Page
+) -> None:
+    await phone.clock.install()  # the page's timers, to be moved on 16 s at once
+    await sign_in_and_on(phone, hub)
+    card = await press_and_see_offer(phone, hub, device_link)
+    held: list[Route] = []
+    await phone.route(
+        "**/api/v1/me/dispatches/*/reply", lambda route: held.append(route)
+    )  # a frozen hub: never answered
+    await card.get_by_test_id("accept").click()
+    await expect(card.get_by_test_id("accept")).to_be_disabled()
+    assert len(held) == 1
+    await phone.clock.fast_forward(16_000)
+    await expect(phone.get_by_test_id("toasts")).to_contain_text("中心未答复：正在核对任务状态")
+    await expect(card.get_by_test_id("accept")).to_be_enabled()
+
+    await phone.unroute("**/api/v1/me/dispatches/*/reply")
+    await card.get_by_test_id("accept").click()
+    mine = phone.get_by_test_id("active-list").get_by_test_id("dispatch-card")
+    await expect(mine).to_have_attribute("data-state", "accepted")
 
 
 async def test_a_double_tap_on_en_route_does_not_report_on_scene(

@@ -376,11 +376,16 @@ function reply(id, action, extra) {
           }
         })
     )
-    .catch(() => {
+    .catch((error) => {
       if (leaving) return;
       pending.delete(id);
       render();
-      toast(t().toast_network);
+      if (error && error.code === "no_answer") {
+        toast(t().toast_no_answer); // it may have been done: the hub's list says
+        refreshActive();
+      } else {
+        toast(t().toast_network);
+      }
     });
 }
 
