@@ -46,6 +46,15 @@ async def incident_at(hub: HubUnderTest, site: str) -> int:
     return int(found)  # type: ignore[arg-type]
 
 
+async def detail_of_new_alarm(page: Page, hub: HubUnderTest, device_link: DeviceLink, site: str) -> int:
+    """A press at `site`, and its incident's detail open in the signed-in console: the incident's id."""
+    await press_button(hub, device_link, site, f"btn-{site[-2:]}-0")
+    incident = await incident_at(hub, site)
+    await page.goto(f"{hub.http}/#/incident/{incident}")
+    await expect(page.get_by_test_id("ack-button")).to_be_visible()
+    return incident
+
+
 async def test_the_alarm_bar_follows_the_desk_to_every_view_and_A_acknowledges_the_newest_alarm(
     hub: HubUnderTest, device_link: DeviceLink, page: Page
 ) -> None:
@@ -114,11 +123,8 @@ async def test_acknowledging_what_someone_else_acknowledged_says_who_and_when(
 
     await page.route_web_socket("**/api/v1/stream", through_unless_held)
     await sign_in(page, hub)
-    await press_button(hub, device_link, "site-04", "btn-04-0")
-    incident = await incident_at(hub, "site-04")
-    await page.goto(f"{hub.http}/#/incident/{incident}")
+    incident = await detail_of_new_alarm(page, hub, device_link, "site-04")
     ack = page.get_by_test_id("ack-button")
-    await expect(ack).to_be_visible()
     assert hub.settings.database_url
     await create_user(hub.settings.database_url, "wei", "correct horse", "duty")
     holding = True
@@ -136,11 +142,8 @@ async def test_a_double_click_on_acknowledge_dispatches_no_one(
     await sign_in(page, hub)
     await press_button(hub, device_link, "site-07", "btn-07-0")  # still unacknowledged: the alarm bar stays
     await incident_at(hub, "site-07")
-    await press_button(hub, device_link, "site-06", "btn-06-0")
-    incident = await incident_at(hub, "site-06")
-    await page.goto(f"{hub.http}/#/incident/{incident}")
+    incident = await detail_of_new_alarm(page, hub, device_link, "site-06")
     ack = page.get_by_test_id("ack-button")
-    await expect(ack).to_be_visible()
     await expect(page.get_by_test_id("dispatch-button")).to_be_enabled()
     x, y = await centre_of(ack)
 
@@ -162,11 +165,8 @@ async def test_an_action_the_hub_never_answers_gives_the_buttons_back_and_says_i
 ) -> None:
     await page.clock.install()  # the page's timers, to be moved on 16 s at once
     await sign_in(page, hub)
-    await press_button(hub, device_link, "site-08", "btn-08-0")
-    incident = await incident_at(hub, "site-08")
-    await page.goto(f"{hub.http}/#/incident/{incident}")
+    await detail_of_new_alarm(page, hub, device_link, "site-08")
     ack = page.get_by_test_id("ack-button")
-    await expect(ack).to_be_enabled()
 
     held: list[Route] = []
     await page.route(
