@@ -11,6 +11,7 @@ import asyncpg
 import pytest
 
 from hub.adapters.postgres.store import PostgresStore
+from tests.integration.conftest import eventually
 
 
 @pytest.fixture
@@ -51,21 +52,50 @@ async def test_a_transaction_while_the_kept_connection_is_busy_takes_another_fro
     await store.close()
 
 
-async def test_after_the_database_drops_the_kept_connection_the_next_transaction_takes_a_working_one(
+async def _terminate(database_url: str, backend: int) -> None:
+    admin = await asyncpg.connect(database_url)
+    try:
+        assert await admin.fetchval("SELECT pg_terminate_backend($1)", backend)
+    finally:
+        await admin.close()
+
+
+async def test_a_kept_connection_the_database_ended_while_idle_is_replaced_before_the_next_transaction(
     pool: asyncpg.Pool, database_url: str
 ) -> None:
     store = PostgresStore(pool, keep_connection=True)
     dropped = await _backend(store)
-    admin = await asyncpg.connect(database_url)
-    try:
-        assert await admin.fetchval("SELECT pg_terminate_backend($1)", dropped)
-    finally:
-        await admin.close()
-    with pytest.raises((asyncpg.PostgresConnectionError, asyncpg.InterfaceError, ConnectionError)):
-        await _backend(store)
-    fresh = await _backend(store)
+    await _terminate(database_url, dropped)
+    await eventually(lambda: _kept_closed(store), timeout=5)
+    fresh = await _backend(store)  # no failure: the next alarm is not the one that finds it gone
     assert fresh != dropped
     assert await _backend(store) == fresh  # and it is kept in turn
+    await store.close()
+
+
+async def _kept_closed(store: PostgresStore) -> bool:
+    kept = store._kept
+    try:
+        return kept is not None and kept.is_closed()
+    except asyncpg.InterfaceError:  # asyncpg's pool took it back when the server ended it
+        return True
+
+
+async def test_after_the_database_drops_the_kept_connection_mid_transaction_the_next_one_takes_a_working_one(
+    pool: asyncpg.Pool, database_url: str
+) -> None:
+    store = PostgresStore(pool, keep_connection=True)
+    # The error a dropped connection raises depends on where asyncpg was when it learnt of it.
+    with pytest.raises(
+        (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, asyncpg.InternalClientError, ConnectionError)
+    ):
+        async with store.transaction() as tx:
+            dropped = await tx.events._conn.fetchval("SELECT pg_backend_pid()")
+            await _terminate(database_url, dropped)
+            await tx.events._conn.fetchval("SELECT 1")
+    fresh = await _backend(store)
+    assert fresh != dropped
+    assert await _backend(store) == fresh
     await store.close()
 
 

@@ -26,6 +26,13 @@ from hub.adapters.postgres.timers import PostgresTimers
 _REHEARSAL_IDS = "rehearsal_incident_ids"
 
 
+def _gone(conn: asyncpg.pool.PoolConnectionProxy) -> bool:
+    try:
+        return conn.is_closed()
+    except asyncpg.InterfaceError:  # its pool took it back when the server ended it
+        return True
+
+
 class PostgresTransaction:
     """One transaction's ports by kind of data (hub.services.ports.transaction), on its connection."""
 
@@ -78,20 +85,25 @@ class PostgresStore:
     @asynccontextmanager
     async def _connection(self) -> AsyncIterator[asyncpg.pool.PoolConnectionProxy]:
         """A connection for one transaction: the pool's, or the one this store keeps. A transaction that
-        starts while the kept one is busy takes one from the pool; after a failure the kept one goes back
-        to the pool (which drops it if the failure broke it) and the next transaction takes another."""
+        starts while the kept one is busy takes one from the pool; after a failure, or once the server has
+        ended it, the kept one goes back to the pool (which drops it if broken) and the next transaction
+        takes another."""
         if not self._keep_connection or self._kept_in_use:
             async with self._pool.acquire() as pooled:
                 yield pooled
             return
         kept = self._kept
+        if kept is not None and _gone(kept):  # ended while idle (a restart, a terminated backend)
+            self._kept = None
+            await self._pool.release(kept)
+            kept = None
         if kept is None:
             kept = self._kept = await self._pool.acquire()
         self._kept_in_use = True
         failed = True
         try:
             yield kept
-            failed = kept.is_closed()
+            failed = _gone(kept)
         finally:
             self._kept_in_use = False
             if failed:
