@@ -136,6 +136,29 @@ async def test_acknowledging_what_someone_else_acknowledged_says_who_and_when(
     await expect(page.get_by_test_id("acked-mark")).to_be_visible()  # the refusal reloaded the detail
 
 
+async def test_a_click_pressed_as_the_detail_changes_is_not_lost(
+    hub: HubUnderTest, device_link: DeviceLink, page: Page
+) -> None:
+    await sign_in(page, hub)
+    await press_button(hub, device_link, "site-07", "btn-07-0")  # still unacknowledged: the alarm bar stays
+    await incident_at(hub, "site-07")
+    incident = await detail_of_new_alarm(page, hub, device_link, "site-09")
+    assert hub.settings.database_url
+    await create_user(hub.settings.database_url, "wei", "correct horse", "duty")
+    x, y = await centre_of(page.get_by_test_id("ack-button"))
+    await page.mouse.move(x, y)
+    await page.mouse.down()
+    # While the button is pressed, wei acknowledges: the live update reloads the detail.
+    reloaded = f"/api/v1/incidents/{incident}"
+    async with page.expect_response(lambda r: r.url.endswith(reloaded) and r.request.method == "GET"):
+        await hub.running.lifecycle.acknowledge(incident, "user:wei")
+    await page.wait_for_timeout(200)  # time to draw it
+    await page.mouse.up()
+    # The click happened (on the button as it was pressed), and says who was first.
+    await expect(page.get_by_test_id("toast").filter(has_text="已由 wei 于")).to_be_visible()
+    await expect(page.get_by_test_id("acked-mark")).to_be_visible()
+
+
 async def test_a_double_click_on_acknowledge_dispatches_no_one(
     hub: HubUnderTest, device_link: DeviceLink, page: Page
 ) -> None:

@@ -19,6 +19,10 @@ import { actorText, deviceName, deviceNameOf, gridName, officerName, zoneName } 
 import { acksText, errorText, reasonText, storyLines } from "./console-story.js";
 
 const RELOAD_DEBOUNCE_MS = 120;
+// A click is a press and a release on one element: a live update drawn between the two replaced the
+// element and the click was lost. While a pointer is pressed in the detail, drawing waits for its
+// release (at most this long).
+const HOLD_DRAWING_MS = 2000;
 
 const el = {};
 let incidentId = null; // the incident shown (string), or null when closed
@@ -33,6 +37,8 @@ let busy = false;
 let lastError = "";
 let handlers = { closed: () => {}, opened: () => {} };
 let warnPanel = null; // the one-click loudspeaker warning for the shown incident's site
+let pressedAt = 0; // when a pointer went down in the detail (0: none is down)
+let drawingHeld = false;
 
 export function initDetail(callbacks) {
   handlers = Object.assign(handlers, callbacks || {});
@@ -43,6 +49,8 @@ export function initDetail(callbacks) {
   el.state = document.getElementById("detail-state");
   el.close = document.getElementById("detail-close");
   el.close.addEventListener("click", () => close());
+  el.body.addEventListener("pointerdown", () => (pressedAt = Date.now()), true);
+  ["pointerup", "pointercancel"].forEach((type) => window.addEventListener(type, released, true));
   warnPanel = createWarnPanel({ testid: "warn-panel", onSent: () => load() });
   el.resolveDialog = document.getElementById("dialog-resolve");
   el.resolveForm = document.getElementById("resolve-form");
@@ -232,8 +240,21 @@ function activeDispatch(incident) {
   return (incident.dispatches || []).find((d) => ["offered", "accepted", "en_route", "on_scene"].includes(d.state)) || null;
 }
 
+function released() {
+  pressedAt = 0;
+  if (!drawingHeld) return;
+  drawingHeld = false;
+  window.setTimeout(render, 0); // after the click this release completes
+}
+
 function render() {
   if (!detail || incidentId == null) return;
+  if (pressedAt && Date.now() - pressedAt < HOLD_DRAWING_MS) {
+    if (!drawingHeld) window.setTimeout(render, HOLD_DRAWING_MS);
+    drawingHeld = true;
+    return;
+  }
+  drawingHeld = false;
   const incident = detail;
   const p = priorityOf(incident);
   el.badge.hidden = false;
