@@ -55,6 +55,13 @@ async def detail_of_new_alarm(page: Page, hub: HubUnderTest, device_link: Device
     return incident
 
 
+async def keep_the_alarm_bar_up(hub: HubUnderTest, device_link: DeviceLink) -> None:
+    """An alarm at site-07 left unacknowledged: the alarm bar stays when the test's own alarm is acknowledged,
+    so the page does not shift under the pointer."""
+    await press_button(hub, device_link, "site-07", "btn-07-0")
+    await incident_at(hub, "site-07")
+
+
 async def test_the_alarm_bar_follows_the_desk_to_every_view_and_A_acknowledges_the_newest_alarm(
     hub: HubUnderTest, device_link: DeviceLink, page: Page
 ) -> None:
@@ -140,8 +147,7 @@ async def test_a_click_pressed_as_the_detail_changes_is_not_lost(
     hub: HubUnderTest, device_link: DeviceLink, page: Page
 ) -> None:
     await sign_in(page, hub)
-    await press_button(hub, device_link, "site-07", "btn-07-0")  # still unacknowledged: the alarm bar stays
-    await incident_at(hub, "site-07")
+    await keep_the_alarm_bar_up(hub, device_link)
     incident = await detail_of_new_alarm(page, hub, device_link, "site-09")
     assert hub.settings.database_url
     await create_user(hub.settings.database_url, "wei", "correct horse", "duty")
@@ -163,8 +169,7 @@ async def test_a_double_click_on_acknowledge_dispatches_no_one(
     hub: HubUnderTest, device_link: DeviceLink, page: Page
 ) -> None:
     await sign_in(page, hub)
-    await press_button(hub, device_link, "site-07", "btn-07-0")  # still unacknowledged: the alarm bar stays
-    await incident_at(hub, "site-07")
+    await keep_the_alarm_bar_up(hub, device_link)
     incident = await detail_of_new_alarm(page, hub, device_link, "site-06")
     ack = page.get_by_test_id("ack-button")
     await expect(page.get_by_test_id("dispatch-button")).to_be_enabled()
