@@ -103,7 +103,7 @@ def _drills(d: District, zone: ZoneInfo, presses: list[asyncpg.Record]) -> Drill
     by_device = {r["device_id"]: r for r in presses}
     sites = []
     for site in d.sites.values():
-        buttons = [dev for dev in d.devices.values() if dev.site_id == site.id and dev.kind == "button"]
+        buttons = [dev for dev in d.devices_at(site.id) if dev.kind == "button"]
         if not buttons:
             continue
         rows: list[DrillButton] = []

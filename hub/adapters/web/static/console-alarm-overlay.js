@@ -41,15 +41,13 @@ export function waitingAlarms() {
 }
 
 // What `A` acknowledges: the newest P1/P2 waiting; without one, the newest of any priority waiting.
-export function newestWaitingId() {
-  const alarms = waitingAlarms();
+export function newestWaitingId(alarms = waitingAlarms()) {
   if (alarms.length) return String(alarms[0].id);
   const any = Array.from(store.incidents.values()).filter(isUnacknowledged).sort(newestFirst);
   return any.length ? String(any[0].id) : null;
 }
 
-function noteNewest() {
-  const id = newestWaitingId();
+function noteNewest(id = newestWaitingId()) {
   if (id === newestId) return;
   newestId = id;
   newestSince = Date.now();
@@ -62,9 +60,9 @@ function tooNewToAcknowledge(id) {
 }
 
 export function render() {
-  noteNewest();
-  if (!el.bar) return;
   const alarms = waitingAlarms();
+  noteNewest(newestWaitingId(alarms));
+  if (!el.bar) return;
   if (!alarms.length) {
     el.bar.hidden = true;
     el.bar.removeAttribute("data-incident-id");

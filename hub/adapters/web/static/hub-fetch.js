@@ -29,6 +29,7 @@ export function hubFetch(path, options, csrfToken, unauthenticated) {
   }
   opts.method = method;
   opts.headers = headers;
+  // A timer of the page's own (not AbortSignal.timeout), so that the page's clock governs it, a test's too.
   const deadline = SAFE_METHODS.has(method) || opts.signal ? null : new AbortController();
   let timer = null;
   if (deadline) {
